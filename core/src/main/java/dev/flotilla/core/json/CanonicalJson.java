@@ -1,0 +1,186 @@
+package dev.flotilla.core.json;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * OLPC canonical JSON, the encoding over which TUF metadata is signed, and a strict JSON parser.
+ *
+ * <p>Canonical form: no insignificant whitespace, object keys sorted by Unicode code point, strings
+ * escaped only for {@code "} and {@code \} (every other character is emitted as raw UTF-8), integers
+ * only (a fractional or exponent number is refused), {@code true}, {@code false} and {@code null}.
+ * This matches securesystemslib's {@code encode_canonical}, which python-tuf, tuf-js and go-tuf use.
+ *
+ * <p>The parser refuses duplicate object keys, trailing content and non-standard JSON, so that two
+ * readers can never disagree on what a signed document says.
+ */
+public final class CanonicalJson {
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .disable(JsonReadFeature.ALLOW_LEADING_ZEROS_FOR_NUMBERS)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .build();
+
+    private CanonicalJson() {
+    }
+
+    /** The shared strict mapper (duplicate keys and trailing tokens refused). */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    /**
+     * Parses strict JSON.
+     *
+     * @throws JsonFormatException when the bytes are not one well-formed JSON value, or an object has a
+     *                             duplicate key
+     */
+    public static JsonNode parse(byte[] bytes) {
+        try {
+            JsonNode node = MAPPER.readTree(bytes);
+            if (node == null || node.isMissingNode()) {
+                throw new JsonFormatException("empty document");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new JsonFormatException(firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** Parses strict JSON that must be an object. */
+    public static ObjectNode parseObject(byte[] bytes) {
+        JsonNode node = parse(bytes);
+        if (!node.isObject()) {
+            throw new JsonFormatException("expected a JSON object, got " + node.getNodeType());
+        }
+        return (ObjectNode) node;
+    }
+
+    /**
+     * Encodes a value canonically.
+     *
+     * @throws JsonFormatException when the value holds a non-integer number
+     */
+    public static byte[] encode(JsonNode node) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        write(node, out);
+        return out.toByteArray();
+    }
+
+    /** Canonical encoding as a string (convenience for tests and logs). */
+    public static String encodeToString(JsonNode node) {
+        return new String(encode(node), StandardCharsets.UTF_8);
+    }
+
+    /** Pretty-printed (non-canonical) JSON for files people read; signatures never cover this form. */
+    public static byte[] pretty(JsonNode node) {
+        try {
+            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new JsonFormatException(e.getMessage(), e);
+        }
+    }
+
+    private static void write(JsonNode node, ByteArrayOutputStream out) {
+        switch (node.getNodeType()) {
+            case OBJECT -> writeObject(node, out);
+            case ARRAY -> {
+                out.write('[');
+                boolean first = true;
+                for (JsonNode element : node) {
+                    if (!first) {
+                        out.write(',');
+                    }
+                    first = false;
+                    write(element, out);
+                }
+                out.write(']');
+            }
+            case STRING -> writeString(node.textValue(), out);
+            case NUMBER -> {
+                if (!node.isIntegralNumber()) {
+                    throw new JsonFormatException("canonical JSON allows integers only, got " + node);
+                }
+                out.writeBytes(node.bigIntegerValue().toString().getBytes(StandardCharsets.US_ASCII));
+            }
+            case BOOLEAN -> out.writeBytes((node.booleanValue() ? "true" : "false").getBytes(StandardCharsets.US_ASCII));
+            case NULL -> out.writeBytes("null".getBytes(StandardCharsets.US_ASCII));
+            default -> throw new JsonFormatException("cannot encode " + node.getNodeType() + " canonically");
+        }
+    }
+
+    private static void writeObject(JsonNode node, ByteArrayOutputStream out) {
+        List<String> keys = new ArrayList<>(node.size());
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            keys.add(it.next());
+        }
+        keys.sort(CanonicalJson::compareCodePoints);
+        out.write('{');
+        boolean first = true;
+        for (String key : keys) {
+            if (!first) {
+                out.write(',');
+            }
+            first = false;
+            writeString(key, out);
+            out.write(':');
+            write(node.get(key), out);
+        }
+        out.write('}');
+    }
+
+    private static void writeString(String s, ByteArrayOutputStream out) {
+        StringBuilder sb = new StringBuilder(s.length() + 2);
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\');
+            }
+            sb.append(c);
+        }
+        sb.append('"');
+        out.writeBytes(sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Orders strings by Unicode code point, as Python's {@code sorted} does (not by UTF-16 unit). */
+    static int compareCodePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "malformed JSON";
+        }
+        int nl = message.indexOf('\n');
+        return "malformed JSON: " + (nl < 0 ? message : message.substring(0, nl));
+    }
+}

@@ -1,0 +1,58 @@
+package dev.flotilla.core.tuf.client;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.time.Duration;
+
+/** The default fetcher: plain HTTP(S) GET with connect and read timeouts. */
+public final class HttpFetcher implements Fetcher {
+    private final Duration connectTimeout;
+    private final Duration readTimeout;
+
+    public HttpFetcher() {
+        this(Duration.ofSeconds(10), Duration.ofSeconds(30));
+    }
+
+    public HttpFetcher(Duration connectTimeout, Duration readTimeout) {
+        this.connectTimeout = connectTimeout;
+        this.readTimeout = readTimeout;
+    }
+
+    @Override
+    public InputStream open(URI uri) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+            c.setConnectTimeout((int) connectTimeout.toMillis());
+            c.setReadTimeout((int) readTimeout.toMillis());
+            c.setInstanceFollowRedirects(true);
+            c.setRequestProperty("User-Agent", "flotilla-tuf");
+            int status = c.getResponseCode();
+            if (status == 403 || status == 404) {
+                drain(c);
+                throw new DownloadError(DownloadError.Kind.NOT_FOUND, uri + " answered " + status);
+            }
+            if (status != 200) {
+                drain(c);
+                throw new DownloadError(DownloadError.Kind.HTTP_STATUS, uri + " answered " + status);
+            }
+            return c.getInputStream();
+        } catch (IOException | UncheckedIOException e) {
+            throw new DownloadError(DownloadError.Kind.IO, "fetching " + uri + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new DownloadError(DownloadError.Kind.IO, "bad URL " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void drain(HttpURLConnection c) {
+        try (InputStream err = c.getErrorStream()) {
+            if (err != null) {
+                err.readAllBytes();
+            }
+        } catch (IOException ignored) {
+            // the status already says what matters
+        }
+    }
+}

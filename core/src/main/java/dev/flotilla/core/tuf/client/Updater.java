@@ -1,0 +1,298 @@
+package dev.flotilla.core.tuf.client;
+
+import dev.flotilla.core.crypto.Digests;
+import dev.flotilla.core.tuf.Delegations;
+import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.MetaFile;
+import dev.flotilla.core.tuf.RepositoryError;
+import dev.flotilla.core.tuf.RepositoryError.Reason;
+import dev.flotilla.core.tuf.TargetFile;
+import dev.flotilla.core.tuf.Targets;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Drives the TUF client workflow: fetches metadata, hands the bytes to a {@link TrustedMetadataSet}, and
+ * persists each file only after the set accepted it. {@link #refresh()} reads like section 5 of the spec.
+ */
+public final class Updater {
+    private final UpdaterConfig config;
+    private final Fetcher fetcher;
+    private final Clock clock;
+    private TrustedMetadataSet trusted;
+
+    /** Starts from {@code root.json} in the metadata directory (see {@link #initialize} to seed it). */
+    public Updater(UpdaterConfig config, Fetcher fetcher, Clock clock) {
+        this.config = config;
+        this.fetcher = fetcher;
+        this.clock = clock;
+    }
+
+    /** Copies a trusted root into a metadata directory (no network), creating it when needed. */
+    public static void initialize(Path metadataDir, byte[] trustedRoot) {
+        Metadata.fromBytes(trustedRoot, dev.flotilla.core.tuf.Root.class);
+        AtomicFiles.write(metadataDir.resolve("root.json"), trustedRoot);
+    }
+
+    /** The trusted set after the last refresh (or null before one). */
+    public TrustedMetadataSet trusted() {
+        return trusted;
+    }
+
+    /**
+     * Refreshes top-level metadata: root rotations, timestamp, snapshot, targets.
+     *
+     * @throws RepositoryError when the repository's data is refused
+     * @throws DownloadError   when the transport fails
+     */
+    public void refresh() {
+        trusted = new TrustedMetadataSet(readLocal("root").orElseThrow(() -> new IllegalStateException(
+                "no trusted root.json in " + config.metadataDir())), clock.instant());
+        loadRoot();
+        loadTimestamp();
+        loadSnapshot();
+        loadTargets("targets", "root");
+    }
+
+    private void loadRoot() {
+        long lower = trusted.root().signed().version() + 1;
+        long upper = lower + config.maxRootRotations();
+        for (long v = lower; v < upper; v++) {
+            byte[] bytes;
+            try {
+                bytes = fetcher.fetchBytes(config.metadataBaseUrl().resolve(v + ".root.json"), config.rootMaxLength());
+            } catch (DownloadError e) {
+                if (e.kind() == DownloadError.Kind.NOT_FOUND) {
+                    return;
+                }
+                throw e;
+            }
+            trusted.updateRoot(bytes);
+            persist("root", bytes);
+        }
+    }
+
+    private void loadTimestamp() {
+        readLocal("timestamp").ifPresent(local -> {
+            try {
+                trusted.updateTimestamp(local);
+            } catch (RepositoryError ignored) {
+                // a stale or expired local copy still serves rollback checks when it was stored
+            }
+        });
+        byte[] bytes = fetcher.fetchBytes(metaUrl("timestamp", null), config.timestampMaxLength());
+        try {
+            trusted.updateTimestamp(bytes);
+        } catch (RepositoryError e) {
+            if (e.reason() == Reason.EQUAL_VERSION) {
+                return;
+            }
+            throw e;
+        }
+        persist("timestamp", bytes);
+    }
+
+    private void loadSnapshot() {
+        Optional<byte[]> local = readLocal("snapshot");
+        if (local.isPresent()) {
+            try {
+                trusted.updateSnapshot(local.get(), true);
+                return;
+            } catch (RepositoryError ignored) {
+                // fetch a fresh one below
+            }
+        }
+        MetaFile meta = trusted.timestamp().orElseThrow().signed().snapshotMeta();
+        long max = meta.length() != null ? meta.length() : config.snapshotMaxLength();
+        Long version = consistent() ? meta.version() : null;
+        byte[] bytes = fetcher.fetchBytes(metaUrl("snapshot", version), max);
+        trusted.updateSnapshot(bytes, false);
+        persist("snapshot", bytes);
+    }
+
+    private Metadata<Targets> loadTargets(String role, String parent) {
+        Optional<Metadata<Targets>> have = trusted.targets(role);
+        if (have.isPresent()) {
+            return have.get();
+        }
+        Optional<byte[]> local = readLocal(role);
+        if (local.isPresent()) {
+            try {
+                return trusted.updateDelegatedTargets(local.get(), role, parent);
+            } catch (RepositoryError ignored) {
+                // fetch a fresh one below
+            }
+        }
+        MetaFile meta = trusted.snapshot().orElseThrow().signed().metaFor(role);
+        if (meta == null) {
+            throw new RepositoryError(Reason.NOT_FOUND, "snapshot does not list role '" + role + "'");
+        }
+        long max = meta.length() != null ? meta.length() : config.targetsMaxLength();
+        Long version = consistent() ? meta.version() : null;
+        byte[] bytes = fetcher.fetchBytes(metaUrl(role, version), max);
+        Metadata<Targets> md = trusted.updateDelegatedTargets(bytes, role, parent);
+        persist(role, bytes);
+        return md;
+    }
+
+    /**
+     * Finds a target by a pre-order depth-first search of the delegation graph: ordered delegations,
+     * path patterns, terminating roles, each role visited once, at most {@code maxDelegations} roles.
+     */
+    public Optional<TargetInfo> getTargetInfo(String path) {
+        if (trusted == null) {
+            refresh();
+        }
+        record Visit(String role, String parent) {
+        }
+        Deque<Visit> stack = new ArrayDeque<>();
+        stack.push(new Visit("targets", "root"));
+        Set<String> visited = new HashSet<>();
+        int count = 0;
+        while (!stack.isEmpty() && count < config.maxDelegations()) {
+            Visit v = stack.pop();
+            if (!visited.add(v.role())) {
+                continue;
+            }
+            Metadata<Targets> md = loadTargets(v.role(), v.parent());
+            count++;
+            TargetFile tf = md.signed().targets().get(path);
+            if (tf != null) {
+                return Optional.of(new TargetInfo(path, tf, v.role()));
+            }
+            Delegations d = md.signed().delegations();
+            if (d == null) {
+                continue;
+            }
+            List<Visit> children = new ArrayList<>();
+            for (Delegations.Child c : d.childrenFor(path)) {
+                children.add(new Visit(c.name(), v.role()));
+                if (c.terminating()) {
+                    stack.clear();
+                    break;
+                }
+            }
+            for (int i = children.size() - 1; i >= 0; i--) {
+                stack.push(children.get(i));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The local file for a target: the target directory plus the URL-encoded path. */
+    public Path defaultTargetPath(TargetInfo info) {
+        return config.targetDir().resolve(Encoding.quote(info.path()));
+    }
+
+    /** The cached copy when it exists and matches length and hashes. */
+    public Optional<Path> findCachedTarget(TargetInfo info, Path file) {
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            verifyStream(info, in, file.toString());
+            return Optional.of(file);
+        } catch (RepositoryError | IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Downloads a target to {@code file}: never reads more than its signed length, verifies length and every
+     * supported hash, then moves it into place atomically. Nothing is left behind on failure.
+     */
+    public Path downloadTarget(TargetInfo info, Path file) {
+        URI base = config.targetBaseUrl();
+        if (base == null) {
+            throw new IllegalStateException("no target base URL configured");
+        }
+        String rel = info.path();
+        if (consistent() && config.prefixTargetsWithHash()) {
+            int slash = rel.lastIndexOf('/');
+            String hash = info.file().hashes().values().iterator().next();
+            rel = rel.substring(0, slash + 1) + hash + "." + rel.substring(slash + 1);
+        }
+        URI url = base.resolve(Encoding.quotePath(rel));
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".download-", ".tmp");
+            try {
+                try (InputStream in = fetcher.open(url);
+                     var out = Files.newOutputStream(tmp)) {
+                    DigestingCopy.copy(in, out, info.file().length(), info.path());
+                }
+                try (InputStream in = Files.newInputStream(tmp)) {
+                    verifyStream(info, in, info.path());
+                }
+                AtomicFiles.moveIntoPlace(tmp, file);
+                return file;
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing target " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void verifyStream(TargetInfo info, InputStream in, String what) throws IOException {
+        Map<String, MessageDigest> digests = new LinkedHashMap<>();
+        for (String alg : info.file().hashes().keySet()) {
+            if (Digests.isSupported(alg)) {
+                digests.put(alg, Digests.create(alg));
+            }
+        }
+        byte[] buf = new byte[65536];
+        long total = 0;
+        int n;
+        while ((n = in.read(buf)) > 0) {
+            total += n;
+            if (total > info.file().length()) {
+                break;
+            }
+            for (MessageDigest d : digests.values()) {
+                d.update(buf, 0, n);
+            }
+        }
+        Map<String, byte[]> done = new LinkedHashMap<>();
+        digests.forEach((k, d) -> done.put(k, d.digest()));
+        info.file().verifyDigests(total, done, what);
+    }
+
+    private boolean consistent() {
+        return trusted.root().signed().consistentSnapshot();
+    }
+
+    private URI metaUrl(String role, Long version) {
+        String name = (version == null ? "" : version + ".") + Encoding.quote(role) + ".json";
+        return config.metadataBaseUrl().resolve(name);
+    }
+
+    private Optional<byte[]> readLocal(String role) {
+        Path p = config.metadataDir().resolve(Encoding.quote(role) + ".json");
+        try {
+            return Files.isRegularFile(p) ? Optional.of(Files.readAllBytes(p)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void persist(String role, byte[] bytes) {
+        AtomicFiles.write(config.metadataDir().resolve(Encoding.quote(role) + ".json"), bytes);
+    }
+}
