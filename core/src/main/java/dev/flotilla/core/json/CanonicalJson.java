@@ -25,14 +25,17 @@ import java.util.List;
  * only (a fractional or exponent number is refused), {@code true}, {@code false} and {@code null}.
  * This matches securesystemslib's {@code encode_canonical}, which python-tuf, tuf-js and go-tuf use.
  *
- * <p>The parser refuses duplicate object keys, trailing content and non-standard JSON, so that two
- * readers can never disagree on what a signed document says.
+ * <p>The parser refuses duplicate object keys, trailing content and non-standard JSON (except raw control
+ * characters inside strings, which canonical JSON itself emits), so that two readers can never disagree
+ * on what a signed document says.
  */
 public final class CanonicalJson {
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            // canonical JSON writes control characters raw, so its own output must parse back
+            .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
             .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .disable(JsonReadFeature.ALLOW_LEADING_ZEROS_FOR_NUMBERS)
             .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
