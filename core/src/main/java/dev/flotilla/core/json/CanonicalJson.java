@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -82,7 +81,7 @@ public final class CanonicalJson {
      * @throws JsonFormatException when the value holds a non-integer number
      */
     public static byte[] encode(JsonNode node) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        Sink out = new Sink(4096);
         write(node, out);
         return out.toByteArray();
     }
@@ -101,7 +100,7 @@ public final class CanonicalJson {
         }
     }
 
-    private static void write(JsonNode node, ByteArrayOutputStream out) {
+    private static void write(JsonNode node, Sink out) {
         switch (node.getNodeType()) {
             case OBJECT -> writeObject(node, out);
             case ARRAY -> {
@@ -129,7 +128,7 @@ public final class CanonicalJson {
         }
     }
 
-    private static void writeObject(JsonNode node, ByteArrayOutputStream out) {
+    private static void writeObject(JsonNode node, Sink out) {
         List<String> keys = new ArrayList<>(node.size());
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             keys.add(it.next());
@@ -149,18 +148,71 @@ public final class CanonicalJson {
         out.write('}');
     }
 
-    private static void writeString(String s, ByteArrayOutputStream out) {
-        StringBuilder sb = new StringBuilder(s.length() + 2);
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
+    private static void writeString(String s, Sink out) {
+        out.write('"');
+        int n = s.length();
+        boolean plainAscii = true;
+        for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                sb.append('\\');
+            if (c >= 0x80 || c == '"' || c == '\\') {
+                plainAscii = false;
+                break;
             }
-            sb.append(c);
         }
-        sb.append('"');
-        out.writeBytes(sb.toString().getBytes(StandardCharsets.UTF_8));
+        if (plainAscii) {
+            out.writeAscii(s);
+        } else {
+            StringBuilder sb = new StringBuilder(n + 8);
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                if (c == '"' || c == '\\') {
+                    sb.append('\\');
+                }
+                sb.append(c);
+            }
+            out.writeBytes(sb.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        out.write('"');
+    }
+
+    /** An unsynchronized growable byte buffer (ByteArrayOutputStream locks on every write). */
+    private static final class Sink {
+        private byte[] buf;
+        private int size;
+
+        Sink(int capacity) {
+            buf = new byte[capacity];
+        }
+
+        private void ensure(int extra) {
+            if (size + extra > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + extra));
+            }
+        }
+
+        void write(int b) {
+            ensure(1);
+            buf[size++] = (byte) b;
+        }
+
+        void writeBytes(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, size, b.length);
+            size += b.length;
+        }
+
+        void writeAscii(String s) {
+            int n = s.length();
+            ensure(n);
+            for (int i = 0; i < n; i++) {
+                buf[size + i] = (byte) s.charAt(i);
+            }
+            size += n;
+        }
+
+        byte[] toByteArray() {
+            return java.util.Arrays.copyOf(buf, size);
+        }
     }
 
     /** Orders strings by Unicode code point, as Python's {@code sorted} does (not by UTF-16 unit). */

@@ -59,10 +59,28 @@ public record Key(String keytype, String scheme, String publicValue, Map<String,
         return KeyType.fromTuf(keytype, scheme);
     }
 
-    /** Decodes the public key; throws {@link KeyFormatException} when unsupported or malformed. */
+    /**
+     * Decodes the public key; throws {@link KeyFormatException} when unsupported or malformed. Decoded keys
+     * are cached (bounded) since the same few keys verify every refresh.
+     */
     public PublicKey publicKey() {
-        return PublicKeys.decode(type(), publicValue);
+        KeyType type = type();
+        String cacheKey = type + "\n" + publicValue;
+        PublicKey cached = DECODED.get(cacheKey);
+        if (cached != null) {
+            return cached;
+        }
+        PublicKey decoded = PublicKeys.decode(type, publicValue);
+        if (DECODED.size() >= DECODED_MAX) {
+            DECODED.clear();
+        }
+        DECODED.put(cacheKey, decoded);
+        return decoded;
     }
+
+    private static final int DECODED_MAX = 1024;
+    private static final java.util.concurrent.ConcurrentHashMap<String, PublicKey> DECODED =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Whether {@code signature} is this key's signature over {@code data}. An unsupported or malformed key

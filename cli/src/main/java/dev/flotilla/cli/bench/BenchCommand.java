@@ -1,0 +1,14 @@
+package dev.flotilla.cli.bench;
+
+import picocli.CommandLine.Command;
+
+/** {@code flotilla bench ...}: benchmarks that measure against a baseline in the same run. */
+@Command(name = "bench", description = "Run a benchmark and print JSON results.",
+        mixinStandardHelpOptions = true,
+        subcommands = {VerifyBench.class, RefreshBench.class})
+public final class BenchCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+}
