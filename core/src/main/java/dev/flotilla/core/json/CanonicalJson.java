@@ -80,7 +80,19 @@ public final class CanonicalJson {
      */
     public static byte[] encode(JsonNode node) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        write(node, out);
+        write(node, out, false);
+        return out.toByteArray();
+    }
+
+    /**
+     * Encodes a value like {@link #encode} but escapes control characters ({@code \n} in a PEM key, for
+     * instance), so that the result is always valid JSON that {@link #parse} accepts. For values without
+     * control characters in strings the bytes equal {@link #encode}'s. Use it for files; sign over
+     * {@link #encode}.
+     */
+    public static byte[] encodeValid(JsonNode node) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        write(node, out, true);
         return out.toByteArray();
     }
 
@@ -98,9 +110,9 @@ public final class CanonicalJson {
         }
     }
 
-    private static void write(JsonNode node, ByteArrayOutputStream out) {
+    private static void write(JsonNode node, ByteArrayOutputStream out, boolean escapeControls) {
         switch (node.getNodeType()) {
-            case OBJECT -> writeObject(node, out);
+            case OBJECT -> writeObject(node, out, escapeControls);
             case ARRAY -> {
                 out.write('[');
                 boolean first = true;
@@ -109,11 +121,11 @@ public final class CanonicalJson {
                         out.write(',');
                     }
                     first = false;
-                    write(element, out);
+                    write(element, out, escapeControls);
                 }
                 out.write(']');
             }
-            case STRING -> writeString(node.textValue(), out);
+            case STRING -> writeString(node.textValue(), out, escapeControls);
             case NUMBER -> {
                 if (!node.isIntegralNumber()) {
                     throw new JsonFormatException("canonical JSON allows integers only, got " + node);
@@ -126,7 +138,7 @@ public final class CanonicalJson {
         }
     }
 
-    private static void writeObject(JsonNode node, ByteArrayOutputStream out) {
+    private static void writeObject(JsonNode node, ByteArrayOutputStream out, boolean escapeControls) {
         List<String> keys = new ArrayList<>(node.size());
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             keys.add(it.next());
@@ -139,20 +151,23 @@ public final class CanonicalJson {
                 out.write(',');
             }
             first = false;
-            writeString(key, out);
+            writeString(key, out, escapeControls);
             out.write(':');
-            write(node.get(key), out);
+            write(node.get(key), out, escapeControls);
         }
         out.write('}');
     }
 
-    private static void writeString(String s, ByteArrayOutputStream out) {
+    private static void writeString(String s, ByteArrayOutputStream out, boolean escapeControls) {
         StringBuilder sb = new StringBuilder(s.length() + 2);
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '"' || c == '\\') {
                 sb.append('\\');
+            } else if (escapeControls && c < 0x20) {
+                sb.append(String.format("\\u%04x", (int) c));
+                continue;
             }
             sb.append(c);
         }
