@@ -298,6 +298,16 @@ final class RepositorySimulator implements AutoCloseable {
         return tf;
     }
 
+    /** Lists a hand-made target entry and serves {@code served} under each of its hash-prefixed names. */
+    void addTargetEntry(String role, String path, TargetFile tf, byte[] served) {
+        targetFiles.get(role).put(path, tf);
+        int slash = path.lastIndexOf('/');
+        for (String hash : tf.hashes().values()) {
+            files.put("targets/" + path.substring(0, slash + 1) + hash + "." + path.substring(slash + 1), served);
+        }
+        files.put("targets/" + path, served);
+    }
+
     /** Delegates path patterns from {@code delegator} to a new role signed by {@code keys} (threshold 1). */
     void delegate(String delegator, String name, List<String> paths, boolean terminating, Signer... keys) {
         delegate(delegator, name, paths, null, terminating, 1, keys);
