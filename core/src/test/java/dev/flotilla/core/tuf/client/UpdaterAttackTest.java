@@ -190,6 +190,32 @@ class UpdaterAttackTest {
         assertThat(targetDirContents()).isEmpty();
     }
 
+    @Test
+    void refreshGivesUpOnAServerThatStallsMidResponse() {
+        client.refresh();
+        Map<String, String> before = client.localFiles();
+        Map<String, Long> trustedBefore = client.locallyTrusted();
+        sim.override("metadata/timestamp.json", ex -> {
+            ex.sendResponseHeaders(200, 1000);
+            ex.getResponseBody().write('{');
+            ex.getResponseBody().flush();
+            try {
+                Thread.sleep(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Updater u = new Updater(client.config(), new HttpFetcher(Duration.ofSeconds(1), Duration.ofMillis(500)),
+                client.clock);
+        long start = System.nanoTime();
+
+        DownloadError e = catchThrowableOfType(DownloadError.class, u::refresh);
+
+        assertThat(e.kind()).isEqualTo(DownloadError.Kind.IO);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+        client.assertStateKept(before, trustedBefore);
+    }
+
     // ------------------------------------------------------------ extraneous dependencies
 
     @Test

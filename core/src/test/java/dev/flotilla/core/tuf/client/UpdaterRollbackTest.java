@@ -256,6 +256,37 @@ class UpdaterRollbackTest {
         assertThat(client.localVersion("root.json")).isEqualTo(2);
     }
 
+    @Test
+    void refreshCountsOneKeyListedUnderTwoKeyIdsOnce() {
+        TestSigner real = (TestSigner) sim.signers("timestamp").get(0);
+        dev.flotilla.core.tuf.Signer alias = new dev.flotilla.core.tuf.Signer() {
+            @Override
+            public dev.flotilla.core.tuf.Key publicKey() {
+                return real.publicKey();
+            }
+
+            @Override
+            public String keyId() {
+                return "0".repeat(64);
+            }
+
+            @Override
+            public byte[] sign(byte[] data) {
+                return real.sign(data);
+            }
+        };
+        sim.addRootKey("timestamp", alias);
+        sim.setThreshold("timestamp", 2);
+        sim.publishRoot();
+        sim.publishTimestamp();   // two signature entries, one key
+
+        RepositoryError e = client.refreshFails(Reason.UNSIGNED);
+
+        assertThat(e).hasMessageContaining("1 valid signature(s) of the 2 required");
+        assertThat(client.local("timestamp.json")).isEmpty();
+        assertThat(client.localVersion("root.json")).isEqualTo(2);
+    }
+
     // ------------------------------------------------------------ wrong software installation
 
     @Test
