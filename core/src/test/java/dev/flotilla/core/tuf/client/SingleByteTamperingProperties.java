@@ -68,7 +68,7 @@ class SingleByteTamperingProperties {
         return Arbitraries.of("root", "timestamp", "snapshot", "targets");
     }
 
-    @Property(tries = 300)
+    @Property(tries = 200)
     void singleByteChangeIsRefusedOrChangesNothingSigned(@ForAll("roles") String role,
                                                           @ForAll @IntRange(min = 0, max = 1_000_000) int where,
                                                           @ForAll byte replacement,
