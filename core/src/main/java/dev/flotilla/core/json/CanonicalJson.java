@@ -82,7 +82,19 @@ public final class CanonicalJson {
      */
     public static byte[] encode(JsonNode node) {
         Sink out = new Sink(4096);
-        write(node, out);
+        write(node, out, false);
+        return out.toByteArray();
+    }
+
+    /**
+     * Encodes a value like {@link #encode} but escapes control characters ({@code \n} in a PEM key, for
+     * instance), so that the result is always valid JSON that {@link #parse} accepts. For values without
+     * control characters in strings the bytes equal {@link #encode}'s. Use it for files; sign over
+     * {@link #encode}.
+     */
+    public static byte[] encodeValid(JsonNode node) {
+        Sink out = new Sink(4096);
+        write(node, out, true);
         return out.toByteArray();
     }
 
@@ -100,9 +112,9 @@ public final class CanonicalJson {
         }
     }
 
-    private static void write(JsonNode node, Sink out) {
+    private static void write(JsonNode node, Sink out, boolean escapeControls) {
         switch (node.getNodeType()) {
-            case OBJECT -> writeObject(node, out);
+            case OBJECT -> writeObject(node, out, escapeControls);
             case ARRAY -> {
                 out.write('[');
                 boolean first = true;
@@ -111,11 +123,11 @@ public final class CanonicalJson {
                         out.write(',');
                     }
                     first = false;
-                    write(element, out);
+                    write(element, out, escapeControls);
                 }
                 out.write(']');
             }
-            case STRING -> writeString(node.textValue(), out);
+            case STRING -> writeString(node.textValue(), out, escapeControls);
             case NUMBER -> {
                 if (!node.isIntegralNumber()) {
                     throw new JsonFormatException("canonical JSON allows integers only, got " + node);
@@ -128,7 +140,7 @@ public final class CanonicalJson {
         }
     }
 
-    private static void writeObject(JsonNode node, Sink out) {
+    private static void writeObject(JsonNode node, Sink out, boolean escapeControls) {
         List<String> keys = new ArrayList<>(node.size());
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             keys.add(it.next());
@@ -141,20 +153,20 @@ public final class CanonicalJson {
                 out.write(',');
             }
             first = false;
-            writeString(key, out);
+            writeString(key, out, escapeControls);
             out.write(':');
-            write(node.get(key), out);
+            write(node.get(key), out, escapeControls);
         }
         out.write('}');
     }
 
-    private static void writeString(String s, Sink out) {
+    private static void writeString(String s, Sink out, boolean escapeControls) {
         out.write('"');
         int n = s.length();
         boolean plainAscii = true;
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
-            if (c >= 0x80 || c == '"' || c == '\\') {
+            if (c >= 0x80 || c < 0x20 || c == '"' || c == '\\') {
                 plainAscii = false;
                 break;
             }
@@ -167,6 +179,9 @@ public final class CanonicalJson {
                 char c = s.charAt(i);
                 if (c == '"' || c == '\\') {
                     sb.append('\\');
+                } else if (escapeControls && c < 0x20) {
+                    sb.append(String.format("\\u%04x", (int) c));
+                    continue;
                 }
                 sb.append(c);
             }

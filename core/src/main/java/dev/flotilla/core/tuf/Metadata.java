@@ -115,14 +115,17 @@ public final class Metadata<T extends Signed> {
         return new Metadata<>(signed, signedJson, sigs, unrecognized);
     }
 
-    /** The file bytes: canonical JSON of the whole envelope (valid JSON, deterministic). */
+    /**
+     * The file bytes: canonical JSON of the whole envelope, except that control characters in strings (the
+     * line breaks of PEM keys) are escaped so that the file is valid JSON; deterministic.
+     */
     public byte[] toBytes() {
         ObjectNode o = Json.F.objectNode();
         ArrayNode sigs = o.putArray("signatures");
         signatures.forEach(s -> sigs.add(s.toJson()));
         o.set("signed", signedJson.deepCopy());
         Json.putAll(o, unrecognized);
-        return CanonicalJson.encode(o);
+        return CanonicalJson.encodeValid(o);
     }
 
     /**

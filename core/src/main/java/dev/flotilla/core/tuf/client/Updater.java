@@ -6,6 +6,7 @@ import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.MetaFile;
 import dev.flotilla.core.tuf.RepositoryError;
 import dev.flotilla.core.tuf.RepositoryError.Reason;
+import dev.flotilla.core.tuf.Root;
 import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.core.tuf.Targets;
 
@@ -71,21 +72,55 @@ public final class Updater {
     }
 
     private void loadRoot() {
-        long lower = trusted.root().signed().version() + 1;
+        Root start = trusted.root().signed();
+        long lower = start.version() + 1;
         long upper = lower + config.maxRootRotations();
-        for (long v = lower; v < upper; v++) {
-            byte[] bytes;
-            try {
-                bytes = fetcher.fetchBytes(config.metadataBaseUrl().resolve(v + ".root.json"), config.rootMaxLength());
-            } catch (DownloadError e) {
-                if (e.kind() == DownloadError.Kind.NOT_FOUND) {
-                    return;
+        try {
+            for (long v = lower; v < upper; v++) {
+                byte[] bytes;
+                try {
+                    bytes = fetcher.fetchBytes(config.metadataBaseUrl().resolve(v + ".root.json"),
+                            config.rootMaxLength());
+                } catch (DownloadError e) {
+                    if (e.kind() == DownloadError.Kind.NOT_FOUND) {
+                        return;
+                    }
+                    throw e;
                 }
-                throw e;
+                trusted.updateRoot(bytes);
+                persist("root", bytes);
             }
-            trusted.updateRoot(bytes);
-            persist("root", bytes);
+        } finally {
+            forgetOnKeyRotation(start, trusted.root().signed());
         }
+    }
+
+    /**
+     * Spec 5.3.11, the fast-forward attack recovery: when the new trusted root changed the keys of the timestamp
+     * or the snapshot role, the trusted timestamp and snapshot files are deleted, so that versions an attacker
+     * signed with the old keys no longer block the rollback checks.
+     */
+    private void forgetOnKeyRotation(Root before, Root after) {
+        if (before.version() == after.version()) {
+            return;
+        }
+        if (keysChanged(before, after, "timestamp") || keysChanged(before, after, "snapshot")) {
+            delete("timestamp");
+            delete("snapshot");
+        }
+    }
+
+    private static boolean keysChanged(Root before, Root after, String role) {
+        return !keyMaterial(before, role).equals(keyMaterial(after, role));
+    }
+
+    private static Set<String> keyMaterial(Root root, String role) {
+        Set<String> out = new HashSet<>();
+        for (String id : root.role(role).keyids()) {
+            dev.flotilla.core.tuf.Key k = root.keys().get(id);
+            out.add(k == null ? "missing:" + id : k.keytype() + ":" + k.scheme() + ":" + k.publicValue().strip());
+        }
+        return out;
     }
 
     private void loadTimestamp() {
@@ -289,6 +324,15 @@ public final class Updater {
             return Files.isRegularFile(p) ? Optional.of(Files.readAllBytes(p)) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
+        }
+    }
+
+    private void delete(String role) {
+        Path p = config.metadataDir().resolve(Encoding.quote(role) + ".json");
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("deleting " + p + ": " + e.getMessage(), e);
         }
     }
 
