@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CanonicalJsonEncodeValidTest {
     @Test
@@ -19,7 +18,8 @@ class CanonicalJsonEncodeValidTest {
         byte[] canonical = CanonicalJson.encode(o);
         byte[] valid = CanonicalJson.encodeValid(o);
 
-        assertThatThrownBy(() -> CanonicalJson.parse(canonical)).isInstanceOf(JsonFormatException.class);
+        // canonical form keeps the newline raw: strict JSON readers (JSON.parse, Python's json) refuse it
+        assertThat(new String(canonical, StandardCharsets.UTF_8)).contains("-----\nAAAA");
         assertThat(new String(valid, StandardCharsets.UTF_8))
                 .isEqualTo("{\"b\":\"ü\\\"\\\\\",\"pem\":\"-----BEGIN PUBLIC KEY-----\\u000aAAAA\\u000a"
                         + "-----END PUBLIC KEY-----\\u000a\"}");
