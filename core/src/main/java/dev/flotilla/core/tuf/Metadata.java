@@ -115,14 +115,22 @@ public final class Metadata<T extends Signed> {
         return new Metadata<>(signed, signedJson, sigs, unrecognized);
     }
 
-    /** The file bytes: canonical JSON of the whole envelope (valid JSON, deterministic). */
+    /**
+     * The file bytes: compact standard JSON of the whole envelope, deterministic. Not the canonical form:
+     * canonical JSON leaves control characters unescaped (PEM keys hold newlines), which is not valid JSON
+     * for strict parsers (ours, JavaScript's JSON.parse); signatures cover {@link #signedBytes()} anyway.
+     */
     public byte[] toBytes() {
         ObjectNode o = Json.F.objectNode();
         ArrayNode sigs = o.putArray("signatures");
         signatures.forEach(s -> sigs.add(s.toJson()));
         o.set("signed", signedJson.deepCopy());
         Json.putAll(o, unrecognized);
-        return CanonicalJson.encode(o);
+        try {
+            return CanonicalJson.mapper().writeValueAsBytes(o);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot serialise metadata: " + e.getMessage(), e);
+        }
     }
 
     /**
