@@ -158,7 +158,7 @@ public final class KeyFiles {
             return loadSigner(file).publicKey();
         }
         try {
-            if (Pem.contains(text, PUBLIC)) {
+            if (!text.strip().startsWith("{") && Pem.contains(text, PUBLIC)) {
                 byte[] spki = Pem.decode(text, PUBLIC);
                 KeyType type = detectType(spki);
                 return Key.of(type, publicKey(type, spki));
