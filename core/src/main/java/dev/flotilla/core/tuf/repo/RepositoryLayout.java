@@ -55,48 +55,70 @@ public final class RepositoryLayout {
      * @throws IOException           when writing fails, or a target's bytes no longer match its entry
      */
     public static void write(Repository repo, Path dir) throws IOException {
-        Map<String, byte[]> files = plan(repo);
-        for (Map.Entry<String, byte[]> e : files.entrySet()) {
+        Map<String, Metadata<?>> files = plan(repo, dir);
+        for (Map.Entry<String, Metadata<?>> e : files.entrySet()) {
             Path p = dir.resolve(e.getKey());
-            if (!e.getKey().equals("root.json") && !e.getKey().equals("timestamp.json") && Files.isRegularFile(p)
-                    && !Arrays.equals(Files.readAllBytes(p), e.getValue())) {
+            if (!e.getKey().equals("root.json") && !e.getKey().equals("timestamp.json") && Files.isRegularFile(p)) {
                 throw new IllegalStateException(p + " already exists with other content (a version was reused)");
+            }
+        }
+        Set<String> checked = new java.util.HashSet<>();
+        for (Map.Entry<String, Metadata<?>> e : files.entrySet()) {
+            String role = e.getValue().signed() instanceof Targets ? roleOf(repo, e.getValue()) : e.getValue().signed().type();
+            if (checked.add(role)) {
+                repo.requireSigned(role);
             }
         }
         Files.createDirectories(dir);
         for (Repository.StagedTarget t : repo.stagedTargets().values()) {
             TargetWriter.write(dir.resolve("targets"), t);
         }
-        for (Map.Entry<String, byte[]> e : files.entrySet()) {
-            AtomicFiles.write(dir.resolve(e.getKey()), e.getValue());
+        for (Map.Entry<String, Metadata<?>> e : files.entrySet()) {
+            AtomicFiles.write(dir.resolve(e.getKey()), e.getValue().toBytes());
         }
         repo.clearStaged();
     }
 
-    /** The metadata files to write, in write order. */
-    private static Map<String, byte[]> plan(Repository repo) {
+    private static String roleOf(Repository repo, Metadata<?> md) {
+        for (String role : repo.targetsRoleNames()) {
+            if (repo.targets(role) == md) {
+                return role;
+            }
+        }
+        throw new IllegalStateException("metadata of no known role");
+    }
+
+    /**
+     * The metadata files that differ from the directory's, in write order. Files already present with the
+     * same bytes are left alone (and not re-checked: e.g. a timestamp signed by a key that the new root
+     * replaced stays until the server signs a new one).
+     */
+    private static Map<String, Metadata<?>> plan(Repository repo, Path dir) throws IOException {
         repo.requireSigned("root");
-        Map<String, byte[]> files = new LinkedHashMap<>();
+        Map<String, Metadata<?>> files = new LinkedHashMap<>();
         for (String role : repo.targetsRoleNames()) {
             addIfSigned(repo, role, files);
         }
         addIfSigned(repo, "snapshot", files);
         for (Metadata<Root> root : repo.rootHistory()) {
-            files.put(Names.metadataFile("root", root.signed().version()), root.toBytes());
+            files.put(Names.metadataFile("root", root.signed().version()), root);
         }
-        files.put("root.json", repo.root().toBytes());
-        repo.timestamp().filter(md -> !md.signatures().isEmpty()).ifPresent(md -> {
-            repo.requireSigned("timestamp");
-            files.put("timestamp.json", md.toBytes());
-        });
-        return files;
+        files.put("root.json", repo.root());
+        repo.timestamp().filter(md -> !md.signatures().isEmpty()).ifPresent(md -> files.put("timestamp.json", md));
+        Map<String, Metadata<?>> changed = new LinkedHashMap<>();
+        for (Map.Entry<String, Metadata<?>> e : files.entrySet()) {
+            Path p = dir.resolve(e.getKey());
+            if (!Files.isRegularFile(p) || !Arrays.equals(Files.readAllBytes(p), e.getValue().toBytes())) {
+                changed.put(e.getKey(), e.getValue());
+            }
+        }
+        return changed;
     }
 
-    private static void addIfSigned(Repository repo, String role, Map<String, byte[]> files) {
+    private static void addIfSigned(Repository repo, String role, Map<String, Metadata<?>> files) {
         repo.metadata(role).filter(md -> !md.signatures().isEmpty()).ifPresent(md -> {
-            repo.requireSigned(role);
-            files.put(Names.decodedMetadataFile(role, md.signed().version()), md.toBytes());
-            files.put(Names.metadataFile(role, md.signed().version()), md.toBytes());
+            files.put(Names.decodedMetadataFile(role, md.signed().version()), md);
+            files.put(Names.metadataFile(role, md.signed().version()), md);
         });
     }
 
@@ -189,7 +211,11 @@ public final class RepositoryLayout {
         return md;
     }
 
-    /** Checks the root chain and every loaded role's threshold. */
+    /**
+     * Checks the root chain, and that every loaded role was validly signed when published: delegated roles
+     * by their delegator's current keys, top-level roles by the keys of some root version (a key rotation
+     * leaves them signed by the previous keys until they are signed again).
+     */
     private static void verify(Repository repo, Path dir) {
         List<Metadata<Root>> roots = repo.rootHistory();
         try {
@@ -206,12 +232,32 @@ public final class RepositoryLayout {
             roles.add("snapshot");
             roles.add("timestamp");
             for (String role : roles) {
-                if (repo.metadata(role).filter(md -> !md.signatures().isEmpty()).isPresent()) {
+                var md = repo.metadata(role).orElse(null);
+                if (md == null || md.signatures().isEmpty()) {
+                    continue;
+                }
+                if ("root".equals(repo.delegatorOf(role))) {
+                    verifyByAnyRoot(role, roots, md);
+                } else {
                     repo.requireSigned(role);
                 }
             }
         } catch (SigningException e) {
             throw new RepositoryError(RepositoryError.Reason.UNSIGNED, dir + ": " + e.getMessage());
         }
+    }
+
+    private static void verifyByAnyRoot(String role, List<Metadata<Root>> roots, Metadata<? extends Signed> md) {
+        RepositoryError last = null;
+        for (int i = roots.size() - 1; i >= 0; i--) {
+            Root root = roots.get(i).signed();
+            try {
+                Metadata.verifyThreshold(role, root.role(role), root.keys(), md);
+                return;
+            } catch (RepositoryError e) {
+                last = last == null ? e : last;
+            }
+        }
+        throw last;
     }
 }
