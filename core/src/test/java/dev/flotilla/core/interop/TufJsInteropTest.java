@@ -8,7 +8,7 @@ import dev.flotilla.core.tuf.repo.DirectoryServer;
 import dev.flotilla.core.tuf.repo.RepoFixture;
 import dev.flotilla.core.tuf.repo.TestKeys;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,13 +28,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Needs {@code node} and {@code npm ci} run in {@code interop/tuf-js} (done by {@code .ci/run}).
  */
 class TufJsInteropTest {
-    private static Path clientScript;
+    private Path clientScript;
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void findHarness() {
+    /** In {@code @BeforeEach} (not {@code @BeforeAll}) so that surefire reports the skip and its reason. */
+    @BeforeEach
+    void findHarness() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.isRegularFile(dir.resolve("interop/tuf-js/client.mjs"))) {
             dir = dir.getParent();
