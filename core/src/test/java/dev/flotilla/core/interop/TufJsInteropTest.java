@@ -123,4 +123,25 @@ class TufJsInteropTest {
             assertThat(downloaded(r2, "fw/first-1.0.bin")).isEqualTo(first);
         }
     }
+
+    @Test
+    void tufJsFindsTargetsInSuccinctHashBins() throws Exception {
+        RepoFixture fx = new RepoFixture(tmp.resolve("repo"));
+        Files.createDirectories(fx.dir);
+        KeySigner binKey = TestKeys.ed25519();
+        fx.repo.delegateHashBins("targets", "bins", 4, TestKeys.roleKeys(1, binKey));
+        var bins = fx.repo.targets("targets").signed().delegations().succinctRoles();
+        List<String> names = List.of("images/a.bin", "images/b.bin", "images/c.bin");
+        for (String name : names) {
+            fx.addTarget(bins.roleForTarget(name), name, name.getBytes(StandardCharsets.UTF_8), "1.0");
+        }
+        fx.publish(binKey);
+
+        try (DirectoryServer server = new DirectoryServer(fx.dir)) {
+            JsonNode r = runTufJs(server, fx.dir.resolve("1.root.json"), names.toArray(String[]::new));
+            for (String name : names) {
+                assertThat(downloaded(r, name)).isEqualTo(name.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+    }
 }
