@@ -1,12 +1,13 @@
 package dev.flotilla.cli;
 
+import dev.flotilla.cli.tufclient.TufClientCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code flotilla} command: the composition root of every executable. */
 @Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla 0.1.0",
         description = "Fleet-safe over-the-air firmware updates.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, TufClientCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
