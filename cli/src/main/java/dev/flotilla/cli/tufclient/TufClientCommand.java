@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
  * <p>{@link #main} runs this command alone (what {@code bin/tuf-client} starts, so that start-up loads
  * nothing else); {@code flotilla tuf-client} reaches the same code through the main command.
  */
-@Command(name = "tuf-client", mixinStandardHelpOptions = true,
+@Command(name = "tuf-client", mixinStandardHelpOptions = true, version = "flotilla tuf-client 0.1.0",
         description = "TUF client speaking the tuf-conformance client protocol (init, refresh, download).")
 public final class TufClientCommand {
     static final int OK = 0;

@@ -19,6 +19,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -138,6 +140,27 @@ final class TestRepository implements AutoCloseable {
 
     void clearRequests() {
         requests.clear();
+    }
+
+    /**
+     * Writes a repository with two small targets as static files ({@code DIR/metadata/...},
+     * {@code DIR/targets/...}, {@code DIR/initial_root.json}), for start-up benchmarks behind any static
+     * HTTP server: {@code java -cp cli/target/test-classes:cli/target/flotilla.jar
+     * dev.flotilla.cli.tufclient.TestRepository DIR}.
+     */
+    public static void main(String[] args) throws IOException {
+        Path dir = Path.of(args[0]);
+        Map<String, byte[]> targets = new LinkedHashMap<>();
+        targets.put("a.bin", "first target\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        targets.put("fw/b.bin", "second target\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        try (TestRepository repo = new TestRepository(targets)) {
+            for (Map.Entry<String, byte[]> e : repo.files.entrySet()) {
+                Path file = dir.resolve(e.getKey().substring(1));
+                Files.createDirectories(file.getParent());
+                Files.write(file, e.getValue());
+            }
+            Files.write(dir.resolve("initial_root.json"), repo.root());
+        }
     }
 
     @Override
