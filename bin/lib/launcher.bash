@@ -5,13 +5,18 @@
 
 FLOTILLA_JAR="$FLOTILLA_ROOT/cli/target/flotilla.jar"
 
-# The major version of the JDK that holds the java binary $1 (empty when unknown).
+# The major version of the JDK that holds the java binary $1 (empty when unknown). Pure bash when the JDK has
+# a `release` file, since forks are what a start-up pays for here.
 flotilla_java_major() {
-  local bin home v=""
-  bin="$(readlink -f "$1" 2>/dev/null || echo "$1")"
-  home="$(dirname "$(dirname "$bin")")"
+  local bin="$1" home line v=""
+  if [ -L "$bin" ]; then bin="$(readlink -f "$bin")"; fi
+  home="${bin%/bin/java}"
   if [ -f "$home/release" ]; then
-    v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release" | head -1)"
+    while IFS= read -r line; do
+      case "$line" in
+        JAVA_VERSION=*) v="${line#JAVA_VERSION=\"}"; v="${v%%[.\"]*}"; break ;;
+      esac
+    done <"$home/release"
   fi
   if [ -z "$v" ]; then
     v="$("$bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -1)"
@@ -20,13 +25,16 @@ flotilla_java_major() {
   echo "$v"
 }
 
-# Prints a java binary of a JDK >= 21: JAVA_HOME's, then the one on PATH, then any under /usr/lib/jvm.
+# Sets FLOTILLA_JAVA (a java binary of a JDK >= 21) and FLOTILLA_JAVA_MAJOR: JAVA_HOME's, then the one on
+# PATH, then any under /usr/lib/jvm. Returns 1 when there is none.
 flotilla_find_java() {
   local c v
   for c in "${JAVA_HOME:-}/bin/java" "$(command -v java 2>/dev/null || true)" /usr/lib/jvm/*/bin/java; do
     [ -n "$c" ] && [ "$c" != "/bin/java" ] && [ -x "$c" ] || continue
     v="$(flotilla_java_major "$c")"
-    if [ -n "$v" ] && [ "$v" -ge 21 ] 2>/dev/null; then echo "$c"; return 0; fi
+    if [ -n "$v" ] && [ "$v" -ge 21 ] 2>/dev/null; then
+      FLOTILLA_JAVA="$c"; FLOTILLA_JAVA_MAJOR="$v"; return 0
+    fi
   done
   return 1
 }
@@ -34,11 +42,11 @@ flotilla_find_java() {
 flotilla_needs_build() {
   [ -f "$FLOTILLA_JAR" ] || return 0
   [ -n "$(find "$FLOTILLA_ROOT/pom.xml" "$FLOTILLA_ROOT"/*/pom.xml "$FLOTILLA_ROOT"/*/src/main \
-      -newer "$FLOTILLA_JAR" -type f 2>/dev/null | head -1)" ]
+      -newer "$FLOTILLA_JAR" -type f -print -quit 2>/dev/null)" ]
 }
 
 # Builds the CLI jar when needed (one build at a time: concurrent launchers wait for it). $1 names the caller
-# in messages. Exports JAVA_HOME for ./mvnw.
+# in messages; $2 is the java binary whose JDK ./mvnw runs on.
 flotilla_ensure_jar() {
   local who="$1" java_bin="$2" log lock
   flotilla_needs_build || return 0
