@@ -46,9 +46,14 @@ flotilla_needs_build() {
 }
 
 # Builds the CLI jar when needed (one build at a time: concurrent launchers wait for it). $1 names the caller
-# in messages; $2 is the java binary whose JDK ./mvnw runs on.
+# in messages; $2 is the java binary whose JDK ./mvnw runs on. With FLOTILLA_NO_BUILD set (e.g. inside a
+# Maven build) an existing jar is used as it is.
 flotilla_ensure_jar() {
   local who="$1" java_bin="$2" log lock
+  if [ -n "${FLOTILLA_NO_BUILD:-}" ]; then
+    [ -f "$FLOTILLA_JAR" ] || { echo "$who: $FLOTILLA_JAR is missing (run ./mvnw package)" >&2; exit 1; }
+    return 0
+  fi
   flotilla_needs_build || return 0
   export JAVA_HOME; JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$java_bin")")")"
   mkdir -p "$FLOTILLA_ROOT/cli/target"
