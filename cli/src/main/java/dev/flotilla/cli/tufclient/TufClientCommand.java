@@ -30,7 +30,7 @@ import java.util.List;
  */
 @Command(name = "tuf-client", mixinStandardHelpOptions = true, version = "flotilla tuf-client 0.1.0",
         description = "TUF client speaking the tuf-conformance client protocol (init, refresh, download).")
-public final class TufClientCommand {
+public final class TufClientCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--metadata-dir", required = true, paramLabel = "DIR",
             description = "Trusted metadata directory (root.json, timestamp.json, ...).")
     Path metadataDir;
@@ -69,6 +69,15 @@ public final class TufClientCommand {
             return TufClient.FAILED;
         });
         return cl;
+    }
+
+    /** Without a subcommand: says what is missing, exit code 1. */
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("tuf-client: missing command: init, refresh or download (see --help)");
+        err.flush();
+        return TufClient.FAILED;
     }
 
     @Command(name = "init", description = "Copy a trusted root into the metadata directory (no network).")

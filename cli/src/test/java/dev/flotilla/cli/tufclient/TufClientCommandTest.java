@@ -39,6 +39,11 @@ class TufClientCommandTest extends TufClientScenarios {
     }
 
     @Test
+    void noSubcommandExitsOneWithOneLine() {
+        assertOneLineFailure(run("--metadata-dir", metadataDir.toString()), "missing command");
+    }
+
+    @Test
     void theMainCommandReachesTheSameClient() throws Exception {
         java.nio.file.Path trusted = tmp.resolve("root-copy.json");
         java.nio.file.Files.write(trusted, repo.root());
