@@ -6,8 +6,11 @@ import java.net.URI;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The entry point of {@code bin/tuf-client}, built for start-up time: a well-formed protocol call is parsed
@@ -17,6 +20,9 @@ import java.util.Optional;
  * exactly as {@code flotilla tuf-client} does: usage and parameter errors exit 1 with one line on stderr.
  */
 public final class TufClientMain {
+    private static final Set<String> SINGLE_VALUED = Set.of("--metadata-dir", "--metadata-url", "--target-base-url",
+            "--target-dir");
+
     private TufClientMain() {
     }
 
@@ -63,63 +69,35 @@ public final class TufClientMain {
      * else (or would fail a conversion), so that the picocli command can explain.
      */
     static Optional<Call> parse(String[] args) {
-        String metadataDir = null;
-        String metadataUrl = null;
-        String targetBaseUrl = null;
-        String targetDir = null;
+        Map<String, String> single = new HashMap<>();
         List<String> names = new ArrayList<>();
         boolean verbose = false;
         int i = 0;
-        for (; i < args.length; i++) {
+        for (; i < args.length && args[i].startsWith("-"); i++) {
             String a = args[i];
             if (a.equals("--verbose") || isShortVerbose(a)) {
                 verbose = true;
                 continue;
             }
-            if (!a.startsWith("--")) {
-                break;
-            }
             int eq = a.indexOf('=');
             String name = eq < 0 ? a : a.substring(0, eq);
-            String value;
-            if (eq >= 0) {
-                value = a.substring(eq + 1);
-            } else if (i + 1 < args.length) {
-                value = args[++i];
-            } else {
+            if (!name.equals("--target-name") && !SINGLE_VALUED.contains(name)) {
                 return Optional.empty();
             }
-            switch (name) {
-                case "--metadata-dir" -> {
-                    if (metadataDir != null) {
-                        return Optional.empty();
-                    }
-                    metadataDir = value;
-                }
-                case "--metadata-url" -> {
-                    if (metadataUrl != null) {
-                        return Optional.empty();
-                    }
-                    metadataUrl = value;
-                }
-                case "--target-base-url" -> {
-                    if (targetBaseUrl != null) {
-                        return Optional.empty();
-                    }
-                    targetBaseUrl = value;
-                }
-                case "--target-dir" -> {
-                    if (targetDir != null) {
-                        return Optional.empty();
-                    }
-                    targetDir = value;
-                }
-                case "--target-name" -> names.add(value);
-                default -> {
-                    return Optional.empty();
-                }
+            if (eq < 0 && i + 1 == args.length) {
+                return Optional.empty();
+            }
+            String value = eq < 0 ? args[++i] : a.substring(eq + 1);
+            if (name.equals("--target-name")) {
+                names.add(value);
+            } else if (single.putIfAbsent(name, value) != null) {
+                return Optional.empty();
             }
         }
+        String metadataDir = single.get("--metadata-dir");
+        String metadataUrl = single.get("--metadata-url");
+        String targetBaseUrl = single.get("--target-base-url");
+        String targetDir = single.get("--target-dir");
         if (metadataDir == null || i >= args.length) {
             return Optional.empty();
         }
