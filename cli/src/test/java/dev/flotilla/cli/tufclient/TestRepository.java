@@ -2,6 +2,8 @@ package dev.flotilla.cli.tufclient;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.flotilla.core.crypto.KeyType;
+import dev.flotilla.core.tuf.DelegatedRole;
+import dev.flotilla.core.tuf.Delegations;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.MetaFile;
 import dev.flotilla.core.tuf.Metadata;
@@ -36,10 +38,14 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A small consistent-snapshot TUF repository built with the core model classes, one Ed25519 key for all
- * four roles, served over real HTTP on loopback (port 0) under {@code /metadata/} and {@code /targets/}.
+ * roles, top-level targets delegating {@code fw/*} to the role {@code firmware}, served over real HTTP on loopback (port 0) under {@code /metadata/} and {@code /targets/}.
  * Every request path is recorded, so tests can tell what a client fetched.
  */
 final class TestRepository implements AutoCloseable {
+    /** Targets under this prefix are listed by the delegated role {@link #DELEGATED_ROLE}, not by targets. */
+    static final String DELEGATED_PREFIX = "fw/";
+    static final String DELEGATED_ROLE = "firmware";
+
     private final HttpServer server;
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private final List<String> requests = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -80,18 +86,23 @@ final class TestRepository implements AutoCloseable {
                 .sign(key).toBytes();
         files.put("/metadata/1.root.json", root);
 
-        Map<String, TargetFile> entries = new LinkedHashMap<>();
+        Map<String, TargetFile> top = new LinkedHashMap<>();
+        Map<String, TargetFile> delegated = new LinkedHashMap<>();
         targets.forEach((path, data) -> {
             TargetFile tf = TargetFile.of(data, null);
-            entries.put(path, tf);
+            (path.startsWith(DELEGATED_PREFIX) ? delegated : top).put(path, tf);
             int slash = path.lastIndexOf('/');
             files.put("/targets/" + path.substring(0, slash + 1) + tf.sha256() + "." + path.substring(slash + 1), data);
         });
-        byte[] targetsMd = Metadata.of(new Targets(Signed.SPEC_VERSION, 1, expires, entries, null, Map.of()))
-                .sign(key).toBytes();
-        files.put("/metadata/1.targets.json", targetsMd);
+        Delegations delegations = new Delegations(Map.of(id, pub), List.of(DelegatedRole.withPaths(DELEGATED_ROLE,
+                List.of(id), 1, false, List.of(DELEGATED_PREFIX + "*"))), null, Map.of());
+        files.put("/metadata/1.targets.json", Metadata.of(new Targets(Signed.SPEC_VERSION, 1, expires, top,
+                delegations, Map.of())).sign(key).toBytes());
+        files.put("/metadata/1." + DELEGATED_ROLE + ".json", Metadata.of(new Targets(Signed.SPEC_VERSION, 1, expires,
+                delegated, null, Map.of())).sign(key).toBytes());
         byte[] snapshot = Metadata.of(new Snapshot(Signed.SPEC_VERSION, 1, expires,
-                Map.of("targets.json", new MetaFile(1)), Map.of())).sign(key).toBytes();
+                Map.of("targets.json", new MetaFile(1), DELEGATED_ROLE + ".json", new MetaFile(1)), Map.of()))
+                .sign(key).toBytes();
         files.put("/metadata/1.snapshot.json", snapshot);
         putTimestamp(1, snapshot, key);
     }

@@ -122,19 +122,22 @@ abstract class TufClientScenarios {
     }
 
     @Test
-    void downloadFetchesTargetsInTheGivenOrder() throws Exception {
+    void downloadFetchesTargetsInTheGivenOrderThroughTheDelegation() throws Exception {
         init();
         Result r = download("fw/b.bin", "a.bin");
 
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(targetRequests()).containsExactly(
+        assertThat(repo.requests()).containsExactly("/metadata/2.root.json", "/metadata/timestamp.json",
+                "/metadata/1.snapshot.json", "/metadata/1.targets.json", "/metadata/1.firmware.json",
                 "/targets/fw/" + TestRepository.sha256(B) + ".b.bin",
                 "/targets/" + TestRepository.sha256(A) + ".a.bin");
         assertThat(Files.readAllBytes(targetDir.resolve("a.bin"))).isEqualTo(A);
         assertThat(Files.readAllBytes(targetDir.resolve("fw%2Fb.bin"))).isEqualTo(B);
         assertThat(names(targetDir)).containsExactly("a.bin", "fw%2Fb.bin");
-        assertThat(names(metadataDir)).containsExactly("root.json", "snapshot.json", "targets.json",
-                "timestamp.json");
+        assertThat(names(metadataDir)).containsExactly("firmware.json", "root.json", "snapshot.json",
+                "targets.json", "timestamp.json");
+        assertThat(Files.readAllBytes(metadataDir.resolve("firmware.json")))
+                .isEqualTo(repo.file("/metadata/1.firmware.json"));
     }
 
     @Test
