@@ -1,5 +1,6 @@
 package dev.flotilla.cli;
 
+import dev.flotilla.cli.tufclient.TufClientCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +11,8 @@ import picocli.CommandLine.Command;
                 dev.flotilla.cli.keys.KeysCommand.class,
                 dev.flotilla.cli.trust.TrustCommand.class,
                 dev.flotilla.cli.release.ReleaseCommand.class,
-                dev.flotilla.cli.bench.BenchCommand.class})
+                dev.flotilla.cli.bench.BenchCommand.class,
+                TufClientCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));

@@ -1,12 +1,15 @@
 package dev.flotilla.core.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -29,23 +32,38 @@ import java.util.List;
  * on what a signed document says.
  */
 public final class CanonicalJson {
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    /**
+     * Parsing streams tokens from a bare factory into a tree: building an {@link ObjectMapper} costs a
+     * noticeable part of a short-lived client's start-up, so the mapper is made only when something asks for
+     * it ({@link #mapper()}, {@link #pretty}). Both read the same strict JSON into the same node types.
+     */
+    private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             // canonical JSON writes control characters raw, so its own output must parse back
             .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
             .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .disable(JsonReadFeature.ALLOW_LEADING_ZEROS_FOR_NUMBERS)
-            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
             .build();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+
+    private static final class Lazy {
+        static final ObjectMapper MAPPER = JsonMapper.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
+                .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .disable(JsonReadFeature.ALLOW_LEADING_ZEROS_FOR_NUMBERS)
+                .nodeFactory(NODES)
+                .build();
+    }
 
     private CanonicalJson() {
     }
 
     /** The shared strict mapper (duplicate keys and trailing tokens refused). */
     public static ObjectMapper mapper() {
-        return MAPPER;
+        return Lazy.MAPPER;
     }
 
     /**
@@ -55,15 +73,55 @@ public final class CanonicalJson {
      *                             duplicate key
      */
     public static JsonNode parse(byte[] bytes) {
-        try {
-            JsonNode node = MAPPER.readTree(bytes);
-            if (node == null || node.isMissingNode()) {
+        try (JsonParser p = FACTORY.createParser(bytes)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
                 throw new JsonFormatException("empty document");
+            }
+            JsonNode node = read(p, first);
+            JsonToken trailing = p.nextToken();
+            if (trailing != null) {
+                throw new JsonFormatException("malformed JSON: trailing token " + trailing + " after the document");
             }
             return node;
         } catch (IOException e) {
             throw new JsonFormatException(firstLine(e.getMessage()), e);
         }
+    }
+
+    /** Reads the value that starts at {@code t}; nesting depth is bounded by the parser's constraints. */
+    private static JsonNode read(JsonParser p, JsonToken t) throws IOException {
+        return switch (t) {
+            case START_OBJECT -> {
+                ObjectNode o = NODES.objectNode();
+                for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+                    if (k != JsonToken.FIELD_NAME) {
+                        throw new JsonFormatException("malformed JSON: unexpected " + k + " in an object");
+                    }
+                    String name = p.currentName();
+                    o.set(name, read(p, p.nextToken()));
+                }
+                yield o;
+            }
+            case START_ARRAY -> {
+                ArrayNode a = NODES.arrayNode();
+                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                    a.add(read(p, e));
+                }
+                yield a;
+            }
+            case VALUE_STRING -> NODES.textNode(p.getText());
+            case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
+                case INT -> NODES.numberNode(p.getIntValue());
+                case LONG -> NODES.numberNode(p.getLongValue());
+                default -> NODES.numberNode(p.getBigIntegerValue());
+            };
+            case VALUE_NUMBER_FLOAT -> NODES.numberNode(p.getDecimalValue());
+            case VALUE_TRUE -> NODES.booleanNode(true);
+            case VALUE_FALSE -> NODES.booleanNode(false);
+            case VALUE_NULL -> NODES.nullNode();
+            default -> throw new JsonFormatException("malformed JSON: unexpected " + t);
+        };
     }
 
     /** Parses strict JSON that must be an object. */
@@ -106,7 +164,7 @@ public final class CanonicalJson {
     /** Pretty-printed (non-canonical) JSON for files people read; signatures never cover this form. */
     public static byte[] pretty(JsonNode node) {
         try {
-            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(node);
+            return Lazy.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(node);
         } catch (IOException e) {
             throw new JsonFormatException(e.getMessage(), e);
         }

@@ -1,0 +1,60 @@
+package dev.flotilla.core.json;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The streaming parser reads exactly what the strict mapper reads, node types included, and refuses the same. */
+class CanonicalJsonParseTest {
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"signed\":{\"_type\":\"root\",\"version\":1,\"keys\":{}},\"signatures\":[{\"keyid\":\"ab\",\"sig\":\"cd\"}]}",
+        "[1, -2, 2147483648, -9223372036854775809, 12345678901234567890123, 1.50, 1e3, -0.0]",
+        "{\"a\": [true, false, null, {}, []], \"\\u00e9\\n\": \"\\ud83d\\ude00 \\\" \\\\\"}",
+        "\"just a string\"",
+        "  42  ",
+    })
+    void parsesLikeTheStrictMapper(String json) throws Exception {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        JsonNode expected = CanonicalJson.mapper().readTree(bytes);
+
+        JsonNode actual = CanonicalJson.parse(bytes);
+
+        assertThat(actual).isEqualTo(expected);
+        assertSameTypes(actual, expected);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "   ", "{\"a\":1,\"a\":2}", "{\"a\":1} {}", "[1] x", "[NaN]", "[01]", "{\"a\":}",
+        "{\"a\":1", "[1,]", "{'a':1}", "tru"})
+    void refusesWhatTheStrictMapperRefuses(String json) {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> CanonicalJson.parse(bytes)).isInstanceOf(JsonFormatException.class);
+        assertThatThrownBy(() -> {
+            JsonNode n = CanonicalJson.mapper().readTree(bytes);
+            if (n == null || n.isMissingNode()) {
+                throw new IllegalArgumentException("empty");
+            }
+        }).isInstanceOf(Exception.class);
+    }
+
+    private static void assertSameTypes(JsonNode actual, JsonNode expected) {
+        assertThat(actual.getClass()).isEqualTo(expected.getClass());
+        if (expected.isContainerNode()) {
+            assertThat(actual.size()).isEqualTo(expected.size());
+            if (expected.isObject()) {
+                expected.fieldNames().forEachRemaining(f -> assertSameTypes(actual.get(f), expected.get(f)));
+            } else {
+                for (int i = 0; i < expected.size(); i++) {
+                    assertSameTypes(actual.get(i), expected.get(i));
+                }
+            }
+        }
+    }
+}
