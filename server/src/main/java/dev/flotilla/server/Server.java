@@ -21,6 +21,8 @@ import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.HandlerType;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,6 +39,7 @@ import java.util.Optional;
  * matters is kept in memory, so several servers on one PostgreSQL database behave as one.
  */
 public final class Server implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Server.class);
     private final ServerConfig config;
     private final Database database;
     private final Javalin app;
@@ -56,6 +59,7 @@ public final class Server implements AutoCloseable {
      * @throws UncheckedIOException when the data directory cannot be created
      */
     public static Server start(ServerConfig config) {
+        long started = System.nanoTime();
         try {
             Files.createDirectories(config.dataDir());
         } catch (IOException e) {
@@ -82,7 +86,6 @@ public final class Server implements AutoCloseable {
                     return deviceAuth.authenticate(bearer);
                 }
             };
-            Optional<String> admin = tokens.bootstrapAdmin();
             Javalin app = Javalin.create(cfg -> {
                 configure(cfg, config);
                 Routes routes = new Routes(cfg.routes, authenticator);
@@ -100,6 +103,15 @@ public final class Server implements AutoCloseable {
                 AuditRoutes.register(routes, jdbi, audit);
             });
             app.start(config.host(), config.port());
+            // Only once listening: a start that fails to bind must not use up the one-time admin token.
+            Optional<String> admin;
+            try {
+                admin = tokens.bootstrapAdmin();
+            } catch (RuntimeException e) {
+                app.stop();
+                throw e;
+            }
+            LOG.info("listening on port {} after {} ms", app.port(), (System.nanoTime() - started) / 1_000_000);
             return new Server(config, db, app, admin);
         } catch (RuntimeException e) {
             db.close();

@@ -79,6 +79,26 @@ class ErrorMappingTest {
     }
 
     @Test
+    void unexpectedFailureIsGeneric500WithoutDetails() {
+        io.javalin.Javalin app = io.javalin.Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            ErrorMapping.install(cfg.routes);
+            cfg.routes.get("/boom", ctx -> {
+                throw new IllegalStateException("secret detail from deep inside");
+            });
+        }).start("127.0.0.1", 0);
+        try {
+            Http.Response r = new Http(java.net.URI.create("http://127.0.0.1:" + app.port())).get("/boom", null);
+            assertThat(r.status()).isEqualTo(500);
+            assertThat(r.code()).isEqualTo("internal_error");
+            assertThat(r.json().path("message").asText()).isEqualTo("internal server error");
+            assertThat(r.text()).doesNotContain("secret detail").doesNotContain("IllegalStateException");
+        } finally {
+            app.stop();
+        }
+    }
+
+    @Test
     void wrongMethodOnKnownPathIsJsonError() {
         Http.Response r = srv.http.send("PATCH", "/api/v1/tokens", srv.adminToken, "{}", Map.of());
         assertThat(r.status()).isIn(404, 405);
