@@ -10,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +39,8 @@ class ServerCommandTest {
             assertThat(lines.get(3)).contains("Initial admin API token");
             String token = lines.get(4).trim();
             assertThat(token).startsWith("flt_");
-            assertThat(Files.isDirectory(data)).isTrue();
+            assertThat(lines.get(2)).isEqualTo("Database: jdbc:h2:file:" + data.toAbsolutePath().resolve("flotilla"));
+            assertThat(data.resolve("flotilla.mv.db")).exists();
 
             URI base = URI.create(lines.get(0).substring("Flotilla server listening on ".length()));
             HttpClient client = HttpClient.newHttpClient();

@@ -78,6 +78,8 @@ public final class DeviceAuth {
             if (!Key.fromJson(d.publicKey()).verify(signature, challengeBytes(deviceId, nonce))) {
                 return null;
             }
+            h.createUpdate("DELETE FROM device_sessions WHERE device_id = :d AND expires_at <= :now")
+                    .bind("d", deviceId).bind("now", clock.millis()).execute();
             String secret = Secrets.newSecret("fld_");
             long expires = clock.millis() + tokenTtl.toMillis();
             h.createUpdate("INSERT INTO device_sessions (secret_hash, device_id, expires_at) VALUES (:h, :d, :e)")

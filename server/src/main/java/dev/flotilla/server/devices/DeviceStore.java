@@ -95,7 +95,7 @@ final class DeviceStore {
         List<Row> rows = q.map((rs, ctx) -> new Row(rs.getString("id"), rs.getString("key_id"),
                 rs.getString("public_key"), rs.getString("hardware_id"), rs.getString("device_group"),
                 rs.getString("attributes"), rs.getString("status"), rs.getLong("created_at"),
-                (Long) (rs.getObject("last_seen_at") == null ? null : rs.getLong("last_seen_at")))).list();
+                rs.getObject("last_seen_at") == null ? null : rs.getLong("last_seen_at"))).list();
         List<Device> out = new ArrayList<>(rows.size());
         for (Row r : rows) {
             List<String> tags = h.createQuery("SELECT tag FROM device_tags WHERE device_id = :id ORDER BY tag")
