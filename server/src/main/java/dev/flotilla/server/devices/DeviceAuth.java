@@ -27,6 +27,9 @@ public final class DeviceAuth {
     public record Session(String token, String expiresAt) {
     }
 
+    /** Open challenges per device; bounds what anyone who knows a device id can make the server store. */
+    static final int MAX_OPEN_CHALLENGES = 8;
+
     private final Jdbi jdbi;
     private final Clock clock;
     private final Duration challengeTtl;
@@ -45,7 +48,10 @@ public final class DeviceAuth {
         return ("flotilla-device-auth:" + deviceId + ":" + nonce).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** @throws ApiException 404 for an unknown device, 403 for a decommissioned one */
+    /**
+     * @throws ApiException 404 for an unknown device, 403 for a decommissioned one, 429
+     *                      {@code too_many_challenges} when {@value #MAX_OPEN_CHALLENGES} are open
+     */
     public Challenge challenge(String deviceId) {
         long expires = clock.millis() + challengeTtl.toMillis();
         String nonce = Hex.encode(Secrets.randomBytes(32));
@@ -53,6 +59,11 @@ public final class DeviceAuth {
             Device d = store.find(h, deviceId).orElseThrow(() -> ApiException.notFound("device"));
             DeviceService.requireActive(d);
             h.createUpdate("DELETE FROM device_challenges WHERE expires_at <= :now").bind("now", clock.millis()).execute();
+            int open = h.createQuery("SELECT COUNT(*) FROM device_challenges WHERE device_id = :d")
+                    .bind("d", deviceId).mapTo(Integer.class).one();
+            if (open >= MAX_OPEN_CHALLENGES) {
+                throw new ApiException(429, "too_many_challenges", "too many open challenges for this device; retry later");
+            }
             h.createUpdate("INSERT INTO device_challenges (nonce, device_id, expires_at) VALUES (:n, :d, :e)")
                     .bind("n", nonce).bind("d", deviceId).bind("e", expires).execute();
         });

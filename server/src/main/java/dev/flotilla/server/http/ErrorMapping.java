@@ -4,8 +4,11 @@ import dev.flotilla.core.json.JsonFormatException;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
 
 /**
  * The one place where failures become HTTP responses. Every error body is {@link ErrorBody}; no stack
@@ -24,6 +27,15 @@ public final class ErrorMapping {
                 (e, ctx) -> write(ctx, 400, "malformed_json", "request body is not valid JSON: " + e.getMessage()));
         routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, e.getStatus(), codeFor(e.getStatus()),
                 messageFor(e.getStatus())));
+        routes.exception(UnableToExecuteStatementException.class, (e, ctx) -> {
+            if (e.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+                // a concurrent request (possibly on another server) created the same thing first
+                write(ctx, 409, "conflict", "the resource was changed concurrently; retry");
+            } else {
+                LOG.error("database failure on {} {}", ctx.method(), ctx.path(), e);
+                write(ctx, 500, "internal_error", "internal server error");
+            }
+        });
         routes.exception(Exception.class, (e, ctx) -> {
             LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
             write(ctx, 500, "internal_error", "internal server error");

@@ -186,6 +186,20 @@ class DeviceFlowTest {
     }
 
     @Test
+    void openChallengesPerDeviceAreBounded() {
+        srv = TestServer.start(BothDatabases.h2(), dir, clock);
+        TestDevice d = srv.device(KeyType.ED25519, "board-a");
+        for (int i = 0; i < DeviceAuth.MAX_OPEN_CHALLENGES; i++) {
+            assertThat(http().post("/api/v1/device/" + d.id() + "/challenge", null, Map.of()).status()).isEqualTo(200);
+        }
+        Http.Response refused = http().post("/api/v1/device/" + d.id() + "/challenge", null, Map.of());
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.code()).isEqualTo("too_many_challenges");
+        clock.advance(Duration.ofMinutes(3));
+        assertThat(d.login(http()).status()).isEqualTo(200);
+    }
+
+    @Test
     void badManifestSignatureChangesNothing() {
         srv = TestServer.start(BothDatabases.h2(), dir, clock);
         TestDevice d = srv.device(KeyType.ED25519, "board-a");
