@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla 0.1.0",
         description = "Fleet-safe over-the-air firmware updates.",
         subcommands = {CommandLine.HelpCommand.class,
+                dev.flotilla.cli.server.ServerCommand.class,
                 dev.flotilla.cli.keys.KeysCommand.class,
                 dev.flotilla.cli.trust.TrustCommand.class,
                 dev.flotilla.cli.release.ReleaseCommand.class,

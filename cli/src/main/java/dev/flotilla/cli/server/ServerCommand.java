@@ -1,0 +1,58 @@
+package dev.flotilla.cli.server;
+
+import dev.flotilla.server.Server;
+import dev.flotilla.server.ServerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code flotilla server}: runs the update server until SIGTERM (or Ctrl-C), then stops it gracefully. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "Run the update server (management and device API).")
+public final class ServerCommand implements Callable<Integer> {
+    @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default: ${DEFAULT-VALUE}).")
+    Path dataDir = ServerConfig.DEFAULT_DATA_DIR;
+
+    @Option(names = "--port", paramLabel = "N", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port = ServerConfig.DEFAULT_PORT;
+
+    @Option(names = "--host", paramLabel = "ADDR", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    String host = "0.0.0.0";
+
+    @Option(names = "--database", paramLabel = "JDBC_URL",
+            description = "JDBC URL (default: an H2 file database under the data directory).")
+    String databaseUrl;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServerConfig config = ServerConfig.defaults().withDataDir(dataDir).withPort(port).withHost(host)
+                .withDatabaseUrl(databaseUrl);
+        Server server = Server.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop();
+            System.out.println("Flotilla server stopped.");
+            stopped.countDown();
+        }, "flotilla-shutdown"));
+        PrintStream out = System.out;
+        out.println("Flotilla server listening on " + server.uri());
+        out.println("Data directory: " + config.dataDir());
+        out.println("Database: " + redact(config.databaseUrl()));
+        server.initialAdminToken().ifPresent(t -> {
+            out.println("Initial admin API token (shown only this once; store it now):");
+            out.println("  " + t);
+        });
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** Drops a password query parameter from a JDBC URL before printing it. */
+    static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+}

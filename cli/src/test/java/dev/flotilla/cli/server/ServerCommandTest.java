@@ -1,0 +1,68 @@
+package dev.flotilla.cli.server;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Runs {@code flotilla server} as a real process, talks to it, and stops it with SIGTERM. */
+class ServerCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void serverPrintsUrlDataDirAndAdminTokenAndStopsOnSigterm() throws Exception {
+        Path data = dir.resolve("data");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.flotilla.cli.Main",
+                "server", "--data", data.toString(), "--port", "0", "--host", "127.0.0.1")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                lines.add(out.readLine());
+            }
+            assertThat(lines.get(0)).startsWith("Flotilla server listening on http://127.0.0.1:");
+            assertThat(lines.get(1)).isEqualTo("Data directory: " + data.toAbsolutePath());
+            assertThat(lines.get(3)).contains("Initial admin API token");
+            String token = lines.get(4).trim();
+            assertThat(token).startsWith("flt_");
+            assertThat(lines.get(2)).isEqualTo("Database: jdbc:h2:file:" + data.toAbsolutePath().resolve("flotilla"));
+            assertThat(data.resolve("flotilla.mv.db")).exists();
+
+            URI base = URI.create(lines.get(0).substring("Flotilla server listening on ".length()));
+            HttpClient client = HttpClient.newHttpClient();
+            HttpResponse<String> tokens = client.send(HttpRequest.newBuilder(base.resolve("/api/v1/tokens"))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(tokens.statusCode()).isEqualTo(200);
+
+            p.toHandle().destroy(); // SIGTERM, leaving our end of stdout open (Process.destroy closes it)
+            List<String> rest = new ArrayList<>();
+            for (String line = out.readLine(); line != null; line = out.readLine()) {
+                rest.add(line);
+            }
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(rest).containsExactly("Flotilla server stopped.");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void redactHidesPasswords() {
+        assertThat(ServerCommand.redact("jdbc:postgresql://db/f?user=u&password=s3cret&ssl=true"))
+                .isEqualTo("jdbc:postgresql://db/f?user=u&password=***&ssl=true");
+    }
+}

@@ -1,0 +1,182 @@
+package dev.flotilla.server;
+
+import dev.flotilla.server.audit.AuditLog;
+import dev.flotilla.server.audit.AuditRoutes;
+import dev.flotilla.server.auth.Operator;
+import dev.flotilla.server.devices.CheckIns;
+import dev.flotilla.server.devices.DeviceApiRoutes;
+import dev.flotilla.server.devices.DeviceAuth;
+import dev.flotilla.server.devices.DeviceEvents;
+import dev.flotilla.server.devices.DeviceRoutes;
+import dev.flotilla.server.devices.DeviceService;
+import dev.flotilla.server.enrollment.EnrollmentRoutes;
+import dev.flotilla.server.enrollment.EnrollmentService;
+import dev.flotilla.server.http.Authenticator;
+import dev.flotilla.server.http.ErrorMapping;
+import dev.flotilla.server.http.Routes;
+import dev.flotilla.server.store.Database;
+import dev.flotilla.server.tokens.TokenRoutes;
+import dev.flotilla.server.tokens.TokenService;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.HandlerType;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The update server's composition root: opens (and migrates) the database, creates the services with
+ * {@code new}, registers their routes on Javalin (virtual threads) and starts listening. No state that
+ * matters is kept in memory, so several servers on one PostgreSQL database behave as one.
+ */
+public final class Server implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Server.class);
+    private final ServerConfig config;
+    private final Database database;
+    private final Javalin app;
+    private final Optional<String> initialAdminToken;
+
+    private Server(ServerConfig config, Database database, Javalin app, Optional<String> initialAdminToken) {
+        this.config = config;
+        this.database = database;
+        this.app = app;
+        this.initialAdminToken = initialAdminToken;
+    }
+
+    /**
+     * Starts a server: creates the data directory, migrates the database, creates the first admin token
+     * if this database has never been started, and listens on the configured port.
+     *
+     * @throws UncheckedIOException when the data directory cannot be created
+     */
+    public static Server start(ServerConfig config) {
+        long started = System.nanoTime();
+        try {
+            Files.createDirectories(config.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create data directory " + config.dataDir(), e);
+        }
+        Database db = Database.open(config.databaseUrl());
+        try {
+            Jdbi jdbi = db.jdbi();
+            AuditLog audit = new AuditLog(config.clock());
+            TokenService tokens = new TokenService(jdbi, audit, config.clock());
+            EnrollmentService enrollment = new EnrollmentService(jdbi, audit, config.clock());
+            DeviceService devices = new DeviceService(jdbi, audit, enrollment, config.clock());
+            DeviceAuth deviceAuth = new DeviceAuth(jdbi, config.clock(), config.challengeTtl(), config.deviceTokenTtl());
+            CheckIns checkIns = new CheckIns(jdbi, config.clock(), config.pollInterval());
+            DeviceEvents events = new DeviceEvents(jdbi, config.clock());
+            Authenticator authenticator = new Authenticator() {
+                @Override
+                public Optional<Operator> operator(String bearer) {
+                    return tokens.authenticate(bearer);
+                }
+
+                @Override
+                public Optional<String> device(String bearer) {
+                    return deviceAuth.authenticate(bearer);
+                }
+            };
+            Javalin app = Javalin.create(cfg -> {
+                configure(cfg, config);
+                Routes routes = new Routes(cfg.routes, authenticator);
+                routes.open(HandlerType.GET, "/healthz", ctx -> {
+                    jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
+                    ctx.json(Map.of("status", "ok"));
+                });
+                byte[] openApi = resource("/dev/flotilla/server/openapi.json");
+                routes.open(HandlerType.GET, "/api/openapi.json",
+                        ctx -> ctx.contentType("application/json").result(openApi));
+                TokenRoutes.register(routes, tokens);
+                EnrollmentRoutes.register(routes, enrollment);
+                DeviceRoutes.register(routes, devices, events, checkIns);
+                DeviceApiRoutes.register(routes, devices, deviceAuth, checkIns, events);
+                AuditRoutes.register(routes, jdbi, audit);
+            });
+            app.start(config.host(), config.port());
+            // Only once listening: a start that fails to bind must not use up the one-time admin token.
+            Optional<String> admin;
+            try {
+                admin = tokens.bootstrapAdmin();
+            } catch (RuntimeException e) {
+                app.stop();
+                throw e;
+            }
+            LOG.info("listening on port {} after {} ms", app.port(), (System.nanoTime() - started) / 1_000_000);
+            return new Server(config, db, app, admin);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    private static void configure(JavalinConfig cfg, ServerConfig config) {
+        cfg.concurrency.useVirtualThreads = true;
+        cfg.startup.showJavalinBanner = false;
+        cfg.startup.showOldJavalinVersionWarning = false;
+        cfg.http.maxRequestSize = config.maxRequestBytes();
+        cfg.jetty.modifyServer(s -> s.setStopTimeout(5_000));
+        ErrorMapping.install(cfg.routes);
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = Server.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return app.port();
+    }
+
+    /** The base URL, on loopback when bound to all addresses. */
+    public URI uri() {
+        String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
+        return URI.create("http://" + host + ":" + port());
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** The admin token created by this start, present only on the very first start of a database. */
+    public Optional<String> initialAdminToken() {
+        return initialAdminToken;
+    }
+
+    /** Every registered HTTP route as {@code "METHOD path"} (for the API document check). */
+    public List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(p -> p.endpoint.method.name() + " " + p.endpoint.path)
+                .toList();
+    }
+
+    /** Stops accepting requests, lets running ones finish (up to 5 s), then closes the database. */
+    public void stop() {
+        try {
+            app.stop();
+        } finally {
+            database.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

@@ -1,0 +1,84 @@
+package dev.flotilla.server;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a server runs: where its data lives, where it listens, which database it uses, and its timing.
+ *
+ * @param dataDir          directory for the server's files (default {@code ./flotilla-data})
+ * @param port             TCP port; 0 picks a free one (default 8080)
+ * @param host             address to bind (default {@code 0.0.0.0})
+ * @param databaseUrl      JDBC URL; default an H2 file database under {@code dataDir}
+ * @param maxRequestBytes  largest request body accepted on the API (larger is refused with 413)
+ * @param deviceTokenTtl   lifetime of a device bearer token obtained by challenge/response
+ * @param challengeTtl     lifetime of a challenge nonce
+ * @param pollInterval     base check-in interval told to devices (jitter of up to 20% is added)
+ * @param clock            time source for expiries and audit timestamps
+ */
+public record ServerConfig(Path dataDir, int port, String host, String databaseUrl, long maxRequestBytes,
+                           Duration deviceTokenTtl, Duration challengeTtl, Duration pollInterval,
+                           Clock clock) {
+    public static final Path DEFAULT_DATA_DIR = Path.of("flotilla-data");
+    public static final int DEFAULT_PORT = 8080;
+
+    public ServerConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        dataDir = dataDir.toAbsolutePath().normalize();
+        if (databaseUrl == null || databaseUrl.isBlank()) {
+            databaseUrl = defaultH2Url(dataDir);
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(deviceTokenTtl, "deviceTokenTtl");
+        Objects.requireNonNull(challengeTtl, "challengeTtl");
+        Objects.requireNonNull(pollInterval, "pollInterval");
+        Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The defaults: {@code ./flotilla-data}, port 8080, H2 under the data dir. */
+    public static ServerConfig defaults() {
+        return new ServerConfig(DEFAULT_DATA_DIR, DEFAULT_PORT, "0.0.0.0", null, 1024 * 1024,
+                Duration.ofMinutes(15), Duration.ofMinutes(2), Duration.ofMinutes(5), Clock.systemUTC());
+    }
+
+    /** The embedded database: an H2 file {@code flotilla} in {@code dataDir}. */
+    public static String defaultH2Url(Path dataDir) {
+        return "jdbc:h2:file:" + dataDir.toAbsolutePath().normalize().resolve("flotilla");
+    }
+
+    public ServerConfig withDataDir(Path dir) {
+        boolean defaultDb = databaseUrl.equals(defaultH2Url(dataDir));
+        return new ServerConfig(dir, port, host, defaultDb ? null : databaseUrl, maxRequestBytes,
+                deviceTokenTtl, challengeTtl, pollInterval, clock);
+    }
+
+    public ServerConfig withPort(int p) {
+        return new ServerConfig(dataDir, p, host, databaseUrl, maxRequestBytes, deviceTokenTtl, challengeTtl,
+                pollInterval, clock);
+    }
+
+    public ServerConfig withHost(String h) {
+        return new ServerConfig(dataDir, port, h, databaseUrl, maxRequestBytes, deviceTokenTtl, challengeTtl,
+                pollInterval, clock);
+    }
+
+    public ServerConfig withDatabaseUrl(String url) {
+        return new ServerConfig(dataDir, port, host, url, maxRequestBytes, deviceTokenTtl, challengeTtl,
+                pollInterval, clock);
+    }
+
+    public ServerConfig withMaxRequestBytes(long max) {
+        return new ServerConfig(dataDir, port, host, databaseUrl, max, deviceTokenTtl, challengeTtl,
+                pollInterval, clock);
+    }
+
+    public ServerConfig withClock(Clock c) {
+        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, deviceTokenTtl, challengeTtl,
+                pollInterval, c);
+    }
+}

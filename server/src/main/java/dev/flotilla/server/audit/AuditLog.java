@@ -1,0 +1,73 @@
+package dev.flotilla.server.audit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flotilla.server.auth.Actor;
+import dev.flotilla.server.http.Page;
+import org.jdbi.v3.core.Handle;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The append-only audit log. It has no update or delete: entries are written in the same transaction as
+ * the change they describe, so a change and its entry commit or roll back together.
+ */
+public final class AuditLog {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private final Clock clock;
+
+    public AuditLog(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** Appends an entry inside the caller's transaction. {@code before}/{@code after} are serialised to JSON. */
+    public void record(Handle h, Actor actor, String action, String targetKind, String targetId,
+                       Object before, Object after) {
+        h.createUpdate("""
+                        INSERT INTO audit_log (at_millis, actor_kind, actor_id, actor_name, action, target_kind,
+                                               target_id, before_json, after_json)
+                        VALUES (:at, :ak, :ai, :an, :action, :tk, :ti, :before, :after)""")
+                .bind("at", clock.millis())
+                .bind("ak", actor.kind()).bind("ai", actor.id()).bind("an", actor.name())
+                .bind("action", action).bind("tk", targetKind).bind("ti", targetId)
+                .bind("before", toJson(before)).bind("after", toJson(after))
+                .execute();
+    }
+
+    /** Entries oldest first. */
+    public List<AuditEntry> list(Handle h, Page.Request page) {
+        return h.createQuery("SELECT * FROM audit_log ORDER BY seq LIMIT :limit OFFSET :offset")
+                .bind("limit", page.limit() + 1).bind("offset", page.offset())
+                .map((rs, ctx) -> new AuditEntry(rs.getLong("seq"),
+                        Instant.ofEpochMilli(rs.getLong("at_millis")).toString(), rs.getString("actor_kind"),
+                        rs.getString("actor_id"), rs.getString("actor_name"), rs.getString("action"),
+                        rs.getString("target_kind"), rs.getString("target_id"),
+                        fromJson(rs.getString("before_json")), fromJson(rs.getString("after_json"))))
+                .list();
+    }
+
+    private static String toJson(Object value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot serialise audit state", e);
+        }
+    }
+
+    private static JsonNode fromJson(String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt audit entry", e);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package dev.flotilla.server.devices;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.core.crypto.Digests;
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.tuf.Key;
+import dev.flotilla.server.http.ApiException;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The check-in hot path. A device posts its signed manifest; the server verifies and stores it (unless
+ * these exact bytes were verified and stored before), records that the device was seen, and answers with
+ * its assignment and next poll interval. The ETag covers the manifest bytes and the assignment, so an
+ * idle device that sends {@code If-None-Match} gets a 304 without signature checks or manifest writes.
+ */
+public final class CheckIns {
+    /** Assignment state until deployments exist: there is none. */
+    private static final String NO_ASSIGNMENT = "none";
+
+    /** The outcome of a check-in. */
+    public sealed interface Result {
+        String etag();
+    }
+
+    /** The device already has this answer. */
+    public record NotModified(String etag) implements Result {
+    }
+
+    /** A full answer. */
+    public record Answer(String etag, Response body) implements Result {
+    }
+
+    /**
+     * The check-in answer. {@code assignment} is null until deployments exist.
+     */
+    public record Response(JsonNode assignment, long pollIntervalSeconds) {
+    }
+
+    private final Jdbi jdbi;
+    private final Clock clock;
+    private final Duration pollInterval;
+    private final DeviceStore store = new DeviceStore();
+
+    public CheckIns(Jdbi jdbi, Clock clock, Duration pollInterval) {
+        this.jdbi = jdbi;
+        this.clock = clock;
+        this.pollInterval = pollInterval;
+    }
+
+    /**
+     * Records a check-in of {@code deviceId} (already authenticated) carrying the raw envelope bytes.
+     *
+     * @throws ApiException as {@link Manifests#verify}; nothing is stored when it throws
+     */
+    public Result checkIn(String deviceId, byte[] envelope, Optional<String> ifNoneMatch) {
+        String envelopeHash = Digests.sha256Hex(envelope);
+        jdbi.useTransaction(h -> {
+            Optional<String> stored = h.createQuery("SELECT envelope_hash FROM device_manifests WHERE device_id = :d")
+                    .bind("d", deviceId).mapTo(String.class).findOne();
+            if (stored.isEmpty() || !stored.get().equals(envelopeHash)) {
+                storeManifest(h, deviceId, envelope, envelopeHash, stored.isPresent());
+            }
+            store.touch(h, deviceId, clock.millis());
+        });
+        String etag = "\"" + Digests.sha256Hex((envelopeHash + ":" + NO_ASSIGNMENT).getBytes()).substring(0, 32) + "\"";
+        if (ifNoneMatch.filter(etag::equals).isPresent()) {
+            return new NotModified(etag);
+        }
+        return new Answer(etag, new Response(null, jittered()));
+    }
+
+    /** The latest verified manifest of a device, if it ever checked in. */
+    public Optional<JsonNode> latestManifest(String deviceId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT manifest_json FROM device_manifests WHERE device_id = :d")
+                .bind("d", deviceId).mapTo(String.class).findOne()).map(DeviceStore::parse);
+    }
+
+    private void storeManifest(Handle h, String deviceId, byte[] envelope, String envelopeHash, boolean exists) {
+        Device device = store.find(h, deviceId).orElseThrow(() -> ApiException.notFound("device"));
+        ObjectNode signed = Manifests.verify(CanonicalJson.parseObject(envelope), deviceId,
+                Key.fromJson(device.publicKey()));
+        String sql = exists
+                ? "UPDATE device_manifests SET envelope_hash = :h, manifest_json = :m, received_at = :now WHERE device_id = :d"
+                : "INSERT INTO device_manifests (device_id, envelope_hash, manifest_json, received_at) VALUES (:d, :h, :m, :now)";
+        h.createUpdate(sql).bind("d", deviceId).bind("h", envelopeHash).bind("m", DeviceStore.json(signed))
+                .bind("now", clock.millis()).execute();
+    }
+
+    private long jittered() {
+        long base = pollInterval.toSeconds();
+        return base + ThreadLocalRandom.current().nextLong(base / 5 + 1);
+    }
+}

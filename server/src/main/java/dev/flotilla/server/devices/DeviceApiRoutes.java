@@ -1,0 +1,54 @@
+package dev.flotilla.server.devices;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.flotilla.core.crypto.Hex;
+import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.http.JsonBody;
+import dev.flotilla.server.http.Routes;
+import io.javalin.http.HandlerType;
+
+import java.util.Optional;
+
+/**
+ * The routes devices call, under {@code /api/v1/device}: enroll, challenge, token (open: each carries its
+ * own proof), then check-in and events with the device token, each only for the caller's own id.
+ */
+public final class DeviceApiRoutes {
+    private DeviceApiRoutes() {
+    }
+
+    public static void register(Routes routes, DeviceService devices, DeviceAuth auth, CheckIns checkIns,
+                                DeviceEvents events) {
+        routes.open(HandlerType.POST, "/api/v1/device/enroll", ctx -> {
+            JsonBody body = JsonBody.of(ctx);
+            Device d = devices.enroll(new DeviceService.Enrollment(body.optString("enrollmentToken"),
+                    DeviceKeys.parse(body.required("publicKey")), body.string("hardwareId"),
+                    body.optObject("attributes").orElse(JsonNodeFactory.instance.objectNode())));
+            ctx.status(201).json(d);
+        });
+        routes.open(HandlerType.POST, "/api/v1/device/{deviceId}/challenge",
+                ctx -> ctx.json(auth.challenge(ctx.pathParam("deviceId"))));
+        routes.open(HandlerType.POST, "/api/v1/device/{deviceId}/token", ctx -> {
+            JsonBody body = JsonBody.of(ctx);
+            String nonce = body.string("nonce");
+            byte[] sig;
+            try {
+                sig = Hex.decode(body.string("signature"));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid("signature must be hex");
+            }
+            ctx.json(auth.token(ctx.pathParam("deviceId"), nonce, sig));
+        });
+        routes.device(HandlerType.POST, "/api/v1/device/{deviceId}/checkin", (ctx, deviceId) -> {
+            CheckIns.Result r = checkIns.checkIn(deviceId, ctx.bodyAsBytes(),
+                    Optional.ofNullable(ctx.header("If-None-Match")));
+            ctx.header("ETag", r.etag());
+            switch (r) {
+                case CheckIns.NotModified nm -> ctx.status(304);
+                case CheckIns.Answer a -> ctx.json(a.body());
+            }
+        });
+        routes.device(HandlerType.POST, "/api/v1/device/{deviceId}/events",
+                (ctx, deviceId) -> ctx.json(events.record(deviceId, JsonBody.of(ctx))));
+    }
+}

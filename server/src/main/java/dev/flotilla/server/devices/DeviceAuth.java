@@ -1,0 +1,116 @@
+package dev.flotilla.server.devices;
+
+import dev.flotilla.core.crypto.Hex;
+import dev.flotilla.core.tuf.Key;
+import dev.flotilla.server.auth.Secrets;
+import dev.flotilla.server.http.ApiException;
+import org.jdbi.v3.core.Jdbi;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Device authentication by challenge and response. The device asks for a nonce, signs
+ * {@code "flotilla-device-auth:" + deviceId + ":" + nonce} with its key and exchanges the signature for a
+ * short-lived bearer token. Nonces are single-use; tokens are stored as SHA-256 and die with the device's
+ * decommissioning. All state is in the database, so any server instance can answer any step.
+ */
+public final class DeviceAuth {
+    /** A nonce to sign. */
+    public record Challenge(String nonce, String expiresAt) {
+    }
+
+    /** A device bearer token and when it stops working. */
+    public record Session(String token, String expiresAt) {
+    }
+
+    /** Open challenges per device; bounds what anyone who knows a device id can make the server store. */
+    static final int MAX_OPEN_CHALLENGES = 8;
+
+    private final Jdbi jdbi;
+    private final Clock clock;
+    private final Duration challengeTtl;
+    private final Duration tokenTtl;
+    private final DeviceStore store = new DeviceStore();
+
+    public DeviceAuth(Jdbi jdbi, Clock clock, Duration challengeTtl, Duration tokenTtl) {
+        this.jdbi = jdbi;
+        this.clock = clock;
+        this.challengeTtl = challengeTtl;
+        this.tokenTtl = tokenTtl;
+    }
+
+    /** The bytes a device signs to answer {@code nonce}. */
+    public static byte[] challengeBytes(String deviceId, String nonce) {
+        return ("flotilla-device-auth:" + deviceId + ":" + nonce).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @throws ApiException 404 for an unknown device, 403 for a decommissioned one, 429
+     *                      {@code too_many_challenges} when {@value #MAX_OPEN_CHALLENGES} are open
+     */
+    public Challenge challenge(String deviceId) {
+        long expires = clock.millis() + challengeTtl.toMillis();
+        String nonce = Hex.encode(Secrets.randomBytes(32));
+        jdbi.useTransaction(h -> {
+            Device d = store.find(h, deviceId).orElseThrow(() -> ApiException.notFound("device"));
+            DeviceService.requireActive(d);
+            h.createUpdate("DELETE FROM device_challenges WHERE expires_at <= :now").bind("now", clock.millis()).execute();
+            int open = h.createQuery("SELECT COUNT(*) FROM device_challenges WHERE device_id = :d")
+                    .bind("d", deviceId).mapTo(Integer.class).one();
+            if (open >= MAX_OPEN_CHALLENGES) {
+                throw new ApiException(429, "too_many_challenges", "too many open challenges for this device; retry later");
+            }
+            h.createUpdate("INSERT INTO device_challenges (nonce, device_id, expires_at) VALUES (:n, :d, :e)")
+                    .bind("n", nonce).bind("d", deviceId).bind("e", expires).execute();
+        });
+        return new Challenge(nonce, Instant.ofEpochMilli(expires).toString());
+    }
+
+    /**
+     * Exchanges a signed nonce for a token. The nonce is used up whether or not the signature verifies.
+     *
+     * @throws ApiException 401 {@code invalid_challenge} for an unknown, used or expired nonce, 401
+     *                      {@code bad_signature} when the signature is not the device's, 403/404 as above
+     */
+    public Session token(String deviceId, String nonce, byte[] signature) {
+        // The transaction commits the used-up nonce even when the signature fails (then it yields null).
+        Session session = jdbi.inTransaction(h -> {
+            Device d = store.find(h, deviceId).orElseThrow(() -> ApiException.notFound("device"));
+            DeviceService.requireActive(d);
+            int used = h.createUpdate("DELETE FROM device_challenges WHERE nonce = :n AND device_id = :d AND expires_at > :now")
+                    .bind("n", nonce).bind("d", deviceId).bind("now", clock.millis()).execute();
+            if (used != 1) {
+                throw new ApiException(401, "invalid_challenge", "unknown, used or expired challenge");
+            }
+            if (!Key.fromJson(d.publicKey()).verify(signature, challengeBytes(deviceId, nonce))) {
+                return null;
+            }
+            h.createUpdate("DELETE FROM device_sessions WHERE device_id = :d AND expires_at <= :now")
+                    .bind("d", deviceId).bind("now", clock.millis()).execute();
+            String secret = Secrets.newSecret("fld_");
+            long expires = clock.millis() + tokenTtl.toMillis();
+            h.createUpdate("INSERT INTO device_sessions (secret_hash, device_id, expires_at) VALUES (:h, :d, :e)")
+                    .bind("h", Secrets.hash(secret)).bind("d", deviceId).bind("e", expires).execute();
+            return new Session(secret, Instant.ofEpochMilli(expires).toString());
+        });
+        if (session == null) {
+            throw new ApiException(401, "bad_signature", "the challenge signature does not verify with the device key");
+        }
+        return session;
+    }
+
+    /** The id of the active device holding this unexpired token. */
+    public Optional<String> authenticate(String secret) {
+        if (!secret.startsWith("fld_")) {
+            return Optional.empty();
+        }
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT s.device_id FROM device_sessions s JOIN devices d ON d.id = s.device_id
+                        WHERE s.secret_hash = :h AND s.expires_at > :now AND d.status = 'active'""")
+                .bind("h", Secrets.hash(secret)).bind("now", clock.millis()).mapTo(String.class).findOne());
+    }
+}

@@ -1,0 +1,100 @@
+package dev.flotilla.server.devices;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.http.JsonBody;
+import dev.flotilla.server.http.Page;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Device events: stored once per (device, event id), so a device may resend after a lost answer. A batch
+ * is validated whole before anything is stored.
+ */
+public final class DeviceEvents {
+    /** Event types a device may report. */
+    public static final Set<String> TYPES = Set.of("download_started", "download_progress", "downloaded",
+            "verified", "installed", "rebooting", "trial_boot", "committed", "rolled_back", "failed");
+
+    /** How a batch went: newly stored and already known events. */
+    public record Outcome(int accepted, int duplicates) {
+    }
+
+    private final Jdbi jdbi;
+    private final Clock clock;
+
+    public DeviceEvents(Jdbi jdbi, Clock clock) {
+        this.jdbi = jdbi;
+        this.clock = clock;
+    }
+
+    /**
+     * Stores a batch {@code {"events": [{"eventId", "type", "occurredAt"?, "details"?}]}}.
+     *
+     * @throws ApiException 400 when any event is invalid (then none is stored)
+     */
+    public Outcome record(String deviceId, JsonBody batch) {
+        JsonNode events = batch.required("events");
+        if (!events.isArray() || events.isEmpty() || events.size() > 100) {
+            throw ApiException.invalid("events must be an array of 1 to 100 events");
+        }
+        List<DeviceEvent> valid = new ArrayList<>();
+        for (JsonNode e : events) {
+            JsonBody ev = JsonBody.of(e, "event");
+            String type = ev.string("type");
+            if (!TYPES.contains(type)) {
+                throw ApiException.invalid("unknown event type '" + type + "'");
+            }
+            String eventId = ev.string("eventId");
+            if (eventId.length() > 128) {
+                throw ApiException.invalid("eventId longer than 128 characters");
+            }
+            ObjectNode details = ev.optObject("details").orElse(JsonNodeFactory.instance.objectNode());
+            valid.add(new DeviceEvent(deviceId, eventId, type, ev.optString("occurredAt").orElse(null), null, details));
+        }
+        int accepted = 0;
+        for (DeviceEvent e : valid) {
+            accepted += insert(e) ? 1 : 0;
+        }
+        return new Outcome(accepted, valid.size() - accepted);
+    }
+
+    /** A device's events, oldest first. */
+    public Page<DeviceEvent> list(String deviceId, Page.Request page) {
+        return Page.of(jdbi.withHandle(h -> h.createQuery(
+                        "SELECT * FROM device_events WHERE device_id = :d ORDER BY seq LIMIT :limit OFFSET :offset")
+                .bind("d", deviceId).bind("limit", page.limit() + 1).bind("offset", page.offset())
+                .map((rs, ctx) -> new DeviceEvent(rs.getString("device_id"), rs.getString("event_id"),
+                        rs.getString("event_type"), rs.getString("occurred_at"),
+                        Instant.ofEpochMilli(rs.getLong("received_at")).toString(),
+                        DeviceStore.parse(rs.getString("body_json"))))
+                .list()), page);
+    }
+
+    /** Inserts in its own autocommit statement; false when the event id is already stored. */
+    private boolean insert(DeviceEvent e) {
+        try {
+            jdbi.useHandle(h -> h.createUpdate("""
+                            INSERT INTO device_events (device_id, event_id, event_type, occurred_at, received_at, body_json)
+                            VALUES (:d, :id, :type, :at, :now, :body)""")
+                    .bind("d", e.deviceId()).bind("id", e.eventId()).bind("type", e.type())
+                    .bind("at", e.occurredAt()).bind("now", clock.millis()).bind("body", DeviceStore.json(e.details()))
+                    .execute());
+            return true;
+        } catch (UnableToExecuteStatementException ex) {
+            if (ex.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+                return false;
+            }
+            throw ex;
+        }
+    }
+}

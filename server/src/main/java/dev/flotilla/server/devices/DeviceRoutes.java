@@ -1,0 +1,53 @@
+package dev.flotilla.server.devices;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.server.auth.Role;
+import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.http.JsonBody;
+import dev.flotilla.server.http.Page;
+import dev.flotilla.server.http.Routes;
+import io.javalin.http.HandlerType;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Operator routes for the inventory under {@code /api/v1/devices}. Viewers read; operators change.
+ */
+public final class DeviceRoutes {
+    private DeviceRoutes() {
+    }
+
+    public static void register(Routes routes, DeviceService devices, DeviceEvents events, CheckIns checkIns) {
+        routes.operator(HandlerType.GET, "/api/v1/devices", Role.VIEWER,
+                (ctx, op) -> ctx.json(devices.list(DeviceFilter.from(ctx), Page.Request.from(ctx))));
+        routes.operator(HandlerType.POST, "/api/v1/devices", Role.OPERATOR, (ctx, op) -> {
+            JsonBody body = JsonBody.of(ctx);
+            ctx.status(201).json(devices.preRegister(op.actor(), DeviceKeys.parse(body.required("publicKey")),
+                    body.string("hardwareId"), body.optString("group").orElse(null), body.strings("tags")));
+        });
+        routes.operator(HandlerType.GET, "/api/v1/devices/{deviceId}", Role.VIEWER, (ctx, op) -> {
+            Device d = devices.get(ctx.pathParam("deviceId"));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("device", d);
+            out.put("manifest", checkIns.latestManifest(d.id()).orElse(null));
+            ctx.json(out);
+        });
+        routes.operator(HandlerType.PUT, "/api/v1/devices/{deviceId}/tags", Role.OPERATOR, (ctx, op) ->
+                ctx.json(devices.setTags(op.actor(), ctx.pathParam("deviceId"), JsonBody.of(ctx).strings("tags"))));
+        routes.operator(HandlerType.PUT, "/api/v1/devices/{deviceId}/group", Role.OPERATOR, (ctx, op) -> {
+            JsonNode group = JsonBody.of(ctx).node().get("group");
+            if (group != null && !group.isNull() && (!group.isTextual() || group.textValue().isBlank())) {
+                throw ApiException.invalid("group must be a non-empty string or null");
+            }
+            String value = group == null || group.isNull() ? null : group.textValue();
+            ctx.json(devices.setGroup(op.actor(), ctx.pathParam("deviceId"), value));
+        });
+        routes.operator(HandlerType.POST, "/api/v1/devices/{deviceId}/decommission", Role.OPERATOR,
+                (ctx, op) -> ctx.json(devices.decommission(op.actor(), ctx.pathParam("deviceId"))));
+        routes.operator(HandlerType.GET, "/api/v1/devices/{deviceId}/events", Role.VIEWER, (ctx, op) -> {
+            String id = devices.get(ctx.pathParam("deviceId")).id();
+            ctx.json(events.list(id, Page.Request.from(ctx)));
+        });
+    }
+}

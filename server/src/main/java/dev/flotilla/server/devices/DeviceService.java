@@ -1,0 +1,126 @@
+package dev.flotilla.server.devices;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.core.tuf.Key;
+import dev.flotilla.server.audit.AuditLog;
+import dev.flotilla.server.auth.Actor;
+import dev.flotilla.server.auth.Secrets;
+import dev.flotilla.server.enrollment.EnrollmentService;
+import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.http.Page;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The device inventory: enrollment (by enrollment token or a key registered in advance), pre-registration,
+ * listing, tags and group, decommissioning. Every change is audited in its transaction.
+ */
+public final class DeviceService {
+    /** What a device sends to enroll. {@code enrollmentToken} may be empty for a pre-registered key. */
+    public record Enrollment(Optional<String> enrollmentToken, Key publicKey, String hardwareId, ObjectNode attributes) {
+    }
+
+    private final Jdbi jdbi;
+    private final AuditLog audit;
+    private final EnrollmentService enrollment;
+    private final Clock clock;
+    private final DeviceStore store = new DeviceStore();
+
+    public DeviceService(Jdbi jdbi, AuditLog audit, EnrollmentService enrollment, Clock clock) {
+        this.jdbi = jdbi;
+        this.audit = audit;
+        this.enrollment = enrollment;
+        this.clock = clock;
+    }
+
+    /**
+     * Enrolls a device. With an enrollment token: creates the device (the token's use is counted). Without:
+     * the key must have been registered in advance, and that device is returned unchanged.
+     *
+     * @throws ApiException 401 {@code invalid_enrollment_token}; 409 {@code device_exists} when the key is
+     *                      already enrolled; 403 {@code device_decommissioned}
+     */
+    public Device enroll(Enrollment e) {
+        String keyId = e.publicKey().keyId();
+        if (e.enrollmentToken().isEmpty()) {
+            Device known = jdbi.withHandle(h -> store.findByKeyId(h, keyId)).orElseThrow(() ->
+                    new ApiException(401, "invalid_enrollment_token", "an enrollment token is required for an unregistered key"));
+            requireActive(known);
+            return known;
+        }
+        return jdbi.inTransaction(h -> {
+            Actor actor = enrollment.consume(h, e.enrollmentToken().get());
+            if (store.findByKeyId(h, keyId).isPresent()) {
+                throw ApiException.conflict("device_exists", "a device with this key is already enrolled");
+            }
+            return create(h, actor, "device.enroll", e.publicKey(), e.hardwareId(), null, List.of(), e.attributes());
+        });
+    }
+
+    /** Registers a device's public key in advance, so that the device can enroll without a token. */
+    public Device preRegister(Actor actor, Key key, String hardwareId, String group, List<String> tags) {
+        return jdbi.inTransaction(h -> {
+            if (store.findByKeyId(h, key.keyId()).isPresent()) {
+                throw ApiException.conflict("device_exists", "a device with this key is already registered");
+            }
+            return create(h, actor, "device.register", key, hardwareId, group, tags, JsonNodeFactory.instance.objectNode());
+        });
+    }
+
+    public Device get(String id) {
+        return jdbi.withHandle(h -> store.find(h, id)).orElseThrow(() -> ApiException.notFound("device"));
+    }
+
+    public Page<Device> list(DeviceFilter filter, Page.Request page) {
+        return Page.of(jdbi.withHandle(h -> store.list(h, filter, page.offset(), page.limit() + 1)), page);
+    }
+
+    public Device setTags(Actor actor, String id, List<String> tags) {
+        return change(actor, id, "device.tags", h -> store.replaceTags(h, id, tags));
+    }
+
+    public Device setGroup(Actor actor, String id, String group) {
+        return change(actor, id, "device.group", h -> store.setGroup(h, id, group));
+    }
+
+    /** Decommissions a device: it is refused from now on and its device tokens are dropped. */
+    public Device decommission(Actor actor, String id) {
+        return change(actor, id, "device.decommission", h -> {
+            store.setStatus(h, id, Device.DECOMMISSIONED);
+            h.createUpdate("DELETE FROM device_sessions WHERE device_id = :id").bind("id", id).execute();
+            h.createUpdate("DELETE FROM device_challenges WHERE device_id = :id").bind("id", id).execute();
+        });
+    }
+
+    /** @throws ApiException 403 {@code device_decommissioned} when the device is not active */
+    static void requireActive(Device d) {
+        if (!d.active()) {
+            throw new ApiException(403, "device_decommissioned", "device " + d.id() + " is decommissioned");
+        }
+    }
+
+    private Device create(Handle h, Actor actor, String action, Key key, String hardwareId, String group,
+                          List<String> tags, ObjectNode attributes) {
+        String id = Secrets.newId("dev_");
+        store.insert(h, id, key.keyId(), key.toJson(), hardwareId, group, attributes, clock.millis());
+        store.replaceTags(h, id, tags);
+        Device created = store.find(h, id).orElseThrow();
+        audit.record(h, actor, action, "device", id, null, created);
+        return created;
+    }
+
+    private Device change(Actor actor, String id, String action, java.util.function.Consumer<Handle> mutation) {
+        return jdbi.inTransaction(h -> {
+            Device before = store.find(h, id).orElseThrow(() -> ApiException.notFound("device"));
+            mutation.accept(h);
+            Device after = store.find(h, id).orElseThrow();
+            audit.record(h, actor, action, "device", id, before, after);
+            return after;
+        });
+    }
+}

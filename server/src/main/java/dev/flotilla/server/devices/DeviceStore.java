@@ -1,0 +1,125 @@
+package dev.flotilla.server.devices;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Rows of {@code devices} and {@code device_tags}; every method runs on the caller's handle. */
+final class DeviceStore {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private record Row(String id, String keyId, String publicKey, String hardwareId, String group,
+                       String attributes, String status, long createdAt, Long lastSeenAt) {
+    }
+
+    void insert(Handle h, String id, String keyId, JsonNode publicKey, String hardwareId, String group,
+                JsonNode attributes, long now) {
+        h.createUpdate("""
+                        INSERT INTO devices (id, key_id, public_key, hardware_id, device_group, attributes, status, created_at)
+                        VALUES (:id, :kid, :pk, :hw, :grp, :attrs, 'active', :now)""")
+                .bind("id", id).bind("kid", keyId).bind("pk", json(publicKey)).bind("hw", hardwareId)
+                .bind("grp", group).bind("attrs", json(attributes)).bind("now", now).execute();
+    }
+
+    Optional<Device> find(Handle h, String id) {
+        return rows(h, h.createQuery("SELECT * FROM devices WHERE id = :id").bind("id", id)).stream().findFirst();
+    }
+
+    Optional<Device> findByKeyId(Handle h, String keyId) {
+        return rows(h, h.createQuery("SELECT * FROM devices WHERE key_id = :kid").bind("kid", keyId))
+                .stream().findFirst();
+    }
+
+    /** Devices matching the filter, ordered by id, {@code limit} rows from {@code offset}. */
+    List<Device> list(Handle h, DeviceFilter f, int offset, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM devices d WHERE 1 = 1");
+        if (f.hardwareId() != null) {
+            sql.append(" AND d.hardware_id = :hw");
+        }
+        if (f.group() != null) {
+            sql.append(" AND d.device_group = :grp");
+        }
+        if (f.status() != null) {
+            sql.append(" AND d.status = :status");
+        }
+        if (f.tag() != null) {
+            sql.append(" AND EXISTS (SELECT 1 FROM device_tags t WHERE t.device_id = d.id AND t.tag = :tag)");
+        }
+        sql.append(" ORDER BY d.id LIMIT :limit OFFSET :offset");
+        Query q = h.createQuery(sql.toString()).bind("limit", limit).bind("offset", offset);
+        if (f.hardwareId() != null) {
+            q.bind("hw", f.hardwareId());
+        }
+        if (f.group() != null) {
+            q.bind("grp", f.group());
+        }
+        if (f.status() != null) {
+            q.bind("status", f.status());
+        }
+        if (f.tag() != null) {
+            q.bind("tag", f.tag());
+        }
+        return rows(h, q);
+    }
+
+    void replaceTags(Handle h, String id, List<String> tags) {
+        h.createUpdate("DELETE FROM device_tags WHERE device_id = :id").bind("id", id).execute();
+        for (String tag : tags.stream().distinct().sorted().toList()) {
+            h.createUpdate("INSERT INTO device_tags (device_id, tag) VALUES (:id, :tag)")
+                    .bind("id", id).bind("tag", tag).execute();
+        }
+    }
+
+    void setGroup(Handle h, String id, String group) {
+        h.createUpdate("UPDATE devices SET device_group = :grp WHERE id = :id").bind("grp", group).bind("id", id)
+                .execute();
+    }
+
+    void setStatus(Handle h, String id, String status) {
+        h.createUpdate("UPDATE devices SET status = :s WHERE id = :id").bind("s", status).bind("id", id).execute();
+    }
+
+    void touch(Handle h, String id, long now) {
+        h.createUpdate("UPDATE devices SET last_seen_at = :now WHERE id = :id").bind("now", now).bind("id", id)
+                .execute();
+    }
+
+    private List<Device> rows(Handle h, Query q) {
+        List<Row> rows = q.map((rs, ctx) -> new Row(rs.getString("id"), rs.getString("key_id"),
+                rs.getString("public_key"), rs.getString("hardware_id"), rs.getString("device_group"),
+                rs.getString("attributes"), rs.getString("status"), rs.getLong("created_at"),
+                rs.getObject("last_seen_at") == null ? null : rs.getLong("last_seen_at"))).list();
+        List<Device> out = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            List<String> tags = h.createQuery("SELECT tag FROM device_tags WHERE device_id = :id ORDER BY tag")
+                    .bind("id", r.id()).mapTo(String.class).list();
+            out.add(new Device(r.id(), r.keyId(), parse(r.publicKey()), r.hardwareId(), r.group(), tags,
+                    parse(r.attributes()), r.status(), Instant.ofEpochMilli(r.createdAt()).toString(),
+                    r.lastSeenAt() == null ? null : Instant.ofEpochMilli(r.lastSeenAt()).toString()));
+        }
+        return out;
+    }
+
+    static String json(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    static JsonNode parse(String json) {
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt JSON column", e);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.flotilla.server.devices;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.core.crypto.Hex;
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.tuf.Key;
+import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.http.JsonBody;
+
+import java.util.List;
+
+/**
+ * The device's signed version manifest. Envelope: {@code {"signed": {...}, "signatures": [{"keyid",
+ * "sig"}]}}, where {@code sig} is the hex signature of the device key over the canonical JSON of
+ * {@code signed}. The manifest names its device and says what the device runs:
+ * {@code deviceId, installedTarget, hashes, slot, securityVersion, trustedRootVersion, agentVersion,
+ * bootState, healthState}.
+ */
+final class Manifests {
+    private static final List<String> REQUIRED_STRINGS = List.of("deviceId", "agentVersion", "bootState", "healthState");
+
+    private Manifests() {
+    }
+
+    /**
+     * Checks an envelope and returns its {@code signed} part.
+     *
+     * @throws ApiException 400 {@code invalid_request} when fields are missing or mistyped, 403 when the
+     *                      manifest names another device, 400 {@code bad_signature} when no signature by
+     *                      the device key verifies
+     */
+    static ObjectNode verify(ObjectNode envelope, String deviceId, Key deviceKey) {
+        JsonBody env = new JsonBody(envelope);
+        ObjectNode signed = env.object("signed");
+        JsonBody m = new JsonBody(signed);
+        REQUIRED_STRINGS.forEach(m::string);
+        m.optString("installedTarget");
+        m.optString("slot");
+        m.optObject("hashes");
+        if (m.optLong("securityVersion").isEmpty() || m.optLong("trustedRootVersion").isEmpty()) {
+            throw ApiException.invalid("manifest needs integer securityVersion and trustedRootVersion");
+        }
+        if (!deviceId.equals(m.string("deviceId"))) {
+            throw ApiException.forbidden("the manifest names another device");
+        }
+        JsonNode sigs = env.required("signatures");
+        if (!sigs.isArray()) {
+            throw ApiException.invalid("signatures must be an array");
+        }
+        byte[] payload = CanonicalJson.encode(signed);
+        String keyId = deviceKey.keyId();
+        for (JsonNode s : sigs) {
+            if (keyId.equals(s.path("keyid").asText()) && s.path("sig").isTextual()
+                    && deviceKey.verify(hexOrEmpty(s.path("sig").textValue()), payload)) {
+                return signed;
+            }
+        }
+        throw new ApiException(400, "bad_signature", "no signature by the device key verifies over the manifest");
+    }
+
+    private static byte[] hexOrEmpty(String hex) {
+        try {
+            return Hex.decode(hex);
+        } catch (IllegalArgumentException e) {
+            return new byte[0];
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.flotilla.server;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ServerConfigTest {
+    @Test
+    void defaultsAreFlotillaDataPort8080AndH2UnderTheDataDir() {
+        ServerConfig c = ServerConfig.defaults();
+        assertThat(c.dataDir()).isEqualTo(Path.of("flotilla-data").toAbsolutePath());
+        assertThat(c.port()).isEqualTo(8080);
+        assertThat(c.databaseUrl()).isEqualTo("jdbc:h2:file:" + Path.of("flotilla-data").toAbsolutePath().resolve("flotilla"));
+    }
+
+    @Test
+    void defaultDatabaseFollowsTheDataDirButAnExplicitOneStays() {
+        ServerConfig moved = ServerConfig.defaults().withDataDir(Path.of("/srv/fl"));
+        assertThat(moved.databaseUrl()).isEqualTo("jdbc:h2:file:/srv/fl/flotilla");
+        ServerConfig pg = ServerConfig.defaults().withDatabaseUrl("jdbc:postgresql://db/f").withDataDir(Path.of("/srv/x"));
+        assertThat(pg.databaseUrl()).isEqualTo("jdbc:postgresql://db/f");
+    }
+
+    @Test
+    void portOutOfRangeIsRefused() {
+        assertThatThrownBy(() -> ServerConfig.defaults().withPort(70000)).isInstanceOf(IllegalArgumentException.class);
+    }
+}

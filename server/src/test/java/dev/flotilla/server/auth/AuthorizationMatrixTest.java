@@ -1,0 +1,142 @@
+package dev.flotilla.server.auth;
+
+import dev.flotilla.core.crypto.KeyType;
+import dev.flotilla.server.testing.BothDatabases;
+import dev.flotilla.server.testing.Http;
+import dev.flotilla.server.testing.MutableClock;
+import dev.flotilla.server.testing.TestDevice;
+import dev.flotilla.server.testing.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every management endpoint against every caller: no token, a forged token, a revoked token, a device
+ * token, and each role. Callers below the least role get 403, callers without a valid operator token 401,
+ * and a refused call leaves the audit log (and so the state) unchanged.
+ */
+class AuthorizationMatrixTest {
+    /** One management call: method, path (made fresh per call, for calls that consume their target), body. */
+    private record Call(String method, Supplier<String> path, String template, Supplier<Object> body, Role least) {
+    }
+
+    private static TestServer srv;
+    private static final Map<String, String> CALLERS = new LinkedHashMap<>();
+    private static String deviceId;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path dir = Files.createTempDirectory("flotilla-authz");
+        srv = TestServer.start(BothDatabases.h2(), dir, new MutableClock());
+        for (Role r : Role.values()) {
+            CALLERS.put(r.wireName(), srv.token(srv.adminToken, r.wireName()));
+        }
+        Http.Response created = srv.http.post("/api/v1/tokens", srv.adminToken, Map.of("name", "gone", "role", "admin"));
+        String revoked = created.json().path("secret").asText();
+        String revokedId = created.json().path("token").path("id").asText();
+        srv.http.send("DELETE", "/api/v1/tokens/" + revokedId, srv.adminToken, null, Map.of());
+        TestDevice device = srv.device(KeyType.ED25519, "board-m");
+        deviceId = device.id();
+        CALLERS.put("revoked-admin", revoked);
+        CALLERS.put("forged", "flt_" + "A".repeat(43));
+        CALLERS.put("device", device.token());
+        CALLERS.put("none", null);
+    }
+
+    @AfterAll
+    static void stop() {
+        srv.close();
+    }
+
+    private static List<Call> calls() {
+        List<Call> calls = new ArrayList<>();
+        calls.add(new Call("POST", () -> "/api/v1/tokens", "/api/v1/tokens",
+                () -> Map.of("name", "n", "role", "viewer"), Role.ADMIN));
+        calls.add(new Call("GET", () -> "/api/v1/tokens", "/api/v1/tokens", () -> null, Role.ADMIN));
+        calls.add(new Call("DELETE", () -> "/api/v1/tokens/" + freshTokenId(), "/api/v1/tokens/{tokenId}",
+                () -> null, Role.ADMIN));
+        calls.add(new Call("POST", () -> "/api/v1/enrollment-tokens", "/api/v1/enrollment-tokens",
+                () -> Map.of("description", "d"), Role.OPERATOR));
+        calls.add(new Call("GET", () -> "/api/v1/enrollment-tokens", "/api/v1/enrollment-tokens", () -> null, Role.OPERATOR));
+        calls.add(new Call("DELETE", () -> "/api/v1/enrollment-tokens/" + freshEnrollmentTokenId(),
+                "/api/v1/enrollment-tokens/{tokenId}", () -> null, Role.OPERATOR));
+        calls.add(new Call("GET", () -> "/api/v1/devices?tag=x", "/api/v1/devices", () -> null, Role.VIEWER));
+        calls.add(new Call("POST", () -> "/api/v1/devices", "/api/v1/devices", () -> Map.of(
+                "publicKey", new TestDevice(KeyType.ED25519).publicKeyJson(), "hardwareId", "board-m"), Role.OPERATOR));
+        calls.add(new Call("GET", () -> "/api/v1/devices/" + deviceId, "/api/v1/devices/{deviceId}", () -> null, Role.VIEWER));
+        calls.add(new Call("PUT", () -> "/api/v1/devices/" + deviceId + "/tags", "/api/v1/devices/{deviceId}/tags",
+                () -> Map.of("tags", List.of("eu")), Role.OPERATOR));
+        calls.add(new Call("PUT", () -> "/api/v1/devices/" + deviceId + "/group", "/api/v1/devices/{deviceId}/group",
+                () -> Map.of("group", "lab"), Role.OPERATOR));
+        calls.add(new Call("POST", () -> "/api/v1/devices/" + freshDeviceId() + "/decommission",
+                "/api/v1/devices/{deviceId}/decommission", Map::of, Role.OPERATOR));
+        calls.add(new Call("GET", () -> "/api/v1/devices/" + deviceId + "/events", "/api/v1/devices/{deviceId}/events",
+                () -> null, Role.VIEWER));
+        calls.add(new Call("GET", () -> "/api/v1/audit", "/api/v1/audit", () -> null, Role.ADMIN));
+        return calls;
+    }
+
+    @Test
+    void everyCallerAgainstEveryManagementEndpoint() {
+        for (Call call : calls()) {
+            for (Map.Entry<String, String> caller : CALLERS.entrySet()) {
+                String path = call.path().get();
+                Object body = call.body().get();
+                int auditBefore = auditCount();
+                Http.Response r = srv.http.send(call.method(), path, caller.getValue(), body, Map.of());
+                int expected = expectedStatus(caller.getKey(), call);
+                String what = call.method() + " " + call.template() + " as " + caller.getKey();
+                if (expected < 300) {
+                    assertThat(r.status()).as(what + ": " + r.text()).isBetween(200, 299);
+                } else {
+                    assertThat(r.status()).as(what).isEqualTo(expected);
+                    assertThat(r.code()).as(what).isEqualTo(expected == 401 ? "unauthenticated" : "forbidden");
+                    assertThat(auditCount()).as(what + " changed nothing").isEqualTo(auditBefore);
+                }
+            }
+        }
+    }
+
+    @Test
+    void matrixCoversEveryManagementRoute() {
+        List<String> covered = calls().stream().map(c -> c.method() + " " + c.template()).toList();
+        List<String> management = srv.server.routes().stream()
+                .filter(r -> r.contains(" /api/v1/") && !r.contains(" /api/v1/device/"))
+                .toList();
+        assertThat(covered).containsExactlyInAnyOrderElementsOf(management);
+    }
+
+    private static int expectedStatus(String caller, Call call) {
+        return Role.fromWireName(caller).map(role -> role.covers(call.least()) ? 200 : 403).orElse(401);
+    }
+
+    private static int auditCount() {
+        return srv.http.get("/api/v1/audit?limit=500", srv.adminToken).json().path("items").size();
+    }
+
+    private static String freshTokenId() {
+        return srv.http.post("/api/v1/tokens", srv.adminToken, Map.of("name", "victim", "role", "viewer"))
+                .json().path("token").path("id").asText();
+    }
+
+    private static String freshEnrollmentTokenId() {
+        return srv.http.post("/api/v1/enrollment-tokens", srv.adminToken, Map.of("description", "victim"))
+                .json().path("token").path("id").asText();
+    }
+
+    private static String freshDeviceId() {
+        return srv.http.post("/api/v1/devices", srv.adminToken, Map.of(
+                "publicKey", new TestDevice(KeyType.ED25519).publicKeyJson(), "hardwareId", "victim"))
+                .json().path("id").asText();
+    }
+}
