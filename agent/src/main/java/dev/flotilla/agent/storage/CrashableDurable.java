@@ -31,6 +31,7 @@ public final class CrashableDurable implements Durable {
     private long operations;
     private long cutBefore;
     private boolean off;
+    private int cuts;
     private Path limitedFile;
     private long limitBytes = Long.MAX_VALUE;
 
@@ -57,6 +58,16 @@ public final class CrashableDurable implements Durable {
     /** Whether the power is off (a cut happened and {@link #powerOn()} was not called since). */
     public boolean isOff() {
         return off;
+    }
+
+    /** How many times the power was cut. */
+    public int cuts() {
+        return cuts;
+    }
+
+    /** Plans a further cut just before the {@code k}-th operation from now (1 = the next one). */
+    public void cutAfter(long k) {
+        this.cutBefore = operations + k;
     }
 
     /** Turns the power back on; no further cut is planned. The operation count keeps running. */
@@ -148,6 +159,7 @@ public final class CrashableDurable implements Durable {
     /** Puts every file with un-fsynced changes back to its durable content. */
     private void cut() {
         off = true;
+        cuts++;
         try {
             for (Map.Entry<Path, Optional<byte[]>> e : durableContent.entrySet()) {
                 if (e.getValue().isPresent()) {

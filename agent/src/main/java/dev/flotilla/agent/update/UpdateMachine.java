@@ -279,7 +279,7 @@ public final class UpdateMachine {
     /** Persists a transition: its event first (same id if redone after a cut), then the state. */
     private void enter(Transition t) throws IOException {
         long seq = current.seq() + 1;
-        queue.enqueue(event(seq, t));
+        queue.enqueue(event(seq, t, assignmentOf(current.state())));
         current = new Persisted(seq, 0, t.state());
         store.save(current);
     }
@@ -290,8 +290,9 @@ public final class UpdateMachine {
         store.save(current);
     }
 
-    private static Event event(long seq, Transition t) {
-        Assignment a = assignmentOf(t.state());
+    /** The event of a transition; one into IDLE names the assignment it concluded ({@code previous}). */
+    private static Event event(long seq, Transition t, Assignment previous) {
+        Assignment a = t.state() instanceof Idle ? previous : assignmentOf(t.state());
         long done = t.state() instanceof Downloading d ? d.offset() : a == null ? 0 : a.length();
         return new Event("ev-" + seq, seq, t.state().label(), t.reason(), t.detail(), a == null ? null : a.id(),
                 a == null ? null : a.version(), done, a == null ? 0 : a.length());
