@@ -50,6 +50,7 @@ public final class AntiRollbackCounter {
             throw new CounterRollbackException(now, value);
         }
         if (value > now) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
             durable.replace(file, (value + "\n").getBytes(StandardCharsets.US_ASCII));
         }
     }

@@ -45,6 +45,7 @@ public final class StateStore {
 
     /** Replaces the stored state atomically. */
     public void save(Persisted p) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
         durable.replace(file, JSON.writeValueAsBytes(p));
     }
 }
