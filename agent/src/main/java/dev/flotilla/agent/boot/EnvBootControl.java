@@ -31,6 +31,21 @@ public final class EnvBootControl implements BootControl {
         void reboot() throws IOException;
     }
 
+    /** A rebooter that runs {@code command} (e.g. {@code systemctl reboot}) and fails when it exits non-zero. */
+    public static Rebooter command(java.util.List<String> command) {
+        return () -> {
+            Process p = new ProcessBuilder(command).inheritIO().start();
+            try {
+                if (p.waitFor() != 0) {
+                    throw new IOException(String.join(" ", command) + " exited " + p.exitValue());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while requesting a reboot", e);
+            }
+        };
+    }
+
     public EnvBootControl(BootEnv env, Path cmdline, Rebooter rebooter) {
         this.env = env;
         this.cmdline = cmdline;
