@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The exhaustive power-cut test: one full update (download, verify, arm, reboot, health check, commit)
@@ -24,12 +26,23 @@ class PowerCutTest {
     Path root;
 
     private SimDevice device(String name) throws Exception {
-        return new SimDevice(root.resolve(name), V1, new FakeSource(V2, "2.0.0", 2, 3));
+        return device(name, 3);
     }
 
-    @Test
-    void everyCutPointOfAFullUpdateEndsOnAVerifiedImageAndSucceeds() throws Exception {
-        SimDevice reference = device("reference");
+    private SimDevice device(String name, int tries) throws Exception {
+        SimDevice d = new SimDevice(root.resolve(name), V1, new FakeSource(V2, "2.0.0", 2, 3));
+        d.settings = new UpdateMachine.Settings(tries, 5, 16 * 1024, 100);
+        return d;
+    }
+
+    /**
+     * With 3 tries a single cut never exhausts the boot counter; with 1 try a cut after the trial boot makes
+     * the next boot fall back to the old slot, so the device ends on the old version and retries.
+     */
+    @ParameterizedTest(name = "trial tries {0}")
+    @ValueSource(ints = {3, 1})
+    void everyCutPointOfAFullUpdateEndsOnAVerifiedImageAndSucceeds(int tries) throws Exception {
+        SimDevice reference = device("reference", tries);
         CrashableDurable counting = new CrashableDurable();
         reference.live(counting, 10, 20);
         assertThat(reference.problems).isEmpty();
@@ -40,7 +53,7 @@ class PowerCutTest {
         int direct = 0;
         int retried = 0;
         for (long cut = 1; cut <= k; cut++) {
-            SimDevice d = device("cut-" + cut);
+            SimDevice d = device("cut-" + cut, tries);
             CrashableDurable durable = new CrashableDurable(cut);
             d.live(durable, 12, 30);
             String failure = check(d, durable, 1);
@@ -53,6 +66,7 @@ class PowerCutTest {
                 retried++;
             }
         }
+        System.out.println("trial tries " + tries + ":");
         System.out.println("power-cut: " + k + " cut points, " + failures.size() + " failures"
                 + " (" + direct + " ended on the new version directly, " + retried + " on the old one first, then retried)");
         failures.stream().limit(20).forEach(System.out::println);
