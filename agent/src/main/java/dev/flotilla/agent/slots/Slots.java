@@ -1,0 +1,124 @@
+package dev.flotilla.agent.slots;
+
+import dev.flotilla.agent.boot.BootControl;
+import dev.flotilla.agent.storage.Durable;
+import dev.flotilla.core.crypto.Digests;
+import dev.flotilla.core.crypto.Hex;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+
+/**
+ * The A/B slots: streams an image into the inactive slot, fsyncs it, reads it back and hashes it.
+ *
+ * <p>Invariant: the slot the device booted from ({@link BootControl#activeSlot()}) is never opened for
+ * writing; every write asks the boot control first and fails with {@link SlotException.Reason#ACTIVE_SLOT}.
+ * Writes go through the storage seam in chunks, so a power cut can hit any of them; the caller persists the
+ * offset it reached only after {@link #sync}, and resumes from there with {@link #write}.
+ */
+public final class Slots {
+    /** Default chunk size for writes and read-back. */
+    public static final int DEFAULT_CHUNK = 1 << 20;
+
+    private final Slot a;
+    private final Slot b;
+    private final BootControl boot;
+    private final Durable durable;
+    private final int chunk;
+
+    public Slots(Slot a, Slot b, BootControl boot, Durable durable, int chunk) {
+        if (!a.name().equals("a") || !b.name().equals("b")) {
+            throw new IllegalArgumentException("slots must be named a and b");
+        }
+        if (a.path().toAbsolutePath().normalize().equals(b.path().toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("slots a and b are the same path: " + a.path());
+        }
+        this.a = a;
+        this.b = b;
+        this.boot = boot;
+        this.durable = durable;
+        this.chunk = chunk;
+    }
+
+    /** The slot by name. */
+    public Slot slot(String name) {
+        return switch (name) {
+            case "a" -> a;
+            case "b" -> b;
+            default -> throw new IllegalArgumentException("unknown slot " + name);
+        };
+    }
+
+    /** The slot the device is not running from. */
+    public Slot inactive() throws IOException {
+        return slot(BootControl.other(boot.activeSlot()));
+    }
+
+    /**
+     * Copies {@code in} into {@code slot} starting at {@code offset}, until end of stream or {@code limit}
+     * bytes of image in total (the stream never makes the image longer than that). Not durable until
+     * {@link #sync}.
+     *
+     * @return the offset reached
+     * @throws SlotException when the slot is the active one or the image would exceed its capacity
+     * @throws dev.flotilla.agent.storage.StorageFullException when the device is full
+     */
+    public long write(String slot, long offset, InputStream in, long limit, Progress progress) throws IOException {
+        Slot s = writable(slot);
+        byte[] buf = new byte[chunk];
+        long pos = offset;
+        while (pos < limit) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, limit - pos));
+            if (n < 0) {
+                break;
+            }
+            if (s.capacity() > 0 && pos + n > s.capacity()) {
+                throw new SlotException(SlotException.Reason.TOO_LARGE, "image does not fit slot " + slot
+                        + ": " + (pos + n) + " > capacity " + s.capacity());
+            }
+            durable.write(s.path(), pos, ByteBuffer.wrap(buf, 0, n));
+            pos += n;
+            progress.bytes(pos, limit);
+        }
+        return pos;
+    }
+
+    /** Flushes {@code slot} to stable storage. */
+    public void sync(String slot) throws IOException {
+        durable.fsync(writable(slot).path());
+    }
+
+    /** Reads the first {@code length} bytes of {@code slot} back and returns their SHA-256 (hex). */
+    public String sha256(String slot, long length, Progress progress) throws IOException {
+        MessageDigest md = Digests.create("sha256");
+        ByteBuffer buf = ByteBuffer.allocate(chunk);
+        try (FileChannel ch = FileChannel.open(slot(slot).path(), StandardOpenOption.READ)) {
+            long pos = 0;
+            while (pos < length) {
+                buf.clear().limit((int) Math.min(chunk, length - pos));
+                int n = ch.read(buf, pos);
+                if (n < 0) {
+                    throw new IOException("slot " + slot + " holds only " + pos + " of " + length + " bytes");
+                }
+                md.update(buf.flip());
+                pos += n;
+                progress.bytes(pos, length);
+            }
+        }
+        return Hex.encode(md.digest());
+    }
+
+    private Slot writable(String name) throws IOException {
+        Slot s = slot(name);
+        String active = boot.activeSlot();
+        if (active.equals(name)) {
+            throw new SlotException(SlotException.Reason.ACTIVE_SLOT,
+                    "refusing to write slot " + name + ": the device is running from it");
+        }
+        return s;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.flotilla.agent.update;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A configured health command: healthy when it exits 0 within its timeout. */
+public record CommandCheck(List<String> command, Duration timeout) implements HealthCheck {
+    public CommandCheck {
+        command = List.copyOf(command);
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("empty health command");
+        }
+    }
+
+    @Override
+    public Result run() throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            return new Result.Unhealthy(command.get(0) + " timed out after " + timeout);
+        }
+        return p.exitValue() == 0 ? new Result.Healthy()
+                : new Result.Unhealthy(command.get(0) + " exited " + p.exitValue());
+    }
+}

@@ -1,0 +1,317 @@
+package dev.flotilla.agent.update;
+
+import static dev.flotilla.agent.update.ReasonCode.*;
+
+import dev.flotilla.agent.boot.BootControl;
+import dev.flotilla.agent.boot.TrialState;
+import dev.flotilla.agent.counter.AntiRollbackCounter;
+import dev.flotilla.agent.slots.SlotException;
+import dev.flotilla.agent.slots.Slots;
+import dev.flotilla.agent.storage.StorageFullException;
+import dev.flotilla.agent.update.StateStore.Persisted;
+import dev.flotilla.agent.update.UpdateState.*;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+
+/**
+ * The update state machine: every transition of an update is in {@link #step}.
+ *
+ * <p>Invariants. The next state (and its event) is persisted before the side effect that state performs,
+ * so after a power cut or restart {@link #run} resumes from the persisted state, and every state's action
+ * is safe to repeat. Before {@code REBOOTING} the active slot is never written (the slots refuse it) and
+ * any error ends in {@code FAILED}. After the reboot, the agent decides from the slot it is running on:
+ * the new slot leads to the health checks, the old one means the bootloader fell back ({@code BOOT_FAILED}).
+ * Success ({@link ReasonCode#UPDATE_SUCCEEDED}) is reported only after the slot was marked good and the
+ * anti-rollback counter raised. The loop guard: each start in a state without progress counts as a
+ * re-entry; past {@link Settings#maxReentries()} the update is abandoned (before the reboot) or rolled back.
+ */
+public final class UpdateMachine {
+
+    /** Tunables; {@link #defaults()} for a real device. */
+    public record Settings(int trialTries, int maxReentries, long checkpointBytes, int maxStepsPerRun) {
+        public static Settings defaults() {
+            return new Settings(3, 5, 16L << 20, 100);
+        }
+    }
+
+    /** The device parts the machine drives. */
+    public record Device(Slots slots, BootControl boot, AntiRollbackCounter counter, HealthChecks health) {
+    }
+
+    /** One transition: the state entered and why. */
+    private record Transition(UpdateState state, ReasonCode reason, String detail) {
+    }
+
+    private final Device device;
+    private final StateStore store;
+    private final ReportQueue queue;
+    private final UpdateSource source;
+    private final Reporter reporter;
+    private final Settings settings;
+    private Persisted current;
+    private boolean rebootRequested;
+
+    public UpdateMachine(Device device, StateStore store, ReportQueue queue, UpdateSource source, Reporter reporter,
+            Settings settings) {
+        this.device = device;
+        this.store = store;
+        this.queue = queue;
+        this.source = source;
+        this.reporter = reporter;
+        this.settings = settings;
+    }
+
+    /**
+     * Resumes from the persisted state and runs until IDLE, until a reboot was requested, or until a
+     * transient error (server unreachable) makes it wait for the next run. Polls for an assignment only
+     * when it starts in IDLE.
+     *
+     * @return the state it stopped in
+     * @throws IllegalStateException when one run takes more than {@link Settings#maxStepsPerRun()} steps
+     */
+    public UpdateState run() throws IOException, InterruptedException {
+        current = store.load();
+        guardReentry();
+        for (int i = 0; i < settings.maxStepsPerRun(); i++) {
+            queue.flush(reporter);
+            UpdateState s = current.state();
+            if (rebootRequested || (s instanceof Idle && i > 0)) {
+                return s;
+            }
+            Transition t = step(s);
+            if (t == null) {
+                queue.flush(reporter);
+                return current.state();
+            }
+            enter(t);
+        }
+        throw new IllegalStateException("more than " + settings.maxStepsPerRun() + " steps in one run");
+    }
+
+    /** Whether this run asked the device to restart. */
+    public boolean rebootRequested() {
+        return rebootRequested;
+    }
+
+    /** The transition function: performs {@code s}'s action; null means "stay and stop this run". */
+    private Transition step(UpdateState s) throws IOException, InterruptedException {
+        return switch (s) {
+            case Idle i -> poll();
+            case Downloading d -> download(d);
+            case Verifying v -> verify(v);
+            case Installing n -> arm(n.assignment(), n.slot());
+            case Installed n -> new Transition(new Rebooting(n.assignment(), n.slot()), REBOOT_REQUESTED, "");
+            case Rebooting r -> running(r.slot())
+                    ? new Transition(new Trial(r.assignment(), r.slot()), BOOTED_NEW_SLOT, "")
+                    : rebootOrFellBack(r);
+            case Trial t -> running(t.slot())
+                    ? new Transition(new HealthChecking(t.assignment(), t.slot()), HEALTH_CHECK_STARTED, "")
+                    : fellBack(t.assignment(), t.slot());
+            case HealthChecking h -> running(h.slot()) ? checkHealth(h) : fellBack(h.assignment(), h.slot());
+            case Committed c -> running(c.slot()) ? commit(c) : fellBack(c.assignment(), c.slot());
+            case Failed f -> cleanUp(f);
+            case RollingBack r -> running(r.slot()) ? rollBack(r)
+                    : new Transition(new RolledBack(r.assignment(), r.reason(), r.detail()), r.reason(), r.detail());
+            case RolledBack r -> new Transition(new Idle(), UPDATE_ROLLED_BACK, r.reason() + ": " + r.detail());
+        };
+    }
+
+    private Transition poll() throws IOException {
+        Optional<Assignment> next;
+        try {
+            next = source.poll();
+        } catch (IOException unreachable) {
+            return null;
+        }
+        if (next.isEmpty()) {
+            return null;
+        }
+        Assignment a = next.get();
+        long counter = device.counter().current();
+        if (a.securityVersion() < counter) {
+            return failed(a, null, SECURITY_VERSION_TOO_LOW, "securityVersion " + a.securityVersion()
+                    + " is below the device's counter " + counter);
+        }
+        String slot = device.slots().inactive().name();
+        return new Transition(new Downloading(a, slot, 0), ASSIGNMENT_RECEIVED, "into slot " + slot);
+    }
+
+    private Transition download(Downloading d) throws IOException {
+        Assignment a = d.assignment();
+        long pos = d.offset();
+        try (InputStream in = source.open(a, pos)) {
+            while (pos < a.length()) {
+                long next = Math.min(a.length(), pos + settings.checkpointBytes());
+                long reached = device.slots().write(d.slot(), pos, in, next, (done, total) -> { });
+                if (reached > pos) {
+                    device.slots().sync(d.slot());
+                    pos = reached;
+                    checkpoint(new Downloading(a, d.slot(), pos));
+                }
+                if (reached < next) {
+                    return null; // the stream ended early: resume from the checkpoint next run
+                }
+            }
+        } catch (StorageFullException e) {
+            return failed(a, d.slot(), STORAGE_FULL, e.getMessage());
+        } catch (SlotException e) {
+            return failed(a, d.slot(), SLOT_REFUSED, e.getMessage());
+        } catch (IOException transport) {
+            return null; // resume from the checkpoint next run; the loop guard bounds the retries
+        }
+        return new Transition(new Verifying(a, d.slot()), DOWNLOADED, a.length() + " bytes");
+    }
+
+    private Transition verify(Verifying v) throws IOException {
+        Assignment a = v.assignment();
+        String actual;
+        try {
+            actual = device.slots().sha256(v.slot(), a.length(), (done, total) -> { });
+        } catch (IOException e) {
+            return failed(a, v.slot(), LENGTH_MISMATCH, e.getMessage());
+        }
+        if (!actual.equals(a.sha256())) {
+            return failed(a, v.slot(), HASH_MISMATCH, "expected sha256 " + a.sha256() + " but slot "
+                    + v.slot() + " holds " + actual);
+        }
+        return new Transition(new Installing(a, v.slot()), VERIFIED, "sha256 " + actual);
+    }
+
+    private Transition arm(Assignment a, String slot) {
+        try {
+            device.boot().armTrial(slot, settings.trialTries());
+        } catch (IOException e) {
+            return failed(a, slot, BOOT_ENV_ERROR, e.getMessage());
+        }
+        return new Transition(new Installed(a, slot), TRIAL_ARMED, settings.trialTries() + " tries");
+    }
+
+    private Transition rebootOrFellBack(Rebooting r) throws IOException {
+        TrialState t = device.boot().trialState();
+        if (t.upgradeAvailable() && t.bootSlot().equals(r.slot())) {
+            requestReboot();
+            return null;
+        }
+        return fellBack(r.assignment(), r.slot());
+    }
+
+    private Transition fellBack(Assignment a, String slot) throws IOException {
+        return new Transition(new RolledBack(a, BOOT_FAILED, "slot " + slot + " did not come up; running slot "
+                + device.boot().activeSlot()), BOOT_FAILED, "bootloader fell back");
+    }
+
+    private Transition checkHealth(HealthChecking h) throws InterruptedException {
+        HealthCheck.Result r = device.health().run();
+        if (r instanceof HealthCheck.Result.Unhealthy u) {
+            return new Transition(new RollingBack(h.assignment(), h.slot(), HEALTH_CHECK_FAILED, u.why()),
+                    HEALTH_CHECK_FAILED, u.why());
+        }
+        return new Transition(new Committed(h.assignment(), h.slot()), HEALTH_CHECKS_PASSED, "");
+    }
+
+    private Transition commit(Committed c) throws IOException {
+        device.boot().markGood();
+        AntiRollbackCounter counter = device.counter();
+        if (c.assignment().securityVersion() > counter.current()) {
+            counter.raiseTo(c.assignment().securityVersion());
+        }
+        return new Transition(new Idle(), UPDATE_SUCCEEDED, "running " + c.assignment().version());
+    }
+
+    private Transition rollBack(RollingBack r) throws IOException {
+        device.boot().markBad(r.slot());
+        requestReboot();
+        return null;
+    }
+
+    private Transition cleanUp(Failed f) throws IOException {
+        if (f.slot() != null && !running(f.slot())) {
+            TrialState t = device.boot().trialState();
+            if (t.upgradeAvailable() && t.bootSlot().equals(f.slot())) {
+                device.boot().markBad(f.slot()); // disarm a trial armed before the failure
+            }
+        }
+        return new Transition(new Idle(), UPDATE_FAILED, f.reason() + ": " + f.detail());
+    }
+
+    private static Transition failed(Assignment a, String slot, ReasonCode reason, String detail) {
+        return new Transition(new Failed(a, slot, reason, detail), reason, detail);
+    }
+
+    private boolean running(String slot) throws IOException {
+        return device.boot().activeSlot().equals(slot);
+    }
+
+    private void requestReboot() throws IOException {
+        rebootRequested = true;
+        device.boot().reboot();
+    }
+
+    /** Counts a start in a non-idle state; past the limit, leaves the state. */
+    private void guardReentry() throws IOException {
+        UpdateState s = current.state();
+        if (s instanceof Idle) {
+            return;
+        }
+        int entries = current.entries() + 1;
+        if (entries <= settings.maxReentries()) {
+            current = new Persisted(current.seq(), entries, s);
+            store.save(current);
+            return;
+        }
+        String why = s.label() + " re-entered " + entries + " times";
+        enter(switch (s) {
+            case Downloading d -> failed(d.assignment(), d.slot(), REENTRY_LIMIT, why);
+            case Verifying v -> failed(v.assignment(), v.slot(), REENTRY_LIMIT, why);
+            case Installing n -> failed(n.assignment(), n.slot(), REENTRY_LIMIT, why);
+            case Installed n -> failed(n.assignment(), n.slot(), REENTRY_LIMIT, why);
+            case Rebooting r -> new Transition(new RollingBack(r.assignment(), r.slot(), REENTRY_LIMIT, why),
+                    REENTRY_LIMIT, why);
+            case Trial t -> new Transition(new RollingBack(t.assignment(), t.slot(), REENTRY_LIMIT, why),
+                    REENTRY_LIMIT, why);
+            case HealthChecking h -> new Transition(new RollingBack(h.assignment(), h.slot(), REENTRY_LIMIT, why),
+                    REENTRY_LIMIT, why);
+            default -> new Transition(new Idle(), REENTRY_LIMIT, why);
+        });
+    }
+
+    /** Persists a transition: its event first (same id if redone after a cut), then the state. */
+    private void enter(Transition t) throws IOException {
+        long seq = current.seq() + 1;
+        queue.enqueue(event(seq, t, assignmentOf(current.state())));
+        current = new Persisted(seq, 0, t.state());
+        store.save(current);
+    }
+
+    /** Persists download progress without an event; progress resets the loop guard. */
+    private void checkpoint(UpdateState s) throws IOException {
+        current = new Persisted(current.seq(), 0, s);
+        store.save(current);
+    }
+
+    /** The event of a transition; one into IDLE names the assignment it concluded ({@code previous}). */
+    private static Event event(long seq, Transition t, Assignment previous) {
+        Assignment a = t.state() instanceof Idle ? previous : assignmentOf(t.state());
+        long done = t.state() instanceof Downloading d ? d.offset() : a == null ? 0 : a.length();
+        return new Event("ev-" + seq, seq, t.state().label(), t.reason(), t.detail(), a == null ? null : a.id(),
+                a == null ? null : a.version(), done, a == null ? 0 : a.length());
+    }
+
+    private static Assignment assignmentOf(UpdateState s) {
+        return switch (s) {
+            case Idle i -> null;
+            case Downloading d -> d.assignment();
+            case Verifying v -> v.assignment();
+            case Installing n -> n.assignment();
+            case Installed n -> n.assignment();
+            case Rebooting r -> r.assignment();
+            case Trial t -> t.assignment();
+            case HealthChecking h -> h.assignment();
+            case Committed c -> c.assignment();
+            case Failed f -> f.assignment();
+            case RollingBack r -> r.assignment();
+            case RolledBack r -> r.assignment();
+        };
+    }
+}

@@ -1,0 +1,23 @@
+package dev.flotilla.agent.update;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+
+/**
+ * Where updates come from (implemented by the network side: TUF refresh, check-in, ranged download).
+ */
+public interface UpdateSource {
+    /**
+     * Checks in and returns the assignment, already verified against signed metadata, or empty.
+     *
+     * @throws IOException when the server could not be reached or gave bad data
+     */
+    Optional<Assignment> poll() throws IOException;
+
+    /**
+     * Opens the image's bytes starting at {@code offset}. The agent reads at most
+     * {@code assignment.length() - offset} bytes and verifies the hash of the whole slot afterwards.
+     */
+    InputStream open(Assignment assignment, long offset) throws IOException;
+}

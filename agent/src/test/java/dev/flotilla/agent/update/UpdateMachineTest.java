@@ -1,0 +1,188 @@
+package dev.flotilla.agent.update;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flotilla.agent.storage.CrashableDurable;
+import dev.flotilla.agent.testimage.TestImage;
+import dev.flotilla.agent.testimage.TestImage.Behaviour;
+import dev.flotilla.core.crypto.Digests;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Whole updates on a simulated device with real files: the good path, the failure paths, the queue. */
+class UpdateMachineTest {
+    static final byte[] V1 = TestImage.create(Behaviour.BOOT_OK, "1.0.0", 30_000);
+
+    @TempDir
+    Path dir;
+
+    private SimDevice device(Behaviour behaviour, long securityVersion) throws Exception {
+        byte[] v2 = TestImage.create(behaviour, "2.0.0", 50_000);
+        return new SimDevice(dir, V1, new FakeSource(v2, "2.0.0", securityVersion, 1));
+    }
+
+    private static List<String> labels(SimDevice d) {
+        return d.reporter.received.stream().map(e -> e.state() + "/" + e.reason()).toList();
+    }
+
+    @Test
+    void goodImageIsInstalledTrialBootedCheckedAndCommittedWithSuccessReportedLast() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        CrashableDurable durable = new CrashableDurable();
+        d.live(durable, 5, 10);
+        assertThat(d.problems).isEmpty();
+        assertThat(d.runningVersion()).isEqualTo("2.0.0");
+        assertThat(labels(d)).containsExactly("DOWNLOADING/ASSIGNMENT_RECEIVED", "VERIFYING/DOWNLOADED",
+                "INSTALLING/VERIFIED", "INSTALLED/TRIAL_ARMED", "REBOOTING/REBOOT_REQUESTED",
+                "TRIAL/BOOTED_NEW_SLOT", "HEALTH_CHECK/HEALTH_CHECK_STARTED", "COMMITTED/HEALTH_CHECKS_PASSED",
+                "IDLE/UPDATE_SUCCEEDED");
+        assertThat(d.reporter.received).extracting(Event::eventId).doesNotHaveDuplicates();
+        assertThat(d.reporter.received.get(8).version()).isEqualTo("2.0.0");
+        assertThat(d.counter(durable).current()).isEqualTo(4);
+        assertThat(d.boot(durable).trialState().upgradeAvailable()).isFalse();
+        assertThat(Files.readAllBytes(d.slotFiles.get("a"))).as("old slot untouched").isEqualTo(V1);
+    }
+
+    @Test
+    void counterIsRaisedOnlyAtTheCommit() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        CrashableDurable durable = new CrashableDurable();
+        d.bootloader.boot();
+        try {
+            d.machine(durable).run();
+        } catch (SimDevice.SimulatedReboot expected) {
+            // the agent rebooted into the trial
+        }
+        assertThat(d.counter(durable).current()).isZero();
+        assertThat(d.boot(durable).trialState().upgradeAvailable()).isTrue();
+    }
+
+    @Test
+    void imageThatCrashesOnBootEndsRolledBackByTheBootloaderFallback() throws Exception {
+        SimDevice d = device(Behaviour.CRASH_ON_BOOT, 4);
+        CrashableDurable durable = new CrashableDurable();
+        d.live(durable, 10, 10);
+        assertThat(d.problems).isEmpty();
+        assertThat(d.runningVersion()).isEqualTo("1.0.0");
+        assertThat(labels(d)).endsWith("ROLLED_BACK/BOOT_FAILED", "IDLE/UPDATE_ROLLED_BACK");
+        assertThat(d.bootLog).filteredOn(b -> b.contains("kernel panic")).hasSize(3);
+        assertThat(d.counter(durable).current()).isZero();
+    }
+
+    @Test
+    void imageThatHangsEndsRolledBack() throws Exception {
+        SimDevice d = device(Behaviour.HANG, 4);
+        d.live(new CrashableDurable(), 10, 10);
+        assertThat(d.runningVersion()).isEqualTo("1.0.0");
+        assertThat(labels(d)).contains("ROLLED_BACK/BOOT_FAILED");
+    }
+
+    @Test
+    void failedHealthCheckMarksTheSlotBadAndRebootsIntoTheOldOne() throws Exception {
+        SimDevice d = device(Behaviour.FAIL_HEALTH_CHECK, 4);
+        CrashableDurable durable = new CrashableDurable();
+        d.live(durable, 10, 10);
+        assertThat(d.runningVersion()).isEqualTo("1.0.0");
+        assertThat(labels(d)).endsWith("HEALTH_CHECK/HEALTH_CHECK_STARTED", "ROLLING_BACK/HEALTH_CHECK_FAILED",
+                "ROLLED_BACK/HEALTH_CHECK_FAILED", "IDLE/UPDATE_ROLLED_BACK");
+        assertThat(d.counter(durable).current()).isZero();
+        assertThat(d.boot(durable).trialState().upgradeAvailable()).isFalse();
+    }
+
+    @Test
+    void configuredHealthCommandThatFailsRollsBack() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        d.extraChecks = List.of(new CommandCheck(List.of("sh", "-c", "exit 3"), java.time.Duration.ofSeconds(5)));
+        d.live(new CrashableDurable(), 10, 10);
+        assertThat(d.runningVersion()).isEqualTo("1.0.0");
+        assertThat(d.reporter.received).anyMatch(e -> e.state().equals("ROLLING_BACK")
+                && e.detail().equals("sh exited 3"));
+    }
+
+    @Test
+    void tamperedImageIsRefusedWithHashMismatchAndNoTrialIsArmed() throws Exception {
+        byte[] v2 = TestImage.create(Behaviour.BOOT_OK, "2.0.0", 50_000);
+        byte[] tampered = v2.clone();
+        tampered[40_000] ^= 1;
+        Assignment signed = new Assignment("as-2", "fw-2.img", "2.0.0", v2.length, Digests.sha256Hex(v2), 4);
+        SimDevice d = new SimDevice(dir, V1, new FakeSource(signed, tampered, 1));
+        CrashableDurable durable = new CrashableDurable();
+        d.live(durable, 5, 10);
+        assertThat(labels(d)).containsExactly("DOWNLOADING/ASSIGNMENT_RECEIVED", "VERIFYING/DOWNLOADED",
+                "FAILED/HASH_MISMATCH", "IDLE/UPDATE_FAILED");
+        assertThat(d.boots).isEqualTo(1);
+        assertThat(d.boot(durable).trialState().upgradeAvailable()).isFalse();
+        assertThat(Files.readAllBytes(d.slotFiles.get("a"))).isEqualTo(V1);
+    }
+
+    @Test
+    void securityVersionBelowTheCounterIsRefusedBeforeAByteIsWritten() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 2);
+        CrashableDurable durable = new CrashableDurable();
+        d.counter(durable).raiseTo(3);
+        d.live(durable, 5, 10);
+        assertThat(labels(d)).containsExactly("FAILED/SECURITY_VERSION_TOO_LOW", "IDLE/UPDATE_FAILED");
+        assertThat(d.slotFiles.get("b")).doesNotExist();
+    }
+
+    @Test
+    void diskFullWhileWritingTheSlotFailsWithStorageFull() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        CrashableDurable durable = new CrashableDurable();
+        durable.limitSpace(d.slotFiles.get("b"), 20_000);
+        d.live(durable, 5, 10);
+        assertThat(labels(d)).containsExactly("DOWNLOADING/ASSIGNMENT_RECEIVED", "FAILED/STORAGE_FULL",
+                "IDLE/UPDATE_FAILED");
+        assertThat(Files.readAllBytes(d.slotFiles.get("a"))).isEqualTo(V1);
+    }
+
+    @Test
+    void interruptedDownloadsResumeFromTheLastCheckpoint() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        d.source.flaky = new java.util.Random(7);
+        d.source.failureRate = 0.2;
+        d.live(new CrashableDurable(), 5, 40);
+        assertThat(d.problems).isEmpty();
+        assertThat(d.runningVersion()).isEqualTo("2.0.0");
+        assertThat(d.source.openedAt).hasSizeGreaterThan(1).isSorted().allMatch(o -> o % (16 * 1024) == 0);
+    }
+
+    @Test
+    void loopGuardAbandonsADownloadThatNeverProgresses() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        d.source.flaky = new java.util.Random(1);
+        d.source.failureRate = 1.0;
+        d.live(new CrashableDurable(), 3, 20);
+        assertThat(labels(d)).containsExactly("DOWNLOADING/ASSIGNMENT_RECEIVED", "FAILED/REENTRY_LIMIT",
+                "IDLE/UPDATE_FAILED");
+        assertThat(d.source.openedAt).hasSize(6);
+    }
+
+    @Test
+    void reportsSurviveRestartsAndAreRemovedOnlyWhenAcknowledged() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        d.reporter.offline = true;
+        CrashableDurable durable = new CrashableDurable();
+        d.live(durable, 5, 10);
+        ReportQueue queue = new ReportQueue(d.dir.resolve("state/events"), durable);
+        assertThat(queue.pending()).hasSize(9);
+        assertThat(d.reporter.received).isEmpty();
+
+        d.reporter.offline = false;
+        assertThat(queue.flush(d.reporter)).isEqualTo(9);
+        assertThat(queue.pending()).isEmpty();
+        assertThat(d.reporter.received).extracting(Event::seq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+    }
+
+    @Test
+    void unreachableServerLeavesTheAgentIdle() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        d.source.unreachable = true;
+        d.bootloader.boot();
+        assertThat(d.machine(new CrashableDurable()).run()).isEqualTo(new UpdateState.Idle());
+        assertThat(d.reporter.received).isEmpty();
+    }
+}
