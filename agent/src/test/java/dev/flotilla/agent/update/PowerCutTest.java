@@ -74,12 +74,12 @@ class PowerCutTest {
         assertThat(failures).isEmpty();
     }
 
-    /** 100 updates by default; {@code -Dflotilla.powercut.updates=1000} for the full run of issue 4. */
+    /** 1,000 updates as issue 4 asks (about a minute here); {@code -Dflotilla.powercut.updates=N} to change. */
     @Test
     void randomCutsAcrossManyUpdatesWithFlakyDownloads() throws Exception {
         Random random = new Random(20261124);
         List<String> failures = new ArrayList<>();
-        int updates = Integer.getInteger("flotilla.powercut.updates", 100);
+        int updates = Integer.getInteger("flotilla.powercut.updates", 1000);
         long cuts = 0;
         for (int i = 0; i < updates; i++) {
             SimDevice d = device("random-" + i);
