@@ -26,6 +26,7 @@ final class FakeDeviceApi implements AutoCloseable {
     private final HttpServer server;
     volatile JsonNode assignment;
     volatile boolean down;
+    volatile long pollSeconds = 1;
     final Map<String, JsonNode> events = new ConcurrentHashMap<>();
     final List<String> eventOrder = new CopyOnWriteArrayList<>();
     final List<JsonNode> manifests = new CopyOnWriteArrayList<>();
@@ -61,7 +62,7 @@ final class FakeDeviceApi implements AutoCloseable {
                 manifests.add(body.path("signed"));
                 ObjectNode r = JSON.createObjectNode();
                 r.set("assignment", assignment);
-                r.put("pollIntervalSeconds", 1);
+                r.put("pollIntervalSeconds", pollSeconds);
                 send(ex, 200, r);
             } else if (path.endsWith("/events")) {
                 int accepted = 0;
