@@ -91,6 +91,10 @@ public final class TufUpdateSource implements UpdateSource {
         } catch (IOException e) {
             lastFailed = true;
             throw e;
+        } catch (RuntimeException e) {
+            // e.g. metadata that cannot be persisted: not the assignment's fault, try again later
+            lastFailed = true;
+            throw new IOException("verifying the assignment: " + e, e);
         }
         String slot = BootControl.other(parts.boot().activeSlot());
         parts.records().record(slot, a);

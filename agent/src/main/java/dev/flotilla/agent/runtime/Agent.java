@@ -148,7 +148,17 @@ public final class Agent {
     public Exit run() throws IOException, InterruptedException {
         Backoff backoff = backoff();
         while (!wakeup.stopped()) {
-            UpdateState s = machine.run();
+            UpdateState s;
+            try {
+                s = machine.run();
+            } catch (IOException | RuntimeException e) {
+                // a local error (state unreadable, disk): keep the agent alive and try again after a backoff
+                log.accept("update step failed: " + e);
+                if (wakeup.await(backoff.failure()) && wakeup.stopped()) {
+                    break;
+                }
+                continue;
+            }
             if (machine.rebootRequested()) {
                 log.accept("reboot requested (" + s.label() + ")");
                 return Exit.REBOOT_REQUESTED;

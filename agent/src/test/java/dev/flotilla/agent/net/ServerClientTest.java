@@ -128,7 +128,8 @@ class ServerClientTest {
         var m = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
         m.put("deviceId", id).put("installedTarget", target).put("slot", "a").put("securityVersion", 0)
                 .put("trustedRootVersion", 1).put("agentVersion", AgentVersion.VALUE).put("bootState", "committed")
-                .put("healthState", "ok");
+                .put("healthState", "ok").put("installedVersion", "1.0.0").put("hardwareId", "board-a");
+        m.putObject("hashes").put("sha256", "ab".repeat(32));
         return m;
     }
 

@@ -189,15 +189,20 @@ class AgentEndToEndTest {
     }
 
     @Test
-    void keepsPollingWhileTheServerIsDownAndRecovers() throws Exception {
+    void keepsPollingWhileTheServerIsDownOrAnswersGarbageAndRecovers() throws Exception {
         repo.publish();
         AgentConfig c = config("");
         Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), new UnsignedTestDirector(), log::add);
         agent.firstStart();
         agent.assemble();
-        api.down = true;
+        api.garbage = true;
         Future<Agent.Exit> run = pool.submit(agent::run);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (log.stream().filter(l -> l.startsWith("server unreachable")).count() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        api.garbage = false;
+        api.down = true;
         while (log.stream().filter(l -> l.startsWith("server unreachable")).count() < 2 && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }

@@ -26,6 +26,7 @@ final class FakeDeviceApi implements AutoCloseable {
     private final HttpServer server;
     volatile JsonNode assignment;
     volatile boolean down;
+    volatile boolean garbage;
     volatile long pollSeconds = 1;
     final Map<String, JsonNode> events = new ConcurrentHashMap<>();
     final List<String> eventOrder = new CopyOnWriteArrayList<>();
@@ -47,6 +48,12 @@ final class FakeDeviceApi implements AutoCloseable {
         try (ex) {
             if (down) {
                 send(ex, 503, JSON.createObjectNode().put("code", "unavailable"));
+                return;
+            }
+            if (garbage) {
+                byte[] html = "<html>proxy error</html>".getBytes();
+                ex.sendResponseHeaders(200, html.length);
+                ex.getResponseBody().write(html);
                 return;
             }
             String path = ex.getRequestURI().getPath();
