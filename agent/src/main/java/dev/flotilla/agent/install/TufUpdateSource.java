@@ -49,6 +49,7 @@ public final class TufUpdateSource implements UpdateSource {
     private final Download download;
     private Optional<Duration> lastInterval = Optional.empty();
     private volatile boolean lastFailed;
+    private volatile String lastError = "";
     private Consumer<String> log = s -> { };
 
     public TufUpdateSource(Parts parts, String hardwareId, String factoryVersion, Download download) {
@@ -66,6 +67,11 @@ public final class TufUpdateSource implements UpdateSource {
     /** The interval the server named in the last successful check-in. */
     public Optional<Duration> lastInterval() {
         return lastInterval;
+    }
+
+    /** Why the last check-in failed. */
+    public String lastError() {
+        return lastError;
     }
 
     /** Whether the last check-in failed (the caller backs off). */
@@ -116,6 +122,7 @@ public final class TufUpdateSource implements UpdateSource {
             return r.assignment();
         } catch (IOException e) {
             lastFailed = true;
+            lastError = e.getMessage();
             throw e;
         }
     }
@@ -149,11 +156,12 @@ public final class TufUpdateSource implements UpdateSource {
         ObjectNode m = JSON.createObjectNode();
         m.put("deviceId", parts.client().deviceId());
         Optional<SlotRecords.Image> img = installed();
-        m.put("installedTarget", img.map(SlotRecords.Image::target).orElse(""));
-        if (img.isPresent()) {
+        if (img.isPresent()) { // the factory image has no target name (the server refuses an empty one)
+            m.put("installedTarget", img.get().target());
             m.putObject("hashes").put("sha256", img.get().sha256());
         }
-        m.put("installedVersion", img.map(SlotRecords.Image::version).orElse(factoryVersion == null ? "" : factoryVersion));
+        img.map(SlotRecords.Image::version).or(() -> java.util.Optional.ofNullable(factoryVersion))
+                .ifPresent(v -> m.put("installedVersion", v));
         m.put("slot", parts.boot().activeSlot());
         m.put("securityVersion", parts.counter().current());
         Metadata<Root> root = parts.updater().trusted() == null ? null : parts.updater().trusted().root();

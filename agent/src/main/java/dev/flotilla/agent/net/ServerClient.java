@@ -194,6 +194,9 @@ public final class ServerClient {
             throw new IOException("interrupted", e);
         } catch (IllegalArgumentException e) {
             throw new IOException("bad request URL " + path + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new IOException("cannot reach " + base + " (" + (e.getMessage() == null
+                    ? e.getClass().getSimpleName() : e.getMessage()) + ")", e);
         }
     }
 

@@ -173,8 +173,8 @@ public final class Agent {
             Duration d = source.lastFailed() ? backoff.failure()
                     : backoff.success(source.lastInterval().orElse(config.poll().interval()));
             if (source.lastFailed()) {
-                log.accept("server unreachable (" + backoff.consecutiveErrors() + " in a row); next try in "
-                        + d.toSeconds() + " s");
+                log.accept("server unreachable (" + backoff.consecutiveErrors() + " in a row: " + source.lastError()
+                        + "); next try in " + d.toSeconds() + " s");
             }
             if (wakeup.await(d) && !wakeup.stopped()) {
                 log.accept("woken up: checking in now");

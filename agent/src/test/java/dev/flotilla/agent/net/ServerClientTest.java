@@ -118,6 +118,47 @@ class ServerClientTest {
         assertThatThrownBy(() -> c.checkIn(manifest(c.deviceId(), "x"))).isInstanceOf(java.io.IOException.class);
     }
 
+    @Test
+    void theWholeAgentChecksInWithItsSignedManifestOnTheRealServer() throws Exception {
+        TestRepo repo = new TestRepo(dir.resolve("repo"), Clock.systemUTC());
+        repo.publish();
+        Files.createDirectories(state);
+        Files.write(state.resolve("root.json"), repo.rootBytes());
+        Files.writeString(state.resolve("cmdline"), "flotilla.slot=a\n");
+        Path conf = Files.writeString(state.resolve("agent.conf"), """
+                { "server": "%s", "stateDir": ".", "hardwareId": "board-a", "factoryVersion": "1.0.0",
+                  "trustedRoot": "root.json", "enrollmentToken": "%s",
+                  "slots": {"a": "slot-a.img", "b": "slot-b.img"},
+                  "bootControl": {"backend": "simulated", "stateFile": "bootenv", "cmdline": "cmdline"} }
+                """.formatted(server.uri(), server.enrollmentToken()));
+        java.util.List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var agent = new dev.flotilla.agent.runtime.Agent(dev.flotilla.agent.config.AgentConfigParser.parse(conf,
+                java.util.Map.of()), new FileDurable(), Clock.systemUTC(),
+                new dev.flotilla.agent.install.DirectorAssignmentAdapter(), log::add);
+        String id = agent.firstStart();
+        agent.assemble();
+        Thread t = Thread.ofVirtual().start(() -> {
+            try {
+                agent.run();
+            } catch (Exception e) {
+                log.add("crashed: " + e);
+            }
+        });
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        JsonNode manifest = server.get("/api/v1/devices/" + id).path("manifest");
+        while (manifest.isNull() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            manifest = server.get("/api/v1/devices/" + id).path("manifest");
+        }
+        agent.stop();
+        t.join(10_000);
+        assertThat(log).noneMatch(l -> l.startsWith("server unreachable") || l.startsWith("crashed"));
+        assertThat(manifest.path("slot").asText()).isEqualTo("a");
+        assertThat(manifest.path("installedVersion").asText()).isEqualTo("1.0.0");
+        assertThat(manifest.path("agentVersion").asText()).isEqualTo(AgentVersion.VALUE);
+        assertThat(manifest.path("bootState").asText()).isEqualTo("committed");
+    }
+
     private ServerClient enrolled() throws Exception {
         ServerClient c = client();
         new DeviceIdentity(state, new FileDurable()).ensureEnrolled(c, Optional.of(server.enrollmentToken()), "board-a");

@@ -213,7 +213,7 @@ class AgentEndToEndTest {
         }
         agent.stop();
         assertThat(run.get()).isEqualTo(Agent.Exit.STOPPED);
-        assertThat(log).anyMatch(l -> l.startsWith("server unreachable (2 in a row)"));
+        assertThat(log).anyMatch(l -> l.startsWith("server unreachable (2 in a row: "));
         assertThat(api.checkIns.get()).isGreaterThan(before);
     }
 }

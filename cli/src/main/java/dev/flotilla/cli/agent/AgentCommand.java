@@ -47,6 +47,9 @@ public final class AgentCommand extends ToolCommand {
                 agent.firstStart();
             } catch (ServerClient.ServerRefusal e) {
                 return fail("enrollment: " + e.getMessage());
+            } catch (InterruptedException stopped) {
+                out.println("agent: stopped before enrollment completed");
+                return 0;
             }
             agent.assemble();
             MqttWake wake = c.mqttBroker().map(b -> MqttWake.start(b, agent.deviceId(), agent.wakeup()::wake,
