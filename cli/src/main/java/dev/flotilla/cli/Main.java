@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         description = "Fleet-safe over-the-air firmware updates.",
         subcommands = {CommandLine.HelpCommand.class,
                 dev.flotilla.cli.server.ServerCommand.class,
+                dev.flotilla.cli.agent.AgentCommand.class,
                 dev.flotilla.cli.keys.KeysCommand.class,
                 dev.flotilla.cli.trust.TrustCommand.class,
                 dev.flotilla.cli.release.ReleaseCommand.class,

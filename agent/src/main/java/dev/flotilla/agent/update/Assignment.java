@@ -10,9 +10,17 @@ package dev.flotilla.agent.update;
  * @param length the signed length in bytes; the agent never writes more
  * @param sha256 the signed SHA-256 (hex) of the whole image
  * @param securityVersion the anti-rollback value; committed into the counter only after the health checks
+ * @param forced install at once, ignoring the device's maintenance windows
  */
 public record Assignment(String id, String target, String version, long length, String sha256,
-        long securityVersion) {
+        long securityVersion, boolean forced) {
+
+    /** An assignment that waits for the maintenance window. */
+    public Assignment(String id, String target, String version, long length, String sha256, long securityVersion) {
+        this(id, target, version, length, sha256, securityVersion, false);
+    }
+
+    /** Validates the fields. */
     public Assignment {
         if (length <= 0) {
             throw new IllegalArgumentException("an image has a positive length");

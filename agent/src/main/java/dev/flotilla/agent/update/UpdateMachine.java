@@ -49,11 +49,19 @@ public final class UpdateMachine {
     private final UpdateSource source;
     private final Reporter reporter;
     private final Settings settings;
+    private final InstallGate gate;
     private Persisted current;
     private boolean rebootRequested;
 
     public UpdateMachine(Device device, StateStore store, ReportQueue queue, UpdateSource source, Reporter reporter,
             Settings settings) {
+        this(device, store, queue, source, reporter, settings, InstallGate.ALWAYS);
+    }
+
+    /** A machine that installs only when {@code gate} allows it (maintenance windows). */
+    public UpdateMachine(Device device, StateStore store, ReportQueue queue, UpdateSource source, Reporter reporter,
+            Settings settings, InstallGate gate) {
+        this.gate = gate;
         this.device = device;
         this.store = store;
         this.queue = queue;
@@ -72,11 +80,15 @@ public final class UpdateMachine {
      */
     public UpdateState run() throws IOException, InterruptedException {
         current = store.load();
+        if (waitingForGate()) {
+            queue.flush(reporter);
+            return current.state();
+        }
         guardReentry();
         for (int i = 0; i < settings.maxStepsPerRun(); i++) {
             queue.flush(reporter);
             UpdateState s = current.state();
-            if (rebootRequested || (s instanceof Idle && i > 0)) {
+            if (rebootRequested || (s instanceof Idle && i > 0) || waitingForGate()) {
                 return s;
             }
             Transition t = step(s);
@@ -87,6 +99,11 @@ public final class UpdateMachine {
             enter(t);
         }
         throw new IllegalStateException("more than " + settings.maxStepsPerRun() + " steps in one run");
+    }
+
+    /** In INSTALLING with the gate closed: waiting is not a re-entry. */
+    private boolean waitingForGate() throws InterruptedException {
+        return current.state() instanceof Installing n && !gate.mayInstall(n.assignment());
     }
 
     /** Whether this run asked the device to restart. */

@@ -1,0 +1,84 @@
+package dev.flotilla.agent.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The agent's configuration, read by {@link AgentConfigParser} from a JSON file with comments (see
+ * {@code example-agent.conf} and docs/device-integration.md). All paths are absolute after parsing.
+ *
+ * @param server           the update server's base URL
+ * @param metadataUrl      TUF metadata base URL (default {@code <server>/tuf/metadata/})
+ * @param targetsUrl       artifact base URL (default {@code <server>/tuf/targets/})
+ * @param stateDir         the agent's state directory (device key, TUF metadata, update state, queue)
+ * @param hardwareId       this board's hardware id
+ * @param factoryVersion   the version of the image shipped on the device (until the agent installs one)
+ * @param trustedRoot      the TUF root shipped with the image
+ * @param enrollmentToken  the enrollment token (environment {@code FLOTILLA_ENROLLMENT_TOKEN} wins), may be empty
+ * @param slots            the A/B slots
+ * @param boot             the boot-control backend
+ * @param health           trial-boot health checks
+ * @param poll             check-in timing
+ * @param mqttBroker       optional MQTT broker URL for wake-ups ({@code tcp://host:1883})
+ * @param rebootCommand    the command that restarts the device
+ * @param maintenance      when installing is allowed
+ */
+public record AgentConfig(URI server, URI metadataUrl, URI targetsUrl, Path stateDir, String hardwareId,
+        String factoryVersion, Path trustedRoot, Optional<String> enrollmentToken, SlotsConfig slots,
+        BootConfig boot, HealthConfig health, PollConfig poll, Optional<URI> mqttBroker,
+        List<String> rebootCommand, MaintenanceConfig maintenance) {
+
+    /** Slot a and b: a block device or a file each; capacity 0 means "the device's size". */
+    public record SlotsConfig(Path a, long capacityA, Path b, long capacityB) {
+    }
+
+    /** The boot-control backend and its settings. */
+    public record BootConfig(Backend backend, Path cmdline, Path stateFile, Path fwEnvConfig, Path grubenv,
+            int trialTries) {
+        /** The three backends. */
+        public enum Backend { SIMULATED, UBOOT, GRUB }
+    }
+
+    /** A command with a timeout (health and idle checks). */
+    public record Command(List<String> argv, Duration timeout) {
+    }
+
+    /** Health checks of a trial boot. */
+    public record HealthConfig(Duration minimumUptime, List<Command> commands) {
+    }
+
+    /**
+     * Check-in timing.
+     *
+     * @param interval      the interval when the server names none
+     * @param jitter        fraction of the interval added at random (0..1)
+     * @param minBackoff    first delay after an error
+     * @param maxBackoff    the longest delay after repeated errors
+     */
+    public record PollConfig(Duration interval, double jitter, Duration minBackoff, Duration maxBackoff) {
+    }
+
+    /**
+     * When an update may be installed (downloads happen any time).
+     *
+     * @param zone     the time zone the windows are in
+     * @param windows  daily windows {@code "HH:MM-HH:MM"} (may cross midnight); empty with no idle check: always
+     * @param idleCheck a command whose exit 0 also allows installing, or null
+     */
+    public record MaintenanceConfig(ZoneId zone, List<String> windows, Command idleCheck) {
+    }
+
+    /** The device key file. */
+    public Path deviceKey() {
+        return stateDir.resolve("device.pem");
+    }
+
+    /** The trusted TUF metadata directory. */
+    public Path metadataDir() {
+        return stateDir.resolve("metadata");
+    }
+}

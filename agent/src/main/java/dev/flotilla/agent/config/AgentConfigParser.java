@@ -1,0 +1,297 @@
+package dev.flotilla.agent.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.flotilla.agent.config.AgentConfig.BootConfig;
+import dev.flotilla.agent.config.AgentConfig.Command;
+import dev.flotilla.agent.config.AgentConfig.HealthConfig;
+import dev.flotilla.agent.config.AgentConfig.MaintenanceConfig;
+import dev.flotilla.agent.config.AgentConfig.PollConfig;
+import dev.flotilla.agent.config.AgentConfig.SlotsConfig;
+import dev.flotilla.agent.maintenance.DailyWindow;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads the agent's configuration: JSON with {@code //}, {@code /* *}{@code /} and {@code #} comments.
+ * Unknown fields and duplicate keys are errors (a typo must not silently fall back to a default). Relative
+ * paths are resolved against the configuration file's directory. Every error is a {@link ConfigException}
+ * naming the file and the field, e.g. {@code agent.conf: slots.b: required}.
+ */
+public final class AgentConfigParser {
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_YAML_COMMENTS,
+                    JsonReadFeature.ALLOW_TRAILING_COMMA)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+    private final String file;
+    private final Path base;
+    private final Map<String, String> env;
+
+    private AgentConfigParser(Path file, Map<String, String> env) {
+        this.file = file.toString();
+        this.base = file.toAbsolutePath().getParent();
+        this.env = env;
+    }
+
+    /** Parses {@code file}; {@code env} supplies {@code FLOTILLA_ENROLLMENT_TOKEN}. */
+    public static AgentConfig parse(Path file, Map<String, String> env) {
+        AgentConfigParser p = new AgentConfigParser(file, env);
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readAllBytes(file));
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(file + ": not valid JSON: " + e.getOriginalMessage() + " (line "
+                    + e.getLocation().getLineNr() + ")", e);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new ConfigException(file + ": must be a JSON object");
+        }
+        return p.config(root);
+    }
+
+    private AgentConfig config(JsonNode n) {
+        known(n, "", Set.of("server", "metadataUrl", "targetsUrl", "stateDir", "hardwareId", "factoryVersion",
+                "trustedRoot", "enrollmentToken", "slots", "bootControl", "health", "poll", "mqtt", "rebootCommand",
+                "maintenance"));
+        URI server = url(n, "server");
+        String s = server.toString().endsWith("/") ? server.toString() : server + "/";
+        URI metadata = n.has("metadataUrl") ? url(n, "metadataUrl") : URI.create(s + "tuf/metadata/");
+        URI targets = n.has("targetsUrl") ? url(n, "targetsUrl") : URI.create(s + "tuf/targets/");
+        Optional<String> token = Optional.ofNullable(env.get("FLOTILLA_ENROLLMENT_TOKEN"))
+                .or(() -> optString(n, "enrollmentToken"));
+        Optional<URI> mqtt = Optional.empty();
+        if (n.has("mqtt")) {
+            JsonNode m = object(n, "mqtt");
+            known(m, "mqtt.", Set.of("broker"));
+            mqtt = Optional.of(url(m, "broker", "mqtt."));
+        }
+        return new AgentConfig(server, metadata, targets, path(n, "stateDir", ""), string(n, "hardwareId", ""),
+                optString(n, "factoryVersion").orElse(null), path(n, "trustedRoot", ""), token, slots(n),
+                boot(n), health(n), poll(n), mqtt,
+                n.has("rebootCommand") ? argv(n.get("rebootCommand"), "rebootCommand") : List.of("systemctl", "reboot"),
+                maintenance(n));
+    }
+
+    private SlotsConfig slots(JsonNode n) {
+        JsonNode s = object(n, "slots");
+        known(s, "slots.", Set.of("a", "b", "capacityA", "capacityB"));
+        SlotsConfig c = new SlotsConfig(path(s, "a", "slots."), nonNegative(s, "capacityA", "slots.", 0),
+                path(s, "b", "slots."), nonNegative(s, "capacityB", "slots.", 0));
+        if (c.a().equals(c.b())) {
+            throw err("slots.b", "must differ from slots.a");
+        }
+        return c;
+    }
+
+    private BootConfig boot(JsonNode n) {
+        JsonNode b = object(n, "bootControl");
+        known(b, "bootControl.", Set.of("backend", "cmdline", "stateFile", "fwEnvConfig", "grubenv", "trialTries"));
+        String name = string(b, "backend", "bootControl.");
+        BootConfig.Backend backend = switch (name) {
+            case "simulated" -> BootConfig.Backend.SIMULATED;
+            case "uboot" -> BootConfig.Backend.UBOOT;
+            case "grub" -> BootConfig.Backend.GRUB;
+            default -> throw err("bootControl.backend", "must be simulated, uboot or grub, not '" + name + "'");
+        };
+        Path cmdline = b.has("cmdline") ? path(b, "cmdline", "bootControl.") : Path.of("/proc/cmdline");
+        Path state = backend == BootConfig.Backend.SIMULATED ? path(b, "stateFile", "bootControl.") : null;
+        Path fw = backend == BootConfig.Backend.UBOOT
+                ? (b.has("fwEnvConfig") ? path(b, "fwEnvConfig", "bootControl.") : Path.of("/etc/fw_env.config"))
+                : null;
+        Path grubenv = backend == BootConfig.Backend.GRUB ? path(b, "grubenv", "bootControl.") : null;
+        long tries = b.has("trialTries") ? positive(b, "trialTries", "bootControl.") : 3;
+        return new BootConfig(backend, cmdline, state, fw, grubenv, (int) tries);
+    }
+
+    private HealthConfig health(JsonNode n) {
+        if (!n.has("health")) {
+            return new HealthConfig(Duration.ZERO, List.of());
+        }
+        JsonNode h = object(n, "health");
+        known(h, "health.", Set.of("minimumUptimeSeconds", "commands"));
+        List<Command> commands = new ArrayList<>();
+        if (h.has("commands")) {
+            JsonNode list = h.get("commands");
+            if (!list.isArray()) {
+                throw err("health.commands", "must be an array");
+            }
+            for (int i = 0; i < list.size(); i++) {
+                commands.add(command(list.get(i), "health.commands[" + i + "]"));
+            }
+        }
+        return new HealthConfig(Duration.ofSeconds(nonNegative(h, "minimumUptimeSeconds", "health.", 0)), commands);
+    }
+
+    private PollConfig poll(JsonNode n) {
+        JsonNode p = n.has("poll") ? object(n, "poll") : JSON.createObjectNode();
+        known(p, "poll.", Set.of("intervalSeconds", "jitter", "minBackoffSeconds", "maxBackoffSeconds"));
+        long interval = p.has("intervalSeconds") ? positive(p, "intervalSeconds", "poll.") : 300;
+        double jitter = 0.2;
+        if (p.has("jitter")) {
+            if (!p.get("jitter").isNumber() || p.get("jitter").asDouble() < 0 || p.get("jitter").asDouble() > 1) {
+                throw err("poll.jitter", "must be a number from 0 to 1");
+            }
+            jitter = p.get("jitter").asDouble();
+        }
+        long min = p.has("minBackoffSeconds") ? positive(p, "minBackoffSeconds", "poll.") : 5;
+        long max = p.has("maxBackoffSeconds") ? positive(p, "maxBackoffSeconds", "poll.") : 3600;
+        if (max < min) {
+            throw err("poll.maxBackoffSeconds", "must not be below poll.minBackoffSeconds");
+        }
+        return new PollConfig(Duration.ofSeconds(interval), jitter, Duration.ofSeconds(min), Duration.ofSeconds(max));
+    }
+
+    private MaintenanceConfig maintenance(JsonNode n) {
+        if (!n.has("maintenance")) {
+            return new MaintenanceConfig(ZoneId.of("UTC"), List.of(), null);
+        }
+        JsonNode m = object(n, "maintenance");
+        known(m, "maintenance.", Set.of("timezone", "windows", "idleCheck"));
+        ZoneId zone;
+        try {
+            zone = ZoneId.of(optString(m, "timezone").orElse("UTC"));
+        } catch (DateTimeException e) {
+            throw err("maintenance.timezone", "unknown time zone: " + e.getMessage());
+        }
+        List<String> windows = new ArrayList<>();
+        if (m.has("windows")) {
+            JsonNode w = m.get("windows");
+            if (!w.isArray()) {
+                throw err("maintenance.windows", "must be an array of \"HH:MM-HH:MM\"");
+            }
+            for (int i = 0; i < w.size(); i++) {
+                String text = w.get(i).asText();
+                try {
+                    DailyWindow.parse(text);
+                } catch (IllegalArgumentException e) {
+                    throw err("maintenance.windows[" + i + "]", e.getMessage());
+                }
+                windows.add(text);
+            }
+        }
+        Command idle = m.has("idleCheck") ? command(m.get("idleCheck"), "maintenance.idleCheck") : null;
+        return new MaintenanceConfig(zone, windows, idle);
+    }
+
+    private Command command(JsonNode c, String where) {
+        if (!c.isObject()) {
+            throw err(where, "must be an object {\"command\": [...], \"timeoutSeconds\": N}");
+        }
+        known(c, where + ".", Set.of("command", "timeoutSeconds"));
+        if (!c.has("command")) {
+            throw err(where + ".command", "required");
+        }
+        return new Command(argv(c.get("command"), where + ".command"),
+                Duration.ofSeconds(c.has("timeoutSeconds") ? positive(c, "timeoutSeconds", where + ".") : 30));
+    }
+
+    private List<String> argv(JsonNode a, String where) {
+        if (!a.isArray() || a.isEmpty()) {
+            throw err(where, "must be a non-empty array of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode x : a) {
+            if (!x.isTextual()) {
+                throw err(where, "must be a non-empty array of strings");
+            }
+            out.add(x.textValue());
+        }
+        return List.copyOf(out);
+    }
+
+    private void known(JsonNode n, String prefix, Set<String> names) {
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!names.contains(f)) {
+                throw err(prefix + f, "unknown field (known: " + String.join(", ", names.stream().sorted().toList()) + ")");
+            }
+        }
+    }
+
+    private JsonNode object(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null) {
+            throw err(field, "required");
+        }
+        if (!v.isObject()) {
+            throw err(field, "must be an object");
+        }
+        return v;
+    }
+
+    private String string(JsonNode n, String field, String prefix) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            throw err(prefix + field, "required");
+        }
+        if (!v.isTextual() || v.textValue().isBlank()) {
+            throw err(prefix + field, "must be a non-empty string");
+        }
+        return v.textValue();
+    }
+
+    private Optional<String> optString(JsonNode n, String field) {
+        return n.has(field) ? Optional.of(string(n, field, "")) : Optional.empty();
+    }
+
+    private URI url(JsonNode n, String field) {
+        return url(n, field, "");
+    }
+
+    private URI url(JsonNode n, String field, String prefix) {
+        String text = string(n, field, prefix);
+        try {
+            URI u = URI.create(text);
+            if (u.getScheme() == null || u.getHost() == null) {
+                throw err(prefix + field, "must be an absolute URL with a host, not '" + text + "'");
+            }
+            return u;
+        } catch (IllegalArgumentException e) {
+            throw err(prefix + field, "not a URL: " + e.getMessage());
+        }
+    }
+
+    private Path path(JsonNode n, String field, String prefix) {
+        return base.resolve(string(n, field, prefix)).normalize();
+    }
+
+    private long positive(JsonNode n, String field, String prefix) {
+        JsonNode v = n.get(field);
+        if (!v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() <= 0) {
+            throw err(prefix + field, "must be a positive integer");
+        }
+        return v.asLong();
+    }
+
+    private long nonNegative(JsonNode n, String field, String prefix, long dflt) {
+        JsonNode v = n.get(field);
+        if (v == null) {
+            return dflt;
+        }
+        if (!v.isIntegralNumber() || v.asLong() < 0) {
+            throw err(prefix + field, "must be an integer >= 0");
+        }
+        return v.asLong();
+    }
+
+    private ConfigException err(String field, String message) {
+        return new ConfigException(file + ": " + field + ": " + message);
+    }
+}

@@ -1,0 +1,148 @@
+package dev.flotilla.agent.install;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An image's bytes from {@code offset} to its signed length, over HTTP with {@code Range} requests. When
+ * the connection breaks, it reconnects with a Range from the byte it reached, at most {@code maxRetries}
+ * times in a row (a read that makes progress resets the count), then fails with the last error. It never
+ * returns more than {@code length - offset} bytes; a server that sends more is cut off, one that ignores
+ * the Range (answers 200) is skipped forward, and a 206 that starts elsewhere is refused. Hashing is the
+ * caller's job: the agent hashes the whole slot after the download, so a resumed download is verified end
+ * to end.
+ */
+public final class RangeDownload extends InputStream {
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+
+    private final URI url;
+    private final long length;
+    private final int maxRetries;
+    private final Duration retryDelay;
+    private final Duration timeout;
+    private long pos;
+    private InputStream in;
+    private HttpURLConnection connection;
+    private int failures;
+
+    public RangeDownload(URI url, long offset, long length, int maxRetries, Duration retryDelay, Duration timeout) {
+        if (offset < 0 || offset > length) {
+            throw new IllegalArgumentException("offset " + offset + " outside 0.." + length);
+        }
+        this.url = url;
+        this.pos = offset;
+        this.length = length;
+        this.maxRetries = maxRetries;
+        this.retryDelay = retryDelay;
+        this.timeout = timeout;
+    }
+
+    /** Bytes of the image delivered so far (including the starting offset). */
+    public long position() {
+        return pos;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (pos >= length) {
+            return -1;
+        }
+        int want = (int) Math.min(len, length - pos);
+        while (true) {
+            try {
+                if (in == null) {
+                    connect();
+                }
+                int n = in.read(b, off, want);
+                if (n < 0) {
+                    throw new IOException("connection ended at byte " + pos + " of " + length);
+                }
+                pos += n;
+                failures = 0;
+                return n;
+            } catch (NotRetryable e) {
+                close();
+                throw e;
+            } catch (IOException e) {
+                close();
+                if (++failures > maxRetries) {
+                    throw new IOException("download of " + url + " failed at byte " + pos + " after " + maxRetries
+                            + " retries: " + e.getMessage(), e);
+                }
+                pause();
+            }
+        }
+    }
+
+    private void connect() throws IOException {
+        HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
+        c.setConnectTimeout((int) timeout.toMillis());
+        c.setReadTimeout((int) timeout.toMillis());
+        if (pos > 0) {
+            c.setRequestProperty("Range", "bytes=" + pos + "-");
+        }
+        connection = c;
+        int status = c.getResponseCode();
+        if (status == 404 || status == 403 || status == 410) {
+            throw new NotRetryable(url + " answered " + status);
+        }
+        if (status == 206) {
+            Matcher m = CONTENT_RANGE.matcher(c.getHeaderField("Content-Range") == null ? ""
+                    : c.getHeaderField("Content-Range"));
+            if (!m.matches() || Long.parseLong(m.group(1)) != pos) {
+                throw new NotRetryable(url + " answered a range that does not start at " + pos + ": "
+                        + c.getHeaderField("Content-Range"));
+            }
+            in = c.getInputStream();
+        } else if (status == 200) {
+            in = c.getInputStream();
+            in.skipNBytes(pos); // the server ignored the Range
+        } else {
+            throw new IOException(url + " answered " + status);
+        }
+    }
+
+    private void pause() throws IOException {
+        try {
+            Thread.sleep(retryDelay.toMillis() * Math.min(failures, 10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (in != null) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // closing a broken connection
+            }
+            in = null;
+        }
+        if (connection != null) {
+            connection.disconnect();
+            connection = null;
+        }
+    }
+
+    /** A failure a retry cannot fix. */
+    static final class NotRetryable extends IOException {
+        NotRetryable(String message) {
+            super(message);
+        }
+    }
+}

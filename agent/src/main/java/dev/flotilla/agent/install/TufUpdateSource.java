@@ -1,0 +1,228 @@
+package dev.flotilla.agent.install;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.agent.boot.BootControl;
+import dev.flotilla.agent.counter.AntiRollbackCounter;
+import dev.flotilla.agent.net.AgentVersion;
+import dev.flotilla.agent.net.EventReporter;
+import dev.flotilla.agent.net.ServerClient;
+import dev.flotilla.agent.update.Assignment;
+import dev.flotilla.agent.update.UpdateSource;
+import dev.flotilla.core.crypto.Digests;
+import dev.flotilla.core.crypto.Hex;
+import dev.flotilla.core.firmware.DeviceFacts;
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.Root;
+import dev.flotilla.core.tuf.client.Updater;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The agent's {@link UpdateSource}: checks in with a signed manifest, verifies an assignment
+ * ({@link AssignmentVerification}) and downloads the image with {@link RangeDownload}. Refusals are
+ * reported to the server (once per assignment and reason: the event id is derived from both) and the
+ * device stays on what it runs. Download progress is reported every 10%.
+ */
+public final class TufUpdateSource implements UpdateSource {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What the source needs from the device. */
+    public record Parts(ServerClient client, EventReporter events, AssignmentVerification verification,
+            Updater updater, BootControl boot, AntiRollbackCounter counter, SlotRecords records) {
+    }
+
+    /** Download settings. */
+    public record Download(URI targetsUrl, int maxRetries, Duration retryDelay, Duration timeout) {
+    }
+
+    private final Parts parts;
+    private final String hardwareId;
+    private final String factoryVersion;
+    private final Download download;
+    private Optional<Duration> lastInterval = Optional.empty();
+    private volatile boolean lastFailed;
+    private volatile String lastError = "";
+    private Consumer<String> log = s -> { };
+
+    public TufUpdateSource(Parts parts, String hardwareId, String factoryVersion, Download download) {
+        this.parts = parts;
+        this.hardwareId = hardwareId;
+        this.factoryVersion = factoryVersion;
+        this.download = download;
+    }
+
+    /** Where progress lines go (the CLI prints them). */
+    public void log(Consumer<String> sink) {
+        this.log = sink;
+    }
+
+    /** The interval the server named in the last successful check-in. */
+    public Optional<Duration> lastInterval() {
+        return lastInterval;
+    }
+
+    /** Why the last check-in failed. */
+    public String lastError() {
+        return lastError;
+    }
+
+    /** Whether the last check-in failed (the caller backs off). */
+    public boolean lastFailed() {
+        return lastFailed;
+    }
+
+    @Override
+    public Optional<Assignment> poll() throws IOException {
+        JsonNode json = checkIn();
+        if (json == null) {
+            return Optional.empty();
+        }
+        Assignment a;
+        try {
+            a = parts.verification().verify(json, facts());
+        } catch (AssignmentRefused e) {
+            if (e.reason() != AssignmentRefused.Reason.ALREADY_INSTALLED) {
+                log.accept("refused assignment: " + e.getMessage());
+                reportRefusal(json, e);
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            lastFailed = true;
+            throw e;
+        } catch (RuntimeException e) {
+            // e.g. metadata that cannot be persisted: not the assignment's fault, try again later
+            lastFailed = true;
+            throw new IOException("verifying the assignment: " + e, e);
+        }
+        String slot = BootControl.other(parts.boot().activeSlot());
+        parts.records().record(slot, a);
+        log.accept("assignment " + a.id() + ": " + a.target() + " version " + a.version() + " (" + a.length()
+                + " bytes) into slot " + slot + (a.forced() ? ", forced" : ""));
+        return Optional.of(a);
+    }
+
+    /**
+     * Checks in (also used as a heartbeat while an update is in progress).
+     *
+     * @return the assignment as sent, or null
+     */
+    public JsonNode checkIn() throws IOException {
+        try {
+            ServerClient.CheckIn r = parts.client().checkIn(manifest());
+            lastInterval = r.pollInterval();
+            lastFailed = false;
+            return r.assignment();
+        } catch (IOException e) {
+            lastFailed = true;
+            lastError = e.getMessage();
+            throw e;
+        }
+    }
+
+    @Override
+    public InputStream open(Assignment a, long offset) throws IOException {
+        Metadata<Root> root = parts.updater().trusted() == null ? null : parts.updater().trusted().root();
+        String path = a.target();
+        if (root == null || root.signed().consistentSnapshot()) {
+            int slash = path.lastIndexOf('/');
+            path = path.substring(0, slash + 1) + a.sha256() + "." + path.substring(slash + 1);
+        }
+        URI url = download.targetsUrl().resolve(path);
+        RangeDownload in = new RangeDownload(url, offset, a.length(), download.maxRetries(), download.retryDelay(),
+                download.timeout());
+        return new Progress(in, a, offset);
+    }
+
+    /** The device's facts for the firmware policy. */
+    public DeviceFacts facts() throws IOException {
+        return new DeviceFacts(hardwareId, installed().map(SlotRecords.Image::version).orElse(factoryVersion),
+                parts.counter().current());
+    }
+
+    private Optional<SlotRecords.Image> installed() throws IOException {
+        return parts.records().of(parts.boot().activeSlot());
+    }
+
+    /** The signed version manifest (docs/server.md): what the device runs. */
+    public ObjectNode manifest() throws IOException {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("deviceId", parts.client().deviceId());
+        Optional<SlotRecords.Image> img = installed();
+        if (img.isPresent()) { // the factory image has no target name (the server refuses an empty one)
+            m.put("installedTarget", img.get().target());
+            m.putObject("hashes").put("sha256", img.get().sha256());
+        }
+        img.map(SlotRecords.Image::version).or(() -> java.util.Optional.ofNullable(factoryVersion))
+                .ifPresent(v -> m.put("installedVersion", v));
+        m.put("slot", parts.boot().activeSlot());
+        m.put("securityVersion", parts.counter().current());
+        Metadata<Root> root = parts.updater().trusted() == null ? null : parts.updater().trusted().root();
+        m.put("trustedRootVersion", root == null ? 1 : root.signed().version());
+        m.put("agentVersion", AgentVersion.VALUE);
+        m.put("hardwareId", hardwareId);
+        m.put("bootState", parts.boot().trialState().upgradeAvailable() ? "trial" : "committed");
+        m.put("healthState", "ok");
+        return m;
+    }
+
+    private void reportRefusal(JsonNode assignment, AssignmentRefused e) {
+        String digest = Hex.encode(Digests.create("sha256").digest(CanonicalJson.encode(assignment))).substring(0, 16);
+        ObjectNode d = JSON.createObjectNode().put("state", "IDLE").put("reason", e.reason().name())
+                .put("detail", e.getMessage());
+        if (assignment.isObject()) {
+            d.set("assignment", assignment);
+        }
+        try {
+            parts.events().sendNow("refused-" + digest + "-" + e.reason().name().toLowerCase(), "failed", d);
+        } catch (IOException unreachable) {
+            log.accept("could not report the refusal: " + unreachable.getMessage());
+        }
+    }
+
+    /** Reports progress every 10% of the image (best effort: a failed report never stops the download). */
+    private final class Progress extends FilterInputStream {
+        private final Assignment a;
+        private long done;
+        private long nextReport;
+
+        Progress(InputStream in, Assignment a, long offset) {
+            super(in);
+            this.a = a;
+            this.done = offset;
+            this.nextReport = (offset * 10 / a.length() + 1) * a.length() / 10;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                done += n;
+                while (done >= nextReport && nextReport <= a.length()) {
+                    report(nextReport);
+                    nextReport += Math.max(1, a.length() / 10);
+                }
+            }
+            return n;
+        }
+
+        private void report(long at) {
+            long percent = at * 100 / a.length();
+            log.accept("download " + a.version() + ": " + percent + "%");
+            ObjectNode d = JSON.createObjectNode().put("state", "DOWNLOADING").put("assignmentId", a.id())
+                    .put("version", a.version()).put("done", done).put("total", a.length()).put("percent", percent);
+            try {
+                parts.events().sendNow("progress-" + a.id() + "-" + percent, "download_progress", d);
+            } catch (IOException ignored) {
+                // progress is informational; the queued transition events are what must arrive
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.flotilla.agent.net;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.agent.storage.Durable;
+import dev.flotilla.core.crypto.KeyType;
+import dev.flotilla.core.keys.KeyFiles;
+import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.client.Updater;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The device's identity and first start: the Ed25519 device key ({@code STATE/device.pem}, mode 0600, made
+ * by core's {@link KeyFiles}), the enrollment (device id stored in {@code STATE/device.json}), and the
+ * trusted TUF root copied from the image into {@code STATE/metadata/root.json}. Every step is skipped when
+ * its result exists, so a first start interrupted anywhere completes on the next one; the key is never
+ * replaced once made.
+ */
+public final class DeviceIdentity {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path stateDir;
+    private final Durable durable;
+
+    public DeviceIdentity(Path stateDir, Durable durable) {
+        this.stateDir = stateDir;
+        this.durable = durable;
+    }
+
+    public Path keyFile() {
+        return stateDir.resolve("device.pem");
+    }
+
+    private Path idFile() {
+        return stateDir.resolve("device.json");
+    }
+
+    /** Copies the shipped root into the metadata directory unless a trusted root is there already. */
+    public void installTrustedRoot(Path shippedRoot, Path metadataDir) throws IOException {
+        if (Files.exists(metadataDir.resolve("root.json"))) {
+            return;
+        }
+        Updater.initialize(metadataDir, Files.readAllBytes(shippedRoot));
+    }
+
+    /** The device key, generated on the first call. */
+    public KeySigner key() throws IOException {
+        if (!Files.exists(keyFile())) {
+            Files.createDirectories(stateDir);
+            Files.deleteIfExists(stateDir.resolve("device.pub.json")); // a half-finished earlier attempt
+            KeyFiles.generate(KeyType.ED25519, stateDir, "device");
+        }
+        return KeyFiles.loadSigner(keyFile());
+    }
+
+    /** The stored device id, if enrolled. */
+    public Optional<String> deviceId() throws IOException {
+        if (!Files.exists(idFile())) {
+            return Optional.empty();
+        }
+        JsonNode n = JSON.readTree(Files.readAllBytes(idFile()));
+        return Optional.of(n.path("id").asText());
+    }
+
+    /**
+     * Enrolls when not yet enrolled and sets the client's identity.
+     *
+     * @throws IOException when enrollment fails (the agent retries later); a refusal names the server's code
+     */
+    public String ensureEnrolled(ServerClient client, Optional<String> enrollmentToken, String hardwareId)
+            throws IOException {
+        KeySigner key = key();
+        Optional<String> id = deviceId();
+        if (id.isEmpty()) {
+            ObjectNode attrs = JSON.createObjectNode().put("agentVersion", AgentVersion.VALUE);
+            String newId = client.enroll(enrollmentToken.orElse(null), key.publicKey().toJson(), hardwareId, attrs);
+            Files.createDirectories(stateDir);
+            durable.replace(idFile(), JSON.writeValueAsString(JSON.createObjectNode().put("id", newId)
+                    .put("keyId", key.keyId())).getBytes(StandardCharsets.UTF_8));
+            id = Optional.of(newId);
+        }
+        client.identity(id.get(), key);
+        return id.get();
+    }
+}

@@ -1,0 +1,225 @@
+package dev.flotilla.agent.net;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.core.crypto.Hex;
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.tuf.Signer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The device side of the server's device API (docs/server.md): enrollment, challenge/response login,
+ * signed-manifest check-in with ETag / If-None-Match, and events. The device token is obtained lazily and
+ * renewed once when the server answers 401.
+ *
+ * <p>Errors: {@link IOException} when the server cannot be reached, answers 5xx or garbage;
+ * {@link ServerRefusal} (also an IOException) for a 4xx with the server's error code.
+ */
+public final class ServerClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private final URI base;
+    private final HttpClient http;
+    private String deviceId;
+    private Signer signer;
+    private String token;
+    private String etag;
+    private CheckIn lastAnswer;
+
+    /** The check-in answer: the assignment as sent (JSON, or null) and the server's poll interval. */
+    public record CheckIn(JsonNode assignment, Optional<Duration> pollInterval, boolean notModified) {
+    }
+
+    /** A 4xx answer: the request was refused, retrying unchanged will not help. */
+    public static final class ServerRefusal extends IOException {
+        private final int status;
+        private final String code;
+
+        public ServerRefusal(int status, String code, String message) {
+            super("server refused (" + status + " " + code + "): " + message);
+            this.status = status;
+            this.code = code;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        public String code() {
+            return code;
+        }
+    }
+
+    public ServerClient(URI base, HttpClient http) {
+        String s = base.toString();
+        this.base = URI.create(s.endsWith("/") ? s : s + "/");
+        this.http = http;
+    }
+
+    public static HttpClient defaultHttpClient() {
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+    }
+
+    /** Sets who this device is (after enrollment). */
+    public void identity(String id, Signer key) {
+        this.deviceId = id;
+        this.signer = key;
+        this.token = null;
+    }
+
+    public String deviceId() {
+        return deviceId;
+    }
+
+    /**
+     * Enrolls a public key; returns the device id.
+     *
+     * @param enrollmentToken may be null for a key registered in advance
+     */
+    public String enroll(String enrollmentToken, ObjectNode publicKey, String hardwareId, ObjectNode attributes)
+            throws IOException {
+        ObjectNode body = JSON.createObjectNode();
+        if (enrollmentToken != null) {
+            body.put("enrollmentToken", enrollmentToken);
+        }
+        body.set("publicKey", publicKey);
+        body.put("hardwareId", hardwareId);
+        body.set("attributes", attributes);
+        JsonNode r = expect(send("POST", "api/v1/device/enroll", null, body, null), 201);
+        String id = r.path("id").asText("");
+        if (id.isEmpty()) {
+            throw new IOException("enrollment answer has no device id");
+        }
+        return id;
+    }
+
+    /** Challenge, sign, exchange: a fresh device token. */
+    public void login() throws IOException {
+        requireIdentity();
+        JsonNode c = expect(send("POST", "api/v1/device/" + deviceId + "/challenge", null, JSON.createObjectNode(),
+                null), 200);
+        String nonce = c.path("nonce").asText("");
+        if (nonce.isEmpty()) {
+            throw new IOException("challenge answer has no nonce");
+        }
+        byte[] payload = ("flotilla-device-auth:" + deviceId + ":" + nonce).getBytes(StandardCharsets.UTF_8);
+        ObjectNode answer = JSON.createObjectNode().put("nonce", nonce).put("signature", Hex.encode(signer.sign(payload)));
+        JsonNode t = expect(send("POST", "api/v1/device/" + deviceId + "/token", null, answer, null), 200);
+        String tok = t.path("token").asText("");
+        if (tok.isEmpty()) {
+            throw new IOException("token answer has no token");
+        }
+        token = tok;
+    }
+
+    /**
+     * Checks in with a manifest, signed here with the device key. When the server answers 304 (nothing
+     * changed since the last answer), the last answer is returned with {@code notModified}.
+     */
+    public CheckIn checkIn(ObjectNode manifest) throws IOException {
+        ObjectNode envelope = JSON.createObjectNode();
+        envelope.set("signed", manifest);
+        ArrayNode sigs = envelope.putArray("signatures");
+        sigs.addObject().put("keyid", signer.keyId()).put("sig", Hex.encode(signer.sign(CanonicalJson.encode(manifest))));
+        HttpResponse<byte[]> r = authed("POST", "api/v1/device/" + deviceId + "/checkin", envelope,
+                lastAnswer == null ? null : etag);
+        if (r.statusCode() == 304 && lastAnswer != null) {
+            return new CheckIn(lastAnswer.assignment(), lastAnswer.pollInterval(), true);
+        }
+        JsonNode body = expect(r, 200);
+        if (!body.has("assignment")) {
+            throw new IOException("check-in answer has no assignment field");
+        }
+        JsonNode a = body.get("assignment").isNull() ? null : body.get("assignment");
+        JsonNode poll = body.get("pollIntervalSeconds");
+        Optional<Duration> interval = poll != null && poll.canConvertToLong() && poll.asLong() > 0
+                ? Optional.of(Duration.ofSeconds(poll.asLong())) : Optional.empty();
+        lastAnswer = new CheckIn(a, interval, false);
+        etag = r.headers().firstValue("ETag").orElse(null);
+        return lastAnswer;
+    }
+
+    /**
+     * Posts events ({@code {"events": [...]}}, at most 100).
+     *
+     * @return true when the server stored them (as new or as duplicates)
+     */
+    public boolean postEvents(ArrayNode events) throws IOException {
+        ObjectNode body = JSON.createObjectNode();
+        body.set("events", events);
+        JsonNode r = expect(authed("POST", "api/v1/device/" + deviceId + "/events", body, null), 200);
+        return r.path("accepted").asInt(-1) + r.path("duplicates").asInt(-1) == events.size();
+    }
+
+    private HttpResponse<byte[]> authed(String method, String path, JsonNode body, String ifNoneMatch)
+            throws IOException {
+        requireIdentity();
+        if (token == null) {
+            login();
+        }
+        HttpResponse<byte[]> r = send(method, path, token, body, ifNoneMatch);
+        if (r.statusCode() == 401) {
+            login();
+            r = send(method, path, token, body, ifNoneMatch);
+        }
+        return r;
+    }
+
+    private HttpResponse<byte[]> send(String method, String path, String bearer, JsonNode body, String ifNoneMatch)
+            throws IOException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
+                .header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+        if (bearer != null) {
+            b.header("Authorization", "Bearer " + bearer);
+        }
+        if (ifNoneMatch != null) {
+            b.header("If-None-Match", ifNoneMatch);
+        }
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("bad request URL " + path + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new IOException("cannot reach " + base + " (" + (e.getMessage() == null
+                    ? e.getClass().getSimpleName() : e.getMessage()) + ")", e);
+        }
+    }
+
+    private static JsonNode expect(HttpResponse<byte[]> r, int status) throws IOException {
+        JsonNode body;
+        try {
+            body = r.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new IOException(r.uri() + " answered " + r.statusCode() + " with a body that is not JSON", e);
+        }
+        if (r.statusCode() == status && body != null && body.isObject()) {
+            return body;
+        }
+        if (r.statusCode() >= 400 && r.statusCode() < 500) {
+            throw new ServerRefusal(r.statusCode(), body == null ? "" : body.path("code").asText(""),
+                    body == null ? "" : body.path("message").asText(""));
+        }
+        throw new IOException(r.uri() + " answered " + r.statusCode());
+    }
+
+    private void requireIdentity() {
+        if (deviceId == null || signer == null) {
+            throw new IllegalStateException("the device is not enrolled yet");
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package dev.flotilla.agent.runtime;
+
+import dev.flotilla.agent.boot.BootControl;
+import dev.flotilla.agent.boot.EnvBootControl;
+import dev.flotilla.agent.config.AgentConfig;
+import dev.flotilla.agent.counter.AntiRollbackCounter;
+import dev.flotilla.agent.install.DirectorVerifier;
+import dev.flotilla.agent.install.ServerReachedCheck;
+import dev.flotilla.agent.install.SlotRecords;
+import dev.flotilla.agent.install.TufAssignmentVerification;
+import dev.flotilla.agent.install.TufUpdateSource;
+import dev.flotilla.agent.maintenance.DailyWindow;
+import dev.flotilla.agent.maintenance.MaintenancePolicy;
+import dev.flotilla.agent.net.Backoff;
+import dev.flotilla.agent.net.DeviceIdentity;
+import dev.flotilla.agent.net.EventReporter;
+import dev.flotilla.agent.net.ServerClient;
+import dev.flotilla.agent.slots.Slot;
+import dev.flotilla.agent.slots.Slots;
+import dev.flotilla.agent.storage.Durable;
+import dev.flotilla.agent.update.CommandCheck;
+import dev.flotilla.agent.update.HealthCheck;
+import dev.flotilla.agent.update.HealthChecks;
+import dev.flotilla.agent.update.ReportQueue;
+import dev.flotilla.agent.update.StateStore;
+import dev.flotilla.agent.update.UpdateMachine;
+import dev.flotilla.agent.update.UpdateState;
+import dev.flotilla.core.tuf.client.HttpFetcher;
+import dev.flotilla.core.tuf.client.Updater;
+import dev.flotilla.core.tuf.client.UpdaterConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * The agent's composition root and main loop: first start (key, trusted root, enrollment), then check in,
+ * run the update machine, sleep the server's interval with jitter (or back off after errors), repeat. The
+ * loop ends when the machine asked for a reboot (the reboot command ran; on a real device the process is
+ * killed by it) or on {@link #stop()}. The server being unreachable never ends it.
+ */
+public final class Agent {
+    /** How a loop ended. */
+    public enum Exit { REBOOT_REQUESTED, STOPPED }
+
+    private final AgentConfig config;
+    private final Durable durable;
+    private final Clock clock;
+    private final DirectorVerifier director;
+    private final Consumer<String> log;
+    private final Wakeup wakeup = new Wakeup();
+    private final ServerClient client;
+    private final DeviceIdentity identity;
+    private BootControl boot;
+    private TufUpdateSource source;
+    private UpdateMachine machine;
+
+    public Agent(AgentConfig config, Durable durable, Clock clock, DirectorVerifier director, Consumer<String> log) {
+        this.config = config;
+        this.durable = durable;
+        this.clock = clock;
+        this.director = director;
+        this.log = log;
+        this.client = new ServerClient(config.server(), ServerClient.defaultHttpClient());
+        this.identity = new DeviceIdentity(config.stateDir(), durable);
+    }
+
+    /** Wakes the loop for an immediate check-in (MQTT). */
+    public Wakeup wakeup() {
+        return wakeup;
+    }
+
+    public void stop() {
+        wakeup.stop();
+    }
+
+    /**
+     * First start: device key, trusted root, enrollment; retried with backoff while the server cannot be
+     * reached.
+     *
+     * @return the device id
+     * @throws ServerClient.ServerRefusal when the server refuses the enrollment (e.g. a bad token)
+     */
+    public String firstStart() throws IOException, InterruptedException {
+        identity.key();
+        identity.installTrustedRoot(config.trustedRoot(), config.metadataDir());
+        Backoff backoff = backoff();
+        while (true) {
+            try {
+                String id = identity.ensureEnrolled(client, config.enrollmentToken(), config.hardwareId());
+                log.accept("device " + id + " (key " + identity.key().keyId().substring(0, 12) + "...)");
+                return id;
+            } catch (ServerClient.ServerRefusal refused) {
+                throw refused;
+            } catch (IOException unreachable) {
+                Duration d = backoff.failure();
+                log.accept("enrollment: " + unreachable.getMessage() + "; retrying in " + d.toSeconds() + " s");
+                if (wakeup.await(d) && wakeup.stopped()) {
+                    throw new InterruptedException("stopped");
+                }
+            }
+        }
+    }
+
+    /** Builds the parts (after {@link #firstStart}). */
+    public void assemble() throws IOException {
+        Path state = config.stateDir().resolve("state");
+        EnvBootControl.Rebooter rebooter = EnvBootControl.command(config.rebootCommand());
+        AgentConfig.BootConfig b = config.boot();
+        boot = switch (b.backend()) {
+            case SIMULATED -> EnvBootControl.simulated(b.stateFile(), b.cmdline(), durable, rebooter);
+            case UBOOT -> EnvBootControl.uboot(b.fwEnvConfig(), b.cmdline(), durable, rebooter);
+            case GRUB -> EnvBootControl.grub(b.grubenv(), b.cmdline(), durable, rebooter);
+        };
+        Slots slots = new Slots(new Slot("a", config.slots().a(), config.slots().capacityA()),
+                new Slot("b", config.slots().b(), config.slots().capacityB()), boot, durable, Slots.DEFAULT_CHUNK);
+        AntiRollbackCounter counter = new AntiRollbackCounter(state.resolve("counter"), durable);
+        Updater updater = new Updater(UpdaterConfig.of(config.metadataDir(), config.metadataUrl(), null, null),
+                new HttpFetcher(), clock);
+        EventReporter events = new EventReporter(client);
+        TufAssignmentVerification verification = new TufAssignmentVerification(updater, director, client.deviceId(),
+                state.resolve("director-counter"), durable);
+        source = new TufUpdateSource(new TufUpdateSource.Parts(client, events, verification, updater, boot, counter,
+                new SlotRecords(state.resolve("slots"), durable)), config.hardwareId(), config.factoryVersion(),
+                new TufUpdateSource.Download(config.targetsUrl(), 8, Duration.ofSeconds(2), Duration.ofSeconds(30)));
+        source.log(log);
+        List<HealthCheck> checks = new ArrayList<>();
+        checks.add(new ServerReachedCheck(client, updater));
+        for (AgentConfig.Command c : config.health().commands()) {
+            checks.add(new CommandCheck(c.argv(), c.timeout()));
+        }
+        AgentConfig.MaintenanceConfig m = config.maintenance();
+        MaintenancePolicy policy = new MaintenancePolicy(m.windows().stream().map(DailyWindow::parse).toList(),
+                m.zone(), m.idleCheck() == null ? null : new CommandCheck(m.idleCheck().argv(), m.idleCheck().timeout()),
+                clock);
+        UpdateMachine.Settings settings = new UpdateMachine.Settings(b.trialTries(), 5, 16L << 20, 100);
+        machine = new UpdateMachine(new UpdateMachine.Device(slots, boot, counter,
+                HealthChecks.system(checks, config.health().minimumUptime())),
+                new StateStore(state.resolve("state.json"), durable), new ReportQueue(state.resolve("events"), durable),
+                source, events, settings, policy);
+    }
+
+    /** The main loop. */
+    public Exit run() throws IOException, InterruptedException {
+        Backoff backoff = backoff();
+        while (!wakeup.stopped()) {
+            UpdateState s;
+            try {
+                s = machine.run();
+            } catch (IOException | RuntimeException e) {
+                // a local error (state unreadable, disk): keep the agent alive and try again after a backoff
+                log.accept("update step failed: " + e);
+                if (wakeup.await(backoff.failure()) && wakeup.stopped()) {
+                    break;
+                }
+                continue;
+            }
+            if (machine.rebootRequested()) {
+                log.accept("reboot requested (" + s.label() + ")");
+                return Exit.REBOOT_REQUESTED;
+            }
+            if (!(s instanceof UpdateState.Idle)) {
+                try {
+                    source.checkIn(); // heartbeat while an update waits (maintenance window, interrupted download)
+                } catch (IOException e) {
+                    log.accept("check-in failed: " + e.getMessage());
+                }
+            }
+            Duration d = source.lastFailed() ? backoff.failure()
+                    : backoff.success(source.lastInterval().orElse(config.poll().interval()));
+            if (source.lastFailed()) {
+                log.accept("server unreachable (" + backoff.consecutiveErrors() + " in a row: " + source.lastError()
+                        + "); next try in " + d.toSeconds() + " s");
+            }
+            if (wakeup.await(d) && !wakeup.stopped()) {
+                log.accept("woken up: checking in now");
+            }
+        }
+        return Exit.STOPPED;
+    }
+
+    private Backoff backoff() {
+        return new Backoff(config.poll().minBackoff(), config.poll().maxBackoff(), config.poll().jitter(),
+                () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** The device id (after {@link #firstStart}). */
+    public String deviceId() {
+        return client.deviceId();
+    }
+
+    public TufUpdateSource source() {
+        return source;
+    }
+}

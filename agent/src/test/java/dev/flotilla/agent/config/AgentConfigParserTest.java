@@ -1,0 +1,100 @@
+package dev.flotilla.agent.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentConfigParserTest {
+    @TempDir
+    Path dir;
+
+    private Path write(String text) throws IOException {
+        return Files.writeString(dir.resolve("agent.conf"), text);
+    }
+
+    private static final String MINIMAL = """
+            { "server": "http://127.0.0.1:8080", "stateDir": "state", "hardwareId": "hw",
+              "trustedRoot": "root.json", "slots": {"a": "slot-a.img", "b": "slot-b.img"},
+              "bootControl": {"backend": "simulated", "stateFile": "boot.env", "cmdline": "cmdline"} %s }
+            """;
+
+    @Test
+    void theShippedExampleParses() throws IOException {
+        Path f = dir.resolve("example.conf");
+        try (InputStream in = getClass().getResourceAsStream("/example-agent.conf")) {
+            Files.write(f, in.readAllBytes());
+        }
+        AgentConfig c = AgentConfigParser.parse(f, Map.of());
+        assertThat(c.server()).isEqualTo(URI.create("https://updates.example.com"));
+        assertThat(c.metadataUrl()).isEqualTo(URI.create("https://updates.example.com/tuf/metadata/"));
+        assertThat(c.stateDir()).isEqualTo(Path.of("/var/lib/flotilla"));
+        assertThat(c.boot().backend()).isEqualTo(AgentConfig.BootConfig.Backend.UBOOT);
+        assertThat(c.boot().fwEnvConfig()).isEqualTo(Path.of("/etc/fw_env.config"));
+        assertThat(c.health().commands()).hasSize(2);
+        assertThat(c.health().commands().get(1).timeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.health().minimumUptime()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.poll().jitter()).isEqualTo(0.2);
+        assertThat(c.maintenance().zone()).isEqualTo(ZoneId.of("Europe/Berlin"));
+        assertThat(c.maintenance().windows()).containsExactly("02:00-04:30");
+        assertThat(c.rebootCommand()).containsExactly("systemctl", "reboot");
+        assertThat(c.mqttBroker()).isEmpty();
+        assertThat(c.enrollmentToken()).isEmpty();
+    }
+
+    @Test
+    void relativePathsResolveAgainstTheFileAndDefaultsApply() throws IOException {
+        AgentConfig c = AgentConfigParser.parse(write(MINIMAL.formatted(", \"enrollmentToken\": \"from-file\"")),
+                Map.of("FLOTILLA_ENROLLMENT_TOKEN", "from-env"));
+        assertThat(c.stateDir()).isEqualTo(dir.resolve("state"));
+        assertThat(c.slots().a()).isEqualTo(dir.resolve("slot-a.img"));
+        assertThat(c.boot().stateFile()).isEqualTo(dir.resolve("boot.env"));
+        assertThat(c.targetsUrl()).isEqualTo(URI.create("http://127.0.0.1:8080/tuf/targets/"));
+        assertThat(c.poll().interval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.enrollmentToken()).isEqualTo(Optional.of("from-env"));
+        assertThat(c.maintenance().windows()).isEmpty();
+        assertThat(c.boot().trialTries()).isEqualTo(3);
+    }
+
+    @Test
+    void badConfigsNameTheFieldAndTheProblem() throws IOException {
+        record Case(String extra, String message) {
+        }
+        List<Case> cases = List.of(
+                new Case(", \"pol\": {}", "pol: unknown field"),
+                new Case(", \"poll\": {\"jitter\": 2}", "poll.jitter: must be a number from 0 to 1"),
+                new Case(", \"poll\": {\"intervalSeconds\": -1}", "poll.intervalSeconds: must be a positive integer"),
+                new Case(", \"maintenance\": {\"windows\": [\"2am-4am\"]}", "maintenance.windows[0]: window must look like"),
+                new Case(", \"maintenance\": {\"timezone\": \"Mars/Base\"}", "maintenance.timezone: unknown time zone"),
+                new Case(", \"health\": {\"commands\": [{\"timeoutSeconds\": 3}]}", "health.commands[0].command: required"),
+                new Case(", \"mqtt\": {\"broker\": \"nohost\"}", "mqtt.broker: must be an absolute URL"),
+                new Case(", \"rebootCommand\": []", "rebootCommand: must be a non-empty array"),
+                new Case(", \"hardwareId\": \"dup\"", "Duplicate field 'hardwareId'"));
+        for (Case c : cases) {
+            Path f = write(MINIMAL.formatted(c.extra()));
+            assertThatThrownBy(() -> AgentConfigParser.parse(f, Map.of()))
+                    .as(c.extra()).isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith(f.toString()).hasMessageContaining(c.message());
+        }
+        Path noSlots = write("{\"server\": \"http://h\", \"stateDir\": \"s\", \"hardwareId\": \"h\", \"trustedRoot\": \"r\"}");
+        assertThatThrownBy(() -> AgentConfigParser.parse(noSlots, Map.of())).hasMessageContaining("slots: required");
+        Path badBackend = write(MINIMAL.formatted("").replace("\"simulated\"", "\"lilo\""));
+        assertThatThrownBy(() -> AgentConfigParser.parse(badBackend, Map.of()))
+                .hasMessageContaining("bootControl.backend: must be simulated, uboot or grub, not 'lilo'");
+        Path notJson = write("{ \"server\": ");
+        assertThatThrownBy(() -> AgentConfigParser.parse(notJson, Map.of())).hasMessageContaining("not valid JSON");
+        assertThatThrownBy(() -> AgentConfigParser.parse(dir.resolve("missing.conf"), Map.of()))
+                .hasMessageContaining("cannot read");
+    }
+}

@@ -1,0 +1,177 @@
+package dev.flotilla.agent.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.agent.install.TestRepo;
+import dev.flotilla.agent.storage.FileDurable;
+import dev.flotilla.agent.update.Event;
+import dev.flotilla.agent.update.ReasonCode;
+import dev.flotilla.agent.update.ReportQueue;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent's network side against the real server over loopback HTTP. */
+class ServerClientTest {
+    @TempDir
+    Path dir;
+    RealServer server;
+    Path state;
+
+    @BeforeEach
+    void start() {
+        server = new RealServer(dir.resolve("server"));
+        state = dir.resolve("device");
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private ServerClient client() {
+        return new ServerClient(server.uri(), ServerClient.defaultHttpClient());
+    }
+
+    @Test
+    void firstStartMakesAPrivateKeyEnrollsOnceAndInstallsTheShippedRoot() throws Exception {
+        TestRepo repo = new TestRepo(dir.resolve("repo"), Clock.systemUTC());
+        repo.publish();
+        Path shipped = Files.write(dir.resolve("root.json"), repo.rootBytes());
+        DeviceIdentity identity = new DeviceIdentity(state, new FileDurable());
+        identity.installTrustedRoot(shipped, state.resolve("metadata"));
+        String token = server.enrollmentToken();
+        String id = identity.ensureEnrolled(client(), Optional.of(token), "board-a");
+
+        assertThat(Files.getPosixFilePermissions(state.resolve("device.pem")))
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(Files.readAllBytes(state.resolve("metadata/root.json"))).isEqualTo(repo.rootBytes());
+        JsonNode device = server.get("/api/v1/devices/" + id).path("device");
+        assertThat(device.path("hardwareId").asText()).isEqualTo("board-a");
+        assertThat(device.path("keyId").asText()).isEqualTo(identity.key().keyId());
+
+        // a restart: same key, same id, no second enrollment (the used token is not even needed)
+        DeviceIdentity again = new DeviceIdentity(state, new FileDurable());
+        assertThat(again.ensureEnrolled(client(), Optional.empty(), "board-a")).isEqualTo(id);
+        assertThat(again.key().keyId()).isEqualTo(identity.key().keyId());
+        assertThat(server.get("/api/v1/devices").path("items")).hasSize(1);
+    }
+
+    @Test
+    void aBadEnrollmentTokenIsARefusalWithTheServersCode() {
+        DeviceIdentity identity = new DeviceIdentity(state, new FileDurable());
+        assertThatThrownBy(() -> identity.ensureEnrolled(client(), Optional.of("flt_enroll_wrong"), "board-a"))
+                .isInstanceOfSatisfying(ServerClient.ServerRefusal.class,
+                        e -> assertThat(e.code()).isEqualTo("invalid_enrollment_token"));
+        assertThat(Files.exists(state.resolve("device.json"))).isFalse();
+    }
+
+    @Test
+    void checkInSendsASignedManifestAndUsesTheETag() throws Exception {
+        ServerClient c = enrolled();
+        var manifest = manifest(c.deviceId(), "fw-1.0.0.img");
+        ServerClient.CheckIn first = c.checkIn(manifest);
+        assertThat(first.notModified()).isFalse();
+        assertThat(first.assignment()).isNull();
+        assertThat(first.pollInterval()).isPresent();
+        ServerClient.CheckIn second = c.checkIn(manifest);
+        assertThat(second.notModified()).isTrue();
+        assertThat(second.pollInterval()).isEqualTo(first.pollInterval());
+        ServerClient.CheckIn changed = c.checkIn(manifest(c.deviceId(), "fw-1.1.0.img"));
+        assertThat(changed.notModified()).isFalse();
+        JsonNode seen = server.get("/api/v1/devices/" + c.deviceId()).path("manifest");
+        assertThat(seen.path("installedTarget").asText()).isEqualTo("fw-1.1.0.img");
+    }
+
+    @Test
+    void theReporterDrainsTheQueueAndKeepsWhatWasNotAcknowledged() throws Exception {
+        ServerClient c = enrolled();
+        ReportQueue queue = new ReportQueue(state.resolve("events"), new FileDurable());
+        queue.enqueue(new Event("ev-1", 1, "DOWNLOADING", ReasonCode.ASSIGNMENT_RECEIVED, "into slot b", "as-1", "2.0.0", 0, 100));
+        queue.enqueue(new Event("ev-2", 2, "VERIFYING", ReasonCode.DOWNLOADED, "100 bytes", "as-1", "2.0.0", 100, 100));
+        queue.enqueue(new Event("ev-3", 3, "IDLE", ReasonCode.UPDATE_SUCCEEDED, "running 2.0.0", "as-1", "2.0.0", 100, 100));
+        assertThat(queue.flush(new EventReporter(c))).isEqualTo(3);
+        assertThat(queue.pending()).isEmpty();
+        JsonNode items = server.get("/api/v1/devices/" + c.deviceId() + "/events").path("items");
+        assertThat(items.findValuesAsText("type")).containsExactly("download_started", "downloaded", "committed");
+        assertThat(items.get(2).path("details").path("reason").asText()).isEqualTo("UPDATE_SUCCEEDED");
+
+        // the same events again (a transition redone after a power cut) are duplicates, still acknowledged
+        queue.enqueue(new Event("ev-3", 3, "IDLE", ReasonCode.UPDATE_SUCCEEDED, "running 2.0.0", "as-1", "2.0.0", 100, 100));
+        assertThat(queue.flush(new EventReporter(c))).isEqualTo(1);
+
+        server.close();
+        server = null;
+        queue.enqueue(new Event("ev-4", 4, "DOWNLOADING", ReasonCode.ASSIGNMENT_RECEIVED, "", "as-2", "3.0.0", 0, 1));
+        assertThat(queue.flush(new EventReporter(c))).isZero();
+        assertThat(queue.pending()).extracting(Event::eventId).containsExactly("ev-4");
+        assertThatThrownBy(() -> c.checkIn(manifest(c.deviceId(), "x"))).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
+    void theWholeAgentChecksInWithItsSignedManifestOnTheRealServer() throws Exception {
+        TestRepo repo = new TestRepo(dir.resolve("repo"), Clock.systemUTC());
+        repo.publish();
+        Files.createDirectories(state);
+        Files.write(state.resolve("root.json"), repo.rootBytes());
+        Files.writeString(state.resolve("cmdline"), "flotilla.slot=a\n");
+        Path conf = Files.writeString(state.resolve("agent.conf"), """
+                { "server": "%s", "stateDir": ".", "hardwareId": "board-a", "factoryVersion": "1.0.0",
+                  "trustedRoot": "root.json", "enrollmentToken": "%s",
+                  "slots": {"a": "slot-a.img", "b": "slot-b.img"},
+                  "bootControl": {"backend": "simulated", "stateFile": "bootenv", "cmdline": "cmdline"} }
+                """.formatted(server.uri(), server.enrollmentToken()));
+        java.util.List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var agent = new dev.flotilla.agent.runtime.Agent(dev.flotilla.agent.config.AgentConfigParser.parse(conf,
+                java.util.Map.of()), new FileDurable(), Clock.systemUTC(),
+                new dev.flotilla.agent.install.DirectorAssignmentAdapter(), log::add);
+        String id = agent.firstStart();
+        agent.assemble();
+        Thread t = Thread.ofVirtual().start(() -> {
+            try {
+                agent.run();
+            } catch (Exception e) {
+                log.add("crashed: " + e);
+            }
+        });
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        JsonNode manifest = server.get("/api/v1/devices/" + id).path("manifest");
+        while (manifest.isNull() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            manifest = server.get("/api/v1/devices/" + id).path("manifest");
+        }
+        agent.stop();
+        t.join(10_000);
+        assertThat(log).noneMatch(l -> l.startsWith("server unreachable") || l.startsWith("crashed"));
+        assertThat(manifest.path("slot").asText()).isEqualTo("a");
+        assertThat(manifest.path("installedVersion").asText()).isEqualTo("1.0.0");
+        assertThat(manifest.path("agentVersion").asText()).isEqualTo(AgentVersion.VALUE);
+        assertThat(manifest.path("bootState").asText()).isEqualTo("committed");
+    }
+
+    private ServerClient enrolled() throws Exception {
+        ServerClient c = client();
+        new DeviceIdentity(state, new FileDurable()).ensureEnrolled(c, Optional.of(server.enrollmentToken()), "board-a");
+        return c;
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode manifest(String id, String target) {
+        var m = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        m.put("deviceId", id).put("installedTarget", target).put("slot", "a").put("securityVersion", 0)
+                .put("trustedRootVersion", 1).put("agentVersion", AgentVersion.VALUE).put("bootState", "committed")
+                .put("healthState", "ok").put("installedVersion", "1.0.0").put("hardwareId", "board-a");
+        m.putObject("hashes").put("sha256", "ab".repeat(32));
+        return m;
+    }
+
+}

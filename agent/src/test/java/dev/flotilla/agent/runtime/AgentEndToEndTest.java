@@ -1,0 +1,219 @@
+package dev.flotilla.agent.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flotilla.agent.boot.SimulatedBootloader;
+import dev.flotilla.agent.boot.SimulatedEnv;
+import dev.flotilla.agent.config.AgentConfig;
+import dev.flotilla.agent.config.AgentConfigParser;
+import dev.flotilla.agent.install.RepoHttpServer;
+import dev.flotilla.agent.install.TestRepo;
+import dev.flotilla.agent.install.UnsignedTestDirector;
+import dev.flotilla.agent.storage.FileDurable;
+import dev.flotilla.agent.testimage.TestImage;
+import dev.flotilla.core.crypto.Digests;
+import dev.flotilla.core.tuf.TargetFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole agent from its config file: first start, check-in, TUF-verified assignment, flaky ranged
+ * download into the inactive slot, trial boot on the simulated bootloader, health checks, commit, and every
+ * transition reported. HTTP is real (loopback); the device API is {@link FakeDeviceApi} because the real
+ * server does not hand out assignments yet.
+ */
+class AgentEndToEndTest {
+    @TempDir
+    Path dir;
+    FakeDeviceApi api;
+    RepoHttpServer repoServer;
+    TestRepo repo;
+    Path dev;
+    final List<String> log = new CopyOnWriteArrayList<>();
+    final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+
+    @BeforeEach
+    void start() throws Exception {
+        api = new FakeDeviceApi();
+        repo = new TestRepo(dir.resolve("repo"), Clock.systemUTC());
+        repoServer = new RepoHttpServer(repo.dir);
+        dev = Files.createDirectories(dir.resolve("device"));
+        TestImage.write(dev.resolve("slot-a.img"), TestImage.Behaviour.BOOT_OK, "1.0.0", 4096);
+        new SimulatedEnv(dev.resolve("bootenv"), new FileDurable())
+                .set(Map.of("boot_slot", "a", "upgrade_available", "0", "bootcount", "0", "bootlimit", "3"));
+        Files.writeString(dev.resolve("cmdline"), "flotilla.slot=a\n");
+    }
+
+    @AfterEach
+    void stop() {
+        pool.shutdownNow();
+        api.close();
+        repoServer.close();
+    }
+
+    private AgentConfig config(String maintenance) throws Exception {
+        Files.write(dev.resolve("root.json"), repo.rootBytes());
+        Path conf = dev.resolve("agent.conf");
+        Files.writeString(conf, """
+                // test device
+                { "server": "%s", "metadataUrl": "%s", "targetsUrl": "%s",
+                  "stateDir": "state", "hardwareId": "board-a", "factoryVersion": "1.0.0", "trustedRoot": "root.json",
+                  "enrollmentToken": "flt_enroll_test",
+                  "slots": {"a": "slot-a.img", "b": "slot-b.img"},
+                  "bootControl": {"backend": "simulated", "stateFile": "bootenv", "cmdline": "cmdline", "trialTries": 2},
+                  "health": {"commands": [{"command": ["true"], "timeoutSeconds": 5}]},
+                  "poll": {"intervalSeconds": 1, "jitter": 0.1, "minBackoffSeconds": 1, "maxBackoffSeconds": 2},
+                  "rebootCommand": ["true"] %s }
+                """.formatted(api.uri(), repoServer.metadataUrl(), repoServer.targetsUrl(), maintenance));
+        return AgentConfigParser.parse(conf, Map.of());
+    }
+
+    /** Runs an agent (one "boot" of the device) until it asks for a reboot or {@code done} holds. */
+    private Agent.Exit runAgent(AgentConfig c, BooleanSupplier done) throws Exception {
+        Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), new UnsignedTestDirector(), log::add);
+        agent.firstStart();
+        agent.assemble();
+        Future<Agent.Exit> f = pool.submit(agent::run);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!f.isDone() && !done.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        agent.stop();
+        return f.get();
+    }
+
+    private SimulatedBootloader bootloader() {
+        return new SimulatedBootloader(new SimulatedEnv(dev.resolve("bootenv"), new FileDurable()),
+                Map.of("a", dev.resolve("slot-a.img"), "b", dev.resolve("slot-b.img")), dev.resolve("cmdline"));
+    }
+
+    @Test
+    void installsAVerifiedUpdateThroughAFlakyDownloadAndCommitsAfterTheTrialBoot() throws Exception {
+        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 600_000);
+        TargetFile f = repo.add("fw/board-a.img", image, "board-a", "2.0.0", 4);
+        repo.publish();
+        repoServer.cutAfter = 150_000; // every response breaks after 150 kB: the download resumes with Range
+        api.assignment = UnsignedTestDirector.assignment("as-1", "dev-1", "fw/board-a.img", f, 1, false);
+        AgentConfig c = config("");
+
+        assertThat(runAgent(c, () -> false)).isEqualTo(Agent.Exit.REBOOT_REQUESTED);
+        assertThat(Files.exists(c.deviceKey())).isTrue();
+        assertThat(repoServer.ranges).contains("bytes=150000-", "bytes=300000-", "bytes=450000-");
+        assertThat(Digests.sha256Hex(Files.readAllBytes(dev.resolve("slot-b.img")))).isEqualTo(f.sha256());
+        assertThat(Files.readString(dev.resolve("slot-a.img"), java.nio.charset.StandardCharsets.ISO_8859_1))
+                .contains("1.0.0"); // the running slot was never written
+
+        assertThat(bootloader().boot()).isInstanceOf(SimulatedBootloader.Outcome.Running.class);
+        assertThat(Files.readString(dev.resolve("cmdline"))).contains("flotilla.slot=b");
+        runAgent(c, () -> api.has("committed") && api.manifests.getLast().path("slot").asText().equals("b"));
+
+        assertThat(api.types()).containsSubsequence("download_started", "download_progress", "downloaded",
+                "verified", "installed", "rebooting", "trial_boot", "committed");
+        assertThat(api.types().stream().filter("download_progress"::equals).count()).isGreaterThanOrEqualTo(9);
+        assertThat(Files.readString(c.stateDir().resolve("state/counter")).trim()).isEqualTo("4");
+        // the next check-in reports the new image (the assignment, still served, is already installed)
+        var m = api.manifests.getLast();
+        assertThat(m.path("slot").asText()).isEqualTo("b");
+        assertThat(m.path("installedTarget").asText()).isEqualTo("fw/board-a.img");
+        assertThat(m.path("installedVersion").asText()).isEqualTo("2.0.0");
+        assertThat(m.path("securityVersion").asLong()).isEqualTo(4);
+        assertThat(m.path("bootState").asText()).isEqualTo("committed");
+        assertThat(api.types()).doesNotContain("failed");
+    }
+
+    @Test
+    void anImageThatCrashesOnBootEndsRolledBackOnTheOldSlot() throws Exception {
+        byte[] image = TestImage.create(TestImage.Behaviour.CRASH_ON_BOOT, "2.0.0", 100_000);
+        TargetFile f = repo.add("fw/bad.img", image, "board-a", "2.0.0", 1);
+        repo.publish();
+        api.assignment = UnsignedTestDirector.assignment("as-2", "dev-1", "fw/bad.img", f, 1, false);
+        AgentConfig c = config("");
+        assertThat(runAgent(c, () -> false)).isEqualTo(Agent.Exit.REBOOT_REQUESTED);
+        api.assignment = null; // the operator cancels after the failure is reported
+        SimulatedBootloader.Outcome.Running r = bootloader().bootUntilRunning(5);
+        assertThat(r.slot()).isEqualTo("a");
+        runAgent(c, () -> api.has("rolled_back"));
+        assertThat(api.events.values().stream().filter(e -> e.path("type").asText().equals("rolled_back"))
+                .map(e -> e.path("details").path("reason").asText())).contains("BOOT_FAILED");
+        assertThat(Files.exists(c.stateDir().resolve("state/counter"))
+                ? Files.readString(c.stateDir().resolve("state/counter")).trim() : "0").isEqualTo("0");
+    }
+
+    @Test
+    void outsideTheMaintenanceWindowItDownloadsButWaitsToInstallUnlessForced() throws Exception {
+        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
+        TargetFile f = repo.add("fw/a.img", image, "board-a", "2.0.0", 1);
+        repo.publish();
+        api.assignment = UnsignedTestDirector.assignment("as-3", "dev-1", "fw/a.img", f, 1, false);
+        // a one-minute window twelve hours from now: closed for the whole test
+        java.time.LocalTime t = java.time.LocalTime.now(java.time.ZoneOffset.UTC).plusHours(12);
+        String window = "%02d:%02d-%02d:%02d".formatted(t.getHour(), t.getMinute(), t.plusMinutes(1).getHour(),
+                t.plusMinutes(1).getMinute());
+        AgentConfig c = config(", \"maintenance\": {\"timezone\": \"UTC\", \"windows\": [\"" + window + "\"]}");
+        int before = api.checkIns.get();
+        assertThat(runAgent(c, () -> api.has("verified") && api.checkIns.get() > before + 3))
+                .isEqualTo(Agent.Exit.STOPPED);
+        assertThat(api.has("installed")).isFalse();
+        assertThat(Files.readString(dev.resolve("bootenv"))).contains("upgrade_available=0");
+        assertThat(Files.readString(c.stateDir().resolve("state/state.json"))).contains("INSTALLING");
+    }
+
+    @Test
+    void aRefusedAssignmentIsReportedAndTheDeviceKeepsRunning() throws Exception {
+        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
+        TargetFile f = repo.add("fw/a.img", image, "board-a", "2.0.0", 1);
+        repo.publish();
+        var tampered = UnsignedTestDirector.assignment("as-4", "dev-1", "fw/a.img", f, 1, false);
+        tampered.with("hashes").put("sha256", "ab".repeat(32));
+        api.assignment = tampered;
+        AgentConfig c = config("");
+        int before = api.checkIns.get();
+        assertThat(runAgent(c, () -> api.checkIns.get() > before + 2)).isEqualTo(Agent.Exit.STOPPED);
+        assertThat(api.types()).containsExactly("failed"); // reported once, de-duplicated by its event id
+        assertThat(api.events.values().iterator().next().path("details").path("reason").asText())
+                .isEqualTo("LENGTH_OR_HASH_MISMATCH");
+        assertThat(Files.exists(dev.resolve("slot-b.img"))).isFalse();
+    }
+
+    @Test
+    void keepsPollingWhileTheServerIsDownOrAnswersGarbageAndRecovers() throws Exception {
+        repo.publish();
+        AgentConfig c = config("");
+        Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), new UnsignedTestDirector(), log::add);
+        agent.firstStart();
+        agent.assemble();
+        api.garbage = true;
+        Future<Agent.Exit> run = pool.submit(agent::run);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (log.stream().filter(l -> l.startsWith("server unreachable")).count() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        api.garbage = false;
+        api.down = true;
+        while (log.stream().filter(l -> l.startsWith("server unreachable")).count() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        int before = api.checkIns.get();
+        api.down = false;
+        while (api.checkIns.get() <= before && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        agent.stop();
+        assertThat(run.get()).isEqualTo(Agent.Exit.STOPPED);
+        assertThat(log).anyMatch(l -> l.startsWith("server unreachable (2 in a row: "));
+        assertThat(api.checkIns.get()).isGreaterThan(before);
+    }
+}

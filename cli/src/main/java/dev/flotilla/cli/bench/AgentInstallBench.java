@@ -1,0 +1,233 @@
+package dev.flotilla.cli.bench;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.flotilla.agent.boot.EnvBootControl;
+import dev.flotilla.agent.counter.AntiRollbackCounter;
+import dev.flotilla.agent.install.RangeDownload;
+import dev.flotilla.agent.slots.Slot;
+import dev.flotilla.agent.slots.Slots;
+import dev.flotilla.agent.storage.FileDurable;
+import dev.flotilla.agent.update.Assignment;
+import dev.flotilla.agent.update.HealthChecks;
+import dev.flotilla.agent.update.ReportQueue;
+import dev.flotilla.agent.update.StateStore;
+import dev.flotilla.agent.update.UpdateMachine;
+import dev.flotilla.agent.update.UpdateSource;
+import dev.flotilla.core.crypto.Digests;
+import dev.flotilla.core.crypto.Hex;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The agent's install path on a generated image: the real {@link UpdateMachine} from assignment to armed
+ * trial (ranged HTTP download over loopback into the inactive slot file with fsync every 16 MiB, read back
+ * and SHA-256), against the ceiling measured in the same run: the slowest of HTTP to nowhere, the JDK's
+ * SHA-256 over the same bytes, and {@code dd conv=fsync} of the image to the same directory. Run it with
+ * {@code java -Xmx32m}: the heap cap applies to the agent and this process's loopback file server alike.
+ */
+@Command(name = "agent-install", mixinStandardHelpOptions = true,
+        description = "Agent download+verify+write throughput against min(HTTP, SHA-256, dd conv=fsync).")
+public final class AgentInstallBench implements Callable<Integer> {
+    @Option(names = "--size", defaultValue = "1g", description = "Image size, e.g. 256m or 1g (default ${DEFAULT-VALUE}).")
+    String size;
+
+    @Option(names = "--checkpoint-mib", defaultValue = "16",
+            description = "Download checkpoint (fsync + persisted offset) every N MiB, as the agent does (default ${DEFAULT-VALUE}).")
+    int checkpointMiB;
+
+    @Option(names = "--dir", description = "Directory on the disk to measure (default: a temporary directory).")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+        long bytes = parseSize(size);
+        Path work = dir == null ? Files.createTempDirectory("flotilla-bench-agent") : Files.createDirectories(dir);
+        Path image = work.resolve("image.bin");
+        String sha = generate(image, bytes);
+        HttpServer server = serve(image);
+        try {
+            URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/image.bin");
+            double http = throughput(bytes, () -> {
+                try (InputStream in = new RangeDownload(url, 0, bytes, 0, Duration.ofSeconds(1), Duration.ofSeconds(30))) {
+                    in.transferTo(OutputStream.nullOutputStream());
+                }
+            });
+            double hash = throughput(bytes, () -> sha256(image));
+            Path ddOut = work.resolve("dd.out");
+            double dd = throughput(bytes, () -> {
+                Process p = new ProcessBuilder("dd", "if=" + image, "of=" + ddOut, "bs=1M", "conv=fsync")
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (p.waitFor() != 0) {
+                    throw new IOException("dd exited " + p.exitValue());
+                }
+            });
+            Files.deleteIfExists(ddOut);
+            double agent = throughput(bytes, () -> install(work, url, bytes, sha, (long) checkpointMiB << 20));
+            double ceiling = Math.min(http, Math.min(hash, dd));
+            System.out.printf("{\"bytes\": %d, \"maxHeapMiB\": %d, \"agentMiBps\": %.1f, \"httpMiBps\": %.1f, "
+                    + "\"sha256MiBps\": %.1f, \"ddFsyncMiBps\": %.1f, \"ceilingMiBps\": %.1f, \"ratio\": %.3f, "
+                    + "\"peakRssMiB\": %d, \"checkpointMiB\": %d}%n", bytes, Runtime.getRuntime().maxMemory() >> 20, agent, http, hash, dd,
+                    ceiling, agent / ceiling, peakRssKiB() >> 10, checkpointMiB);
+        } finally {
+            server.stop(0);
+            Files.deleteIfExists(image);
+            for (String f : List.of("slot-a.img", "slot-b.img")) {
+                Files.deleteIfExists(work.resolve(f));
+            }
+        }
+        return 0;
+    }
+
+    /** The real machine from IDLE to the armed trial: download into slot b, fsync, read back, hash, arm. */
+    private static void install(Path work, URI url, long bytes, String sha, long checkpoint) throws Exception {
+        Path state = Files.createTempDirectory(work, "agent-state");
+        FileDurable durable = new FileDurable();
+        Files.writeString(state.resolve("cmdline"), "flotilla.slot=a\n");
+        Files.deleteIfExists(work.resolve("slot-b.img"));
+        AtomicBoolean rebooted = new AtomicBoolean();
+        EnvBootControl boot = EnvBootControl.simulated(state.resolve("bootenv"), state.resolve("cmdline"), durable,
+                () -> rebooted.set(true));
+        Slots slots = new Slots(new Slot("a", work.resolve("slot-a.img"), 0), new Slot("b", work.resolve("slot-b.img"), 0),
+                boot, durable, Slots.DEFAULT_CHUNK);
+        Assignment a = new Assignment("bench", "image.bin", "2.0.0", bytes, sha, 0);
+        UpdateSource source = new UpdateSource() {
+            private boolean given;
+
+            @Override
+            public Optional<Assignment> poll() {
+                boolean first = !given;
+                given = true;
+                return first ? Optional.of(a) : Optional.empty();
+            }
+
+            @Override
+            public InputStream open(Assignment x, long offset) {
+                return new RangeDownload(url, offset, x.length(), 8, Duration.ofSeconds(1), Duration.ofSeconds(30));
+            }
+        };
+        UpdateMachine machine = new UpdateMachine(new UpdateMachine.Device(slots, boot,
+                new AntiRollbackCounter(state.resolve("counter"), durable),
+                new HealthChecks(List.of(), Duration.ZERO, () -> 0, ms -> { })),
+                new StateStore(state.resolve("state.json"), durable), new ReportQueue(state.resolve("events"), durable),
+                source, e -> true, new UpdateMachine.Settings(3, 5, checkpoint, 100));
+        try {
+            machine.run();
+        } finally {
+            try (var files = Files.walk(state)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+        if (!rebooted.get()) {
+            throw new IllegalStateException("the install did not reach the reboot");
+        }
+    }
+
+    private interface Op {
+        void run() throws Exception;
+    }
+
+    private static double throughput(long bytes, Op op) throws Exception {
+        long start = System.nanoTime();
+        op.run();
+        return bytes / 1048576.0 / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static String generate(Path file, long bytes) throws IOException {
+        byte[] block = new byte[1 << 20];
+        Random r = new Random(42);
+        MessageDigest md = Digests.create("sha256");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (long pos = 0; pos < bytes; pos += block.length) {
+                r.nextBytes(block);
+                int n = (int) Math.min(block.length, bytes - pos);
+                md.update(block, 0, n);
+                ch.write(ByteBuffer.wrap(block, 0, n));
+            }
+        }
+        return Hex.encode(md.digest());
+    }
+
+    private static String sha256(Path file) throws IOException {
+        MessageDigest md = Digests.create("sha256");
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        try (FileChannel ch = FileChannel.open(file)) {
+            while (ch.read(buf.clear()) > 0) {
+                md.update(buf.flip());
+            }
+        }
+        return Hex.encode(md.digest());
+    }
+
+    private static HttpServer serve(Path image) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/image.bin", (HttpExchange ex) -> {
+            try (ex; FileChannel ch = FileChannel.open(image)) {
+                long size = ch.size();
+                long start = 0;
+                String range = ex.getRequestHeaders().getFirst("Range");
+                if (range != null && range.matches("bytes=\\d+-")) {
+                    start = Long.parseLong(range.substring(6, range.length() - 1));
+                    ex.getResponseHeaders().add("Content-Range", "bytes " + start + "-" + (size - 1) + "/" + size);
+                    ex.sendResponseHeaders(206, size - start);
+                } else {
+                    ex.sendResponseHeaders(200, size);
+                }
+                OutputStream out = ex.getResponseBody();
+                ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+                long pos = start;
+                while (pos < size) {
+                    int n = ch.read(buf.clear(), pos);
+                    out.write(buf.array(), 0, n);
+                    pos += n;
+                }
+            }
+        });
+        server.setExecutor(Executors.newFixedThreadPool(2));
+        server.start();
+        return server;
+    }
+
+    static long parseSize(String s) {
+        String t = s.trim().toLowerCase();
+        long unit = t.endsWith("g") ? 1L << 30 : t.endsWith("m") ? 1L << 20 : t.endsWith("k") ? 1L << 10 : 1;
+        String digits = unit == 1 ? t : t.substring(0, t.length() - 1);
+        try {
+            long v = Long.parseLong(digits) * unit;
+            if (v <= 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--size must look like 512m or 1g, not '" + s + "'");
+        }
+    }
+
+    private static long peakRssKiB() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.flotilla.cli.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flotilla.cli.CliRun;
+import dev.flotilla.core.tuf.repo.RepoFixture;
+import dev.flotilla.server.Server;
+import dev.flotilla.server.ServerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentCommandTest {
+    @TempDir
+    Path dir;
+
+    private Path config(String server, String extra) throws Exception {
+        RepoFixture repo = new RepoFixture(dir.resolve("repo"));
+        repo.publish();
+        Files.copy(dir.resolve("repo/1.root.json"), dir.resolve("root.json"));
+        return Files.writeString(dir.resolve("agent.conf"), """
+                { "server": "%s", "stateDir": "state", "hardwareId": "board-a", "trustedRoot": "root.json",
+                  "enrollmentToken": "flt_not_a_real_token",
+                  "slots": {"a": "slot-a.img", "b": "slot-b.img"},
+                  "bootControl": {"backend": "simulated", "stateFile": "bootenv", "cmdline": "cmdline"} %s }
+                """.formatted(server, extra));
+    }
+
+    @Test
+    void aBadConfigIsOneLineNamingTheField() throws Exception {
+        Path conf = config("http://127.0.0.1:1", ", \"poll\": {\"jitter\": 5}");
+        CliRun run = CliRun.of("agent", "--config", conf);
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err().strip()).isEqualTo("flotilla: error: " + conf + ": poll.jitter: must be a number from 0 to 1");
+    }
+
+    @Test
+    void firstStartMakesTheKeyAndRootThenReportsARefusedEnrollment() throws Exception {
+        try (Server server = Server.start(ServerConfig.defaults().withDataDir(dir.resolve("server")).withPort(0)
+                .withHost("127.0.0.1"))) {
+            Path conf = config(server.uri().toString(), "");
+            CliRun run = CliRun.of("agent", "--config", conf);
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.err()).contains("flotilla: error: enrollment: server refused (401 invalid_enrollment_token)");
+            assertThat(dir.resolve("state/device.pem")).exists();
+            assertThat(dir.resolve("state/metadata/root.json")).hasSameBinaryContentAs(dir.resolve("root.json"));
+        }
+    }
+}
