@@ -1,0 +1,133 @@
+package dev.flotilla.sim;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.agent.boot.SimulatedBootloader;
+import dev.flotilla.agent.boot.SimulatedEnv;
+import dev.flotilla.agent.boot.TrialState;
+import dev.flotilla.agent.config.AgentConfig;
+import dev.flotilla.agent.config.AgentConfigParser;
+import dev.flotilla.agent.install.DirectorVerifier;
+import dev.flotilla.agent.runtime.Agent;
+import dev.flotilla.agent.storage.FileDurable;
+import dev.flotilla.agent.testimage.TestImage;
+import dev.flotilla.core.json.CanonicalJson;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A simulated board: two file slots, a U-Boot-style boot environment in a file, a simulated bootloader that
+ * runs the test image's behaviour, and the real agent. {@link #run()} is the board's life: boot (resetting
+ * on a crash or hang until the bootloader falls back), start the agent, and when the agent asks for a
+ * reboot, boot again — each start a fresh {@link Agent}, as after a real reboot nothing survives in memory.
+ *
+ * <p>A test image that boots but fails its health check is modelled by a file the "image" writes at boot
+ * ({@code image-health}: {@code ok} or {@code fail}) and a configured health command that reads it, so the
+ * agent's real command-check path decides.
+ */
+public final class SimulatedDevice {
+    private static final int MAX_BOOTS = 10;
+
+    private final Path dir;
+    private final DirectorVerifier director;
+    private final Consumer<String> log;
+    private volatile Agent current;
+    private volatile boolean stopped;
+
+    /**
+     * Lays out a new board in {@code dir} (when it has no {@code agent.conf} yet): slot A holds a good
+     * factory image of {@code factoryVersion}, slot B is empty, the boot environment boots A.
+     */
+    public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
+                                 String factoryVersion, int imageBytes) throws IOException {
+        Path conf = dir.resolve("agent.conf");
+        if (Files.exists(conf)) {
+            return conf;
+        }
+        Files.createDirectories(dir);
+        TestImage.write(dir.resolve("slot-a"), TestImage.Behaviour.BOOT_OK, factoryVersion, imageBytes);
+        Files.write(dir.resolve("slot-b"), new byte[0]);
+        new SimulatedEnv(dir.resolve("bootenv"), new FileDurable()).set(Map.of(TrialState.BOOT_SLOT, "a",
+                TrialState.UPGRADE_AVAILABLE, "0", TrialState.BOOTCOUNT, "0"));
+        Files.copy(trustedRoot, dir.resolve("root.json"));
+        ObjectNode c = JsonNodeFactory.instance.objectNode();
+        c.put("server", server.toString());
+        c.put("stateDir", "state");
+        c.put("trustedRoot", "root.json");
+        c.put("hardwareId", hardwareId);
+        c.put("factoryVersion", factoryVersion);
+        c.put("enrollmentToken", enrollmentToken);
+        c.putObject("slots").put("a", "slot-a").put("b", "slot-b");
+        c.putObject("bootControl").put("backend", "simulated").put("stateFile", "bootenv")
+                .put("cmdline", "cmdline").put("trialTries", 1);
+        ObjectNode health = c.putObject("health");
+        health.put("minimumUptimeSeconds", 0);
+        ArrayNode cmd = health.putArray("commands").addObject().put("timeoutSeconds", 10).putArray("command");
+        cmd.add("sh").add("-c").add("test \"$(cat '" + dir.resolve("image-health").toAbsolutePath() + "')\" = ok");
+        c.putObject("poll").put("intervalSeconds", 2).put("jitter", 0.2).put("minBackoffSeconds", 1)
+                .put("maxBackoffSeconds", 10);
+        c.putArray("rebootCommand").add("true");
+        Files.write(conf, CanonicalJson.pretty(c));
+        return conf;
+    }
+
+    public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log) {
+        this.dir = dir;
+        this.director = director;
+        this.log = log;
+    }
+
+    /** Runs the board until {@link #stop()}: boot, agent, reboot, and so on. */
+    public void run() throws IOException, InterruptedException {
+        AgentConfig config = AgentConfigParser.parse(dir.resolve("agent.conf"), Map.of());
+        SimulatedBootloader bootloader = new SimulatedBootloader(new SimulatedEnv(config.boot().stateFile(),
+                new FileDurable()), Map.of("a", config.slots().a(), "b", config.slots().b()), config.boot().cmdline());
+        while (!stopped) {
+            SimulatedBootloader.Outcome.Running running = boot(bootloader);
+            Files.writeString(dir.resolve("image-health"),
+                    running.image().behaviour() == TestImage.Behaviour.FAIL_HEALTH_CHECK ? "fail" : "ok",
+                    StandardCharsets.UTF_8);
+            log.accept("booted slot " + running.slot() + " (firmware " + running.image().version() + ")");
+            Agent agent = new Agent(config, new FileDurable(), Clock.systemUTC(), director, log);
+            current = agent;
+            if (stopped) {
+                return;
+            }
+            agent.firstStart();
+            agent.assemble();
+            if (agent.run() == Agent.Exit.STOPPED) {
+                return;
+            }
+            log.accept("rebooting");
+        }
+    }
+
+    private SimulatedBootloader.Outcome.Running boot(SimulatedBootloader bootloader) throws IOException {
+        for (int i = 0; i < MAX_BOOTS; i++) {
+            SimulatedBootloader.Outcome o = bootloader.boot();
+            if (o instanceof SimulatedBootloader.Outcome.Running r) {
+                return r;
+            }
+            log.accept("boot of slot " + o.slot() + " failed (" + ((SimulatedBootloader.Outcome.Failed) o).why()
+                    + "): reset");
+        }
+        throw new IllegalStateException("boot loop: no image ran in " + MAX_BOOTS + " boots");
+    }
+
+    /** Stops the agent loop (a running check-in finishes first). */
+    public void stop() {
+        stopped = true;
+        Agent a = current;
+        if (a != null) {
+            a.stop();
+        }
+    }
+}
