@@ -13,12 +13,13 @@ import java.util.Objects;
  * @param host             address to bind (default {@code 0.0.0.0})
  * @param databaseUrl      JDBC URL; default an H2 file database under {@code dataDir}
  * @param maxRequestBytes  largest request body accepted on the API (larger is refused with 413)
+ * @param maxImageBytes    largest release image accepted (larger is refused with 413)
  * @param deviceTokenTtl   lifetime of a device bearer token obtained by challenge/response
  * @param challengeTtl     lifetime of a challenge nonce
  * @param pollInterval     base check-in interval told to devices (jitter of up to 20% is added)
  * @param clock            time source for expiries and audit timestamps
  */
-public record ServerConfig(Path dataDir, int port, String host, String databaseUrl, long maxRequestBytes,
+public record ServerConfig(Path dataDir, int port, String host, String databaseUrl, long maxRequestBytes, long maxImageBytes,
                            Duration deviceTokenTtl, Duration challengeTtl, Duration pollInterval,
                            Clock clock) {
     public static final Path DEFAULT_DATA_DIR = Path.of("flotilla-data");
@@ -42,7 +43,7 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
 
     /** The defaults: {@code ./flotilla-data}, port 8080, H2 under the data dir. */
     public static ServerConfig defaults() {
-        return new ServerConfig(DEFAULT_DATA_DIR, DEFAULT_PORT, "0.0.0.0", null, 1024 * 1024,
+        return new ServerConfig(DEFAULT_DATA_DIR, DEFAULT_PORT, "0.0.0.0", null, 1024 * 1024, 1024L * 1024 * 1024,
                 Duration.ofMinutes(15), Duration.ofMinutes(2), Duration.ofMinutes(5), Clock.systemUTC());
     }
 
@@ -53,32 +54,37 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
 
     public ServerConfig withDataDir(Path dir) {
         boolean defaultDb = databaseUrl.equals(defaultH2Url(dataDir));
-        return new ServerConfig(dir, port, host, defaultDb ? null : databaseUrl, maxRequestBytes,
+        return new ServerConfig(dir, port, host, defaultDb ? null : databaseUrl, maxRequestBytes, maxImageBytes,
                 deviceTokenTtl, challengeTtl, pollInterval, clock);
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(dataDir, p, host, databaseUrl, maxRequestBytes, deviceTokenTtl, challengeTtl,
+        return new ServerConfig(dataDir, p, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl, challengeTtl,
                 pollInterval, clock);
     }
 
     public ServerConfig withHost(String h) {
-        return new ServerConfig(dataDir, port, h, databaseUrl, maxRequestBytes, deviceTokenTtl, challengeTtl,
+        return new ServerConfig(dataDir, port, h, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl, challengeTtl,
                 pollInterval, clock);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
-        return new ServerConfig(dataDir, port, host, url, maxRequestBytes, deviceTokenTtl, challengeTtl,
+        return new ServerConfig(dataDir, port, host, url, maxRequestBytes, maxImageBytes, deviceTokenTtl, challengeTtl,
                 pollInterval, clock);
     }
 
     public ServerConfig withMaxRequestBytes(long max) {
-        return new ServerConfig(dataDir, port, host, databaseUrl, max, deviceTokenTtl, challengeTtl,
+        return new ServerConfig(dataDir, port, host, databaseUrl, max, maxImageBytes, deviceTokenTtl, challengeTtl,
+                pollInterval, clock);
+    }
+
+    public ServerConfig withMaxImageBytes(long max) {
+        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, max, deviceTokenTtl, challengeTtl,
                 pollInterval, clock);
     }
 
     public ServerConfig withClock(Clock c) {
-        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, deviceTokenTtl, challengeTtl,
+        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl, challengeTtl,
                 pollInterval, c);
     }
 }
