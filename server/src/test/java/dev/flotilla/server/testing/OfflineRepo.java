@@ -51,6 +51,35 @@ public final class OfflineRepo {
         return root;
     }
 
+    /** The same root as {@link #buildRoot} at another version, signed by the (unchanged) root key. */
+    public byte[] rootVersion(long version, Instant now) {
+        Root r = root.signed();
+        return Metadata.of(new Root(r.specVersion(), version, now.plus(365, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS),
+                true, r.keys(), r.roles(), Map.of())).sign(rootKey).toBytes();
+    }
+
+    /** Targets of one image at {@code version}, signed by the targets key. */
+    public Metadata<Targets> singleTarget(long version, String path, byte[] image, Instant now) {
+        TargetFile tf = TargetFile.of(image, new FirmwareInfo(List.of("board-m"), "1.0.0", 0).toCustom());
+        return Metadata.of(new Targets(Signed.SPEC_VERSION, version, now.plus(90, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS),
+                Map.of(path, tf), null, Map.of())).sign(targetsKey);
+    }
+
+    /** The version of the newest published metadata of a role ({@code root}, {@code targets}), 0 when none. */
+    public static long publishedVersion(Http http, String role) {
+        if (role.equals("root")) {
+            Http.Response r = http.get("/tuf/metadata/root.json", null);
+            return r.status() == 404 ? 0 : r.json().path("signed").path("version").asLong();
+        }
+        Http.Response ts = http.get("/tuf/metadata/timestamp.json", null);
+        if (ts.status() == 404) {
+            return 0;
+        }
+        long snap = ts.json().path("signed").path("meta").path("snapshot.json").path("version").asLong();
+        return http.get("/tuf/metadata/" + snap + ".snapshot.json", null).json().path("signed").path("meta")
+                .path("targets.json").path("version").asLong();
+    }
+
     /** The next targets version with one more image. */
     public Metadata<Targets> addTarget(String path, byte[] image, String version, String hardware, Instant now) {
         Map<String, TargetFile> files = new LinkedHashMap<>(targets == null ? Map.of() : targets.signed().targets());
