@@ -46,6 +46,7 @@ public final class ServerCommand implements Callable<Integer> {
             out.println("Initial admin API token (shown only this once; store it now):");
             out.println("  " + t);
         });
+        out.println("Online keys (snapshot, timestamp, director): " + config.dataDir().resolve("keys"));
         out.flush();
         stopped.await();
         return 0;
