@@ -17,6 +17,7 @@ import dev.flotilla.server.http.Routes;
 import dev.flotilla.server.store.Database;
 import dev.flotilla.server.deployments.DeploymentRoutes;
 import dev.flotilla.server.deployments.Deployments;
+import dev.flotilla.server.push.MqttWakeUps;
 import dev.flotilla.server.releases.ImageUploads;
 import dev.flotilla.server.releases.ReleaseRoutes;
 import dev.flotilla.server.releases.ReleaseService;
@@ -62,9 +63,12 @@ public final class Server implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final Publisher publisher;
     private final OnlineKeys onlineKeys;
+    private final List<AutoCloseable> closeables;
 
     private Server(ServerConfig config, Database database, Javalin app, Optional<String> initialAdminToken,
-                   ScheduledExecutorService scheduler, Publisher publisher, OnlineKeys onlineKeys) {
+                   ScheduledExecutorService scheduler, Publisher publisher, OnlineKeys onlineKeys,
+                   List<AutoCloseable> closeables) {
+        this.closeables = closeables;
         this.config = config;
         this.database = database;
         this.app = app;
@@ -91,6 +95,7 @@ public final class Server implements AutoCloseable {
         Database db = Database.open(config.databaseUrl());
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("flotilla-scheduler").daemon().factory());
+        List<AutoCloseable> closeables = new java.util.ArrayList<>();
         try {
             Jdbi jdbi = db.jdbi();
             AuditLog audit = new AuditLog(config.clock());
@@ -100,7 +105,10 @@ public final class Server implements AutoCloseable {
             ImageUploads uploads = new ImageUploads(jdbi, config.dataDir(), config.maxImageBytes(), config.clock());
             ReleaseService releases = new ReleaseService(jdbi, tuf, trust, publisher, uploads, audit, config.dataDir(),
                     config.clock());
-            Deployments deployments = new Deployments(jdbi, tuf, keys.director(), audit, config.clock(), id -> { });
+            MqttWakeUps wakeUps = config.mqttUrl() == null ? null : new MqttWakeUps(config.mqttUrl());
+            closeables.add(wakeUps);
+            Deployments deployments = new Deployments(jdbi, tuf, keys.director(), audit, config.clock(),
+                    wakeUps == null ? id -> { } : wakeUps);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             TokenService tokens = new TokenService(jdbi, audit, config.clock());
             EnrollmentService enrollment = new EnrollmentService(jdbi, audit, config.clock());
@@ -152,9 +160,10 @@ public final class Server implements AutoCloseable {
             }
             scheduler.scheduleWithFixedDelay(publisher::refreshQuietly, 1, 60, TimeUnit.SECONDS);
             LOG.info("listening on port {} after {} ms", app.port(), (System.nanoTime() - started) / 1_000_000);
-            return new Server(config, db, app, admin, scheduler, publisher, keys);
+            return new Server(config, db, app, admin, scheduler, publisher, keys, closeables);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
+            closeAll(closeables);
             db.close();
             throw e;
         }
@@ -220,10 +229,24 @@ public final class Server implements AutoCloseable {
     /** Stops accepting requests, lets running ones finish (up to 5 s), then closes the database. */
     public void stop() {
         scheduler.shutdownNow();
+        closeAll(closeables);
         try {
             app.stop();
         } finally {
             database.close();
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> list) {
+        for (AutoCloseable c : list) {
+            if (c == null) {
+                continue;
+            }
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("closing {}: {}", c, e.toString());
+            }
         }
     }
 
