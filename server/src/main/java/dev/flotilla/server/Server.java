@@ -18,6 +18,7 @@ import dev.flotilla.server.store.Database;
 import dev.flotilla.server.deployments.DeploymentRoutes;
 import dev.flotilla.server.deployments.Deployments;
 import dev.flotilla.server.push.MqttWakeUps;
+import dev.flotilla.server.tls.TlsConnector;
 import dev.flotilla.server.releases.ImageUploads;
 import dev.flotilla.server.releases.ReleaseRoutes;
 import dev.flotilla.server.releases.ReleaseService;
@@ -175,6 +176,10 @@ public final class Server implements AutoCloseable {
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.http.maxRequestSize = config.maxRequestBytes();
         cfg.jetty.modifyServer(s -> s.setStopTimeout(5_000));
+        if (config.tlsCert() != null) {
+            cfg.jetty.addConnector((server, http) -> TlsConnector.create(server, http, config.host(), config.port(),
+                    config.tlsCert(), config.tlsKey()));
+        }
         ErrorMapping.install(cfg.routes);
     }
 
@@ -197,7 +202,7 @@ public final class Server implements AutoCloseable {
     /** The base URL, on loopback when bound to all addresses. */
     public URI uri() {
         String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
-        return URI.create("http://" + host + ":" + port());
+        return URI.create((config.tlsCert() != null ? "https://" : "http://") + host + ":" + port());
     }
 
     public ServerConfig config() {
