@@ -57,6 +57,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Server implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Server.class);
+    private static final byte[] LIVE = "{\"status\":\"ok\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     private final ServerConfig config;
     private final Database database;
     private final Javalin app;
@@ -131,6 +132,7 @@ public final class Server implements AutoCloseable {
             Javalin app = Javalin.create(cfg -> {
                 configure(cfg, config);
                 Routes routes = new Routes(cfg.routes, authenticator);
+                routes.open(HandlerType.GET, "/livez", ctx -> ctx.contentType("application/json").result(LIVE));
                 routes.open(HandlerType.GET, "/healthz", ctx -> {
                     jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
                     ctx.json(Map.of("status", "ok"));
@@ -207,6 +209,11 @@ public final class Server implements AutoCloseable {
 
     public ServerConfig config() {
         return config;
+    }
+
+    /** The database, for in-process tools such as the check-in benchmark. */
+    public Jdbi jdbi() {
+        return database.jdbi();
     }
 
     /** The timestamp refresher (also run every minute by the server itself). */
