@@ -15,7 +15,21 @@ import dev.flotilla.server.http.Authenticator;
 import dev.flotilla.server.http.ErrorMapping;
 import dev.flotilla.server.http.Routes;
 import dev.flotilla.server.store.Database;
+import dev.flotilla.server.deployments.DeploymentRoutes;
+import dev.flotilla.server.deployments.Deployments;
+import dev.flotilla.server.push.MqttWakeUps;
+import dev.flotilla.server.tls.TlsConnector;
+import dev.flotilla.server.releases.ImageUploads;
+import dev.flotilla.server.releases.ReleaseRoutes;
+import dev.flotilla.server.releases.ReleaseService;
 import dev.flotilla.server.tokens.TokenRoutes;
+import dev.flotilla.server.trust.OnlineKeys;
+import dev.flotilla.server.trust.Publisher;
+import dev.flotilla.server.trust.TrustService;
+import dev.flotilla.server.trust.TufRoutes;
+import dev.flotilla.server.trust.TufStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.flotilla.server.tokens.TokenService;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
@@ -32,6 +46,9 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The update server's composition root: opens (and migrates) the database, creates the services with
@@ -40,16 +57,27 @@ import java.util.Optional;
  */
 public final class Server implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Server.class);
+    private static final byte[] LIVE = "{\"status\":\"ok\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     private final ServerConfig config;
     private final Database database;
     private final Javalin app;
     private final Optional<String> initialAdminToken;
+    private final ScheduledExecutorService scheduler;
+    private final Publisher publisher;
+    private final OnlineKeys onlineKeys;
+    private final List<AutoCloseable> closeables;
 
-    private Server(ServerConfig config, Database database, Javalin app, Optional<String> initialAdminToken) {
+    private Server(ServerConfig config, Database database, Javalin app, Optional<String> initialAdminToken,
+                   ScheduledExecutorService scheduler, Publisher publisher, OnlineKeys onlineKeys,
+                   List<AutoCloseable> closeables) {
+        this.closeables = closeables;
         this.config = config;
         this.database = database;
         this.app = app;
         this.initialAdminToken = initialAdminToken;
+        this.scheduler = scheduler;
+        this.publisher = publisher;
+        this.onlineKeys = onlineKeys;
     }
 
     /**
@@ -65,15 +93,30 @@ public final class Server implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data directory " + config.dataDir(), e);
         }
+        OnlineKeys keys = OnlineKeys.loadOrCreate(config.dataDir());
         Database db = Database.open(config.databaseUrl());
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("flotilla-scheduler").daemon().factory());
+        List<AutoCloseable> closeables = new java.util.ArrayList<>();
         try {
             Jdbi jdbi = db.jdbi();
             AuditLog audit = new AuditLog(config.clock());
+            TufStore tuf = new TufStore();
+            TrustService trust = new TrustService(jdbi, tuf, keys, audit, config.clock());
+            Publisher publisher = new Publisher(jdbi, tuf, keys, config.clock());
+            ImageUploads uploads = new ImageUploads(jdbi, config.dataDir(), config.maxImageBytes(), config.clock());
+            ReleaseService releases = new ReleaseService(jdbi, tuf, trust, publisher, uploads, audit, config.dataDir(),
+                    config.clock());
+            MqttWakeUps wakeUps = config.mqttUrl() == null ? null : new MqttWakeUps(config.mqttUrl());
+            closeables.add(wakeUps);
+            Deployments deployments = new Deployments(jdbi, tuf, keys.director(), audit, config.clock(),
+                    wakeUps == null ? id -> { } : wakeUps);
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             TokenService tokens = new TokenService(jdbi, audit, config.clock());
             EnrollmentService enrollment = new EnrollmentService(jdbi, audit, config.clock());
             DeviceService devices = new DeviceService(jdbi, audit, enrollment, config.clock());
             DeviceAuth deviceAuth = new DeviceAuth(jdbi, config.clock(), config.challengeTtl(), config.deviceTokenTtl());
-            CheckIns checkIns = new CheckIns(jdbi, config.clock(), config.pollInterval());
+            CheckIns checkIns = new CheckIns(jdbi, config.clock(), config.pollInterval(), deployments);
             DeviceEvents events = new DeviceEvents(jdbi, config.clock());
             Authenticator authenticator = new Authenticator() {
                 @Override
@@ -89,6 +132,7 @@ public final class Server implements AutoCloseable {
             Javalin app = Javalin.create(cfg -> {
                 configure(cfg, config);
                 Routes routes = new Routes(cfg.routes, authenticator);
+                routes.open(HandlerType.GET, "/livez", ctx -> ctx.contentType("application/json").result(LIVE));
                 routes.open(HandlerType.GET, "/healthz", ctx -> {
                     jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
                     ctx.json(Map.of("status", "ok"));
@@ -99,7 +143,13 @@ public final class Server implements AutoCloseable {
                 TokenRoutes.register(routes, tokens);
                 EnrollmentRoutes.register(routes, enrollment);
                 DeviceRoutes.register(routes, devices, events, checkIns);
-                DeviceApiRoutes.register(routes, devices, deviceAuth, checkIns, events);
+                DeviceApiRoutes.register(routes, devices, deviceAuth, checkIns, events,
+                        (id, body) -> deployments.onEvents(id, body.node().get("events")), metrics);
+                TufRoutes.register(routes, jdbi, tuf, trust, releases);
+                ReleaseRoutes.register(routes, uploads, releases);
+                DeploymentRoutes.register(routes, deployments);
+                routes.open(HandlerType.GET, "/metrics",
+                        ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
                 AuditRoutes.register(routes, jdbi, audit);
             });
             app.start(config.host(), config.port());
@@ -111,9 +161,12 @@ public final class Server implements AutoCloseable {
                 app.stop();
                 throw e;
             }
+            scheduler.scheduleWithFixedDelay(publisher::refreshQuietly, 1, 60, TimeUnit.SECONDS);
             LOG.info("listening on port {} after {} ms", app.port(), (System.nanoTime() - started) / 1_000_000);
-            return new Server(config, db, app, admin);
+            return new Server(config, db, app, admin, scheduler, publisher, keys, closeables);
         } catch (RuntimeException e) {
+            scheduler.shutdownNow();
+            closeAll(closeables);
             db.close();
             throw e;
         }
@@ -125,6 +178,10 @@ public final class Server implements AutoCloseable {
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.http.maxRequestSize = config.maxRequestBytes();
         cfg.jetty.modifyServer(s -> s.setStopTimeout(5_000));
+        if (config.tlsCert() != null) {
+            cfg.jetty.addConnector((server, http) -> TlsConnector.create(server, http, config.host(), config.port(),
+                    config.tlsCert(), config.tlsKey()));
+        }
         ErrorMapping.install(cfg.routes);
     }
 
@@ -147,11 +204,26 @@ public final class Server implements AutoCloseable {
     /** The base URL, on loopback when bound to all addresses. */
     public URI uri() {
         String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
-        return URI.create("http://" + host + ":" + port());
+        return URI.create((config.tlsCert() != null ? "https://" : "http://") + host + ":" + port());
     }
 
     public ServerConfig config() {
         return config;
+    }
+
+    /** The database, for in-process tools such as the check-in benchmark. */
+    public Jdbi jdbi() {
+        return database.jdbi();
+    }
+
+    /** The timestamp refresher (also run every minute by the server itself). */
+    public Publisher publisher() {
+        return publisher;
+    }
+
+    /** The online keys (snapshot, timestamp, director). */
+    public OnlineKeys onlineKeys() {
+        return onlineKeys;
     }
 
     /** The admin token created by this start, present only on the very first start of a database. */
@@ -168,10 +240,25 @@ public final class Server implements AutoCloseable {
 
     /** Stops accepting requests, lets running ones finish (up to 5 s), then closes the database. */
     public void stop() {
+        scheduler.shutdownNow();
+        closeAll(closeables);
         try {
             app.stop();
         } finally {
             database.close();
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> list) {
+        for (AutoCloseable c : list) {
+            if (c == null) {
+                continue;
+            }
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("closing {}: {}", c, e.toString());
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.flotilla.server;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,14 +14,18 @@ import java.util.Objects;
  * @param host             address to bind (default {@code 0.0.0.0})
  * @param databaseUrl      JDBC URL; default an H2 file database under {@code dataDir}
  * @param maxRequestBytes  largest request body accepted on the API (larger is refused with 413)
+ * @param maxImageBytes    largest release image accepted (larger is refused with 413)
  * @param deviceTokenTtl   lifetime of a device bearer token obtained by challenge/response
  * @param challengeTtl     lifetime of a challenge nonce
  * @param pollInterval     base check-in interval told to devices (jitter of up to 20% is added)
  * @param clock            time source for expiries and audit timestamps
+ * @param mqttUrl          MQTT broker for wake-up messages ({@code tcp://host:port}), or null for none
+ * @param tlsCert          PEM certificate chain for HTTPS, or null for plain HTTP (then {@code tlsKey} is null too)
+ * @param tlsKey           PEM PKCS#8 private key matching {@code tlsCert}
  */
 public record ServerConfig(Path dataDir, int port, String host, String databaseUrl, long maxRequestBytes,
-                           Duration deviceTokenTtl, Duration challengeTtl, Duration pollInterval,
-                           Clock clock) {
+                           long maxImageBytes, Duration deviceTokenTtl, Duration challengeTtl, Duration pollInterval,
+                           Clock clock, URI mqttUrl, Path tlsCert, Path tlsKey) {
     public static final Path DEFAULT_DATA_DIR = Path.of("flotilla-data");
     public static final int DEFAULT_PORT = 8080;
 
@@ -38,12 +43,18 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
         Objects.requireNonNull(challengeTtl, "challengeTtl");
         Objects.requireNonNull(pollInterval, "pollInterval");
         Objects.requireNonNull(clock, "clock");
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new IllegalArgumentException("give both a TLS certificate and a TLS key, or neither");
+        }
+        if (mqttUrl != null && (mqttUrl.getHost() == null || !java.util.Set.of("tcp", "mqtt").contains(mqttUrl.getScheme()))) {
+            throw new IllegalArgumentException("MQTT URL must look like tcp://host:port, got " + mqttUrl);
+        }
     }
 
-    /** The defaults: {@code ./flotilla-data}, port 8080, H2 under the data dir. */
+    /** The defaults: {@code ./flotilla-data}, port 8080, H2 under the data dir, plain HTTP, no MQTT. */
     public static ServerConfig defaults() {
-        return new ServerConfig(DEFAULT_DATA_DIR, DEFAULT_PORT, "0.0.0.0", null, 1024 * 1024,
-                Duration.ofMinutes(15), Duration.ofMinutes(2), Duration.ofMinutes(5), Clock.systemUTC());
+        return new ServerConfig(DEFAULT_DATA_DIR, DEFAULT_PORT, "0.0.0.0", null, 1024 * 1024, 1024L * 1024 * 1024,
+                Duration.ofMinutes(15), Duration.ofMinutes(2), Duration.ofMinutes(5), Clock.systemUTC(), null, null, null);
     }
 
     /** The embedded database: an H2 file {@code flotilla} in {@code dataDir}. */
@@ -53,32 +64,47 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
 
     public ServerConfig withDataDir(Path dir) {
         boolean defaultDb = databaseUrl.equals(defaultH2Url(dataDir));
-        return new ServerConfig(dir, port, host, defaultDb ? null : databaseUrl, maxRequestBytes,
-                deviceTokenTtl, challengeTtl, pollInterval, clock);
+        return new ServerConfig(dir, port, host, defaultDb ? null : databaseUrl, maxRequestBytes, maxImageBytes,
+                deviceTokenTtl, challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey);
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(dataDir, p, host, databaseUrl, maxRequestBytes, deviceTokenTtl, challengeTtl,
-                pollInterval, clock);
+        return new ServerConfig(dataDir, p, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
+                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey);
     }
 
     public ServerConfig withHost(String h) {
-        return new ServerConfig(dataDir, port, h, databaseUrl, maxRequestBytes, deviceTokenTtl, challengeTtl,
-                pollInterval, clock);
+        return new ServerConfig(dataDir, port, h, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
+                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
-        return new ServerConfig(dataDir, port, host, url, maxRequestBytes, deviceTokenTtl, challengeTtl,
-                pollInterval, clock);
+        return new ServerConfig(dataDir, port, host, url, maxRequestBytes, maxImageBytes, deviceTokenTtl,
+                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey);
     }
 
     public ServerConfig withMaxRequestBytes(long max) {
-        return new ServerConfig(dataDir, port, host, databaseUrl, max, deviceTokenTtl, challengeTtl,
-                pollInterval, clock);
+        return new ServerConfig(dataDir, port, host, databaseUrl, max, maxImageBytes, deviceTokenTtl, challengeTtl,
+                pollInterval, clock, mqttUrl, tlsCert, tlsKey);
+    }
+
+    public ServerConfig withMaxImageBytes(long max) {
+        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, max, deviceTokenTtl, challengeTtl,
+                pollInterval, clock, mqttUrl, tlsCert, tlsKey);
     }
 
     public ServerConfig withClock(Clock c) {
-        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, deviceTokenTtl, challengeTtl,
-                pollInterval, c);
+        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
+                challengeTtl, pollInterval, c, mqttUrl, tlsCert, tlsKey);
+    }
+
+    public ServerConfig withMqttUrl(URI url) {
+        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
+                challengeTtl, pollInterval, clock, url, tlsCert, tlsKey);
+    }
+
+    public ServerConfig withTls(Path cert, Path key) {
+        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
+                challengeTtl, pollInterval, clock, mqttUrl, cert, key);
     }
 }

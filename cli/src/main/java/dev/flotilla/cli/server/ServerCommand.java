@@ -27,10 +27,20 @@ public final class ServerCommand implements Callable<Integer> {
             description = "JDBC URL (default: an H2 file database under the data directory).")
     String databaseUrl;
 
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve HTTPS with this certificate chain (with --tls-key).")
+    java.nio.file.Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "PKCS#8 private key for --tls-cert.")
+    java.nio.file.Path tlsKey;
+
+    @Option(names = "--mqtt-url", paramLabel = "URL",
+            description = "MQTT broker (tcp://host:port) for wake-up messages on flotilla/devices/{id}/wake.")
+    java.net.URI mqttUrl;
+
     @Override
     public Integer call() throws InterruptedException {
         ServerConfig config = ServerConfig.defaults().withDataDir(dataDir).withPort(port).withHost(host)
-                .withDatabaseUrl(databaseUrl);
+                .withDatabaseUrl(databaseUrl).withTls(tlsCert, tlsKey).withMqttUrl(mqttUrl);
         Server server = Server.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -46,6 +56,7 @@ public final class ServerCommand implements Callable<Integer> {
             out.println("Initial admin API token (shown only this once; store it now):");
             out.println("  " + t);
         });
+        out.println("Online keys (snapshot, timestamp, director): " + config.dataDir().resolve("keys"));
         out.flush();
         stopped.await();
         return 0;

@@ -7,20 +7,45 @@ import dev.flotilla.core.tuf.repo.ExpiryPolicy;
 import dev.flotilla.core.tuf.repo.Repository;
 import dev.flotilla.core.tuf.repo.RepositoryLayout;
 import dev.flotilla.core.tuf.repo.TopLevelKeys;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.cli.support.ServerClient;
+import dev.flotilla.core.tuf.Key;
+import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.Role;
+import dev.flotilla.core.tuf.Root;
+import dev.flotilla.core.tuf.Signed;
+import dev.flotilla.core.tuf.client.AtomicFiles;
+import dev.flotilla.core.tuf.repo.RoleKeys;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.net.URI;
 import java.nio.file.Files;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 
-/** {@code flotilla trust init}: writes a signed root version 1 ({@code 1.root.json} and {@code root.json}). */
+/**
+ * {@code flotilla trust init}: writes a signed root version 1 ({@code 1.root.json} and {@code root.json}).
+ * With {@code --server}, the snapshot and timestamp keys are the server's online keys (fetched from it),
+ * the root gets an extra role {@code director} with the server's director key, and the signed root is
+ * uploaded to the server ({@code --out} then optionally keeps a copy for devices).
+ */
 @Command(name = "init", mixinStandardHelpOptions = true,
         description = "Create root version 1 of a new repository, signed by the given root keys.")
 public final class TrustInitCommand extends ToolCommand {
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Repository directory")
+    @Option(names = "--out", paramLabel = "DIR", description = "Repository directory (required without --server)")
     Path out;
+
+    @Option(names = "--server", paramLabel = "URL", description = "Update server: use its online keys and upload the root")
+    URI server;
+
+    @Option(names = "--token", paramLabel = "T", description = "Admin API token for --server")
+    String token;
 
     @Option(names = "--root-key", required = true, arity = "1..*", paramLabel = "PUB", description = "Root public keys")
     List<Path> rootKeys;
@@ -34,10 +59,10 @@ public final class TrustInitCommand extends ToolCommand {
     @Option(names = "--targets-threshold", defaultValue = "1", paramLabel = "N")
     int targetsThreshold;
 
-    @Option(names = "--snapshot-key", required = true, arity = "1..*", paramLabel = "PUB")
+    @Option(names = "--snapshot-key", arity = "1..*", paramLabel = "PUB", description = "Without --server")
     List<Path> snapshotKeys;
 
-    @Option(names = "--timestamp-key", required = true, arity = "1..*", paramLabel = "PUB")
+    @Option(names = "--timestamp-key", arity = "1..*", paramLabel = "PUB", description = "Without --server")
     List<Path> timestampKeys;
 
     @Option(names = "--sign-with", required = true, arity = "1..*", paramLabel = "PRIVATE",
@@ -46,6 +71,12 @@ public final class TrustInitCommand extends ToolCommand {
 
     @Override
     protected int execute() throws Exception {
+        if (server != null) {
+            return withServer();
+        }
+        if (out == null || snapshotKeys == null || timestampKeys == null) {
+            throw new IllegalArgumentException("give --out, --snapshot-key and --timestamp-key (or --server and --token)");
+        }
         if (Files.exists(out.resolve("1.root.json")) || Files.exists(out.resolve("root.json"))) {
             throw new IllegalStateException(out + " already holds a root (use 'flotilla trust rotate')");
         }
@@ -60,6 +91,53 @@ public final class TrustInitCommand extends ToolCommand {
         repo.requireSigned("root");
         RepositoryLayout.write(repo, out);
         out().println("wrote root version 1 to " + out.resolve("1.root.json") + " and " + out.resolve("root.json"));
+        return 0;
+    }
+
+    private int withServer() throws Exception {
+        if (token == null) {
+            throw new IllegalArgumentException("--server needs --token (an admin API token)");
+        }
+        if (snapshotKeys != null || timestampKeys != null) {
+            throw new IllegalArgumentException("with --server the snapshot and timestamp keys are the server's");
+        }
+        if (out != null && (Files.exists(out.resolve("1.root.json")) || Files.exists(out.resolve("root.json")))) {
+            throw new IllegalStateException(out + " already holds a root");
+        }
+        RoleKeys rootRole = KeyArgs.roleKeys("root", rootKeys, rootThreshold);
+        RoleKeys targetsRole = KeyArgs.roleKeys("targets", targetsKeys, targetsThreshold);
+        List<KeySigner> signers = KeyArgs.signers(signWith);
+        ServerClient client = new ServerClient(server, token);
+        JsonNode online = client.getJson("/api/v1/trust/online-keys");
+        Map<String, Key> keys = new LinkedHashMap<>();
+        Map<String, Role> roles = new LinkedHashMap<>();
+        keys.putAll(rootRole.byKeyId());
+        roles.put("root", new Role(rootRole.keyids(), rootRole.threshold()));
+        keys.putAll(targetsRole.byKeyId());
+        roles.put("targets", new Role(targetsRole.keyids(), targetsRole.threshold()));
+        for (String role : List.of("snapshot", "timestamp", "director")) {
+            Key k = Key.fromJson(online.path(role).path("key"));
+            keys.put(k.keyId(), k);
+            roles.put(role, new Role(List.of(k.keyId()), 1));
+        }
+        Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root()).truncatedTo(ChronoUnit.SECONDS);
+        Metadata<Root> root = Metadata.of(new Root(Signed.SPEC_VERSION, 1, expires, true, keys, roles, Map.of()));
+        for (KeySigner s : signers) {
+            if (!rootRole.keyids().contains(s.keyId())) {
+                throw new IllegalArgumentException("key " + s.keyId().substring(0, 12) + " is not a root key");
+            }
+            root = root.sign(s);
+        }
+        Metadata.verifyThreshold("root version 1", root.signed().role("root"), keys, root);
+        byte[] bytes = root.toBytes();
+        client.sendJson("PUT", "/api/v1/trust/root", bytes);
+        if (out != null) {
+            Files.createDirectories(out);
+            AtomicFiles.write(out.resolve("1.root.json"), bytes);
+            AtomicFiles.write(out.resolve("root.json"), bytes);
+        }
+        out().println("uploaded root version 1 (with the server's snapshot, timestamp and director keys) to " + server
+                + (out != null ? "; copy in " + out.resolve("1.root.json") : ""));
         return 0;
     }
 }

@@ -31,7 +31,7 @@ class ServerCommandTest {
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             List<String> lines = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
+            for (int i = 0; i < 6; i++) {
                 lines.add(out.readLine());
             }
             assertThat(lines.get(0)).startsWith("Flotilla server listening on http://127.0.0.1:");
@@ -41,6 +41,8 @@ class ServerCommandTest {
             assertThat(token).startsWith("flt_");
             assertThat(lines.get(2)).isEqualTo("Database: jdbc:h2:file:" + data.toAbsolutePath().resolve("flotilla"));
             assertThat(data.resolve("flotilla.mv.db")).exists();
+            assertThat(lines.get(5)).isEqualTo("Online keys (snapshot, timestamp, director): " + data.toAbsolutePath().resolve("keys"));
+            assertThat(data.resolve("keys/director.pem")).exists();
 
             URI base = URI.create(lines.get(0).substring("Flotilla server listening on ".length()));
             HttpClient client = HttpClient.newHttpClient();

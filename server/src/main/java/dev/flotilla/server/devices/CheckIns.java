@@ -21,7 +21,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * idle device that sends {@code If-None-Match} gets a 304 without signature checks or manifest writes.
  */
 public final class CheckIns {
-    /** Assignment state until deployments exist: there is none. */
     private static final String NO_ASSIGNMENT = "none";
 
     /** The outcome of a check-in. */
@@ -38,7 +37,8 @@ public final class CheckIns {
     }
 
     /**
-     * The check-in answer. {@code assignment} is null until deployments exist.
+     * The check-in answer. {@code assignment} is the signed director envelope, or null when the device has
+     * nothing to do.
      */
     public record Response(JsonNode assignment, long pollIntervalSeconds) {
     }
@@ -47,9 +47,11 @@ public final class CheckIns {
     private final Clock clock;
     private final Duration pollInterval;
     private final DeviceStore store = new DeviceStore();
+    private final AssignmentSource assignments;
 
-    public CheckIns(Jdbi jdbi, Clock clock, Duration pollInterval) {
+    public CheckIns(Jdbi jdbi, Clock clock, Duration pollInterval, AssignmentSource assignments) {
         this.jdbi = jdbi;
+        this.assignments = assignments;
         this.clock = clock;
         this.pollInterval = pollInterval;
     }
@@ -61,19 +63,22 @@ public final class CheckIns {
      */
     public Result checkIn(String deviceId, byte[] envelope, Optional<String> ifNoneMatch) {
         String envelopeHash = Digests.sha256Hex(envelope);
-        jdbi.useTransaction(h -> {
+        Optional<AssignmentSource.Current> assignment = jdbi.inTransaction(h -> {
             Optional<String> stored = h.createQuery("SELECT envelope_hash FROM device_manifests WHERE device_id = :d")
                     .bind("d", deviceId).mapTo(String.class).findOne();
             if (stored.isEmpty() || !stored.get().equals(envelopeHash)) {
                 storeManifest(h, deviceId, envelope, envelopeHash, stored.isPresent());
             }
             store.touch(h, deviceId, clock.millis());
+            return assignments.current(h, deviceId);
         });
-        String etag = "\"" + Digests.sha256Hex((envelopeHash + ":" + NO_ASSIGNMENT).getBytes()).substring(0, 32) + "\"";
+        String state = assignment.map(AssignmentSource.Current::hash).orElse(NO_ASSIGNMENT);
+        String etag = "\"" + Digests.sha256Hex((envelopeHash + ":" + state).getBytes()).substring(0, 32) + "\"";
         if (ifNoneMatch.filter(etag::equals).isPresent()) {
             return new NotModified(etag);
         }
-        return new Answer(etag, new Response(null, jittered()));
+        return new Answer(etag, new Response(assignment.map(a -> DeviceStore.parse(a.envelopeJson())).orElse(null),
+                jittered()));
     }
 
     /** The latest verified manifest of a device, if it ever checked in. */

@@ -18,7 +18,14 @@ public final class DeviceApiRoutes {
     }
 
     public static void register(Routes routes, DeviceService devices, DeviceAuth auth, CheckIns checkIns,
-                                DeviceEvents events) {
+                                DeviceEvents events, java.util.function.BiConsumer<String, JsonBody> onEvents,
+                                io.micrometer.core.instrument.MeterRegistry metrics) {
+        io.micrometer.core.instrument.Timer latency = io.micrometer.core.instrument.Timer.builder("flotilla.checkin.latency")
+                .description("check-in handling time").publishPercentiles(0.5, 0.99).register(metrics);
+        io.micrometer.core.instrument.Counter full = io.micrometer.core.instrument.Counter.builder("flotilla.checkins")
+                .tag("result", "answer").description("check-ins").register(metrics);
+        io.micrometer.core.instrument.Counter notModified = io.micrometer.core.instrument.Counter.builder("flotilla.checkins")
+                .tag("result", "not_modified").description("check-ins").register(metrics);
         routes.open(HandlerType.POST, "/api/v1/device/enroll", ctx -> {
             JsonBody body = JsonBody.of(ctx);
             Device d = devices.enroll(new DeviceService.Enrollment(body.optString("enrollmentToken"),
@@ -40,15 +47,22 @@ public final class DeviceApiRoutes {
             ctx.json(auth.token(ctx.pathParam("deviceId"), nonce, sig));
         });
         routes.device(HandlerType.POST, "/api/v1/device/{deviceId}/checkin", (ctx, deviceId) -> {
+            long t0 = System.nanoTime();
             CheckIns.Result r = checkIns.checkIn(deviceId, ctx.bodyAsBytes(),
                     Optional.ofNullable(ctx.header("If-None-Match")));
+            latency.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+            (r instanceof CheckIns.NotModified ? notModified : full).increment();
             ctx.header("ETag", r.etag());
             switch (r) {
                 case CheckIns.NotModified nm -> ctx.status(304);
                 case CheckIns.Answer a -> ctx.json(a.body());
             }
         });
-        routes.device(HandlerType.POST, "/api/v1/device/{deviceId}/events",
-                (ctx, deviceId) -> ctx.json(events.record(deviceId, JsonBody.of(ctx))));
+        routes.device(HandlerType.POST, "/api/v1/device/{deviceId}/events", (ctx, deviceId) -> {
+            JsonBody body = JsonBody.of(ctx);
+            DeviceEvents.Outcome outcome = events.record(deviceId, body);
+            onEvents.accept(deviceId, body);
+            ctx.json(outcome);
+        });
     }
 }

@@ -4,6 +4,7 @@ import dev.flotilla.core.crypto.KeyType;
 import dev.flotilla.server.testing.BothDatabases;
 import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.MutableClock;
+import dev.flotilla.server.testing.OfflineRepo;
 import dev.flotilla.server.testing.TestDevice;
 import dev.flotilla.server.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -33,11 +34,15 @@ class AuthorizationMatrixTest {
     private static TestServer srv;
     private static final Map<String, String> CALLERS = new LinkedHashMap<>();
     private static String deviceId;
+    private static String deploymentId;
+    private static final OfflineRepo REPO = new OfflineRepo();
+    private static final MutableClock CLOCK = new MutableClock();
+    private static int uploads;
 
     @BeforeAll
     static void start() throws Exception {
         Path dir = Files.createTempDirectory("flotilla-authz");
-        srv = TestServer.start(BothDatabases.h2(), dir, new MutableClock());
+        srv = TestServer.start(BothDatabases.h2(), dir, CLOCK);
         for (Role r : Role.values()) {
             CALLERS.put(r.wireName(), srv.token(srv.adminToken, r.wireName()));
         }
@@ -47,6 +52,13 @@ class AuthorizationMatrixTest {
         srv.http.send("DELETE", "/api/v1/tokens/" + revokedId, srv.adminToken, null, Map.of());
         TestDevice device = srv.device(KeyType.ED25519, "board-m");
         deviceId = device.id();
+        REPO.buildRoot(srv.http.get("/api/v1/trust/online-keys", srv.adminToken).json(), CLOCK.instant());
+        assertThat(REPO.uploadRoot(srv.http, srv.adminToken).status()).isEqualTo(200);
+        assertThat(REPO.publish(srv.http, srv.adminToken, "fw-base.bin", new byte[] {1, 2, 3},
+                REPO.addTarget("fw-base.bin", new byte[] {1, 2, 3}, "1.0.0", "board-m", CLOCK.instant())
+                        .sign(REPO.targetsKey)).status()).isEqualTo(201);
+        deploymentId = srv.http.post("/api/v1/deployments", srv.adminToken,
+                Map.of("target", "fw-base.bin", "deviceId", deviceId)).json().path("id").asText();
         CALLERS.put("revoked-admin", revoked);
         CALLERS.put("forged", "flt_" + "A".repeat(43));
         CALLERS.put("device", device.token());
@@ -83,7 +95,36 @@ class AuthorizationMatrixTest {
         calls.add(new Call("GET", () -> "/api/v1/devices/" + deviceId + "/events", "/api/v1/devices/{deviceId}/events",
                 () -> null, Role.VIEWER));
         calls.add(new Call("GET", () -> "/api/v1/audit", "/api/v1/audit", () -> null, Role.ADMIN));
+        calls.add(new Call("GET", () -> "/api/v1/trust/online-keys", "/api/v1/trust/online-keys", () -> null, Role.VIEWER));
+        calls.add(new Call("PUT", () -> "/api/v1/trust/root", "/api/v1/trust/root",
+                () -> REPO.rootVersion(OfflineRepo.publishedVersion(srv.http, "root") + 1, CLOCK.instant()), Role.ADMIN));
+        calls.add(new Call("POST", () -> "/api/v1/releases/images", "/api/v1/releases/images",
+                () -> new byte[] {7, 7, 7}, Role.RELEASE_MANAGER));
+        calls.add(new Call("POST", () -> "/api/v1/releases", "/api/v1/releases", AuthorizationMatrixTest::releaseBody,
+                Role.RELEASE_MANAGER));
+        calls.add(new Call("GET", () -> "/api/v1/releases", "/api/v1/releases", () -> null, Role.VIEWER));
+        calls.add(new Call("POST", () -> "/api/v1/deployments", "/api/v1/deployments",
+                () -> Map.of("target", "fw-base.bin", "deviceId", deviceId), Role.OPERATOR));
+        calls.add(new Call("GET", () -> "/api/v1/deployments", "/api/v1/deployments", () -> null, Role.VIEWER));
+        calls.add(new Call("GET", () -> "/api/v1/deployments/" + deploymentId, "/api/v1/deployments/{deploymentId}",
+                () -> null, Role.VIEWER));
         return calls;
+    }
+
+    /** A fresh upload and the next targets version listing it (and the base image, kept for deployments). */
+    private static Object releaseBody() {
+        String path = "fw-" + (++uploads) + ".bin";
+        byte[] image = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String uploadId = srv.http.send("POST", "/api/v1/releases/images", srv.adminToken, image, Map.of())
+                .json().path("uploadId").asText();
+        long next = OfflineRepo.publishedVersion(srv.http, "targets") + 1;
+        var md = REPO.singleTarget(next, path, image, CLOCK.instant());
+        var targets = new java.util.LinkedHashMap<>(md.signed().targets());
+        targets.putAll(REPO.targets.signed().targets());
+        var both = dev.flotilla.core.tuf.Metadata.of(new dev.flotilla.core.tuf.Targets(md.signed().specVersion(), next,
+                md.signed().expires(), targets, null, Map.of())).sign(REPO.targetsKey);
+        return Map.of("uploadId", uploadId, "path", path,
+                "targets", dev.flotilla.core.json.CanonicalJson.parse(both.toBytes()));
     }
 
     @Test

@@ -20,8 +20,14 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(TestDatabase db, Path dataDir, Clock clock) {
-        ServerConfig config = ServerConfig.defaults().withDataDir(dataDir).withPort(0).withHost("127.0.0.1")
-                .withDatabaseUrl(db.jdbcUrl()).withClock(clock).withMaxRequestBytes(64 * 1024);
+        return start(db, dataDir, clock, c -> c);
+    }
+
+    /** A server whose test configuration is changed by {@code tweak} (e.g. an MQTT URL). */
+    public static TestServer start(TestDatabase db, Path dataDir, Clock clock,
+                                   java.util.function.UnaryOperator<ServerConfig> tweak) {
+        ServerConfig config = tweak.apply(ServerConfig.defaults().withDataDir(dataDir).withPort(0).withHost("127.0.0.1")
+                .withDatabaseUrl(db.jdbcUrl()).withClock(clock).withMaxRequestBytes(64 * 1024).withMaxImageBytes(1024 * 1024));
         Server s = Server.start(config);
         return new TestServer(s, s.initialAdminToken().orElse(null));
     }

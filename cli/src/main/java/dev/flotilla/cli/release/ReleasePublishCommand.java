@@ -1,0 +1,167 @@
+package dev.flotilla.cli.release;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.cli.support.KeyArgs;
+import dev.flotilla.cli.support.ServerClient;
+import dev.flotilla.cli.support.ToolCommand;
+import dev.flotilla.core.firmware.FirmwareInfo;
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Key;
+import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.RepositoryError;
+import dev.flotilla.core.tuf.Role;
+import dev.flotilla.core.tuf.Signed;
+import dev.flotilla.core.tuf.Snapshot;
+import dev.flotilla.core.tuf.TargetFile;
+import dev.flotilla.core.tuf.Targets;
+import dev.flotilla.core.tuf.Timestamp;
+import dev.flotilla.core.tuf.repo.ExpiryPolicy;
+import dev.flotilla.core.tuf.repo.TargetContent;
+import dev.flotilla.core.tuf.repo.TargetFiles;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code flotilla release publish}: fetches the current targets metadata from the server, checks that it
+ * carries the operator's own targets signatures (so a compromised server cannot slip entries into what
+ * the operator signs), adds the image, signs the next version offline, uploads the image with a progress
+ * bar and then the targets metadata. The server re-signs snapshot and timestamp.
+ */
+@Command(name = "publish", description = "Sign a firmware image into the server's targets metadata and upload it.")
+public final class ReleasePublishCommand extends ToolCommand {
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = "--server", required = true, paramLabel = "URL")
+    URI server;
+
+    @Option(names = "--token", required = true, paramLabel = "T", description = "release-manager (or admin) API token")
+    String token;
+
+    @Option(names = "--image", required = true, paramLabel = "FILE")
+    Path image;
+
+    @Option(names = "--version", required = true, paramLabel = "V")
+    String version;
+
+    @Option(names = "--hardware", required = true, paramLabel = "H", description = "Hardware id (repeatable)")
+    List<String> hardware;
+
+    @Option(names = "--security-version", defaultValue = "0", paramLabel = "N")
+    long securityVersion;
+
+    @Option(names = "--min-installed-version", paramLabel = "V")
+    String minInstalledVersion;
+
+    @Option(names = "--name", paramLabel = "TARGET_PATH", description = "Target path (default: the image file name)")
+    String name;
+
+    @Option(names = "--targets-key", required = true, arity = "1..*", paramLabel = "PRIVATE",
+            description = "Private targets key files; together they must meet the targets threshold")
+    List<Path> targetsKeys;
+
+    @Option(names = "--no-progress", description = "Do not show a progress bar")
+    boolean noProgress;
+
+    @Override
+    protected int execute() throws Exception {
+        if (!Files.isRegularFile(image)) {
+            throw new NoSuchFileException(image.toString());
+        }
+        FirmwareInfo info = new FirmwareInfo(hardware, version, securityVersion, minInstalledVersion);
+        List<KeySigner> signers = KeyArgs.signers(targetsKeys);
+        String path = name != null ? name : image.getFileName().toString();
+        ServerClient client = new ServerClient(server, token);
+
+        Optional<Metadata<Targets>> current = currentTargets(client);
+        current.ifPresent(md -> requireOwnSignatures(md, signers));
+        TargetFile file = TargetFiles.describe(TargetContent.of(image), info.toCustom());
+        Map<String, TargetFile> files = new LinkedHashMap<>(current.map(md -> md.signed().targets()).orElse(Map.of()));
+        TargetFile existing = files.get(path);
+        if (existing != null && !existing.sameContentAs(file)) {
+            throw new IllegalStateException("target '" + path + "' already exists with other content; "
+                    + "publish new images under a new name");
+        }
+        files.put(path, file);
+        long next = current.map(md -> md.signed().version() + 1).orElse(1L);
+        Metadata<Targets> md = Metadata.of(new Targets(Signed.SPEC_VERSION, next,
+                Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().targets()).truncatedTo(ChronoUnit.SECONDS),
+                files, current.map(c -> c.signed().delegations()).orElse(null), Map.of()));
+        for (KeySigner s : signers) {
+            md = md.sign(s);
+        }
+
+        long length = Files.size(image);
+        JsonNode upload;
+        if (noProgress) {
+            upload = client.upload("/api/v1/releases/images", () -> open(image), length);
+        } else {
+            ProgressBarBuilder bar = new ProgressBarBuilder().setTaskName("upload " + path).setInitialMax(length)
+                    .setUnit(" KiB", 1024).setStyle(ProgressBarStyle.ASCII).setConsumer(
+                            new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err));
+            upload = client.upload("/api/v1/releases/images", () -> ProgressBar.wrap(open(image), bar), length);
+        }
+        ObjectNode body = CanonicalJson.mapper().createObjectNode();
+        body.put("uploadId", upload.path("uploadId").asText());
+        body.put("path", path);
+        body.set("targets", CanonicalJson.parse(md.toBytes()));
+        JsonNode release = client.sendJson("POST", "/api/v1/releases", CanonicalJson.mapper().writeValueAsBytes(body));
+        out().println("published " + path + " (" + release.path("length").asLong() + " bytes, sha256 "
+                + release.path("sha256").asText() + ") as targets version " + next);
+        return 0;
+    }
+
+    private static InputStream open(Path p) {
+        try {
+            return Files.newInputStream(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The server's current targets (timestamp -> snapshot -> targets), or empty before the first release. */
+    private static Optional<Metadata<Targets>> currentTargets(ServerClient client) throws IOException {
+        Optional<byte[]> ts = client.getIfPresent("/tuf/metadata/timestamp.json");
+        if (ts.isEmpty()) {
+            return Optional.empty();
+        }
+        long snapVersion = Metadata.fromBytes(ts.get(), Timestamp.class).signed().snapshotMeta().version();
+        byte[] snap = client.getIfPresent("/tuf/metadata/" + snapVersion + ".snapshot.json")
+                .orElseThrow(() -> new IllegalStateException("the server lists snapshot " + snapVersion + " but lacks it"));
+        long targetsVersion = Metadata.fromBytes(snap, Snapshot.class).signed().metaFor("targets").version();
+        byte[] targets = client.getIfPresent("/tuf/metadata/" + targetsVersion + ".targets.json")
+                .orElseThrow(() -> new IllegalStateException("the server lists targets " + targetsVersion + " but lacks it"));
+        return Optional.of(Metadata.fromBytes(targets, Targets.class));
+    }
+
+    /** The current targets must carry a valid signature of every key given (what we signed last time). */
+    private static void requireOwnSignatures(Metadata<Targets> md, List<KeySigner> signers) {
+        Map<String, Key> keys = new LinkedHashMap<>();
+        signers.forEach(s -> keys.put(s.keyId(), s.publicKey()));
+        try {
+            Metadata.verifyThreshold("the server's current targets", new Role(List.copyOf(keys.keySet()), keys.size()),
+                    keys, md);
+        } catch (RepositoryError e) {
+            throw new IllegalStateException(e.getMessage() + " by the given targets keys; refusing to sign on top of it");
+        }
+    }
+}

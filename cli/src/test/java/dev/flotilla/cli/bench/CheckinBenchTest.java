@@ -1,0 +1,34 @@
+package dev.flotilla.cli.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.cli.CliRun;
+import dev.flotilla.core.json.CanonicalJson;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CheckinBenchTest {
+    @Test
+    void smallRunPrintsTheJsonFields() {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        CliRun run;
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            run = CliRun.of("bench", "checkin", "--devices", 300, "--clients", 4, "--millis", 300, "--rounds", 1);
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode out = CanonicalJson.parse(buf.toString(StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8));
+        assertThat(out.path("devices").asInt()).isEqualTo(300);
+        for (String f : new String[] {"checkinsPerSecond", "noopPerSecond", "ratio", "p50Millis", "p99Millis", "serverRssMiB"}) {
+            assertThat(out.path(f).asDouble()).as(f).isPositive();
+        }
+        assertThat(out.path("p99Millis").asDouble()).isGreaterThanOrEqualTo(out.path("p50Millis").asDouble());
+    }
+}

@@ -1,0 +1,106 @@
+package dev.flotilla.cli.release;
+
+import dev.flotilla.cli.CliFixture;
+import dev.flotilla.cli.CliRun;
+import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.Root;
+import dev.flotilla.core.tuf.client.HttpFetcher;
+import dev.flotilla.core.tuf.client.Updater;
+import dev.flotilla.core.tuf.client.UpdaterConfig;
+import dev.flotilla.server.Server;
+import dev.flotilla.server.ServerConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Random;
+
+import static dev.flotilla.cli.CliFixture.assertOneLineError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code flotilla trust init --server} and {@code flotilla release publish} against a real server. */
+class ReleasePublishCommandTest {
+    @TempDir
+    Path tmp;
+    private Server server;
+    private String admin;
+    private CliFixture fx;
+
+    @BeforeEach
+    void start() {
+        server = Server.start(ServerConfig.defaults().withDataDir(tmp.resolve("data")).withPort(0).withHost("127.0.0.1")
+                .withDatabaseUrl("jdbc:h2:mem:cli" + System.nanoTime() + ";DB_CLOSE_DELAY=-1"));
+        admin = server.initialAdminToken().orElseThrow();
+        fx = new CliFixture(tmp).generate("ed25519", "root1", "targets", "other");
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private CliRun trustInit() {
+        return CliRun.of("trust", "init", "--server", server.uri(), "--token", admin, "--out", fx.repo,
+                "--root-key", fx.pub("root1"), "--targets-key", fx.pub("targets"), "--sign-with", fx.key("root1"));
+    }
+
+    private Path image(String name, int size, long seed) throws Exception {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        Path p = tmp.resolve(name);
+        Files.write(p, b);
+        return p;
+    }
+
+    @Test
+    void trustInitUploadsARootWithTheServersOnlineKeysAndPublishWorksTwice() throws Exception {
+        CliRun init = trustInit();
+        assertThat(init.exitCode()).as(init.err()).isZero();
+        Metadata<Root> root = Metadata.fromBytes(Files.readAllBytes(fx.repo.resolve("1.root.json")), Root.class);
+        assertThat(root.signed().roles()).containsKeys("root", "targets", "snapshot", "timestamp", "director");
+        assertThat(root.signed().role("director").keyids()).containsExactly(server.onlineKeys().director().keyId());
+        assertThat(trustInit().exitCode()).as("a second version 1 is refused").isNotZero();
+
+        Path one = image("fw-1.0.bin", 200_000, 1);
+        CliRun pub = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", one,
+                "--version", "1.0.0", "--hardware", "board-a", "--targets-key", fx.key("targets"), "--no-progress");
+        assertThat(pub.exitCode()).as(pub.err()).isZero();
+        assertThat(pub.out()).contains("targets version 1");
+        Path two = image("fw-1.1.bin", 1000, 2);
+        pub = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", two,
+                "--version", "1.1.0", "--hardware", "board-a", "--security-version", 2, "--targets-key", fx.key("targets"));
+        assertThat(pub.exitCode()).as(pub.err()).isZero();
+        assertThat(pub.out()).contains("targets version 2");
+
+        Path meta = tmp.resolve("client/metadata");
+        Files.createDirectories(meta);
+        Updater.initialize(meta, Files.readAllBytes(fx.repo.resolve("1.root.json")));
+        Updater u = new Updater(UpdaterConfig.of(meta, server.uri().resolve("/tuf/metadata/"), tmp.resolve("client/t"),
+                server.uri().resolve("/tuf/targets/")), new HttpFetcher(), Clock.systemUTC());
+        u.refresh();
+        for (Path img : new Path[] {one, two}) {
+            var info = u.getTargetInfo(img.getFileName().toString()).orElseThrow();
+            assertThat(Files.readAllBytes(u.downloadTarget(info, tmp.resolve("client/got")))).isEqualTo(Files.readAllBytes(img));
+        }
+    }
+
+    @Test
+    void publishRefusesWrongKeysWithOneLine() throws Exception {
+        assertThat(trustInit().exitCode()).isZero();
+        Path one = image("fw-1.0.bin", 100, 1);
+        CliRun wrong = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", one,
+                "--version", "1.0.0", "--hardware", "board-a", "--targets-key", fx.key("other"), "--no-progress");
+        assertOneLineError(wrong, "unsigned_metadata");
+        CliRun ok = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", one,
+                "--version", "1.0.0", "--hardware", "board-a", "--targets-key", fx.key("targets"), "--no-progress");
+        assertThat(ok.exitCode()).as(ok.err()).isZero();
+        Path two = image("fw-2.bin", 100, 2);
+        CliRun onTop = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", two,
+                "--version", "2.0.0", "--hardware", "board-a", "--targets-key", fx.key("other"), "--no-progress");
+        assertOneLineError(onTop, "refusing to sign on top of it");
+    }
+}

@@ -1,0 +1,136 @@
+package dev.flotilla.core.director;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.core.crypto.KeyType;
+import dev.flotilla.core.firmware.DeviceFacts;
+import dev.flotilla.core.firmware.FirmwareDecision;
+import dev.flotilla.core.firmware.FirmwareInfo;
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.keys.KeyPairs;
+import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Key;
+import dev.flotilla.core.tuf.Role;
+import dev.flotilla.core.tuf.Root;
+import dev.flotilla.core.tuf.Signed;
+import dev.flotilla.core.tuf.TargetFile;
+import dev.flotilla.core.tuf.client.TargetInfo;
+import org.junit.jupiter.api.Test;
+
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AssignmentVerifierTest {
+    private static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
+    private final KeySigner director = signer();
+    private final KeySigner director2 = signer();
+    private final KeySigner other = signer();
+    private final byte[] image = "firmware 2.0".getBytes();
+    private final TargetFile entry = TargetFile.of(image, new FirmwareInfo(List.of("board-a"), "2.0.0", 5).toCustom());
+    private final Function<String, Optional<TargetInfo>> targets =
+            p -> p.equals("fw-2.bin") ? Optional.of(new TargetInfo(p, entry, "targets")) : Optional.empty();
+    private final AssignmentVerifier.DeviceState device =
+            new AssignmentVerifier.DeviceState("dev_1", 3, new DeviceFacts("board-a", "1.0.0", 4));
+
+    private static KeySigner signer() {
+        KeyPair p = KeyPairs.generate(KeyType.ED25519);
+        return new KeySigner(KeyType.ED25519, p.getPrivate(), Key.of(KeyType.ED25519, p.getPublic()));
+    }
+
+    private Root root(int threshold, KeySigner... directors) {
+        Map<String, Key> keys = new LinkedHashMap<>();
+        Map<String, Role> roles = new LinkedHashMap<>();
+        for (String r : List.of("root", "targets", "snapshot", "timestamp")) {
+            keys.put(other.keyId(), other.publicKey());
+            roles.put(r, new Role(List.of(other.keyId()), 1));
+        }
+        if (directors.length > 0) {
+            for (KeySigner d : directors) {
+                keys.put(d.keyId(), d.publicKey());
+            }
+            roles.put("director", new Role(java.util.Arrays.stream(directors).map(KeySigner::keyId).toList(), threshold));
+        }
+        return new Root(Signed.SPEC_VERSION, 1, NOW.plus(Duration.ofDays(365)), true, keys, roles, Map.of());
+    }
+
+    private Assignment assignment(String deviceId, long counter, Map<String, String> hashes, long length) {
+        return new Assignment(deviceId, "dep_1", "fw-2.bin", length, hashes, counter, NOW, NOW.plus(Duration.ofDays(7)));
+    }
+
+    private Assignment good() {
+        return assignment("dev_1", 4, entry.hashes(), entry.length());
+    }
+
+    private AssignmentDecision.Reason reason(AssignmentDecision d) {
+        assertThat(d).isInstanceOf(AssignmentDecision.Refuse.class);
+        return ((AssignmentDecision.Refuse) d).reason();
+    }
+
+    @Test
+    void acceptsAGoodAssignmentAndRoundTripsItsBytes() {
+        byte[] bytes = CanonicalJson.encode(good().sign(director));
+        AssignmentDecision d = AssignmentVerifier.verify(bytes, root(1, director), device, NOW, targets);
+        assertThat(d).isInstanceOf(AssignmentDecision.Accept.class);
+        assertThat(((AssignmentDecision.Accept) d).assignment()).isEqualTo(good());
+        assertThat(((AssignmentDecision.Accept) d).target().file()).isEqualTo(entry);
+    }
+
+    @Test
+    void refusesEachBrokenRuleWithItsReason() {
+        Root root = root(1, director);
+        assertThat(reason(AssignmentVerifier.verify("{".getBytes(), root, device, NOW, targets)))
+                .isEqualTo(AssignmentDecision.Reason.MALFORMED);
+        assertThat(reason(AssignmentVerifier.verify(good().sign(director), root(1), device, NOW, targets)))
+                .isEqualTo(AssignmentDecision.Reason.NO_DIRECTOR_ROLE);
+        assertThat(reason(AssignmentVerifier.verify(good().sign(other), root, device, NOW, targets)))
+                .isEqualTo(AssignmentDecision.Reason.UNSIGNED);
+        ObjectNode tampered = good().sign(director);
+        ((ObjectNode) tampered.get("signed")).put("targetPath", "evil.bin");
+        assertThat(reason(AssignmentVerifier.verify(tampered, root, device, NOW, targets)))
+                .isEqualTo(AssignmentDecision.Reason.UNSIGNED);
+        assertThat(reason(AssignmentVerifier.verify(assignment("dev_2", 4, entry.hashes(), entry.length()).sign(director),
+                root, device, NOW, targets))).isEqualTo(AssignmentDecision.Reason.WRONG_DEVICE);
+        assertThat(reason(AssignmentVerifier.verify(assignment("dev_1", 3, entry.hashes(), entry.length()).sign(director),
+                root, device, NOW, targets))).isEqualTo(AssignmentDecision.Reason.REPLAYED);
+        assertThat(reason(AssignmentVerifier.verify(good().sign(director), root, device, NOW.plus(Duration.ofDays(8)),
+                targets))).isEqualTo(AssignmentDecision.Reason.EXPIRED);
+        assertThat(reason(AssignmentVerifier.verify(good().sign(director), root, device, NOW, p -> Optional.empty())))
+                .isEqualTo(AssignmentDecision.Reason.UNKNOWN_TARGET);
+        assertThat(reason(AssignmentVerifier.verify(assignment("dev_1", 4, entry.hashes(), entry.length() + 1)
+                .sign(director), root, device, NOW, targets))).isEqualTo(AssignmentDecision.Reason.TARGET_MISMATCH);
+        Map<String, String> extra = new LinkedHashMap<>(entry.hashes());
+        extra.put("sha512", "00".repeat(64));
+        assertThat(reason(AssignmentVerifier.verify(assignment("dev_1", 4, extra, entry.length()).sign(director),
+                root, device, NOW, targets))).isEqualTo(AssignmentDecision.Reason.TARGET_MISMATCH);
+    }
+
+    @Test
+    void appliesTheFirmwarePolicyLast() {
+        var newer = new AssignmentVerifier.DeviceState("dev_1", 3, new DeviceFacts("board-a", "1.0.0", 6));
+        AssignmentDecision d = AssignmentVerifier.verify(good().sign(director), root(1, director), newer, NOW, targets);
+        assertThat(reason(d)).isEqualTo(AssignmentDecision.Reason.FIRMWARE_POLICY);
+        assertThat(((AssignmentDecision.Refuse) d).firmwareReason()).isEqualTo(FirmwareDecision.Reason.SECURITY_VERSION_TOO_LOW);
+    }
+
+    @Test
+    void thresholdCountsDistinctDirectorKeys() {
+        Root twoOfTwo = root(2, director, director2);
+        ObjectNode once = good().sign(director);
+        assertThat(reason(AssignmentVerifier.verify(once, twoOfTwo, device, NOW, targets)))
+                .isEqualTo(AssignmentDecision.Reason.UNSIGNED);
+        ObjectNode twice = good().sign(director);
+        ((com.fasterxml.jackson.databind.node.ArrayNode) twice.get("signatures")).add(once.get("signatures").get(0));
+        assertThat(reason(AssignmentVerifier.verify(twice, twoOfTwo, device, NOW, targets)))
+                .as("the same key twice counts once").isEqualTo(AssignmentDecision.Reason.UNSIGNED);
+        ObjectNode both = good().sign(director);
+        ((com.fasterxml.jackson.databind.node.ArrayNode) both.get("signatures")).add(good().sign(director2).get("signatures").get(0));
+        assertThat(AssignmentVerifier.verify(both, twoOfTwo, device, NOW, targets).accepted()).isTrue();
+    }
+}

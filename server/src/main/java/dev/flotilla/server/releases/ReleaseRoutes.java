@@ -1,0 +1,40 @@
+package dev.flotilla.server.releases;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.server.auth.Role;
+import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.http.JsonBody;
+import dev.flotilla.server.http.Page;
+import dev.flotilla.server.http.Routes;
+import io.javalin.http.HandlerType;
+
+/**
+ * Releases: {@code POST /api/v1/releases/images} (the image bytes, streamed) then {@code POST
+ * /api/v1/releases} with {@code {uploadId, path, targets}} (the signed targets metadata listing it).
+ */
+public final class ReleaseRoutes {
+    private ReleaseRoutes() {
+    }
+
+    public static void register(Routes routes, ImageUploads uploads, ReleaseService releases) {
+        routes.operator(HandlerType.POST, "/api/v1/releases/images", Role.RELEASE_MANAGER, (ctx, op) -> {
+            long declared = ctx.req().getContentLengthLong();
+            ctx.status(201).json(uploads.receive(ctx.req().getInputStream(), declared, op.actor()));
+        });
+        routes.operator(HandlerType.POST, "/api/v1/releases", Role.RELEASE_MANAGER, (ctx, op) -> {
+            JsonBody body = JsonBody.of(ctx);
+            String uploadId = body.string("uploadId");
+            String path = body.string("path");
+            JsonNode targets = body.required("targets");
+            if (!targets.isObject()) {
+                uploads.discard(uploadId);
+                throw ApiException.invalid("targets must be a metadata object");
+            }
+            ctx.status(201).json(releases.publish(uploadId, path, CanonicalJson.mapper().writeValueAsBytes(targets),
+                    op.actor()));
+        });
+        routes.operator(HandlerType.GET, "/api/v1/releases", Role.VIEWER,
+                (ctx, op) -> ctx.json(releases.list(Page.Request.from(ctx))));
+    }
+}

@@ -1,0 +1,210 @@
+package dev.flotilla.server.releases;
+
+import dev.flotilla.core.firmware.FirmwareInfo;
+import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.RepositoryError;
+import dev.flotilla.core.tuf.Root;
+import dev.flotilla.core.tuf.TargetFile;
+import dev.flotilla.core.tuf.Targets;
+import dev.flotilla.server.audit.AuditLog;
+import dev.flotilla.server.auth.Actor;
+import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.http.Page;
+import dev.flotilla.server.trust.Publisher;
+import dev.flotilla.server.trust.TrustService;
+import dev.flotilla.server.trust.TufStore;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Step two of a release: targets metadata signed offline that lists an uploaded image. Accepted only when
+ * it verifies against the current root's targets role, is the next targets version, lists the image
+ * under {@code path} with identical length and hashes, and every other target it lists is an image the
+ * server already has. Then, in one transaction under the publish lock: the image moves to
+ * {@code DIR/artifacts/SHA256}, targets, release row, a new snapshot and timestamp, and the audit entry are
+ * stored. Any refusal changes nothing and discards the upload.
+ */
+public final class ReleaseService {
+    private static final Pattern TARGET_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,199}");
+
+    private final Jdbi jdbi;
+    private final TufStore store;
+    private final TrustService trust;
+    private final Publisher publisher;
+    private final ImageUploads uploads;
+    private final AuditLog audit;
+    private final Path artifactDir;
+    private final Clock clock;
+
+    public ReleaseService(Jdbi jdbi, TufStore store, TrustService trust, Publisher publisher, ImageUploads uploads,
+                          AuditLog audit, Path dataDir, Clock clock) {
+        this.jdbi = jdbi;
+        this.store = store;
+        this.trust = trust;
+        this.publisher = publisher;
+        this.uploads = uploads;
+        this.audit = audit;
+        this.artifactDir = dataDir.resolve("artifacts");
+        this.clock = clock;
+    }
+
+    /**
+     * Publishes a release.
+     *
+     * @throws ApiException 400 {@code malformed_metadata}, {@code unsigned_metadata}, {@code expired_metadata},
+     *                      {@code image_mismatch}, {@code unknown_target}, {@code invalid_request}; 404 for an
+     *                      unknown upload; 409 {@code no_root}, {@code bad_version}, {@code target_exists}
+     */
+    public Release publish(String uploadId, String path, byte[] targetsBytes, Actor actor) {
+        try {
+            return doPublish(uploadId, path, targetsBytes, actor);
+        } catch (RuntimeException e) {
+            uploads.discard(uploadId);
+            throw e;
+        }
+    }
+
+    private Release doPublish(String uploadId, String path, byte[] targetsBytes, Actor actor) {
+        if (!TARGET_NAME.matcher(path).matches()) {
+            throw ApiException.invalid("target path must be a simple file name ([A-Za-z0-9._+-], up to 200 characters)");
+        }
+        Metadata<Targets> md = TrustService.parse(targetsBytes, Targets.class);
+        return jdbi.inTransaction(h -> {
+            store.lock(h);
+            Metadata<Root> root = trust.current(h)
+                    .orElseThrow(() -> ApiException.conflict("no_root", "no root uploaded yet (flotilla trust init --server)"));
+            try {
+                Metadata.verifyThreshold("targets", root.signed().role("targets"), root.signed().keys(), md);
+            } catch (RepositoryError e) {
+                throw ApiException.badRequest("unsigned_metadata", e.getMessage());
+            }
+            long expected = store.latest(h, "targets").map(s -> s.version() + 1).orElse(1L);
+            if (md.signed().version() != expected) {
+                throw ApiException.conflict("bad_version", "expected targets version " + expected + ", got "
+                        + md.signed().version());
+            }
+            if (!md.signed().expires().isAfter(clock.instant())) {
+                throw ApiException.badRequest("expired_metadata", "targets expired at " + md.signed().expires());
+            }
+            ImageUploads.Upload upload = uploads.find(h, uploadId).orElseThrow(() -> ApiException.notFound("upload"));
+            TargetFile entry = md.signed().targets().get(path);
+            if (entry == null) {
+                throw ApiException.badRequest("image_mismatch", "the targets metadata does not list '" + path + "'");
+            }
+            requireSameImage(path, entry, upload.length(), upload.sha256(), upload.sha512());
+            FirmwareInfo info;
+            try {
+                info = FirmwareInfo.fromTarget(entry);
+            } catch (RepositoryError e) {
+                throw ApiException.badRequest("invalid_firmware", e.getMessage());
+            }
+            Optional<Release> existing = find(h, path);
+            if (existing.isPresent() && !existing.get().sha256().equals(upload.sha256())) {
+                throw ApiException.conflict("target_exists", "target '" + path + "' exists with other content");
+            }
+            for (Map.Entry<String, TargetFile> e : md.signed().targets().entrySet()) {
+                if (!e.getKey().equals(path)) {
+                    Release r = find(h, e.getKey()).orElseThrow(() -> ApiException.badRequest("unknown_target",
+                            "the targets metadata lists '" + e.getKey() + "', which was never uploaded"));
+                    requireSameImage(e.getKey(), e.getValue(), r.length(), r.sha256(), r.sha512());
+                }
+            }
+            moveIntoArtifacts(uploads.file(uploadId), upload.sha256());
+            long now = clock.millis();
+            store.insert(h, "targets", md.signed().version(), md.toBytes(), md.signed().expires(), now);
+            h.createUpdate("DELETE FROM releases WHERE target_path = :p").bind("p", path).execute();
+            h.createUpdate("""
+                            INSERT INTO releases (target_path, length, sha256, sha512, version, targets_version, created_at)
+                            VALUES (:p, :len, :s256, :s512, :v, :tv, :now)""")
+                    .bind("p", path).bind("len", upload.length()).bind("s256", upload.sha256())
+                    .bind("s512", upload.sha512()).bind("v", info.version()).bind("tv", md.signed().version())
+                    .bind("now", now).execute();
+            h.createUpdate("DELETE FROM image_uploads WHERE id = :id").bind("id", uploadId).execute();
+            publisher.publishSnapshotAndTimestamp(h);
+            Release release = find(h, path).orElseThrow();
+            audit.record(h, actor, "release.publish", "release", path, existing.orElse(null), release);
+            return release;
+        });
+    }
+
+    private static void requireSameImage(String path, TargetFile entry, long length, String sha256, String sha512) {
+        if (entry.length() != length) {
+            throw ApiException.badRequest("image_mismatch", "'" + path + "': signed length " + entry.length()
+                    + " differs from the image's " + length);
+        }
+        if (!entry.hashes().containsKey("sha256")) {
+            throw ApiException.badRequest("image_mismatch", "'" + path + "': the signed entry has no sha256");
+        }
+        for (Map.Entry<String, String> e : entry.hashes().entrySet()) {
+            String actual = switch (e.getKey()) {
+                case "sha256" -> sha256;
+                case "sha512" -> sha512;
+                default -> throw ApiException.badRequest("image_mismatch", "'" + path + "': hash algorithm '"
+                        + e.getKey() + "' is not supported by the server");
+            };
+            if (!actual.equalsIgnoreCase(e.getValue())) {
+                throw ApiException.badRequest("image_mismatch", "'" + path + "': the image's " + e.getKey()
+                        + " differs from the signed entry");
+            }
+        }
+    }
+
+    private void moveIntoArtifacts(Path staged, String sha256) {
+        try {
+            Files.createDirectories(artifactDir);
+            Path target = artifactDir.resolve(sha256);
+            if (Files.exists(target)) {
+                Files.delete(staged);
+            } else {
+                Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("storing image: " + e.getMessage(), e);
+        }
+    }
+
+    /** The image file of a release. */
+    public Path artifact(Release r) {
+        return artifactDir.resolve(r.sha256());
+    }
+
+    public Optional<Release> find(String path) {
+        return jdbi.withHandle(h -> find(h, path));
+    }
+
+    /** The release whose path is {@code name} and one of whose hashes is {@code hash}. */
+    public Optional<Release> findByHashAndName(String hash, String name) {
+        return jdbi.withHandle(h -> h.createQuery(
+                        "SELECT * FROM releases WHERE target_path = :p AND (sha256 = :h OR sha512 = :h)")
+                .bind("p", name).bind("h", hash).map((rs, ctx) -> map(rs)).findOne());
+    }
+
+    private static Optional<Release> find(Handle h, String path) {
+        return h.createQuery("SELECT * FROM releases WHERE target_path = :p").bind("p", path)
+                .map((rs, ctx) -> map(rs)).findOne();
+    }
+
+    public Page<Release> list(Page.Request page) {
+        return Page.of(jdbi.withHandle(h -> h.createQuery(
+                        "SELECT * FROM releases ORDER BY created_at, target_path LIMIT :limit OFFSET :offset")
+                .bind("limit", page.limit() + 1).bind("offset", page.offset())
+                .map((rs, ctx) -> map(rs)).list()), page);
+    }
+
+    private static Release map(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new Release(rs.getString("target_path"), rs.getLong("length"), rs.getString("sha256"),
+                rs.getString("sha512"), rs.getString("version"), rs.getLong("targets_version"),
+                Instant.ofEpochMilli(rs.getLong("created_at")).toString());
+    }
+}

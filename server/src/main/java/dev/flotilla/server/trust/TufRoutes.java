@@ -1,0 +1,61 @@
+package dev.flotilla.server.trust;
+
+import dev.flotilla.server.auth.Role;
+import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.http.Routes;
+import dev.flotilla.server.releases.RangeResponder;
+import dev.flotilla.server.releases.Release;
+import dev.flotilla.server.releases.ReleaseService;
+import io.javalin.http.HandlerType;
+import org.jdbi.v3.core.Jdbi;
+
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Trust management ({@code /api/v1/trust/...}) and the read-only TUF repository, consistent-snapshot
+ * style: {@code /tuf/metadata/N.root.json}, {@code root.json}, {@code timestamp.json},
+ * {@code V.snapshot.json}, {@code V.targets.json}, and {@code /tuf/targets/HASH.NAME}.
+ */
+public final class TufRoutes {
+    private static final Pattern VERSIONED = Pattern.compile("([1-9]\\d{0,17})\\.(root|snapshot|targets)\\.json");
+    private static final Pattern TARGET = Pattern.compile("([0-9a-f]{64}|[0-9a-f]{128})\\.(.+)");
+
+    private TufRoutes() {
+    }
+
+    public static void register(Routes routes, Jdbi jdbi, TufStore store, TrustService trust, ReleaseService releases) {
+        routes.operator(HandlerType.GET, "/api/v1/trust/online-keys", Role.VIEWER,
+                (ctx, op) -> ctx.json(trust.onlineKeys()));
+        routes.operator(HandlerType.PUT, "/api/v1/trust/root", Role.ADMIN,
+                (ctx, op) -> ctx.json(trust.uploadRoot(ctx.bodyAsBytes(), op.actor())));
+        routes.open(HandlerType.GET, "/tuf/metadata/{file}", ctx -> {
+            String file = ctx.pathParam("file");
+            Optional<TufStore.Stored> found;
+            Matcher m = VERSIONED.matcher(file);
+            if (file.equals("timestamp.json") || file.equals("root.json")) {
+                found = jdbi.withHandle(h -> store.latest(h, file.substring(0, file.indexOf('.'))));
+                ctx.header("Cache-Control", "no-cache");
+            } else if (m.matches()) {
+                found = jdbi.withHandle(h -> store.get(h, m.group(2), Long.parseLong(m.group(1))));
+                ctx.header("Cache-Control", "public, max-age=31536000, immutable");
+            } else {
+                found = Optional.empty();
+            }
+            TufStore.Stored s = found.orElseThrow(() -> ApiException.notFound("metadata file"));
+            ctx.contentType("application/json").result(s.bytes());
+        });
+        for (HandlerType method : new HandlerType[] {HandlerType.GET, HandlerType.HEAD}) {
+            routes.open(method, "/tuf/targets/{file}", ctx -> {
+                Matcher m = TARGET.matcher(ctx.pathParam("file"));
+                if (!m.matches()) {
+                    throw ApiException.notFound("target");
+                }
+                Release r = releases.findByHashAndName(m.group(1), m.group(2))
+                        .orElseThrow(() -> ApiException.notFound("target"));
+                RangeResponder.send(ctx, releases.artifact(r), r.length(), r.sha256(), "application/octet-stream");
+            });
+        }
+    }
+}
