@@ -137,11 +137,11 @@ class TufAssignmentVerificationTest {
     }
 
     @Test
-    void theUnwiredDirectorAdapterRefusesEvenAMatchingAssignment() throws Exception {
+    void theDirectorAdapterRefusesAnAssignmentWithoutDirectorSignatures() throws Exception {
         TestRepo r = repo(Clock.systemUTC());
         TargetFile f = r.add("fw/a.img", image, "board-a", "2.0.0", 3);
         r.publish();
-        TufAssignmentVerification v = verification(r, new DirectorAssignmentAdapter(), server.metadataUrl());
+        TufAssignmentVerification v = verification(r, new DirectorAssignmentAdapter(Clock.systemUTC()), server.metadataUrl());
         assertThat(refusal(v, UnsignedTestDirector.assignment("x", "dev-1", "fw/a.img", f, 1, true), device))
                 .isEqualTo(Reason.DIRECTOR_SIGNATURE);
     }

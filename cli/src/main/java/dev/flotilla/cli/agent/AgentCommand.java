@@ -36,7 +36,7 @@ public final class AgentCommand extends ToolCommand {
             return fail(e.getMessage());
         }
         PrintWriter out = out();
-        Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), new DirectorAssignmentAdapter(), line -> {
+        Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), new DirectorAssignmentAdapter(Clock.systemUTC()), line -> {
             out.println("agent: " + line);
             out.flush();
         });

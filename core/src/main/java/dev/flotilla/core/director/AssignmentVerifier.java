@@ -125,6 +125,42 @@ public final class AssignmentVerifier {
         return new AssignmentDecision.Accept(a, info.get());
     }
 
+    /**
+     * The first checks only (envelope, director signatures, device, expiry), for a device that matches the
+     * target against its verified TUF targets, its counter and its firmware policy itself. The returned
+     * decision is {@code Accept(assignment, null)} or a {@code Refuse}; an accepted result here is NOT
+     * enough to install anything.
+     */
+    public static AssignmentDecision verifySigned(JsonNode env, Root root, String deviceId, Instant now) {
+        if (env == null || !env.isObject() || !env.path("signed").isObject() || !env.path("signatures").isArray()) {
+            return refuse(AssignmentDecision.Reason.MALFORMED, "expected {\"signed\": {...}, \"signatures\": [...]}");
+        }
+        Assignment a;
+        byte[] signedBytes;
+        try {
+            a = Assignment.fromJson(env.get("signed"));
+            signedBytes = CanonicalJson.encode(env.get("signed"));
+        } catch (IllegalArgumentException | JsonFormatException e) {
+            return refuse(AssignmentDecision.Reason.MALFORMED, e.getMessage());
+        }
+        Role director = root.roles().get("director");
+        if (director == null) {
+            return refuse(AssignmentDecision.Reason.NO_DIRECTOR_ROLE, "the trusted root has no 'director' role");
+        }
+        int valid = countValid(director, root.keys(), env.get("signatures"), signedBytes);
+        if (valid < director.threshold()) {
+            return refuse(AssignmentDecision.Reason.UNSIGNED, "assignment has " + valid
+                    + " valid director signature(s) of the " + director.threshold() + " required");
+        }
+        if (!a.deviceId().equals(deviceId)) {
+            return refuse(AssignmentDecision.Reason.WRONG_DEVICE, "assignment is for device " + a.deviceId());
+        }
+        if (!a.expires().isAfter(now)) {
+            return refuse(AssignmentDecision.Reason.EXPIRED, "assignment expired at " + a.expires());
+        }
+        return new AssignmentDecision.Accept(a, null);
+    }
+
     private static Map<String, String> lowercase(Map<String, String> hashes) {
         Map<String, String> out = new java.util.TreeMap<>();
         hashes.forEach((k, v) -> out.put(k, v.toLowerCase(java.util.Locale.ROOT)));
