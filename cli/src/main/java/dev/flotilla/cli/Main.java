@@ -14,7 +14,9 @@ import picocli.CommandLine.Command;
                 dev.flotilla.cli.trust.TrustCommand.class,
                 dev.flotilla.cli.release.ReleaseCommand.class,
                 dev.flotilla.cli.bench.BenchCommand.class,
-                TufClientCommand.class})
+                TufClientCommand.class,
+                dev.flotilla.cli.sim.SimCommand.class,
+                dev.flotilla.cli.demo.DemoCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));

@@ -107,4 +107,12 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
                 challengeTtl, pollInterval, clock, mqttUrl, cert, key);
     }
+
+    public ServerConfig withPollInterval(Duration interval) {
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("poll interval must be positive, got " + interval);
+        }
+        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
+                challengeTtl, interval, clock, mqttUrl, tlsCert, tlsKey);
+    }
 }

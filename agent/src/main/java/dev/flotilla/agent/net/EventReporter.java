@@ -45,7 +45,8 @@ public final class EventReporter implements Reporter {
         ObjectNode d = ev.putObject("details");
         d.put("state", e.state()).put("reason", e.reason().name()).put("detail", e.detail()).put("seq", e.seq());
         if (e.assignmentId() != null) {
-            d.put("assignmentId", e.assignmentId()).put("version", e.version());
+            // the server ties events to a deployment by deploymentId (the director assignment's id)
+            d.put("assignmentId", e.assignmentId()).put("deploymentId", e.assignmentId()).put("version", e.version());
         }
         if (e.total() > 0) {
             d.put("done", e.done()).put("total", e.total()).put("percent", e.done() * 100 / e.total());

@@ -134,7 +134,7 @@ class ServerClientTest {
         java.util.List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
         var agent = new dev.flotilla.agent.runtime.Agent(dev.flotilla.agent.config.AgentConfigParser.parse(conf,
                 java.util.Map.of()), new FileDurable(), Clock.systemUTC(),
-                new dev.flotilla.agent.install.DirectorAssignmentAdapter(), log::add);
+                new dev.flotilla.agent.install.DirectorAssignmentAdapter(Clock.systemUTC()), log::add);
         String id = agent.firstStart();
         agent.assemble();
         Thread t = Thread.ofVirtual().start(() -> {

@@ -33,6 +33,10 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--tls-key", paramLabel = "PEM", description = "PKCS#8 private key for --tls-cert.")
     java.nio.file.Path tlsKey;
 
+    @Option(names = "--poll-interval", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Check-in interval told to devices, before jitter (default: ${DEFAULT-VALUE}).")
+    long pollSeconds;
+
     @Option(names = "--mqtt-url", paramLabel = "URL",
             description = "MQTT broker (tcp://host:port) for wake-up messages on flotilla/devices/{id}/wake.")
     java.net.URI mqttUrl;
@@ -40,7 +44,8 @@ public final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ServerConfig config = ServerConfig.defaults().withDataDir(dataDir).withPort(port).withHost(host)
-                .withDatabaseUrl(databaseUrl).withTls(tlsCert, tlsKey).withMqttUrl(mqttUrl);
+                .withDatabaseUrl(databaseUrl).withTls(tlsCert, tlsKey).withMqttUrl(mqttUrl)
+                .withPollInterval(java.time.Duration.ofSeconds(pollSeconds));
         Server server = Server.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
