@@ -14,6 +14,8 @@ import dev.flotilla.server.testing.BothDatabases;
 import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.MutableClock;
 import dev.flotilla.server.testing.OfflineRepo;
+import dev.flotilla.server.testing.StoreTest;
+import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
 import dev.flotilla.server.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
@@ -242,8 +244,11 @@ class ReleaseFlowTest {
         }
     }
 
-    @Test
-    void deploymentGivesAVerifiableAssignmentAndFollowsEvents() throws Exception {
+    /** Runs on H2 and PostgreSQL: the deployment and assignment SQL is the part that differs most. */
+    @StoreTest
+    void deploymentGivesAVerifiableAssignmentAndFollowsEvents(TestDatabase tdb) throws Exception {
+        srv.close();
+        srv = TestServer.start(tdb, dir.resolve("data-" + tdb.kind()), clock);
         trustInit();
         repo.publish(srv.http, releaseManager(), "fw-1.0.bin", image,
                 signed(repo.addTarget("fw-1.0.bin", image, "1.0.0", "board-a", clock.instant())));
