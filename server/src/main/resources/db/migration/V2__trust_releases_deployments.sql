@@ -7,7 +7,7 @@
 CREATE TABLE tuf_metadata (
     role_name   VARCHAR(32) NOT NULL,
     version     BIGINT NOT NULL,
-    body        VARCHAR(1000000) NOT NULL,
+    body        TEXT NOT NULL,
     expires_at  BIGINT NOT NULL,
     created_at  BIGINT NOT NULL,
     PRIMARY KEY (role_name, version)

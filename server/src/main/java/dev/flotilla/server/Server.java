@@ -162,6 +162,13 @@ public final class Server implements AutoCloseable {
                 throw e;
             }
             scheduler.scheduleWithFixedDelay(publisher::refreshQuietly, 1, 60, TimeUnit.SECONDS);
+            scheduler.scheduleWithFixedDelay(() -> {
+                try {
+                    uploads.purgeOlderThan(java.time.Duration.ofHours(6));
+                } catch (RuntimeException e) {
+                    LOG.warn("purging stale uploads failed; will retry", e);
+                }
+            }, 5, 3600, TimeUnit.SECONDS);
             LOG.info("listening on port {} after {} ms", app.port(), (System.nanoTime() - started) / 1_000_000);
             return new Server(config, db, app, admin, scheduler, publisher, keys, closeables);
         } catch (RuntimeException e) {

@@ -161,6 +161,21 @@ public final class Deployments implements AssignmentSource {
         return Optional.of(new Current(r.body(), r.hash()));
     }
 
+    @Override
+    public Optional<String> stateIfFresh(Handle h, String deviceId) {
+        record Row(String status, String hash, long expires) {
+        }
+        Optional<Row> row = h.createQuery("SELECT status, body_hash, expires_at FROM device_assignments WHERE device_id = :d")
+                .bind("d", deviceId).map((rs, ctx) -> new Row(rs.getString(1), rs.getString(2), rs.getLong(3))).findOne();
+        if (row.isEmpty() || FINAL.contains(row.get().status())) {
+            return Optional.of("");
+        }
+        if (row.get().expires() - clock.millis() < RESIGN_BEFORE.toMillis()) {
+            return Optional.empty();
+        }
+        return Optional.of(row.get().hash());
+    }
+
     /**
      * Moves the device's assignment forward for reported events ({@code installed}, {@code committed},
      * {@code failed}, {@code rolled_back}). An event naming another deployment in {@code details.deploymentId}

@@ -13,6 +13,10 @@ public interface AssignmentSource {
     /** The device's assignment still to act on, re-signed when it is close to expiry. */
     Optional<Current> current(Handle h, String deviceId);
 
-    /** No assignments (before deployments exist). */
-    AssignmentSource NONE = (h, d) -> Optional.empty();
+    /**
+     * For the idle check-in path, read-only: the current assignment's hash, an empty string when the device
+     * has no assignment to act on, or {@link Optional#empty()} when the full path must run (the
+     * assignment needs re-signing).
+     */
+    Optional<String> stateIfFresh(Handle h, String deviceId);
 }

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -104,6 +105,19 @@ public final class ImageUploads {
 
     public Path file(String uploadId) {
         return stagingDir.resolve(uploadId);
+    }
+
+    /**
+     * Discards uploads older than {@code age} that never became a release (abandoned, or their release
+     * request was too malformed to name them). Run by the scheduler on every server.
+     *
+     * @return how many were discarded
+     */
+    public int purgeOlderThan(java.time.Duration age) {
+        List<String> stale = jdbi.withHandle(h -> h.createQuery("SELECT id FROM image_uploads WHERE created_at < :t")
+                .bind("t", clock.millis() - age.toMillis()).mapTo(String.class).list());
+        stale.forEach(this::discard);
+        return stale.size();
     }
 
     /** Forgets an upload and deletes its file (after it was released, or refused). */

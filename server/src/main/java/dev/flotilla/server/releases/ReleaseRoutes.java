@@ -14,7 +14,18 @@ import io.javalin.http.HandlerType;
  * /api/v1/releases} with {@code {uploadId, path, targets}} (the signed targets metadata listing it).
  */
 public final class ReleaseRoutes {
+    /** Largest release body: targets metadata with many thousands of entries exceeds the API's usual limit. */
+    public static final int MAX_RELEASE_BODY = 32 * 1024 * 1024;
+
     private ReleaseRoutes() {
+    }
+
+    private static byte[] readCapped(java.io.InputStream in) throws java.io.IOException {
+        byte[] bytes = in.readNBytes(MAX_RELEASE_BODY + 1);
+        if (bytes.length > MAX_RELEASE_BODY) {
+            throw new ApiException(413, "payload_too_large", "release body larger than " + MAX_RELEASE_BODY + " bytes");
+        }
+        return bytes;
     }
 
     public static void register(Routes routes, ImageUploads uploads, ReleaseService releases) {
@@ -23,7 +34,7 @@ public final class ReleaseRoutes {
             ctx.status(201).json(uploads.receive(ctx.req().getInputStream(), declared, op.actor()));
         });
         routes.operator(HandlerType.POST, "/api/v1/releases", Role.RELEASE_MANAGER, (ctx, op) -> {
-            JsonBody body = JsonBody.of(ctx);
+            JsonBody body = new JsonBody(CanonicalJson.parseObject(readCapped(ctx.req().getInputStream())));
             String uploadId = body.string("uploadId");
             String path = body.string("path");
             JsonNode targets = body.required("targets");

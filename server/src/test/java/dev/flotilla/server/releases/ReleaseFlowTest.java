@@ -14,6 +14,8 @@ import dev.flotilla.server.testing.BothDatabases;
 import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.MutableClock;
 import dev.flotilla.server.testing.OfflineRepo;
+import dev.flotilla.server.testing.StoreTest;
+import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
 import dev.flotilla.server.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
@@ -242,8 +244,11 @@ class ReleaseFlowTest {
         }
     }
 
-    @Test
-    void deploymentGivesAVerifiableAssignmentAndFollowsEvents() throws Exception {
+    /** Runs on H2 and PostgreSQL: the deployment and assignment SQL is the part that differs most. */
+    @StoreTest
+    void deploymentGivesAVerifiableAssignmentAndFollowsEvents(TestDatabase tdb) throws Exception {
+        srv.close();
+        srv = TestServer.start(tdb, dir.resolve("data-" + tdb.kind()), clock);
         trustInit();
         repo.publish(srv.http, releaseManager(), "fw-1.0.bin", image,
                 signed(repo.addTarget("fw-1.0.bin", image, "1.0.0", "board-a", clock.instant())));
@@ -316,8 +321,23 @@ class ReleaseFlowTest {
         for (TestDevice d : List.of(a, b)) {
             srv.http.send("PUT", "/api/v1/devices/" + d.id() + "/group", srv.adminToken, Map.of("group", "lab"), Map.of());
         }
+        var envA = a.envelope(a.manifest(a.id(), "x"));
+        String idleTag = a.checkIn(srv.http, envA, null).header("ETag").orElseThrow();
+        assertThat(a.checkIn(srv.http, envA, idleTag).status()).isEqualTo(304);
         Http.Response first = srv.http.post("/api/v1/deployments", srv.adminToken, Map.of("target", "fw-1.0.bin", "group", "lab"));
         assertThat(first.json().path("status").path("assigned").asInt()).isEqualTo(2);
+        // the new assignment ends the 304s; the next ETag is idle again
+        Http.Response changed = a.checkIn(srv.http, envA, idleTag);
+        assertThat(changed.status()).isEqualTo(200);
+        assertThat(changed.json().path("assignment").isObject()).isTrue();
+        assertThat(a.checkIn(srv.http, envA, changed.header("ETag").orElseThrow()).status()).isEqualTo(304);
+        // close to expiry the assignment is re-signed with a new counter, and the device hears of it
+        clock.advance(Duration.ofDays(6).plusHours(1));
+        assertThat(a.login(srv.http).status()).isEqualTo(200);
+        Http.Response resigned = a.checkIn(srv.http, envA, changed.header("ETag").orElseThrow());
+        assertThat(resigned.status()).isEqualTo(200);
+        assertThat(resigned.json().path("assignment").path("signed").path("counter").asLong())
+                .isGreaterThan(changed.json().path("assignment").path("signed").path("counter").asLong());
         long c1 = a.checkIn(srv.http, a.envelope(a.manifest(a.id(), "x")), null).json().path("assignment").path("signed")
                 .path("counter").asLong();
         srv.http.post("/api/v1/deployments", srv.adminToken, Map.of("target", "fw-1.0.bin", "deviceId", a.id()));
