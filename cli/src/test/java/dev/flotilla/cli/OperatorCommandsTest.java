@@ -10,6 +10,7 @@ import dev.flotilla.core.keys.KeySigner;
 import dev.flotilla.server.Server;
 import dev.flotilla.server.ServerConfig;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -149,6 +150,15 @@ class OperatorCommandsTest {
         assertOneLineError(down, "127.0.0.1:1");
         assertThat(down.exitCode()).isEqualTo(1);
         assertOneLineError(CliRun.of("devices", "list", "--server", "not a url", "--token", admin), "--server");
+    }
+
+    @Test
+    void withoutServerOrTokenTheCommandSaysWhichIsMissing() {
+        Assumptions.assumeTrue(System.getenv("FLOTILLA_SERVER") == null && System.getenv("FLOTILLA_TOKEN") == null,
+                "FLOTILLA_SERVER/FLOTILLA_TOKEN set in this environment");
+        assertOneLineError(CliRun.of("devices", "list"), "flotilla: error: no server: pass --server URL or set FLOTILLA_SERVER");
+        assertOneLineError(CliRun.of("audit", "list", "--server", server.uri()),
+                "flotilla: error: no token: pass --token TOKEN or set FLOTILLA_TOKEN");
     }
 
     @Test
