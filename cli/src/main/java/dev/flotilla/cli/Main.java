@@ -16,7 +16,12 @@ import picocli.CommandLine.Command;
                 dev.flotilla.cli.bench.BenchCommand.class,
                 TufClientCommand.class,
                 dev.flotilla.cli.sim.SimCommand.class,
-                dev.flotilla.cli.demo.DemoCommand.class})
+                dev.flotilla.cli.demo.DemoCommand.class,
+                dev.flotilla.cli.devices.DevicesCommand.class,
+                dev.flotilla.cli.deployments.DeploymentsCommand.class,
+                dev.flotilla.cli.tokens.TokensCommand.class,
+                dev.flotilla.cli.tokens.EnrollmentTokensCommand.class,
+                dev.flotilla.cli.audit.AuditCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));

@@ -3,7 +3,7 @@ package dev.flotilla.cli.release;
 import picocli.CommandLine.Command;
 
 /** {@code flotilla release}: signing firmware releases into a repository. */
-@Command(name = "release", description = "Sign firmware releases.", mixinStandardHelpOptions = true,
-        subcommands = {ReleaseSignCommand.class, ReleasePublishCommand.class})
+@Command(name = "release", aliases = "releases", description = "Sign, publish and list firmware releases.", mixinStandardHelpOptions = true,
+        subcommands = {ReleaseSignCommand.class, ReleasePublishCommand.class, ReleaseListCommand.class})
 public final class ReleaseCommand {
 }

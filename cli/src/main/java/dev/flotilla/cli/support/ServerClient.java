@@ -60,6 +60,22 @@ public final class ServerClient {
         return CanonicalJson.parse(r.body());
     }
 
+    /**
+     * Sends a request (a JSON body when {@code body} is not null) and returns the answer's bytes as the
+     * server sent them; a non-2xx answer throws {@link ApiError}.
+     */
+    public byte[] exchange(String method, String path, byte[] body) throws IOException {
+        HttpRequest.Builder b = request(path);
+        if (body == null) {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+        }
+        HttpResponse<byte[]> r = send(b.build());
+        check(r);
+        return r.body();
+    }
+
     /** POSTs a stream of known length (e.g. an image wrapped in a progress bar). */
     public JsonNode upload(String path, Supplier<InputStream> body, long length) throws IOException {
         HttpRequest.BodyPublisher pub = HttpRequest.BodyPublishers.fromPublisher(
@@ -85,14 +101,48 @@ public final class ServerClient {
         if (r.statusCode() / 100 == 2) {
             return;
         }
-        String detail;
+        String code = null;
+        String message = null;
         try {
             JsonNode err = CanonicalJson.parse(r.body());
-            detail = err.path("code").asText("?") + ": " + err.path("message").asText("");
+            code = err.path("code").asText("?");
+            message = err.path("message").asText("");
         } catch (RuntimeException e) {
-            detail = "HTTP " + r.statusCode();
+            // not a JSON error body (a proxy's page, say): the status is all there is
         }
-        throw new IllegalStateException("server refused " + r.request().method() + " " + r.request().uri().getPath()
-                + " (" + r.statusCode() + " " + detail + ")");
+        String detail = code == null ? "HTTP " + r.statusCode() : code + ": " + message;
+        throw new ApiError(r.statusCode(), code == null ? "http_" + r.statusCode() : code,
+                message == null ? "HTTP " + r.statusCode() : message,
+                "server refused " + r.request().method() + " " + r.request().uri().getPath()
+                        + " (" + r.statusCode() + " " + detail + ")");
+    }
+
+    /**
+     * A non-2xx answer: the HTTP status and the server's {@code {"code", "message"}} (for a body that is not
+     * such an error, code {@code http_STATUS}). {@link #getMessage()} also names the request.
+     */
+    public static final class ApiError extends IllegalStateException {
+        private final int status;
+        private final String code;
+        private final String serverMessage;
+
+        public ApiError(int status, String code, String serverMessage, String description) {
+            super(description);
+            this.status = status;
+            this.code = code;
+            this.serverMessage = serverMessage;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        public String code() {
+            return code;
+        }
+
+        public String serverMessage() {
+            return serverMessage;
+        }
     }
 }

@@ -1,0 +1,33 @@
+package dev.flotilla.cli.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Table;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+
+/** {@code flotilla audit list}: the server's audit log (admin). */
+@Command(name = "audit", description = "Read the audit log (admin).", mixinStandardHelpOptions = true,
+        subcommands = AuditCommand.ListEntries.class)
+public final class AuditCommand {
+    @Command(name = "list", description = "List audit entries.", mixinStandardHelpOptions = true)
+    static final class ListEntries extends ApiCommand {
+        @Option(names = "--limit", paramLabel = "N")
+        Integer limit;
+        @Option(names = "--offset", paramLabel = "N")
+        Integer offset;
+
+        @Override
+        protected void run() throws IOException {
+            JsonNode page = get(query("/api/v1/audit", paging(offset, limit)));
+            if (page != null) {
+                printPage(page, new Table("SEQ", "AT", "ACTOR", "ACTION", "TARGET"),
+                        e -> new Object[]{text(e, "seq"), text(e, "at"),
+                                text(e, "actorKind") + ":" + text(e, "actorName"), text(e, "action"),
+                                text(e, "targetKind") + ":" + text(e, "targetId")});
+            }
+        }
+    }
+}

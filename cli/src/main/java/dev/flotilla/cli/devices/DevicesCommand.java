@@ -1,0 +1,175 @@
+package dev.flotilla.cli.devices;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Table;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** {@code flotilla devices}: the inventory through the management API. */
+@Command(name = "devices", description = "List, inspect, tag, group and decommission devices.",
+        mixinStandardHelpOptions = true,
+        subcommands = {DevicesCommand.ListDevices.class, DevicesCommand.Show.class, DevicesCommand.Events.class,
+                DevicesCommand.Tag.class, DevicesCommand.Group.class, DevicesCommand.Decommission.class})
+public final class DevicesCommand {
+    private static final String BASE = "/api/v1/devices";
+
+    @Command(name = "list", description = "List devices, optionally filtered.", mixinStandardHelpOptions = true)
+    static final class ListDevices extends ApiCommand {
+        @Option(names = "--hardware", paramLabel = "H", description = "Only this hardware id.")
+        String hardware;
+        @Option(names = "--tag", paramLabel = "T", description = "Only devices with this tag.")
+        String tag;
+        @Option(names = "--group", paramLabel = "G", description = "Only this group.")
+        String group;
+        @Option(names = "--status", paramLabel = "S", description = "active or decommissioned.")
+        String status;
+        @Option(names = "--limit", paramLabel = "N", description = "Page size (server default 50, at most 500).")
+        Integer limit;
+        @Option(names = "--offset", paramLabel = "N", description = "Skip this many.")
+        Integer offset;
+
+        @Override
+        protected void run() throws IOException {
+            Map<String, Object> q = paging(offset, limit);
+            q.put("hardwareId", hardware);
+            q.put("tag", tag);
+            q.put("group", group);
+            q.put("status", status);
+            JsonNode page = get(query(BASE, q));
+            if (page != null) {
+                printPage(page, new Table("ID", "HARDWARE", "GROUP", "TAGS", "STATUS", "LAST SEEN"),
+                        d -> new Object[]{text(d, "id"), text(d, "hardwareId"), text(d, "group"), tags(d),
+                                text(d, "status"), text(d, "lastSeenAt")});
+            }
+        }
+    }
+
+    @Command(name = "show", description = "A device and its latest verified manifest.", mixinStandardHelpOptions = true)
+    static final class Show extends ApiCommand {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        protected void run() throws IOException {
+            JsonNode r = get(BASE + "/" + seg(id));
+            if (r == null) {
+                return;
+            }
+            JsonNode d = r.path("device");
+            out().println("id:         " + text(d, "id"));
+            out().println("hardware:   " + text(d, "hardwareId"));
+            out().println("status:     " + text(d, "status"));
+            out().println("group:      " + text(d, "group"));
+            out().println("tags:       " + tags(d));
+            out().println("key id:     " + text(d, "keyId"));
+            out().println("created:    " + text(d, "createdAt"));
+            out().println("last seen:  " + text(d, "lastSeenAt"));
+            JsonNode attrs = d.path("attributes");
+            if (attrs.isObject() && !attrs.isEmpty()) {
+                out().println("attributes: " + attrs);
+            }
+            JsonNode m = r.path("manifest");
+            if (!m.isObject()) {
+                out().println("manifest:   none yet");
+                return;
+            }
+            out().println("manifest:");
+            m.properties().forEach(e -> out().println("  " + e.getKey() + ": "
+                    + (e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString())));
+        }
+    }
+
+    @Command(name = "events", description = "A device's reported events.", mixinStandardHelpOptions = true)
+    static final class Events extends ApiCommand {
+        @Parameters(paramLabel = "ID")
+        String id;
+        @Option(names = "--limit", paramLabel = "N")
+        Integer limit;
+        @Option(names = "--offset", paramLabel = "N")
+        Integer offset;
+
+        @Override
+        protected void run() throws IOException {
+            JsonNode page = get(query(BASE + "/" + seg(id) + "/events", paging(offset, limit)));
+            if (page != null) {
+                printPage(page, new Table("OCCURRED", "TYPE", "EVENT ID", "DETAILS"),
+                        e -> new Object[]{text(e, "occurredAt"), text(e, "type"), text(e, "eventId"),
+                                text(e, "details")});
+            }
+        }
+    }
+
+    @Command(name = "tag", description = "Replace a device's tags.", mixinStandardHelpOptions = true)
+    static final class Tag extends ApiCommand {
+        @Parameters(paramLabel = "ID")
+        String id;
+        @Option(names = "--tag", paramLabel = "T", arity = "1..*", description = "The tags (replace the current ones).")
+        List<String> tags = new ArrayList<>();
+
+        @Override
+        protected void run() throws IOException {
+            var body = object();
+            var arr = body.putArray("tags");
+            tags.forEach(arr::add);
+            JsonNode d = send("PUT", BASE + "/" + seg(id) + "/tags", body);
+            if (d != null) {
+                out().println("device " + text(d, "id") + " tags: " + tags(d));
+            }
+        }
+    }
+
+    @Command(name = "group", description = "Set (or with --none clear) a device's group.", mixinStandardHelpOptions = true)
+    static final class Group extends ApiCommand {
+        @Parameters(paramLabel = "ID")
+        String id;
+        @Option(names = "--group", paramLabel = "G", description = "The group.")
+        String group;
+        @Option(names = "--none", description = "Remove the device from its group.")
+        boolean none;
+
+        @Override
+        protected void run() throws IOException {
+            if (none == (group != null)) {
+                throw new IllegalArgumentException("pass exactly one of --group G and --none");
+            }
+            var body = object();
+            if (none) {
+                body.putNull("group");
+            } else {
+                body.put("group", group);
+            }
+            JsonNode d = send("PUT", BASE + "/" + seg(id) + "/group", body);
+            if (d != null) {
+                out().println("device " + text(d, "id") + " group: " + text(d, "group"));
+            }
+        }
+    }
+
+    @Command(name = "decommission", description = "Decommission a device (its tokens stop working).",
+            mixinStandardHelpOptions = true)
+    static final class Decommission extends ApiCommand {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        protected void run() throws IOException {
+            JsonNode d = send("POST", BASE + "/" + seg(id) + "/decommission", object());
+            if (d != null) {
+                out().println("device " + text(d, "id") + " " + text(d, "status"));
+            }
+        }
+    }
+
+    static String tags(JsonNode d) {
+        List<String> t = new ArrayList<>();
+        d.path("tags").forEach(n -> t.add(n.asText()));
+        return t.isEmpty() ? "-" : String.join(",", t);
+    }
+}

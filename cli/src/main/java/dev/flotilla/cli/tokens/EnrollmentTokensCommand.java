@@ -1,0 +1,76 @@
+package dev.flotilla.cli.tokens;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Table;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+
+/** {@code flotilla enrollment-tokens}: the secrets devices enroll with (operator). Shown once, at creation. */
+@Command(name = "enrollment-tokens", description = "Create, list and revoke device enrollment tokens.",
+        mixinStandardHelpOptions = true,
+        subcommands = {EnrollmentTokensCommand.Create.class, EnrollmentTokensCommand.ListTokens.class,
+                EnrollmentTokensCommand.Revoke.class})
+public final class EnrollmentTokensCommand {
+    private static final String BASE = "/api/v1/enrollment-tokens";
+
+    @Command(name = "create", description = "Create an enrollment token; its secret is shown this once.",
+            mixinStandardHelpOptions = true)
+    static final class Create extends ApiCommand {
+        @Option(names = "--description", paramLabel = "TEXT", required = true, description = "What it is for.")
+        String description;
+        @Option(names = "--valid-for-seconds", paramLabel = "N", description = "Expiry (default: the server's).")
+        Long validForSeconds;
+
+        @Override
+        protected void run() throws IOException {
+            var body = object().put("description", description);
+            if (validForSeconds != null) {
+                body.put("validForSeconds", validForSeconds);
+            }
+            JsonNode r = send("POST", BASE, body);
+            if (r != null) {
+                JsonNode t = r.path("token");
+                out().println("enrollment token " + text(t, "id") + " (" + text(t, "description") + "), expires "
+                        + text(t, "expiresAt"));
+                out().println("secret: " + text(r, "secret"));
+                out().println("The secret is shown only now; store it safely.");
+            }
+        }
+    }
+
+    @Command(name = "list", description = "List enrollment tokens (never their secrets).", mixinStandardHelpOptions = true)
+    static final class ListTokens extends ApiCommand {
+        @Option(names = "--limit", paramLabel = "N")
+        Integer limit;
+        @Option(names = "--offset", paramLabel = "N")
+        Integer offset;
+
+        @Override
+        protected void run() throws IOException {
+            JsonNode page = get(query(BASE, paging(offset, limit)));
+            if (page != null) {
+                printPage(page, new Table("ID", "DESCRIPTION", "USES", "CREATED", "EXPIRES", "REVOKED"),
+                        t -> new Object[]{text(t, "id"), text(t, "description"), text(t, "uses"),
+                                text(t, "createdAt"), text(t, "expiresAt"), text(t, "revokedAt")});
+            }
+        }
+    }
+
+    @Command(name = "revoke", description = "Revoke an enrollment token.", mixinStandardHelpOptions = true)
+    static final class Revoke extends ApiCommand {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        protected void run() throws IOException {
+            JsonNode t = send("DELETE", BASE + "/" + seg(id), null);
+            if (t != null) {
+                out().println("enrollment token " + text(t, "id") + " revoked at " + text(t, "revokedAt"));
+            }
+        }
+    }
+}
