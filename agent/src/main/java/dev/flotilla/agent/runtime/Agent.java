@@ -119,8 +119,9 @@ public final class Agent {
         Slots slots = new Slots(new Slot("a", config.slots().a(), config.slots().capacityA()),
                 new Slot("b", config.slots().b(), config.slots().capacityB()), boot, durable, Slots.DEFAULT_CHUNK);
         AntiRollbackCounter counter = new AntiRollbackCounter(state.resolve("counter"), durable);
+        // expiry checks use trusted time: the local clock, but never earlier than it was at the last look
         Updater updater = new Updater(UpdaterConfig.of(config.metadataDir(), config.metadataUrl(), null, null),
-                new HttpFetcher(), clock);
+                new HttpFetcher(), new dev.flotilla.core.tuf.client.TrustedClock(clock, state.resolve("trusted-time")));
         EventReporter events = new EventReporter(client);
         TufAssignmentVerification verification = new TufAssignmentVerification(updater, director, client.deviceId(),
                 state.resolve("director-counter"), durable);
