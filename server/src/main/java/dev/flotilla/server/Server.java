@@ -67,10 +67,13 @@ public final class Server implements AutoCloseable {
     private final OnlineKeys onlineKeys;
     private final List<AutoCloseable> closeables;
 
+    private final CheckIns checkIns;
+
     private Server(ServerConfig config, Database database, Javalin app, Optional<String> initialAdminToken,
                    ScheduledExecutorService scheduler, Publisher publisher, OnlineKeys onlineKeys,
-                   List<AutoCloseable> closeables) {
+                   List<AutoCloseable> closeables, CheckIns checkIns) {
         this.closeables = closeables;
+        this.checkIns = checkIns;
         this.config = config;
         this.database = database;
         this.app = app;
@@ -164,13 +167,20 @@ public final class Server implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(publisher::refreshQuietly, 1, 60, TimeUnit.SECONDS);
             scheduler.scheduleWithFixedDelay(() -> {
                 try {
+                    checkIns.flushLastSeen();
+                } catch (RuntimeException e) {
+                    LOG.warn("writing lastSeenAt failed; will retry", e);
+                }
+            }, 1, 1, TimeUnit.SECONDS);
+            scheduler.scheduleWithFixedDelay(() -> {
+                try {
                     uploads.purgeOlderThan(java.time.Duration.ofHours(6));
                 } catch (RuntimeException e) {
                     LOG.warn("purging stale uploads failed; will retry", e);
                 }
             }, 5, 3600, TimeUnit.SECONDS);
             LOG.info("listening on port {} after {} ms", app.port(), (System.nanoTime() - started) / 1_000_000);
-            return new Server(config, db, app, admin, scheduler, publisher, keys, closeables);
+            return new Server(config, db, app, admin, scheduler, publisher, keys, closeables, checkIns);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
             closeAll(closeables);
@@ -252,6 +262,11 @@ public final class Server implements AutoCloseable {
         try {
             app.stop();
         } finally {
+            try {
+                checkIns.flushLastSeen();
+            } catch (RuntimeException e) {
+                LOG.warn("writing lastSeenAt on stop failed", e);
+            }
             database.close();
         }
     }

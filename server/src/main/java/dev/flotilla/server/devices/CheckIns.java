@@ -48,9 +48,11 @@ public final class CheckIns {
     private final Duration pollInterval;
     private final DeviceStore store = new DeviceStore();
     private final AssignmentSource assignments;
+    private final LastSeen lastSeen;
 
     public CheckIns(Jdbi jdbi, Clock clock, Duration pollInterval, AssignmentSource assignments) {
         this.jdbi = jdbi;
+        this.lastSeen = new LastSeen(jdbi);
         this.assignments = assignments;
         this.clock = clock;
         this.pollInterval = pollInterval;
@@ -58,7 +60,8 @@ public final class CheckIns {
 
     /**
      * Records a check-in of {@code deviceId} (already authenticated) carrying the raw envelope bytes. With
-     * {@code If-None-Match}, an idle device is answered by a read and one update; otherwise (or when
+     * {@code If-None-Match}, an idle device is answered by reads only ({@code lastSeenAt} is written behind,
+     * see {@link LastSeen}); otherwise (or when
      * anything changed) the full path runs in one transaction.
      *
      * @throws ApiException as {@link Manifests#verify}; nothing is stored when it throws
@@ -94,8 +97,8 @@ public final class CheckIns {
 
     /**
      * The idle fast path: when these manifest bytes are the stored ones and the assignment is unchanged
-     * (and needs no re-signing), the device already has the answer. Two statements, no transaction: one
-     * read, then the {@code lastSeenAt} update. Empty when the full path must run.
+     * (and needs no re-signing), the device already has the answer. Reads only, no transaction; the
+     * {@code lastSeenAt} update goes to {@link LastSeen}. Empty when the full path must run.
      */
     private Optional<NotModified> idle(String deviceId, String envelopeHash, String ifNoneMatch) {
         return jdbi.withHandle(h -> {
@@ -112,9 +115,17 @@ public final class CheckIns {
             if (!etag.equals(ifNoneMatch)) {
                 return Optional.<NotModified>empty();
             }
-            store.touch(h, deviceId, clock.millis());
+            lastSeen.record(deviceId, clock.millis());
             return Optional.of(new NotModified(etag));
         });
+    }
+
+    /**
+     * Writes the pending {@code lastSeenAt} times of idle check-ins (the server calls it every second, before
+     * operator reads of devices, and on stop).
+     */
+    public int flushLastSeen() {
+        return lastSeen.flush();
     }
 
     /** The latest verified manifest of a device, if it ever checked in. */

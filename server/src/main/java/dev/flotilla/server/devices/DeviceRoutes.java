@@ -20,13 +20,17 @@ public final class DeviceRoutes {
 
     public static void register(Routes routes, DeviceService devices, DeviceEvents events, CheckIns checkIns) {
         routes.operator(HandlerType.GET, "/api/v1/devices", Role.VIEWER,
-                (ctx, op) -> ctx.json(devices.list(DeviceFilter.from(ctx), Page.Request.from(ctx))));
+                (ctx, op) -> {
+                    checkIns.flushLastSeen(); // lastSeenAt exact for reads on this instance
+                    ctx.json(devices.list(DeviceFilter.from(ctx), Page.Request.from(ctx)));
+                });
         routes.operator(HandlerType.POST, "/api/v1/devices", Role.OPERATOR, (ctx, op) -> {
             JsonBody body = JsonBody.of(ctx);
             ctx.status(201).json(devices.preRegister(op.actor(), DeviceKeys.parse(body.required("publicKey")),
                     body.string("hardwareId"), body.optString("group").orElse(null), body.strings("tags")));
         });
         routes.operator(HandlerType.GET, "/api/v1/devices/{deviceId}", Role.VIEWER, (ctx, op) -> {
+            checkIns.flushLastSeen();
             Device d = devices.get(ctx.pathParam("deviceId"));
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("device", d);
