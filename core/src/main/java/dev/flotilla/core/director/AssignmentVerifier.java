@@ -32,8 +32,8 @@ import java.util.function.Function;
  *   <li>the trusted root has a {@code director} role ({@code NO_DIRECTOR_ROLE}) and the assignment carries
  *   its threshold of valid signatures by distinct keys ({@code UNSIGNED});</li>
  *   <li>it names this device ({@code WRONG_DEVICE});</li>
- *   <li>its counter is above the last accepted one ({@code REPLAYED});</li>
  *   <li>it has not expired ({@code EXPIRED});</li>
+ *   <li>its counter is above the last accepted one ({@code REPLAYED});</li>
  *   <li>the verified targets list the path ({@code UNKNOWN_TARGET}) with the same length and exactly the same
  *   hashes ({@code TARGET_MISMATCH});</li>
  *   <li>{@link FirmwarePolicy} accepts the target's firmware fields ({@code FIRMWARE_POLICY}).</li>
@@ -67,35 +67,14 @@ public final class AssignmentVerifier {
 
     public static AssignmentDecision verify(JsonNode env, Root root, DeviceState device, Instant now,
                                             Function<String, Optional<TargetInfo>> targets) {
-        if (env == null || !env.isObject() || !env.path("signed").isObject() || !env.path("signatures").isArray()) {
-            return refuse(AssignmentDecision.Reason.MALFORMED, "expected {\"signed\": {...}, \"signatures\": [...]}");
+        AssignmentDecision signed = verifySigned(env, root, device.deviceId(), now);
+        if (signed instanceof AssignmentDecision.Refuse) {
+            return signed;
         }
-        Assignment a;
-        byte[] signedBytes;
-        try {
-            a = Assignment.fromJson(env.get("signed"));
-            signedBytes = CanonicalJson.encode(env.get("signed"));
-        } catch (IllegalArgumentException | JsonFormatException e) {
-            return refuse(AssignmentDecision.Reason.MALFORMED, e.getMessage());
-        }
-        Role director = root.roles().get("director");
-        if (director == null) {
-            return refuse(AssignmentDecision.Reason.NO_DIRECTOR_ROLE, "the trusted root has no 'director' role");
-        }
-        int valid = countValid(director, root.keys(), env.get("signatures"), signedBytes);
-        if (valid < director.threshold()) {
-            return refuse(AssignmentDecision.Reason.UNSIGNED, "assignment has " + valid
-                    + " valid director signature(s) of the " + director.threshold() + " required");
-        }
-        if (!a.deviceId().equals(device.deviceId())) {
-            return refuse(AssignmentDecision.Reason.WRONG_DEVICE, "assignment is for device " + a.deviceId());
-        }
+        Assignment a = ((AssignmentDecision.Accept) signed).assignment();
         if (a.counter() <= device.lastAcceptedCounter()) {
             return refuse(AssignmentDecision.Reason.REPLAYED, "counter " + a.counter()
                     + " is not above the last accepted " + device.lastAcceptedCounter());
-        }
-        if (!a.expires().isAfter(now)) {
-            return refuse(AssignmentDecision.Reason.EXPIRED, "assignment expired at " + a.expires());
         }
         Optional<TargetInfo> info;
         try {
