@@ -66,6 +66,7 @@ public final class Server implements AutoCloseable {
     private final Publisher publisher;
     private final OnlineKeys onlineKeys;
     private final List<AutoCloseable> closeables;
+    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final CheckIns checkIns;
 
@@ -257,6 +258,9 @@ public final class Server implements AutoCloseable {
 
     /** Stops accepting requests, lets running ones finish (up to 5 s), then closes the database. */
     public void stop() {
+        if (!stopped.compareAndSet(false, true)) {
+            return; // already stopped (a shutdown hook and a try-with-resources may both ask)
+        }
         scheduler.shutdownNow();
         closeAll(closeables);
         try {

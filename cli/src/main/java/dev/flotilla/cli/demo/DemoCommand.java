@@ -107,6 +107,8 @@ public final class DemoCommand extends ToolCommand {
                 CountDownLatch forever = new CountDownLatch(1);
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     devices.forEach(SimulatedDevice::stop);
+                    server.stop();
+                    say(out, "Stopped. The demo's files stay in " + home);
                     forever.countDown();
                 }));
                 forever.await();

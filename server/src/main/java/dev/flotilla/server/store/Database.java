@@ -25,7 +25,7 @@ public final class Database implements AutoCloseable {
      */
     public static Database open(String jdbcUrl) {
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(jdbcUrl);
+        config.setJdbcUrl(withoutH2CloseOnExit(jdbcUrl));
         config.setMaximumPoolSize(10);
         config.setPoolName("flotilla");
         HikariDataSource ds = new HikariDataSource(config);
@@ -36,6 +36,17 @@ public final class Database implements AutoCloseable {
             ds.close();
             throw e;
         }
+    }
+
+    /**
+     * H2 closes a database in its own JVM shutdown hook, under requests that are still being served while
+     * the server stops (SIGTERM, Ctrl-C): the server closes the pool itself, last.
+     */
+    static String withoutH2CloseOnExit(String jdbcUrl) {
+        if (jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
+            return jdbcUrl + ";DB_CLOSE_ON_EXIT=FALSE";
+        }
+        return jdbcUrl;
     }
 
     public Jdbi jdbi() {
