@@ -2,8 +2,10 @@ package dev.flotilla.cli.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Paging;
 import dev.flotilla.cli.support.Table;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -14,14 +16,12 @@ import java.io.IOException;
 public final class AuditCommand {
     @Command(name = "list", description = "List audit entries.", mixinStandardHelpOptions = true)
     static final class ListEntries extends ApiCommand {
-        @Option(names = "--limit", paramLabel = "N")
-        Integer limit;
-        @Option(names = "--offset", paramLabel = "N")
-        Integer offset;
+        @Mixin
+        Paging paging;
 
         @Override
         protected void run() throws IOException {
-            JsonNode page = get(query("/api/v1/audit", paging(offset, limit)));
+            JsonNode page = get(query("/api/v1/audit", paging.params()));
             if (page != null) {
                 printPage(page, new Table("SEQ", "AT", "ACTOR", "ACTION", "TARGET"),
                         e -> new Object[]{text(e, "seq"), text(e, "at"),

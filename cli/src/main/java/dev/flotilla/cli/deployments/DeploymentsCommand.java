@@ -2,9 +2,11 @@ package dev.flotilla.cli.deployments;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Paging;
 import dev.flotilla.cli.support.Table;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -53,14 +55,12 @@ public final class DeploymentsCommand {
 
     @Command(name = "list", description = "List deployments, newest first.", mixinStandardHelpOptions = true)
     static final class ListDeployments extends ApiCommand {
-        @Option(names = "--limit", paramLabel = "N")
-        Integer limit;
-        @Option(names = "--offset", paramLabel = "N")
-        Integer offset;
+        @Mixin
+        Paging paging;
 
         @Override
         protected void run() throws IOException {
-            JsonNode page = get(query(BASE, paging(offset, limit)));
+            JsonNode page = get(query(BASE, paging.params()));
             if (page != null) {
                 printPage(page, new Table("ID", "TARGET", "TO", "CREATED", "STATUS"),
                         d -> new Object[]{text(d, "id"), text(d, "targetPath"), audience(d), text(d, "createdAt"),

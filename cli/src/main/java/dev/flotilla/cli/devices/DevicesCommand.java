@@ -2,8 +2,10 @@ package dev.flotilla.cli.devices;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Paging;
 import dev.flotilla.cli.support.Table;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -30,14 +32,12 @@ public final class DevicesCommand {
         String group;
         @Option(names = "--status", paramLabel = "S", description = "active or decommissioned.")
         String status;
-        @Option(names = "--limit", paramLabel = "N", description = "Page size (server default 50, at most 500).")
-        Integer limit;
-        @Option(names = "--offset", paramLabel = "N", description = "Skip this many.")
-        Integer offset;
+        @Mixin
+        Paging paging;
 
         @Override
         protected void run() throws IOException {
-            Map<String, Object> q = paging(offset, limit);
+            Map<String, Object> q = paging.params();
             q.put("hardwareId", hardware);
             q.put("tag", tag);
             q.put("group", group);
@@ -90,14 +90,12 @@ public final class DevicesCommand {
     static final class Events extends ApiCommand {
         @Parameters(paramLabel = "ID")
         String id;
-        @Option(names = "--limit", paramLabel = "N")
-        Integer limit;
-        @Option(names = "--offset", paramLabel = "N")
-        Integer offset;
+        @Mixin
+        Paging paging;
 
         @Override
         protected void run() throws IOException {
-            JsonNode page = get(query(BASE + "/" + seg(id) + "/events", paging(offset, limit)));
+            JsonNode page = get(query(BASE + "/" + seg(id) + "/events", paging.params()));
             if (page != null) {
                 printPage(page, new Table("OCCURRED", "TYPE", "EVENT ID", "DETAILS"),
                         e -> new Object[]{text(e, "occurredAt"), text(e, "type"), text(e, "eventId"),

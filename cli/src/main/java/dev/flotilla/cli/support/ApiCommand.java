@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
 
@@ -99,12 +98,6 @@ public abstract class ApiCommand extends ToolCommand {
     }
 
     /** Paging parameters as a mutable map, to add filters to. */
-    protected static Map<String, Object> paging(Integer offset, Integer limit) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("offset", offset);
-        m.put("limit", limit);
-        return m;
-    }
 
     /** A path segment, encoded. */
     protected static String seg(String s) {

@@ -2,8 +2,10 @@ package dev.flotilla.cli.tokens;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Paging;
 import dev.flotilla.cli.support.Table;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -44,14 +46,12 @@ public final class EnrollmentTokensCommand {
 
     @Command(name = "list", description = "List enrollment tokens (never their secrets).", mixinStandardHelpOptions = true)
     static final class ListTokens extends ApiCommand {
-        @Option(names = "--limit", paramLabel = "N")
-        Integer limit;
-        @Option(names = "--offset", paramLabel = "N")
-        Integer offset;
+        @Mixin
+        Paging paging;
 
         @Override
         protected void run() throws IOException {
-            JsonNode page = get(query(BASE, paging(offset, limit)));
+            JsonNode page = get(query(BASE, paging.params()));
             if (page != null) {
                 printPage(page, new Table("ID", "DESCRIPTION", "USES", "CREATED", "EXPIRES", "REVOKED"),
                         t -> new Object[]{text(t, "id"), text(t, "description"), text(t, "uses"),

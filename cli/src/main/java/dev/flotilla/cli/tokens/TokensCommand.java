@@ -2,8 +2,10 @@ package dev.flotilla.cli.tokens;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Paging;
 import dev.flotilla.cli.support.Table;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -38,14 +40,12 @@ public final class TokensCommand {
 
     @Command(name = "list", description = "List tokens (never their secrets).", mixinStandardHelpOptions = true)
     static final class ListTokens extends ApiCommand {
-        @Option(names = "--limit", paramLabel = "N")
-        Integer limit;
-        @Option(names = "--offset", paramLabel = "N")
-        Integer offset;
+        @Mixin
+        Paging paging;
 
         @Override
         protected void run() throws IOException {
-            JsonNode page = get(query(BASE, paging(offset, limit)));
+            JsonNode page = get(query(BASE, paging.params()));
             if (page != null) {
                 printPage(page, new Table("ID", "NAME", "ROLE", "CREATED", "REVOKED"),
                         t -> new Object[]{text(t, "id"), text(t, "name"), text(t, "role"), text(t, "createdAt"),
