@@ -16,6 +16,18 @@ public interface BootEnv {
      */
     void set(Map<String, String> changes) throws IOException;
 
+    /** Reads {@code name=value} lines (what fw_printenv, grub-editenv list and the simulated file hold). */
+    static Map<String, String> parseLines(String text) {
+        Map<String, String> env = new java.util.TreeMap<>();
+        for (String line : text.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                env.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return env;
+    }
+
     /** Fails loudly when {@code changes} are not what the environment holds now. */
     default void verify(Map<String, String> changes) throws IOException {
         Map<String, String> now = read();

@@ -28,18 +28,10 @@ public final class GrubEnv implements BootEnv {
 
     @Override
     public Map<String, String> read() throws IOException {
-        Map<String, String> env = new TreeMap<>();
         if (!Files.exists(file)) {
-            return env;
+            return new TreeMap<>();
         }
-        String out = Tool.run(PACKAGE, List.of("grub-editenv", file.toString(), "list"));
-        for (String line : out.split("\n")) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                env.put(line.substring(0, eq), line.substring(eq + 1));
-            }
-        }
-        return env;
+        return BootEnv.parseLines(Tool.run(PACKAGE, List.of("grub-editenv", file.toString(), "list")));
     }
 
     @Override

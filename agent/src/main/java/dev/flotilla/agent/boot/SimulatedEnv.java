@@ -23,17 +23,10 @@ public final class SimulatedEnv implements BootEnv {
 
     @Override
     public Map<String, String> read() throws IOException {
-        Map<String, String> env = new TreeMap<>();
         if (!Files.exists(file)) {
-            return env;
+            return new TreeMap<>();
         }
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                env.put(line.substring(0, eq), line.substring(eq + 1));
-            }
-        }
-        return env;
+        return BootEnv.parseLines(Files.readString(file, StandardCharsets.UTF_8));
     }
 
     @Override

@@ -29,15 +29,7 @@ public final class UBootEnv implements BootEnv {
 
     @Override
     public Map<String, String> read() throws IOException {
-        String out = Tool.run(PACKAGE, List.of("fw_printenv", "-c", config.toString()));
-        Map<String, String> env = new TreeMap<>();
-        for (String line : out.split("\n")) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                env.put(line.substring(0, eq), line.substring(eq + 1));
-            }
-        }
-        return env;
+        return BootEnv.parseLines(Tool.run(PACKAGE, List.of("fw_printenv", "-c", config.toString())));
     }
 
     @Override
