@@ -12,6 +12,20 @@ final class Encoding {
         return encode(s, false);
     }
 
+    /**
+     * A single file name for {@code s}: {@link #quote}, with the dots encoded as well when the result would
+     * be {@code .} or {@code ..}.
+     *
+     * @throws IllegalArgumentException for an empty string (it names no file)
+     */
+    static String fileName(String s) {
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("an empty target path names no file");
+        }
+        String q = quote(s);
+        return q.chars().allMatch(c -> c == '.') ? q.replace(".", "%2E") : q;
+    }
+
     /** Encodes a URL path, keeping {@code /}. */
     static String quotePath(String s) {
         return encode(s, true);

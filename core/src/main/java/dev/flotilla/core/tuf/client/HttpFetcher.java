@@ -7,18 +7,38 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.time.Duration;
 
-/** The default fetcher: plain HTTP(S) GET with connect and read timeouts. */
+/**
+ * The default fetcher: plain HTTP(S) GET with connect and read timeouts, and a minimum average speed once a
+ * grace period has passed (the slow-retrieval defence, see {@link MinimumSpeedStream}).
+ */
 public final class HttpFetcher implements Fetcher {
+    /** Default minimum average speed after the grace period: 1 KiB/s. */
+    public static final long DEFAULT_MIN_BYTES_PER_SECOND = 1024;
+    /** Default grace period before the minimum speed applies. */
+    public static final Duration DEFAULT_SPEED_GRACE = Duration.ofSeconds(10);
+
     private final Duration connectTimeout;
     private final Duration readTimeout;
+    private final long minBytesPerSecond;
+    private final Duration speedGrace;
 
     public HttpFetcher() {
         this(Duration.ofSeconds(10), Duration.ofSeconds(30));
     }
 
     public HttpFetcher(Duration connectTimeout, Duration readTimeout) {
+        this(connectTimeout, readTimeout, DEFAULT_MIN_BYTES_PER_SECOND, DEFAULT_SPEED_GRACE);
+    }
+
+    /**
+     * @param minBytesPerSecond the lowest average speed accepted once {@code speedGrace} has passed since the
+     *                          response started
+     */
+    public HttpFetcher(Duration connectTimeout, Duration readTimeout, long minBytesPerSecond, Duration speedGrace) {
         this.connectTimeout = connectTimeout;
         this.readTimeout = readTimeout;
+        this.minBytesPerSecond = minBytesPerSecond;
+        this.speedGrace = speedGrace;
     }
 
     @Override
@@ -38,7 +58,7 @@ public final class HttpFetcher implements Fetcher {
                 drain(c);
                 throw new DownloadError(DownloadError.Kind.HTTP_STATUS, uri + " answered " + status);
             }
-            return c.getInputStream();
+            return new MinimumSpeedStream(c.getInputStream(), uri, minBytesPerSecond, speedGrace);
         } catch (IOException | UncheckedIOException e) {
             throw new DownloadError(DownloadError.Kind.IO, "fetching " + uri + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

@@ -230,9 +230,12 @@ public final class Updater {
         return Optional.empty();
     }
 
-    /** The local file for a target: the target directory plus the URL-encoded path. */
+    /**
+     * The local file for a target: the target directory plus the URL-encoded path (a path of only dots, such
+     * as {@code ..}, has its dots encoded too, so no target name leaves the target directory or names it).
+     */
     public Path defaultTargetPath(TargetInfo info) {
-        return config.targetDir().resolve(Encoding.quote(info.path()));
+        return config.targetDir().resolve(Encoding.fileName(info.path()));
     }
 
     /** The cached copy when it exists and matches length and hashes. */

@@ -52,6 +52,25 @@ class TargetDownloadTest {
     }
 
     @Test
+    void targetsNamedOnlyByDotsStayInsideTheTargetDirectory() throws Exception {
+        sim = RepositorySimulator.started();
+        TestClient client = new TestClient(sim, dir);
+        sim.addTarget("targets", "..", utf8("dot dot"));
+        sim.addTarget("targets", ".", utf8("dot"));
+        sim.publish("targets");
+        Updater u = client.refresh();
+        Path targetDir = dir.resolve("targets");
+
+        for (String name : new String[] {"..", "."}) {
+            TargetInfo info = u.getTargetInfo(name).orElseThrow();
+            Path file = u.defaultTargetPath(info);
+            assertThat(file.getParent()).isEqualTo(targetDir);
+            assertThat(file.getFileName().toString()).isEqualTo("%2E".repeat(name.length()));
+            assertThat(Files.readString(u.downloadTarget(info, file))).isEqualTo(name.length() == 2 ? "dot dot" : "dot");
+        }
+    }
+
+    @Test
     void repositoryWithoutConsistentSnapshotsIsServedByPlainNames() throws Exception {
         sim = new RepositorySimulator();
         sim.setConsistentSnapshot(false);

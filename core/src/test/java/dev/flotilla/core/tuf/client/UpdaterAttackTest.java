@@ -216,6 +216,38 @@ class UpdaterAttackTest {
         client.assertStateKept(before, trustedBefore);
     }
 
+    @Test
+    void slowRetrievalBelowTheMinimumSpeedIsAbortedAndStateKept() throws Exception {
+        client.refresh();
+        Map<String, String> before = client.localFiles();
+        Map<String, Long> trustedBefore = client.locallyTrusted();
+        // One byte every 100 ms: every read beats the 500 ms read timeout, but the average is 10 bytes/s.
+        sim.override("metadata/timestamp.json", ex -> {
+            ex.sendResponseHeaders(200, 1000);
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    ex.getResponseBody().write(' ');
+                    ex.getResponseBody().flush();
+                    Thread.sleep(100);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.io.IOException e) {
+                // the client hung up: expected
+            }
+        });
+        Updater u = new Updater(client.config(),
+                new HttpFetcher(Duration.ofSeconds(1), Duration.ofMillis(500), 100, Duration.ofSeconds(1)), client.clock);
+        long start = System.nanoTime();
+
+        DownloadError e = catchThrowableOfType(DownloadError.class, u::refresh);
+
+        assertThat(e.kind()).isEqualTo(DownloadError.Kind.IO);
+        assertThat(e.getMessage()).contains("slower than the minimum of 100 bytes/s");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        client.assertStateKept(before, trustedBefore);
+    }
+
     // ------------------------------------------------------------ extraneous dependencies
 
     @Test
