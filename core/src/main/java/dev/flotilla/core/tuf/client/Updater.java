@@ -1,6 +1,5 @@
 package dev.flotilla.core.tuf.client;
 
-import dev.flotilla.core.crypto.Digests;
 import dev.flotilla.core.tuf.Delegations;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.MetaFile;
@@ -11,20 +10,16 @@ import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.core.tuf.Targets;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -240,15 +235,7 @@ public final class Updater {
 
     /** The cached copy when it exists and matches length and hashes. */
     public Optional<Path> findCachedTarget(TargetInfo info, Path file) {
-        if (!Files.isRegularFile(file)) {
-            return Optional.empty();
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            verifyStream(info, in, file.toString());
-            return Optional.of(file);
-        } catch (RepositoryError | IOException e) {
-            return Optional.empty();
-        }
+        return TargetFiles.findCached(info, file);
     }
 
     /**
@@ -266,50 +253,7 @@ public final class Updater {
             String hash = info.file().hashes().values().iterator().next();
             rel = rel.substring(0, slash + 1) + hash + "." + rel.substring(slash + 1);
         }
-        URI url = base.resolve(Encoding.quotePath(rel));
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".download-", ".tmp");
-            try {
-                try (InputStream in = fetcher.open(url);
-                     var out = Files.newOutputStream(tmp)) {
-                    DigestingCopy.copy(in, out, info.file().length(), info.path());
-                }
-                try (InputStream in = Files.newInputStream(tmp)) {
-                    verifyStream(info, in, info.path());
-                }
-                AtomicFiles.moveIntoPlace(tmp, file);
-                return file;
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing target " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void verifyStream(TargetInfo info, InputStream in, String what) throws IOException {
-        Map<String, MessageDigest> digests = new LinkedHashMap<>();
-        for (String alg : info.file().hashes().keySet()) {
-            if (Digests.isSupported(alg)) {
-                digests.put(alg, Digests.create(alg));
-            }
-        }
-        byte[] buf = new byte[65536];
-        long total = 0;
-        int n;
-        while ((n = in.read(buf)) > 0) {
-            total += n;
-            if (total > info.file().length()) {
-                break;
-            }
-            for (MessageDigest d : digests.values()) {
-                d.update(buf, 0, n);
-            }
-        }
-        Map<String, byte[]> done = new LinkedHashMap<>();
-        digests.forEach((k, d) -> done.put(k, d.digest()));
-        info.file().verifyDigests(total, done, what);
+        return TargetFiles.download(fetcher, base.resolve(Encoding.quotePath(rel)), info, file);
     }
 
     private boolean consistent() {
