@@ -118,7 +118,8 @@ public final class Server implements AutoCloseable {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             TokenService tokens = new TokenService(jdbi, audit, config.clock());
             EnrollmentService enrollment = new EnrollmentService(jdbi, audit, config.clock());
-            DeviceService devices = new DeviceService(jdbi, audit, enrollment, config.clock());
+            DeviceService devices = new DeviceService(jdbi, audit, enrollment, config.clock(),
+                    deployments.membership());
             DeviceAuth deviceAuth = new DeviceAuth(jdbi, config.clock(), config.challengeTtl(), config.deviceTokenTtl());
             CheckIns checkIns = new CheckIns(jdbi, config.clock(), config.pollInterval(), deployments);
             DeviceEvents events = new DeviceEvents(jdbi, config.clock());

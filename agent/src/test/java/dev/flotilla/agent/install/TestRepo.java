@@ -26,6 +26,8 @@ public final class TestRepo {
     final KeySigner targets = signer();
     final KeySigner snapshot = signer();
     final KeySigner timestamp = signer();
+    /** The director key, listed only in {@link #rootWithDirectorBytes()}. */
+    public final KeySigner director = signer();
     public final Repository repo;
 
     public TestRepo(Path dir, Clock clock) {
@@ -57,6 +59,20 @@ public final class TestRepo {
         repo.refreshTimestamp();
         repo.sign("timestamp", timestamp);
         RepositoryLayout.write(repo, dir);
+    }
+
+    /**
+     * Root version 1 as {@link #rootBytes()} plus a {@code director} role (key {@link #director}, threshold
+     * 1), signed by the root key: a device that ships it verifies real signed director assignments.
+     */
+    public byte[] rootWithDirectorBytes() {
+        dev.flotilla.core.tuf.Root r = repo.root().signed();
+        java.util.Map<String, Key> keys = new java.util.LinkedHashMap<>(r.keys());
+        java.util.Map<String, dev.flotilla.core.tuf.Role> roles = new java.util.LinkedHashMap<>(r.roles());
+        keys.put(director.keyId(), director.publicKey());
+        roles.put("director", new dev.flotilla.core.tuf.Role(List.of(director.keyId()), 1));
+        return dev.flotilla.core.tuf.Metadata.of(new dev.flotilla.core.tuf.Root(r.specVersion(), r.version(),
+                r.expires(), r.consistentSnapshot(), keys, roles, r.unrecognized())).sign(root).toBytes();
     }
 
     /** The root to ship with the device image. */

@@ -6,6 +6,7 @@ import dev.flotilla.agent.boot.SimulatedBootloader;
 import dev.flotilla.agent.boot.SimulatedEnv;
 import dev.flotilla.agent.config.AgentConfig;
 import dev.flotilla.agent.config.AgentConfigParser;
+import dev.flotilla.agent.install.DirectorAssignmentAdapter;
 import dev.flotilla.agent.install.RepoHttpServer;
 import dev.flotilla.agent.install.TestRepo;
 import dev.flotilla.agent.install.UnsignedTestDirector;
@@ -44,6 +45,8 @@ class AgentEndToEndTest {
     Path dev;
     final List<String> log = new CopyOnWriteArrayList<>();
     final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+    /** When set, the device ships a root with a director role and verifies real signed assignments. */
+    boolean signedDirector;
 
     @BeforeEach
     void start() throws Exception {
@@ -65,7 +68,7 @@ class AgentEndToEndTest {
     }
 
     private AgentConfig config(String maintenance) throws Exception {
-        Files.write(dev.resolve("root.json"), repo.rootBytes());
+        Files.write(dev.resolve("root.json"), signedDirector ? repo.rootWithDirectorBytes() : repo.rootBytes());
         Path conf = dev.resolve("agent.conf");
         Files.writeString(conf, """
                 // test device
@@ -83,7 +86,8 @@ class AgentEndToEndTest {
 
     /** Runs an agent (one "boot" of the device) until it asks for a reboot or {@code done} holds. */
     private Agent.Exit runAgent(AgentConfig c, BooleanSupplier done) throws Exception {
-        Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), new UnsignedTestDirector(), log::add);
+        Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), signedDirector
+                ? new DirectorAssignmentAdapter(Clock.systemUTC()) : new UnsignedTestDirector(), log::add);
         agent.firstStart();
         agent.assemble();
         Future<Agent.Exit> f = pool.submit(agent::run);
@@ -171,6 +175,68 @@ class AgentEndToEndTest {
         assertThat(Files.readString(c.stateDir().resolve("state/state.json"))).contains("INSTALLING");
     }
 
+    /** A one-minute maintenance window twelve hours from now: closed for the whole test. */
+    private static String closedWindow() {
+        java.time.LocalTime t = java.time.LocalTime.now(java.time.ZoneOffset.UTC).plusHours(12);
+        String window = "%02d:%02d-%02d:%02d".formatted(t.getHour(), t.getMinute(), t.plusMinutes(1).getHour(),
+                t.plusMinutes(1).getMinute());
+        return ", \"maintenance\": {\"timezone\": \"UTC\", \"windows\": [\"" + window + "\"]}";
+    }
+
+    private com.fasterxml.jackson.databind.node.ObjectNode signedAssignment(String id, TargetFile f, boolean forced) {
+        java.time.Instant now = java.time.Instant.now();
+        return new dev.flotilla.core.director.Assignment("dev-1", id, "fw/a.img", f.length(), f.hashes(), 1, now,
+                now.plus(Duration.ofDays(1)), forced).sign(repo.director);
+    }
+
+    @Test
+    void aSignedForcedAssignmentInstallsOutsideTheMaintenanceWindow() throws Exception {
+        signedDirector = true;
+        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
+        TargetFile f = repo.add("fw/a.img", image, "board-a", "2.0.0", 1);
+        repo.publish();
+        api.assignment = signedAssignment("dep-forced", f, true);
+        AgentConfig c = config(closedWindow());
+        assertThat(runAgent(c, () -> false)).isEqualTo(Agent.Exit.REBOOT_REQUESTED);
+        assertThat(api.types()).containsSubsequence("verified", "installed", "rebooting");
+        assertThat(Files.readString(dev.resolve("bootenv"))).contains("upgrade_available=1");
+        assertThat(log).anyMatch(l -> l.contains("forced"));
+    }
+
+    @Test
+    void aSignedUnforcedAssignmentWaitsForTheMaintenanceWindow() throws Exception {
+        signedDirector = true;
+        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
+        TargetFile f = repo.add("fw/a.img", image, "board-a", "2.0.0", 1);
+        repo.publish();
+        api.assignment = signedAssignment("dep-normal", f, false);
+        AgentConfig c = config(closedWindow());
+        int before = api.checkIns.get();
+        assertThat(runAgent(c, () -> api.has("verified") && api.checkIns.get() > before + 3))
+                .isEqualTo(Agent.Exit.STOPPED);
+        assertThat(api.has("installed")).isFalse();
+        assertThat(Files.readString(dev.resolve("bootenv"))).contains("upgrade_available=0");
+    }
+
+    @Test
+    void anUnsignedForcedFlagCannotBeAddedToASignedAssignment() throws Exception {
+        signedDirector = true;
+        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
+        TargetFile f = repo.add("fw/a.img", image, "board-a", "2.0.0", 1);
+        repo.publish();
+        var promoted = signedAssignment("dep-normal", f, false);
+        promoted.with("signed").put("forced", true);
+        api.assignment = promoted;
+        AgentConfig c = config(closedWindow());
+        int before = api.checkIns.get();
+        assertThat(runAgent(c, () -> api.has("failed") && api.checkIns.get() > before + 2))
+                .isEqualTo(Agent.Exit.STOPPED);
+        assertThat(api.has("installed")).isFalse();
+        assertThat(api.events.values().iterator().next().path("details").path("reason").asText())
+                .isEqualTo("DIRECTOR_SIGNATURE");
+        assertThat(Files.readString(dev.resolve("bootenv"))).contains("upgrade_available=0");
+    }
+
     @Test
     void aRefusedAssignmentIsReportedAndTheDeviceKeepsRunning() throws Exception {
         byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
@@ -192,7 +258,8 @@ class AgentEndToEndTest {
     void keepsPollingWhileTheServerIsDownOrAnswersGarbageAndRecovers() throws Exception {
         repo.publish();
         AgentConfig c = config("");
-        Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), new UnsignedTestDirector(), log::add);
+        Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), signedDirector
+                ? new DirectorAssignmentAdapter(Clock.systemUTC()) : new UnsignedTestDirector(), log::add);
         agent.firstStart();
         agent.assemble();
         api.garbage = true;

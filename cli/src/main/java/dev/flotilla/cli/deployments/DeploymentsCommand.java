@@ -15,40 +15,69 @@ import java.util.StringJoiner;
 
 import static dev.flotilla.cli.support.ApiCommand.text;
 
-/** {@code flotilla deployments}: assign a released target to a device or a group, and follow it. */
-@Command(name = "deployments", description = "Create and follow deployments.", mixinStandardHelpOptions = true,
+/**
+ * {@code flotilla deployments}: assign a released target to a device, a group or a tag, follow it, cancel it.
+ */
+@Command(name = "deployments", description = "Create, follow and cancel deployments.", mixinStandardHelpOptions = true,
         subcommands = {DeploymentsCommand.Create.class, DeploymentsCommand.ListDeployments.class,
-                DeploymentsCommand.Show.class})
+                DeploymentsCommand.Show.class, DeploymentsCommand.Cancel.class})
 public final class DeploymentsCommand {
     private static final String BASE = "/api/v1/deployments";
 
     static final class Audience {
         @Option(names = "--device", paramLabel = "ID", required = true, description = "One device.")
         String device;
-        @Option(names = "--group", paramLabel = "G", required = true, description = "The group's active devices.")
+        @Option(names = "--group", paramLabel = "G", required = true,
+                description = "The group's active devices, and those that join while the deployment is active.")
         String group;
+        @Option(names = "--tag", paramLabel = "TAG", required = true,
+                description = "The active devices with this tag, and those that get it while the deployment is active.")
+        String tag;
     }
 
-    @Command(name = "create", description = "Deploy a released target (by its path) to a device or a group.",
+    @Command(name = "create", description = "Deploy a released target (by its path) to a device, a group or a tag.",
             mixinStandardHelpOptions = true)
     static final class Create extends ApiCommand {
         @Option(names = "--target", paramLabel = "T", required = true, description = "The target path, e.g. fw-1.1.bin.")
         String target;
         @ArgGroup(exclusive = true, multiplicity = "1")
         Audience audience;
+        @Option(names = "--forced", description = "Install at once, ignoring the devices' maintenance windows "
+                + "(signed into each assignment).")
+        boolean forced;
 
         @Override
         protected void run() throws IOException {
             var body = object().put("target", target);
             if (audience.device != null) {
                 body.put("deviceId", audience.device);
-            } else {
+            } else if (audience.group != null) {
                 body.put("group", audience.group);
+            } else {
+                body.put("tag", audience.tag);
+            }
+            if (forced) {
+                body.put("forced", true);
             }
             JsonNode d = send("POST", BASE, body);
             if (d != null) {
                 out().println("deployment " + text(d, "id") + ": " + text(d, "targetPath") + " to " + audience(d)
-                        + " (" + status(d) + ")");
+                        + (d.path("forced").asBoolean() ? ", forced" : "") + " (" + status(d) + ")");
+            }
+        }
+    }
+
+    @Command(name = "cancel", description = "Cancel a deployment: it assigns no device that joins its group or tag "
+            + "later (assignments already issued stay).", mixinStandardHelpOptions = true)
+    static final class Cancel extends ApiCommand {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        protected void run() throws IOException {
+            JsonNode d = send("POST", BASE + "/" + seg(id) + "/cancel", object());
+            if (d != null) {
+                out().println("deployment " + text(d, "id") + " " + text(d, "state") + " at " + text(d, "cancelledAt"));
             }
         }
     }
@@ -62,9 +91,9 @@ public final class DeploymentsCommand {
         protected void run() throws IOException {
             JsonNode page = get(query(BASE, paging.params()));
             if (page != null) {
-                printPage(page, new Table("ID", "TARGET", "TO", "CREATED", "STATUS"),
-                        d -> new Object[]{text(d, "id"), text(d, "targetPath"), audience(d), text(d, "createdAt"),
-                                status(d)});
+                printPage(page, new Table("ID", "TARGET", "TO", "STATE", "CREATED", "STATUS"),
+                        d -> new Object[]{text(d, "id"), text(d, "targetPath"), audience(d), state(d),
+                                text(d, "createdAt"), status(d)});
             }
         }
     }
@@ -83,14 +112,26 @@ public final class DeploymentsCommand {
             out().println("id:       " + text(d, "id"));
             out().println("target:   " + text(d, "targetPath"));
             out().println("to:       " + audience(d));
+            out().println("state:    " + state(d));
+            out().println("forced:   " + d.path("forced").asBoolean());
             out().println("created:  " + text(d, "createdAt"));
+            if (d.path("cancelledAt").isTextual()) {
+                out().println("cancelled: " + text(d, "cancelledAt"));
+            }
             out().println("status:   " + status(d));
         }
     }
 
     static String audience(JsonNode d) {
-        return d.path("deviceId").isTextual() ? "device " + d.path("deviceId").asText()
-                : "group " + text(d, "group");
+        if (d.path("deviceId").isTextual()) {
+            return "device " + d.path("deviceId").asText();
+        }
+        return d.path("tag").isTextual() ? "tag " + text(d, "tag") : "group " + text(d, "group");
+    }
+
+    /** {@code active} or {@code cancelled}, with {@code forced} when it is. */
+    static String state(JsonNode d) {
+        return text(d, "state") + (d.path("forced").asBoolean() ? ", forced" : "");
     }
 
     /** Device counts by state, e.g. {@code assigned=2 committed=1}; "no devices" when empty. */

@@ -21,14 +21,27 @@ import java.util.TreeMap;
  * the canonical JSON (OLPC) of {@code signed}:
  * <pre>{@code
  * {"_type": "flotilla-assignment", "deviceId": "...", "deploymentId": "...", "targetPath": "fw-1.2.bin",
- *  "length": 1234, "hashes": {"sha256": "..."}, "counter": 7, "issued": "2026-...Z", "expires": "2026-...Z"}
+ *  "length": 1234, "hashes": {"sha256": "..."}, "counter": 7, "issued": "2026-...Z", "expires": "2026-...Z",
+ *  "forced": false}
  * }</pre>
+ * {@code forced} is always written, so it is covered by the signatures; an assignment signed before the
+ * field existed (no {@code forced} key) reads as {@code forced = false} and its signature still verifies,
+ * because signatures are checked over the received {@code signed} object, not over a re-encoding.
  *
  * @param counter per-device, strictly increasing; a device accepts only a counter above the last it accepted
+ * @param forced  install at once, ignoring the device's maintenance windows (the operator's choice at
+ *                deployment time)
  */
 public record Assignment(String deviceId, String deploymentId, String targetPath, long length,
-                         Map<String, String> hashes, long counter, Instant issued, Instant expires) {
+                         Map<String, String> hashes, long counter, Instant issued, Instant expires,
+                         boolean forced) {
     public static final String TYPE = "flotilla-assignment";
+
+    /** An assignment that is not forced. */
+    public Assignment(String deviceId, String deploymentId, String targetPath, long length,
+                      Map<String, String> hashes, long counter, Instant issued, Instant expires) {
+        this(deviceId, deploymentId, targetPath, length, hashes, counter, issued, expires, false);
+    }
 
     public Assignment {
         hashes = new TreeMap<>(hashes);
@@ -54,6 +67,7 @@ public record Assignment(String deviceId, String deploymentId, String targetPath
         o.put("counter", counter);
         o.put("issued", issued.toString());
         o.put("expires", expires.toString());
+        o.put("forced", forced);
         return o;
     }
 
@@ -84,7 +98,7 @@ public record Assignment(String deviceId, String deploymentId, String targetPath
         try {
             return new Assignment(text(o, "deviceId"), text(o, "deploymentId"), text(o, "targetPath"),
                     integer(o, "length"), h, integer(o, "counter"), Instant.parse(text(o, "issued")),
-                    Instant.parse(text(o, "expires")));
+                    Instant.parse(text(o, "expires")), optionalBoolean(o, "forced"));
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("issued and expires must be ISO-8601 instants");
         }
@@ -107,6 +121,18 @@ public record Assignment(String deviceId, String deploymentId, String targetPath
             throw new IllegalArgumentException("'" + field + "' must be a non-empty string");
         }
         return v.textValue();
+    }
+
+    /** A boolean field that may be absent (false); present, it must be a JSON boolean. */
+    private static boolean optionalBoolean(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        if (v == null) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw new IllegalArgumentException("'" + field + "' must be true or false");
+        }
+        return v.booleanValue();
     }
 
     private static long integer(JsonNode o, String field) {

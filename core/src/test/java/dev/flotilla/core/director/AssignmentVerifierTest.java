@@ -112,6 +112,45 @@ class AssignmentVerifierTest {
     }
 
     @Test
+    void theForcedFlagIsPartOfTheSignedBytes() {
+        Assignment forced = new Assignment("dev_1", "dep_1", "fw-2.bin", entry.length(), entry.hashes(), 4, NOW,
+                NOW.plus(Duration.ofDays(7)), true);
+        ObjectNode env = forced.sign(director);
+        assertThat(env.get("signed").get("forced").booleanValue()).isTrue();
+        assertThat(new String(CanonicalJson.encode(env.get("signed")))).contains("\"forced\":true");
+        AssignmentDecision d = AssignmentVerifier.verify(env, root(1, director), device, NOW, targets);
+        assertThat(((AssignmentDecision.Accept) d).assignment().forced()).isTrue();
+
+        ObjectNode unforced = env.deepCopy();
+        ((ObjectNode) unforced.get("signed")).put("forced", false);
+        assertThat(reason(AssignmentVerifier.verify(unforced, root(1, director), device, NOW, targets)))
+                .isEqualTo(AssignmentDecision.Reason.UNSIGNED);
+        ObjectNode promoted = good().sign(director);
+        ((ObjectNode) promoted.get("signed")).put("forced", true);
+        assertThat(reason(AssignmentVerifier.verify(promoted, root(1, director), device, NOW, targets)))
+                .isEqualTo(AssignmentDecision.Reason.UNSIGNED);
+        ObjectNode mistyped = good().sign(director);
+        ((ObjectNode) mistyped.get("signed")).put("forced", "yes");
+        assertThat(reason(AssignmentVerifier.verify(mistyped, root(1, director), device, NOW, targets)))
+                .isEqualTo(AssignmentDecision.Reason.MALFORMED);
+    }
+
+    @Test
+    void anAssignmentSignedWithoutTheForcedFieldStillVerifiesAsNotForced() {
+        ObjectNode signed = good().toJson();
+        signed.remove("forced");
+        ObjectNode env = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        env.set("signed", signed);
+        ObjectNode sig = env.putArray("signatures").addObject();
+        sig.put("keyid", director.keyId());
+        sig.put("sig", dev.flotilla.core.crypto.Hex.encode(director.sign(CanonicalJson.encode(signed))));
+        AssignmentDecision d = AssignmentVerifier.verify(env, root(1, director), device, NOW, targets);
+        assertThat(d).isInstanceOf(AssignmentDecision.Accept.class);
+        assertThat(((AssignmentDecision.Accept) d).assignment().forced()).isFalse();
+        assertThat(((AssignmentDecision.Accept) d).assignment()).isEqualTo(good());
+    }
+
+    @Test
     void appliesTheFirmwarePolicyLast() {
         var newer = new AssignmentVerifier.DeviceState("dev_1", 3, new DeviceFacts("board-a", "1.0.0", 6));
         AssignmentDecision d = AssignmentVerifier.verify(good().sign(director), root(1, director), newer, NOW, targets);

@@ -6,7 +6,7 @@ import dev.flotilla.server.http.Page;
 import dev.flotilla.server.http.Routes;
 import io.javalin.http.HandlerType;
 
-/** {@code /api/v1/deployments}: create (operator), list and show (viewer). */
+/** {@code /api/v1/deployments}: create and cancel (operator), list and show (viewer). */
 public final class DeploymentRoutes {
     private DeploymentRoutes() {
     }
@@ -18,5 +18,7 @@ public final class DeploymentRoutes {
                 (ctx, op) -> ctx.json(deployments.list(Page.Request.from(ctx))));
         routes.operator(HandlerType.GET, "/api/v1/deployments/{deploymentId}", Role.VIEWER,
                 (ctx, op) -> ctx.json(deployments.get(ctx.pathParam("deploymentId"))));
+        routes.operator(HandlerType.POST, "/api/v1/deployments/{deploymentId}/cancel", Role.OPERATOR,
+                (ctx, op) -> ctx.json(deployments.cancel(ctx.pathParam("deploymentId"), op.actor())));
     }
 }

@@ -1,25 +1,20 @@
 package dev.flotilla.server.deployments;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.flotilla.core.crypto.Digests;
-import dev.flotilla.core.director.Assignment;
-import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.TargetFile;
-import dev.flotilla.core.tuf.Targets;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.auth.Secrets;
 import dev.flotilla.server.devices.AssignmentSource;
+import dev.flotilla.server.devices.MembershipListener;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.JsonBody;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.trust.TufStore;
-import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.tuf.Signer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,14 +24,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
- * Deployments and the per-device director assignments they create. Each assignment is director metadata
- * for one device ({@link Assignment}), signed by the online director key, with a per-device counter that
- * only grows (table {@code director_counters}, updated under a row lock). The target's length and hashes
- * are copied from the current signed targets metadata. Device events move an assignment forward:
- * {@code installed}, then one of {@code committed}, {@code failed}, {@code rolled_back} (final); a final
- * assignment is no longer sent at check-in.
+ * Deployments and the per-device director assignments they create ({@link Director} signs them). A
+ * deployment targets one device, a group or a tag; a group or tag deployment also assigns devices that join
+ * while it is active ({@link #membership()}, {@link MembershipAssignments}). Device events move an
+ * assignment forward: {@code installed}, then one of {@code committed}, {@code failed},
+ * {@code rolled_back} (final); a final assignment is no longer sent at check-in. A device has at most one
+ * assignment: a newer deployment replaces it.
  */
 public final class Deployments implements AssignmentSource {
     /** Lifetime of a signed assignment; it is re-signed (with a new counter) when less than a day remains. */
@@ -47,25 +43,32 @@ public final class Deployments implements AssignmentSource {
             "failed", "failed", "rolled_back", "rolled_back");
 
     private final Jdbi jdbi;
-    private final TufStore tuf;
-    private final Signer director;
+    private final Director director;
     private final AuditLog audit;
     private final Clock clock;
     private final Consumer<String> onAssigned;
+    private final MembershipAssignments membership;
 
     /** @param onAssigned called with each device id that got a new assignment, after the commit (wake-up) */
     public Deployments(Jdbi jdbi, TufStore tuf, Signer director, AuditLog audit, Clock clock,
                        Consumer<String> onAssigned) {
         this.jdbi = jdbi;
-        this.tuf = tuf;
-        this.director = director;
+        this.director = new Director(tuf, director, clock);
         this.audit = audit;
         this.clock = clock;
         this.onAssigned = onAssigned;
+        this.membership = new MembershipAssignments(this.director, audit, onAssigned);
+    }
+
+    /** What the device inventory tells about group and tag changes, to assign devices that join. */
+    public MembershipListener membership() {
+        return membership;
     }
 
     /**
-     * Creates a deployment {@code {"target", "deviceId"}} or {@code {"target", "group"}}.
+     * Creates a deployment {@code {"target", "deviceId" | "group" | "tag", "forced"?}}: every active device
+     * it names now is assigned the target (replacing what it had). {@code forced} (default false) is signed
+     * into each assignment.
      *
      * @throws ApiException 400 for a bad request or an unreleased target, 404 for an unknown device
      */
@@ -73,28 +76,43 @@ public final class Deployments implements AssignmentSource {
         String target = body.string("target");
         Optional<String> deviceId = body.optString("deviceId");
         Optional<String> group = body.optString("group");
-        if (deviceId.isPresent() == group.isPresent()) {
-            throw ApiException.invalid("give exactly one of 'deviceId' and 'group'");
+        Optional<String> tag = body.optString("tag");
+        boolean forced = body.optBoolean("forced", false);
+        if (Stream.of(deviceId, group, tag).filter(Optional::isPresent).count() != 1) {
+            throw ApiException.invalid("give exactly one of 'deviceId', 'group' and 'tag'");
         }
         String id = Secrets.newId("dep_");
         List<String> devices = jdbi.inTransaction(h -> {
-            TargetFile entry = currentEntry(h, target);
-            List<String> ids = deviceId.isPresent()
-                    ? h.createQuery("SELECT id FROM devices WHERE id = :id AND status = 'active'")
-                    .bind("id", deviceId.get()).mapTo(String.class).list()
-                    : h.createQuery("SELECT id FROM devices WHERE device_group = :g AND status = 'active' ORDER BY id")
-                    .bind("g", group.get()).mapTo(String.class).list();
-            if (deviceId.isPresent() && ids.isEmpty()) {
-                throw ApiException.notFound("active device");
+            if (deviceId.isEmpty()) {
+                membership.lock(h); // a device joining now is either seen here or sees this deployment
+            }
+            TargetFile entry = director.currentEntry(h, target);
+            List<String> ids;
+            if (deviceId.isPresent()) {
+                ids = h.createQuery("SELECT id FROM devices WHERE id = :id AND status = 'active'")
+                        .bind("id", deviceId.get()).mapTo(String.class).list();
+                if (ids.isEmpty()) {
+                    throw ApiException.notFound("active device");
+                }
+            } else if (group.isPresent()) {
+                ids = h.createQuery("SELECT id FROM devices WHERE device_group = :g AND status = 'active' ORDER BY id")
+                        .bind("g", group.get()).mapTo(String.class).list();
+            } else {
+                ids = h.createQuery("""
+                                SELECT d.id FROM devices d JOIN device_tags t ON t.device_id = d.id
+                                WHERE t.tag = :t AND d.status = 'active' ORDER BY d.id""")
+                        .bind("t", tag.get()).mapTo(String.class).list();
             }
             h.createUpdate("""
-                            INSERT INTO deployments (id, target_path, device_id, group_name, created_at, created_by)
-                            VALUES (:id, :t, :d, :g, :now, :by)""")
+                            INSERT INTO deployments (id, target_path, device_id, group_name, tag_name, forced, state,
+                                                     created_at, created_by)
+                            VALUES (:id, :t, :d, :g, :tag, :forced, 'active', :now, :by)""")
                     .bind("id", id).bind("t", target).bind("d", deviceId.orElse(null)).bind("g", group.orElse(null))
+                    .bind("tag", tag.orElse(null)).bind("forced", forced)
                     .bind("now", clock.millis()).bind("by", actor.id()).execute();
             for (String d : ids) {
                 h.createUpdate("DELETE FROM device_assignments WHERE device_id = :d").bind("d", d).execute();
-                issue(h, d, id, target, entry, "assigned");
+                director.issue(h, d, id, target, entry, forced, "assigned");
             }
             audit.record(h, actor, "deployment.create", "deployment", id, null, find(h, id).orElseThrow());
             return ids;
@@ -103,40 +121,25 @@ public final class Deployments implements AssignmentSource {
         return get(id);
     }
 
-    /** The length and hashes of {@code target} in the current signed targets. */
-    private TargetFile currentEntry(Handle h, String target) {
-        TufStore.Stored stored = tuf.latest(h, "targets")
-                .orElseThrow(() -> ApiException.badRequest("unknown_target", "nothing has been released yet"));
-        TargetFile entry = Metadata.fromBytes(stored.bytes(), Targets.class).signed().targets().get(target);
-        if (entry == null) {
-            throw ApiException.badRequest("unknown_target", "target '" + target + "' is not in the current release metadata");
-        }
-        return entry;
-    }
-
-    /** Signs and stores a new assignment with the device's next counter. */
-    private void issue(Handle h, String deviceId, String deploymentId, String target, TargetFile entry, String status) {
-        Optional<Long> last = h.createQuery("SELECT counter FROM director_counters WHERE device_id = :d FOR UPDATE")
-                .bind("d", deviceId).mapTo(Long.class).findOne();
-        long counter = last.orElse(0L) + 1;
-        if (last.isPresent()) {
-            h.createUpdate("UPDATE director_counters SET counter = :c WHERE device_id = :d")
-                    .bind("c", counter).bind("d", deviceId).execute();
-        } else {
-            h.createUpdate("INSERT INTO director_counters (device_id, counter) VALUES (:d, :c)")
-                    .bind("d", deviceId).bind("c", counter).execute();
-        }
-        Instant now = clock.instant();
-        Assignment a = new Assignment(deviceId, deploymentId, target, entry.length(), entry.hashes(), counter, now,
-                now.plus(ASSIGNMENT_EXPIRY));
-        byte[] envelope = CanonicalJson.encode(a.sign(director));
-        h.createUpdate("""
-                        INSERT INTO device_assignments (device_id, deployment_id, target_path, counter, status, body,
-                                                        body_hash, expires_at, updated_at)
-                        VALUES (:d, :dep, :t, :c, :s, :b, :bh, :e, :now)""")
-                .bind("d", deviceId).bind("dep", deploymentId).bind("t", target).bind("c", counter).bind("s", status)
-                .bind("b", new String(envelope, StandardCharsets.UTF_8)).bind("bh", Digests.sha256Hex(envelope))
-                .bind("e", a.expires().toEpochMilli()).bind("now", now.toEpochMilli()).execute();
+    /**
+     * Cancels a deployment: from now on it assigns no device that joins its group or tag. Assignments already
+     * issued are not withdrawn (a device may be installing; deploy another target to move devices on).
+     * Cancelling a cancelled deployment changes nothing.
+     *
+     * @throws ApiException 404 for an unknown deployment
+     */
+    public Deployment cancel(String id, Actor actor) {
+        jdbi.useTransaction(h -> {
+            membership.lock(h);
+            Deployment before = find(h, id).orElseThrow(() -> ApiException.notFound("deployment"));
+            if (before.state().equals(Deployment.CANCELLED)) {
+                return;
+            }
+            h.createUpdate("UPDATE deployments SET state = 'cancelled', cancelled_at = :now, cancelled_by = :by WHERE id = :id")
+                    .bind("now", clock.millis()).bind("by", actor.id()).bind("id", id).execute();
+            audit.record(h, actor, "deployment.cancel", "deployment", id, before, find(h, id).orElseThrow());
+        });
+        return get(id);
     }
 
     @Override
@@ -154,8 +157,11 @@ public final class Deployments implements AssignmentSource {
         }
         Row r = row.get();
         if (r.expires() - clock.millis() < RESIGN_BEFORE.toMillis()) {
+            boolean forced = h.createQuery("SELECT forced FROM deployments WHERE id = :id").bind("id", r.deploymentId())
+                    .mapTo(Boolean.class).one();
             h.createUpdate("DELETE FROM device_assignments WHERE device_id = :d").bind("d", deviceId).execute();
-            issue(h, deviceId, r.deploymentId(), r.target(), currentEntry(h, r.target()), r.status());
+            director.issue(h, deviceId, r.deploymentId(), r.target(), director.currentEntry(h, r.target()), forced,
+                    r.status());
             return current(h, deviceId);
         }
         return Optional.of(new Current(r.body(), r.hash()));
@@ -222,8 +228,11 @@ public final class Deployments implements AssignmentSource {
                 .bind("id", id).map((rs, ctx) -> counts.put(rs.getString(1), rs.getInt(2))).list();
         return h.createQuery("SELECT * FROM deployments WHERE id = :id").bind("id", id)
                 .map((rs, ctx) -> new Deployment(rs.getString("id"), rs.getString("target_path"),
-                        rs.getString("device_id"), rs.getString("group_name"),
-                        Instant.ofEpochMilli(rs.getLong("created_at")).toString(), counts))
+                        rs.getString("device_id"), rs.getString("group_name"), rs.getString("tag_name"),
+                        rs.getBoolean("forced"), rs.getString("state"),
+                        Instant.ofEpochMilli(rs.getLong("created_at")).toString(),
+                        rs.getObject("cancelled_at") == null ? null
+                                : Instant.ofEpochMilli(rs.getLong("cancelled_at")).toString(), counts))
                 .findOne();
     }
 }

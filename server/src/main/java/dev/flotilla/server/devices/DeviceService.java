@@ -18,7 +18,9 @@ import java.util.Optional;
 
 /**
  * The device inventory: enrollment (by enrollment token or a key registered in advance), pre-registration,
- * listing, tags and group, decommissioning. Every change is audited in its transaction.
+ * listing, tags and group, decommissioning. Every change is audited in its transaction. Changes of a device's
+ * group or tags, and pre-registration with a group or tags, are told to the {@link MembershipListener} in the
+ * same transaction (the deployments assign devices that join an active group or tag deployment there).
  */
 public final class DeviceService {
     /** What a device sends to enroll. {@code enrollmentToken} may be empty for a pre-registered key. */
@@ -29,13 +31,31 @@ public final class DeviceService {
     private final AuditLog audit;
     private final EnrollmentService enrollment;
     private final Clock clock;
+    private final MembershipListener membership;
     private final DeviceStore store = new DeviceStore();
 
     public DeviceService(Jdbi jdbi, AuditLog audit, EnrollmentService enrollment, Clock clock) {
+        this(jdbi, audit, enrollment, clock, MembershipListener.NONE);
+    }
+
+    public DeviceService(Jdbi jdbi, AuditLog audit, EnrollmentService enrollment, Clock clock,
+                         MembershipListener membership) {
         this.jdbi = jdbi;
         this.audit = audit;
         this.enrollment = enrollment;
         this.clock = clock;
+        this.membership = membership;
+    }
+
+    /** A device after a change, and whether the membership listener assigned it something. */
+    private record Changed(Device device, boolean assigned) {
+    }
+
+    private Device notify(Changed c) {
+        if (c.assigned()) {
+            membership.committed(c.device().id());
+        }
+        return c.device();
     }
 
     /**
@@ -64,12 +84,18 @@ public final class DeviceService {
 
     /** Registers a device's public key in advance, so that the device can enroll without a token. */
     public Device preRegister(Actor actor, Key key, String hardwareId, String group, List<String> tags) {
-        return jdbi.inTransaction(h -> {
+        boolean member = group != null || !tags.isEmpty();
+        return notify(jdbi.inTransaction(h -> {
+            if (member) {
+                membership.lock(h);
+            }
             if (store.findByKeyId(h, key.keyId()).isPresent()) {
                 throw ApiException.conflict("device_exists", "a device with this key is already registered");
             }
-            return create(h, actor, "device.register", key, hardwareId, group, tags, JsonNodeFactory.instance.objectNode());
-        });
+            Device d = create(h, actor, "device.register", key, hardwareId, group, tags,
+                    JsonNodeFactory.instance.objectNode());
+            return new Changed(d, member && membership.changed(h, d.id()));
+        }));
     }
 
     public Device get(String id) {
@@ -81,11 +107,19 @@ public final class DeviceService {
     }
 
     public Device setTags(Actor actor, String id, List<String> tags) {
-        return change(actor, id, "device.tags", h -> store.replaceTags(h, id, tags));
+        return notify(jdbi.inTransaction(h -> {
+            membership.lock(h);
+            Device after = change(h, actor, id, "device.tags", x -> store.replaceTags(x, id, tags));
+            return new Changed(after, membership.changed(h, id));
+        }));
     }
 
     public Device setGroup(Actor actor, String id, String group) {
-        return change(actor, id, "device.group", h -> store.setGroup(h, id, group));
+        return notify(jdbi.inTransaction(h -> {
+            membership.lock(h);
+            Device after = change(h, actor, id, "device.group", x -> store.setGroup(x, id, group));
+            return new Changed(after, membership.changed(h, id));
+        }));
     }
 
     /** Decommissions a device: it is refused from now on and its device tokens are dropped. */
@@ -115,12 +149,14 @@ public final class DeviceService {
     }
 
     private Device change(Actor actor, String id, String action, java.util.function.Consumer<Handle> mutation) {
-        return jdbi.inTransaction(h -> {
-            Device before = store.find(h, id).orElseThrow(() -> ApiException.notFound("device"));
-            mutation.accept(h);
-            Device after = store.find(h, id).orElseThrow();
-            audit.record(h, actor, action, "device", id, before, after);
-            return after;
-        });
+        return jdbi.inTransaction(h -> change(h, actor, id, action, mutation));
+    }
+
+    private Device change(Handle h, Actor actor, String id, String action, java.util.function.Consumer<Handle> mutation) {
+        Device before = store.find(h, id).orElseThrow(() -> ApiException.notFound("device"));
+        mutation.accept(h);
+        Device after = store.find(h, id).orElseThrow();
+        audit.record(h, actor, action, "device", id, before, after);
+        return after;
     }
 }

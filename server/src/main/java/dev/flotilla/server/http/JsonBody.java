@@ -53,6 +53,18 @@ public record JsonBody(ObjectNode node) {
         return Optional.of(v.longValue());
     }
 
+    /** A boolean field; absent or null gives {@code fallback}. */
+    public boolean optBoolean(String field, boolean fallback) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isBoolean()) {
+            throw ApiException.invalid("field '" + field + "' must be true or false");
+        }
+        return v.booleanValue();
+    }
+
     public ObjectNode object(String field) {
         return optObject(field).orElseThrow(() -> ApiException.invalid("missing object field '" + field + "'"));
     }

@@ -108,6 +108,8 @@ class AuthorizationMatrixTest {
         calls.add(new Call("GET", () -> "/api/v1/deployments", "/api/v1/deployments", () -> null, Role.VIEWER));
         calls.add(new Call("GET", () -> "/api/v1/deployments/" + deploymentId, "/api/v1/deployments/{deploymentId}",
                 () -> null, Role.VIEWER));
+        calls.add(new Call("POST", () -> "/api/v1/deployments/" + deploymentId + "/cancel",
+                "/api/v1/deployments/{deploymentId}/cancel", Map::of, Role.OPERATOR));
         return calls;
     }
 
