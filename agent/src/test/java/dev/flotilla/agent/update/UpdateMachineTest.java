@@ -172,7 +172,7 @@ class UpdateMachineTest {
         assertThat(d.reporter.received).isEmpty();
 
         d.reporter.offline = false;
-        assertThat(queue.flush(d.reporter)).isEqualTo(9);
+        assertThat(queue.flush(d.reporter)).isEqualTo(new ReportQueue.Flushed(9, 0, false));
         assertThat(queue.pending()).isEmpty();
         assertThat(d.reporter.received).extracting(Event::seq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
     }
