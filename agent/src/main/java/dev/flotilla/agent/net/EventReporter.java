@@ -39,14 +39,18 @@ public final class EventReporter implements Reporter {
             return post(e);
         } catch (ServerClient.ServerRefusal refused) {
             if (refused.status() != 403 || refused.duringLogin() || DECOMMISSIONED.equals(refused.code())) {
-                return classify(refused);
+                return classify(refused, refused.duringLogin());
             }
-            try { // a 403 for the request: the token may belong to an older login; log in again, retry once
-                client.login();
-                return post(e);
-            } catch (ServerClient.ServerRefusal again) {
-                return classify(again);
-            }
+        }
+        try { // a 403 for the request: the token may belong to an older login; log in again, retry once
+            client.login();
+        } catch (ServerClient.ServerRefusal loginRefused) {
+            return classify(loginRefused, true);
+        }
+        try {
+            return post(e);
+        } catch (ServerClient.ServerRefusal again) {
+            return classify(again, again.duringLogin());
         }
     }
 
@@ -62,12 +66,13 @@ public final class EventReporter implements Reporter {
                 : new Delivery.Deferred("the server did not acknowledge " + e.eventId());
     }
 
-    private Delivery classify(ServerClient.ServerRefusal r) {
+    /** The delivery for a refusal; a refused login ({@code login}) never drops the event. */
+    private Delivery classify(ServerClient.ServerRefusal r, boolean login) {
         if (r.status() == 403 && DECOMMISSIONED.equals(r.code())) {
             decommissioned = true;
             return new Delivery.Deferred(r.getMessage());
         }
-        if (r.duringLogin()) {
+        if (login) {
             return new Delivery.Deferred(r.getMessage());
         }
         return switch (r.status()) {

@@ -40,6 +40,8 @@ final class FakeDeviceApi implements AutoCloseable {
     final AtomicInteger forbidEvents = new AtomicInteger();
     /** Login and events answer 403 {@code device_decommissioned}. */
     volatile boolean decommissioned;
+    /** When not 0, the login challenge is answered with this status (code {@code not_found}). */
+    volatile int challengeStatus;
     final AtomicInteger logins = new AtomicInteger();
     final AtomicInteger eventPosts = new AtomicInteger();
 
@@ -72,6 +74,8 @@ final class FakeDeviceApi implements AutoCloseable {
                 send(ex, 201, JSON.createObjectNode().put("id", "dev-1").put("status", "active"));
             } else if (decommissioned && (path.endsWith("/challenge") || path.endsWith("/events"))) {
                 send(ex, 403, JSON.createObjectNode().put("code", "device_decommissioned"));
+            } else if (path.endsWith("/challenge") && challengeStatus != 0) {
+                send(ex, challengeStatus, JSON.createObjectNode().put("code", "not_found"));
             } else if (path.endsWith("/challenge")) {
                 send(ex, 200, JSON.createObjectNode().put("nonce", "n-" + System.nanoTime()));
             } else if (path.endsWith("/token")) {

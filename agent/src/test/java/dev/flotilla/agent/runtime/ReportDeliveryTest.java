@@ -144,6 +144,24 @@ class ReportDeliveryTest {
     }
 
     @Test
+    void aRefusedLoginNeverDropsAnEvent() throws Exception {
+        ReportQueue q = queue();
+        q.enqueue(event(1, "DOWNLOADING", ReasonCode.ASSIGNMENT_RECEIVED));
+        q.flush(reporter);
+        q.enqueue(event(2, "VERIFYING", ReasonCode.DOWNLOADED));
+        api.forbidEvents.set(1);
+        api.challengeStatus = 404; // the new login after the 403 finds the device unknown
+        assertThat(q.flush(reporter)).isEqualTo(new ReportQueue.Flushed(0, 0, true));
+        assertThat(q.pending()).extracting(Event::eventId).containsExactly("ev-2");
+
+        api.challengeStatus = 0;
+        nanos.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertThat(q.flush(reporter)).isEqualTo(new ReportQueue.Flushed(1, 0, false));
+        assertThat(api.eventOrder).containsExactly("ev-1", "ev-2");
+        assertThat(drops).isEmpty();
+    }
+
+    @Test
     void aDecommissionedDeviceStopsSendingAndKeepsItsQueue() throws Exception {
         ReportQueue q = queue();
         enqueueFive(q);
