@@ -12,6 +12,7 @@ import dev.flotilla.agent.update.StateStore.Persisted;
 import dev.flotilla.agent.update.UpdateState.*;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,6 +26,7 @@ import java.util.Optional;
  * Success ({@link ReasonCode#UPDATE_SUCCEEDED}) is reported only after the slot was marked good and the
  * anti-rollback counter raised. The loop guard: each start in a state without progress counts as a
  * re-entry; past {@link Settings#maxReentries()} the update is abandoned (before the reboot) or rolled back.
+ * The {@link AgentListener} hears of a transition only after it was persisted, and cannot stop the machine.
  */
 public final class UpdateMachine {
 
@@ -81,7 +83,7 @@ public final class UpdateMachine {
         this.queue = reporting.queue();
         this.source = source;
         this.reporter = reporting.reporter();
-        this.listener = AgentListener.all(java.util.List.of(reporting.listener())); // one that throws is skipped
+        this.listener = AgentListener.all(List.of(reporting.listener())); // one that throws is skipped
         this.settings = settings;
     }
 
