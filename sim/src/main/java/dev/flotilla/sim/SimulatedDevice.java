@@ -12,6 +12,7 @@ import dev.flotilla.agent.install.DirectorVerifier;
 import dev.flotilla.agent.runtime.Agent;
 import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.testimage.TestImage;
+import dev.flotilla.agent.update.AgentListener;
 import dev.flotilla.core.json.CanonicalJson;
 
 import java.io.IOException;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -39,6 +41,7 @@ public final class SimulatedDevice {
     private final Path dir;
     private final DirectorVerifier director;
     private final Consumer<String> log;
+    private final List<AgentListener> listeners;
     private volatile Agent current;
     private volatile boolean stopped;
 
@@ -80,9 +83,16 @@ public final class SimulatedDevice {
     }
 
     public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log) {
+        this(dir, director, log, List.of());
+    }
+
+    /** A board whose agents (one per boot) also tell {@code listeners} what they do. */
+    public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
+                           List<? extends AgentListener> listeners) {
         this.dir = dir;
         this.director = director;
         this.log = log;
+        this.listeners = List.copyOf(listeners);
     }
 
     /** Runs the board until {@link #stop()}: boot, agent, reboot, and so on. */
@@ -96,7 +106,7 @@ public final class SimulatedDevice {
                     running.image().behaviour() == TestImage.Behaviour.FAIL_HEALTH_CHECK ? "fail" : "ok",
                     StandardCharsets.UTF_8);
             log.accept("booted slot " + running.slot() + " (firmware " + running.image().version() + ")");
-            Agent agent = new Agent(config, new FileDurable(), Clock.systemUTC(), director, log);
+            Agent agent = new Agent(config, new FileDurable(), Clock.systemUTC(), director, log, listeners);
             current = agent;
             if (stopped) {
                 return;

@@ -33,6 +33,7 @@ import java.util.Set;
  * naming the file and the field, e.g. {@code agent.conf: slots.b: required}.
  */
 public final class AgentConfigParser {
+    private static final long DEFAULT_HEALTH_RETRY_SECONDS = 5;
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_YAML_COMMENTS,
                     JsonReadFeature.ALLOW_TRAILING_COMMA)
@@ -122,10 +123,11 @@ public final class AgentConfigParser {
 
     private HealthConfig health(JsonNode n) {
         if (!n.has("health")) {
-            return new HealthConfig(Duration.ZERO, List.of());
+            return new HealthConfig(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(DEFAULT_HEALTH_RETRY_SECONDS),
+                    List.of());
         }
         JsonNode h = object(n, "health");
-        known(h, "health.", Set.of("minimumUptimeSeconds", "commands"));
+        known(h, "health.", Set.of("minimumUptimeSeconds", "graceSeconds", "retryIntervalSeconds", "commands"));
         List<Command> commands = new ArrayList<>();
         if (h.has("commands")) {
             JsonNode list = h.get("commands");
@@ -136,7 +138,10 @@ public final class AgentConfigParser {
                 commands.add(command(list.get(i), "health.commands[" + i + "]"));
             }
         }
-        return new HealthConfig(Duration.ofSeconds(nonNegative(h, "minimumUptimeSeconds", "health.", 0)), commands);
+        long retry = h.has("retryIntervalSeconds") ? positive(h, "retryIntervalSeconds", "health.")
+                : DEFAULT_HEALTH_RETRY_SECONDS;
+        return new HealthConfig(Duration.ofSeconds(nonNegative(h, "minimumUptimeSeconds", "health.", 0)),
+                Duration.ofSeconds(nonNegative(h, "graceSeconds", "health.", 0)), Duration.ofSeconds(retry), commands);
     }
 
     private PollConfig poll(JsonNode n) {

@@ -8,6 +8,7 @@ import dev.flotilla.agent.counter.AntiRollbackCounter;
 import dev.flotilla.agent.net.AgentVersion;
 import dev.flotilla.agent.net.EventReporter;
 import dev.flotilla.agent.net.ServerClient;
+import dev.flotilla.agent.update.AgentListener;
 import dev.flotilla.agent.update.Assignment;
 import dev.flotilla.agent.update.UpdateSource;
 import dev.flotilla.core.crypto.Digests;
@@ -51,6 +52,7 @@ public final class TufUpdateSource implements UpdateSource {
     private volatile boolean lastFailed;
     private volatile String lastError = "";
     private Consumer<String> log = s -> { };
+    private AgentListener listener = AgentListener.NONE;
 
     public TufUpdateSource(Parts parts, String hardwareId, String factoryVersion, Download download) {
         this.parts = parts;
@@ -62,6 +64,11 @@ public final class TufUpdateSource implements UpdateSource {
     /** Where progress lines go (the CLI prints them). */
     public void log(Consumer<String> sink) {
         this.log = sink;
+    }
+
+    /** Who hears of assignment verification results. */
+    public void listener(AgentListener l) {
+        this.listener = l;
     }
 
     /** The interval the server named in the last successful check-in. */
@@ -90,7 +97,7 @@ public final class TufUpdateSource implements UpdateSource {
             a = parts.verification().verify(json, facts());
         } catch (AssignmentRefused e) {
             if (e.reason() != AssignmentRefused.Reason.ALREADY_INSTALLED) {
-                log.accept("refused assignment: " + e.getMessage());
+                listener.verification(AgentListener.Verified.ASSIGNMENT, "", false, e.getMessage());
                 reportRefusal(json, e);
             }
             return Optional.empty();
@@ -102,6 +109,7 @@ public final class TufUpdateSource implements UpdateSource {
             lastFailed = true;
             throw new IOException("verifying the assignment: " + e, e);
         }
+        listener.verification(AgentListener.Verified.ASSIGNMENT, a.id(), true, a.target() + " " + a.version());
         String slot = BootControl.other(parts.boot().activeSlot());
         parts.records().record(slot, a);
         log.accept("assignment " + a.id() + ": " + a.target() + " version " + a.version() + " (" + a.length()
@@ -214,8 +222,7 @@ public final class TufUpdateSource implements UpdateSource {
         }
 
         private void report(long at) {
-            long percent = at * 100 / a.length();
-            log.accept("download " + a.version() + ": " + percent + "%");
+            long percent = at * 100 / a.length(); // the agent's listener logs progress
             ObjectNode d = JSON.createObjectNode().put("state", "DOWNLOADING").put("assignmentId", a.id())
                     .put("version", a.version()).put("done", done).put("total", a.length()).put("percent", percent);
             try {

@@ -12,24 +12,73 @@ import java.io.IOException;
  * The {@link Reporter} over the server's events API: one event per request, acknowledged when the server
  * stored it (new or duplicate: the server de-duplicates on the event id). The state machine's states map
  * to the server's event types; the details keep the exact state, reason code, detail and progress.
+ *
+ * <p>The HTTP answer becomes a {@link Delivery} here, in one place
+ * (docs/decisions/0001-report-queue-rejections.md): 400, 404, 413, 422 and the other 4xx not named below
+ * are permanent ({@link Delivery.Rejected}); 401 is retried once after a new login (by
+ * {@link ServerClient}) and 403 likewise here, then deferred; 408, 425, 429, 5xx, an unreachable server or
+ * a refused login are deferred. A 403 {@code device_decommissioned} stops this reporter from sending at all
+ * (until the agent restarts); the queue keeps its events.
  */
 public final class EventReporter implements Reporter {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DECOMMISSIONED = "device_decommissioned";
     private final ServerClient client;
+    private volatile boolean decommissioned;
 
     public EventReporter(ServerClient client) {
         this.client = client;
     }
 
     @Override
-    public boolean send(Event e) throws IOException {
+    public Delivery send(Event e) throws IOException {
+        if (decommissioned) {
+            return new Delivery.Deferred("the device is decommissioned: reports are kept, not sent");
+        }
+        try {
+            return post(e);
+        } catch (ServerClient.ServerRefusal refused) {
+            if (refused.status() != 403 || refused.duringLogin() || DECOMMISSIONED.equals(refused.code())) {
+                return classify(refused, refused.duringLogin());
+            }
+        }
+        try { // a 403 for the request: the token may belong to an older login; log in again, retry once
+            client.login();
+        } catch (ServerClient.ServerRefusal loginRefused) {
+            return classify(loginRefused, true);
+        }
+        try {
+            return post(e);
+        } catch (ServerClient.ServerRefusal again) {
+            return classify(again, again.duringLogin());
+        }
+    }
+
+    /** Whether a 403 {@code device_decommissioned} stopped this reporter. */
+    public boolean decommissioned() {
+        return decommissioned;
+    }
+
+    private Delivery post(Event e) throws IOException {
         ArrayNode batch = JSON.createArrayNode();
         batch.add(toJson(e));
-        try {
-            return client.postEvents(batch);
-        } catch (ServerClient.ServerRefusal refused) {
-            return false;
+        return client.postEvents(batch) ? new Delivery.Acknowledged()
+                : new Delivery.Deferred("the server did not acknowledge " + e.eventId());
+    }
+
+    /** The delivery for a refusal; a refused login ({@code login}) never drops the event. */
+    private Delivery classify(ServerClient.ServerRefusal r, boolean login) {
+        if (r.status() == 403 && DECOMMISSIONED.equals(r.code())) {
+            decommissioned = true;
+            return new Delivery.Deferred(r.getMessage());
         }
+        if (login) {
+            return new Delivery.Deferred(r.getMessage());
+        }
+        return switch (r.status()) {
+            case 401, 403, 408, 425, 429 -> new Delivery.Deferred(r.getMessage());
+            default -> new Delivery.Rejected(r.status(), r.code(), r.serverMessage());
+        };
     }
 
     /** Sends a progress or refusal event that is not part of the persisted queue (best effort). */
@@ -55,7 +104,7 @@ public final class EventReporter implements Reporter {
     }
 
     /** The server's event type for a transition. */
-    static String type(Event e) {
+    public static String type(Event e) {
         return switch (e.state()) {
             case "DOWNLOADING" -> "download_started";
             case "VERIFYING" -> "downloaded";

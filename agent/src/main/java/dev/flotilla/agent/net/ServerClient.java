@@ -40,15 +40,36 @@ public final class ServerClient {
     public record CheckIn(JsonNode assignment, Optional<Duration> pollInterval, boolean notModified) {
     }
 
-    /** A 4xx answer: the request was refused, retrying unchanged will not help. */
+    /**
+     * A 4xx answer: the request was refused. {@link #duringLogin()} tells a refusal of the device's
+     * login (challenge or token: unknown or decommissioned device, rate limit) from one of the request.
+     */
     public static final class ServerRefusal extends IOException {
         private final int status;
         private final String code;
+        private final String serverMessage;
+        private final boolean duringLogin;
 
         public ServerRefusal(int status, String code, String message) {
-            super("server refused (" + status + " " + code + "): " + message);
+            this(status, code, message, false);
+        }
+
+        private ServerRefusal(int status, String code, String message, boolean duringLogin) {
+            super("server refused " + (duringLogin ? "the login " : "") + "(" + status + " " + code + "): " + message);
             this.status = status;
             this.code = code;
+            this.serverMessage = message;
+            this.duringLogin = duringLogin;
+        }
+
+        /** The server's message, without the status and code. */
+        public String serverMessage() {
+            return serverMessage;
+        }
+
+        /** Whether the login before the request was refused (the request itself was not sent). */
+        public boolean duringLogin() {
+            return duringLogin;
         }
 
         public int status() {
@@ -166,14 +187,22 @@ public final class ServerClient {
             throws IOException {
         requireIdentity();
         if (token == null) {
-            login();
+            loginForRequest();
         }
         HttpResponse<byte[]> r = send(method, path, token, body, ifNoneMatch);
         if (r.statusCode() == 401) {
-            login();
+            loginForRequest();
             r = send(method, path, token, body, ifNoneMatch);
         }
         return r;
+    }
+
+    private void loginForRequest() throws IOException {
+        try {
+            login();
+        } catch (ServerRefusal refused) {
+            throw new ServerRefusal(refused.status(), refused.code(), refused.serverMessage(), true);
+        }
     }
 
     private HttpResponse<byte[]> send(String method, String path, String bearer, JsonNode body, String ifNoneMatch)

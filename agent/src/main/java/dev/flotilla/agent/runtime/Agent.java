@@ -18,6 +18,7 @@ import dev.flotilla.agent.net.ServerClient;
 import dev.flotilla.agent.slots.Slot;
 import dev.flotilla.agent.slots.Slots;
 import dev.flotilla.agent.storage.Durable;
+import dev.flotilla.agent.update.AgentListener;
 import dev.flotilla.agent.update.CommandCheck;
 import dev.flotilla.agent.update.HealthCheck;
 import dev.flotilla.agent.update.HealthChecks;
@@ -52,6 +53,7 @@ public final class Agent {
     private final Clock clock;
     private final DirectorVerifier director;
     private final Consumer<String> log;
+    private final AgentListener listener;
     private final Wakeup wakeup = new Wakeup();
     private final ServerClient client;
     private final DeviceIdentity identity;
@@ -59,7 +61,21 @@ public final class Agent {
     private TufUpdateSource source;
     private UpdateMachine machine;
 
+    /** An agent whose only listener is the {@link LoggingListener} on {@code log}. */
     public Agent(AgentConfig config, Durable durable, Clock clock, DirectorVerifier director, Consumer<String> log) {
+        this(config, durable, clock, director, log, List.of());
+    }
+
+    /**
+     * An agent that also tells {@code listeners} (after the {@link LoggingListener} on {@code log}) what it
+     * does: transitions, download progress, verification results, dropped reports.
+     */
+    public Agent(AgentConfig config, Durable durable, Clock clock, DirectorVerifier director, Consumer<String> log,
+            List<? extends AgentListener> listeners) {
+        List<AgentListener> all = new ArrayList<>();
+        all.add(new LoggingListener(log));
+        all.addAll(listeners);
+        this.listener = AgentListener.all(all);
         this.config = config;
         this.durable = durable;
         this.clock = clock;
@@ -129,6 +145,7 @@ public final class Agent {
                 new SlotRecords(state.resolve("slots"), durable)), config.hardwareId(), config.factoryVersion(),
                 new TufUpdateSource.Download(config.targetsUrl(), 8, Duration.ofSeconds(2), Duration.ofSeconds(30)));
         source.log(log);
+        source.listener(listener);
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(new ServerReachedCheck(client, updater));
         for (AgentConfig.Command c : config.health().commands()) {
@@ -139,10 +156,14 @@ public final class Agent {
                 m.zone(), m.idleCheck() == null ? null : new CommandCheck(m.idleCheck().argv(), m.idleCheck().timeout()),
                 clock);
         UpdateMachine.Settings settings = new UpdateMachine.Settings(b.trialTries(), 5, 16L << 20, 100);
-        machine = new UpdateMachine(new UpdateMachine.Device(slots, boot, counter,
-                HealthChecks.system(checks, config.health().minimumUptime())),
-                new StateStore(state.resolve("state.json"), durable), new ReportQueue(state.resolve("events"), durable),
-                source, events, settings, policy);
+        AgentConfig.HealthConfig h = config.health();
+        HealthChecks health = HealthChecks.system(checks, new HealthChecks.Timing(h.minimumUptime(), h.grace(),
+                h.retryInterval()));
+        ReportQueue queue = new ReportQueue(state.resolve("events"), durable, listener,
+                new ReportQueue.Retry(config.poll().minBackoff(), config.poll().maxBackoff()), System::nanoTime);
+        machine = new UpdateMachine(new UpdateMachine.Device(slots, boot, counter, health),
+                new StateStore(state.resolve("state.json"), durable),
+                new UpdateMachine.Reporting(queue, events, listener), source, settings, policy);
     }
 
     /** The main loop. */

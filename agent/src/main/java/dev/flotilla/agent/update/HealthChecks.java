@@ -8,39 +8,87 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * All health checks of a trial boot: first wait for the minimum uptime, then run the checks in order; the
- * first failure decides.
+ * All health checks of a trial boot: first wait for the minimum uptime, then run the checks in order (the
+ * first failure decides the round). With a grace period, a failed round is retried every retry interval
+ * until the grace period (counted from the first round) is over: healthy as soon as a round passes,
+ * unhealthy only when the last round inside the grace period failed. The time is the supplied uptime, so
+ * a reboot during the grace period starts it again on the next boot (the boot counter bounds the reboots).
  */
 public final class HealthChecks {
     private final List<HealthCheck> checks;
-    private final Duration minimumUptime;
+    private final Timing timing;
     private final LongSupplier uptimeMillis;
     private final Sleeper sleeper;
 
-    /** How to wait (a test passes one that records instead of sleeping). */
+    /** How to wait (a test passes one that records or advances a fake uptime instead of sleeping). */
     @FunctionalInterface
     public interface Sleeper {
         void sleep(long millis) throws InterruptedException;
     }
 
+    /**
+     * When the checks run.
+     *
+     * @param minimumUptime uptime to wait for before the first round
+     * @param grace how long failing rounds are retried (zero: one round decides)
+     * @param retryInterval the pause between rounds (positive)
+     */
+    public record Timing(Duration minimumUptime, Duration grace, Duration retryInterval) {
+        public Timing {
+            if (minimumUptime.isNegative() || grace.isNegative() || retryInterval.isNegative()
+                    || retryInterval.isZero()) {
+                throw new IllegalArgumentException("health timing: durations must not be negative, the retry "
+                        + "interval must be positive: " + minimumUptime + ", " + grace + ", " + retryInterval);
+            }
+        }
+
+        /** One round after {@code minimumUptime}, no grace period. */
+        public static Timing once(Duration minimumUptime) {
+            return new Timing(minimumUptime, Duration.ZERO, Duration.ofSeconds(5));
+        }
+    }
+
+    /** Checks with one round after the minimum uptime (no grace period). */
     public HealthChecks(List<HealthCheck> checks, Duration minimumUptime, LongSupplier uptimeMillis, Sleeper sleeper) {
+        this(checks, Timing.once(minimumUptime), uptimeMillis, sleeper);
+    }
+
+    /** @param uptimeMillis milliseconds since boot, never going backwards */
+    public HealthChecks(List<HealthCheck> checks, Timing timing, LongSupplier uptimeMillis, Sleeper sleeper) {
         this.checks = List.copyOf(checks);
-        this.minimumUptime = minimumUptime;
+        this.timing = timing;
         this.uptimeMillis = uptimeMillis;
         this.sleeper = sleeper;
     }
 
-    /** Checks with the system's uptime from {@code /proc/uptime} and real sleeping. */
-    public static HealthChecks system(List<HealthCheck> checks, Duration minimumUptime) {
-        return new HealthChecks(checks, minimumUptime, HealthChecks::procUptimeMillis, Thread::sleep);
+    /**
+     * Checks with the system's uptime and real sleeping: {@code /proc/uptime} read once, then advanced by
+     * the monotonic clock (when {@code /proc/uptime} cannot be read, the uptime counts from now).
+     */
+    public static HealthChecks system(List<HealthCheck> checks, Timing timing) {
+        long offset = procUptimeMillis() - System.nanoTime() / 1_000_000;
+        return new HealthChecks(checks, timing, () -> System.nanoTime() / 1_000_000 + offset, Thread::sleep);
     }
 
-    /** Waits for the minimum uptime, then runs every check. */
+    /** Waits for the minimum uptime, then runs rounds of every check until one passes or the grace period ends. */
     public HealthCheck.Result run() throws InterruptedException {
-        long wait = minimumUptime.toMillis() - uptimeMillis.getAsLong();
+        long wait = timing.minimumUptime().toMillis() - uptimeMillis.getAsLong();
         if (wait > 0) {
             sleeper.sleep(wait);
         }
+        long deadline = uptimeMillis.getAsLong() + timing.grace().toMillis();
+        while (true) {
+            HealthCheck.Result r = round();
+            long left = deadline - uptimeMillis.getAsLong();
+            if (r instanceof HealthCheck.Result.Healthy || left <= 0) {
+                return r;
+            }
+            sleeper.sleep(Math.min(left, timing.retryInterval().toMillis()));
+        }
+    }
+
+    /** Runs the checks in order; the first failure decides. */
+    private HealthCheck.Result round() throws InterruptedException {
         for (HealthCheck c : checks) {
             HealthCheck.Result r;
             try {

@@ -12,6 +12,7 @@ import dev.flotilla.agent.update.StateStore.Persisted;
 import dev.flotilla.agent.update.UpdateState.*;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,6 +26,7 @@ import java.util.Optional;
  * Success ({@link ReasonCode#UPDATE_SUCCEEDED}) is reported only after the slot was marked good and the
  * anti-rollback counter raised. The loop guard: each start in a state without progress counts as a
  * re-entry; past {@link Settings#maxReentries()} the update is abandoned (before the reboot) or rolled back.
+ * The {@link AgentListener} hears of a transition only after it was persisted, and cannot stop the machine.
  */
 public final class UpdateMachine {
 
@@ -43,11 +45,19 @@ public final class UpdateMachine {
     private record Transition(UpdateState state, ReasonCode reason, String detail) {
     }
 
+    /**
+     * Where the machine's events go: the durable queue, the server side that receives them, and the
+     * listener that observes the machine.
+     */
+    public record Reporting(ReportQueue queue, Reporter reporter, AgentListener listener) {
+    }
+
     private final Device device;
     private final StateStore store;
     private final ReportQueue queue;
     private final UpdateSource source;
     private final Reporter reporter;
+    private final AgentListener listener;
     private final Settings settings;
     private final InstallGate gate;
     private Persisted current;
@@ -55,18 +65,25 @@ public final class UpdateMachine {
 
     public UpdateMachine(Device device, StateStore store, ReportQueue queue, UpdateSource source, Reporter reporter,
             Settings settings) {
-        this(device, store, queue, source, reporter, settings, InstallGate.ALWAYS);
+        this(device, store, new Reporting(queue, reporter, AgentListener.NONE), source, settings, InstallGate.ALWAYS);
     }
 
     /** A machine that installs only when {@code gate} allows it (maintenance windows). */
     public UpdateMachine(Device device, StateStore store, ReportQueue queue, UpdateSource source, Reporter reporter,
             Settings settings, InstallGate gate) {
+        this(device, store, new Reporting(queue, reporter, AgentListener.NONE), source, settings, gate);
+    }
+
+    /** A machine that reports to {@code reporting.listener()} as well. */
+    public UpdateMachine(Device device, StateStore store, Reporting reporting, UpdateSource source, Settings settings,
+            InstallGate gate) {
         this.gate = gate;
         this.device = device;
         this.store = store;
-        this.queue = queue;
+        this.queue = reporting.queue();
         this.source = source;
-        this.reporter = reporter;
+        this.reporter = reporting.reporter();
+        this.listener = AgentListener.all(List.of(reporting.listener())); // one that throws is skipped
         this.settings = settings;
     }
 
@@ -160,7 +177,8 @@ public final class UpdateMachine {
         try (InputStream in = source.open(a, pos)) {
             while (pos < a.length()) {
                 long next = Math.min(a.length(), pos + settings.checkpointBytes());
-                long reached = device.slots().write(d.slot(), pos, in, next, (done, total) -> { });
+                long reached = device.slots().write(d.slot(), pos, in, next,
+                        (done, limit) -> listener.downloadProgress(a, done, a.length()));
                 if (reached > pos) {
                     device.slots().sync(d.slot());
                     pos = reached;
@@ -186,12 +204,15 @@ public final class UpdateMachine {
         try {
             actual = device.slots().sha256(v.slot(), a.length(), (done, total) -> { });
         } catch (IOException e) {
+            listener.verification(AgentListener.Verified.IMAGE, a.id(), false, e.getMessage());
             return failed(a, v.slot(), LENGTH_MISMATCH, e.getMessage());
         }
         if (!actual.equals(a.sha256())) {
-            return failed(a, v.slot(), HASH_MISMATCH, "expected sha256 " + a.sha256() + " but slot "
-                    + v.slot() + " holds " + actual);
+            String why = "expected sha256 " + a.sha256() + " but slot " + v.slot() + " holds " + actual;
+            listener.verification(AgentListener.Verified.IMAGE, a.id(), false, why);
+            return failed(a, v.slot(), HASH_MISMATCH, why);
         }
+        listener.verification(AgentListener.Verified.IMAGE, a.id(), true, "sha256 " + actual);
         return new Transition(new Installing(a, v.slot()), VERIFIED, "sha256 " + actual);
     }
 
@@ -293,12 +314,14 @@ public final class UpdateMachine {
         });
     }
 
-    /** Persists a transition: its event first (same id if redone after a cut), then the state. */
+    /** Persists a transition: its event first (same id if redone after a cut), then the state; then tells. */
     private void enter(Transition t) throws IOException {
+        UpdateState from = current.state();
         long seq = current.seq() + 1;
-        queue.enqueue(event(seq, t, assignmentOf(current.state())));
+        queue.enqueue(event(seq, t, assignmentOf(from)));
         current = new Persisted(seq, 0, t.state());
         store.save(current);
+        listener.transition(from, t.state(), t.reason(), t.detail());
     }
 
     /** Persists download progress without an event; progress resets the loop guard. */

@@ -45,6 +45,8 @@ class AgentConfigParserTest {
         assertThat(c.health().commands()).hasSize(2);
         assertThat(c.health().commands().get(1).timeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.health().minimumUptime()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.health().grace()).isEqualTo(Duration.ofSeconds(120));
+        assertThat(c.health().retryInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.poll().jitter()).isEqualTo(0.2);
         assertThat(c.maintenance().zone()).isEqualTo(ZoneId.of("Europe/Berlin"));
         assertThat(c.maintenance().windows()).containsExactly("02:00-04:30");
@@ -65,6 +67,8 @@ class AgentConfigParserTest {
         assertThat(c.enrollmentToken()).isEqualTo(Optional.of("from-env"));
         assertThat(c.maintenance().windows()).isEmpty();
         assertThat(c.boot().trialTries()).isEqualTo(3);
+        assertThat(c.health().grace()).isZero();
+        assertThat(c.health().retryInterval()).isEqualTo(Duration.ofSeconds(5));
     }
 
     @Test
@@ -78,6 +82,9 @@ class AgentConfigParserTest {
                 new Case(", \"maintenance\": {\"windows\": [\"2am-4am\"]}", "maintenance.windows[0]: window must look like"),
                 new Case(", \"maintenance\": {\"timezone\": \"Mars/Base\"}", "maintenance.timezone: unknown time zone"),
                 new Case(", \"health\": {\"commands\": [{\"timeoutSeconds\": 3}]}", "health.commands[0].command: required"),
+                new Case(", \"health\": {\"graceSeconds\": -5}", "health.graceSeconds: must be an integer >= 0"),
+                new Case(", \"health\": {\"retryIntervalSeconds\": 0}",
+                        "health.retryIntervalSeconds: must be a positive integer"),
                 new Case(", \"mqtt\": {\"broker\": \"nohost\"}", "mqtt.broker: must be an absolute URL"),
                 new Case(", \"rebootCommand\": []", "rebootCommand: must be a non-empty array"),
                 new Case(", \"hardwareId\": \"dup\"", "Duplicate field 'hardwareId'"));

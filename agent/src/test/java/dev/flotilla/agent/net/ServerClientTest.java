@@ -100,7 +100,7 @@ class ServerClientTest {
         queue.enqueue(new Event("ev-1", 1, "DOWNLOADING", ReasonCode.ASSIGNMENT_RECEIVED, "into slot b", "as-1", "2.0.0", 0, 100));
         queue.enqueue(new Event("ev-2", 2, "VERIFYING", ReasonCode.DOWNLOADED, "100 bytes", "as-1", "2.0.0", 100, 100));
         queue.enqueue(new Event("ev-3", 3, "IDLE", ReasonCode.UPDATE_SUCCEEDED, "running 2.0.0", "as-1", "2.0.0", 100, 100));
-        assertThat(queue.flush(new EventReporter(c))).isEqualTo(3);
+        assertThat(queue.flush(new EventReporter(c)).acknowledged()).isEqualTo(3);
         assertThat(queue.pending()).isEmpty();
         JsonNode items = server.get("/api/v1/devices/" + c.deviceId() + "/events").path("items");
         assertThat(items.findValuesAsText("type")).containsExactly("download_started", "downloaded", "committed");
@@ -108,12 +108,12 @@ class ServerClientTest {
 
         // the same events again (a transition redone after a power cut) are duplicates, still acknowledged
         queue.enqueue(new Event("ev-3", 3, "IDLE", ReasonCode.UPDATE_SUCCEEDED, "running 2.0.0", "as-1", "2.0.0", 100, 100));
-        assertThat(queue.flush(new EventReporter(c))).isEqualTo(1);
+        assertThat(queue.flush(new EventReporter(c)).acknowledged()).isEqualTo(1);
 
         server.close();
         server = null;
         queue.enqueue(new Event("ev-4", 4, "DOWNLOADING", ReasonCode.ASSIGNMENT_RECEIVED, "", "as-2", "3.0.0", 0, 1));
-        assertThat(queue.flush(new EventReporter(c))).isZero();
+        assertThat(queue.flush(new EventReporter(c))).isEqualTo(new ReportQueue.Flushed(0, 0, true));
         assertThat(queue.pending()).extracting(Event::eventId).containsExactly("ev-4");
         assertThatThrownBy(() -> c.checkIn(manifest(c.deviceId(), "x"))).isInstanceOf(java.io.IOException.class);
     }

@@ -12,6 +12,10 @@ import dev.flotilla.agent.install.TestRepo;
 import dev.flotilla.agent.install.UnsignedTestDirector;
 import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.testimage.TestImage;
+import dev.flotilla.agent.update.AgentListener;
+import dev.flotilla.agent.update.Assignment;
+import dev.flotilla.agent.update.ReasonCode;
+import dev.flotilla.agent.update.UpdateState;
 import dev.flotilla.core.crypto.Digests;
 import dev.flotilla.core.tuf.TargetFile;
 import java.nio.file.Files;
@@ -44,6 +48,25 @@ class AgentEndToEndTest {
     TestRepo repo;
     Path dev;
     final List<String> log = new CopyOnWriteArrayList<>();
+    final List<String> transitions = new CopyOnWriteArrayList<>();
+    final List<long[]> progress = new CopyOnWriteArrayList<>();
+    final List<String> verifications = new CopyOnWriteArrayList<>();
+    final AgentListener listener = new AgentListener() {
+        @Override
+        public void transition(UpdateState from, UpdateState to, ReasonCode reason, String detail) {
+            transitions.add(from.label() + "->" + to.label());
+        }
+
+        @Override
+        public void downloadProgress(Assignment a, long done, long total) {
+            progress.add(new long[] {done, total});
+        }
+
+        @Override
+        public void verification(Verified what, String assignmentId, boolean passed, String detail) {
+            verifications.add(what + " " + assignmentId + " " + passed);
+        }
+    };
     final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
     /** When set, the device ships a root with a director role and verifies real signed assignments. */
     boolean signedDirector;
@@ -87,7 +110,8 @@ class AgentEndToEndTest {
     /** Runs an agent (one "boot" of the device) until it asks for a reboot or {@code done} holds. */
     private Agent.Exit runAgent(AgentConfig c, BooleanSupplier done) throws Exception {
         Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), signedDirector
-                ? new DirectorAssignmentAdapter(Clock.systemUTC()) : new UnsignedTestDirector(), log::add);
+                ? new DirectorAssignmentAdapter(Clock.systemUTC()) : new UnsignedTestDirector(), log::add,
+                List.of(listener));
         agent.firstStart();
         agent.assemble();
         Future<Agent.Exit> f = pool.submit(agent::run);
@@ -136,6 +160,21 @@ class AgentEndToEndTest {
         assertThat(m.path("securityVersion").asLong()).isEqualTo(4);
         assertThat(m.path("bootState").asText()).isEqualTo("committed");
         assertThat(api.types()).doesNotContain("failed");
+
+        // the listeners of both agent runs (before and after the reboot) saw the whole update, in order
+        assertThat(transitions).containsExactly("IDLE->DOWNLOADING", "DOWNLOADING->VERIFYING",
+                "VERIFYING->INSTALLING", "INSTALLING->INSTALLED", "INSTALLED->REBOOTING", "REBOOTING->TRIAL",
+                "TRIAL->HEALTH_CHECK", "HEALTH_CHECK->COMMITTED", "COMMITTED->IDLE");
+        assertThat(verifications).containsExactly("ASSIGNMENT as-1 true", "IMAGE as-1 true");
+        assertThat(progress).allMatch(p -> p[1] == image.length);
+        assertThat(progress.stream().mapToLong(p -> p[0]).toArray()).isSorted();
+        assertThat(progress.getLast()[0]).isEqualTo(image.length);
+        // the default listener logged progress at most once per 10% (as often as the slot writer's chunks allow)
+        List<Integer> percents = log.stream().filter(l -> l.startsWith("download 2.0.0: "))
+                .map(l -> Integer.parseInt(l.split(" ")[2].replace("%", ""))).toList();
+        assertThat(percents).isNotEmpty().doesNotHaveDuplicates().isSorted().allMatch(p -> p % 10 == 0)
+                .endsWith(100);
+        assertThat(log).contains("state HEALTH_CHECK -> COMMITTED (HEALTH_CHECKS_PASSED)");
     }
 
     @Test

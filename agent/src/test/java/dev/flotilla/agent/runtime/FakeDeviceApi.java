@@ -32,6 +32,18 @@ final class FakeDeviceApi implements AutoCloseable {
     final List<String> eventOrder = new CopyOnWriteArrayList<>();
     final List<JsonNode> manifests = new CopyOnWriteArrayList<>();
     final AtomicInteger checkIns = new AtomicInteger();
+    /** Event ids answered with this status (and code {@code invalid_request}) instead of being stored. */
+    final Map<String, Integer> rejectEvents = new ConcurrentHashMap<>();
+    /** When not 0, every events request is answered with this status. */
+    volatile int eventsStatus;
+    /** How many of the next events requests are answered 403 {@code forbidden}. */
+    final AtomicInteger forbidEvents = new AtomicInteger();
+    /** Login and events answer 403 {@code device_decommissioned}. */
+    volatile boolean decommissioned;
+    /** When not 0, the login challenge is answered with this status (code {@code not_found}). */
+    volatile int challengeStatus;
+    final AtomicInteger logins = new AtomicInteger();
+    final AtomicInteger eventPosts = new AtomicInteger();
 
     FakeDeviceApi() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -60,9 +72,14 @@ final class FakeDeviceApi implements AutoCloseable {
             JsonNode body = JSON.readTree(ex.getRequestBody().readAllBytes());
             if (path.endsWith("/enroll")) {
                 send(ex, 201, JSON.createObjectNode().put("id", "dev-1").put("status", "active"));
+            } else if (decommissioned && (path.endsWith("/challenge") || path.endsWith("/events"))) {
+                send(ex, 403, JSON.createObjectNode().put("code", "device_decommissioned"));
+            } else if (path.endsWith("/challenge") && challengeStatus != 0) {
+                send(ex, challengeStatus, JSON.createObjectNode().put("code", "not_found"));
             } else if (path.endsWith("/challenge")) {
                 send(ex, 200, JSON.createObjectNode().put("nonce", "n-" + System.nanoTime()));
             } else if (path.endsWith("/token")) {
+                logins.incrementAndGet();
                 send(ex, 200, JSON.createObjectNode().put("token", "fld_test"));
             } else if (path.endsWith("/checkin")) {
                 checkIns.incrementAndGet();
@@ -72,6 +89,23 @@ final class FakeDeviceApi implements AutoCloseable {
                 r.put("pollIntervalSeconds", pollSeconds);
                 send(ex, 200, r);
             } else if (path.endsWith("/events")) {
+                eventPosts.incrementAndGet();
+                if (eventsStatus != 0) {
+                    send(ex, eventsStatus, JSON.createObjectNode().put("code", "unavailable"));
+                    return;
+                }
+                if (forbidEvents.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    send(ex, 403, JSON.createObjectNode().put("code", "forbidden"));
+                    return;
+                }
+                for (JsonNode e : body.path("events")) {
+                    Integer status = rejectEvents.get(e.path("eventId").asText());
+                    if (status != null) {
+                        send(ex, status, JSON.createObjectNode().put("code", "invalid_request")
+                                .put("message", "unknown event type"));
+                        return;
+                    }
+                }
                 int accepted = 0;
                 int duplicates = 0;
                 for (JsonNode e : body.path("events")) {

@@ -10,12 +10,12 @@ final class FakeReporter implements Reporter {
     boolean offline;
 
     @Override
-    public boolean send(Event event) throws IOException {
+    public Delivery send(Event event) throws IOException {
         if (offline) {
             throw new IOException("server unreachable");
         }
         received.add(event);
-        return true;
+        return new Delivery.Acknowledged();
     }
 
     /** The states of the received events, de-duplicated by event id, in order. */

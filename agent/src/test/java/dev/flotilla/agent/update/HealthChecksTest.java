@@ -62,4 +62,68 @@ class HealthChecksTest {
         assertThat(((HealthCheck.Result.Unhealthy) r).why()).contains("no route to server");
         assertThat(ran).containsExactly("ok", "broken");
     }
+
+    /** A fake uptime that the sleeper advances: the grace period passes without real waiting. */
+    private final java.util.concurrent.atomic.AtomicLong uptime = new java.util.concurrent.atomic.AtomicLong();
+
+    private HealthChecks withGrace(List<HealthCheck> list, long graceMs, long intervalMs) {
+        return new HealthChecks(list, new HealthChecks.Timing(Duration.ZERO, Duration.ofMillis(graceMs),
+                Duration.ofMillis(intervalMs)), uptime::get, ms -> {
+                    slept.add(ms);
+                    uptime.addAndGet(ms);
+                });
+    }
+
+    private static HealthCheck failingTimes(int n, List<Long> ranAt, java.util.function.LongSupplier clock) {
+        return () -> {
+            ranAt.add(clock.getAsLong());
+            return ranAt.size() <= n ? new HealthCheck.Result.Unhealthy("not up yet (" + ranAt.size() + ")")
+                    : new HealthCheck.Result.Healthy();
+        };
+    }
+
+    @Test
+    void inTheGracePeriodFailingChecksAreRetriedAndPassAsSoonAsTheyPass() throws Exception {
+        List<Long> ranAt = new ArrayList<>();
+        HealthCheck.Result r = withGrace(List.of(failingTimes(3, ranAt, uptime::get)), 10_000, 1_000).run();
+        assertThat(r).isEqualTo(new HealthCheck.Result.Healthy());
+        assertThat(ranAt).containsExactly(0L, 1_000L, 2_000L, 3_000L);
+        assertThat(slept).containsExactly(1_000L, 1_000L, 1_000L);
+    }
+
+    @Test
+    void checksThatKeepFailingAreUnhealthyOnlyAtTheEndOfTheGracePeriod() throws Exception {
+        List<Long> ranAt = new ArrayList<>();
+        HealthCheck.Result r = withGrace(List.of(failingTimes(Integer.MAX_VALUE, ranAt, uptime::get)), 10_000, 3_000)
+                .run();
+        assertThat(r).isEqualTo(new HealthCheck.Result.Unhealthy("not up yet (5)"));
+        assertThat(ranAt).containsExactly(0L, 3_000L, 6_000L, 9_000L, 10_000L); // the last round at the very end
+    }
+
+    @Test
+    void withoutAGracePeriodOneRoundDecides() throws Exception {
+        List<Long> ranAt = new ArrayList<>();
+        assertThat(withGrace(List.of(failingTimes(1, ranAt, uptime::get)), 0, 1_000).run())
+                .isInstanceOf(HealthCheck.Result.Unhealthy.class);
+        assertThat(ranAt).hasSize(1);
+        assertThat(slept).isEmpty();
+    }
+
+    @Test
+    void theGracePeriodStartsAfterTheMinimumUptime() throws Exception {
+        List<Long> ranAt = new ArrayList<>();
+        uptime.set(20_000);
+        HealthChecks checks = new HealthChecks(List.of(failingTimes(Integer.MAX_VALUE, ranAt, uptime::get)),
+                new HealthChecks.Timing(Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5)),
+                uptime::get, ms -> uptime.addAndGet(ms));
+        checks.run();
+        assertThat(ranAt).containsExactly(60_000L, 65_000L);
+    }
+
+    @Test
+    void aTimingWithANonPositiveRetryIntervalIsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new HealthChecks.Timing(Duration.ZERO,
+                Duration.ofSeconds(1), Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("retry interval must be positive");
+    }
 }

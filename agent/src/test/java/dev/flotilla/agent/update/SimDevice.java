@@ -47,6 +47,9 @@ final class SimDevice {
     final List<String> bootLog = new ArrayList<>();
     UpdateMachine.Settings settings = new UpdateMachine.Settings(3, 5, 16 * 1024, 100);
     List<HealthCheck> extraChecks = List.of();
+    /** When set, the health checks run with this timing on the real clock (else one round, no waiting). */
+    HealthChecks.Timing healthTiming;
+    AgentListener listener = AgentListener.NONE;
     int boots;
     int runs;
 
@@ -75,10 +78,12 @@ final class SimDevice {
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(this::builtInCheck);
         checks.addAll(extraChecks);
-        HealthChecks health = new HealthChecks(checks, Duration.ZERO, () -> 0, ms -> { });
+        HealthChecks health = healthTiming == null ? new HealthChecks(checks, Duration.ZERO, () -> 0, ms -> { })
+                : new HealthChecks(checks, healthTiming, () -> System.nanoTime() / 1_000_000, Thread::sleep);
         UpdateMachine.Device device = new UpdateMachine.Device(slots, boot, counter(durable), health);
         return new UpdateMachine(device, new StateStore(dir.resolve("state/state.json"), durable),
-                new ReportQueue(dir.resolve("state/events"), durable), source, reporter, settings);
+                new UpdateMachine.Reporting(new ReportQueue(dir.resolve("state/events"), durable), reporter, listener),
+                source, settings, InstallGate.ALWAYS);
     }
 
     AntiRollbackCounter counter(Durable durable) {

@@ -172,7 +172,7 @@ class UpdateMachineTest {
         assertThat(d.reporter.received).isEmpty();
 
         d.reporter.offline = false;
-        assertThat(queue.flush(d.reporter)).isEqualTo(9);
+        assertThat(queue.flush(d.reporter)).isEqualTo(new ReportQueue.Flushed(9, 0, false));
         assertThat(queue.pending()).isEmpty();
         assertThat(d.reporter.received).extracting(Event::seq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
     }
@@ -184,5 +184,147 @@ class UpdateMachineTest {
         d.bootloader.boot();
         assertThat(d.machine(new CrashableDurable()).run()).isEqualTo(new UpdateState.Idle());
         assertThat(d.reporter.received).isEmpty();
+    }
+
+    /** A health command that fails its first {@code n} runs (counted in a file), then passes. */
+    private CommandCheck failingFirst(int n) {
+        Path count = dir.resolve("health-runs");
+        return new CommandCheck(List.of("sh", "-c", "n=$(cat '" + count + "' 2>/dev/null || echo 0); n=$((n+1)); "
+                + "echo $n > '" + count + "'; [ $n -gt " + n + " ]"), java.time.Duration.ofSeconds(5));
+    }
+
+    private int healthRuns() throws Exception {
+        return Integer.parseInt(Files.readString(dir.resolve("health-runs")).trim());
+    }
+
+    @Test
+    void healthChecksThatPassAfterAFewFailuresCommitWithinTheGracePeriod() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        d.extraChecks = List.of(failingFirst(3));
+        d.healthTiming = new HealthChecks.Timing(java.time.Duration.ZERO, java.time.Duration.ofSeconds(20),
+                java.time.Duration.ofMillis(50));
+        long start = System.nanoTime();
+        d.live(new CrashableDurable(), 5, 10);
+        assertThat(d.problems).isEmpty();
+        assertThat(d.runningVersion()).isEqualTo("2.0.0");
+        assertThat(labels(d)).endsWith("COMMITTED/HEALTH_CHECKS_PASSED", "IDLE/UPDATE_SUCCEEDED");
+        assertThat(healthRuns()).isEqualTo(4);
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(20));
+    }
+
+    @Test
+    void healthChecksThatKeepFailingRollBackAtTheEndOfTheGracePeriod() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        d.extraChecks = List.of(failingFirst(Integer.MAX_VALUE));
+        d.healthTiming = new HealthChecks.Timing(java.time.Duration.ZERO, java.time.Duration.ofMillis(400),
+                java.time.Duration.ofMillis(50));
+        long[] healthStarted = new long[1];
+        long[] rollingBack = new long[1];
+        d.listener = new AgentListener() {
+            @Override
+            public void transition(UpdateState from, UpdateState to, ReasonCode reason, String detail) {
+                if (to instanceof UpdateState.HealthChecking) {
+                    healthStarted[0] = System.nanoTime();
+                } else if (to instanceof UpdateState.RollingBack) {
+                    rollingBack[0] = System.nanoTime();
+                }
+            }
+        };
+        d.live(new CrashableDurable(), 10, 10);
+        assertThat(d.problems).isEmpty();
+        assertThat(d.runningVersion()).isEqualTo("1.0.0");
+        assertThat(labels(d)).endsWith("ROLLING_BACK/HEALTH_CHECK_FAILED", "ROLLED_BACK/HEALTH_CHECK_FAILED",
+                "IDLE/UPDATE_ROLLED_BACK");
+        assertThat(healthRuns()).isGreaterThan(2);
+        assertThat(rollingBack[0] - healthStarted[0]).isGreaterThanOrEqualTo(400_000_000L);
+        assertThat(d.counter(new CrashableDurable()).current()).isZero();
+    }
+
+    /** A check that cuts the power on its first {@code cuts} runs, then answers {@code after}. */
+    private static HealthCheck cutsPower(int cuts, HealthCheck.Result after) {
+        int[] runs = new int[1];
+        return () -> {
+            if (++runs[0] <= cuts) {
+                throw new dev.flotilla.agent.storage.PowerCut(0, "power lost during the grace period");
+            }
+            return after;
+        };
+    }
+
+    @Test
+    void aPowerCutDuringTheGracePeriodStillEndsCommittedWhenTheChecksPassLater() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        d.extraChecks = List.of(cutsPower(1, new HealthCheck.Result.Healthy()));
+        d.healthTiming = new HealthChecks.Timing(java.time.Duration.ZERO, java.time.Duration.ofSeconds(5),
+                java.time.Duration.ofMillis(20));
+        CrashableDurable durable = new CrashableDurable();
+        d.live(durable, 10, 10);
+        assertThat(d.problems).isEmpty();
+        assertThat(d.runningVersion()).isEqualTo("2.0.0");
+        assertThat(labels(d)).endsWith("COMMITTED/HEALTH_CHECKS_PASSED", "IDLE/UPDATE_SUCCEEDED");
+        assertThat(d.boot(durable).trialState().upgradeAvailable()).isFalse();
+    }
+
+    @Test
+    void powerCutsInEveryGracePeriodEndRolledBackByTheBootCounter() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        d.extraChecks = List.of(cutsPower(Integer.MAX_VALUE, new HealthCheck.Result.Healthy()));
+        d.healthTiming = new HealthChecks.Timing(java.time.Duration.ZERO, java.time.Duration.ofSeconds(5),
+                java.time.Duration.ofMillis(20));
+        CrashableDurable durable = new CrashableDurable();
+        d.live(durable, 12, 20);
+        assertThat(d.problems).isEmpty();
+        assertThat(d.runningVersion()).isEqualTo("1.0.0");
+        assertThat(labels(d)).endsWith("ROLLED_BACK/BOOT_FAILED", "IDLE/UPDATE_ROLLED_BACK");
+        assertThat(labels(d)).doesNotContain("COMMITTED/HEALTH_CHECKS_PASSED");
+        assertThat(d.bootLog).filteredOn(b -> b.contains("slot=b") || b.contains("slot b")).hasSizeGreaterThan(1);
+        assertThat(d.boot(durable).trialState().upgradeAvailable()).isFalse();
+        assertThat(d.counter(durable).current()).isZero();
+    }
+
+    @Test
+    void aListenerHearsEveryTransitionOfAFullUpdateInOrderAndProgressEndingAtTheTotal() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        List<String> heard = new java.util.ArrayList<>();
+        List<Long> done = new java.util.ArrayList<>();
+        d.listener = new AgentListener() {
+            @Override
+            public void transition(UpdateState from, UpdateState to, ReasonCode reason, String detail) {
+                heard.add(from.label() + "->" + to.label() + "/" + reason);
+            }
+
+            @Override
+            public void downloadProgress(Assignment a, long bytes, long total) {
+                assertThat(total).isEqualTo(a.length());
+                done.add(bytes);
+            }
+
+            @Override
+            public void verification(Verified what, String assignmentId, boolean passed, String detail) {
+                heard.add(what + " " + assignmentId + " " + passed);
+            }
+        };
+        d.live(new CrashableDurable(), 5, 10);
+        assertThat(heard).containsExactly("IDLE->DOWNLOADING/ASSIGNMENT_RECEIVED", "DOWNLOADING->VERIFYING/DOWNLOADED",
+                "IMAGE as-2.0.0 true", "VERIFYING->INSTALLING/VERIFIED", "INSTALLING->INSTALLED/TRIAL_ARMED",
+                "INSTALLED->REBOOTING/REBOOT_REQUESTED", "REBOOTING->TRIAL/BOOTED_NEW_SLOT",
+                "TRIAL->HEALTH_CHECK/HEALTH_CHECK_STARTED", "HEALTH_CHECK->COMMITTED/HEALTH_CHECKS_PASSED",
+                "COMMITTED->IDLE/UPDATE_SUCCEEDED");
+        assertThat(done).hasSizeGreaterThan(5).isSorted().doesNotHaveDuplicates();
+        assertThat(done.getLast()).isEqualTo(d.source.assignment().length());
+    }
+
+    @Test
+    void aListenerThatThrowsDoesNotStopTheUpdate() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        d.listener = new AgentListener() {
+            @Override
+            public void transition(UpdateState from, UpdateState to, ReasonCode reason, String detail) {
+                throw new IllegalStateException("broken listener");
+            }
+        };
+        d.live(new CrashableDurable(), 5, 10);
+        assertThat(d.problems).isEmpty();
+        assertThat(d.runningVersion()).isEqualTo("2.0.0");
     }
 }

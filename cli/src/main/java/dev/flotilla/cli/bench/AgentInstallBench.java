@@ -128,7 +128,8 @@ public final class AgentInstallBench implements Callable<Integer> {
                 new AntiRollbackCounter(state.resolve("counter"), durable),
                 new HealthChecks(List.of(), Duration.ZERO, () -> 0, ms -> { })),
                 new StateStore(state.resolve("state.json"), durable), new ReportQueue(state.resolve("events"), durable),
-                source, e -> true, new UpdateMachine.Settings(3, 5, checkpoint, 100));
+                source, e -> new dev.flotilla.agent.update.Reporter.Delivery.Acknowledged(),
+                new UpdateMachine.Settings(3, 5, checkpoint, 100));
         try {
             machine.run();
         } finally {
