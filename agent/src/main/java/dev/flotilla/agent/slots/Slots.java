@@ -112,6 +112,14 @@ public final class Slots {
         return Hex.encode(md.digest());
     }
 
+    /**
+     * Starts reading {@code slot} back in the background, from byte 0 up to what the caller reports as
+     * fsynced; see {@link ReadBack}. The caller closes it when it does not {@link ReadBack#finish} it.
+     */
+    public ReadBack readBack(String slot) {
+        return new ReadBack(slot, slot(slot).path(), chunk);
+    }
+
     private Slot writable(String name) throws IOException {
         Slot s = slot(name);
         String active = boot.activeSlot();

@@ -23,6 +23,8 @@ import java.util.Optional;
  * modelled; the agent never relies on the order in which un-fsynced writes reach the disk.
  *
  * <p>After the cut every further operation throws {@link PowerCut} too, until {@link #powerOn()}.
+ * Operations are atomic with respect to each other: the agent's download fsyncs and checkpoints on one
+ * thread while it writes on another, and the model orders them as they happened.
  */
 public final class CrashableDurable implements Durable {
     private final Durable real = new FileDurable();
@@ -46,44 +48,44 @@ public final class CrashableDurable implements Durable {
     }
 
     /** The number of operations that ran (a cut operation does not count). */
-    public long operations() {
+    public synchronized long operations() {
         return operations;
     }
 
     /** Descriptions of the operations that ran, in order. */
-    public List<String> log() {
+    public synchronized List<String> log() {
         return List.copyOf(log);
     }
 
     /** Whether the power is off (a cut happened and {@link #powerOn()} was not called since). */
-    public boolean isOff() {
+    public synchronized boolean isOff() {
         return off;
     }
 
     /** How many times the power was cut. */
-    public int cuts() {
+    public synchronized int cuts() {
         return cuts;
     }
 
     /** Plans a further cut just before the {@code k}-th operation from now (1 = the next one). */
-    public void cutAfter(long k) {
+    public synchronized void cutAfter(long k) {
         this.cutBefore = operations + k;
     }
 
     /** Turns the power back on; no further cut is planned. The operation count keeps running. */
-    public void powerOn() {
+    public synchronized void powerOn() {
         off = false;
         cutBefore = 0;
     }
 
     /** Makes writes that would grow {@code file} beyond {@code bytes} fail with {@link StorageFullException}. */
-    public void limitSpace(Path file, long bytes) {
+    public synchronized void limitSpace(Path file, long bytes) {
         this.limitedFile = file.toAbsolutePath();
         this.limitBytes = bytes;
     }
 
     @Override
-    public void write(Path file, long offset, ByteBuffer data) throws IOException {
+    public synchronized void write(Path file, long offset, ByteBuffer data) throws IOException {
         begin("write " + file.getFileName() + " @" + offset + " +" + data.remaining());
         if (file.toAbsolutePath().equals(limitedFile) && offset + data.remaining() > limitBytes) {
             throw new StorageFullException(file, new IOException("No space left on device (simulated)"));
@@ -93,28 +95,28 @@ public final class CrashableDurable implements Durable {
     }
 
     @Override
-    public void append(Path file, byte[] data) throws IOException {
+    public synchronized void append(Path file, byte[] data) throws IOException {
         begin("append " + file.getFileName() + " +" + data.length);
         remember(file);
         real.append(file, data);
     }
 
     @Override
-    public void truncate(Path file, long size) throws IOException {
+    public synchronized void truncate(Path file, long size) throws IOException {
         begin("truncate " + file.getFileName() + " " + size);
         remember(file);
         real.truncate(file, size);
     }
 
     @Override
-    public void fsync(Path file) throws IOException {
+    public synchronized void fsync(Path file) throws IOException {
         begin("fsync " + file.getFileName());
         real.fsync(file);
         durableContent.remove(key(file));
     }
 
     @Override
-    public void rename(Path from, Path to) throws IOException {
+    public synchronized void rename(Path from, Path to) throws IOException {
         begin("rename " + from.getFileName() + " -> " + to.getFileName());
         real.rename(from, to);
         Optional<byte[]> carried = durableContent.remove(key(from));
@@ -125,14 +127,14 @@ public final class CrashableDurable implements Durable {
     }
 
     @Override
-    public void delete(Path file) throws IOException {
+    public synchronized void delete(Path file) throws IOException {
         begin("delete " + file.getFileName());
         real.delete(file);
         durableContent.remove(key(file));
     }
 
     @Override
-    public void envChange(String what, EnvAction action) throws IOException {
+    public synchronized void envChange(String what, EnvAction action) throws IOException {
         begin("env " + what);
         action.run();
     }

@@ -5,6 +5,7 @@ import static dev.flotilla.agent.update.ReasonCode.*;
 import dev.flotilla.agent.boot.BootControl;
 import dev.flotilla.agent.boot.TrialState;
 import dev.flotilla.agent.counter.AntiRollbackCounter;
+import dev.flotilla.agent.slots.ReadBack;
 import dev.flotilla.agent.slots.SlotException;
 import dev.flotilla.agent.slots.Slots;
 import dev.flotilla.agent.storage.StorageFullException;
@@ -37,6 +38,9 @@ public final class UpdateMachine {
         }
     }
 
+    /** How many finished download segments may wait for their fsync while the next ones are written. */
+    private static final int PENDING_SEGMENTS = 4;
+
     /** The device parts the machine drives. */
     public record Device(Slots slots, BootControl boot, AntiRollbackCounter counter, HealthChecks health) {
     }
@@ -62,6 +66,11 @@ public final class UpdateMachine {
     private final InstallGate gate;
     private Persisted current;
     private boolean rebootRequested;
+    /** The read-back that ran alongside a download completed in this run; memory only. */
+    private OverlappedReadBack readBack;
+
+    private record OverlappedReadBack(Assignment assignment, String slot, ReadBack readBack) {
+    }
 
     public UpdateMachine(Device device, StateStore store, ReportQueue queue, UpdateSource source, Reporter reporter,
             Settings settings) {
@@ -96,6 +105,17 @@ public final class UpdateMachine {
      * @throws IllegalStateException when one run takes more than {@link Settings#maxStepsPerRun()} steps
      */
     public UpdateState run() throws IOException, InterruptedException {
+        try {
+            return runSteps();
+        } finally {
+            if (readBack != null) {
+                readBack.readBack().close(); // a read-back this run did not get to use (a cut, a stop)
+                readBack = null;
+            }
+        }
+    }
+
+    private UpdateState runSteps() throws IOException, InterruptedException {
         current = store.load();
         if (waitingForGate()) {
             queue.flush(reporter);
@@ -171,38 +191,81 @@ public final class UpdateMachine {
         return new Transition(new Downloading(a, slot, 0), ASSIGNMENT_RECEIVED, "into slot " + slot);
     }
 
+    /**
+     * Writes the image into the slot while {@link SlotSyncer} fsyncs and checkpoints each finished segment
+     * on its own thread, and {@link ReadBack} reads back and hashes the slot behind the checkpoints (from
+     * byte 0, so a resumed download is hashed end to end). The read-back is handed to {@link #verify} only
+     * when the download completes in this run; after a restart in VERIFYING the slot is read back whole.
+     */
     private Transition download(Downloading d) throws IOException {
         Assignment a = d.assignment();
-        long pos = d.offset();
-        try (InputStream in = source.open(a, pos)) {
-            while (pos < a.length()) {
-                long next = Math.min(a.length(), pos + settings.checkpointBytes());
-                long reached = device.slots().write(d.slot(), pos, in, next,
-                        (done, limit) -> listener.downloadProgress(a, done, a.length()));
-                if (reached > pos) {
-                    device.slots().sync(d.slot());
-                    pos = reached;
-                    checkpoint(new Downloading(a, d.slot(), pos));
-                }
-                if (reached < next) {
-                    return null; // the stream ended early: resume from the checkpoint next run
-                }
+        long start = d.offset();
+        ReadBack back = device.slots().readBack(d.slot());
+        back.synced(start); // what an earlier run checkpointed is durable
+        boolean complete = false;
+        SlotSyncer syncer = new SlotSyncer(new SlotSyncer.Checkpoint() {
+            @Override
+            public void sync() throws IOException {
+                device.slots().sync(d.slot());
             }
+
+            @Override
+            public void reached(long offset) throws IOException {
+                checkpoint(new Downloading(a, d.slot(), offset));
+                back.synced(offset);
+            }
+        }, PENDING_SEGMENTS);
+        try {
+            try (syncer; InputStream in = source.open(a, start)) {
+                long pos = start;
+                while (pos < a.length()) {
+                    long next = Math.min(a.length(), pos + settings.checkpointBytes());
+                    long reached = device.slots().write(d.slot(), pos, in, next,
+                            (done, limit) -> listener.downloadProgress(a, done, a.length()));
+                    if (reached > pos) {
+                        syncer.written(reached);
+                        pos = reached;
+                    }
+                    if (reached < next) {
+                        syncer.finish();
+                        return null; // the stream ended early: resume from the checkpoint next run
+                    }
+                }
+                syncer.finish();
+            }
+            complete = true;
         } catch (StorageFullException e) {
             return failed(a, d.slot(), STORAGE_FULL, e.getMessage());
         } catch (SlotException e) {
             return failed(a, d.slot(), SLOT_REFUSED, e.getMessage());
         } catch (IOException transport) {
             return null; // resume from the checkpoint next run; the loop guard bounds the retries
+        } finally {
+            if (complete) {
+                readBack = new OverlappedReadBack(a, d.slot(), back);
+            } else {
+                back.close();
+            }
         }
         return new Transition(new Verifying(a, d.slot()), DOWNLOADED, a.length() + " bytes");
     }
 
     private Transition verify(Verifying v) throws IOException {
         Assignment a = v.assignment();
+        OverlappedReadBack overlapped = readBack;
+        readBack = null;
         String actual;
         try {
-            actual = device.slots().sha256(v.slot(), a.length(), (done, total) -> { });
+            if (overlapped != null && overlapped.assignment().equals(a) && overlapped.slot().equals(v.slot())) {
+                try (ReadBack back = overlapped.readBack()) {
+                    actual = back.finish(a.length());
+                }
+            } else {
+                if (overlapped != null) {
+                    overlapped.readBack().close();
+                }
+                actual = device.slots().sha256(v.slot(), a.length(), (done, total) -> { });
+            }
         } catch (IOException e) {
             listener.verification(AgentListener.Verified.IMAGE, a.id(), false, e.getMessage());
             return failed(a, v.slot(), LENGTH_MISMATCH, e.getMessage());

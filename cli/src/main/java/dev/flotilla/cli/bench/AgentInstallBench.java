@@ -10,6 +10,7 @@ import dev.flotilla.agent.slots.Slots;
 import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.update.Assignment;
 import dev.flotilla.agent.update.HealthChecks;
+import dev.flotilla.agent.update.ReasonCode;
 import dev.flotilla.agent.update.ReportQueue;
 import dev.flotilla.agent.update.StateStore;
 import dev.flotilla.agent.update.UpdateMachine;
@@ -28,7 +29,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -81,12 +84,16 @@ public final class AgentInstallBench implements Callable<Integer> {
                 }
             });
             Files.deleteIfExists(ddOut);
-            double agent = throughput(bytes, () -> install(work, url, bytes, sha, (long) checkpointMiB << 20));
+            Map<ReasonCode, Long> phases = new EnumMap<>(ReasonCode.class);
+            long started = System.nanoTime();
+            double agent = throughput(bytes, () -> install(work, url, bytes, sha, (long) checkpointMiB << 20, phases));
             double ceiling = Math.min(http, Math.min(hash, dd));
             System.out.printf("{\"bytes\": %d, \"maxHeapMiB\": %d, \"agentMiBps\": %.1f, \"httpMiBps\": %.1f, "
                     + "\"sha256MiBps\": %.1f, \"ddFsyncMiBps\": %.1f, \"ceilingMiBps\": %.1f, \"ratio\": %.3f, "
-                    + "\"peakRssMiB\": %d, \"checkpointMiB\": %d}%n", bytes, Runtime.getRuntime().maxMemory() >> 20, agent, http, hash, dd,
-                    ceiling, agent / ceiling, peakRssKiB() >> 10, checkpointMiB);
+                    + "\"peakRssMiB\": %d, \"checkpointMiB\": %d, \"downloadedAtS\": %.2f, \"verifiedAtS\": %.2f, "
+                    + "\"armedAtS\": %.2f}%n", bytes, Runtime.getRuntime().maxMemory() >> 20, agent, http, hash, dd,
+                    ceiling, agent / ceiling, peakRssKiB() >> 10, checkpointMiB, seconds(phases, ReasonCode.DOWNLOADED, started),
+                    seconds(phases, ReasonCode.VERIFIED, started), seconds(phases, ReasonCode.TRIAL_ARMED, started));
         } finally {
             server.stop(0);
             Files.deleteIfExists(image);
@@ -97,8 +104,17 @@ public final class AgentInstallBench implements Callable<Integer> {
         return 0;
     }
 
-    /** The real machine from IDLE to the armed trial: download into slot b, fsync, read back, hash, arm. */
-    private static void install(Path work, URI url, long bytes, String sha, long checkpoint) throws Exception {
+    private static double seconds(Map<ReasonCode, Long> phases, ReasonCode reason, long started) {
+        Long at = phases.get(reason);
+        return at == null ? -1 : (at - started) / 1e9;
+    }
+
+    /**
+     * The real machine from IDLE to the armed trial: download into slot b, fsync, read back, hash, arm.
+     * {@code phases} gets the time each event was reported (the machine reports after every step).
+     */
+    private static void install(Path work, URI url, long bytes, String sha, long checkpoint, Map<ReasonCode, Long> phases)
+            throws Exception {
         Path state = Files.createTempDirectory(work, "agent-state");
         FileDurable durable = new FileDurable();
         Files.writeString(state.resolve("cmdline"), "flotilla.slot=a\n");
@@ -128,8 +144,10 @@ public final class AgentInstallBench implements Callable<Integer> {
                 new AntiRollbackCounter(state.resolve("counter"), durable),
                 new HealthChecks(List.of(), Duration.ZERO, () -> 0, ms -> { })),
                 new StateStore(state.resolve("state.json"), durable), new ReportQueue(state.resolve("events"), durable),
-                source, e -> new dev.flotilla.agent.update.Reporter.Delivery.Acknowledged(),
-                new UpdateMachine.Settings(3, 5, checkpoint, 100));
+                source, e -> {
+                    phases.putIfAbsent(e.reason(), System.nanoTime());
+                    return new dev.flotilla.agent.update.Reporter.Delivery.Acknowledged();
+                }, new UpdateMachine.Settings(3, 5, checkpoint, 100));
         try {
             machine.run();
         } finally {
