@@ -121,7 +121,7 @@ public final class Server implements AutoCloseable {
             DeviceService devices = new DeviceService(jdbi, audit, enrollment, config.clock(),
                     deployments.membership());
             DeviceAuth deviceAuth = new DeviceAuth(jdbi, config.clock(), config.challengeTtl(), config.deviceTokenTtl());
-            CheckIns checkIns = new CheckIns(jdbi, config.clock(), config.pollInterval(), deployments);
+            CheckIns checkIns = new CheckIns(jdbi, db.dataSource(), config.clock(), config.pollInterval(), deployments);
             DeviceEvents events = new DeviceEvents(jdbi, config.clock());
             Authenticator authenticator = new Authenticator() {
                 @Override

@@ -60,6 +60,9 @@ class TwoServersTest {
             assertThat(b.http.get("/api/v1/devices/" + d.id() + "/events", operator).json().path("items")).hasSize(1);
 
             b.http.post("/api/v1/devices/" + d.id() + "/decommission", operator, Map.of());
+            assertThat(a.http.send("POST", "/api/v1/device/" + d.id() + "/checkin", deviceToken, env,
+                    Map.of("If-None-Match", viaB.header("ETag").orElseThrow())).status())
+                    .as("decommissioned on B: the idle check-in on A is refused at once").isEqualTo(401);
             assertThat(a.http.send("POST", "/api/v1/device/" + d.id() + "/checkin", deviceToken, env, Map.of()).status())
                     .isEqualTo(401);
         }

@@ -168,18 +168,14 @@ public final class Deployments implements AssignmentSource {
     }
 
     @Override
-    public Optional<String> stateIfFresh(Handle h, String deviceId) {
-        record Row(String status, String hash, long expires) {
-        }
-        Optional<Row> row = h.createQuery("SELECT status, body_hash, expires_at FROM device_assignments WHERE device_id = :d")
-                .bind("d", deviceId).map((rs, ctx) -> new Row(rs.getString(1), rs.getString(2), rs.getLong(3))).findOne();
-        if (row.isEmpty() || FINAL.contains(row.get().status())) {
+    public Optional<String> stateIfFresh(Stored stored) {
+        if (stored == null || FINAL.contains(stored.status())) {
             return Optional.of("");
         }
-        if (row.get().expires() - clock.millis() < RESIGN_BEFORE.toMillis()) {
+        if (stored.expiresAt() - clock.millis() < RESIGN_BEFORE.toMillis()) {
             return Optional.empty();
         }
-        return Optional.of(row.get().hash());
+        return Optional.of(stored.hash());
     }
 
     /**

@@ -10,13 +10,17 @@ public interface AssignmentSource {
     record Current(String envelopeJson, String hash) {
     }
 
+    /** The columns of a stored assignment row the idle check-in reads (in its one query). */
+    record Stored(String status, String hash, long expiresAt) {
+    }
+
     /** The device's assignment still to act on, re-signed when it is close to expiry. */
     Optional<Current> current(Handle h, String deviceId);
 
     /**
-     * For the idle check-in path, read-only: the current assignment's hash, an empty string when the device
-     * has no assignment to act on, or {@link Optional#empty()} when the full path must run (the
-     * assignment needs re-signing).
+     * For the idle check-in path, from the stored row ({@code null} when the device has none): the current
+     * assignment's hash, an empty string when the device has no assignment to act on, or
+     * {@link Optional#empty()} when the full path must run (the assignment needs re-signing).
      */
-    Optional<String> stateIfFresh(Handle h, String deviceId);
+    Optional<String> stateIfFresh(Stored stored);
 }

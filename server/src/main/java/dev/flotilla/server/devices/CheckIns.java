@@ -5,10 +5,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.core.crypto.Digests;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.tuf.Key;
+import dev.flotilla.server.auth.Secrets;
 import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.http.Routes;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -43,15 +50,40 @@ public final class CheckIns {
     public record Response(JsonNode assignment, long pollIntervalSeconds) {
     }
 
+    /**
+     * A device authenticated for a check-in, with what the idle decision needs, all read by the one query of
+     * {@link #authenticate}: the stored manifest's envelope hash ({@code null} before the first check-in)
+     * and the stored assignment row ({@code null} when there is none). {@code lookupStartNanos} is
+     * {@link System#nanoTime()} when the lookup began, so that check-in latency covers it.
+     */
+    public record Caller(String deviceId, String manifestHash, AssignmentSource.Stored assignment,
+                         long lookupStartNanos)
+            implements Routes.DeviceCaller {
+    }
+
+    /** The token check of {@link DeviceAuth#authenticate} and the idle check-in's reads, in one statement. */
+    private static final String CALLER_QUERY = "SELECT s.device_id, m.envelope_hash, a.status, a.body_hash, a.expires_at"
+            + " FROM " + DeviceAuth.SESSIONS
+            + " LEFT JOIN device_manifests m ON m.device_id = s.device_id"
+            + " LEFT JOIN device_assignments a ON a.device_id = s.device_id"
+            + " WHERE " + DeviceAuth.VALID_TOKEN;
+
     private final Jdbi jdbi;
+    private final DataSource dataSource;
     private final Clock clock;
     private final Duration pollInterval;
     private final DeviceStore store = new DeviceStore();
     private final AssignmentSource assignments;
     private final LastSeen lastSeen;
 
-    public CheckIns(Jdbi jdbi, Clock clock, Duration pollInterval, AssignmentSource assignments) {
+    /**
+     * @param dataSource the pool behind {@code jdbi}; {@link #authenticate} uses it with plain JDBC (no Jdbi
+     *                   statement set-up on the hottest path)
+     */
+    public CheckIns(Jdbi jdbi, DataSource dataSource, Clock clock, Duration pollInterval,
+                    AssignmentSource assignments) {
         this.jdbi = jdbi;
+        this.dataSource = dataSource;
         this.lastSeen = new LastSeen(jdbi);
         this.assignments = assignments;
         this.clock = clock;
@@ -59,17 +91,47 @@ public final class CheckIns {
     }
 
     /**
-     * Records a check-in of {@code deviceId} (already authenticated) carrying the raw envelope bytes. With
-     * {@code If-None-Match}, an idle device is answered by reads only ({@code lastSeenAt} is written behind,
-     * see {@link LastSeen}); otherwise (or when
-     * anything changed) the full path runs in one transaction.
+     * The device holding this device token, exactly as {@link DeviceAuth#authenticate} decides it (an
+     * unexpired session of an active device, read from the database on every call: a revoked token or a
+     * decommissioned device is refused at once, on every server instance), together with its idle
+     * check-in state, in one database round trip.
+     */
+    public Optional<Caller> authenticate(String secret) {
+        if (!secret.startsWith(DeviceAuth.TOKEN_PREFIX)) {
+            return Optional.empty();
+        }
+        long started = System.nanoTime();
+        String hash = Secrets.hash(secret);
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(CALLER_QUERY)) {
+            ps.setString(1, hash);
+            ps.setLong(2, clock.millis());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                String status = rs.getString(3);
+                AssignmentSource.Stored assignment = status == null ? null
+                        : new AssignmentSource.Stored(status, rs.getString(4), rs.getLong(5));
+                return Optional.of(new Caller(rs.getString(1), rs.getString(2), assignment, started));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("device token lookup failed", e);
+        }
+    }
+
+    /**
+     * Records a check-in of {@code caller} (from {@link #authenticate}) carrying the raw envelope bytes.
+     * With {@code If-None-Match}, an idle device is answered from what {@link #authenticate} read, with no
+     * further query ({@code lastSeenAt} is written behind, see {@link LastSeen}); otherwise (or when anything
+     * changed) the full path runs in one transaction.
      *
      * @throws ApiException as {@link Manifests#verify}; nothing is stored when it throws
      */
-    public Result checkIn(String deviceId, byte[] envelope, Optional<String> ifNoneMatch) {
+    public Result checkIn(Caller caller, byte[] envelope, Optional<String> ifNoneMatch) {
+        String deviceId = caller.deviceId();
         String envelopeHash = Digests.sha256Hex(envelope);
         if (ifNoneMatch.isPresent()) {
-            Optional<NotModified> idle = idle(deviceId, envelopeHash, ifNoneMatch.get());
+            Optional<NotModified> idle = idle(caller, envelopeHash, ifNoneMatch.get());
             if (idle.isPresent()) {
                 return idle.get();
             }
@@ -97,27 +159,24 @@ public final class CheckIns {
 
     /**
      * The idle fast path: when these manifest bytes are the stored ones and the assignment is unchanged
-     * (and needs no re-signing), the device already has the answer. Reads only, no transaction; the
-     * {@code lastSeenAt} update goes to {@link LastSeen}. Empty when the full path must run.
+     * (and needs no re-signing), the device already has the answer. Decided from the row
+     * {@link #authenticate} read, no query; the {@code lastSeenAt} update goes to {@link LastSeen}. Empty
+     * when the full path must run.
      */
-    private Optional<NotModified> idle(String deviceId, String envelopeHash, String ifNoneMatch) {
-        return jdbi.withHandle(h -> {
-            Optional<String> stored = h.createQuery("SELECT envelope_hash FROM device_manifests WHERE device_id = :d")
-                    .bind("d", deviceId).mapTo(String.class).findOne();
-            if (stored.isEmpty() || !stored.get().equals(envelopeHash)) {
-                return Optional.<NotModified>empty();
-            }
-            Optional<String> state = assignments.stateIfFresh(h, deviceId);
-            if (state.isEmpty()) {
-                return Optional.<NotModified>empty();
-            }
-            String etag = etag(envelopeHash, state.get().isEmpty() ? NO_ASSIGNMENT : state.get());
-            if (!etag.equals(ifNoneMatch)) {
-                return Optional.<NotModified>empty();
-            }
-            lastSeen.record(deviceId, clock.millis());
-            return Optional.of(new NotModified(etag));
-        });
+    private Optional<NotModified> idle(Caller caller, String envelopeHash, String ifNoneMatch) {
+        if (!envelopeHash.equals(caller.manifestHash())) {
+            return Optional.empty();
+        }
+        Optional<String> state = assignments.stateIfFresh(caller.assignment());
+        if (state.isEmpty()) {
+            return Optional.empty();
+        }
+        String etag = etag(envelopeHash, state.get().isEmpty() ? NO_ASSIGNMENT : state.get());
+        if (!etag.equals(ifNoneMatch)) {
+            return Optional.empty();
+        }
+        lastSeen.record(caller.deviceId(), clock.millis());
+        return Optional.of(new NotModified(etag));
     }
 
     /**

@@ -46,9 +46,10 @@ public final class DeviceApiRoutes {
             }
             ctx.json(auth.token(ctx.pathParam("deviceId"), nonce, sig));
         });
-        routes.device(HandlerType.POST, "/api/v1/device/{deviceId}/checkin", (ctx, deviceId) -> {
-            long t0 = System.nanoTime();
-            CheckIns.Result r = checkIns.checkIn(deviceId, ctx.bodyAsBytes(),
+        // The check-in authenticates with its own lookup, which also reads the idle state (one query).
+        routes.device(HandlerType.POST, "/api/v1/device/{deviceId}/checkin", checkIns::authenticate, (ctx, caller) -> {
+            long t0 = caller.lookupStartNanos();
+            CheckIns.Result r = checkIns.checkIn(caller, ctx.bodyAsBytes(),
                     Optional.ofNullable(ctx.header("If-None-Match")));
             latency.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
             (r instanceof CheckIns.NotModified ? notModified : full).increment();

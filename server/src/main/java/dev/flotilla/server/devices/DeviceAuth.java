@@ -30,6 +30,18 @@ public final class DeviceAuth {
     /** Open challenges per device; bounds what anyone who knows a device id can make the server store. */
     static final int MAX_OPEN_CHALLENGES = 8;
 
+    /**
+     * What makes a device token valid, shared by every lookup by token ({@link #authenticate},
+     * {@link CheckIns#authenticate}): the session row {@code s} by the token's hash, unexpired, of an active
+     * device {@code d}. {@code SELECT ... FROM} {@link #SESSIONS} {@code [joins] WHERE} {@link #VALID_TOKEN},
+     * positional parameters: the token's hash, then now (epoch ms).
+     */
+    static final String SESSIONS = "device_sessions s JOIN devices d ON d.id = s.device_id";
+    static final String VALID_TOKEN = "s.secret_hash = ? AND s.expires_at > ? AND d.status = 'active'";
+
+    /** The prefix of every device token; anything else is refused without a query. */
+    static final String TOKEN_PREFIX = "fld_";
+
     private final Jdbi jdbi;
     private final Clock clock;
     private final Duration challengeTtl;
@@ -91,7 +103,7 @@ public final class DeviceAuth {
             }
             h.createUpdate("DELETE FROM device_sessions WHERE device_id = :d AND expires_at <= :now")
                     .bind("d", deviceId).bind("now", clock.millis()).execute();
-            String secret = Secrets.newSecret("fld_");
+            String secret = Secrets.newSecret(TOKEN_PREFIX);
             long expires = clock.millis() + tokenTtl.toMillis();
             h.createUpdate("INSERT INTO device_sessions (secret_hash, device_id, expires_at) VALUES (:h, :d, :e)")
                     .bind("h", Secrets.hash(secret)).bind("d", deviceId).bind("e", expires).execute();
@@ -105,12 +117,10 @@ public final class DeviceAuth {
 
     /** The id of the active device holding this unexpired token. */
     public Optional<String> authenticate(String secret) {
-        if (!secret.startsWith("fld_")) {
+        if (!secret.startsWith(TOKEN_PREFIX)) {
             return Optional.empty();
         }
-        return jdbi.withHandle(h -> h.createQuery("""
-                        SELECT s.device_id FROM device_sessions s JOIN devices d ON d.id = s.device_id
-                        WHERE s.secret_hash = :h AND s.expires_at > :now AND d.status = 'active'""")
-                .bind("h", Secrets.hash(secret)).bind("now", clock.millis()).mapTo(String.class).findOne());
+        return jdbi.withHandle(h -> h.createQuery("SELECT s.device_id FROM " + SESSIONS + " WHERE " + VALID_TOKEN)
+                .bind(0, Secrets.hash(secret)).bind(1, clock.millis()).mapTo(String.class).findOne());
     }
 }

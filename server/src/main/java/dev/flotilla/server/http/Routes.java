@@ -7,6 +7,9 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 
+import java.util.Optional;
+import java.util.function.Function;
+
 /**
  * Registers routes with their access rule visible at the call site: {@link #open}, {@link #operator} with
  * the least role allowed, or {@link #device} for a device acting on its own {@code {deviceId}}.
@@ -23,6 +26,17 @@ public final class Routes {
     @FunctionalInterface
     public interface DeviceHandler {
         void handle(Context ctx, String deviceId) throws Exception;
+    }
+
+    /** What a device route's own authentication found: at least the caller's device id. */
+    public interface DeviceCaller {
+        String deviceId();
+    }
+
+    /** A handler for a device authenticated by a route-specific lookup that also read {@code C}. */
+    @FunctionalInterface
+    public interface DeviceCallerHandler<C extends DeviceCaller> {
+        void handle(Context ctx, C caller) throws Exception;
     }
 
     private final RoutesConfig routes;
@@ -56,13 +70,26 @@ public final class Routes {
      * device (another device's token gets 403).
      */
     public void device(HandlerType method, String path, DeviceHandler handler) {
+        device(method, path, bearer -> auth.device(bearer).map(id -> (DeviceCaller) () -> id),
+                (ctx, caller) -> handler.handle(ctx, caller.deviceId()));
+    }
+
+    /**
+     * A device route as {@link #device(HandlerType, String, DeviceHandler)}, whose token lookup
+     * {@code authenticate} also reads what the handler needs (the check-in reads its idle state in the same
+     * query). {@code authenticate} must find only the active device holding this unexpired token, exactly
+     * as {@link Authenticator#device}; the same 401 and 403 rules apply.
+     */
+    public <C extends DeviceCaller> void device(HandlerType method, String path,
+                                                Function<String, Optional<C>> authenticate,
+                                                DeviceCallerHandler<C> handler) {
         if (!path.contains("{deviceId}")) {
             throw new IllegalArgumentException("device route without {deviceId}: " + path);
         }
         routes.addHttpHandler(method, path, ctx -> {
-            String caller = auth.device(bearer(ctx))
+            C caller = authenticate.apply(bearer(ctx))
                     .orElseThrow(() -> ApiException.unauthenticated("a valid device token is required"));
-            if (!caller.equals(ctx.pathParam("deviceId"))) {
+            if (!caller.deviceId().equals(ctx.pathParam("deviceId"))) {
                 throw ApiException.forbidden("a device may act only on its own data");
             }
             handler.handle(ctx, caller);

@@ -53,6 +53,11 @@ public final class Database implements AutoCloseable {
         return jdbi;
     }
 
+    /** The connection pool behind {@link #jdbi()}, for the few hot statements issued with plain JDBC. */
+    public javax.sql.DataSource dataSource() {
+        return dataSource;
+    }
+
     @Override
     public void close() {
         dataSource.close();
