@@ -59,9 +59,8 @@ public final class StartupTraining {
 
     private static String startRequestStop(Path dir, HttpClient client, String knownAdmin)
             throws IOException, InterruptedException {
-        CommandLine cl = new CommandLine(new Main());
-        CommandLine.ParseResult parsed = cl.parseArgs("server", "--data", dir.resolve("data").toString(),
-                "--port", "0", "--host", "127.0.0.1");
+        String[] args = {"server", "--data", dir.resolve("data").toString(), "--port", "0", "--host", "127.0.0.1"};
+        CommandLine.ParseResult parsed = Main.commandLine(args).parseArgs(args);
         ServerCommand command = parsed.subcommand().commandSpec().commandLine().getCommand();
         try (Server server = Server.start(command.config())) {
             String admin = server.initialAdminToken().orElse(knownAdmin);
