@@ -32,10 +32,10 @@ public final class Main implements Runnable {
     /**
      * The command line that runs {@code args}. When the first argument names a subcommand (other than
      * {@code help}), only that subcommand is built under the {@code flotilla} command: picocli builds every
-     * command's model up front, and the fifty-odd models of the other commands cost a start (notably
-     * {@code flotilla server}'s) a few hundred milliseconds on a small machine. What that subcommand prints and
-     * does is the same as under the full tree; anything else (no arguments, {@code --help}, {@code help},
-     * an unknown command) gets the full tree.
+     * command's model up front, by reflection, on every start (its class files are too old for a class-data
+     * archive), and the fifty-odd models of the other commands are of no use to the one that runs. What that
+     * subcommand prints and does is the same as under the full tree ({@code MainTest}); anything else (no
+     * arguments, {@code --help}, {@code help}, an unknown command) gets the full tree.
      */
     public static CommandLine commandLine(String... args) {
         if (args.length > 0) {
