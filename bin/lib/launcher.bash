@@ -76,3 +76,81 @@ flotilla_ensure_jar() {
     exec 9>&-
   fi
 }
+
+# The JDK build of the java binary $1, from its `release` file (JAVA_RUNTIME_VERSION, e.g. 25.0.3+9-LTS), or
+# its major version when that file says nothing. Names the start-up archive, which only fits one JDK build.
+flotilla_java_build() {
+  local bin="$1" home line v=""
+  if [ -L "$bin" ]; then bin="$(readlink -f "$bin")"; fi
+  home="${bin%/bin/java}"
+  if [ -f "$home/release" ]; then
+    while IFS= read -r line; do
+      case "$line" in
+        JAVA_RUNTIME_VERSION=*) v="${line#JAVA_RUNTIME_VERSION=\"}"; v="${v%\"}"; break ;;
+      esac
+    done <"$home/release"
+  fi
+  v="${v//[^A-Za-z0-9.+_-]/_}"
+  echo "${v:-$FLOTILLA_JAVA_MAJOR}"
+}
+
+# Sets FLOTILLA_ARCHIVE_OPTS (an array) to the JVM options that map the start-up archive of the CLI jar: an
+# AOT cache (-XX:AOTCache) on a JDK >= 25, a static AppCDS archive (-XX:SharedArchiveFile) on JDK 21-24. The
+# archive is made once per jar and JDK build, by a training run (dev.flotilla.cli.server.StartupTraining:
+# two server starts in a temporary directory) that exits normally, so the JVM writes it at a quiet exit and
+# never while a signal stops a server. It lives under cli/target/ (FLOTILLA_ARCHIVE overrides the file), and
+# is made again when the jar is newer; a FLOTILLA_ARCHIVE ending in .jsa asks for AppCDS on any JDK. The JVM skips an archive that does not fit (other JDK, moved jar,
+# damaged file) and runs without it; its messages about the archive are turned off. A failed training run is
+# remembered (FILE.failed) until the jar changes, so it is not retried on every start. FLOTILLA_NO_ARCHIVE=1
+# runs without any archive. $1 names the caller in messages.
+flotilla_ensure_archive() {
+  local who="$1" build archive kind tmp rc log
+  FLOTILLA_ARCHIVE_OPTS=()
+  [ -z "${FLOTILLA_NO_ARCHIVE:-}" ] || return 0
+  build="$(flotilla_java_build "$FLOTILLA_JAVA")"
+  if [ "$FLOTILLA_JAVA_MAJOR" -ge 25 ]; then kind=aot; else kind=jsa; fi
+  case "${FLOTILLA_ARCHIVE:-}" in *.jsa) kind=jsa ;; esac
+  archive="${FLOTILLA_ARCHIVE:-$FLOTILLA_ROOT/cli/target/flotilla-$build.$kind}"
+  if ! flotilla_archive_fresh "$archive"; then
+    if [ -f "$archive.failed" ] && ! [ "$archive.failed" -ot "$FLOTILLA_JAR" ]; then return 0; fi
+    mkdir -p "$(dirname "$archive")"
+    if command -v flock >/dev/null 2>&1; then
+      exec 8>"$archive.lock"
+      flock 8
+    fi
+    if ! flotilla_archive_fresh "$archive"; then
+      echo "$who: preparing the start-up archive for this jar and JDK (once per jar and JDK; up to a minute) ..." >&2
+      tmp="$archive.$$.tmp"
+      log="$archive.log"
+      rm -f "$archive" "$archive.failed"
+      rc=0
+      if [ "$kind" = aot ]; then
+        "$FLOTILLA_JAVA" -XX:AOTCacheOutput="$tmp" -cp "$FLOTILLA_JAR" dev.flotilla.cli.server.StartupTraining \
+          </dev/null >"$log" 2>&1 || rc=$?
+      else
+        "$FLOTILLA_JAVA" -XX:ArchiveClassesAtExit="$tmp" -cp "$FLOTILLA_JAR" dev.flotilla.cli.server.StartupTraining \
+          </dev/null >"$log" 2>&1 || rc=$?
+      fi
+      if [ "$rc" = 0 ] && [ -s "$tmp" ]; then
+        mv -f "$tmp" "$archive"; rm -f "$log"
+      else
+        rm -f "$tmp" "$tmp.config"; touch "$archive.failed"
+        echo "$who: could not prepare the start-up archive (see $log); starting without it" >&2
+      fi
+    fi
+    if command -v flock >/dev/null 2>&1; then
+      exec 8>&-
+    fi
+  fi
+  [ -f "$archive" ] || return 0
+  if [ "$kind" = aot ]; then
+    FLOTILLA_ARCHIVE_OPTS=(-XX:AOTCache="$archive" '-Xlog:aot*=off,cds*=off')
+  else
+    FLOTILLA_ARCHIVE_OPTS=(-XX:SharedArchiveFile="$archive" -Xshare:auto '-Xlog:cds*=off')
+  fi
+}
+
+# Whether the archive $1 exists and is not older than the jar.
+flotilla_archive_fresh() {
+  [ -s "$1" ] && ! [ "$1" -ot "$FLOTILLA_JAR" ]
+}

@@ -5,8 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code flotilla} command: the composition root of every executable. */
-@Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla 0.1.0",
-        description = "Fleet-safe over-the-air firmware updates.",
+@Command(name = "flotilla", mixinStandardHelpOptions = true, version = Main.VERSION, description = Main.DESCRIPTION,
         subcommands = {CommandLine.HelpCommand.class,
                 dev.flotilla.cli.server.ServerCommand.class,
                 dev.flotilla.cli.agent.AgentCommand.class,
@@ -23,8 +22,41 @@ import picocli.CommandLine.Command;
                 dev.flotilla.cli.tokens.EnrollmentTokensCommand.class,
                 dev.flotilla.cli.audit.AuditCommand.class})
 public final class Main implements Runnable {
+    static final String VERSION = "flotilla 0.1.0";
+    static final String DESCRIPTION = "Fleet-safe over-the-air firmware updates.";
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine(args).execute(args));
+    }
+
+    /**
+     * The command line that runs {@code args}. When the first argument names a subcommand (other than
+     * {@code help}), only that subcommand is built under the {@code flotilla} command: picocli builds every
+     * command's model up front, by reflection, on every start (its class files are too old for a class-data
+     * archive), and the fifty-odd models of the other commands are of no use to the one that runs. What that
+     * subcommand prints and does is the same as under the full tree ({@code MainTest}); anything else (no
+     * arguments, {@code --help}, {@code help}, an unknown command) gets the full tree.
+     */
+    public static CommandLine commandLine(String... args) {
+        if (args.length > 0) {
+            for (Class<?> c : Main.class.getAnnotation(Command.class).subcommands()) {
+                Command command = c.getAnnotation(Command.class);
+                if (c != CommandLine.HelpCommand.class
+                        && (command.name().equals(args[0]) || java.util.List.of(command.aliases()).contains(args[0]))) {
+                    return new CommandLine(new Root()).addSubcommand(c);
+                }
+            }
+        }
+        return new CommandLine(new Main());
+    }
+
+    /** The {@code flotilla} command without its subcommands, for {@link #commandLine}. */
+    @Command(name = "flotilla", mixinStandardHelpOptions = true, version = VERSION, description = DESCRIPTION)
+    static final class Root implements Runnable {
+        @Override
+        public void run() {
+            new CommandLine(new Main()).usage(System.out);
+        }
     }
 
     @Override

@@ -46,6 +46,8 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -97,8 +99,24 @@ public final class Server implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data directory " + config.dataDir(), e);
         }
-        OnlineKeys keys = OnlineKeys.loadOrCreate(config.dataDir());
-        Database db = Database.open(config.databaseUrl());
+        // The keys are read (or made) while the database opens and migrates: two independent steps of a start.
+        CompletableFuture<OnlineKeys> loading = CompletableFuture.supplyAsync(
+                () -> OnlineKeys.loadOrCreate(config.dataDir()),
+                task -> Thread.ofPlatform().name("flotilla-keys").daemon().start(task));
+        Database db;
+        try {
+            db = Database.open(config.databaseUrl());
+        } catch (RuntimeException | Error e) {
+            loading.handle((k, x) -> null).join(); // no key file is still being written when start fails
+            throw e;
+        }
+        OnlineKeys keys;
+        try {
+            keys = result(loading);
+        } catch (RuntimeException | Error e) {
+            db.close();
+            throw e;
+        }
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("flotilla-scheduler").daemon().factory());
         List<AutoCloseable> closeables = new java.util.ArrayList<>();
@@ -187,6 +205,21 @@ public final class Server implements AutoCloseable {
             scheduler.shutdownNow();
             closeAll(closeables);
             db.close();
+            throw e;
+        }
+    }
+
+    /** The value of a finished step, or what it threw. */
+    private static <T> T result(CompletableFuture<T> step) {
+        try {
+            return step.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error r) {
+                throw r;
+            }
             throw e;
         }
     }

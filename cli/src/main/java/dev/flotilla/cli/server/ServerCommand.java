@@ -43,9 +43,7 @@ public final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ServerConfig config = ServerConfig.defaults().withDataDir(dataDir).withPort(port).withHost(host)
-                .withDatabaseUrl(databaseUrl).withTls(tlsCert, tlsKey).withMqttUrl(mqttUrl)
-                .withPollInterval(java.time.Duration.ofSeconds(pollSeconds));
+        ServerConfig config = config();
         Server server = Server.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -65,6 +63,13 @@ public final class ServerCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    /** The server configuration these options describe. */
+    ServerConfig config() {
+        return ServerConfig.defaults().withDataDir(dataDir).withPort(port).withHost(host)
+                .withDatabaseUrl(databaseUrl).withTls(tlsCert, tlsKey).withMqttUrl(mqttUrl)
+                .withPollInterval(java.time.Duration.ofSeconds(pollSeconds));
     }
 
     /** Drops a password query parameter from a JDBC URL before printing it. */

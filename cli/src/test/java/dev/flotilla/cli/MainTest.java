@@ -1,0 +1,65 @@
+package dev.flotilla.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@link Main#commandLine}: a start that names a subcommand builds only that one, and answers the same. */
+class MainTest {
+    @Test
+    void aStartNamingASubcommandBuildsOnlyThatOne() {
+        assertThat(Main.commandLine("server", "--port", "0").getSubcommands()).containsOnlyKeys("server");
+        assertThat(Main.commandLine("devices", "list").getSubcommands()).containsOnlyKeys("devices");
+        assertThat(Main.commandLine("devices", "list").getSubcommands().get("devices").getSubcommands().keySet())
+                .isEqualTo(new CommandLine(new Main()).getSubcommands().get("devices").getSubcommands().keySet());
+    }
+
+    @Test
+    void anythingElseGetsTheFullTree() {
+        int all = new CommandLine(new Main()).getSubcommands().size();
+        assertThat(all).isGreaterThan(10);
+        for (String[] args : List.of(new String[0], new String[]{"--help"}, new String[]{"help", "server"},
+                new String[]{"no-such-command"}, new String[]{"-V"})) {
+            assertThat(Main.commandLine(args).getSubcommands()).hasSize(all);
+        }
+    }
+
+    @Test
+    void everySubcommandAnswersHelpAndUsageErrorsAsUnderTheFullTree() {
+        List<String> names = new ArrayList<>();
+        for (Class<?> c : Main.class.getAnnotation(Command.class).subcommands()) {
+            if (c != CommandLine.HelpCommand.class) {
+                names.add(c.getAnnotation(Command.class).name());
+            }
+        }
+        assertThat(names).contains("server", "agent", "demo", "devices");
+        for (String name : names) {
+            for (String[] args : List.of(new String[]{name, "--help"}, new String[]{name, "--no-such-option"})) {
+                assertThat(run(Main.commandLine(args), args)).as(String.join(" ", args))
+                        .isEqualTo(run(new CommandLine(new Main()), args));
+            }
+        }
+    }
+
+    @Test
+    void versionAndTopLevelHelpAreUnchanged() {
+        assertThat(run(Main.commandLine("--version"), "--version")).isEqualTo(List.of("0", "flotilla 0.1.0\n", ""));
+        assertThat(run(Main.commandLine("--help"), "--help").get(1)).contains("server", "devices", "demo");
+    }
+
+    private static List<String> run(CommandLine cl, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return List.of(String.valueOf(code), out.toString(), err.toString());
+    }
+}
