@@ -25,7 +25,7 @@ public final class Database implements AutoCloseable {
      */
     public static Database open(String jdbcUrl) {
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(withoutH2CloseOnExit(jdbcUrl));
+        config.setJdbcUrl(h2Defaults(jdbcUrl, Runtime.getRuntime().maxMemory()));
         config.setMaximumPoolSize(10);
         config.setPoolName("flotilla");
         HikariDataSource ds = new HikariDataSource(config);
@@ -39,14 +39,31 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * H2 closes a database in its own JVM shutdown hook, under requests that are still being served while
-     * the server stops (SIGTERM, Ctrl-C): the server closes the pool itself, last.
+     * The server's defaults for an embedded H2 URL, each only when the URL does not set it:
+     * <ul>
+     * <li>{@code DB_CLOSE_ON_EXIT=FALSE}: H2 would close the database in its own JVM shutdown hook, under
+     * requests that are still being served while the server stops (SIGTERM, Ctrl-C); the server closes the
+     * pool itself, last.</li>
+     * <li>{@code CACHE_SIZE}: a quarter of the maximum heap, at most 128 MiB (H2's own default is 16 MiB,
+     * which a fleet of 100,000 devices outgrows: the idle check-in's lookups then read pages from the file;
+     * see docs/benchmarks.md).</li>
+     * </ul>
+     * Other URLs are returned unchanged.
      */
-    static String withoutH2CloseOnExit(String jdbcUrl) {
-        if (jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
-            return jdbcUrl + ";DB_CLOSE_ON_EXIT=FALSE";
+    static String h2Defaults(String jdbcUrl, long maxHeapBytes) {
+        if (!jdbcUrl.startsWith("jdbc:h2:")) {
+            return jdbcUrl;
         }
-        return jdbcUrl;
+        String upper = jdbcUrl.toUpperCase(java.util.Locale.ROOT);
+        String url = jdbcUrl;
+        if (!upper.contains("DB_CLOSE_ON_EXIT")) {
+            url += ";DB_CLOSE_ON_EXIT=FALSE";
+        }
+        if (!upper.contains("CACHE_SIZE")) {
+            long kib = Math.min(128L * 1024, Math.max(16L * 1024, maxHeapBytes / 4 / 1024));
+            url += ";CACHE_SIZE=" + kib;
+        }
+        return url;
     }
 
     public Jdbi jdbi() {

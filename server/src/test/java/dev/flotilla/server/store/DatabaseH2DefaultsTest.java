@@ -1,0 +1,39 @@
+package dev.flotilla.server.store;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DatabaseH2DefaultsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void anEmbeddedH2UrlGetsTheServersDefaultsUnlessItSetsThem() {
+        long gib = 1L << 30;
+        assertThat(Database.h2Defaults("jdbc:h2:file:/d/f", 4 * gib))
+                .isEqualTo("jdbc:h2:file:/d/f;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=131072");
+        assertThat(Database.h2Defaults("jdbc:h2:file:/d/f", 256L << 20))
+                .isEqualTo("jdbc:h2:file:/d/f;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=65536");
+        assertThat(Database.h2Defaults("jdbc:h2:file:/d/f", 32L << 20))
+                .isEqualTo("jdbc:h2:file:/d/f;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=16384");
+        assertThat(Database.h2Defaults("jdbc:h2:file:/d/f;cache_size=4096;db_close_on_exit=true", 4 * gib))
+                .isEqualTo("jdbc:h2:file:/d/f;cache_size=4096;db_close_on_exit=true");
+        assertThat(Database.h2Defaults("jdbc:postgresql://localhost/flotilla", 4 * gib))
+                .isEqualTo("jdbc:postgresql://localhost/flotilla");
+    }
+
+    @Test
+    void theOpenedDatabaseRunsWithTheLargerCache() {
+        try (Database db = Database.open("jdbc:h2:file:" + dir.resolve("flotilla"))) {
+            String size = db.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'CACHE_SIZE'")
+                    .mapTo(String.class).one());
+            long expected = Math.min(128L * 1024, Math.max(16L * 1024, Runtime.getRuntime().maxMemory() / 4 / 1024));
+            assertThat(Long.parseLong(size)).isEqualTo(expected);
+        }
+    }
+}
