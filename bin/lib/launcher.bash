@@ -104,7 +104,7 @@ flotilla_java_build() {
 # remembered (FILE.failed) until the jar changes, so it is not retried on every start. FLOTILLA_NO_ARCHIVE=1
 # runs without any archive. $1 names the caller in messages.
 flotilla_ensure_archive() {
-  local who="$1" build archive kind tmp rc log
+  local who="$1" build archive kind tmp rc log stamp
   FLOTILLA_ARCHIVE_OPTS=()
   [ -z "${FLOTILLA_NO_ARCHIVE:-}" ] || return 0
   build="$(flotilla_java_build "$FLOTILLA_JAVA")"
@@ -113,7 +113,9 @@ flotilla_ensure_archive() {
   archive="${FLOTILLA_ARCHIVE:-$FLOTILLA_ROOT/cli/target/flotilla-$build.$kind}"
   if ! flotilla_archive_fresh "$archive"; then
     if [ -f "$archive.failed" ] && ! [ "$archive.failed" -ot "$FLOTILLA_JAR" ]; then return 0; fi
-    mkdir -p "$(dirname "$archive")"
+    # A checkout this user cannot write to (say, owned by root): run without an archive, say nothing.
+    mkdir -p "$(dirname "$archive")" 2>/dev/null || return 0
+    [ -w "$(dirname "$archive")" ] || return 0
     if command -v flock >/dev/null 2>&1; then
       exec 8>"$archive.lock"
       flock 8
@@ -124,6 +126,7 @@ flotilla_ensure_archive() {
       log="$archive.log"
       rm -f "$archive" "$archive.failed"
       rc=0
+      stamp="$(flotilla_jar_stamp)"
       if [ "$kind" = aot ]; then
         "$FLOTILLA_JAVA" -XX:AOTCacheOutput="$tmp" -cp "$FLOTILLA_JAR" dev.flotilla.cli.server.StartupTraining \
           </dev/null >"$log" 2>&1 || rc=$?
@@ -131,7 +134,10 @@ flotilla_ensure_archive() {
         "$FLOTILLA_JAVA" -XX:ArchiveClassesAtExit="$tmp" -cp "$FLOTILLA_JAR" dev.flotilla.cli.server.StartupTraining \
           </dev/null >"$log" 2>&1 || rc=$?
       fi
-      if [ "$rc" = 0 ] && [ -s "$tmp" ]; then
+      if [ "$rc" = 0 ] && [ -s "$tmp" ] && [ "$stamp" != "$(flotilla_jar_stamp)" ]; then
+        # The jar was rebuilt while this run trained on it: the archive fits neither; the next start makes one.
+        rm -f "$tmp" "$tmp.config" "$log"
+      elif [ "$rc" = 0 ] && [ -s "$tmp" ]; then
         mv -f "$tmp" "$archive"; rm -f "$log"
       else
         rm -f "$tmp" "$tmp.config"; touch "$archive.failed"
@@ -148,6 +154,11 @@ flotilla_ensure_archive() {
   else
     FLOTILLA_ARCHIVE_OPTS=(-XX:SharedArchiveFile="$archive" -Xshare:auto '-Xlog:cds*=off')
   fi
+}
+
+# The jar's modification time and size (to notice a rebuild during a training run).
+flotilla_jar_stamp() {
+  stat -c '%Y %s' "$FLOTILLA_JAR" 2>/dev/null || echo none
 }
 
 # Whether the archive $1 exists and is not older than the jar.

@@ -4,6 +4,9 @@
 ALTER TABLE deployments ADD COLUMN tag_name VARCHAR(200);
 ALTER TABLE deployments ADD COLUMN forced BOOLEAN DEFAULT FALSE NOT NULL;
 ALTER TABLE deployments ADD COLUMN state VARCHAR(32) DEFAULT 'active' NOT NULL;
+-- Deployments made before v3 assigned their members once and followed nobody: they stay that way
+-- ('closed': assigns no new device, like 'cancelled', but nobody cancelled it).
+UPDATE deployments SET state = 'closed';
 ALTER TABLE deployments ADD COLUMN cancelled_at BIGINT;
 ALTER TABLE deployments ADD COLUMN cancelled_by VARCHAR(64);
 CREATE INDEX deployments_group_idx ON deployments (group_name, state);

@@ -13,7 +13,10 @@ import java.util.regex.Pattern;
  * the connection breaks, it reconnects with a Range from the byte it reached, at most {@code maxRetries}
  * times in a row (a read that makes progress resets the count), then fails with the last error. It never
  * returns more than {@code length - offset} bytes; a server that sends more is cut off, one that ignores
- * the Range (answers 200) is skipped forward, and a 206 that starts elsewhere is refused. Hashing is the
+ * the Range (answers 200) is skipped forward, and a 206 that starts elsewhere is refused. Against slow
+ * retrieval, a connection whose average speed is below a minimum once a grace period has passed is dropped
+ * and counted as a slow connection; such strikes are not reset by progress, so a server that drips bytes
+ * just fast enough to beat the read timeout ends the download after {@code maxRetries + 1} of them. Hashing is the
  * caller's job: the agent hashes the whole slot after the download, so a resumed download is verified end
  * to end.
  */
@@ -29,8 +32,23 @@ public final class RangeDownload extends InputStream {
     private InputStream in;
     private HttpURLConnection connection;
     private int failures;
+    private final long minBytesPerSecond;
+    private final long graceNanos;
+    private long connectedAt;
+    private long connectionBytes;
+    private int slowStrikes;
+
+    /** Default minimum average speed per connection after the grace period: 1 KiB/s. */
+    public static final long DEFAULT_MIN_BYTES_PER_SECOND = 1024;
+    /** Default grace period of a connection before the minimum speed applies. */
+    public static final Duration DEFAULT_SPEED_GRACE = Duration.ofSeconds(10);
 
     public RangeDownload(URI url, long offset, long length, int maxRetries, Duration retryDelay, Duration timeout) {
+        this(url, offset, length, maxRetries, retryDelay, timeout, DEFAULT_MIN_BYTES_PER_SECOND, DEFAULT_SPEED_GRACE);
+    }
+
+    public RangeDownload(URI url, long offset, long length, int maxRetries, Duration retryDelay, Duration timeout,
+                         long minBytesPerSecond, Duration speedGrace) {
         if (offset < 0 || offset > length) {
             throw new IllegalArgumentException("offset " + offset + " outside 0.." + length);
         }
@@ -40,6 +58,8 @@ public final class RangeDownload extends InputStream {
         this.maxRetries = maxRetries;
         this.retryDelay = retryDelay;
         this.timeout = timeout;
+        this.minBytesPerSecond = minBytesPerSecond;
+        this.graceNanos = speedGrace.toNanos();
     }
 
     /** Bytes of the image delivered so far (including the starting offset). */
@@ -71,6 +91,15 @@ public final class RangeDownload extends InputStream {
                 }
                 pos += n;
                 failures = 0;
+                connectionBytes += n;
+                long elapsed = System.nanoTime() - connectedAt;
+                if (elapsed > graceNanos && connectionBytes * 1_000_000_000.0 / elapsed < minBytesPerSecond) {
+                    close();
+                    if (++slowStrikes > maxRetries) {
+                        throw new NotRetryable("download of " + url + " is slower than " + minBytesPerSecond
+                                + " bytes/s on " + slowStrikes + " connections (at byte " + pos + ")");
+                    }
+                }
                 return n;
             } catch (NotRetryable e) {
                 close();
@@ -94,6 +123,8 @@ public final class RangeDownload extends InputStream {
             c.setRequestProperty("Range", "bytes=" + pos + "-");
         }
         connection = c;
+        connectedAt = System.nanoTime();
+        connectionBytes = 0;
         int status = c.getResponseCode();
         if (status == 404 || status == 403 || status == 410) {
             throw new NotRetryable(url + " answered " + status);

@@ -122,6 +122,13 @@ public final class ReadBack implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             // cancelled
+        } catch (RuntimeException | Error e) {
+            // Anything else must still wake finish(), or the verification would wait forever.
+            synchronized (lock) {
+                error = new IOException("reading back slot " + slot + " failed: " + e, e);
+                lock.notifyAll();
+            }
+            throw e;
         } finally {
             if (ch != null) {
                 try {

@@ -100,4 +100,17 @@ class RangeDownloadTest {
         assertThatThrownBy(d::read).isInstanceOf(IOException.class).hasMessageContaining("does not start at 1000");
         assertThat(server.ranges).hasSize(1);
     }
+
+    @Test
+    void aServerThatDripsBytesIsDroppedAfterTheSlowConnectionsAllowed() {
+        server.dripMillis = 50; // 20 bytes/s, every read well inside the 5 s read timeout
+        long started = System.nanoTime();
+        RangeDownload d = new RangeDownload(url, 0, image.length, 2, Duration.ofMillis(1), Duration.ofSeconds(5),
+                1000, Duration.ofMillis(300));
+
+        assertThatThrownBy(d::readAllBytes).isInstanceOf(IOException.class)
+                .hasMessageContaining("slower than 1000 bytes/s on 3 connections");
+        assertThat(server.ranges).hasSize(3);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+    }
 }

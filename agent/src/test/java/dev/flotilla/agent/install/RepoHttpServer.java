@@ -33,6 +33,8 @@ public final class RepoHttpServer implements AutoCloseable {
     public volatile boolean ignoreRange;
     public volatile int junkBytes;
     public volatile boolean wrongRangeStart;
+    /** When above 0, targets are sent one byte every this many milliseconds (a slow-retrieval attack). */
+    public volatile long dripMillis;
     /** Range headers seen on target requests ("" when none). */
     public final List<String> ranges = new CopyOnWriteArrayList<>();
 
@@ -82,6 +84,19 @@ public final class RepoHttpServer implements AutoCloseable {
             ex.sendResponseHeaders(partial ? 206 : 200, body);
             OutputStream out = ex.getResponseBody();
             long limit = cut ? Math.min(cutAfter, all.length - start) : all.length - start;
+            if (target && dripMillis > 0) {
+                for (int i = start; i < start + limit; i++) {
+                    out.write(all[i]);
+                    out.flush();
+                    try {
+                        Thread.sleep(dripMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted", e);
+                    }
+                }
+                return;
+            }
             out.write(all, start, (int) limit);
             if (cut && limit < all.length - start) {
                 out.flush();

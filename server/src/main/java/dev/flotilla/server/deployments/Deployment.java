@@ -8,8 +8,9 @@ import java.util.Map;
  * later ({@link MembershipAssignments}).
  *
  * @param forced      signed into each assignment: the device installs at once, ignoring its maintenance windows
- * @param state       {@code active} or {@code cancelled} (a cancelled deployment assigns no new device;
- *                    assignments already issued stay)
+ * @param state       {@code active}, {@code cancelled} (a cancelled deployment assigns no new device;
+ *                    assignments already issued stay) or {@code closed} (made before schema V3, when
+ *                    deployments did not follow membership: assigns no new device either)
  * @param cancelledAt when it was cancelled, or null
  * @param status      counts of the devices' assignment states ({@code assigned}, {@code installed},
  *                    {@code committed}, {@code failed}, {@code rolled_back}); a device given a newer
@@ -19,4 +20,5 @@ public record Deployment(String id, String targetPath, String deviceId, String g
                          String state, String createdAt, String cancelledAt, Map<String, Integer> status) {
     public static final String ACTIVE = "active";
     public static final String CANCELLED = "cancelled";
+    public static final String CLOSED = "closed";
 }

@@ -132,7 +132,7 @@ public final class Deployments implements AssignmentSource {
         jdbi.useTransaction(h -> {
             membership.lock(h);
             Deployment before = find(h, id).orElseThrow(() -> ApiException.notFound("deployment"));
-            if (before.state().equals(Deployment.CANCELLED)) {
+            if (!before.state().equals(Deployment.ACTIVE)) {
                 return;
             }
             h.createUpdate("UPDATE deployments SET state = 'cancelled', cancelled_at = :now, cancelled_by = :by WHERE id = :id")

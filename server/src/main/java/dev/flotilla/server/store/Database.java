@@ -47,6 +47,9 @@ public final class Database implements AutoCloseable {
      * <li>{@code CACHE_SIZE}: a quarter of the maximum heap, at most 128 MiB (H2's own default is 16 MiB,
      * which a fleet of 100,000 devices outgrows: the idle check-in's lookups then read pages from the file;
      * see docs/benchmarks.md).</li>
+     * <li>{@code LOCK_TIMEOUT=30000}: wait up to 30 s for a row lock, as PostgreSQL waits, instead of H2's
+     * 2 s (a group deployment to many devices holds the membership lock while it signs their assignments;
+     * a tag or group change meanwhile must wait, not fail).</li>
      * </ul>
      * Other URLs are returned unchanged.
      */
@@ -62,6 +65,9 @@ public final class Database implements AutoCloseable {
         if (!upper.contains("CACHE_SIZE")) {
             long kib = Math.min(128L * 1024, Math.max(16L * 1024, maxHeapBytes / 4 / 1024));
             url += ";CACHE_SIZE=" + kib;
+        }
+        if (!upper.contains("LOCK_TIMEOUT")) {
+            url += ";LOCK_TIMEOUT=30000";
         }
         return url;
     }

@@ -15,13 +15,13 @@ class DatabaseH2DefaultsTest {
     void anEmbeddedH2UrlGetsTheServersDefaultsUnlessItSetsThem() {
         long gib = 1L << 30;
         assertThat(Database.h2Defaults("jdbc:h2:file:/d/f", 4 * gib))
-                .isEqualTo("jdbc:h2:file:/d/f;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=131072");
+                .isEqualTo("jdbc:h2:file:/d/f;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=131072;LOCK_TIMEOUT=30000");
         assertThat(Database.h2Defaults("jdbc:h2:file:/d/f", 256L << 20))
-                .isEqualTo("jdbc:h2:file:/d/f;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=65536");
+                .isEqualTo("jdbc:h2:file:/d/f;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=65536;LOCK_TIMEOUT=30000");
         assertThat(Database.h2Defaults("jdbc:h2:file:/d/f", 32L << 20))
-                .isEqualTo("jdbc:h2:file:/d/f;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=16384");
-        assertThat(Database.h2Defaults("jdbc:h2:file:/d/f;cache_size=4096;db_close_on_exit=true", 4 * gib))
-                .isEqualTo("jdbc:h2:file:/d/f;cache_size=4096;db_close_on_exit=true");
+                .isEqualTo("jdbc:h2:file:/d/f;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=16384;LOCK_TIMEOUT=30000");
+        assertThat(Database.h2Defaults("jdbc:h2:file:/d/f;cache_size=4096;db_close_on_exit=true;lock_timeout=5", 4 * gib))
+                .isEqualTo("jdbc:h2:file:/d/f;cache_size=4096;db_close_on_exit=true;lock_timeout=5");
         assertThat(Database.h2Defaults("jdbc:postgresql://localhost/flotilla", 4 * gib))
                 .isEqualTo("jdbc:postgresql://localhost/flotilla");
     }
@@ -34,6 +34,8 @@ class DatabaseH2DefaultsTest {
                     .mapTo(String.class).one());
             long expected = Math.min(128L * 1024, Math.max(16L * 1024, Runtime.getRuntime().maxMemory() / 4 / 1024));
             assertThat(Long.parseLong(size)).isEqualTo(expected);
+            int lockTimeout = db.jdbi().withHandle(h -> h.createQuery("SELECT LOCK_TIMEOUT()").mapTo(Integer.class).one());
+            assertThat(lockTimeout).isEqualTo(30000);
         }
     }
 }

@@ -10,7 +10,8 @@ import java.time.Duration;
  * The slow-retrieval defence (TUF specification, section 1.5.2): a server that drips bytes just fast enough
  * to beat every read timeout would otherwise hold the client forever. After a grace period, each read
  * checks the average speed since the stream was opened and fails with {@link DownloadError.Kind#IO} when it
- * is below the minimum. A single stalled read is bounded by the socket's read timeout.
+ * is below the minimum (the end of the stream is never refused: every byte arrived). A single stalled read is
+ * bounded by the socket's read timeout.
  */
 final class MinimumSpeedStream extends FilterInputStream {
     private final URI uri;
@@ -29,14 +30,18 @@ final class MinimumSpeedStream extends FilterInputStream {
     @Override
     public int read() throws IOException {
         int b = super.read();
-        count(b < 0 ? 0 : 1);
+        if (b >= 0) {
+            count(1);
+        }
         return b;
     }
 
     @Override
     public int read(byte[] buf, int off, int len) throws IOException {
         int n = super.read(buf, off, len);
-        count(Math.max(n, 0));
+        if (n > 0) {
+            count(n);
+        }
         return n;
     }
 
