@@ -5,19 +5,28 @@
 
 FLOTILLA_JAR="$FLOTILLA_ROOT/cli/target/flotilla.jar"
 
-# The major version of the JDK that holds the java binary $1 (empty when unknown). Pure bash when the JDK has
-# a `release` file, since forks are what a start-up pays for here.
-flotilla_java_major() {
-  local bin="$1" home line v=""
+# The value of KEY ($2, e.g. JAVA_VERSION) in the `release` file of the JDK that holds the java binary $1,
+# without quotes; empty when there is no such file or key. Pure bash, since forks are what a start-up pays for.
+flotilla_jdk_release() {
+  local bin="$1" key="$2" home line v=""
   if [ -L "$bin" ]; then bin="$(readlink -f "$bin")"; fi
   home="${bin%/bin/java}"
   if [ -f "$home/release" ]; then
     while IFS= read -r line; do
       case "$line" in
-        JAVA_VERSION=*) v="${line#JAVA_VERSION=\"}"; v="${v%%[.\"]*}"; break ;;
+        "$key"=*) v="${line#"$key"=\"}"; v="${v%\"}"; break ;;
       esac
     done <"$home/release"
   fi
+  echo "$v"
+}
+
+# The major version of the JDK that holds the java binary $1 (empty when unknown); asks the JVM only when the
+# JDK has no `release` file.
+flotilla_java_major() {
+  local bin="$1" v
+  v="$(flotilla_jdk_release "$bin" JAVA_VERSION)"
+  v="${v%%.*}"
   if [ -z "$v" ]; then
     v="$("$bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -1)"
     v="${v%%.*}"
@@ -80,16 +89,8 @@ flotilla_ensure_jar() {
 # The JDK build of the java binary $1, from its `release` file (JAVA_RUNTIME_VERSION, e.g. 25.0.3+9-LTS), or
 # its major version when that file says nothing. Names the start-up archive, which only fits one JDK build.
 flotilla_java_build() {
-  local bin="$1" home line v=""
-  if [ -L "$bin" ]; then bin="$(readlink -f "$bin")"; fi
-  home="${bin%/bin/java}"
-  if [ -f "$home/release" ]; then
-    while IFS= read -r line; do
-      case "$line" in
-        JAVA_RUNTIME_VERSION=*) v="${line#JAVA_RUNTIME_VERSION=\"}"; v="${v%\"}"; break ;;
-      esac
-    done <"$home/release"
-  fi
+  local v
+  v="$(flotilla_jdk_release "$1" JAVA_RUNTIME_VERSION)"
   v="${v//[^A-Za-z0-9.+_-]/_}"
   echo "${v:-$FLOTILLA_JAVA_MAJOR}"
 }
