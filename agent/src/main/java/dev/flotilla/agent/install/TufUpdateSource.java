@@ -45,6 +45,7 @@ public final class TufUpdateSource implements UpdateSource {
     }
 
     private final Parts parts;
+    private java.util.function.LongSupplier droppedReports = () -> 0;
     private final String hardwareId;
     private final String factoryVersion;
     private final Download download;
@@ -67,6 +68,11 @@ public final class TufUpdateSource implements UpdateSource {
     }
 
     /** Who hears of assignment verification results. */
+    /** Where the manifest's {@code droppedReports} comes from: the report queue's durable count. */
+    public void droppedReports(java.util.function.LongSupplier count) {
+        this.droppedReports = count;
+    }
+
     public void listener(AgentListener l) {
         this.listener = l;
     }
@@ -178,6 +184,7 @@ public final class TufUpdateSource implements UpdateSource {
         m.put("hardwareId", hardwareId);
         m.put("bootState", parts.boot().trialState().upgradeAvailable() ? "trial" : "committed");
         m.put("healthState", "ok");
+        m.put("droppedReports", droppedReports.getAsLong());
         return m;
     }
 

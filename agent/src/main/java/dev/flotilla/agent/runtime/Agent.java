@@ -146,6 +146,15 @@ public final class Agent {
                 new TufUpdateSource.Download(config.targetsUrl(), 8, Duration.ofSeconds(2), Duration.ofSeconds(30)));
         source.log(log);
         source.listener(listener);
+        ReportQueue queue = new ReportQueue(state.resolve("events"), durable, listener,
+                new ReportQueue.Retry(config.poll().minBackoff(), config.poll().maxBackoff()), System::nanoTime);
+        source.droppedReports(() -> {
+            try {
+                return queue.dropped();
+            } catch (java.io.IOException e) {
+                return -1; // unreadable count: say so rather than claim none
+            }
+        });
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(new ServerReachedCheck(client, updater));
         for (AgentConfig.Command c : config.health().commands()) {
@@ -159,8 +168,6 @@ public final class Agent {
         AgentConfig.HealthConfig h = config.health();
         HealthChecks health = HealthChecks.system(checks, new HealthChecks.Timing(h.minimumUptime(), h.grace(),
                 h.retryInterval()));
-        ReportQueue queue = new ReportQueue(state.resolve("events"), durable, listener,
-                new ReportQueue.Retry(config.poll().minBackoff(), config.poll().maxBackoff()), System::nanoTime);
         machine = new UpdateMachine(new UpdateMachine.Device(slots, boot, counter, health),
                 new StateStore(state.resolve("state.json"), durable),
                 new UpdateMachine.Reporting(queue, events, listener), source, settings, policy);

@@ -214,6 +214,22 @@ class AgentEndToEndTest {
         assertThat(Files.readString(c.stateDir().resolve("state/state.json"))).contains("INSTALLING");
     }
 
+    @Test
+    void reportsTheServerRejectedForGoodAreCountedInTheSignedManifest() throws Exception {
+        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
+        TargetFile f = repo.add("fw/a.img", image, "board-a", "2.0.0", 1);
+        repo.publish();
+        api.assignment = UnsignedTestDirector.assignment("as-9", "dev-1", "fw/a.img", f, 1, false);
+        api.eventsStatus = 400; // every report refused for good: dropped and counted, none blocks the queue
+        AgentConfig c = config(closedWindow());
+
+        assertThat(runAgent(c, () -> api.manifests.stream().anyMatch(m -> m.path("droppedReports").asLong() >= 2)))
+                .isEqualTo(Agent.Exit.STOPPED);
+        assertThat(api.manifests.getFirst().path("droppedReports").asLong()).isZero();
+        assertThat(api.manifests.getLast().path("droppedReports").asLong()).isGreaterThanOrEqualTo(2);
+        assertThat(log).anyMatch(l -> l.startsWith("WARN: report ") && l.contains("dropped"));
+    }
+
     /** A one-minute maintenance window twelve hours from now: closed for the whole test. */
     private static String closedWindow() {
         java.time.LocalTime t = java.time.LocalTime.now(java.time.ZoneOffset.UTC).plusHours(12);
