@@ -197,15 +197,9 @@ class AgentEndToEndTest {
 
     @Test
     void outsideTheMaintenanceWindowItDownloadsButWaitsToInstallUnlessForced() throws Exception {
-        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
-        TargetFile f = repo.add("fw/a.img", image, "board-a", "2.0.0", 1);
-        repo.publish();
+        TargetFile f = publishImage();
         api.assignment = UnsignedTestDirector.assignment("as-3", "dev-1", "fw/a.img", f, 1, false);
-        // a one-minute window twelve hours from now: closed for the whole test
-        java.time.LocalTime t = java.time.LocalTime.now(java.time.ZoneOffset.UTC).plusHours(12);
-        String window = "%02d:%02d-%02d:%02d".formatted(t.getHour(), t.getMinute(), t.plusMinutes(1).getHour(),
-                t.plusMinutes(1).getMinute());
-        AgentConfig c = config(", \"maintenance\": {\"timezone\": \"UTC\", \"windows\": [\"" + window + "\"]}");
+        AgentConfig c = config(closedWindow());
         int before = api.checkIns.get();
         assertThat(runAgent(c, () -> api.has("verified") && api.checkIns.get() > before + 3))
                 .isEqualTo(Agent.Exit.STOPPED);
@@ -216,9 +210,7 @@ class AgentEndToEndTest {
 
     @Test
     void reportsTheServerRejectedForGoodAreCountedInTheSignedManifest() throws Exception {
-        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
-        TargetFile f = repo.add("fw/a.img", image, "board-a", "2.0.0", 1);
-        repo.publish();
+        TargetFile f = publishImage();
         api.assignment = UnsignedTestDirector.assignment("as-9", "dev-1", "fw/a.img", f, 1, false);
         api.eventsStatus = 400; // every report refused for good: dropped and counted, none blocks the queue
         AgentConfig c = config(closedWindow());
@@ -228,6 +220,14 @@ class AgentEndToEndTest {
         assertThat(api.manifests.getFirst().path("droppedReports").asLong()).isZero();
         assertThat(api.manifests.getLast().path("droppedReports").asLong()).isGreaterThanOrEqualTo(2);
         assertThat(log).anyMatch(l -> l.startsWith("WARN: report ") && l.contains("dropped"));
+    }
+
+    /** Publishes a small bootable image {@code fw/a.img} (version 2.0.0, securityVersion 1) for board-a. */
+    private TargetFile publishImage() throws Exception {
+        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
+        TargetFile f = repo.add("fw/a.img", image, "board-a", "2.0.0", 1);
+        repo.publish();
+        return f;
     }
 
     /** A one-minute maintenance window twelve hours from now: closed for the whole test. */
@@ -247,9 +247,7 @@ class AgentEndToEndTest {
     @Test
     void aSignedForcedAssignmentInstallsOutsideTheMaintenanceWindow() throws Exception {
         signedDirector = true;
-        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
-        TargetFile f = repo.add("fw/a.img", image, "board-a", "2.0.0", 1);
-        repo.publish();
+        TargetFile f = publishImage();
         api.assignment = signedAssignment("dep-forced", f, true);
         AgentConfig c = config(closedWindow());
         assertThat(runAgent(c, () -> false)).isEqualTo(Agent.Exit.REBOOT_REQUESTED);
@@ -261,9 +259,7 @@ class AgentEndToEndTest {
     @Test
     void aSignedUnforcedAssignmentWaitsForTheMaintenanceWindow() throws Exception {
         signedDirector = true;
-        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
-        TargetFile f = repo.add("fw/a.img", image, "board-a", "2.0.0", 1);
-        repo.publish();
+        TargetFile f = publishImage();
         api.assignment = signedAssignment("dep-normal", f, false);
         AgentConfig c = config(closedWindow());
         int before = api.checkIns.get();
@@ -276,9 +272,7 @@ class AgentEndToEndTest {
     @Test
     void anUnsignedForcedFlagCannotBeAddedToASignedAssignment() throws Exception {
         signedDirector = true;
-        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
-        TargetFile f = repo.add("fw/a.img", image, "board-a", "2.0.0", 1);
-        repo.publish();
+        TargetFile f = publishImage();
         var promoted = signedAssignment("dep-normal", f, false);
         promoted.with("signed").put("forced", true);
         api.assignment = promoted;
@@ -294,9 +288,7 @@ class AgentEndToEndTest {
 
     @Test
     void aRefusedAssignmentIsReportedAndTheDeviceKeepsRunning() throws Exception {
-        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
-        TargetFile f = repo.add("fw/a.img", image, "board-a", "2.0.0", 1);
-        repo.publish();
+        TargetFile f = publishImage();
         var tampered = UnsignedTestDirector.assignment("as-4", "dev-1", "fw/a.img", f, 1, false);
         tampered.with("hashes").put("sha256", "ab".repeat(32));
         api.assignment = tampered;
