@@ -132,14 +132,16 @@ public final class Server implements AutoCloseable {
             MqttWakeUps wakeUps = config.mqttUrl() == null ? null : new MqttWakeUps(config.mqttUrl());
             closeables.add(wakeUps);
             Deployments deployments = new Deployments(jdbi, tuf, keys.director(), audit, config.clock(),
-                    wakeUps == null ? id -> { } : wakeUps);
+                    wakeUps == null ? id -> { } : wakeUpAfterSettle(wakeUps, scheduler, db.postgres()));
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             TokenService tokens = new TokenService(jdbi, audit, config.clock());
             EnrollmentService enrollment = new EnrollmentService(jdbi, audit, config.clock());
             DeviceService devices = new DeviceService(jdbi, audit, enrollment, config.clock(),
                     deployments.membership());
             DeviceAuth deviceAuth = new DeviceAuth(jdbi, config.clock(), config.challengeTtl(), config.deviceTokenTtl());
-            CheckIns checkIns = new CheckIns(jdbi, db.dataSource(), config.clock(), config.pollInterval(), deployments);
+            CheckIns checkIns = new CheckIns(jdbi, db.dataSource(), config.clock(), config.pollInterval(), deployments,
+                    db.postgres() ? idleCacheDevices() : 0);
+            closeables.add(checkIns::close);
             DeviceEvents events = new DeviceEvents(jdbi, config.clock());
             Authenticator authenticator = new Authenticator() {
                 @Override
@@ -170,7 +172,7 @@ public final class Server implements AutoCloseable {
                         (id, body) -> deployments.onEvents(id, body.node().get("events")), metrics);
                 TufRoutes.register(routes, jdbi, tuf, trust, releases);
                 ReleaseRoutes.register(routes, uploads, releases);
-                DeploymentRoutes.register(routes, deployments);
+                DeploymentRoutes.register(routes, deployments, checkIns::settle);
                 routes.open(HandlerType.GET, "/metrics",
                         ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
                 AuditRoutes.register(routes, jdbi, audit);
@@ -210,6 +212,27 @@ public final class Server implements AutoCloseable {
     }
 
     /** The value of a finished step, or what it threw. */
+    /**
+     * Devices the idle check-in cache holds at most (PostgreSQL): an entry takes about 500 bytes, the cache
+     * at most an eighth of the heap.
+     */
+    private static int idleCacheDevices() {
+        return (int) Math.min(5_000_000, Runtime.getRuntime().maxMemory() / 8 / 512);
+    }
+
+    /**
+     * On PostgreSQL, a wake-up goes out one {@link CheckIns#SETTLE} after the commit that asked for it, so that
+     * the check-in it prompts finds the new assignment on whichever server it reaches (see CheckIns#settle).
+     */
+    private static java.util.function.Consumer<String> wakeUpAfterSettle(MqttWakeUps wakeUps,
+                                                                         ScheduledExecutorService scheduler,
+                                                                         boolean postgres) {
+        if (!postgres) {
+            return wakeUps;
+        }
+        return id -> scheduler.schedule(() -> wakeUps.accept(id), CheckIns.SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private static <T> T result(CompletableFuture<T> step) {
         try {
             return step.join();

@@ -37,9 +37,12 @@ import java.util.stream.IntStream;
 /**
  * Idle check-ins against the same server's no-op endpoint ({@code /livez}). Starts a server in this JVM
  * (H2 file database in a temporary directory, or {@code --database}), registers N logged-in devices with
- * stored manifests in bulk, lets every device check in once (which hands it its ETag), then drives
+ * stored manifests in bulk, lets every device check in once (which hands it its ETag) and then once idle
+ * ({@code firstIdlePassPerSecond}: on PostgreSQL this pass fills the server's idle cache), then drives
  * authenticated idle check-ins ({@code If-None-Match}, answered 304) from {@code --clients} concurrent
  * loopback HTTP clients, round-robin over all devices, in rounds alternating with the no-op endpoint.
+ * {@code lookupsFromCacheShare} is the share of the rounds' token lookups the idle cache answered (from the
+ * server's {@code /metrics}).
  * {@code serverRssMiB} is the resident size of this JVM: server and load generator together.
  */
 @Command(name = "checkin", description = "Idle device check-ins per second against a no-op endpoint of the same server.",
@@ -108,6 +111,18 @@ public final class CheckinBench implements Callable<Integer> {
                     return true;
                 }, Long.MAX_VALUE, null);
                 long firstPassMillis = (System.nanoTime() - t0) / 1_000_000;
+                // One idle check-in per device: the state after it is the steady state of a fleet polling
+                // with nothing to do (on PostgreSQL every device is then in the server's idle cache).
+                next.set(0);
+                double firstIdlePass = run(pool, () -> {
+                    int i = next.getAndIncrement();
+                    if (i >= devices) {
+                        return false;
+                    }
+                    checkIn(http, base, i, 304);
+                    return true;
+                }, Long.MAX_VALUE, null);
+                long[] lookups0 = lookups(http, base);
                 List<Long> latencies = new ArrayList<>();
                 double[] checkins = new double[rounds];
                 double[] noops = new double[rounds];
@@ -130,6 +145,7 @@ public final class CheckinBench implements Callable<Integer> {
                         noops[r] = n;
                     }
                 }
+                long[] lookups1 = lookups(http, base);
                 long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
                 double checkinRate = median(checkins);
                 double noopRate = median(noops);
@@ -139,6 +155,10 @@ public final class CheckinBench implements Callable<Integer> {
                 out.put("clients", clients);
                 out.put("registerMillis", registeredMillis);
                 out.put("firstCheckInPassMillis", firstPassMillis);
+                out.put("firstIdlePassPerSecond", round(firstIdlePass));
+                long fromCache = lookups1[0] - lookups0[0];
+                long fromDatabase = lookups1[1] - lookups0[1];
+                out.put("lookupsFromCacheShare", round(fromCache / (double) Math.max(1, fromCache + fromDatabase)));
                 out.put("checkinsPerSecond", round(checkinRate));
                 out.put("noopPerSecond", round(noopRate));
                 out.put("ratio", round(checkinRate / noopRate));
@@ -200,6 +220,20 @@ public final class CheckinBench implements Callable<Integer> {
             throw new IllegalStateException("check-in of " + ids[i] + " answered " + r.statusCode());
         }
         r.headers().firstValue("ETag").ifPresent(e -> etags[i] = e);
+    }
+
+    /** The server's check-in token lookups so far, from the idle cache and from the database ({@code /metrics}). */
+    private static long[] lookups(HttpClient http, URI base) throws Exception {
+        String text = http.send(HttpRequest.newBuilder(base.resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        long[] out = new long[2];
+        for (String line : text.split("\n")) {
+            if (line.startsWith("flotilla_checkin_lookups_total{")) {
+                long v = (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                out[line.contains("source=\"cache\"") ? 0 : 1] += v;
+            }
+        }
+        return out;
     }
 
     private interface Step {

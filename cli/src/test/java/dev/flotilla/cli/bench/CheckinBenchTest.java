@@ -30,5 +30,27 @@ class CheckinBenchTest {
             assertThat(out.path(f).asDouble()).as(f).isPositive();
         }
         assertThat(out.path("p99Millis").asDouble()).isGreaterThanOrEqualTo(out.path("p50Millis").asDouble());
+        assertThat(out.path("firstIdlePassPerSecond").asDouble()).isPositive();
+        assertThat(out.path("lookupsFromCacheShare").asDouble()).as("H2 has no idle cache").isZero();
+    }
+
+    @Test
+    void onPostgresTheIdleCheckInsAreAnsweredFromTheCache() {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        CliRun run;
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            run = CliRun.of("bench", "checkin", "--devices", 300, "--clients", 4, "--millis", 300, "--rounds", 1,
+                    "--postgres-embedded");
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode out = CanonicalJson.parse(buf.toString(StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8));
+        assertThat(out.path("database").asText()).isEqualTo("postgresql");
+        assertThat(out.path("checkinsPerSecond").asDouble()).isPositive();
+        assertThat(out.path("lookupsFromCacheShare").asDouble()).as("steady state: every device is cached")
+                .isGreaterThan(0.95);
     }
 }

@@ -30,6 +30,9 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class CheckIns {
     private static final String NO_ASSIGNMENT = "none";
 
+    /** How long {@link #settle()} waits when there is an idle cache. */
+    public static final Duration SETTLE = ChangeFeed.LEASE;
+
     /** The outcome of a check-in. */
     public sealed interface Result {
         String etag();
@@ -54,15 +57,18 @@ public final class CheckIns {
      * A device authenticated for a check-in, with what the idle decision needs, all read by the one query of
      * {@link #authenticate}: the stored manifest's envelope hash ({@code null} before the first check-in)
      * and the stored assignment row ({@code null} when there is none). {@code lookupStartNanos} is
-     * {@link System#nanoTime()} when the lookup began, so that check-in latency covers it.
+     * {@link System#nanoTime()} when the lookup began, so that check-in latency covers it; {@code cached}
+     * when it came from the {@link IdleCache} rather than the database (then it is used only to answer an
+     * idle check-in: anything else authenticates again from the database).
      */
     public record Caller(String deviceId, String manifestHash, AssignmentSource.Stored assignment,
-                         long lookupStartNanos)
+                         long lookupStartNanos, String tokenHash, boolean cached)
             implements Routes.DeviceCaller {
     }
 
     /** The token check of {@link DeviceAuth#authenticate} and the idle check-in's reads, in one statement. */
-    private static final String CALLER_QUERY = "SELECT s.device_id, m.envelope_hash, a.status, a.body_hash, a.expires_at"
+    private static final String CALLER_QUERY = "SELECT s.device_id, m.envelope_hash, a.status, a.body_hash, a.expires_at,"
+            + " s.expires_at"
             + " FROM " + DeviceAuth.SESSIONS
             + " LEFT JOIN device_manifests m ON m.device_id = s.device_id"
             + " LEFT JOIN device_assignments a ON a.device_id = s.device_id"
@@ -75,14 +81,32 @@ public final class CheckIns {
     private final DeviceStore store = new DeviceStore();
     private final AssignmentSource assignments;
     private final LastSeen lastSeen;
+    private final IdleCache cache;
+    private final ChangeFeed feed;
 
     /**
      * @param dataSource the pool behind {@code jdbi}; {@link #authenticate} uses it with plain JDBC (no Jdbi
      *                   statement set-up on the hottest path)
+     * @param cacheDevices when positive (PostgreSQL only), idle check-ins of up to this many devices are
+     *                     answered from an {@link IdleCache} kept true by a {@link ChangeFeed}; 0 for none
      */
     public CheckIns(Jdbi jdbi, DataSource dataSource, Clock clock, Duration pollInterval,
-                    AssignmentSource assignments) {
+                    AssignmentSource assignments, int cacheDevices) {
+        this(jdbi, dataSource, clock, pollInterval, assignments, cacheDevices > 0 ? new IdleCache(cacheDevices) : null);
+    }
+
+    private CheckIns(Jdbi jdbi, DataSource dataSource, Clock clock, Duration pollInterval,
+                     AssignmentSource assignments, IdleCache cache) {
+        this(jdbi, dataSource, clock, pollInterval, assignments, cache,
+                cache == null ? null : ChangeFeed.start(dataSource, cache));
+    }
+
+    /** With a given cache and feed (both or neither), for tests that drive the feed's reads themselves. */
+    CheckIns(Jdbi jdbi, DataSource dataSource, Clock clock, Duration pollInterval, AssignmentSource assignments,
+             IdleCache cache, ChangeFeed feed) {
         this.jdbi = jdbi;
+        this.cache = cache;
+        this.feed = feed;
         this.dataSource = dataSource;
         this.lastSeen = new LastSeen(jdbi);
         this.assignments = assignments;
@@ -92,16 +116,29 @@ public final class CheckIns {
 
     /**
      * The device holding this device token, exactly as {@link DeviceAuth#authenticate} decides it (an
-     * unexpired session of an active device, read from the database on every call: a revoked token or a
-     * decommissioned device is refused at once, on every server instance), together with its idle
-     * check-in state, in one database round trip.
+     * unexpired session of an active device: a revoked token or a decommissioned device is refused at once,
+     * on every server instance), together with its idle check-in state, in one database round trip or none.
+     * None when the {@link IdleCache} has {@code deviceId} (the device named in the path) for this token and
+     * its {@link ChangeFeed} is current; what a cached caller may do is limited, see {@link #checkIn}.
      */
-    public Optional<Caller> authenticate(String secret) {
+    public Optional<Caller> authenticate(String secret, String deviceId) {
         if (!secret.startsWith(DeviceAuth.TOKEN_PREFIX)) {
             return Optional.empty();
         }
         long started = System.nanoTime();
         String hash = Secrets.hash(secret);
+        if (cache != null && feed.current()) {
+            IdleCache.Entry e = cache.get(deviceId);
+            if (e != null && e.tokenHash().equals(hash) && e.sessionExpiresAt() > clock.millis()) {
+                return Optional.of(new Caller(deviceId, e.manifestHash(), e.assignment(), started, hash, true));
+            }
+        }
+        return lookup(hash, started);
+    }
+
+    /** The database lookup of {@link #authenticate}; fills the cache. */
+    private Optional<Caller> lookup(String hash, long started) {
+        long stamp = cache == null ? 0 : cache.stamp();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(CALLER_QUERY)) {
             ps.setString(1, hash);
             ps.setLong(2, clock.millis());
@@ -112,7 +149,12 @@ public final class CheckIns {
                 String status = rs.getString(3);
                 AssignmentSource.Stored assignment = status == null ? null
                         : new AssignmentSource.Stored(status, rs.getString(4), rs.getLong(5));
-                return Optional.of(new Caller(rs.getString(1), rs.getString(2), assignment, started));
+                Caller caller = new Caller(rs.getString(1), rs.getString(2), assignment, started, hash, false);
+                if (cache != null) {
+                    cache.put(caller.deviceId(), new IdleCache.Entry(hash, rs.getLong(6), caller.manifestHash(),
+                            assignment), stamp);
+                }
+                return Optional.of(caller);
             }
         } catch (SQLException e) {
             throw new IllegalStateException("device token lookup failed", e);
@@ -136,6 +178,9 @@ public final class CheckIns {
                 return idle.get();
             }
         }
+        if (caller.cached() && lookup(caller.tokenHash(), caller.lookupStartNanos()).isEmpty()) {
+            throw ApiException.unauthenticated("a valid device token is required");
+        }
         Optional<AssignmentSource.Current> assignment = jdbi.inTransaction(h -> {
             Optional<String> stored = h.createQuery("SELECT envelope_hash FROM device_manifests WHERE device_id = :d")
                     .bind("d", deviceId).mapTo(String.class).findOne();
@@ -145,6 +190,7 @@ public final class CheckIns {
             store.touch(h, deviceId, clock.millis());
             return assignments.current(h, deviceId);
         });
+        changed(deviceId);
         String etag = etag(envelopeHash, assignment.map(AssignmentSource.Current::hash).orElse(NO_ASSIGNMENT));
         if (ifNoneMatch.filter(etag::equals).isPresent()) {
             return new NotModified(etag);
@@ -177,6 +223,39 @@ public final class CheckIns {
         }
         lastSeen.record(caller.deviceId(), clock.millis());
         return Optional.of(new NotModified(etag));
+    }
+
+    /**
+     * Drops this server's cached state of {@code deviceId} after a write of its own that may have changed it
+     * (other servers learn of it from their {@link ChangeFeed}).
+     */
+    public void changed(String deviceId) {
+        if (cache != null) {
+            cache.invalidate(deviceId);
+        }
+    }
+
+    /**
+     * Returns once every server answers check-ins from what is committed now (waits one {@link ChangeFeed}
+     * lease when there is a cache; at once otherwise). For writes an operator expects to take effect at once
+     * everywhere: decommissioning, deployments, tags and groups.
+     */
+    public void settle() {
+        if (feed != null) {
+            feed.settle();
+        }
+    }
+
+    /** Stops the {@link ChangeFeed}, if any; the cache stops answering. */
+    public void close() {
+        if (feed != null) {
+            feed.close();
+        }
+    }
+
+    /** Devices in the idle cache (0 without one). */
+    public int cachedDevices() {
+        return cache == null ? 0 : cache.size();
     }
 
     /**

@@ -26,6 +26,12 @@ public final class DeviceApiRoutes {
                 .tag("result", "answer").description("check-ins").register(metrics);
         io.micrometer.core.instrument.Counter notModified = io.micrometer.core.instrument.Counter.builder("flotilla.checkins")
                 .tag("result", "not_modified").description("check-ins").register(metrics);
+        io.micrometer.core.instrument.Counter cacheHit = io.micrometer.core.instrument.Counter.builder("flotilla.checkin.lookups")
+                .tag("source", "cache").description("check-in token lookups answered by the idle cache")
+                .register(metrics);
+        io.micrometer.core.instrument.Counter cacheMiss = io.micrometer.core.instrument.Counter.builder("flotilla.checkin.lookups")
+                .tag("source", "database").description("check-in token lookups answered by the database")
+                .register(metrics);
         routes.open(HandlerType.POST, "/api/v1/device/enroll", ctx -> {
             JsonBody body = JsonBody.of(ctx);
             Device d = devices.enroll(new DeviceService.Enrollment(body.optString("enrollmentToken"),
@@ -48,6 +54,7 @@ public final class DeviceApiRoutes {
         });
         // The check-in authenticates with its own lookup, which also reads the idle state (one query).
         routes.device(HandlerType.POST, "/api/v1/device/{deviceId}/checkin", checkIns::authenticate, (ctx, caller) -> {
+            (caller.cached() ? cacheHit : cacheMiss).increment();
             long t0 = caller.lookupStartNanos();
             CheckIns.Result r = checkIns.checkIn(caller, ctx.bodyAsBytes(),
                     Optional.ofNullable(ctx.header("If-None-Match")));
@@ -63,6 +70,7 @@ public final class DeviceApiRoutes {
             JsonBody body = JsonBody.of(ctx);
             DeviceEvents.Outcome outcome = events.record(deviceId, body);
             onEvents.accept(deviceId, body);
+            checkIns.changed(deviceId); // an event may end its assignment
             ctx.json(outcome);
         });
     }

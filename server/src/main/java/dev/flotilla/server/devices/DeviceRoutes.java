@@ -37,18 +37,28 @@ public final class DeviceRoutes {
             out.put("manifest", checkIns.latestManifest(d.id()).orElse(null));
             ctx.json(out);
         });
-        routes.operator(HandlerType.PUT, "/api/v1/devices/{deviceId}/tags", Role.OPERATOR, (ctx, op) ->
-                ctx.json(devices.setTags(op.actor(), ctx.pathParam("deviceId"), JsonBody.of(ctx).strings("tags"))));
+        // Writes that can give a device a new assignment or refuse it return once every server answers its
+        // check-ins accordingly (CheckIns.settle).
+        routes.operator(HandlerType.PUT, "/api/v1/devices/{deviceId}/tags", Role.OPERATOR, (ctx, op) -> {
+            Device d = devices.setTags(op.actor(), ctx.pathParam("deviceId"), JsonBody.of(ctx).strings("tags"));
+            checkIns.settle();
+            ctx.json(d);
+        });
         routes.operator(HandlerType.PUT, "/api/v1/devices/{deviceId}/group", Role.OPERATOR, (ctx, op) -> {
             JsonNode group = JsonBody.of(ctx).node().get("group");
             if (group != null && !group.isNull() && (!group.isTextual() || group.textValue().isBlank())) {
                 throw ApiException.invalid("group must be a non-empty string or null");
             }
             String value = group == null || group.isNull() ? null : group.textValue();
-            ctx.json(devices.setGroup(op.actor(), ctx.pathParam("deviceId"), value));
+            Device d = devices.setGroup(op.actor(), ctx.pathParam("deviceId"), value);
+            checkIns.settle();
+            ctx.json(d);
         });
-        routes.operator(HandlerType.POST, "/api/v1/devices/{deviceId}/decommission", Role.OPERATOR,
-                (ctx, op) -> ctx.json(devices.decommission(op.actor(), ctx.pathParam("deviceId"))));
+        routes.operator(HandlerType.POST, "/api/v1/devices/{deviceId}/decommission", Role.OPERATOR, (ctx, op) -> {
+            Device d = devices.decommission(op.actor(), ctx.pathParam("deviceId"));
+            checkIns.settle();
+            ctx.json(d);
+        });
         routes.operator(HandlerType.GET, "/api/v1/devices/{deviceId}/events", Role.VIEWER, (ctx, op) -> {
             String id = devices.get(ctx.pathParam("deviceId")).id();
             ctx.json(events.list(id, Page.Request.from(ctx)));

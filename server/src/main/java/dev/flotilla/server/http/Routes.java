@@ -70,24 +70,25 @@ public final class Routes {
      * device (another device's token gets 403).
      */
     public void device(HandlerType method, String path, DeviceHandler handler) {
-        device(method, path, bearer -> auth.device(bearer).map(id -> (DeviceCaller) () -> id),
+        device(method, path, (bearer, deviceId) -> auth.device(bearer).map(id -> (DeviceCaller) () -> id),
                 (ctx, caller) -> handler.handle(ctx, caller.deviceId()));
     }
 
     /**
      * A device route as {@link #device(HandlerType, String, DeviceHandler)}, whose token lookup
      * {@code authenticate} also reads what the handler needs (the check-in reads its idle state in the same
-     * query). {@code authenticate} must find only the active device holding this unexpired token, exactly
-     * as {@link Authenticator#device}; the same 401 and 403 rules apply.
+     * query). {@code authenticate} gets the bearer token and the device id of the path (a hint: a cache may
+     * be keyed by it) and must find only the active device holding this unexpired token, exactly as
+     * {@link Authenticator#device}; the same 401 and 403 rules apply.
      */
     public <C extends DeviceCaller> void device(HandlerType method, String path,
-                                                Function<String, Optional<C>> authenticate,
+                                                java.util.function.BiFunction<String, String, Optional<C>> authenticate,
                                                 DeviceCallerHandler<C> handler) {
         if (!path.contains("{deviceId}")) {
             throw new IllegalArgumentException("device route without {deviceId}: " + path);
         }
         routes.addHttpHandler(method, path, ctx -> {
-            C caller = authenticate.apply(bearer(ctx))
+            C caller = authenticate.apply(bearer(ctx), ctx.pathParam("deviceId"))
                     .orElseThrow(() -> ApiException.unauthenticated("a valid device token is required"));
             if (!caller.deviceId().equals(ctx.pathParam("deviceId"))) {
                 throw ApiException.forbidden("a device may act only on its own data");

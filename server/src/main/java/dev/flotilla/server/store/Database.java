@@ -7,7 +7,8 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * The server's database: a connection pool, migrated by Flyway to the current schema on open, and a Jdbi
- * handle factory over it. The same migrations run on H2 and PostgreSQL.
+ * handle factory over it. The same migrations run on H2 and PostgreSQL, and PostgreSQL also gets its change feed
+ * ({@code db/postgresql}: triggers behind the idle check-in cache).
  */
 public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
@@ -30,12 +31,30 @@ public final class Database implements AutoCloseable {
         config.setPoolName("flotilla");
         HikariDataSource ds = new HikariDataSource(config);
         try {
-            Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+            Flyway.configure().dataSource(ds).locations(locations(jdbcUrl)).load().migrate();
             return new Database(ds);
         } catch (RuntimeException e) {
             ds.close();
             throw e;
         }
+    }
+
+    /**
+     * Flyway's locations: the shared migrations, plus on PostgreSQL those only PostgreSQL has (the change
+     * feed of the idle check-in cache; their versions are not used by the shared ones).
+     */
+    static String[] locations(String jdbcUrl) {
+        return isPostgres(jdbcUrl) ? new String[] {"classpath:db/migration", "classpath:db/postgresql"}
+                : new String[] {"classpath:db/migration"};
+    }
+
+    static boolean isPostgres(String jdbcUrl) {
+        return jdbcUrl.startsWith("jdbc:postgresql:");
+    }
+
+    /** Whether this is a PostgreSQL database (which has the device change feed, see {@code db/postgresql}). */
+    public boolean postgres() {
+        return isPostgres(dataSource.getJdbcUrl());
     }
 
     /**

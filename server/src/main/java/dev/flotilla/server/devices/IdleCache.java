@@ -1,0 +1,94 @@
+package dev.flotilla.server.devices;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the idle check-in reads per device, kept between check-ins (PostgreSQL only; {@link ChangeFeed}
+ * says when an entry is stale). Derived state only: the database stays the record, a lost or cleared cache
+ * costs lookups, never answers.
+ *
+ * <p>A lookup that fills the cache takes a {@link #stamp()} before it reads the database and passes it to
+ * {@link #put}; an entry is kept only if its device was not invalidated after that stamp (the read may
+ * predate the change) and the stamp is not below the floor that {@link #clear()} and {@link #prune()} raise.
+ * Both checks run again after the insertion, so an invalidation that races with a put always wins.
+ */
+final class IdleCache {
+    /**
+     * A device's check-in state as the one lookup read it: the hash of the token it was read for, when that
+     * session ends (epoch ms), the stored manifest's envelope hash and the stored assignment row (either may
+     * be null).
+     */
+    record Entry(String tokenHash, long sessionExpiresAt, String manifestHash, AssignmentSource.Stored assignment) {
+    }
+
+    private final ConcurrentHashMap<String, Entry> byDevice = new ConcurrentHashMap<>();
+    /** Device id to the generation of its latest invalidation (pruned by {@link #prune()}). */
+    private final ConcurrentHashMap<String, Long> invalidated = new ConcurrentHashMap<>();
+    private final AtomicLong generation = new AtomicLong();
+    private final int maxEntries;
+    /** Puts stamped below this are dropped; only raised, under this object's lock. */
+    private volatile long floor;
+    /** The generation at the previous {@link #prune()}: the next prune raises the floor to it. */
+    private long pruneMark;
+
+    /** @param maxEntries devices kept at most; beyond that new devices are simply not cached */
+    IdleCache(int maxEntries) {
+        this.maxEntries = maxEntries;
+    }
+
+    /** The stamp to pass to {@link #put} for a database read that begins now. */
+    long stamp() {
+        return generation.get();
+    }
+
+    /** The entry of {@code deviceId}, or null. */
+    Entry get(String deviceId) {
+        return byDevice.get(deviceId);
+    }
+
+    /** Keeps {@code entry}, read from the database after {@code stamp} was taken, unless it may be stale. */
+    void put(String deviceId, Entry entry, long stamp) {
+        if (stamp < floor || (byDevice.size() >= maxEntries && !byDevice.containsKey(deviceId))) {
+            return;
+        }
+        byDevice.put(deviceId, entry);
+        Long last = invalidated.get(deviceId);
+        if ((last != null && last > stamp) || stamp < floor) {
+            byDevice.remove(deviceId, entry);
+        }
+    }
+
+    /** Forgets {@code deviceId}, and any read of it that began before this call. */
+    void invalidate(String deviceId) {
+        long g = generation.incrementAndGet();
+        invalidated.merge(deviceId, g, Math::max);
+        byDevice.remove(deviceId);
+    }
+
+    /** Forgets every device, and every read that began before this call. */
+    synchronized void clear() {
+        floor = generation.incrementAndGet();
+        byDevice.clear();
+        invalidated.clear();
+    }
+
+    /**
+     * Bounds the invalidation records: reads stamped before the previous prune are dropped from now on, so
+     * the records older than that can go. Call it now and then (the feed does every 30 s): a read that takes
+     * longer than that is simply not cached.
+     */
+    synchronized void prune() {
+        long mark = pruneMark;
+        pruneMark = generation.get();
+        if (mark > floor) {
+            floor = mark;
+        }
+        long f = floor;
+        invalidated.values().removeIf(g -> g < f);
+    }
+
+    int size() {
+        return byDevice.size();
+    }
+}

@@ -1,0 +1,154 @@
+package dev.flotilla.server.devices;
+
+import dev.flotilla.core.crypto.KeyType;
+import dev.flotilla.core.keys.KeyPairs;
+import dev.flotilla.core.tuf.Key;
+import dev.flotilla.server.store.Database;
+import dev.flotilla.server.testing.BothDatabases;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * PostgreSQL's device change feed against a real database: which writes it reports, that a transaction
+ * committing after a later one is still read, the lease, starting over after a long gap, and trimming.
+ */
+class ChangeFeedTest {
+    private Database db;
+    private IdleCache cache;
+    private ChangeFeed feed;
+    private final List<String> ids = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        db = Database.open(BothDatabases.postgres().jdbcUrl());
+        List<BulkRegistration.Entry> entries = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String id = "dev_feed_" + i;
+            ids.add(id);
+            entries.add(new BulkRegistration.Entry(id, Key.of(KeyType.ED25519, KeyPairs.generate(KeyType.ED25519).getPublic()),
+                    "board-a", "fld_token_" + i, "{\"signed\":{},\"signatures\":[]}".getBytes()));
+        }
+        BulkRegistration.register(db.jdbi(), entries, Clock.systemUTC(), Duration.ofHours(1));
+        cache = new IdleCache(100);
+        feed = ChangeFeed.unstarted(db.dataSource(), cache);
+    }
+
+    @AfterEach
+    void tearDown() {
+        feed.close();
+        db.close();
+    }
+
+    private void cacheAll() {
+        for (String id : ids) {
+            cache.put(id, new IdleCache.Entry("h", Long.MAX_VALUE, "m", null), cache.stamp());
+        }
+    }
+
+    private void sql(String statement) throws SQLException {
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate(statement);
+        }
+    }
+
+    private List<String> cached() {
+        return ids.stream().filter(id -> cache.get(id) != null).toList();
+    }
+
+    @Test
+    void reportsTheWritesThatCanChangeAnIdleAnswerAndNotLastSeen() throws SQLException {
+        feed.read(System.nanoTime());
+        cacheAll();
+        sql("UPDATE devices SET last_seen_at = 1 WHERE id = 'dev_feed_0'");
+        sql("UPDATE devices SET status = 'decommissioned' WHERE id = 'dev_feed_1'");
+        sql("DELETE FROM device_sessions WHERE device_id = 'dev_feed_2'");
+        sql("UPDATE device_manifests SET envelope_hash = 'x' WHERE device_id = 'dev_feed_3'");
+        sql("DELETE FROM device_manifests WHERE device_id = 'dev_feed_4'");
+        assertThat(cached()).hasSize(6);
+        feed.read(System.nanoTime());
+        assertThat(cached()).containsExactly("dev_feed_0", "dev_feed_5");
+        feed.read(System.nanoTime());
+        assertThat(cached()).as("each change is read once").containsExactly("dev_feed_0", "dev_feed_5");
+    }
+
+    @Test
+    void aTransactionThatCommitsAfterALaterOneIsStillRead() throws SQLException {
+        feed.read(System.nanoTime());
+        cacheAll();
+        try (Connection slow = db.dataSource().getConnection()) {
+            slow.setAutoCommit(false);
+            try (Statement s = slow.createStatement()) {
+                s.executeUpdate("UPDATE device_manifests SET envelope_hash = 'slow' WHERE device_id = 'dev_feed_0'");
+            }
+            // a later transaction takes a higher change number and commits first
+            sql("UPDATE device_manifests SET envelope_hash = 'fast' WHERE device_id = 'dev_feed_1'");
+            feed.read(System.nanoTime());
+            assertThat(cache.get("dev_feed_1")).isNull();
+            assertThat(cache.get("dev_feed_0")).as("not committed yet").isNotNull();
+            slow.commit();
+        }
+        feed.read(System.nanoTime());
+        assertThat(cache.get("dev_feed_0")).as("committed after a later change was read").isNull();
+        assertThat(cached()).containsExactly("dev_feed_2", "dev_feed_3", "dev_feed_4", "dev_feed_5");
+    }
+
+    @Test
+    void theCacheAnswersOnlyWithinTheLeaseOfTheLatestRead() throws SQLException {
+        assertThat(feed.current()).as("before the first read").isFalse();
+        feed.read(System.nanoTime());
+        assertThat(feed.current()).isTrue();
+        feed.read(System.nanoTime() - ChangeFeed.LEASE.toNanos() - 1);
+        assertThat(feed.current()).as("the latest read began more than a lease ago").isFalse();
+    }
+
+    @Test
+    void afterALongGapItStartsOverWithAnEmptyCache() throws SQLException {
+        long t = System.nanoTime();
+        feed.read(t);
+        cacheAll();
+        feed.read(t + ChangeFeed.POLL.toNanos());
+        assertThat(cached()).hasSize(6);
+        feed.read(t + ChangeFeed.POLL.toNanos() + ChangeFeed.REBUILD_AFTER.toNanos() + 1);
+        assertThat(cached()).as("rows it never read may have been trimmed").isEmpty();
+    }
+
+    @Test
+    void trimmingDeletesOnlyRowsOfTransactionsOlderThanTheMark() throws SQLException {
+        sql("UPDATE device_manifests SET envelope_hash = 'a' WHERE device_id = 'dev_feed_0'");
+        String mark;
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")) {
+            rs.next();
+            mark = rs.getString(1);
+        }
+        sql("UPDATE device_manifests SET envelope_hash = 'b' WHERE device_id = 'dev_feed_1'");
+        int before = count();
+        assertThat(feed.trimBefore(mark)).isEqualTo(before - 1);
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT device_id FROM device_changes")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("dev_feed_1");
+            assertThat(rs.next()).isFalse();
+        }
+    }
+
+    private int count() throws SQLException {
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM device_changes")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+}
