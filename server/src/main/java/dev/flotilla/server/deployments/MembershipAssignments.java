@@ -57,49 +57,52 @@ final class MembershipAssignments implements MembershipListener {
 
     @Override
     public boolean changed(Handle h, String deviceId) {
-        record Candidate(String id, String target, boolean forced, long createdAt) {
-        }
-        record Held(String deploymentId, long createdAt) {
-        }
         Optional<String> status = h.createQuery("SELECT status FROM devices WHERE id = :d").bind("d", deviceId)
                 .mapTo(String.class).findOne();
         if (status.isEmpty() || !status.get().equals("active")) {
             return false;
         }
-        Optional<Candidate> candidate = h.createQuery("""
-                        SELECT id, target_path, forced, created_at FROM deployments
+        record Row(String id, long seq, String target, boolean forced) {
+        }
+        Optional<Row> candidate = h.createQuery("""
+                        SELECT id, seq, target_path, forced FROM deployments
                         WHERE state = 'active'
                           AND (group_name = (SELECT device_group FROM devices WHERE id = :d)
                                OR tag_name IN (SELECT tag FROM device_tags WHERE device_id = :d))
-                        ORDER BY created_at DESC, id DESC LIMIT 1""")
+                        ORDER BY seq DESC LIMIT 1""")
                 .bind("d", deviceId)
-                .map((rs, ctx) -> new Candidate(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getLong(4)))
+                .map((rs, ctx) -> new Row(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getBoolean(4)))
                 .findOne();
         if (candidate.isEmpty()) {
             return false;
         }
-        Candidate c = candidate.get();
-        Optional<Held> held = h.createQuery("""
-                        SELECT a.deployment_id, d.created_at FROM device_assignments a
-                        JOIN deployments d ON d.id = a.deployment_id WHERE a.device_id = :d""")
-                .bind("d", deviceId).map((rs, ctx) -> new Held(rs.getString(1), rs.getLong(2))).findOne();
-        if (held.isPresent() && (held.get().deploymentId().equals(c.id()) || held.get().createdAt() > c.createdAt()
-                || (held.get().createdAt() == c.createdAt() && held.get().deploymentId().compareTo(c.id()) > 0))) {
+        Row c = candidate.get();
+        Optional<TargetFile> entry = director.entry(h, c.target());
+        if (entry.isEmpty()) {
+            return false; // the target left the current release metadata
+        }
+        boolean runs = runs(h, deviceId, c.target());
+        // under the device's lock: not when it holds this or a more recent deployment (Director), nor when it
+        // already runs the target and holds nothing live to replace
+        Optional<Director.Issued> issued = director.assign(h, deviceId,
+                new Director.Candidate(c.id(), c.seq(), c.target(), entry.get(), c.forced()),
+                held -> !runs || held.map(Director.Held::live).orElse(false));
+        if (issued.isEmpty()) {
             return false;
         }
-        Optional<TargetFile> entry = director.entry(h, c.target());
-        if (entry.isEmpty() || runs(h, deviceId, c.target())) {
-            return false; // the target left the current release metadata, or the device already runs it
-        }
-        h.createUpdate("DELETE FROM device_assignments WHERE device_id = :d").bind("d", deviceId).execute();
-        long counter = director.issue(h, deviceId, c.id(), c.target(), entry.get(), c.forced(), "assigned");
         Map<String, Object> after = new LinkedHashMap<>();
         after.put("deploymentId", c.id());
         after.put("targetPath", c.target());
         after.put("forced", c.forced());
-        after.put("counter", counter);
+        after.put("counter", issued.get().counter());
+        Map<String, Object> before = issued.get().replaced().map(x -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("deploymentId", x.deploymentId());
+            m.put("status", x.status());
+            return m;
+        }).orElse(null);
         audit.record(h, new Actor("system", c.id(), "deployment " + c.id()), "deployment.assign", "device",
-                deviceId, held.map(x -> Map.of("deploymentId", x.deploymentId())).orElse(null), after);
+                deviceId, before, after);
         return true;
     }
 
