@@ -34,7 +34,8 @@ import java.util.stream.Stream;
  * while it is active ({@link #membership()}, {@link MembershipAssignments}). Device events move an
  * assignment forward: {@code installed}, then one of {@code committed}, {@code failed},
  * {@code rolled_back} (final); a final assignment is no longer sent at check-in. A device has at most one
- * assignment: a newer deployment replaces it.
+ * assignment: the most recent deployment (creation order, {@code deployments.seq}) wins, whatever order
+ * concurrent writers of it come in ({@link Director}).
  */
 public final class Deployments implements AssignmentSource {
     private static final Logger LOG = LoggerFactory.getLogger(Deployments.class);

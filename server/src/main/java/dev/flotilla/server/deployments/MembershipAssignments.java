@@ -18,24 +18,34 @@ import java.util.function.Consumer;
  * member (pre-registration with a group or tags, an operator setting its group or tags), never on check-in.
  * All state is in the database, and every such write and every creation or cancellation of a group or tag
  * deployment first locks the row of {@code deployment_membership_lock}, so servers sharing one database
- * never miss a device that joins while a deployment is being made.
+ * never miss a device that joins while a deployment is being made: a device that joined before the creating
+ * transaction is one of its recorded members (signed after that transaction, {@link Deployments#create}); one
+ * that joins after it sees the deployment here. The lock covers deciding and recording, not the signing of a
+ * deployment's members.
  *
- * <p>Precedence: the candidate is the most recent active deployment (by creation time, then id) whose group
- * is the device's group or whose tag is one of the device's tags. The device gets it unless
+ * <p>Precedence: the candidate is the most recent active deployment (by creation order,
+ * {@code deployments.seq}) whose group is the device's group or whose tag is one of the device's tags. The
+ * device gets it unless
  * <ul>
  *   <li>it is not active (decommissioned);</li>
  *   <li>its current assignment already belongs to that deployment, in any state: a device that committed,
- *       failed or rolled back a deployment is not assigned it again, and one that left and re-joined keeps
- *       what it has;</li>
+ *       failed or rolled back a deployment is not assigned it again, one that left and re-joined keeps what
+ *       it has, and a member the deployment has recorded but not yet signed is signed once;</li>
  *   <li>its current assignment belongs to a more recent deployment (the most recent deployment wins; a
  *       device has at most one assignment, so it never has two live ones);</li>
- *   <li>its latest manifest says it already runs the target, or the target is no longer in the current
- *       release metadata.</li>
+ *   <li>its latest manifest says it already runs the target and it holds no live assignment (none, or a
+ *       final one): there is nothing to do and nothing to replace;</li>
+ *   <li>the target is no longer in the current release metadata.</li>
  * </ul>
  * Otherwise its current assignment (older, live or final) is replaced, exactly as creating a deployment
- * replaces it. Leaving a group or losing a tag changes nothing: an assignment already issued stays.
+ * replaces it; in particular a device that runs the target but holds an older live assignment (of another
+ * target, say) gets the candidate, as it would had it been a member when the deployment was created. The
+ * check against the current assignment and the write are made under the device's lock ({@link Director}),
+ * so a concurrent writer (an operator's deployment to the device, another server) is never overwritten by an
+ * older deployment. Leaving a group or losing a tag changes nothing: an assignment already issued stays.
  * Each automatic assignment is audited as {@code deployment.assign} with actor kind {@code system} and the
- * deployment's id.
+ * deployment's id; {@code before} is the replaced assignment's deployment and state (null when there was
+ * none), {@code after} the new one's deployment, target, forced flag and counter.
  */
 final class MembershipAssignments implements MembershipListener {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -12,6 +12,11 @@ import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
 import dev.flotilla.server.testing.TestServer;
 import dev.flotilla.server.trust.TufStore;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flotilla.core.tuf.Key;
+import dev.flotilla.core.tuf.Signer;
+import dev.flotilla.server.auth.Actor;
+import dev.flotilla.server.http.JsonBody;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -233,5 +240,64 @@ class AssignmentWritesTest {
                 .mapTo(Integer.class).one());
         assertThat(left).isZero();
         assertThat(audit("deployment.assign")).as("members at creation are not automatic assignments").isEmpty();
+    }
+
+    /**
+     * While a group deployment signs its members' assignments, a tag or group change of another device goes
+     * through: the membership lock is held only by the transaction that records the deployment and its
+     * members (before, it was held through all the signing, and the change waited, up to the lock timeout).
+     */
+    @StoreTest
+    void aGroupChangeDoesNotWaitForTheSigningOfAGroupDeployment(TestDatabase db) throws Exception {
+        start(db);
+        TestDevice member = srv.device(KeyType.ED25519, "board-a");
+        TestDevice other = srv.device(KeyType.ED25519, "board-a");
+        assertThat(put(srv, "/api/v1/devices/" + member.id() + "/group", Map.of("group", "lab")).status())
+                .isEqualTo(200);
+        Database second = Database.open(db.jdbcUrl());
+        closeables.add(second);
+        CountDownLatch signing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Signer key = OfflineRepo.signer();
+        Signer blocking = new Signer() {
+            @Override
+            public Key publicKey() {
+                return key.publicKey();
+            }
+
+            @Override
+            public byte[] sign(byte[] data) {
+                signing.countDown();
+                try {
+                    assertThat(release.await(60, TimeUnit.SECONDS)).isTrue();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return key.sign(data);
+            }
+        };
+        Deployments slow = new Deployments(second.jdbi(), new TufStore(), blocking, new AuditLog(clock), clock,
+                id -> { });
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Deployment> created = pool.submit(() -> slow.create(JsonBody.of(
+                    new ObjectMapper().valueToTree(Map.of("target", "fw-1.0.bin", "group", "lab")), "body"),
+                    new Actor("token", "tok_test", "test")));
+            assertThat(signing.await(30, TimeUnit.SECONDS)).isTrue();
+            // the deployment is recorded and active: a device joining now is assigned on that write
+            Http.Response joined = put(srv, "/api/v1/devices/" + other.id() + "/group", Map.of("group", "lab"));
+            assertThat(joined.status()).as(joined.text()).isEqualTo(200);
+            assertThat(created.isDone()).as("still signing the member's assignment").isFalse();
+            release.countDown();
+            Deployment dep = created.get(30, TimeUnit.SECONDS);
+            assertThat(dep.status()).containsEntry("assigned", 2);
+            assertThat(assignmentOf(other, "fw-0.9.bin").path("signed").path("deploymentId").asText())
+                    .isEqualTo(dep.id());
+            assertThat(audit("deployment.assign")).extracting(e -> e.path("targetId").asText())
+                    .containsExactly(other.id());
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
     }
 }
