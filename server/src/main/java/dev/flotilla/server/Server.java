@@ -187,6 +187,7 @@ public final class Server implements AutoCloseable {
                 throw e;
             }
             scheduler.scheduleWithFixedDelay(publisher::refreshQuietly, 1, 60, TimeUnit.SECONDS);
+            scheduler.scheduleWithFixedDelay(deployments::finishPendingQuietly, 1, 60, TimeUnit.SECONDS);
             scheduler.scheduleWithFixedDelay(() -> {
                 try {
                     checkIns.flushLastSeen();

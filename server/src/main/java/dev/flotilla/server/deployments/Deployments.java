@@ -14,6 +14,8 @@ import dev.flotilla.server.trust.TufStore;
 import dev.flotilla.core.tuf.Signer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -32,13 +34,17 @@ import java.util.stream.Stream;
  * while it is active ({@link #membership()}, {@link MembershipAssignments}). Device events move an
  * assignment forward: {@code installed}, then one of {@code committed}, {@code failed},
  * {@code rolled_back} (final); a final assignment is no longer sent at check-in. A device has at most one
- * assignment: a newer deployment replaces it.
+ * assignment: the most recent deployment (creation order, {@code deployments.seq}) wins, whatever order
+ * concurrent writers of it come in ({@link Director}).
  */
 public final class Deployments implements AssignmentSource {
+    private static final Logger LOG = LoggerFactory.getLogger(Deployments.class);
     /** Lifetime of a signed assignment; it is re-signed (with a new counter) when less than a day remains. */
     public static final Duration ASSIGNMENT_EXPIRY = Duration.ofDays(7);
     private static final Duration RESIGN_BEFORE = Duration.ofDays(1);
-    private static final Set<String> FINAL = Set.of("committed", "failed", "rolled_back");
+    private static final Set<String> FINAL = Director.FINAL;
+    /** Devices whose assignments one transaction signs when a deployment is created. */
+    static final int BATCH = 50;
     private static final Map<String, String> EVENT_STATUS = Map.of("installed", "installed", "committed", "committed",
             "failed", "failed", "rolled_back", "rolled_back");
 
@@ -67,8 +73,13 @@ public final class Deployments implements AssignmentSource {
 
     /**
      * Creates a deployment {@code {"target", "deviceId" | "group" | "tag", "forced"?}}: every active device
-     * it names now is assigned the target (replacing what it had). {@code forced} (default false) is signed
-     * into each assignment.
+     * it names now is assigned the target, replacing what it had (unless a more recent deployment got to it
+     * first). {@code forced} (default false) is signed into each assignment.
+     *
+     * <p>Two steps. One short transaction (under the membership lock for a group or tag) records the
+     * deployment, which from then on assigns devices that join, and its members as pending rows
+     * ({@code deployment_pending}); then the members' assignments are signed outside the lock, a batch of
+     * {@value #BATCH} devices per transaction ({@link #finishPending}). The answer comes after the last batch.
      *
      * @throws ApiException 400 for a bad request or an unreleased target, 404 for an unknown device
      */
@@ -82,26 +93,14 @@ public final class Deployments implements AssignmentSource {
             throw ApiException.invalid("give exactly one of 'deviceId', 'group' and 'tag'");
         }
         String id = Secrets.newId("dep_");
-        List<String> devices = jdbi.inTransaction(h -> {
+        TargetFile entry = jdbi.inTransaction(h -> {
             if (deviceId.isEmpty()) {
-                membership.lock(h); // a device joining now is either seen here or sees this deployment
+                membership.lock(h); // a device joining now is either a member here or sees this deployment
             }
-            TargetFile entry = director.currentEntry(h, target);
-            List<String> ids;
-            if (deviceId.isPresent()) {
-                ids = h.createQuery("SELECT id FROM devices WHERE id = :id AND status = 'active'")
-                        .bind("id", deviceId.get()).mapTo(String.class).list();
-                if (ids.isEmpty()) {
-                    throw ApiException.notFound("active device");
-                }
-            } else if (group.isPresent()) {
-                ids = h.createQuery("SELECT id FROM devices WHERE device_group = :g AND status = 'active' ORDER BY id")
-                        .bind("g", group.get()).mapTo(String.class).list();
-            } else {
-                ids = h.createQuery("""
-                                SELECT d.id FROM devices d JOIN device_tags t ON t.device_id = d.id
-                                WHERE t.tag = :t AND d.status = 'active' ORDER BY d.id""")
-                        .bind("t", tag.get()).mapTo(String.class).list();
+            TargetFile e = director.currentEntry(h, target);
+            if (deviceId.isPresent() && h.createQuery("SELECT id FROM devices WHERE id = :id AND status = 'active'")
+                    .bind("id", deviceId.get()).mapTo(String.class).findOne().isEmpty()) {
+                throw ApiException.notFound("active device");
             }
             h.createUpdate("""
                             INSERT INTO deployments (id, target_path, device_id, group_name, tag_name, forced, state,
@@ -110,15 +109,89 @@ public final class Deployments implements AssignmentSource {
                     .bind("id", id).bind("t", target).bind("d", deviceId.orElse(null)).bind("g", group.orElse(null))
                     .bind("tag", tag.orElse(null)).bind("forced", forced)
                     .bind("now", clock.millis()).bind("by", actor.id()).execute();
-            for (String d : ids) {
-                h.createUpdate("DELETE FROM device_assignments WHERE device_id = :d").bind("d", d).execute();
-                director.issue(h, d, id, target, entry, forced, "assigned");
-            }
-            audit.record(h, actor, "deployment.create", "deployment", id, null, find(h, id).orElseThrow());
-            return ids;
+            String members = deviceId.isPresent()
+                    ? "SELECT id FROM devices WHERE id = :v AND status = 'active'"
+                    : group.isPresent()
+                    ? "SELECT id FROM devices WHERE device_group = :v AND status = 'active'"
+                    : "SELECT d.id FROM devices d JOIN device_tags t ON t.device_id = d.id WHERE t.tag = :v AND d.status = 'active'";
+            int pending = h.createUpdate("INSERT INTO deployment_pending (deployment_id, device_id) SELECT :id, m.id FROM ("
+                            + members + ") m")
+                    .bind("id", id).bind("v", deviceId.or(() -> group).or(() -> tag).orElseThrow()).execute();
+            Map<String, Object> after = new LinkedHashMap<>();
+            after.put("deployment", find(h, id).orElseThrow());
+            after.put("members", pending);
+            audit.record(h, actor, "deployment.create", "deployment", id, null, after);
+            return e;
         });
-        devices.forEach(onAssigned);
+        finishPending(id, entry);
         return get(id);
+    }
+
+    /**
+     * Signs the pending assignments of every deployment (left by a server that stopped while creating one),
+     * with the target's entry in the current release metadata (none, when the target has left it: the rows are
+     * dropped). Safe to run on several servers at once and beside {@link #create}: each pending row is signed
+     * by whoever deletes it.
+     */
+    public void finishPending() {
+        List<String> ids = jdbi.withHandle(h -> h.createQuery(
+                "SELECT DISTINCT deployment_id FROM deployment_pending").mapTo(String.class).list());
+        for (String id : ids) {
+            String target = jdbi.withHandle(h -> h.createQuery("SELECT target_path FROM deployments WHERE id = :id")
+                    .bind("id", id).mapTo(String.class).one());
+            Optional<TargetFile> entry = jdbi.withHandle(h -> director.entry(h, target));
+            if (entry.isPresent()) {
+                finishPending(id, entry.get());
+            } else {
+                jdbi.useHandle(h -> h.createUpdate("DELETE FROM deployment_pending WHERE deployment_id = :id")
+                        .bind("id", id).execute());
+            }
+        }
+    }
+
+    /** {@link #finishPending()}, logging a failure instead of throwing it (for the server's scheduler). */
+    public void finishPendingQuietly() {
+        try {
+            finishPending();
+        } catch (RuntimeException e) {
+            LOG.warn("signing pending deployment assignments failed; will retry", e);
+        }
+    }
+
+    /** Signs the pending assignments of one deployment, {@value #BATCH} devices per transaction, in id order. */
+    private void finishPending(String id, TargetFile entry) {
+        record Dep(long seq, String target, boolean forced) {
+        }
+        Dep dep = jdbi.withHandle(h -> h.createQuery("SELECT seq, target_path, forced FROM deployments WHERE id = :id")
+                .bind("id", id).map((rs, ctx) -> new Dep(rs.getLong(1), rs.getString(2), rs.getBoolean(3))).one());
+        Director.Candidate c = new Director.Candidate(id, dep.seq(), dep.target(), entry, dep.forced());
+        String after = "";
+        while (true) {
+            String from = after;
+            List<String> batch = jdbi.withHandle(h -> h.createQuery("""
+                            SELECT device_id FROM deployment_pending WHERE deployment_id = :id AND device_id > :from
+                            ORDER BY device_id LIMIT :n""")
+                    .bind("id", id).bind("from", from).bind("n", BATCH).mapTo(String.class).list());
+            if (batch.isEmpty()) {
+                return;
+            }
+            List<String> assigned = jdbi.inTransaction(h -> {
+                List<String> out = new java.util.ArrayList<>();
+                for (String d : batch) {
+                    // whoever deletes the row signs it; a device decommissioned meanwhile is skipped
+                    boolean mine = h.createUpdate("DELETE FROM deployment_pending WHERE deployment_id = :id AND device_id = :d")
+                            .bind("id", id).bind("d", d).execute() == 1;
+                    boolean active = mine && h.createQuery("SELECT status FROM devices WHERE id = :d").bind("d", d)
+                            .mapTo(String.class).findOne().filter("active"::equals).isPresent();
+                    if (active && director.assign(h, d, c, held -> true).isPresent()) {
+                        out.add(d);
+                    }
+                }
+                return out;
+            });
+            assigned.forEach(onAssigned);
+            after = batch.get(batch.size() - 1);
+        }
     }
 
     /**
@@ -159,10 +232,12 @@ public final class Deployments implements AssignmentSource {
         if (r.expires() - clock.millis() < RESIGN_BEFORE.toMillis()) {
             boolean forced = h.createQuery("SELECT forced FROM deployments WHERE id = :id").bind("id", r.deploymentId())
                     .mapTo(Boolean.class).one();
-            h.createUpdate("DELETE FROM device_assignments WHERE device_id = :d").bind("d", deviceId).execute();
-            director.issue(h, deviceId, r.deploymentId(), r.target(), director.currentEntry(h, r.target()), forced,
-                    r.status());
-            return current(h, deviceId);
+            director.resign(h, deviceId, r.deploymentId(), r.target(), director.currentEntry(h, r.target()), forced,
+                    clock.millis() + RESIGN_BEFORE.toMillis());
+            return h.createQuery("""
+                            SELECT body, body_hash FROM device_assignments WHERE device_id = :d
+                              AND status NOT IN ('committed', 'failed', 'rolled_back')""").bind("d", deviceId)
+                    .map((rs, ctx) -> new Current(rs.getString(1), rs.getString(2))).findOne();
         }
         return Optional.of(new Current(r.body(), r.hash()));
     }
@@ -213,7 +288,7 @@ public final class Deployments implements AssignmentSource {
 
     public Page<Deployment> list(Page.Request page) {
         return Page.of(jdbi.withHandle(h -> h.createQuery(
-                        "SELECT id FROM deployments ORDER BY created_at, id LIMIT :limit OFFSET :offset")
+                        "SELECT id FROM deployments ORDER BY seq LIMIT :limit OFFSET :offset")
                 .bind("limit", page.limit() + 1).bind("offset", page.offset()).mapTo(String.class).list()
                 .stream().map(id -> find(h, id).orElseThrow()).toList()), page);
     }

@@ -18,24 +18,34 @@ import java.util.function.Consumer;
  * member (pre-registration with a group or tags, an operator setting its group or tags), never on check-in.
  * All state is in the database, and every such write and every creation or cancellation of a group or tag
  * deployment first locks the row of {@code deployment_membership_lock}, so servers sharing one database
- * never miss a device that joins while a deployment is being made.
+ * never miss a device that joins while a deployment is being made: a device that joined before the creating
+ * transaction is one of its recorded members (signed after that transaction, {@link Deployments#create}); one
+ * that joins after it sees the deployment here. The lock covers deciding and recording, not the signing of a
+ * deployment's members.
  *
- * <p>Precedence: the candidate is the most recent active deployment (by creation time, then id) whose group
- * is the device's group or whose tag is one of the device's tags. The device gets it unless
+ * <p>Precedence: the candidate is the most recent active deployment (by creation order,
+ * {@code deployments.seq}) whose group is the device's group or whose tag is one of the device's tags. The
+ * device gets it unless
  * <ul>
  *   <li>it is not active (decommissioned);</li>
  *   <li>its current assignment already belongs to that deployment, in any state: a device that committed,
- *       failed or rolled back a deployment is not assigned it again, and one that left and re-joined keeps
- *       what it has;</li>
+ *       failed or rolled back a deployment is not assigned it again, one that left and re-joined keeps what
+ *       it has, and a member the deployment has recorded but not yet signed is signed once;</li>
  *   <li>its current assignment belongs to a more recent deployment (the most recent deployment wins; a
  *       device has at most one assignment, so it never has two live ones);</li>
- *   <li>its latest manifest says it already runs the target, or the target is no longer in the current
- *       release metadata.</li>
+ *   <li>its latest manifest says it already runs the target and it holds no live assignment (none, or a
+ *       final one): there is nothing to do and nothing to replace;</li>
+ *   <li>the target is no longer in the current release metadata.</li>
  * </ul>
  * Otherwise its current assignment (older, live or final) is replaced, exactly as creating a deployment
- * replaces it. Leaving a group or losing a tag changes nothing: an assignment already issued stays.
+ * replaces it; in particular a device that runs the target but holds an older live assignment (of another
+ * target, say) gets the candidate, as it would had it been a member when the deployment was created. The
+ * check against the current assignment and the write are made under the device's lock ({@link Director}),
+ * so a concurrent writer (an operator's deployment to the device, another server) is never overwritten by an
+ * older deployment. Leaving a group or losing a tag changes nothing: an assignment already issued stays.
  * Each automatic assignment is audited as {@code deployment.assign} with actor kind {@code system} and the
- * deployment's id.
+ * deployment's id; {@code before} is the replaced assignment's deployment and state (null when there was
+ * none), {@code after} the new one's deployment, target, forced flag and counter.
  */
 final class MembershipAssignments implements MembershipListener {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,49 +67,52 @@ final class MembershipAssignments implements MembershipListener {
 
     @Override
     public boolean changed(Handle h, String deviceId) {
-        record Candidate(String id, String target, boolean forced, long createdAt) {
-        }
-        record Held(String deploymentId, long createdAt) {
-        }
         Optional<String> status = h.createQuery("SELECT status FROM devices WHERE id = :d").bind("d", deviceId)
                 .mapTo(String.class).findOne();
         if (status.isEmpty() || !status.get().equals("active")) {
             return false;
         }
-        Optional<Candidate> candidate = h.createQuery("""
-                        SELECT id, target_path, forced, created_at FROM deployments
+        record Row(String id, long seq, String target, boolean forced) {
+        }
+        Optional<Row> candidate = h.createQuery("""
+                        SELECT id, seq, target_path, forced FROM deployments
                         WHERE state = 'active'
                           AND (group_name = (SELECT device_group FROM devices WHERE id = :d)
                                OR tag_name IN (SELECT tag FROM device_tags WHERE device_id = :d))
-                        ORDER BY created_at DESC, id DESC LIMIT 1""")
+                        ORDER BY seq DESC LIMIT 1""")
                 .bind("d", deviceId)
-                .map((rs, ctx) -> new Candidate(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getLong(4)))
+                .map((rs, ctx) -> new Row(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getBoolean(4)))
                 .findOne();
         if (candidate.isEmpty()) {
             return false;
         }
-        Candidate c = candidate.get();
-        Optional<Held> held = h.createQuery("""
-                        SELECT a.deployment_id, d.created_at FROM device_assignments a
-                        JOIN deployments d ON d.id = a.deployment_id WHERE a.device_id = :d""")
-                .bind("d", deviceId).map((rs, ctx) -> new Held(rs.getString(1), rs.getLong(2))).findOne();
-        if (held.isPresent() && (held.get().deploymentId().equals(c.id()) || held.get().createdAt() > c.createdAt()
-                || (held.get().createdAt() == c.createdAt() && held.get().deploymentId().compareTo(c.id()) > 0))) {
+        Row c = candidate.get();
+        Optional<TargetFile> entry = director.entry(h, c.target());
+        if (entry.isEmpty()) {
+            return false; // the target left the current release metadata
+        }
+        boolean runs = runs(h, deviceId, c.target());
+        // under the device's lock: not when it holds this or a more recent deployment (Director), nor when it
+        // already runs the target and holds nothing live to replace
+        Optional<Director.Issued> issued = director.assign(h, deviceId,
+                new Director.Candidate(c.id(), c.seq(), c.target(), entry.get(), c.forced()),
+                held -> !runs || held.map(Director.Held::live).orElse(false));
+        if (issued.isEmpty()) {
             return false;
         }
-        Optional<TargetFile> entry = director.entry(h, c.target());
-        if (entry.isEmpty() || runs(h, deviceId, c.target())) {
-            return false; // the target left the current release metadata, or the device already runs it
-        }
-        h.createUpdate("DELETE FROM device_assignments WHERE device_id = :d").bind("d", deviceId).execute();
-        long counter = director.issue(h, deviceId, c.id(), c.target(), entry.get(), c.forced(), "assigned");
         Map<String, Object> after = new LinkedHashMap<>();
         after.put("deploymentId", c.id());
         after.put("targetPath", c.target());
         after.put("forced", c.forced());
-        after.put("counter", counter);
+        after.put("counter", issued.get().counter());
+        Map<String, Object> before = issued.get().replaced().map(x -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("deploymentId", x.deploymentId());
+            m.put("status", x.status());
+            return m;
+        }).orElse(null);
         audit.record(h, new Actor("system", c.id(), "deployment " + c.id()), "deployment.assign", "device",
-                deviceId, held.map(x -> Map.of("deploymentId", x.deploymentId())).orElse(null), after);
+                deviceId, before, after);
         return true;
     }
 

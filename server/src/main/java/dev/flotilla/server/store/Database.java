@@ -67,8 +67,8 @@ public final class Database implements AutoCloseable {
      * which a fleet of 100,000 devices outgrows: the idle check-in's lookups then read pages from the file;
      * see docs/benchmarks.md).</li>
      * <li>{@code LOCK_TIMEOUT=30000}: wait up to 30 s for a row lock, as PostgreSQL waits, instead of H2's
-     * 2 s (a group deployment to many devices holds the membership lock while it signs their assignments;
-     * a tag or group change meanwhile must wait, not fail).</li>
+     * 2 s (a transaction that must wait for a row lock held by another, e.g. two writers of one device's
+     * assignment, or a tag change while a deployment records its members, waits rather than fails).</li>
      * </ul>
      * Other URLs are returned unchanged.
      */

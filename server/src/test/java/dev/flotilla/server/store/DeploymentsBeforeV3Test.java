@@ -35,6 +35,10 @@ class DeploymentsBeforeV3Test {
             java.util.List<String> states = db.jdbi().withHandle(h -> h.createQuery(
                     "SELECT id || '=' || state FROM deployments ORDER BY id").mapTo(String.class).list());
             assertThat(states).containsExactly("dep_new=active", "dep_old=closed");
+            // schema V5 numbers the older deployments in creation order; a new one comes after them
+            java.util.List<String> order = db.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT id FROM deployments ORDER BY seq").mapTo(String.class).list());
+            assertThat(order).containsExactly("dep_old", "dep_new");
         }
     }
 }
