@@ -117,8 +117,10 @@ public final class Server implements AutoCloseable {
             db.close();
             throw e;
         }
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("flotilla-scheduler").daemon().factory());
+        // Three threads: a long job (signing a large deployment's leftovers) must not hold up the lastSeen
+        // flush or the wake-ups that wait out a settle.
+        ScheduledExecutorService scheduler = new java.util.concurrent.ScheduledThreadPoolExecutor(3,
+                Thread.ofPlatform().name("flotilla-scheduler-", 1).daemon().factory());
         List<AutoCloseable> closeables = new java.util.ArrayList<>();
         try {
             Jdbi jdbi = db.jdbi();
@@ -212,7 +214,6 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    /** The value of a finished step, or what it threw. */
     /**
      * Devices the idle check-in cache holds at most (PostgreSQL): an entry takes about 500 bytes, the cache
      * at most an eighth of the heap.
@@ -234,6 +235,7 @@ public final class Server implements AutoCloseable {
         return id -> scheduler.schedule(() -> wakeUps.accept(id), CheckIns.SETTLE.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** The value of a finished step, or what it threw. */
     private static <T> T result(CompletableFuture<T> step) {
         try {
             return step.join();
@@ -318,6 +320,12 @@ public final class Server implements AutoCloseable {
     public void stop() {
         if (!stopped.compareAndSet(false, true)) {
             return; // already stopped (a shutdown hook and a try-with-resources may both ask)
+        }
+        scheduler.shutdown(); // periodic jobs end; wake-ups already scheduled still go out (up to 2 s)
+        try {
+            scheduler.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         scheduler.shutdownNow();
         closeAll(closeables);

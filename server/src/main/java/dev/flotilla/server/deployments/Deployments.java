@@ -79,7 +79,9 @@ public final class Deployments implements AssignmentSource {
      * <p>Two steps. One short transaction (under the membership lock for a group or tag) records the
      * deployment, which from then on assigns devices that join, and its members as pending rows
      * ({@code deployment_pending}); then the members' assignments are signed outside the lock, a batch of
-     * {@value #BATCH} devices per transaction ({@link #finishPending}). The answer comes after the last batch.
+     * {@value #BATCH} devices per transaction ({@link #finishPending}). The answer comes after the last batch;
+     * if a batch fails, the answer still comes (the deployment exists) and the server's scheduler signs the
+     * rest within a minute.
      *
      * @throws ApiException 400 for a bad request or an unreleased target, 404 for an unknown device
      */
@@ -123,7 +125,14 @@ public final class Deployments implements AssignmentSource {
             audit.record(h, actor, "deployment.create", "deployment", id, null, after);
             return e;
         });
-        finishPending(id, entry);
+        try {
+            finishPending(id, entry);
+        } catch (RuntimeException e) {
+            // The deployment exists and assigns joining devices; the scheduler signs what is left (every
+            // server runs finishPendingQuietly each minute). Answer with it rather than an error that invites
+            // a retry, i.e. a second deployment.
+            LOG.warn("signing the assignments of deployment {} failed; the scheduler finishes them", id, e);
+        }
         return get(id);
     }
 

@@ -11,7 +11,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -33,24 +35,35 @@ import java.util.concurrent.locks.LockSupport;
  * stopped answering from its cache. Without {@link #settle()} a write reaches the other servers within
  * about {@link #POLL}.
  *
- * <p><b>Housekeeping.</b> Every {@link #TRIM_EVERY} this server notes the oldest transaction still running
- * and deletes the rows of transactions older than the one it noted {@link #TRIM_AFTER} before (their rows
- * were read by every server whose lease is still good). A server that could not read for longer than
- * {@link #REBUILD_AFTER} (shorter than {@link #TRIM_AFTER}) clears its cache instead of trusting that it
- * missed nothing.
+ * <p><b>Housekeeping.</b> Every {@link #TRIM_EVERY} this server notes the oldest transaction still running;
+ * the one it noted {@link #TRIM_AFTER} before becomes the trim point: it raises
+ * {@code device_changes_trimmed.before_xid} to it, then deletes the rows of older transactions,
+ * {@value #TRIM_BATCH} per read (rows every server that read in the last minute has read). Each read also
+ * checks that mark against its previous snapshot: a server whose previous read is older than the mark
+ * (stalled, suspended, cut off) clears its cache instead of trusting rows that may be gone; so does a
+ * {@code TRUNCATE} of a table the triggers watch (a {@code '*'} row). No clock takes part in that decision.
+ *
+ * <p>The feed holds one connection of the pool while it runs; its statements time out after
+ * {@value #TIMEOUT_SECONDS} s, so a lost connection ends in a new one, not a hung thread.
  */
 final class ChangeFeed implements AutoCloseable {
     static final Duration POLL = Duration.ofMillis(50);
     static final Duration LEASE = Duration.ofMillis(500);
-    static final Duration REBUILD_AFTER = Duration.ofSeconds(30);
     static final Duration TRIM_EVERY = Duration.ofSeconds(30);
     static final Duration TRIM_AFTER = Duration.ofSeconds(60);
+    static final int TRIM_BATCH = 5_000;
+    static final int TIMEOUT_SECONDS = 5;
 
     private static final Logger LOG = LoggerFactory.getLogger(ChangeFeed.class);
     private static final String SNAPSHOT = "SELECT pg_current_snapshot()::text";
-    private static final String CHANGES = "SELECT pg_current_snapshot()::text, c.device_id FROM (SELECT 1) one"
+    private static final String CHANGES = "SELECT pg_current_snapshot()::text,"
+            + " t.before_xid > pg_snapshot_xmin(CAST(? AS pg_snapshot)), c.device_id"
+            + " FROM device_changes_trimmed t"
             + " LEFT JOIN device_changes c ON c.xid >= pg_snapshot_xmin(CAST(? AS pg_snapshot))"
-            + " AND NOT pg_visible_in_snapshot(c.xid, CAST(? AS pg_snapshot))";
+            + " AND NOT pg_visible_in_snapshot(c.xid, CAST(? AS pg_snapshot))"
+            + " WHERE t.id = 1";
+    /** A {@code device_changes} row that stands for every device (written by a TRUNCATE trigger). */
+    private static final String EVERY_DEVICE = "*";
 
     private record Mark(long nanos, String xmin) {
     }
@@ -65,9 +78,10 @@ final class ChangeFeed implements AutoCloseable {
     private volatile boolean live;
     private Connection connection;
     private String snapshot;
-    private long snapshotNanos;
     private long lastTrimNanos;
     private long lastPruneNanos;
+    /** The trim point being worked through ({@link #TRIM_BATCH} rows per read), or null. */
+    private String trimming;
     private long failures;
 
     private ChangeFeed(DataSource dataSource, IdleCache cache) {
@@ -131,38 +145,55 @@ final class ChangeFeed implements AutoCloseable {
     /** One read, begun at {@code started} (before its statement's snapshot is taken). */
     void read(long started) throws SQLException {
         Connection c = connection();
-        if (snapshot == null || started - snapshotNanos > REBUILD_AFTER.toNanos()) {
-            // First read, or too long without one (rows this server never read may be trimmed): start over.
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(SNAPSHOT)) {
+        if (snapshot == null) {
+            startOver(c, started);
+            return;
+        }
+        String next = null;
+        boolean lost = false;
+        List<String> devices = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(CHANGES)) {
+            ps.setQueryTimeout(TIMEOUT_SECONDS);
+            ps.setString(1, snapshot);
+            ps.setString(2, snapshot);
+            ps.setString(3, snapshot);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    next = rs.getString(1);
+                    lost = rs.getBoolean(2);
+                    String device = rs.getString(3);
+                    if (device != null) {
+                        devices.add(device);
+                    }
+                }
+            }
+        }
+        if (next == null || lost || devices.contains(EVERY_DEVICE)) {
+            // rows this server has not read may be gone, or a table was truncated
+            startOver(c, started);
+            return;
+        }
+        devices.forEach(cache::invalidate);
+        advance(next, started);
+    }
+
+    /** The first read, or a new start: forget everything, read on from a fresh snapshot. */
+    private void startOver(Connection c, long started) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.setQueryTimeout(TIMEOUT_SECONDS);
+            try (ResultSet rs = s.executeQuery(SNAPSHOT)) {
                 rs.next();
                 String snap = rs.getString(1);
                 cache.clear();
                 advance(snap, started);
             }
-            return;
         }
-        String next = null;
-        try (PreparedStatement ps = c.prepareStatement(CHANGES)) {
-            ps.setString(1, snapshot);
-            ps.setString(2, snapshot);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    next = rs.getString(1);
-                    String device = rs.getString(2);
-                    if (device != null) {
-                        cache.invalidate(device);
-                    }
-                }
-            }
-        }
-        advance(next, started);
     }
 
     private void advance(String snap, long started) {
         snapshot = snap;
-        snapshotNanos = started;
         leaseEnd = started + LEASE.toNanos();
-        live = true;
+        live = running;
     }
 
     private void housekeeping(long now) throws SQLException {
@@ -170,27 +201,48 @@ final class ChangeFeed implements AutoCloseable {
             cache.prune();
             lastPruneNanos = now;
         }
+        if (trimming != null && trimBatch(trimming) < TRIM_BATCH) {
+            trimming = null;
+        }
         if (now - lastTrimNanos <= TRIM_EVERY.toNanos()) {
             return;
         }
         lastTrimNanos = now;
-        try (Statement s = connection().createStatement();
-             ResultSet rs = s.executeQuery("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")) {
-            rs.next();
-            marks.addLast(new Mark(now, rs.getString(1)));
+        try (Statement s = connection().createStatement()) {
+            s.setQueryTimeout(TIMEOUT_SECONDS);
+            try (ResultSet rs = s.executeQuery("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")) {
+                rs.next();
+                marks.addLast(new Mark(now, rs.getString(1)));
+            }
         }
         Mark old = null;
         while (!marks.isEmpty() && now - marks.peekFirst().nanos() >= TRIM_AFTER.toNanos()) {
             old = marks.pollFirst();
         }
         if (old != null) {
-            trimBefore(old.xmin());
+            markTrimmed(old.xmin());
+            trimming = old.xmin();
         }
     }
 
-    /** Deletes the rows of transactions older than {@code xmin} (a snapshot's xmin, as text). */
-    int trimBefore(String xmin) throws SQLException {
-        try (PreparedStatement ps = connection().prepareStatement("DELETE FROM device_changes WHERE xid < CAST(? AS xid8)")) {
+    /**
+     * Records that rows of transactions older than {@code xmin} (a snapshot's xmin, as text) may be deleted
+     * from now on; only raises the mark. Must precede {@link #trimBatch} for that point.
+     */
+    void markTrimmed(String xmin) throws SQLException {
+        try (PreparedStatement ps = connection().prepareStatement(
+                "UPDATE device_changes_trimmed SET before_xid = GREATEST(before_xid, CAST(? AS xid8)) WHERE id = 1")) {
+            ps.setQueryTimeout(TIMEOUT_SECONDS);
+            ps.setString(1, xmin);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Deletes up to {@value #TRIM_BATCH} rows of transactions older than {@code xmin}; returns how many. */
+    int trimBatch(String xmin) throws SQLException {
+        try (PreparedStatement ps = connection().prepareStatement("DELETE FROM device_changes WHERE seq IN"
+                + " (SELECT seq FROM device_changes WHERE xid < CAST(? AS xid8) LIMIT " + TRIM_BATCH + ")")) {
+            ps.setQueryTimeout(TIMEOUT_SECONDS);
             ps.setString(1, xmin);
             return ps.executeUpdate();
         }
@@ -200,6 +252,7 @@ final class ChangeFeed implements AutoCloseable {
         if (connection == null) {
             connection = dataSource.getConnection();
             connection.setAutoCommit(true);
+            connection.setNetworkTimeout(Runnable::run, 2 * TIMEOUT_SECONDS * 1000);
         }
         return connection;
     }
@@ -218,8 +271,12 @@ final class ChangeFeed implements AutoCloseable {
     /** Stops reading; the cache stops answering at once. */
     @Override
     public void close() {
-        live = false;
         running = false;
+        live = false;
+        if (!thread.isAlive()) {
+            closeConnection(); // never started (tests drive reads themselves)
+            return;
+        }
         thread.interrupt();
         try {
             thread.join(5_000);

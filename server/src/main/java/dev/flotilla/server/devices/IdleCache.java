@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A lookup that fills the cache takes a {@link #stamp()} before it reads the database and passes it to
  * {@link #put}; an entry is kept only if its device was not invalidated after that stamp (the read may
  * predate the change) and the stamp is not below the floor that {@link #clear()} and {@link #prune()} raise.
- * Both checks run again after the insertion, so an invalidation that races with a put always wins.
+ * The checks run under the map's lock for the device, and invalidations record themselves before they
+ * remove, so an invalidation that races with a put always wins.
  */
 final class IdleCache {
     /**
@@ -52,11 +53,12 @@ final class IdleCache {
         if (stamp < floor || (byDevice.size() >= maxEntries && !byDevice.containsKey(deviceId))) {
             return;
         }
-        byDevice.put(deviceId, entry);
-        Long last = invalidated.get(deviceId);
-        if ((last != null && last > stamp) || stamp < floor) {
-            byDevice.remove(deviceId, entry);
-        }
+        // Decided under the map's lock for this key: an entry that may be stale is never visible, and an
+        // invalidation that records itself after this check removes the entry after it was inserted.
+        byDevice.compute(deviceId, (k, old) -> {
+            Long last = invalidated.get(deviceId);
+            return (last != null && last > stamp) || stamp < floor ? old : entry;
+        });
     }
 
     /** Forgets {@code deviceId}, and any read of it that began before this call. */

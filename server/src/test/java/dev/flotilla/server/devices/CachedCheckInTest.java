@@ -189,11 +189,13 @@ class CachedCheckInTest {
         String etag = checkIns.checkIn(first, envelope, Optional.empty()).etag();
         assertThat(checkIns.checkIn(checkIns.authenticate("fld_cached", id).orElseThrow(), envelope, Optional.of(etag)))
                 .isInstanceOf(CheckIns.NotModified.class);
+        feed.read(System.nanoTime()); // a fresh lease (the feed does not read by itself here)
         CheckIns.Caller cached = checkIns.authenticate("fld_cached", id).orElseThrow();
         assertThat(cached.cached()).isTrue();
         assertThat(checkIns.authenticate("fld_cached", "dev_other")).as("the cache is keyed by the path's device")
                 .get().extracting(CheckIns.Caller::cached).isEqualTo(false);
 
+        feed.read(System.nanoTime());
         database.jdbi().useHandle(h -> h.execute("UPDATE devices SET status = 'decommissioned' WHERE id = ?", id));
         CheckIns.Caller stale = checkIns.authenticate("fld_cached", id).orElseThrow();
         assertThat(stale.cached()).as("the feed has not read the change yet").isTrue();
@@ -206,5 +208,11 @@ class CachedCheckInTest {
 
         feed.read(System.nanoTime());
         assertThat(checkIns.authenticate("fld_cached", id)).isEmpty();
+
+        // settle returns only when the lease of every read made before it has run out
+        feed.read(System.nanoTime());
+        assertThat(feed.current()).isTrue();
+        checkIns.settle();
+        assertThat(feed.current()).as("a read that began before the settle no longer lets a cache answer").isFalse();
     }
 }

@@ -113,29 +113,52 @@ class ChangeFeedTest {
         assertThat(feed.current()).as("the latest read began more than a lease ago").isFalse();
     }
 
+    private String currentXmin() throws SQLException {
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     @Test
-    void afterALongGapItStartsOverWithAnEmptyCache() throws SQLException {
-        long t = System.nanoTime();
-        feed.read(t);
+    void aServerWhosePreviousReadIsOlderThanATrimStartsOverWithAnEmptyCache() throws SQLException {
+        feed.read(System.nanoTime());
         cacheAll();
-        feed.read(t + ChangeFeed.POLL.toNanos());
-        assertThat(cached()).hasSize(6);
-        feed.read(t + ChangeFeed.POLL.toNanos() + ChangeFeed.REBUILD_AFTER.toNanos() + 1);
-        assertThat(cached()).as("rows it never read may have been trimmed").isEmpty();
+        sql("UPDATE device_manifests SET envelope_hash = 'a' WHERE device_id = 'dev_feed_0'");
+        String mark = currentXmin(); // later than the feed's snapshot
+        ChangeFeed other = ChangeFeed.unstarted(db.dataSource(), new IdleCache(10));
+        try {
+            other.markTrimmed(mark);
+            assertThat(other.trimBatch(mark)).isPositive(); // with it the row the feed has not read
+        } finally {
+            other.close();
+        }
+        feed.read(System.nanoTime());
+        assertThat(cached()).as("it cannot know which devices changed").isEmpty();
+        assertThat(feed.current()).isTrue();
+        cacheAll();
+        feed.read(System.nanoTime());
+        assertThat(cached()).as("then it reads on as usual").hasSize(6);
+    }
+
+    @Test
+    void aTruncateClearsTheCache() throws SQLException {
+        feed.read(System.nanoTime());
+        cacheAll();
+        sql("TRUNCATE device_sessions");
+        feed.read(System.nanoTime());
+        assertThat(cached()).isEmpty();
     }
 
     @Test
     void trimmingDeletesOnlyRowsOfTransactionsOlderThanTheMark() throws SQLException {
         sql("UPDATE device_manifests SET envelope_hash = 'a' WHERE device_id = 'dev_feed_0'");
-        String mark;
-        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")) {
-            rs.next();
-            mark = rs.getString(1);
-        }
+        String mark = currentXmin();
         sql("UPDATE device_manifests SET envelope_hash = 'b' WHERE device_id = 'dev_feed_1'");
         int before = count();
-        assertThat(feed.trimBefore(mark)).isEqualTo(before - 1);
+        feed.markTrimmed(mark);
+        assertThat(feed.trimBatch(mark)).isEqualTo(before - 1);
         try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT device_id FROM device_changes")) {
             assertThat(rs.next()).isTrue();

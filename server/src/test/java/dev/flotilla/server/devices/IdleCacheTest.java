@@ -69,6 +69,41 @@ class IdleCacheTest {
         assertThat(cache.get("d1")).isNotNull();
     }
 
+    /** A put racing an invalidation of its device: whatever the interleaving, no earlier read survives. */
+    @Test
+    void aPutRacingAnInvalidationNeverLeavesAReadOlderThanIt() throws Exception {
+        IdleCache cache = new IdleCache(10);
+        for (int round = 0; round < 2_000; round++) {
+            java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(2);
+            long[] invalidatedAt = new long[1];
+            Thread reader = Thread.ofPlatform().start(() -> {
+                long stamp = cache.stamp();
+                await(go);
+                cache.put("d", entry(Long.toString(stamp)), stamp);
+            });
+            Thread writer = Thread.ofPlatform().start(() -> {
+                await(go);
+                cache.invalidate("d");
+                invalidatedAt[0] = cache.stamp();
+            });
+            reader.join();
+            writer.join();
+            IdleCache.Entry left = cache.get("d");
+            if (left != null) {
+                assertThat(Long.parseLong(left.tokenHash())).as("round " + round).isGreaterThanOrEqualTo(invalidatedAt[0]);
+            }
+            cache.invalidate("d");
+        }
+    }
+
+    private static void await(java.util.concurrent.CyclicBarrier b) {
+        try {
+            b.await();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void holdsAtMostItsBoundButStillReplacesKnownDevices() {
         IdleCache cache = new IdleCache(2);
