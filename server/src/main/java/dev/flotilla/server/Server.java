@@ -142,7 +142,9 @@ public final class Server implements AutoCloseable {
                     deployments.membership());
             DeviceAuth deviceAuth = new DeviceAuth(jdbi, config.clock(), config.challengeTtl(), config.deviceTokenTtl());
             CheckIns checkIns = new CheckIns(jdbi, db.dataSource(), config.clock(), config.pollInterval(), deployments,
-                    db.postgres() ? idleCacheDevices() : 0);
+                    db.postgres() ? CheckIns.Caching.POSTGRESQL
+                            : db.embeddedH2() ? CheckIns.Caching.EMBEDDED_H2 : CheckIns.Caching.NONE,
+                    idleCacheDevices());
             closeables.add(checkIns::close);
             DeviceEvents events = new DeviceEvents(jdbi, config.clock());
             Authenticator authenticator = new Authenticator() {
@@ -215,7 +217,7 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * Devices the idle check-in cache holds at most (PostgreSQL): an entry takes about 500 bytes, the cache
+     * Devices the idle check-in cache holds at most: an entry takes about 500 bytes, the cache
      * at most an eighth of the heap.
      */
     private static int idleCacheDevices() {

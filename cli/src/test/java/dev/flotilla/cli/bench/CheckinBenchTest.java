@@ -31,7 +31,8 @@ class CheckinBenchTest {
         }
         assertThat(out.path("p99Millis").asDouble()).isGreaterThanOrEqualTo(out.path("p50Millis").asDouble());
         assertThat(out.path("firstIdlePassPerSecond").asDouble()).isPositive();
-        assertThat(out.path("lookupsFromCacheShare").asDouble()).as("H2 has no idle cache").isZero();
+        assertThat(out.path("lookupsFromCacheShare").asDouble()).as("steady state: every device is cached")
+                .isGreaterThan(0.95);
     }
 
     @Test

@@ -46,7 +46,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The feed holds one connection of the pool while it runs; its statements time out after
  * {@value #TIMEOUT_SECONDS} s, so a lost connection ends in a new one, not a hung thread.
  */
-final class ChangeFeed implements AutoCloseable {
+final class ChangeFeed implements CacheFeed {
     static final Duration POLL = Duration.ofMillis(50);
     static final Duration LEASE = Duration.ofMillis(500);
     static final Duration TRIM_EVERY = Duration.ofSeconds(30);
@@ -105,7 +105,8 @@ final class ChangeFeed implements AutoCloseable {
     }
 
     /** Whether the cache may answer now. */
-    boolean current() {
+    @Override
+    public boolean current() {
         return live && System.nanoTime() - leaseEnd < 0;
     }
 
@@ -113,7 +114,8 @@ final class ChangeFeed implements AutoCloseable {
      * Waits one {@link #LEASE}: call it after committing a write that every server must see before the
      * caller goes on.
      */
-    void settle() {
+    @Override
+    public void settle() {
         long end = System.nanoTime() + LEASE.toNanos();
         long left;
         while ((left = end - System.nanoTime()) > 0) {

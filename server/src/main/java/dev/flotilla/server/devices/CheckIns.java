@@ -30,7 +30,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class CheckIns {
     private static final String NO_ASSIGNMENT = "none";
 
-    /** How long {@link #settle()} waits when there is an idle cache. */
+    /** How long {@link #settle()} waits at most (on PostgreSQL; at once on H2 or without a cache). */
     public static final Duration SETTLE = ChangeFeed.LEASE;
 
     /** The outcome of a check-in. */
@@ -82,28 +82,41 @@ public final class CheckIns {
     private final AssignmentSource assignments;
     private final LastSeen lastSeen;
     private final IdleCache cache;
-    private final ChangeFeed feed;
+    private final CacheFeed feed;
+
+    /** Which idle cache, if any: it needs the database's change feed. */
+    public enum Caching {
+        /** Every check-in looks up the database. */
+        NONE,
+        /** {@link ChangeFeed}: triggers and snapshot reads; servers on one database settle writes. */
+        POSTGRESQL,
+        /** {@link H2ChangeFeed}: an H2 database embedded in this process; in-process triggers. */
+        EMBEDDED_H2
+    }
 
     /**
      * @param dataSource the pool behind {@code jdbi}; {@link #authenticate} uses it with plain JDBC (no Jdbi
      *                   statement set-up on the hottest path)
-     * @param cacheDevices when positive (PostgreSQL only), idle check-ins of up to this many devices are
-     *                     answered from an {@link IdleCache} kept true by a {@link ChangeFeed}; 0 for none
+     * @param caching    which {@link IdleCache} answers idle check-ins (up to {@code cacheDevices} devices)
      */
     public CheckIns(Jdbi jdbi, DataSource dataSource, Clock clock, Duration pollInterval,
-                    AssignmentSource assignments, int cacheDevices) {
-        this(jdbi, dataSource, clock, pollInterval, assignments, cacheDevices > 0 ? new IdleCache(cacheDevices) : null);
+                    AssignmentSource assignments, Caching caching, int cacheDevices) {
+        this(jdbi, dataSource, clock, pollInterval, assignments,
+                caching == Caching.NONE ? null : new IdleCache(cacheDevices), caching);
     }
 
     private CheckIns(Jdbi jdbi, DataSource dataSource, Clock clock, Duration pollInterval,
-                     AssignmentSource assignments, IdleCache cache) {
-        this(jdbi, dataSource, clock, pollInterval, assignments, cache,
-                cache == null ? null : ChangeFeed.start(dataSource, cache));
+                     AssignmentSource assignments, IdleCache cache, Caching caching) {
+        this(jdbi, dataSource, clock, pollInterval, assignments, cache, switch (caching) {
+            case NONE -> null;
+            case POSTGRESQL -> ChangeFeed.start(dataSource, cache);
+            case EMBEDDED_H2 -> H2ChangeFeed.start(dataSource, cache);
+        });
     }
 
-    /** With a given cache and feed (both or neither), for tests that drive the feed's reads themselves. */
+    /** With a given cache and feed (both or neither), for tests that drive the feed themselves. */
     CheckIns(Jdbi jdbi, DataSource dataSource, Clock clock, Duration pollInterval, AssignmentSource assignments,
-             IdleCache cache, ChangeFeed feed) {
+             IdleCache cache, CacheFeed feed) {
         this.jdbi = jdbi;
         this.cache = cache;
         this.feed = feed;
@@ -119,7 +132,7 @@ public final class CheckIns {
      * unexpired session of an active device: a revoked token or a decommissioned device is refused at once,
      * on every server instance), together with its idle check-in state, in one database round trip or none.
      * None when the {@link IdleCache} has {@code deviceId} (the device named in the path) for this token and
-     * its {@link ChangeFeed} is current; what a cached caller may do is limited, see {@link #checkIn}.
+     * its {@link CacheFeed} is current; what a cached caller may do is limited, see {@link #checkIn}.
      */
     public Optional<Caller> authenticate(String secret, String deviceId) {
         if (!secret.startsWith(DeviceAuth.TOKEN_PREFIX)) {
@@ -227,7 +240,7 @@ public final class CheckIns {
 
     /**
      * Drops this server's cached state of {@code deviceId} after a write of its own that may have changed it
-     * (other servers learn of it from their {@link ChangeFeed}).
+     * (other servers learn of it from their {@link CacheFeed}).
      */
     public void changed(String deviceId) {
         if (cache != null) {
@@ -236,7 +249,7 @@ public final class CheckIns {
     }
 
     /**
-     * Returns once every server answers check-ins from what is committed now (waits one {@link ChangeFeed}
+     * Returns once every server answers check-ins from what is committed now (on PostgreSQL waits one {@link ChangeFeed}
      * lease when there is a cache; at once otherwise). For writes an operator expects to take effect at once
      * everywhere: decommissioning, deployments, tags and groups.
      */
@@ -246,7 +259,7 @@ public final class CheckIns {
         }
     }
 
-    /** Stops the {@link ChangeFeed}, if any; the cache stops answering. */
+    /** Stops the {@link CacheFeed}, if any; the cache stops answering. */
     public void close() {
         if (feed != null) {
             feed.close();

@@ -4,7 +4,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What the idle check-in reads per device, kept between check-ins (PostgreSQL only; {@link ChangeFeed}
+ * What the idle check-in reads per device, kept between check-ins (a {@link CacheFeed}
  * says when an entry is stale). Derived state only: the database stays the record, a lost or cleared cache
  * costs lookups, never answers.
  *
@@ -26,6 +26,8 @@ final class IdleCache {
     private final ConcurrentHashMap<String, Entry> byDevice = new ConcurrentHashMap<>();
     /** Device id to the generation of its latest invalidation (pruned by {@link #prune()}). */
     private final ConcurrentHashMap<String, Long> invalidated = new ConcurrentHashMap<>();
+    /** Devices with a write not yet known to be committed ({@link #hold}): not cached meanwhile. */
+    private final ConcurrentHashMap<String, Integer> held = new ConcurrentHashMap<>();
     private final AtomicLong generation = new AtomicLong();
     private final int maxEntries;
     /** Puts stamped below this are dropped; only raised, under this object's lock. */
@@ -57,7 +59,7 @@ final class IdleCache {
         // invalidation that records itself after this check removes the entry after it was inserted.
         byDevice.compute(deviceId, (k, old) -> {
             Long last = invalidated.get(deviceId);
-            return (last != null && last > stamp) || stamp < floor ? old : entry;
+            return (last != null && last > stamp) || stamp < floor || held.containsKey(deviceId) ? old : entry;
         });
     }
 
@@ -66,6 +68,21 @@ final class IdleCache {
         long g = generation.incrementAndGet();
         invalidated.merge(deviceId, g, Math::max);
         byDevice.remove(deviceId);
+    }
+
+    /**
+     * Forgets {@code deviceId} and keeps it out until a matching {@link #release}: for a write seen before
+     * its commit (an H2 trigger), when a read now would still see the old state.
+     */
+    void hold(String deviceId) {
+        held.merge(deviceId, 1, Integer::sum);
+        invalidate(deviceId);
+    }
+
+    /** Ends one {@link #hold} (its write committed or was rolled back), forgetting reads made meanwhile. */
+    void release(String deviceId) {
+        invalidate(deviceId);
+        held.computeIfPresent(deviceId, (k, n) -> n == 1 ? null : n - 1);
     }
 
     /** Forgets every device, and every read that began before this call. */

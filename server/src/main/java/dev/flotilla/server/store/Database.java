@@ -7,8 +7,8 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * The server's database: a connection pool, migrated by Flyway to the current schema on open, and a Jdbi
- * handle factory over it. The same migrations run on H2 and PostgreSQL, and PostgreSQL also gets its change feed
- * ({@code db/postgresql}: triggers behind the idle check-in cache).
+ * handle factory over it. The same migrations run on H2 and PostgreSQL, and each also gets its own change feed
+ * ({@code db/postgresql}, {@code db/h2}: triggers behind the idle check-in cache).
  */
 public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
@@ -45,7 +45,19 @@ public final class Database implements AutoCloseable {
      */
     static String[] locations(String jdbcUrl) {
         return isPostgres(jdbcUrl) ? new String[] {"classpath:db/migration", "classpath:db/postgresql"}
+                : jdbcUrl.startsWith("jdbc:h2:") ? new String[] {"classpath:db/migration", "classpath:db/h2"}
                 : new String[] {"classpath:db/migration"};
+    }
+
+    /**
+     * Whether this is an H2 database embedded in this process (file or memory, no {@code AUTO_SERVER}): then
+     * every write runs here, which the idle check-in cache on H2 relies on.
+     */
+    public boolean embeddedH2() {
+        String url = dataSource.getJdbcUrl();
+        String upper = url.toUpperCase(java.util.Locale.ROOT);
+        return upper.startsWith("JDBC:H2:") && !upper.startsWith("JDBC:H2:TCP:") && !upper.startsWith("JDBC:H2:SSL:")
+                && !upper.contains("AUTO_SERVER=TRUE");
     }
 
     static boolean isPostgres(String jdbcUrl) {

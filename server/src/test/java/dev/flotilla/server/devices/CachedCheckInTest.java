@@ -10,6 +10,7 @@ import dev.flotilla.server.testing.BothDatabases;
 import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.MutableClock;
 import dev.flotilla.server.testing.OfflineRepo;
+import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
 import dev.flotilla.server.testing.TestServer;
@@ -29,9 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The idle check-in cache on PostgreSQL: idle check-ins are answered without a database lookup, and every
- * change made on one server (deployments, tags, decommissioning, a new manifest) is seen by the other at
- * once (operator writes settle) or within a feed read (device writes).
+ * The idle check-in cache: idle check-ins are answered without a database lookup; on one server (H2 or
+ * PostgreSQL) every write takes effect at the next check-in, and on PostgreSQL every change made on one
+ * server (deployments, groups, decommissioning) is seen by the other at once (operator writes settle).
  */
 class CachedCheckInTest {
     @TempDir
@@ -139,9 +140,43 @@ class CachedCheckInTest {
         assertThat(d.checkIn(a.http, envelope, current).status()).isEqualTo(401);
     }
 
-    @Test
-    void anExpiredTokenIsRefusedThoughItsDeviceIsCached() {
-        TestServer a = TestServer.start(BothDatabases.postgres(), dir.resolve("a"), clock);
+    /** One server, on either database: each operator write takes effect at the device's next check-in. */
+    @StoreTest
+    void operatorWritesTakeEffectAtTheNextIdleCheckIn(TestDatabase db) {
+        TestServer a = TestServer.start(db, dir.resolve("a"), clock);
+        open.add(a);
+        OfflineRepo repo = new OfflineRepo();
+        repo.buildRoot(a.http.get("/api/v1/trust/online-keys", a.adminToken).json(), clock.instant());
+        assertThat(repo.uploadRoot(a.http, a.adminToken).status()).isEqualTo(200);
+        byte[] image = "firmware 2".getBytes();
+        assertThat(repo.publish(a.http, a.adminToken, "fw-2.bin", image, repo.addTarget("fw-2.bin", image, "2.0.0",
+                "board-a", clock.instant()).sign(repo.targetsKey)).status()).isEqualTo(201);
+        TestDevice d = a.device(KeyType.ED25519, "board-a");
+        ObjectNode envelope = d.envelope(d.manifest(d.id(), "fw-1.bin"));
+        String etag = d.checkIn(a.http, envelope, null).header("ETag").orElseThrow();
+        feedsCaughtUp();
+        idle(a, d, envelope, etag);
+        assertThat(idle(a, d, envelope, etag)).isEqualTo(new Idle(304, true));
+
+        assertThat(a.http.post("/api/v1/deployments", a.adminToken, Map.of("target", "fw-2.bin", "group", "lab"))
+                .status()).isEqualTo(201);
+        assertThat(idle(a, d, envelope, etag)).as("not a member yet").isEqualTo(new Idle(304, true));
+        assertThat(a.http.send("PUT", "/api/v1/devices/" + d.id() + "/group", a.adminToken, Map.of("group", "lab"),
+                Map.of()).status()).isEqualTo(200);
+        Http.Response joined = d.checkIn(a.http, envelope, etag);
+        assertThat(joined.status()).isEqualTo(200);
+        String assigned = joined.header("ETag").orElseThrow();
+        feedsCaughtUp();
+        idle(a, d, envelope, assigned);
+        assertThat(idle(a, d, envelope, assigned)).isEqualTo(new Idle(304, true));
+        assertThat(a.http.post("/api/v1/devices/" + d.id() + "/decommission", a.adminToken, Map.of()).status())
+                .isEqualTo(200);
+        assertThat(d.checkIn(a.http, envelope, assigned).status()).isEqualTo(401);
+    }
+
+    @StoreTest
+    void anExpiredTokenIsRefusedThoughItsDeviceIsCached(TestDatabase db) {
+        TestServer a = TestServer.start(db, dir.resolve("a"), clock);
         open.add(a);
         TestDevice d = a.device(KeyType.ED25519, "board-a");
         ObjectNode envelope = d.envelope(d.manifest(d.id(), "fw-1.bin"));
