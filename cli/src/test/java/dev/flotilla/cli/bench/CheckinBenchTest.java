@@ -12,19 +12,27 @@ import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class CheckinBenchTest {
-    @Test
-    void smallRunPrintsTheJsonFields() {
+    /** A small {@code bench checkin} run; its JSON output. */
+    private static JsonNode bench(Object... extra) {
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         CliRun run;
+        java.util.List<Object> args = new java.util.ArrayList<>(java.util.List.of("bench", "checkin", "--devices", 300,
+                "--clients", 4, "--millis", 300, "--rounds", 1));
+        args.addAll(java.util.List.of(extra));
         try {
             System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-            run = CliRun.of("bench", "checkin", "--devices", 300, "--clients", 4, "--millis", 300, "--rounds", 1);
+            run = CliRun.of(args.toArray());
         } finally {
             System.setOut(old);
         }
         assertThat(run.exitCode()).as(run.err()).isZero();
-        JsonNode out = CanonicalJson.parse(buf.toString(StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8));
+        return CanonicalJson.parse(buf.toString(StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void smallRunPrintsTheJsonFields() {
+        JsonNode out = bench();
         assertThat(out.path("devices").asInt()).isEqualTo(300);
         for (String f : new String[] {"checkinsPerSecond", "noopPerSecond", "ratio", "p50Millis", "p99Millis", "serverRssMiB"}) {
             assertThat(out.path(f).asDouble()).as(f).isPositive();
@@ -37,18 +45,7 @@ class CheckinBenchTest {
 
     @Test
     void onPostgresTheIdleCheckInsAreAnsweredFromTheCache() {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        CliRun run;
-        try {
-            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-            run = CliRun.of("bench", "checkin", "--devices", 300, "--clients", 4, "--millis", 300, "--rounds", 1,
-                    "--postgres-embedded");
-        } finally {
-            System.setOut(old);
-        }
-        assertThat(run.exitCode()).as(run.err()).isZero();
-        JsonNode out = CanonicalJson.parse(buf.toString(StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8));
+        JsonNode out = bench("--postgres-embedded");
         assertThat(out.path("database").asText()).isEqualTo("postgresql");
         assertThat(out.path("checkinsPerSecond").asDouble()).isPositive();
         assertThat(out.path("lookupsFromCacheShare").asDouble()).as("steady state: every device is cached")

@@ -78,6 +78,16 @@ class CachedCheckInTest {
         }
     }
 
+    /** Uploads a root and publishes {@code fw-2.bin} for {@code board-a} through {@code s}. */
+    private void publishRelease(TestServer s) {
+        OfflineRepo repo = new OfflineRepo();
+        repo.buildRoot(s.http.get("/api/v1/trust/online-keys", s.adminToken).json(), clock.instant());
+        assertThat(repo.uploadRoot(s.http, s.adminToken).status()).isEqualTo(200);
+        byte[] image = "firmware 2".getBytes();
+        assertThat(repo.publish(s.http, s.adminToken, "fw-2.bin", image, repo.addTarget("fw-2.bin", image, "2.0.0",
+                "board-a", clock.instant()).sign(repo.targetsKey)).status()).isEqualTo(201);
+    }
+
     @Test
     void everyChangeOnOneServerReachesTheOtherServersCache() {
         TestDatabase db = BothDatabases.postgres();
@@ -85,12 +95,7 @@ class CachedCheckInTest {
         open.add(a);
         TestServer b = TestServer.start(db, dir.resolve("b"), clock);
         open.add(b);
-        OfflineRepo repo = new OfflineRepo();
-        repo.buildRoot(a.http.get("/api/v1/trust/online-keys", a.adminToken).json(), clock.instant());
-        assertThat(repo.uploadRoot(a.http, a.adminToken).status()).isEqualTo(200);
-        byte[] image = "firmware 2".getBytes();
-        assertThat(repo.publish(a.http, a.adminToken, "fw-2.bin", image, repo.addTarget("fw-2.bin", image, "2.0.0",
-                "board-a", clock.instant()).sign(repo.targetsKey)).status()).isEqualTo(201);
+        publishRelease(a);
 
         TestDevice d = a.device(KeyType.ED25519, "board-a");
         ObjectNode envelope = d.envelope(d.manifest(d.id(), "fw-1.bin"));
@@ -145,12 +150,7 @@ class CachedCheckInTest {
     void operatorWritesTakeEffectAtTheNextIdleCheckIn(TestDatabase db) {
         TestServer a = TestServer.start(db, dir.resolve("a"), clock);
         open.add(a);
-        OfflineRepo repo = new OfflineRepo();
-        repo.buildRoot(a.http.get("/api/v1/trust/online-keys", a.adminToken).json(), clock.instant());
-        assertThat(repo.uploadRoot(a.http, a.adminToken).status()).isEqualTo(200);
-        byte[] image = "firmware 2".getBytes();
-        assertThat(repo.publish(a.http, a.adminToken, "fw-2.bin", image, repo.addTarget("fw-2.bin", image, "2.0.0",
-                "board-a", clock.instant()).sign(repo.targetsKey)).status()).isEqualTo(201);
+        publishRelease(a);
         TestDevice d = a.device(KeyType.ED25519, "board-a");
         ObjectNode envelope = d.envelope(d.manifest(d.id(), "fw-1.bin"));
         String etag = d.checkIn(a.http, envelope, null).header("ETag").orElseThrow();
