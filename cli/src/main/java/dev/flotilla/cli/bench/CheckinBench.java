@@ -102,26 +102,11 @@ public final class CheckinBench implements Callable<Integer> {
             URI base = server.uri();
             try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 t0 = System.nanoTime();
-                run(pool, () -> {
-                    int i = next.getAndIncrement();
-                    if (i >= devices) {
-                        return false;
-                    }
-                    checkIn(http, base, i, 200);
-                    return true;
-                }, Long.MAX_VALUE, null);
+                pass(pool, http, base, 200);
                 long firstPassMillis = (System.nanoTime() - t0) / 1_000_000;
                 // One idle check-in per device: the state after it is the steady state of a fleet polling
-                // with nothing to do (on PostgreSQL every device is then in the server's idle cache).
-                next.set(0);
-                double firstIdlePass = run(pool, () -> {
-                    int i = next.getAndIncrement();
-                    if (i >= devices) {
-                        return false;
-                    }
-                    checkIn(http, base, i, 304);
-                    return true;
-                }, Long.MAX_VALUE, null);
+                // with nothing to do (every device is then in the server's idle cache).
+                double firstIdlePass = pass(pool, http, base, 304);
                 long[] lookups0 = lookups(http, base);
                 List<Long> latencies = new ArrayList<>();
                 double[] checkins = new double[rounds];
@@ -220,6 +205,19 @@ public final class CheckinBench implements Callable<Integer> {
             throw new IllegalStateException("check-in of " + ids[i] + " answered " + r.statusCode());
         }
         r.headers().firstValue("ETag").ifPresent(e -> etags[i] = e);
+    }
+
+    /** One check-in of every device, from {@code --clients} concurrent clients; returns check-ins/s. */
+    private double pass(ExecutorService pool, HttpClient http, URI base, int expected) throws Exception {
+        next.set(0);
+        return run(pool, () -> {
+            int i = next.getAndIncrement();
+            if (i >= devices) {
+                return false;
+            }
+            checkIn(http, base, i, expected);
+            return true;
+        }, Long.MAX_VALUE, null);
     }
 
     /** The server's check-in token lookups so far, from the idle cache and from the database ({@code /metrics}). */

@@ -88,6 +88,16 @@ class CachedCheckInTest {
                 "board-a", clock.instant()).sign(repo.targetsKey)).status()).isEqualTo(201);
     }
 
+    /**
+     * After the device's own latest write: waits for the feeds, lets one idle check-in on {@code s} fill its
+     * cache and asserts that the next one is answered from it.
+     */
+    private static void cached(TestServer s, TestDevice d, ObjectNode envelope, String etag) {
+        feedsCaughtUp();
+        idle(s, d, envelope, etag);
+        assertThat(idle(s, d, envelope, etag)).isEqualTo(new Idle(304, true));
+    }
+
     @Test
     void everyChangeOnOneServerReachesTheOtherServersCache() {
         TestDatabase db = BothDatabases.postgres();
@@ -124,9 +134,7 @@ class CachedCheckInTest {
         TestDevice e = a.device(KeyType.ED25519, "board-a");
         ObjectNode eEnvelope = e.envelope(e.manifest(e.id(), "fw-1.bin"));
         String eTag = e.checkIn(a.http, eEnvelope, null).header("ETag").orElseThrow();
-        feedsCaughtUp();
-        idle(b, e, eEnvelope, eTag);
-        assertThat(idle(b, e, eEnvelope, eTag)).isEqualTo(new Idle(304, true));
+        cached(b, e, eEnvelope, eTag);
         assertThat(b.http.post("/api/v1/deployments", a.adminToken, Map.of("target", "fw-2.bin", "group", "lab"))
                 .status()).isEqualTo(201);
         assertThat(a.http.send("PUT", "/api/v1/devices/" + e.id() + "/group", a.adminToken, Map.of("group", "lab"),
@@ -137,9 +145,7 @@ class CachedCheckInTest {
 
         // decommissioned on B: refused on A at once, though A had the device cached
         String current = d.checkIn(a.http, envelope, null).header("ETag").orElseThrow();
-        feedsCaughtUp();
-        idle(a, d, envelope, current);
-        assertThat(idle(a, d, envelope, current)).isEqualTo(new Idle(304, true));
+        cached(a, d, envelope, current);
         assertThat(b.http.post("/api/v1/devices/" + d.id() + "/decommission", a.adminToken, Map.of()).status())
                 .isEqualTo(200);
         assertThat(d.checkIn(a.http, envelope, current).status()).isEqualTo(401);
@@ -154,9 +160,7 @@ class CachedCheckInTest {
         TestDevice d = a.device(KeyType.ED25519, "board-a");
         ObjectNode envelope = d.envelope(d.manifest(d.id(), "fw-1.bin"));
         String etag = d.checkIn(a.http, envelope, null).header("ETag").orElseThrow();
-        feedsCaughtUp();
-        idle(a, d, envelope, etag);
-        assertThat(idle(a, d, envelope, etag)).isEqualTo(new Idle(304, true));
+        cached(a, d, envelope, etag);
 
         assertThat(a.http.post("/api/v1/deployments", a.adminToken, Map.of("target", "fw-2.bin", "group", "lab"))
                 .status()).isEqualTo(201);
@@ -166,9 +170,7 @@ class CachedCheckInTest {
         Http.Response joined = d.checkIn(a.http, envelope, etag);
         assertThat(joined.status()).isEqualTo(200);
         String assigned = joined.header("ETag").orElseThrow();
-        feedsCaughtUp();
-        idle(a, d, envelope, assigned);
-        assertThat(idle(a, d, envelope, assigned)).isEqualTo(new Idle(304, true));
+        cached(a, d, envelope, assigned);
         assertThat(a.http.post("/api/v1/devices/" + d.id() + "/decommission", a.adminToken, Map.of()).status())
                 .isEqualTo(200);
         assertThat(d.checkIn(a.http, envelope, assigned).status()).isEqualTo(401);
@@ -181,9 +183,7 @@ class CachedCheckInTest {
         TestDevice d = a.device(KeyType.ED25519, "board-a");
         ObjectNode envelope = d.envelope(d.manifest(d.id(), "fw-1.bin"));
         String etag = d.checkIn(a.http, envelope, null).header("ETag").orElseThrow();
-        feedsCaughtUp();
-        idle(a, d, envelope, etag);
-        assertThat(idle(a, d, envelope, etag)).isEqualTo(new Idle(304, true));
+        cached(a, d, envelope, etag);
         clock.advance(Duration.ofHours(25));
         assertThat(d.checkIn(a.http, envelope, etag).status()).isEqualTo(401);
     }
