@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class KeysAndThresholdsTest {
-    static final Path SIGSTORE = Path.of("..", "..", "shared", "fixtures", "tuf", "sigstore-root-signing", "metadata");
+    static final Path SIGSTORE = Path.of("src", "test", "resources", "fixtures", "tuf", "sigstore-root-signing", "metadata");
 
     record TestSigner(Key publicKey, KeyPair kp) implements Signer {
         static TestSigner ed25519() throws Exception {
@@ -33,7 +33,7 @@ class KeysAndThresholdsTest {
     @Test
     void keyIdsAreTheSha256OfCanonicalKeyJsonAsOtherImplementationsComputeThem() throws Exception {
         Path root = SIGSTORE.resolve("root_history/15.root.json");
-        assertThat(root).as("shared fixtures beside the project").exists();
+        assertThat(root).as("the Sigstore fixture in core/src/test/resources").exists();
         Metadata<Root> md = Metadata.fromBytes(Files.readAllBytes(root), Root.class);
         assertThat(md.signed().keys()).hasSize(6);
         md.signed().keys().forEach((id, key) -> assertThat(key.keyId()).isEqualTo(id));

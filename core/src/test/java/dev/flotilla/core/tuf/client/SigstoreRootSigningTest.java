@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Real-world metadata: Sigstore's root-signing repository (shared/fixtures/tuf/sigstore-root-signing), laid
+ * Real-world metadata: Sigstore's root-signing repository (core/src/test/resources/fixtures/tuf/sigstore-root-signing), laid
  * out with consistent-snapshot names in a temp dir and served over HTTP. Starting from root v1, the client
  * must walk 14 root rotations written by other tools over five years and verify everything.
  */
@@ -37,11 +37,9 @@ class SigstoreRootSigningTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        Path repoRoot = Path.of("").toAbsolutePath().getParent();
-        fixture = repoRoot.resolveSibling("shared").resolve("fixtures/tuf/sigstore-root-signing");
+        fixture = Path.of("src/test/resources/fixtures/tuf/sigstore-root-signing").toAbsolutePath();
         assertThat(fixture.resolve("metadata/root_history"))
-                .as("the Sigstore fixture must exist at <repo root>/../shared/fixtures/tuf/sigstore-root-signing"
-                        + " (repo root " + repoRoot + ")")
+                .as("the Sigstore fixture must exist at core/src/test/resources/fixtures/tuf/sigstore-root-signing")
                 .isDirectory();
         Path site = tmp.resolve("site");
         layOut(fixture, site);
