@@ -214,6 +214,7 @@ class AgentEndToEndTest {
     private void checkIns(Future<?> run, int n) throws InterruptedException {
         int before = api.checkIns.get();
         awaitOrDone(run, () -> api.checkIns.get() >= before + n);
+        assertThat(run.isDone()).as("the agent ended (it installed something and asked for a reboot)").isFalse();
         assertThat(api.checkIns.get()).isGreaterThanOrEqualTo(before + n);
     }
 
