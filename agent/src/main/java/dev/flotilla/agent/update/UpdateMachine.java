@@ -109,7 +109,7 @@ public final class UpdateMachine {
     /**
      * Resumes from the persisted state and runs until IDLE, until a reboot was requested, or until a
      * transient error (server unreachable) makes it wait for the next run. Polls for an assignment only
-     * when it starts in IDLE.
+     * when it starts in IDLE, and only once the queued reports are delivered.
      *
      * @return the state it stopped in
      * @throws IllegalStateException when one run takes more than {@link Settings#maxStepsPerRun()} steps
