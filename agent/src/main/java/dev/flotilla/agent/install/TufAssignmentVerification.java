@@ -26,7 +26,9 @@ import java.util.Optional;
  * the target in the verified targets metadata and require the assignment's length and every hash it names
  * to equal the signed ones (SHA-256 must be among them); then the firmware policy (hardware id, minimum
  * installed version, securityVersion >= the device's counter, not already installed). The highest accepted
- * counter is stored through the storage seam.
+ * counter is stored through the storage seam. An equal counter passes: it is the assignment accepted last,
+ * which the device may not have started yet (a power cut right after this check). Whether that assignment
+ * already finished is the update machine's check ({@link dev.flotilla.agent.update.StateStore.Finished}).
  */
 public final class TufAssignmentVerification implements AssignmentVerification {
     private final Updater updater;
@@ -84,7 +86,7 @@ public final class TufAssignmentVerification implements AssignmentVerification {
             durable.replace(counterFile, Long.toString(claim.counter()).getBytes(StandardCharsets.US_ASCII));
         }
         return new Assignment(claim.assignmentId(), claim.targetPath(), fw.version(), signed.length(),
-                signed.hashes().get("sha256"), fw.securityVersion(), claim.forced());
+                signed.hashes().get("sha256"), fw.securityVersion(), claim.forced(), claim.counter());
     }
 
     /** Refreshes top-level metadata: transport failures are IOExceptions, refused metadata a refusal. */

@@ -123,6 +123,12 @@ public final class TufUpdateSource implements UpdateSource {
         return Optional.of(a);
     }
 
+    /** Checks in and ignores the answer's assignment (the machine's check-in while reports are queued). */
+    @Override
+    public void heartbeat() throws IOException {
+        checkIn();
+    }
+
     /**
      * Checks in (also used as a heartbeat while an update is in progress).
      *

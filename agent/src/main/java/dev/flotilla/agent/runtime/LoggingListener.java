@@ -11,8 +11,8 @@ import java.util.function.Consumer;
 
 /**
  * The agent's default listener: writes one log line per transition, per 10% of download progress, per
- * verification result, and a {@code WARN:} line per dropped report (event id, server event type, status,
- * the server's error code and message, and the running count).
+ * verification result, per assignment not started, and a {@code WARN:} line per dropped report (event id,
+ * server event type, status, the server's error code and message, and the running count).
  */
 public final class LoggingListener implements AgentListener {
     private final Consumer<String> log;
@@ -49,6 +49,12 @@ public final class LoggingListener implements AgentListener {
     public void verification(Verified what, String assignmentId, boolean passed, String detail) {
         log.accept((passed ? "verified " : "WARN: verification failed: ") + what.name().toLowerCase()
                 + (assignmentId.isEmpty() ? "" : " of " + assignmentId) + ": " + detail);
+    }
+
+    @Override
+    public void notStarted(String assignmentId, String why) {
+        log.accept((assignmentId.isEmpty() ? "not taking a new assignment: " : "not starting assignment "
+                + assignmentId + ": ") + why);
     }
 
     @Override

@@ -3,8 +3,8 @@ package dev.flotilla.agent.update;
 import java.util.List;
 
 /**
- * Observes the agent without parsing its log: state transitions, download progress, verification results
- * and dropped reports. Every method does nothing by default, so a listener overrides only what it needs.
+ * Observes the agent without parsing its log: state transitions, download progress, verification results,
+ * dropped reports and assignments not started. Every method does nothing by default, so a listener overrides only what it needs.
  * Called on the agent's thread, after the fact (a transition is called after it was persisted); a listener
  * must return quickly and must not throw (an exception it throws is swallowed so it cannot stop an update).
  */
@@ -53,6 +53,16 @@ public interface AgentListener {
     default void reportDropped(Event event, Reporter.Delivery.Rejected rejection, long droppedSoFar) {
     }
 
+    /**
+     * The machine did not start an assignment.
+     *
+     * @param assignmentId the assignment's id, or empty when the check-in answer was not looked at (reports
+     *        still queued)
+     * @param why the reason, one line
+     */
+    default void notStarted(String assignmentId, String why) {
+    }
+
     /** One listener that calls each of {@code listeners} in order; a listener that throws is skipped. */
     static AgentListener all(List<? extends AgentListener> listeners) {
         List<AgentListener> list = List.copyOf(listeners);
@@ -75,6 +85,11 @@ public interface AgentListener {
             @Override
             public void reportDropped(Event event, Reporter.Delivery.Rejected rejection, long droppedSoFar) {
                 each(l -> l.reportDropped(event, rejection, droppedSoFar));
+            }
+
+            @Override
+            public void notStarted(String assignmentId, String why) {
+                each(l -> l.notStarted(assignmentId, why));
             }
 
             private void each(java.util.function.Consumer<AgentListener> call) {

@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  * are removed; a permanent rejection removes the event, counts it durably ({@link #dropped()}) and tells
  * the listener, and sending goes on with the next event; anything else (unreachable, 408, 429, 5xx,
  * authentication) stops this flush with the event kept at the head, and the next flushes are skipped
- * until an exponential backoff ({@link Retry}) has passed.
+ * until an exponential backoff ({@link Retry}) has passed; {@link #deliverAll}, before the agent acts on
+ * a check-in answer, tries anyway.
  */
 public final class ReportQueue {
     /** The backoff after a deferred event: {@code min}, doubling up to {@code max}; reset by a delivery. */
@@ -127,6 +128,21 @@ public final class ReportQueue {
             delayMillis = 0;
         }
         return new Flushed(sent, dropped, false);
+    }
+
+    /**
+     * Tries to deliver every queued event now, even while the backoff after a deferral runs (it is called
+     * once per run of the machine, before it acts on a check-in answer, so at the agent's poll pace); a
+     * deferral starts or lengthens the backoff as in {@link #flush}.
+     *
+     * @return whether no event is left
+     */
+    public boolean deliverAll(Reporter reporter) throws IOException {
+        if (pending().isEmpty()) {
+            return true;
+        }
+        retryAt = nanoTime.getAsLong();
+        return !flush(reporter).deferred();
     }
 
     private void backOff() {

@@ -9,7 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The persisted update state: one JSON file replaced atomically through the storage seam.
+ * The persisted update state: one JSON file replaced atomically through the storage seam, holding the
+ * state, its loop-guard count and how the last finished assignment ended.
  *
  * @see Persisted
  */
@@ -23,8 +24,29 @@ public final class StateStore {
      * @param seq the number of the last transition (and of its event)
      * @param entries how many times the agent started in this state without progress (the loop guard)
      * @param state the state
+     * @param finished the last assignment the machine finished, null before the first
      */
-    public record Persisted(long seq, int entries, UpdateState state) {
+    public record Persisted(long seq, int entries, UpdateState state, Finished finished) {
+    }
+
+    /**
+     * How the last finished assignment ended: written in the same atomic replace as the transition into
+     * IDLE that concludes it, so after a power cut the device is either still in the concluding state
+     * (and redoes the transition) or idle and remembers the outcome.
+     *
+     * <p>One record is enough, so the file stays bounded: the device accepts no assignment counter below the
+     * highest it accepted ({@code REPLAYED}) and starts no assignment whose counter is not above this one's,
+     * so started counters only grow and the last finished assignment has the highest finished counter.
+     * Every counter below it is refused as a replay; the only one that could slip through is this one,
+     * served again (e.g. before the server heard the outcome), and the machine refuses it.
+     *
+     * @param counter the assignment's director counter ({@link Assignment#counter()})
+     * @param assignmentId its id
+     * @param outcome the reason of the concluding transition: {@code UPDATE_SUCCEEDED}, {@code UPDATE_FAILED}
+     *        (also a refusal by the machine, e.g. {@code SECURITY_VERSION_TOO_LOW}), {@code UPDATE_ROLLED_BACK}
+     *        or {@code REENTRY_LIMIT}
+     */
+    public record Finished(long counter, String assignmentId, ReasonCode outcome) {
     }
 
     private final Path file;
@@ -38,7 +60,7 @@ public final class StateStore {
     /** The stored state, or IDLE at sequence 0 on a new device. */
     public Persisted load() throws IOException {
         if (!Files.exists(file)) {
-            return new Persisted(0, 0, new UpdateState.Idle());
+            return new Persisted(0, 0, new UpdateState.Idle(), null);
         }
         return JSON.readValue(Files.readAllBytes(file), Persisted.class);
     }

@@ -9,6 +9,7 @@ import dev.flotilla.agent.slots.ReadBack;
 import dev.flotilla.agent.slots.SlotException;
 import dev.flotilla.agent.slots.Slots;
 import dev.flotilla.agent.storage.StorageFullException;
+import dev.flotilla.agent.update.StateStore.Finished;
 import dev.flotilla.agent.update.StateStore.Persisted;
 import dev.flotilla.agent.update.UpdateState.*;
 import java.io.IOException;
@@ -27,7 +28,16 @@ import java.util.Optional;
  * Success ({@link ReasonCode#UPDATE_SUCCEEDED}) is reported only after the slot was marked good and the
  * anti-rollback counter raised. The loop guard: each start in a state without progress counts as a
  * re-entry; past {@link Settings#maxReentries()} the update is abandoned (before the reboot) or rolled back.
- * The {@link AgentListener} hears of a transition only after it was persisted, and cannot stop the machine.
+ *
+ * <p>An assignment is started once. The transition into IDLE that concludes an assignment (committed,
+ * failed or refused, rolled back) persists its counter and outcome with the state ({@link Finished}), and
+ * an assignment whose counter is not above that one is not started again: a retry is a new assignment with
+ * a higher counter. Before acting on a check-in answer, the machine delivers the queued reports (how the
+ * last assignment ended, above all); while any is left, it only checks in as a heartbeat and starts
+ * nothing, so a server that has not heard the outcome yet cannot make it install the same update again.
+ * An assignment in progress is resumed from the persisted state, never from a check-in.
+ *
+ * <p>The {@link AgentListener} hears of a transition only after it was persisted, and cannot stop the machine.
  */
 public final class UpdateMachine {
 
@@ -99,7 +109,7 @@ public final class UpdateMachine {
     /**
      * Resumes from the persisted state and runs until IDLE, until a reboot was requested, or until a
      * transient error (server unreachable) makes it wait for the next run. Polls for an assignment only
-     * when it starts in IDLE.
+     * when it starts in IDLE, and only once the queued reports are delivered.
      *
      * @return the state it stopped in
      * @throws IllegalStateException when one run takes more than {@link Settings#maxStepsPerRun()} steps
@@ -123,8 +133,10 @@ public final class UpdateMachine {
         }
         guardReentry();
         for (int i = 0; i < settings.maxStepsPerRun(); i++) {
-            queue.flush(reporter);
             UpdateState s = current.state();
+            if (!(s instanceof Idle && i == 0)) { // a poll delivers the queue itself, first
+                queue.flush(reporter);
+            }
             if (rebootRequested || (s instanceof Idle && i > 0) || waitingForGate()) {
                 return s;
             }
@@ -172,6 +184,16 @@ public final class UpdateMachine {
     }
 
     private Transition poll() throws IOException {
+        if (!queue.deliverAll(reporter)) {
+            listener.notStarted("", queue.pending().size() + " report(s) not delivered yet; the server hears how"
+                    + " the last update ended before the device takes another");
+            try {
+                source.heartbeat();
+            } catch (IOException unreachable) {
+                // the agent backs off; reports and check-in are tried again next run
+            }
+            return null;
+        }
         Optional<Assignment> next;
         try {
             next = source.poll();
@@ -182,6 +204,13 @@ public final class UpdateMachine {
             return null;
         }
         Assignment a = next.get();
+        Finished last = current.finished();
+        if (last != null && a.counter() <= last.counter()) {
+            listener.notStarted(a.id(), "counter " + a.counter() + " is not above " + last.counter() + " of "
+                    + last.assignmentId() + ", which already ended (" + last.outcome()
+                    + "); a retry needs a new assignment with a higher counter");
+            return null;
+        }
         long counter = device.counter().current();
         if (a.securityVersion() < counter) {
             return failed(a, null, SECURITY_VERSION_TOO_LOW, "securityVersion " + a.securityVersion()
@@ -357,7 +386,7 @@ public final class UpdateMachine {
         }
         int entries = current.entries() + 1;
         if (entries <= settings.maxReentries()) {
-            current = new Persisted(current.seq(), entries, s);
+            current = new Persisted(current.seq(), entries, s, current.finished());
             store.save(current);
             return;
         }
@@ -377,19 +406,25 @@ public final class UpdateMachine {
         });
     }
 
-    /** Persists a transition: its event first (same id if redone after a cut), then the state; then tells. */
+    /**
+     * Persists a transition: its event first (same id if redone after a cut), then the state (with the
+     * outcome when it concludes an assignment); then tells.
+     */
     private void enter(Transition t) throws IOException {
         UpdateState from = current.state();
         long seq = current.seq() + 1;
+        Assignment concluded = t.state() instanceof Idle ? assignmentOf(from) : null;
         queue.enqueue(event(seq, t, assignmentOf(from)));
-        current = new Persisted(seq, 0, t.state());
+        Finished finished = concluded == null ? current.finished()
+                : new Finished(concluded.counter(), concluded.id(), t.reason());
+        current = new Persisted(seq, 0, t.state(), finished);
         store.save(current);
         listener.transition(from, t.state(), t.reason(), t.detail());
     }
 
     /** Persists download progress without an event; progress resets the loop guard. */
     private void checkpoint(UpdateState s) throws IOException {
-        current = new Persisted(current.seq(), 0, s);
+        current = new Persisted(current.seq(), 0, s, current.finished());
         store.save(current);
     }
 

@@ -16,6 +16,15 @@ public interface UpdateSource {
     Optional<Assignment> poll() throws IOException;
 
     /**
+     * Checks in without taking an assignment: the machine's check-in while reports it queued are not
+     * delivered yet. Does nothing by default.
+     *
+     * @throws IOException when the server could not be reached
+     */
+    default void heartbeat() throws IOException {
+    }
+
+    /**
      * Opens the image's bytes starting at {@code offset}. The agent reads at most
      * {@code assignment.length() - offset} bytes and verifies the hash of the whole slot afterwards.
      */

@@ -73,7 +73,7 @@ class TufAssignmentVerificationTest {
         Assignment a = v.verify(UnsignedTestDirector.assignment("as-1", "dev-1", "fw/board-a-2.0.0.img", f, 7, true),
                 device);
         assertThat(a).isEqualTo(new Assignment("as-1", "fw/board-a-2.0.0.img", "2.0.0", image.length, f.sha256(), 3,
-                true));
+                true, 7)); // the director's counter goes with it to the update machine
     }
 
     @Test

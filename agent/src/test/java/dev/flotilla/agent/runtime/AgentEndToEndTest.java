@@ -107,20 +107,31 @@ class AgentEndToEndTest {
         return AgentConfigParser.parse(conf, Map.of());
     }
 
-    /** Runs an agent (one "boot" of the device) until it asks for a reboot or {@code done} holds. */
-    private Agent.Exit runAgent(AgentConfig c, BooleanSupplier done) throws Exception {
+    /** A new agent process on the device's files (a boot of the device, or a restart after a kill), started. */
+    private Agent newAgent(AgentConfig c) throws Exception {
         Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), signedDirector
                 ? new DirectorAssignmentAdapter(Clock.systemUTC()) : new UnsignedTestDirector(), log::add,
                 List.of(listener));
         agent.firstStart();
         agent.assemble();
+        return agent;
+    }
+
+    /** Runs an agent (one "boot" of the device) until it asks for a reboot or {@code done} holds. */
+    private Agent.Exit runAgent(AgentConfig c, BooleanSupplier done) throws Exception {
+        Agent agent = newAgent(c);
         Future<Agent.Exit> f = pool.submit(agent::run);
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!f.isDone() && !done.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        awaitOrDone(f, done);
         agent.stop();
         return f.get();
+    }
+
+    /** Waits (at most 60 s) until {@code run} ended or {@code done} holds. */
+    private static void awaitOrDone(Future<?> run, BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!run.isDone() && !done.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
     }
 
     private SimulatedBootloader bootloader() {
@@ -193,6 +204,74 @@ class AgentEndToEndTest {
                 .map(e -> e.path("details").path("reason").asText())).contains("BOOT_FAILED");
         assertThat(Files.exists(c.stateDir().resolve("state/counter"))
                 ? Files.readString(c.stateDir().resolve("state/counter")).trim() : "0").isEqualTo("0");
+    }
+
+    private long started() {
+        return transitions.stream().filter("IDLE->DOWNLOADING"::equals).count();
+    }
+
+    /** Waits until the device checked in {@code n} more times (or the agent ended). */
+    private void checkIns(Future<?> run, int n) throws InterruptedException {
+        int before = api.checkIns.get();
+        awaitOrDone(run, () -> api.checkIns.get() >= before + n);
+        assertThat(run.isDone()).as("the agent ended (it installed something and asked for a reboot)").isFalse();
+        assertThat(api.checkIns.get()).isGreaterThanOrEqualTo(before + n);
+    }
+
+    @Test
+    void anUpdateThatRolledBackWhileTheServerWasDownIsNotInstalledAgainButARetryWithAHigherCounterIs()
+            throws Exception {
+        byte[] image = TestImage.create(TestImage.Behaviour.CRASH_ON_BOOT, "2.0.0", 100_000);
+        TargetFile f = repo.add("fw/bad.img", image, "board-a", "2.0.0", 1);
+        repo.publish();
+        api.assignment = UnsignedTestDirector.assignment("dep-1", "dev-1", "fw/bad.img", f, 1, false);
+        AgentConfig c = config("");
+        assertThat(runAgent(c, () -> false)).isEqualTo(Agent.Exit.REBOOT_REQUESTED);
+
+        // the server goes down; the image crashes, the bootloader falls back; the agent finds the rollback,
+        // cannot report it, and is killed
+        api.down = true;
+        assertThat(bootloader().bootUntilRunning(5).slot()).isEqualTo("a");
+        runAgent(c, () -> transitions.contains("ROLLED_BACK->IDLE")
+                && log.stream().anyMatch(l -> l.startsWith("server unreachable")));
+        assertThat(transitions).endsWith("REBOOTING->ROLLED_BACK", "ROLLED_BACK->IDLE");
+        assertThat(api.has("rolled_back")).isFalse();
+
+        // a new agent process on the same files; the server answers check-ins again (with the same
+        // assignment, counter 1) but not reports: the agent checks in and starts nothing
+        api.down = false;
+        api.eventsStatus = 503;
+        Agent agent = newAgent(c);
+        Future<Agent.Exit> run = pool.submit(agent::run);
+        checkIns(run, 3);
+        assertThat(started()).isEqualTo(1);
+        assertThat(log).anyMatch(l -> l.startsWith("not taking a new assignment: ") && l.contains("not delivered"));
+        // not even a retry with a higher counter while the server has not heard how the last update ended
+        api.assignment = UnsignedTestDirector.assignment("dep-1", "dev-1", "fw/bad.img", f, 2, false);
+        checkIns(run, 3);
+        assertThat(started()).isEqualTo(1);
+
+        // reports get through; the server still serves counter 1: the rollback is reported, nothing installed
+        api.assignment = UnsignedTestDirector.assignment("dep-1", "dev-1", "fw/bad.img", f, 1, false);
+        api.eventsStatus = 0;
+        awaitOrDone(run, () -> api.has("rolled_back"));
+        checkIns(run, 3);
+        assertThat(started()).isEqualTo(1);
+        assertThat(api.events.values().stream().filter(e -> e.path("type").asText().equals("rolled_back"))
+                .map(e -> e.path("details").path("reason").asText())).contains("BOOT_FAILED");
+        assertThat(log).anyMatch(l -> l.startsWith("not starting assignment dep-1: counter 1 is not above 1"));
+        assertThat(Files.readString(dev.resolve("bootenv"))).contains("upgrade_available=0");
+        assertThat(run.isDone()).isFalse();
+
+        // a retry: the same target with a higher counter is installed
+        api.assignment = UnsignedTestDirector.assignment("dep-1", "dev-1", "fw/bad.img", f, 2, false);
+        awaitOrDone(run, () -> false);
+        agent.stop();
+        assertThat(run.get()).isEqualTo(Agent.Exit.REBOOT_REQUESTED);
+        assertThat(started()).isEqualTo(2);
+        assertThat(api.eventOrder.stream().map(id -> api.events.get(id).path("type").asText()).toList())
+                .containsSubsequence("rolled_back", "download_started", "installed", "rebooting");
+        assertThat(Files.readString(dev.resolve("bootenv"))).contains("upgrade_available=1");
     }
 
     @Test

@@ -131,6 +131,23 @@ class ReportDeliveryTest {
     }
 
     @Test
+    void deliverAllTriesEvenInsideTheBackoffAndSaysWhetherTheQueueIsEmpty() throws Exception {
+        ReportQueue q = queue();
+        assertThat(q.deliverAll(reporter)).as("nothing queued").isTrue();
+        enqueueFive(q);
+        api.eventsStatus = 503;
+        assertThat(q.flush(reporter).deferred()).isTrue();
+        int posts = api.eventPosts.get();
+        assertThat(q.deliverAll(reporter)).isFalse();
+        assertThat(api.eventPosts.get()).as("tried inside the backoff").isEqualTo(posts + 1);
+        api.eventsStatus = 0;
+        assertThat(q.flush(reporter).deferred()).as("flush still waits for the backoff").isTrue();
+        assertThat(q.deliverAll(reporter)).isTrue();
+        assertThat(api.eventOrder).containsExactly("ev-1", "ev-2", "ev-3", "ev-4", "ev-5");
+        assertThat(q.pending()).isEmpty();
+    }
+
+    @Test
     void aForbiddenAnswerLogsInAgainAndRetries() throws Exception {
         ReportQueue q = queue();
         q.enqueue(event(1, "DOWNLOADING", ReasonCode.ASSIGNMENT_RECEIVED));

@@ -11,7 +11,9 @@ import java.util.Random;
 
 /**
  * An in-memory update server: offers one assignment while the device does not run its version (at most
- * {@code maxOffers} times), and serves the image bytes, optionally failing mid-stream.
+ * {@code maxOffers} times), and serves the image bytes, optionally failing mid-stream. Like the server, it
+ * offers the same issue (director counter) until the device's reporter received how the assignment ended,
+ * and a new issue (the next counter: an operator's retry) after that, unless {@link #counter} is set.
  */
 final class FakeSource implements UpdateSource {
     private final Assignment assignment;
@@ -23,6 +25,9 @@ final class FakeSource implements UpdateSource {
     Random flaky;
     double failureRate;
     final List<Long> openedAt = new ArrayList<>();
+    /** When set, every offer carries this counter (a server that keeps serving one issue). */
+    Long counter;
+    int heartbeats;
 
     FakeSource(byte[] image, String version, long securityVersion, int maxOffers) {
         this(new Assignment("as-" + version, "firmware-" + version + ".img", version, image.length,
@@ -52,7 +57,24 @@ final class FakeSource implements UpdateSource {
             return Optional.empty();
         }
         offers++;
-        return Optional.of(assignment);
+        Assignment a = assignment;
+        return Optional.of(new Assignment(a.id(), a.target(), a.version(), a.length(), a.sha256(),
+                a.securityVersion(), a.forced(), counter != null ? counter : 1 + concluded()));
+    }
+
+    @Override
+    public void heartbeat() throws IOException {
+        if (unreachable) {
+            throw new IOException("server unreachable");
+        }
+        heartbeats++;
+    }
+
+    /** How many reports of the assignment ending (the transition into IDLE) the device's reporter received. */
+    private long concluded() {
+        return device.reporter.received.stream()
+                .filter(e -> e.state().equals("IDLE") && assignment.id().equals(e.assignmentId()))
+                .map(Event::eventId).distinct().count();
     }
 
     @Override

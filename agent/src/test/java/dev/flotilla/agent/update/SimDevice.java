@@ -115,6 +115,17 @@ final class SimDevice {
      * and {@code maxRuns} agent runs; beyond that it records a loop). A power cut reboots the device.
      */
     void live(CrashableDurable durable, int maxBoots, int maxRuns) throws Exception {
+        live(durable, maxBoots, maxRuns, s -> s instanceof UpdateState.Idle && !source.wouldOffer());
+    }
+
+    /** When {@link #live} stops: after an agent run that ended in {@code s}. */
+    @FunctionalInterface
+    interface Settled {
+        boolean test(UpdateState s) throws IOException;
+    }
+
+    /** Like {@link #live(CrashableDurable, int, int)}, but stops after the first agent run {@code settled} accepts. */
+    void live(CrashableDurable durable, int maxBoots, int maxRuns, Settled settled) throws Exception {
         while (boots < maxBoots) {
             SimulatedBootloader.Outcome o = bootloader.boot();
             boots++;
@@ -131,7 +142,7 @@ final class SimDevice {
                     }
                     UpdateMachine m = machine(durable);
                     UpdateState s = m.run();
-                    if (s instanceof UpdateState.Idle && !source.wouldOffer()) {
+                    if (settled.test(s)) {
                         return;
                     }
                 }

@@ -20,8 +20,12 @@ class UpdateMachineTest {
     Path dir;
 
     private SimDevice device(Behaviour behaviour, long securityVersion) throws Exception {
+        return device(behaviour, securityVersion, 1);
+    }
+
+    private SimDevice device(Behaviour behaviour, long securityVersion, int maxOffers) throws Exception {
         byte[] v2 = TestImage.create(behaviour, "2.0.0", 50_000);
-        return new SimDevice(dir, V1, new FakeSource(v2, "2.0.0", securityVersion, 1));
+        return new SimDevice(dir, V1, new FakeSource(v2, "2.0.0", securityVersion, maxOffers));
     }
 
     private static List<String> labels(SimDevice d) {
@@ -175,6 +179,74 @@ class UpdateMachineTest {
         assertThat(queue.flush(d.reporter)).isEqualTo(new ReportQueue.Flushed(9, 0, false));
         assertThat(queue.pending()).isEmpty();
         assertThat(d.reporter.received).extracting(Event::seq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+    }
+
+    @Test
+    void anAssignmentThatRolledBackIsNotStartedAgainButARetryWithAHigherCounterIs() throws Exception {
+        SimDevice d = device(Behaviour.CRASH_ON_BOOT, 4, 10);
+        d.source.counter = 7L; // the server keeps serving this issue until it hears the outcome
+        d.reporter.offline = true; // the update rolls back while the server is down
+        CrashableDurable durable = new CrashableDurable();
+        d.live(durable, 10, 10, s -> s instanceof UpdateState.Idle);
+        assertThat(d.problems).isEmpty();
+        assertThat(d.runningVersion()).isEqualTo("1.0.0");
+        assertThat(d.bootLog).filteredOn(b -> b.contains("kernel panic")).hasSize(3);
+        assertThat(new ReportQueue(dir.resolve("state/events"), durable).pending())
+                .extracting(e -> e.state() + "/" + e.reason()).endsWith("ROLLED_BACK/BOOT_FAILED", "IDLE/UPDATE_ROLLED_BACK");
+        StateStore store = new StateStore(dir.resolve("state/state.json"), durable);
+        assertThat(store.load().finished())
+                .isEqualTo(new StateStore.Finished(7, "as-2.0.0", ReasonCode.UPDATE_ROLLED_BACK));
+
+        // the agent restarts (a new machine on the same files); the reports still cannot be delivered:
+        // it checks in as a heartbeat and does not look at the assignment
+        assertThat(d.machine(durable).run()).isEqualTo(new UpdateState.Idle());
+        assertThat(d.source.offers).isEqualTo(1);
+        assertThat(d.source.heartbeats).isEqualTo(1);
+
+        // the server is back and still serves counter 7: the reports go first, the assignment is not started
+        d.reporter.offline = false;
+        assertThat(d.machine(durable).run()).isEqualTo(new UpdateState.Idle());
+        assertThat(labels(d)).endsWith("ROLLED_BACK/BOOT_FAILED", "IDLE/UPDATE_ROLLED_BACK");
+        assertThat(d.source.offers).isEqualTo(2);
+        assertThat(d.bootLog).filteredOn(b -> b.contains("kernel panic")).hasSize(3);
+        assertThat(d.boot(durable).trialState().upgradeAvailable()).isFalse();
+
+        // a retry is a new issue with a higher counter: installed (and this image crashes again)
+        d.source.counter = 8L;
+        d.live(durable, 20, 20, s -> s instanceof UpdateState.Idle);
+        assertThat(d.problems).isEmpty();
+        assertThat(labels(d)).filteredOn("DOWNLOADING/ASSIGNMENT_RECEIVED"::equals).hasSize(2);
+        assertThat(d.bootLog).filteredOn(b -> b.contains("kernel panic")).hasSize(6);
+        assertThat(store.load().finished())
+                .isEqualTo(new StateStore.Finished(8, "as-2.0.0", ReasonCode.UPDATE_ROLLED_BACK));
+    }
+
+    @Test
+    void anAssignmentAcceptedButNotStartedBeforeAPowerCutIsStartedWhenServedAgainWithTheSameCounter()
+            throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4, 3);
+        d.source.counter = 3L;
+        CrashableDurable durable = new CrashableDurable(1); // cut before the first write: the DOWNLOADING event
+        d.live(durable, 5, 10);
+        assertThat(durable.cuts()).isEqualTo(1);
+        assertThat(d.problems).isEmpty();
+        assertThat(d.source.offers).isEqualTo(2);
+        assertThat(d.runningVersion()).isEqualTo("2.0.0");
+        assertThat(labels(d)).endsWith("IDLE/UPDATE_SUCCEEDED");
+    }
+
+    @Test
+    void aFailedAssignmentIsNotStartedAgainWithTheSameCounter() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 2, 3);
+        d.source.counter = 5L;
+        CrashableDurable durable = new CrashableDurable();
+        d.counter(durable).raiseTo(3);
+        d.live(durable, 5, 10, s -> s instanceof UpdateState.Idle); // refused: securityVersion below the counter
+        assertThat(d.machine(durable).run()).isEqualTo(new UpdateState.Idle());
+        assertThat(d.source.offers).isEqualTo(2);
+        assertThat(labels(d)).containsExactly("FAILED/SECURITY_VERSION_TOO_LOW", "IDLE/UPDATE_FAILED");
+        assertThat(new StateStore(dir.resolve("state/state.json"), durable).load().finished())
+                .isEqualTo(new StateStore.Finished(5, "as-2.0.0", ReasonCode.UPDATE_FAILED));
     }
 
     @Test

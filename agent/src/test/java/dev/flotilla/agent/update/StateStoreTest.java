@@ -1,0 +1,39 @@
+package dev.flotilla.agent.update;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flotilla.agent.storage.FileDurable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The state file: its round trip, and files written by an agent that kept no finished record. */
+class StateStoreTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theFinishedRecordAndTheAssignmentCounterSurviveTheRoundTrip() throws Exception {
+        StateStore store = new StateStore(dir.resolve("state/state.json"), new FileDurable());
+        Assignment a = new Assignment("dep-1", "fw/a.img", "2.0.0", 10, "0".repeat(64), 1, false, 7);
+        StateStore.Persisted p = new StateStore.Persisted(4, 1, new UpdateState.Trial(a, "b"),
+                new StateStore.Finished(6, "dep-0", ReasonCode.UPDATE_ROLLED_BACK));
+        store.save(p);
+        assertThat(store.load()).isEqualTo(p);
+    }
+
+    @Test
+    void aStateFileFromBeforeTheFinishedRecordLoadsWithCounterZeroAndNoRecord() throws Exception {
+        Path file = Files.createDirectories(dir.resolve("state")).resolve("state.json");
+        Files.writeString(file, """
+                {"seq": 3, "entries": 0, "state": {"state": "DOWNLOADING", "slot": "b", "offset": 16384,
+                 "assignment": {"id": "dep-1", "target": "fw/a.img", "version": "2.0.0", "length": 10,
+                                "sha256": "%s", "securityVersion": 1, "forced": false}}}
+                """.formatted("0".repeat(64)));
+        StateStore.Persisted p = new StateStore(file, new FileDurable()).load();
+        assertThat(p.finished()).isNull();
+        assertThat(p.state()).isEqualTo(new UpdateState.Downloading(
+                new Assignment("dep-1", "fw/a.img", "2.0.0", 10, "0".repeat(64), 1), "b", 16384));
+    }
+}
