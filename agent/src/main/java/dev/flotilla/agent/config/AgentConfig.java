@@ -51,8 +51,9 @@ public record AgentConfig(URI server, URI metadataUrl, URI targetsUrl, Path stat
      * Health checks of a trial boot.
      *
      * @param minimumUptime  uptime to wait for before the first check
-     * @param grace          how long failing checks are retried before the update is rolled back (0: no retry)
-     * @param retryInterval  the pause between retries in the grace period
+     * @param grace          how long failing checks are retried before the update is rolled back (0: no retry;
+     *                       default 300 s)
+     * @param retryInterval  the pause between retries in the grace period (default 15 s)
      * @param commands       the configured health commands (run after the built-in check)
      */
     public record HealthConfig(Duration minimumUptime, Duration grace, Duration retryInterval, List<Command> commands) {

@@ -165,12 +165,15 @@ public final class Agent {
                 m.zone(), m.idleCheck() == null ? null : new CommandCheck(m.idleCheck().argv(), m.idleCheck().timeout()),
                 clock);
         UpdateMachine.Settings settings = new UpdateMachine.Settings(b.trialTries(), 5, 16L << 20, 100);
-        AgentConfig.HealthConfig h = config.health();
-        HealthChecks health = HealthChecks.system(checks, new HealthChecks.Timing(h.minimumUptime(), h.grace(),
-                h.retryInterval()));
+        HealthChecks health = HealthChecks.system(checks, healthTiming(config.health()));
         machine = new UpdateMachine(new UpdateMachine.Device(slots, boot, counter, health),
                 new StateStore(state.resolve("state.json"), durable),
                 new UpdateMachine.Reporting(queue, events, listener), source, settings, policy);
+    }
+
+    /** The health checks' timing from the configuration. */
+    public static HealthChecks.Timing healthTiming(AgentConfig.HealthConfig h) {
+        return new HealthChecks.Timing(h.minimumUptime(), h.grace(), h.retryInterval());
     }
 
     /** The main loop. */
