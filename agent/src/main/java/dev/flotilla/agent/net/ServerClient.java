@@ -79,6 +79,11 @@ public final class ServerClient {
         public String code() {
             return code;
         }
+
+        /** Whether the server refused because this device is decommissioned (403 {@code device_decommissioned}). */
+        public boolean decommissioned() {
+            return status == 403 && "device_decommissioned".equals(code);
+        }
     }
 
     public ServerClient(URI base, HttpClient http) {

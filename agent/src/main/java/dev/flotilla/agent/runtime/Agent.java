@@ -3,6 +3,7 @@ package dev.flotilla.agent.runtime;
 import dev.flotilla.agent.boot.BootControl;
 import dev.flotilla.agent.boot.EnvBootControl;
 import dev.flotilla.agent.config.AgentConfig;
+import dev.flotilla.agent.config.ConfigException;
 import dev.flotilla.agent.counter.AntiRollbackCounter;
 import dev.flotilla.agent.install.DirectorVerifier;
 import dev.flotilla.agent.install.ServerReachedCheck;
@@ -42,11 +43,14 @@ import java.util.function.Consumer;
  * The agent's composition root and main loop: first start (key, trusted root, enrollment), then check in,
  * run the update machine, sleep the server's interval with jitter (or back off after errors), repeat. The
  * loop ends when the machine asked for a reboot (the reboot command ran; on a real device the process is
- * killed by it) or on {@link #stop()}. The server being unreachable never ends it.
+ * killed by it), on {@link #stop()}, or when the server says the device is decommissioned. The server being
+ * unreachable never ends it. A device that cannot work at all (a slot that does not exist, a boot
+ * environment that cannot be read) is refused by {@link #checkDevice()} (the first step of
+ * {@link #firstStart()}) with a {@link ConfigException}.
  */
 public final class Agent {
     /** How a loop ended. */
-    public enum Exit { REBOOT_REQUESTED, STOPPED }
+    public enum Exit { REBOOT_REQUESTED, STOPPED, DECOMMISSIONED }
 
     private final AgentConfig config;
     private final Durable durable;
@@ -95,13 +99,37 @@ public final class Agent {
     }
 
     /**
-     * First start: device key, trusted root, enrollment; retried with backoff while the server cannot be
-     * reached.
+     * Checks that this device can work before anything else happens: both slots exist, the kernel command
+     * line names the running slot, the boot environment can be read. Runs once; later calls do nothing.
+     *
+     * @throws ConfigException naming the configuration key, the file and what is wrong
+     */
+    public void checkDevice() {
+        if (boot != null) {
+            return;
+        }
+        AgentConfig.BootConfig b = config.boot();
+        LocalChecks.slots(config.slots());
+        EnvBootControl.Rebooter rebooter = EnvBootControl.command(config.rebootCommand());
+        BootControl control = switch (b.backend()) {
+            case SIMULATED -> EnvBootControl.simulated(b.stateFile(), b.cmdline(), durable, rebooter);
+            case UBOOT -> EnvBootControl.uboot(b.fwEnvConfig(), b.cmdline(), durable, rebooter);
+            case GRUB -> EnvBootControl.grub(b.grubenv(), b.cmdline(), durable, rebooter);
+        };
+        LocalChecks.bootEnvironment(control, b);
+        boot = control;
+    }
+
+    /**
+     * First start: {@link #checkDevice()}, then device key, trusted root, enrollment; retried with backoff
+     * while the server cannot be reached.
      *
      * @return the device id
      * @throws ServerClient.ServerRefusal when the server refuses the enrollment (e.g. a bad token)
+     * @throws ConfigException when the device cannot work with this configuration
      */
     public String firstStart() throws IOException, InterruptedException {
+        checkDevice();
         identity.key();
         identity.installTrustedRoot(config.trustedRoot(), config.metadataDir());
         Backoff backoff = backoff();
@@ -125,13 +153,8 @@ public final class Agent {
     /** Builds the parts (after {@link #firstStart}). */
     public void assemble() throws IOException {
         Path state = config.stateDir().resolve("state");
-        EnvBootControl.Rebooter rebooter = EnvBootControl.command(config.rebootCommand());
+        checkDevice();
         AgentConfig.BootConfig b = config.boot();
-        boot = switch (b.backend()) {
-            case SIMULATED -> EnvBootControl.simulated(b.stateFile(), b.cmdline(), durable, rebooter);
-            case UBOOT -> EnvBootControl.uboot(b.fwEnvConfig(), b.cmdline(), durable, rebooter);
-            case GRUB -> EnvBootControl.grub(b.grubenv(), b.cmdline(), durable, rebooter);
-        };
         Slots slots = new Slots(new Slot("a", config.slots().a(), config.slots().capacityA()),
                 new Slot("b", config.slots().b(), config.slots().capacityB()), boot, durable, Slots.DEFAULT_CHUNK);
         AntiRollbackCounter counter = new AntiRollbackCounter(state.resolve("counter"), durable);
@@ -202,11 +225,17 @@ public final class Agent {
                     log.accept("check-in failed: " + e.getMessage());
                 }
             }
+            if (source.decommissioned()) {
+                log.accept("the server says device " + client.deviceId() + " is decommissioned: stopping (it no "
+                        + "longer checks in; enroll it again with a new state directory to bring it back)");
+                return Exit.DECOMMISSIONED;
+            }
             Duration d = source.lastFailed() ? backoff.failure()
                     : backoff.success(source.lastInterval().orElse(config.poll().interval()));
             if (source.lastFailed()) {
-                log.accept("server unreachable (" + backoff.consecutiveErrors() + " in a row: " + source.lastError()
-                        + "); next try in " + d.toSeconds() + " s");
+                log.accept((source.lastFailedLocally() ? "local fault, not the server" : "server unreachable")
+                        + " (" + backoff.consecutiveErrors() + " in a row: " + source.lastError() + "); next try in "
+                        + d.toSeconds() + " s");
             }
             if (wakeup.await(d) && !wakeup.stopped()) {
                 log.accept("woken up: checking in now");

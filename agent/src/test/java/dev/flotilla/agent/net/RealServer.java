@@ -35,6 +35,10 @@ public final class RealServer implements AutoCloseable {
         return call("GET", path, null);
     }
 
+    public JsonNode post(String path, String body) throws IOException, InterruptedException {
+        return call("POST", path, body);
+    }
+
     private JsonNode call(String method, String path, String body) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri().resolve(path)).header("Authorization", "Bearer " + admin)
                 .header("Content-Type", "application/json")

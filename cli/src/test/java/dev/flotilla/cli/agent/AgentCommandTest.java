@@ -31,8 +31,20 @@ class AgentCommandTest {
     void aBadConfigIsOneLineNamingTheField() throws Exception {
         Path conf = config("http://127.0.0.1:1", ", \"poll\": {\"jitter\": 5}");
         CliRun run = CliRun.of("agent", "--config", conf);
-        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.exitCode()).isEqualTo(AgentCommand.EXIT_CONFIG);
         assertThat(run.err().strip()).isEqualTo("flotilla: error: " + conf + ": poll.jitter: must be a number from 0 to 1");
+    }
+
+    @Test
+    void aSlotThatDoesNotExistIsAConfigurationErrorBeforeAnyNetworkTraffic() throws Exception {
+        Path conf = config("http://127.0.0.1:1", "");
+        Files.writeString(dir.resolve("cmdline"), "flotilla.slot=a\n");
+        Files.write(dir.resolve("slot-a.img"), new byte[0]);
+        CliRun run = CliRun.of("agent", "--config", conf);
+        assertThat(run.exitCode()).isEqualTo(AgentCommand.EXIT_CONFIG);
+        assertThat(run.err().strip()).isEqualTo("flotilla: error: slots.b " + dir.resolve("slot-b.img")
+                + ": does not exist (a slot is a block device or an existing file; the agent does not create it)");
+        assertThat(dir.resolve("slot-b.img")).doesNotExist();
     }
 
     @Test
@@ -40,6 +52,9 @@ class AgentCommandTest {
         try (Server server = Server.start(ServerConfig.defaults().withDataDir(dir.resolve("server")).withPort(0)
                 .withHost("127.0.0.1"))) {
             Path conf = config(server.uri().toString(), "");
+            Files.writeString(dir.resolve("cmdline"), "flotilla.slot=a\n");
+            Files.write(dir.resolve("slot-a.img"), new byte[0]);
+            Files.write(dir.resolve("slot-b.img"), new byte[0]);
             CliRun run = CliRun.of("agent", "--config", conf);
             assertThat(run.exitCode()).isEqualTo(1);
             assertThat(run.err()).contains("flotilla: error: enrollment: server refused (401 invalid_enrollment_token)");
