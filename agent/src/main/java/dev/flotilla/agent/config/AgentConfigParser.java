@@ -12,6 +12,7 @@ import dev.flotilla.agent.config.AgentConfig.MaintenanceConfig;
 import dev.flotilla.agent.config.AgentConfig.PollConfig;
 import dev.flotilla.agent.config.AgentConfig.SlotsConfig;
 import dev.flotilla.agent.maintenance.DailyWindow;
+import dev.flotilla.core.tls.CaBundle;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -78,7 +79,7 @@ public final class AgentConfigParser {
     private AgentConfig config(JsonNode n) {
         known(n, "", Set.of("server", "metadataUrl", "targetsUrl", "stateDir", "hardwareId", "factoryVersion",
                 "trustedRoot", "enrollmentToken", "slots", "bootControl", "health", "poll", "mqtt", "rebootCommand",
-                "maintenance"));
+                "maintenance", "caBundle"));
         URI server = url(n, "server");
         String s = server.toString().endsWith("/") ? server.toString() : server + "/";
         URI metadata = n.has("metadataUrl") ? url(n, "metadataUrl") : URI.create(s + "tuf/metadata/");
@@ -95,7 +96,20 @@ public final class AgentConfigParser {
                 optString(n, "factoryVersion").orElse(null), path(n, "trustedRoot", ""), token, slots(n),
                 boot(n), health(n), poll(n), mqtt,
                 n.has("rebootCommand") ? argv(n.get("rebootCommand"), "rebootCommand") : List.of("systemctl", "reboot"),
-                maintenance(n));
+                maintenance(n), caBundle(n));
+    }
+
+    private Optional<Path> caBundle(JsonNode n) {
+        if (!n.has("caBundle")) {
+            return Optional.empty();
+        }
+        Path bundle = path(n, "caBundle", "");
+        try {
+            CaBundle.sslContext(bundle);
+        } catch (IllegalArgumentException e) {
+            throw err("caBundle", e.getMessage());
+        }
+        return Optional.of(bundle);
     }
 
     private SlotsConfig slots(JsonNode n) {

@@ -25,6 +25,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 
 /**
  * The agent's {@link UpdateSource}: checks in with a signed manifest, verifies an assignment
@@ -40,8 +41,8 @@ public final class TufUpdateSource implements UpdateSource {
             Updater updater, BootControl boot, AntiRollbackCounter counter, SlotRecords records) {
     }
 
-    /** Download settings. */
-    public record Download(URI targetsUrl, int maxRetries, Duration retryDelay, Duration timeout) {
+    /** Download settings; {@code tls} (may be null) holds the CAs an HTTPS server is checked against. */
+    public record Download(URI targetsUrl, int maxRetries, Duration retryDelay, Duration timeout, SSLContext tls) {
     }
 
     private final Parts parts;
@@ -180,7 +181,7 @@ public final class TufUpdateSource implements UpdateSource {
         }
         URI url = download.targetsUrl().resolve(path);
         RangeDownload in = new RangeDownload(url, offset, a.length(), download.maxRetries(), download.retryDelay(),
-                download.timeout());
+                download.timeout()).trusting(download.tls());
         return new Progress(in, a, offset);
     }
 

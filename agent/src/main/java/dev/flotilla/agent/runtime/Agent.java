@@ -27,6 +27,7 @@ import dev.flotilla.agent.update.ReportQueue;
 import dev.flotilla.agent.update.StateStore;
 import dev.flotilla.agent.update.UpdateMachine;
 import dev.flotilla.agent.update.UpdateState;
+import dev.flotilla.core.tls.CaBundle;
 import dev.flotilla.core.tuf.client.HttpFetcher;
 import dev.flotilla.core.tuf.client.Updater;
 import dev.flotilla.core.tuf.client.UpdaterConfig;
@@ -38,6 +39,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 
 /**
  * The agent's composition root and main loop: first start (key, trusted root, enrollment), then check in,
@@ -61,6 +63,8 @@ public final class Agent {
     private final Wakeup wakeup = new Wakeup();
     private final ServerClient client;
     private final DeviceIdentity identity;
+    /** The CAs of {@code caBundle}, or null for the JDK's. */
+    private final SSLContext tls;
     private BootControl boot;
     private TufUpdateSource source;
     private UpdateMachine machine;
@@ -85,7 +89,8 @@ public final class Agent {
         this.clock = clock;
         this.director = director;
         this.log = log;
-        this.client = new ServerClient(config.server(), ServerClient.defaultHttpClient());
+        this.tls = config.caBundle().map(CaBundle::sslContext).orElse(null);
+        this.client = new ServerClient(config.server(), ServerClient.httpClient(tls));
         this.identity = new DeviceIdentity(config.stateDir(), durable);
     }
 
@@ -160,13 +165,13 @@ public final class Agent {
         AntiRollbackCounter counter = new AntiRollbackCounter(state.resolve("counter"), durable);
         // expiry checks use trusted time: the local clock, but never earlier than it was at the last look
         Updater updater = new Updater(UpdaterConfig.of(config.metadataDir(), config.metadataUrl(), null, null),
-                new HttpFetcher(), new dev.flotilla.core.tuf.client.TrustedClock(clock, state.resolve("trusted-time")));
+                new HttpFetcher().trusting(tls), new dev.flotilla.core.tuf.client.TrustedClock(clock, state.resolve("trusted-time")));
         EventReporter events = new EventReporter(client);
         TufAssignmentVerification verification = new TufAssignmentVerification(updater, director, client.deviceId(),
                 state.resolve("director-counter"), durable);
         source = new TufUpdateSource(new TufUpdateSource.Parts(client, events, verification, updater, boot, counter,
                 new SlotRecords(state.resolve("slots"), durable)), config.hardwareId(), config.factoryVersion(),
-                new TufUpdateSource.Download(config.targetsUrl(), 8, Duration.ofSeconds(2), Duration.ofSeconds(30)));
+                new TufUpdateSource.Download(config.targetsUrl(), 8, Duration.ofSeconds(2), Duration.ofSeconds(30), tls));
         source.log(log);
         source.listener(listener);
         ReportQueue queue = new ReportQueue(state.resolve("events"), durable, listener,
