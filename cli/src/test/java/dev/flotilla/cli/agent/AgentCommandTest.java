@@ -31,7 +31,7 @@ class AgentCommandTest {
     void aBadConfigIsOneLineNamingTheField() throws Exception {
         Path conf = config("http://127.0.0.1:1", ", \"poll\": {\"jitter\": 5}");
         CliRun run = CliRun.of("agent", "--config", conf);
-        assertThat(run.exitCode()).isEqualTo(AgentCommand.EXIT_CONFIG);
+        assertThat(run.exitCode()).isEqualTo(dev.flotilla.agent.runtime.AgentMain.EXIT_CONFIG);
         assertThat(run.err().strip()).isEqualTo("flotilla: error: " + conf + ": poll.jitter: must be a number from 0 to 1");
     }
 
@@ -41,7 +41,7 @@ class AgentCommandTest {
         Files.writeString(dir.resolve("cmdline"), "flotilla.slot=a\n");
         Files.write(dir.resolve("slot-a.img"), new byte[0]);
         CliRun run = CliRun.of("agent", "--config", conf);
-        assertThat(run.exitCode()).isEqualTo(AgentCommand.EXIT_CONFIG);
+        assertThat(run.exitCode()).isEqualTo(dev.flotilla.agent.runtime.AgentMain.EXIT_CONFIG);
         assertThat(run.err().strip()).isEqualTo("flotilla: error: slots.b " + dir.resolve("slot-b.img")
                 + ": does not exist (a slot is a block device or an existing file; the agent does not create it)");
         assertThat(dir.resolve("slot-b.img")).doesNotExist();
