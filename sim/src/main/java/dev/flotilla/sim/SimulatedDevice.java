@@ -73,6 +73,8 @@ public final class SimulatedDevice {
                 .put("cmdline", "cmdline").put("trialTries", 1);
         ObjectNode health = c.putObject("health");
         health.put("minimumUptimeSeconds", 0);
+        // a simulated board has no flaky link to wait for: a bad image rolls back after one failed round
+        health.put("graceSeconds", 0);
         ArrayNode cmd = health.putArray("commands").addObject().put("timeoutSeconds", 10).putArray("command");
         cmd.add("sh").add("-c").add("test \"$(cat '" + dir.resolve("image-health").toAbsolutePath() + "')\" = ok");
         c.putObject("poll").put("intervalSeconds", 2).put("jitter", 0.2).put("minBackoffSeconds", 1)

@@ -27,7 +27,8 @@ final class Tool {
     /**
      * Runs {@code command}; {@code debianPackage} names the package to install when the tool is missing.
      *
-     * @throws BootEnvException when the tool is missing, exits non-zero or takes more than 30 seconds
+     * @throws BootEnvException when the tool is missing, exits non-zero (the message is one line: the
+     *                           command, its exit code and its output) or takes more than 30 seconds
      */
     static String run(String debianPackage, List<String> command) throws IOException {
         if (!onPath(command.get(0))) {
@@ -44,7 +45,7 @@ final class Tool {
             String text = new String(out, StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {
                 throw new BootEnvException(String.join(" ", command) + " exited " + p.exitValue() + ": "
-                        + text.strip());
+                        + text.strip().replaceAll("\\s*\\R\\s*", "; "));
             }
             return text;
         } catch (InterruptedException e) {

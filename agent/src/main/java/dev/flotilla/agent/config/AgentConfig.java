@@ -26,11 +26,13 @@ import java.util.Optional;
  * @param mqttBroker       optional MQTT broker URL for wake-ups ({@code tcp://host:1883})
  * @param rebootCommand    the command that restarts the device
  * @param maintenance      when installing is allowed
+ * @param caBundle         a PEM file of the CA certificates that HTTPS servers are checked against instead of
+ *                         the JDK's default ones (a private CA), if any
  */
 public record AgentConfig(URI server, URI metadataUrl, URI targetsUrl, Path stateDir, String hardwareId,
         String factoryVersion, Path trustedRoot, Optional<String> enrollmentToken, SlotsConfig slots,
         BootConfig boot, HealthConfig health, PollConfig poll, Optional<URI> mqttBroker,
-        List<String> rebootCommand, MaintenanceConfig maintenance) {
+        List<String> rebootCommand, MaintenanceConfig maintenance, Optional<Path> caBundle) {
 
     /** Slot a and b: a block device or a file each; capacity 0 means "the device's size". */
     public record SlotsConfig(Path a, long capacityA, Path b, long capacityB) {
@@ -51,8 +53,9 @@ public record AgentConfig(URI server, URI metadataUrl, URI targetsUrl, Path stat
      * Health checks of a trial boot.
      *
      * @param minimumUptime  uptime to wait for before the first check
-     * @param grace          how long failing checks are retried before the update is rolled back (0: no retry)
-     * @param retryInterval  the pause between retries in the grace period
+     * @param grace          how long failing checks are retried before the update is rolled back (0: no retry;
+     *                       default 300 s)
+     * @param retryInterval  the pause between retries in the grace period (default 15 s)
      * @param commands       the configured health commands (run after the built-in check)
      */
     public record HealthConfig(Duration minimumUptime, Duration grace, Duration retryInterval, List<Command> commands) {

@@ -12,6 +12,7 @@ import dev.flotilla.agent.config.AgentConfig.MaintenanceConfig;
 import dev.flotilla.agent.config.AgentConfig.PollConfig;
 import dev.flotilla.agent.config.AgentConfig.SlotsConfig;
 import dev.flotilla.agent.maintenance.DailyWindow;
+import dev.flotilla.core.tls.CaBundle;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -33,7 +34,15 @@ import java.util.Set;
  * naming the file and the field, e.g. {@code agent.conf: slots.b: required}.
  */
 public final class AgentConfigParser {
-    private static final long DEFAULT_HEALTH_RETRY_SECONDS = 5;
+    /**
+     * The default grace period of the trial-boot health checks: long enough for a cellular modem to
+     * re-attach or a server to restart (a few minutes), so a short outage right after the trial boot does not
+     * roll back a good update. A bad image stays in its trial that much longer; a crashing one is still
+     * caught by the boot counter.
+     */
+    public static final long DEFAULT_HEALTH_GRACE_SECONDS = 300;
+    /** The default pause between health rounds in the grace period (20 rounds in the default grace period). */
+    public static final long DEFAULT_HEALTH_RETRY_SECONDS = 15;
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_YAML_COMMENTS,
                     JsonReadFeature.ALLOW_TRAILING_COMMA)
@@ -70,7 +79,7 @@ public final class AgentConfigParser {
     private AgentConfig config(JsonNode n) {
         known(n, "", Set.of("server", "metadataUrl", "targetsUrl", "stateDir", "hardwareId", "factoryVersion",
                 "trustedRoot", "enrollmentToken", "slots", "bootControl", "health", "poll", "mqtt", "rebootCommand",
-                "maintenance"));
+                "maintenance", "caBundle"));
         URI server = url(n, "server");
         String s = server.toString().endsWith("/") ? server.toString() : server + "/";
         URI metadata = n.has("metadataUrl") ? url(n, "metadataUrl") : URI.create(s + "tuf/metadata/");
@@ -87,7 +96,20 @@ public final class AgentConfigParser {
                 optString(n, "factoryVersion").orElse(null), path(n, "trustedRoot", ""), token, slots(n),
                 boot(n), health(n), poll(n), mqtt,
                 n.has("rebootCommand") ? argv(n.get("rebootCommand"), "rebootCommand") : List.of("systemctl", "reboot"),
-                maintenance(n));
+                maintenance(n), caBundle(n));
+    }
+
+    private Optional<Path> caBundle(JsonNode n) {
+        if (!n.has("caBundle")) {
+            return Optional.empty();
+        }
+        Path bundle = path(n, "caBundle", "");
+        try {
+            CaBundle.sslContext(bundle);
+        } catch (IllegalArgumentException e) {
+            throw err("caBundle", e.getMessage());
+        }
+        return Optional.of(bundle);
     }
 
     private SlotsConfig slots(JsonNode n) {
@@ -123,8 +145,8 @@ public final class AgentConfigParser {
 
     private HealthConfig health(JsonNode n) {
         if (!n.has("health")) {
-            return new HealthConfig(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(DEFAULT_HEALTH_RETRY_SECONDS),
-                    List.of());
+            return new HealthConfig(Duration.ZERO, Duration.ofSeconds(DEFAULT_HEALTH_GRACE_SECONDS),
+                    Duration.ofSeconds(DEFAULT_HEALTH_RETRY_SECONDS), List.of());
         }
         JsonNode h = object(n, "health");
         known(h, "health.", Set.of("minimumUptimeSeconds", "graceSeconds", "retryIntervalSeconds", "commands"));
@@ -141,7 +163,7 @@ public final class AgentConfigParser {
         long retry = h.has("retryIntervalSeconds") ? positive(h, "retryIntervalSeconds", "health.")
                 : DEFAULT_HEALTH_RETRY_SECONDS;
         return new HealthConfig(Duration.ofSeconds(nonNegative(h, "minimumUptimeSeconds", "health.", 0)),
-                Duration.ofSeconds(nonNegative(h, "graceSeconds", "health.", 0)), Duration.ofSeconds(retry), commands);
+                Duration.ofSeconds(nonNegative(h, "graceSeconds", "health.", DEFAULT_HEALTH_GRACE_SECONDS)), Duration.ofSeconds(retry), commands);
     }
 
     private PollConfig poll(JsonNode n) {

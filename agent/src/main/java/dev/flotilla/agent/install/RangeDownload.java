@@ -1,5 +1,6 @@
 package dev.flotilla.agent.install;
 
+import dev.flotilla.core.tls.CaBundle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -7,6 +8,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
 
 /**
  * An image's bytes from {@code offset} to its signed length, over HTTP with {@code Range} requests. When
@@ -28,6 +30,7 @@ public final class RangeDownload extends InputStream {
     private final int maxRetries;
     private final Duration retryDelay;
     private final Duration timeout;
+    private SSLContext tls;
     private long pos;
     private InputStream in;
     private HttpURLConnection connection;
@@ -115,8 +118,15 @@ public final class RangeDownload extends InputStream {
         }
     }
 
+    /** Checks an HTTPS server against {@code ctx}'s CAs instead of the JDK's (call before the first read). */
+    public RangeDownload trusting(SSLContext ctx) {
+        this.tls = ctx;
+        return this;
+    }
+
     private void connect() throws IOException {
         HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
+        CaBundle.apply(c, tls);
         c.setConnectTimeout((int) timeout.toMillis());
         c.setReadTimeout((int) timeout.toMillis());
         if (pos > 0) {

@@ -25,6 +25,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 
 /**
  * The agent's {@link UpdateSource}: checks in with a signed manifest, verifies an assignment
@@ -40,8 +41,8 @@ public final class TufUpdateSource implements UpdateSource {
             Updater updater, BootControl boot, AntiRollbackCounter counter, SlotRecords records) {
     }
 
-    /** Download settings. */
-    public record Download(URI targetsUrl, int maxRetries, Duration retryDelay, Duration timeout) {
+    /** Download settings; {@code tls} (may be null) holds the CAs an HTTPS server is checked against. */
+    public record Download(URI targetsUrl, int maxRetries, Duration retryDelay, Duration timeout, SSLContext tls) {
     }
 
     private final Parts parts;
@@ -52,6 +53,8 @@ public final class TufUpdateSource implements UpdateSource {
     private Optional<Duration> lastInterval = Optional.empty();
     private volatile boolean lastFailed;
     private volatile String lastError = "";
+    private volatile boolean lastLocal;
+    private volatile boolean decommissioned;
     private Consumer<String> log = s -> { };
     private AgentListener listener = AgentListener.NONE;
 
@@ -92,6 +95,19 @@ public final class TufUpdateSource implements UpdateSource {
         return lastFailed;
     }
 
+    /**
+     * Whether the last check-in failed on this device, before anything was sent (e.g. the boot environment
+     * could not be read for the manifest), rather than on the way to or at the server.
+     */
+    public boolean lastFailedLocally() {
+        return lastFailed && lastLocal;
+    }
+
+    /** Whether the server refused the last check-in because this device is decommissioned. */
+    public boolean decommissioned() {
+        return decommissioned;
+    }
+
     @Override
     public Optional<Assignment> poll() throws IOException {
         JsonNode json = checkIn();
@@ -108,11 +124,11 @@ public final class TufUpdateSource implements UpdateSource {
             }
             return Optional.empty();
         } catch (IOException e) {
-            lastFailed = true;
+            failed(false, "verifying the assignment: " + e.getMessage());
             throw e;
         } catch (RuntimeException e) {
             // e.g. metadata that cannot be persisted: not the assignment's fault, try again later
-            lastFailed = true;
+            failed(false, "verifying the assignment: " + e);
             throw new IOException("verifying the assignment: " + e, e);
         }
         listener.verification(AgentListener.Verified.ASSIGNMENT, a.id(), true, a.target() + " " + a.version());
@@ -135,16 +151,30 @@ public final class TufUpdateSource implements UpdateSource {
      * @return the assignment as sent, or null
      */
     public JsonNode checkIn() throws IOException {
+        ObjectNode manifest;
         try {
-            ServerClient.CheckIn r = parts.client().checkIn(manifest());
-            lastInterval = r.pollInterval();
-            lastFailed = false;
-            return r.assignment();
+            manifest = manifest();
         } catch (IOException e) {
-            lastFailed = true;
-            lastError = e.getMessage();
+            failed(true, "cannot build the manifest: " + e.getMessage());
             throw e;
         }
+        try {
+            ServerClient.CheckIn r = parts.client().checkIn(manifest);
+            lastInterval = r.pollInterval();
+            lastFailed = false;
+            decommissioned = false;
+            return r.assignment();
+        } catch (IOException e) {
+            decommissioned = e instanceof ServerClient.ServerRefusal refusal && refusal.decommissioned();
+            failed(false, e.getMessage());
+            throw e;
+        }
+    }
+
+    private void failed(boolean local, String why) {
+        lastFailed = true;
+        lastLocal = local;
+        lastError = why;
     }
 
     @Override
@@ -157,7 +187,7 @@ public final class TufUpdateSource implements UpdateSource {
         }
         URI url = download.targetsUrl().resolve(path);
         RangeDownload in = new RangeDownload(url, offset, a.length(), download.maxRetries(), download.retryDelay(),
-                download.timeout());
+                download.timeout()).trusting(download.tls());
         return new Progress(in, a, offset);
     }
 

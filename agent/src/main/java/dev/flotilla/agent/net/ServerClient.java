@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.core.crypto.Hex;
 import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.tls.CaBundle;
 import dev.flotilla.core.tuf.Signer;
 import java.io.IOException;
 import java.net.URI;
@@ -15,6 +16,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 /**
  * The device side of the server's device API (docs/server.md): enrollment, challenge/response login,
@@ -79,6 +82,11 @@ public final class ServerClient {
         public String code() {
             return code;
         }
+
+        /** Whether the server refused because this device is decommissioned (403 {@code device_decommissioned}). */
+        public boolean decommissioned() {
+            return status == 403 && "device_decommissioned".equals(code);
+        }
     }
 
     public ServerClient(URI base, HttpClient http) {
@@ -88,8 +96,17 @@ public final class ServerClient {
     }
 
     public static HttpClient defaultHttpClient() {
-        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        return httpClient(null);
+    }
+
+    /** The agent's HTTP client; HTTPS servers are checked against {@code tls}'s CAs, or the JDK's when null. */
+    public static HttpClient httpClient(SSLContext tls) {
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NORMAL);
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        return b.build();
     }
 
     /** Sets who this device is (after enrollment). */
@@ -223,6 +240,9 @@ public final class ServerClient {
             throw new IOException("interrupted", e);
         } catch (IllegalArgumentException e) {
             throw new IOException("bad request URL " + path + ": " + e.getMessage(), e);
+        } catch (SSLException e) {
+            throw new IOException("cannot reach " + base + " (" + CaBundle.describe(e) + "; if a private CA signed "
+                    + "its certificate, name that CA's PEM file in caBundle)", e);
         } catch (IOException e) {
             throw new IOException("cannot reach " + base + " (" + (e.getMessage() == null
                     ? e.getClass().getSimpleName() : e.getMessage()) + ")", e);

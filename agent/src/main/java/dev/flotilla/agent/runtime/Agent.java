@@ -3,6 +3,7 @@ package dev.flotilla.agent.runtime;
 import dev.flotilla.agent.boot.BootControl;
 import dev.flotilla.agent.boot.EnvBootControl;
 import dev.flotilla.agent.config.AgentConfig;
+import dev.flotilla.agent.config.ConfigException;
 import dev.flotilla.agent.counter.AntiRollbackCounter;
 import dev.flotilla.agent.install.DirectorVerifier;
 import dev.flotilla.agent.install.ServerReachedCheck;
@@ -26,6 +27,7 @@ import dev.flotilla.agent.update.ReportQueue;
 import dev.flotilla.agent.update.StateStore;
 import dev.flotilla.agent.update.UpdateMachine;
 import dev.flotilla.agent.update.UpdateState;
+import dev.flotilla.core.tls.CaBundle;
 import dev.flotilla.core.tuf.client.HttpFetcher;
 import dev.flotilla.core.tuf.client.Updater;
 import dev.flotilla.core.tuf.client.UpdaterConfig;
@@ -37,16 +39,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 
 /**
  * The agent's composition root and main loop: first start (key, trusted root, enrollment), then check in,
  * run the update machine, sleep the server's interval with jitter (or back off after errors), repeat. The
  * loop ends when the machine asked for a reboot (the reboot command ran; on a real device the process is
- * killed by it) or on {@link #stop()}. The server being unreachable never ends it.
+ * killed by it), on {@link #stop()}, or when the server says the device is decommissioned. The server being
+ * unreachable never ends it. A device that cannot work at all (a slot that does not exist, a boot
+ * environment that cannot be read) is refused by {@link #checkDevice()} (the first step of
+ * {@link #firstStart()}) with a {@link ConfigException}.
  */
 public final class Agent {
     /** How a loop ended. */
-    public enum Exit { REBOOT_REQUESTED, STOPPED }
+    public enum Exit { REBOOT_REQUESTED, STOPPED, DECOMMISSIONED }
 
     private final AgentConfig config;
     private final Durable durable;
@@ -57,6 +63,8 @@ public final class Agent {
     private final Wakeup wakeup = new Wakeup();
     private final ServerClient client;
     private final DeviceIdentity identity;
+    /** The CAs of {@code caBundle}, or null for the JDK's. */
+    private final SSLContext tls;
     private BootControl boot;
     private TufUpdateSource source;
     private UpdateMachine machine;
@@ -81,7 +89,8 @@ public final class Agent {
         this.clock = clock;
         this.director = director;
         this.log = log;
-        this.client = new ServerClient(config.server(), ServerClient.defaultHttpClient());
+        this.tls = config.caBundle().map(CaBundle::sslContext).orElse(null);
+        this.client = new ServerClient(config.server(), ServerClient.httpClient(tls));
         this.identity = new DeviceIdentity(config.stateDir(), durable);
     }
 
@@ -95,13 +104,37 @@ public final class Agent {
     }
 
     /**
-     * First start: device key, trusted root, enrollment; retried with backoff while the server cannot be
-     * reached.
+     * Checks that this device can work before anything else happens: both slots exist, the kernel command
+     * line names the running slot, the boot environment can be read. Runs once; later calls do nothing.
+     *
+     * @throws ConfigException naming the configuration key, the file and what is wrong
+     */
+    public void checkDevice() {
+        if (boot != null) {
+            return;
+        }
+        AgentConfig.BootConfig b = config.boot();
+        LocalChecks.slots(config.slots());
+        EnvBootControl.Rebooter rebooter = EnvBootControl.command(config.rebootCommand());
+        BootControl control = switch (b.backend()) {
+            case SIMULATED -> EnvBootControl.simulated(b.stateFile(), b.cmdline(), durable, rebooter);
+            case UBOOT -> EnvBootControl.uboot(b.fwEnvConfig(), b.cmdline(), durable, rebooter);
+            case GRUB -> EnvBootControl.grub(b.grubenv(), b.cmdline(), durable, rebooter);
+        };
+        LocalChecks.bootEnvironment(control, b);
+        boot = control;
+    }
+
+    /**
+     * First start: {@link #checkDevice()}, then device key, trusted root, enrollment; retried with backoff
+     * while the server cannot be reached.
      *
      * @return the device id
      * @throws ServerClient.ServerRefusal when the server refuses the enrollment (e.g. a bad token)
+     * @throws ConfigException when the device cannot work with this configuration
      */
     public String firstStart() throws IOException, InterruptedException {
+        checkDevice();
         identity.key();
         identity.installTrustedRoot(config.trustedRoot(), config.metadataDir());
         Backoff backoff = backoff();
@@ -125,25 +158,20 @@ public final class Agent {
     /** Builds the parts (after {@link #firstStart}). */
     public void assemble() throws IOException {
         Path state = config.stateDir().resolve("state");
-        EnvBootControl.Rebooter rebooter = EnvBootControl.command(config.rebootCommand());
+        checkDevice();
         AgentConfig.BootConfig b = config.boot();
-        boot = switch (b.backend()) {
-            case SIMULATED -> EnvBootControl.simulated(b.stateFile(), b.cmdline(), durable, rebooter);
-            case UBOOT -> EnvBootControl.uboot(b.fwEnvConfig(), b.cmdline(), durable, rebooter);
-            case GRUB -> EnvBootControl.grub(b.grubenv(), b.cmdline(), durable, rebooter);
-        };
         Slots slots = new Slots(new Slot("a", config.slots().a(), config.slots().capacityA()),
                 new Slot("b", config.slots().b(), config.slots().capacityB()), boot, durable, Slots.DEFAULT_CHUNK);
         AntiRollbackCounter counter = new AntiRollbackCounter(state.resolve("counter"), durable);
         // expiry checks use trusted time: the local clock, but never earlier than it was at the last look
         Updater updater = new Updater(UpdaterConfig.of(config.metadataDir(), config.metadataUrl(), null, null),
-                new HttpFetcher(), new dev.flotilla.core.tuf.client.TrustedClock(clock, state.resolve("trusted-time")));
+                new HttpFetcher().trusting(tls), new dev.flotilla.core.tuf.client.TrustedClock(clock, state.resolve("trusted-time")));
         EventReporter events = new EventReporter(client);
         TufAssignmentVerification verification = new TufAssignmentVerification(updater, director, client.deviceId(),
                 state.resolve("director-counter"), durable);
         source = new TufUpdateSource(new TufUpdateSource.Parts(client, events, verification, updater, boot, counter,
                 new SlotRecords(state.resolve("slots"), durable)), config.hardwareId(), config.factoryVersion(),
-                new TufUpdateSource.Download(config.targetsUrl(), 8, Duration.ofSeconds(2), Duration.ofSeconds(30)));
+                new TufUpdateSource.Download(config.targetsUrl(), 8, Duration.ofSeconds(2), Duration.ofSeconds(30), tls));
         source.log(log);
         source.listener(listener);
         ReportQueue queue = new ReportQueue(state.resolve("events"), durable, listener,
@@ -165,12 +193,15 @@ public final class Agent {
                 m.zone(), m.idleCheck() == null ? null : new CommandCheck(m.idleCheck().argv(), m.idleCheck().timeout()),
                 clock);
         UpdateMachine.Settings settings = new UpdateMachine.Settings(b.trialTries(), 5, 16L << 20, 100);
-        AgentConfig.HealthConfig h = config.health();
-        HealthChecks health = HealthChecks.system(checks, new HealthChecks.Timing(h.minimumUptime(), h.grace(),
-                h.retryInterval()));
+        HealthChecks health = HealthChecks.system(checks, healthTiming(config.health()));
         machine = new UpdateMachine(new UpdateMachine.Device(slots, boot, counter, health),
                 new StateStore(state.resolve("state.json"), durable),
                 new UpdateMachine.Reporting(queue, events, listener), source, settings, policy);
+    }
+
+    /** The health checks' timing from the configuration. */
+    public static HealthChecks.Timing healthTiming(AgentConfig.HealthConfig h) {
+        return new HealthChecks.Timing(h.minimumUptime(), h.grace(), h.retryInterval());
     }
 
     /** The main loop. */
@@ -199,11 +230,17 @@ public final class Agent {
                     log.accept("check-in failed: " + e.getMessage());
                 }
             }
+            if (source.decommissioned()) {
+                log.accept("the server says device " + client.deviceId() + " is decommissioned: stopping (it no "
+                        + "longer checks in; enroll it again with a new state directory to bring it back)");
+                return Exit.DECOMMISSIONED;
+            }
             Duration d = source.lastFailed() ? backoff.failure()
                     : backoff.success(source.lastInterval().orElse(config.poll().interval()));
             if (source.lastFailed()) {
-                log.accept("server unreachable (" + backoff.consecutiveErrors() + " in a row: " + source.lastError()
-                        + "); next try in " + d.toSeconds() + " s");
+                log.accept((source.lastFailedLocally() ? "local fault, not the server" : "server unreachable")
+                        + " (" + backoff.consecutiveErrors() + " in a row: " + source.lastError() + "); next try in "
+                        + d.toSeconds() + " s");
             }
             if (wakeup.await(d) && !wakeup.stopped()) {
                 log.accept("woken up: checking in now");

@@ -45,8 +45,8 @@ class AgentConfigParserTest {
         assertThat(c.health().commands()).hasSize(2);
         assertThat(c.health().commands().get(1).timeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.health().minimumUptime()).isEqualTo(Duration.ofSeconds(60));
-        assertThat(c.health().grace()).isEqualTo(Duration.ofSeconds(120));
-        assertThat(c.health().retryInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.health().grace()).isEqualTo(Duration.ofSeconds(300));
+        assertThat(c.health().retryInterval()).isEqualTo(Duration.ofSeconds(15));
         assertThat(c.poll().jitter()).isEqualTo(0.2);
         assertThat(c.maintenance().zone()).isEqualTo(ZoneId.of("Europe/Berlin"));
         assertThat(c.maintenance().windows()).containsExactly("02:00-04:30");
@@ -67,8 +67,8 @@ class AgentConfigParserTest {
         assertThat(c.enrollmentToken()).isEqualTo(Optional.of("from-env"));
         assertThat(c.maintenance().windows()).isEmpty();
         assertThat(c.boot().trialTries()).isEqualTo(3);
-        assertThat(c.health().grace()).isZero();
-        assertThat(c.health().retryInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.health().grace()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.health().retryInterval()).isEqualTo(Duration.ofSeconds(15));
     }
 
     @Test

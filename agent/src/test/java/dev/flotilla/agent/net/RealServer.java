@@ -2,6 +2,8 @@ package dev.flotilla.agent.net;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flotilla.core.tls.CaBundle;
+import dev.flotilla.core.tls.TestCa;
 import dev.flotilla.server.Server;
 import dev.flotilla.server.ServerConfig;
 import java.io.IOException;
@@ -16,11 +18,20 @@ public final class RealServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     public final Server server;
     public final String admin;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http;
 
     public RealServer(Path dataDir) {
         server = Server.start(ServerConfig.defaults().withDataDir(dataDir).withPort(0).withHost("127.0.0.1"));
         admin = server.initialAdminToken().orElseThrow();
+        http = HttpClient.newHttpClient();
+    }
+
+    /** The server speaking HTTPS with {@code ca}'s server certificate (operator calls trust {@code ca}). */
+    public RealServer(Path dataDir, TestCa ca) {
+        server = Server.start(ServerConfig.defaults().withDataDir(dataDir).withPort(0).withHost("127.0.0.1")
+                .withTls(ca.serverCert(), ca.serverKey()));
+        admin = server.initialAdminToken().orElseThrow();
+        http = HttpClient.newBuilder().sslContext(CaBundle.sslContext(ca.caPem())).build();
     }
 
     public URI uri() {
@@ -33,6 +44,10 @@ public final class RealServer implements AutoCloseable {
 
     public JsonNode get(String path) throws IOException, InterruptedException {
         return call("GET", path, null);
+    }
+
+    public JsonNode post(String path, String body) throws IOException, InterruptedException {
+        return call("POST", path, body);
     }
 
     private JsonNode call(String method, String path, String body) throws IOException, InterruptedException {

@@ -118,23 +118,49 @@ class ServerClientTest {
         assertThatThrownBy(() -> c.checkIn(manifest(c.deviceId(), "x"))).isInstanceOf(java.io.IOException.class);
     }
 
-    @Test
-    void theWholeAgentChecksInWithItsSignedManifestOnTheRealServer() throws Exception {
+    /** A whole agent from a config file, enrolled on the real server, its log lines in {@code log}. */
+    private dev.flotilla.agent.runtime.Agent agent(java.util.List<String> log) throws Exception {
         TestRepo repo = new TestRepo(dir.resolve("repo"), Clock.systemUTC());
         repo.publish();
         Files.createDirectories(state);
         Files.write(state.resolve("root.json"), repo.rootBytes());
         Files.writeString(state.resolve("cmdline"), "flotilla.slot=a\n");
+        Files.write(state.resolve("slot-a.img"), new byte[0]);
+        Files.write(state.resolve("slot-b.img"), new byte[0]);
         Path conf = Files.writeString(state.resolve("agent.conf"), """
                 { "server": "%s", "stateDir": ".", "hardwareId": "board-a", "factoryVersion": "1.0.0",
                   "trustedRoot": "root.json", "enrollmentToken": "%s",
                   "slots": {"a": "slot-a.img", "b": "slot-b.img"},
                   "bootControl": {"backend": "simulated", "stateFile": "bootenv", "cmdline": "cmdline"} }
                 """.formatted(server.uri(), server.enrollmentToken()));
-        java.util.List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
-        var agent = new dev.flotilla.agent.runtime.Agent(dev.flotilla.agent.config.AgentConfigParser.parse(conf,
+        return new dev.flotilla.agent.runtime.Agent(dev.flotilla.agent.config.AgentConfigParser.parse(conf,
                 java.util.Map.of()), new FileDurable(), Clock.systemUTC(),
                 new dev.flotilla.agent.install.DirectorAssignmentAdapter(Clock.systemUTC()), log::add);
+    }
+
+    @Test
+    void aDecommissionedDeviceStopsWithOneClearLineInsteadOfRetryingItsLogin() throws Exception {
+        java.util.List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var agent = agent(log);
+        String id = agent.firstStart();
+        agent.assemble();
+        server.post("/api/v1/devices/" + id + "/decommission", "{}");
+        var exit = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor().submit(agent::run);
+        try {
+            assertThat(exit.get(20, java.util.concurrent.TimeUnit.SECONDS))
+                    .isEqualTo(dev.flotilla.agent.runtime.Agent.Exit.DECOMMISSIONED);
+        } finally {
+            agent.stop();
+        }
+        assertThat(log).contains("the server says device " + id + " is decommissioned: stopping (it no longer "
+                + "checks in; enroll it again with a new state directory to bring it back)");
+        assertThat(log).noneMatch(l -> l.startsWith("server unreachable"));
+    }
+
+    @Test
+    void theWholeAgentChecksInWithItsSignedManifestOnTheRealServer() throws Exception {
+        java.util.List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var agent = agent(log);
         String id = agent.firstStart();
         agent.assemble();
         Thread t = Thread.ofVirtual().start(() -> {

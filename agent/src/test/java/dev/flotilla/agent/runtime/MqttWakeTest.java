@@ -87,6 +87,8 @@ class MqttWakeTest {
             Path dev = Files.createDirectories(dir.resolve("device"));
             Files.write(dev.resolve("root.json"), repo.rootBytes());
             Files.writeString(dev.resolve("cmdline"), "flotilla.slot=a\n");
+            Files.write(dev.resolve("slot-a.img"), new byte[0]);
+            Files.write(dev.resolve("slot-b.img"), new byte[0]);
             Path conf = Files.writeString(dev.resolve("agent.conf"), """
                     { "server": "%s", "stateDir": "state", "hardwareId": "board-a", "trustedRoot": "root.json",
                       "slots": {"a": "slot-a.img", "b": "slot-b.img"},

@@ -49,6 +49,9 @@ final class SimDevice {
     List<HealthCheck> extraChecks = List.of();
     /** When set, the health checks run with this timing on the real clock (else one round, no waiting). */
     HealthChecks.Timing healthTiming;
+    /** When set (with {@link #healthTiming}), the uptime and sleeper of the health checks instead of the real clock. */
+    java.util.function.LongSupplier healthUptime;
+    HealthChecks.Sleeper healthSleeper;
     AgentListener listener = AgentListener.NONE;
     int boots;
     int runs;
@@ -79,6 +82,7 @@ final class SimDevice {
         checks.add(this::builtInCheck);
         checks.addAll(extraChecks);
         HealthChecks health = healthTiming == null ? new HealthChecks(checks, Duration.ZERO, () -> 0, ms -> { })
+                : healthUptime != null ? new HealthChecks(checks, healthTiming, healthUptime, healthSleeper)
                 : new HealthChecks(checks, healthTiming, () -> System.nanoTime() / 1_000_000, Thread::sleep);
         UpdateMachine.Device device = new UpdateMachine.Device(slots, boot, counter(durable), health);
         return new UpdateMachine(device, new StateStore(dir.resolve("state/state.json"), durable),

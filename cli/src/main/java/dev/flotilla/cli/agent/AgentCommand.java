@@ -1,24 +1,15 @@
 package dev.flotilla.cli.agent;
 
-import dev.flotilla.agent.config.AgentConfig;
-import dev.flotilla.agent.config.AgentConfigParser;
-import dev.flotilla.agent.config.ConfigException;
-import dev.flotilla.agent.install.DirectorAssignmentAdapter;
-import dev.flotilla.agent.net.ServerClient;
-import dev.flotilla.agent.runtime.Agent;
-import dev.flotilla.agent.storage.FileDurable;
-import dev.flotilla.agent.wake.MqttWake;
+import dev.flotilla.agent.runtime.AgentMain;
 import dev.flotilla.cli.support.ToolCommand;
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Clock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code flotilla agent --config FILE}: the device agent. The composition root is {@link Agent}; this
- * command reads the configuration, wires the director verification and the optional MQTT wake-up, and
- * runs until the update machine asks for a reboot (exit 0 after the reboot command ran) or SIGTERM.
+ * {@code flotilla agent --config FILE}: the device agent, run by {@link AgentMain} exactly as the agent-only
+ * jar runs it (the same log lines, errors and exit statuses: {@value AgentMain#EXIT_CONFIG} for a
+ * configuration error, {@value AgentMain#EXIT_DECOMMISSIONED} for a decommissioned device).
  */
 @Command(name = "agent", mixinStandardHelpOptions = true,
         description = "Run the device agent: check in, verify, install into the inactive slot, trial boot, commit.")
@@ -28,50 +19,7 @@ public final class AgentCommand extends ToolCommand {
     Path config;
 
     @Override
-    protected int execute() throws Exception {
-        AgentConfig c;
-        try {
-            c = AgentConfigParser.parse(config, System.getenv());
-        } catch (ConfigException e) {
-            return fail(e.getMessage());
-        }
-        PrintWriter out = out();
-        Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), new DirectorAssignmentAdapter(Clock.systemUTC()), line -> {
-            out.println("agent: " + line);
-            out.flush();
-        });
-        Thread hook = new Thread(agent::stop, "flotilla-agent-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            try {
-                agent.firstStart();
-            } catch (ServerClient.ServerRefusal e) {
-                return fail("enrollment: " + e.getMessage());
-            } catch (InterruptedException stopped) {
-                out.println("agent: stopped before enrollment completed");
-                return 0;
-            }
-            agent.assemble();
-            MqttWake wake = c.mqttBroker().map(b -> MqttWake.start(b, agent.deviceId(), agent.wakeup()::wake,
-                    line -> {
-                        out.println("agent: " + line);
-                        out.flush();
-                    })).orElse(null);
-            try {
-                Agent.Exit exit = agent.run();
-                out.println("agent: " + (exit == Agent.Exit.REBOOT_REQUESTED ? "exiting for the reboot" : "stopped"));
-            } finally {
-                if (wake != null) {
-                    wake.close();
-                }
-            }
-            return 0;
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running
-            }
-        }
+    protected int execute() {
+        return AgentMain.run(config, out(), spec.commandLine().getErr());
     }
 }

@@ -57,6 +57,9 @@ public final class ReleasePublishCommand extends ToolCommand {
     @Option(names = "--token", required = true, paramLabel = "T", description = "release-manager (or admin) API token")
     String token;
 
+    @picocli.CommandLine.Mixin
+    dev.flotilla.cli.support.CaBundleOption caBundle;
+
     @Option(names = "--image", required = true, paramLabel = "FILE")
     Path image;
 
@@ -90,7 +93,7 @@ public final class ReleasePublishCommand extends ToolCommand {
         FirmwareInfo info = new FirmwareInfo(hardware, version, securityVersion, minInstalledVersion);
         List<KeySigner> signers = KeyArgs.signers(targetsKeys);
         String path = name != null ? name : image.getFileName().toString();
-        ServerClient client = new ServerClient(server, token);
+        ServerClient client = new ServerClient(server, token, caBundle.path());
 
         Optional<Metadata<Targets>> current = currentTargets(client);
         current.ifPresent(md -> requireOwnSignatures(md, signers));

@@ -3,6 +3,7 @@ package dev.flotilla.cli.support;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.core.json.CanonicalJson;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -14,7 +15,7 @@ import java.util.StringJoiner;
 
 /**
  * Base of the operator commands that call the server's management API: {@code --server}, {@code --token}
- * (or FLOTILLA_SERVER, FLOTILLA_TOKEN) and {@code --json} (the server's answer printed as is, for scripts).
+ * (or FLOTILLA_SERVER, FLOTILLA_TOKEN), {@code --ca-bundle} (or FLOTILLA_CA_BUNDLE) and {@code --json} (the server's answer printed as is, for scripts).
  * A refusal becomes the one line {@code flotilla: error: CODE: MESSAGE}; an unreachable server one line too.
  */
 public abstract class ApiCommand extends ToolCommand {
@@ -28,6 +29,9 @@ public abstract class ApiCommand extends ToolCommand {
 
     @Option(names = "--json", description = "Print the server's JSON answer as is.")
     boolean json;
+
+    @Mixin
+    CaBundleOption caBundle;
 
     private ServerClient client;
 
@@ -51,7 +55,7 @@ public abstract class ApiCommand extends ToolCommand {
         if (base.getScheme() == null || base.getHost() == null) {
             return fail("--server: not an http(s) URL: " + server);
         }
-        client = new ServerClient(base, token);
+        client = new ServerClient(base, token, caBundle.path());
         try {
             run();
             out().flush();

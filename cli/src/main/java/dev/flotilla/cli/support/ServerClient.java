@@ -2,6 +2,7 @@ package dev.flotilla.cli.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.tls.CaBundle;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,22 +10,40 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
 
 /**
- * A small client for the update server's API, for CLI commands. A non-2xx answer becomes an
- * {@link IllegalStateException} carrying the server's error code and message (one line for the user).
+ * A small client for the update server's API, for CLI commands, and the one place the CLI builds its HTTP
+ * client for the server. A non-2xx answer becomes an {@link IllegalStateException} carrying the server's
+ * error code and message (one line for the user); an HTTPS certificate that is not trusted one line too.
  */
 public final class ServerClient {
     private final URI base;
     private final String token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http;
 
+    /** A client that checks an HTTPS server against the JDK's default CAs. */
     public ServerClient(URI base, String token) {
+        this(base, token, null);
+    }
+
+    /**
+     * @param caBundle a PEM file of the CAs to check an HTTPS server against (see {@link CaBundleOption}), or
+     *                 null for the JDK's default ones
+     * @throws IllegalArgumentException (one line) when the bundle cannot be read or holds no certificate
+     */
+    public ServerClient(URI base, String token, Path caBundle) {
         this.base = base.toString().endsWith("/") ? base : URI.create(base + "/");
         this.token = token;
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (caBundle != null) {
+            b.sslContext(CaBundle.sslContext(caBundle));
+        }
+        this.http = b.build();
     }
 
     private HttpRequest.Builder request(String path) {
@@ -94,6 +113,9 @@ public final class ServerClient {
             throw new IOException("interrupted", e);
         } catch (java.net.ConnectException e) {
             throw new IOException("cannot connect to " + base, e);
+        } catch (SSLException e) {
+            throw new IOException("cannot connect to " + base + ": " + CaBundle.describe(e) + "; if a private CA "
+                    + "signed it, pass that CA with --ca-bundle FILE or FLOTILLA_CA_BUNDLE", e);
         }
     }
 

@@ -47,6 +47,9 @@ public final class TrustInitCommand extends ToolCommand {
     @Option(names = "--token", paramLabel = "T", description = "Admin API token for --server")
     String token;
 
+    @picocli.CommandLine.Mixin
+    dev.flotilla.cli.support.CaBundleOption caBundle;
+
     @Option(names = "--root-key", required = true, arity = "1..*", paramLabel = "PUB", description = "Root public keys")
     List<Path> rootKeys;
 
@@ -107,7 +110,7 @@ public final class TrustInitCommand extends ToolCommand {
         RoleKeys rootRole = KeyArgs.roleKeys("root", rootKeys, rootThreshold);
         RoleKeys targetsRole = KeyArgs.roleKeys("targets", targetsKeys, targetsThreshold);
         List<KeySigner> signers = KeyArgs.signers(signWith);
-        ServerClient client = new ServerClient(server, token);
+        ServerClient client = new ServerClient(server, token, caBundle.path());
         JsonNode online = client.getJson("/api/v1/trust/online-keys");
         Map<String, Key> keys = new LinkedHashMap<>();
         Map<String, Role> roles = new LinkedHashMap<>();

@@ -2,12 +2,17 @@ package dev.flotilla.cli.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flotilla.agent.net.DeviceIdentity;
+import dev.flotilla.agent.net.ServerClient;
+import dev.flotilla.agent.runtime.AgentMain;
+import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.cli.CliRun;
 import dev.flotilla.core.tuf.repo.RepoFixture;
 import dev.flotilla.server.Server;
 import dev.flotilla.server.ServerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +36,47 @@ class AgentCommandTest {
     void aBadConfigIsOneLineNamingTheField() throws Exception {
         Path conf = config("http://127.0.0.1:1", ", \"poll\": {\"jitter\": 5}");
         CliRun run = CliRun.of("agent", "--config", conf);
-        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.exitCode()).isEqualTo(AgentMain.EXIT_CONFIG);
         assertThat(run.err().strip()).isEqualTo("flotilla: error: " + conf + ": poll.jitter: must be a number from 0 to 1");
+    }
+
+    @Test
+    void aSlotThatDoesNotExistIsAConfigurationErrorBeforeAnyNetworkTraffic() throws Exception {
+        Path conf = config("http://127.0.0.1:1", "");
+        Files.writeString(dir.resolve("cmdline"), "flotilla.slot=a\n");
+        Files.write(dir.resolve("slot-a.img"), new byte[0]);
+        CliRun run = CliRun.of("agent", "--config", conf);
+        assertThat(run.exitCode()).isEqualTo(AgentMain.EXIT_CONFIG);
+        assertThat(run.err().strip()).isEqualTo("flotilla: error: slots.b " + dir.resolve("slot-b.img")
+                + ": does not exist (a slot is a block device or an existing file; the agent does not create it)");
+        assertThat(dir.resolve("slot-b.img")).doesNotExist();
+    }
+
+    @Test
+    void aDecommissionedDeviceExitsWithItsOwnStatusAndOneLine() throws Exception {
+        try (Server server = Server.start(ServerConfig.defaults().withDataDir(dir.resolve("server")).withPort(0)
+                .withHost("127.0.0.1"))) {
+            String admin = server.initialAdminToken().orElseThrow();
+            CliRun token = CliRun.of("enrollment-tokens", "create", "--server", server.uri(), "--token", admin,
+                    "--description", "test", "--json");
+            String secret = new com.fasterxml.jackson.databind.ObjectMapper().readTree(token.out()).path("secret")
+                    .asText();
+            Path conf = config(server.uri().toString(), "");
+            Files.writeString(dir.resolve("cmdline"), "flotilla.slot=a\n");
+            Files.write(dir.resolve("slot-a.img"), new byte[0]);
+            Files.write(dir.resolve("slot-b.img"), new byte[0]);
+            // the device enrolled earlier (its identity is in the state directory), then was decommissioned
+            String id = new DeviceIdentity(dir.resolve("state"), new FileDurable()).ensureEnrolled(
+                    new ServerClient(server.uri(), ServerClient.defaultHttpClient()), Optional.of(secret), "board-a");
+            assertThat(CliRun.of("devices", "decommission", id, "--server", server.uri(), "--token", admin)
+                    .exitCode()).isZero();
+
+            CliRun run = CliRun.of("agent", "--config", conf);
+            assertThat(run.exitCode()).isEqualTo(AgentMain.EXIT_DECOMMISSIONED);
+            assertThat(run.err()).isEqualTo("flotilla: error: the server says this device is decommissioned"
+                    + System.lineSeparator());
+            assertThat(run.out()).contains("agent: the server says device " + id + " is decommissioned: stopping");
+        }
     }
 
     @Test
@@ -40,6 +84,9 @@ class AgentCommandTest {
         try (Server server = Server.start(ServerConfig.defaults().withDataDir(dir.resolve("server")).withPort(0)
                 .withHost("127.0.0.1"))) {
             Path conf = config(server.uri().toString(), "");
+            Files.writeString(dir.resolve("cmdline"), "flotilla.slot=a\n");
+            Files.write(dir.resolve("slot-a.img"), new byte[0]);
+            Files.write(dir.resolve("slot-b.img"), new byte[0]);
             CliRun run = CliRun.of("agent", "--config", conf);
             assertThat(run.exitCode()).isEqualTo(1);
             assertThat(run.err()).contains("flotilla: error: enrollment: server refused (401 invalid_enrollment_token)");

@@ -1,11 +1,14 @@
 package dev.flotilla.core.tuf.client;
 
+import dev.flotilla.core.tls.CaBundle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 /**
  * The default fetcher: plain HTTP(S) GET with connect and read timeouts, and a minimum average speed once a
@@ -21,6 +24,7 @@ public final class HttpFetcher implements Fetcher {
     private final Duration readTimeout;
     private final long minBytesPerSecond;
     private final Duration speedGrace;
+    private final SSLContext tls;
 
     public HttpFetcher() {
         this(Duration.ofSeconds(10), Duration.ofSeconds(30));
@@ -35,16 +39,31 @@ public final class HttpFetcher implements Fetcher {
      *                          response started
      */
     public HttpFetcher(Duration connectTimeout, Duration readTimeout, long minBytesPerSecond, Duration speedGrace) {
+        this(connectTimeout, readTimeout, minBytesPerSecond, speedGrace, null);
+    }
+
+    private HttpFetcher(Duration connectTimeout, Duration readTimeout, long minBytesPerSecond, Duration speedGrace,
+                        SSLContext tls) {
         this.connectTimeout = connectTimeout;
         this.readTimeout = readTimeout;
         this.minBytesPerSecond = minBytesPerSecond;
         this.speedGrace = speedGrace;
+        this.tls = tls;
+    }
+
+    /**
+     * This fetcher, but HTTPS servers are checked against {@code tls}'s CAs (see
+     * {@link dev.flotilla.core.tls.CaBundle}); null keeps the JDK's default trust store.
+     */
+    public HttpFetcher trusting(SSLContext tls) {
+        return new HttpFetcher(connectTimeout, readTimeout, minBytesPerSecond, speedGrace, tls);
     }
 
     @Override
     public InputStream open(URI uri) {
         try {
             HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+            CaBundle.apply(c, tls);
             c.setConnectTimeout((int) connectTimeout.toMillis());
             c.setReadTimeout((int) readTimeout.toMillis());
             c.setInstanceFollowRedirects(true);
@@ -59,6 +78,8 @@ public final class HttpFetcher implements Fetcher {
                 throw new DownloadError(DownloadError.Kind.HTTP_STATUS, uri + " answered " + status);
             }
             return new MinimumSpeedStream(c.getInputStream(), uri, minBytesPerSecond, speedGrace);
+        } catch (SSLException e) {
+            throw new DownloadError(DownloadError.Kind.IO, "fetching " + uri + ": " + CaBundle.describe(e), e);
         } catch (IOException | UncheckedIOException e) {
             throw new DownloadError(DownloadError.Kind.IO, "fetching " + uri + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
