@@ -7,6 +7,7 @@ import dev.flotilla.agent.update.Event;
 import dev.flotilla.agent.update.ReasonCode;
 import dev.flotilla.agent.update.Reporter;
 import java.io.IOException;
+import java.time.Clock;
 
 /**
  * The {@link Reporter} over the server's events API: one event per request, acknowledged when the server
@@ -24,10 +25,17 @@ public final class EventReporter implements Reporter {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DECOMMISSIONED = "device_decommissioned";
     private final ServerClient client;
+    private final Clock clock;
     private volatile boolean decommissioned;
 
     public EventReporter(ServerClient client) {
+        this(client, Clock.systemUTC());
+    }
+
+    /** @param clock stamps the events sent by {@link #sendNow} (queued events carry their own time) */
+    public EventReporter(ServerClient client, Clock clock) {
         this.client = client;
+        this.clock = clock;
     }
 
     @Override
@@ -84,13 +92,17 @@ public final class EventReporter implements Reporter {
     /** Sends a progress or refusal event that is not part of the persisted queue (best effort). */
     public void sendNow(String eventId, String type, ObjectNode details) throws IOException {
         ArrayNode batch = JSON.createArrayNode();
-        ObjectNode ev = batch.addObject().put("eventId", eventId).put("type", type);
+        ObjectNode ev = batch.addObject().put("eventId", eventId).put("type", type)
+                .put("occurredAt", clock.instant().toString());
         ev.set("details", details);
         client.postEvents(batch);
     }
 
     static ObjectNode toJson(Event e) {
         ObjectNode ev = JSON.createObjectNode().put("eventId", e.eventId()).put("type", type(e));
+        if (e.occurredAt() != null) {
+            ev.put("occurredAt", e.occurredAt());
+        }
         ObjectNode d = ev.putObject("details");
         d.put("state", e.state()).put("reason", e.reason().name()).put("detail", e.detail()).put("seq", e.seq());
         if (e.assignmentId() != null) {

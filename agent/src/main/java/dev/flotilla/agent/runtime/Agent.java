@@ -138,7 +138,7 @@ public final class Agent {
         // expiry checks use trusted time: the local clock, but never earlier than it was at the last look
         Updater updater = new Updater(UpdaterConfig.of(config.metadataDir(), config.metadataUrl(), null, null),
                 new HttpFetcher(), new dev.flotilla.core.tuf.client.TrustedClock(clock, state.resolve("trusted-time")));
-        EventReporter events = new EventReporter(client);
+        EventReporter events = new EventReporter(client, clock);
         TufAssignmentVerification verification = new TufAssignmentVerification(updater, director, client.deviceId(),
                 state.resolve("director-counter"), durable);
         source = new TufUpdateSource(new TufUpdateSource.Parts(client, events, verification, updater, boot, counter,
@@ -147,7 +147,7 @@ public final class Agent {
         source.log(log);
         source.listener(listener);
         ReportQueue queue = new ReportQueue(state.resolve("events"), durable, listener,
-                new ReportQueue.Retry(config.poll().minBackoff(), config.poll().maxBackoff()), System::nanoTime);
+                new ReportQueue.Retry(config.poll().minBackoff(), config.poll().maxBackoff()), System::nanoTime, clock);
         source.droppedReports(() -> {
             try {
                 return queue.dropped();
