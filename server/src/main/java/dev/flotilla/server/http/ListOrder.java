@@ -10,13 +10,16 @@ import io.javalin.http.Context;
 public enum ListOrder {
     ASC, DESC;
 
+    /** The query parameter's name. */
+    public static final String PARAM = "order";
+
     /**
      * Reads {@code order}; absent or blank is {@link #ASC}.
      *
      * @throws ApiException 400 {@code invalid_request} for any other value than {@code asc} or {@code desc}
      */
     public static ListOrder from(Context ctx) {
-        String raw = ctx.queryParam("order");
+        String raw = ctx.queryParam(PARAM);
         if (raw == null || raw.isBlank()) {
             return ASC;
         }
