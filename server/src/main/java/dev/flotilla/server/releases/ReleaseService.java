@@ -175,7 +175,7 @@ public final class ReleaseService {
                 .bind("p", name).bind("h", hash).map((rs, ctx) -> map(rs)).findOne());
     }
 
-    private static Optional<Release> find(Handle h, String path) {
+    static Optional<Release> find(Handle h, String path) {
         return h.createQuery("SELECT * FROM releases WHERE target_path = :p").bind("p", path)
                 .map((rs, ctx) -> map(rs)).findOne();
     }
