@@ -18,8 +18,9 @@ import java.time.Clock;
  * (docs/decisions/0001-report-queue-rejections.md): 400, 404, 413, 422 and the other 4xx not named below
  * are permanent ({@link Delivery.Rejected}); 401 is retried once after a new login (by
  * {@link ServerClient}) and 403 likewise here, then deferred; 408, 425, 429, 5xx, an unreachable server or
- * a refused login are deferred. A 403 {@code device_decommissioned} stops this reporter from sending at all
- * (until the agent restarts); the queue keeps its events.
+ * a refused login are deferred. A 403 {@code device_decommissioned} stops this reporter from sending events;
+ * the queue keeps them. From then on each send first tries one login (the queue's backoff spaces these out)
+ * and sending resumes once a login succeeds: the device was re-commissioned.
  */
 public final class EventReporter implements Reporter {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,7 +42,12 @@ public final class EventReporter implements Reporter {
     @Override
     public Delivery send(Event e) throws IOException {
         if (decommissioned) {
-            return new Delivery.Deferred("the device is decommissioned: reports are kept, not sent");
+            try { // re-commissioned meanwhile? a login tells
+                client.login();
+                decommissioned = false;
+            } catch (ServerClient.ServerRefusal refused) {
+                return classify(refused, true);
+            }
         }
         try {
             return post(e);
@@ -62,7 +68,7 @@ public final class EventReporter implements Reporter {
         }
     }
 
-    /** Whether a 403 {@code device_decommissioned} stopped this reporter. */
+    /** Whether a 403 {@code device_decommissioned} stopped this reporter (and no login has succeeded since). */
     public boolean decommissioned() {
         return decommissioned;
     }
