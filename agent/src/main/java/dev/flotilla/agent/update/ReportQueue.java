@@ -16,9 +16,9 @@ import java.util.stream.Stream;
 /**
  * Events waiting for the server's acknowledgement: one file per event ({@code <seq>.json}, written
  * atomically through the storage seam) in a directory, sent in sequence order and deleted only once
- * acknowledged or rejected for good. An event is stamped with the time it is stored ({@link Event#occurredAt}),
- * which the server keeps beside the time it received it. Enqueueing the same sequence number again replaces the file (a
- * transition redone after a power cut keeps its event id).
+ * acknowledged or rejected for good. An event is stamped with the time it is stored
+ * ({@link Event#occurredAt}), which the server keeps beside the time it received it. Enqueueing the same
+ * sequence number again replaces the file (a transition redone after a power cut keeps its event id).
  *
  * <p>What the server's answer does (docs/decisions/0001-report-queue-rejections.md): acknowledged events
  * are removed; a permanent rejection removes the event, counts it durably ({@link #dropped()}) and tells

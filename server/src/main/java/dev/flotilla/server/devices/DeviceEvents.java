@@ -22,7 +22,7 @@ import java.util.Set;
 /**
  * Device events: stored once per (device, event id), so a device may resend after a lost answer. A batch
  * is validated whole before anything is stored. Each event keeps two times: {@code occurredAt}, when the
- * device recorded it (its own clock, as it sent it; null when it sent none), and {@code receivedAt}, when
+ * device recorded it (by its own clock, normalised to UTC; null when it sent none), and {@code receivedAt}, when
  * this server stored it.
  */
 public final class DeviceEvents {
