@@ -146,4 +146,28 @@ class DeviceLifecycleTest {
         assertThat(d.checkIn(http(), d.envelope(d.manifest(d.id(), "fw-1.bin")), null).status()).isEqualTo(200);
         assertThat(d.enroll(http(), null, "board-a").status()).as("its registered key enrolls again").isEqualTo(201);
     }
+
+    /** Like a device that joins its group, a re-commissioned one gets the group's active deployment. */
+    @StoreTest
+    void aRecommissionedDeviceGetsItsGroupsActiveDeployment(TestDatabase db) {
+        srv = TestServer.start(db, dir, clock);
+        dev.flotilla.server.testing.OfflineRepo repo = new dev.flotilla.server.testing.OfflineRepo();
+        repo.buildRoot(http().get("/api/v1/trust/online-keys", srv.adminToken).json(), clock.instant());
+        assertThat(repo.uploadRoot(http(), srv.adminToken).status()).isEqualTo(200);
+        byte[] image = "firmware 2".getBytes();
+        assertThat(repo.publish(http(), srv.adminToken, "fw-2.bin", image, repo.addTarget("fw-2.bin", image, "2.0.0",
+                "board-a", clock.instant()).sign(repo.targetsKey)).status()).isEqualTo(201);
+        TestDevice d = srv.device(KeyType.ED25519, "board-a");
+        String path = "/api/v1/devices/" + d.id();
+        assertThat(http().send("PUT", path + "/group", srv.adminToken, Map.of("group", "lab"), Map.of()).status())
+                .isEqualTo(200);
+        assertThat(http().post(path + "/decommission", srv.adminToken, Map.of()).status()).isEqualTo(200);
+        assertThat(http().post("/api/v1/deployments", srv.adminToken, Map.of("target", "fw-2.bin", "group", "lab"))
+                .json().path("status").isEmpty()).as("a decommissioned device is not assigned").isTrue();
+
+        assertThat(http().post(path + "/recommission", srv.adminToken, Map.of()).status()).isEqualTo(200);
+        assertThat(d.login(http()).status()).isEqualTo(200);
+        Http.Response r = d.checkIn(http(), d.envelope(d.manifest(d.id(), "fw-1.bin")), null);
+        assertThat(r.json().path("assignment").path("signed").path("targetPath").asText()).isEqualTo("fw-2.bin");
+    }
 }
