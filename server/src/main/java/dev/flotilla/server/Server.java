@@ -20,6 +20,7 @@ import dev.flotilla.server.deployments.Deployments;
 import dev.flotilla.server.push.MqttWakeUps;
 import dev.flotilla.server.tls.TlsConnector;
 import dev.flotilla.server.releases.ImageUploads;
+import dev.flotilla.server.releases.ReleaseDeletion;
 import dev.flotilla.server.releases.ReleaseRoutes;
 import dev.flotilla.server.releases.ReleaseService;
 import dev.flotilla.server.tokens.TokenRoutes;
@@ -175,7 +176,8 @@ public final class Server implements AutoCloseable {
                 DeviceApiRoutes.register(routes, devices, deviceAuth, checkIns, events,
                         (id, body) -> deployments.onEvents(id, body.node().get("events")), metrics);
                 TufRoutes.register(routes, jdbi, tuf, trust, releases);
-                ReleaseRoutes.register(routes, uploads, releases);
+                ReleaseRoutes.register(routes, uploads, releases,
+                        new ReleaseDeletion(jdbi, tuf, trust, publisher, releases, audit, config.clock()));
                 DeploymentRoutes.register(routes, deployments, checkIns::settle);
                 routes.open(HandlerType.GET, "/metrics",
                         ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));

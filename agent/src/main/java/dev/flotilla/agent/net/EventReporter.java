@@ -7,6 +7,7 @@ import dev.flotilla.agent.update.Event;
 import dev.flotilla.agent.update.ReasonCode;
 import dev.flotilla.agent.update.Reporter;
 import java.io.IOException;
+import java.time.Clock;
 
 /**
  * The {@link Reporter} over the server's events API: one event per request, acknowledged when the server
@@ -17,23 +18,36 @@ import java.io.IOException;
  * (docs/decisions/0001-report-queue-rejections.md): 400, 404, 413, 422 and the other 4xx not named below
  * are permanent ({@link Delivery.Rejected}); 401 is retried once after a new login (by
  * {@link ServerClient}) and 403 likewise here, then deferred; 408, 425, 429, 5xx, an unreachable server or
- * a refused login are deferred. A 403 {@code device_decommissioned} stops this reporter from sending at all
- * (until the agent restarts); the queue keeps its events.
+ * a refused login are deferred. A 403 {@code device_decommissioned} stops this reporter from sending events;
+ * the queue keeps them. From then on each send first tries one login (the queue's backoff spaces these out)
+ * and sending resumes once a login succeeds: the device was re-commissioned.
  */
 public final class EventReporter implements Reporter {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DECOMMISSIONED = "device_decommissioned";
     private final ServerClient client;
+    private final Clock clock;
     private volatile boolean decommissioned;
 
     public EventReporter(ServerClient client) {
+        this(client, Clock.systemUTC());
+    }
+
+    /** @param clock stamps the events sent by {@link #sendNow} (queued events carry their own time) */
+    public EventReporter(ServerClient client, Clock clock) {
         this.client = client;
+        this.clock = clock;
     }
 
     @Override
     public Delivery send(Event e) throws IOException {
         if (decommissioned) {
-            return new Delivery.Deferred("the device is decommissioned: reports are kept, not sent");
+            try { // re-commissioned meanwhile? a login tells
+                client.login();
+                decommissioned = false;
+            } catch (ServerClient.ServerRefusal refused) {
+                return classify(refused, true);
+            }
         }
         try {
             return post(e);
@@ -54,7 +68,7 @@ public final class EventReporter implements Reporter {
         }
     }
 
-    /** Whether a 403 {@code device_decommissioned} stopped this reporter. */
+    /** Whether a 403 {@code device_decommissioned} stopped this reporter (and no login has succeeded since). */
     public boolean decommissioned() {
         return decommissioned;
     }
@@ -84,13 +98,17 @@ public final class EventReporter implements Reporter {
     /** Sends a progress or refusal event that is not part of the persisted queue (best effort). */
     public void sendNow(String eventId, String type, ObjectNode details) throws IOException {
         ArrayNode batch = JSON.createArrayNode();
-        ObjectNode ev = batch.addObject().put("eventId", eventId).put("type", type);
+        ObjectNode ev = batch.addObject().put("eventId", eventId).put("type", type)
+                .put("occurredAt", clock.instant().toString());
         ev.set("details", details);
         client.postEvents(batch);
     }
 
     static ObjectNode toJson(Event e) {
         ObjectNode ev = JSON.createObjectNode().put("eventId", e.eventId()).put("type", type(e));
+        if (e.occurredAt() != null) {
+            ev.put("occurredAt", e.occurredAt());
+        }
         ObjectNode d = ev.putObject("details");
         d.put("state", e.state()).put("reason", e.reason().name()).put("detail", e.detail()).put("seq", e.seq());
         if (e.assignmentId() != null) {

@@ -166,7 +166,7 @@ public final class Agent {
         // expiry checks use trusted time: the local clock, but never earlier than it was at the last look
         Updater updater = new Updater(UpdaterConfig.of(config.metadataDir(), config.metadataUrl(), null, null),
                 new HttpFetcher().trusting(tls), new dev.flotilla.core.tuf.client.TrustedClock(clock, state.resolve("trusted-time")));
-        EventReporter events = new EventReporter(client);
+        EventReporter events = new EventReporter(client, clock);
         TufAssignmentVerification verification = new TufAssignmentVerification(updater, director, client.deviceId(),
                 state.resolve("director-counter"), durable);
         source = new TufUpdateSource(new TufUpdateSource.Parts(client, events, verification, updater, boot, counter,
@@ -175,7 +175,7 @@ public final class Agent {
         source.log(log);
         source.listener(listener);
         ReportQueue queue = new ReportQueue(state.resolve("events"), durable, listener,
-                new ReportQueue.Retry(config.poll().minBackoff(), config.poll().maxBackoff()), System::nanoTime);
+                new ReportQueue.Retry(config.poll().minBackoff(), config.poll().maxBackoff()), System::nanoTime, clock);
         source.droppedReports(() -> {
             try {
                 return queue.dropped();
@@ -232,7 +232,7 @@ public final class Agent {
             }
             if (source.decommissioned()) {
                 log.accept("the server says device " + client.deviceId() + " is decommissioned: stopping (it no "
-                        + "longer checks in; enroll it again with a new state directory to bring it back)");
+                        + "longer checks in; re-commission it on the server, then restart the agent)");
                 return Exit.DECOMMISSIONED;
             }
             Duration d = source.lastFailed() ? backoff.failure()

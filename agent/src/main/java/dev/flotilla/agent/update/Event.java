@@ -12,7 +12,20 @@ package dev.flotilla.agent.update;
  * @param version the version being installed, or null
  * @param done bytes done (download progress), 0 when not applicable
  * @param total bytes in all, 0 when not applicable
+ * @param occurredAt when the device recorded it (ISO-8601, UTC, from the device's clock), stamped by the
+ *     {@link ReportQueue} when it stores the event; null until then (and in events queued by older agents)
  */
 public record Event(String eventId, long seq, String state, ReasonCode reason, String detail, String assignmentId,
-        String version, long done, long total) {
+        String version, long done, long total, String occurredAt) {
+
+    /** An event not yet stamped with its time (the queue stamps it). */
+    public Event(String eventId, long seq, String state, ReasonCode reason, String detail, String assignmentId,
+            String version, long done, long total) {
+        this(eventId, seq, state, reason, detail, assignmentId, version, done, total, null);
+    }
+
+    /** This event recorded at {@code time}. */
+    public Event at(java.time.Instant time) {
+        return new Event(eventId, seq, state, reason, detail, assignmentId, version, done, total, time.toString());
+    }
 }

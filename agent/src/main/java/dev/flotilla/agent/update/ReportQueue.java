@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +16,9 @@ import java.util.stream.Stream;
 /**
  * Events waiting for the server's acknowledgement: one file per event ({@code <seq>.json}, written
  * atomically through the storage seam) in a directory, sent in sequence order and deleted only once
- * acknowledged or rejected for good. Enqueueing the same sequence number again replaces the file (a
- * transition redone after a power cut keeps its event id).
+ * acknowledged or rejected for good. An event is stamped with the time it is stored
+ * ({@link Event#occurredAt}), which the server keeps beside the time it received it. Enqueueing the same
+ * sequence number again replaces the file (a transition redone after a power cut keeps its event id).
  *
  * <p>What the server's answer does (docs/decisions/0001-report-queue-rejections.md): acknowledged events
  * are removed; a permanent rejection removes the event, counts it durably ({@link #dropped()}) and tells
@@ -47,6 +49,7 @@ public final class ReportQueue {
     private final AgentListener listener;
     private final Retry retry;
     private final LongSupplier nanoTime;
+    private final Clock clock;
     private long retryAt;
     private long delayMillis;
 
@@ -55,8 +58,16 @@ public final class ReportQueue {
         this(dir, durable, AgentListener.NONE, Retry.DEFAULT, System::nanoTime);
     }
 
+    /** A queue that stamps events from the system clock. */
     public ReportQueue(Path dir, Durable durable, AgentListener listener, Retry retry, LongSupplier nanoTime)
             throws IOException {
+        this(dir, durable, listener, retry, nanoTime, Clock.systemUTC());
+    }
+
+    /** A queue whose events are stamped from {@code clock}. */
+    public ReportQueue(Path dir, Durable durable, AgentListener listener, Retry retry, LongSupplier nanoTime,
+            Clock clock) throws IOException {
+        this.clock = clock;
         this.dir = Files.createDirectories(dir);
         this.durable = durable;
         this.listener = listener;
@@ -65,9 +76,10 @@ public final class ReportQueue {
         this.retryAt = nanoTime.getAsLong();
     }
 
-    /** Stores {@code event} durably. */
+    /** Stores {@code event} durably, stamped with the time now unless it carries one. */
     public void enqueue(Event event) throws IOException {
-        durable.replace(file(event.seq()), StateStore.JSON.writeValueAsBytes(event));
+        Event stamped = event.occurredAt() == null ? event.at(clock.instant()) : event;
+        durable.replace(file(event.seq()), StateStore.JSON.writeValueAsBytes(stamped));
     }
 
     /** The queued events, oldest first. */

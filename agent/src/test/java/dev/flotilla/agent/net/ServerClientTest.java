@@ -118,6 +118,27 @@ class ServerClientTest {
         assertThatThrownBy(() -> c.checkIn(manifest(c.deviceId(), "x"))).isInstanceOf(java.io.IOException.class);
     }
 
+    @Test
+    void eventsReachTheServerWithTheTimeTheDeviceRecordedThem() throws Exception {
+        ServerClient c = enrolled();
+        java.time.Instant recorded = java.time.Instant.parse("2020-01-02T03:04:05.678Z");
+        Clock deviceClock = Clock.fixed(recorded, java.time.ZoneOffset.UTC);
+        ReportQueue queue = new ReportQueue(state.resolve("events"), new FileDurable(),
+                dev.flotilla.agent.update.AgentListener.NONE, ReportQueue.Retry.DEFAULT, System::nanoTime, deviceClock);
+        queue.enqueue(new Event("ev-1", 1, "DOWNLOADING", ReasonCode.ASSIGNMENT_RECEIVED, "", "as-1", "2.0.0", 0, 100));
+        assertThat(queue.pending()).extracting(Event::occurredAt).containsExactly(recorded.toString());
+        EventReporter reporter = new EventReporter(c, Clock.offset(deviceClock, java.time.Duration.ofSeconds(7)));
+        assertThat(queue.flush(reporter).acknowledged()).isEqualTo(1);
+        reporter.sendNow("progress-as-1-50", "download_progress", new com.fasterxml.jackson.databind.ObjectMapper()
+                .createObjectNode().put("percent", 50));
+
+        JsonNode items = server.get("/api/v1/devices/" + c.deviceId() + "/events").path("items");
+        assertThat(items.findValuesAsText("occurredAt"))
+                .containsExactly("2020-01-02T03:04:05.678Z", "2020-01-02T03:04:12.678Z");
+        assertThat(items.findValuesAsText("receivedAt")).allSatisfy(t -> assertThat(java.time.Instant.parse(t))
+                .isAfter(recorded));
+    }
+
     /** A whole agent from a config file, enrolled on the real server, its log lines in {@code log}. */
     private dev.flotilla.agent.runtime.Agent agent(java.util.List<String> log) throws Exception {
         TestRepo repo = new TestRepo(dir.resolve("repo"), Clock.systemUTC());
@@ -153,7 +174,7 @@ class ServerClientTest {
             agent.stop();
         }
         assertThat(log).contains("the server says device " + id + " is decommissioned: stopping (it no longer "
-                + "checks in; enroll it again with a new state directory to bring it back)");
+                + "checks in; re-commission it on the server, then restart the agent)");
         assertThat(log).noneMatch(l -> l.startsWith("server unreachable"));
     }
 

@@ -192,4 +192,19 @@ class ReportDeliveryTest {
         assertThat(q.pending()).hasSize(5);
         assertThat(drops).isEmpty();
     }
+
+    @Test
+    void aRecommissionedDeviceSendsItsQueueAgainWithoutARestart() throws Exception {
+        ReportQueue q = queue();
+        enqueueFive(q);
+        api.decommissioned = true;
+        assertThat(q.flush(reporter).deferred()).isTrue();
+        assertThat(reporter.decommissioned()).isTrue();
+
+        api.decommissioned = false; // an operator re-commissioned it
+        nanos.addAndGet(Duration.ofMinutes(10).toNanos());
+        assertThat(q.flush(reporter)).isEqualTo(new ReportQueue.Flushed(5, 0, false));
+        assertThat(reporter.decommissioned()).isFalse();
+        assertThat(api.eventOrder).containsExactly("ev-1", "ev-2", "ev-3", "ev-4", "ev-5");
+    }
 }

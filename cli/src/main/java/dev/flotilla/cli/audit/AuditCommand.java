@@ -2,6 +2,7 @@ package dev.flotilla.cli.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.NewestFirst;
 import dev.flotilla.cli.support.Paging;
 import dev.flotilla.cli.support.Table;
 import picocli.CommandLine.Command;
@@ -18,10 +19,12 @@ public final class AuditCommand {
     static final class ListEntries extends ApiCommand {
         @Mixin
         Paging paging;
+        @Mixin
+        NewestFirst order;
 
         @Override
         protected void run() throws IOException {
-            JsonNode page = get(query("/api/v1/audit", paging.params()));
+            JsonNode page = get(query("/api/v1/audit", order.addTo(paging.params())));
             if (page != null) {
                 printPage(page, new Table("SEQ", "AT", "ACTOR", "ACTION", "TARGET"),
                         e -> new Object[]{text(e, "seq"), text(e, "at"),

@@ -2,6 +2,7 @@ package dev.flotilla.cli.devices;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.NewestFirst;
 import dev.flotilla.cli.support.Paging;
 import dev.flotilla.cli.support.Table;
 import picocli.CommandLine.Command;
@@ -15,10 +16,11 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code flotilla devices}: the inventory through the management API. */
-@Command(name = "devices", description = "List, inspect, tag, group and decommission devices.",
+@Command(name = "devices", description = "List, inspect, tag, group, decommission, re-commission and delete devices.",
         mixinStandardHelpOptions = true,
         subcommands = {DevicesCommand.ListDevices.class, DevicesCommand.Show.class, DevicesCommand.Events.class,
-                DevicesCommand.Tag.class, DevicesCommand.Group.class, DevicesCommand.Decommission.class})
+                DevicesCommand.Tag.class, DevicesCommand.Group.class, DevicesCommand.Decommission.class,
+                DevicesCommand.Recommission.class, DevicesCommand.Delete.class})
 public final class DevicesCommand {
     private static final String BASE = "/api/v1/devices";
 
@@ -92,14 +94,16 @@ public final class DevicesCommand {
         String id;
         @Mixin
         Paging paging;
+        @Mixin
+        NewestFirst order;
 
         @Override
         protected void run() throws IOException {
-            JsonNode page = get(query(BASE + "/" + seg(id) + "/events", paging.params()));
+            JsonNode page = get(query(BASE + "/" + seg(id) + "/events", order.addTo(paging.params())));
             if (page != null) {
-                printPage(page, new Table("OCCURRED", "TYPE", "EVENT ID", "DETAILS"),
-                        e -> new Object[]{text(e, "occurredAt"), text(e, "type"), text(e, "eventId"),
-                                text(e, "details")});
+                printPage(page, new Table("OCCURRED", "RECEIVED", "TYPE", "EVENT ID", "DETAILS"),
+                        e -> new Object[]{text(e, "occurredAt"), text(e, "receivedAt"), text(e, "type"),
+                                text(e, "eventId"), text(e, "details")});
             }
         }
     }
@@ -161,6 +165,36 @@ public final class DevicesCommand {
             JsonNode d = send("POST", BASE + "/" + seg(id) + "/decommission", object());
             if (d != null) {
                 out().println("device " + text(d, "id") + " " + text(d, "status"));
+            }
+        }
+    }
+
+    @Command(name = "recommission", description = "Re-commission a decommissioned device (it may log in again).",
+            mixinStandardHelpOptions = true)
+    static final class Recommission extends ApiCommand {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        protected void run() throws IOException {
+            JsonNode d = send("POST", BASE + "/" + seg(id) + "/recommission", object());
+            if (d != null) {
+                out().println("device " + text(d, "id") + " " + text(d, "status"));
+            }
+        }
+    }
+
+    @Command(name = "delete", description = "Delete a device record with its tokens, manifest, events and assignment"
+            + " (admin).", mixinStandardHelpOptions = true)
+    static final class Delete extends ApiCommand {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        protected void run() throws IOException {
+            JsonNode d = send("DELETE", BASE + "/" + seg(id), null);
+            if (d != null) {
+                out().println("device " + text(d, "id") + " deleted");
             }
         }
     }

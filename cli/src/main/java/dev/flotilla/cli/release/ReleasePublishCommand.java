@@ -142,7 +142,7 @@ public final class ReleasePublishCommand extends ToolCommand {
     }
 
     /** The server's current targets (timestamp -> snapshot -> targets), or empty before the first release. */
-    private static Optional<Metadata<Targets>> currentTargets(ServerClient client) throws IOException {
+    static Optional<Metadata<Targets>> currentTargets(ServerClient client) throws IOException {
         Optional<byte[]> ts = client.getIfPresent("/tuf/metadata/timestamp.json");
         if (ts.isEmpty()) {
             return Optional.empty();
@@ -157,7 +157,7 @@ public final class ReleasePublishCommand extends ToolCommand {
     }
 
     /** The current targets must carry a valid signature of every key given (what we signed last time). */
-    private static void requireOwnSignatures(Metadata<Targets> md, List<KeySigner> signers) {
+    static void requireOwnSignatures(Metadata<Targets> md, List<KeySigner> signers) {
         Map<String, Key> keys = new LinkedHashMap<>();
         signers.forEach(s -> keys.put(s.keyId(), s.publicKey()));
         try {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flotilla.server.auth.Actor;
+import dev.flotilla.server.http.ListOrder;
 import dev.flotilla.server.http.Page;
 import org.jdbi.v3.core.Handle;
 
@@ -37,9 +38,14 @@ public final class AuditLog {
                 .execute();
     }
 
-    /** Entries oldest first. */
+    /** Entries oldest first; up to {@code limit + 1}. */
     public List<AuditEntry> list(Handle h, Page.Request page) {
-        return h.createQuery("SELECT * FROM audit_log ORDER BY seq LIMIT :limit OFFSET :offset")
+        return list(h, page, ListOrder.ASC);
+    }
+
+    /** Entries in the order they were written: oldest first ({@code ASC}) or newest first; up to {@code limit + 1}. */
+    public List<AuditEntry> list(Handle h, Page.Request page, ListOrder order) {
+        return h.createQuery("SELECT * FROM audit_log ORDER BY seq " + order.sql() + " LIMIT :limit OFFSET :offset")
                 .bind("limit", page.limit() + 1).bind("offset", page.offset())
                 .map((rs, ctx) -> new AuditEntry(rs.getLong("seq"),
                         Instant.ofEpochMilli(rs.getLong("at_millis")).toString(), rs.getString("actor_kind"),

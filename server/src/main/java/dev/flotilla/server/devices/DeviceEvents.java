@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.JsonBody;
+import dev.flotilla.server.http.ListOrder;
 import dev.flotilla.server.http.Page;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
@@ -12,18 +13,25 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 /**
  * Device events: stored once per (device, event id), so a device may resend after a lost answer. A batch
- * is validated whole before anything is stored.
+ * is validated whole before anything is stored. Each event keeps two times: {@code occurredAt}, when the
+ * device recorded it (by its own clock, normalised to UTC; null when it sent none), and {@code receivedAt}, when
+ * this server stored it.
  */
 public final class DeviceEvents {
     /** Event types a device may report. */
     public static final Set<String> TYPES = Set.of("download_started", "download_progress", "downloaded",
             "verified", "installed", "rebooting", "trial_boot", "committed", "rolled_back", "failed");
+
+    /** Longest {@code occurredAt} accepted (an ISO-8601 date-time is about 30 characters). */
+    static final int MAX_TIME_LENGTH = 64;
 
     /** How a batch went: newly stored and already known events. */
     public record Outcome(int accepted, int duplicates) {
@@ -38,7 +46,9 @@ public final class DeviceEvents {
     }
 
     /**
-     * Stores a batch {@code {"events": [{"eventId", "type", "occurredAt"?, "details"?}]}}.
+     * Stores a batch {@code {"events": [{"eventId", "type", "occurredAt"?, "details"?}]}}. {@code occurredAt}
+     * is an ISO-8601 date-time with an offset ({@code 2026-12-02T16:03:56.120Z}, {@code ...+01:00}); it is
+     * stored as that instant in UTC.
      *
      * @throws ApiException 400 when any event is invalid (then none is stored)
      */
@@ -59,7 +69,8 @@ public final class DeviceEvents {
                 throw ApiException.invalid("eventId longer than 128 characters");
             }
             ObjectNode details = ev.optObject("details").orElse(JsonNodeFactory.instance.objectNode());
-            valid.add(new DeviceEvent(deviceId, eventId, type, ev.optString("occurredAt").orElse(null), null, details));
+            String occurredAt = ev.optString("occurredAt").map(DeviceEvents::instant).orElse(null);
+            valid.add(new DeviceEvent(deviceId, eventId, type, occurredAt, null, details));
         }
         int accepted = 0;
         for (DeviceEvent e : valid) {
@@ -68,10 +79,23 @@ public final class DeviceEvents {
         return new Outcome(accepted, valid.size() - accepted);
     }
 
-    /** A device's events, oldest first. */
-    public Page<DeviceEvent> list(String deviceId, Page.Request page) {
-        return Page.of(jdbi.withHandle(h -> h.createQuery(
-                        "SELECT * FROM device_events WHERE device_id = :d ORDER BY seq LIMIT :limit OFFSET :offset")
+    /** {@code raw} as an instant in UTC ({@link Instant#toString()}). */
+    private static String instant(String raw) {
+        if (raw.length() > MAX_TIME_LENGTH) {
+            throw ApiException.invalid("occurredAt longer than " + MAX_TIME_LENGTH + " characters");
+        }
+        try {
+            return OffsetDateTime.parse(raw).toInstant().toString();
+        } catch (DateTimeParseException e) {
+            throw ApiException.invalid("occurredAt must be an ISO-8601 date-time with an offset, e.g. "
+                    + "2026-12-02T16:03:56Z");
+        }
+    }
+
+    /** A device's events in the order the server received them: oldest first ({@code ASC}) or newest first. */
+    public Page<DeviceEvent> list(String deviceId, Page.Request page, ListOrder order) {
+        return Page.of(jdbi.withHandle(h -> h.createQuery("SELECT * FROM device_events WHERE device_id = :d ORDER BY seq "
+                        + order.sql() + " LIMIT :limit OFFSET :offset")
                 .bind("d", deviceId).bind("limit", page.limit() + 1).bind("offset", page.offset())
                 .map((rs, ctx) -> new DeviceEvent(rs.getString("device_id"), rs.getString("event_id"),
                         rs.getString("event_type"), rs.getString("occurred_at"),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.server.auth.Role;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.JsonBody;
+import dev.flotilla.server.http.ListOrder;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.http.Routes;
 import io.javalin.http.HandlerType;
@@ -12,7 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Operator routes for the inventory under {@code /api/v1/devices}. Viewers read; operators change.
+ * Operator routes for the inventory under {@code /api/v1/devices}. Viewers read; operators change; admins
+ * delete.
  */
 public final class DeviceRoutes {
     private DeviceRoutes() {
@@ -59,9 +61,19 @@ public final class DeviceRoutes {
             checkIns.settle();
             ctx.json(d);
         });
+        routes.operator(HandlerType.POST, "/api/v1/devices/{deviceId}/recommission", Role.OPERATOR, (ctx, op) -> {
+            Device d = devices.recommission(op.actor(), ctx.pathParam("deviceId"));
+            checkIns.settle();
+            ctx.json(d);
+        });
+        routes.operator(HandlerType.DELETE, "/api/v1/devices/{deviceId}", Role.ADMIN, (ctx, op) -> {
+            Device d = devices.delete(op.actor(), ctx.pathParam("deviceId"));
+            checkIns.settle();
+            ctx.json(d);
+        });
         routes.operator(HandlerType.GET, "/api/v1/devices/{deviceId}/events", Role.VIEWER, (ctx, op) -> {
             String id = devices.get(ctx.pathParam("deviceId")).id();
-            ctx.json(events.list(id, Page.Request.from(ctx)));
+            ctx.json(events.list(id, Page.Request.from(ctx), ListOrder.from(ctx)));
         });
     }
 }

@@ -18,9 +18,10 @@ import java.util.Optional;
 
 /**
  * The device inventory: enrollment (by enrollment token or a key registered in advance), pre-registration,
- * listing, tags and group, decommissioning. Every change is audited in its transaction. Changes of a device's
+ * listing, tags and group, decommissioning, re-commissioning and deletion. Every change is audited in its transaction. Changes of a device's
  * group or tags, and pre-registration with a group or tags, are told to the {@link MembershipListener} in the
- * same transaction (the deployments assign devices that join an active group or tag deployment there).
+ * same transaction (the deployments assign devices that join an active group or tag deployment there);
+ * so is re-commissioning (a device that comes back into the fleet joins its group and tags again).
  */
 public final class DeviceService {
     /** What a device sends to enroll. {@code enrollmentToken} may be empty for a pre-registered key. */
@@ -128,6 +129,43 @@ public final class DeviceService {
             store.setStatus(h, id, Device.DECOMMISSIONED);
             h.createUpdate("DELETE FROM device_sessions WHERE device_id = :id").bind("id", id).execute();
             h.createUpdate("DELETE FROM device_challenges WHERE device_id = :id").bind("id", id).execute();
+        });
+    }
+
+    /**
+     * Re-commissions a decommissioned device: it is active again, may log in (challenge and token) and enroll
+     * with its registered key as before, and is assigned what an active group or tag deployment of its group
+     * or tags gives a device that joins (see {@link MembershipListener}).
+     *
+     * @throws ApiException 404 for an unknown device; 409 {@code device_active} when it is not decommissioned
+     */
+    public Device recommission(Actor actor, String id) {
+        return notify(jdbi.inTransaction(h -> {
+            membership.lock(h);
+            Device before = store.find(h, id).orElseThrow(() -> ApiException.notFound("device"));
+            if (before.active()) {
+                throw ApiException.conflict("device_active", "device " + id + " is active, not decommissioned");
+            }
+            Device after = change(h, actor, id, "device.recommission", x -> store.setStatus(x, id, Device.ACTIVE));
+            return new Changed(after, membership.changed(h, id));
+        }));
+    }
+
+    /**
+     * Deletes a device record with its sessions (its tokens stop working), challenges, tags, manifest, events,
+     * assignment and director counter. The audit entry {@code device.delete} keeps its last state; deployments
+     * that named it stay as history.
+     *
+     * @return the device as it was
+     * @throws ApiException 404 for an unknown device
+     */
+    public Device delete(Actor actor, String id) {
+        return jdbi.inTransaction(h -> {
+            membership.lock(h); // no group or tag deployment records it as a member meanwhile
+            Device before = store.find(h, id).orElseThrow(() -> ApiException.notFound("device"));
+            store.delete(h, id);
+            audit.record(h, actor, "device.delete", "device", id, before, null);
+            return before;
         });
     }
 

@@ -86,6 +86,19 @@ final class DeviceStore {
         h.createUpdate("UPDATE devices SET status = :s WHERE id = :id").bind("s", status).bind("id", id).execute();
     }
 
+    /**
+     * Deletes the device's row and every row that hangs off it: sessions, challenges, tags, manifest, events,
+     * assignment, director counter and the pending rows of deployments still to sign it. Deployments that
+     * named the device stay (they are history and hold no reference to the row).
+     */
+    void delete(Handle h, String id) {
+        for (String table : List.of("device_sessions", "device_challenges", "device_tags", "device_manifests",
+                "device_events", "device_assignments", "director_counters", "deployment_pending")) {
+            h.createUpdate("DELETE FROM " + table + " WHERE device_id = :id").bind("id", id).execute();
+        }
+        h.createUpdate("DELETE FROM devices WHERE id = :id").bind("id", id).execute();
+    }
+
     void touch(Handle h, String id, long now) {
         h.createUpdate("UPDATE devices SET last_seen_at = :now WHERE id = :id").bind("now", now).bind("id", id)
                 .execute();

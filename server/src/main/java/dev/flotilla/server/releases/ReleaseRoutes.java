@@ -11,7 +11,8 @@ import io.javalin.http.HandlerType;
 
 /**
  * Releases: {@code POST /api/v1/releases/images} (the image bytes, streamed) then {@code POST
- * /api/v1/releases} with {@code {uploadId, path, targets}} (the signed targets metadata listing it).
+ * /api/v1/releases} with {@code {uploadId, path, targets}} (the signed targets metadata listing it);
+ * {@code DELETE /api/v1/releases/{targetPath}} with {@code {targets}} (the next targets without it).
  */
 public final class ReleaseRoutes {
     /** Largest release body: targets metadata with many thousands of entries exceeds the API's usual limit. */
@@ -28,7 +29,7 @@ public final class ReleaseRoutes {
         return bytes;
     }
 
-    public static void register(Routes routes, ImageUploads uploads, ReleaseService releases) {
+    public static void register(Routes routes, ImageUploads uploads, ReleaseService releases, ReleaseDeletion deletion) {
         routes.operator(HandlerType.POST, "/api/v1/releases/images", Role.RELEASE_MANAGER, (ctx, op) -> {
             long declared = ctx.req().getContentLengthLong();
             ctx.status(201).json(uploads.receive(ctx.req().getInputStream(), declared, op.actor()));
@@ -43,6 +44,16 @@ public final class ReleaseRoutes {
                 throw ApiException.invalid("targets must be a metadata object");
             }
             ctx.status(201).json(releases.publish(uploadId, path, CanonicalJson.mapper().writeValueAsBytes(targets),
+                    op.actor()));
+        });
+        routes.operator(HandlerType.DELETE, "/api/v1/releases/{targetPath}", Role.RELEASE_MANAGER, (ctx, op) -> {
+            byte[] raw = readCapped(ctx.req().getInputStream());
+            JsonNode targets = raw.length == 0 ? null : CanonicalJson.parseObject(raw).get("targets");
+            if (targets == null || !targets.isObject()) {
+                throw ApiException.invalid("the body must be {\"targets\": METADATA}: the next targets version without "
+                        + "this release, signed offline (flotilla release delete)");
+            }
+            ctx.json(deletion.delete(ctx.pathParam("targetPath"), CanonicalJson.mapper().writeValueAsBytes(targets),
                     op.actor()));
         });
         routes.operator(HandlerType.GET, "/api/v1/releases", Role.VIEWER,

@@ -92,6 +92,10 @@ class AuthorizationMatrixTest {
                 () -> Map.of("group", "lab"), Role.OPERATOR));
         calls.add(new Call("POST", () -> "/api/v1/devices/" + freshDeviceId() + "/decommission",
                 "/api/v1/devices/{deviceId}/decommission", Map::of, Role.OPERATOR));
+        calls.add(new Call("POST", () -> "/api/v1/devices/" + freshDecommissionedDeviceId() + "/recommission",
+                "/api/v1/devices/{deviceId}/recommission", Map::of, Role.OPERATOR));
+        calls.add(new Call("DELETE", () -> "/api/v1/devices/" + freshDeviceId(), "/api/v1/devices/{deviceId}",
+                () -> null, Role.ADMIN));
         calls.add(new Call("GET", () -> "/api/v1/devices/" + deviceId + "/events", "/api/v1/devices/{deviceId}/events",
                 () -> null, Role.VIEWER));
         calls.add(new Call("GET", () -> "/api/v1/audit", "/api/v1/audit", () -> null, Role.ADMIN));
@@ -103,6 +107,8 @@ class AuthorizationMatrixTest {
         calls.add(new Call("POST", () -> "/api/v1/releases", "/api/v1/releases", AuthorizationMatrixTest::releaseBody,
                 Role.RELEASE_MANAGER));
         calls.add(new Call("GET", () -> "/api/v1/releases", "/api/v1/releases", () -> null, Role.VIEWER));
+        calls.add(new Call("DELETE", AuthorizationMatrixTest::freshRelease, "/api/v1/releases/{targetPath}",
+                AuthorizationMatrixTest::deletionBody, Role.RELEASE_MANAGER));
         calls.add(new Call("POST", () -> "/api/v1/deployments", "/api/v1/deployments",
                 () -> Map.of("target", "fw-base.bin", "deviceId", deviceId), Role.OPERATOR));
         calls.add(new Call("GET", () -> "/api/v1/deployments", "/api/v1/deployments", () -> null, Role.VIEWER));
@@ -127,6 +133,43 @@ class AuthorizationMatrixTest {
                 md.signed().expires(), targets, null, Map.of())).sign(REPO.targetsKey);
         return Map.of("uploadId", uploadId, "path", path,
                 "targets", dev.flotilla.core.json.CanonicalJson.parse(both.toBytes()));
+    }
+
+    /** The server's current targets metadata. */
+    private static dev.flotilla.core.tuf.Metadata<dev.flotilla.core.tuf.Targets> currentTargets() {
+        long v = OfflineRepo.publishedVersion(srv.http, "targets");
+        return dev.flotilla.core.tuf.Metadata.fromBytes(srv.http.get("/tuf/metadata/" + v + ".targets.json", null).text()
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8), dev.flotilla.core.tuf.Targets.class);
+    }
+
+    private static String lastDeletable;
+
+    /** Publishes a release no device uses; returns its path under /api/v1/releases/. */
+    private static String freshRelease() {
+        lastDeletable = "fw-del-" + (++uploads) + ".bin";
+        byte[] image = lastDeletable.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String uploadId = srv.http.send("POST", "/api/v1/releases/images", srv.adminToken, image, Map.of())
+                .json().path("uploadId").asText();
+        var current = currentTargets().signed();
+        var md = REPO.singleTarget(current.version() + 1, lastDeletable, image, CLOCK.instant());
+        var targets = new java.util.LinkedHashMap<>(current.targets());
+        targets.putAll(md.signed().targets());
+        var next = dev.flotilla.core.tuf.Metadata.of(new dev.flotilla.core.tuf.Targets(md.signed().specVersion(),
+                current.version() + 1, md.signed().expires(), targets, null, Map.of())).sign(REPO.targetsKey);
+        Http.Response r = srv.http.post("/api/v1/releases", srv.adminToken, Map.of("uploadId", uploadId,
+                "path", lastDeletable, "targets", dev.flotilla.core.json.CanonicalJson.parse(next.toBytes())));
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        return "/api/v1/releases/" + lastDeletable;
+    }
+
+    /** The next targets version without the release {@link #freshRelease} made. */
+    private static Object deletionBody() {
+        var current = currentTargets().signed();
+        var targets = new java.util.LinkedHashMap<>(current.targets());
+        targets.remove(lastDeletable);
+        var next = dev.flotilla.core.tuf.Metadata.of(new dev.flotilla.core.tuf.Targets(current.specVersion(),
+                current.version() + 1, current.expires(), targets, null, Map.of())).sign(REPO.targetsKey);
+        return Map.of("targets", dev.flotilla.core.json.CanonicalJson.parse(next.toBytes()));
     }
 
     @Test
@@ -175,6 +218,12 @@ class AuthorizationMatrixTest {
     private static String freshEnrollmentTokenId() {
         return srv.http.post("/api/v1/enrollment-tokens", srv.adminToken, Map.of("description", "victim"))
                 .json().path("token").path("id").asText();
+    }
+
+    private static String freshDecommissionedDeviceId() {
+        String id = freshDeviceId();
+        srv.http.post("/api/v1/devices/" + id + "/decommission", srv.adminToken, Map.of());
+        return id;
     }
 
     private static String freshDeviceId() {

@@ -119,7 +119,7 @@ class DeviceStoreTest {
                             .getBytes()));
             assertThat(s.events().record(d.id(), batch)).isEqualTo(new DeviceEvents.Outcome(2, 0));
             assertThat(s.events().record(d.id(), batch)).isEqualTo(new DeviceEvents.Outcome(0, 2));
-            assertThat(s.events().list(d.id(), new Page.Request(0, 50)).items())
+            assertThat(s.events().list(d.id(), new Page.Request(0, 50), dev.flotilla.server.http.ListOrder.ASC).items())
                     .extracting(DeviceEvent::eventId).containsExactly("e1", "e2");
         }
     }

@@ -90,6 +90,24 @@ public final class OfflineRepo {
                 files, null, Map.of()));
     }
 
+    /** The next targets version without {@code path} (unsigned). */
+    public Metadata<Targets> withoutTarget(String path, Instant now) {
+        Map<String, TargetFile> files = new LinkedHashMap<>(targets.signed().targets());
+        files.remove(path);
+        return Metadata.of(new Targets(Signed.SPEC_VERSION, targets.signed().version() + 1,
+                now.plus(90, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS), files, null, Map.of()));
+    }
+
+    /** {@code DELETE /api/v1/releases/PATH} with {@code signed}; keeps the targets on success. */
+    public Http.Response delete(Http http, String token, String path, Metadata<Targets> signed) {
+        Http.Response r = http.send("DELETE", "/api/v1/releases/" + path, token,
+                Map.of("targets", CanonicalJson.parse(signed.toBytes())), Map.of());
+        if (r.status() == 200) {
+            targets = signed;
+        }
+        return r;
+    }
+
     /** Uploads the root through the API; returns the response. */
     public Http.Response uploadRoot(Http http, String adminToken) {
         return http.send("PUT", "/api/v1/trust/root", adminToken, root.toBytes(), Map.of());

@@ -1,0 +1,81 @@
+package dev.flotilla.cli.release;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.cli.support.KeyArgs;
+import dev.flotilla.cli.support.ServerClient;
+import dev.flotilla.cli.support.ToolCommand;
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.Signed;
+import dev.flotilla.core.tuf.TargetFile;
+import dev.flotilla.core.tuf.Targets;
+import dev.flotilla.core.tuf.repo.ExpiryPolicy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code flotilla release delete}: fetches the server's current targets metadata, checks that it carries
+ * the operator's own targets signatures, removes one target, signs the next version offline and sends it
+ * with {@code DELETE /api/v1/releases/{path}}. The server refuses while a device runs the release, holds a
+ * live assignment to it or a deployment can still assign it; otherwise it publishes the targets and removes
+ * the release and its image.
+ */
+@Command(name = "delete", mixinStandardHelpOptions = true,
+        description = "Remove a release no device needs: sign the server's targets without it and delete it.")
+public final class ReleaseDeleteCommand extends ToolCommand {
+    @Option(names = "--server", defaultValue = "${env:FLOTILLA_SERVER}", paramLabel = "URL",
+            description = "Server base URL (default: env FLOTILLA_SERVER)")
+    String server;
+
+    @Option(names = "--token", defaultValue = "${env:FLOTILLA_TOKEN}", paramLabel = "T",
+            description = "release-manager (or admin) API token (default: env FLOTILLA_TOKEN)")
+    String token;
+
+    @Option(names = "--name", required = true, paramLabel = "TARGET_PATH", description = "The release's target path")
+    String name;
+
+    @Option(names = "--targets-key", required = true, arity = "1..*", paramLabel = "PRIVATE",
+            description = "Private targets key files; together they must meet the targets threshold")
+    List<java.nio.file.Path> targetsKeys;
+
+    @Override
+    protected int execute() throws Exception {
+        if (server == null || server.isBlank() || token == null || token.isBlank()) {
+            throw new IllegalArgumentException("give --server and --token (or env FLOTILLA_SERVER, FLOTILLA_TOKEN)");
+        }
+        List<KeySigner> signers = KeyArgs.signers(targetsKeys);
+        ServerClient client = new ServerClient(URI.create(server), token);
+        Metadata<Targets> current = ReleasePublishCommand.currentTargets(client).orElseThrow(() ->
+                new IllegalStateException("the server has no targets metadata: nothing has been released"));
+        ReleasePublishCommand.requireOwnSignatures(current, signers);
+        Targets t = current.signed();
+        Map<String, TargetFile> files = new LinkedHashMap<>(t.targets());
+        if (files.remove(name) == null) {
+            throw new IllegalArgumentException("the server's current targets (version " + t.version()
+                    + ") do not list '" + name + "'");
+        }
+        Metadata<Targets> next = Metadata.of(new Targets(Signed.SPEC_VERSION, t.version() + 1,
+                Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().targets()).truncatedTo(ChronoUnit.SECONDS),
+                files, t.delegations(), Map.of()));
+        for (KeySigner s : signers) {
+            next = next.sign(s);
+        }
+        ObjectNode body = CanonicalJson.mapper().createObjectNode();
+        body.set("targets", CanonicalJson.parse(next.toBytes()));
+        String path = "/api/v1/releases/" + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8);
+        JsonNode deleted = client.sendJson("DELETE", path, CanonicalJson.mapper().writeValueAsBytes(body));
+        out().println("deleted " + deleted.path("targetPath").asText() + " (sha256 " + deleted.path("sha256").asText()
+                + "); targets version " + next.signed().version() + " no longer lists it");
+        return 0;
+    }
+}
