@@ -27,7 +27,7 @@ class DatabaseH2DefaultsTest {
     }
 
     @Test
-    void theOpenedDatabaseRunsWithTheLargerCache() {
+    void theOpenedDatabaseRunsWithTheLargerCacheAndWritesEachCommitBeforeItReturns() {
         try (Database db = Database.open("jdbc:h2:file:" + dir.resolve("flotilla"))) {
             String size = db.jdbi().withHandle(h -> h.createQuery(
                     "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'CACHE_SIZE'")
@@ -36,10 +36,10 @@ class DatabaseH2DefaultsTest {
             assertThat(Long.parseLong(size)).isEqualTo(expected);
             int lockTimeout = db.jdbi().withHandle(h -> h.createQuery("SELECT LOCK_TIMEOUT()").mapTo(Integer.class).one());
             assertThat(lockTimeout).isEqualTo(30000);
-            String writeDelay = db.jdbi().withHandle(h -> h.createQuery(
+            java.util.List<String> writeDelay = db.jdbi().withHandle(h -> h.createQuery(
                     "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'WRITE_DELAY'")
-                    .mapTo(String.class).one());
-            assertThat(writeDelay).isEqualTo("0");
+                    .mapTo(String.class).list()); // H2 lists it twice (the URL's setting and the database's)
+            assertThat(writeDelay).isNotEmpty().containsOnly("0");
         }
     }
 }
