@@ -30,17 +30,21 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Acknowledged means durable, with real processes: {@code flotilla server} runs as its own process; the test
- * makes acknowledged writes over HTTP (a release published, an API token, an enrollment token, a device
- * enrolled and logged in, its signed manifest, its events, a deployment), kills the server with SIGKILL right
- * after the last answer, starts it again on the same data directory and database, and finds every one. Several
- * rounds, each checking all rounds before it. On PostgreSQL the database's processes are killed with SIGKILL
+ * makes acknowledged writes over HTTP (a release published, API tokens, enrollment tokens, a device enrolled
+ * and logged in, its signed manifest, its events, a deployment; the last ones as one concurrent burst), kills
+ * the server with SIGKILL right after the last answer, starts it again on the same data directory and
+ * database, and finds every one. Several rounds, each checking all rounds before it. On PostgreSQL the database's processes are killed with SIGKILL
  * too (their shared memory, and so any commit not yet in the WAL file, is gone), which is what a crash of the
  * database node does to a commit that returned early ({@code synchronous_commit=off}, io.zonky's default).
  */
@@ -52,8 +56,8 @@ class DurabilityIT {
     Path tmp;
 
     /** What one round had acknowledged. */
-    record Acked(String release, String sha256, byte[] image, String apiTokenId, String apiTokenSecret,
-                 String enrollmentTokenId, String deviceId, String deviceToken, byte[] envelope,
+    record Acked(String release, String sha256, byte[] image, List<String> apiTokenIds, String apiTokenSecret,
+                 List<String> enrollmentTokenIds, String deviceId, String deviceToken, byte[] envelope,
                  List<String> eventIds, String deploymentId) {
     }
 
@@ -64,7 +68,10 @@ class DurabilityIT {
     @Test
     void everyWriteAcknowledgedBeforeASigkillIsThereAfterARestartOnH2() throws Exception {
         Path data = tmp.resolve("data");
-        rounds(data, () -> null, url -> { });
+        rounds(data, () -> null, server -> {
+            server.destroyForcibly(); // SIGKILL
+            assertThat(server.onExit().get(30, TimeUnit.SECONDS).isAlive()).isFalse();
+        });
     }
 
     @Test
@@ -77,8 +84,8 @@ class DurabilityIT {
         }
         String url = pg[0].getJdbcUrl("postgres", "flotilla");
         try {
-            rounds(tmp.resolve("data"), () -> url, killed -> {
-                killPostgres(pgData);
+            rounds(tmp.resolve("data"), () -> url, server -> {
+                killTogether(server, pgData);
                 pg[0].close(); // pg_ctl stop finds nothing to stop (logged); releases the data directory's lock
                 pg[0] = EmbeddedPostgres.builder().setDataDirectory(pgData).setCleanDataDirectory(false)
                         .setPort(port).start();
@@ -92,11 +99,12 @@ class DurabilityIT {
         String get() throws Exception;
     }
 
-    interface AfterKill {
-        void run(URI killed) throws Exception;
+    /** Kills the server process (and, on PostgreSQL, the database's) right after the last answer, and waits. */
+    interface Kill {
+        void kill(ProcessHandle server) throws Exception;
     }
 
-    private void rounds(Path data, DatabaseUrl database, AfterKill afterKill) throws Exception {
+    private void rounds(Path data, DatabaseUrl database, Kill kill) throws Exception {
         List<Acked> acked = new ArrayList<>();
         ServerProcess first = start(data, database.get());
         String admin = adminToken(first);
@@ -108,9 +116,7 @@ class DurabilityIT {
         ServerProcess srv = first;
         for (int round = 1; round <= ROUNDS; round++) {
             acked.add(acknowledgedWrites(srv, admin, keys, round));
-            srv.process().destroyForcibly(); // SIGKILL, right after the last answer
-            assertThat(srv.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
-            afterKill.run(srv.url());
+            kill.kill(srv.process().toHandle());
             srv = start(data, database.get());
             for (Acked a : acked) {
                 assertAllThere(srv.url(), admin, a);
@@ -144,15 +150,39 @@ class DurabilityIT {
                 "{\"nonce\":\"" + nonce + "\",\"signature\":\"" + sig + "\"}", 200).path("token").asText();
         byte[] envelope = envelope(deviceId, deviceKeys, "fw-" + (round - 1) + ".img");
         send(url, "POST", "/api/v1/device/" + deviceId + "/checkin", deviceToken, envelope, 200);
-        List<String> eventIds = List.of("ev-" + round + "-a", "ev-" + round + "-b");
-        for (String id : eventIds) {
-            json(url, "POST", "/api/v1/device/" + deviceId + "/events", deviceToken,
-                    "{\"events\":[{\"eventId\":\"" + id + "\",\"type\":\"download_started\"}]}", 200);
+
+        // The last writes go out together, as a busy server gets them: commits close to each other, the kill
+        // right after the last answer (H2's default WRITE_DELAY would write them up to 500 ms later).
+        List<String> eventIds = new ArrayList<>();
+        List<Callable<JsonNode>> burst = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String id = "ev-" + round + "-" + i;
+            eventIds.add(id);
+            burst.add(() -> json(url, "POST", "/api/v1/device/" + deviceId + "/events", deviceToken,
+                    "{\"events\":[{\"eventId\":\"" + id + "\",\"type\":\"download_started\"}]}", 200));
         }
-        String deploymentId = json(url, "POST", "/api/v1/deployments", admin,
-                "{\"target\":\"" + release + "\",\"deviceId\":\"" + deviceId + "\"}", 201).path("id").asText();
-        return new Acked(release, Digests.sha256Hex(image), image, token.path("token").path("id").asText(), token.path("secret").asText(),
-                enrollment.path("token").path("id").asText(), deviceId, deviceToken, envelope, eventIds, deploymentId);
+        for (int i = 0; i < 4; i++) {
+            String n = round + "-" + i;
+            burst.add(() -> json(url, "POST", "/api/v1/tokens", admin, "{\"name\":\"burst " + n + "\",\"role\":\"viewer\"}", 201));
+            burst.add(() -> json(url, "POST", "/api/v1/enrollment-tokens", admin, "{\"description\":\"burst " + n + "\"}", 201));
+        }
+        burst.add(() -> json(url, "POST", "/api/v1/deployments", admin,
+                "{\"target\":\"" + release + "\",\"deviceId\":\"" + deviceId + "\"}", 201));
+        List<JsonNode> answers = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Future<JsonNode> f : pool.invokeAll(burst)) {
+                answers.add(f.get());
+            }
+        }
+        List<String> apiTokens = new ArrayList<>(List.of(token.path("token").path("id").asText()));
+        List<String> enrollments = new ArrayList<>(List.of(enrollment.path("token").path("id").asText()));
+        for (int i = 0; i < 4; i++) {
+            apiTokens.add(answers.get(8 + 2 * i).path("token").path("id").asText());
+            enrollments.add(answers.get(9 + 2 * i).path("token").path("id").asText());
+        }
+        String deploymentId = answers.get(answers.size() - 1).path("id").asText();
+        return new Acked(release, Digests.sha256Hex(image), image, apiTokens, token.path("secret").asText(),
+                enrollments, deviceId, deviceToken, envelope, eventIds, deploymentId);
     }
 
     private static void assertAllThere(URI url, String admin, Acked a) throws Exception {
@@ -162,10 +192,10 @@ class DurabilityIT {
         HttpResponse<byte[]> artifact = send(url, "GET", "/tuf/targets/" + a.sha256() + "." + a.release(), null, null, 200);
         assertThat(artifact.body()).as(what).isEqualTo(a.image());
         JsonNode tokens = json(url, "GET", "/api/v1/tokens?limit=100", admin, null, 200).path("items");
-        assertThat(tokens.findValuesAsText("id")).as(what).contains(a.apiTokenId());
+        assertThat(tokens.findValuesAsText("id")).as(what).containsAll(a.apiTokenIds());
         send(url, "GET", "/api/v1/releases", a.apiTokenSecret(), null, 200); // the viewer token still works
         JsonNode enrollments = json(url, "GET", "/api/v1/enrollment-tokens?limit=100", admin, null, 200).path("items");
-        assertThat(enrollments.findValuesAsText("id")).as(what).contains(a.enrollmentTokenId());
+        assertThat(enrollments.findValuesAsText("id")).as(what).containsAll(a.enrollmentTokenIds());
         JsonNode device = json(url, "GET", "/api/v1/devices/" + a.deviceId(), admin, null, 200);
         assertThat(device.path("manifest")).as(what).isEqualTo(CanonicalJson.parse(a.envelope()).path("signed"));
         JsonNode events = json(url, "GET", "/api/v1/devices/" + a.deviceId() + "/events", admin, null, 200).path("items");
@@ -236,19 +266,18 @@ class DurabilityIT {
         throw new AssertionError("no admin token in " + srv.lines());
     }
 
-    /** SIGKILL to the postmaster and every process it started, all at once, as a crash of its node would. */
-    private static void killPostgres(Path pgData) throws IOException, InterruptedException {
+    /**
+     * SIGKILL to the server, the postmaster and every process the postmaster started, all at once (as a crash
+     * of their node would), then waits until all are gone.
+     */
+    private static void killTogether(ProcessHandle server, Path pgData) throws Exception {
         long pid = Long.parseLong(Files.readAllLines(pgData.resolve("postmaster.pid")).get(0).trim());
         ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
-        List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
-        all.add(0, postmaster);
+        List<ProcessHandle> all = new ArrayList<>(List.of(server, postmaster));
+        all.addAll(postmaster.descendants().toList());
         all.forEach(ProcessHandle::destroyForcibly);
         for (ProcessHandle h : all) {
-            try {
-                h.onExit().get(30, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                throw new AssertionError("postgres process " + h.pid() + " did not die", e);
-            }
+            h.onExit().get(30, TimeUnit.SECONDS);
         }
     }
 
