@@ -77,7 +77,7 @@ class DurabilityIT {
     @Test
     void everyWriteAcknowledgedBeforeASigkillOfServerAndDatabaseIsThereAfterARestartOnPostgres() throws Exception {
         Path pgData = tmp.resolve("pg");
-        EmbeddedPostgres[] pg = {EmbeddedPostgres.builder().setDataDirectory(pgData).setCleanDataDirectory(false).start()};
+        EmbeddedPostgres[] pg = {postgres(pgData).start()};
         int port = pg[0].getPort();
         try (Connection c = pg[0].getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE flotilla");
@@ -87,12 +87,22 @@ class DurabilityIT {
             rounds(tmp.resolve("data"), () -> url, server -> {
                 killTogether(server, pgData);
                 pg[0].close(); // pg_ctl stop finds nothing to stop (logged); releases the data directory's lock
-                pg[0] = EmbeddedPostgres.builder().setDataDirectory(pgData).setCleanDataDirectory(false)
-                        .setPort(port).start();
+                pg[0] = postgres(pgData).setPort(port).start();
             });
         } finally {
             pg[0].close();
         }
+    }
+
+    /**
+     * A PostgreSQL cluster in {@code dir} that outlives its processes. io.zonky runs it with
+     * {@code synchronous_commit=off}; {@code wal_writer_delay} is raised from 200 ms to 10 s so that a commit
+     * that returned before its WAL was flushed stays in shared memory long enough for the kill to find it
+     * there (in production the window is up to three times 200 ms).
+     */
+    private static EmbeddedPostgres.Builder postgres(Path dir) {
+        return EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false)
+                .setServerConfig("wal_writer_delay", "10s");
     }
 
     interface DatabaseUrl {

@@ -1,5 +1,6 @@
 package dev.flotilla.server.deployments;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
@@ -294,6 +295,27 @@ public final class Deployments implements AssignmentSource {
             update.bind("dep", dep);
         }
         update.execute();
+    }
+
+    /**
+     * The device's signed manifest is the truth for what it runs: when it says the device runs, committed
+     * ({@code bootState}), the very image of its assignment's target ({@code installedTarget} and the
+     * release's sha256) while the assignment ended {@code rolled_back} or {@code failed}, the assignment
+     * becomes {@code committed} (the device installed it again later, and its report of that was lost or
+     * named no deployment). A live assignment is left to the device's events.
+     */
+    @Override
+    public void manifestStored(Handle h, String deviceId, JsonNode manifest) {
+        String target = manifest.path("installedTarget").asText("");
+        String sha256 = manifest.path("hashes").path("sha256").asText("").toLowerCase(java.util.Locale.ROOT);
+        if (!"committed".equals(manifest.path("bootState").asText()) || target.isEmpty() || sha256.isEmpty()) {
+            return;
+        }
+        h.createUpdate("""
+                        UPDATE device_assignments SET status = 'committed', updated_at = :now
+                        WHERE device_id = :d AND target_path = :t AND status IN ('failed', 'rolled_back')
+                          AND EXISTS (SELECT 1 FROM releases r WHERE r.target_path = :t AND r.sha256 = :h)""")
+                .bind("now", clock.millis()).bind("d", deviceId).bind("t", target).bind("h", sha256).execute();
     }
 
     public Deployment get(String id) {

@@ -1,6 +1,8 @@
 package dev.flotilla.server.deployments;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.core.crypto.Digests;
 import dev.flotilla.core.crypto.KeyType;
 import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.MutableClock;
@@ -20,9 +22,9 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A deployment's per-device status follows what each device reported last, and the device's events keep the
- * whole history: boards that rolled back and later installed and committed the same target count as
- * committed. Over real HTTP, on H2 and PostgreSQL.
+ * A deployment's per-device status follows what each device reported last and, for a finished one, what its
+ * signed manifest says it runs; the device's events keep the whole history: boards that rolled back and later
+ * installed and committed the same target count as committed. Over real HTTP, on H2 and PostgreSQL.
  */
 class DeviceStatusTest {
     @TempDir
@@ -112,6 +114,33 @@ class DeviceStatusTest {
 
         assertThat(status(id)).isEqualTo(Map.of("committed", 1));
         assertThat(history(board)).containsExactly("committed", "failed", "installed", "rolled_back");
+    }
+
+    @StoreTest
+    void aManifestThatShowsTheTargetCommittedEndsARollbackAsCommitted(TestDatabase db) {
+        start(db);
+        TestDevice board = srv.device(KeyType.ED25519, "board-a");
+        String id = deploy(board);
+        report(board, id, "e1", "rolled_back");
+
+        checkIn(board, "fw-1.1.bin", "00".repeat(32), "committed"); // another image under that name
+        checkIn(board, "fw-1.1.bin", Digests.sha256Hex(image), "trial"); // not committed yet
+        assertThat(status(id)).isEqualTo(Map.of("rolled_back", 1));
+
+        Http.Response r = checkIn(board, "fw-1.1.bin", Digests.sha256Hex(image), "committed");
+
+        assertThat(status(id)).isEqualTo(Map.of("committed", 1));
+        assertThat(r.json().path("assignment").isNull()).isTrue();
+        assertThat(history(board)).containsExactly("rolled_back");
+    }
+
+    private Http.Response checkIn(TestDevice board, String target, String sha256, String bootState) {
+        ObjectNode m = board.manifest(board.id(), target);
+        m.put("bootState", bootState);
+        m.putObject("hashes").put("sha256", sha256);
+        Http.Response r = board.checkIn(srv.http, board.envelope(m), null);
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        return r;
     }
 
     /** A server on {@code db} with a root and the release fw-1.1.bin for board-a. */
