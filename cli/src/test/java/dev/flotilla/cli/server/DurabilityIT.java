@@ -12,6 +12,7 @@ import dev.flotilla.core.keys.KeyPairs;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.server.devices.DeviceAuth;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +55,15 @@ class DurabilityIT {
 
     @TempDir
     Path tmp;
+    private final List<Process> started = new ArrayList<>();
+
+    @AfterEach
+    void stopServers() throws InterruptedException {
+        for (Process p : started) { // a failed assertion leaves the last one running
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
 
     /** What one round had acknowledged. */
     record Acked(String release, String sha256, byte[] image, List<String> apiTokenIds, String apiTokenSecret,
@@ -132,8 +142,6 @@ class DurabilityIT {
                 assertAllThere(srv.url(), admin, a);
             }
         }
-        srv.process().destroy();
-        srv.process().waitFor(30, TimeUnit.SECONDS);
     }
 
     /** One round of writes, each answered 2xx; the last answer comes right before the kill. */
@@ -238,6 +246,7 @@ class DurabilityIT {
             cmd.addAll(List.of("--database", databaseUrl));
         }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        started.add(p);
         List<String> lines = new CopyOnWriteArrayList<>();
         Thread.ofVirtual().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
