@@ -147,7 +147,7 @@ public final class Server implements AutoCloseable {
                             : db.embeddedH2() ? CheckIns.Caching.EMBEDDED_H2 : CheckIns.Caching.NONE,
                     idleCacheDevices());
             closeables.add(checkIns::close);
-            DeviceEvents events = new DeviceEvents(jdbi, config.clock());
+            DeviceEvents events = new DeviceEvents(jdbi, config.clock(), deployments::onEvent);
             Authenticator authenticator = new Authenticator() {
                 @Override
                 public Optional<Operator> operator(String bearer) {
@@ -173,8 +173,7 @@ public final class Server implements AutoCloseable {
                 TokenRoutes.register(routes, tokens);
                 EnrollmentRoutes.register(routes, enrollment);
                 DeviceRoutes.register(routes, devices, events, checkIns);
-                DeviceApiRoutes.register(routes, devices, deviceAuth, checkIns, events,
-                        (id, body) -> deployments.onEvents(id, body.node().get("events")), metrics);
+                DeviceApiRoutes.register(routes, devices, deviceAuth, checkIns, events, metrics);
                 TufRoutes.register(routes, jdbi, tuf, trust, releases);
                 ReleaseRoutes.register(routes, uploads, releases,
                         new ReleaseDeletion(jdbi, tuf, trust, publisher, releases, audit, config.clock()));

@@ -13,8 +13,9 @@ import java.util.Map;
  *                    deployments did not follow membership: assigns no new device either)
  * @param cancelledAt when it was cancelled, or null
  * @param status      counts of the devices' assignment states ({@code assigned}, {@code installed},
- *                    {@code committed}, {@code failed}, {@code rolled_back}); a device given a newer
- *                    deployment is no longer counted here
+ *                    {@code committed}, {@code failed}, {@code rolled_back}): what each device reported last
+ *                    (see {@link Deployments#onEvent}); a device given a newer deployment is no longer counted
+ *                    here
  */
 public record Deployment(String id, String targetPath, String deviceId, String group, String tag, boolean forced,
                          String state, String createdAt, String cancelledAt, Map<String, Integer> status) {

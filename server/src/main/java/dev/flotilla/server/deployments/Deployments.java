@@ -6,6 +6,7 @@ import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.auth.Secrets;
 import dev.flotilla.server.devices.AssignmentSource;
+import dev.flotilla.server.devices.DeviceEvent;
 import dev.flotilla.server.devices.MembershipListener;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.JsonBody;
@@ -32,8 +33,9 @@ import java.util.stream.Stream;
  * Deployments and the per-device director assignments they create ({@link Director} signs them). A
  * deployment targets one device, a group or a tag; a group or tag deployment also assigns devices that join
  * while it is active ({@link #membership()}, {@link MembershipAssignments}). Device events move an
- * assignment forward: {@code installed}, then one of {@code committed}, {@code failed},
- * {@code rolled_back} (final); a final assignment is no longer sent at check-in. A device has at most one
+ * assignment: {@code installed}, then one of {@code committed}, {@code failed}, {@code rolled_back} (final),
+ * a later final report of the same deployment replacing an earlier one ({@link #onEvent}); a final assignment
+ * is no longer sent at check-in. A device has at most one
  * assignment: the most recent deployment (creation order, {@code deployments.seq}) wins, whatever order
  * concurrent writers of it come in ({@link Director}).
  */
@@ -263,32 +265,57 @@ public final class Deployments implements AssignmentSource {
     }
 
     /**
-     * Moves the device's assignment forward for reported events ({@code installed}, {@code committed},
-     * {@code failed}, {@code rolled_back}). An event naming another deployment in {@code details.deploymentId}
-     * is ignored; a final state is never left.
+     * Moves the device's assignment for a newly stored event ({@code installed}, {@code committed},
+     * {@code failed}, {@code rolled_back}; others change nothing), on the transaction that stores it (a
+     * {@link dev.flotilla.server.devices.EventListener}). The status is what the device reported last:
+     * <ul>
+     * <li>An event naming another deployment in {@code details.deploymentId} than the one the device holds
+     * changes nothing.</li>
+     * <li>{@code installed} moves a live assignment ({@code assigned}, {@code installed}) only: a finished one
+     * is not sent to the device again because of it.</li>
+     * <li>A final report ({@code committed}, {@code failed}, {@code rolled_back}) that names the deployment
+     * sets the status whatever it was, also after another final report: a device that rolled back and later
+     * installed and committed the same deployment's target counts as committed. A final report that names
+     * no deployment (e.g. the agent refusing an assignment) ends a live assignment only.</li>
+     * </ul>
+     * The device's events stay the history of every report ({@code GET /api/v1/devices/{id}/events}).
      */
-    public void onEvents(String deviceId, JsonNode events) {
-        if (events == null || !events.isArray()) {
+    public void onEvent(Handle h, DeviceEvent event) {
+        String status = EVENT_STATUS.get(event.type());
+        if (status == null) {
             return;
         }
-        for (JsonNode e : events) {
-            String status = EVENT_STATUS.get(e.path("type").asText(""));
-            if (status == null) {
-                continue;
-            }
-            String dep = e.path("details").path("deploymentId").asText(null);
-            String sql = """
-                    UPDATE device_assignments SET status = :s, updated_at = :now
-                    WHERE device_id = :d AND status NOT IN ('committed', 'failed', 'rolled_back')"""
-                    + (dep == null ? "" : " AND deployment_id = :dep");
-            jdbi.useHandle(h -> {
-                var update = h.createUpdate(sql).bind("s", status).bind("now", clock.millis()).bind("d", deviceId);
-                if (dep != null) {
-                    update.bind("dep", dep);
-                }
-                update.execute();
-            });
+        String dep = event.details() == null ? null : event.details().path("deploymentId").asText(null);
+        boolean reopensFinal = FINAL.contains(status) && dep != null;
+        String sql = "UPDATE device_assignments SET status = :s, updated_at = :now WHERE device_id = :d"
+                + (reopensFinal ? "" : " AND status NOT IN ('committed', 'failed', 'rolled_back')")
+                + (dep == null ? "" : " AND deployment_id = :dep");
+        var update = h.createUpdate(sql).bind("s", status).bind("now", clock.millis()).bind("d", event.deviceId());
+        if (dep != null) {
+            update.bind("dep", dep);
         }
+        update.execute();
+    }
+
+    /**
+     * The device's signed manifest is the truth for what it runs: when it says the device runs, committed
+     * ({@code bootState}), the very image of its assignment's target ({@code installedTarget} and the
+     * release's sha256) while the assignment ended {@code rolled_back} or {@code failed}, the assignment
+     * becomes {@code committed} (the device installed it again later, and its report of that was lost or
+     * named no deployment). A live assignment is left to the device's events.
+     */
+    @Override
+    public void manifestStored(Handle h, String deviceId, JsonNode manifest) {
+        String target = manifest.path("installedTarget").asText("");
+        String sha256 = manifest.path("hashes").path("sha256").asText("").toLowerCase(java.util.Locale.ROOT);
+        if (!"committed".equals(manifest.path("bootState").asText()) || target.isEmpty() || sha256.isEmpty()) {
+            return;
+        }
+        h.createUpdate("""
+                        UPDATE device_assignments SET status = 'committed', updated_at = :now
+                        WHERE device_id = :d AND target_path = :t AND status IN ('failed', 'rolled_back')
+                          AND EXISTS (SELECT 1 FROM releases r WHERE r.target_path = :t AND r.sha256 = :h)""")
+                .bind("now", clock.millis()).bind("d", deviceId).bind("t", target).bind("h", sha256).execute();
     }
 
     public Deployment get(String id) {

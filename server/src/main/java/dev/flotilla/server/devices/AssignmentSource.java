@@ -1,5 +1,6 @@
 package dev.flotilla.server.devices;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.jdbi.v3.core.Handle;
 
 import java.util.Optional;
@@ -23,4 +24,11 @@ public interface AssignmentSource {
      * {@link Optional#empty()} when the full path must run (the assignment needs re-signing).
      */
     Optional<String> stateIfFresh(Stored stored);
+
+    /**
+     * Told, in the check-in's transaction, of a newly verified manifest of the device (its {@code signed}
+     * part): what the device says it runs. Does nothing unless implemented.
+     */
+    default void manifestStored(Handle h, String deviceId, JsonNode manifest) {
+    }
 }

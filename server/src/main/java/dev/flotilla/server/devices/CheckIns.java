@@ -294,6 +294,7 @@ public final class CheckIns {
                 : "INSERT INTO device_manifests (device_id, envelope_hash, manifest_json, received_at) VALUES (:d, :h, :m, :now)";
         h.createUpdate(sql).bind("d", deviceId).bind("h", envelopeHash).bind("m", DeviceStore.json(signed))
                 .bind("now", clock.millis()).execute();
+        assignments.manifestStored(h, deviceId, signed);
     }
 
     private long jittered() {

@@ -18,8 +18,7 @@ public final class DeviceApiRoutes {
     }
 
     public static void register(Routes routes, DeviceService devices, DeviceAuth auth, CheckIns checkIns,
-                                DeviceEvents events, java.util.function.BiConsumer<String, JsonBody> onEvents,
-                                io.micrometer.core.instrument.MeterRegistry metrics) {
+                                DeviceEvents events, io.micrometer.core.instrument.MeterRegistry metrics) {
         io.micrometer.core.instrument.Timer latency = io.micrometer.core.instrument.Timer.builder("flotilla.checkin.latency")
                 .description("check-in handling time").publishPercentiles(0.5, 0.99).register(metrics);
         io.micrometer.core.instrument.Counter full = io.micrometer.core.instrument.Counter.builder("flotilla.checkins")
@@ -69,7 +68,6 @@ public final class DeviceApiRoutes {
         routes.device(HandlerType.POST, "/api/v1/device/{deviceId}/events", (ctx, deviceId) -> {
             JsonBody body = JsonBody.of(ctx);
             DeviceEvents.Outcome outcome = events.record(deviceId, body);
-            onEvents.accept(deviceId, body);
             checkIns.changed(deviceId); // an event may end its assignment
             ctx.json(outcome);
         });

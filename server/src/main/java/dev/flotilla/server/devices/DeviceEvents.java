@@ -20,10 +20,11 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Device events: stored once per (device, event id), so a device may resend after a lost answer. A batch
- * is validated whole before anything is stored. Each event keeps two times: {@code occurredAt}, when the
- * device recorded it (by its own clock, normalised to UTC; null when it sent none), and {@code receivedAt}, when
- * this server stored it.
+ * Device events, the history of what each device reported: stored once per (device, event id), so a device
+ * may resend after a lost answer. A batch is validated whole before anything is stored; each new event is
+ * stored in its own transaction together with what the {@link EventListener} changes for it. Each event
+ * keeps two times: {@code occurredAt}, when the device recorded it (by its own clock, normalised to UTC; null
+ * when it sent none), and {@code receivedAt}, when this server stored it.
  */
 public final class DeviceEvents {
     /** Event types a device may report. */
@@ -39,10 +40,16 @@ public final class DeviceEvents {
 
     private final Jdbi jdbi;
     private final Clock clock;
+    private final EventListener listener;
 
     public DeviceEvents(Jdbi jdbi, Clock clock) {
+        this(jdbi, clock, EventListener.NONE);
+    }
+
+    public DeviceEvents(Jdbi jdbi, Clock clock, EventListener listener) {
         this.jdbi = jdbi;
         this.clock = clock;
+        this.listener = listener;
     }
 
     /**
@@ -104,15 +111,21 @@ public final class DeviceEvents {
                 .list()), page);
     }
 
-    /** Inserts in its own autocommit statement; false when the event id is already stored. */
+    /**
+     * Inserts the event and tells the listener, in one transaction; false (and nothing changed) when the event
+     * id is already stored.
+     */
     private boolean insert(DeviceEvent e) {
         try {
-            jdbi.useHandle(h -> h.createUpdate("""
-                            INSERT INTO device_events (device_id, event_id, event_type, occurred_at, received_at, body_json)
-                            VALUES (:d, :id, :type, :at, :now, :body)""")
-                    .bind("d", e.deviceId()).bind("id", e.eventId()).bind("type", e.type())
-                    .bind("at", e.occurredAt()).bind("now", clock.millis()).bind("body", DeviceStore.json(e.details()))
-                    .execute());
+            jdbi.useTransaction(h -> {
+                h.createUpdate("""
+                                INSERT INTO device_events (device_id, event_id, event_type, occurred_at, received_at, body_json)
+                                VALUES (:d, :id, :type, :at, :now, :body)""")
+                        .bind("d", e.deviceId()).bind("id", e.eventId()).bind("type", e.type())
+                        .bind("at", e.occurredAt()).bind("now", clock.millis()).bind("body", DeviceStore.json(e.details()))
+                        .execute();
+                listener.stored(h, e);
+            });
             return true;
         } catch (UnableToExecuteStatementException ex) {
             if (ex.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState())) {

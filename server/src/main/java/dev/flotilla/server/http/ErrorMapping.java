@@ -4,6 +4,7 @@ import dev.flotilla.core.json.JsonFormatException;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import org.eclipse.jetty.io.EofException;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,7 +13,10 @@ import java.sql.SQLException;
 
 /**
  * The one place where failures become HTTP responses. Every error body is {@link ErrorBody}; no stack
- * trace or exception text of an unexpected failure ever reaches a client (it is logged here instead).
+ * trace or exception text of an unexpected failure ever reaches a client (it is logged here instead). A
+ * client that went away while sending its request (the body ended early: Jetty's {@link EofException}) is
+ * no failure of the server: one DEBUG line, and the handler has already undone what it started (nothing is
+ * written before a body has been read whole; a partial image upload deletes its staging file).
  */
 public final class ErrorMapping {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
@@ -37,9 +41,24 @@ public final class ErrorMapping {
             }
         });
         routes.exception(Exception.class, (e, ctx) -> {
+            if (clientWentAway(e)) {
+                LOG.debug("client went away during {} {}: {}", ctx.method(), ctx.path(), e.toString());
+                write(ctx, 400, "bad_request", "the request body ended early");
+                return;
+            }
             LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
             write(ctx, 500, "internal_error", "internal server error");
         });
+    }
+
+    /** Whether {@code e} or one of its causes says the client closed the connection before its body ended. */
+    static boolean clientWentAway(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof EofException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void write(Context ctx, int status, String code, String message) {

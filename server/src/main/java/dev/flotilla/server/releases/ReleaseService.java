@@ -9,6 +9,7 @@ import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.Page;
+import dev.flotilla.server.store.FileSync;
 import dev.flotilla.server.trust.Publisher;
 import dev.flotilla.server.trust.TrustService;
 import dev.flotilla.server.trust.TufStore;
@@ -31,8 +32,8 @@ import java.util.regex.Pattern;
  * it verifies against the current root's targets role, is the next targets version, lists the image
  * under {@code path} with identical length and hashes, and every other target it lists is an image the
  * server already has. Then, in one transaction under the publish lock: the image moves to
- * {@code DIR/artifacts/SHA256}, targets, release row, a new snapshot and timestamp, and the audit entry are
- * stored. Any refusal changes nothing and discards the upload.
+ * {@code DIR/artifacts/SHA256} (the move synced to the disk before the commit), targets, release row, a new
+ * snapshot and timestamp, and the audit entry are stored. Any refusal changes nothing and discards the upload.
  */
 public final class ReleaseService {
     private static final Pattern TARGET_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,199}");
@@ -153,6 +154,7 @@ public final class ReleaseService {
                 Files.delete(staged);
             } else {
                 Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+                FileSync.directory(artifactDir); // the release row committed next must find the file
             }
         } catch (IOException e) {
             throw new UncheckedIOException("storing image: " + e.getMessage(), e);

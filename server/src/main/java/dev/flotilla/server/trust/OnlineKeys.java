@@ -5,6 +5,7 @@ import dev.flotilla.core.keys.KeyFiles;
 import dev.flotilla.core.keys.KeyPairs;
 import dev.flotilla.core.keys.KeySigner;
 import dev.flotilla.core.tuf.Key;
+import dev.flotilla.server.store.FileSync;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,7 +18,8 @@ import java.util.UUID;
 
 /**
  * The server's online keys: snapshot, timestamp and director (Ed25519). They live in
- * {@code DIR/keys/ROLE.pem} (mode 0600, never in the database) and are created on first start. Servers
+ * {@code DIR/keys/ROLE.pem} (mode 0600, never in the database) and are created on first start (synced to the
+ * disk before the server signs anything with them). Servers
  * sharing one database must share these files (e.g. the same data directory on shared storage).
  *
  * @param snapshot  signs snapshot metadata
@@ -50,7 +52,9 @@ public record OnlineKeys(KeySigner snapshot, KeySigner timestamp, KeySigner dire
             Path tmp = dir.resolve("." + role + "-" + UUID.randomUUID() + ".tmp");
             try {
                 KeyFiles.writePrivateKey(tmp, KeyPairs.generate(KeyType.ED25519));
+                FileSync.file(tmp);
                 Files.createLink(file, tmp);
+                FileSync.directory(dir); // metadata signed with it is committed later: the key must outlive a crash
             } catch (FileAlreadyExistsException e) {
                 // another server created it first
             } finally {
