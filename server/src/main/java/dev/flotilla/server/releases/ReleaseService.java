@@ -3,7 +3,6 @@ package dev.flotilla.server.releases;
 import dev.flotilla.core.firmware.FirmwareInfo;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.RepositoryError;
-import dev.flotilla.core.tuf.Root;
 import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.core.tuf.Targets;
 import dev.flotilla.server.audit.AuditLog;
@@ -82,21 +81,7 @@ public final class ReleaseService {
         Metadata<Targets> md = TrustService.parse(targetsBytes, Targets.class);
         return jdbi.inTransaction(h -> {
             store.lock(h);
-            Metadata<Root> root = trust.current(h)
-                    .orElseThrow(() -> ApiException.conflict("no_root", "no root uploaded yet (flotilla trust init --server)"));
-            try {
-                Metadata.verifyThreshold("targets", root.signed().role("targets"), root.signed().keys(), md);
-            } catch (RepositoryError e) {
-                throw ApiException.badRequest("unsigned_metadata", e.getMessage());
-            }
-            long expected = store.latest(h, "targets").map(s -> s.version() + 1).orElse(1L);
-            if (md.signed().version() != expected) {
-                throw ApiException.conflict("bad_version", "expected targets version " + expected + ", got "
-                        + md.signed().version());
-            }
-            if (!md.signed().expires().isAfter(clock.instant())) {
-                throw ApiException.badRequest("expired_metadata", "targets expired at " + md.signed().expires());
-            }
+            trust.requireNextTargets(h, md);
             ImageUploads.Upload upload = uploads.find(h, uploadId).orElseThrow(() -> ApiException.notFound("upload"));
             TargetFile entry = md.signed().targets().get(path);
             if (entry == null) {

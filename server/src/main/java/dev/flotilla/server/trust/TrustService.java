@@ -5,6 +5,7 @@ import dev.flotilla.core.tuf.RepositoryError;
 import dev.flotilla.core.tuf.Role;
 import dev.flotilla.core.tuf.Root;
 import dev.flotilla.core.tuf.Signed;
+import dev.flotilla.core.tuf.Targets;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.http.ApiException;
@@ -74,6 +75,32 @@ public final class TrustService {
                     info);
             return info;
         });
+    }
+
+    /**
+     * Checks targets metadata signed offline before it is stored (the caller holds the publish lock): a
+     * root exists, the metadata is signed to the root's targets threshold, is the next targets version and
+     * has not expired.
+     *
+     * @throws ApiException 409 {@code no_root}, 400 {@code unsigned_metadata}, 409 {@code bad_version},
+     *                      400 {@code expired_metadata}
+     */
+    public void requireNextTargets(Handle h, Metadata<Targets> md) {
+        Metadata<Root> root = current(h)
+                .orElseThrow(() -> ApiException.conflict("no_root", "no root uploaded yet (flotilla trust init --server)"));
+        try {
+            Metadata.verifyThreshold("targets", root.signed().role("targets"), root.signed().keys(), md);
+        } catch (RepositoryError e) {
+            throw ApiException.badRequest("unsigned_metadata", e.getMessage());
+        }
+        long expected = store.latest(h, "targets").map(s -> s.version() + 1).orElse(1L);
+        if (md.signed().version() != expected) {
+            throw ApiException.conflict("bad_version", "expected targets version " + expected + ", got "
+                    + md.signed().version());
+        }
+        if (!md.signed().expires().isAfter(clock.instant())) {
+            throw ApiException.badRequest("expired_metadata", "targets expired at " + md.signed().expires());
+        }
     }
 
     /** The newest root, if one was uploaded. */
