@@ -4,6 +4,7 @@ import picocli.CommandLine.Command;
 
 /** {@code flotilla release}: signing firmware releases into a repository. */
 @Command(name = "release", aliases = "releases", description = "Sign, publish and list firmware releases.", mixinStandardHelpOptions = true,
-        subcommands = {ReleaseSignCommand.class, ReleasePublishCommand.class, ReleaseListCommand.class})
+        subcommands = {ReleaseSignCommand.class, ReleasePublishCommand.class, ReleaseListCommand.class,
+                ReleaseRefreshCommand.class})
 public final class ReleaseCommand {
 }
