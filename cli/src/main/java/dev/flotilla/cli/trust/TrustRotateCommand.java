@@ -133,10 +133,11 @@ public final class TrustRotateCommand extends ToolCommand {
         Root r = current.signed();
         Metadata.verifyThreshold("the server's root version " + r.version(), r.role("root"), r.keys(), current);
         List<String> ours = signers.stream().map(KeySigner::keyId).filter(r.role("root").keyids()::contains).toList();
+        if (ours.isEmpty()) {
+            throw new IllegalArgumentException("none of the --sign-with keys is a root key of the server's root version "
+                    + r.version());
+        }
         try {
-            if (ours.isEmpty()) {
-                throw new RepositoryError(RepositoryError.Reason.UNSIGNED, "no root key given");
-            }
             Metadata.verifyThreshold("the server's root", new Role(ours, 1), r.keys(), current);
         } catch (RepositoryError e) {
             throw new IllegalStateException("the server's root version " + r.version()
