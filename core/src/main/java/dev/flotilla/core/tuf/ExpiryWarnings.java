@@ -50,8 +50,8 @@ public final class ExpiryWarnings {
 
     private static String describe(Duration d) {
         long days = d.toDays();
-        if (days >= 1) {
-            return days + (days == 1 ? " day" : " days");
+        if (days >= 2) {
+            return days + " days";
         }
         long hours = d.toHours();
         return hours >= 1 ? hours + (hours == 1 ? " hour" : " hours") : "less than an hour";

@@ -15,6 +15,8 @@ class ExpiryWarningsTest {
         assertThat(ExpiryWarnings.check("targets", 4, NOW.plus(Duration.ofDays(31)), NOW)).isEmpty();
         assertThat(ExpiryWarnings.check("targets", 4, NOW.plus(Duration.ofDays(12)), NOW)).contains(
                 "targets version 4 expires 2027-01-13T00:00:00Z, in 12 days (re-sign it: flotilla release refresh)");
+        assertThat(ExpiryWarnings.check("root", 2, NOW.plus(Duration.ofHours(47)), NOW)).hasValueSatisfying(w ->
+                assertThat(w).contains("in 47 hours"));
         assertThat(ExpiryWarnings.check("root", 2, NOW.plus(Duration.ofHours(5)), NOW)).hasValueSatisfying(w ->
                 assertThat(w).startsWith("root version 2 expires").contains("in 5 hours").contains("flotilla trust rotate"));
         assertThat(ExpiryWarnings.check("root", 2, NOW.minusSeconds(1), NOW)).hasValueSatisfying(w ->
