@@ -9,8 +9,6 @@ import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.keys.KeySigner;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.Metadata;
-import dev.flotilla.core.tuf.RepositoryError;
-import dev.flotilla.core.tuf.Role;
 import dev.flotilla.core.tuf.Targets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,9 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code flotilla release refresh}: re-signs the server's current targets metadata offline, unchanged but
@@ -67,7 +63,8 @@ public final class ReleaseRefreshCommand extends ToolCommand {
         ServerClient client = new ServerClient(URI.create(server), token);
         Metadata<Targets> current = ServerMetadata.currentTargets(client).orElseThrow(() -> new IllegalStateException(
                 "the server has no targets metadata yet: publish a release first"));
-        requireSignedBy(current, signedBy);
+        ServerMetadata.requireSignedBy(current, signedBy, "the server's current targets",
+                "refusing to sign on top of it (after a rotation, name the replaced keys with --previous-targets-key)");
         Targets t = current.signed();
         Instant expires = Clock.systemUTC().instant().plus(lifetime).truncatedTo(ChronoUnit.SECONDS);
         Metadata<Targets> next = Metadata.of(new Targets(t.specVersion(), t.version() + 1, expires, t.targets(),
@@ -81,18 +78,5 @@ public final class ReleaseRefreshCommand extends ToolCommand {
         out().flush();
         ServerMetadata.printWarnings(client, spec.commandLine().getErr());
         return 0;
-    }
-
-    /** The current targets must carry a valid signature of every key given. */
-    private static void requireSignedBy(Metadata<Targets> md, List<Key> keys) {
-        Map<String, Key> byId = new LinkedHashMap<>();
-        keys.forEach(k -> byId.put(k.keyId(), k));
-        try {
-            Metadata.verifyThreshold("the server's current targets", new Role(List.copyOf(byId.keySet()), byId.size()),
-                    byId, md);
-        } catch (RepositoryError e) {
-            throw new IllegalStateException(e.getMessage() + " by the given targets keys; refusing to sign on top of it"
-                    + " (after a rotation, name the replaced keys with --previous-targets-key)");
-        }
     }
 }

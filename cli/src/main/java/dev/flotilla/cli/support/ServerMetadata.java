@@ -1,7 +1,10 @@
 package dev.flotilla.cli.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.RepositoryError;
+import dev.flotilla.core.tuf.Role;
 import dev.flotilla.core.tuf.Root;
 import dev.flotilla.core.tuf.Snapshot;
 import dev.flotilla.core.tuf.Targets;
@@ -10,7 +13,9 @@ import dev.flotilla.core.tuf.Timestamp;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** The metadata a server publishes, as operator commands read it, and its expiry warnings. */
@@ -36,6 +41,22 @@ public final class ServerMetadata {
         byte[] targets = client.getIfPresent("/tuf/metadata/" + targetsVersion + ".targets.json")
                 .orElseThrow(() -> new IllegalStateException("the server lists targets " + targetsVersion + " but lacks it"));
         return Optional.of(Metadata.fromBytes(targets, Targets.class));
+    }
+
+    /**
+     * Requires a valid signature on {@code md} by every one of {@code keys} (what the operator signed last
+     * time), so that a server cannot slip content into what the operator signs next.
+     *
+     * @throws IllegalStateException naming {@code what}, ending with {@code refusal}
+     */
+    public static void requireSignedBy(Metadata<?> md, List<Key> keys, String what, String refusal) {
+        Map<String, Key> byId = new LinkedHashMap<>();
+        keys.forEach(k -> byId.put(k.keyId(), k));
+        try {
+            Metadata.verifyThreshold(what, new Role(List.copyOf(byId.keySet()), byId.size()), byId, md);
+        } catch (RepositoryError e) {
+            throw new IllegalStateException(e.getMessage() + " by the given keys; " + refusal);
+        }
     }
 
     /**

@@ -77,6 +77,9 @@ public final class TrustRotateCommand extends ToolCommand {
         if (server != null) {
             return withServer();
         }
+        if (out != null) {
+            throw new IllegalArgumentException("--out goes with --server (with --repo the new root is written there)");
+        }
         List<KeySigner> signers = KeyArgs.signers(signWith);
         Repository repo = RepositoryLayout.load(repoDir, Clock.systemUTC(), ExpiryPolicy.defaults());
         TopLevelKeys keys = repo.topLevelKeys();

@@ -91,6 +91,8 @@ class TargetsRefreshTest {
         assertThat(health.path("trust").path("rootVersion").asLong()).isEqualTo(1);
 
         clock.advance(Duration.ofDays(91));
+        assertThat(srv.http.get("/healthz", null).json().path("trust").path("warnings").toString())
+                .contains("timestamp version 1 expired at", "the server re-signs it");
         srv.server.publisher().refreshIfDue();
         health = srv.http.get("/healthz", null).json();
         assertThat(health.path("status").asText()).isEqualTo("warn");
