@@ -194,7 +194,8 @@ public final class TufUpdateSource implements UpdateSource {
 
     /**
      * The earliest expiry of the root and targets metadata the device trusts (the roles people re-sign;
-     * snapshot and timestamp are re-signed by the server every day), empty before the first refresh.
+     * snapshot and timestamp are re-signed by the server every day) as of the last refresh (made when an
+     * assignment is verified); empty before the first.
      */
     private Optional<java.time.Instant> trustedMetadataExpires() {
         var trusted = parts.updater().trusted();
