@@ -26,6 +26,8 @@ import dev.flotilla.server.releases.ReleaseService;
 import dev.flotilla.server.tokens.TokenRoutes;
 import dev.flotilla.server.trust.OnlineKeys;
 import dev.flotilla.server.trust.Publisher;
+import dev.flotilla.server.trust.TargetsRefresh;
+import dev.flotilla.server.trust.TrustHealth;
 import dev.flotilla.server.trust.TrustService;
 import dev.flotilla.server.trust.TufRoutes;
 import dev.flotilla.server.trust.TufStore;
@@ -45,7 +47,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -130,6 +131,8 @@ public final class Server implements AutoCloseable {
             TrustService trust = new TrustService(jdbi, tuf, keys, audit, config.clock());
             Publisher publisher = new Publisher(jdbi, tuf, keys, config.clock());
             ImageUploads uploads = new ImageUploads(jdbi, config.dataDir(), config.maxImageBytes(), config.clock());
+            TargetsRefresh targetsRefresh = new TargetsRefresh(jdbi, tuf, trust, publisher, audit, config.clock());
+            TrustHealth trustHealth = new TrustHealth(jdbi, tuf, config.clock());
             ReleaseService releases = new ReleaseService(jdbi, tuf, trust, publisher, uploads, audit, config.dataDir(),
                     config.clock());
             MqttWakeUps wakeUps = config.mqttUrl() == null ? null : new MqttWakeUps(config.mqttUrl());
@@ -165,7 +168,7 @@ public final class Server implements AutoCloseable {
                 routes.open(HandlerType.GET, "/livez", ctx -> ctx.contentType("application/json").result(LIVE));
                 routes.open(HandlerType.GET, "/healthz", ctx -> {
                     jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
-                    ctx.json(Map.of("status", "ok"));
+                    ctx.json(trustHealth.health());
                 });
                 byte[] openApi = resource("/dev/flotilla/server/openapi.json");
                 routes.open(HandlerType.GET, "/api/openapi.json",
@@ -174,7 +177,7 @@ public final class Server implements AutoCloseable {
                 EnrollmentRoutes.register(routes, enrollment);
                 DeviceRoutes.register(routes, devices, events, checkIns);
                 DeviceApiRoutes.register(routes, devices, deviceAuth, checkIns, events, metrics);
-                TufRoutes.register(routes, jdbi, tuf, trust, releases);
+                TufRoutes.register(routes, jdbi, tuf, trust, releases, targetsRefresh);
                 ReleaseRoutes.register(routes, uploads, releases,
                         new ReleaseDeletion(jdbi, tuf, trust, publisher, releases, audit, config.clock()));
                 DeploymentRoutes.register(routes, deployments, checkIns::settle);

@@ -42,6 +42,7 @@ public final class SimulatedDevice {
     private final DirectorVerifier director;
     private final Consumer<String> log;
     private final List<AgentListener> listeners;
+    private final Clock clock;
     private volatile Agent current;
     private volatile boolean stopped;
 
@@ -91,7 +92,14 @@ public final class SimulatedDevice {
     /** A board whose agents (one per boot) also tell {@code listeners} what they do. */
     public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
                            List<? extends AgentListener> listeners) {
+        this(dir, director, log, listeners, Clock.systemUTC());
+    }
+
+    /** A board whose agents read the time from {@code clock} (for metadata expiry, maintenance windows). */
+    public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
+                           List<? extends AgentListener> listeners, Clock clock) {
         this.dir = dir;
+        this.clock = clock;
         this.director = director;
         this.log = log;
         this.listeners = List.copyOf(listeners);
@@ -108,7 +116,7 @@ public final class SimulatedDevice {
                     running.image().behaviour() == TestImage.Behaviour.FAIL_HEALTH_CHECK ? "fail" : "ok",
                     StandardCharsets.UTF_8);
             log.accept("booted slot " + running.slot() + " (firmware " + running.image().version() + ")");
-            Agent agent = new Agent(config, new FileDurable(), Clock.systemUTC(), director, log, listeners);
+            Agent agent = new Agent(config, new FileDurable(), clock, director, log, listeners);
             current = agent;
             if (stopped) {
                 return;

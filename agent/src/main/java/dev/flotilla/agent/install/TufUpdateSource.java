@@ -201,7 +201,10 @@ public final class TufUpdateSource implements UpdateSource {
         return parts.records().of(parts.boot().activeSlot());
     }
 
-    /** The signed version manifest (docs/server.md): what the device runs. */
+    /**
+     * The signed version manifest (docs/server.md): what the device runs, and its trust state (the trusted
+     * root version and {@code trustedMetadataExpires}).
+     */
     public ObjectNode manifest() throws IOException {
         ObjectNode m = JSON.createObjectNode();
         m.put("deviceId", parts.client().deviceId());
@@ -216,12 +219,28 @@ public final class TufUpdateSource implements UpdateSource {
         m.put("securityVersion", parts.counter().current());
         Metadata<Root> root = parts.updater().trusted() == null ? null : parts.updater().trusted().root();
         m.put("trustedRootVersion", root == null ? 1 : root.signed().version());
+        trustedMetadataExpires().ifPresent(e -> m.put("trustedMetadataExpires", e.toString()));
         m.put("agentVersion", AgentVersion.VALUE);
         m.put("hardwareId", hardwareId);
         m.put("bootState", parts.boot().trialState().upgradeAvailable() ? "trial" : "committed");
         m.put("healthState", "ok");
         m.put("droppedReports", droppedReports.getAsLong());
         return m;
+    }
+
+    /**
+     * The earliest expiry of the root and targets metadata the device trusts (the roles people re-sign;
+     * snapshot and timestamp are re-signed by the server every day) as of the last refresh (made when an
+     * assignment is verified); empty before the first.
+     */
+    private Optional<java.time.Instant> trustedMetadataExpires() {
+        var trusted = parts.updater().trusted();
+        if (trusted == null) {
+            return Optional.empty();
+        }
+        java.time.Instant root = trusted.root().signed().expires();
+        return Optional.of(trusted.targets("targets").map(t -> t.signed().expires())
+                .filter(t -> t.isBefore(root)).orElse(root));
     }
 
     private void reportRefusal(JsonNode assignment, AssignmentRefused e) {

@@ -3,8 +3,8 @@ package dev.flotilla.cli.release;
 import picocli.CommandLine.Command;
 
 /** {@code flotilla release}: signing firmware releases into a repository. */
-@Command(name = "release", aliases = "releases", description = "Sign, publish, list and delete firmware releases.", mixinStandardHelpOptions = true,
+@Command(name = "release", aliases = "releases", description = "Sign, publish, list, refresh and delete firmware releases.", mixinStandardHelpOptions = true,
         subcommands = {ReleaseSignCommand.class, ReleasePublishCommand.class, ReleaseListCommand.class,
-                ReleaseDeleteCommand.class})
+                ReleaseRefreshCommand.class, ReleaseDeleteCommand.class})
 public final class ReleaseCommand {
 }

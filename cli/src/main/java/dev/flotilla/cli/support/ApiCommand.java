@@ -17,6 +17,8 @@ import java.util.StringJoiner;
  * Base of the operator commands that call the server's management API: {@code --server}, {@code --token}
  * (or FLOTILLA_SERVER, FLOTILLA_TOKEN), {@code --ca-bundle} (or FLOTILLA_CA_BUNDLE) and {@code --json} (the server's answer printed as is, for scripts).
  * A refusal becomes the one line {@code flotilla: error: CODE: MESSAGE}; an unreachable server one line too.
+ * After a successful call, the server's warnings about signed metadata that expires soon follow on stderr
+ * ({@code flotilla: warning: ...}).
  */
 public abstract class ApiCommand extends ToolCommand {
     @Option(names = "--server", defaultValue = "${env:FLOTILLA_SERVER}", paramLabel = "URL",
@@ -59,6 +61,9 @@ public abstract class ApiCommand extends ToolCommand {
         try {
             run();
             out().flush();
+            if (warnsAboutExpiry()) {
+                ServerMetadata.printWarnings(client, spec.commandLine().getErr());
+            }
             return 0;
         } catch (ServerClient.ApiError e) {
             return fail(e.code() + ": " + e.serverMessage());
@@ -66,6 +71,14 @@ public abstract class ApiCommand extends ToolCommand {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             return fail(why.startsWith("cannot connect") ? why : "cannot reach " + server + ": " + why);
         }
+    }
+
+    /**
+     * Whether a successful command then prints the server's trust warnings (root or targets metadata that
+     * expires within 30 days) on stderr, one line each.
+     */
+    protected boolean warnsAboutExpiry() {
+        return true;
     }
 
     /** GETs a path; prints the raw answer with --json and returns null, otherwise returns it parsed. */

@@ -3,7 +3,7 @@ package dev.flotilla.cli.trust;
 import picocli.CommandLine.Command;
 
 /** {@code flotilla trust}: the root of trust (root metadata) of a repository. */
-@Command(name = "trust", description = "Create and rotate the root of trust.", mixinStandardHelpOptions = true,
-        subcommands = {TrustInitCommand.class, TrustRotateCommand.class})
+@Command(name = "trust", description = "Create, rotate and check the root of trust.", mixinStandardHelpOptions = true,
+        subcommands = {TrustInitCommand.class, TrustRotateCommand.class, TrustStatusCommand.class})
 public final class TrustCommand {
 }

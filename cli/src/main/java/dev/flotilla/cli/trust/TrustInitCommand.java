@@ -9,12 +9,8 @@ import dev.flotilla.core.tuf.repo.RepositoryLayout;
 import dev.flotilla.core.tuf.repo.TopLevelKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ServerClient;
-import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.Metadata;
-import dev.flotilla.core.tuf.Role;
 import dev.flotilla.core.tuf.Root;
-import dev.flotilla.core.tuf.Signed;
-import dev.flotilla.core.tuf.client.AtomicFiles;
 import dev.flotilla.core.tuf.repo.RoleKeys;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,9 +18,6 @@ import picocli.CommandLine.Option;
 import java.net.URI;
 import java.nio.file.Files;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -112,33 +105,9 @@ public final class TrustInitCommand extends ToolCommand {
         List<KeySigner> signers = KeyArgs.signers(signWith);
         ServerClient client = new ServerClient(server, token, caBundle.path());
         JsonNode online = client.getJson("/api/v1/trust/online-keys");
-        Map<String, Key> keys = new LinkedHashMap<>();
-        Map<String, Role> roles = new LinkedHashMap<>();
-        keys.putAll(rootRole.byKeyId());
-        roles.put("root", new Role(rootRole.keyids(), rootRole.threshold()));
-        keys.putAll(targetsRole.byKeyId());
-        roles.put("targets", new Role(targetsRole.keyids(), targetsRole.threshold()));
-        for (String role : List.of("snapshot", "timestamp", "director")) {
-            Key k = Key.fromJson(online.path(role).path("key"));
-            keys.put(k.keyId(), k);
-            roles.put(role, new Role(List.of(k.keyId()), 1));
-        }
-        Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root()).truncatedTo(ChronoUnit.SECONDS);
-        Metadata<Root> root = Metadata.of(new Root(Signed.SPEC_VERSION, 1, expires, true, keys, roles, Map.of()));
-        for (KeySigner s : signers) {
-            if (!rootRole.keyids().contains(s.keyId())) {
-                throw new IllegalArgumentException("key " + s.keyId().substring(0, 12) + " is not a root key");
-            }
-            root = root.sign(s);
-        }
-        Metadata.verifyThreshold("root version 1", root.signed().role("root"), keys, root);
-        byte[] bytes = root.toBytes();
-        client.sendJson("PUT", "/api/v1/trust/root", bytes);
-        if (out != null) {
-            Files.createDirectories(out);
-            AtomicFiles.write(out.resolve("1.root.json"), bytes);
-            AtomicFiles.write(out.resolve("root.json"), bytes);
-        }
+        Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root());
+        Metadata<Root> root = ServerRoots.sign(ServerRoots.build(1, expires, rootRole, targetsRole, online), signers, null);
+        ServerRoots.upload(client, root, out);
         out().println("uploaded root version 1 (with the server's snapshot, timestamp and director keys) to " + server
                 + (out != null ? "; copy in " + out.resolve("1.root.json") : ""));
         return 0;

@@ -1,8 +1,15 @@
 package dev.flotilla.cli.trust;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.KeyArgs;
+import dev.flotilla.cli.support.ServerClient;
+import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.RepositoryError;
+import dev.flotilla.core.tuf.Role;
+import dev.flotilla.core.tuf.Root;
 import dev.flotilla.core.tuf.repo.ExpiryPolicy;
 import dev.flotilla.core.tuf.repo.Repository;
 import dev.flotilla.core.tuf.repo.RepositoryLayout;
@@ -11,19 +18,34 @@ import dev.flotilla.core.tuf.repo.TopLevelKeys;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 
 /**
  * {@code flotilla trust rotate}: writes the next root version with the roles' keys replaced as given
- * (roles not mentioned keep theirs), signed by the previous root's threshold and the new one's.
+ * (roles not mentioned keep theirs) and a fresh expiry, signed by the previous root's threshold and the
+ * new one's. With {@code --repo} it works on a repository directory; with {@code --server} it reads the
+ * server's current root, keeps the server's online keys (snapshot, timestamp, director) and uploads the new
+ * root, which devices then walk to on their next refresh.
  */
 @Command(name = "rotate", mixinStandardHelpOptions = true,
-        description = "Issue a new root version (new keys or thresholds), signed by old and new root keys.")
+        description = "Issue a new root version (new keys, thresholds or just a later expiry), signed by old and new root keys.")
 public final class TrustRotateCommand extends ToolCommand {
-    @Option(names = "--repo", required = true, paramLabel = "DIR", description = "Repository directory")
+    @Option(names = "--repo", paramLabel = "DIR", description = "Repository directory (or give --server)")
     Path repoDir;
+
+    @Option(names = "--server", paramLabel = "URL", description = "Update server: rotate its root and upload the new one")
+    URI server;
+
+    @Option(names = "--token", defaultValue = "${env:FLOTILLA_TOKEN}", paramLabel = "T",
+            description = "Admin API token for --server (default: env FLOTILLA_TOKEN)")
+    String token;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "With --server: keep a copy of the new root here")
+    Path out;
 
     @Option(names = "--root-key", arity = "1..*", paramLabel = "PUB")
     List<Path> rootKeys;
@@ -37,10 +59,10 @@ public final class TrustRotateCommand extends ToolCommand {
     @Option(names = "--targets-threshold", paramLabel = "N")
     Integer targetsThreshold;
 
-    @Option(names = "--snapshot-key", arity = "1..*", paramLabel = "PUB")
+    @Option(names = "--snapshot-key", arity = "1..*", paramLabel = "PUB", description = "Only with --repo")
     List<Path> snapshotKeys;
 
-    @Option(names = "--timestamp-key", arity = "1..*", paramLabel = "PUB")
+    @Option(names = "--timestamp-key", arity = "1..*", paramLabel = "PUB", description = "Only with --repo")
     List<Path> timestampKeys;
 
     @Option(names = "--sign-with", required = true, arity = "1..*", paramLabel = "PRIVATE",
@@ -49,6 +71,15 @@ public final class TrustRotateCommand extends ToolCommand {
 
     @Override
     protected int execute() throws Exception {
+        if ((repoDir == null) == (server == null)) {
+            throw new IllegalArgumentException("give either --repo DIR or --server URL");
+        }
+        if (server != null) {
+            return withServer();
+        }
+        if (out != null) {
+            throw new IllegalArgumentException("--out goes with --server (with --repo the new root is written there)");
+        }
         List<KeySigner> signers = KeyArgs.signers(signWith);
         Repository repo = RepositoryLayout.load(repoDir, Clock.systemUTC(), ExpiryPolicy.defaults());
         TopLevelKeys keys = repo.topLevelKeys();
@@ -63,6 +94,58 @@ public final class TrustRotateCommand extends ToolCommand {
         long version = repo.root().signed().version();
         out().println("wrote root version " + version + " to " + repoDir.resolve(version + ".root.json"));
         return 0;
+    }
+
+    private int withServer() throws Exception {
+        if (token == null || token.isBlank()) {
+            throw new IllegalArgumentException("--server needs --token (an admin API token) or env FLOTILLA_TOKEN");
+        }
+        if (snapshotKeys != null || timestampKeys != null) {
+            throw new IllegalArgumentException("with --server the snapshot and timestamp keys are the server's");
+        }
+        List<KeySigner> signers = KeyArgs.signers(signWith);
+        ServerClient client = new ServerClient(server, token);
+        Metadata<Root> current = ServerMetadata.currentRoot(client).orElseThrow(() -> new IllegalStateException(
+                "the server has no root yet: use 'flotilla trust init --server'"));
+        requireSignedByUs(current, signers);
+        TopLevelKeys keys = TopLevelKeys.of(current.signed());
+        RoleKeys root = replace("root", keys.root(), rootKeys, rootThreshold);
+        RoleKeys targets = replace("targets", keys.targets(), targetsKeys, targetsThreshold);
+        JsonNode online = client.getJson("/api/v1/trust/online-keys");
+        long version = current.signed().version() + 1;
+        Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root());
+        Metadata<Root> next = ServerRoots.sign(ServerRoots.build(version, expires, root, targets, online), signers,
+                current.signed());
+        ServerRoots.upload(client, next, out);
+        out().println("uploaded root version " + version + " (expires " + next.signed().expires() + ") to " + server
+                + (out != null ? "; copy in " + out.resolve(version + ".root.json") : ""));
+        if (!targets.keyids().equals(keys.targets().keyids()) || targets.threshold() != keys.targets().threshold()) {
+            out().println("the targets keys changed: devices refuse the current targets until it is re-signed; run "
+                    + "'flotilla release refresh --targets-key NEW.pem --previous-targets-key OLD.pub.json' now");
+        }
+        ServerMetadata.printWarnings(client, spec.commandLine().getErr());
+        return 0;
+    }
+
+    /**
+     * The server's current root must carry a valid signature by one of our root keys and meet its own
+     * threshold: a server cannot hand us a root we never signed (with, say, its own targets key) to carry
+     * over into the next version.
+     */
+    private static void requireSignedByUs(Metadata<Root> current, List<KeySigner> signers) {
+        Root r = current.signed();
+        Metadata.verifyThreshold("the server's root version " + r.version(), r.role("root"), r.keys(), current);
+        List<String> ours = signers.stream().map(KeySigner::keyId).filter(r.role("root").keyids()::contains).toList();
+        if (ours.isEmpty()) {
+            throw new IllegalArgumentException("none of the --sign-with keys is a root key of the server's root version "
+                    + r.version());
+        }
+        try {
+            Metadata.verifyThreshold("the server's root", new Role(ours, 1), r.keys(), current);
+        } catch (RepositoryError e) {
+            throw new IllegalStateException("the server's root version " + r.version()
+                    + " carries no signature by the given root keys; refusing to build on it");
+        }
     }
 
     private static RoleKeys replace(String role, RoleKeys current, List<Path> files, Integer threshold) {

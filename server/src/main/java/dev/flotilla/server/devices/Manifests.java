@@ -15,7 +15,7 @@ import java.util.List;
  * "sig"}]}}, where {@code sig} is the hex signature of the device key over the canonical JSON of
  * {@code signed}. The manifest names its device and says what the device runs:
  * {@code deviceId, installedTarget, hashes, slot, securityVersion, trustedRootVersion, agentVersion,
- * bootState, healthState}.
+ * bootState, healthState}, and optionally {@code trustedMetadataExpires}.
  */
 final class Manifests {
     private static final List<String> REQUIRED_STRINGS = List.of("deviceId", "agentVersion", "bootState", "healthState");
@@ -37,6 +37,7 @@ final class Manifests {
         REQUIRED_STRINGS.forEach(m::string);
         m.optString("installedTarget");
         m.optString("slot");
+        m.optString("trustedMetadataExpires");
         m.optObject("hashes");
         if (m.optLong("securityVersion").isEmpty() || m.optLong("trustedRootVersion").isEmpty()) {
             throw ApiException.invalid("manifest needs integer securityVersion and trustedRootVersion");

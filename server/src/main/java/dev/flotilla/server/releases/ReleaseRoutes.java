@@ -21,7 +21,8 @@ public final class ReleaseRoutes {
     private ReleaseRoutes() {
     }
 
-    private static byte[] readCapped(java.io.InputStream in) throws java.io.IOException {
+    /** Reads a metadata-carrying body of at most {@link #MAX_RELEASE_BODY} bytes; more is 413. */
+    public static byte[] readCapped(java.io.InputStream in) throws java.io.IOException {
         byte[] bytes = in.readNBytes(MAX_RELEASE_BODY + 1);
         if (bytes.length > MAX_RELEASE_BODY) {
             throw new ApiException(413, "payload_too_large", "release body larger than " + MAX_RELEASE_BODY + " bytes");

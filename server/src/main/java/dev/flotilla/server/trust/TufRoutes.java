@@ -5,6 +5,7 @@ import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.Routes;
 import dev.flotilla.server.releases.RangeResponder;
 import dev.flotilla.server.releases.Release;
+import dev.flotilla.server.releases.ReleaseRoutes;
 import dev.flotilla.server.releases.ReleaseService;
 import io.javalin.http.HandlerType;
 import org.jdbi.v3.core.Jdbi;
@@ -14,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Trust management ({@code /api/v1/trust/...}) and the read-only TUF repository, consistent-snapshot
+ * Trust management ({@code /api/v1/trust/...}: online keys, root upload, re-signed targets) and the read-only TUF repository, consistent-snapshot
  * style: {@code /tuf/metadata/N.root.json}, {@code root.json}, {@code timestamp.json},
  * {@code V.snapshot.json}, {@code V.targets.json}, and {@code /tuf/targets/HASH.NAME}.
  */
@@ -25,11 +26,14 @@ public final class TufRoutes {
     private TufRoutes() {
     }
 
-    public static void register(Routes routes, Jdbi jdbi, TufStore store, TrustService trust, ReleaseService releases) {
+    public static void register(Routes routes, Jdbi jdbi, TufStore store, TrustService trust, ReleaseService releases,
+                                TargetsRefresh refresh) {
         routes.operator(HandlerType.GET, "/api/v1/trust/online-keys", Role.VIEWER,
                 (ctx, op) -> ctx.json(trust.onlineKeys()));
         routes.operator(HandlerType.PUT, "/api/v1/trust/root", Role.ADMIN,
                 (ctx, op) -> ctx.json(trust.uploadRoot(ctx.bodyAsBytes(), op.actor())));
+        routes.operator(HandlerType.PUT, "/api/v1/trust/targets", Role.RELEASE_MANAGER,
+                (ctx, op) -> ctx.json(refresh.refresh(ReleaseRoutes.readCapped(ctx.req().getInputStream()), op.actor())));
         routes.open(HandlerType.GET, "/tuf/metadata/{file}", ctx -> {
             String file = ctx.pathParam("file");
             Optional<TufStore.Stored> found;

@@ -102,6 +102,8 @@ class AuthorizationMatrixTest {
         calls.add(new Call("GET", () -> "/api/v1/trust/online-keys", "/api/v1/trust/online-keys", () -> null, Role.VIEWER));
         calls.add(new Call("PUT", () -> "/api/v1/trust/root", "/api/v1/trust/root",
                 () -> REPO.rootVersion(OfflineRepo.publishedVersion(srv.http, "root") + 1, CLOCK.instant()), Role.ADMIN));
+        calls.add(new Call("PUT", () -> "/api/v1/trust/targets", "/api/v1/trust/targets",
+                AuthorizationMatrixTest::refreshBody, Role.RELEASE_MANAGER));
         calls.add(new Call("POST", () -> "/api/v1/releases/images", "/api/v1/releases/images",
                 () -> new byte[] {7, 7, 7}, Role.RELEASE_MANAGER));
         calls.add(new Call("POST", () -> "/api/v1/releases", "/api/v1/releases", AuthorizationMatrixTest::releaseBody,
@@ -170,6 +172,16 @@ class AuthorizationMatrixTest {
         var next = dev.flotilla.core.tuf.Metadata.of(new dev.flotilla.core.tuf.Targets(current.specVersion(),
                 current.version() + 1, current.expires(), targets, null, Map.of())).sign(REPO.targetsKey);
         return Map.of("targets", dev.flotilla.core.json.CanonicalJson.parse(next.toBytes()));
+    }
+
+    /** The server's current targets, re-signed unchanged at the next version (a targets refresh). */
+    private static Object refreshBody() {
+        long current = OfflineRepo.publishedVersion(srv.http, "targets");
+        byte[] bytes = srv.http.get("/tuf/metadata/" + current + ".targets.json", null).text()
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var t = dev.flotilla.core.tuf.Metadata.fromBytes(bytes, dev.flotilla.core.tuf.Targets.class).signed();
+        return dev.flotilla.core.tuf.Metadata.of(new dev.flotilla.core.tuf.Targets(t.specVersion(), current + 1,
+                t.expires(), t.targets(), t.delegations(), t.unrecognized())).sign(REPO.targetsKey).toBytes();
     }
 
     @Test

@@ -112,9 +112,10 @@ class CompromisedServerTest {
                     new MetaFile(2, (long) snapBytes.length, Map.of("sha256", Digests.sha256Hex(snapBytes)), Map.of()),
                     Map.of())).sign(stolen.timestamp());
             stolenDb.useHandle(h -> {
-                insert(h, "targets", 2, forgedBytes, now);
-                insert(h, "snapshot", 2, snapBytes, now);
-                insert(h, "timestamp", 2, ts.toBytes(), now);
+                // stored with their real expiries, so that the server's refresher leaves them in place
+                insert(h, "targets", 2, forgedBytes, now, now.plus(Duration.ofDays(30)));
+                insert(h, "snapshot", 2, snapBytes, now, now.plus(Duration.ofDays(7)));
+                insert(h, "timestamp", 2, ts.toBytes(), now, now.plus(Duration.ofDays(1)));
                 h.createUpdate("UPDATE releases SET length = :l, sha256 = :s WHERE target_path = 'fw-1.0.bin'")
                         .bind("l", evil.length).bind("s", Digests.sha256Hex(evil)).execute();
             });
@@ -164,10 +165,11 @@ class CompromisedServerTest {
         }
     }
 
-    private static void insert(org.jdbi.v3.core.Handle h, String role, long version, byte[] bytes, Instant now) {
+    private static void insert(org.jdbi.v3.core.Handle h, String role, long version, byte[] bytes, Instant now,
+                               Instant expires) {
         h.createUpdate("INSERT INTO tuf_metadata (role_name, version, body, expires_at, created_at) VALUES (:r, :v, :b, :e, :c)")
                 .bind("r", role).bind("v", version).bind("b", new String(bytes, StandardCharsets.UTF_8))
-                .bind("e", now.plus(Duration.ofDays(1)).toEpochMilli()).bind("c", now.toEpochMilli()).execute();
+                .bind("e", expires.toEpochMilli()).bind("c", now.toEpochMilli()).execute();
     }
 
     private static AssignmentDecision.Reason reason(AssignmentDecision d) {

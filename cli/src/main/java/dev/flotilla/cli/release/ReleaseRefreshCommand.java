@@ -1,0 +1,82 @@
+package dev.flotilla.cli.release;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.cli.support.KeyArgs;
+import dev.flotilla.cli.support.Lifetimes;
+import dev.flotilla.cli.support.ServerClient;
+import dev.flotilla.cli.support.ServerMetadata;
+import dev.flotilla.cli.support.ToolCommand;
+import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Key;
+import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.Targets;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+/**
+ * {@code flotilla release refresh}: re-signs the server's current targets metadata offline, unchanged but
+ * for the next version and a later expiry, and uploads it ({@code PUT /api/v1/trust/targets}); the server
+ * re-publishes snapshot and timestamp. Before signing, the current targets must carry the signatures of
+ * the given targets keys, or (after a root rotation replaced them) of {@code --previous-targets-key}, so
+ * that a server cannot slip entries into what the operator signs.
+ */
+@Command(name = "refresh", mixinStandardHelpOptions = true,
+        description = "Re-sign the server's current targets metadata with a later expiry (no new image).")
+public final class ReleaseRefreshCommand extends ToolCommand {
+    @Option(names = "--server", defaultValue = "${env:FLOTILLA_SERVER}", paramLabel = "URL",
+            description = "Server base URL (default: env FLOTILLA_SERVER)")
+    String server;
+
+    @Option(names = "--token", defaultValue = "${env:FLOTILLA_TOKEN}", paramLabel = "T",
+            description = "release-manager (or admin) API token (default: env FLOTILLA_TOKEN)")
+    String token;
+
+    @Option(names = "--targets-key", required = true, arity = "1..*", paramLabel = "PRIVATE",
+            description = "Private targets key files; together they must meet the targets threshold")
+    List<Path> targetsKeys;
+
+    @Option(names = "--previous-targets-key", arity = "1..*", paramLabel = "KEY",
+            description = "After a rotation: the replaced targets keys (public or private files) that signed the current targets")
+    List<Path> previousKeys;
+
+    @Option(names = "--expires-in", defaultValue = "90d", paramLabel = "LIFETIME",
+            description = "New lifetime, e.g. 90d, 36h, 2w (default ${DEFAULT-VALUE})")
+    String expiresIn;
+
+    @Override
+    protected int execute() throws Exception {
+        Duration lifetime = Lifetimes.parse("--expires-in", expiresIn);
+        if (server == null || server.isBlank() || token == null || token.isBlank()) {
+            throw new IllegalArgumentException("give --server and --token (or env FLOTILLA_SERVER, FLOTILLA_TOKEN)");
+        }
+        List<KeySigner> signers = KeyArgs.signers(targetsKeys);
+        List<Key> signedBy = previousKeys != null ? KeyArgs.publicKeys(previousKeys)
+                : signers.stream().map(KeySigner::publicKey).toList();
+        ServerClient client = new ServerClient(URI.create(server), token);
+        Metadata<Targets> current = ServerMetadata.currentTargets(client).orElseThrow(() -> new IllegalStateException(
+                "the server has no targets metadata yet: publish a release first"));
+        ServerMetadata.requireSignedBy(current, signedBy, "the server's current targets",
+                "refusing to sign on top of it (after a rotation, name the replaced keys with --previous-targets-key)");
+        Targets t = current.signed();
+        Instant expires = Clock.systemUTC().instant().plus(lifetime).truncatedTo(ChronoUnit.SECONDS);
+        Metadata<Targets> next = Metadata.of(new Targets(t.specVersion(), t.version() + 1, expires, t.targets(),
+                t.delegations(), t.unrecognized()));
+        for (KeySigner s : signers) {
+            next = next.sign(s);
+        }
+        JsonNode answer = client.sendJson("PUT", "/api/v1/trust/targets", next.toBytes());
+        out().println("re-signed targets version " + answer.path("version").asLong() + " (" + answer.path("targets").asInt()
+                + " targets), expires " + answer.path("expires").asText());
+        out().flush();
+        ServerMetadata.printWarnings(client, spec.commandLine().getErr());
+        return 0;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.flotilla.server.trust;
+
+import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.Targets;
+import dev.flotilla.server.audit.AuditLog;
+import dev.flotilla.server.auth.Actor;
+import dev.flotilla.server.http.ApiException;
+import org.jdbi.v3.core.Jdbi;
+
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * Re-signed targets metadata without a new image ({@code flotilla release refresh}): the same targets and
+ * delegations as the current version, signed offline again with a later expiry (or, after a root rotation,
+ * with the new targets keys). Accepted under the same rules as a release's targets
+ * ({@link TrustService#requireNextTargets}); then, in one transaction under the publish lock, the targets,
+ * a new snapshot and timestamp, and the audit entry ({@code release.refresh}) are stored.
+ */
+public final class TargetsRefresh {
+    private final Jdbi jdbi;
+    private final TufStore store;
+    private final TrustService trust;
+    private final Publisher publisher;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    public TargetsRefresh(Jdbi jdbi, TufStore store, TrustService trust, Publisher publisher, AuditLog audit,
+                          Clock clock) {
+        this.jdbi = jdbi;
+        this.store = store;
+        this.trust = trust;
+        this.publisher = publisher;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** What an accepted refresh answers (and the audit log records before and after). */
+    public record TargetsInfo(long version, String expires, int targets) {
+        static TargetsInfo of(Targets t) {
+            return new TargetsInfo(t.version(), t.expires().toString(), t.targets().size());
+        }
+    }
+
+    /**
+     * Stores re-signed targets metadata and re-publishes snapshot and timestamp. Nothing changes when a
+     * check fails.
+     *
+     * @throws ApiException 400 {@code malformed_metadata}, {@code unsigned_metadata}, {@code expired_metadata},
+     *                      {@code targets_changed}; 409 {@code no_root}, {@code no_targets}, {@code bad_version}
+     */
+    public TargetsInfo refresh(byte[] body, Actor actor) {
+        Metadata<Targets> md = TrustService.parse(body, Targets.class);
+        return jdbi.inTransaction(h -> {
+            store.lock(h);
+            Targets current = store.latest(h, "targets")
+                    .map(s -> Metadata.fromBytes(s.bytes(), Targets.class).signed())
+                    .orElseThrow(() -> ApiException.conflict("no_targets",
+                            "no targets metadata yet: publish a release first (flotilla release publish)"));
+            trust.requireNextTargets(h, md);
+            Targets next = md.signed();
+            if (!next.toJson().path("targets").equals(current.toJson().path("targets"))
+                    || !Objects.equals(next.toJson().get("delegations"), current.toJson().get("delegations"))) {
+                throw ApiException.badRequest("targets_changed", "a refresh re-signs the current targets (version "
+                        + current.version() + ") unchanged; add images with a release");
+            }
+            store.insert(h, "targets", next.version(), md.toBytes(), next.expires(), clock.millis());
+            publisher.publishSnapshotAndTimestamp(h);
+            TargetsInfo info = TargetsInfo.of(next);
+            audit.record(h, actor, "release.refresh", "targets", Long.toString(next.version()),
+                    TargetsInfo.of(current), info);
+            return info;
+        });
+    }
+}
