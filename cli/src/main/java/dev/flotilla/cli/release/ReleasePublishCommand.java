@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ServerClient;
+import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.firmware.FirmwareInfo;
 import dev.flotilla.core.json.CanonicalJson;
@@ -24,12 +25,12 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -51,11 +52,9 @@ public final class ReleasePublishCommand extends ToolCommand {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--server", required = true, paramLabel = "URL")
-    URI server;
-
-    @Option(names = "--token", required = true, paramLabel = "T", description = "release-manager (or admin) API token")
-    String token;
+    /** The server and a release-manager (or admin) API token. */
+    @Mixin
+    ServerOptions connection;
 
     @Option(names = "--image", required = true, paramLabel = "FILE")
     Path image;
@@ -84,13 +83,16 @@ public final class ReleasePublishCommand extends ToolCommand {
 
     @Override
     protected int execute() throws Exception {
+        if (Files.isDirectory(image)) {
+            throw new IllegalArgumentException(image + ": is a directory; --image takes the firmware image file");
+        }
         if (!Files.isRegularFile(image)) {
             throw new NoSuchFileException(image.toString());
         }
         FirmwareInfo info = new FirmwareInfo(hardware, version, securityVersion, minInstalledVersion);
         List<KeySigner> signers = KeyArgs.signers(targetsKeys);
         String path = name != null ? name : image.getFileName().toString();
-        ServerClient client = new ServerClient(server, token);
+        ServerClient client = connection.client();
 
         Optional<Metadata<Targets>> current = currentTargets(client);
         current.ifPresent(md -> requireOwnSignatures(md, signers));
@@ -110,24 +112,31 @@ public final class ReleasePublishCommand extends ToolCommand {
             md = md.sign(s);
         }
 
-        long length = Files.size(image);
-        JsonNode upload;
-        if (noProgress) {
-            upload = client.upload("/api/v1/releases/images", () -> open(image), length);
-        } else {
-            ProgressBarBuilder bar = new ProgressBarBuilder().setTaskName("upload " + path).setInitialMax(length)
-                    .setUnit(" KiB", 1024).setStyle(ProgressBarStyle.ASCII).setConsumer(
-                            new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err));
-            upload = client.upload("/api/v1/releases/images", () -> ProgressBar.wrap(open(image), bar), length);
+        JsonNode release;
+        try (Cancellation cancel = new Cancellation(spec.commandLine().getErr())) {
+            JsonNode upload = upload(client, path);
+            ObjectNode body = CanonicalJson.mapper().createObjectNode();
+            body.put("uploadId", upload.path("uploadId").asText());
+            body.put("path", path);
+            body.set("targets", CanonicalJson.parse(md.toBytes()));
+            cancel.publishing();
+            release = client.sendJson("POST", "/api/v1/releases", CanonicalJson.mapper().writeValueAsBytes(body));
         }
-        ObjectNode body = CanonicalJson.mapper().createObjectNode();
-        body.put("uploadId", upload.path("uploadId").asText());
-        body.put("path", path);
-        body.set("targets", CanonicalJson.parse(md.toBytes()));
-        JsonNode release = client.sendJson("POST", "/api/v1/releases", CanonicalJson.mapper().writeValueAsBytes(body));
         out().println("published " + path + " (" + release.path("length").asLong() + " bytes, sha256 "
                 + release.path("sha256").asText() + ") as targets version " + next);
         return 0;
+    }
+
+    /** Uploads the image, with a progress bar on stderr unless --no-progress. */
+    private JsonNode upload(ServerClient client, String path) throws IOException {
+        long length = Files.size(image);
+        if (noProgress) {
+            return client.upload("/api/v1/releases/images", () -> open(image), length);
+        }
+        ProgressBarBuilder bar = new ProgressBarBuilder().setTaskName("upload " + path).setInitialMax(length)
+                .setUnit(" KiB", 1024).setStyle(ProgressBarStyle.ASCII).setConsumer(
+                        new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err));
+        return client.upload("/api/v1/releases/images", () -> ProgressBar.wrap(open(image), bar), length);
     }
 
     private static InputStream open(Path p) {

@@ -3,10 +3,10 @@ package dev.flotilla.cli.support;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.core.json.CanonicalJson;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -18,13 +18,8 @@ import java.util.StringJoiner;
  * A refusal becomes the one line {@code flotilla: error: CODE: MESSAGE}; an unreachable server one line too.
  */
 public abstract class ApiCommand extends ToolCommand {
-    @Option(names = "--server", defaultValue = "${env:FLOTILLA_SERVER}", paramLabel = "URL",
-            description = "Server base URL (default: env FLOTILLA_SERVER).")
-    String server;
-
-    @Option(names = "--token", defaultValue = "${env:FLOTILLA_TOKEN}", paramLabel = "TOKEN",
-            description = "Operator API token (default: env FLOTILLA_TOKEN).")
-    String token;
+    @Mixin
+    ServerOptions connection;
 
     @Option(names = "--json", description = "Print the server's JSON answer as is.")
     boolean json;
@@ -36,22 +31,7 @@ public abstract class ApiCommand extends ToolCommand {
 
     @Override
     protected final int execute() throws Exception {
-        if (server == null || server.isBlank()) {
-            return fail("no server: pass --server URL or set FLOTILLA_SERVER");
-        }
-        if (token == null || token.isBlank()) {
-            return fail("no token: pass --token TOKEN or set FLOTILLA_TOKEN");
-        }
-        URI base;
-        try {
-            base = URI.create(server);
-        } catch (IllegalArgumentException e) {
-            return fail("--server: not a URL: " + server);
-        }
-        if (base.getScheme() == null || base.getHost() == null) {
-            return fail("--server: not an http(s) URL: " + server);
-        }
-        client = new ServerClient(base, token);
+        client = connection.client();
         try {
             run();
             out().flush();
@@ -60,7 +40,7 @@ public abstract class ApiCommand extends ToolCommand {
             return fail(e.code() + ": " + e.serverMessage());
         } catch (IOException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            return fail(why.startsWith("cannot connect") ? why : "cannot reach " + server + ": " + why);
+            return fail(why.startsWith("cannot connect") ? why : "cannot reach " + connection.url() + ": " + why);
         }
     }
 
