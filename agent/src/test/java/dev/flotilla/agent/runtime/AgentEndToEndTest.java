@@ -97,7 +97,7 @@ class AgentEndToEndTest {
                 // test device
                 { "server": "%s", "metadataUrl": "%s", "targetsUrl": "%s",
                   "stateDir": "state", "hardwareId": "board-a", "factoryVersion": "1.0.0", "trustedRoot": "root.json",
-                  "enrollmentToken": "flt_enroll_test",
+                  "enrollmentToken": "fle_test",
                   "slots": {"a": "slot-a.img", "b": "slot-b.img"},
                   "bootControl": {"backend": "simulated", "stateFile": "bootenv", "cmdline": "cmdline", "trialTries": 2},
                   "health": {"commands": [{"command": ["true"], "timeoutSeconds": 5}]},
