@@ -99,9 +99,13 @@ public final class ReleasePublishCommand extends ToolCommand {
         TargetFile file = TargetFiles.describe(TargetContent.of(image), info.toCustom());
         Map<String, TargetFile> files = new LinkedHashMap<>(current.map(md -> md.signed().targets()).orElse(Map.of()));
         TargetFile existing = files.get(path);
-        if (existing != null && !existing.sameContentAs(file)) {
-            throw new IllegalStateException("target '" + path + "' already exists with other content; "
-                    + "publish new images under a new name");
+        if (existing != null) {
+            throw new IllegalStateException(existing.sameContentAs(file)
+                    ? "target '" + path + "' is already published with these bytes (version "
+                            + FirmwareInfo.fromTarget(existing).version() + "); a published target never changes:"
+                            + " publish a new version under a new name (--name)"
+                    : "target '" + path + "' is already published with other content; publish new images under a new"
+                            + " name (--name)");
         }
         files.put(path, file);
         long next = current.map(md -> md.signed().version() + 1).orElse(1L);

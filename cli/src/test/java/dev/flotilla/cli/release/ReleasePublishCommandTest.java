@@ -112,6 +112,24 @@ class ReleasePublishCommandTest {
     }
 
     @Test
+    void publishingAPublishedNameAgainIsRefusedWithOneLine() throws Exception {
+        assertThat(trustInit().exitCode()).isZero();
+        Path one = image("fw-1.0.bin", 100, 1);
+        CliRun first = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", one,
+                "--version", "1.0.0", "--hardware", "board-a", "--targets-key", fx.key("targets"), "--no-progress");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        CliRun again = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", one,
+                "--version", "1.0.1", "--hardware", "board-a", "--targets-key", fx.key("targets"), "--no-progress");
+        assertOneLineError(again, "target 'fw-1.0.bin' is already published with these bytes (version 1.0.0)");
+        Files.write(one, new byte[] {9, 9, 9});
+        CliRun other = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", one,
+                "--version", "1.0.1", "--hardware", "board-a", "--targets-key", fx.key("targets"), "--no-progress");
+        assertOneLineError(other, "target 'fw-1.0.bin' is already published with other content");
+        CliRun list = CliRun.of("release", "list", "--server", server.uri(), "--token", admin);
+        assertThat(list.out()).contains("1.0.0").doesNotContain("1.0.1");
+    }
+
+    @Test
     void publishOfADirectorySaysItIsADirectory() throws Exception {
         Path images = Files.createDirectories(tmp.resolve("images"));
         CliRun run = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", images,
