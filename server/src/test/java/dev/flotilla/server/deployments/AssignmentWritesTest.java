@@ -131,10 +131,11 @@ class AssignmentWritesTest {
                     Http.Response r = f.get();
                     assertThat(r.status()).as("round " + round + ": " + r.text()).isIn(200, 201);
                 }
-                // deployments are listed in creation order: the last one naming this device must hold it
+                // deployments are listed newest first: the first one naming this device must hold it
                 String newest = null;
                 for (JsonNode dep : srv.http.get("/api/v1/deployments?limit=500", srv.adminToken).json().path("items")) {
-                    if (d.id().equals(dep.path("deviceId").asText(null)) || tag.equals(dep.path("tag").asText(null))) {
+                    if (newest == null && (d.id().equals(dep.path("deviceId").asText(null))
+                            || tag.equals(dep.path("tag").asText(null)))) {
                         newest = dep.path("id").asText();
                     }
                 }
