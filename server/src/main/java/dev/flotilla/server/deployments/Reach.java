@@ -17,9 +17,10 @@ import java.util.TreeMap;
  */
 public record Reach(List<String> hardwareIds, int members, int matchingHardware) {
     /**
-     * Counts the active devices of one device, a group or a tag (exactly one of the three is given).
+     * Counts the active devices a deployment names, by whether they are hardware {@code entry} runs on.
      *
-     * @param value the device id, group or tag
+     * @param column what the deployment names: {@code deviceId}, {@code group} or {@code tag}
+     * @param value  the device id, group or tag
      */
     static Reach count(Handle h, String column, String value, TargetFile entry) {
         String where = switch (column) {
