@@ -93,9 +93,11 @@ public final class Server implements AutoCloseable {
      * if this database has never been started, and listens on the configured port.
      *
      * @throws UncheckedIOException when the data directory cannot be created
+     * @throws StartupException      when the port or the data directory is taken, or the database cannot be opened
      */
     public static Server start(ServerConfig config) {
         long started = System.nanoTime();
+        Startup.requirePortFree(config);
         try {
             Files.createDirectories(config.dataDir());
         } catch (IOException e) {
@@ -107,7 +109,7 @@ public final class Server implements AutoCloseable {
                 task -> Thread.ofPlatform().name("flotilla-keys").daemon().start(task));
         Database db;
         try {
-            db = Database.open(config.databaseUrl());
+            db = Startup.openDatabase(config);
         } catch (RuntimeException | Error e) {
             loading.handle((k, x) -> null).join(); // no key file is still being written when start fails
             throw e;
@@ -185,7 +187,7 @@ public final class Server implements AutoCloseable {
                         ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
                 AuditRoutes.register(routes, jdbi, audit);
             });
-            app.start(config.host(), config.port());
+            Startup.listen(app, config);
             // Only once listening: a start that fails to bind must not use up the one-time admin token.
             Optional<String> admin;
             try {

@@ -261,13 +261,13 @@ public final class TufUpdateSource implements UpdateSource {
     private final class Progress extends FilterInputStream {
         private final Assignment a;
         private long done;
-        private long nextReport;
+        private long nextTenth;
 
         Progress(InputStream in, Assignment a, long offset) {
             super(in);
             this.a = a;
             this.done = offset;
-            this.nextReport = (offset * 10 / a.length() + 1) * a.length() / 10;
+            this.nextTenth = offset * 10 / a.length() + 1;
         }
 
         @Override
@@ -275,18 +275,24 @@ public final class TufUpdateSource implements UpdateSource {
             int n = super.read(b, off, len);
             if (n > 0) {
                 done += n;
-                while (done >= nextReport && nextReport <= a.length()) {
-                    report(nextReport);
-                    nextReport += Math.max(1, a.length() / 10);
+                while (nextTenth <= 10 && done >= tenth(nextTenth)) {
+                    report(tenth(nextTenth));
+                    nextTenth++;
                 }
             }
             return n;
         }
 
+        /** The first byte count that is at least {@code k} tenths of the image. */
+        private long tenth(long k) {
+            return (k * a.length() + 9) / 10;
+        }
+
+        /** Reports that {@code at} bytes have arrived (at most {@link #done}: one read may pass several tenths). */
         private void report(long at) {
-            long percent = at * 100 / a.length(); // the agent's listener logs progress
+            long percent = dev.flotilla.agent.slots.Progress.percent(at, a.length());
             ObjectNode d = JSON.createObjectNode().put("state", "DOWNLOADING").put("assignmentId", a.id())
-                    .put("version", a.version()).put("done", done).put("total", a.length()).put("percent", percent);
+                    .put("version", a.version()).put("done", at).put("total", a.length()).put("percent", percent);
             try {
                 parts.events().sendNow("progress-" + a.id() + "-" + percent, "download_progress", d);
             } catch (IOException ignored) {

@@ -116,7 +116,8 @@ public final class EventReporter implements Reporter {
             d.put("assignmentId", e.assignmentId()).put("deploymentId", e.assignmentId()).put("version", e.version());
         }
         if (e.total() > 0) {
-            d.put("done", e.done()).put("total", e.total()).put("percent", e.done() * 100 / e.total());
+            d.put("done", e.done()).put("total", e.total()).put("percent",
+                    dev.flotilla.agent.slots.Progress.percent(e.done(), e.total()));
         }
         return ev;
     }

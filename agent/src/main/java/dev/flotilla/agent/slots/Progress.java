@@ -7,4 +7,12 @@ public interface Progress {
 
     /** {@code done} of {@code total} bytes (total is -1 when unknown). */
     void bytes(long done, long total);
+
+    /**
+     * The whole percent that {@code done} is of {@code total} (rounded down; 0 when total is not positive): the
+     * one computation behind every {@code percent} an agent reports.
+     */
+    static long percent(long done, long total) {
+        return total <= 0 ? 0 : done * 100 / total;
+    }
 }

@@ -70,7 +70,7 @@ class ServerClientTest {
     @Test
     void aBadEnrollmentTokenIsARefusalWithTheServersCode() {
         DeviceIdentity identity = new DeviceIdentity(state, new FileDurable());
-        assertThatThrownBy(() -> identity.ensureEnrolled(client(), Optional.of("flt_enroll_wrong"), "board-a"))
+        assertThatThrownBy(() -> identity.ensureEnrolled(client(), Optional.of("fle_wrong"), "board-a"))
                 .isInstanceOfSatisfying(ServerClient.ServerRefusal.class,
                         e -> assertThat(e.code()).isEqualTo("invalid_enrollment_token"));
         assertThat(Files.exists(state.resolve("device.json"))).isFalse();

@@ -98,7 +98,7 @@ class AgentEndToEndTest {
                 // test device
                 { "server": "%s", "metadataUrl": "%s", "targetsUrl": "%s",
                   "stateDir": "state", "hardwareId": "board-a", "factoryVersion": "1.0.0", "trustedRoot": "root.json",
-                  "enrollmentToken": "flt_enroll_test",
+                  "enrollmentToken": "fle_test",
                   "slots": {"a": "slot-a.img", "b": "slot-b.img"},
                   "bootControl": {"backend": "simulated", "stateFile": "bootenv", "cmdline": "cmdline", "trialTries": 2},
                   "health": {"commands": [{"command": ["true"], "timeoutSeconds": 5}]},
@@ -163,6 +163,17 @@ class AgentEndToEndTest {
         assertThat(api.types()).containsSubsequence("download_started", "download_progress", "downloaded",
                 "verified", "installed", "rebooting", "trial_boot", "committed");
         assertThat(api.types().stream().filter("download_progress"::equals).count()).isGreaterThanOrEqualTo(9);
+        // every progress report's percent is its own done of total (one read may pass several tenths)
+        List<com.fasterxml.jackson.databind.JsonNode> reports = api.events.values().stream()
+                .filter(e -> e.path("type").asText().equals("download_progress")).map(e -> e.path("details"))
+                .sorted(java.util.Comparator.comparingLong(d -> d.path("done").asLong())).toList();
+        assertThat(reports).allSatisfy(d -> {
+            assertThat(d.path("total").asLong()).isEqualTo(image.length);
+            assertThat(d.path("done").asLong()).isBetween(1L, (long) image.length);
+            assertThat(d.path("percent").asLong()).isEqualTo(d.path("done").asLong() * 100 / image.length);
+        });
+        assertThat(reports.stream().map(d -> d.path("percent").asInt()).toList())
+                .containsExactly(10, 20, 30, 40, 50, 60, 70, 80, 90, 100);
         assertThat(Files.readString(c.stateDir().resolve("state/counter")).trim()).isEqualTo("4");
         // the next check-in reports the new image (the assignment, still served, is already installed)
         var m = api.manifests.getLast();

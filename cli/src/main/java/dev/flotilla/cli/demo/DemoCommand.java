@@ -6,13 +6,13 @@ import dev.flotilla.agent.testimage.TestImage;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.server.Server;
 import dev.flotilla.server.ServerConfig;
+import dev.flotilla.server.StartupException;
 import dev.flotilla.sim.SimulatedDevice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -38,7 +38,7 @@ public final class DemoCommand extends ToolCommand {
     @Option(names = "--devices", defaultValue = "3", description = "Simulated devices (default: ${DEFAULT-VALUE}).")
     int deviceCount;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Server port; a free one if taken (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "8080", description = "Server port; when another process holds it, a free one (said so) (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--exit", description = "Stop after the story instead of running until Ctrl-C.")
@@ -52,7 +52,7 @@ public final class DemoCommand extends ToolCommand {
         }
         Path home = Files.createTempDirectory("flotilla-demo-");
         say(out, "Flotilla demo in " + home);
-        try (Server server = startServer(home.resolve("server"))) {
+        try (Server server = startServer(home.resolve("server"), out)) {
             String admin = server.initialAdminToken().orElseThrow();
             say(out, "1. Server running at " + server.uri() + " (H2 database and artifacts in " + home.resolve("server") + ")");
             Operator op = new Operator(server.uri(), admin, Files.createDirectories(home.resolve("operator-keys")));
@@ -123,26 +123,21 @@ public final class DemoCommand extends ToolCommand {
         }
     }
 
-    private Server startServer(Path data) throws IOException {
+    /** Starts the demo's server on --port, or on a free port (said so) when another process holds that one. */
+    Server startServer(Path data, PrintWriter out) {
         ServerConfig config = ServerConfig.defaults().withDataDir(data).withHost("127.0.0.1").withPort(port)
                 .withPollInterval(Duration.ofSeconds(2));
         try {
             return Server.start(config);
-        } catch (RuntimeException e) {
-            if (hasCause(e, BindException.class)) {
-                return Server.start(config.withPort(0));
+        } catch (StartupException e) {
+            if (e.reason() != StartupException.Reason.PORT_IN_USE) {
+                throw e;
             }
-            throw e;
+            Server server = Server.start(config.withPort(0));
+            say(out, "Port " + port + " is in use by another process; the demo server uses port " + server.port()
+                    + " instead.");
+            return server;
         }
-    }
-
-    private static boolean hasCause(Throwable t, Class<?> type) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (type.isInstance(c)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void runDevice(SimulatedDevice d, PrintWriter out, String name) {

@@ -45,6 +45,10 @@ public final class DeploymentsCommand {
         @Option(names = "--forced", description = "Install at once, ignoring the devices' maintenance windows "
                 + "(signed into each assignment).")
         boolean forced;
+        @Option(names = "--allow-empty", description = "Deploy to a group or tag even when none of its devices is "
+                + "hardware the release runs on yet (for devices that join later); without it that is refused, "
+                + "as a misspelt name most often is.")
+        boolean allowEmpty;
 
         @Override
         protected void run() throws IOException {
@@ -59,10 +63,18 @@ public final class DeploymentsCommand {
             if (forced) {
                 body.put("forced", true);
             }
+            if (allowEmpty) {
+                body.put("allowEmpty", true);
+            }
             JsonNode d = send("POST", BASE, body);
             if (d != null) {
                 out().println("deployment " + text(d, "id") + ": " + text(d, "targetPath") + " to " + audience(d)
                         + (d.path("forced").asBoolean() ? ", forced" : "") + " (" + status(d) + ")");
+                JsonNode reach = d.path("reach");
+                StringJoiner hardware = new StringJoiner(", ");
+                reach.path("hardwareIds").forEach(h -> hardware.add(h.asText()));
+                out().println(reach.path("matchingHardware").asInt() + " of " + reach.path("members").asInt()
+                        + " active device(s) match hardware " + hardware);
             }
         }
     }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ServerClient;
+import dev.flotilla.cli.support.ServerMetadata;
+import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.keys.KeySigner;
@@ -15,7 +17,6 @@ import dev.flotilla.core.tuf.repo.ExpiryPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
@@ -33,13 +34,9 @@ import java.util.Map;
 @Command(name = "delete", mixinStandardHelpOptions = true,
         description = "Remove a release no device needs: sign the server's targets without it and delete it.")
 public final class ReleaseDeleteCommand extends ToolCommand {
-    @Option(names = "--server", defaultValue = "${env:FLOTILLA_SERVER}", paramLabel = "URL",
-            description = "Server base URL (default: env FLOTILLA_SERVER)")
-    String server;
-
-    @Option(names = "--token", defaultValue = "${env:FLOTILLA_TOKEN}", paramLabel = "T",
-            description = "release-manager (or admin) API token (default: env FLOTILLA_TOKEN)")
-    String token;
+    /** The server and a release-manager (or admin) API token. */
+    @picocli.CommandLine.Mixin
+    ServerOptions connection;
 
     @Option(names = "--name", required = true, paramLabel = "TARGET_PATH", description = "The release's target path")
     String name;
@@ -50,12 +47,9 @@ public final class ReleaseDeleteCommand extends ToolCommand {
 
     @Override
     protected int execute() throws Exception {
-        if (server == null || server.isBlank() || token == null || token.isBlank()) {
-            throw new IllegalArgumentException("give --server and --token (or env FLOTILLA_SERVER, FLOTILLA_TOKEN)");
-        }
         List<KeySigner> signers = KeyArgs.signers(targetsKeys);
-        ServerClient client = new ServerClient(URI.create(server), token);
-        Metadata<Targets> current = ReleasePublishCommand.currentTargets(client).orElseThrow(() ->
+        ServerClient client = connection.client();
+        Metadata<Targets> current = ServerMetadata.currentTargets(client).orElseThrow(() ->
                 new IllegalStateException("the server has no targets metadata: nothing has been released"));
         ReleasePublishCommand.requireOwnSignatures(current, signers);
         Targets t = current.signed();

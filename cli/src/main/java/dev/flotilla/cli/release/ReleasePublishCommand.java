@@ -4,19 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ServerClient;
+import dev.flotilla.cli.support.ServerMetadata;
+import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.firmware.FirmwareInfo;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.keys.KeySigner;
-import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.Metadata;
-import dev.flotilla.core.tuf.RepositoryError;
-import dev.flotilla.core.tuf.Role;
 import dev.flotilla.core.tuf.Signed;
-import dev.flotilla.core.tuf.Snapshot;
 import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.core.tuf.Targets;
-import dev.flotilla.core.tuf.Timestamp;
 import dev.flotilla.core.tuf.repo.ExpiryPolicy;
 import dev.flotilla.core.tuf.repo.TargetContent;
 import dev.flotilla.core.tuf.repo.TargetFiles;
@@ -24,12 +21,12 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -51,14 +48,9 @@ public final class ReleasePublishCommand extends ToolCommand {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--server", required = true, paramLabel = "URL")
-    URI server;
-
-    @Option(names = "--token", required = true, paramLabel = "T", description = "release-manager (or admin) API token")
-    String token;
-
-    @picocli.CommandLine.Mixin
-    dev.flotilla.cli.support.CaBundleOption caBundle;
+    /** The server and a release-manager (or admin) API token. */
+    @Mixin
+    ServerOptions connection;
 
     @Option(names = "--image", required = true, paramLabel = "FILE")
     Path image;
@@ -87,22 +79,29 @@ public final class ReleasePublishCommand extends ToolCommand {
 
     @Override
     protected int execute() throws Exception {
+        if (Files.isDirectory(image)) {
+            throw new IllegalArgumentException(image + ": is a directory; --image takes the firmware image file");
+        }
         if (!Files.isRegularFile(image)) {
             throw new NoSuchFileException(image.toString());
         }
         FirmwareInfo info = new FirmwareInfo(hardware, version, securityVersion, minInstalledVersion);
         List<KeySigner> signers = KeyArgs.signers(targetsKeys);
         String path = name != null ? name : image.getFileName().toString();
-        ServerClient client = new ServerClient(server, token, caBundle.path());
+        ServerClient client = connection.client();
 
-        Optional<Metadata<Targets>> current = currentTargets(client);
+        Optional<Metadata<Targets>> current = ServerMetadata.currentTargets(client);
         current.ifPresent(md -> requireOwnSignatures(md, signers));
         TargetFile file = TargetFiles.describe(TargetContent.of(image), info.toCustom());
         Map<String, TargetFile> files = new LinkedHashMap<>(current.map(md -> md.signed().targets()).orElse(Map.of()));
         TargetFile existing = files.get(path);
-        if (existing != null && !existing.sameContentAs(file)) {
-            throw new IllegalStateException("target '" + path + "' already exists with other content; "
-                    + "publish new images under a new name");
+        if (existing != null) {
+            throw new IllegalStateException(existing.sameContentAs(file)
+                    ? "target '" + path + "' is already published with these bytes (version "
+                            + FirmwareInfo.fromTarget(existing).version() + "); a published target never changes:"
+                            + " publish a new version under a new name (--name)"
+                    : "target '" + path + "' is already published with other content; publish new images under a new"
+                            + " name (--name)");
         }
         files.put(path, file);
         long next = current.map(md -> md.signed().version() + 1).orElse(1L);
@@ -113,24 +112,31 @@ public final class ReleasePublishCommand extends ToolCommand {
             md = md.sign(s);
         }
 
-        long length = Files.size(image);
-        JsonNode upload;
-        if (noProgress) {
-            upload = client.upload("/api/v1/releases/images", () -> open(image), length);
-        } else {
-            ProgressBarBuilder bar = new ProgressBarBuilder().setTaskName("upload " + path).setInitialMax(length)
-                    .setUnit(" KiB", 1024).setStyle(ProgressBarStyle.ASCII).setConsumer(
-                            new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err));
-            upload = client.upload("/api/v1/releases/images", () -> ProgressBar.wrap(open(image), bar), length);
+        JsonNode release;
+        try (Cancellation cancel = new Cancellation(spec.commandLine().getErr())) {
+            JsonNode upload = upload(client, path);
+            ObjectNode body = CanonicalJson.mapper().createObjectNode();
+            body.put("uploadId", upload.path("uploadId").asText());
+            body.put("path", path);
+            body.set("targets", CanonicalJson.parse(md.toBytes()));
+            cancel.publishing();
+            release = client.sendJson("POST", "/api/v1/releases", CanonicalJson.mapper().writeValueAsBytes(body));
         }
-        ObjectNode body = CanonicalJson.mapper().createObjectNode();
-        body.put("uploadId", upload.path("uploadId").asText());
-        body.put("path", path);
-        body.set("targets", CanonicalJson.parse(md.toBytes()));
-        JsonNode release = client.sendJson("POST", "/api/v1/releases", CanonicalJson.mapper().writeValueAsBytes(body));
         out().println("published " + path + " (" + release.path("length").asLong() + " bytes, sha256 "
                 + release.path("sha256").asText() + ") as targets version " + next);
         return 0;
+    }
+
+    /** Uploads the image, with a progress bar on stderr unless --no-progress. */
+    private JsonNode upload(ServerClient client, String path) throws IOException {
+        long length = Files.size(image);
+        if (noProgress) {
+            return client.upload("/api/v1/releases/images", () -> open(image), length);
+        }
+        ProgressBarBuilder bar = new ProgressBarBuilder().setTaskName("upload " + path).setInitialMax(length)
+                .setUnit(" KiB", 1024).setStyle(ProgressBarStyle.ASCII).setConsumer(
+                        new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err));
+        return client.upload("/api/v1/releases/images", () -> ProgressBar.wrap(open(image), bar), length);
     }
 
     private static InputStream open(Path p) {
@@ -141,30 +147,11 @@ public final class ReleasePublishCommand extends ToolCommand {
         }
     }
 
-    /** The server's current targets (timestamp -> snapshot -> targets), or empty before the first release. */
-    static Optional<Metadata<Targets>> currentTargets(ServerClient client) throws IOException {
-        Optional<byte[]> ts = client.getIfPresent("/tuf/metadata/timestamp.json");
-        if (ts.isEmpty()) {
-            return Optional.empty();
-        }
-        long snapVersion = Metadata.fromBytes(ts.get(), Timestamp.class).signed().snapshotMeta().version();
-        byte[] snap = client.getIfPresent("/tuf/metadata/" + snapVersion + ".snapshot.json")
-                .orElseThrow(() -> new IllegalStateException("the server lists snapshot " + snapVersion + " but lacks it"));
-        long targetsVersion = Metadata.fromBytes(snap, Snapshot.class).signed().metaFor("targets").version();
-        byte[] targets = client.getIfPresent("/tuf/metadata/" + targetsVersion + ".targets.json")
-                .orElseThrow(() -> new IllegalStateException("the server lists targets " + targetsVersion + " but lacks it"));
-        return Optional.of(Metadata.fromBytes(targets, Targets.class));
-    }
 
-    /** The current targets must carry a valid signature of every key given (what we signed last time). */
+
+    /** Requires the given targets keys' signatures on the server's current targets before signing on top of it. */
     static void requireOwnSignatures(Metadata<Targets> md, List<KeySigner> signers) {
-        Map<String, Key> keys = new LinkedHashMap<>();
-        signers.forEach(s -> keys.put(s.keyId(), s.publicKey()));
-        try {
-            Metadata.verifyThreshold("the server's current targets", new Role(List.copyOf(keys.keySet()), keys.size()),
-                    keys, md);
-        } catch (RepositoryError e) {
-            throw new IllegalStateException(e.getMessage() + " by the given targets keys; refusing to sign on top of it");
-        }
+        ServerMetadata.requireSignedBy(md, signers.stream().map(KeySigner::publicKey).toList(),
+                "the server's current targets", "refusing to sign on top of it");
     }
 }

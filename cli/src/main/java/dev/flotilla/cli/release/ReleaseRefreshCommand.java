@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.Lifetimes;
 import dev.flotilla.cli.support.ServerClient;
+import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.keys.KeySigner;
@@ -13,7 +14,6 @@ import dev.flotilla.core.tuf.Targets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,13 +31,9 @@ import java.util.List;
 @Command(name = "refresh", mixinStandardHelpOptions = true,
         description = "Re-sign the server's current targets metadata with a later expiry (no new image).")
 public final class ReleaseRefreshCommand extends ToolCommand {
-    @Option(names = "--server", defaultValue = "${env:FLOTILLA_SERVER}", paramLabel = "URL",
-            description = "Server base URL (default: env FLOTILLA_SERVER)")
-    String server;
-
-    @Option(names = "--token", defaultValue = "${env:FLOTILLA_TOKEN}", paramLabel = "T",
-            description = "release-manager (or admin) API token (default: env FLOTILLA_TOKEN)")
-    String token;
+    /** The server and a release-manager (or admin) API token. */
+    @picocli.CommandLine.Mixin
+    ServerOptions connection;
 
     @Option(names = "--targets-key", required = true, arity = "1..*", paramLabel = "PRIVATE",
             description = "Private targets key files; together they must meet the targets threshold")
@@ -54,13 +50,10 @@ public final class ReleaseRefreshCommand extends ToolCommand {
     @Override
     protected int execute() throws Exception {
         Duration lifetime = Lifetimes.parse("--expires-in", expiresIn);
-        if (server == null || server.isBlank() || token == null || token.isBlank()) {
-            throw new IllegalArgumentException("give --server and --token (or env FLOTILLA_SERVER, FLOTILLA_TOKEN)");
-        }
         List<KeySigner> signers = KeyArgs.signers(targetsKeys);
         List<Key> signedBy = previousKeys != null ? KeyArgs.publicKeys(previousKeys)
                 : signers.stream().map(KeySigner::publicKey).toList();
-        ServerClient client = new ServerClient(URI.create(server), token);
+        ServerClient client = connection.client();
         Metadata<Targets> current = ServerMetadata.currentTargets(client).orElseThrow(() -> new IllegalStateException(
                 "the server has no targets metadata yet: publish a release first"));
         ServerMetadata.requireSignedBy(current, signedBy, "the server's current targets",

@@ -1,5 +1,6 @@
 package dev.flotilla.cli.server;
 
+import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.server.Server;
 import dev.flotilla.server.ServerConfig;
 import picocli.CommandLine.Command;
@@ -7,13 +8,15 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code flotilla server}: runs the update server until SIGTERM (or Ctrl-C), then stops it gracefully. */
+/**
+ * {@code flotilla server}: runs the update server until SIGTERM (or Ctrl-C), then stops it gracefully. A start
+ * that cannot happen (port or data directory taken, database unreachable) is one line on stderr, exit 1.
+ */
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = "Run the update server (management and device API).")
-public final class ServerCommand implements Callable<Integer> {
+public final class ServerCommand extends ToolCommand {
     @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default: ${DEFAULT-VALUE}).")
     Path dataDir = ServerConfig.DEFAULT_DATA_DIR;
 
@@ -42,7 +45,7 @@ public final class ServerCommand implements Callable<Integer> {
     java.net.URI mqttUrl;
 
     @Override
-    public Integer call() throws InterruptedException {
+    protected int execute() throws InterruptedException {
         ServerConfig config = config();
         Server server = Server.start(config);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -7,7 +7,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -21,19 +20,11 @@ import java.util.StringJoiner;
  * ({@code flotilla: warning: ...}).
  */
 public abstract class ApiCommand extends ToolCommand {
-    @Option(names = "--server", defaultValue = "${env:FLOTILLA_SERVER}", paramLabel = "URL",
-            description = "Server base URL (default: env FLOTILLA_SERVER).")
-    String server;
-
-    @Option(names = "--token", defaultValue = "${env:FLOTILLA_TOKEN}", paramLabel = "TOKEN",
-            description = "Operator API token (default: env FLOTILLA_TOKEN).")
-    String token;
+    @Mixin
+    ServerOptions connection;
 
     @Option(names = "--json", description = "Print the server's JSON answer as is.")
     boolean json;
-
-    @Mixin
-    CaBundleOption caBundle;
 
     private ServerClient client;
 
@@ -42,22 +33,7 @@ public abstract class ApiCommand extends ToolCommand {
 
     @Override
     protected final int execute() throws Exception {
-        if (server == null || server.isBlank()) {
-            return fail("no server: pass --server URL or set FLOTILLA_SERVER");
-        }
-        if (token == null || token.isBlank()) {
-            return fail("no token: pass --token TOKEN or set FLOTILLA_TOKEN");
-        }
-        URI base;
-        try {
-            base = URI.create(server);
-        } catch (IllegalArgumentException e) {
-            return fail("--server: not a URL: " + server);
-        }
-        if (base.getScheme() == null || base.getHost() == null) {
-            return fail("--server: not an http(s) URL: " + server);
-        }
-        client = new ServerClient(base, token, caBundle.path());
+        client = connection.client();
         try {
             run();
             out().flush();
@@ -69,7 +45,7 @@ public abstract class ApiCommand extends ToolCommand {
             return fail(e.code() + ": " + e.serverMessage());
         } catch (IOException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            return fail(why.startsWith("cannot connect") ? why : "cannot reach " + server + ": " + why);
+            return fail(why.startsWith("cannot connect") ? why : "cannot reach " + connection.url() + ": " + why);
         }
     }
 

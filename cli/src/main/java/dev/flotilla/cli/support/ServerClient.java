@@ -32,7 +32,7 @@ public final class ServerClient {
     }
 
     /**
-     * @param caBundle a PEM file of the CAs to check an HTTPS server against (see {@link CaBundleOption}), or
+     * @param caBundle a PEM file of the CAs to check an HTTPS server against (see {@link ServerOptions}), or
      *                 null for the JDK's default ones
      * @throws IllegalArgumentException (one line) when the bundle cannot be read or holds no certificate
      */

@@ -9,13 +9,14 @@ import dev.flotilla.core.tuf.repo.RepositoryLayout;
 import dev.flotilla.core.tuf.repo.TopLevelKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ServerClient;
+import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Root;
 import dev.flotilla.core.tuf.repo.RoleKeys;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ import java.util.List;
 
 /**
  * {@code flotilla trust init}: writes a signed root version 1 ({@code 1.root.json} and {@code root.json}).
- * With {@code --server}, the snapshot and timestamp keys are the server's online keys (fetched from it),
+ * With {@code --server} (or FLOTILLA_SERVER, when no snapshot or timestamp key is given), the snapshot and timestamp keys are the server's online keys (fetched from it),
  * the root gets an extra role {@code director} with the server's director key, and the signed root is
  * uploaded to the server ({@code --out} then optionally keeps a copy for devices).
  */
@@ -34,14 +35,9 @@ public final class TrustInitCommand extends ToolCommand {
     @Option(names = "--out", paramLabel = "DIR", description = "Repository directory (required without --server)")
     Path out;
 
-    @Option(names = "--server", paramLabel = "URL", description = "Update server: use its online keys and upload the root")
-    URI server;
-
-    @Option(names = "--token", paramLabel = "T", description = "Admin API token for --server")
-    String token;
-
-    @picocli.CommandLine.Mixin
-    dev.flotilla.cli.support.CaBundleOption caBundle;
+    /** The update server (its online keys are used and the root uploaded) and an admin API token. */
+    @Mixin
+    ServerOptions connection;
 
     @Option(names = "--root-key", required = true, arity = "1..*", paramLabel = "PUB", description = "Root public keys")
     List<Path> rootKeys;
@@ -67,11 +63,16 @@ public final class TrustInitCommand extends ToolCommand {
 
     @Override
     protected int execute() throws Exception {
-        if (server != null) {
+        boolean offline = snapshotKeys != null || timestampKeys != null;
+        if (!offline && connection.given()) {
             return withServer();
         }
+        if (spec.commandLine().getParseResult().hasMatchedOption("--server")) {
+            throw new IllegalArgumentException("with --server the snapshot and timestamp keys are the server's");
+        }
         if (out == null || snapshotKeys == null || timestampKeys == null) {
-            throw new IllegalArgumentException("give --out, --snapshot-key and --timestamp-key (or --server and --token)");
+            throw new IllegalArgumentException("give --out, --snapshot-key and --timestamp-key (or --server and --token,"
+                    + " or FLOTILLA_SERVER and FLOTILLA_TOKEN)");
         }
         if (Files.exists(out.resolve("1.root.json")) || Files.exists(out.resolve("root.json"))) {
             throw new IllegalStateException(out + " already holds a root (use 'flotilla trust rotate')");
@@ -91,24 +92,18 @@ public final class TrustInitCommand extends ToolCommand {
     }
 
     private int withServer() throws Exception {
-        if (token == null) {
-            throw new IllegalArgumentException("--server needs --token (an admin API token)");
-        }
-        if (snapshotKeys != null || timestampKeys != null) {
-            throw new IllegalArgumentException("with --server the snapshot and timestamp keys are the server's");
-        }
+        ServerClient client = connection.client();
         if (out != null && (Files.exists(out.resolve("1.root.json")) || Files.exists(out.resolve("root.json")))) {
             throw new IllegalStateException(out + " already holds a root");
         }
         RoleKeys rootRole = KeyArgs.roleKeys("root", rootKeys, rootThreshold);
         RoleKeys targetsRole = KeyArgs.roleKeys("targets", targetsKeys, targetsThreshold);
         List<KeySigner> signers = KeyArgs.signers(signWith);
-        ServerClient client = new ServerClient(server, token, caBundle.path());
         JsonNode online = client.getJson("/api/v1/trust/online-keys");
         Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root());
         Metadata<Root> root = ServerRoots.sign(ServerRoots.build(1, expires, rootRole, targetsRole, online), signers, null);
         ServerRoots.upload(client, root, out);
-        out().println("uploaded root version 1 (with the server's snapshot, timestamp and director keys) to " + server
+        out().println("uploaded root version 1 (with the server's snapshot, timestamp and director keys) to " + connection.url()
                 + (out != null ? "; copy in " + out.resolve("1.root.json") : ""));
         return 0;
     }

@@ -3,6 +3,7 @@ package dev.flotilla.cli.trust;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ServerClient;
+import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.keys.KeySigner;
@@ -18,7 +19,6 @@ import dev.flotilla.core.tuf.repo.TopLevelKeys;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -37,12 +37,9 @@ public final class TrustRotateCommand extends ToolCommand {
     @Option(names = "--repo", paramLabel = "DIR", description = "Repository directory (or give --server)")
     Path repoDir;
 
-    @Option(names = "--server", paramLabel = "URL", description = "Update server: rotate its root and upload the new one")
-    URI server;
-
-    @Option(names = "--token", defaultValue = "${env:FLOTILLA_TOKEN}", paramLabel = "T",
-            description = "Admin API token for --server (default: env FLOTILLA_TOKEN)")
-    String token;
+    /** The update server (rotate its root and upload the new one) and an admin API token. */
+    @picocli.CommandLine.Mixin
+    ServerOptions connection;
 
     @Option(names = "--out", paramLabel = "DIR", description = "With --server: keep a copy of the new root here")
     Path out;
@@ -71,10 +68,11 @@ public final class TrustRotateCommand extends ToolCommand {
 
     @Override
     protected int execute() throws Exception {
-        if ((repoDir == null) == (server == null)) {
-            throw new IllegalArgumentException("give either --repo DIR or --server URL");
+        boolean serverOption = spec.commandLine().getParseResult().hasMatchedOption("--server");
+        if (repoDir != null && serverOption || repoDir == null && !connection.given()) {
+            throw new IllegalArgumentException("give either --repo DIR or --server URL (or FLOTILLA_SERVER)");
         }
-        if (server != null) {
+        if (repoDir == null) {
             return withServer();
         }
         if (out != null) {
@@ -97,14 +95,11 @@ public final class TrustRotateCommand extends ToolCommand {
     }
 
     private int withServer() throws Exception {
-        if (token == null || token.isBlank()) {
-            throw new IllegalArgumentException("--server needs --token (an admin API token) or env FLOTILLA_TOKEN");
-        }
         if (snapshotKeys != null || timestampKeys != null) {
             throw new IllegalArgumentException("with --server the snapshot and timestamp keys are the server's");
         }
         List<KeySigner> signers = KeyArgs.signers(signWith);
-        ServerClient client = new ServerClient(server, token);
+        ServerClient client = connection.client();
         Metadata<Root> current = ServerMetadata.currentRoot(client).orElseThrow(() -> new IllegalStateException(
                 "the server has no root yet: use 'flotilla trust init --server'"));
         requireSignedByUs(current, signers);
@@ -117,7 +112,7 @@ public final class TrustRotateCommand extends ToolCommand {
         Metadata<Root> next = ServerRoots.sign(ServerRoots.build(version, expires, root, targets, online), signers,
                 current.signed());
         ServerRoots.upload(client, next, out);
-        out().println("uploaded root version " + version + " (expires " + next.signed().expires() + ") to " + server
+        out().println("uploaded root version " + version + " (expires " + next.signed().expires() + ") to " + connection.url()
                 + (out != null ? "; copy in " + out.resolve(version + ".root.json") : ""));
         if (!targets.keyids().equals(keys.targets().keyids()) || targets.threshold() != keys.targets().threshold()) {
             out().println("the targets keys changed: devices refuse the current targets until it is re-signed; run "

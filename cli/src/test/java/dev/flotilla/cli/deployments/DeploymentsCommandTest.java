@@ -42,15 +42,32 @@ class DeploymentsCommandTest {
     }
 
     @Test
+    void aMisspeltGroupIsRefusedWithOneLineAndNewestDeploymentsAreListedFirst() {
+        CliRun typo = CliRun.of("deployments", "create", "--server", server.uri(), "--token", admin,
+                "--target", "fw-1.0.bin", "--group", "lba");
+        CliFixture.assertOneLineError(typo, "no_matching_devices: group 'lba' has no active devices (0 match;");
+        CliRun first = CliRun.of("deployments", "create", "--server", server.uri(), "--token", admin,
+                "--target", "fw-1.0.bin", "--group", "first", "--allow-empty");
+        CliRun second = CliRun.of("deployments", "create", "--server", server.uri(), "--token", admin,
+                "--target", "fw-1.0.bin", "--group", "second", "--allow-empty");
+        assertThat(second.exitCode()).as(second.err()).isZero();
+        String list = CliRun.of("deployments", "list", "--server", server.uri(), "--token", admin).out();
+        assertThat(list.indexOf("group second")).isPositive().isLessThan(list.indexOf("group first"));
+        assertThat(list).doesNotContain("lba");
+        assertThat(first.exitCode()).isZero();
+    }
+
+    @Test
     void createsForcedAndTagDeploymentsShowsAndCancelsThem() {
         CliRun forced = CliRun.of("deployments", "create", "--server", server.uri(), "--token", admin,
-                "--target", "fw-1.0.bin", "--group", "lab", "--forced");
+                "--target", "fw-1.0.bin", "--group", "lab", "--forced", "--allow-empty");
         assertThat(forced.exitCode()).as(forced.err()).isZero();
-        assertThat(forced.out()).contains("to group lab, forced (no devices)");
+        assertThat(forced.out()).contains("to group lab, forced (no devices)")
+                .contains("0 of 0 active device(s) match hardware board-a");
         String id = forced.out().split(" ")[1].replace(":", "");
 
         CliRun tag = CliRun.of("deployments", "create", "--server", server.uri(), "--token", admin,
-                "--target", "fw-1.0.bin", "--tag", "canary");
+                "--target", "fw-1.0.bin", "--tag", "canary", "--allow-empty");
         assertThat(tag.exitCode()).as(tag.err()).isZero();
         assertThat(tag.out()).contains("to tag canary (no devices)").doesNotContain("forced");
 

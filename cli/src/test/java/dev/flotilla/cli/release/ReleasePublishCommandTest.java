@@ -1,5 +1,6 @@
 package dev.flotilla.cli.release;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.flotilla.cli.CliFixture;
 import dev.flotilla.cli.CliRun;
 import dev.flotilla.core.tuf.Metadata;
@@ -14,10 +15,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import static dev.flotilla.cli.CliFixture.assertOneLineError;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -102,5 +109,70 @@ class ReleasePublishCommandTest {
         CliRun onTop = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", two,
                 "--version", "2.0.0", "--hardware", "board-a", "--targets-key", fx.key("other"), "--no-progress");
         assertOneLineError(onTop, "refusing to sign on top of it");
+    }
+
+    @Test
+    void publishingAPublishedNameAgainIsRefusedWithOneLine() throws Exception {
+        assertThat(trustInit().exitCode()).isZero();
+        Path one = image("fw-1.0.bin", 100, 1);
+        CliRun first = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", one,
+                "--version", "1.0.0", "--hardware", "board-a", "--targets-key", fx.key("targets"), "--no-progress");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        CliRun again = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", one,
+                "--version", "1.0.1", "--hardware", "board-a", "--targets-key", fx.key("targets"), "--no-progress");
+        assertOneLineError(again, "target 'fw-1.0.bin' is already published with these bytes (version 1.0.0)");
+        Files.write(one, new byte[] {9, 9, 9});
+        CliRun other = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", one,
+                "--version", "1.0.1", "--hardware", "board-a", "--targets-key", fx.key("targets"), "--no-progress");
+        assertOneLineError(other, "target 'fw-1.0.bin' is already published with other content");
+        CliRun list = CliRun.of("release", "list", "--server", server.uri(), "--token", admin);
+        assertThat(list.out()).contains("1.0.0").doesNotContain("1.0.1");
+    }
+
+    @Test
+    void publishOfADirectorySaysItIsADirectory() throws Exception {
+        Path images = Files.createDirectories(tmp.resolve("images"));
+        CliRun run = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", images,
+                "--version", "1.0.0", "--hardware", "board-a", "--targets-key", fx.key("targets"), "--no-progress");
+        assertOneLineError(run, images + ": is a directory; --image takes the firmware image file");
+    }
+
+    @Test
+    void ctrlCDuringTheUploadSaysNothingWasPublished() throws Exception {
+        CountDownLatch uploading = new CountDownLatch(1);
+        HttpServer stalling = HttpServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        stalling.createContext("/", ex -> {
+            if (ex.getRequestURI().getPath().equals("/api/v1/releases/images")) {
+                uploading.countDown();
+                try {
+                    Thread.sleep(60_000); // never answers: the operator presses Ctrl-C meanwhile
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            ex.sendResponseHeaders(404, -1);
+            ex.close();
+        });
+        stalling.setExecutor(Executors.newCachedThreadPool());
+        stalling.start();
+        Path image = image("fw-big.bin", 4_000_000, 3);
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "dev.flotilla.cli.Main",
+                "release", "publish", "--server", "http://127.0.0.1:" + stalling.getAddress().getPort(),
+                "--token", "flt_x", "--image", image.toString(), "--version", "1.0.0", "--hardware", "board-a",
+                "--targets-key", fx.key("targets").toString(), "--no-progress")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            assertThat(uploading.await(60, TimeUnit.SECONDS)).as("upload started").isTrue();
+            p.toHandle().destroy(); // SIGTERM: the JVM shuts down as on Ctrl-C
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(err.lines().toList())
+                    .containsExactly("flotilla: publish cancelled during the upload; nothing was published");
+        } finally {
+            p.destroyForcibly();
+            stalling.stop(0);
+        }
     }
 }

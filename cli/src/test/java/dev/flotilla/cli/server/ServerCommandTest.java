@@ -25,10 +25,7 @@ class ServerCommandTest {
     @Test
     void serverPrintsUrlDataDirAndAdminTokenAndStopsOnSigterm() throws Exception {
         Path data = dir.resolve("data");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.flotilla.cli.Main",
-                "server", "--data", data.toString(), "--port", "0", "--host", "127.0.0.1")
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = server(data, 0).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             List<String> lines = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
@@ -57,6 +54,55 @@ class ServerCommandTest {
             }
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(rest).containsExactly("Flotilla server stopped.");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void secondServerOnTheSameDataDirectoryFailsWithOneLine() throws Exception {
+        Path data = dir.resolve("data");
+        Process first = server(data, 0).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(first.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).startsWith("Flotilla server listening on");
+            Failed second = failed(server(data, 0));
+            assertThat(second.exitCode()).isEqualTo(1);
+            assertThat(second.stderr()).hasSize(1);
+            assertThat(second.stderr().getFirst()).isEqualTo("flotilla: error: data directory " + data.toAbsolutePath()
+                    + " is in use by another Flotilla server (its database file is locked); stop that server or"
+                    + " choose another data directory");
+            assertThat(first.isAlive()).isTrue();
+        } finally {
+            first.destroyForcibly();
+        }
+    }
+
+    @Test
+    void portInUseFailsWithOneLineNamingThePort() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Failed run = failed(server(dir.resolve("data"), taken.getLocalPort()));
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.stderr()).containsExactly("flotilla: error: port " + taken.getLocalPort()
+                    + " on 127.0.0.1 is already in use by another process; stop it or choose another port");
+        }
+    }
+
+    private static ProcessBuilder server(Path data, int port) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.flotilla.cli.Main",
+                "server", "--data", data.toString(), "--port", String.valueOf(port), "--host", "127.0.0.1");
+    }
+
+    private record Failed(int exitCode, List<String> stderr) {
+    }
+
+    /** Runs a server that is expected to fail at start: its exit code and its stderr lines. */
+    private static Failed failed(ProcessBuilder pb) throws Exception {
+        Process p = pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            List<String> err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the server should have stopped").isTrue();
+            return new Failed(p.exitValue(), err);
         } finally {
             p.destroyForcibly();
         }

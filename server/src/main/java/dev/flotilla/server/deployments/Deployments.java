@@ -74,7 +74,7 @@ public final class Deployments implements AssignmentSource {
     }
 
     /**
-     * Creates a deployment {@code {"target", "deviceId" | "group" | "tag", "forced"?}}: every active device
+     * Creates a deployment {@code {"target", "deviceId" | "group" | "tag", "forced"?, "allowEmpty"?}}: every active device
      * it names now is assigned the target, replacing what it had (unless a more recent deployment got to it
      * first). {@code forced} (default false) is signed into each assignment.
      *
@@ -85,19 +85,26 @@ public final class Deployments implements AssignmentSource {
      * if a batch fails, the answer still comes (the deployment exists) and the server's scheduler signs the
      * rest within a minute.
      *
-     * @throws ApiException 400 for a bad request or an unreleased target, 404 for an unknown device
+     * <p>It must reach a device of the release's hardware ({@link Reach}): a device of other hardware is refused
+     * (409 {@code hardware_mismatch}), and so is a group or tag without one, unless {@code allowEmpty} is true
+     * (409 {@code no_matching_devices}: most often a misspelt name).
+     *
+     * @throws ApiException 400 for a bad request or an unreleased target, 404 for an unknown device, 409 as above
      */
-    public Deployment create(JsonBody body, Actor actor) {
+    public Created create(JsonBody body, Actor actor) {
         String target = body.string("target");
         Optional<String> deviceId = body.optString("deviceId");
         Optional<String> group = body.optString("group");
         Optional<String> tag = body.optString("tag");
         boolean forced = body.optBoolean("forced", false);
+        boolean allowEmpty = body.optBoolean("allowEmpty", false);
         if (Stream.of(deviceId, group, tag).filter(Optional::isPresent).count() != 1) {
             throw ApiException.invalid("give exactly one of 'deviceId', 'group' and 'tag'");
         }
         String id = Secrets.newId("dep_");
-        TargetFile entry = jdbi.inTransaction(h -> {
+        record Made(TargetFile entry, Reach reach) {
+        }
+        Made made = jdbi.inTransaction(h -> {
             if (deviceId.isEmpty()) {
                 membership.lock(h); // a device joining now is either a member here or sees this deployment
             }
@@ -106,6 +113,11 @@ public final class Deployments implements AssignmentSource {
                     .bind("id", deviceId.get()).mapTo(String.class).findOne().isEmpty()) {
                 throw ApiException.notFound("active device");
             }
+            String column = deviceId.isPresent() ? "deviceId" : group.isPresent() ? "group" : "tag";
+            String value = deviceId.or(() -> group).or(() -> tag).orElseThrow();
+            Reach reach = Reach.count(h, column, value, e);
+            reach.requireDeployable((column.equals("deviceId") ? "device " : column + " ") + "'" + value + "'", target,
+                    deviceId.isPresent(), allowEmpty);
             h.createUpdate("""
                             INSERT INTO deployments (id, target_path, device_id, group_name, tag_name, forced, state,
                                                      created_at, created_by)
@@ -125,17 +137,21 @@ public final class Deployments implements AssignmentSource {
             after.put("deployment", find(h, id).orElseThrow());
             after.put("members", pending);
             audit.record(h, actor, "deployment.create", "deployment", id, null, after);
-            return e;
+            return new Made(e, reach);
         });
         try {
-            finishPending(id, entry);
+            finishPending(id, made.entry());
         } catch (RuntimeException e) {
             // The deployment exists and assigns joining devices; the scheduler signs what is left (every
             // server runs finishPendingQuietly each minute). Answer with it rather than an error that invites
             // a retry, i.e. a second deployment.
             LOG.warn("signing the assignments of deployment {} failed; the scheduler finishes them", id, e);
         }
-        return get(id);
+        return new Created(get(id), made.reach());
+    }
+
+    /** A deployment just made, with whom it reached ({@link Reach}); its JSON is the deployment's plus {@code reach}. */
+    public record Created(@com.fasterxml.jackson.annotation.JsonUnwrapped Deployment deployment, Reach reach) {
     }
 
     /**
@@ -322,9 +338,10 @@ public final class Deployments implements AssignmentSource {
         return jdbi.withHandle(h -> find(h, id)).orElseThrow(() -> ApiException.notFound("deployment"));
     }
 
+    /** A page of deployments, newest first. */
     public Page<Deployment> list(Page.Request page) {
         return Page.of(jdbi.withHandle(h -> h.createQuery(
-                        "SELECT id FROM deployments ORDER BY seq LIMIT :limit OFFSET :offset")
+                        "SELECT id FROM deployments ORDER BY seq DESC LIMIT :limit OFFSET :offset")
                 .bind("limit", page.limit() + 1).bind("offset", page.offset()).mapTo(String.class).list()
                 .stream().map(id -> find(h, id).orElseThrow()).toList()), page);
     }

@@ -23,8 +23,10 @@ public final class DeviceRoutes {
     public static void register(Routes routes, DeviceService devices, DeviceEvents events, CheckIns checkIns) {
         routes.operator(HandlerType.GET, "/api/v1/devices", Role.VIEWER,
                 (ctx, op) -> {
+                    Page.Request page = Page.Request.from(ctx, DeviceFilter.NAMES);
+                    DeviceFilter filter = DeviceFilter.from(ctx);
                     checkIns.flushLastSeen(); // lastSeenAt exact for reads on this instance
-                    ctx.json(devices.list(DeviceFilter.from(ctx), Page.Request.from(ctx)));
+                    ctx.json(devices.list(filter, page));
                 });
         routes.operator(HandlerType.POST, "/api/v1/devices", Role.OPERATOR, (ctx, op) -> {
             JsonBody body = JsonBody.of(ctx);

@@ -22,8 +22,14 @@ public record Page<T>(List<T> items, int offset, int limit, Integer nextOffset) 
 
     /** Paging parameters of a listing request. */
     public record Request(int offset, int limit) {
-        /** Reads {@code offset} and {@code limit} query parameters; refuses negative or oversize values. */
-        public static Request from(Context ctx) {
+        /**
+         * Reads {@code offset} and {@code limit} query parameters; refuses negative or oversize values, and any
+         * query parameter other than these and the listing's {@code filters} ({@link QueryParams}).
+         */
+        public static Request from(Context ctx, String... filters) {
+            List<String> allowed = new java.util.ArrayList<>(List.of(filters));
+            allowed.addAll(List.of("offset", "limit"));
+            QueryParams.requireOnly(ctx, allowed);
             int offset = intParam(ctx, "offset", 0);
             int limit = intParam(ctx, "limit", DEFAULT_LIMIT);
             if (offset < 0 || limit < 1 || limit > MAX_LIMIT) {

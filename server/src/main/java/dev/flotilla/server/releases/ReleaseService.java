@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
 /**
  * Step two of a release: targets metadata signed offline that lists an uploaded image. Accepted only when
  * it verifies against the current root's targets role, is the next targets version, lists the image
- * under {@code path} with identical length and hashes, and every other target it lists is an image the
- * server already has. Then, in one transaction under the publish lock: the image moves to
+ * under a {@code path} never published before with identical length and hashes, and every other target it
+ * lists is an image the server already has, listed as the current targets list it (a published target
+ * never changes). Then, in one transaction under the publish lock: the image moves to
  * {@code DIR/artifacts/SHA256} (the move synced to the disk before the commit), targets, release row, a new
  * snapshot and timestamp, and the audit entry are stored. Any refusal changes nothing and discards the upload.
  */
@@ -64,7 +65,8 @@ public final class ReleaseService {
      *
      * @throws ApiException 400 {@code malformed_metadata}, {@code unsigned_metadata}, {@code expired_metadata},
      *                      {@code image_mismatch}, {@code unknown_target}, {@code invalid_request}; 404 for an
-     *                      unknown upload; 409 {@code no_root}, {@code bad_version}, {@code target_exists}
+     *                      unknown upload; 409 {@code no_root}, {@code bad_version}, {@code target_exists} (the
+     *                      path is already published, or the metadata changes a published target's entry)
      */
     public Release publish(String uploadId, String path, byte[] targetsBytes, Actor actor) {
         try {
@@ -95,21 +97,11 @@ public final class ReleaseService {
             } catch (RepositoryError e) {
                 throw ApiException.badRequest("invalid_firmware", e.getMessage());
             }
-            Optional<Release> existing = find(h, path);
-            if (existing.isPresent() && !existing.get().sha256().equals(upload.sha256())) {
-                throw ApiException.conflict("target_exists", "target '" + path + "' exists with other content");
-            }
-            for (Map.Entry<String, TargetFile> e : md.signed().targets().entrySet()) {
-                if (!e.getKey().equals(path)) {
-                    Release r = find(h, e.getKey()).orElseThrow(() -> ApiException.badRequest("unknown_target",
-                            "the targets metadata lists '" + e.getKey() + "', which was never uploaded"));
-                    requireSameImage(e.getKey(), e.getValue(), r.length(), r.sha256(), r.sha512());
-                }
-            }
+            requireNew(h, path, upload.sha256());
+            requirePublishedUnchanged(h, md.signed(), path);
             moveIntoArtifacts(uploads.file(uploadId), upload.sha256());
             long now = clock.millis();
             store.insert(h, "targets", md.signed().version(), md.toBytes(), md.signed().expires(), now);
-            h.createUpdate("DELETE FROM releases WHERE target_path = :p").bind("p", path).execute();
             h.createUpdate("""
                             INSERT INTO releases (target_path, length, sha256, sha512, version, targets_version, created_at)
                             VALUES (:p, :len, :s256, :s512, :v, :tv, :now)""")
@@ -119,9 +111,45 @@ public final class ReleaseService {
             h.createUpdate("DELETE FROM image_uploads WHERE id = :id").bind("id", uploadId).execute();
             publisher.publishSnapshotAndTimestamp(h);
             Release release = find(h, path).orElseThrow();
-            audit.record(h, actor, "release.publish", "release", path, existing.orElse(null), release);
+            audit.record(h, actor, "release.publish", "release", path, null, release);
             return release;
         });
+    }
+
+    /** A published target never changes: its path cannot be published again, with other bytes or the same. */
+    private static void requireNew(Handle h, String path, String sha256) {
+        Optional<Release> existing = find(h, path);
+        if (existing.isEmpty()) {
+            return;
+        }
+        Release r = existing.get();
+        throw ApiException.conflict("target_exists", r.sha256().equals(sha256)
+                ? "target '" + path + "' is already published with these bytes (version " + r.version()
+                        + ", targets version " + r.targetsVersion() + "); a published target never changes:"
+                        + " publish a new version under a new name"
+                : "target '" + path + "' is already published with other content; publish new images under a new name");
+    }
+
+    /**
+     * Every target the metadata lists besides {@code path} must be a published release with the same bytes,
+     * and one the current targets list must be listed exactly so (the same firmware fields too).
+     */
+    private void requirePublishedUnchanged(Handle h, Targets next, String path) {
+        Map<String, TargetFile> current = store.latest(h, "targets")
+                .map(s -> Metadata.fromBytes(s.bytes(), Targets.class).signed().targets()).orElse(Map.of());
+        for (Map.Entry<String, TargetFile> e : next.targets().entrySet()) {
+            if (e.getKey().equals(path)) {
+                continue;
+            }
+            Release r = find(h, e.getKey()).orElseThrow(() -> ApiException.badRequest("unknown_target",
+                    "the targets metadata lists '" + e.getKey() + "', which was never uploaded"));
+            requireSameImage(e.getKey(), e.getValue(), r.length(), r.sha256(), r.sha512());
+            TargetFile listed = current.get(e.getKey());
+            if (listed != null && !listed.equals(e.getValue())) {
+                throw ApiException.conflict("target_exists", "the targets metadata changes the entry of the published"
+                        + " target '" + e.getKey() + "' (its firmware fields); a published target never changes");
+            }
+        }
     }
 
     private static void requireSameImage(String path, TargetFile entry, long length, String sha256, String sha512) {

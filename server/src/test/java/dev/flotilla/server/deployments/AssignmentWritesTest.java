@@ -112,7 +112,7 @@ class AssignmentWritesTest {
                 TestDevice d = srv.device(KeyType.ED25519, "board-a");
                 String tag = "canary-" + round;
                 Http.Response tagDep = srv.http.post("/api/v1/deployments", srv.adminToken,
-                        Map.of("target", "fw-1.0.bin", "tag", tag));
+                        Map.of("target", "fw-1.0.bin", "tag", tag, "allowEmpty", true));
                 assertThat(tagDep.status()).as(tagDep.text()).isEqualTo(201);
                 List<Callable<Http.Response>> work = new ArrayList<>();
                 for (int i = 0; i < 16; i++) {
@@ -131,10 +131,11 @@ class AssignmentWritesTest {
                     Http.Response r = f.get();
                     assertThat(r.status()).as("round " + round + ": " + r.text()).isIn(200, 201);
                 }
-                // deployments are listed in creation order: the last one naming this device must hold it
+                // deployments are listed newest first: the first one naming this device must hold it
                 String newest = null;
                 for (JsonNode dep : srv.http.get("/api/v1/deployments?limit=500", srv.adminToken).json().path("items")) {
-                    if (d.id().equals(dep.path("deviceId").asText(null)) || tag.equals(dep.path("tag").asText(null))) {
+                    if (newest == null && (d.id().equals(dep.path("deviceId").asText(null))
+                            || tag.equals(dep.path("tag").asText(null)))) {
                         newest = dep.path("id").asText();
                     }
                 }
@@ -163,7 +164,7 @@ class AssignmentWritesTest {
         assertThat(assignmentOf(d, "fw-1.0.bin").path("signed").path("deploymentId").asText()).isEqualTo(older);
         clock.advance(java.time.Duration.ofSeconds(1));
         String newer = srv.http.post("/api/v1/deployments", srv.adminToken,
-                Map.of("target", "fw-1.0.bin", "group", "lab")).json().path("id").asText();
+                Map.of("target", "fw-1.0.bin", "group", "lab", "allowEmpty", true)).json().path("id").asText();
 
         assertThat(put(srv, "/api/v1/devices/" + d.id() + "/group", Map.of("group", "lab")).status()).isEqualTo(200);
         JsonNode a = assignmentOf(d, "fw-1.0.bin").path("signed");
@@ -183,7 +184,7 @@ class AssignmentWritesTest {
                 .isEqualTo(200);
         clock.advance(java.time.Duration.ofSeconds(1));
         String created = srv.http.post("/api/v1/deployments", srv.adminToken,
-                Map.of("target", "fw-1.0.bin", "group", "lab2")).json().path("id").asText();
+                Map.of("target", "fw-1.0.bin", "group", "lab2", "allowEmpty", true)).json().path("id").asText();
         assertThat(assignmentOf(member, "fw-1.0.bin").path("signed").path("deploymentId").asText()).isEqualTo(created);
 
         // a device that runs the target and holds a final assignment only is left alone
@@ -195,7 +196,7 @@ class AssignmentWritesTest {
                 List.of(Map.of("eventId", "c1", "type", "committed", "details", Map.of("deploymentId", own)))));
         clock.advance(java.time.Duration.ofSeconds(1));
         String third = srv.http.post("/api/v1/deployments", srv.adminToken,
-                Map.of("target", "fw-1.0.bin", "group", "lab3")).json().path("id").asText();
+                Map.of("target", "fw-1.0.bin", "group", "lab3", "allowEmpty", true)).json().path("id").asText();
         put(srv, "/api/v1/devices/" + done.id() + "/group", Map.of("group", "lab3"));
         assertThat(assignmentOf(done, "fw-1.0.bin").isNull()).isTrue();
         assertThat(srv.http.get("/api/v1/deployments/" + third, srv.adminToken).json().path("status").size()).isZero();
@@ -212,7 +213,7 @@ class AssignmentWritesTest {
         TestDevice a = srv.device(KeyType.ED25519, "board-a");
         TestDevice b = srv.device(KeyType.ED25519, "board-a");
         JsonNode dep = srv.http.post("/api/v1/deployments", srv.adminToken,
-                Map.of("target", "fw-1.0.bin", "group", "lab")).json();
+                Map.of("target", "fw-1.0.bin", "group", "lab", "allowEmpty", true)).json();
         String depId = dep.path("id").asText();
         assertThat(dep.path("status").size()).isZero();
         assertThat(audit("deployment.create").get(0).path("after").path("members").asInt()).isZero();
@@ -281,8 +282,8 @@ class AssignmentWritesTest {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<Deployment> created = pool.submit(() -> slow.create(JsonBody.of(
-                    new ObjectMapper().valueToTree(Map.of("target", "fw-1.0.bin", "group", "lab")), "body"),
-                    new Actor("token", "tok_test", "test")));
+                    new ObjectMapper().valueToTree(Map.of("target", "fw-1.0.bin", "group", "lab", "allowEmpty", true)), "body"),
+                    new Actor("token", "tok_test", "test")).deployment());
             assertThat(signing.await(30, TimeUnit.SECONDS)).isTrue();
             // the deployment is recorded and active: a device joining now is assigned on that write
             Http.Response joined = put(srv, "/api/v1/devices/" + other.id() + "/group", Map.of("group", "lab"));

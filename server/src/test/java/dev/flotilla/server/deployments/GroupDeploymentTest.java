@@ -112,7 +112,7 @@ class GroupDeploymentTest {
         TestDevice early = srv.device(KeyType.ED25519, "board-a");
         setGroup(srv, early.id(), "lab");
         TestDevice late = srv.device(KeyType.ECDSA_P256, "board-a");
-        JsonNode dep = deploy(srv, Map.of("target", "fw-1.0.bin", "group", "lab"));
+        JsonNode dep = deploy(srv, Map.of("target", "fw-1.0.bin", "group", "lab", "allowEmpty", true));
         String depId = dep.path("id").asText();
         assertThat(dep.path("state").asText()).isEqualTo("active");
         assertThat(dep.path("forced").asBoolean()).isFalse();
@@ -173,9 +173,9 @@ class GroupDeploymentTest {
         start(db);
         TestDevice a = srv.device(KeyType.ED25519, "board-a");
         TestDevice b = srv.device(KeyType.ED25519, "board-a");
-        String older = deploy(srv, Map.of("target", "fw-1.0.bin", "group", "lab")).path("id").asText();
+        String older = deploy(srv, Map.of("target", "fw-1.0.bin", "group", "lab", "allowEmpty", true)).path("id").asText();
         clock.advance(java.time.Duration.ofSeconds(1));
-        String newer = deploy(srv, Map.of("target", "fw-2.0.bin", "tag", "canary")).path("id").asText();
+        String newer = deploy(srv, Map.of("target", "fw-2.0.bin", "tag", "canary", "allowEmpty", true)).path("id").asText();
         assertThat(srv.http.get("/api/v1/deployments/" + newer, srv.adminToken).json().path("tag").asText())
                 .isEqualTo("canary");
 
@@ -229,7 +229,7 @@ class GroupDeploymentTest {
         start(db);
         TestDevice member = srv.device(KeyType.ED25519, "board-a");
         setGroup(srv, member.id(), "lab");
-        String depId = deploy(srv, Map.of("target", "fw-1.0.bin", "group", "lab")).path("id").asText();
+        String depId = deploy(srv, Map.of("target", "fw-1.0.bin", "group", "lab", "allowEmpty", true)).path("id").asText();
         Http.Response cancelled = srv.http.post("/api/v1/deployments/" + depId + "/cancel", srv.adminToken, Map.of());
         assertThat(cancelled.status()).as(cancelled.text()).isEqualTo(200);
         assertThat(cancelled.json().path("state").asText()).isEqualTo("cancelled");

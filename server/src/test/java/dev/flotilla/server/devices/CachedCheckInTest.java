@@ -135,7 +135,7 @@ class CachedCheckInTest {
         ObjectNode eEnvelope = e.envelope(e.manifest(e.id(), "fw-1.bin"));
         String eTag = e.checkIn(a.http, eEnvelope, null).header("ETag").orElseThrow();
         cached(b, e, eEnvelope, eTag);
-        assertThat(b.http.post("/api/v1/deployments", a.adminToken, Map.of("target", "fw-2.bin", "group", "lab"))
+        assertThat(b.http.post("/api/v1/deployments", a.adminToken, Map.of("target", "fw-2.bin", "group", "lab", "allowEmpty", true))
                 .status()).isEqualTo(201);
         assertThat(a.http.send("PUT", "/api/v1/devices/" + e.id() + "/group", a.adminToken, Map.of("group", "lab"),
                 Map.of()).status()).isEqualTo(200);
@@ -162,7 +162,7 @@ class CachedCheckInTest {
         String etag = d.checkIn(a.http, envelope, null).header("ETag").orElseThrow();
         cached(a, d, envelope, etag);
 
-        assertThat(a.http.post("/api/v1/deployments", a.adminToken, Map.of("target", "fw-2.bin", "group", "lab"))
+        assertThat(a.http.post("/api/v1/deployments", a.adminToken, Map.of("target", "fw-2.bin", "group", "lab", "allowEmpty", true))
                 .status()).isEqualTo(201);
         assertThat(idle(a, d, envelope, etag)).as("not a member yet").isEqualTo(new Idle(304, true));
         assertThat(a.http.send("PUT", "/api/v1/devices/" + d.id() + "/group", a.adminToken, Map.of("group", "lab"),

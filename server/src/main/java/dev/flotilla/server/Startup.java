@@ -1,0 +1,114 @@
+package dev.flotilla.server;
+
+import dev.flotilla.server.StartupException.Reason;
+import dev.flotilla.server.store.Database;
+import io.javalin.Javalin;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.sql.SQLException;
+
+/**
+ * The steps of a start that meet the machine around the server (its port, its data directory, its
+ * database), each turning what is in the way into a {@link StartupException} of one line.
+ */
+final class Startup {
+    /** H2's error code for a database file locked by another process. */
+    private static final int H2_DATABASE_ALREADY_OPEN = 90020;
+
+    private Startup() {
+    }
+
+    /**
+     * Refuses to start when the configured port is taken, before anything else is done (a port of 0 is
+     * always free). {@link #listen} still catches the case where another process takes it meanwhile.
+     *
+     * @throws StartupException PORT_IN_USE or CANNOT_LISTEN
+     */
+    static void requirePortFree(ServerConfig config) {
+        if (config.port() == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true); // as Jetty does: a port in TIME_WAIT is free
+            probe.bind(new InetSocketAddress(config.host(), config.port()));
+        } catch (IOException e) {
+            throw cannotListen(config, e);
+        }
+    }
+
+    /**
+     * Opens and migrates the configured database.
+     *
+     * @throws StartupException DATA_DIRECTORY_IN_USE when another process holds the embedded database;
+     *                          DATABASE when it cannot be reached or migrated
+     */
+    static Database openDatabase(ServerConfig config) {
+        try {
+            return Database.open(config.databaseUrl());
+        } catch (RuntimeException e) {
+            if (lockedByAnotherProcess(e)) {
+                boolean own = config.databaseUrl().equals(ServerConfig.defaultH2Url(config.dataDir()));
+                throw new StartupException(Reason.DATA_DIRECTORY_IN_USE, own
+                        ? "data directory " + config.dataDir() + " is in use by another Flotilla server"
+                                + " (its database file is locked); stop that server or choose another data directory"
+                        : "the database " + config.databaseUrl() + " is in use by another process"
+                                + " (another Flotilla server?)", e);
+            }
+            throw new StartupException(Reason.DATABASE, "cannot open the database: " + firstLine(e), e);
+        }
+    }
+
+    /**
+     * Starts listening.
+     *
+     * @throws StartupException PORT_IN_USE or CANNOT_LISTEN
+     */
+    static void listen(Javalin app, ServerConfig config) {
+        try {
+            app.start(config.host(), config.port());
+        } catch (RuntimeException e) {
+            IOException cause = find(e, IOException.class);
+            if (cause == null) {
+                throw e;
+            }
+            throw cannotListen(config, cause);
+        }
+    }
+
+    private static StartupException cannotListen(ServerConfig config, IOException e) {
+        String where = "port " + config.port() + " on " + config.host();
+        if (find(e, BindException.class) != null && String.valueOf(find(e, BindException.class).getMessage())
+                .contains("in use")) {
+            return new StartupException(Reason.PORT_IN_USE,
+                    where + " is already in use by another process; stop it or choose another port", e);
+        }
+        return new StartupException(Reason.CANNOT_LISTEN, "cannot listen on " + where + ": " + firstLine(e), e);
+    }
+
+    private static boolean lockedByAnotherProcess(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof SQLException sql && sql.getErrorCode() == H2_DATABASE_ALREADY_OPEN) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
+    }
+
+    private static String firstLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl).strip();
+    }
+}
