@@ -14,7 +14,7 @@ public final class AuditRoutes {
 
     public static void register(Routes routes, Jdbi jdbi, AuditLog log) {
         routes.operator(HandlerType.GET, "/api/v1/audit", Role.ADMIN, (ctx, op) -> {
-            Page.Request page = Page.Request.from(ctx);
+            Page.Request page = Page.Request.from(ctx, ListOrder.PARAM);
             ListOrder order = ListOrder.from(ctx);
             ctx.json(Page.of(jdbi.withHandle(h -> log.list(h, page, order)), page));
         });

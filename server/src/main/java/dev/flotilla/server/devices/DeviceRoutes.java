@@ -75,7 +75,7 @@ public final class DeviceRoutes {
         });
         routes.operator(HandlerType.GET, "/api/v1/devices/{deviceId}/events", Role.VIEWER, (ctx, op) -> {
             String id = devices.get(ctx.pathParam("deviceId")).id();
-            ctx.json(events.list(id, Page.Request.from(ctx), ListOrder.from(ctx)));
+            ctx.json(events.list(id, Page.Request.from(ctx, ListOrder.PARAM), ListOrder.from(ctx)));
         });
     }
 }

@@ -14,20 +14,13 @@ public enum ListOrder {
     public static final String PARAM = "order";
 
     /**
-     * Reads {@code order}; absent or blank is {@link #ASC}.
+     * Reads {@code order}; absent is {@link #ASC}.
      *
      * @throws ApiException 400 {@code invalid_request} for any other value than {@code asc} or {@code desc}
      */
     public static ListOrder from(Context ctx) {
-        String raw = ctx.queryParam(PARAM);
-        if (raw == null || raw.isBlank()) {
-            return ASC;
-        }
-        return switch (raw) {
-            case "asc" -> ASC;
-            case "desc" -> DESC;
-            default -> throw ApiException.invalid("query parameter 'order' must be 'asc' or 'desc'");
-        };
+        String raw = QueryParams.oneOf(ctx, PARAM, java.util.List.of("asc", "desc"));
+        return "desc".equals(raw) ? DESC : ASC;
     }
 
     /** The SQL keyword ({@code ASC} or {@code DESC}). */
