@@ -123,7 +123,9 @@ public final class SimulatedDevice {
             }
             agent.firstStart();
             agent.assemble();
-            if (agent.run() == Agent.Exit.STOPPED) {
+            Agent.Exit exit = agent.run();
+            if (exit != Agent.Exit.REBOOT_REQUESTED) {
+                // stopped, or decommissioned: the board's agent stays down, as under systemd (exit 77)
                 return;
             }
             log.accept("rebooting");

@@ -137,6 +137,13 @@ public final class ReleaseService {
     private void requirePublishedUnchanged(Handle h, Targets next, String path) {
         Map<String, TargetFile> current = store.latest(h, "targets")
                 .map(s -> Metadata.fromBytes(s.bytes(), Targets.class).signed().targets()).orElse(Map.of());
+        for (String published : current.keySet()) {
+            if (!next.targets().containsKey(published)) {
+                throw ApiException.badRequest("targets_changed", "the targets metadata drops the published target '"
+                        + published + "'; a release is removed only by deleting it (DELETE /api/v1/releases/{path},"
+                        + " flotilla release delete), which checks that no device needs it");
+            }
+        }
         for (Map.Entry<String, TargetFile> e : next.targets().entrySet()) {
             if (e.getKey().equals(path)) {
                 continue;

@@ -129,8 +129,8 @@ class AuthorizationMatrixTest {
                 .json().path("uploadId").asText();
         long next = OfflineRepo.publishedVersion(srv.http, "targets") + 1;
         var md = REPO.singleTarget(next, path, image, CLOCK.instant());
-        var targets = new java.util.LinkedHashMap<>(md.signed().targets());
-        targets.putAll(REPO.targets.signed().targets());
+        var targets = new java.util.LinkedHashMap<>(currentTargets().signed().targets());
+        targets.putAll(md.signed().targets());
         var both = dev.flotilla.core.tuf.Metadata.of(new dev.flotilla.core.tuf.Targets(md.signed().specVersion(), next,
                 md.signed().expires(), targets, null, Map.of())).sign(REPO.targetsKey);
         return Map.of("uploadId", uploadId, "path", path,

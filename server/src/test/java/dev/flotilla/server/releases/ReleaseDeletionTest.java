@@ -78,7 +78,7 @@ class ReleaseDeletionTest {
     @StoreTest
     void aReleaseNoDeviceNeedsGoesWithItsTargetsEntryAndFile(TestDatabase db) throws Exception {
         start(db);
-        String depId = deploy(Map.of("target", "fw-1.bin", "group", "lab")).json().path("id").asText();
+        String depId = deploy(Map.of("target", "fw-1.bin", "group", "lab", "allowEmpty", true)).json().path("id").asText();
         assertThat(srv.http.post("/api/v1/deployments/" + depId + "/cancel", srv.adminToken, Map.of()).status())
                 .isEqualTo(200);
         assertThat(repo.delete(srv.http, srv.token(srv.adminToken, "operator"), "fw-1.bin", without("fw-1.bin"))

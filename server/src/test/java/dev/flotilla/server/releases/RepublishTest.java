@@ -119,4 +119,21 @@ class RepublishTest {
                 repo.addTarget("fw-2.0.bin", next, "2.0.0", "board-a", clock.instant()).sign(repo.targetsKey));
         assertThat(ok.status()).as(ok.text()).isEqualTo(201);
     }
+
+    @StoreTest
+    void aNewReleaseWhoseMetadataDropsAPublishedTargetIsRefusedAndChangesNothing(TestDatabase db) throws Exception {
+        publishAndDeploy(db);
+        State before = state();
+        byte[] next = ReleaseFlowTest.randomBytes(5_000, 3);
+        Map<String, TargetFile> files = new LinkedHashMap<>();
+        files.put("fw-2.0.bin", TargetFile.of(next, new FirmwareInfo(List.of("board-a"), "2.0.0", 0).toCustom()));
+        Metadata<Targets> md = Metadata.of(new Targets(Signed.SPEC_VERSION, 2,
+                clock.instant().plus(90, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS), files, null, Map.of()))
+                .sign(repo.targetsKey);
+        Http.Response r = repo.publish(srv.http, rm, "fw-2.0.bin", next, md);
+        assertThat(r.status()).as(r.text()).isEqualTo(400);
+        assertThat(r.code()).isEqualTo("targets_changed");
+        assertThat(r.json().path("message").asText()).contains("drops the published target 'fw-1.0.bin'");
+        assertThat(state()).isEqualTo(before);
+    }
 }
