@@ -13,10 +13,14 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
-/** A small JSON client over java.net.http for tests against a real server on loopback. */
-public final class Http {
+/**
+ * A small JSON client over java.net.http for tests against a real server on loopback. Each instance has its
+ * own connection pool, so a connection to a stopped server is never reused for a later server that happens
+ * to get the same port; {@link #close()} releases it.
+ */
+public final class Http implements AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A response: status, parsed body (MissingNode when empty or not JSON), raw text and headers. */
     public record Response(int status, JsonNode json, String text, HttpResponse<String> raw) {
@@ -33,6 +37,12 @@ public final class Http {
 
     public Http(URI base) {
         this.base = base;
+    }
+
+    /** Closes this client's connections. */
+    @Override
+    public void close() {
+        client.close();
     }
 
     public Response get(String path, String token) {
@@ -55,7 +65,7 @@ public final class Http {
         b.header("Content-Type", "application/json");
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(bytes(body)));
         try {
-            HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Response(r.statusCode(), parse(r.body()), r.body(), r);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -66,6 +66,7 @@ public final class TestServer implements AutoCloseable {
 
     @Override
     public void close() {
+        http.close();
         server.close();
     }
 }
