@@ -74,7 +74,7 @@ class PowerCutTest {
         assertThat(failures).isEmpty();
     }
 
-    /** 1,000 updates as issue 4 asks (about a minute here); {@code -Dflotilla.powercut.updates=N} to change. */
+    /** 1,000 random updates (about a minute here); {@code -Dflotilla.powercut.updates=N} to change. */
     @Test
     void randomCutsAcrossManyUpdatesWithFlakyDownloads() throws Exception {
         Random random = new Random(20261124);
