@@ -19,6 +19,7 @@ import dev.flotilla.server.deployments.DeploymentRoutes;
 import dev.flotilla.server.deployments.Deployments;
 import dev.flotilla.server.push.MqttWakeUps;
 import dev.flotilla.server.tls.TlsConnector;
+import dev.flotilla.server.http.Connectors;
 import dev.flotilla.server.releases.ImageUploads;
 import dev.flotilla.server.releases.ReleaseDeletion;
 import dev.flotilla.server.releases.ReleaseRoutes;
@@ -267,6 +268,8 @@ public final class Server implements AutoCloseable {
         if (config.tlsCert() != null) {
             cfg.jetty.addConnector((server, http) -> TlsConnector.create(server, http, config.host(), config.port(),
                     config.tlsCert(), config.tlsKey()));
+        } else {
+            cfg.jetty.addConnector((server, http) -> Connectors.plain(server, http, config.host(), config.port()));
         }
         ErrorMapping.install(cfg.routes);
     }
@@ -315,6 +318,12 @@ public final class Server implements AutoCloseable {
     /** The admin token created by this start, present only on the very first start of a database. */
     public Optional<String> initialAdminToken() {
         return initialAdminToken;
+    }
+
+    /** The idle timeout of each connector, in milliseconds. */
+    List<Long> idleTimeoutsMillis() {
+        return java.util.Arrays.stream(app.jettyServer().server().getConnectors())
+                .map(c -> c.getIdleTimeout()).toList();
     }
 
     /** Every registered HTTP route as {@code "METHOD path"} (for the API document check). */

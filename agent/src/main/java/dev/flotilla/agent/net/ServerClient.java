@@ -8,11 +8,14 @@ import dev.flotilla.core.crypto.Hex;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.tls.CaBundle;
 import dev.flotilla.core.tuf.Signer;
+import java.io.EOFException;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -234,7 +237,7 @@ public final class ServerClient {
             b.header("If-None-Match", ifNoneMatch);
         }
         try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return sendOnce(b.build());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
@@ -247,6 +250,32 @@ public final class ServerClient {
             throw new IOException("cannot reach " + base + " (" + (e.getMessage() == null
                     ? e.getClass().getSimpleName() : e.getMessage()) + ")", e);
         }
+    }
+
+    /**
+     * Sends a request, and once more on a fresh connection when a kept-alive connection turns out closed before
+     * any byte of the answer came: the server dropped it while it was idle, just as the request went out (the JDK
+     * reports "header parser received no bytes", or an EOF). The server did not answer that request, so the
+     * repeat is the first answer the device gets; check-ins and challenges change nothing a repeat could
+     * double, and events carry ids the server deduplicates. Other failures are not repeated.
+     */
+    private HttpResponse<byte[]> sendOnce(HttpRequest request) throws IOException, InterruptedException {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            if (!closedBeforeAnswer(e)) {
+                throw e;
+            }
+            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        }
+    }
+
+    static boolean closedBeforeAnswer(IOException e) {
+        if (e instanceof ConnectException || e instanceof HttpTimeoutException || e instanceof SSLException) {
+            return false;
+        }
+        return e instanceof EOFException || e.getCause() instanceof EOFException
+                || String.valueOf(e.getMessage()).contains("received no bytes");
     }
 
     private static JsonNode expect(HttpResponse<byte[]> r, int status) throws IOException {

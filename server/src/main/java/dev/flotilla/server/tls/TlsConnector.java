@@ -89,6 +89,7 @@ public final class TlsConnector {
                 new HttpConnectionFactory(https));
         c.setHost(host);
         c.setPort(port);
+        c.setIdleTimeout(dev.flotilla.server.http.Connectors.IDLE_TIMEOUT.toMillis());
         return c;
     }
 }
