@@ -19,13 +19,14 @@ import java.util.function.Consumer;
  * ({@code java -jar flotilla-agent.jar --config FILE}) and of {@code flotilla agent --config FILE}. Reads the
  * configuration, wires the director verification and the optional MQTT wake-up, and runs until the update
  * machine asks for a reboot (exit 0 after the reboot command ran) or SIGTERM. A configuration the device
- * cannot work with (a bad file, a missing slot, an unreadable boot environment) exits {@value #EXIT_CONFIG};
+ * cannot work with (a bad file, a missing slot, an unreadable boot environment, an enrollment the server
+ * refuses, e.g. for a wrong or used-up token) exits {@value #EXIT_CONFIG};
  * a device the server says is decommissioned exits {@value #EXIT_DECOMMISSIONED}: the systemd unit's
  * {@code RestartPreventExitStatus} keeps both from restarting in a loop. Errors are one line
  * {@code flotilla: error: ...} on stderr, never a stack trace.
  */
 public final class AgentMain {
-    /** Exit code of a failure that is not a configuration error (e.g. a refused enrollment). */
+    /** Exit code of a failure that is not a configuration error (e.g. an unreadable state directory). */
     public static final int EXIT_FAILED = 1;
     /** Exit code of a command line that cannot be understood. */
     public static final int EXIT_USAGE = 2;
@@ -97,7 +98,9 @@ public final class AgentMain {
         } catch (ConfigException e) {
             return fail(err, e.getMessage(), EXIT_CONFIG);
         } catch (ServerClient.ServerRefusal e) {
-            return fail(err, "enrollment: " + e.getMessage(), EXIT_FAILED);
+            // the server will not take this device as configured (most often the enrollment token): restarting
+            // cannot help until someone changes the configuration, so it is a configuration error
+            return fail(err, "enrollment: " + e.getMessage() + " (check enrollmentToken in " + file + ")", EXIT_CONFIG);
         } catch (IOException | RuntimeException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             return fail(err, why, EXIT_FAILED);

@@ -88,8 +88,10 @@ class AgentCommandTest {
             Files.write(dir.resolve("slot-a.img"), new byte[0]);
             Files.write(dir.resolve("slot-b.img"), new byte[0]);
             CliRun run = CliRun.of("agent", "--config", conf);
-            assertThat(run.exitCode()).isEqualTo(1);
-            assertThat(run.err()).contains("flotilla: error: enrollment: server refused (401 invalid_enrollment_token)");
+            // a configuration error: systemd's RestartPreventExitStatus keeps it from retrying every 10 s
+            assertThat(run.exitCode()).isEqualTo(AgentMain.EXIT_CONFIG);
+            assertThat(run.err()).contains("flotilla: error: enrollment: server refused (401 invalid_enrollment_token)")
+                    .contains("(check enrollmentToken in " + conf + ")");
             assertThat(dir.resolve("state/device.pem")).exists();
             assertThat(dir.resolve("state/metadata/root.json")).hasSameBinaryContentAs(dir.resolve("root.json"));
         }
