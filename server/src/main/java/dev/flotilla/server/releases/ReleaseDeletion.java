@@ -2,7 +2,6 @@ package dev.flotilla.server.releases;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Targets;
 import dev.flotilla.server.audit.AuditLog;
@@ -21,7 +20,7 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Deletes a release that no device needs. A release is an entry of the signed targets metadata, a row and an
@@ -108,7 +107,9 @@ public final class ReleaseDeletion {
                         + "; move the devices to another release and cancel its deployments first");
             }
             trust.requireNextTargets(h, md);
-            requireCurrentWithout(h, md.signed(), path);
+            trust.requireCurrentTargets(h, md.signed(), Optional.of(path), version -> "a deletion publishes the "
+                    + "current targets (version " + version + ") without '" + path
+                    + "' and otherwise unchanged (flotilla release delete)");
             store.insert(h, "targets", md.signed().version(), md.toBytes(), md.signed().expires(), clock.millis());
             h.createUpdate("DELETE FROM releases WHERE target_path = :p").bind("p", path).execute();
             publisher.publishSnapshotAndTimestamp(h);
@@ -144,19 +145,6 @@ public final class ReleaseDeletion {
             return JSON.readTree(manifestJson).path("installedTarget").asText(null);
         } catch (JsonProcessingException e) {
             return null;
-        }
-    }
-
-    /** {@code next} must list exactly the current targets but {@code path}, with the same delegations. */
-    private void requireCurrentWithout(Handle h, Targets next, String path) {
-        Targets current = store.latest(h, "targets").map(s -> Metadata.fromBytes(s.bytes(), Targets.class).signed())
-                .orElseThrow(() -> ApiException.conflict("no_targets", "no targets metadata yet"));
-        ObjectNode expected = current.toJson().path("targets").deepCopy();
-        expected.remove(path);
-        if (!expected.equals(next.toJson().path("targets")) || !Objects.equals(next.toJson().get("delegations"),
-                current.toJson().get("delegations"))) {
-            throw ApiException.badRequest("targets_changed", "a deletion publishes the current targets (version "
-                    + current.version() + ") without '" + path + "' and otherwise unchanged (flotilla release delete)");
         }
     }
 

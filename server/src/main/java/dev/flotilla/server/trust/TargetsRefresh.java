@@ -8,7 +8,7 @@ import dev.flotilla.server.http.ApiException;
 import org.jdbi.v3.core.Jdbi;
 
 import java.time.Clock;
-import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Re-signed targets metadata without a new image ({@code flotilla release refresh}): the same targets and
@@ -53,17 +53,10 @@ public final class TargetsRefresh {
         Metadata<Targets> md = TrustService.parse(body, Targets.class);
         return jdbi.inTransaction(h -> {
             store.lock(h);
-            Targets current = store.latest(h, "targets")
-                    .map(s -> Metadata.fromBytes(s.bytes(), Targets.class).signed())
-                    .orElseThrow(() -> ApiException.conflict("no_targets",
-                            "no targets metadata yet: publish a release first (flotilla release publish)"));
-            trust.requireNextTargets(h, md);
             Targets next = md.signed();
-            if (!next.toJson().path("targets").equals(current.toJson().path("targets"))
-                    || !Objects.equals(next.toJson().get("delegations"), current.toJson().get("delegations"))) {
-                throw ApiException.badRequest("targets_changed", "a refresh re-signs the current targets (version "
-                        + current.version() + ") unchanged; add images with a release");
-            }
+            Targets current = trust.requireCurrentTargets(h, next, Optional.empty(), version -> "a refresh re-signs the "
+                    + "current targets (version " + version + ") unchanged; add images with a release");
+            trust.requireNextTargets(h, md);
             store.insert(h, "targets", next.version(), md.toBytes(), next.expires(), clock.millis());
             publisher.publishSnapshotAndTimestamp(h);
             TargetsInfo info = TargetsInfo.of(next);

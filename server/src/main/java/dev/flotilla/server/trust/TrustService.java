@@ -103,6 +103,28 @@ public final class TrustService {
         }
     }
 
+    /**
+     * Checks that {@code next} lists exactly the targets of the current targets metadata, but {@code dropped}
+     * when given, with the same delegations: a re-signing ({@link TargetsRefresh}) or a release's deletion.
+     *
+     * @param changed the message of the refusal, from the current targets version
+     * @return the current targets
+     * @throws ApiException 409 {@code no_targets} when nothing was released yet; 400 {@code targets_changed}
+     */
+    public Targets requireCurrentTargets(Handle h, Targets next, Optional<String> dropped,
+                                         java.util.function.LongFunction<String> changed) {
+        Targets current = store.latest(h, "targets").map(s -> Metadata.fromBytes(s.bytes(), Targets.class).signed())
+                .orElseThrow(() -> ApiException.conflict("no_targets",
+                        "no targets metadata yet: publish a release first (flotilla release publish)"));
+        com.fasterxml.jackson.databind.node.ObjectNode expected = current.toJson().path("targets").deepCopy();
+        dropped.ifPresent(expected::remove);
+        if (!expected.equals(next.toJson().path("targets"))
+                || !java.util.Objects.equals(next.toJson().get("delegations"), current.toJson().get("delegations"))) {
+            throw ApiException.badRequest("targets_changed", changed.apply(current.version()));
+        }
+        return current;
+    }
+
     /** The newest root, if one was uploaded. */
     public Optional<Metadata<Root>> current(Handle h) {
         return store.latest(h, "root").map(s -> Metadata.fromBytes(s.bytes(), Root.class));
