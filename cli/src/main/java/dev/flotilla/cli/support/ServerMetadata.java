@@ -50,10 +50,20 @@ public final class ServerMetadata {
      * @throws IllegalStateException naming {@code what}, ending with {@code refusal}
      */
     public static void requireSignedBy(Metadata<?> md, List<Key> keys, String what, String refusal) {
+        requireSignedBy(md, keys, keys.size(), what, refusal);
+    }
+
+    /**
+     * Requires valid signatures on {@code md} by at least {@code threshold} of {@code keys}.
+     *
+     * @throws IllegalStateException naming {@code what}, ending with {@code refusal}
+     */
+    public static void requireSignedBy(Metadata<?> md, List<Key> keys, int threshold, String what, String refusal) {
         Map<String, Key> byId = new LinkedHashMap<>();
         keys.forEach(k -> byId.put(k.keyId(), k));
         try {
-            Metadata.verifyThreshold(what, new Role(List.copyOf(byId.keySet()), byId.size()), byId, md);
+            Metadata.verifyThreshold(what, new Role(List.copyOf(byId.keySet()), Math.min(threshold, byId.size())),
+                    byId, md);
         } catch (RepositoryError e) {
             throw new IllegalStateException(e.getMessage() + " by the given keys; " + refusal);
         }

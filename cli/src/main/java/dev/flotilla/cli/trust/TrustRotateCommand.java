@@ -8,8 +8,7 @@ import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.keys.KeySigner;
 import dev.flotilla.core.tuf.Metadata;
-import dev.flotilla.core.tuf.RepositoryError;
-import dev.flotilla.core.tuf.Role;
+import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.Root;
 import dev.flotilla.core.tuf.repo.ExpiryPolicy;
 import dev.flotilla.core.tuf.repo.Repository;
@@ -130,17 +129,14 @@ public final class TrustRotateCommand extends ToolCommand {
     private static void requireSignedByUs(Metadata<Root> current, List<KeySigner> signers) {
         Root r = current.signed();
         Metadata.verifyThreshold("the server's root version " + r.version(), r.role("root"), r.keys(), current);
-        List<String> ours = signers.stream().map(KeySigner::keyId).filter(r.role("root").keyids()::contains).toList();
+        List<Key> ours = signers.stream().filter(k -> r.role("root").keyids().contains(k.keyId()))
+                .map(KeySigner::publicKey).toList();
         if (ours.isEmpty()) {
             throw new IllegalArgumentException("none of the --sign-with keys is a root key of the server's root version "
                     + r.version());
         }
-        try {
-            Metadata.verifyThreshold("the server's root", new Role(ours, 1), r.keys(), current);
-        } catch (RepositoryError e) {
-            throw new IllegalStateException("the server's root version " + r.version()
-                    + " carries no signature by the given root keys; refusing to build on it");
-        }
+        ServerMetadata.requireSignedBy(current, ours, 1, "the server's root version " + r.version(),
+                "refusing to build on it");
     }
 
     private static RoleKeys replace(String role, RoleKeys current, List<Path> files, Integer threshold) {

@@ -141,7 +141,7 @@ class ServerTrustCommandsTest {
         try {
             URI url = URI.create("http://127.0.0.1:" + stub.getAddress().getPort());
             assertOneLineError(CliRun.of("trust", "rotate", "--server", url, "--token", "t",
-                    "--sign-with", fx.key("root1")), "carries no signature by the given root keys");
+                    "--sign-with", fx.key("root1")), "by the given keys; refusing to build on it");
         } finally {
             stub.stop(0);
         }
