@@ -1,5 +1,7 @@
 package dev.flotilla.agent.storage;
 
+import dev.flotilla.core.io.Fsync;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -46,8 +48,8 @@ public final class FileDurable implements Durable {
 
     @Override
     public void fsync(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(true);
+        try {
+            Fsync.file(file);
         } catch (IOException e) {
             throw translate(file, e);
         }
@@ -76,9 +78,7 @@ public final class FileDurable implements Durable {
     }
 
     private static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
+        Fsync.directory(dir);
     }
 
     private static IOException translate(Path file, IOException e) {

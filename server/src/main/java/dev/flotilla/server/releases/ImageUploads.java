@@ -5,7 +5,7 @@ import dev.flotilla.core.crypto.Hex;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.auth.Secrets;
 import dev.flotilla.server.http.ApiException;
-import dev.flotilla.server.store.FileSync;
+import dev.flotilla.core.io.Fsync;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -24,7 +24,7 @@ import java.util.Optional;
 /**
  * Step one of a release: an image streamed into {@code DIR/staging/ID}, hashed (sha256, sha512) on the way,
  * refused beyond a size limit. The file is deleted on any failure (also a client that goes away mid-body);
- * a finished upload is synced to the disk ({@link FileSync}) and then recorded in the database, so that any
+ * a finished upload is synced to the disk ({@link Fsync}) and then recorded in the database, so that any
  * server sharing the data directory can complete the release and a recorded upload always has its bytes.
  */
 public final class ImageUploads {
@@ -82,8 +82,8 @@ public final class ImageUploads {
             if (total == 0) {
                 throw ApiException.invalid("empty image");
             }
-            FileSync.file(file);
-            FileSync.directory(stagingDir);
+            Fsync.file(file);
+            Fsync.directory(stagingDir);
             Upload u = new Upload(id, total, Hex.encode(sha256.digest()), Hex.encode(sha512.digest()));
             jdbi.useHandle(h -> h.createUpdate("""
                             INSERT INTO image_uploads (id, length, sha256, sha512, created_at, created_by)

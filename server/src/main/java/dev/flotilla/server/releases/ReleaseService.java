@@ -9,7 +9,7 @@ import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.Page;
-import dev.flotilla.server.store.FileSync;
+import dev.flotilla.core.io.Fsync;
 import dev.flotilla.server.trust.Publisher;
 import dev.flotilla.server.trust.TrustService;
 import dev.flotilla.server.trust.TufStore;
@@ -189,7 +189,7 @@ public final class ReleaseService {
                 Files.delete(staged);
             } else {
                 Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
-                FileSync.directory(artifactDir); // the release row committed next must find the file
+                Fsync.directory(artifactDir); // the release row committed next must find the file
             }
         } catch (IOException e) {
             throw new UncheckedIOException("storing image: " + e.getMessage(), e);

@@ -5,7 +5,7 @@ import dev.flotilla.core.keys.KeyFiles;
 import dev.flotilla.core.keys.KeyPairs;
 import dev.flotilla.core.keys.KeySigner;
 import dev.flotilla.core.tuf.Key;
-import dev.flotilla.server.store.FileSync;
+import dev.flotilla.core.io.Fsync;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -52,9 +52,9 @@ public record OnlineKeys(KeySigner snapshot, KeySigner timestamp, KeySigner dire
             Path tmp = dir.resolve("." + role + "-" + UUID.randomUUID() + ".tmp");
             try {
                 KeyFiles.writePrivateKey(tmp, KeyPairs.generate(KeyType.ED25519));
-                FileSync.file(tmp);
+                Fsync.file(tmp);
                 Files.createLink(file, tmp);
-                FileSync.directory(dir); // metadata signed with it is committed later: the key must outlive a crash
+                Fsync.directory(dir); // metadata signed with it is committed later: the key must outlive a crash
             } catch (FileAlreadyExistsException e) {
                 // another server created it first
             } finally {

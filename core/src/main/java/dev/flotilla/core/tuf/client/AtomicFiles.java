@@ -1,5 +1,7 @@
 package dev.flotilla.core.tuf.client;
 
+import dev.flotilla.core.io.Fsync;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -26,8 +28,8 @@ public final class AtomicFiles {
                     while (b.hasRemaining()) {
                         ch.write(b);
                     }
-                    ch.force(true);
                 }
+                Fsync.file(tmp);
                 moveIntoPlace(tmp, target);
             } finally {
                 Files.deleteIfExists(tmp);
@@ -43,14 +45,6 @@ public final class AtomicFiles {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
-        fsyncDir(target.toAbsolutePath().getParent());
-    }
-
-    private static void fsyncDir(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException ignored) {
-            // some file systems do not allow opening directories; the rename is still atomic
-        }
+        Fsync.directory(target.toAbsolutePath().getParent());
     }
 }

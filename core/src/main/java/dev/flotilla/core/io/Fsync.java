@@ -1,4 +1,4 @@
-package dev.flotilla.server.store;
+package dev.flotilla.core.io;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -6,17 +6,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Forces files and directory entries to the disk (fsync), for files that a database row refers to: the file
- * is synced before the commit that names it, so that an acknowledged write never refers to a file that a
- * crash took away.
+ * Forces files and directory entries to the disk (fsync): the one implementation behind the server's files
+ * that a database row refers to (synced before the commit that names them), the atomic file writes of the
+ * TUF client and the tools, and the agent's storage.
  */
-public final class FileSync {
-    private FileSync() {
+public final class Fsync {
+    private Fsync() {
     }
 
     /** Forces the content and metadata of {@code file} to the disk. */
     public static void file(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.force(true);
         }
     }
