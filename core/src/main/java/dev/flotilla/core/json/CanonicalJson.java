@@ -73,7 +73,7 @@ public final class CanonicalJson {
      *                             duplicate key
      */
     public static JsonNode parse(byte[] bytes) {
-        try (JsonParser p = FACTORY.createParser(bytes)) {
+        try (JsonParser p = utf8Parser(bytes)) {
             JsonToken first = p.nextToken();
             if (first == null) {
                 throw new JsonFormatException("empty document");
@@ -87,6 +87,28 @@ public final class CanonicalJson {
         } catch (IOException e) {
             throw new JsonFormatException(firstLine(e.getMessage()), e);
         }
+    }
+
+    /**
+     * A parser that reads {@code bytes} as UTF-8. Jackson guesses UTF-16 or UTF-32 when one of the first four
+     * bytes is zero (a document that starts with a string whose first character is U+0000, as canonical JSON
+     * writes it) and skips a byte-order mark; such documents are decoded strictly as UTF-8 first instead, so
+     * that they read as every UTF-8 reader reads them (and a byte-order mark is refused).
+     */
+    private static JsonParser utf8Parser(byte[] bytes) throws IOException {
+        boolean guessed = bytes.length > 0 && (bytes[0] == (byte) 0xEF || bytes[0] == (byte) 0xFE
+                || bytes[0] == (byte) 0xFF);
+        for (int i = 0; i < Math.min(4, bytes.length) && !guessed; i++) {
+            guessed = bytes[i] == 0;
+        }
+        if (!guessed) {
+            return FACTORY.createParser(bytes);
+        }
+        java.nio.CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                .decode(java.nio.ByteBuffer.wrap(bytes));
+        return FACTORY.createParser(chars.toString());
     }
 
     /** Reads the value that starts at {@code t}; nesting depth is bounded by the parser's constraints. */
@@ -111,17 +133,36 @@ public final class CanonicalJson {
                 yield a;
             }
             case VALUE_STRING -> NODES.textNode(p.getText());
-            case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
-                case INT -> NODES.numberNode(p.getIntValue());
-                case LONG -> NODES.numberNode(p.getLongValue());
-                default -> NODES.numberNode(p.getBigIntegerValue());
-            };
-            case VALUE_NUMBER_FLOAT -> NODES.numberNode(p.getDecimalValue());
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> number(p, t);
             case VALUE_TRUE -> NODES.booleanNode(true);
             case VALUE_FALSE -> NODES.booleanNode(false);
             case VALUE_NULL -> NODES.nullNode();
             default -> throw new JsonFormatException("malformed JSON: unexpected " + t);
         };
+    }
+
+    /**
+     * The number at the parser: an integer, or an exact decimal. Jackson throws
+     * {@link NumberFormatException} for a decimal it will not represent (an exponent of more than ten
+     * digits, e.g. {@code 4e4444444444}); that is malformed input here.
+     */
+    private static JsonNode number(JsonParser p, JsonToken t) throws IOException {
+        try {
+            if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+                return NODES.numberNode(p.getDecimalValue());
+            }
+            return switch (p.getNumberType()) {
+                case INT -> NODES.numberNode(p.getIntValue());
+                case LONG -> NODES.numberNode(p.getLongValue());
+                default -> NODES.numberNode(p.getBigIntegerValue());
+            };
+        } catch (NumberFormatException e) {
+            throw new JsonFormatException("malformed JSON: number " + abbreviated(p.getText()) + " out of range", e);
+        }
+    }
+
+    private static String abbreviated(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
     }
 
     /** Parses strict JSON that must be an object. */
