@@ -28,8 +28,9 @@ import java.util.List;
  * This matches securesystemslib's {@code encode_canonical}, which python-tuf, tuf-js and go-tuf use.
  *
  * <p>The parser refuses duplicate object keys, trailing content and non-standard JSON (except raw control
- * characters inside strings, which canonical JSON itself emits), so that two readers can never disagree
- * on what a signed document says.
+ * characters inside strings, which canonical JSON itself emits), strings that are not Unicode text (an
+ * unpaired surrogate) and byte encodings other than UTF-8, so that two readers can never disagree on what a
+ * signed document says.
  */
 public final class CanonicalJson {
     /**
@@ -69,8 +70,8 @@ public final class CanonicalJson {
     /**
      * Parses strict JSON.
      *
-     * @throws JsonFormatException when the bytes are not one well-formed JSON value, or an object has a
-     *                             duplicate key
+     * @throws JsonFormatException when the bytes are not one well-formed JSON value, an object has a
+     *                             duplicate key, or a string holds an unpaired surrogate
      */
     public static JsonNode parse(byte[] bytes) {
         try (JsonParser p = utf8Parser(bytes)) {
@@ -120,7 +121,7 @@ public final class CanonicalJson {
                     if (k != JsonToken.FIELD_NAME) {
                         throw new JsonFormatException("malformed JSON: unexpected " + k + " in an object");
                     }
-                    String name = p.currentName();
+                    String name = unicode(p.currentName());
                     o.set(name, read(p, p.nextToken()));
                 }
                 yield o;
@@ -132,13 +133,35 @@ public final class CanonicalJson {
                 }
                 yield a;
             }
-            case VALUE_STRING -> NODES.textNode(p.getText());
+            case VALUE_STRING -> NODES.textNode(unicode(p.getText()));
             case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> number(p, t);
             case VALUE_TRUE -> NODES.booleanNode(true);
             case VALUE_FALSE -> NODES.booleanNode(false);
             case VALUE_NULL -> NODES.nullNode();
             default -> throw new JsonFormatException("malformed JSON: unexpected " + t);
         };
+    }
+
+    /**
+     * {@code s}, when it is a sequence of Unicode characters: a surrogate that is not half of a pair (U+D800
+     * escaped alone) has no UTF-8 encoding, so two such strings could share one canonical
+     * encoding, and with it one signature.
+     *
+     * @throws JsonFormatException when {@code s} holds an unpaired surrogate
+     */
+    private static String unicode(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    throw new JsonFormatException(String.format(
+                            "malformed JSON: unpaired surrogate \\u%04x in a string", (int) c));
+                }
+            }
+        }
+        return s;
     }
 
     /**
@@ -177,7 +200,8 @@ public final class CanonicalJson {
     /**
      * Encodes a value canonically.
      *
-     * @throws JsonFormatException when the value holds a non-integer number
+     * @throws JsonFormatException when the value holds a non-integer number or a string with an unpaired
+     *                             surrogate
      */
     public static byte[] encode(JsonNode node) {
         Sink out = new Sink(4096);
@@ -273,6 +297,7 @@ public final class CanonicalJson {
         if (plainAscii) {
             out.writeAscii(s);
         } else {
+            unicode(s);
             StringBuilder sb = new StringBuilder(n + 8);
             for (int i = 0; i < n; i++) {
                 char c = s.charAt(i);

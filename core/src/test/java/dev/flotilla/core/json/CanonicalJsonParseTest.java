@@ -72,6 +72,24 @@ class CanonicalJsonParseTest {
                 .hasMessageContaining("out of range");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"\"\\ud83d\"", "[\"a\\udc00b\"]", "{\"k\": \"\\ud83d\\uee00\"}", "\"\\ude00\\ud83d\""})
+    void refusesAStringWithAnUnpairedSurrogate(String json) {
+        // canonical JSON would have written it as '?': the same bytes, and signature, as a real question mark
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> CanonicalJson.parse(bytes)).isInstanceOf(JsonFormatException.class)
+                .hasMessageContaining("unpaired surrogate");
+        assertThatThrownBy(() -> CanonicalJson.encode(CanonicalJson.mapper().readTree(bytes)))
+                .isInstanceOf(JsonFormatException.class).hasMessageContaining("unpaired surrogate");
+    }
+
+    @Test
+    void readsAPairedSurrogateAsItsCharacter() {
+        assertThat(CanonicalJson.parse("\"\\ud83d\\ude00\"".getBytes(StandardCharsets.UTF_8)).textValue())
+                .isEqualTo(new String(Character.toChars(0x1F600)));
+    }
+
     private static void assertSameTypes(JsonNode actual, JsonNode expected) {
         assertThat(actual.getClass()).isEqualTo(expected.getClass());
         if (expected.isContainerNode()) {
