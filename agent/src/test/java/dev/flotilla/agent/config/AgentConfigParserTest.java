@@ -108,6 +108,11 @@ class AgentConfigParserTest {
                 "\"cmdline\": \"cmdline\", \"trialTries\": 4294967297"));
         assertThatThrownBy(() -> AgentConfigParser.parse(manyTries, Map.of()))
                 .hasMessageContaining("bootControl.trialTries: must be at most 2147483647");
+        for (String overLimit : List.of("[".repeat(1500) + "]".repeat(1500), "{\"a\": " + "1".repeat(2000) + "}")) {
+            Path f = write(overLimit);
+            assertThatThrownBy(() -> AgentConfigParser.parse(f, Map.of())).isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith(f + ": not valid JSON: ");
+        }
         Path notJson = write("{ \"server\": ");
         assertThatThrownBy(() -> AgentConfigParser.parse(notJson, Map.of())).hasMessageContaining("not valid JSON");
         assertThatThrownBy(() -> AgentConfigParser.parse(dir.resolve("missing.conf"), Map.of()))
