@@ -14,6 +14,8 @@ import dev.flotilla.server.enrollment.EnrollmentService;
 import dev.flotilla.server.http.Authenticator;
 import dev.flotilla.server.http.ErrorMapping;
 import dev.flotilla.server.http.Routes;
+import dev.flotilla.server.metrics.HttpMetrics;
+import dev.flotilla.server.metrics.StandardMetrics;
 import dev.flotilla.server.store.Database;
 import dev.flotilla.server.deployments.DeploymentRoutes;
 import dev.flotilla.server.deployments.Deployments;
@@ -143,6 +145,7 @@ public final class Server implements AutoCloseable {
             Deployments deployments = new Deployments(jdbi, tuf, keys.director(), audit, config.clock(),
                     wakeUps == null ? id -> { } : wakeUpAfterSettle(wakeUps, scheduler, db.postgres()));
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            closeables.add(StandardMetrics.bind(metrics, db.dataSource()));
             TokenService tokens = new TokenService(jdbi, audit, config.clock());
             EnrollmentService enrollment = new EnrollmentService(jdbi, audit, config.clock());
             DeviceService devices = new DeviceService(jdbi, audit, enrollment, config.clock(),
@@ -167,6 +170,7 @@ public final class Server implements AutoCloseable {
             };
             Javalin app = Javalin.create(cfg -> {
                 configure(cfg, config);
+                HttpMetrics.install(cfg, metrics);
                 Routes routes = new Routes(cfg.routes, authenticator);
                 routes.open(HandlerType.GET, "/livez", ctx -> ctx.contentType("application/json").result(LIVE));
                 routes.open(HandlerType.GET, "/healthz", ctx -> {

@@ -16,6 +16,7 @@ import dev.flotilla.core.tls.CaBundle;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -65,8 +66,9 @@ public final class AgentConfigParser {
         try {
             root = JSON.readTree(Files.readAllBytes(file));
         } catch (JsonProcessingException e) {
-            throw new ConfigException(file + ": not valid JSON: " + e.getOriginalMessage() + " (line "
-                    + e.getLocation().getLineNr() + ")", e);
+            // a limit of the reader (nesting depth, number length) is reported without a location
+            String line = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")";
+            throw new ConfigException(file + ": not valid JSON: " + e.getOriginalMessage() + line, e);
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
         }
@@ -140,6 +142,9 @@ public final class AgentConfigParser {
                 : null;
         Path grubenv = backend == BootConfig.Backend.GRUB ? path(b, "grubenv", "bootControl.") : null;
         long tries = b.has("trialTries") ? positive(b, "trialTries", "bootControl.") : 3;
+        if (tries > Integer.MAX_VALUE) {
+            throw err("bootControl.trialTries", "must be at most " + Integer.MAX_VALUE);
+        }
         return new BootConfig(backend, cmdline, state, fw, grubenv, (int) tries);
     }
 
@@ -296,7 +301,12 @@ public final class AgentConfigParser {
     }
 
     private Path path(JsonNode n, String field, String prefix) {
-        return base.resolve(string(n, field, prefix)).normalize();
+        String text = string(n, field, prefix);
+        try {
+            return base.resolve(text).normalize();
+        } catch (InvalidPathException e) {
+            throw err(prefix + field, "not a valid path: " + e.getReason());
+        }
     }
 
     private long positive(JsonNode n, String field, String prefix) {
@@ -312,8 +322,11 @@ public final class AgentConfigParser {
         if (v == null) {
             return dflt;
         }
-        if (!v.isIntegralNumber() || v.asLong() < 0) {
+        if (!v.isIntegralNumber() || v.bigIntegerValue().signum() < 0) {
             throw err(prefix + field, "must be an integer >= 0");
+        }
+        if (!v.canConvertToLong()) {
+            throw err(prefix + field, "must be at most " + Long.MAX_VALUE);
         }
         return v.asLong();
     }

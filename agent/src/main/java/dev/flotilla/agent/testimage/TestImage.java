@@ -19,7 +19,7 @@ import java.util.Random;
  *   offset size
  *   0      8    magic "FLOTIMG1" (ASCII)
  *   8      1    behaviour (0 boot fine, 1 crash on boot, 2 fail the health check, 3 hang)
- *   9      1    version length n (1..54)
+ *   9      1    version length n (1..46)
  *   10     n    version (UTF-8)
  *   10+n   ..   zero padding up to 56
  *   56     8    total image length in bytes, header included
@@ -28,6 +28,8 @@ import java.util.Random;
  */
 public final class TestImage {
     public static final int HEADER_SIZE = 64;
+    /** The longest version, in UTF-8 bytes: it ends before the length field at offset 56. */
+    public static final int MAX_VERSION_BYTES = 46;
     private static final byte[] MAGIC = "FLOTIMG1".getBytes(StandardCharsets.US_ASCII);
 
     /** What the simulated device does when it boots the image. */
@@ -56,8 +58,8 @@ public final class TestImage {
     /** The 64-byte header. */
     public static byte[] header(Behaviour behaviour, String version, long length) {
         byte[] v = version.getBytes(StandardCharsets.UTF_8);
-        if (v.length < 1 || v.length > 54) {
-            throw new IllegalArgumentException("version must be 1..54 UTF-8 bytes: " + version);
+        if (v.length < 1 || v.length > MAX_VERSION_BYTES) {
+            throw new IllegalArgumentException("version must be 1.." + MAX_VERSION_BYTES + " UTF-8 bytes: " + version);
         }
         if (length < HEADER_SIZE) {
             throw new IllegalArgumentException("an image has at least " + HEADER_SIZE + " bytes");
@@ -76,7 +78,7 @@ public final class TestImage {
         int b = bytes[8] & 0xff;
         int n = bytes[9] & 0xff;
         long length = ByteBuffer.wrap(bytes).getLong(56);
-        if (b >= Behaviour.values().length || n < 1 || n > 54 || length < HEADER_SIZE) {
+        if (b >= Behaviour.values().length || n < 1 || n > MAX_VERSION_BYTES || length < HEADER_SIZE) {
             return Optional.empty();
         }
         String version = new String(bytes, 10, n, StandardCharsets.UTF_8);

@@ -87,7 +87,12 @@ class AgentConfigParserTest {
                         "health.retryIntervalSeconds: must be a positive integer"),
                 new Case(", \"mqtt\": {\"broker\": \"nohost\"}", "mqtt.broker: must be an absolute URL"),
                 new Case(", \"rebootCommand\": []", "rebootCommand: must be a non-empty array"),
-                new Case(", \"hardwareId\": \"dup\"", "Duplicate field 'hardwareId'"));
+                new Case(", \"hardwareId\": \"dup\"", "Duplicate field 'hardwareId'"),
+                new Case(", \"caBundle\": \"ca\\u0000.pem\"", "caBundle: not a valid path"),
+                new Case(", \"health\": {\"graceSeconds\": 18446744073709551616}",
+                        "health.graceSeconds: must be at most 9223372036854775807"),
+                new Case(", \"health\": {\"graceSeconds\": -18446744073709551616}",
+                        "health.graceSeconds: must be an integer >= 0"));
         for (Case c : cases) {
             Path f = write(MINIMAL.formatted(c.extra()));
             assertThatThrownBy(() -> AgentConfigParser.parse(f, Map.of()))
@@ -99,6 +104,15 @@ class AgentConfigParserTest {
         Path badBackend = write(MINIMAL.formatted("").replace("\"simulated\"", "\"lilo\""));
         assertThatThrownBy(() -> AgentConfigParser.parse(badBackend, Map.of()))
                 .hasMessageContaining("bootControl.backend: must be simulated, uboot or grub, not 'lilo'");
+        Path manyTries = write(MINIMAL.formatted("").replace("\"cmdline\": \"cmdline\"",
+                "\"cmdline\": \"cmdline\", \"trialTries\": 4294967297"));
+        assertThatThrownBy(() -> AgentConfigParser.parse(manyTries, Map.of()))
+                .hasMessageContaining("bootControl.trialTries: must be at most 2147483647");
+        for (String overLimit : List.of("[".repeat(1500) + "]".repeat(1500), "{\"a\": " + "1".repeat(2000) + "}")) {
+            Path f = write(overLimit);
+            assertThatThrownBy(() -> AgentConfigParser.parse(f, Map.of())).isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith(f + ": not valid JSON: ");
+        }
         Path notJson = write("{ \"server\": ");
         assertThatThrownBy(() -> AgentConfigParser.parse(notJson, Map.of())).hasMessageContaining("not valid JSON");
         assertThatThrownBy(() -> AgentConfigParser.parse(dir.resolve("missing.conf"), Map.of()))

@@ -38,8 +38,24 @@ class TestImageTest {
     }
 
     @Test
+    void theLongestVersionEndsBeforeTheLengthField() {
+        String longest = "é".repeat(23); // 46 UTF-8 bytes
+        byte[] header = TestImage.header(Behaviour.HANG, longest, 1L << 40);
+
+        assertThat(TestImage.parse(header)).contains(new TestImage.Header(Behaviour.HANG, longest, 1L << 40));
+    }
+
+    @Test
+    void aHeaderWhoseVersionRunsIntoTheLengthFieldIsNone() {
+        byte[] header = TestImage.header(Behaviour.BOOT_OK, "1", 64);
+        header[9] = 47; // the version would overlap the length at offset 56
+
+        assertThat(TestImage.parse(header)).isEmpty();
+    }
+
+    @Test
     void refusesVersionsThatDoNotFitTheHeader() {
-        assertThatThrownBy(() -> TestImage.header(Behaviour.BOOT_OK, "x".repeat(55), 100))
+        assertThatThrownBy(() -> TestImage.header(Behaviour.BOOT_OK, "x".repeat(47), 100))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> TestImage.header(Behaviour.BOOT_OK, "", 100))
                 .isInstanceOf(IllegalArgumentException.class);

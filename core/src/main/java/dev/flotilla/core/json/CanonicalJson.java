@@ -28,8 +28,9 @@ import java.util.List;
  * This matches securesystemslib's {@code encode_canonical}, which python-tuf, tuf-js and go-tuf use.
  *
  * <p>The parser refuses duplicate object keys, trailing content and non-standard JSON (except raw control
- * characters inside strings, which canonical JSON itself emits), so that two readers can never disagree
- * on what a signed document says.
+ * characters inside strings, which canonical JSON itself emits), strings that are not Unicode text (an
+ * unpaired surrogate) and byte encodings other than UTF-8, so that two readers can never disagree on what a
+ * signed document says.
  */
 public final class CanonicalJson {
     /**
@@ -69,11 +70,11 @@ public final class CanonicalJson {
     /**
      * Parses strict JSON.
      *
-     * @throws JsonFormatException when the bytes are not one well-formed JSON value, or an object has a
-     *                             duplicate key
+     * @throws JsonFormatException when the bytes are not one well-formed JSON value, an object has a
+     *                             duplicate key, or a string holds an unpaired surrogate
      */
     public static JsonNode parse(byte[] bytes) {
-        try (JsonParser p = FACTORY.createParser(bytes)) {
+        try (JsonParser p = utf8Parser(bytes)) {
             JsonToken first = p.nextToken();
             if (first == null) {
                 throw new JsonFormatException("empty document");
@@ -89,6 +90,28 @@ public final class CanonicalJson {
         }
     }
 
+    /**
+     * A parser that reads {@code bytes} as UTF-8. Jackson guesses UTF-16 or UTF-32 when one of the first four
+     * bytes is zero (a document that starts with a string whose first character is U+0000, as canonical JSON
+     * writes it) and skips a byte-order mark; such documents are decoded strictly as UTF-8 first instead, so
+     * that they read as every UTF-8 reader reads them (and a byte-order mark is refused).
+     */
+    private static JsonParser utf8Parser(byte[] bytes) throws IOException {
+        boolean guessed = bytes.length > 0 && (bytes[0] == (byte) 0xEF || bytes[0] == (byte) 0xFE
+                || bytes[0] == (byte) 0xFF);
+        for (int i = 0; i < Math.min(4, bytes.length) && !guessed; i++) {
+            guessed = bytes[i] == 0;
+        }
+        if (!guessed) {
+            return FACTORY.createParser(bytes);
+        }
+        java.nio.CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                .decode(java.nio.ByteBuffer.wrap(bytes));
+        return FACTORY.createParser(chars.toString());
+    }
+
     /** Reads the value that starts at {@code t}; nesting depth is bounded by the parser's constraints. */
     private static JsonNode read(JsonParser p, JsonToken t) throws IOException {
         return switch (t) {
@@ -98,7 +121,7 @@ public final class CanonicalJson {
                     if (k != JsonToken.FIELD_NAME) {
                         throw new JsonFormatException("malformed JSON: unexpected " + k + " in an object");
                     }
-                    String name = p.currentName();
+                    String name = unicode(p.currentName());
                     o.set(name, read(p, p.nextToken()));
                 }
                 yield o;
@@ -110,18 +133,59 @@ public final class CanonicalJson {
                 }
                 yield a;
             }
-            case VALUE_STRING -> NODES.textNode(p.getText());
-            case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
-                case INT -> NODES.numberNode(p.getIntValue());
-                case LONG -> NODES.numberNode(p.getLongValue());
-                default -> NODES.numberNode(p.getBigIntegerValue());
-            };
-            case VALUE_NUMBER_FLOAT -> NODES.numberNode(p.getDecimalValue());
+            case VALUE_STRING -> NODES.textNode(unicode(p.getText()));
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> number(p, t);
             case VALUE_TRUE -> NODES.booleanNode(true);
             case VALUE_FALSE -> NODES.booleanNode(false);
             case VALUE_NULL -> NODES.nullNode();
             default -> throw new JsonFormatException("malformed JSON: unexpected " + t);
         };
+    }
+
+    /**
+     * {@code s}, when it is a sequence of Unicode characters: a surrogate that is not half of a pair (U+D800
+     * escaped alone) has no UTF-8 encoding, so two such strings could share one canonical
+     * encoding, and with it one signature.
+     *
+     * @throws JsonFormatException when {@code s} holds an unpaired surrogate
+     */
+    private static String unicode(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    throw new JsonFormatException(String.format(
+                            "malformed JSON: unpaired surrogate \\u%04x in a string", (int) c));
+                }
+            }
+        }
+        return s;
+    }
+
+    /**
+     * The number at the parser: an integer, or an exact decimal. Jackson throws
+     * {@link NumberFormatException} for a decimal it will not represent (an exponent of more than ten
+     * digits, e.g. {@code 4e4444444444}); that is malformed input here.
+     */
+    private static JsonNode number(JsonParser p, JsonToken t) throws IOException {
+        try {
+            if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+                return NODES.numberNode(p.getDecimalValue());
+            }
+            return switch (p.getNumberType()) {
+                case INT -> NODES.numberNode(p.getIntValue());
+                case LONG -> NODES.numberNode(p.getLongValue());
+                default -> NODES.numberNode(p.getBigIntegerValue());
+            };
+        } catch (NumberFormatException e) {
+            throw new JsonFormatException("malformed JSON: number " + abbreviated(p.getText()) + " out of range", e);
+        }
+    }
+
+    private static String abbreviated(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
     }
 
     /** Parses strict JSON that must be an object. */
@@ -136,7 +200,8 @@ public final class CanonicalJson {
     /**
      * Encodes a value canonically.
      *
-     * @throws JsonFormatException when the value holds a non-integer number
+     * @throws JsonFormatException when the value holds a non-integer number or a string with an unpaired
+     *                             surrogate
      */
     public static byte[] encode(JsonNode node) {
         Sink out = new Sink(4096);
@@ -232,6 +297,7 @@ public final class CanonicalJson {
         if (plainAscii) {
             out.writeAscii(s);
         } else {
+            unicode(s);
             StringBuilder sb = new StringBuilder(n + 8);
             for (int i = 0; i < n; i++) {
                 char c = s.charAt(i);

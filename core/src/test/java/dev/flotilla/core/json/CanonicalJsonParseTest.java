@@ -1,6 +1,7 @@
 package dev.flotilla.core.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -42,6 +43,51 @@ class CanonicalJsonParseTest {
                 throw new IllegalArgumentException("empty");
             }
         }).isInstanceOf(Exception.class);
+    }
+
+    @Test
+    void readsAStringStartingWithUPlus0000AsUtf8AsCanonicalJsonWritesIt() {
+        JsonNode nul = com.fasterxml.jackson.databind.node.TextNode.valueOf("\u0000x");
+        byte[] canonical = CanonicalJson.encode(nul); // the quote, then a raw zero byte: Jackson guessed UTF-16
+
+        assertThat(canonical).startsWith('"', 0);
+        assertThat(CanonicalJson.parse(canonical)).isEqualTo(nul);
+        assertThat(CanonicalJson.parse(new byte[] {'"', 0, '"'}).textValue()).isEqualTo("\u0000");
+    }
+
+    @Test
+    void refusesAByteOrderMarkAndUtf16() {
+        byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '{', '}'};
+        byte[] utf16 = "{\"a\":1}".getBytes(StandardCharsets.UTF_16LE);
+
+        assertThatThrownBy(() -> CanonicalJson.parse(bom)).isInstanceOf(JsonFormatException.class);
+        assertThatThrownBy(() -> CanonicalJson.parse(utf16)).isInstanceOf(JsonFormatException.class);
+    }
+
+    @Test
+    void refusesADecimalWhoseExponentJacksonWillNotRepresent() {
+        byte[] bytes = "{\"length\": 4e444444444444344443}".getBytes(StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> CanonicalJson.parse(bytes)).isInstanceOf(JsonFormatException.class)
+                .hasMessageContaining("out of range");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"\\ud83d\"", "[\"a\\udc00b\"]", "{\"k\": \"\\ud83d\\uee00\"}", "\"\\ude00\\ud83d\""})
+    void refusesAStringWithAnUnpairedSurrogate(String json) {
+        // canonical JSON would have written it as '?': the same bytes, and signature, as a real question mark
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> CanonicalJson.parse(bytes)).isInstanceOf(JsonFormatException.class)
+                .hasMessageContaining("unpaired surrogate");
+        assertThatThrownBy(() -> CanonicalJson.encode(CanonicalJson.mapper().readTree(bytes)))
+                .isInstanceOf(JsonFormatException.class).hasMessageContaining("unpaired surrogate");
+    }
+
+    @Test
+    void readsAPairedSurrogateAsItsCharacter() {
+        assertThat(CanonicalJson.parse("\"\\ud83d\\ude00\"".getBytes(StandardCharsets.UTF_8)).textValue())
+                .isEqualTo(new String(Character.toChars(0x1F600)));
     }
 
     private static void assertSameTypes(JsonNode actual, JsonNode expected) {

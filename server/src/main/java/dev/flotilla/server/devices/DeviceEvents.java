@@ -60,6 +60,20 @@ public final class DeviceEvents {
      * @throws ApiException 400 when any event is invalid (then none is stored)
      */
     public Outcome record(String deviceId, JsonBody batch) {
+        List<DeviceEvent> valid = validate(deviceId, batch);
+        int accepted = 0;
+        for (DeviceEvent e : valid) {
+            accepted += insert(e) ? 1 : 0;
+        }
+        return new Outcome(accepted, valid.size() - accepted);
+    }
+
+    /**
+     * The events of a batch as {@link #record} stores them, each checked; touches no database.
+     *
+     * @throws ApiException 400 when any event is invalid
+     */
+    static List<DeviceEvent> validate(String deviceId, JsonBody batch) {
         JsonNode events = batch.required("events");
         if (!events.isArray() || events.isEmpty() || events.size() > 100) {
             throw ApiException.invalid("events must be an array of 1 to 100 events");
@@ -79,11 +93,7 @@ public final class DeviceEvents {
             String occurredAt = ev.optString("occurredAt").map(DeviceEvents::instant).orElse(null);
             valid.add(new DeviceEvent(deviceId, eventId, type, occurredAt, null, details));
         }
-        int accepted = 0;
-        for (DeviceEvent e : valid) {
-            accepted += insert(e) ? 1 : 0;
-        }
-        return new Outcome(accepted, valid.size() - accepted);
+        return valid;
     }
 
     /** {@code raw} as an instant in UTC ({@link Instant#toString()}). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.core.crypto.Hex;
 import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.json.JsonFormatException;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.JsonBody;
@@ -26,7 +27,8 @@ final class Manifests {
     /**
      * Checks an envelope and returns its {@code signed} part.
      *
-     * @throws ApiException 400 {@code invalid_request} when fields are missing or mistyped, 403 when the
+     * @throws ApiException 400 {@code invalid_request} when fields are missing or mistyped or the signed part
+     *                      holds a fractional number (canonical JSON has integers only), 403 when the
      *                      manifest names another device, 400 {@code bad_signature} when no signature by
      *                      the device key verifies
      */
@@ -49,7 +51,13 @@ final class Manifests {
         if (!sigs.isArray()) {
             throw ApiException.invalid("signatures must be an array");
         }
-        byte[] payload = CanonicalJson.encode(signed);
+        byte[] payload;
+        try {
+            payload = CanonicalJson.encode(signed);
+        } catch (JsonFormatException e) {
+            throw ApiException.invalid("the manifest cannot be signed as canonical JSON (integers only): "
+                    + e.getMessage());
+        }
         String keyId = deviceKey.keyId();
         for (JsonNode s : sigs) {
             if (keyId.equals(s.path("keyid").asText()) && s.path("sig").isTextual()

@@ -219,6 +219,13 @@ class DeviceFlowTest {
         Http.Response malformed = http().send("POST", "/api/v1/device/" + d.id() + "/checkin", d.token(),
                 "{\"signed\": {", Map.of());
         assertThat(malformed.code()).isEqualTo("malformed_json");
+        ObjectNode fractional = d.manifest(d.id(), "evil.img");
+        fractional.put("uptime", 1.5); // valid JSON, but no canonical form to sign over
+        Http.Response refused = http().send("POST", "/api/v1/device/" + d.id() + "/checkin", d.token(),
+                "{\"signatures\": [], \"signed\": " + fractional + "}", Map.of());
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.code()).isEqualTo("invalid_request");
+        assertThat(refused.text()).contains("integers only");
         JsonNode view = deviceView(d.id());
         assertThat(view.path("manifest").path("installedTarget").asText()).isEqualTo("good.img");
         assertThat(view.path("device").path("lastSeenAt").asText()).isEqualTo(lastSeen);
