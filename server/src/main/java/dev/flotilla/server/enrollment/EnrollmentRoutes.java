@@ -1,7 +1,7 @@
 package dev.flotilla.server.enrollment;
 
 import dev.flotilla.server.auth.Role;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.http.Limits;
 import dev.flotilla.server.http.JsonBody;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.http.Routes;
@@ -18,11 +18,9 @@ public final class EnrollmentRoutes {
     public static void register(Routes routes, EnrollmentService service) {
         routes.operator(HandlerType.POST, "/api/v1/enrollment-tokens", Role.OPERATOR, (ctx, op) -> {
             JsonBody body = JsonBody.of(ctx);
-            Optional<Long> seconds = body.optLong("validForSeconds");
-            if (seconds.isPresent() && seconds.get() <= 0) {
-                throw ApiException.invalid("validForSeconds must be positive");
-            }
-            ctx.status(201).json(service.create(op.actor(), body.string("description"),
+            Optional<Long> seconds = body.optLong("validForSeconds")
+                    .map(v -> Limits.positive("validForSeconds", v, Limits.VALID_FOR_SECONDS));
+            ctx.status(201).json(service.create(op.actor(), body.string("description", Limits.NAME),
                     seconds.map(Duration::ofSeconds)));
         });
         routes.operator(HandlerType.GET, "/api/v1/enrollment-tokens", Role.OPERATOR,
