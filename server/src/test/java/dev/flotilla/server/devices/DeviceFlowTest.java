@@ -249,6 +249,23 @@ class DeviceFlowTest {
         assertThat(auditCount()).isEqualTo(before);
     }
 
+    @StoreTest
+    void aKeyEnrolledWithATokenCannotEnrollWithoutOneAndNothingIsDisclosed(TestDatabase db) {
+        srv = TestServer.start(db, dir, clock);
+        TestDevice d = srv.device(KeyType.ED25519, "board-a");
+        int before = auditCount();
+        Http.Response unknown = new TestDevice(KeyType.ED25519).enroll(http(), null, "board-a");
+        Http.Response known = d.enroll(http(), null, "board-a");
+        assertThat(known.status()).isEqualTo(401);
+        assertThat(known.text()).as("the same answer as for an unknown key").isEqualTo(unknown.text())
+                .doesNotContain(d.id());
+        assertThat(http().post("/api/v1/devices/" + d.id() + "/decommission", srv.adminToken, Map.of()).status())
+                .isEqualTo(200);
+        Http.Response decommissioned = d.enroll(http(), null, "board-a");
+        assertThat(decommissioned.text()).as("not even its status").isEqualTo(unknown.text());
+        assertThat(auditCount()).isEqualTo(before + 1);
+    }
+
     @Test
     void preRegisteredDeviceEnrollsWithoutTokenAndLogsIn() {
         srv = TestServer.start(BothDatabases.h2(), dir, clock);
