@@ -113,4 +113,14 @@ class ServerCommandTest {
         assertThat(ServerCommand.redact("jdbc:postgresql://db/f?user=u&password=s3cret&ssl=true"))
                 .isEqualTo("jdbc:postgresql://db/f?user=u&password=***&ssl=true");
     }
+
+    @Test
+    void artifactsArePublicOnlyWhenAskedFor() {
+        ServerCommand closed = new ServerCommand();
+        new picocli.CommandLine(closed).parseArgs();
+        assertThat(closed.config().publicArtifacts()).isFalse();
+        ServerCommand open = new ServerCommand();
+        new picocli.CommandLine(open).parseArgs("--public-artifacts");
+        assertThat(open.config().publicArtifacts()).isTrue();
+    }
 }
