@@ -215,7 +215,12 @@ class OperatorCommandsTest {
     @Test
     void enrollmentTokensCreateListRevoke() {
         CliRun created = ok("enrollment-tokens", "create", "--description", "line 4");
-        assertThat(created.out()).contains("(line 4)").containsPattern("secret: \\S+");
+        assertThat(created.out()).contains("(line 4)", "enrolls at most 1 device(s)").containsPattern("secret: \\S+");
+        JsonNode three = okJson("enrollment-tokens", "create", "--description", "line 6", "--max-uses", 3);
+        assertThat(three.path("token").path("maxUses").asInt()).isEqualTo(3);
+        assertThat(ok("enrollment-tokens", "create", "--description", "factory", "--fleet-wide").out())
+                .contains("enrolls any number of devices (fleet-wide)");
+        assertThat(ok("enrollment-tokens", "list").out()).contains("0/3", "0/unlimited", "0/1");
         JsonNode json = okJson("enrollment-tokens", "create", "--description", "line 5", "--valid-for-seconds", 3600);
         String id = json.path("token").path("id").asText();
         assertThat(json.path("secret").asText()).isNotEmpty();

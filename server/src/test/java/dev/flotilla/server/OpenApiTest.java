@@ -51,6 +51,7 @@ class OpenApiTest {
         expected.put("/paths/~1api~1v1~1enrollment-tokens/post" + json + "description/maxLength", (long) Limits.NAME);
         expected.put("/paths/~1api~1v1~1enrollment-tokens/post" + json + "validForSeconds/maximum",
                 Limits.VALID_FOR_SECONDS);
+        expected.put("/paths/~1api~1v1~1enrollment-tokens/post" + json + "maxUses/maximum", Limits.MAX_USES);
         expected.put("/paths/~1api~1v1~1tokens/post" + json + "name/maxLength", (long) Limits.NAME);
         expected.put("/paths/~1api~1v1~1devices/post" + json + "hardwareId/maxLength", (long) Limits.NAME);
         expected.put("/paths/~1api~1v1~1devices/post" + json + "group/maxLength", (long) Limits.NAME);

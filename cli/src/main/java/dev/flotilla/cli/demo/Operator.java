@@ -49,8 +49,10 @@ final class Operator {
                 .orElseThrow(() -> new IOException("the server has no root yet"));
     }
 
-    String enrollmentToken() throws IOException {
-        ObjectNode body = CanonicalJson.mapper().createObjectNode().put("description", "flotilla demo fleet");
+    /** An enrollment token for {@code devices} devices, valid for a day. */
+    String enrollmentToken(int devices) throws IOException {
+        ObjectNode body = CanonicalJson.mapper().createObjectNode().put("description", "flotilla demo fleet")
+                .put("maxUses", devices).put("validForSeconds", 86_400);
         return api.sendJson("POST", "/api/v1/enrollment-tokens", bytes(body)).path("secret").asText();
     }
 

@@ -207,7 +207,7 @@ class DurabilityIT {
         String what = "round of " + a.release();
         JsonNode releases = json(url, "GET", "/api/v1/releases?limit=100", admin, null, 200).path("items");
         assertThat(releases.findValuesAsText("targetPath")).as(what).contains(a.release());
-        HttpResponse<byte[]> artifact = send(url, "GET", "/tuf/targets/" + a.sha256() + "." + a.release(), null, null, 200);
+        HttpResponse<byte[]> artifact = send(url, "GET", "/tuf/targets/" + a.sha256() + "." + a.release(), admin, null, 200);
         assertThat(artifact.body()).as(what).isEqualTo(a.image());
         JsonNode tokens = json(url, "GET", "/api/v1/tokens?limit=100", admin, null, 200).path("items");
         assertThat(tokens.findValuesAsText("id")).as(what).containsAll(a.apiTokenIds());
