@@ -235,7 +235,7 @@ class OperatorCommandsTest {
     @Test
     void releasesAndDeployments() throws Exception {
         fx.generate("ed25519", "root1", "targets");
-        CliRun init = CliRun.of("trust", "init", "--server", server.uri(), "--token", admin, "--out", fx.repo,
+        CliRun init = CliRun.of("trust", "init", "--accept-online-keys", "--server", server.uri(), "--token", admin, "--out", fx.repo,
                 "--root-key", fx.pub("root1"), "--targets-key", fx.pub("targets"), "--sign-with", fx.key("root1"));
         assertThat(init.exitCode()).as(init.err()).isZero();
         Path image = tmp.resolve("fw-1.0.bin");

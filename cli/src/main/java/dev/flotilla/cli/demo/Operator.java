@@ -37,7 +37,7 @@ final class Operator {
     void createTrust() throws IOException {
         flotilla("keys", "generate", "--type", "ed25519", "--out", keys.toString(), "--name", "root");
         flotilla("keys", "generate", "--type", "ed25519", "--out", keys.toString(), "--name", "targets");
-        flotilla("trust", "init", "--server", server.toString(), "--token", token,
+        flotilla("trust", "init", "--accept-online-keys", "--server", server.toString(), "--token", token,
                 "--root-key", keys.resolve("root.pub.json").toString(),
                 "--targets-key", keys.resolve("targets.pub.json").toString(),
                 "--sign-with", keys.resolve("root.pem").toString());

@@ -69,6 +69,8 @@ public final class ServerCommand extends ToolCommand {
             out.println("  " + t);
         });
         out.println("Online keys (snapshot, timestamp, director): " + config.dataDir().resolve("keys"));
+        out.println("Online key ids (save this line as a file for flotilla trust init --expect-online-keys):");
+        out.println("  " + onlineKeyIds(server));
         if (config.publicArtifacts()) {
             out.println("Released images are public (--public-artifacts): anyone may download them.");
         }
@@ -82,6 +84,13 @@ public final class ServerCommand extends ToolCommand {
         return ServerConfig.defaults().withDataDir(dataDir).withPort(port).withHost(host)
                 .withDatabaseUrl(databaseUrl).withTls(tlsCert, tlsKey).withMqttUrl(mqttUrl)
                 .withPollInterval(java.time.Duration.ofSeconds(pollSeconds)).withPublicArtifacts(publicArtifacts);
+    }
+
+    /** The server's online key ids as one JSON line, {@code {"snapshot": ID, "timestamp": ID, "director": ID}}. */
+    static String onlineKeyIds(Server server) {
+        var ids = dev.flotilla.core.json.CanonicalJson.mapper().createObjectNode();
+        server.onlineKeys().publicKeys().forEach((role, key) -> ids.put(role, key.keyId()));
+        return ids.toString();
     }
 
     /** Drops a password query parameter from a JDBC URL before printing it. */

@@ -131,7 +131,7 @@ class DurabilityIT {
         Path keys = tmp.resolve("keys");
         cli("keys", "generate", "--type", "ed25519", "--out", keys, "--name", "root");
         cli("keys", "generate", "--type", "ed25519", "--out", keys, "--name", "targets");
-        cli("trust", "init", "--server", first.url(), "--token", admin, "--root-key", keys.resolve("root.pub.json"),
+        cli("trust", "init", "--accept-online-keys", "--server", first.url(), "--token", admin, "--root-key", keys.resolve("root.pub.json"),
                 "--targets-key", keys.resolve("targets.pub.json"), "--sign-with", keys.resolve("root.pem"));
         ServerProcess srv = first;
         for (int round = 1; round <= ROUNDS; round++) {
