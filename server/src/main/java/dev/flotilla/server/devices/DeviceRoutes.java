@@ -46,7 +46,8 @@ public final class DeviceRoutes {
         // Writes that can give a device a new assignment or refuse it return once every server answers its
         // check-ins accordingly (CheckIns.settle).
         routes.operator(HandlerType.PUT, "/api/v1/devices/{deviceId}/tags", Role.OPERATOR, (ctx, op) -> {
-            Device d = devices.setTags(op.actor(), ctx.pathParam("deviceId"), JsonBody.of(ctx).strings("tags", Limits.NAME));
+            Device d = devices.setTags(op.actor(), ctx.pathParam("deviceId"),
+                    JsonBody.of(ctx).strings("tags", Limits.NAME));
             checkIns.settle();
             ctx.json(d);
         });

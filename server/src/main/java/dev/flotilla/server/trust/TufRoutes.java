@@ -73,7 +73,8 @@ public final class TufRoutes {
         if (!m.matches()) {
             throw ApiException.notFound("target");
         }
-        Release r = releases.findByHashAndName(m.group(1), m.group(2)).orElseThrow(() -> ApiException.notFound("target"));
+        Release r = releases.findByHashAndName(m.group(1), m.group(2))
+                .orElseThrow(() -> ApiException.notFound("target"));
         if (artifacts != null) {
             artifacts.require(caller, r);
         }
