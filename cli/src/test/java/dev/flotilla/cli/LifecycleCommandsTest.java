@@ -122,7 +122,7 @@ class LifecycleCommandsTest {
     @Test
     void releaseDeleteSignsTheTargetsWithoutItAndIsRefusedWhileADeviceRunsIt() throws Exception {
         fx.generate("ed25519", "root1", "targets", "other");
-        CliRun init = CliRun.of("trust", "init", "--server", server.uri(), "--token", admin, "--out", fx.repo,
+        CliRun init = CliRun.of("trust", "init", "--accept-online-keys", "--server", server.uri(), "--token", admin, "--out", fx.repo,
                 "--root-key", fx.pub("root1"), "--targets-key", fx.pub("targets"), "--sign-with", fx.key("root1"));
         assertThat(init.exitCode()).as(init.err()).isZero();
         for (String name : List.of("fw-1.bin", "fw-2.bin")) {

@@ -215,7 +215,12 @@ class OperatorCommandsTest {
     @Test
     void enrollmentTokensCreateListRevoke() {
         CliRun created = ok("enrollment-tokens", "create", "--description", "line 4");
-        assertThat(created.out()).contains("(line 4)").containsPattern("secret: \\S+");
+        assertThat(created.out()).contains("(line 4)", "enrolls at most 1 device(s)").containsPattern("secret: \\S+");
+        JsonNode three = okJson("enrollment-tokens", "create", "--description", "line 6", "--max-uses", 3);
+        assertThat(three.path("token").path("maxUses").asInt()).isEqualTo(3);
+        assertThat(ok("enrollment-tokens", "create", "--description", "factory", "--fleet-wide").out())
+                .contains("enrolls any number of devices (fleet-wide)");
+        assertThat(ok("enrollment-tokens", "list").out()).contains("0/3", "0/unlimited", "0/1");
         JsonNode json = okJson("enrollment-tokens", "create", "--description", "line 5", "--valid-for-seconds", 3600);
         String id = json.path("token").path("id").asText();
         assertThat(json.path("secret").asText()).isNotEmpty();
@@ -230,7 +235,7 @@ class OperatorCommandsTest {
     @Test
     void releasesAndDeployments() throws Exception {
         fx.generate("ed25519", "root1", "targets");
-        CliRun init = CliRun.of("trust", "init", "--server", server.uri(), "--token", admin, "--out", fx.repo,
+        CliRun init = CliRun.of("trust", "init", "--accept-online-keys", "--server", server.uri(), "--token", admin, "--out", fx.repo,
                 "--root-key", fx.pub("root1"), "--targets-key", fx.pub("targets"), "--sign-with", fx.key("root1"));
         assertThat(init.exitCode()).as(init.err()).isZero();
         Path image = tmp.resolve("fw-1.0.bin");

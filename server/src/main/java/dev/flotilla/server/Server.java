@@ -22,6 +22,7 @@ import dev.flotilla.server.deployments.Deployments;
 import dev.flotilla.server.push.MqttWakeUps;
 import dev.flotilla.server.tls.TlsConnector;
 import dev.flotilla.server.http.Connectors;
+import dev.flotilla.server.releases.ArtifactAccess;
 import dev.flotilla.server.releases.ImageUploads;
 import dev.flotilla.server.releases.ReleaseDeletion;
 import dev.flotilla.server.releases.ReleaseRoutes;
@@ -184,7 +185,8 @@ public final class Server implements AutoCloseable {
                 EnrollmentRoutes.register(routes, enrollment);
                 DeviceRoutes.register(routes, devices, events, checkIns);
                 DeviceApiRoutes.register(routes, devices, deviceAuth, checkIns, events, metrics);
-                TufRoutes.register(routes, jdbi, tuf, trust, releases, targetsRefresh);
+                TufRoutes.register(routes, jdbi, tuf, trust, releases, targetsRefresh,
+                        config.publicArtifacts() ? null : new ArtifactAccess(jdbi));
                 ReleaseRoutes.register(routes, uploads, releases,
                         new ReleaseDeletion(jdbi, tuf, trust, publisher, releases, audit, config.clock()));
                 DeploymentRoutes.register(routes, deployments, checkIns::settle);

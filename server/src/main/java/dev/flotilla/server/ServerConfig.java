@@ -22,10 +22,13 @@ import java.util.Objects;
  * @param mqttUrl          MQTT broker for wake-up messages ({@code tcp://host:port}), or null for none
  * @param tlsCert          PEM certificate chain for HTTPS, or null for plain HTTP (then {@code tlsKey} is null too)
  * @param tlsKey           PEM PKCS#8 private key matching {@code tlsCert}
+ * @param publicArtifacts  whether anyone may download released images ({@code /tuf/targets/}), for mirrors
+ *                         and CDNs; by default (false) only operators and the devices assigned an image may
  */
 public record ServerConfig(Path dataDir, int port, String host, String databaseUrl, long maxRequestBytes,
                            long maxImageBytes, Duration deviceTokenTtl, Duration challengeTtl, Duration pollInterval,
-                           Clock clock, URI mqttUrl, Path tlsCert, Path tlsKey) {
+                           Clock clock, URI mqttUrl, Path tlsCert, Path tlsKey,
+                           boolean publicArtifacts) {
     public static final Path DEFAULT_DATA_DIR = Path.of("flotilla-data");
     public static final int DEFAULT_PORT = 8080;
 
@@ -54,7 +57,8 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
     /** The defaults: {@code ./flotilla-data}, port 8080, H2 under the data dir, plain HTTP, no MQTT. */
     public static ServerConfig defaults() {
         return new ServerConfig(DEFAULT_DATA_DIR, DEFAULT_PORT, "0.0.0.0", null, 1024 * 1024, 1024L * 1024 * 1024,
-                Duration.ofMinutes(15), Duration.ofMinutes(2), Duration.ofMinutes(5), Clock.systemUTC(), null, null, null);
+                Duration.ofMinutes(15), Duration.ofMinutes(2), Duration.ofMinutes(5), Clock.systemUTC(), null, null, null,
+                false);
     }
 
     /** The embedded database: an H2 file {@code flotilla} in {@code dataDir}. */
@@ -65,47 +69,47 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
     public ServerConfig withDataDir(Path dir) {
         boolean defaultDb = databaseUrl.equals(defaultH2Url(dataDir));
         return new ServerConfig(dir, port, host, defaultDb ? null : databaseUrl, maxRequestBytes, maxImageBytes,
-                deviceTokenTtl, challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey);
+                deviceTokenTtl, challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withPort(int p) {
         return new ServerConfig(dataDir, p, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey);
+                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withHost(String h) {
         return new ServerConfig(dataDir, port, h, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey);
+                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
         return new ServerConfig(dataDir, port, host, url, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey);
+                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withMaxRequestBytes(long max) {
         return new ServerConfig(dataDir, port, host, databaseUrl, max, maxImageBytes, deviceTokenTtl, challengeTtl,
-                pollInterval, clock, mqttUrl, tlsCert, tlsKey);
+                pollInterval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withMaxImageBytes(long max) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, max, deviceTokenTtl, challengeTtl,
-                pollInterval, clock, mqttUrl, tlsCert, tlsKey);
+                pollInterval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withClock(Clock c) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, c, mqttUrl, tlsCert, tlsKey);
+                challengeTtl, pollInterval, c, mqttUrl, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withMqttUrl(URI url) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, url, tlsCert, tlsKey);
+                challengeTtl, pollInterval, clock, url, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqttUrl, cert, key);
+                challengeTtl, pollInterval, clock, mqttUrl, cert, key, publicArtifacts);
     }
 
     public ServerConfig withPollInterval(Duration interval) {
@@ -113,6 +117,12 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
             throw new IllegalArgumentException("poll interval must be positive, got " + interval);
         }
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, interval, clock, mqttUrl, tlsCert, tlsKey);
+                challengeTtl, interval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
+    }
+
+    /** Anyone may download released images (a mirror or CDN fetches them); see {@link #publicArtifacts()}. */
+    public ServerConfig withPublicArtifacts(boolean open) {
+        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
+                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey, open);
     }
 }

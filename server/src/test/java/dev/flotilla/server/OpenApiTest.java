@@ -8,7 +8,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import dev.flotilla.server.http.Limits;
+
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 
@@ -33,5 +37,38 @@ class OpenApiTest {
             assertThat(srv.server.routes()).isNotEmpty();
             assertThat(documented).containsExactlyInAnyOrderElementsOf(srv.server.routes());
         }
+    }
+
+    /** Each limit the document lists is the one the server enforces ({@link Limits}, one place). */
+    @Test
+    void documentListsTheLimitsTheServerEnforces() throws Exception {
+        JsonNode doc;
+        try (var in = OpenApiTest.class.getResourceAsStream("/dev/flotilla/server/openapi.json")) {
+            doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+        }
+        String json = "/requestBody/content/application~1json/schema/properties/";
+        Map<String, Long> expected = new LinkedHashMap<>();
+        expected.put("/paths/~1api~1v1~1enrollment-tokens/post" + json + "description/maxLength", (long) Limits.NAME);
+        expected.put("/paths/~1api~1v1~1enrollment-tokens/post" + json + "validForSeconds/maximum",
+                Limits.VALID_FOR_SECONDS);
+        expected.put("/paths/~1api~1v1~1enrollment-tokens/post" + json + "maxUses/maximum", Limits.MAX_USES);
+        expected.put("/paths/~1api~1v1~1tokens/post" + json + "name/maxLength", (long) Limits.NAME);
+        expected.put("/paths/~1api~1v1~1devices/post" + json + "hardwareId/maxLength", (long) Limits.NAME);
+        expected.put("/paths/~1api~1v1~1devices/post" + json + "group/maxLength", (long) Limits.NAME);
+        expected.put("/paths/~1api~1v1~1devices/post" + json + "tags/items/maxLength", (long) Limits.NAME);
+        expected.put("/paths/~1api~1v1~1devices~1{deviceId}~1tags/put" + json + "tags/items/maxLength", (long) Limits.NAME);
+        expected.put("/paths/~1api~1v1~1devices~1{deviceId}~1group/put" + json + "group/maxLength", (long) Limits.NAME);
+        expected.put("/paths/~1api~1v1~1device~1enroll/post" + json + "hardwareId/maxLength", (long) Limits.NAME);
+        expected.put("/paths/~1api~1v1~1device~1enroll/post" + json + "attributes/x-max-json-length",
+                (long) Limits.JSON_TEXT);
+        String event = "/paths/~1api~1v1~1device~1{deviceId}~1events/post" + json + "events/items/properties/";
+        expected.put(event + "eventId/maxLength", (long) Limits.EVENT_ID);
+        expected.put(event + "occurredAt/maxLength", (long) Limits.TIME);
+        expected.put(event + "details/x-max-json-length", (long) Limits.JSON_TEXT);
+        expected.put("/components/schemas/Manifest/x-max-json-length", (long) Limits.JSON_TEXT);
+        expected.put("/paths/~1api~1v1~1deployments/post" + json + "group/maxLength", (long) Limits.NAME);
+        expected.put("/paths/~1api~1v1~1deployments/post" + json + "tag/maxLength", (long) Limits.NAME);
+        expected.forEach((pointer, value) -> assertThat(doc.at(pointer).isIntegralNumber()).as(pointer).isTrue());
+        expected.forEach((pointer, value) -> assertThat(doc.at(pointer).asLong()).as(pointer).isEqualTo(value));
     }
 }

@@ -20,7 +20,9 @@ import javax.net.ssl.SSLContext;
  * and counted as a slow connection; such strikes are not reset by progress, so a server that drips bytes
  * just fast enough to beat the read timeout ends the download after {@code maxRetries + 1} of them. Hashing is the
  * caller's job: the agent hashes the whole slot after the download, so a resumed download is verified end
- * to end.
+ * to end. With a {@link Bearer} (the update server serves an image only to a device assigned it), every
+ * connection carries the device token, and a 401 (the token expired mid-download) renews it once per
+ * connection.
  */
 public final class RangeDownload extends InputStream {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
@@ -30,7 +32,14 @@ public final class RangeDownload extends InputStream {
     private final int maxRetries;
     private final Duration retryDelay;
     private final Duration timeout;
+    /** The device token to send; {@code renew} after the server answered 401. */
+    @FunctionalInterface
+    public interface Bearer {
+        String token(boolean renew) throws IOException;
+    }
+
     private SSLContext tls;
+    private Bearer bearer;
     private long pos;
     private InputStream in;
     private HttpURLConnection connection;
@@ -124,19 +133,20 @@ public final class RangeDownload extends InputStream {
         return this;
     }
 
+    /** Sends the device token from {@code bearer} on every connection (call before the first read). */
+    public RangeDownload authorizing(Bearer bearer) {
+        this.bearer = bearer;
+        return this;
+    }
+
     private void connect() throws IOException {
-        HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
-        CaBundle.apply(c, tls);
-        c.setConnectTimeout((int) timeout.toMillis());
-        c.setReadTimeout((int) timeout.toMillis());
-        if (pos > 0) {
-            c.setRequestProperty("Range", "bytes=" + pos + "-");
+        int status = open(false);
+        if (status == 401 && bearer != null) {
+            close();
+            status = open(true);
         }
-        connection = c;
-        connectedAt = System.nanoTime();
-        connectionBytes = 0;
-        int status = c.getResponseCode();
-        if (status == 404 || status == 403 || status == 410) {
+        HttpURLConnection c = connection;
+        if (status == 404 || status == 403 || status == 410 || status == 401) {
             throw new NotRetryable(url + " answered " + status);
         }
         if (status == 206) {
@@ -153,6 +163,24 @@ public final class RangeDownload extends InputStream {
         } else {
             throw new IOException(url + " answered " + status);
         }
+    }
+
+    /** Opens a connection from {@link #pos}; returns the status. */
+    private int open(boolean renewToken) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
+        CaBundle.apply(c, tls);
+        c.setConnectTimeout((int) timeout.toMillis());
+        c.setReadTimeout((int) timeout.toMillis());
+        if (pos > 0) {
+            c.setRequestProperty("Range", "bytes=" + pos + "-");
+        }
+        if (bearer != null) {
+            c.setRequestProperty("Authorization", "Bearer " + bearer.token(renewToken));
+        }
+        connection = c;
+        connectedAt = System.nanoTime();
+        connectionBytes = 0;
+        return c.getResponseCode();
     }
 
     private void pause() throws IOException {

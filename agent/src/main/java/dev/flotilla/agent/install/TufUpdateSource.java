@@ -188,6 +188,9 @@ public final class TufUpdateSource implements UpdateSource {
         URI url = download.targetsUrl().resolve(path);
         RangeDownload in = new RangeDownload(url, offset, a.length(), download.maxRetries(), download.retryDelay(),
                 download.timeout()).trusting(download.tls());
+        if (parts.client().serves(url)) { // the server serves an image to the device assigned it; a mirror gets no token
+            in.authorizing(parts.client()::bearer);
+        }
         return new Progress(in, a, offset);
     }
 

@@ -203,6 +203,28 @@ public final class ServerClient {
         return r.path("accepted").asInt(-1) + r.path("duplicates").asInt(-1) == events.size();
     }
 
+    /**
+     * The device token for a download from this server: the current one, or a fresh one (challenge and
+     * response) when {@code renew} or when there is none yet.
+     */
+    public String bearer(boolean renew) throws IOException {
+        requireIdentity();
+        if (renew || token == null) {
+            loginForRequest();
+        }
+        return token;
+    }
+
+    /** Whether {@code url} is on this server (scheme, host and port): only there may the device token go. */
+    public boolean serves(URI url) {
+        return base.getScheme().equalsIgnoreCase(url.getScheme()) && base.getHost().equalsIgnoreCase(url.getHost())
+                && port(base) == port(url);
+    }
+
+    private static int port(URI u) {
+        return u.getPort() != -1 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
+    }
+
     private HttpResponse<byte[]> authed(String method, String path, JsonNode body, String ifNoneMatch)
             throws IOException {
         requireIdentity();

@@ -52,6 +52,28 @@ class RangeDownloadTest {
     }
 
     @Test
+    void theDeviceTokenGoesWithEveryResumedConnectionAndIsRenewedOnceWhenRefused() throws IOException {
+        server.requiredBearer = "fld_fresh";
+        server.cutAfter = 100_000;
+        java.util.List<Boolean> asked = new java.util.ArrayList<>();
+        RangeDownload.Bearer tokens = renew -> {
+            asked.add(renew);
+            return renew ? "fld_fresh" : asked.size() == 1 ? "fld_expired" : "fld_fresh";
+        };
+        try (InputStream in = download(0, 3).authorizing(tokens)) {
+            assertThat(in.readAllBytes()).isEqualTo(image);
+        }
+        assertThat(asked).as("the expired token was renewed once").containsOnlyOnce(true);
+        assertThat(server.authorizations.get(0)).isEqualTo("Bearer fld_expired");
+        assertThat(server.authorizations.subList(1, server.authorizations.size())).containsOnly("Bearer fld_fresh");
+        assertThat(server.ranges).contains("bytes=100000-", "bytes=200000-");
+
+        server.requiredBearer = "fld_other";
+        RangeDownload refused = download(0, 3).authorizing(renew -> "fld_fresh");
+        assertThatThrownBy(refused::read).isInstanceOf(IOException.class).hasMessageContaining("401");
+    }
+
+    @Test
     void brokenConnectionsAreResumedWithRangesUntilDone() throws IOException {
         server.cutAfter = 40_000;
         try (InputStream in = download(0, 3)) {

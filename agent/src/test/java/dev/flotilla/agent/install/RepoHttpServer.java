@@ -35,6 +35,10 @@ public final class RepoHttpServer implements AutoCloseable {
     public volatile boolean wrongRangeStart;
     /** When above 0, targets are sent one byte every this many milliseconds (a slow-retrieval attack). */
     public volatile long dripMillis;
+    /** When set, a target request without {@code Authorization: Bearer} this token gets 401 (as the update server). */
+    public volatile String requiredBearer;
+    /** Authorization headers seen on target requests ("" when none). */
+    public final List<String> authorizations = new CopyOnWriteArrayList<>();
     /** Range headers seen on target requests ("" when none). */
     public final List<String> ranges = new CopyOnWriteArrayList<>();
 
@@ -64,6 +68,12 @@ public final class RepoHttpServer implements AutoCloseable {
             if (target) {
                 String r = ex.getRequestHeaders().getFirst("Range");
                 ranges.add(r == null ? "" : r);
+                String auth = ex.getRequestHeaders().getFirst("Authorization");
+                authorizations.add(auth == null ? "" : auth);
+                if (requiredBearer != null && !("Bearer " + requiredBearer).equals(auth)) {
+                    ex.sendResponseHeaders(401, -1);
+                    return;
+                }
             }
             if (!file.normalize().startsWith(dir) || !Files.isRegularFile(file)) {
                 ex.sendResponseHeaders(404, -1);

@@ -61,7 +61,7 @@ public final class DemoCommand extends ToolCommand {
                     + " and director keys) signed offline and uploaded");
             Path root = home.resolve("root.json");
             Files.write(root, op.trustedRoot());
-            String enroll = op.enrollmentToken();
+            String enroll = op.enrollmentToken(deviceCount);
 
             List<SimulatedDevice> devices = new ArrayList<>();
             List<Thread> threads = new ArrayList<>();

@@ -37,7 +37,7 @@ final class Operator {
     void createTrust() throws IOException {
         flotilla("keys", "generate", "--type", "ed25519", "--out", keys.toString(), "--name", "root");
         flotilla("keys", "generate", "--type", "ed25519", "--out", keys.toString(), "--name", "targets");
-        flotilla("trust", "init", "--server", server.toString(), "--token", token,
+        flotilla("trust", "init", "--accept-online-keys", "--server", server.toString(), "--token", token,
                 "--root-key", keys.resolve("root.pub.json").toString(),
                 "--targets-key", keys.resolve("targets.pub.json").toString(),
                 "--sign-with", keys.resolve("root.pem").toString());
@@ -49,8 +49,10 @@ final class Operator {
                 .orElseThrow(() -> new IOException("the server has no root yet"));
     }
 
-    String enrollmentToken() throws IOException {
-        ObjectNode body = CanonicalJson.mapper().createObjectNode().put("description", "flotilla demo fleet");
+    /** An enrollment token for {@code devices} devices, valid for a day. */
+    String enrollmentToken(int devices) throws IOException {
+        ObjectNode body = CanonicalJson.mapper().createObjectNode().put("description", "flotilla demo fleet")
+                .put("maxUses", devices).put("validForSeconds", 86_400);
         return api.sendJson("POST", "/api/v1/enrollment-tokens", bytes(body)).path("secret").asText();
     }
 

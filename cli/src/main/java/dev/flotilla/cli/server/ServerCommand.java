@@ -44,6 +44,12 @@ public final class ServerCommand extends ToolCommand {
             description = "MQTT broker (tcp://host:port) for wake-up messages on flotilla/devices/{id}/wake.")
     java.net.URI mqttUrl;
 
+    @Option(names = "--public-artifacts",
+            description = "Serve released images (/tuf/targets/) to anyone, e.g. to a mirror or CDN. By default only"
+                    + " operators and the devices assigned an image may download it. Safe for integrity: devices"
+                    + " check every image against the offline-signed TUF metadata.")
+    boolean publicArtifacts;
+
     @Override
     protected int execute() throws InterruptedException {
         ServerConfig config = config();
@@ -63,6 +69,11 @@ public final class ServerCommand extends ToolCommand {
             out.println("  " + t);
         });
         out.println("Online keys (snapshot, timestamp, director): " + config.dataDir().resolve("keys"));
+        out.println("Online key ids (save this line as a file for flotilla trust init --expect-online-keys):");
+        out.println("  " + onlineKeyIds(server));
+        if (config.publicArtifacts()) {
+            out.println("Released images are public (--public-artifacts): anyone may download them.");
+        }
         out.flush();
         stopped.await();
         return 0;
@@ -72,7 +83,14 @@ public final class ServerCommand extends ToolCommand {
     ServerConfig config() {
         return ServerConfig.defaults().withDataDir(dataDir).withPort(port).withHost(host)
                 .withDatabaseUrl(databaseUrl).withTls(tlsCert, tlsKey).withMqttUrl(mqttUrl)
-                .withPollInterval(java.time.Duration.ofSeconds(pollSeconds));
+                .withPollInterval(java.time.Duration.ofSeconds(pollSeconds)).withPublicArtifacts(publicArtifacts);
+    }
+
+    /** The server's online key ids as one JSON line, {@code {"snapshot": ID, "timestamp": ID, "director": ID}}. */
+    static String onlineKeyIds(Server server) {
+        var ids = dev.flotilla.core.json.CanonicalJson.mapper().createObjectNode();
+        server.onlineKeys().publicKeys().forEach((role, key) -> ids.put(role, key.keyId()));
+        return ids.toString();
     }
 
     /** Drops a password query parameter from a JDBC URL before printing it. */

@@ -24,8 +24,15 @@ public final class EnrollmentTokensCommand {
     static final class Create extends ApiCommand {
         @Option(names = "--description", paramLabel = "TEXT", required = true, description = "What it is for.")
         String description;
-        @Option(names = "--valid-for-seconds", paramLabel = "N", description = "Expiry (default: the server's).")
+        @Option(names = "--valid-for-seconds", paramLabel = "N",
+                description = "Lifetime in seconds (default: the server's, seven days; at most ten years).")
         Long validForSeconds;
+        @Option(names = "--max-uses", paramLabel = "N",
+                description = "How many devices it may enroll (default: the server's, 1).")
+        Long maxUses;
+        @Option(names = "--fleet-wide", description = "No limit on the number of devices it enrolls (instead of"
+                + " --max-uses): anyone holding the secret can enroll devices until it expires or is revoked.")
+        boolean fleetWide;
 
         @Override
         protected void run() throws IOException {
@@ -33,11 +40,18 @@ public final class EnrollmentTokensCommand {
             if (validForSeconds != null) {
                 body.put("validForSeconds", validForSeconds);
             }
+            if (maxUses != null) {
+                body.put("maxUses", maxUses);
+            }
+            if (fleetWide) {
+                body.put("fleetWide", true);
+            }
             JsonNode r = send("POST", BASE, body);
             if (r != null) {
                 JsonNode t = r.path("token");
                 out().println("enrollment token " + text(t, "id") + " (" + text(t, "description") + "), expires "
-                        + text(t, "expiresAt"));
+                        + text(t, "expiresAt") + ", enrolls " + (t.path("maxUses").isNumber()
+                        ? "at most " + text(t, "maxUses") + " device(s)" : "any number of devices (fleet-wide)"));
                 out().println("secret: " + text(r, "secret"));
                 out().println("The secret is shown only now; store it safely.");
             }
@@ -54,7 +68,8 @@ public final class EnrollmentTokensCommand {
             JsonNode page = get(query(BASE, paging.params()));
             if (page != null) {
                 printPage(page, new Table("ID", "DESCRIPTION", "USES", "CREATED", "EXPIRES", "REVOKED"),
-                        t -> new Object[]{text(t, "id"), text(t, "description"), text(t, "uses"),
+                        t -> new Object[]{text(t, "id"), text(t, "description"), text(t, "uses") + "/"
+                                + (t.path("maxUses").isNumber() ? text(t, "maxUses") : "unlimited"),
                                 text(t, "createdAt"), text(t, "expiresAt"), text(t, "revokedAt")});
             }
         }

@@ -30,6 +30,21 @@ final class ServerRoots {
     }
 
     /** An unsigned root of {@code version} expiring at {@code expires} (to the second). */
+    /** The online roles, in the order they are shown. */
+    static final List<String> ONLINE_ROLES = List.of("snapshot", "timestamp", "director");
+
+    /**
+     * The key id of each online role's key in {@code onlineKeys} (the server's {@code /api/v1/trust/online-keys}
+     * answer), computed from the key itself as {@link #build} does, never taken from the answer's label.
+     */
+    static Map<String, String> onlineKeyIds(JsonNode onlineKeys) {
+        Map<String, String> ids = new LinkedHashMap<>();
+        for (String role : ONLINE_ROLES) {
+            ids.put(role, Key.fromJson(onlineKeys.path(role).path("key")).keyId());
+        }
+        return ids;
+    }
+
     static Metadata<Root> build(long version, Instant expires, RoleKeys root, RoleKeys targets, JsonNode onlineKeys) {
         Map<String, Key> keys = new LinkedHashMap<>();
         Map<String, Role> roles = new LinkedHashMap<>();
@@ -37,7 +52,7 @@ final class ServerRoots {
         roles.put("root", new Role(root.keyids(), root.threshold()));
         keys.putAll(targets.byKeyId());
         roles.put("targets", new Role(targets.keyids(), targets.threshold()));
-        for (String role : List.of("snapshot", "timestamp", "director")) {
+        for (String role : ONLINE_ROLES) {
             Key k = Key.fromJson(onlineKeys.path(role).path("key"));
             keys.put(k.keyId(), k);
             roles.put(role, new Role(List.of(k.keyId()), 1));

@@ -17,17 +17,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.tuf.Key;
+
+import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code flotilla trust init}: writes a signed root version 1 ({@code 1.root.json} and {@code root.json}).
  * With {@code --server} (or FLOTILLA_SERVER, when no snapshot or timestamp key is given), the snapshot and timestamp keys are the server's online keys (fetched from it),
  * the root gets an extra role {@code director} with the server's director key, and the signed root is
- * uploaded to the server ({@code --out} then optionally keeps a copy for devices).
+ * uploaded to the server ({@code --out} then optionally keeps a copy for devices). The server's online key
+ * ids are shown, and the root is built only when they equal {@code --expect-online-keys FILE} or the operator
+ * passed {@code --accept-online-keys}.
  */
 @Command(name = "init", mixinStandardHelpOptions = true,
         description = "Create root version 1 of a new repository, signed by the given root keys.")
@@ -56,6 +64,16 @@ public final class TrustInitCommand extends ToolCommand {
 
     @Option(names = "--timestamp-key", arity = "1..*", paramLabel = "PUB", description = "Without --server")
     List<Path> timestampKeys;
+
+    @Option(names = "--expect-online-keys", paramLabel = "FILE",
+            description = "With --server: the online key ids the server must have, as JSON {\"snapshot\": ID,"
+                    + " \"timestamp\": ID, \"director\": ID} (flotilla server prints them at start; the"
+                    + " online-keys answer itself also works), learnt over a channel you trust")
+    Path expectOnlineKeys;
+
+    @Option(names = "--accept-online-keys",
+            description = "With --server: take the online keys the server returns as they are (their ids are shown)")
+    boolean acceptOnlineKeys;
 
     @Option(names = "--sign-with", required = true, arity = "1..*", paramLabel = "PRIVATE",
             description = "Private root key files; together they must meet the root threshold")
@@ -100,11 +118,62 @@ public final class TrustInitCommand extends ToolCommand {
         RoleKeys targetsRole = KeyArgs.roleKeys("targets", targetsKeys, targetsThreshold);
         List<KeySigner> signers = KeyArgs.signers(signWith);
         JsonNode online = client.getJson("/api/v1/trust/online-keys");
+        requireExpectedOnlineKeys(ServerRoots.onlineKeyIds(online));
         Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root());
         Metadata<Root> root = ServerRoots.sign(ServerRoots.build(1, expires, rootRole, targetsRole, online), signers, null);
         ServerRoots.upload(client, root, out);
         out().println("uploaded root version 1 (with the server's snapshot, timestamp and director keys) to " + connection.url()
                 + (out != null ? "; copy in " + out.resolve("1.root.json") : ""));
         return 0;
+    }
+
+    /**
+     * Shows the server's online key ids and goes on only when they are the expected ones, or the operator
+     * accepted them: the root names them, so a man in the middle at set-up must not slip its own keys in.
+     */
+    private void requireExpectedOnlineKeys(Map<String, String> received) throws IOException {
+        out().println("server's online keys: " + describe(received));
+        out().flush();
+        if (expectOnlineKeys != null) {
+            Map<String, String> expected = readExpected(expectOnlineKeys);
+            if (!expected.equals(received)) {
+                throw new IllegalStateException("the server's online keys are not the expected ones (expected "
+                        + describe(expected) + "); nothing was uploaded: check that this is your server and that"
+                        + " nothing sits between you and it");
+            }
+        } else if (!acceptOnlineKeys) {
+            throw new IllegalArgumentException("compare the server's online key ids above with the ones `flotilla"
+                    + " server` printed at start, then pass them with --expect-online-keys FILE (or take them with"
+                    + " --accept-online-keys); nothing was uploaded");
+        }
+    }
+
+    /** {@code {"snapshot": ID, ...}} or the online-keys answer ({@code {"snapshot": {"keyid", "key"}, ...}}). */
+    private static Map<String, String> readExpected(Path file) throws IOException {
+        JsonNode n;
+        try {
+            n = CanonicalJson.mapper().readTree(Files.readAllBytes(file));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(file + " is not JSON: " + e.getOriginalMessage());
+        }
+        Map<String, String> ids = new LinkedHashMap<>();
+        for (String role : ServerRoots.ONLINE_ROLES) {
+            JsonNode v = n == null ? null : n.get(role);
+            if (v != null && v.isTextual()) {
+                ids.put(role, v.textValue());
+            } else if (v != null && v.has("key")) {
+                ids.put(role, Key.fromJson(v.get("key")).keyId()); // computed from the key, as the root will be
+            } else {
+                throw new IllegalArgumentException(file + " names no key id for " + role + "; expected {\"snapshot\":"
+                        + " ID, \"timestamp\": ID, \"director\": ID}");
+            }
+        }
+        return ids;
+    }
+
+    private static String describe(Map<String, String> ids) {
+        StringBuilder b = new StringBuilder();
+        ids.forEach((role, id) -> b.append(b.isEmpty() ? "" : ", ").append(role).append(' ').append(id));
+        return b.toString();
     }
 }

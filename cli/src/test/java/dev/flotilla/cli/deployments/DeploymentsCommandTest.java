@@ -27,7 +27,7 @@ class DeploymentsCommandTest {
                 .withDatabaseUrl("jdbc:h2:mem:clidep" + System.nanoTime() + ";DB_CLOSE_DELAY=-1"));
         admin = server.initialAdminToken().orElseThrow();
         CliFixture fx = new CliFixture(tmp).generate("ed25519", "root1", "targets");
-        CliRun init = CliRun.of("trust", "init", "--server", server.uri(), "--token", admin, "--out", fx.repo,
+        CliRun init = CliRun.of("trust", "init", "--accept-online-keys", "--server", server.uri(), "--token", admin, "--out", fx.repo,
                 "--root-key", fx.pub("root1"), "--targets-key", fx.pub("targets"), "--sign-with", fx.key("root1"));
         assertThat(init.exitCode()).as(init.err()).isZero();
         Path image = Files.write(tmp.resolve("fw-1.0.bin"), new byte[] {1, 2, 3, 4});

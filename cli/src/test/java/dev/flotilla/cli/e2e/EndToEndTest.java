@@ -46,7 +46,7 @@ class EndToEndTest {
             Path keys = dir.resolve("keys");
             procs.run("keys", "generate", "--type", "ed25519", "--out", keys.toString(), "--name", "root");
             procs.run("keys", "generate", "--type", "ecdsa-p256", "--out", keys.toString(), "--name", "targets");
-            procs.run("trust", "init", "--server", server.toString(), "--token", admin,
+            procs.run("trust", "init", "--accept-online-keys", "--server", server.toString(), "--token", admin,
                     "--root-key", keys.resolve("root.pub.json").toString(),
                     "--targets-key", keys.resolve("targets.pub.json").toString(),
                     "--sign-with", keys.resolve("root.pem").toString());

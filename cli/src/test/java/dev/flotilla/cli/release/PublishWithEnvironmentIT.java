@@ -73,7 +73,7 @@ class PublishWithEnvironmentIT {
     @Test
     void trustInitAndPublishTakeTheServerAndTokenFromTheEnvironmentAndPrintNoJvmWarning() throws Exception {
         CliFixture fx = new CliFixture(tmp).generate("ed25519", "root1", "targets");
-        Result init = flotilla("trust", "init", "--root-key", fx.pub("root1").toString(),
+        Result init = flotilla("trust", "init", "--accept-online-keys", "--root-key", fx.pub("root1").toString(),
                 "--targets-key", fx.pub("targets").toString(), "--sign-with", fx.key("root1").toString());
         assertThat(init.exit()).as(init.err()).isZero();
         assertThat(init.out()).contains("uploaded root version 1").contains(server.uri().toString());

@@ -40,7 +40,8 @@ class ReleasePublishCommandTest {
     @BeforeEach
     void start() {
         server = Server.start(ServerConfig.defaults().withDataDir(tmp.resolve("data")).withPort(0).withHost("127.0.0.1")
-                .withDatabaseUrl("jdbc:h2:mem:cli" + System.nanoTime() + ";DB_CLOSE_DELAY=-1"));
+                .withDatabaseUrl("jdbc:h2:mem:cli" + System.nanoTime() + ";DB_CLOSE_DELAY=-1")
+                .withPublicArtifacts(true)); // the TUF client below downloads images as a mirror would, without a token
         admin = server.initialAdminToken().orElseThrow();
         fx = new CliFixture(tmp).generate("ed25519", "root1", "targets", "other");
     }
@@ -51,7 +52,7 @@ class ReleasePublishCommandTest {
     }
 
     private CliRun trustInit() {
-        return CliRun.of("trust", "init", "--server", server.uri(), "--token", admin, "--out", fx.repo,
+        return CliRun.of("trust", "init", "--accept-online-keys", "--server", server.uri(), "--token", admin, "--out", fx.repo,
                 "--root-key", fx.pub("root1"), "--targets-key", fx.pub("targets"), "--sign-with", fx.key("root1"));
     }
 

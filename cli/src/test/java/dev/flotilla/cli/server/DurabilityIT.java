@@ -131,7 +131,7 @@ class DurabilityIT {
         Path keys = tmp.resolve("keys");
         cli("keys", "generate", "--type", "ed25519", "--out", keys, "--name", "root");
         cli("keys", "generate", "--type", "ed25519", "--out", keys, "--name", "targets");
-        cli("trust", "init", "--server", first.url(), "--token", admin, "--root-key", keys.resolve("root.pub.json"),
+        cli("trust", "init", "--accept-online-keys", "--server", first.url(), "--token", admin, "--root-key", keys.resolve("root.pub.json"),
                 "--targets-key", keys.resolve("targets.pub.json"), "--sign-with", keys.resolve("root.pem"));
         ServerProcess srv = first;
         for (int round = 1; round <= ROUNDS; round++) {
@@ -207,7 +207,7 @@ class DurabilityIT {
         String what = "round of " + a.release();
         JsonNode releases = json(url, "GET", "/api/v1/releases?limit=100", admin, null, 200).path("items");
         assertThat(releases.findValuesAsText("targetPath")).as(what).contains(a.release());
-        HttpResponse<byte[]> artifact = send(url, "GET", "/tuf/targets/" + a.sha256() + "." + a.release(), null, null, 200);
+        HttpResponse<byte[]> artifact = send(url, "GET", "/tuf/targets/" + a.sha256() + "." + a.release(), admin, null, 200);
         assertThat(artifact.body()).as(what).isEqualTo(a.image());
         JsonNode tokens = json(url, "GET", "/api/v1/tokens?limit=100", admin, null, 200).path("items");
         assertThat(tokens.findValuesAsText("id")).as(what).containsAll(a.apiTokenIds());

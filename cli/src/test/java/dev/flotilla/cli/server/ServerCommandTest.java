@@ -28,7 +28,7 @@ class ServerCommandTest {
         Process p = server(data, 0).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             List<String> lines = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < 8; i++) {
                 lines.add(out.readLine());
             }
             assertThat(lines.get(0)).startsWith("Flotilla server listening on http://127.0.0.1:");
@@ -46,6 +46,14 @@ class ServerCommandTest {
             HttpResponse<String> tokens = client.send(HttpRequest.newBuilder(base.resolve("/api/v1/tokens"))
                     .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(tokens.statusCode()).isEqualTo(200);
+            assertThat(lines.get(6)).contains("--expect-online-keys");
+            HttpResponse<String> online = client.send(HttpRequest.newBuilder(base.resolve("/api/v1/trust/online-keys"))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+            var keys = new com.fasterxml.jackson.databind.ObjectMapper().readTree(online.body());
+            var printed = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(7).trim());
+            for (String role : List.of("snapshot", "timestamp", "director")) {
+                assertThat(printed.path(role).asText()).as(role).isEqualTo(keys.path(role).path("keyid").asText());
+            }
 
             p.toHandle().destroy(); // SIGTERM, leaving our end of stdout open (Process.destroy closes it)
             List<String> rest = new ArrayList<>();
@@ -112,5 +120,15 @@ class ServerCommandTest {
     void redactHidesPasswords() {
         assertThat(ServerCommand.redact("jdbc:postgresql://db/f?user=u&password=s3cret&ssl=true"))
                 .isEqualTo("jdbc:postgresql://db/f?user=u&password=***&ssl=true");
+    }
+
+    @Test
+    void artifactsArePublicOnlyWhenAskedFor() {
+        ServerCommand closed = new ServerCommand();
+        new picocli.CommandLine(closed).parseArgs();
+        assertThat(closed.config().publicArtifacts()).isFalse();
+        ServerCommand open = new ServerCommand();
+        new picocli.CommandLine(open).parseArgs("--public-artifacts");
+        assertThat(open.config().publicArtifacts()).isTrue();
     }
 }

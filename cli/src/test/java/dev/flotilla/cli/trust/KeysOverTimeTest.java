@@ -62,7 +62,7 @@ class KeysOverTimeTest {
                 .withPollInterval(Duration.ofSeconds(1)));
         admin = server.initialAdminToken().orElseThrow();
         fx = new CliFixture(tmp).generate("ed25519", "root1", "root2", "targets", "targets2");
-        ok(cli("trust", "init", "--server", server.uri(), "--token", admin, "--out", fx.repo,
+        ok(cli("trust", "init", "--accept-online-keys", "--server", server.uri(), "--token", admin, "--out", fx.repo,
                 "--root-key", fx.pub("root1"), "--targets-key", fx.pub("targets"), "--sign-with", fx.key("root1")));
         String enroll = json("POST", "/api/v1/enrollment-tokens", "{\"description\":\"keys\"}").path("secret").asText();
         Path dir = tmp.resolve("board");

@@ -49,8 +49,72 @@ class ServerTrustCommandsTest {
     }
 
     private CliRun init() {
-        return CliRun.of("trust", "init", "--server", server.uri(), "--token", admin, "--root-key", fx.pub("root1"),
+        return CliRun.of("trust", "init", "--accept-online-keys", "--server", server.uri(), "--token", admin, "--root-key", fx.pub("root1"),
                 "--targets-key", fx.pub("targets"), "--sign-with", fx.key("root1"));
+    }
+
+    private CliRun initWith(URI url, Object... trustOption) {
+        Object[] base = {"trust", "init", "--server", url, "--token", admin, "--root-key", fx.pub("root1"),
+                "--targets-key", fx.pub("targets"), "--sign-with", fx.key("root1")};
+        Object[] all = new Object[base.length + trustOption.length];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(trustOption, 0, all, base.length, trustOption.length);
+        return CliRun.of(all);
+    }
+
+    /** The online key ids of {@code keys} as the expected-keys file ({@code flotilla server} prints this line). */
+    private Path expectedFile(String name, java.util.Map<String, dev.flotilla.core.tuf.Key> keys) throws Exception {
+        var ids = CanonicalJson.mapper().createObjectNode();
+        keys.forEach((role, key) -> ids.put(role, key.keyId()));
+        return Files.writeString(tmp.resolve(name), ids.toString());
+    }
+
+    private boolean rootUploaded() throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        server.uri().resolve("/tuf/metadata/root.json")).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    }
+
+    @Test
+    void trustInitTakesTheServersOnlineKeysOnlyWhenExpectedOrAccepted() throws Exception {
+        var real = server.onlineKeys().publicKeys();
+        CliRun unchecked = initWith(server.uri());
+        assertOneLineError(unchecked, "--expect-online-keys FILE");
+        assertThat(unchecked.out()).contains("server's online keys: snapshot " + real.get("snapshot").keyId(),
+                "director " + real.get("director").keyId());
+        assertThat(rootUploaded()).isFalse();
+
+        // a man in the middle at set-up answers with keys of its own
+        var evil = dev.flotilla.server.trust.OnlineKeys.loadOrCreate(tmp.resolve("evil")).publicKeys();
+        var evilAnswer = CanonicalJson.mapper().createObjectNode();
+        evil.forEach((role, key) -> evilAnswer.putObject(role).put("keyid", real.get(role).keyId()).set("key", key.toJson()));
+        HttpServer mitm = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        mitm.createContext("/", ex -> {
+            byte[] body = ex.getRequestURI().getPath().equals("/api/v1/trust/online-keys")
+                    ? evilAnswer.toString().getBytes() : new byte[0];
+            ex.sendResponseHeaders(body.length == 0 ? 404 : 200, body.length == 0 ? -1 : body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        mitm.start();
+        Path expected = expectedFile("online-keys.json", real);
+        try {
+            CliRun refused = initWith(URI.create("http://127.0.0.1:" + mitm.getAddress().getPort()),
+                    "--expect-online-keys", expected);
+            assertOneLineError(refused, "not the expected ones");
+            assertThat(refused.out()).as("the ids are computed from the keys, not taken from the labels")
+                    .contains("snapshot " + evil.get("snapshot").keyId());
+        } finally {
+            mitm.stop(0);
+        }
+        assertOneLineError(initWith(server.uri(), "--expect-online-keys", expectedFile("evil.json", evil)),
+                "not the expected ones");
+        assertThat(rootUploaded()).isFalse();
+
+        CliRun ok = initWith(server.uri(), "--expect-online-keys", expected);
+        assertThat(ok.exitCode()).as(ok.err()).isZero();
+        assertThat(ok.out()).contains("uploaded root version 1");
+        assertThat(rootUploaded()).isTrue();
     }
 
     private CliRun refresh(Object... more) {

@@ -10,6 +10,7 @@ import dev.flotilla.server.devices.DeviceEvent;
 import dev.flotilla.server.devices.MembershipListener;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.JsonBody;
+import dev.flotilla.server.http.Limits;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.trust.TufStore;
 import dev.flotilla.core.tuf.Signer;
@@ -94,8 +95,8 @@ public final class Deployments implements AssignmentSource {
     public Created create(JsonBody body, Actor actor) {
         String target = body.string("target");
         Optional<String> deviceId = body.optString("deviceId");
-        Optional<String> group = body.optString("group");
-        Optional<String> tag = body.optString("tag");
+        Optional<String> group = body.optString("group", Limits.NAME);
+        Optional<String> tag = body.optString("tag", Limits.NAME);
         boolean forced = body.optBoolean("forced", false);
         boolean allowEmpty = body.optBoolean("allowEmpty", false);
         if (Stream.of(deviceId, group, tag).filter(Optional::isPresent).count() != 1) {

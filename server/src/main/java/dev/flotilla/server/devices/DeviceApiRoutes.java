@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.flotilla.core.crypto.Hex;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.JsonBody;
+import dev.flotilla.server.http.Limits;
 import dev.flotilla.server.http.Routes;
 import io.javalin.http.HandlerType;
 
@@ -34,8 +35,8 @@ public final class DeviceApiRoutes {
         routes.open(HandlerType.POST, "/api/v1/device/enroll", ctx -> {
             JsonBody body = JsonBody.of(ctx);
             Device d = devices.enroll(new DeviceService.Enrollment(body.optString("enrollmentToken"),
-                    DeviceKeys.parse(body.required("publicKey")), body.string("hardwareId"),
-                    body.optObject("attributes").orElse(JsonNodeFactory.instance.objectNode())));
+                    DeviceKeys.parse(body.required("publicKey")), body.string("hardwareId", Limits.NAME),
+                    attributes(body)));
             ctx.status(201).json(d);
         });
         routes.open(HandlerType.POST, "/api/v1/device/{deviceId}/challenge",
@@ -71,5 +72,13 @@ public final class DeviceApiRoutes {
             checkIns.changed(deviceId); // an event may end its assignment
             ctx.json(outcome);
         });
+    }
+
+    /** An enrollment's {@code attributes} (an empty object when absent), at most {@link Limits#JSON_TEXT} as stored. */
+    private static com.fasterxml.jackson.databind.node.ObjectNode attributes(JsonBody body) {
+        com.fasterxml.jackson.databind.node.ObjectNode a = body.optObject("attributes")
+                .orElse(JsonNodeFactory.instance.objectNode());
+        Limits.text("attributes", DeviceStore.json(a), Limits.JSON_TEXT);
+        return a;
     }
 }

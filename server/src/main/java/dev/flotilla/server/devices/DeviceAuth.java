@@ -27,7 +27,11 @@ public final class DeviceAuth {
     public record Session(String token, String expiresAt) {
     }
 
-    /** Open challenges per device; bounds what anyone who knows a device id can make the server store. */
+    /**
+     * Open challenges kept per device; bounds what anyone who knows a device id can make the server store. A
+     * new challenge beyond it evicts the oldest, so a flood of challenges by others cannot lock the device
+     * out: its own newest challenge is always usable (until eight newer ones follow it).
+     */
     static final int MAX_OPEN_CHALLENGES = 8;
 
     /**
@@ -61,8 +65,11 @@ public final class DeviceAuth {
     }
 
     /**
-     * @throws ApiException 404 for an unknown device, 403 for a decommissioned one, 429
-     *                      {@code too_many_challenges} when {@value #MAX_OPEN_CHALLENGES} are open
+     * A new nonce for the device. Challenges are open (anyone may ask), so when {@value #MAX_OPEN_CHALLENGES}
+     * are open for the device the oldest (in the order made, column {@code seq}) are dropped to make room:
+     * the newest challenges win.
+     *
+     * @throws ApiException 404 for an unknown device, 403 for a decommissioned one
      */
     public Challenge challenge(String deviceId) {
         long expires = clock.millis() + challengeTtl.toMillis();
@@ -74,7 +81,10 @@ public final class DeviceAuth {
             int open = h.createQuery("SELECT COUNT(*) FROM device_challenges WHERE device_id = :d")
                     .bind("d", deviceId).mapTo(Integer.class).one();
             if (open >= MAX_OPEN_CHALLENGES) {
-                throw new ApiException(429, "too_many_challenges", "too many open challenges for this device; retry later");
+                h.createUpdate("""
+                                DELETE FROM device_challenges WHERE nonce IN (SELECT nonce FROM device_challenges
+                                WHERE device_id = :d ORDER BY seq LIMIT :n)""")
+                        .bind("d", deviceId).bind("n", open - MAX_OPEN_CHALLENGES + 1).execute();
             }
             h.createUpdate("INSERT INTO device_challenges (nonce, device_id, expires_at) VALUES (:n, :d, :e)")
                     .bind("n", nonce).bind("d", deviceId).bind("e", expires).execute();

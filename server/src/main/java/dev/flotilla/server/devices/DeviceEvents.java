@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.JsonBody;
+import dev.flotilla.server.http.Limits;
 import dev.flotilla.server.http.ListOrder;
 import dev.flotilla.server.http.Page;
 import org.jdbi.v3.core.Jdbi;
@@ -30,9 +31,6 @@ public final class DeviceEvents {
     /** Event types a device may report. */
     public static final Set<String> TYPES = Set.of("download_started", "download_progress", "downloaded",
             "verified", "installed", "rebooting", "trial_boot", "committed", "rolled_back", "failed");
-
-    /** Longest {@code occurredAt} accepted (an ISO-8601 date-time is about 30 characters). */
-    static final int MAX_TIME_LENGTH = 64;
 
     /** How a batch went: newly stored and already known events. */
     public record Outcome(int accepted, int duplicates) {
@@ -85,11 +83,9 @@ public final class DeviceEvents {
             if (!TYPES.contains(type)) {
                 throw ApiException.invalid("unknown event type '" + type + "'");
             }
-            String eventId = ev.string("eventId");
-            if (eventId.length() > 128) {
-                throw ApiException.invalid("eventId longer than 128 characters");
-            }
+            String eventId = ev.string("eventId", Limits.EVENT_ID);
             ObjectNode details = ev.optObject("details").orElse(JsonNodeFactory.instance.objectNode());
+            Limits.text("details", DeviceStore.json(details), Limits.JSON_TEXT);
             String occurredAt = ev.optString("occurredAt").map(DeviceEvents::instant).orElse(null);
             valid.add(new DeviceEvent(deviceId, eventId, type, occurredAt, null, details));
         }
@@ -98,9 +94,7 @@ public final class DeviceEvents {
 
     /** {@code raw} as an instant in UTC ({@link Instant#toString()}). */
     private static String instant(String raw) {
-        if (raw.length() > MAX_TIME_LENGTH) {
-            throw ApiException.invalid("occurredAt longer than " + MAX_TIME_LENGTH + " characters");
-        }
+        Limits.text("occurredAt", raw, Limits.TIME); // an ISO-8601 date-time is about 30 characters
         try {
             return OffsetDateTime.parse(raw).toInstant().toString();
         } catch (DateTimeParseException e) {

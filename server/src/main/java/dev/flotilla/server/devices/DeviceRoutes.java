@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.server.auth.Role;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.JsonBody;
+import dev.flotilla.server.http.Limits;
 import dev.flotilla.server.http.ListOrder;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.http.Routes;
@@ -31,7 +32,8 @@ public final class DeviceRoutes {
         routes.operator(HandlerType.POST, "/api/v1/devices", Role.OPERATOR, (ctx, op) -> {
             JsonBody body = JsonBody.of(ctx);
             ctx.status(201).json(devices.preRegister(op.actor(), DeviceKeys.parse(body.required("publicKey")),
-                    body.string("hardwareId"), body.optString("group").orElse(null), body.strings("tags")));
+                    body.string("hardwareId", Limits.NAME), body.optString("group", Limits.NAME).orElse(null),
+                    body.strings("tags", Limits.NAME)));
         });
         routes.operator(HandlerType.GET, "/api/v1/devices/{deviceId}", Role.VIEWER, (ctx, op) -> {
             checkIns.flushLastSeen();
@@ -44,7 +46,8 @@ public final class DeviceRoutes {
         // Writes that can give a device a new assignment or refuse it return once every server answers its
         // check-ins accordingly (CheckIns.settle).
         routes.operator(HandlerType.PUT, "/api/v1/devices/{deviceId}/tags", Role.OPERATOR, (ctx, op) -> {
-            Device d = devices.setTags(op.actor(), ctx.pathParam("deviceId"), JsonBody.of(ctx).strings("tags"));
+            Device d = devices.setTags(op.actor(), ctx.pathParam("deviceId"),
+                    JsonBody.of(ctx).strings("tags", Limits.NAME));
             checkIns.settle();
             ctx.json(d);
         });
@@ -53,7 +56,7 @@ public final class DeviceRoutes {
             if (group != null && !group.isNull() && (!group.isTextual() || group.textValue().isBlank())) {
                 throw ApiException.invalid("group must be a non-empty string or null");
             }
-            String value = group == null || group.isNull() ? null : group.textValue();
+            String value = group == null || group.isNull() ? null : Limits.text("group", group.textValue(), Limits.NAME);
             Device d = devices.setGroup(op.actor(), ctx.pathParam("deviceId"), value);
             checkIns.settle();
             ctx.json(d);

@@ -61,16 +61,20 @@ public final class DeviceService {
 
     /**
      * Enrolls a device. With an enrollment token: creates the device (the token's use is counted). Without:
-     * the key must have been registered in advance, and that device is returned unchanged.
+     * the key must have been registered in advance by an operator ({@link #preRegister}), and that device is
+     * returned unchanged; any other key, also one a device enrolled with a token, gets the same refusal as an
+     * unknown key, so nothing about it is disclosed.
      *
      * @throws ApiException 401 {@code invalid_enrollment_token}; 409 {@code device_exists} when the key is
-     *                      already enrolled; 403 {@code device_decommissioned}
+     *                      already enrolled; 403 {@code device_decommissioned} for a decommissioned key
+     *                      registered in advance
      */
     public Device enroll(Enrollment e) {
         String keyId = e.publicKey().keyId();
         if (e.enrollmentToken().isEmpty()) {
-            Device known = jdbi.withHandle(h -> store.findByKeyId(h, keyId)).orElseThrow(() ->
-                    new ApiException(401, "invalid_enrollment_token", "an enrollment token is required for an unregistered key"));
+            Device known = jdbi.withHandle(h -> store.findRegisteredInAdvance(h, keyId)).orElseThrow(() ->
+                    new ApiException(401, "invalid_enrollment_token", "an enrollment token is required for a key"
+                            + " not registered in advance"));
             requireActive(known);
             return known;
         }
@@ -179,7 +183,8 @@ public final class DeviceService {
     private Device create(Handle h, Actor actor, String action, Key key, String hardwareId, String group,
                           List<String> tags, ObjectNode attributes) {
         String id = Secrets.newId("dev_");
-        store.insert(h, id, key.keyId(), key.toJson(), hardwareId, group, attributes, clock.millis());
+        store.insert(h, id, key.keyId(), key.toJson(), hardwareId, group, attributes, clock.millis(),
+                action.equals("device.register"));
         store.replaceTags(h, id, tags);
         Device created = store.find(h, id).orElseThrow();
         audit.record(h, actor, action, "device", id, null, created);

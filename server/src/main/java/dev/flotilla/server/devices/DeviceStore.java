@@ -19,17 +19,25 @@ final class DeviceStore {
                        String attributes, String status, long createdAt, Long lastSeenAt) {
     }
 
+    /** Inserts an active device; {@code inAdvance} when an operator registers its key before it enrolls. */
     void insert(Handle h, String id, String keyId, JsonNode publicKey, String hardwareId, String group,
-                JsonNode attributes, long now) {
+                JsonNode attributes, long now, boolean inAdvance) {
         h.createUpdate("""
-                        INSERT INTO devices (id, key_id, public_key, hardware_id, device_group, attributes, status, created_at)
-                        VALUES (:id, :kid, :pk, :hw, :grp, :attrs, 'active', :now)""")
+                        INSERT INTO devices (id, key_id, public_key, hardware_id, device_group, attributes, status,
+                                             created_at, registered_in_advance)
+                        VALUES (:id, :kid, :pk, :hw, :grp, :attrs, 'active', :now, :adv)""")
                 .bind("id", id).bind("kid", keyId).bind("pk", json(publicKey)).bind("hw", hardwareId)
-                .bind("grp", group).bind("attrs", json(attributes)).bind("now", now).execute();
+                .bind("grp", group).bind("attrs", json(attributes)).bind("now", now).bind("adv", inAdvance).execute();
     }
 
     Optional<Device> find(Handle h, String id) {
         return rows(h, h.createQuery("SELECT * FROM devices WHERE id = :id").bind("id", id)).stream().findFirst();
+    }
+
+    /** The device whose key an operator registered in advance (only such a key enrolls without a token). */
+    Optional<Device> findRegisteredInAdvance(Handle h, String keyId) {
+        return rows(h, h.createQuery("SELECT * FROM devices WHERE key_id = :kid AND registered_in_advance = TRUE")
+                .bind("kid", keyId)).stream().findFirst();
     }
 
     Optional<Device> findByKeyId(Handle h, String keyId) {

@@ -8,6 +8,7 @@ import dev.flotilla.core.json.JsonFormatException;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.JsonBody;
+import dev.flotilla.server.http.Limits;
 
 import java.util.List;
 
@@ -27,14 +28,16 @@ final class Manifests {
     /**
      * Checks an envelope and returns its {@code signed} part.
      *
-     * @throws ApiException 400 {@code invalid_request} when fields are missing or mistyped or the signed part
-     *                      holds a fractional number (canonical JSON has integers only), 403 when the
+     * @throws ApiException 400 {@code invalid_request} when fields are missing or mistyped, the signed part
+     *                      holds a fractional number (canonical JSON has integers only) or the manifest is
+     *                      longer than {@link Limits#JSON_TEXT} as stored, 403 when the
      *                      manifest names another device, 400 {@code bad_signature} when no signature by
      *                      the device key verifies
      */
     static ObjectNode verify(ObjectNode envelope, String deviceId, Key deviceKey) {
         JsonBody env = new JsonBody(envelope);
         ObjectNode signed = env.object("signed");
+        Limits.text("signed", DeviceStore.json(signed), Limits.JSON_TEXT);
         JsonBody m = new JsonBody(signed);
         REQUIRED_STRINGS.forEach(m::string);
         m.optString("installedTarget");

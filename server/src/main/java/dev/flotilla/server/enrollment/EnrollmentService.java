@@ -15,7 +15,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Enrollment tokens: secrets that let a device enroll its own key. Revocable, optionally expiring, stored
+ * Enrollment tokens: secrets that let a device enroll its own key. Each expires and enrolls at most its
+ * {@code maxUses} devices, unless it is fleet-wide (no limit on uses, asked for explicitly). Revocable, stored
  * as SHA-256. Changes are audited.
  */
 public final class EnrollmentService {
@@ -23,9 +24,19 @@ public final class EnrollmentService {
     public record Created(EnrollmentToken token, String secret) {
     }
 
+    /**
+     * What a new token allows: it expires after {@code validFor} and enrolls at most {@code maxUses} devices,
+     * or any number when {@code maxUses} is empty (a fleet-wide token).
+     */
+    public record Terms(Duration validFor, Optional<Long> maxUses) {
+        /** Default lifetime of a token when the request names none. */
+        public static final Duration DEFAULT_VALIDITY = Duration.ofDays(7);
+    }
+
     private static final RowMapper<EnrollmentToken> MAPPER = (rs, ctx) -> new EnrollmentToken(rs.getString("id"),
             rs.getString("description"), time(rs.getObject("created_at")), time(rs.getObject("expires_at")),
-            time(rs.getObject("revoked_at")), rs.getInt("uses"));
+            time(rs.getObject("revoked_at")), rs.getInt("uses"),
+            rs.getObject("max_uses") == null ? null : rs.getLong("max_uses"));
 
     private final Jdbi jdbi;
     private final AuditLog audit;
@@ -37,17 +48,18 @@ public final class EnrollmentService {
         this.clock = clock;
     }
 
-    /** Creates a token; {@code validFor} empty means it does not expire. */
-    public Created create(Actor actor, String description, Optional<Duration> validFor) {
+    /** Creates a token with {@code terms}. */
+    public Created create(Actor actor, String description, Terms terms) {
         String id = Secrets.newId("enr_");
         String secret = Secrets.newSecret("fle_");
         long now = clock.millis();
         return jdbi.inTransaction(h -> {
             h.createUpdate("""
-                            INSERT INTO enrollment_tokens (id, description, secret_hash, created_at, expires_at, uses)
-                            VALUES (:id, :d, :hash, :now, :exp, 0)""")
+                            INSERT INTO enrollment_tokens (id, description, secret_hash, created_at, expires_at, uses,
+                                                           max_uses)
+                            VALUES (:id, :d, :hash, :now, :exp, 0, :max)""")
                     .bind("id", id).bind("d", description).bind("hash", Secrets.hash(secret)).bind("now", now)
-                    .bind("exp", validFor.map(v -> now + v.toMillis()).orElse(null)).execute();
+                    .bind("exp", now + terms.validFor().toMillis()).bind("max", terms.maxUses().orElse(null)).execute();
             EnrollmentToken token = find(h, id).orElseThrow();
             audit.record(h, actor, "enrollment-token.create", "enrollment-token", id, null, token);
             return new Created(token, secret);
@@ -78,15 +90,18 @@ public final class EnrollmentService {
     /**
      * Uses a token inside the caller's transaction: counts the use and returns the actor to audit as.
      *
-     * @throws ApiException 401 {@code invalid_enrollment_token} when the secret is unknown, revoked or expired
+     * @throws ApiException 401 {@code invalid_enrollment_token} when the secret is unknown, revoked, expired or
+     *                      used up (one answer for all: it tells nothing about the token)
      */
     public Actor consume(Handle h, String secret) {
         int updated = h.createUpdate("""
                         UPDATE enrollment_tokens SET uses = uses + 1
-                        WHERE secret_hash = :hash AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)""")
+                        WHERE secret_hash = :hash AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)
+                        AND (max_uses IS NULL OR uses < max_uses)""")
                 .bind("hash", Secrets.hash(secret)).bind("now", clock.millis()).execute();
         if (updated != 1) {
-            throw new ApiException(401, "invalid_enrollment_token", "enrollment token unknown, revoked or expired");
+            throw new ApiException(401, "invalid_enrollment_token",
+                    "enrollment token unknown, revoked, expired or used up");
         }
         EnrollmentToken t = h.createQuery("SELECT * FROM enrollment_tokens WHERE secret_hash = :hash")
                 .bind("hash", Secrets.hash(secret)).map(MAPPER).one();

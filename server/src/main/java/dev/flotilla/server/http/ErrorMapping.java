@@ -5,7 +5,6 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import org.eclipse.jetty.io.EofException;
-import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,24 +30,51 @@ public final class ErrorMapping {
                 (e, ctx) -> write(ctx, 400, "malformed_json", "request body is not valid JSON: " + e.getMessage()));
         routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, e.getStatus(), codeFor(e.getStatus()),
                 messageFor(e.getStatus())));
-        routes.exception(UnableToExecuteStatementException.class, (e, ctx) -> {
-            if (e.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
-                // a concurrent request (possibly on another server) created the same thing first
-                write(ctx, 409, "conflict", "the resource was changed concurrently; retry");
-            } else {
-                LOG.error("database failure on {} {}", ctx.method(), ctx.path(), e);
-                write(ctx, 500, "internal_error", "internal server error");
-            }
-        });
         routes.exception(Exception.class, (e, ctx) -> {
             if (clientWentAway(e)) {
                 LOG.debug("client went away during {} {}: {}", ctx.method(), ctx.path(), e.toString());
                 write(ctx, 400, "bad_request", "the request body ended early");
                 return;
             }
+            ApiException refused = databaseRefusal(e);
+            if (refused != null) {
+                // a value the edge let through but the database refused: the client's fault, nothing was stored
+                LOG.warn("database refused {} {}: {}", ctx.method(), ctx.path(), refused.getMessage());
+                write(ctx, refused.status(), refused.code(), refused.getMessage());
+                return;
+            }
             LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
             write(ctx, 500, "internal_error", "internal server error");
         });
+    }
+
+    /**
+     * What a statement the database refused means for the client, from the SQL state of the first
+     * {@link SQLException} among {@code e}'s causes: a unique key or a foreign key (23505; 23503, and H2's 23506
+     * for a missing parent) is 409
+     * {@code conflict} (a concurrent request, possibly on another server, created or removed the row first);
+     * any other integrity constraint (class 23) and any data exception (class 22: a value too long, 22001, or out
+     * of range) is 400 {@code invalid_request}. Null for anything else (a failure of the server). The
+     * statement's transaction has been rolled back, so nothing was stored.
+     */
+    static ApiException databaseRefusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.equals("23505") || state.equals("23503") || state.equals("23506")) {
+                    return ApiException.conflict("conflict", "the resource was changed concurrently; retry");
+                }
+                if (state.startsWith("23")) {
+                    return ApiException.invalid("the request breaks a rule of the stored data (SQL state " + state + ")");
+                }
+                if (state.startsWith("22")) {
+                    return ApiException.invalid(state.equals("22001") ? "a value is longer than the server stores"
+                            : "a value is out of the range the server stores (SQL state " + state + ")");
+                }
+                return null;
+            }
+        }
+        return null;
     }
 
     /** Whether {@code e} or one of its causes says the client closed the connection before its body ended. */

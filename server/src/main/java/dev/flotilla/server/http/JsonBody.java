@@ -42,6 +42,16 @@ public record JsonBody(ObjectNode node) {
         return Optional.of(v.textValue());
     }
 
+    /** A required string of at most {@code max} characters ({@link Limits}). */
+    public String string(String field, int max) {
+        return Limits.text(field, string(field), max);
+    }
+
+    /** An optional string of at most {@code max} characters ({@link Limits}). */
+    public Optional<String> optString(String field, int max) {
+        return optString(field).map(v -> Limits.text(field, v, max));
+    }
+
     public Optional<Long> optLong(String field) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
@@ -86,6 +96,13 @@ public record JsonBody(ObjectNode node) {
             throw ApiException.invalid("missing field '" + field + "'");
         }
         return v;
+    }
+
+    /** A list of non-empty strings of at most {@code max} characters each (an absent field is an empty list). */
+    public List<String> strings(String field, int max) {
+        List<String> out = strings(field);
+        out.forEach(v -> Limits.text(field, v, max));
+        return out;
     }
 
     /** A list of non-empty strings (an absent field is an empty list). */

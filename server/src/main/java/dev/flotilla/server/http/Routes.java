@@ -39,6 +39,24 @@ public final class Routes {
         void handle(Context ctx, C caller) throws Exception;
     }
 
+    /** Who called a route open to operators and devices alike: an operator of any role, or a device. */
+    public sealed interface Caller {
+    }
+
+    /** An operator with a live API token. */
+    public record OperatorCaller(Operator operator) implements Caller {
+    }
+
+    /** A device with an unexpired device token (its own id). */
+    public record DeviceTokenCaller(String deviceId) implements Caller {
+    }
+
+    /** A handler for {@link #operatorOrDevice}; it decides what the caller may see. */
+    @FunctionalInterface
+    public interface CallerHandler {
+        void handle(Context ctx, Caller caller) throws Exception;
+    }
+
     private final RoutesConfig routes;
     private final Authenticator auth;
 
@@ -62,6 +80,20 @@ public final class Routes {
                         + least.wireName() + " or higher is required");
             }
             handler.handle(ctx, op);
+        });
+    }
+
+    /**
+     * A route for any operator (viewer or above) and any device, told apart by their token; a request with
+     * neither gets 401 before the handler runs.
+     */
+    public void operatorOrDevice(HandlerType method, String path, CallerHandler handler) {
+        routes.addHttpHandler(method, path, ctx -> {
+            String bearer = bearer(ctx);
+            Optional<Caller> caller = auth.operator(bearer).<Caller>map(OperatorCaller::new)
+                    .or(() -> auth.device(bearer).map(DeviceTokenCaller::new));
+            handler.handle(ctx, caller.orElseThrow(
+                    () -> ApiException.unauthenticated("a valid API token or device token is required")));
         });
     }
 

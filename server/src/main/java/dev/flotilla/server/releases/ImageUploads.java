@@ -20,6 +20,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Step one of a release: an image streamed into {@code DIR/staging/ID}, hashed (sha256, sha512) on the way,
@@ -31,6 +32,10 @@ public final class ImageUploads {
     /** A finished upload. */
     public record Upload(String uploadId, long length, String sha256, String sha512) {
     }
+
+    /** The prefix of every upload id; an id is this and 16 URL-safe Base64 characters ({@link Secrets#newId}). */
+    static final String ID_PREFIX = "upl_";
+    private static final Pattern UPLOAD_ID = Pattern.compile(ID_PREFIX + "[A-Za-z0-9_-]{16}");
 
     private final Jdbi jdbi;
     private final Path stagingDir;
@@ -59,7 +64,7 @@ public final class ImageUploads {
         if (declaredLength > maxBytes) {
             throw tooLarge();
         }
-        String id = Secrets.newId("upl_");
+        String id = Secrets.newId(ID_PREFIX);
         Path file = stagingDir.resolve(id);
         try {
             Files.createDirectories(stagingDir);
@@ -100,15 +105,31 @@ public final class ImageUploads {
         }
     }
 
-    /** A finished upload by id, inside the caller's transaction. */
+    /**
+     * {@code id} when it has the form of an id this server gives out; the one check of every upload id a
+     * client sends, made before the id names a file under {@code staging/} or a row.
+     *
+     * @throws ApiException 400 {@code invalid_request} for anything else (e.g. {@code ../keys/director.pem})
+     */
+    public static String requireUploadId(String id) {
+        if (id == null || !UPLOAD_ID.matcher(id).matches()) {
+            throw ApiException.invalid("uploadId must be an id returned by POST /api/v1/releases/images"
+                    + " (upl_ and 16 characters of [A-Za-z0-9_-])");
+        }
+        return id;
+    }
+
+    /** A finished upload by id, inside the caller's transaction. @throws ApiException 400 for a malformed id */
     public Optional<Upload> find(Handle h, String id) {
-        return h.createQuery("SELECT id, length, sha256, sha512 FROM image_uploads WHERE id = :id").bind("id", id)
+        return h.createQuery("SELECT id, length, sha256, sha512 FROM image_uploads WHERE id = :id")
+                .bind("id", requireUploadId(id))
                 .map((rs, ctx) -> new Upload(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4)))
                 .findOne();
     }
 
+    /** The staging file of an upload. @throws ApiException 400 for a malformed id (it never leaves staging/) */
     public Path file(String uploadId) {
-        return stagingDir.resolve(uploadId);
+        return stagingDir.resolve(requireUploadId(uploadId));
     }
 
     /**
@@ -124,10 +145,15 @@ public final class ImageUploads {
         return stale.size();
     }
 
-    /** Forgets an upload and deletes its file (after it was released, or refused). */
+    /**
+     * Forgets an upload and deletes its file (after it was released, or refused).
+     *
+     * @throws ApiException 400 for a malformed id, before anything is deleted
+     */
     public void discard(String uploadId) {
+        Path file = file(uploadId);
         jdbi.useHandle(h -> h.createUpdate("DELETE FROM image_uploads WHERE id = :id").bind("id", uploadId).execute());
-        deleteQuietly(file(uploadId));
+        deleteQuietly(file);
     }
 
     private static ApiException tooLarge() {

@@ -37,7 +37,7 @@ public final class ReleaseRoutes {
         });
         routes.operator(HandlerType.POST, "/api/v1/releases", Role.RELEASE_MANAGER, (ctx, op) -> {
             JsonBody body = new JsonBody(CanonicalJson.parseObject(readCapped(ctx.req().getInputStream())));
-            String uploadId = body.string("uploadId");
+            String uploadId = ImageUploads.requireUploadId(body.string("uploadId"));
             String path = body.string("path");
             JsonNode targets = body.required("targets");
             if (!targets.isObject()) {

@@ -64,11 +64,13 @@ public final class ReleaseService {
      * Publishes a release.
      *
      * @throws ApiException 400 {@code malformed_metadata}, {@code unsigned_metadata}, {@code expired_metadata},
-     *                      {@code image_mismatch}, {@code unknown_target}, {@code invalid_request}; 404 for an
-     *                      unknown upload; 409 {@code no_root}, {@code bad_version}, {@code target_exists} (the
-     *                      path is already published, or the metadata changes a published target's entry)
+     *                      {@code image_mismatch}, {@code unknown_target}, {@code invalid_request} (also a
+     *                      malformed upload id: then nothing is discarded); 404 for an unknown upload; 409
+     *                      {@code no_root}, {@code bad_version}, {@code target_exists} (the path is already
+     *                      published, or the metadata changes a published target's entry)
      */
     public Release publish(String uploadId, String path, byte[] targetsBytes, Actor actor) {
+        ImageUploads.requireUploadId(uploadId);
         try {
             return doPublish(uploadId, path, targetsBytes, actor);
         } catch (RuntimeException e) {

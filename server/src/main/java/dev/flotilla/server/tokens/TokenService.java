@@ -6,6 +6,7 @@ import dev.flotilla.server.auth.Operator;
 import dev.flotilla.server.auth.Role;
 import dev.flotilla.server.auth.Secrets;
 import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.http.Limits;
 import dev.flotilla.server.http.Page;
 import org.jdbi.v3.core.Jdbi;
 
@@ -34,9 +35,7 @@ public final class TokenService {
 
     /** Creates a token with {@code role}. */
     public Created create(Actor actor, String name, Role role) {
-        if (name.length() > 200) {
-            throw ApiException.invalid("token name longer than 200 characters");
-        }
+        Limits.text("name", name, Limits.NAME);
         String id = Secrets.newId("tok_");
         String secret = Secrets.newSecret("flt_");
         return jdbi.inTransaction(h -> {

@@ -185,18 +185,26 @@ class DeviceFlowTest {
         assertThat(reuse.code()).isEqualTo("invalid_challenge");
     }
 
-    @Test
-    void openChallengesPerDeviceAreBounded() {
-        srv = TestServer.start(BothDatabases.h2(), dir, clock);
+    @StoreTest
+    void aFloodOfChallengesByOthersCannotLockTheDeviceOut(TestDatabase db) {
+        srv = TestServer.start(db, dir, clock);
         TestDevice d = srv.device(KeyType.ED25519, "board-a");
-        for (int i = 0; i < DeviceAuth.MAX_OPEN_CHALLENGES; i++) {
-            assertThat(http().post("/api/v1/device/" + d.id() + "/challenge", null, Map.of()).status()).isEqualTo(200);
+        Http.Response early = http().post("/api/v1/device/" + d.id() + "/challenge", null, Map.of());
+        for (int i = 0; i < 5 * DeviceAuth.MAX_OPEN_CHALLENGES; i++) {
+            Http.Response r = http().post("/api/v1/device/" + d.id() + "/challenge", null, Map.of());
+            assertThat(r.status()).as(r.text()).isEqualTo(200);
         }
-        Http.Response refused = http().post("/api/v1/device/" + d.id() + "/challenge", null, Map.of());
-        assertThat(refused.status()).isEqualTo(429);
-        assertThat(refused.code()).isEqualTo("too_many_challenges");
-        clock.advance(Duration.ofMinutes(3));
-        assertThat(d.login(http()).status()).isEqualTo(200);
+        assertThat(openChallenges(d.id())).as("bounded").isEqualTo(DeviceAuth.MAX_OPEN_CHALLENGES);
+        assertThat(d.login(http()).status()).as("the device's own, newest challenge works").isEqualTo(200);
+        String nonce = early.json().path("nonce").asText();
+        Http.Response evicted = http().post("/api/v1/device/" + d.id() + "/token", null,
+                Map.of("nonce", nonce, "signature", Hex.encode(d.sign(DeviceAuth.challengeBytes(d.id(), nonce)))));
+        assertThat(evicted.code()).as("the oldest challenges made room").isEqualTo("invalid_challenge");
+    }
+
+    private long openChallenges(String deviceId) {
+        return srv.server.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM device_challenges WHERE device_id = :d")
+                .bind("d", deviceId).mapTo(Long.class).one());
     }
 
     @Test
@@ -246,6 +254,23 @@ class DeviceFlowTest {
         assertThat(http().get("/api/v1/devices/dev_unknown", srv.adminToken).status()).isEqualTo(404);
         assertThat(http().get("/api/v1/devices", srv.adminToken).json().path("items")).isEmpty();
         assertThat(auditCount()).isEqualTo(before);
+    }
+
+    @StoreTest
+    void aKeyEnrolledWithATokenCannotEnrollWithoutOneAndNothingIsDisclosed(TestDatabase db) {
+        srv = TestServer.start(db, dir, clock);
+        TestDevice d = srv.device(KeyType.ED25519, "board-a");
+        int before = auditCount();
+        Http.Response unknown = new TestDevice(KeyType.ED25519).enroll(http(), null, "board-a");
+        Http.Response known = d.enroll(http(), null, "board-a");
+        assertThat(known.status()).isEqualTo(401);
+        assertThat(known.text()).as("the same answer as for an unknown key").isEqualTo(unknown.text())
+                .doesNotContain(d.id());
+        assertThat(http().post("/api/v1/devices/" + d.id() + "/decommission", srv.adminToken, Map.of()).status())
+                .isEqualTo(200);
+        Http.Response decommissioned = d.enroll(http(), null, "board-a");
+        assertThat(decommissioned.text()).as("not even its status").isEqualTo(unknown.text());
+        assertThat(auditCount()).isEqualTo(before + 1);
     }
 
     @Test

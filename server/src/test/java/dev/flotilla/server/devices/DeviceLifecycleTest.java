@@ -144,7 +144,9 @@ class DeviceLifecycleTest {
 
         assertThat(d.login(http()).status()).isEqualTo(200);
         assertThat(d.checkIn(http(), d.envelope(d.manifest(d.id(), "fw-1.bin")), null).status()).isEqualTo(200);
-        assertThat(d.enroll(http(), null, "board-a").status()).as("its registered key enrolls again").isEqualTo(201);
+        assertThat(d.enroll(http(), null, "board-a").status())
+                .as("a key enrolled with a token is not registered in advance: no enrollment without a token")
+                .isEqualTo(401);
     }
 
     /** Like a device that joins its group, a re-commissioned one gets the group's active deployment. */

@@ -44,7 +44,7 @@ class DeviceStoreTest {
     void listFiltersByHardwareTagAndGroupAndPages(TestDatabase tdb) {
         try (Database db = Database.open(tdb.jdbcUrl())) {
             Services s = services(db, new MutableClock());
-            String secret = s.enrollment().create(OP, "line", Optional.empty()).secret();
+            String secret = s.enrollment().create(OP, "line", FLEET).secret();
             for (int i = 0; i < 5; i++) {
                 Device d = enroll(s, secret, i % 2 == 0 ? "board-a" : "board-b");
                 s.devices().setTags(OP, d.id(), i < 3 ? List.of("eu", "canary") : List.of("us"));
@@ -64,14 +64,34 @@ class DeviceStoreTest {
         }
     }
 
+    /** A fleet-wide token for a day. */
+    private static final EnrollmentService.Terms FLEET = new EnrollmentService.Terms(Duration.ofDays(1), Optional.empty());
+
+    @StoreTest
+    void anEnrollmentTokenEnrollsAtMostItsMaxUsesDevicesAndCountsThem(TestDatabase tdb) {
+        try (Database db = Database.open(tdb.jdbcUrl())) {
+            Services s = services(db, new MutableClock());
+            EnrollmentService.Created two = s.enrollment().create(OP, "two boards",
+                    new EnrollmentService.Terms(Duration.ofHours(1), Optional.of(2L)));
+            assertThat(two.token().maxUses()).isEqualTo(2L);
+            enroll(s, two.secret(), "board-a");
+            enroll(s, two.secret(), "board-a");
+            assertThatThrownBy(() -> enroll(s, two.secret(), "board-a"))
+                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo("invalid_enrollment_token"));
+            assertThat(s.enrollment().list(new Page.Request(0, 10)).items()).singleElement()
+                    .satisfies(t -> assertThat(t.uses()).isEqualTo(2));
+            assertThat(s.devices().list(new DeviceFilter(null, null, null, null), new Page.Request(0, 50)).items()).hasSize(2);
+        }
+    }
+
     @StoreTest
     void enrollmentTokenIsRefusedWhenRevokedOrExpired(TestDatabase tdb) {
         try (Database db = Database.open(tdb.jdbcUrl())) {
             MutableClock clock = new MutableClock();
             Services s = services(db, clock);
-            EnrollmentService.Created revoked = s.enrollment().create(OP, "old", Optional.empty());
+            EnrollmentService.Created revoked = s.enrollment().create(OP, "old", FLEET);
             s.enrollment().revoke(OP, revoked.token().id());
-            EnrollmentService.Created shortLived = s.enrollment().create(OP, "short", Optional.of(Duration.ofMinutes(1)));
+            EnrollmentService.Created shortLived = s.enrollment().create(OP, "short", new EnrollmentService.Terms(Duration.ofMinutes(1), Optional.empty()));
             clock.advance(Duration.ofMinutes(2));
 
             for (String secret : List.of(revoked.secret(), shortLived.secret(), "fle_unknown")) {
@@ -86,7 +106,7 @@ class DeviceStoreTest {
     void sameKeyCannotEnrollTwice(TestDatabase tdb) {
         try (Database db = Database.open(tdb.jdbcUrl())) {
             Services s = services(db, new MutableClock());
-            String secret = s.enrollment().create(OP, "line", Optional.empty()).secret();
+            String secret = s.enrollment().create(OP, "line", FLEET).secret();
             TestDevice d = new TestDevice(KeyType.ECDSA_P256);
             DeviceService.Enrollment e = new DeviceService.Enrollment(Optional.of(secret),
                     DeviceKeys.parse(d.publicKeyJson()), "board-a", JsonNodeFactory.instance.objectNode());
@@ -113,7 +133,7 @@ class DeviceStoreTest {
     void eventsAreStoredOncePerEventId(TestDatabase tdb) {
         try (Database db = Database.open(tdb.jdbcUrl())) {
             Services s = services(db, new MutableClock());
-            Device d = enroll(s, s.enrollment().create(OP, "line", Optional.empty()).secret(), "board-a");
+            Device d = enroll(s, s.enrollment().create(OP, "line", FLEET).secret(), "board-a");
             JsonBody batch = new JsonBody((com.fasterxml.jackson.databind.node.ObjectNode) dev.flotilla.core.json.CanonicalJson.parse(
                     "{\"events\":[{\"eventId\":\"e1\",\"type\":\"installed\"},{\"eventId\":\"e2\",\"type\":\"rebooting\"}]}"
                             .getBytes()));
@@ -128,7 +148,7 @@ class DeviceStoreTest {
     void decommissionIsAuditedWithBeforeAndAfterStatus(TestDatabase tdb) {
         try (Database db = Database.open(tdb.jdbcUrl())) {
             Services s = services(db, new MutableClock());
-            Device d = enroll(s, s.enrollment().create(OP, "line", Optional.empty()).secret(), "board-a");
+            Device d = enroll(s, s.enrollment().create(OP, "line", FLEET).secret(), "board-a");
             s.devices().decommission(OP, d.id());
             var last = db.jdbi().withHandle(h -> s.audit().list(h, new Page.Request(0, 50))).getLast();
             assertThat(last.action()).isEqualTo("device.decommission");

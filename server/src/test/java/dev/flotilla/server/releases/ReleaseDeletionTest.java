@@ -94,8 +94,8 @@ class ReleaseDeletionTest {
         assertThat(targets.has("fw-2.bin")).isTrue();
         assertThat(releases()).containsExactly("fw-2.bin");
         assertThat(Files.exists(artifact(one))).isFalse();
-        assertThat(srv.http.get("/tuf/targets/" + Digests.sha256Hex(one) + ".fw-1.bin", null).status()).isEqualTo(404);
-        assertThat(srv.http.get("/tuf/targets/" + Digests.sha256Hex(two) + ".fw-2.bin", null).status()).isEqualTo(200);
+        assertThat(srv.http.get("/tuf/targets/" + Digests.sha256Hex(one) + ".fw-1.bin", srv.adminToken).status()).isEqualTo(404);
+        assertThat(srv.http.get("/tuf/targets/" + Digests.sha256Hex(two) + ".fw-2.bin", srv.adminToken).status()).isEqualTo(200);
 
         JsonNode audit = srv.http.get("/api/v1/audit?order=desc&limit=1", srv.adminToken).json().path("items").get(0);
         assertThat(audit.path("action").asText()).isEqualTo("release.delete");
@@ -177,7 +177,7 @@ class ReleaseDeletionTest {
         assertThat(repo.delete(srv.http, srv.adminToken, "fw-1-copy.bin", without("fw-1-copy.bin")).status())
                 .isEqualTo(200);
         assertThat(Files.exists(artifact(one))).isTrue();
-        assertThat(srv.http.get("/tuf/targets/" + Digests.sha256Hex(one) + ".fw-1.bin", null).status()).isEqualTo(200);
+        assertThat(srv.http.get("/tuf/targets/" + Digests.sha256Hex(one) + ".fw-1.bin", srv.adminToken).status()).isEqualTo(200);
 
         // the file cannot be removed (a non-empty directory in its place): the deletion stands, the file stays
         Files.delete(artifact(two));

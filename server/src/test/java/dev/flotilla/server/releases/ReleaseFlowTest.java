@@ -11,6 +11,7 @@ import dev.flotilla.core.tuf.client.TargetInfo;
 import dev.flotilla.core.tuf.client.Updater;
 import dev.flotilla.core.tuf.client.UpdaterConfig;
 import dev.flotilla.server.testing.BothDatabases;
+import dev.flotilla.server.testing.BearerFetcher;
 import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.MutableClock;
 import dev.flotilla.server.testing.OfflineRepo;
@@ -211,23 +212,25 @@ class ReleaseFlowTest {
                 signed(repo.addTarget("fw-1.0.bin", image, "1.0.0", "board-a", clock.instant())));
         String sha = repo.targets.signed().targets().get("fw-1.0.bin").sha256();
         String path = "/tuf/targets/" + sha + ".fw-1.0.bin";
-        Http.Response whole = srv.http.get(path, null);
+        String viewer = srv.token(srv.adminToken, "viewer");
+        Http.Response whole = srv.http.get(path, viewer);
         assertThat(whole.status()).isEqualTo(200);
         assertThat(whole.header("Content-Length")).hasValue(Integer.toString(image.length));
         assertThat(whole.header("ETag")).hasValue("\"" + sha + "\"");
-        Http.Response part = srv.http.send("GET", path, null, null, Map.of("Range", "bytes=100-199"));
+        Http.Response part = srv.http.send("GET", path, viewer, null, Map.of("Range", "bytes=100-199"));
         assertThat(part.status()).isEqualTo(206);
         assertThat(part.header("Content-Range")).hasValue("bytes 100-199/" + image.length);
         assertThat(part.header("Content-Length")).hasValue("100");
         assertThat(part.text().getBytes(StandardCharsets.ISO_8859_1).length).isGreaterThan(0);
-        Http.Response resumed = rawGet(path, Map.of("Range", "bytes=299000-", "If-Range", "\"" + sha + "\""));
+        Http.Response resumed = rawGet(path, Map.of("Range", "bytes=299000-", "If-Range", "\"" + sha + "\"",
+                "Authorization", "Bearer " + viewer));
         assertThat(resumed.status()).isEqualTo(206);
-        Http.Response stale = srv.http.send("GET", path, null, null, Map.of("Range", "bytes=0-9", "If-Range", "\"other\""));
+        Http.Response stale = srv.http.send("GET", path, viewer, null, Map.of("Range", "bytes=0-9", "If-Range", "\"other\""));
         assertThat(stale.status()).isEqualTo(200);
-        Http.Response bad = srv.http.send("GET", path, null, null, Map.of("Range", "bytes=" + image.length + "-"));
+        Http.Response bad = srv.http.send("GET", path, viewer, null, Map.of("Range", "bytes=" + image.length + "-"));
         assertThat(bad.status()).isEqualTo(416);
         assertThat(bad.header("Content-Range")).hasValue("bytes */" + image.length);
-        assertThat(srv.http.get("/tuf/targets/" + "0".repeat(64) + ".fw-1.0.bin", null).status()).isEqualTo(404);
+        assertThat(srv.http.get("/tuf/targets/" + "0".repeat(64) + ".fw-1.0.bin", viewer).status()).isEqualTo(404);
     }
 
     private Http.Response rawGet(String path, Map<String, String> headers) {
@@ -264,7 +267,7 @@ class ReleaseFlowTest {
         var assignment = checkIn.json().path("assignment");
         assertThat(assignment.isObject()).isTrue();
 
-        Updater updater = updater(dir.resolve("device"));
+        Updater updater = updater(dir.resolve("device"), device.token());
         updater.refresh();
         DeviceFacts facts = new DeviceFacts("board-a", "0.9.0", 0);
         AssignmentDecision d = AssignmentVerifier.verify(assignment, updater.trusted().root().signed(),
@@ -348,13 +351,20 @@ class ReleaseFlowTest {
         assertThat(unknown.code()).isEqualTo("unknown_target");
     }
 
+    /** A TUF client downloading images as an operator (any role may). */
     Updater updater(Path home) throws Exception {
+        return updater(home, srv.adminToken);
+    }
+
+    /** A TUF client downloading images with {@code token} (a device's or an operator's). */
+    Updater updater(Path home, String token) throws Exception {
         Path meta = home.resolve("metadata");
         Files.createDirectories(meta);
         Updater.initialize(meta, repo.root.toBytes());
         URI base = srv.server.uri();
         return new Updater(UpdaterConfig.of(meta, base.resolve("/tuf/metadata/"), home.resolve("targets"),
-                base.resolve("/tuf/targets/")), new HttpFetcher(), clock);
+                base.resolve("/tuf/targets/")), uri -> uri.getPath().startsWith("/tuf/targets/")
+                ? new BearerFetcher(token).open(uri) : new HttpFetcher().open(uri), clock);
     }
 
     static byte[] randomBytes(int n, long seed) {

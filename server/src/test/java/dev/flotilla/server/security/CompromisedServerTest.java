@@ -141,7 +141,7 @@ class CompromisedServerTest {
             // the attack is live: the server really serves the forged repository and the evil bytes
             assertThat(srv.http.get("/tuf/metadata/timestamp.json", null).json().path("signed").path("version").asLong())
                     .isEqualTo(2);
-            assertThat(srv.http.get("/tuf/targets/" + Digests.sha256Hex(evil) + ".fw-1.0.bin", null).text())
+            assertThat(srv.http.get("/tuf/targets/" + Digests.sha256Hex(evil) + ".fw-1.0.bin", srv.adminToken).text())
                     .isEqualTo(new String(evil, StandardCharsets.UTF_8));
         }
     }
