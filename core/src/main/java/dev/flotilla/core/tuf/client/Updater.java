@@ -113,7 +113,7 @@ public final class Updater {
         Set<String> out = new HashSet<>();
         for (String id : root.role(role).keyids()) {
             dev.flotilla.core.tuf.Key k = root.keys().get(id);
-            out.add(k == null ? "missing:" + id : k.keytype() + ":" + k.scheme() + ":" + k.publicValue().strip());
+            out.add(k == null ? "missing:" + id : k.material());
         }
         return out;
     }
