@@ -157,7 +157,7 @@ public final class Updater {
     }
 
     private Metadata<Targets> loadTargets(String role, String parent) {
-        Optional<Metadata<Targets>> have = trusted.targets(role);
+        Optional<Metadata<Targets>> have = trusted.targetsFor(role, parent);
         if (have.isPresent()) {
             return have.get();
         }
@@ -183,7 +183,13 @@ public final class Updater {
 
     /**
      * Finds a target by a pre-order depth-first search of the delegation graph: ordered delegations,
-     * path patterns, terminating roles, each role visited once, at most {@code maxDelegations} roles.
+     * path patterns, terminating roles, each role visited once, at most {@code maxDelegations} roles. A role
+     * loaded earlier through another delegator (a diamond) is used only when it also verifies with the keys
+     * and threshold of the delegator on this search path ({@link TrustedMetadataSet#targetsFor}).
+     *
+     * @throws RepositoryError when metadata on the search path is refused (UNSIGNED for a shared role that
+     *                         the current delegator's keys did not sign)
+     * @throws DownloadError   when the transport fails
      */
     public Optional<TargetInfo> getTargetInfo(String path) {
         if (trusted == null) {
