@@ -149,7 +149,7 @@ public final class Updater {
             }
         }
         MetaFile meta = trusted.timestamp().orElseThrow().signed().snapshotMeta();
-        long max = meta.length() != null ? meta.length() : config.snapshotMaxLength();
+        long max = cap(meta, config.snapshotMaxLength());
         Long version = consistent() ? meta.version() : null;
         byte[] bytes = fetcher.fetchBytes(metaUrl("snapshot", version), max);
         trusted.updateSnapshot(bytes, false);
@@ -173,12 +173,21 @@ public final class Updater {
         if (meta == null) {
             throw new RepositoryError(Reason.NOT_FOUND, "snapshot does not list role '" + role + "'");
         }
-        long max = meta.length() != null ? meta.length() : config.targetsMaxLength();
+        long max = cap(meta, config.targetsMaxLength());
         Long version = consistent() ? meta.version() : null;
         byte[] bytes = fetcher.fetchBytes(metaUrl(role, version), max);
         Metadata<Targets> md = trusted.updateDelegatedTargets(bytes, role, parent);
         persist(role, bytes);
         return md;
+    }
+
+    /**
+     * The byte cap of a metadata fetch: the configured maximum, or the signed length when that is smaller. A
+     * signed length never raises the cap: the snapshot and timestamp keys are online, and a timestamp that a
+     * thief signed could otherwise declare a snapshot of any size.
+     */
+    private static long cap(MetaFile meta, long configuredMax) {
+        return meta.length() == null ? configuredMax : Math.min(meta.length(), configuredMax);
     }
 
     /**
