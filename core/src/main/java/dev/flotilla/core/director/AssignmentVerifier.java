@@ -31,7 +31,7 @@ import java.util.function.Function;
  *   its threshold of valid signatures by distinct keys ({@code UNSIGNED});</li>
  *   <li>it names this device ({@code WRONG_DEVICE});</li>
  *   <li>it has not expired ({@code EXPIRED});</li>
- *   <li>its counter is above the last accepted one ({@code REPLAYED});</li>
+ *   <li>its counter is above the last accepted one ({@code REPLAYED}, {@link AcceptedAssignment});</li>
  *   <li>the verified targets list the path ({@code UNKNOWN_TARGET}) with the same length and exactly the same
  *   hashes ({@code TARGET_MISMATCH});</li>
  *   <li>{@link FirmwarePolicy} accepts the target's firmware fields ({@code FIRMWARE_POLICY}).</li>
@@ -70,9 +70,9 @@ public final class AssignmentVerifier {
             return signed;
         }
         Assignment a = ((AssignmentDecision.Accept) signed).assignment();
-        if (a.counter() <= device.lastAcceptedCounter()) {
-            return refuse(AssignmentDecision.Reason.REPLAYED, "counter " + a.counter()
-                    + " is not above the last accepted " + device.lastAcceptedCounter());
+        Optional<String> replay = AcceptedAssignment.above(device.lastAcceptedCounter()).replay(a.counter(), "");
+        if (replay.isPresent()) {
+            return refuse(AssignmentDecision.Reason.REPLAYED, replay.get());
         }
         Optional<TargetInfo> info;
         try {
