@@ -54,7 +54,8 @@ public final class MetadataRefresh {
             updater.refresh();
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
             // OutOfMemoryError: what the refresh allocated is unreachable once it unwound
-            log.accept("TUF metadata refresh failed: " + (e.getMessage() == null ? e.toString() : e.getMessage())
+            String why = e instanceof Error || e.getMessage() == null ? e.toString() : e.getMessage();
+            log.accept("TUF metadata refresh failed: " + why
                     + frozenSince().map(t -> " (metadata frozen since " + t + ")").orElse(""));
         }
     }

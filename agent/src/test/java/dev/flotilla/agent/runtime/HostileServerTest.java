@@ -168,4 +168,37 @@ class HostileServerTest {
         assertThat(log).filteredOn(l -> l.startsWith("TUF metadata refresh failed"))
                 .allMatch(l -> l.contains("TOO_LONG") && l.contains("longer than 2000000 bytes"));
     }
+
+    @Test
+    void anAgentInA64MiBHeapSurvivesATimestampDeclaringAGibibyteSnapshot() throws Exception {
+        repo(Instant.now());
+        repoServer.endlessMetadata = repo.writeTimestampDeclaringSnapshot(1L << 30);
+        config();
+        Path out = dir.resolve("agent.out");
+        Process agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m", "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
+                "--config", dev.resolve("agent.conf").toString())
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            boolean refused = await(() -> !agent.isAlive() || (api.checkIns.get() >= 3 && read(out).lines()
+                    .filter(l -> l.startsWith("agent: TUF metadata refresh failed:")).count() >= 2));
+
+            assertThat(agent.isAlive()).as(read(out)).isTrue();
+            assertThat(refused).as(read(out)).isTrue();
+            assertThat(read(out).lines().filter(l -> l.contains("TUF metadata refresh failed")))
+                    .allMatch(l -> l.contains("TOO_LONG") && l.contains("longer than 2000000 bytes"));
+            assertThat(read(out)).doesNotContain("OutOfMemoryError", "Exception");
+        } finally {
+            agent.destroy();
+            agent.waitFor();
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
 }
