@@ -51,9 +51,9 @@ import javax.net.ssl.SSLContext;
  * unreachable never ends it, nor does any other answer: the interval a server names is capped at
  * {@link ServerClient#MAX_POLL_INTERVAL}, and a failed TUF refresh or check-in is a log line. Each turn
  * first refreshes the TUF metadata when {@code poll.metadataRefreshSeconds} have passed since the last try
- * ({@link MetadataRefresh}), so an idle device notices a frozen repository too. A device that cannot work at all (a slot that does not exist, a boot
- * environment that cannot be read) is refused by {@link #checkDevice()} (the first step of
- * {@link #firstStart()}) with a {@link ConfigException}.
+ * ({@link MetadataRefresh}), so an idle device notices a frozen repository too. A device that cannot work
+ * at all (a slot that does not exist, a boot environment that cannot be read) is refused by
+ * {@link #checkDevice()} (the first step of {@link #firstStart()}) with a {@link ConfigException}.
  */
 public final class Agent {
     /** How a loop ended. */
