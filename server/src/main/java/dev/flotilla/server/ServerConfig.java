@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param maxImageBytes    largest release image accepted (larger is refused with 413)
  * @param deviceTokenTtl   lifetime of a device bearer token obtained by challenge/response
  * @param challengeTtl     lifetime of a challenge nonce
- * @param pollInterval     base check-in interval told to devices (jitter of up to 20% is added)
+ * @param pollInterval     base check-in interval told to devices (jitter of up to 20% is added), from 1 s to
+ *                         {@link #MAX_POLL_INTERVAL}
  * @param clock            time source for expiries and audit timestamps
  * @param mqttUrl          MQTT broker for wake-up messages ({@code tcp://host:port}), or null for none
  * @param tlsCert          PEM certificate chain for HTTPS, or null for plain HTTP (then {@code tlsKey} is null too)
@@ -31,6 +32,11 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
                            boolean publicArtifacts) {
     public static final Path DEFAULT_DATA_DIR = Path.of("flotilla-data");
     public static final int DEFAULT_PORT = 8080;
+    /**
+     * The longest check-in interval the server tells devices (24 hours; the agent caps what it takes at the
+     * same value).
+     */
+    public static final Duration MAX_POLL_INTERVAL = Duration.ofHours(24);
 
     public ServerConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -45,6 +51,10 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
         Objects.requireNonNull(deviceTokenTtl, "deviceTokenTtl");
         Objects.requireNonNull(challengeTtl, "challengeTtl");
         Objects.requireNonNull(pollInterval, "pollInterval");
+        if (pollInterval.compareTo(Duration.ofSeconds(1)) < 0 || pollInterval.compareTo(MAX_POLL_INTERVAL) > 0) {
+            throw new IllegalArgumentException("the poll interval must be from 1 to " + MAX_POLL_INTERVAL.toSeconds()
+                    + " seconds (24 hours), got " + pollInterval.toSeconds());
+        }
         Objects.requireNonNull(clock, "clock");
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new IllegalArgumentException("give both a TLS certificate and a TLS key, or neither");
@@ -112,10 +122,8 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
                 challengeTtl, pollInterval, clock, mqttUrl, cert, key, publicArtifacts);
     }
 
+    /** This configuration with another poll interval (1 s to {@link #MAX_POLL_INTERVAL}, else refused). */
     public ServerConfig withPollInterval(Duration interval) {
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("poll interval must be positive, got " + interval);
-        }
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
                 challengeTtl, interval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
     }

@@ -28,4 +28,15 @@ class ServerConfigTest {
     void portOutOfRangeIsRefused() {
         assertThatThrownBy(() -> ServerConfig.defaults().withPort(70000)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aPollIntervalAboveADayOrBelowASecondIsRefusedWithOneLine() {
+        assertThat(ServerConfig.defaults().withPollInterval(java.time.Duration.ofHours(24)).pollInterval())
+                .isEqualTo(ServerConfig.MAX_POLL_INTERVAL);
+        for (long seconds : new long[] {0, -5, 86_401, 1_000_000_000L, Long.MAX_VALUE}) {
+            assertThatThrownBy(() -> ServerConfig.defaults().withPollInterval(java.time.Duration.ofSeconds(seconds)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("the poll interval must be from 1 to 86400 seconds (24 hours), got " + seconds);
+        }
+    }
 }

@@ -68,8 +68,10 @@ public record AgentConfig(URI server, URI metadataUrl, URI targetsUrl, Path stat
      * @param jitter        fraction of the interval added at random (0..1)
      * @param minBackoff    first delay after an error
      * @param maxBackoff    the longest delay after repeated errors
+     * @param metadataRefresh how often the agent refreshes its TUF metadata on its own, assignment or not
      */
-    public record PollConfig(Duration interval, double jitter, Duration minBackoff, Duration maxBackoff) {
+    public record PollConfig(Duration interval, double jitter, Duration minBackoff, Duration maxBackoff,
+            Duration metadataRefresh) {
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.flotilla.agent.config.AgentConfig.MaintenanceConfig;
 import dev.flotilla.agent.config.AgentConfig.PollConfig;
 import dev.flotilla.agent.config.AgentConfig.SlotsConfig;
 import dev.flotilla.agent.maintenance.DailyWindow;
+import dev.flotilla.agent.net.ServerClient;
 import dev.flotilla.core.tls.CaBundle;
 import java.io.IOException;
 import java.net.URI;
@@ -173,8 +174,9 @@ public final class AgentConfigParser {
 
     private PollConfig poll(JsonNode n) {
         JsonNode p = n.has("poll") ? object(n, "poll") : JSON.createObjectNode();
-        known(p, "poll.", Set.of("intervalSeconds", "jitter", "minBackoffSeconds", "maxBackoffSeconds"));
-        long interval = p.has("intervalSeconds") ? positive(p, "intervalSeconds", "poll.") : 300;
+        known(p, "poll.", Set.of("intervalSeconds", "jitter", "minBackoffSeconds", "maxBackoffSeconds",
+                "metadataRefreshSeconds"));
+        long interval = p.has("intervalSeconds") ? atMostADay(p, "intervalSeconds") : 300;
         double jitter = 0.2;
         if (p.has("jitter")) {
             if (!p.get("jitter").isNumber() || p.get("jitter").asDouble() < 0 || p.get("jitter").asDouble() > 1) {
@@ -182,12 +184,23 @@ public final class AgentConfigParser {
             }
             jitter = p.get("jitter").asDouble();
         }
-        long min = p.has("minBackoffSeconds") ? positive(p, "minBackoffSeconds", "poll.") : 5;
-        long max = p.has("maxBackoffSeconds") ? positive(p, "maxBackoffSeconds", "poll.") : 3600;
+        long min = p.has("minBackoffSeconds") ? atMostADay(p, "minBackoffSeconds") : 5;
+        long max = p.has("maxBackoffSeconds") ? atMostADay(p, "maxBackoffSeconds") : 3600;
         if (max < min) {
             throw err("poll.maxBackoffSeconds", "must not be below poll.minBackoffSeconds");
         }
-        return new PollConfig(Duration.ofSeconds(interval), jitter, Duration.ofSeconds(min), Duration.ofSeconds(max));
+        long refresh = p.has("metadataRefreshSeconds") ? atMostADay(p, "metadataRefreshSeconds") : 3600;
+        return new PollConfig(Duration.ofSeconds(interval), jitter, Duration.ofSeconds(min), Duration.ofSeconds(max),
+                Duration.ofSeconds(refresh));
+    }
+
+    /** A positive number of seconds under {@code poll.}, at most a day ({@code ServerClient.MAX_POLL_INTERVAL}). */
+    private long atMostADay(JsonNode p, String key) {
+        long v = positive(p, key, "poll.");
+        if (v > ServerClient.MAX_POLL_INTERVAL.toSeconds()) {
+            throw err("poll." + key, "must be at most " + ServerClient.MAX_POLL_INTERVAL.toSeconds() + " (24 hours)");
+        }
+        return v;
     }
 
     private MaintenanceConfig maintenance(JsonNode n) {

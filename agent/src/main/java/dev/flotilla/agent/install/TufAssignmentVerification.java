@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.agent.install.AssignmentRefused.Reason;
 import dev.flotilla.agent.storage.Durable;
 import dev.flotilla.agent.update.Assignment;
+import dev.flotilla.core.director.AcceptedAssignment;
 import dev.flotilla.core.firmware.DeviceFacts;
 import dev.flotilla.core.firmware.FirmwareDecision;
 import dev.flotilla.core.firmware.FirmwareInfo;
@@ -22,13 +23,16 @@ import java.util.Optional;
 
 /**
  * The checks before a byte is written (docs/security-model): refresh TUF metadata; verify the director's
- * assignment ({@link DirectorVerifier}); refuse a counter below the highest accepted one (replay); find
- * the target in the verified targets metadata and require the assignment's length and every hash it names
- * to equal the signed ones (SHA-256 must be among them); then the firmware policy (hardware id, minimum
- * installed version, securityVersion >= the device's counter, not already installed). The highest accepted
- * counter is stored through the storage seam. An equal counter passes: it is the assignment accepted last,
- * which the device may not have started yet (a power cut right after this check). Whether that assignment
- * already finished is the update machine's check ({@link dev.flotilla.agent.update.StateStore.Finished}).
+ * assignment ({@link DirectorVerifier}); refuse a replay by core's one rule ({@link AcceptedAssignment}: a
+ * new assignment needs a counter strictly above the highest accepted one); find the target in the verified
+ * targets metadata and require the assignment's length and every hash it names to equal the signed ones
+ * (SHA-256 must be among them); then the firmware policy (hardware id, minimum installed version,
+ * securityVersion >= the device's counter, not already installed). The highest accepted counter and the
+ * digest of the assignment accepted with it are stored through the storage seam ({@code COUNTER DIGEST}).
+ * That same assignment, read again, passes: the device may not have started it yet (a power cut right after
+ * this check). Whether it already finished is the update machine's check
+ * ({@link dev.flotilla.agent.update.StateStore.Finished}). A file from an older agent holds the counter
+ * alone: then only a higher counter passes.
  */
 public final class TufAssignmentVerification implements AssignmentVerification {
     private final Updater updater;
@@ -53,10 +57,11 @@ public final class TufAssignmentVerification implements AssignmentVerification {
         if (!deviceId.equals(claim.deviceId())) {
             throw new AssignmentRefused(Reason.NOT_FOR_THIS_DEVICE, "the assignment names device " + claim.deviceId());
         }
-        long highest = highestCounter();
-        if (claim.counter() < highest) {
-            throw new AssignmentRefused(Reason.REPLAYED, "assignment counter " + claim.counter()
-                    + " is below the highest accepted " + highest);
+        AcceptedAssignment accepted = accepted();
+        String digest = AcceptedAssignment.digest(assignment);
+        Optional<String> replay = accepted.replay(claim.counter(), digest);
+        if (replay.isPresent()) {
+            throw new AssignmentRefused(Reason.REPLAYED, replay.get());
         }
         Optional<TargetInfo> info;
         try {
@@ -81,9 +86,9 @@ public final class TufAssignmentVerification implements AssignmentVerification {
         if (FirmwarePolicy.check(fw, device) instanceof FirmwareDecision.Refuse r) {
             throw new AssignmentRefused(Reason.valueOf(r.reason().name()), r.message());
         }
-        if (claim.counter() > highest) {
+        if (claim.counter() > accepted.counter()) {
             Files.createDirectories(counterFile.toAbsolutePath().getParent());
-            durable.replace(counterFile, Long.toString(claim.counter()).getBytes(StandardCharsets.US_ASCII));
+            durable.replace(counterFile, (claim.counter() + " " + digest).getBytes(StandardCharsets.US_ASCII));
         }
         return new Assignment(claim.assignmentId(), claim.targetPath(), fw.version(), signed.length(),
                 signed.hashes().get("sha256"), fw.securityVersion(), claim.forced(), claim.counter());
@@ -118,10 +123,12 @@ public final class TufAssignmentVerification implements AssignmentVerification {
         }
     }
 
-    private long highestCounter() throws IOException {
+    /** The stored highest accepted counter and digest ({@code COUNTER DIGEST}, or {@code COUNTER} alone). */
+    private AcceptedAssignment accepted() throws IOException {
         if (!Files.exists(counterFile)) {
-            return Long.MIN_VALUE;
+            return AcceptedAssignment.NONE;
         }
-        return Long.parseLong(Files.readString(counterFile, StandardCharsets.US_ASCII).trim());
+        String[] parts = Files.readString(counterFile, StandardCharsets.US_ASCII).trim().split(" ", 2);
+        return new AcceptedAssignment(Long.parseLong(parts[0]), parts.length > 1 ? parts[1] : "");
     }
 }

@@ -47,6 +47,7 @@ public final class TufUpdateSource implements UpdateSource {
 
     private final Parts parts;
     private java.util.function.LongSupplier droppedReports = () -> 0;
+    private java.util.function.Supplier<Optional<java.time.Instant>> frozenSince = Optional::empty;
     private final String hardwareId;
     private final String factoryVersion;
     private final Download download;
@@ -74,6 +75,11 @@ public final class TufUpdateSource implements UpdateSource {
     /** Where the manifest's {@code droppedReports} comes from: the report queue's durable count. */
     public void droppedReports(java.util.function.LongSupplier count) {
         this.droppedReports = count;
+    }
+
+    /** Where the manifest's {@code metadataFrozenSince} comes from ({@link MetadataRefresh#frozenSince}). */
+    public void metadataFrozenSince(java.util.function.Supplier<Optional<java.time.Instant>> since) {
+        this.frozenSince = since;
     }
 
     public void listener(AgentListener l) {
@@ -126,7 +132,7 @@ public final class TufUpdateSource implements UpdateSource {
         } catch (IOException e) {
             failed(false, "verifying the assignment: " + e.getMessage());
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
             // e.g. metadata that cannot be persisted: not the assignment's fault, try again later
             failed(false, "verifying the assignment: " + e);
             throw new IOException("verifying the assignment: " + e, e);
@@ -206,7 +212,7 @@ public final class TufUpdateSource implements UpdateSource {
 
     /**
      * The signed version manifest (docs/server.md): what the device runs, and its trust state (the trusted
-     * root version and {@code trustedMetadataExpires}).
+     * root version, {@code trustedMetadataExpires}, and {@code metadataFrozenSince} while its metadata is stale).
      */
     public ObjectNode manifest() throws IOException {
         ObjectNode m = JSON.createObjectNode();
@@ -223,6 +229,7 @@ public final class TufUpdateSource implements UpdateSource {
         Metadata<Root> root = parts.updater().trusted() == null ? null : parts.updater().trusted().root();
         m.put("trustedRootVersion", root == null ? 1 : root.signed().version());
         trustedMetadataExpires().ifPresent(e -> m.put("trustedMetadataExpires", e.toString()));
+        frozenSince.get().ifPresent(t -> m.put("metadataFrozenSince", t.toString()));
         m.put("agentVersion", AgentVersion.VALUE);
         m.put("hardwareId", hardwareId);
         m.put("bootState", parts.boot().trialState().upgradeAvailable() ? "trial" : "committed");

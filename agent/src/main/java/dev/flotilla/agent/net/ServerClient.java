@@ -42,7 +42,16 @@ public final class ServerClient {
     private String etag;
     private CheckIn lastAnswer;
 
-    /** The check-in answer: the assignment as sent (JSON, or null) and the server's poll interval. */
+    /**
+     * The longest check-in interval the agent takes from a server (24 hours): a longer
+     * {@code pollIntervalSeconds} is read as this, so no answer can silence the device for longer.
+     */
+    public static final Duration MAX_POLL_INTERVAL = Duration.ofHours(24);
+
+    /**
+     * The check-in answer: the assignment as sent (JSON, or null) and the server's poll interval (at most
+     * {@link #MAX_POLL_INTERVAL}).
+     */
     public record CheckIn(JsonNode assignment, Optional<Duration> pollInterval, boolean notModified) {
     }
 
@@ -185,7 +194,8 @@ public final class ServerClient {
         JsonNode a = body.get("assignment").isNull() ? null : body.get("assignment");
         JsonNode poll = body.get("pollIntervalSeconds");
         Optional<Duration> interval = poll != null && poll.canConvertToLong() && poll.asLong() > 0
-                ? Optional.of(Duration.ofSeconds(poll.asLong())) : Optional.empty();
+                ? Optional.of(Duration.ofSeconds(Math.min(poll.asLong(), MAX_POLL_INTERVAL.toSeconds())))
+                : Optional.empty();
         lastAnswer = new CheckIn(a, interval, false);
         etag = r.headers().firstValue("ETag").orElse(null);
         return lastAnswer;

@@ -6,6 +6,7 @@ import dev.flotilla.agent.config.AgentConfig;
 import dev.flotilla.agent.config.ConfigException;
 import dev.flotilla.agent.counter.AntiRollbackCounter;
 import dev.flotilla.agent.install.DirectorVerifier;
+import dev.flotilla.agent.install.MetadataRefresh;
 import dev.flotilla.agent.install.ServerReachedCheck;
 import dev.flotilla.agent.install.SlotRecords;
 import dev.flotilla.agent.install.TufAssignmentVerification;
@@ -29,6 +30,7 @@ import dev.flotilla.agent.update.UpdateMachine;
 import dev.flotilla.agent.update.UpdateState;
 import dev.flotilla.core.tls.CaBundle;
 import dev.flotilla.core.tuf.client.HttpFetcher;
+import dev.flotilla.core.tuf.client.TrustedClock;
 import dev.flotilla.core.tuf.client.Updater;
 import dev.flotilla.core.tuf.client.UpdaterConfig;
 import java.io.IOException;
@@ -46,9 +48,12 @@ import javax.net.ssl.SSLContext;
  * run the update machine, sleep the server's interval with jitter (or back off after errors), repeat. The
  * loop ends when the machine asked for a reboot (the reboot command ran; on a real device the process is
  * killed by it), on {@link #stop()}, or when the server says the device is decommissioned. The server being
- * unreachable never ends it. A device that cannot work at all (a slot that does not exist, a boot
- * environment that cannot be read) is refused by {@link #checkDevice()} (the first step of
- * {@link #firstStart()}) with a {@link ConfigException}.
+ * unreachable never ends it, nor does any other answer: the interval a server names is capped at
+ * {@link ServerClient#MAX_POLL_INTERVAL}, and a failed TUF refresh or check-in is a log line. Each turn
+ * first refreshes the TUF metadata when {@code poll.metadataRefreshSeconds} have passed since the last try
+ * ({@link MetadataRefresh}), so an idle device notices a frozen repository too. A device that cannot work
+ * at all (a slot that does not exist, a boot environment that cannot be read) is refused by
+ * {@link #checkDevice()} (the first step of {@link #firstStart()}) with a {@link ConfigException}.
  */
 public final class Agent {
     /** How a loop ended. */
@@ -68,6 +73,7 @@ public final class Agent {
     private BootControl boot;
     private TufUpdateSource source;
     private UpdateMachine machine;
+    private MetadataRefresh metadata;
 
     /** An agent whose only listener is the {@link LoggingListener} on {@code log}. */
     public Agent(AgentConfig config, Durable durable, Clock clock, DirectorVerifier director, Consumer<String> log) {
@@ -164,8 +170,11 @@ public final class Agent {
                 new Slot("b", config.slots().b(), config.slots().capacityB()), boot, durable, Slots.DEFAULT_CHUNK);
         AntiRollbackCounter counter = new AntiRollbackCounter(state.resolve("counter"), durable);
         // expiry checks use trusted time: the local clock, but never earlier than it was at the last look
+        Clock trustedClock = new TrustedClock(clock, state.resolve("trusted-time"));
         Updater updater = new Updater(UpdaterConfig.of(config.metadataDir(), config.metadataUrl(), null, null),
-                new HttpFetcher().trusting(tls), new dev.flotilla.core.tuf.client.TrustedClock(clock, state.resolve("trusted-time")));
+                new HttpFetcher().trusting(tls), trustedClock);
+        metadata = new MetadataRefresh(updater, config.metadataDir(), trustedClock, config.poll().metadataRefresh(),
+                log);
         EventReporter events = new EventReporter(client, clock);
         TufAssignmentVerification verification = new TufAssignmentVerification(updater, director, client.deviceId(),
                 state.resolve("director-counter"), durable);
@@ -174,6 +183,7 @@ public final class Agent {
                 new TufUpdateSource.Download(config.targetsUrl(), 8, Duration.ofSeconds(2), Duration.ofSeconds(30), tls));
         source.log(log);
         source.listener(listener);
+        source.metadataFrozenSince(metadata::frozenSince);
         ReportQueue queue = new ReportQueue(state.resolve("events"), durable, listener,
                 new ReportQueue.Retry(config.poll().minBackoff(), config.poll().maxBackoff()), System::nanoTime, clock);
         source.droppedReports(() -> {
@@ -208,6 +218,7 @@ public final class Agent {
     public Exit run() throws IOException, InterruptedException {
         Backoff backoff = backoff();
         while (!wakeup.stopped()) {
+            metadata.refreshIfDue(); // never throws: a failure is one log line
             UpdateState s;
             try {
                 s = machine.run();
@@ -226,7 +237,7 @@ public final class Agent {
             if (!(s instanceof UpdateState.Idle)) {
                 try {
                     source.checkIn(); // heartbeat while an update waits (maintenance window, interrupted download)
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     log.accept("check-in failed: " + e.getMessage());
                 }
             }

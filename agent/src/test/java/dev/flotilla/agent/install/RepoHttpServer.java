@@ -39,13 +39,23 @@ public final class RepoHttpServer implements AutoCloseable {
     public volatile String requiredBearer;
     /** Authorization headers seen on target requests ("" when none). */
     public final List<String> authorizations = new CopyOnWriteArrayList<>();
+    /** A metadata file name answered with an endless body (up to 1 GiB), or null. */
+    public volatile String endlessMetadata;
+    /** How many endless answers were started. */
+    public final AtomicInteger endlessAnswers = new AtomicInteger();
     /** Range headers seen on target requests ("" when none). */
     public final List<String> ranges = new CopyOnWriteArrayList<>();
 
     public RepoHttpServer(Path dir) throws IOException {
         this.dir = dir;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/tuf/metadata/", ex -> serve(ex, dir.resolve(rel(ex, "/tuf/metadata/")), false));
+        server.createContext("/tuf/metadata/", ex -> {
+            if (rel(ex, "/tuf/metadata/").equals(endlessMetadata)) {
+                endless(ex);
+            } else {
+                serve(ex, dir.resolve(rel(ex, "/tuf/metadata/")), false);
+            }
+        });
         server.createContext("/tuf/targets/", ex -> serve(ex, dir.resolve("targets").resolve(rel(ex, "/tuf/targets/")), true));
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();
@@ -117,6 +127,21 @@ public final class RepoHttpServer implements AutoCloseable {
             }
         } catch (IOException e) {
             // the cut: closing without finishing the declared length makes the client see a broken stream
+        }
+    }
+
+    private void endless(HttpExchange ex) {
+        endlessAnswers.incrementAndGet();
+        try (ex) {
+            ex.sendResponseHeaders(200, 0);
+            byte[] chunk = new byte[65536];
+            java.util.Arrays.fill(chunk, (byte) ' ');
+            OutputStream out = ex.getResponseBody();
+            for (int i = 0; i < 16384; i++) {
+                out.write(chunk);
+            }
+        } catch (IOException e) {
+            // the client stopped reading: expected
         }
     }
 

@@ -75,6 +75,23 @@ public final class TestRepo {
                 r.expires(), r.consistentSnapshot(), keys, roles, r.unrecognized())).sign(root).toBytes();
     }
 
+    /**
+     * Replaces {@code timestamp.json} with the next timestamp version, signed by the timestamp key (as a thief
+     * of that online key could), declaring the next snapshot version with {@code length} bytes.
+     *
+     * @return the file name of that snapshot version (for the server to answer in its own way)
+     */
+    public String writeTimestampDeclaringSnapshot(long length) throws IOException {
+        var current = dev.flotilla.core.tuf.Metadata.fromBytes(Files.readAllBytes(dir.resolve("timestamp.json")),
+                dev.flotilla.core.tuf.Timestamp.class).signed();
+        long snapshot = current.snapshotMeta().version() + 1;
+        var next = new dev.flotilla.core.tuf.Timestamp(current.specVersion(), current.version() + 1, current.expires(),
+                new dev.flotilla.core.tuf.MetaFile(snapshot, length, java.util.Map.of("sha256", "00".repeat(32)),
+                        java.util.Map.of()), java.util.Map.of());
+        Files.write(dir.resolve("timestamp.json"), dev.flotilla.core.tuf.Metadata.of(next).sign(timestamp).toBytes());
+        return snapshot + ".snapshot.json";
+    }
+
     /** The root to ship with the device image. */
     public byte[] rootBytes() throws IOException {
         return Files.readAllBytes(dir.resolve("1.root.json"));

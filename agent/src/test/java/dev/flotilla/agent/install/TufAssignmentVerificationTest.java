@@ -110,9 +110,54 @@ class TufAssignmentVerificationTest {
         r.publish();
         TufAssignmentVerification v = verification(r, new UnsignedTestDirector(), server.metadataUrl());
         v.verify(UnsignedTestDirector.assignment("new", "dev-1", "fw/a.img", f, 5, false), device);
-        v.verify(UnsignedTestDirector.assignment("new", "dev-1", "fw/a.img", f, 5, false), device); // re-served
         assertThat(refusal(v, UnsignedTestDirector.assignment("old", "dev-1", "fw/a.img", f, 4, false), device))
                 .isEqualTo(Reason.REPLAYED);
+    }
+
+    @Test
+    void anotherAssignmentWithTheHighestAcceptedCounterIsAReplay() throws Exception {
+        TestRepo r = repo(Clock.systemUTC());
+        TargetFile f = r.add("fw/a.img", image, "board-a", "2.0.0", 3);
+        TargetFile g = r.add("fw/g.img", "other image".getBytes(), "board-a", "2.1.0", 3);
+        r.publish();
+        TufAssignmentVerification v = verification(r, new UnsignedTestDirector(), server.metadataUrl());
+        v.verify(UnsignedTestDirector.assignment("first", "dev-1", "fw/a.img", f, 5, false), device);
+
+        var sameCounter = UnsignedTestDirector.assignment("second", "dev-1", "fw/g.img", g, 5, false);
+
+        assertThatThrownBy(() -> v.verify(sameCounter, device)).isInstanceOf(AssignmentRefused.class)
+                .hasMessage("REPLAYED: counter 5 is not above the highest accepted 5, and this is not the assignment"
+                        + " accepted with it");
+        assertThat(v.verify(UnsignedTestDirector.assignment("third", "dev-1", "fw/g.img", g, 6, false), device)
+                .counter()).isEqualTo(6);
+    }
+
+    @Test
+    void theAcceptedAssignmentReadAgainPassesAlsoAfterARestart() throws Exception {
+        TestRepo r = repo(Clock.systemUTC());
+        TargetFile f = r.add("fw/a.img", image, "board-a", "2.0.0", 3);
+        r.publish();
+        var held = UnsignedTestDirector.assignment("held", "dev-1", "fw/a.img", f, 5, false);
+        verification(r, new UnsignedTestDirector(), server.metadataUrl()).verify(held, device);
+
+        // a power cut before the update's first state was saved: the next agent is served the same assignment
+        TufAssignmentVerification restarted = verification(r, new UnsignedTestDirector(), server.metadataUrl());
+
+        assertThat(restarted.verify(held.deepCopy(), device).id()).isEqualTo("held");
+    }
+
+    @Test
+    void aCounterFileOfAnOlderAgentLetsOnlyAHigherCounterPass() throws Exception {
+        TestRepo r = repo(Clock.systemUTC());
+        TargetFile f = r.add("fw/a.img", image, "board-a", "2.0.0", 3);
+        r.publish();
+        TufAssignmentVerification v = verification(r, new UnsignedTestDirector(), server.metadataUrl());
+        java.nio.file.Files.writeString(dir.resolve("device/director-counter"), "5\n");
+
+        assertThat(refusal(v, UnsignedTestDirector.assignment("a", "dev-1", "fw/a.img", f, 5, false), device))
+                .isEqualTo(Reason.REPLAYED);
+        assertThat(v.verify(UnsignedTestDirector.assignment("b", "dev-1", "fw/a.img", f, 6, false), device).id())
+                .isEqualTo("b");
     }
 
     @Test

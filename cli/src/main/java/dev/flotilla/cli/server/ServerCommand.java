@@ -37,7 +37,8 @@ public final class ServerCommand extends ToolCommand {
     java.nio.file.Path tlsKey;
 
     @Option(names = "--poll-interval", paramLabel = "SECONDS", defaultValue = "300",
-            description = "Check-in interval told to devices, before jitter (default: ${DEFAULT-VALUE}).")
+            description = "Check-in interval told to devices, before jitter: 1 to 86400 (24 hours) "
+                    + "(default: ${DEFAULT-VALUE}).")
     long pollSeconds;
 
     @Option(names = "--mqtt-url", paramLabel = "URL",

@@ -95,6 +95,24 @@ class ServerCommandTest {
         }
     }
 
+    @Test
+    void aPollIntervalAboveADayIsRefusedAtStartWithOneLine() {
+        for (String seconds : List.of("86401", "1000000000", "0")) {
+            java.io.StringWriter err = new java.io.StringWriter();
+            picocli.CommandLine cl = dev.flotilla.cli.Main.commandLine("server", "--data", dir.resolve("d").toString(),
+                    "--port", "0", "--poll-interval", seconds);
+            cl.setErr(new java.io.PrintWriter(err, true));
+
+            int code = cl.execute("server", "--data", dir.resolve("d").toString(), "--port", "0", "--poll-interval",
+                    seconds);
+
+            assertThat(code).isEqualTo(1);
+            assertThat(err.toString()).isEqualTo("flotilla: error: the poll interval must be from 1 to 86400 seconds"
+                    + " (24 hours), got " + seconds + System.lineSeparator());
+            assertThat(dir.resolve("d")).doesNotExist();
+        }
+    }
+
     private static ProcessBuilder server(Path data, int port) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.flotilla.cli.Main",

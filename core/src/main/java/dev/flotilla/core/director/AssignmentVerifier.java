@@ -1,25 +1,23 @@
 package dev.flotilla.core.director;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.flotilla.core.crypto.Hex;
 import dev.flotilla.core.firmware.DeviceFacts;
 import dev.flotilla.core.firmware.FirmwareDecision;
 import dev.flotilla.core.firmware.FirmwareInfo;
 import dev.flotilla.core.firmware.FirmwarePolicy;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.json.JsonFormatException;
-import dev.flotilla.core.tuf.Key;
+import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.RepositoryError;
 import dev.flotilla.core.tuf.Role;
 import dev.flotilla.core.tuf.Root;
+import dev.flotilla.core.tuf.Signature;
 import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.core.tuf.client.TargetInfo;
 
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -33,7 +31,7 @@ import java.util.function.Function;
  *   its threshold of valid signatures by distinct keys ({@code UNSIGNED});</li>
  *   <li>it names this device ({@code WRONG_DEVICE});</li>
  *   <li>it has not expired ({@code EXPIRED});</li>
- *   <li>its counter is above the last accepted one ({@code REPLAYED});</li>
+ *   <li>its counter is above the last accepted one ({@code REPLAYED}, {@link AcceptedAssignment});</li>
  *   <li>the verified targets list the path ({@code UNKNOWN_TARGET}) with the same length and exactly the same
  *   hashes ({@code TARGET_MISMATCH});</li>
  *   <li>{@link FirmwarePolicy} accepts the target's firmware fields ({@code FIRMWARE_POLICY}).</li>
@@ -72,9 +70,9 @@ public final class AssignmentVerifier {
             return signed;
         }
         Assignment a = ((AssignmentDecision.Accept) signed).assignment();
-        if (a.counter() <= device.lastAcceptedCounter()) {
-            return refuse(AssignmentDecision.Reason.REPLAYED, "counter " + a.counter()
-                    + " is not above the last accepted " + device.lastAcceptedCounter());
+        Optional<String> replay = AcceptedAssignment.above(device.lastAcceptedCounter()).replay(a.counter(), "");
+        if (replay.isPresent()) {
+            return refuse(AssignmentDecision.Reason.REPLAYED, replay.get());
         }
         Optional<TargetInfo> info;
         try {
@@ -126,7 +124,13 @@ public final class AssignmentVerifier {
         if (director == null) {
             return refuse(AssignmentDecision.Reason.NO_DIRECTOR_ROLE, "the trusted root has no 'director' role");
         }
-        int valid = countValid(director, root.keys(), env.get("signatures"), signedBytes);
+        int valid;
+        try {
+            valid = Metadata.validSignatures(director, root.keys(), Signature.listFromJson(env.get("signatures")),
+                    signedBytes);
+        } catch (RepositoryError e) {
+            return refuse(AssignmentDecision.Reason.MALFORMED, e.getMessage());
+        }
         if (valid < director.threshold()) {
             return refuse(AssignmentDecision.Reason.UNSIGNED, "assignment has " + valid
                     + " valid director signature(s) of the " + director.threshold() + " required");
@@ -144,37 +148,6 @@ public final class AssignmentVerifier {
         Map<String, String> out = new java.util.TreeMap<>();
         hashes.forEach((k, v) -> out.put(k, v.toLowerCase(java.util.Locale.ROOT)));
         return out;
-    }
-
-    /** Valid signatures by distinct keys of the role (key material counted once). */
-    private static int countValid(Role role, Map<String, Key> keys, JsonNode signatures, byte[] data) {
-        Set<String> counted = new HashSet<>();
-        for (String keyid : new java.util.LinkedHashSet<>(role.keyids())) {
-            Key key = keys.get(keyid);
-            if (key == null) {
-                continue;
-            }
-            String material = key.keytype() + ":" + key.scheme() + ":" + key.publicValue().strip();
-            if (counted.contains(material)) {
-                continue;
-            }
-            for (JsonNode s : signatures) {
-                if (keyid.equals(s.path("keyid").asText(null)) && verifies(key, s.path("sig").asText(""), data)) {
-                    counted.add(material);
-                    break;
-                }
-            }
-        }
-        return counted.size();
-    }
-
-    private static boolean verifies(Key key, String sigHex, byte[] data) {
-        try {
-            byte[] sig = Hex.decode(sigHex);
-            return sig.length > 0 && key.verify(sig, data);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     private static AssignmentDecision refuse(AssignmentDecision.Reason reason, String message) {

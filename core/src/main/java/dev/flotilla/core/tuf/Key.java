@@ -54,6 +54,14 @@ public record Key(String keytype, String scheme, String publicValue, Map<String,
         return Digests.sha256Hex(CanonicalJson.encode(toJson()));
     }
 
+    /**
+     * What identifies the key material regardless of its key id (type, scheme and public value): two key ids
+     * with the same material are one key to a threshold.
+     */
+    public String material() {
+        return keytype + ":" + scheme + ":" + publicValue.strip();
+    }
+
     /** The key type, or throws {@link KeyFormatException} when Flotilla does not support it. */
     public KeyType type() {
         return KeyType.fromTuf(keytype, scheme);

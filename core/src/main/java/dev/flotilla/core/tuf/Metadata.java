@@ -62,14 +62,7 @@ public final class Metadata<T extends Signed> {
             throw new RepositoryError(RepositoryError.Reason.MALFORMED, e.getMessage(), e);
         }
         ObjectNode signedJson = Json.object(root, "signed");
-        JsonNode sigs = root.get("signatures");
-        if (sigs == null || !sigs.isArray()) {
-            throw Json.malformed("'signatures' must be an array");
-        }
-        List<Signature> signatures = new ArrayList<>();
-        for (JsonNode s : sigs) {
-            signatures.add(Signature.fromJson(s));
-        }
+        List<Signature> signatures = Signature.listFromJson(root.get("signatures"));
         Signed signed = Signed.fromJson(signedJson);
         return new Metadata<>(signed, signedJson, signatures, Json.unrecognized(root, KNOWN));
     }
@@ -130,34 +123,44 @@ public final class Metadata<T extends Signed> {
 
     /**
      * Checks that {@code delegate} carries at least {@code role.threshold()} valid signatures by distinct keys
-     * among {@code role.keyids()}. Each key counts once, however many signature entries name it or how many
-     * key ids map to the same key material.
+     * among {@code role.keyids()} ({@link #validSignatures}).
      *
-     * @throws RepositoryError UNSIGNED when the threshold is not met
+     * @throws RepositoryError UNSIGNED when the threshold is not met, MALFORMED when the signatures list a
+     *                         key id twice
      */
     public static void verifyThreshold(String roleName, Role role, Map<String, Key> keys, Metadata<?> delegate) {
-        byte[] data = delegate.signedBytes();
+        int valid = validSignatures(role, keys, delegate.signatures, delegate.signedBytes());
+        if (valid < role.threshold()) {
+            throw new RepositoryError(RepositoryError.Reason.UNSIGNED, roleName + " has " + valid
+                    + " valid signature(s) of the " + role.threshold() + " required");
+        }
+    }
+
+    /**
+     * The one threshold count of the code base (TUF metadata and director assignments): how many distinct
+     * keys among {@code role.keyids()} made a valid signature over {@code data}. Each key counts once, however
+     * many key ids map to the same key material ({@link Key#material()}).
+     *
+     * @throws RepositoryError MALFORMED when {@code signatures} list a key id twice (the TUF specification
+     *                         requires key ids to be unique in a signatures array: such a file is refused, not
+     *                         counted once)
+     */
+    public static int validSignatures(Role role, Map<String, Key> keys, List<Signature> signatures, byte[] data) {
+        Signature.requireUniqueKeyIds(signatures);
         Set<String> counted = new HashSet<>();
         for (String keyid : new java.util.LinkedHashSet<>(role.keyids())) {
             Key key = keys.get(keyid);
-            if (key == null) {
+            if (key == null || counted.contains(key.material())) {
                 continue;
             }
-            String material = key.keytype() + ":" + key.scheme() + ":" + key.publicValue().strip();
-            if (counted.contains(material)) {
-                continue;
-            }
-            for (Signature s : delegate.signatures) {
+            for (Signature s : signatures) {
                 if (s.keyid().equals(keyid) && verifies(key, s.sig(), data)) {
-                    counted.add(material);
+                    counted.add(key.material());
                     break;
                 }
             }
         }
-        if (counted.size() < role.threshold()) {
-            throw new RepositoryError(RepositoryError.Reason.UNSIGNED, roleName + " has " + counted.size()
-                    + " valid signature(s) of the " + role.threshold() + " required");
-        }
+        return counted.size();
     }
 
     private static boolean verifies(Key key, String sigHex, byte[] data) {

@@ -159,7 +159,7 @@ class AssignmentVerifierTest {
     }
 
     @Test
-    void thresholdCountsDistinctDirectorKeys() {
+    void thresholdCountsDistinctDirectorKeysAndRefusesAKeyIdListedTwice() {
         Root twoOfTwo = root(2, director, director2);
         ObjectNode once = good().sign(director);
         assertThat(reason(AssignmentVerifier.verify(once, twoOfTwo, device, NOW, targets)))
@@ -167,7 +167,9 @@ class AssignmentVerifierTest {
         ObjectNode twice = good().sign(director);
         ((com.fasterxml.jackson.databind.node.ArrayNode) twice.get("signatures")).add(once.get("signatures").get(0));
         assertThat(reason(AssignmentVerifier.verify(twice, twoOfTwo, device, NOW, targets)))
-                .as("the same key twice counts once").isEqualTo(AssignmentDecision.Reason.UNSIGNED);
+                .as("a key id listed twice is refused").isEqualTo(AssignmentDecision.Reason.MALFORMED);
+        assertThat(reason(AssignmentVerifier.verify(twice, root(1, director), device, NOW, targets)))
+                .as("even when one signature meets the threshold").isEqualTo(AssignmentDecision.Reason.MALFORMED);
         ObjectNode both = good().sign(director);
         ((com.fasterxml.jackson.databind.node.ArrayNode) both.get("signatures")).add(good().sign(director2).get("signatures").get(0));
         assertThat(AssignmentVerifier.verify(both, twoOfTwo, device, NOW, targets).accepted()).isTrue();

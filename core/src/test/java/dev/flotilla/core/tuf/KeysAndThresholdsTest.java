@@ -78,7 +78,7 @@ class KeysAndThresholdsTest {
     }
 
     @Test
-    void duplicateSignatureEntriesOfOneKeyDoNotMeetAThresholdOfTwo() throws Exception {
+    void aSignaturesListNamingOneKeyIdTwiceIsRefusedEvenWhenTheThresholdIsMet() throws Exception {
         TestSigner a = TestSigner.ed25519();
         TestSigner b = TestSigner.ed25519();
         Role role = new Role(List.of(a.keyId(), b.keyId()), 2);
@@ -86,7 +86,16 @@ class KeysAndThresholdsTest {
         Metadata<Timestamp> md = Metadata.of(new Timestamp(Signed.SPEC_VERSION, 1, Instant.parse("2030-01-01T00:00:00Z"),
                 new MetaFile(1), Map.of())).sign(a);
         Metadata<Timestamp> dup = md.withSignatures(List.of(md.signatures().get(0), md.signatures().get(0)));
-        assertThatThrownBy(() -> Metadata.verifyThreshold("timestamp", role, keys, dup)).isInstanceOf(RepositoryError.class);
+        assertThatThrownBy(() -> Metadata.verifyThreshold("timestamp", role, keys, dup))
+                .isInstanceOf(RepositoryError.class)
+                .satisfies(e -> assertThat(((RepositoryError) e).reason()).isEqualTo(RepositoryError.Reason.MALFORMED))
+                .hasMessageContaining("more than once");
+        Role one = new Role(List.of(a.keyId(), b.keyId()), 1);
+        assertThatThrownBy(() -> Metadata.verifyThreshold("timestamp", one, keys, dup))
+                .hasMessageContaining("more than once");
+        assertThatThrownBy(() -> Metadata.fromBytes(dup.toBytes()))
+                .hasMessageContaining("MALFORMED: the signatures list key id " + a.keyId() + " more than once");
+        Metadata.verifyThreshold("timestamp", one, keys, md);
         Metadata.verifyThreshold("timestamp", role, keys, md.sign(b));
     }
 

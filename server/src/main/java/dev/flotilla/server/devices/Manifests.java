@@ -17,7 +17,9 @@ import java.util.List;
  * "sig"}]}}, where {@code sig} is the hex signature of the device key over the canonical JSON of
  * {@code signed}. The manifest names its device and says what the device runs:
  * {@code deviceId, installedTarget, hashes, slot, securityVersion, trustedRootVersion, agentVersion,
- * bootState, healthState}, and optionally {@code trustedMetadataExpires}.
+ * bootState, healthState}, and optionally {@code trustedMetadataExpires} and {@code metadataFrozenSince} (an
+ * ISO-8601 instant: since when the TUF metadata the device holds has been expired, i.e. the repository
+ * looks frozen to it).
  */
 final class Manifests {
     private static final List<String> REQUIRED_STRINGS = List.of("deviceId", "agentVersion", "bootState", "healthState");
@@ -43,6 +45,7 @@ final class Manifests {
         m.optString("installedTarget");
         m.optString("slot");
         m.optString("trustedMetadataExpires");
+        m.optString("metadataFrozenSince").ifPresent(Manifests::requireInstant);
         m.optObject("hashes");
         if (m.optLong("securityVersion").isEmpty() || m.optLong("trustedRootVersion").isEmpty()) {
             throw ApiException.invalid("manifest needs integer securityVersion and trustedRootVersion");
@@ -69,6 +72,15 @@ final class Manifests {
             }
         }
         throw new ApiException(400, "bad_signature", "no signature by the device key verifies over the manifest");
+    }
+
+    private static void requireInstant(String value) {
+        try {
+            java.time.Instant.parse(value);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw ApiException.invalid("manifest field 'metadataFrozenSince' must be an ISO-8601 instant, got '"
+                    + value + "'");
+        }
     }
 
     private static byte[] hexOrEmpty(String hex) {

@@ -92,6 +92,28 @@ class DeviceFlowTest {
         assertThat(audit.findValuesAsText("action")).contains("device.enroll", "enrollment-token.create");
     }
 
+    @StoreTest
+    void theDeviceRecordShowsSinceWhenADevicesMetadataIsFrozenAndABadTimeIsRefused(TestDatabase db) {
+        srv = TestServer.start(db, dir, clock);
+        TestDevice d = new TestDevice(KeyType.ED25519);
+        d.enroll(http(), srv.enrollmentToken(srv.adminToken), "board-a");
+        d.login(http());
+        ObjectNode frozen = d.manifest(d.id(), "firmware-1.0.0.img").put("metadataFrozenSince", "2026-12-01T10:00:00Z");
+        assertThat(d.checkIn(http(), d.envelope(frozen), null).status()).isEqualTo(200);
+
+        Http.Response bad = d.checkIn(http(), d.envelope(d.manifest(d.id(), "firmware-1.0.0.img")
+                .put("metadataFrozenSince", "last tuesday")), null);
+
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().path("message").asText())
+                .isEqualTo("manifest field 'metadataFrozenSince' must be an ISO-8601 instant, got 'last tuesday'");
+        assertThat(deviceView(d.id()).path("manifest").path("metadataFrozenSince").asText())
+                .isEqualTo("2026-12-01T10:00:00Z");
+        assertThat(d.checkIn(http(), d.envelope(d.manifest(d.id(), "firmware-1.0.0.img")), null).status())
+                .isEqualTo(200);
+        assertThat(deviceView(d.id()).path("manifest").has("metadataFrozenSince")).as("fresh again").isFalse();
+    }
+
     @Test
     void ecdsaP256DeviceChecksIn() {
         srv = TestServer.start(BothDatabases.h2(), dir, clock);

@@ -13,8 +13,10 @@ import dev.flotilla.core.tuf.Timestamp;
 
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The client's trusted metadata, per section 5 of the TUF specification. It accepts only bytes, verifies
@@ -30,6 +32,8 @@ public final class TrustedMetadataSet {
     private Metadata<Timestamp> timestamp;
     private Metadata<Snapshot> snapshot;
     private final Map<String, Metadata<Targets>> targets = new HashMap<>();
+    /** For each loaded targets role, the delegators whose keys and threshold it was verified with. */
+    private final Map<String, Set<String>> verifiedBy = new HashMap<>();
 
     /**
      * Starts from a locally trusted root, which must be signed by its own threshold (it may be expired:
@@ -60,8 +64,32 @@ public final class TrustedMetadataSet {
         return Optional.ofNullable(snapshot);
     }
 
+    /** The loaded metadata of a targets role, whichever delegator it was verified through. */
     public Optional<Metadata<Targets>> targets(String role) {
         return Optional.ofNullable(targets.get(role));
+    }
+
+    /**
+     * The loaded metadata of {@code role} for a search that reached it through {@code delegator}. A role
+     * reached through two delegators (a diamond) is trusted for this path only when it also verifies with
+     * this delegator's keys and threshold for it: metadata accepted through delegator A proves nothing about
+     * what delegator B delegated.
+     *
+     * @return empty when the role is not loaded yet
+     * @throws RepositoryError UNSIGNED when the loaded metadata does not meet {@code delegator}'s threshold,
+     *                         NOT_FOUND when {@code delegator} does not delegate to {@code role}
+     */
+    public Optional<Metadata<Targets>> targetsFor(String role, String delegator) {
+        Metadata<Targets> md = targets.get(role);
+        if (md == null) {
+            return Optional.empty();
+        }
+        Set<String> by = verifiedBy.get(role);
+        if (!by.contains(delegator)) {
+            verifyDelegate(role, delegator, md);
+            by.add(delegator);
+        }
+        return Optional.of(md);
     }
 
     /**
@@ -209,6 +237,7 @@ public final class TrustedMetadataSet {
                     + ") expired at " + next.signed().expires());
         }
         targets.put(role, next);
+        verifiedBy.put(role, new HashSet<>(Set.of(delegator)));
         return next;
     }
 

@@ -113,7 +113,7 @@ public final class Updater {
         Set<String> out = new HashSet<>();
         for (String id : root.role(role).keyids()) {
             dev.flotilla.core.tuf.Key k = root.keys().get(id);
-            out.add(k == null ? "missing:" + id : k.keytype() + ":" + k.scheme() + ":" + k.publicValue().strip());
+            out.add(k == null ? "missing:" + id : k.material());
         }
         return out;
     }
@@ -149,7 +149,7 @@ public final class Updater {
             }
         }
         MetaFile meta = trusted.timestamp().orElseThrow().signed().snapshotMeta();
-        long max = meta.length() != null ? meta.length() : config.snapshotMaxLength();
+        long max = cap(meta, config.snapshotMaxLength());
         Long version = consistent() ? meta.version() : null;
         byte[] bytes = fetcher.fetchBytes(metaUrl("snapshot", version), max);
         trusted.updateSnapshot(bytes, false);
@@ -157,7 +157,7 @@ public final class Updater {
     }
 
     private Metadata<Targets> loadTargets(String role, String parent) {
-        Optional<Metadata<Targets>> have = trusted.targets(role);
+        Optional<Metadata<Targets>> have = trusted.targetsFor(role, parent);
         if (have.isPresent()) {
             return have.get();
         }
@@ -173,7 +173,7 @@ public final class Updater {
         if (meta == null) {
             throw new RepositoryError(Reason.NOT_FOUND, "snapshot does not list role '" + role + "'");
         }
-        long max = meta.length() != null ? meta.length() : config.targetsMaxLength();
+        long max = cap(meta, config.targetsMaxLength());
         Long version = consistent() ? meta.version() : null;
         byte[] bytes = fetcher.fetchBytes(metaUrl(role, version), max);
         Metadata<Targets> md = trusted.updateDelegatedTargets(bytes, role, parent);
@@ -182,8 +182,23 @@ public final class Updater {
     }
 
     /**
+     * The byte cap of a metadata fetch: the configured maximum, or the signed length when that is smaller. A
+     * signed length never raises the cap: the snapshot and timestamp keys are online, and a timestamp that a
+     * thief signed could otherwise declare a snapshot of any size.
+     */
+    private static long cap(MetaFile meta, long configuredMax) {
+        return meta.length() == null ? configuredMax : Math.min(meta.length(), configuredMax);
+    }
+
+    /**
      * Finds a target by a pre-order depth-first search of the delegation graph: ordered delegations,
-     * path patterns, terminating roles, each role visited once, at most {@code maxDelegations} roles.
+     * path patterns, terminating roles, each role visited once, at most {@code maxDelegations} roles. A role
+     * loaded earlier through another delegator (a diamond) is used only when it also verifies with the keys
+     * and threshold of the delegator on this search path ({@link TrustedMetadataSet#targetsFor}).
+     *
+     * @throws RepositoryError when metadata on the search path is refused (UNSIGNED for a shared role that
+     *                         the current delegator's keys did not sign)
+     * @throws DownloadError   when the transport fails
      */
     public Optional<TargetInfo> getTargetInfo(String path) {
         if (trusted == null) {

@@ -14,15 +14,18 @@ import java.nio.file.Path;
  * @param maxDelegations       most targets roles visited in one target search
  * @param rootMaxLength        byte cap for root files
  * @param timestampMaxLength   byte cap for timestamp
- * @param snapshotMaxLength    byte cap for snapshot when timestamp gives no length
- * @param targetsMaxLength     byte cap for targets roles when snapshot gives no length
+ * @param snapshotMaxLength    byte cap for snapshot (a smaller length signed in timestamp lowers it)
+ * @param targetsMaxLength     byte cap for each targets role (a smaller length signed in snapshot lowers it)
  * @param prefixTargetsWithHash fetch {@code HASH.name} targets when root says consistent_snapshot
  */
 public record UpdaterConfig(Path metadataDir, URI metadataBaseUrl, Path targetDir, URI targetBaseUrl,
                             int maxRootRotations, int maxDelegations, long rootMaxLength, long timestampMaxLength,
                             long snapshotMaxLength, long targetsMaxLength, boolean prefixTargetsWithHash) {
 
-    /** The defaults python-tuf and tuf-js use. */
+    /**
+     * The defaults (those of python-tuf and tuf-js): 256 root rotations, 32 delegations, and byte caps of
+     * 512,000 for root, 16,384 for timestamp, 2,000,000 for snapshot and 5,000,000 for each targets role.
+     */
     public static UpdaterConfig of(Path metadataDir, URI metadataBaseUrl, Path targetDir, URI targetBaseUrl) {
         return new UpdaterConfig(metadataDir, slash(metadataBaseUrl), targetDir,
                 targetBaseUrl == null ? null : slash(targetBaseUrl), 256, 32, 512_000, 16_384, 2_000_000,

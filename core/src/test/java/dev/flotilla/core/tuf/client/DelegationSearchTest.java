@@ -3,6 +3,7 @@ package dev.flotilla.core.tuf.client;
 import dev.flotilla.core.crypto.Digests;
 import dev.flotilla.core.tuf.DelegatedRole;
 import dev.flotilla.core.tuf.Delegations;
+import dev.flotilla.core.tuf.RepositoryError;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** Conformance-style delegation graphs: the pre-order search, ordering, terminating roles, patterns, bins. */
 class DelegationSearchTest {
@@ -58,6 +60,54 @@ class DelegationSearchTest {
             assertThat(sim.fetchCount("metadata/1." + r + ".json")).as(r).isEqualTo(1);
         }
         assertThat(u.getTargetInfo("nowhere")).isEmpty();
+    }
+
+    /**
+     * A diamond with two delegators of different trust: {@code A} delegates {@code shared} to {@code keyA},
+     * {@code B} delegates it to {@code keyB}; {@code shared} is signed by {@code keyA} only.
+     */
+    private void diamondOfTwoDelegators(TestSigner keyA, TestSigner keyB, TestSigner... sharedSigners) {
+        sim.delegate("targets", "A", List.of("a/*"), false, key);
+        sim.delegate("targets", "B", List.of("b/*"), false, key);
+        sim.delegate("A", "shared", List.of("*/*"), false, keyA);
+        sim.delegate("B", "shared", List.of("*/*"), false, keyB);
+        sim.setSigners("shared", sharedSigners);
+        sim.addTarget("shared", "a/x", utf8("for A"));
+        sim.addTarget("shared", "b/y", utf8("only for B's signers"));
+        sim.publish("targets", "A", "B", "shared");
+    }
+
+    @Test
+    void aRoleLoadedThroughOneDelegatorIsNotTrustedThroughAnotherWhoseKeysDidNotSignIt() {
+        TestSigner keyA = TestSigner.ed25519();
+        TestSigner keyB = TestSigner.ed25519();
+        diamondOfTwoDelegators(keyA, keyB, keyA);
+        Updater u = client.refresh();
+        assertThat(u.getTargetInfo("a/x").orElseThrow().role()).isEqualTo("shared");
+
+        RepositoryError e = catchThrowableOfType(RepositoryError.class, () -> u.getTargetInfo("b/y"));
+
+        assertThat(e.reason()).isEqualTo(RepositoryError.Reason.UNSIGNED);
+        assertThat(e).hasMessageContaining("shared has 0 valid signature(s) of the 1 required");
+        // and the next refresh, which finds the role in the local store, refuses it through B as well
+        Updater again = client.refresh();
+        assertThat(catchThrowableOfType(RepositoryError.class, () -> again.getTargetInfo("b/y")).reason())
+                .isEqualTo(RepositoryError.Reason.UNSIGNED);
+        assertThat(again.getTargetInfo("a/x")).isPresent();
+    }
+
+    @Test
+    void aRoleLoadedThroughOneDelegatorIsTrustedThroughAnotherWhoseKeysAlsoSignedIt() {
+        TestSigner keyA = TestSigner.ed25519();
+        TestSigner keyB = TestSigner.ed25519();
+        diamondOfTwoDelegators(keyA, keyB, keyA, keyB);
+        Updater u = client.refresh();
+        assertThat(u.getTargetInfo("a/x").orElseThrow().role()).isEqualTo("shared");
+
+        TargetInfo y = u.getTargetInfo("b/y").orElseThrow();
+
+        assertThat(y.role()).isEqualTo("shared");
+        assertThat(sim.fetchCount("metadata/1.shared.json")).as("verified again, not fetched again").isEqualTo(1);
     }
 
     @Test

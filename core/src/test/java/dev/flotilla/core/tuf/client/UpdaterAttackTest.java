@@ -1,5 +1,6 @@
 package dev.flotilla.core.tuf.client;
 
+import dev.flotilla.core.tuf.MetaFile;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.RepositoryError;
 import dev.flotilla.core.tuf.RepositoryError.Reason;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -173,6 +175,51 @@ class UpdaterAttackTest {
         client.refreshFailsToDownload(DownloadError.Kind.TOO_LONG);
         assertThat(client.localVersion("targets.json")).isEqualTo(1);
         assertThat(client.locallyTrusted()).containsEntry("snapshot", 2L).doesNotContainKey("targets");
+    }
+
+    @Test
+    void aHugeSnapshotLengthSignedByAStolenTimestampKeyDoesNotRaiseTheCap() {
+        client.refresh();
+        Map<String, String> before = client.localFiles();
+        // the thief of the online timestamp key declares a 1 GiB snapshot version 2 and serves an endless one
+        Timestamp legit = Metadata.fromBytes(sim.latest("timestamp"), Timestamp.class).signed();
+        Timestamp evil = new Timestamp(legit.specVersion(), 2, legit.expires(),
+                new MetaFile(2, 1L << 30, Map.of("sha256", "00".repeat(32)), Map.of()), Map.of());
+        sim.override("metadata/timestamp.json", RepositorySimulator.sign(evil, sim.signers("timestamp")));
+        sim.override("metadata/2.snapshot.json", RepositorySimulator.endless());
+        AtomicLong read = new AtomicLong();
+        Fetcher counting = uri -> new CountingStream(new HttpFetcher().open(uri), read, 32L << 20);
+
+        DownloadError e = catchThrowableOfType(DownloadError.class,
+                () -> new Updater(client.config(), counting, client.clock).refresh());
+
+        assertThat(e).as("refresh must fail in transport").isNotNull();
+        assertThat(e.kind()).as(e.getMessage()).isEqualTo(DownloadError.Kind.TOO_LONG);
+        assertThat(e).hasMessageContaining("longer than " + client.config().snapshotMaxLength() + " bytes");
+        assertThat(read.get()).as("bytes read before stopping")
+                .isLessThanOrEqualTo(client.config().rootMaxLength() + client.config().snapshotMaxLength() + 65536);
+        assertThat(client.localFiles().get("snapshot.json")).as("snapshot kept").isEqualTo(before.get("snapshot.json"));
+    }
+
+    /** Counts what the client reads, and stops it (as an I/O error) once it read far more than any cap. */
+    private static final class CountingStream extends java.io.FilterInputStream {
+        private final AtomicLong read;
+        private final long stopAt;
+
+        CountingStream(java.io.InputStream in, AtomicLong read, long stopAt) {
+            super(in);
+            this.read = read;
+            this.stopAt = stopAt;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws java.io.IOException {
+            int n = super.read(b, off, len);
+            if (n > 0 && read.addAndGet(n) > stopAt) {
+                throw new java.io.IOException("the client read " + read.get() + " bytes");
+            }
+            return n;
+        }
     }
 
     @Test

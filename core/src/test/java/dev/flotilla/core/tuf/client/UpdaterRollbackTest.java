@@ -222,7 +222,6 @@ class UpdaterRollbackTest {
         Timestamp evil = new Timestamp(legit.specVersion(), 50, legit.expires(), legit.snapshotMeta(), Map.of());
         Metadata<Timestamp> one = Metadata.of(evil).sign(compromised);
         List<Signature> sigs = new ArrayList<>(one.signatures());
-        sigs.add(one.signatures().get(0));                                   // duplicated signature
         sigs.add(new Signature(second.keyId(), one.signatures().get(0).sig())); // wrong key's signature
         sim.override("metadata/timestamp.json", one.withSignatures(sigs).toBytes());
 
@@ -234,6 +233,28 @@ class UpdaterRollbackTest {
         sim.publishTimestamp();
         client.refresh();
         assertThat(client.localVersion("timestamp.json")).isEqualTo(3);
+    }
+
+    @Test
+    void refreshRefusesTimestampWhoseSignaturesListOneKeyIdTwice() {
+        sim.publishTimestamp();
+        client.refresh();
+        Map<String, String> before = client.localFiles();
+        Map<String, Long> trustedBefore = client.locallyTrusted();
+        // threshold 1, one valid signature, listed twice: enough signatures, but the file is not valid TUF
+        Timestamp legit = Metadata.fromBytes(sim.latest("timestamp"), Timestamp.class).signed();
+        Timestamp next = new Timestamp(legit.specVersion(), 50, legit.expires(), legit.snapshotMeta(), Map.of());
+        Metadata<Timestamp> one = Metadata.of(next).sign(sim.signers("timestamp").get(0));
+        Signature sig = one.signatures().get(0);
+        sim.override("metadata/timestamp.json", one.withSignatures(List.of(sig, sig)).toBytes());
+
+        RepositoryError e = client.refreshFails(Reason.MALFORMED);
+
+        assertThat(e).hasMessageContaining("the signatures list key id " + sig.keyid() + " more than once");
+        client.assertStateKept(before, trustedBefore);
+        sim.override("metadata/timestamp.json", one.toBytes()); // the same file with the signature once
+        client.refresh();
+        assertThat(client.localVersion("timestamp.json")).isEqualTo(50);
     }
 
     @Test
