@@ -132,10 +132,15 @@ public final class TufUpdateSource implements UpdateSource {
             throw new IOException("verifying the assignment: " + e, e);
         }
         listener.verification(AgentListener.Verified.ASSIGNMENT, a.id(), true, a.target() + " " + a.version());
+        if (a.withdrawn()) {
+            log.accept("assignment " + a.id() + " is withdrawn (counter " + a.counter() + ")");
+            return Optional.of(a);
+        }
         String slot = BootControl.other(parts.boot().activeSlot());
         parts.records().record(slot, a);
         log.accept("assignment " + a.id() + ": " + a.target() + " version " + a.version() + " (" + a.length()
-                + " bytes) into slot " + slot + (a.forced() ? ", forced" : ""));
+                + " bytes) into slot " + slot + (a.forced() ? ", forced" : "") + (a.downloadOnly() ? ", download only" : "")
+                + (a.installWindow() == null ? "" : ", install window " + a.installWindow().toJson()));
         return Optional.of(a);
     }
 

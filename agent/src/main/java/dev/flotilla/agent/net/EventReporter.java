@@ -133,7 +133,9 @@ public final class EventReporter implements Reporter {
             case "TRIAL", "HEALTH_CHECK", "COMMITTED" -> "trial_boot";
             case "ROLLING_BACK", "ROLLED_BACK" -> "rolled_back";
             case "FAILED" -> "failed";
+            case "WITHDRAWN" -> "withdrawn";
             default -> e.reason() == ReasonCode.UPDATE_SUCCEEDED ? "committed"
+                    : e.reason() == ReasonCode.UPDATE_WITHDRAWN ? "withdrawn"
                     : e.reason() == ReasonCode.UPDATE_ROLLED_BACK ? "rolled_back" : "failed";
         };
     }

@@ -14,6 +14,7 @@ import dev.flotilla.agent.update.StateStore.Persisted;
 import dev.flotilla.agent.update.UpdateState.*;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 
@@ -51,8 +52,17 @@ public final class UpdateMachine {
     /** How many finished download segments may wait for their fsync while the next ones are written. */
     private static final int PENDING_SEGMENTS = 4;
 
-    /** The device parts the machine drives. */
-    public record Device(Slots slots, BootControl boot, AntiRollbackCounter counter, HealthChecks health) {
+    /**
+     * The device parts the machine drives.
+     *
+     * @param clock the board's clock, for the signed install windows
+     */
+    public record Device(Slots slots, BootControl boot, AntiRollbackCounter counter, HealthChecks health,
+            Clock clock) {
+        /** Parts on the system clock. */
+        public Device(Slots slots, BootControl boot, AntiRollbackCounter counter, HealthChecks health) {
+            this(slots, boot, counter, health, Clock.systemUTC());
+        }
     }
 
     /** One transition: the state entered and why. */
@@ -76,6 +86,8 @@ public final class UpdateMachine {
     private final InstallGate gate;
     private Persisted current;
     private boolean rebootRequested;
+    /** Whether this run already checked in about the assignment it holds (see {@link #recheck}). */
+    private boolean rechecked;
     /** The read-back that ran alongside a download completed in this run; memory only. */
     private OverlappedReadBack readBack;
 
@@ -127,6 +139,13 @@ public final class UpdateMachine {
 
     private UpdateState runSteps() throws IOException, InterruptedException {
         current = store.load();
+        rechecked = false;
+        if (notStarted(current.state())) {
+            Transition t = recheck();
+            if (t != null) {
+                enter(t);
+            }
+        }
         if (waitingForGate()) {
             queue.flush(reporter);
             return current.state();
@@ -152,7 +171,59 @@ public final class UpdateMachine {
 
     /** In INSTALLING with the gate closed: waiting is not a re-entry. */
     private boolean waitingForGate() throws InterruptedException {
-        return current.state() instanceof Installing n && !gate.mayInstall(n.assignment());
+        return current.state() instanceof Installing n && !mayInstall(n.assignment());
+    }
+
+    /**
+     * The signed rules first (download-only never installs; outside the signed install window only a forced
+     * assignment installs), then the device's own gate.
+     */
+    private boolean mayInstall(Assignment a) throws InterruptedException {
+        if (a.downloadOnly()) {
+            return false;
+        }
+        if (!a.forced() && a.installWindow() != null && !a.installWindow().isOpen(device.clock().instant())) {
+            return false;
+        }
+        return gate.mayInstall(a);
+    }
+
+    /** Holding an assignment whose installation has not started: the trial is not armed. */
+    private static boolean notStarted(UpdateState s) {
+        return s instanceof Downloading || s instanceof Verifying || s instanceof Installing;
+    }
+
+    /**
+     * Checks in while holding an assignment not yet installing (once per run): a newer signed assignment that
+     * withdraws the held deployment stops it; a newer one of the same image replaces it (its flags, window and
+     * deployment id); anything else waits until the held one ends. Null: carry on as before.
+     */
+    private Transition recheck() throws IOException {
+        rechecked = true;
+        UpdateState s = current.state();
+        Assignment held = assignmentOf(s);
+        Optional<Assignment> answer;
+        try {
+            answer = source.poll();
+        } catch (IOException unreachable) {
+            return null; // carry on; the next run asks again
+        }
+        if (answer.isEmpty() || answer.get().counter() <= held.counter()) {
+            return null;
+        }
+        Assignment a = answer.get();
+        if (a.withdrawn() && a.id().equals(held.id())) {
+            return new Transition(new Withdrawn(held, slotOf(s)), WITHDRAWN, "deployment " + held.id()
+                    + " withdrawn (counter " + a.counter() + ") before it was installed");
+        }
+        if (!a.withdrawn() && a.sameImage(held)) {
+            return new Transition(holding(s, a), ASSIGNMENT_UPDATED, "now " + a.id() + " (counter " + a.counter()
+                    + (a.downloadOnly() ? ", download only" : "") + (a.forced() ? ", forced" : "") + ")");
+        }
+        listener.notStarted(a.id(), "holding " + held.id() + ", which has not started installing; a "
+                + (a.withdrawn() ? "withdrawal of another deployment" : "different image") + " waits until it ends"
+                + " or is withdrawn");
+        return null;
     }
 
     /** Whether this run asked the device to restart. */
@@ -166,7 +237,7 @@ public final class UpdateMachine {
             case Idle i -> poll();
             case Downloading d -> download(d);
             case Verifying v -> verify(v);
-            case Installing n -> arm(n.assignment(), n.slot());
+            case Installing n -> install(n);
             case Installed n -> new Transition(new Rebooting(n.assignment(), n.slot()), REBOOT_REQUESTED, "");
             case Rebooting r -> running(r.slot())
                     ? new Transition(new Trial(r.assignment(), r.slot()), BOOTED_NEW_SLOT, "")
@@ -180,6 +251,7 @@ public final class UpdateMachine {
             case RollingBack r -> running(r.slot()) ? rollBack(r)
                     : new Transition(new RolledBack(r.assignment(), r.reason(), r.detail()), r.reason(), r.detail());
             case RolledBack r -> new Transition(new Idle(), UPDATE_ROLLED_BACK, r.reason() + ": " + r.detail());
+            case Withdrawn w -> withdraw(w);
         };
     }
 
@@ -204,6 +276,10 @@ public final class UpdateMachine {
             return null;
         }
         Assignment a = next.get();
+        if (a.withdrawn()) {
+            listener.notStarted(a.id(), "the deployment is withdrawn (counter " + a.counter() + ")");
+            return null;
+        }
         Finished last = current.finished();
         if (last != null && a.counter() <= last.counter()) {
             listener.notStarted(a.id(), "counter " + a.counter() + " is not above " + last.counter() + " of "
@@ -308,6 +384,12 @@ public final class UpdateMachine {
         return new Transition(new Installing(a, v.slot()), VERIFIED, "sha256 " + actual);
     }
 
+    /** Arms the trial, unless a check-in first (the last chance before the trial) withdraws or replaces it. */
+    private Transition install(Installing n) throws IOException {
+        Transition t = rechecked ? null : recheck();
+        return t != null ? t : arm(n.assignment(), n.slot());
+    }
+
     private Transition arm(Assignment a, String slot) {
         try {
             device.boot().armTrial(slot, settings.trialTries());
@@ -356,13 +438,24 @@ public final class UpdateMachine {
     }
 
     private Transition cleanUp(Failed f) throws IOException {
-        if (f.slot() != null && !running(f.slot())) {
+        disarm(f.slot());
+        return new Transition(new Idle(), UPDATE_FAILED, f.reason() + ": " + f.detail());
+    }
+
+    /** Forgets the download (the next update writes the slot afresh); no trial stays armed. */
+    private Transition withdraw(Withdrawn w) throws IOException {
+        disarm(w.slot());
+        return new Transition(new Idle(), UPDATE_WITHDRAWN, "deployment " + w.assignment().id() + " withdrawn");
+    }
+
+    /** Disarms a trial of {@code slot} armed before a failure or a power cut ({@code slot} may be null). */
+    private void disarm(String slot) throws IOException {
+        if (slot != null && !running(slot)) {
             TrialState t = device.boot().trialState();
-            if (t.upgradeAvailable() && t.bootSlot().equals(f.slot())) {
-                device.boot().markBad(f.slot()); // disarm a trial armed before the failure
+            if (t.upgradeAvailable() && t.bootSlot().equals(slot)) {
+                device.boot().markBad(slot);
             }
         }
-        return new Transition(new Idle(), UPDATE_FAILED, f.reason() + ": " + f.detail());
     }
 
     private static Transition failed(Assignment a, String slot, ReasonCode reason, String detail) {
@@ -450,6 +543,27 @@ public final class UpdateMachine {
             case Failed f -> f.assignment();
             case RollingBack r -> r.assignment();
             case RolledBack r -> r.assignment();
+            case Withdrawn w -> w.assignment();
+        };
+    }
+
+    /** The slot of a state that holds an assignment not yet installing. */
+    private static String slotOf(UpdateState s) {
+        return switch (s) {
+            case Downloading d -> d.slot();
+            case Verifying v -> v.slot();
+            case Installing n -> n.slot();
+            default -> throw new IllegalStateException(s.label() + " does not hold an assignment before installing");
+        };
+    }
+
+    /** {@code s} holding {@code a} instead (the same image: the download offset stays valid). */
+    private static UpdateState holding(UpdateState s, Assignment a) {
+        return switch (s) {
+            case Downloading d -> new Downloading(a, d.slot(), d.offset());
+            case Verifying v -> new Verifying(a, v.slot());
+            case Installing n -> new Installing(a, n.slot());
+            default -> throw new IllegalStateException(s.label() + " does not hold an assignment before installing");
         };
     }
 }

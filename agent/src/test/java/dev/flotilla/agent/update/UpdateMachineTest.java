@@ -199,15 +199,16 @@ class UpdateMachineTest {
 
         // the agent restarts (a new machine on the same files); the reports still cannot be delivered:
         // it checks in as a heartbeat and does not look at the assignment
+        // (two offers so far: the poll that started it and the check-in just before the trial was armed)
         assertThat(d.machine(durable).run()).isEqualTo(new UpdateState.Idle());
-        assertThat(d.source.offers).isEqualTo(1);
+        assertThat(d.source.offers).isEqualTo(2);
         assertThat(d.source.heartbeats).isEqualTo(1);
 
         // the server is back and still serves counter 7: the reports go first, the assignment is not started
         d.reporter.offline = false;
         assertThat(d.machine(durable).run()).isEqualTo(new UpdateState.Idle());
         assertThat(labels(d)).endsWith("ROLLED_BACK/BOOT_FAILED", "IDLE/UPDATE_ROLLED_BACK");
-        assertThat(d.source.offers).isEqualTo(2);
+        assertThat(d.source.offers).isEqualTo(3);
         assertThat(d.bootLog).filteredOn(b -> b.contains("kernel panic")).hasSize(3);
         assertThat(d.boot(durable).trialState().upgradeAvailable()).isFalse();
 
@@ -230,7 +231,8 @@ class UpdateMachineTest {
         d.live(durable, 5, 10);
         assertThat(durable.cuts()).isEqualTo(1);
         assertThat(d.problems).isEmpty();
-        assertThat(d.source.offers).isEqualTo(2);
+        // offered before the cut, again after it, and once more in the check-in just before the trial is armed
+        assertThat(d.source.offers).isEqualTo(3);
         assertThat(d.runningVersion()).isEqualTo("2.0.0");
         assertThat(labels(d)).endsWith("IDLE/UPDATE_SUCCEEDED");
     }
