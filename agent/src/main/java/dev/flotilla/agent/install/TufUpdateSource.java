@@ -10,6 +10,7 @@ import dev.flotilla.agent.net.EventReporter;
 import dev.flotilla.agent.net.ServerClient;
 import dev.flotilla.agent.update.AgentListener;
 import dev.flotilla.agent.update.Assignment;
+import dev.flotilla.agent.update.HealthReport;
 import dev.flotilla.agent.update.UpdateSource;
 import dev.flotilla.core.crypto.Digests;
 import dev.flotilla.core.crypto.Hex;
@@ -47,6 +48,7 @@ public final class TufUpdateSource implements UpdateSource {
 
     private final Parts parts;
     private java.util.function.LongSupplier droppedReports = () -> 0;
+    private java.util.function.Supplier<HealthReport> health = () -> HealthReport.UNKNOWN;
     private final String hardwareId;
     private final String factoryVersion;
     private final Download download;
@@ -74,6 +76,11 @@ public final class TufUpdateSource implements UpdateSource {
     /** Where the manifest's {@code droppedReports} comes from: the report queue's durable count. */
     public void droppedReports(java.util.function.LongSupplier count) {
         this.droppedReports = count;
+    }
+
+    /** Where the manifest's {@code healthState} and {@code healthChecks} come from: the last round of checks. */
+    public void health(java.util.function.Supplier<HealthReport> report) {
+        this.health = report;
     }
 
     public void listener(AgentListener l) {
@@ -228,7 +235,10 @@ public final class TufUpdateSource implements UpdateSource {
         m.put("agentVersion", AgentVersion.VALUE);
         m.put("hardwareId", hardwareId);
         m.put("bootState", parts.boot().trialState().upgradeAvailable() ? "trial" : "committed");
-        m.put("healthState", "ok");
+        HealthReport h = health.get();
+        m.put("healthState", h.state().wire());
+        var checks = m.putArray("healthChecks");
+        h.checks().forEach(c -> checks.addObject().put("name", c.name()).put("ok", c.ok()).put("reasonCode", c.reasonCode()));
         m.put("droppedReports", droppedReports.getAsLong());
         return m;
     }

@@ -115,6 +115,11 @@ public final class EventReporter implements Reporter {
             // the server ties events to a deployment by deploymentId (the director assignment's id)
             d.put("assignmentId", e.assignmentId()).put("deploymentId", e.assignmentId()).put("version", e.version());
         }
+        if (e.checks() != null) {
+            ArrayNode checks = d.putArray("checks");
+            e.checks().forEach(c -> checks.addObject().put("name", c.name()).put("ok", c.ok())
+                    .put("reasonCode", c.reasonCode()).put("detail", c.detail()));
+        }
         if (e.total() > 0) {
             d.put("done", e.done()).put("total", e.total()).put("percent",
                     dev.flotilla.agent.slots.Progress.percent(e.done(), e.total()));
@@ -136,6 +141,7 @@ public final class EventReporter implements Reporter {
             case "WITHDRAWN" -> "withdrawn";
             default -> e.reason() == ReasonCode.UPDATE_SUCCEEDED ? "committed"
                     : e.reason() == ReasonCode.UPDATE_WITHDRAWN ? "withdrawn"
+                    : e.reason() == ReasonCode.HEALTH_FAILED ? "health_failed"
                     : e.reason() == ReasonCode.UPDATE_ROLLED_BACK ? "rolled_back" : "failed";
         };
     }

@@ -15,6 +15,7 @@ import dev.flotilla.agent.update.UpdateState.*;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -42,8 +43,18 @@ import java.util.Optional;
  */
 public final class UpdateMachine {
 
-    /** Tunables; {@link #defaults()} for a real device. */
-    public record Settings(int trialTries, int maxReentries, long checkpointBytes, int maxStepsPerRun) {
+    /**
+     * Tunables; {@link #defaults()} for a real device.
+     *
+     * @param postCommit how long after a commit each run in IDLE runs a round of health checks (zero: none)
+     */
+    public record Settings(int trialTries, int maxReentries, long checkpointBytes, int maxStepsPerRun,
+            Duration postCommit) {
+        /** Settings without post-commit health checks. */
+        public Settings(int trialTries, int maxReentries, long checkpointBytes, int maxStepsPerRun) {
+            this(trialTries, maxReentries, checkpointBytes, maxStepsPerRun, Duration.ZERO);
+        }
+
         public static Settings defaults() {
             return new Settings(3, 5, 16L << 20, 100);
         }
@@ -65,8 +76,11 @@ public final class UpdateMachine {
         }
     }
 
-    /** One transition: the state entered and why. */
-    private record Transition(UpdateState state, ReasonCode reason, String detail) {
+    /** One transition: the state entered and why ({@code checks}: the health checks that decided it, or null). */
+    private record Transition(UpdateState state, ReasonCode reason, String detail, List<HealthReport.Check> checks) {
+        Transition(UpdateState state, ReasonCode reason, String detail) {
+            this(state, reason, detail, null);
+        }
     }
 
     /**
@@ -88,6 +102,8 @@ public final class UpdateMachine {
     private boolean rebootRequested;
     /** Whether this run already checked in about the assignment it holds (see {@link #recheck}). */
     private boolean rechecked;
+    /** The last round of health checks (trial or post-commit); read by the manifest on another call path. */
+    private volatile HealthReport health = HealthReport.UNKNOWN;
     /** The read-back that ran alongside a download completed in this run; memory only. */
     private OverlappedReadBack readBack;
 
@@ -140,6 +156,9 @@ public final class UpdateMachine {
     private UpdateState runSteps() throws IOException, InterruptedException {
         current = store.load();
         rechecked = false;
+        if (current.state() instanceof Idle) {
+            watchHealth();
+        }
         if (notStarted(current.state())) {
             Transition t = recheck();
             if (t != null) {
@@ -224,6 +243,49 @@ public final class UpdateMachine {
                 + (a.withdrawn() ? "withdrawal of another deployment" : "different image") + " waits until it ends"
                 + " or is withdrawn");
         return null;
+    }
+
+    /**
+     * The last health report: {@link HealthReport#UNKNOWN} until a round ran in this process (the trial's
+     * checks, or a post-commit round).
+     */
+    public HealthReport health() {
+        return health;
+    }
+
+    /**
+     * In IDLE during the post-commit watch: one round of health checks. A round that fails after one that
+     * passed is reported once as {@code HEALTH_FAILED} (event {@code health_failed}) with the checks; the
+     * watch ends at its deadline.
+     */
+    private void watchHealth() throws IOException, InterruptedException {
+        StateStore.HealthWatch w = current.watch();
+        if (w == null) {
+            return;
+        }
+        if (!device.clock().instant().isBefore(java.time.Instant.ofEpochMilli(w.untilEpochMilli()))) {
+            current = new Persisted(current.seq(), 0, current.state(), current.finished(), null);
+            store.save(current);
+            return;
+        }
+        HealthReport r = device.health().round();
+        health = r;
+        if (r.healthy() == !w.failing()) {
+            return;
+        }
+        StateStore.HealthWatch next = new StateStore.HealthWatch(w.assignmentId(), w.version(), w.untilEpochMilli(),
+                !r.healthy());
+        long seq = current.seq();
+        if (!r.healthy()) {
+            seq++;
+            queue.enqueue(new Event("ev-" + seq, seq, "IDLE", HEALTH_FAILED, r.why(), w.assignmentId(), w.version(),
+                    0, 0, null, r.checks()));
+        }
+        current = new Persisted(seq, 0, current.state(), current.finished(), next);
+        store.save(current);
+        if (!r.healthy()) {
+            listener.transition(current.state(), current.state(), HEALTH_FAILED, r.why());
+        }
     }
 
     /** Whether this run asked the device to restart. */
@@ -414,12 +476,13 @@ public final class UpdateMachine {
     }
 
     private Transition checkHealth(HealthChecking h) throws InterruptedException {
-        HealthCheck.Result r = device.health().run();
-        if (r instanceof HealthCheck.Result.Unhealthy u) {
-            return new Transition(new RollingBack(h.assignment(), h.slot(), HEALTH_CHECK_FAILED, u.why()),
-                    HEALTH_CHECK_FAILED, u.why());
+        HealthReport r = device.health().run();
+        health = r;
+        if (!r.healthy()) {
+            return new Transition(new RollingBack(h.assignment(), h.slot(), HEALTH_CHECK_FAILED, r.why()),
+                    HEALTH_CHECK_FAILED, r.why(), r.checks());
         }
-        return new Transition(new Committed(h.assignment(), h.slot()), HEALTH_CHECKS_PASSED, "");
+        return new Transition(new Committed(h.assignment(), h.slot()), HEALTH_CHECKS_PASSED, "", r.checks());
     }
 
     private Transition commit(Committed c) throws IOException {
@@ -479,7 +542,7 @@ public final class UpdateMachine {
         }
         int entries = current.entries() + 1;
         if (entries <= settings.maxReentries()) {
-            current = new Persisted(current.seq(), entries, s, current.finished());
+            current = new Persisted(current.seq(), entries, s, current.finished(), current.watch());
             store.save(current);
             return;
         }
@@ -510,14 +573,23 @@ public final class UpdateMachine {
         queue.enqueue(event(seq, t, assignmentOf(from)));
         Finished finished = concluded == null ? current.finished()
                 : new Finished(concluded.counter(), concluded.id(), t.reason());
-        current = new Persisted(seq, 0, t.state(), finished);
+        current = new Persisted(seq, 0, t.state(), finished, watchAfter(t, concluded));
         store.save(current);
         listener.transition(from, t.state(), t.reason(), t.detail());
     }
 
+    /** A commit starts the post-commit health watch; leaving IDLE ends it. */
+    private StateStore.HealthWatch watchAfter(Transition t, Assignment concluded) {
+        if (t.reason() == UPDATE_SUCCEEDED && concluded != null && settings.postCommit().isPositive()) {
+            long until = device.clock().instant().plus(settings.postCommit()).toEpochMilli();
+            return new StateStore.HealthWatch(concluded.id(), concluded.version(), until, false);
+        }
+        return t.state() instanceof Idle ? current.watch() : null;
+    }
+
     /** Persists download progress without an event; progress resets the loop guard. */
     private void checkpoint(UpdateState s) throws IOException {
-        current = new Persisted(current.seq(), 0, s, current.finished());
+        current = new Persisted(current.seq(), 0, s, current.finished(), current.watch());
         store.save(current);
     }
 
@@ -526,7 +598,7 @@ public final class UpdateMachine {
         Assignment a = t.state() instanceof Idle ? previous : assignmentOf(t.state());
         long done = t.state() instanceof Downloading d ? d.offset() : a == null ? 0 : a.length();
         return new Event("ev-" + seq, seq, t.state().label(), t.reason(), t.detail(), a == null ? null : a.id(),
-                a == null ? null : a.version(), done, a == null ? 0 : a.length());
+                a == null ? null : a.version(), done, a == null ? 0 : a.length(), null, t.checks());
     }
 
     private static Assignment assignmentOf(UpdateState s) {

@@ -67,6 +67,8 @@ abstract class AgentTestBase {
         }
     };
     final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+    /** The config file's {@code health} section. */
+    String health = "{\"commands\": [{\"command\": [\"true\"], \"timeoutSeconds\": 5}]}";
     /** When set, the device ships a root with a director role and verifies real signed assignments. */
     boolean signedDirector;
 
@@ -100,10 +102,10 @@ abstract class AgentTestBase {
                   "enrollmentToken": "fle_test",
                   "slots": {"a": "slot-a.img", "b": "slot-b.img"},
                   "bootControl": {"backend": "simulated", "stateFile": "bootenv", "cmdline": "cmdline", "trialTries": 2},
-                  "health": {"commands": [{"command": ["true"], "timeoutSeconds": 5}]},
+                  "health": %s,
                   "poll": {"intervalSeconds": 1, "jitter": 0.1, "minBackoffSeconds": 1, "maxBackoffSeconds": 2},
                   "rebootCommand": ["true"] %s }
-                """.formatted(api.uri(), repoServer.metadataUrl(), repoServer.targetsUrl(), maintenance));
+                """.formatted(api.uri(), repoServer.metadataUrl(), repoServer.targetsUrl(), health, maintenance));
         return AgentConfigParser.parse(conf, Map.of());
     }
 

@@ -59,7 +59,8 @@ final class FakeSource implements UpdateSource {
         offers++;
         Assignment a = assignment;
         return Optional.of(new Assignment(a.id(), a.target(), a.version(), a.length(), a.sha256(),
-                a.securityVersion(), a.forced(), counter != null ? counter : 1 + concluded()));
+                a.securityVersion(), a.forced(), counter != null ? counter : 1 + concluded(), a.withdrawn(),
+                a.downloadOnly(), a.installWindow()));
     }
 
     @Override

@@ -15,10 +15,15 @@ import java.util.List;
  * "sig"}]}}, where {@code sig} is the hex signature of the device key over the canonical JSON of
  * {@code signed}. The manifest names its device and says what the device runs:
  * {@code deviceId, installedTarget, hashes, slot, securityVersion, trustedRootVersion, agentVersion,
- * bootState, healthState}, and optionally {@code trustedMetadataExpires}.
+ * bootState, healthState}, and optionally {@code trustedMetadataExpires}, {@code droppedReports} and
+ * {@code healthChecks}: the agent's last round of health checks, {@code [{"name", "ok", "reasonCode"}]} (its
+ * {@code healthState} is then {@code ok}, {@code failing} or {@code unknown}; other devices may send other
+ * values).
  */
 final class Manifests {
     private static final List<String> REQUIRED_STRINGS = List.of("deviceId", "agentVersion", "bootState", "healthState");
+    /** The most health checks a manifest may list. */
+    static final int MAX_HEALTH_CHECKS = 64;
 
     private Manifests() {
     }
@@ -39,6 +44,7 @@ final class Manifests {
         m.optString("slot");
         m.optString("trustedMetadataExpires");
         m.optObject("hashes");
+        healthChecks(signed.get("healthChecks"));
         if (m.optLong("securityVersion").isEmpty() || m.optLong("trustedRootVersion").isEmpty()) {
             throw ApiException.invalid("manifest needs integer securityVersion and trustedRootVersion");
         }
@@ -58,6 +64,23 @@ final class Manifests {
             }
         }
         throw new ApiException(400, "bad_signature", "no signature by the device key verifies over the manifest");
+    }
+
+    /** {@code healthChecks}, when present: at most {@link #MAX_HEALTH_CHECKS} {@code {"name", "ok", "reasonCode"}}. */
+    private static void healthChecks(JsonNode checks) {
+        if (checks == null) {
+            return;
+        }
+        if (!checks.isArray() || checks.size() > MAX_HEALTH_CHECKS) {
+            throw ApiException.invalid("healthChecks must be an array of at most " + MAX_HEALTH_CHECKS + " checks");
+        }
+        for (JsonNode c : checks) {
+            if (!c.isObject() || !c.path("name").isTextual() || !c.path("ok").isBoolean()
+                    || !c.path("reasonCode").isTextual()) {
+                throw ApiException.invalid("each of healthChecks must be {\"name\": string, \"ok\": true or false, "
+                        + "\"reasonCode\": string}");
+            }
+        }
     }
 
     private static byte[] hexOrEmpty(String hex) {
