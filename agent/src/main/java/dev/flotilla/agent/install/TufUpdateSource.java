@@ -117,6 +117,17 @@ public final class TufUpdateSource implements UpdateSource {
 
     @Override
     public Optional<Assignment> poll() throws IOException {
+        return verifiedAnswer(true);
+    }
+
+    /** Like {@link #poll}, but the inactive slot's record keeps naming the image the machine holds. */
+    @Override
+    public Optional<Assignment> recheck() throws IOException {
+        return verifiedAnswer(false);
+    }
+
+    /** Checks in and verifies the answer; {@code recordSlot}: the inactive slot will hold it. */
+    private Optional<Assignment> verifiedAnswer(boolean recordSlot) throws IOException {
         JsonNode json = checkIn();
         if (json == null) {
             return Optional.empty();
@@ -139,8 +150,9 @@ public final class TufUpdateSource implements UpdateSource {
             throw new IOException("verifying the assignment: " + e, e);
         }
         listener.verification(AgentListener.Verified.ASSIGNMENT, a.id(), true, a.target() + " " + a.version());
-        if (a.withdrawn()) {
-            log.accept("assignment " + a.id() + " is withdrawn (counter " + a.counter() + ")");
+        if (a.withdrawn() || !recordSlot) {
+            log.accept("assignment " + a.id() + (a.withdrawn() ? " is withdrawn" : ": " + a.target() + " version "
+                    + a.version()) + " (counter " + a.counter() + ")");
             return Optional.of(a);
         }
         String slot = BootControl.other(parts.boot().activeSlot());

@@ -223,7 +223,7 @@ public final class UpdateMachine {
         Assignment held = assignmentOf(s);
         Optional<Assignment> answer;
         try {
-            answer = source.poll();
+            answer = source.recheck();
         } catch (IOException unreachable) {
             return null; // carry on; the next run asks again
         }

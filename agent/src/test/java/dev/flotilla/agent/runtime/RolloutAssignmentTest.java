@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.agent.config.AgentConfig;
+import dev.flotilla.agent.testimage.TestImage;
+import dev.flotilla.core.director.Assignment;
 import dev.flotilla.core.director.MaintenanceWindow;
 import dev.flotilla.core.tuf.TargetFile;
 import java.nio.file.Files;
@@ -70,7 +72,7 @@ class RolloutAssignmentTest extends AgentTestBase {
         assertThat(started()).isEqualTo(1);
         assertThat(api.has("installed")).isFalse();
         assertThat(Files.readString(dev.resolve("bootenv"))).contains("upgrade_available=0");
-        assertThat(log).anyMatch(l -> l.contains("not taking a new assignment") || l.contains("not starting"));
+        assertThat(log).contains("not starting assignment dep-1: the deployment is withdrawn (counter 2)");
     }
 
     @Test
@@ -101,7 +103,22 @@ class RolloutAssignmentTest extends AgentTestBase {
         assertThat(state(c)).contains("INSTALLING");
         int downloads = repoServer.ranges.size();
 
-        api.assignment = signed("dep-3", f, 2, a -> a); // the operator releases it
+        // another image meanwhile waits until the held one ends or is withdrawn, and changes nothing
+        byte[] other = TestImage.create(TestImage.Behaviour.BOOT_OK, "3.0.0", 40_000);
+        TargetFile g = repo.add("fw/b.img", other, "board-a", "3.0.0", 1);
+        repo.publish();
+        java.time.Instant now = java.time.Instant.now();
+        api.assignment = new Assignment("dev-1", "dep-b", "fw/b.img", g.length(), g.hashes(), 2, now,
+                now.plusSeconds(86_400)).sign(repo.director);
+        checkIns(run, 3);
+        assertThat(log).contains("not starting assignment dep-b: holding dep-3, which has not started installing; a "
+                + "different image waits until it ends or is withdrawn");
+        assertThat(state(c)).contains("INSTALLING").contains("dep-3");
+        // the inactive slot's record still names the image in it, not the one that waits
+        assertThat(Files.readString(c.stateDir().resolve("state/slots/b.json"))).contains("fw/a.img")
+                .doesNotContain("fw/b.img");
+
+        api.assignment = signed("dep-3", f, 3, a -> a); // the operator releases it
         awaitOrDone(run, () -> false);
         agent.stop();
         assertThat(run.get()).isEqualTo(Agent.Exit.REBOOT_REQUESTED);
@@ -111,6 +128,8 @@ class RolloutAssignmentTest extends AgentTestBase {
         assertThat(Files.readString(dev.resolve("bootenv"))).contains("upgrade_available=1");
         assertThat(events("verified")).anyMatch(e -> e.path("details").path("reason").asText()
                 .equals("ASSIGNMENT_UPDATED"));
+        assertThat(Files.readString(c.stateDir().resolve("state/slots/b.json"))).contains("fw/a.img")
+                .doesNotContain("fw/b.img");
     }
 
     @Test
@@ -129,7 +148,7 @@ class RolloutAssignmentTest extends AgentTestBase {
         checkIns(run, 3);
         assertThat(api.has("installed")).as("a re-signed assignment with the same window still waits").isFalse();
 
-        api.assignment = new dev.flotilla.core.director.Assignment("dev-1", "dep-4", "fw/a.img", f.length(),
+        api.assignment = new Assignment("dev-1", "dep-4", "fw/a.img", f.length(),
                 f.hashes(), 3, java.time.Instant.now(), java.time.Instant.now().plusSeconds(86_400), true)
                 .withInstallWindow(closedSignedWindow()).sign(repo.director);
         awaitOrDone(run, () -> false);
