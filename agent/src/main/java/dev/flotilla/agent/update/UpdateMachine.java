@@ -39,6 +39,15 @@ import java.util.Optional;
  * nothing, so a server that has not heard the outcome yet cannot make it install the same update again.
  * An assignment in progress is resumed from the persisted state, never from a check-in.
  *
+ * <p>Rollout fields. While it holds an assignment it has not started installing (DOWNLOADING, VERIFYING,
+ * INSTALLING) the machine checks in once per run and before arming the trial ({@link UpdateSource#recheck}):
+ * a newer signed withdrawal of the held deployment ends it ({@code WITHDRAWN}, then IDLE), a newer
+ * assignment of the same image replaces the held one ({@code ASSIGNMENT_UPDATED}), anything else waits.
+ * From INSTALLED on nothing stops the trial. A download-only assignment, or one outside its signed install
+ * window (unless forced), waits in INSTALLING like one outside the device's maintenance windows. After a
+ * commit, each run in IDLE runs one round of health checks until {@link Settings#postCommit()} has passed
+ * ({@link StateStore.HealthWatch}); a failure is reported once as {@code HEALTH_FAILED}.
+ *
  * <p>The {@link AgentListener} hears of a transition only after it was persisted, and cannot stop the machine.
  */
 public final class UpdateMachine {
