@@ -28,6 +28,8 @@ final class FakeSource implements UpdateSource {
     /** When set, every offer carries this counter (a server that keeps serving one issue). */
     Long counter;
     int heartbeats;
+    /** When set, every check-in answers with this assignment instead (e.g. a withdrawal). */
+    Assignment next;
 
     FakeSource(byte[] image, String version, long securityVersion, int maxOffers) {
         this(new Assignment("as-" + version, "firmware-" + version + ".img", version, image.length,
@@ -52,6 +54,9 @@ final class FakeSource implements UpdateSource {
     public Optional<Assignment> poll() throws IOException {
         if (unreachable) {
             throw new IOException("server unreachable");
+        }
+        if (next != null) {
+            return Optional.of(next);
         }
         if (!wouldOffer()) {
             return Optional.empty();

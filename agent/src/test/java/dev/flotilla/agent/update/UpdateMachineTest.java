@@ -209,6 +209,32 @@ class UpdateMachineTest {
     }
 
     @Test
+    void aWithdrawalAfterAPowerCutThatFollowedTheArmingDisarmsTheTrialAndEndsIdle() throws Exception {
+        byte[] v2 = TestImage.create(Behaviour.BOOT_OK, "2.0.0", 50_000);
+        Assignment held = new Assignment("dep-w", "fw-2.img", "2.0.0", v2.length, Digests.sha256Hex(v2), 1, false, 0,
+                false, true, null); // download-only: it waits in INSTALLING
+        FakeSource source = new FakeSource(held, v2, 1);
+        SimDevice d = new SimDevice(dir, V1, source);
+        CrashableDurable durable = new CrashableDurable();
+        d.bootloader.boot();
+        assertThat(d.machine(durable).run()).isInstanceOf(UpdateState.Installing.class);
+        // the trial was armed just before a power cut, before INSTALLED was saved
+        d.boot(durable).armTrial("b", 3);
+        source.next = new Assignment("dep-w", "fw-2.img", "2.0.0", v2.length, Digests.sha256Hex(v2), 1, false, 5,
+                true, false, null);
+        assertThat(d.machine(durable).run()).isEqualTo(new UpdateState.Idle());
+        assertThat(labels(d)).endsWith("INSTALLING/VERIFIED", "WITHDRAWN/WITHDRAWN", "IDLE/UPDATE_WITHDRAWN");
+        assertThat(d.reporter.received.getLast().assignmentId()).isEqualTo("dep-w");
+        assertThat(d.boot(durable).trialState().upgradeAvailable()).isFalse();
+        assertThat(d.runningSlot()).isEqualTo("a");
+        assertThat(new StateStore(dir.resolve("state/state.json"), durable).load().finished())
+                .isEqualTo(new StateStore.Finished(1, "dep-w", ReasonCode.UPDATE_WITHDRAWN));
+        // served again, the withdrawal starts nothing
+        assertThat(d.machine(durable).run()).isEqualTo(new UpdateState.Idle());
+        assertThat(labels(d)).filteredOn("DOWNLOADING/ASSIGNMENT_RECEIVED"::equals).hasSize(1);
+    }
+
+    @Test
     void tamperedImageIsRefusedWithHashMismatchAndNoTrialIsArmed() throws Exception {
         byte[] v2 = TestImage.create(Behaviour.BOOT_OK, "2.0.0", 50_000);
         byte[] tampered = v2.clone();
