@@ -57,8 +57,11 @@ public record AgentConfig(URI server, URI metadataUrl, URI targetsUrl, Path stat
      *                       default 300 s)
      * @param retryInterval  the pause between retries in the grace period (default 15 s)
      * @param commands       the configured health commands (run after the built-in check)
+     * @param postCommit     how long after a commit the checks keep running, one round per check-in (0: not at
+     *                       all; default 1800 s)
      */
-    public record HealthConfig(Duration minimumUptime, Duration grace, Duration retryInterval, List<Command> commands) {
+    public record HealthConfig(Duration minimumUptime, Duration grace, Duration retryInterval, List<Command> commands,
+            Duration postCommit) {
     }
 
     /**

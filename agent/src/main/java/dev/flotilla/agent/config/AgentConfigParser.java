@@ -45,6 +45,11 @@ public final class AgentConfigParser {
     public static final long DEFAULT_HEALTH_GRACE_SECONDS = 300;
     /** The default pause between health rounds in the grace period (20 rounds in the default grace period). */
     public static final long DEFAULT_HEALTH_RETRY_SECONDS = 15;
+    /**
+     * The default post-commit period: the health checks keep running (one round per check-in, six at the
+     * default poll interval) for half an hour after a commit, to catch an image that degrades after its trial.
+     */
+    public static final long DEFAULT_HEALTH_POST_COMMIT_SECONDS = 1800;
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_YAML_COMMENTS,
                     JsonReadFeature.ALLOW_TRAILING_COMMA)
@@ -152,10 +157,12 @@ public final class AgentConfigParser {
     private HealthConfig health(JsonNode n) {
         if (!n.has("health")) {
             return new HealthConfig(Duration.ZERO, Duration.ofSeconds(DEFAULT_HEALTH_GRACE_SECONDS),
-                    Duration.ofSeconds(DEFAULT_HEALTH_RETRY_SECONDS), List.of());
+                    Duration.ofSeconds(DEFAULT_HEALTH_RETRY_SECONDS), List.of(),
+                    Duration.ofSeconds(DEFAULT_HEALTH_POST_COMMIT_SECONDS));
         }
         JsonNode h = object(n, "health");
-        known(h, "health.", Set.of("minimumUptimeSeconds", "graceSeconds", "retryIntervalSeconds", "commands"));
+        known(h, "health.", Set.of("minimumUptimeSeconds", "graceSeconds", "retryIntervalSeconds", "commands",
+                "postCommitSeconds"));
         List<Command> commands = new ArrayList<>();
         if (h.has("commands")) {
             JsonNode list = h.get("commands");
@@ -169,7 +176,8 @@ public final class AgentConfigParser {
         long retry = h.has("retryIntervalSeconds") ? positive(h, "retryIntervalSeconds", "health.")
                 : DEFAULT_HEALTH_RETRY_SECONDS;
         return new HealthConfig(Duration.ofSeconds(nonNegative(h, "minimumUptimeSeconds", "health.", 0)),
-                Duration.ofSeconds(nonNegative(h, "graceSeconds", "health.", DEFAULT_HEALTH_GRACE_SECONDS)), Duration.ofSeconds(retry), commands);
+                Duration.ofSeconds(nonNegative(h, "graceSeconds", "health.", DEFAULT_HEALTH_GRACE_SECONDS)), Duration.ofSeconds(retry), commands,
+                Duration.ofSeconds(nonNegative(h, "postCommitSeconds", "health.", DEFAULT_HEALTH_POST_COMMIT_SECONDS)));
     }
 
     private PollConfig poll(JsonNode n) {

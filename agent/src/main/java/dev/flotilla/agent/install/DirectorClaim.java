@@ -1,5 +1,6 @@
 package dev.flotilla.agent.install;
 
+import dev.flotilla.core.director.MaintenanceWindow;
 import java.util.Map;
 
 /**
@@ -13,9 +14,20 @@ import java.util.Map;
  * @param hashes       algorithm to hex digest (every one must equal the signed target's)
  * @param counter      increases with every new assignment for the device (replay protection)
  * @param forced       install at once, ignoring maintenance windows
+ * @param withdrawn    the deployment {@code assignmentId} is withdrawn from the device
+ * @param downloadOnly download and verify, do not install
+ * @param installWindow the signed install window, or null
  */
 public record DirectorClaim(String assignmentId, String deviceId, String targetPath, long length,
-        Map<String, String> hashes, long counter, boolean forced) {
+        Map<String, String> hashes, long counter, boolean forced, boolean withdrawn, boolean downloadOnly,
+        MaintenanceWindow installWindow) {
+
+    /** A claim to install, without the rollout fields. */
+    public DirectorClaim(String assignmentId, String deviceId, String targetPath, long length,
+            Map<String, String> hashes, long counter, boolean forced) {
+        this(assignmentId, deviceId, targetPath, length, hashes, counter, forced, false, false, null);
+    }
+
     public DirectorClaim {
         hashes = Map.copyOf(hashes);
     }

@@ -11,14 +11,19 @@ public record ServerReachedCheck(ServerClient client, Updater updater) implement
         try {
             client.login();
         } catch (Exception e) {
-            return new Result.Unhealthy("could not log in to the server: " + e.getMessage());
+            return new Result.Unhealthy("SERVER_UNREACHABLE", "could not log in to the server: " + e.getMessage());
         }
         try {
             updater.refresh();
         } catch (RuntimeException e) {
-            return new Result.Unhealthy("could not refresh TUF metadata: " + e.getMessage());
+            return new Result.Unhealthy("METADATA_REFRESH_FAILED", "could not refresh TUF metadata: " + e.getMessage());
         }
         return new Result.Healthy();
+    }
+
+    @Override
+    public String name() {
+        return "server-reached";
     }
 
     @Override

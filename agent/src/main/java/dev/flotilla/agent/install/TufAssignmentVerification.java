@@ -91,7 +91,8 @@ public final class TufAssignmentVerification implements AssignmentVerification {
             durable.replace(counterFile, (claim.counter() + " " + digest).getBytes(StandardCharsets.US_ASCII));
         }
         return new Assignment(claim.assignmentId(), claim.targetPath(), fw.version(), signed.length(),
-                signed.hashes().get("sha256"), fw.securityVersion(), claim.forced(), claim.counter());
+                signed.hashes().get("sha256"), fw.securityVersion(), claim.forced(), claim.counter(), claim.withdrawn(),
+                claim.downloadOnly(), claim.installWindow());
     }
 
     /** Refreshes top-level metadata: transport failures are IOExceptions, refused metadata a refusal. */

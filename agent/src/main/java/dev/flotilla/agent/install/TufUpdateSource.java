@@ -10,6 +10,7 @@ import dev.flotilla.agent.net.EventReporter;
 import dev.flotilla.agent.net.ServerClient;
 import dev.flotilla.agent.update.AgentListener;
 import dev.flotilla.agent.update.Assignment;
+import dev.flotilla.agent.update.HealthReport;
 import dev.flotilla.agent.update.UpdateSource;
 import dev.flotilla.core.crypto.Digests;
 import dev.flotilla.core.crypto.Hex;
@@ -48,6 +49,7 @@ public final class TufUpdateSource implements UpdateSource {
     private final Parts parts;
     private java.util.function.LongSupplier droppedReports = () -> 0;
     private java.util.function.Supplier<Optional<java.time.Instant>> frozenSince = Optional::empty;
+    private java.util.function.Supplier<HealthReport> health = () -> HealthReport.UNKNOWN;
     private final String hardwareId;
     private final String factoryVersion;
     private final Download download;
@@ -80,6 +82,11 @@ public final class TufUpdateSource implements UpdateSource {
     /** Where the manifest's {@code metadataFrozenSince} comes from ({@link MetadataRefresh#frozenSince}). */
     public void metadataFrozenSince(java.util.function.Supplier<Optional<java.time.Instant>> since) {
         this.frozenSince = since;
+    }
+
+    /** Where the manifest's {@code healthState} and {@code healthChecks} come from: the last round of checks. */
+    public void health(java.util.function.Supplier<HealthReport> report) {
+        this.health = report;
     }
 
     public void listener(AgentListener l) {
@@ -116,6 +123,17 @@ public final class TufUpdateSource implements UpdateSource {
 
     @Override
     public Optional<Assignment> poll() throws IOException {
+        return verifiedAnswer(true);
+    }
+
+    /** Like {@link #poll}, but the inactive slot's record keeps naming the image the machine holds. */
+    @Override
+    public Optional<Assignment> recheck() throws IOException {
+        return verifiedAnswer(false);
+    }
+
+    /** Checks in and verifies the answer; {@code recordSlot}: the inactive slot will hold it. */
+    private Optional<Assignment> verifiedAnswer(boolean recordSlot) throws IOException {
         JsonNode json = checkIn();
         if (json == null) {
             return Optional.empty();
@@ -138,10 +156,16 @@ public final class TufUpdateSource implements UpdateSource {
             throw new IOException("verifying the assignment: " + e, e);
         }
         listener.verification(AgentListener.Verified.ASSIGNMENT, a.id(), true, a.target() + " " + a.version());
+        if (a.withdrawn() || !recordSlot) {
+            log.accept("assignment " + a.id() + (a.withdrawn() ? " is withdrawn" : ": " + a.target() + " version "
+                    + a.version()) + " (counter " + a.counter() + ")");
+            return Optional.of(a);
+        }
         String slot = BootControl.other(parts.boot().activeSlot());
         parts.records().record(slot, a);
         log.accept("assignment " + a.id() + ": " + a.target() + " version " + a.version() + " (" + a.length()
-                + " bytes) into slot " + slot + (a.forced() ? ", forced" : ""));
+                + " bytes) into slot " + slot + (a.forced() ? ", forced" : "") + (a.downloadOnly() ? ", download only" : "")
+                + (a.installWindow() == null ? "" : ", install window " + a.installWindow().toJson()));
         return Optional.of(a);
     }
 
@@ -233,7 +257,10 @@ public final class TufUpdateSource implements UpdateSource {
         m.put("agentVersion", AgentVersion.VALUE);
         m.put("hardwareId", hardwareId);
         m.put("bootState", parts.boot().trialState().upgradeAvailable() ? "trial" : "committed");
-        m.put("healthState", "ok");
+        HealthReport h = health.get();
+        m.put("healthState", h.state().wire());
+        var checks = m.putArray("healthChecks");
+        h.checks().forEach(c -> checks.addObject().put("name", c.name()).put("ok", c.ok()).put("reasonCode", c.reasonCode()));
         m.put("droppedReports", droppedReports.getAsLong());
         return m;
     }

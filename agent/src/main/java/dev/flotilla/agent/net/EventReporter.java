@@ -115,6 +115,11 @@ public final class EventReporter implements Reporter {
             // the server ties events to a deployment by deploymentId (the director assignment's id)
             d.put("assignmentId", e.assignmentId()).put("deploymentId", e.assignmentId()).put("version", e.version());
         }
+        if (e.checks() != null) {
+            ArrayNode checks = d.putArray("checks");
+            e.checks().forEach(c -> checks.addObject().put("name", c.name()).put("ok", c.ok())
+                    .put("reasonCode", c.reasonCode()).put("detail", c.detail()));
+        }
         if (e.total() > 0) {
             d.put("done", e.done()).put("total", e.total()).put("percent",
                     dev.flotilla.agent.slots.Progress.percent(e.done(), e.total()));
@@ -133,7 +138,10 @@ public final class EventReporter implements Reporter {
             case "TRIAL", "HEALTH_CHECK", "COMMITTED" -> "trial_boot";
             case "ROLLING_BACK", "ROLLED_BACK" -> "rolled_back";
             case "FAILED" -> "failed";
+            case "WITHDRAWN" -> "withdrawn";
             default -> e.reason() == ReasonCode.UPDATE_SUCCEEDED ? "committed"
+                    : e.reason() == ReasonCode.UPDATE_WITHDRAWN ? "withdrawn"
+                    : e.reason() == ReasonCode.HEALTH_FAILED ? "health_failed"
                     : e.reason() == ReasonCode.UPDATE_ROLLED_BACK ? "rolled_back" : "failed";
         };
     }

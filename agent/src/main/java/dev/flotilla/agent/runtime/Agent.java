@@ -202,11 +202,13 @@ public final class Agent {
         MaintenancePolicy policy = new MaintenancePolicy(m.windows().stream().map(DailyWindow::parse).toList(),
                 m.zone(), m.idleCheck() == null ? null : new CommandCheck(m.idleCheck().argv(), m.idleCheck().timeout()),
                 clock);
-        UpdateMachine.Settings settings = new UpdateMachine.Settings(b.trialTries(), 5, 16L << 20, 100);
+        UpdateMachine.Settings settings = new UpdateMachine.Settings(b.trialTries(), 5, 16L << 20, 100,
+                config.health().postCommit());
         HealthChecks health = HealthChecks.system(checks, healthTiming(config.health()));
-        machine = new UpdateMachine(new UpdateMachine.Device(slots, boot, counter, health),
+        machine = new UpdateMachine(new UpdateMachine.Device(slots, boot, counter, health, clock),
                 new StateStore(state.resolve("state.json"), durable),
                 new UpdateMachine.Reporting(queue, events, listener), source, settings, policy);
+        source.health(machine::health);
     }
 
     /** The health checks' timing from the configuration. */

@@ -1,5 +1,7 @@
 package dev.flotilla.agent.update;
 
+import dev.flotilla.core.director.MaintenanceWindow;
+
 /**
  * An update the device must install, already verified by the network side: the director's assignment
  * matched to a target in signed TUF metadata (length, hash, hardware id, version policy).
@@ -15,9 +17,15 @@ package dev.flotilla.agent.update;
  *        retry, a re-signing) always has a higher one. The machine never starts an assignment whose counter
  *        is not above the one of the last assignment it finished ({@link StateStore.Finished}). 0 for a
  *        source without director counters (tests, benchmarks)
+ * @param withdrawn the signed assignment withdraws deployment {@code id}: the machine drops it if it holds it
+ *        and has not started installing it, and never starts it
+ * @param downloadOnly download and verify, but do not install until a later assignment of the same image
+ *        without this flag (wins over {@code forced})
+ * @param installWindow the signed window in which installing is allowed unless {@code forced}; null: none
  */
 public record Assignment(String id, String target, String version, long length, String sha256,
-        long securityVersion, boolean forced, long counter) {
+        long securityVersion, boolean forced, long counter, boolean withdrawn, boolean downloadOnly,
+        MaintenanceWindow installWindow) {
 
     /** An assignment that waits for the maintenance window, without a director counter. */
     public Assignment(String id, String target, String version, long length, String sha256, long securityVersion) {
@@ -28,6 +36,17 @@ public record Assignment(String id, String target, String version, long length, 
     public Assignment(String id, String target, String version, long length, String sha256, long securityVersion,
             boolean forced) {
         this(id, target, version, length, sha256, securityVersion, forced, 0);
+    }
+
+    /** An assignment to install (not withdrawn, not download-only, no signed window). */
+    public Assignment(String id, String target, String version, long length, String sha256, long securityVersion,
+            boolean forced, long counter) {
+        this(id, target, version, length, sha256, securityVersion, forced, counter, false, false, null);
+    }
+
+    /** Whether {@code other} names the same image: the same target, length and SHA-256. */
+    public boolean sameImage(Assignment other) {
+        return target.equals(other.target) && length == other.length && sha256.equals(other.sha256);
     }
 
     /** Validates the fields. */

@@ -20,9 +20,16 @@ public record CommandCheck(List<String> command, Duration timeout) implements He
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            return new Result.Unhealthy(command.get(0) + " timed out after " + timeout);
+            return new Result.Unhealthy("TIMEOUT", command.get(0) + " timed out after " + timeout);
         }
         return p.exitValue() == 0 ? new Result.Healthy()
-                : new Result.Unhealthy(command.get(0) + " exited " + p.exitValue());
+                : new Result.Unhealthy("EXIT_NONZERO", command.get(0) + " exited " + p.exitValue());
+    }
+
+    /** The command's file name, e.g. {@code 10-services} for {@code /usr/lib/flotilla/health.d/10-services}. */
+    @Override
+    public String name() {
+        String c = command.get(0);
+        return c.substring(c.lastIndexOf('/') + 1);
     }
 }

@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * All health checks of a trial boot: first wait for the minimum uptime, then run the checks in order (the
- * first failure decides the round). With a grace period, a failed round is retried every retry interval
+ * All health checks of a trial boot: first wait for the minimum uptime, then run rounds of every check in
+ * order (a round fails when any check fails; every check runs, so the report names each one's result). With
+ * a grace period, a failed round is retried every retry interval
  * until the grace period (counted from the first round) is over: healthy as soon as a round passes,
  * unhealthy only when the last round inside the grace period failed. The time is the supplied uptime, so
  * a reboot during the grace period starts it again on the next boot (the boot counter bounds the reboots).
@@ -70,39 +72,46 @@ public final class HealthChecks {
         return new HealthChecks(checks, timing, () -> System.nanoTime() / 1_000_000 + offset, Thread::sleep);
     }
 
-    /** Waits for the minimum uptime, then runs rounds of every check until one passes or the grace period ends. */
-    public HealthCheck.Result run() throws InterruptedException {
+    /**
+     * Waits for the minimum uptime, then runs rounds of every check until one passes or the grace period ends.
+     *
+     * @return the last round's report
+     */
+    public HealthReport run() throws InterruptedException {
         long wait = timing.minimumUptime().toMillis() - uptimeMillis.getAsLong();
         if (wait > 0) {
             sleeper.sleep(wait);
         }
         long deadline = uptimeMillis.getAsLong() + timing.grace().toMillis();
         while (true) {
-            HealthCheck.Result r = round();
+            HealthReport r = round();
             long left = deadline - uptimeMillis.getAsLong();
-            if (r instanceof HealthCheck.Result.Healthy || left <= 0) {
+            if (r.healthy() || left <= 0) {
                 return r;
             }
             sleeper.sleep(Math.min(left, timing.retryInterval().toMillis()));
         }
     }
 
-    /** Runs the checks in order; the first failure decides. */
-    private HealthCheck.Result round() throws InterruptedException {
-        for (HealthCheck c : checks) {
+    /** One round of every check in order, without waiting (the post-commit checks). */
+    public HealthReport round() throws InterruptedException {
+        List<HealthReport.Check> results = new ArrayList<>();
+        for (int i = 0; i < checks.size(); i++) {
+            HealthCheck c = checks.get(i);
+            String name = c.name() != null ? c.name() : "check-" + (i + 1);
             HealthCheck.Result r;
             try {
                 r = c.run();
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {
-                r = new HealthCheck.Result.Unhealthy(c + " failed: " + e.getMessage());
+                r = new HealthCheck.Result.Unhealthy("CHECK_ERROR", name + " failed: " + e.getMessage());
             }
-            if (r instanceof HealthCheck.Result.Unhealthy) {
-                return r;
-            }
+            results.add(r instanceof HealthCheck.Result.Unhealthy u
+                    ? new HealthReport.Check(name, false, u.reasonCode(), u.why())
+                    : new HealthReport.Check(name, true, "OK", ""));
         }
-        return new HealthCheck.Result.Healthy();
+        return HealthReport.of(results);
     }
 
     static long procUptimeMillis() {

@@ -24,6 +24,14 @@ public enum ReasonCode {
     /** The new slot did not come up; the bootloader fell back to the old one. */
     BOOT_FAILED,
     HEALTH_CHECK_FAILED,
+    /** After a commit, within the post-commit period, a round of health checks failed (event health_failed). */
+    HEALTH_FAILED,
     /** The loop guard: a state was re-entered too often. */
-    REENTRY_LIMIT
+    REENTRY_LIMIT,
+    /** A signed assignment withdrew the deployment the device held and had not started installing. */
+    WITHDRAWN,
+    /** The withdrawn assignment is dropped; the device is idle on what it runs. */
+    UPDATE_WITHDRAWN,
+    /** A newer signed assignment of the same image replaced the one held (new flags, window or deployment). */
+    ASSIGNMENT_UPDATED
 }

@@ -25,8 +25,25 @@ public final class StateStore {
      * @param entries how many times the agent started in this state without progress (the loop guard)
      * @param state the state
      * @param finished the last assignment the machine finished, null before the first
+     * @param watch the health watch after the last commit, null when none is running
      */
-    public record Persisted(long seq, int entries, UpdateState state, Finished finished) {
+    public record Persisted(long seq, int entries, UpdateState state, Finished finished, HealthWatch watch) {
+        /** A state without a health watch. */
+        public Persisted(long seq, int entries, UpdateState state, Finished finished) {
+            this(seq, entries, state, finished, null);
+        }
+    }
+
+    /**
+     * The post-commit health watch: until {@code untilEpochMilli} (the board's clock), each run of the machine
+     * in IDLE runs one round of health checks. Persisted, so it continues after a restart.
+     *
+     * @param assignmentId the committed assignment (deployment)
+     * @param version its version
+     * @param untilEpochMilli when the watch ends
+     * @param failing whether the last round failed (a {@code health_failed} event was reported for it)
+     */
+    public record HealthWatch(String assignmentId, String version, long untilEpochMilli, boolean failing) {
     }
 
     /**

@@ -14,6 +14,8 @@ import dev.flotilla.agent.update.StateStore.Persisted;
 import dev.flotilla.agent.update.UpdateState.*;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -37,12 +39,31 @@ import java.util.Optional;
  * nothing, so a server that has not heard the outcome yet cannot make it install the same update again.
  * An assignment in progress is resumed from the persisted state, never from a check-in.
  *
+ * <p>Rollout fields. While it holds an assignment it has not started installing (DOWNLOADING, VERIFYING,
+ * INSTALLING) the machine checks in once per run and before arming the trial ({@link UpdateSource#recheck}):
+ * a newer signed withdrawal of the held deployment ends it ({@code WITHDRAWN}, then IDLE), a newer
+ * assignment of the same image replaces the held one ({@code ASSIGNMENT_UPDATED}), anything else waits.
+ * From INSTALLED on nothing stops the trial. A download-only assignment, or one outside its signed install
+ * window (unless forced), waits in INSTALLING like one outside the device's maintenance windows. After a
+ * commit, each run in IDLE runs one round of health checks until {@link Settings#postCommit()} has passed
+ * ({@link StateStore.HealthWatch}); a failure is reported once as {@code HEALTH_FAILED}.
+ *
  * <p>The {@link AgentListener} hears of a transition only after it was persisted, and cannot stop the machine.
  */
 public final class UpdateMachine {
 
-    /** Tunables; {@link #defaults()} for a real device. */
-    public record Settings(int trialTries, int maxReentries, long checkpointBytes, int maxStepsPerRun) {
+    /**
+     * Tunables; {@link #defaults()} for a real device.
+     *
+     * @param postCommit how long after a commit each run in IDLE runs a round of health checks (zero: none)
+     */
+    public record Settings(int trialTries, int maxReentries, long checkpointBytes, int maxStepsPerRun,
+            Duration postCommit) {
+        /** Settings without post-commit health checks. */
+        public Settings(int trialTries, int maxReentries, long checkpointBytes, int maxStepsPerRun) {
+            this(trialTries, maxReentries, checkpointBytes, maxStepsPerRun, Duration.ZERO);
+        }
+
         public static Settings defaults() {
             return new Settings(3, 5, 16L << 20, 100);
         }
@@ -51,12 +72,24 @@ public final class UpdateMachine {
     /** How many finished download segments may wait for their fsync while the next ones are written. */
     private static final int PENDING_SEGMENTS = 4;
 
-    /** The device parts the machine drives. */
-    public record Device(Slots slots, BootControl boot, AntiRollbackCounter counter, HealthChecks health) {
+    /**
+     * The device parts the machine drives.
+     *
+     * @param clock the board's clock, for the signed install windows
+     */
+    public record Device(Slots slots, BootControl boot, AntiRollbackCounter counter, HealthChecks health,
+            Clock clock) {
+        /** Parts on the system clock. */
+        public Device(Slots slots, BootControl boot, AntiRollbackCounter counter, HealthChecks health) {
+            this(slots, boot, counter, health, Clock.systemUTC());
+        }
     }
 
-    /** One transition: the state entered and why. */
-    private record Transition(UpdateState state, ReasonCode reason, String detail) {
+    /** One transition: the state entered and why ({@code checks}: the health checks that decided it, or null). */
+    private record Transition(UpdateState state, ReasonCode reason, String detail, List<HealthReport.Check> checks) {
+        Transition(UpdateState state, ReasonCode reason, String detail) {
+            this(state, reason, detail, null);
+        }
     }
 
     /**
@@ -76,6 +109,10 @@ public final class UpdateMachine {
     private final InstallGate gate;
     private Persisted current;
     private boolean rebootRequested;
+    /** Whether this run already checked in about the assignment it holds (see {@link #recheck}). */
+    private boolean rechecked;
+    /** The last round of health checks (trial or post-commit); read by the manifest on another call path. */
+    private volatile HealthReport health = HealthReport.UNKNOWN;
     /** The read-back that ran alongside a download completed in this run; memory only. */
     private OverlappedReadBack readBack;
 
@@ -127,6 +164,16 @@ public final class UpdateMachine {
 
     private UpdateState runSteps() throws IOException, InterruptedException {
         current = store.load();
+        rechecked = false;
+        if (current.state() instanceof Idle) {
+            watchHealth();
+        }
+        if (notStarted(current.state())) {
+            Transition t = recheck();
+            if (t != null) {
+                enter(t);
+            }
+        }
         if (waitingForGate()) {
             queue.flush(reporter);
             return current.state();
@@ -152,7 +199,102 @@ public final class UpdateMachine {
 
     /** In INSTALLING with the gate closed: waiting is not a re-entry. */
     private boolean waitingForGate() throws InterruptedException {
-        return current.state() instanceof Installing n && !gate.mayInstall(n.assignment());
+        return current.state() instanceof Installing n && !mayInstall(n.assignment());
+    }
+
+    /**
+     * The signed rules first (download-only never installs; outside the signed install window only a forced
+     * assignment installs), then the device's own gate.
+     */
+    private boolean mayInstall(Assignment a) throws InterruptedException {
+        if (a.downloadOnly()) {
+            return false;
+        }
+        if (!a.forced() && a.installWindow() != null && !a.installWindow().isOpen(device.clock().instant())) {
+            return false;
+        }
+        return gate.mayInstall(a);
+    }
+
+    /** Holding an assignment whose installation has not started: the trial is not armed. */
+    private static boolean notStarted(UpdateState s) {
+        return s instanceof Downloading || s instanceof Verifying || s instanceof Installing;
+    }
+
+    /**
+     * Checks in while holding an assignment not yet installing (once per run): a newer signed assignment that
+     * withdraws the held deployment stops it; a newer one of the same image replaces it (its flags, window and
+     * deployment id); anything else waits until the held one ends. Null: carry on as before.
+     */
+    private Transition recheck() throws IOException {
+        rechecked = true;
+        UpdateState s = current.state();
+        Assignment held = assignmentOf(s);
+        Optional<Assignment> answer;
+        try {
+            answer = source.recheck();
+        } catch (IOException unreachable) {
+            return null; // carry on; the next run asks again
+        }
+        if (answer.isEmpty() || answer.get().counter() <= held.counter()) {
+            return null;
+        }
+        Assignment a = answer.get();
+        if (a.withdrawn() && a.id().equals(held.id())) {
+            return new Transition(new Withdrawn(held, slotOf(s)), WITHDRAWN, "deployment " + held.id()
+                    + " withdrawn (counter " + a.counter() + ") before it was installed");
+        }
+        if (!a.withdrawn() && a.sameImage(held)) {
+            return new Transition(holding(s, a), ASSIGNMENT_UPDATED, "now " + a.id() + " (counter " + a.counter()
+                    + (a.downloadOnly() ? ", download only" : "") + (a.forced() ? ", forced" : "") + ")");
+        }
+        listener.notStarted(a.id(), "holding " + held.id() + ", which has not started installing; a "
+                + (a.withdrawn() ? "withdrawal of another deployment" : "different image") + " waits until it ends"
+                + " or is withdrawn");
+        return null;
+    }
+
+    /**
+     * The last health report: {@link HealthReport#UNKNOWN} until a round ran in this process (the trial's
+     * checks, or a post-commit round).
+     */
+    public HealthReport health() {
+        return health;
+    }
+
+    /**
+     * In IDLE during the post-commit watch: one round of health checks. A round that fails after one that
+     * passed is reported once as {@code HEALTH_FAILED} (event {@code health_failed}) with the checks; the
+     * watch ends at its deadline.
+     */
+    private void watchHealth() throws IOException, InterruptedException {
+        StateStore.HealthWatch w = current.watch();
+        if (w == null) {
+            return;
+        }
+        if (!device.clock().instant().isBefore(java.time.Instant.ofEpochMilli(w.untilEpochMilli()))) {
+            current = new Persisted(current.seq(), 0, current.state(), current.finished(), null);
+            store.save(current);
+            return;
+        }
+        HealthReport r = device.health().round();
+        health = r;
+        if (r.healthy() == !w.failing()) {
+            return;
+        }
+        StateStore.HealthWatch next = new StateStore.HealthWatch(w.assignmentId(), w.version(), w.untilEpochMilli(),
+                !r.healthy());
+        long seq = current.seq();
+        if (!r.healthy()) {
+            seq++;
+            queue.enqueue(new Event("ev-" + seq, seq, "IDLE", HEALTH_FAILED, r.why(), w.assignmentId(), w.version(),
+                    0, 0, null, r.checks()));
+        }
+        current = new Persisted(seq, 0, current.state(), current.finished(), next);
+        store.save(current);
+        if (!r.healthy()) {
+            listener.transition(current.state(), current.state(), HEALTH_FAILED, r.why());
+        }
     }
 
     /** Whether this run asked the device to restart. */
@@ -166,7 +308,7 @@ public final class UpdateMachine {
             case Idle i -> poll();
             case Downloading d -> download(d);
             case Verifying v -> verify(v);
-            case Installing n -> arm(n.assignment(), n.slot());
+            case Installing n -> install(n);
             case Installed n -> new Transition(new Rebooting(n.assignment(), n.slot()), REBOOT_REQUESTED, "");
             case Rebooting r -> running(r.slot())
                     ? new Transition(new Trial(r.assignment(), r.slot()), BOOTED_NEW_SLOT, "")
@@ -180,6 +322,7 @@ public final class UpdateMachine {
             case RollingBack r -> running(r.slot()) ? rollBack(r)
                     : new Transition(new RolledBack(r.assignment(), r.reason(), r.detail()), r.reason(), r.detail());
             case RolledBack r -> new Transition(new Idle(), UPDATE_ROLLED_BACK, r.reason() + ": " + r.detail());
+            case Withdrawn w -> withdraw(w);
         };
     }
 
@@ -204,6 +347,10 @@ public final class UpdateMachine {
             return null;
         }
         Assignment a = next.get();
+        if (a.withdrawn()) {
+            listener.notStarted(a.id(), "the deployment is withdrawn (counter " + a.counter() + ")");
+            return null;
+        }
         Finished last = current.finished();
         if (last != null && a.counter() <= last.counter()) {
             listener.notStarted(a.id(), "counter " + a.counter() + " is not above " + last.counter() + " of "
@@ -308,6 +455,12 @@ public final class UpdateMachine {
         return new Transition(new Installing(a, v.slot()), VERIFIED, "sha256 " + actual);
     }
 
+    /** Arms the trial, unless a check-in first (the last chance before the trial) withdraws or replaces it. */
+    private Transition install(Installing n) throws IOException {
+        Transition t = rechecked ? null : recheck();
+        return t != null ? t : arm(n.assignment(), n.slot());
+    }
+
     private Transition arm(Assignment a, String slot) {
         try {
             device.boot().armTrial(slot, settings.trialTries());
@@ -332,12 +485,13 @@ public final class UpdateMachine {
     }
 
     private Transition checkHealth(HealthChecking h) throws InterruptedException {
-        HealthCheck.Result r = device.health().run();
-        if (r instanceof HealthCheck.Result.Unhealthy u) {
-            return new Transition(new RollingBack(h.assignment(), h.slot(), HEALTH_CHECK_FAILED, u.why()),
-                    HEALTH_CHECK_FAILED, u.why());
+        HealthReport r = device.health().run();
+        health = r;
+        if (!r.healthy()) {
+            return new Transition(new RollingBack(h.assignment(), h.slot(), HEALTH_CHECK_FAILED, r.why()),
+                    HEALTH_CHECK_FAILED, r.why(), r.checks());
         }
-        return new Transition(new Committed(h.assignment(), h.slot()), HEALTH_CHECKS_PASSED, "");
+        return new Transition(new Committed(h.assignment(), h.slot()), HEALTH_CHECKS_PASSED, "", r.checks());
     }
 
     private Transition commit(Committed c) throws IOException {
@@ -356,13 +510,24 @@ public final class UpdateMachine {
     }
 
     private Transition cleanUp(Failed f) throws IOException {
-        if (f.slot() != null && !running(f.slot())) {
+        disarm(f.slot());
+        return new Transition(new Idle(), UPDATE_FAILED, f.reason() + ": " + f.detail());
+    }
+
+    /** Forgets the download (the next update writes the slot afresh); no trial stays armed. */
+    private Transition withdraw(Withdrawn w) throws IOException {
+        disarm(w.slot());
+        return new Transition(new Idle(), UPDATE_WITHDRAWN, "deployment " + w.assignment().id() + " withdrawn");
+    }
+
+    /** Disarms a trial of {@code slot} armed before a failure or a power cut ({@code slot} may be null). */
+    private void disarm(String slot) throws IOException {
+        if (slot != null && !running(slot)) {
             TrialState t = device.boot().trialState();
-            if (t.upgradeAvailable() && t.bootSlot().equals(f.slot())) {
-                device.boot().markBad(f.slot()); // disarm a trial armed before the failure
+            if (t.upgradeAvailable() && t.bootSlot().equals(slot)) {
+                device.boot().markBad(slot);
             }
         }
-        return new Transition(new Idle(), UPDATE_FAILED, f.reason() + ": " + f.detail());
     }
 
     private static Transition failed(Assignment a, String slot, ReasonCode reason, String detail) {
@@ -386,7 +551,7 @@ public final class UpdateMachine {
         }
         int entries = current.entries() + 1;
         if (entries <= settings.maxReentries()) {
-            current = new Persisted(current.seq(), entries, s, current.finished());
+            current = new Persisted(current.seq(), entries, s, current.finished(), current.watch());
             store.save(current);
             return;
         }
@@ -417,14 +582,23 @@ public final class UpdateMachine {
         queue.enqueue(event(seq, t, assignmentOf(from)));
         Finished finished = concluded == null ? current.finished()
                 : new Finished(concluded.counter(), concluded.id(), t.reason());
-        current = new Persisted(seq, 0, t.state(), finished);
+        current = new Persisted(seq, 0, t.state(), finished, watchAfter(t, concluded));
         store.save(current);
         listener.transition(from, t.state(), t.reason(), t.detail());
     }
 
+    /** A commit starts the post-commit health watch; leaving IDLE ends it. */
+    private StateStore.HealthWatch watchAfter(Transition t, Assignment concluded) {
+        if (t.reason() == UPDATE_SUCCEEDED && concluded != null && settings.postCommit().isPositive()) {
+            long until = device.clock().instant().plus(settings.postCommit()).toEpochMilli();
+            return new StateStore.HealthWatch(concluded.id(), concluded.version(), until, false);
+        }
+        return t.state() instanceof Idle ? current.watch() : null;
+    }
+
     /** Persists download progress without an event; progress resets the loop guard. */
     private void checkpoint(UpdateState s) throws IOException {
-        current = new Persisted(current.seq(), 0, s, current.finished());
+        current = new Persisted(current.seq(), 0, s, current.finished(), current.watch());
         store.save(current);
     }
 
@@ -433,7 +607,7 @@ public final class UpdateMachine {
         Assignment a = t.state() instanceof Idle ? previous : assignmentOf(t.state());
         long done = t.state() instanceof Downloading d ? d.offset() : a == null ? 0 : a.length();
         return new Event("ev-" + seq, seq, t.state().label(), t.reason(), t.detail(), a == null ? null : a.id(),
-                a == null ? null : a.version(), done, a == null ? 0 : a.length());
+                a == null ? null : a.version(), done, a == null ? 0 : a.length(), null, t.checks());
     }
 
     private static Assignment assignmentOf(UpdateState s) {
@@ -450,6 +624,27 @@ public final class UpdateMachine {
             case Failed f -> f.assignment();
             case RollingBack r -> r.assignment();
             case RolledBack r -> r.assignment();
+            case Withdrawn w -> w.assignment();
+        };
+    }
+
+    /** The slot of a state that holds an assignment not yet installing. */
+    private static String slotOf(UpdateState s) {
+        return switch (s) {
+            case Downloading d -> d.slot();
+            case Verifying v -> v.slot();
+            case Installing n -> n.slot();
+            default -> throw new IllegalStateException(s.label() + " does not hold an assignment before installing");
+        };
+    }
+
+    /** {@code s} holding {@code a} instead (the same image: the download offset stays valid). */
+    private static UpdateState holding(UpdateState s, Assignment a) {
+        return switch (s) {
+            case Downloading d -> new Downloading(a, d.slot(), d.offset());
+            case Verifying v -> new Verifying(a, v.slot());
+            case Installing n -> new Installing(a, n.slot());
+            default -> throw new IllegalStateException(s.label() + " does not hold an assignment before installing");
         };
     }
 }

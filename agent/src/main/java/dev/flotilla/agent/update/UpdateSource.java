@@ -16,6 +16,17 @@ public interface UpdateSource {
     Optional<Assignment> poll() throws IOException;
 
     /**
+     * Checks in while the machine holds an assignment it has not started installing, and returns the answer,
+     * verified like {@link #poll}, or empty. Unlike {@link #poll} it prepares nothing for the answer (the
+     * inactive slot still holds the held assignment's image). By default {@link #poll}.
+     *
+     * @throws IOException when the server could not be reached or gave bad data
+     */
+    default Optional<Assignment> recheck() throws IOException {
+        return poll();
+    }
+
+    /**
      * Checks in without taking an assignment: the machine's check-in while reports it queued are not
      * delivered yet. Does nothing by default.
      *

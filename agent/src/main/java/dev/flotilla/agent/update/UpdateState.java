@@ -21,7 +21,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = UpdateState.Committed.class, name = "COMMITTED"),
     @JsonSubTypes.Type(value = UpdateState.Failed.class, name = "FAILED"),
     @JsonSubTypes.Type(value = UpdateState.RollingBack.class, name = "ROLLING_BACK"),
-    @JsonSubTypes.Type(value = UpdateState.RolledBack.class, name = "ROLLED_BACK")})
+    @JsonSubTypes.Type(value = UpdateState.RolledBack.class, name = "ROLLED_BACK"),
+    @JsonSubTypes.Type(value = UpdateState.Withdrawn.class, name = "WITHDRAWN")})
 public sealed interface UpdateState {
 
     /** The state's name as reported to the server, e.g. {@code "HEALTH_CHECK"}. */
@@ -40,6 +41,7 @@ public sealed interface UpdateState {
             case Failed s -> "FAILED";
             case RollingBack s -> "ROLLING_BACK";
             case RolledBack s -> "ROLLED_BACK";
+            case Withdrawn s -> "WITHDRAWN";
         };
     }
 
@@ -86,6 +88,13 @@ public sealed interface UpdateState {
     /** Marking the new slot bad and restarting into the old one. */
     record RollingBack(Assignment assignment, String slot, ReasonCode reason, String detail)
             implements UpdateState {
+    }
+
+    /**
+     * The deployment was withdrawn before the device started installing it: disarming a trial armed before a
+     * power cut, then back to IDLE. The active slot was never touched.
+     */
+    record Withdrawn(Assignment assignment, String slot) implements UpdateState {
     }
 
     /** Back on the old slot. */

@@ -40,105 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * transition reported. HTTP is real (loopback); the device API is {@link FakeDeviceApi} because the real
  * server does not hand out assignments yet.
  */
-class AgentEndToEndTest {
-    @TempDir
-    Path dir;
-    FakeDeviceApi api;
-    RepoHttpServer repoServer;
-    TestRepo repo;
-    Path dev;
-    final List<String> log = new CopyOnWriteArrayList<>();
-    final List<String> transitions = new CopyOnWriteArrayList<>();
-    final List<long[]> progress = new CopyOnWriteArrayList<>();
-    final List<String> verifications = new CopyOnWriteArrayList<>();
-    final AgentListener listener = new AgentListener() {
-        @Override
-        public void transition(UpdateState from, UpdateState to, ReasonCode reason, String detail) {
-            transitions.add(from.label() + "->" + to.label());
-        }
-
-        @Override
-        public void downloadProgress(Assignment a, long done, long total) {
-            progress.add(new long[] {done, total});
-        }
-
-        @Override
-        public void verification(Verified what, String assignmentId, boolean passed, String detail) {
-            verifications.add(what + " " + assignmentId + " " + passed);
-        }
-    };
-    final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
-    /** When set, the device ships a root with a director role and verifies real signed assignments. */
-    boolean signedDirector;
-
-    @BeforeEach
-    void start() throws Exception {
-        api = new FakeDeviceApi();
-        repo = new TestRepo(dir.resolve("repo"), Clock.systemUTC());
-        repoServer = new RepoHttpServer(repo.dir);
-        dev = Files.createDirectories(dir.resolve("device"));
-        TestImage.write(dev.resolve("slot-a.img"), TestImage.Behaviour.BOOT_OK, "1.0.0", 4096);
-        Files.write(dev.resolve("slot-b.img"), new byte[0]); // a slot is never created by the agent
-        new SimulatedEnv(dev.resolve("bootenv"), new FileDurable())
-                .set(Map.of("boot_slot", "a", "upgrade_available", "0", "bootcount", "0", "bootlimit", "3"));
-        Files.writeString(dev.resolve("cmdline"), "flotilla.slot=a\n");
-    }
-
-    @AfterEach
-    void stop() {
-        pool.shutdownNow();
-        api.close();
-        repoServer.close();
-    }
-
-    private AgentConfig config(String maintenance) throws Exception {
-        Files.write(dev.resolve("root.json"), signedDirector ? repo.rootWithDirectorBytes() : repo.rootBytes());
-        Path conf = dev.resolve("agent.conf");
-        Files.writeString(conf, """
-                // test device
-                { "server": "%s", "metadataUrl": "%s", "targetsUrl": "%s",
-                  "stateDir": "state", "hardwareId": "board-a", "factoryVersion": "1.0.0", "trustedRoot": "root.json",
-                  "enrollmentToken": "fle_test",
-                  "slots": {"a": "slot-a.img", "b": "slot-b.img"},
-                  "bootControl": {"backend": "simulated", "stateFile": "bootenv", "cmdline": "cmdline", "trialTries": 2},
-                  "health": {"commands": [{"command": ["true"], "timeoutSeconds": 5}]},
-                  "poll": {"intervalSeconds": 1, "jitter": 0.1, "minBackoffSeconds": 1, "maxBackoffSeconds": 2},
-                  "rebootCommand": ["true"] %s }
-                """.formatted(api.uri(), repoServer.metadataUrl(), repoServer.targetsUrl(), maintenance));
-        return AgentConfigParser.parse(conf, Map.of());
-    }
-
-    /** A new agent process on the device's files (a boot of the device, or a restart after a kill), started. */
-    private Agent newAgent(AgentConfig c) throws Exception {
-        Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), signedDirector
-                ? new DirectorAssignmentAdapter(Clock.systemUTC()) : new UnsignedTestDirector(), log::add,
-                List.of(listener));
-        agent.firstStart();
-        agent.assemble();
-        return agent;
-    }
-
-    /** Runs an agent (one "boot" of the device) until it asks for a reboot or {@code done} holds. */
-    private Agent.Exit runAgent(AgentConfig c, BooleanSupplier done) throws Exception {
-        Agent agent = newAgent(c);
-        Future<Agent.Exit> f = pool.submit(agent::run);
-        awaitOrDone(f, done);
-        agent.stop();
-        return f.get();
-    }
-
-    /** Waits (at most 60 s) until {@code run} ended or {@code done} holds. */
-    private static void awaitOrDone(Future<?> run, BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!run.isDone() && !done.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-    }
-
-    private SimulatedBootloader bootloader() {
-        return new SimulatedBootloader(new SimulatedEnv(dev.resolve("bootenv"), new FileDurable()),
-                Map.of("a", dev.resolve("slot-a.img"), "b", dev.resolve("slot-b.img")), dev.resolve("cmdline"));
-    }
+class AgentEndToEndTest extends AgentTestBase {
 
     @Test
     void installsAVerifiedUpdateThroughAFlakyDownloadAndCommitsAfterTheTrialBoot() throws Exception {
@@ -188,7 +90,8 @@ class AgentEndToEndTest {
         assertThat(transitions).containsExactly("IDLE->DOWNLOADING", "DOWNLOADING->VERIFYING",
                 "VERIFYING->INSTALLING", "INSTALLING->INSTALLED", "INSTALLED->REBOOTING", "REBOOTING->TRIAL",
                 "TRIAL->HEALTH_CHECK", "HEALTH_CHECK->COMMITTED", "COMMITTED->IDLE");
-        assertThat(verifications).containsExactly("ASSIGNMENT as-1 true", "IMAGE as-1 true");
+        // the assignment is verified again in the check-in just before the trial is armed (a withdrawal's last chance)
+        assertThat(verifications).containsExactly("ASSIGNMENT as-1 true", "IMAGE as-1 true", "ASSIGNMENT as-1 true");
         assertThat(progress).allMatch(p -> p[1] == image.length);
         assertThat(progress.stream().mapToLong(p -> p[0]).toArray()).isSorted();
         assertThat(progress.getLast()[0]).isEqualTo(image.length);
@@ -218,17 +121,6 @@ class AgentEndToEndTest {
                 ? Files.readString(c.stateDir().resolve("state/counter")).trim() : "0").isEqualTo("0");
     }
 
-    private long started() {
-        return transitions.stream().filter("IDLE->DOWNLOADING"::equals).count();
-    }
-
-    /** Waits until the device checked in {@code n} more times (or the agent ended). */
-    private void checkIns(Future<?> run, int n) throws InterruptedException {
-        int before = api.checkIns.get();
-        awaitOrDone(run, () -> api.checkIns.get() >= before + n);
-        assertThat(run.isDone()).as("the agent ended (it installed something and asked for a reboot)").isFalse();
-        assertThat(api.checkIns.get()).isGreaterThanOrEqualTo(before + n);
-    }
 
     @Test
     void anUpdateThatRolledBackWhileTheServerWasDownIsNotInstalledAgainButARetryWithAHigherCounterIs()
@@ -313,27 +205,6 @@ class AgentEndToEndTest {
         assertThat(log).anyMatch(l -> l.startsWith("WARN: report ") && l.contains("dropped"));
     }
 
-    /** Publishes a small bootable image {@code fw/a.img} (version 2.0.0, securityVersion 1) for board-a. */
-    private TargetFile publishImage() throws Exception {
-        byte[] image = TestImage.create(TestImage.Behaviour.BOOT_OK, "2.0.0", 50_000);
-        TargetFile f = repo.add("fw/a.img", image, "board-a", "2.0.0", 1);
-        repo.publish();
-        return f;
-    }
-
-    /** A one-minute maintenance window twelve hours from now: closed for the whole test. */
-    private static String closedWindow() {
-        java.time.LocalTime t = java.time.LocalTime.now(java.time.ZoneOffset.UTC).plusHours(12);
-        String window = "%02d:%02d-%02d:%02d".formatted(t.getHour(), t.getMinute(), t.plusMinutes(1).getHour(),
-                t.plusMinutes(1).getMinute());
-        return ", \"maintenance\": {\"timezone\": \"UTC\", \"windows\": [\"" + window + "\"]}";
-    }
-
-    private com.fasterxml.jackson.databind.node.ObjectNode signedAssignment(String id, TargetFile f, boolean forced) {
-        java.time.Instant now = java.time.Instant.now();
-        return new dev.flotilla.core.director.Assignment("dev-1", id, "fw/a.img", f.length(), f.hashes(), 1, now,
-                now.plus(Duration.ofDays(1)), forced).sign(repo.director);
-    }
 
     @Test
     void aSignedForcedAssignmentInstallsOutsideTheMaintenanceWindow() throws Exception {

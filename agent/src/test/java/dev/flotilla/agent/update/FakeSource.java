@@ -28,6 +28,8 @@ final class FakeSource implements UpdateSource {
     /** When set, every offer carries this counter (a server that keeps serving one issue). */
     Long counter;
     int heartbeats;
+    /** When set, every check-in answers with this assignment instead (e.g. a withdrawal). */
+    Assignment next;
 
     FakeSource(byte[] image, String version, long securityVersion, int maxOffers) {
         this(new Assignment("as-" + version, "firmware-" + version + ".img", version, image.length,
@@ -53,13 +55,17 @@ final class FakeSource implements UpdateSource {
         if (unreachable) {
             throw new IOException("server unreachable");
         }
+        if (next != null) {
+            return Optional.of(next);
+        }
         if (!wouldOffer()) {
             return Optional.empty();
         }
         offers++;
         Assignment a = assignment;
         return Optional.of(new Assignment(a.id(), a.target(), a.version(), a.length(), a.sha256(),
-                a.securityVersion(), a.forced(), counter != null ? counter : 1 + concluded()));
+                a.securityVersion(), a.forced(), counter != null ? counter : 1 + concluded(), a.withdrawn(),
+                a.downloadOnly(), a.installWindow()));
     }
 
     @Override

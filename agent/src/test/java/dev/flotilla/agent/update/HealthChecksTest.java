@@ -23,27 +23,29 @@ class HealthChecksTest {
     @Test
     void commandExitingNonZeroIsUnhealthyWithItsExitCode() throws Exception {
         assertThat(new CommandCheck(List.of("sh", "-c", "exit 7"), Duration.ofSeconds(5)).run())
-                .isEqualTo(new HealthCheck.Result.Unhealthy("sh exited 7"));
+                .isEqualTo(new HealthCheck.Result.Unhealthy("EXIT_NONZERO", "sh exited 7"));
+        assertThat(new CommandCheck(List.of("/usr/lib/flotilla/health.d/10-services"), Duration.ofSeconds(5)).name())
+                .isEqualTo("10-services");
     }
 
     @Test
     void commandRunningPastItsTimeoutIsUnhealthyAndKilled() throws Exception {
         long start = System.nanoTime();
         HealthCheck.Result r = new CommandCheck(List.of("sleep", "30"), Duration.ofMillis(300)).run();
-        assertThat(r).isEqualTo(new HealthCheck.Result.Unhealthy("sleep timed out after PT0.3S"));
+        assertThat(r).isEqualTo(new HealthCheck.Result.Unhealthy("TIMEOUT", "sleep timed out after PT0.3S"));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     }
 
     @Test
     void waitsForTheMinimumUptimeBeforeChecking() throws Exception {
-        assertThat(checks(List.of(), 60_000, 45_000).run()).isEqualTo(new HealthCheck.Result.Healthy());
+        assertThat(checks(List.of(), 60_000, 45_000).run().healthy()).isTrue();
         assertThat(slept).containsExactly(15_000L);
         checks(List.of(), 60_000, 70_000).run();
         assertThat(slept).hasSize(1);
     }
 
     @Test
-    void firstFailureDecidesAndAThrowingCheckIsUnhealthy() throws Exception {
+    void everyCheckRunsAndIsReportedByNameWithItsReasonCodeAndAThrowingCheckIsUnhealthy() throws Exception {
         List<String> ran = new ArrayList<>();
         HealthCheck ok = () -> {
             ran.add("ok");
@@ -57,10 +59,16 @@ class HealthChecksTest {
             ran.add("later");
             return new HealthCheck.Result.Healthy();
         };
-        HealthCheck.Result r = checks(List.of(ok, broken, later), 0, 0).run();
-        assertThat(r).isInstanceOf(HealthCheck.Result.Unhealthy.class);
-        assertThat(((HealthCheck.Result.Unhealthy) r).why()).contains("no route to server");
-        assertThat(ran).containsExactly("ok", "broken");
+        HealthCheck named = new CommandCheck(List.of("sh", "-c", "exit 2"), Duration.ofSeconds(5));
+        HealthReport r = checks(List.of(ok, broken, later, named), 0, 0).run();
+        assertThat(r.state()).isEqualTo(HealthReport.State.FAILING);
+        assertThat(r.why()).isEqualTo("check-2 failed: no route to server; sh exited 2");
+        assertThat(ran).containsExactly("ok", "broken", "later");
+        assertThat(r.checks()).containsExactly(new HealthReport.Check("check-1", true, "OK", ""),
+                new HealthReport.Check("check-2", false, "CHECK_ERROR", "check-2 failed: no route to server"),
+                new HealthReport.Check("check-3", true, "OK", ""),
+                new HealthReport.Check("sh", false, "EXIT_NONZERO", "sh exited 2"));
+        assertThat(checks(List.of(ok, later), 0, 0).round().state()).isEqualTo(HealthReport.State.OK);
     }
 
     /** A fake uptime that the sleeper advances: the grace period passes without real waiting. */
@@ -85,8 +93,8 @@ class HealthChecksTest {
     @Test
     void inTheGracePeriodFailingChecksAreRetriedAndPassAsSoonAsTheyPass() throws Exception {
         List<Long> ranAt = new ArrayList<>();
-        HealthCheck.Result r = withGrace(List.of(failingTimes(3, ranAt, uptime::get)), 10_000, 1_000).run();
-        assertThat(r).isEqualTo(new HealthCheck.Result.Healthy());
+        HealthReport r = withGrace(List.of(failingTimes(3, ranAt, uptime::get)), 10_000, 1_000).run();
+        assertThat(r.healthy()).isTrue();
         assertThat(ranAt).containsExactly(0L, 1_000L, 2_000L, 3_000L);
         assertThat(slept).containsExactly(1_000L, 1_000L, 1_000L);
     }
@@ -94,17 +102,17 @@ class HealthChecksTest {
     @Test
     void checksThatKeepFailingAreUnhealthyOnlyAtTheEndOfTheGracePeriod() throws Exception {
         List<Long> ranAt = new ArrayList<>();
-        HealthCheck.Result r = withGrace(List.of(failingTimes(Integer.MAX_VALUE, ranAt, uptime::get)), 10_000, 3_000)
+        HealthReport r = withGrace(List.of(failingTimes(Integer.MAX_VALUE, ranAt, uptime::get)), 10_000, 3_000)
                 .run();
-        assertThat(r).isEqualTo(new HealthCheck.Result.Unhealthy("not up yet (5)"));
+        assertThat(r.why()).isEqualTo("not up yet (5)");
+        assertThat(r.checks()).containsExactly(new HealthReport.Check("check-1", false, "FAILED", "not up yet (5)"));
         assertThat(ranAt).containsExactly(0L, 3_000L, 6_000L, 9_000L, 10_000L); // the last round at the very end
     }
 
     @Test
     void withoutAGracePeriodOneRoundDecides() throws Exception {
         List<Long> ranAt = new ArrayList<>();
-        assertThat(withGrace(List.of(failingTimes(1, ranAt, uptime::get)), 0, 1_000).run())
-                .isInstanceOf(HealthCheck.Result.Unhealthy.class);
+        assertThat(withGrace(List.of(failingTimes(1, ranAt, uptime::get)), 0, 1_000).run().healthy()).isFalse();
         assertThat(ranAt).hasSize(1);
         assertThat(slept).isEmpty();
     }

@@ -53,6 +53,8 @@ final class SimDevice {
     java.util.function.LongSupplier healthUptime;
     HealthChecks.Sleeper healthSleeper;
     AgentListener listener = AgentListener.NONE;
+    /** The board's clock (signed install windows, the post-commit health watch). */
+    java.time.Clock clock = java.time.Clock.systemUTC();
     int boots;
     int runs;
 
@@ -84,7 +86,7 @@ final class SimDevice {
         HealthChecks health = healthTiming == null ? new HealthChecks(checks, Duration.ZERO, () -> 0, ms -> { })
                 : healthUptime != null ? new HealthChecks(checks, healthTiming, healthUptime, healthSleeper)
                 : new HealthChecks(checks, healthTiming, () -> System.nanoTime() / 1_000_000, Thread::sleep);
-        UpdateMachine.Device device = new UpdateMachine.Device(slots, boot, counter(durable), health);
+        UpdateMachine.Device device = new UpdateMachine.Device(slots, boot, counter(durable), health, clock);
         return new UpdateMachine(device, new StateStore(dir.resolve("state/state.json"), durable),
                 new UpdateMachine.Reporting(new ReportQueue(dir.resolve("state/events"), durable), reporter, listener),
                 source, settings, InstallGate.ALWAYS);

@@ -104,6 +104,134 @@ class UpdateMachineTest {
         assertThat(d.runningVersion()).isEqualTo("1.0.0");
         assertThat(d.reporter.received).anyMatch(e -> e.state().equals("ROLLING_BACK")
                 && e.detail().equals("sh exited 3"));
+        // the rollback event names each check with its reason code
+        Event rollingBack = d.reporter.received.stream().filter(e -> e.state().equals("ROLLING_BACK")).findFirst()
+                .orElseThrow();
+        assertThat(rollingBack.checks()).containsExactly(new HealthReport.Check("check-1", true, "OK", ""),
+                new HealthReport.Check("sh", false, "EXIT_NONZERO", "sh exited 3"));
+    }
+
+    @Test
+    void afterTheCommitTheChecksKeepRunningAndAFailureIsReportedOnceAsHealthFailedWithItsChecks() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        d.settings = new UpdateMachine.Settings(3, 5, 16 * 1024, 100, java.time.Duration.ofMinutes(30));
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
+        HealthCheck app = new HealthCheck() {
+            @Override
+            public Result run() {
+                rounds.incrementAndGet();
+                return broken.get() ? new Result.Unhealthy("APP_DOWN", "app not answering") : new Result.Healthy();
+            }
+
+            @Override
+            public String name() {
+                return "app";
+            }
+        };
+        d.extraChecks = List.of(app);
+        java.time.Instant t0 = java.time.Instant.parse("2026-06-01T12:00:00Z");
+        d.clock = java.time.Clock.fixed(t0, java.time.ZoneOffset.UTC);
+        CrashableDurable durable = new CrashableDurable();
+        d.live(durable, 5, 10);
+        assertThat(labels(d)).endsWith("IDLE/UPDATE_SUCCEEDED");
+
+        UpdateMachine m = d.machine(durable);
+        assertThat(m.health()).isEqualTo(HealthReport.UNKNOWN); // a new process: no round yet
+        m.run();
+        assertThat(m.health().state()).isEqualTo(HealthReport.State.OK);
+        broken.set(true);
+        m.run();
+        m.run(); // still failing: reported once
+        assertThat(m.health().state()).isEqualTo(HealthReport.State.FAILING);
+        assertThat(m.health().checks()).contains(new HealthReport.Check("app", false, "APP_DOWN", "app not answering"));
+        List<Event> failed = d.reporter.received.stream().filter(e -> e.reason() == ReasonCode.HEALTH_FAILED).toList();
+        assertThat(failed).hasSize(1);
+        assertThat(failed.get(0).assignmentId()).isEqualTo("as-2.0.0");
+        assertThat(failed.get(0).detail()).isEqualTo("app not answering");
+        assertThat(failed.get(0).checks()).contains(new HealthReport.Check("app", false, "APP_DOWN", "app not answering"));
+        assertThat(dev.flotilla.agent.net.EventReporter.type(failed.get(0))).isEqualTo("health_failed");
+
+        // recovered, then failing again: a second report; the watch survives a restart
+        broken.set(false);
+        d.machine(durable).run();
+        broken.set(true);
+        d.machine(durable).run();
+        assertThat(d.reporter.received.stream().filter(e -> e.reason() == ReasonCode.HEALTH_FAILED)).hasSize(2);
+
+        // after the post-commit period no round runs and the watch is gone
+        d.clock = java.time.Clock.fixed(t0.plus(java.time.Duration.ofMinutes(31)), java.time.ZoneOffset.UTC);
+        int before = rounds.get();
+        d.machine(durable).run();
+        d.machine(durable).run();
+        assertThat(rounds.get()).isEqualTo(before);
+        assertThat(new StateStore(dir.resolve("state/state.json"), durable).load().watch()).isNull();
+        assertThat(d.runningVersion()).isEqualTo("2.0.0"); // reported, not rolled back: the commit stands
+    }
+
+    @Test
+    void withoutAPostCommitPeriodNoChecksRunAfterTheCommit() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
+        d.extraChecks = List.of(() -> {
+            rounds.incrementAndGet();
+            return new HealthCheck.Result.Healthy();
+        });
+        CrashableDurable durable = new CrashableDurable();
+        d.live(durable, 5, 10);
+        int afterTrial = rounds.get();
+        d.machine(durable).run();
+        assertThat(rounds.get()).isEqualTo(afterTrial);
+        assertThat(new StateStore(dir.resolve("state/state.json"), durable).load().watch()).isNull();
+    }
+
+    @Test
+    void aSignedInstallWindowHoldsTheInstallUntilItOpensByTheBoardsClock() throws Exception {
+        byte[] v2 = TestImage.create(Behaviour.BOOT_OK, "2.0.0", 50_000);
+        dev.flotilla.core.director.MaintenanceWindow window =
+                new dev.flotilla.core.director.MaintenanceWindow("0 2 * * *", 60, "UTC");
+        Assignment a = new Assignment("as-w", "fw-2.img", "2.0.0", v2.length, Digests.sha256Hex(v2), 1, false, 0,
+                false, false, window);
+        SimDevice d = new SimDevice(dir, V1, new FakeSource(a, v2, 1));
+        d.clock = java.time.Clock.fixed(java.time.Instant.parse("2026-06-01T12:00:00Z"), java.time.ZoneOffset.UTC);
+        CrashableDurable durable = new CrashableDurable();
+        d.bootloader.boot();
+        assertThat(d.machine(durable).run()).isInstanceOf(UpdateState.Installing.class);
+        assertThat(d.machine(durable).run()).isInstanceOf(UpdateState.Installing.class);
+        assertThat(d.boot(durable).trialState().upgradeAvailable()).isFalse();
+        d.clock = java.time.Clock.fixed(java.time.Instant.parse("2026-06-02T02:10:00Z"), java.time.ZoneOffset.UTC);
+        try {
+            d.machine(durable).run();
+        } catch (SimDevice.SimulatedReboot expected) {
+            // inside the window: armed and rebooted
+        }
+        assertThat(d.boot(durable).trialState().upgradeAvailable()).isTrue();
+    }
+
+    @Test
+    void aWithdrawalAfterAPowerCutThatFollowedTheArmingDisarmsTheTrialAndEndsIdle() throws Exception {
+        byte[] v2 = TestImage.create(Behaviour.BOOT_OK, "2.0.0", 50_000);
+        Assignment held = new Assignment("dep-w", "fw-2.img", "2.0.0", v2.length, Digests.sha256Hex(v2), 1, false, 0,
+                false, true, null); // download-only: it waits in INSTALLING
+        FakeSource source = new FakeSource(held, v2, 1);
+        SimDevice d = new SimDevice(dir, V1, source);
+        CrashableDurable durable = new CrashableDurable();
+        d.bootloader.boot();
+        assertThat(d.machine(durable).run()).isInstanceOf(UpdateState.Installing.class);
+        // the trial was armed just before a power cut, before INSTALLED was saved
+        d.boot(durable).armTrial("b", 3);
+        source.next = new Assignment("dep-w", "fw-2.img", "2.0.0", v2.length, Digests.sha256Hex(v2), 1, false, 5,
+                true, false, null);
+        assertThat(d.machine(durable).run()).isEqualTo(new UpdateState.Idle());
+        assertThat(labels(d)).endsWith("INSTALLING/VERIFIED", "WITHDRAWN/WITHDRAWN", "IDLE/UPDATE_WITHDRAWN");
+        assertThat(d.reporter.received.getLast().assignmentId()).isEqualTo("dep-w");
+        assertThat(d.boot(durable).trialState().upgradeAvailable()).isFalse();
+        assertThat(d.runningSlot()).isEqualTo("a");
+        assertThat(new StateStore(dir.resolve("state/state.json"), durable).load().finished())
+                .isEqualTo(new StateStore.Finished(1, "dep-w", ReasonCode.UPDATE_WITHDRAWN));
+        // served again, the withdrawal starts nothing
+        assertThat(d.machine(durable).run()).isEqualTo(new UpdateState.Idle());
+        assertThat(labels(d)).filteredOn("DOWNLOADING/ASSIGNMENT_RECEIVED"::equals).hasSize(1);
     }
 
     @Test
@@ -199,15 +327,16 @@ class UpdateMachineTest {
 
         // the agent restarts (a new machine on the same files); the reports still cannot be delivered:
         // it checks in as a heartbeat and does not look at the assignment
+        // (two offers so far: the poll that started it and the check-in just before the trial was armed)
         assertThat(d.machine(durable).run()).isEqualTo(new UpdateState.Idle());
-        assertThat(d.source.offers).isEqualTo(1);
+        assertThat(d.source.offers).isEqualTo(2);
         assertThat(d.source.heartbeats).isEqualTo(1);
 
         // the server is back and still serves counter 7: the reports go first, the assignment is not started
         d.reporter.offline = false;
         assertThat(d.machine(durable).run()).isEqualTo(new UpdateState.Idle());
         assertThat(labels(d)).endsWith("ROLLED_BACK/BOOT_FAILED", "IDLE/UPDATE_ROLLED_BACK");
-        assertThat(d.source.offers).isEqualTo(2);
+        assertThat(d.source.offers).isEqualTo(3);
         assertThat(d.bootLog).filteredOn(b -> b.contains("kernel panic")).hasSize(3);
         assertThat(d.boot(durable).trialState().upgradeAvailable()).isFalse();
 
@@ -230,7 +359,8 @@ class UpdateMachineTest {
         d.live(durable, 5, 10);
         assertThat(durable.cuts()).isEqualTo(1);
         assertThat(d.problems).isEmpty();
-        assertThat(d.source.offers).isEqualTo(2);
+        // offered before the cut, again after it, and once more in the check-in just before the trial is armed
+        assertThat(d.source.offers).isEqualTo(3);
         assertThat(d.runningVersion()).isEqualTo("2.0.0");
         assertThat(labels(d)).endsWith("IDLE/UPDATE_SUCCEEDED");
     }

@@ -13,6 +13,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -22,19 +23,29 @@ import java.util.TreeMap;
  * <pre>{@code
  * {"_type": "flotilla-assignment", "deviceId": "...", "deploymentId": "...", "targetPath": "fw-1.2.bin",
  *  "length": 1234, "hashes": {"sha256": "..."}, "counter": 7, "issued": "2026-...Z", "expires": "2026-...Z",
- *  "forced": false}
+ *  "forced": false, "withdrawn": false, "downloadOnly": false,
+ *  "installWindow": {"cron": "0 2 * * *", "durationMinutes": 120, "zone": "Europe/Berlin"}}
  * }</pre>
- * {@code forced} is always written, so it is covered by the signatures; an assignment signed before the
- * field existed (no {@code forced} key) reads as {@code forced = false} and its signature still verifies,
- * because signatures are checked over the received {@code signed} object, not over a re-encoding.
+ * {@code forced}, {@code withdrawn} and {@code downloadOnly} are always written and {@code installWindow}
+ * whenever there is one, so they are covered by the signatures. An assignment signed before a field existed
+ * (no such key) reads as {@code false} / no window and its signature still verifies, because signatures are
+ * checked over the received {@code signed} object, not over a re-encoding.
  *
- * @param counter per-device, strictly increasing; a device accepts only a counter above the last it accepted
- * @param forced  install at once, ignoring the device's maintenance windows (the operator's choice at
- *                deployment time)
+ * @param counter       per-device, strictly increasing; a device accepts only a counter above the last it
+ *                      accepted
+ * @param forced        install at once, ignoring the device's maintenance windows and {@code installWindow}
+ *                      (the operator's choice at deployment time)
+ * @param withdrawn     the deployment {@code deploymentId} is withdrawn from this device: a device that holds
+ *                      it and has not started installing it drops it; one that started finishes its trial
+ * @param downloadOnly  download and verify the target, but do not install it until a later assignment for the
+ *                      same target without this flag (it wins over {@code forced})
+ * @param installWindow when the device may install (downloads happen any time), unless {@code forced}; empty:
+ *                      no restriction beyond the device's own maintenance policy
  */
 public record Assignment(String deviceId, String deploymentId, String targetPath, long length,
                          Map<String, String> hashes, long counter, Instant issued, Instant expires,
-                         boolean forced) {
+                         boolean forced, boolean withdrawn, boolean downloadOnly,
+                         Optional<MaintenanceWindow> installWindow) {
     public static final String TYPE = "flotilla-assignment";
 
     /** An assignment that is not forced. */
@@ -43,7 +54,33 @@ public record Assignment(String deviceId, String deploymentId, String targetPath
         this(deviceId, deploymentId, targetPath, length, hashes, counter, issued, expires, false);
     }
 
+    /** An assignment that is neither withdrawn nor download-only and has no install window. */
+    public Assignment(String deviceId, String deploymentId, String targetPath, long length,
+                      Map<String, String> hashes, long counter, Instant issued, Instant expires, boolean forced) {
+        this(deviceId, deploymentId, targetPath, length, hashes, counter, issued, expires, forced, false, false,
+                Optional.empty());
+    }
+
+    /** This assignment with {@code withdrawn} set as given. */
+    public Assignment withWithdrawn(boolean withdrawn) {
+        return new Assignment(deviceId, deploymentId, targetPath, length, hashes, counter, issued, expires, forced,
+                withdrawn, downloadOnly, installWindow);
+    }
+
+    /** This assignment with {@code downloadOnly} set as given. */
+    public Assignment withDownloadOnly(boolean downloadOnly) {
+        return new Assignment(deviceId, deploymentId, targetPath, length, hashes, counter, issued, expires, forced,
+                withdrawn, downloadOnly, installWindow);
+    }
+
+    /** This assignment with the install window {@code window}, or none when it is null. */
+    public Assignment withInstallWindow(MaintenanceWindow window) {
+        return new Assignment(deviceId, deploymentId, targetPath, length, hashes, counter, issued, expires, forced,
+                withdrawn, downloadOnly, Optional.ofNullable(window));
+    }
+
     public Assignment {
+        installWindow = installWindow == null ? Optional.empty() : installWindow;
         hashes = new TreeMap<>(hashes);
         if (hashes.isEmpty()) {
             throw new IllegalArgumentException("an assignment needs at least one hash");
@@ -68,13 +105,17 @@ public record Assignment(String deviceId, String deploymentId, String targetPath
         o.put("issued", issued.toString());
         o.put("expires", expires.toString());
         o.put("forced", forced);
+        o.put("withdrawn", withdrawn);
+        o.put("downloadOnly", downloadOnly);
+        installWindow.ifPresent(w -> o.set("installWindow", w.toJson()));
         return o;
     }
 
     /**
      * Reads the {@code signed} part.
      *
-     * @throws IllegalArgumentException when a field is missing or mistyped
+     * @throws IllegalArgumentException when a field is missing or mistyped, or {@code installWindow} is not a
+     *                                  valid window (the message names the field, e.g. {@code installWindow.cron})
      */
     public static Assignment fromJson(JsonNode o) {
         if (o == null || !o.isObject()) {
@@ -98,7 +139,8 @@ public record Assignment(String deviceId, String deploymentId, String targetPath
         try {
             return new Assignment(text(o, "deviceId"), text(o, "deploymentId"), text(o, "targetPath"),
                     integer(o, "length"), h, integer(o, "counter"), Instant.parse(text(o, "issued")),
-                    Instant.parse(text(o, "expires")), optionalBoolean(o, "forced"));
+                    Instant.parse(text(o, "expires")), optionalBoolean(o, "forced"), optionalBoolean(o, "withdrawn"),
+                    optionalBoolean(o, "downloadOnly"), window(o.get("installWindow")));
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("issued and expires must be ISO-8601 instants");
         }
@@ -133,6 +175,20 @@ public record Assignment(String deviceId, String deploymentId, String targetPath
             throw new IllegalArgumentException("'" + field + "' must be true or false");
         }
         return v.booleanValue();
+    }
+
+    /** The optional {@code installWindow}; present, it must be a valid window. */
+    private static Optional<MaintenanceWindow> window(JsonNode w) {
+        if (w == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(MaintenanceWindow.fromJson(w));
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            boolean named = m.startsWith("cron:") || m.startsWith("durationMinutes:") || m.startsWith("zone:");
+            throw new IllegalArgumentException("installWindow" + (named ? "." : ": ") + m, e);
+        }
     }
 
     private static long integer(JsonNode o, String field) {

@@ -151,6 +151,87 @@ class AssignmentVerifierTest {
     }
 
     @Test
+    void withdrawnDownloadOnlyAndTheInstallWindowArePartOfTheSignedBytes() {
+        MaintenanceWindow window = new MaintenanceWindow("0 2 * * *", 120, "Europe/Berlin");
+        Assignment a = good().withWithdrawn(true).withDownloadOnly(true).withInstallWindow(window);
+        ObjectNode env = a.sign(director);
+        assertThat(new String(CanonicalJson.encode(env.get("signed")))).contains("\"withdrawn\":true",
+                "\"downloadOnly\":true", "\"installWindow\":{\"cron\":\"0 2 * * *\",\"durationMinutes\":120,"
+                        + "\"zone\":\"Europe/Berlin\"}");
+        AssignmentDecision d = AssignmentVerifier.verify(env, root(1, director), device, NOW, targets);
+        Assignment read = ((AssignmentDecision.Accept) d).assignment();
+        assertThat(read).isEqualTo(a);
+        assertThat(read.installWindow()).contains(window);
+        assertThat(good().withInstallWindow(window).withInstallWindow(null).installWindow()).isEmpty();
+
+        for (String field : List.of("withdrawn", "downloadOnly")) {
+            ObjectNode flipped = env.deepCopy();
+            ((ObjectNode) flipped.get("signed")).put(field, false);
+            assertThat(reason(AssignmentVerifier.verify(flipped, root(1, director), device, NOW, targets)))
+                    .as(field).isEqualTo(AssignmentDecision.Reason.UNSIGNED);
+        }
+        ObjectNode widened = env.deepCopy();
+        ((ObjectNode) widened.get("signed").get("installWindow")).put("durationMinutes", 1440);
+        assertThat(reason(AssignmentVerifier.verify(widened, root(1, director), device, NOW, targets)))
+                .isEqualTo(AssignmentDecision.Reason.UNSIGNED);
+        ObjectNode dropped = env.deepCopy();
+        ((ObjectNode) dropped.get("signed")).remove("installWindow");
+        assertThat(reason(AssignmentVerifier.verify(dropped, root(1, director), device, NOW, targets)))
+                .isEqualTo(AssignmentDecision.Reason.UNSIGNED);
+    }
+
+    @Test
+    void anAssignmentSignedBeforeTheRolloutFieldsStillVerifiesAsNotWithdrawnWithoutAWindow() {
+        ObjectNode signed = good().toJson();
+        signed.remove("withdrawn");
+        signed.remove("downloadOnly");
+        ObjectNode env = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        env.set("signed", signed);
+        ObjectNode sig = env.putArray("signatures").addObject();
+        sig.put("keyid", director.keyId());
+        sig.put("sig", dev.flotilla.core.crypto.Hex.encode(director.sign(CanonicalJson.encode(signed))));
+        Assignment read = ((AssignmentDecision.Accept) AssignmentVerifier.verify(env, root(1, director), device, NOW,
+                targets)).assignment();
+        assertThat(read.withdrawn()).isFalse();
+        assertThat(read.downloadOnly()).isFalse();
+        assertThat(read.installWindow()).isEmpty();
+        assertThat(read).isEqualTo(good());
+    }
+
+    @Test
+    void malformedRolloutFieldsAreRefusedWithAMessageNamingTheField() {
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put("{\"cron\":\"0 25 * * *\",\"durationMinutes\":60,\"zone\":\"UTC\"}",
+                "installWindow: cron field 2 (hour) '25': 25 is outside 0-23");
+        cases.put("{\"cron\":\"0 2 * * *\",\"durationMinutes\":60,\"zone\":\"Mars/Olympus\"}",
+                "installWindow.zone: unknown time zone 'Mars/Olympus' (an IANA time zone such as Europe/Berlin, or UTC)");
+        cases.put("{\"cron\":\"0 2 * * *\",\"durationMinutes\":-5,\"zone\":\"UTC\"}",
+                "installWindow.durationMinutes: must be 1 to 44640 (31 days), not -5");
+        cases.put("{\"cron\":\"0 2 * * *\",\"zone\":\"UTC\"}", "installWindow.durationMinutes: must be an integer");
+        cases.put("\"0 2 * * *\"", "installWindow: must be an object {\"cron\", \"durationMinutes\", \"zone\"}");
+        cases.forEach((window, message) -> {
+            ObjectNode signed = good().toJson();
+            signed.set("installWindow", CanonicalJson.parse(window.getBytes()));
+            assertThatMalformed(signed, message);
+        });
+        ObjectNode mistyped = good().toJson().put("withdrawn", "yes");
+        assertThatMalformed(mistyped, "'withdrawn' must be true or false");
+        ObjectNode mistyped2 = good().toJson().put("downloadOnly", 1);
+        assertThatMalformed(mistyped2, "'downloadOnly' must be true or false");
+    }
+
+    private void assertThatMalformed(ObjectNode signed, String message) {
+        ObjectNode env = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        env.set("signed", signed);
+        ObjectNode sig = env.putArray("signatures").addObject();
+        sig.put("keyid", director.keyId());
+        sig.put("sig", dev.flotilla.core.crypto.Hex.encode(director.sign(CanonicalJson.encode(signed))));
+        AssignmentDecision d = AssignmentVerifier.verify(env, root(1, director), device, NOW, targets);
+        assertThat(reason(d)).isEqualTo(AssignmentDecision.Reason.MALFORMED);
+        assertThat(((AssignmentDecision.Refuse) d).message()).isEqualTo(message);
+    }
+
+    @Test
     void appliesTheFirmwarePolicyLast() {
         var newer = new AssignmentVerifier.DeviceState("dev_1", 3, new DeviceFacts("board-a", "1.0.0", 6));
         AssignmentDecision d = AssignmentVerifier.verify(good().sign(director), root(1, director), newer, NOW, targets);

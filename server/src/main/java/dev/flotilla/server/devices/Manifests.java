@@ -17,12 +17,16 @@ import java.util.List;
  * "sig"}]}}, where {@code sig} is the hex signature of the device key over the canonical JSON of
  * {@code signed}. The manifest names its device and says what the device runs:
  * {@code deviceId, installedTarget, hashes, slot, securityVersion, trustedRootVersion, agentVersion,
- * bootState, healthState}, and optionally {@code trustedMetadataExpires} and {@code metadataFrozenSince} (an
- * ISO-8601 instant: since when the TUF metadata the device holds has been expired, i.e. the repository
- * looks frozen to it).
+ * bootState, healthState}, and optionally {@code trustedMetadataExpires}, {@code droppedReports},
+ * {@code metadataFrozenSince} (an ISO-8601 instant: since when the TUF metadata the device holds has been
+ * expired, i.e. the repository looks frozen to it) and {@code healthChecks}: the agent's last round of health
+ * checks, {@code [{"name", "ok", "reasonCode"}]} (its {@code healthState} is then {@code ok}, {@code failing}
+ * or {@code unknown}; other devices may send other values).
  */
 final class Manifests {
     private static final List<String> REQUIRED_STRINGS = List.of("deviceId", "agentVersion", "bootState", "healthState");
+    /** The most health checks a manifest may list. */
+    static final int MAX_HEALTH_CHECKS = 64;
 
     private Manifests() {
     }
@@ -47,6 +51,7 @@ final class Manifests {
         m.optString("trustedMetadataExpires");
         m.optString("metadataFrozenSince").ifPresent(Manifests::requireInstant);
         m.optObject("hashes");
+        healthChecks(signed.get("healthChecks"));
         if (m.optLong("securityVersion").isEmpty() || m.optLong("trustedRootVersion").isEmpty()) {
             throw ApiException.invalid("manifest needs integer securityVersion and trustedRootVersion");
         }
@@ -80,6 +85,23 @@ final class Manifests {
         } catch (java.time.format.DateTimeParseException e) {
             throw ApiException.invalid("manifest field 'metadataFrozenSince' must be an ISO-8601 instant, got '"
                     + value + "'");
+        }
+    }
+
+    /** {@code healthChecks}, when present: at most {@link #MAX_HEALTH_CHECKS} {@code {"name", "ok", "reasonCode"}}. */
+    private static void healthChecks(JsonNode checks) {
+        if (checks == null) {
+            return;
+        }
+        if (!checks.isArray() || checks.size() > MAX_HEALTH_CHECKS) {
+            throw ApiException.invalid("healthChecks must be an array of at most " + MAX_HEALTH_CHECKS + " checks");
+        }
+        for (JsonNode c : checks) {
+            if (!c.isObject() || !c.path("name").isTextual() || !c.path("ok").isBoolean()
+                    || !c.path("reasonCode").isTextual()) {
+                throw ApiException.invalid("each of healthChecks must be {\"name\": string, \"ok\": true or false, "
+                        + "\"reasonCode\": string}");
+            }
         }
     }
 
