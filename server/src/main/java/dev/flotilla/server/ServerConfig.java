@@ -1,5 +1,7 @@
 package dev.flotilla.server;
 
+import dev.flotilla.core.mqtt.MqttBroker;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,13 +21,13 @@ import java.util.Objects;
  * @param challengeTtl     lifetime of a challenge nonce
  * @param pollInterval     base check-in interval told to devices (jitter of up to 20% is added)
  * @param clock            time source for expiries and audit timestamps
- * @param mqttUrl          MQTT broker for wake-up messages ({@code tcp://host:port}), or null for none
+ * @param mqtt             MQTT broker for wake-up messages (URL, login, CA bundle), or null for none
  * @param tlsCert          PEM certificate chain for HTTPS, or null for plain HTTP (then {@code tlsKey} is null too)
  * @param tlsKey           PEM PKCS#8 private key matching {@code tlsCert}
  */
 public record ServerConfig(Path dataDir, int port, String host, String databaseUrl, long maxRequestBytes,
                            long maxImageBytes, Duration deviceTokenTtl, Duration challengeTtl, Duration pollInterval,
-                           Clock clock, URI mqttUrl, Path tlsCert, Path tlsKey) {
+                           Clock clock, MqttBroker mqtt, Path tlsCert, Path tlsKey) {
     public static final Path DEFAULT_DATA_DIR = Path.of("flotilla-data");
     public static final int DEFAULT_PORT = 8080;
 
@@ -46,9 +48,6 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new IllegalArgumentException("give both a TLS certificate and a TLS key, or neither");
         }
-        if (mqttUrl != null && (mqttUrl.getHost() == null || !java.util.Set.of("tcp", "mqtt").contains(mqttUrl.getScheme()))) {
-            throw new IllegalArgumentException("MQTT URL must look like tcp://host:port, got " + mqttUrl);
-        }
     }
 
     /** The defaults: {@code ./flotilla-data}, port 8080, H2 under the data dir, plain HTTP, no MQTT. */
@@ -65,47 +64,53 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
     public ServerConfig withDataDir(Path dir) {
         boolean defaultDb = databaseUrl.equals(defaultH2Url(dataDir));
         return new ServerConfig(dir, port, host, defaultDb ? null : databaseUrl, maxRequestBytes, maxImageBytes,
-                deviceTokenTtl, challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey);
+                deviceTokenTtl, challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey);
     }
 
     public ServerConfig withPort(int p) {
         return new ServerConfig(dataDir, p, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey);
     }
 
     public ServerConfig withHost(String h) {
         return new ServerConfig(dataDir, port, h, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
         return new ServerConfig(dataDir, port, host, url, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey);
     }
 
     public ServerConfig withMaxRequestBytes(long max) {
         return new ServerConfig(dataDir, port, host, databaseUrl, max, maxImageBytes, deviceTokenTtl, challengeTtl,
-                pollInterval, clock, mqttUrl, tlsCert, tlsKey);
+                pollInterval, clock, mqtt, tlsCert, tlsKey);
     }
 
     public ServerConfig withMaxImageBytes(long max) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, max, deviceTokenTtl, challengeTtl,
-                pollInterval, clock, mqttUrl, tlsCert, tlsKey);
+                pollInterval, clock, mqtt, tlsCert, tlsKey);
     }
 
     public ServerConfig withClock(Clock c) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, c, mqttUrl, tlsCert, tlsKey);
+                challengeTtl, pollInterval, c, mqtt, tlsCert, tlsKey);
     }
 
+    /** Wake-ups through the broker at {@code url} without a login; null for none. */
     public ServerConfig withMqttUrl(URI url) {
+        return withMqtt(url == null ? null : MqttBroker.anonymous(url));
+    }
+
+    /** Wake-ups through {@code broker}; null for none. */
+    public ServerConfig withMqtt(MqttBroker broker) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, url, tlsCert, tlsKey);
+                challengeTtl, pollInterval, clock, broker, tlsCert, tlsKey);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqttUrl, cert, key);
+                challengeTtl, pollInterval, clock, mqtt, cert, key);
     }
 
     public ServerConfig withPollInterval(Duration interval) {
@@ -113,6 +118,6 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
             throw new IllegalArgumentException("poll interval must be positive, got " + interval);
         }
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, interval, clock, mqttUrl, tlsCert, tlsKey);
+                challengeTtl, interval, clock, mqtt, tlsCert, tlsKey);
     }
 }

@@ -1,6 +1,7 @@
 package dev.flotilla.core.mqtt;
 
 import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
 import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3ClientBuilder;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
@@ -100,7 +101,7 @@ public record MqttBroker(URI url, Optional<String> username, Optional<String> pa
 
     /**
      * Why a connection to the broker failed, in one line without class names: a refused login ("the broker
-     * refused the login of user 'dev_1': bad user name or password"), an untrusted certificate ("the broker's
+     * refused the login of user 'dev_1': not authorized (check the user name and password)"), an untrusted certificate ("the broker's
      * TLS certificate is not trusted: no path to a trusted CA"), a refused connection, or the cause's message.
      */
     public String describe(Throwable failure) {
@@ -113,7 +114,9 @@ public record MqttBroker(URI url, Optional<String> username, Optional<String> pa
             String who = username.map(u -> " of user '" + u + "'").orElse(" without a user name");
             return switch (code) {
                 case BAD_USER_NAME_OR_PASSWORD -> "the broker refused the login" + who + ": bad user name or password";
-                case NOT_AUTHORIZED -> "the broker refused the login" + who + ": not authorized";
+                // mosquitto answers a wrong password with this code too
+                case NOT_AUTHORIZED -> "the broker refused the login" + who
+                        + ": not authorized (check the user name and password)";
                 default -> "the broker refused the connection: " + code.name().toLowerCase(java.util.Locale.ROOT)
                         .replace('_', ' ');
             };
@@ -125,6 +128,9 @@ public record MqttBroker(URI url, Optional<String> username, Optional<String> pa
             }
             if (c instanceof ConnectException) {
                 return "cannot connect: " + c.getMessage();
+            }
+            if (c instanceof ConnectionClosedException) {
+                return "the connection to the broker was lost";
             }
         }
         if (t instanceof ConnectionFailedException && t.getCause() != null && t.getCause().getMessage() != null) {

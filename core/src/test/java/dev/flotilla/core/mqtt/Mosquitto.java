@@ -1,5 +1,6 @@
 package dev.flotilla.core.mqtt;
 
+import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import dev.flotilla.core.tls.TestCa;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -9,6 +10,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,13 +44,15 @@ public final class Mosquitto implements AutoCloseable {
     private final Path conf;
     private final TestCa ca;
     private final int port;
+    private final Map<String, String> users;
     private Process process;
 
-    private Mosquitto(Path dir, Path conf, TestCa ca, int port) {
+    private Mosquitto(Path dir, Path conf, TestCa ca, int port, Map<String, String> users) {
         this.dir = dir;
         this.conf = conf;
         this.ca = ca;
         this.port = port;
+        this.users = users;
     }
 
     /** The mosquitto binary, if installed. */
@@ -71,10 +75,7 @@ public final class Mosquitto implements AutoCloseable {
         Files.createDirectories(dir);
         TestCa ca = TestCa.create(dir.resolve("ca"));
         Path passwords = dir.resolve("passwords");
-        StringBuilder plain = new StringBuilder();
-        users.forEach((u, p) -> plain.append(u).append(':').append(p).append('\n'));
-        Files.writeString(passwords, plain);
-        run(List.of("/usr/bin/mosquitto_passwd", "-U", passwords.toString())); // hashes the whole file at once
+        writePasswords(passwords, users);
         Path acl = Files.writeString(dir.resolve("acl"), ACL);
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -99,9 +100,42 @@ public final class Mosquitto implements AutoCloseable {
                 keyfile %s
                 """.formatted(System.getProperty("user.name"), passwords, acl, port, ca.caPem(), ca.serverCert(),
                 ca.serverKey()));
-        Mosquitto m = new Mosquitto(dir, conf, ca, port);
+        Mosquitto m = new Mosquitto(dir, conf, ca, port, new LinkedHashMap<>(users));
         m.start();
         return m;
+    }
+
+    /**
+     * Adds accounts (devices enrolled after the broker started): rewrites the password file and makes the
+     * running broker reload it (SIGHUP), as an operator would; returns once the first new account can log in.
+     */
+    public synchronized void addUsers(Map<String, String> more) throws Exception {
+        users.putAll(more);
+        writePasswords(dir.resolve("passwords"), users);
+        run(List.of("kill", "-HUP", Long.toString(process.pid())));
+        Map.Entry<String, String> probe = more.entrySet().iterator().next();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            Mqtt3BlockingClient c = broker(probe.getKey(), probe.getValue()).clientBuilder("probe-" + System.nanoTime(), 1)
+                    .automaticReconnect(null).buildBlocking();
+            try {
+                c.connect();
+                c.disconnect();
+                return;
+            } catch (RuntimeException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("mosquitto did not accept the new accounts within 10 s: " + notYet);
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private static void writePasswords(Path file, Map<String, String> users) throws IOException, InterruptedException {
+        StringBuilder plain = new StringBuilder();
+        users.forEach((u, p) -> plain.append(u).append(':').append(p).append('\n'));
+        Files.writeString(file, plain);
+        run(List.of("/usr/bin/mosquitto_passwd", "-U", file.toString())); // hashes the whole file at once
     }
 
     /** Starts the broker (again) on its port; returns once it accepts connections. */
