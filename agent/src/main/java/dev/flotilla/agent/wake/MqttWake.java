@@ -1,10 +1,8 @@
 package dev.flotilla.agent.wake;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
-import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import dev.flotilla.core.mqtt.MqttBroker;
-import java.util.concurrent.atomic.AtomicReference;
+import dev.flotilla.core.mqtt.MqttConnection;
 import java.util.function.Consumer;
 
 /**
@@ -16,15 +14,15 @@ import java.util.function.Consumer;
  * one log line. Messages carry no authority: a wake-up only moves the next check-in earlier.
  */
 public final class MqttWake implements AutoCloseable {
-    private final Mqtt3AsyncClient client;
+    private final MqttConnection connection;
 
     /** The topic a device listens on. */
     public static String topic(String deviceId) {
         return "flotilla/devices/" + deviceId + "/wake";
     }
 
-    private MqttWake(Mqtt3AsyncClient client) {
-        this.client = client;
+    private MqttWake(MqttConnection connection) {
+        this.connection = connection;
     }
 
     /**
@@ -35,30 +33,22 @@ public final class MqttWake implements AutoCloseable {
      */
     public static MqttWake start(MqttBroker broker, String deviceId, Runnable onWake, Consumer<String> log) {
         String topic = topic(deviceId);
-        Mqtt3AsyncClient[] holder = new Mqtt3AsyncClient[1];
-        AtomicReference<String> problem = new AtomicReference<>();
-        Mqtt3AsyncClient client = broker.clientBuilder("flotilla-" + deviceId, 60)
-                .addConnectedListener(ctx -> holder[0].subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE)
+        return new MqttWake(MqttConnection.open(broker, "flotilla-" + deviceId, 60,
+                client -> client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE)
                         .callback(publish -> onWake.run()).send()
-                        .whenComplete((ack, err) -> {
-                            problem.set(null);
-                            log.accept(err == null ? "mqtt: subscribed to " + topic
-                                    : "mqtt: subscribe failed: " + broker.describe(err));
-                        }))
-                .addDisconnectedListener(ctx -> {
-                    String why = broker.describe(ctx.getCause());
-                    if (ctx.getSource() != MqttDisconnectSource.USER && !why.equals(problem.getAndSet(why))) {
-                        log.accept("mqtt: " + broker + ": " + why + "; retrying, polling continues");
-                    }
-                })
-                .buildAsync();
-        holder[0] = client;
-        client.connectWith().cleanSession(true).send();
-        return new MqttWake(client);
+                        .whenComplete((ack, err) -> log.accept(err == null ? "mqtt: subscribed to " + topic
+                                : "mqtt: subscribe failed: " + broker.describe(err))),
+                why -> log.accept("mqtt: " + broker + ": " + why + "; retrying, polling continues")));
     }
 
+    /** Whether it has stopped for good after {@link #close()}. */
+    public boolean stopped() {
+        return connection.stopped();
+    }
+
+    /** Disconnects and stops reconnecting. */
     @Override
     public void close() {
-        client.disconnect();
+        connection.close();
     }
 }

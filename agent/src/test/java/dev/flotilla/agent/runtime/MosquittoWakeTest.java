@@ -105,7 +105,9 @@ class MosquittoWakeTest {
     void afterABrokerRestartTheDeviceSubscribesAgainAndIsWoken() throws Exception {
         Files.writeString(dir.resolve("pw"), "pw-2\n");
         Semaphore woken = new Semaphore(0);
+        MqttWake stopped;
         try (MqttWake wake = MqttWake.start(mosquitto.broker("dev-2", "pw-2"), "dev-2", woken::release, log::add)) {
+            stopped = wake;
             waitFor(() -> log.stream().filter(l -> l.equals("mqtt: subscribed to flotilla/devices/dev-2/wake")).count() == 1);
             mosquitto.kill();
             waitFor(() -> log.stream().anyMatch(l -> l.contains("the connection to the broker was lost")
@@ -115,6 +117,7 @@ class MosquittoWakeTest {
             publishAsServer("dev-2");
             assertThat(woken.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
         }
+        waitFor(stopped::stopped);
     }
 
     private AgentConfig config(FakeDeviceApi api, String passwordFile) throws Exception {

@@ -172,6 +172,16 @@ public final class Mosquitto implements AutoCloseable {
         }
     }
 
+    /** Freezes the broker (SIGSTOP): connections stay open but nothing is answered, like a hung broker. */
+    public synchronized void pause() throws IOException, InterruptedException {
+        run(List.of("kill", "-STOP", Long.toString(process.pid())));
+    }
+
+    /** Lets a frozen broker go on (SIGCONT). */
+    public synchronized void resume() throws IOException, InterruptedException {
+        run(List.of("kill", "-CONT", Long.toString(process.pid())));
+    }
+
     /** The TLS URL of the broker. */
     public URI url() {
         return URI.create("ssl://127.0.0.1:" + port);

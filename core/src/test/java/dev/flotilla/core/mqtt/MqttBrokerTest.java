@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import java.net.URI;
@@ -86,18 +85,23 @@ class MqttBrokerTest {
                 + "trusted CA (a private CA: name its PEM file as the CA bundle)");
     }
 
-    /** The first connection failure, as the client's disconnected listener sees it (it keeps reconnecting). */
+    /** The first connection failure, as reported by a connection that keeps retrying; then it is closed. */
     private static String firstFailure(MqttBroker broker) throws InterruptedException {
         BlockingQueue<String> failures = new LinkedBlockingQueue<>();
-        Mqtt3AsyncClient c = broker.clientBuilder("dev_a", 5)
-                .addDisconnectedListener(ctx -> failures.add(broker.describe(ctx.getCause()))).buildAsync();
-        c.connect();
+        MqttConnection c = MqttConnection.open(broker, "dev_a", 1, client -> { }, failures::add);
         try {
             String first = failures.poll(10, TimeUnit.SECONDS);
             assertThat(first).as("a connection failure within 10 s").isNotNull();
+            assertThat(failures.poll(2500, TimeUnit.MILLISECONDS)).as("the same reason is reported once").isNull();
             return first;
         } finally {
-            c.disconnect();
+            c.close();
+            // closing while it waits to retry stops the retries (the library's own disconnect does not)
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!c.stopped() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(c.stopped()).isTrue();
         }
     }
 

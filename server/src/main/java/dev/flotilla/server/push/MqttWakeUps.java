@@ -1,19 +1,17 @@
 package dev.flotilla.server.push;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import dev.flotilla.core.mqtt.MqttBroker;
+import dev.flotilla.core.mqtt.MqttConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -31,12 +29,12 @@ public final class MqttWakeUps implements Consumer<String>, AutoCloseable {
     public static final int MAX_IN_FLIGHT = 10_000;
     private static final Logger LOG = LoggerFactory.getLogger(MqttWakeUps.class);
     private final MqttBroker broker;
+    private final MqttConnection connection;
     private final Mqtt3AsyncClient client;
     private final int maxInFlight;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
-    private final AtomicReference<String> problem = new AtomicReference<>();
 
     /** Connects to {@code broker} in the background; returns at once. */
     public MqttWakeUps(MqttBroker broker) {
@@ -46,23 +44,11 @@ public final class MqttWakeUps implements Consumer<String>, AutoCloseable {
     MqttWakeUps(MqttBroker broker, int maxInFlight) {
         this.broker = Objects.requireNonNull(broker, "broker");
         this.maxInFlight = maxInFlight;
-        client = broker.clientBuilder("flotilla-server-" + UUID.randomUUID(), 30)
-                .addConnectedListener(ctx -> {
-                    problem.set(null);
-                    LOG.info("MQTT: connected to {}", broker);
-                })
-                .addDisconnectedListener(ctx -> {
-                    if (ctx.getSource() == MqttDisconnectSource.USER) {
-                        return;
-                    }
-                    String why = broker.describe(ctx.getCause());
-                    if (!why.equals(problem.getAndSet(why))) {
-                        LOG.warn("MQTT broker {}: {}; retrying; until then no wake-ups go out (devices still poll)",
-                                broker, why);
-                    }
-                })
-                .buildAsync();
-        client.connectWith().cleanSession(true).send(); // failures reach the disconnected listener
+        connection = MqttConnection.open(broker, "flotilla-server-" + UUID.randomUUID(), 30,
+                client -> LOG.info("MQTT: connected to {}", broker),
+                why -> LOG.warn("MQTT broker {}: {}; retrying; until then no wake-ups go out (devices still poll)",
+                        broker, why));
+        client = connection.client();
     }
 
     /** The topic for a device. */
@@ -102,7 +88,7 @@ public final class MqttWakeUps implements Consumer<String>, AutoCloseable {
 
     /** Whether the client is connected to the broker now. */
     public boolean connected() {
-        return client.getState().isConnected();
+        return connection.connected();
     }
 
     /** Wake-ups the broker acknowledged. */
@@ -115,12 +101,14 @@ public final class MqttWakeUps implements Consumer<String>, AutoCloseable {
         return dropped.get();
     }
 
+    /** Whether it has stopped for good after {@link #close()}. */
+    public boolean stopped() {
+        return connection.stopped();
+    }
+
+    /** Disconnects and stops reconnecting. */
     @Override
     public void close() {
-        try {
-            client.disconnect().get(2, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.debug("MQTT disconnect: {}", e.toString());
-        }
+        connection.close();
     }
 }

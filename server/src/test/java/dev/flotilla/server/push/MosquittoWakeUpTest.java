@@ -90,8 +90,10 @@ class MosquittoWakeUpTest {
             BlockingQueue<String> aGot = new LinkedBlockingQueue<>();
             BlockingQueue<String> bGot = new LinkedBlockingQueue<>();
             // device a also tries the wildcard and b's own topic: the broker's ACL must not deliver them
-            subscriber(a.id(), "pw-a", aGot, "flotilla/devices/+/wake", MqttWakeUps.topic(b.id()));
-            subscriber(b.id(), "pw-b", bGot);
+            AtomicInteger aSubscribed = subscriber(a.id(), "pw-a", aGot, "flotilla/devices/+/wake",
+                    MqttWakeUps.topic(b.id()));
+            AtomicInteger bSubscribed = subscriber(b.id(), "pw-b", bGot);
+            waitFor(() -> aSubscribed.get() == 1 && bSubscribed.get() == 1);
             awaitLog("MQTT: connected to", 1);
 
             assertThat(deploy(srv, b).status()).isEqualTo(201);
@@ -157,6 +159,31 @@ class MosquittoWakeUpTest {
             assertThat(deploy(srv, d).status()).isEqualTo(201);
             assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo(MqttWakeUps.topic(d.id()));
         }
+    }
+
+    @Test
+    void aHungBrokerHoldsAtMostTheBoundAndPublishingNeverBlocks() throws Exception {
+        MqttWakeUps wakeUps = new MqttWakeUps(mosquitto.broker(Mosquitto.SERVER_USER, SERVER_PASSWORD), 5);
+        try {
+            waitFor(wakeUps::connected);
+            wakeUps.accept("dev_first");
+            waitFor(() -> wakeUps.published() == 1);
+            mosquitto.pause();
+            try {
+                long started = System.nanoTime();
+                for (int i = 0; i < 100; i++) {
+                    wakeUps.accept("dev_" + i);
+                }
+                assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isLessThan(1000);
+                assertThat(wakeUps.dropped()).as("5 wait for the broker, the rest are dropped").isEqualTo(95);
+            } finally {
+                mosquitto.resume();
+            }
+            waitFor(() -> wakeUps.published() == 6); // the 5 that waited go out once it answers again
+        } finally {
+            wakeUps.close();
+        }
+        waitFor(wakeUps::stopped);
     }
 
     private TestServer server(MqttBroker broker) throws Exception {
