@@ -141,7 +141,7 @@ public final class Server implements AutoCloseable {
             TrustHealth trustHealth = new TrustHealth(jdbi, tuf, config.clock());
             ReleaseService releases = new ReleaseService(jdbi, tuf, trust, publisher, uploads, audit, config.dataDir(),
                     config.clock());
-            MqttWakeUps wakeUps = config.mqttUrl() == null ? null : new MqttWakeUps(config.mqttUrl());
+            MqttWakeUps wakeUps = config.mqtt() == null ? null : new MqttWakeUps(config.mqtt());
             closeables.add(wakeUps);
             Deployments deployments = new Deployments(jdbi, tuf, keys.director(), audit, config.clock(),
                     wakeUps == null ? id -> { } : wakeUpAfterSettle(wakeUps, scheduler, db.postgres()));

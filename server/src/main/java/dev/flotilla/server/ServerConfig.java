@@ -1,5 +1,7 @@
 package dev.flotilla.server;
 
+import dev.flotilla.core.mqtt.MqttBroker;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,7 +22,7 @@ import java.util.Objects;
  * @param pollInterval     base check-in interval told to devices (jitter of up to 20% is added), from 1 s to
  *                         {@link #MAX_POLL_INTERVAL}
  * @param clock            time source for expiries and audit timestamps
- * @param mqttUrl          MQTT broker for wake-up messages ({@code tcp://host:port}), or null for none
+ * @param mqtt             MQTT broker for wake-up messages (URL, login, CA bundle), or null for none
  * @param tlsCert          PEM certificate chain for HTTPS, or null for plain HTTP (then {@code tlsKey} is null too)
  * @param tlsKey           PEM PKCS#8 private key matching {@code tlsCert}
  * @param publicArtifacts  whether anyone may download released images ({@code /tuf/targets/}), for mirrors
@@ -28,7 +30,7 @@ import java.util.Objects;
  */
 public record ServerConfig(Path dataDir, int port, String host, String databaseUrl, long maxRequestBytes,
                            long maxImageBytes, Duration deviceTokenTtl, Duration challengeTtl, Duration pollInterval,
-                           Clock clock, URI mqttUrl, Path tlsCert, Path tlsKey,
+                           Clock clock, MqttBroker mqtt, Path tlsCert, Path tlsKey,
                            boolean publicArtifacts) {
     public static final Path DEFAULT_DATA_DIR = Path.of("flotilla-data");
     public static final int DEFAULT_PORT = 8080;
@@ -59,9 +61,6 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new IllegalArgumentException("give both a TLS certificate and a TLS key, or neither");
         }
-        if (mqttUrl != null && (mqttUrl.getHost() == null || !java.util.Set.of("tcp", "mqtt").contains(mqttUrl.getScheme()))) {
-            throw new IllegalArgumentException("MQTT URL must look like tcp://host:port, got " + mqttUrl);
-        }
     }
 
     /** The defaults: {@code ./flotilla-data}, port 8080, H2 under the data dir, plain HTTP, no MQTT. */
@@ -79,58 +78,64 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
     public ServerConfig withDataDir(Path dir) {
         boolean defaultDb = databaseUrl.equals(defaultH2Url(dataDir));
         return new ServerConfig(dir, port, host, defaultDb ? null : databaseUrl, maxRequestBytes, maxImageBytes,
-                deviceTokenTtl, challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
+                deviceTokenTtl, challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withPort(int p) {
         return new ServerConfig(dataDir, p, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withHost(String h) {
         return new ServerConfig(dataDir, port, h, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
         return new ServerConfig(dataDir, port, host, url, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withMaxRequestBytes(long max) {
         return new ServerConfig(dataDir, port, host, databaseUrl, max, maxImageBytes, deviceTokenTtl, challengeTtl,
-                pollInterval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
+                pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withMaxImageBytes(long max) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, max, deviceTokenTtl, challengeTtl,
-                pollInterval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
+                pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withClock(Clock c) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, c, mqttUrl, tlsCert, tlsKey, publicArtifacts);
+                challengeTtl, pollInterval, c, mqtt, tlsCert, tlsKey, publicArtifacts);
     }
 
+    /** Wake-ups through the broker at {@code url} without a login; null for none. */
     public ServerConfig withMqttUrl(URI url) {
+        return withMqtt(url == null ? null : MqttBroker.anonymous(url));
+    }
+
+    /** Wake-ups through {@code broker}; null for none. */
+    public ServerConfig withMqtt(MqttBroker broker) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, url, tlsCert, tlsKey, publicArtifacts);
+                challengeTtl, pollInterval, clock, broker, tlsCert, tlsKey, publicArtifacts);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqttUrl, cert, key, publicArtifacts);
+                challengeTtl, pollInterval, clock, mqtt, cert, key, publicArtifacts);
     }
 
     /** This configuration with another poll interval (1 s to {@link #MAX_POLL_INTERVAL}, else refused). */
     public ServerConfig withPollInterval(Duration interval) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, interval, clock, mqttUrl, tlsCert, tlsKey, publicArtifacts);
+                challengeTtl, interval, clock, mqtt, tlsCert, tlsKey, publicArtifacts);
     }
 
     /** Anyone may download released images (a mirror or CDN fetches them); see {@link #publicArtifacts()}. */
     public ServerConfig withPublicArtifacts(boolean open) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqttUrl, tlsCert, tlsKey, open);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, open);
     }
 }

@@ -1,6 +1,10 @@
 package dev.flotilla.agent.config;
 
+import dev.flotilla.core.mqtt.MqttBroker;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -23,7 +27,7 @@ import java.util.Optional;
  * @param boot             the boot-control backend
  * @param health           trial-boot health checks
  * @param poll             check-in timing
- * @param mqttBroker       optional MQTT broker URL for wake-ups ({@code tcp://host:1883})
+ * @param mqtt             optional MQTT wake-ups: the broker and the device's login
  * @param rebootCommand    the command that restarts the device
  * @param maintenance      when installing is allowed
  * @param caBundle         a PEM file of the CA certificates that HTTPS servers are checked against instead of
@@ -31,8 +35,40 @@ import java.util.Optional;
  */
 public record AgentConfig(URI server, URI metadataUrl, URI targetsUrl, Path stateDir, String hardwareId,
         String factoryVersion, Path trustedRoot, Optional<String> enrollmentToken, SlotsConfig slots,
-        BootConfig boot, HealthConfig health, PollConfig poll, Optional<URI> mqttBroker,
+        BootConfig boot, HealthConfig health, PollConfig poll, Optional<MqttConfig> mqtt,
         List<String> rebootCommand, MaintenanceConfig maintenance, Optional<Path> caBundle) {
+
+    /**
+     * MQTT wake-ups.
+     *
+     * @param broker       {@code tcp://host[:1883]} or {@code ssl://host[:8883]} (TLS, checked against
+     *                     {@code caBundle} when one is configured)
+     * @param username     the broker account; default the device id (which the broker's ACL expects)
+     * @param passwordFile a file whose first line is the account's password, if the broker wants one
+     */
+    public record MqttConfig(URI broker, Optional<String> username, Optional<Path> passwordFile) {
+        /**
+         * The broker settings for device {@code deviceId}: the password is read from {@code passwordFile} now.
+         *
+         * @throws IllegalArgumentException (one line) when the password file cannot be read
+         */
+        public MqttBroker broker(String deviceId, Optional<Path> caBundle) {
+            Optional<String> password = passwordFile.map(MqttConfig::firstLine);
+            MqttBroker plain = MqttBroker.anonymous(broker);
+            return new MqttBroker(broker, Optional.of(username.orElse(deviceId)), password,
+                    plain.tls() ? caBundle : Optional.empty());
+        }
+
+        private static String firstLine(Path file) {
+            try {
+                return Files.readAllLines(file).stream().findFirst().orElse("");
+            } catch (NoSuchFileException e) {
+                throw new IllegalArgumentException(file + ": no such file");
+            } catch (IOException e) {
+                throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage());
+            }
+        }
+    }
 
     /** Slot a and b: a block device or a file each; capacity 0 means "the device's size". */
     public record SlotsConfig(Path a, long capacityA, Path b, long capacityB) {

@@ -13,6 +13,7 @@ import dev.flotilla.agent.config.AgentConfig.PollConfig;
 import dev.flotilla.agent.config.AgentConfig.SlotsConfig;
 import dev.flotilla.agent.maintenance.DailyWindow;
 import dev.flotilla.agent.net.ServerClient;
+import dev.flotilla.core.mqtt.MqttBroker;
 import dev.flotilla.core.tls.CaBundle;
 import java.io.IOException;
 import java.net.URI;
@@ -94,17 +95,32 @@ public final class AgentConfigParser {
         URI targets = n.has("targetsUrl") ? url(n, "targetsUrl") : URI.create(s + "tuf/targets/");
         Optional<String> token = Optional.ofNullable(env.get("FLOTILLA_ENROLLMENT_TOKEN"))
                 .or(() -> optString(n, "enrollmentToken"));
-        Optional<URI> mqtt = Optional.empty();
-        if (n.has("mqtt")) {
-            JsonNode m = object(n, "mqtt");
-            known(m, "mqtt.", Set.of("broker"));
-            mqtt = Optional.of(url(m, "broker", "mqtt."));
-        }
+        Optional<AgentConfig.MqttConfig> mqtt = n.has("mqtt") ? Optional.of(mqtt(n)) : Optional.empty();
         return new AgentConfig(server, metadata, targets, path(n, "stateDir", ""), string(n, "hardwareId", ""),
                 optString(n, "factoryVersion").orElse(null), path(n, "trustedRoot", ""), token, slots(n),
                 boot(n), health(n), poll(n), mqtt,
                 n.has("rebootCommand") ? argv(n.get("rebootCommand"), "rebootCommand") : List.of("systemctl", "reboot"),
                 maintenance(n), caBundle(n));
+    }
+
+    private AgentConfig.MqttConfig mqtt(JsonNode n) {
+        JsonNode m = object(n, "mqtt");
+        known(m, "mqtt.", Set.of("broker", "username", "passwordFile"));
+        URI broker = url(m, "broker", "mqtt.");
+        try {
+            MqttBroker.anonymous(broker);
+        } catch (IllegalArgumentException e) {
+            throw err("mqtt.broker", e.getMessage());
+        }
+        AgentConfig.MqttConfig c = new AgentConfig.MqttConfig(broker,
+                m.has("username") ? Optional.of(string(m, "username", "mqtt.")) : Optional.empty(),
+                m.has("passwordFile") ? Optional.of(path(m, "passwordFile", "mqtt.")) : Optional.empty());
+        try {
+            c.broker("device", Optional.empty()); // reads the password file
+        } catch (IllegalArgumentException e) {
+            throw err("mqtt.passwordFile", e.getMessage());
+        }
+        return c;
     }
 
     private Optional<Path> caBundle(JsonNode n) {

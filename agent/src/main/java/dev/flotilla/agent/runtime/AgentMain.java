@@ -110,6 +110,16 @@ public final class AgentMain {
         }
     }
 
+    /** MQTT wake-ups; a password file or CA bundle that became unreadable leaves them off, polling goes on. */
+    private static MqttWake startWake(AgentConfig.MqttConfig m, AgentConfig c, Agent agent, Consumer<String> log) {
+        try {
+            return MqttWake.start(m.broker(agent.deviceId(), c.caBundle()), agent.deviceId(), agent.wakeup()::wake, log);
+        } catch (IllegalArgumentException e) {
+            log.accept("mqtt: wake-ups off: " + e.getMessage() + "; polling continues");
+            return null;
+        }
+    }
+
     private static int runAgent(Path file, PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
         AgentConfig c = AgentConfigParser.parse(file, System.getenv());
         Consumer<String> log = line -> {
@@ -128,8 +138,7 @@ public final class AgentMain {
                 return 0;
             }
             agent.assemble();
-            MqttWake wake = c.mqttBroker().map(b -> MqttWake.start(b, agent.deviceId(), agent.wakeup()::wake, log))
-                    .orElse(null);
+            MqttWake wake = c.mqtt().map(m -> startWake(m, c, agent, log)).orElse(null);
             try {
                 Agent.Exit exit = agent.run();
                 if (exit == Agent.Exit.DECOMMISSIONED) {

@@ -1,57 +1,54 @@
 package dev.flotilla.agent.wake;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
-import java.net.URI;
-import java.util.concurrent.TimeUnit;
+import dev.flotilla.core.mqtt.MqttBroker;
+import dev.flotilla.core.mqtt.MqttConnection;
 import java.util.function.Consumer;
 
 /**
  * Optional MQTT wake-ups (HiveMQ MQTT client, MQTT 3.1.1): subscribes to {@code flotilla/devices/{id}/wake}
  * and calls {@code onWake} for every message, which makes the agent check in at once. The client
- * reconnects by itself (also when the broker is down at start) and subscribes again after each connect;
- * while the broker is unreachable the agent simply keeps polling. Messages carry no authority: a wake-up
- * only moves the next check-in earlier.
+ * reconnects by itself (1 s doubling up to 60 s, also when the broker is down at start) with a clean session
+ * and subscribes again after each connect, so a restarted broker that kept nothing still reaches the device.
+ * While the broker is unreachable, or refuses the login, the agent simply keeps polling; each new reason is
+ * one log line. Messages carry no authority: a wake-up only moves the next check-in earlier.
  */
 public final class MqttWake implements AutoCloseable {
-    private final Mqtt3AsyncClient client;
+    private final MqttConnection connection;
 
     /** The topic a device listens on. */
     public static String topic(String deviceId) {
         return "flotilla/devices/" + deviceId + "/wake";
     }
 
-    private MqttWake(Mqtt3AsyncClient client) {
-        this.client = client;
+    private MqttWake(MqttConnection connection) {
+        this.connection = connection;
     }
 
     /**
      * Connects in the background; returns at once.
      *
-     * @param broker {@code tcp://host:port} (port 1883 when absent)
+     * @param broker the broker, TLS settings and login ({@link dev.flotilla.agent.config.AgentConfig.MqttConfig})
+     * @throws IllegalArgumentException when the broker's CA bundle cannot be read
      */
-    public static MqttWake start(URI broker, String deviceId, Runnable onWake, Consumer<String> log) {
+    public static MqttWake start(MqttBroker broker, String deviceId, Runnable onWake, Consumer<String> log) {
         String topic = topic(deviceId);
-        Mqtt3AsyncClient[] holder = new Mqtt3AsyncClient[1];
-        Mqtt3AsyncClient client = MqttClient.builder().useMqttVersion3()
-                .identifier("flotilla-" + deviceId)
-                .serverHost(broker.getHost()).serverPort(broker.getPort() > 0 ? broker.getPort() : 1883)
-                .automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(60, TimeUnit.SECONDS).applyAutomaticReconnect()
-                .addConnectedListener(ctx -> holder[0].subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE)
+        return new MqttWake(MqttConnection.open(broker, "flotilla-" + deviceId, 60,
+                client -> client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE)
                         .callback(publish -> onWake.run()).send()
                         .whenComplete((ack, err) -> log.accept(err == null ? "mqtt: subscribed to " + topic
-                                : "mqtt: subscribe failed: " + err.getMessage())))
-                .addDisconnectedListener(ctx -> log.accept("mqtt: disconnected (" + ctx.getCause().getMessage()
-                        + "); polling continues"))
-                .buildAsync();
-        holder[0] = client;
-        client.connectWith().cleanSession(true).send();
-        return new MqttWake(client);
+                                : "mqtt: subscribe failed: " + broker.describe(err))),
+                why -> log.accept("mqtt: " + broker + ": " + why + "; retrying, polling continues")));
     }
 
+    /** Whether it has stopped for good after {@link #close()}. */
+    public boolean stopped() {
+        return connection.stopped();
+    }
+
+    /** Disconnects and stops reconnecting. */
     @Override
     public void close() {
-        client.disconnect();
+        connection.close();
     }
 }

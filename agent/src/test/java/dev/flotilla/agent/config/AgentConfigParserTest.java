@@ -51,7 +51,7 @@ class AgentConfigParserTest {
         assertThat(c.maintenance().zone()).isEqualTo(ZoneId.of("Europe/Berlin"));
         assertThat(c.maintenance().windows()).containsExactly("02:00-04:30");
         assertThat(c.rebootCommand()).containsExactly("systemctl", "reboot");
-        assertThat(c.mqttBroker()).isEmpty();
+        assertThat(c.mqtt()).isEmpty();
         assertThat(c.enrollmentToken()).isEmpty();
     }
 
@@ -72,6 +72,24 @@ class AgentConfigParserTest {
     }
 
     @Test
+    void mqttLogsInWithTheDeviceIdAndThePasswordFileAndUsesTheCaBundleForTls() throws IOException {
+        Files.writeString(dir.resolve("mqtt-password"), "s3cret\n");
+        AgentConfig c = AgentConfigParser.parse(write(MINIMAL.formatted(
+                ", \"mqtt\": {\"broker\": \"ssl://broker.example.com\", \"passwordFile\": \"mqtt-password\"}")), Map.of());
+        dev.flotilla.core.mqtt.MqttBroker b = c.mqtt().orElseThrow().broker("dev_1", Optional.of(dir.resolve("ca.pem")));
+        assertThat(b.username()).contains("dev_1");
+        assertThat(b.password()).contains("s3cret");
+        assertThat(b.port()).isEqualTo(8883);
+        assertThat(b.caBundle()).contains(dir.resolve("ca.pem"));
+        AgentConfig named = AgentConfigParser.parse(write(MINIMAL.formatted(
+                ", \"mqtt\": {\"broker\": \"tcp://broker:1884\", \"username\": \"gw-7\"}")), Map.of());
+        dev.flotilla.core.mqtt.MqttBroker plain = named.mqtt().orElseThrow().broker("dev_1", Optional.of(dir.resolve("ca.pem")));
+        assertThat(plain.username()).contains("gw-7");
+        assertThat(plain.password()).isEmpty();
+        assertThat(plain.caBundle()).as("the CA bundle is for TLS brokers only").isEmpty();
+    }
+
+    @Test
     void badConfigsNameTheFieldAndTheProblem() throws IOException {
         record Case(String extra, String message) {
         }
@@ -89,6 +107,11 @@ class AgentConfigParserTest {
                 new Case(", \"health\": {\"retryIntervalSeconds\": 0}",
                         "health.retryIntervalSeconds: must be a positive integer"),
                 new Case(", \"mqtt\": {\"broker\": \"nohost\"}", "mqtt.broker: must be an absolute URL"),
+                new Case(", \"mqtt\": {\"broker\": \"http://broker\"}",
+                        "mqtt.broker: MQTT URL must look like tcp://host:port or ssl://host:port"),
+                new Case(", \"mqtt\": {\"broker\": \"ssl://broker\", \"passwordFile\": \"nope\"}",
+                        "mqtt.passwordFile: " + dir.resolve("nope") + ": no such file"),
+                new Case(", \"mqtt\": {\"broker\": \"ssl://broker\", \"user\": \"x\"}", "mqtt.user: unknown field"),
                 new Case(", \"rebootCommand\": []", "rebootCommand: must be a non-empty array"),
                 new Case(", \"hardwareId\": \"dup\"", "Duplicate field 'hardwareId'"),
                 new Case(", \"caBundle\": \"ca\\u0000.pem\"", "caBundle: not a valid path"),

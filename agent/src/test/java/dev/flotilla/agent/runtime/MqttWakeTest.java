@@ -12,6 +12,7 @@ import dev.flotilla.agent.install.TestRepo;
 import dev.flotilla.agent.install.UnsignedTestDirector;
 import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.wake.MqttWake;
+import dev.flotilla.core.mqtt.MqttBroker;
 import io.moquette.broker.Server;
 import io.moquette.broker.config.MemoryConfig;
 import java.io.IOException;
@@ -99,7 +100,7 @@ class MqttWakeTest {
             Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), new UnsignedTestDirector(), log::add);
             agent.firstStart();
             agent.assemble();
-            try (MqttWake wake = MqttWake.start(c.mqttBroker().orElseThrow(), agent.deviceId(), agent.wakeup()::wake,
+            try (MqttWake wake = MqttWake.start(c.mqtt().orElseThrow().broker(agent.deviceId(), c.caBundle()), agent.deviceId(), agent.wakeup()::wake,
                     log::add)) {
                 Future<Agent.Exit> run = pool.submit(agent::run);
                 waitFor(() -> api.checkIns.get() == 1 && log.contains("mqtt: subscribed to flotilla/devices/dev-1/wake"));
@@ -119,7 +120,7 @@ class MqttWakeTest {
     void aBrokerThatIsDownAtStartIsReachedLater() throws Exception {
         int port = freePort();
         CountDownLatch woken = new CountDownLatch(1);
-        try (MqttWake wake = MqttWake.start(URI.create("tcp://127.0.0.1:" + port), "dev-9", woken::countDown, log::add)) {
+        try (MqttWake wake = MqttWake.start(MqttBroker.anonymous(URI.create("tcp://127.0.0.1:" + port)), "dev-9", woken::countDown, log::add)) {
             Thread.sleep(1500); // a connect attempt fails meanwhile
             startBroker(port);
             waitFor(() -> log.contains("mqtt: subscribed to flotilla/devices/dev-9/wake"));

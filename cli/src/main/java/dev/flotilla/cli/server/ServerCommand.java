@@ -1,13 +1,17 @@
 package dev.flotilla.cli.server;
 
 import dev.flotilla.cli.support.ToolCommand;
+import dev.flotilla.core.mqtt.MqttBroker;
 import dev.flotilla.server.Server;
 import dev.flotilla.server.ServerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -41,8 +45,8 @@ public final class ServerCommand extends ToolCommand {
                     + "(default: ${DEFAULT-VALUE}).")
     long pollSeconds;
 
-    @Option(names = "--mqtt-url", paramLabel = "URL",
-            description = "MQTT broker (tcp://host:port) for wake-up messages on flotilla/devices/{id}/wake.")
+    @Option(names = "--mqtt-url", paramLabel = "URL", description = "MQTT broker (tcp://host:port, or "
+            + "ssl://host:port for TLS) for wake-up messages on flotilla/devices/{id}/wake.")
     java.net.URI mqttUrl;
 
     @Option(names = "--public-artifacts",
@@ -50,6 +54,17 @@ public final class ServerCommand extends ToolCommand {
                     + " operators and the devices assigned an image may download it. Safe for integrity: devices"
                     + " check every image against the offline-signed TUF metadata.")
     boolean publicArtifacts;
+
+    @Option(names = "--mqtt-username", paramLabel = "NAME", description = "The server's broker account.")
+    String mqttUsername;
+
+    @Option(names = "--mqtt-password-file", paramLabel = "FILE", description = "A file holding the broker "
+            + "account's password (its first line); default: the environment variable FLOTILLA_MQTT_PASSWORD.")
+    Path mqttPasswordFile;
+
+    @Option(names = "--mqtt-ca-bundle", paramLabel = "PEM",
+            description = "CA certificates the ssl:// broker is checked against (default: the JDK's CAs).")
+    Path mqttCaBundle;
 
     @Override
     protected int execute() throws InterruptedException {
@@ -83,7 +98,7 @@ public final class ServerCommand extends ToolCommand {
     /** The server configuration these options describe. */
     ServerConfig config() {
         return ServerConfig.defaults().withDataDir(dataDir).withPort(port).withHost(host)
-                .withDatabaseUrl(databaseUrl).withTls(tlsCert, tlsKey).withMqttUrl(mqttUrl)
+                .withDatabaseUrl(databaseUrl).withTls(tlsCert, tlsKey).withMqtt(mqtt(System.getenv()))
                 .withPollInterval(java.time.Duration.ofSeconds(pollSeconds)).withPublicArtifacts(publicArtifacts);
     }
 
@@ -92,6 +107,28 @@ public final class ServerCommand extends ToolCommand {
         var ids = dev.flotilla.core.json.CanonicalJson.mapper().createObjectNode();
         server.onlineKeys().publicKeys().forEach((role, key) -> ids.put(role, key.keyId()));
         return ids.toString();
+    }
+
+    /** The broker settings of the --mqtt-* options; {@code env} supplies FLOTILLA_MQTT_PASSWORD. */
+    MqttBroker mqtt(Map<String, String> env) {
+        if (mqttUrl == null) {
+            if (mqttUsername != null || mqttPasswordFile != null || mqttCaBundle != null) {
+                throw new IllegalArgumentException("--mqtt-username, --mqtt-password-file and --mqtt-ca-bundle "
+                        + "need --mqtt-url");
+            }
+            return null;
+        }
+        Optional<String> password = mqttUsername == null ? Optional.empty()
+                : Optional.ofNullable(env.get("FLOTILLA_MQTT_PASSWORD"));
+        if (mqttPasswordFile != null) {
+            try {
+                password = Optional.of(Files.readAllLines(mqttPasswordFile).stream().findFirst().orElse(""));
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("--mqtt-password-file " + mqttPasswordFile + ": cannot read: "
+                        + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+            }
+        }
+        return new MqttBroker(mqttUrl, Optional.ofNullable(mqttUsername), password, Optional.ofNullable(mqttCaBundle));
     }
 
     /** Drops a password query parameter from a JDBC URL before printing it. */

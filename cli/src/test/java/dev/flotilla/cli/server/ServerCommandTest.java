@@ -149,4 +149,37 @@ class ServerCommandTest {
         new picocli.CommandLine(open).parseArgs("--public-artifacts");
         assertThat(open.config().publicArtifacts()).isTrue();
     }
+
+    @Test
+    void mqttOptionsMakeTheBrokerLoginWithThePasswordFromAFileOrTheEnvironment() throws Exception {
+        Path pw = java.nio.file.Files.writeString(dir.resolve("mqtt-password"), "s3cret\n");
+        ServerCommand c = parse("--mqtt-url", "ssl://broker:8883", "--mqtt-username", "flotilla-server",
+                "--mqtt-password-file", pw.toString());
+        dev.flotilla.core.mqtt.MqttBroker b = c.mqtt(java.util.Map.of("FLOTILLA_MQTT_PASSWORD", "ignored"));
+        assertThat(b.username()).contains("flotilla-server");
+        assertThat(b.password()).contains("s3cret");
+        assertThat(b.tls()).isTrue();
+        assertThat(parse("--mqtt-url", "ssl://broker", "--mqtt-username", "srv")
+                .mqtt(java.util.Map.of("FLOTILLA_MQTT_PASSWORD", "from-env")).password()).contains("from-env");
+        assertThat(parse("--mqtt-url", "tcp://broker").mqtt(java.util.Map.of("FLOTILLA_MQTT_PASSWORD", "x"))
+                .password()).as("no user name: no login").isEmpty();
+        assertThat(parse().mqtt(java.util.Map.of())).isNull();
+    }
+
+    @Test
+    void badMqttOptionsAreOneLine() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("--mqtt-username", "srv").mqtt(java.util.Map.of()))
+                .hasMessage("--mqtt-username, --mqtt-password-file and --mqtt-ca-bundle need --mqtt-url");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("--mqtt-url", "ssl://b", "--mqtt-username", "s",
+                "--mqtt-password-file", dir.resolve("missing").toString()).mqtt(java.util.Map.of()))
+                .hasMessage("--mqtt-password-file " + dir.resolve("missing") + ": cannot read: no such file");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("--mqtt-url", "tcp://b", "--mqtt-ca-bundle",
+                "ca.pem").mqtt(java.util.Map.of())).hasMessageStartingWith("an MQTT CA bundle needs a TLS broker URL");
+    }
+
+    private static ServerCommand parse(String... args) {
+        ServerCommand c = new ServerCommand();
+        new picocli.CommandLine(c).parseArgs(args);
+        return c;
+    }
 }

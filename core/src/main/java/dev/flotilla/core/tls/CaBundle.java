@@ -32,6 +32,22 @@ public final class CaBundle {
      * @throws IllegalArgumentException (one line naming the file) when it cannot be read or holds no certificate
      */
     public static SSLContext sslContext(Path pemFile) {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, trustManagers(pemFile).getTrustManagers(), null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException(pemFile + ": cannot build a trust store: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Trust managers that trust exactly the certificates in {@code pemFile} (for clients that take a
+     * {@link TrustManagerFactory} rather than an {@link SSLContext}, such as the MQTT client).
+     *
+     * @throws IllegalArgumentException (one line naming the file) when it cannot be read or holds no certificate
+     */
+    public static TrustManagerFactory trustManagers(Path pemFile) {
         byte[] pem;
         try {
             pem = Files.readAllBytes(pemFile);
@@ -59,9 +75,7 @@ public final class CaBundle {
             }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx;
+            return tmf;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException(pemFile + ": cannot build a trust store: " + e.getMessage(), e);
         }
@@ -80,9 +94,14 @@ public final class CaBundle {
      * keeps its message.
      */
     public static String describe(SSLException e) {
+        return describe(e, "server");
+    }
+
+    /** {@link #describe(SSLException)} for a peer called {@code peer} ("server", "broker"). */
+    public static String describe(SSLException e, String peer) {
         String m = String.valueOf(e.getMessage());
         if (m.contains("PKIX path") || m.contains("unable to find valid certification path")) {
-            return "the server's TLS certificate is not trusted: no path to a trusted CA";
+            return "the " + peer + "'s TLS certificate is not trusted: no path to a trusted CA";
         }
         return "TLS failed: " + m;
     }
