@@ -18,7 +18,7 @@ import java.util.Map;
  * columns so that a filtered page stays fast at 100,000 devices: the manifest's installed target, health
  * state, security version and trusted root version as columns of {@code device_manifests}, the devices'
  * scalar attributes in {@code device_attributes}, and indexes on {@code devices.last_seen_at} and
- * {@code status}. Existing rows are filled from their JSON by the same code that fills new ones
+ * {@code status} and on the audit log's filter columns. Existing rows are filled from their JSON by the same code that fills new ones
  * ({@link ManifestFacts}, {@link DeviceAttributes}): a Java migration for that reason, the same on H2 and
  * PostgreSQL.
  */
@@ -47,6 +47,10 @@ public class V11__device_filters extends BaseJavaMigration {
             s.execute("CREATE INDEX device_attributes_value_idx ON device_attributes (name, value)");
             s.execute("CREATE INDEX devices_last_seen_idx ON devices (last_seen_at)");
             s.execute("CREATE INDEX devices_status_idx ON devices (status)");
+            s.execute("CREATE INDEX audit_log_action_idx ON audit_log (action)");
+            s.execute("CREATE INDEX audit_log_target_idx ON audit_log (target_id)");
+            s.execute("CREATE INDEX audit_log_actor_idx ON audit_log (actor_id)");
+            s.execute("CREATE INDEX audit_log_at_idx ON audit_log (at_millis)");
         }
         fillManifestColumns(c);
         fillAttributes(c);

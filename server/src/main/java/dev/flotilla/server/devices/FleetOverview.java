@@ -31,6 +31,10 @@ public final class FleetOverview {
         }
     }
 
+    /** The values the device list offers in its filters: release versions, hardware ids, health states. */
+    public record Facets(List<String> versions, List<String> hardware, List<String> health) {
+    }
+
     private static final String ACTIVE = " WHERE d.status = 'active'";
     private final Jdbi jdbi;
     private final TufStore tuf;
@@ -59,6 +63,15 @@ public final class FleetOverview {
             return new Summary(active, all - active, online, never, byVersion(h), byHardware(h), byHealth(h),
                     belowSecurityVersion(h), root, behindRoot);
         });
+    }
+
+    /** What the device list's filters offer, each from an index or the small releases table. */
+    public Facets facets() {
+        return jdbi.withHandle(h -> new Facets(
+                h.createQuery("SELECT DISTINCT version FROM releases ORDER BY version").mapTo(String.class).list(),
+                h.createQuery("SELECT DISTINCT hardware_id FROM devices ORDER BY hardware_id").mapTo(String.class).list(),
+                h.createQuery("SELECT DISTINCT health_state FROM device_manifests WHERE health_state IS NOT NULL"
+                        + " ORDER BY health_state").mapTo(String.class).list()));
     }
 
     private static List<Count> byVersion(Handle h) {
