@@ -40,11 +40,11 @@ public class V11__device_filters extends BaseJavaMigration {
             s.execute("""
                     CREATE TABLE device_attributes (
                         device_id VARCHAR(64) NOT NULL REFERENCES devices (id),
-                        name      VARCHAR(200) NOT NULL,
-                        value     VARCHAR(1000) NOT NULL,
-                        PRIMARY KEY (device_id, name)
+                        attr_name  VARCHAR(200) NOT NULL,
+                        attr_value VARCHAR(1000) NOT NULL,
+                        PRIMARY KEY (device_id, attr_name)
                     )""");
-            s.execute("CREATE INDEX device_attributes_value_idx ON device_attributes (name, value)");
+            s.execute("CREATE INDEX device_attributes_value_idx ON device_attributes (attr_name, attr_value)");
             s.execute("CREATE INDEX devices_last_seen_idx ON devices (last_seen_at)");
             s.execute("CREATE INDEX devices_status_idx ON devices (status)");
             s.execute("CREATE INDEX audit_log_action_idx ON audit_log (action)");
@@ -82,7 +82,7 @@ public class V11__device_filters extends BaseJavaMigration {
         try (Statement read = c.createStatement();
              ResultSet rs = read.executeQuery("SELECT id, attributes FROM devices");
              PreparedStatement write = c.prepareStatement(
-                     "INSERT INTO device_attributes (device_id, name, value) VALUES (?, ?, ?)")) {
+                     "INSERT INTO device_attributes (device_id, attr_name, attr_value) VALUES (?, ?, ?)")) {
             int batched = 0;
             while (rs.next()) {
                 JsonNode attributes = MAPPER.readTree(rs.getString(2));

@@ -26,7 +26,7 @@ final class DeviceQuery {
                 "iv");
         if (f.attribute() != null) {
             where.append(" AND EXISTS (SELECT 1 FROM device_attributes a WHERE a.device_id = d.id"
-                    + " AND a.name = :an AND a.value = :av)");
+                    + " AND a.attr_name = :an AND a.attr_value = :av)");
             binds.put("an", f.attribute().name());
             binds.put("av", f.attribute().value());
         }

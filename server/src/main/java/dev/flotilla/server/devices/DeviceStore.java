@@ -28,7 +28,7 @@ final class DeviceStore {
                 .bind("id", id).bind("kid", keyId).bind("pk", json(publicKey)).bind("hw", hardwareId)
                 .bind("grp", group).bind("attrs", json(attributes)).bind("now", now).execute();
         for (Map.Entry<String, String> a : DeviceAttributes.indexed(attributes).entrySet()) {
-            h.createUpdate("INSERT INTO device_attributes (device_id, name, value) VALUES (:id, :n, :v)")
+            h.createUpdate("INSERT INTO device_attributes (device_id, attr_name, attr_value) VALUES (:id, :n, :v)")
                     .bind("id", id).bind("n", a.getKey()).bind("v", a.getValue()).execute();
         }
     }
