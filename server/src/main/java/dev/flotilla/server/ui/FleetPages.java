@@ -72,7 +72,7 @@ final class FleetPages {
             Presence presence = checkIns.presence();
             List<DeviceEvent> timeline = events.list(d.device().id(), new Page.Request(0, 200), ListOrder.DESC).items();
             view.render(ctx, 200, "device.jte", v.chrome("Device " + d.device().id(), "devices"),
-                    new DevicePage(d, timeline, presence.online(d.device().lastSeenAt()), presence.window().toString()));
+                    new DevicePage(d, timeline, presence.online(d.device().lastSeenAt()), readable(presence.window())));
         });
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/decommission", Role.OPERATOR, (ctx, v) -> {
             devices.decommission(v.operator().actor(), ctx.pathParam("deviceId"));
@@ -112,6 +112,12 @@ final class FleetPages {
             }
         }
         return q.toString();
+    }
+
+    /** A duration as people read it: {@code 12 minutes}, {@code 90 seconds}. */
+    static String readable(java.time.Duration d) {
+        return d.toSeconds() % 60 == 0 ? d.toMinutes() + (d.toMinutes() == 1 ? " minute" : " minutes")
+                : d.toSeconds() + " seconds";
     }
 
     private static void backToDevice(Context ctx) {

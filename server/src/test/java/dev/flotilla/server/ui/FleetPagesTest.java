@@ -128,7 +128,8 @@ class FleetPagesTest {
             assertThat(page.statusCode()).isEqualTo(200);
             assertThat(page.body()).contains("id=\"key-id\">" + f.d2().keyId() + "<")
                     .contains("id=\"installed\">fw-a-2.0.bin<").contains("id=\"security-version\">5<")
-                    .contains("id=\"root-version\">0<").contains("id=\"verified-at\">20");
+                    .contains("id=\"root-version\">0<").contains("id=\"verified-at\"><time datetime=\"20")
+                    .contains("seen within 12 minutes");
             String body = page.body();
             assertThat(body.indexOf(">committed<")).isPositive().isLessThan(body.indexOf(">trial boot<"));
             assertThat(body.indexOf(">trial boot<")).isLessThan(body.indexOf(">downloaded<"));
