@@ -192,9 +192,9 @@ public final class Server implements AutoCloseable {
                         ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
                 AuditRoutes.register(routes, jdbi, audit);
                 ReleaseDetails releaseDetails = new ReleaseDetails(jdbi, tuf);
-                Dashboard.register(cfg.routes, new Dashboard.Services(tokens, devices, events, checkIns,
+                closeables.add(Dashboard.register(cfg.routes, new Dashboard.Services(tokens, devices, events, checkIns,
                         new FleetOverview(jdbi, tuf, releaseDetails, checkIns.presence()), new DeviceDetails(jdbi),
-                        releaseDetails, jdbi, audit), config.clock());
+                        releaseDetails, jdbi, audit), config.clock()));
             });
             Startup.listen(app, config);
             // Only once listening: a start that fails to bind must not use up the one-time admin token.

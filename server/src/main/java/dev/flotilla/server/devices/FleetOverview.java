@@ -5,14 +5,19 @@ import dev.flotilla.server.trust.TufStore;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The fleet at a glance, over active devices: how many run each version, hardware and health state,
  * how many are online ({@link Presence}), how many run a release below the newest security version of
- * their hardware, and how many trust a root older than the current one. Each figure is one indexed
- * aggregate query (V11), so a summary of 100,000 devices takes a few of them, not a scan per device.
+ * their hardware, and how many trust a root older than the current one. All from one grouped scan of the
+ * devices with their manifests (V11 columns) plus the small releases table, so the cost of a summary is one
+ * pass over the fleet, not a query per figure or per device.
  */
 public final class FleetOverview {
     /**
@@ -35,7 +40,6 @@ public final class FleetOverview {
     public record Facets(List<String> versions, List<String> hardware, List<String> health) {
     }
 
-    private static final String ACTIVE = " WHERE d.status = 'active'";
     private final Jdbi jdbi;
     private final TufStore tuf;
     private final ReleaseDetails releases;
@@ -51,18 +55,82 @@ public final class FleetOverview {
     /** The summary as of now. */
     public Summary summary() {
         return jdbi.withHandle(h -> {
-            long active = count(h, "SELECT COUNT(*) FROM devices d" + ACTIVE);
-            long all = count(h, "SELECT COUNT(*) FROM devices d");
-            long online = h.createQuery("SELECT COUNT(*) FROM devices d" + ACTIVE + " AND d.last_seen_at >= :since")
-                    .bind("since", presence.onlineSince()).mapTo(Long.class).one();
-            long never = count(h, "SELECT COUNT(*) FROM devices d" + ACTIVE + " AND d.last_seen_at IS NULL");
-            Long root = tuf.latest(h, "root").map(s -> s.version()).orElse(null);
-            long behindRoot = root == null ? 0 : h.createQuery("SELECT COUNT(*) FROM devices d JOIN device_manifests m"
-                    + " ON m.device_id = d.id" + ACTIVE + " AND m.trusted_root_version < :v")
-                    .bind("v", root).mapTo(Long.class).one();
-            return new Summary(active, all - active, online, never, byVersion(h), byHardware(h), byHealth(h),
-                    belowSecurityVersion(h), root, behindRoot);
+            Long root = tuf.latest(h, "root").map(TufStore.Stored::version).orElse(null);
+            List<ReleaseDetails.Detail> details = releases.all(h);
+            Map<String, String> versions = new HashMap<>();
+            details.forEach(d -> versions.put(d.release().targetPath(), d.release().version()));
+            return tally(groups(h, root), versions, ReleaseDetails.newestSecurityVersions(details), root);
         });
+    }
+
+    /** One group of devices alike in everything the summary counts. */
+    private record Group(boolean active, String hardware, String target, String health, Boolean seenRecently,
+                         boolean behindRoot, Long securityVersion, long count) {
+    }
+
+    /**
+     * The fleet in groups: one scan of the devices with their manifests, grouped by what the summary counts
+     * (a few hundred groups for a real fleet, whatever its size).
+     */
+    private List<Group> groups(Handle h, Long root) {
+        return h.createQuery("""
+                        SELECT status, hw, target, health, sv, seen, behind, COUNT(*) AS n FROM (
+                            SELECT d.status AS status, d.hardware_id AS hw, m.installed_target AS target,
+                                   m.health_state AS health, m.security_version AS sv,
+                                   CASE WHEN d.last_seen_at IS NULL THEN -1
+                                        WHEN d.last_seen_at >= :since THEN 1 ELSE 0 END AS seen,
+                                   CASE WHEN m.trusted_root_version < :root THEN 1 ELSE 0 END AS behind
+                            FROM devices d LEFT JOIN device_manifests m ON m.device_id = d.id) f
+                        GROUP BY status, hw, target, health, sv, seen, behind""")
+                .bind("since", presence.onlineSince()).bind("root", root == null ? Long.MIN_VALUE : root)
+                .map((rs, ctx) -> {
+                    int seen = rs.getInt("seen");
+                    return new Group(Device.ACTIVE.equals(rs.getString("status")), rs.getString("hw"),
+                            rs.getString("target"), rs.getString("health"), seen < 0 ? null : seen == 1,
+                            rs.getInt("behind") == 1, (Long) rs.getObject("sv", Long.class), rs.getLong("n"));
+                }).list();
+    }
+
+    private static Summary tally(List<Group> groups, Map<String, String> versions, Map<String, Long> newest,
+                                 Long root) {
+        long active = 0, decommissioned = 0, online = 0, never = 0, below = 0, behind = 0;
+        Map<String, Long> byHardware = new HashMap<>();
+        Map<String, Long> byHealth = new HashMap<>();
+        Map<List<String>, Long> byVersion = new HashMap<>();
+        for (Group g : groups) {
+            if (!g.active()) {
+                decommissioned += g.count();
+                continue;
+            }
+            active += g.count();
+            online += Boolean.TRUE.equals(g.seenRecently()) ? g.count() : 0;
+            never += g.seenRecently() == null ? g.count() : 0;
+            behind += g.behindRoot() ? g.count() : 0;
+            Long max = newest.get(g.hardware());
+            below += max != null && g.securityVersion() != null && g.securityVersion() < max ? g.count() : 0;
+            byHardware.merge(g.hardware(), g.count(), Long::sum);
+            byHealth.merge(g.health() == null ? "" : g.health(), g.count(), Long::sum);
+            byVersion.merge(Arrays.asList(versions.get(g.target()), g.target()), g.count(), Long::sum);
+        }
+        List<Count> version = new ArrayList<>();
+        byVersion.forEach((k, n) -> version.add(new Count(versionLabel(k.get(0), k.get(1)), k.get(0), n)));
+        List<Count> hardware = new ArrayList<>();
+        byHardware.forEach((k, n) -> hardware.add(new Count(k, k, n)));
+        List<Count> health = new ArrayList<>();
+        byHealth.forEach((k, n) -> health.add(new Count(k.isEmpty() ? "not reported" : k, k.isEmpty() ? null : k, n)));
+        return new Summary(active, decommissioned, online, never, sorted(version), sorted(hardware), sorted(health),
+                below, root, root == null ? 0 : behind);
+    }
+
+    private static String versionLabel(String version, String target) {
+        return version != null ? version + " (" + target + ")"
+                : target != null ? target + " (not a current release)" : "no manifest yet";
+    }
+
+    /** Largest first, then by label. */
+    private static List<Count> sorted(List<Count> counts) {
+        counts.sort(Comparator.comparingLong(Count::count).reversed().thenComparing(Count::label));
+        return List.copyOf(counts);
     }
 
     /** What the device list's filters offer, each from an index or the small releases table. */
@@ -72,52 +140,5 @@ public final class FleetOverview {
                 h.createQuery("SELECT DISTINCT hardware_id FROM devices ORDER BY hardware_id").mapTo(String.class).list(),
                 h.createQuery("SELECT DISTINCT health_state FROM device_manifests WHERE health_state IS NOT NULL"
                         + " ORDER BY health_state").mapTo(String.class).list()));
-    }
-
-    private static List<Count> byVersion(Handle h) {
-        return h.createQuery("""
-                        SELECT r.version AS version, m.installed_target AS target, COUNT(*) AS n
-                        FROM devices d LEFT JOIN device_manifests m ON m.device_id = d.id
-                        LEFT JOIN releases r ON r.target_path = m.installed_target
-                        WHERE d.status = 'active'
-                        GROUP BY r.version, m.installed_target ORDER BY n DESC, version, target""")
-                .map((rs, ctx) -> {
-                    String version = rs.getString("version");
-                    String target = rs.getString("target");
-                    String label = version != null ? version + " (" + target + ")"
-                            : target != null ? target + " (not a current release)" : "no manifest yet";
-                    return new Count(label, version, rs.getLong("n"));
-                }).list();
-    }
-
-    private static List<Count> byHardware(Handle h) {
-        return h.createQuery("SELECT d.hardware_id AS k, COUNT(*) AS n FROM devices d" + ACTIVE
-                        + " GROUP BY d.hardware_id ORDER BY n DESC, k")
-                .map((rs, ctx) -> new Count(rs.getString("k"), rs.getString("k"), rs.getLong("n"))).list();
-    }
-
-    private static List<Count> byHealth(Handle h) {
-        return h.createQuery("SELECT m.health_state AS k, COUNT(*) AS n FROM devices d"
-                        + " LEFT JOIN device_manifests m ON m.device_id = d.id" + ACTIVE
-                        + " GROUP BY m.health_state ORDER BY n DESC, k")
-                .map((rs, ctx) -> {
-                    String k = rs.getString("k");
-                    return new Count(k == null ? "not reported" : k, k, rs.getLong("n"));
-                }).list();
-    }
-
-    /** Active devices whose manifest's security version is below the newest of their hardware's releases. */
-    private long belowSecurityVersion(Handle h) {
-        long total = 0;
-        for (Map.Entry<String, Long> e : ReleaseDetails.newestSecurityVersions(releases.all(h)).entrySet()) {
-            total += h.createQuery("SELECT COUNT(*) FROM devices d JOIN device_manifests m ON m.device_id = d.id"
-                            + ACTIVE + " AND d.hardware_id = :hw AND m.security_version < :sv")
-                    .bind("hw", e.getKey()).bind("sv", e.getValue()).mapTo(Long.class).one();
-        }
-        return total;
-    }
-
-    private static long count(Handle h, String sql) {
-        return h.createQuery(sql).mapTo(Long.class).one();
     }
 }

@@ -27,8 +27,11 @@ public final class Dashboard {
     private Dashboard() {
     }
 
-    /** Registers the dashboard's routes; sessions live in this server's memory ({@link Sessions}). */
-    public static void register(RoutesConfig routes, Services s, Clock clock) {
+    /**
+     * Registers the dashboard's routes; sessions live in this server's memory ({@link Sessions}). Close what it
+     * returns before stopping the server: it ends the open live streams.
+     */
+    public static AutoCloseable register(RoutesConfig routes, Services s, Clock clock) {
         View view = new View();
         Sessions sessions = new Sessions(clock);
         Gate gate = new Gate(routes, sessions, s.tokens(), view);
@@ -36,5 +39,12 @@ public final class Dashboard {
         new SignIn(sessions, s.tokens(), view).register(gate);
         new FleetPages(s.devices(), s.details(), s.events(), s.checkIns(), s.fleet(), view).register(gate);
         new RecordPages(s.releases(), s.jdbi(), s.audit(), view).register(gate);
+        LiveFleet live = new LiveFleet(s.fleet(), s.checkIns(), view);
+        live.register(gate);
+        // last, so that it answers only what no page above matched
+        gate.page(io.javalin.http.HandlerType.GET, "/ui/<rest>", dev.flotilla.server.auth.Role.VIEWER, (ctx, v) -> {
+            throw dev.flotilla.server.http.ApiException.notFound("page " + ctx.path());
+        });
+        return live;
     }
 }

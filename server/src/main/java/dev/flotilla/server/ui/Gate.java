@@ -106,6 +106,11 @@ final class Gate {
         });
     }
 
+    /** Whether the session of this cookie value is still live and its API token not revoked. */
+    boolean live(String cookie) {
+        return sessions.use(cookie).flatMap(s -> tokens.authenticateById(s.tokenId())).isPresent();
+    }
+
     /** Sets the security headers every dashboard answer carries. */
     static void headers(Context ctx) {
         ctx.header("Content-Security-Policy", CSP);

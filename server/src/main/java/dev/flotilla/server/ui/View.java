@@ -28,6 +28,13 @@ final class View {
         ctx.status(status).contentType("text/html; charset=utf-8").result(out.toString());
     }
 
+    /** Renders a partial template whose one parameter is {@code page}, as text. */
+    String fragment(String template, Object page) {
+        StringOutput out = new StringOutput();
+        engine.render(template, java.util.Map.of("page", page), out);
+        return out.toString();
+    }
+
     /** An error page: status, a heading and one sentence saying what to do. */
     void error(Context ctx, int status, Chrome chrome, String heading, String message) {
         render(ctx, status, "error.jte", chrome, new Problem(status, heading, message));

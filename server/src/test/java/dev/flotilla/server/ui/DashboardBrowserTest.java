@@ -77,7 +77,7 @@ class DashboardBrowserTest {
     }
 
     @Test
-    void anOperatorSignsInFiltersDevicesAndSignsOut() {
+    void anOperatorSignsInSeesLiveCountsFiltersDevicesAndSignsOut() {
         String device = srv.device(KeyType.ED25519, "board-a").id();
         srv.device(KeyType.ED25519, "board-b");
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(15));
@@ -93,9 +93,11 @@ class DashboardBrowserTest {
         browser.findElement(By.id("sign-in")).click();
         wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Fleet"));
         assertThat(browser.findElement(By.id("count-active")).getText()).isEqualTo("2");
+        srv.device(KeyType.ED25519, "board-c"); // the overview follows the fleet (server-sent events)
+        wait.until(ExpectedConditions.textToBe(By.id("count-active"), "3"));
 
         browser.findElement(By.linkText("Devices")).click();
-        wait.until(ExpectedConditions.textToBe(By.id("match-count"), "2"));
+        wait.until(ExpectedConditions.textToBe(By.id("match-count"), "3"));
         browser.findElement(By.id("q")).sendKeys(device);
         // htmx swaps the results in place (under the self-only CSP) and puts the filter in the address
         wait.until(ExpectedConditions.textToBe(By.id("match-count"), "1"));

@@ -194,7 +194,11 @@ class DashboardSecurityTest {
         HttpResponse<String> missing = browser.get("/ui/devices/dev_nope");
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(missing.body()).contains("device not found").contains("<html");
-        HttpResponse<String> badFilter = browser.get("/ui/devices?colour=red");
+        HttpResponse<String> noPage = browser.get("/ui/no/such/page");
+        assertThat(noPage.statusCode()).isEqualTo(404);
+        assertThat(noPage.body()).contains("page /ui/no/such/page not found").contains("<html");
+        assertThat(browser.get("/ui/devices").statusCode()).isEqualTo(200); // the pages still win
+                HttpResponse<String> badFilter = browser.get("/ui/devices?colour=red");
         assertThat(badFilter.statusCode()).isEqualTo(400);
         assertThat(badFilter.body()).contains("unknown query parameter colour");
         HttpResponse<String> badTime = browser.get("/ui/audit?from=yesterday");
