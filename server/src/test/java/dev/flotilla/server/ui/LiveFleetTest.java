@@ -60,6 +60,21 @@ class LiveFleetTest {
     }
 
     @Test
+    void stoppingTheServerEndsAnOpenStreamAtOnce() throws Exception {
+        TestServer srv = TestServer.start(BothDatabases.h2(), dir, new MutableClock());
+        try (Browser browser = new Browser(srv.server.uri()); HttpClient client = HttpClient.newHttpClient()) {
+            browser.signIn(srv.adminToken);
+            HttpResponse<Stream<String>> r = client.send(HttpRequest.newBuilder(srv.server.uri().resolve("/ui/fleet/live"))
+                    .header("Cookie", browser.cookie).build(), HttpResponse.BodyHandlers.ofLines());
+            Iterator<String> lines = r.body().iterator();
+            assertThat(nextEvent(lines)).startsWith("fleet");
+            long start = System.nanoTime();
+            srv.close();
+            assertThat((System.nanoTime() - start) / 1_000_000).as("stop took too long").isLessThan(3_000);
+        }
+    }
+
+    @Test
     void withoutASessionTheStreamSendsToSignIn() {
         try (TestServer srv = TestServer.start(BothDatabases.h2(), dir, new MutableClock());
              Browser browser = new Browser(srv.server.uri())) {
