@@ -179,6 +179,13 @@ class OperatorCommandsTest {
         assertThat(list.out()).startsWith("ID").contains(id1, id2, "board-a", "board-b", "active");
         JsonNode page = okJson("devices", "list", "--hardware", "board-b");
         assertThat(texts(page.path("items"), "id")).containsExactly(id2);
+        assertThat(texts(okJson("devices", "list", "--health", "healthy").path("items"), "id")).containsExactly(id1);
+        assertThat(texts(okJson("devices", "list", "--attribute", "model=sim").path("items"), "id"))
+                .containsExactlyInAnyOrder(id1, id2);
+        assertThat(texts(okJson("devices", "list", "--search", id2).path("items"), "id")).containsExactly(id2);
+        assertThat(texts(okJson("devices", "list", "--connectivity", "online").path("items"), "id")).containsExactly(id1);
+        assertThat(okJson("devices", "list", "--installed-version", "9.9").path("items")).isEmpty();
+        assertOneLineError(as(admin, "devices", "list", "--connectivity", "sometimes"), "invalid_request: ");
         assertThat(okJson("devices", "list", "--limit", 1).path("nextOffset").asInt()).isEqualTo(1);
         assertThat(ok("devices", "list", "--limit", 1).out()).contains("(more: --offset 1)");
 

@@ -4,6 +4,10 @@ import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.audit.AuditRoutes;
 import dev.flotilla.server.auth.Operator;
 import dev.flotilla.server.devices.CheckIns;
+import dev.flotilla.server.devices.DeviceDetails;
+import dev.flotilla.server.devices.FleetOverview;
+import dev.flotilla.server.releases.ReleaseDetails;
+import dev.flotilla.server.ui.Dashboard;
 import dev.flotilla.server.devices.DeviceApiRoutes;
 import dev.flotilla.server.devices.DeviceAuth;
 import dev.flotilla.server.devices.DeviceEvents;
@@ -193,6 +197,10 @@ public final class Server implements AutoCloseable {
                 routes.open(HandlerType.GET, "/metrics",
                         ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
                 AuditRoutes.register(routes, jdbi, audit);
+                ReleaseDetails releaseDetails = new ReleaseDetails(jdbi, tuf);
+                closeables.add(Dashboard.register(cfg.routes, new Dashboard.Services(tokens, devices, events, checkIns,
+                        new FleetOverview(jdbi, tuf, releaseDetails, checkIns.presence()), new DeviceDetails(jdbi),
+                        releaseDetails, jdbi, audit), config.clock()));
             });
             Startup.listen(app, config);
             // Only once listening: a start that fails to bind must not use up the one-time admin token.

@@ -34,8 +34,10 @@ class OpenApiTest {
             List<String> documented = new ArrayList<>();
             doc.path("paths").properties().forEach(p -> p.getValue().fieldNames()
                     .forEachRemaining(m -> documented.add(m.toUpperCase(Locale.ROOT) + " " + p.getKey())));
-            assertThat(srv.server.routes()).isNotEmpty();
-            assertThat(documented).containsExactlyInAnyOrderElementsOf(srv.server.routes());
+            // The dashboard's pages under /ui are HTML for browsers, not part of the API the document describes.
+            List<String> api = srv.server.routes().stream().filter(route -> !route.contains(" /ui")).toList();
+            assertThat(api).isNotEmpty().hasSizeLessThan(srv.server.routes().size());
+            assertThat(documented).containsExactlyInAnyOrderElementsOf(api);
         }
     }
 

@@ -101,6 +101,7 @@ public final class DemoCommand extends ToolCommand {
             say(out, "   => " + summary(r2, names));
             say(out, "6. Done. Server: " + server.uri() + "  (admin token: " + admin + ")");
             say(out, "   Try: curl -H 'Authorization: Bearer " + admin + "' " + server.uri().resolve("/api/v1/devices"));
+            say(out, "   Dashboard: " + server.uri().resolve("/ui") + "  (sign in with the admin token)");
 
             if (!exitWhenDone) {
                 say(out, "   Running until Ctrl-C.");

@@ -34,6 +34,18 @@ public final class DevicesCommand {
         String group;
         @Option(names = "--status", paramLabel = "S", description = "active or decommissioned.")
         String status;
+        @Option(names = "--installed-version", paramLabel = "V",
+                description = "Only devices whose latest manifest names a release of this firmware version.")
+        String installedVersion;
+        @Option(names = "--health", paramLabel = "STATE", description = "Only devices reporting this healthState.")
+        String health;
+        @Option(names = "--attribute", paramLabel = "NAME=VALUE", description = "Only devices with this attribute.")
+        String attribute;
+        @Option(names = "--search", paramLabel = "PREFIX", description = "Only devices whose id or key id starts so.")
+        String search;
+        @Option(names = "--connectivity", paramLabel = "C",
+                description = "online (seen within two poll intervals plus jitter) or offline.")
+        String connectivity;
         @Mixin
         Paging paging;
 
@@ -44,6 +56,11 @@ public final class DevicesCommand {
             q.put("tag", tag);
             q.put("group", group);
             q.put("status", status);
+            q.put("installedVersion", installedVersion);
+            q.put("health", health);
+            q.put("attribute", attribute);
+            q.put("q", search);
+            q.put("connectivity", connectivity);
             JsonNode page = get(query(BASE, q));
             if (page != null) {
                 printPage(page, new Table("ID", "HARDWARE", "GROUP", "TAGS", "STATUS", "LAST SEEN"),

@@ -45,9 +45,48 @@ public final class AuditLog {
 
     /** Entries in the order they were written: oldest first ({@code ASC}) or newest first; up to {@code limit + 1}. */
     public List<AuditEntry> list(Handle h, Page.Request page, ListOrder order) {
-        return h.createQuery("SELECT * FROM audit_log ORDER BY seq " + order.sql() + " LIMIT :limit OFFSET :offset")
-                .bind("limit", page.limit() + 1).bind("offset", page.offset())
-                .map((rs, ctx) -> new AuditEntry(rs.getLong("seq"),
+        return list(h, Filter.NONE, page, order);
+    }
+
+    /**
+     * Filters of the audit log; null means "any". {@code actor} matches the actor's id or name, {@code target}
+     * the target's id, {@code action} exactly or, ending in {@code .}, as a prefix ({@code device.}); times
+     * are epoch milliseconds, {@code from} inclusive and {@code to} exclusive.
+     */
+    public record Filter(String actor, String action, String target, Long from, Long to) {
+        public static final Filter NONE = new Filter(null, null, null, null, null);
+    }
+
+    /** Entries matching {@code filter} in the order they were written; up to {@code limit + 1}. */
+    public List<AuditEntry> list(Handle h, Filter filter, Page.Request page, ListOrder order) {
+        StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+        java.util.Map<String, Object> binds = new java.util.LinkedHashMap<>();
+        if (filter.actor() != null) {
+            where.append(" AND (actor_id = :actor OR actor_name = :actor)");
+            binds.put("actor", filter.actor());
+        }
+        if (filter.action() != null) {
+            where.append(filter.action().endsWith(".") ? " AND action LIKE :action ESCAPE '!'" : " AND action = :action");
+            binds.put("action", filter.action().endsWith(".")
+                    ? filter.action().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%" : filter.action());
+        }
+        if (filter.target() != null) {
+            where.append(" AND target_id = :target");
+            binds.put("target", filter.target());
+        }
+        if (filter.from() != null) {
+            where.append(" AND at_millis >= :from");
+            binds.put("from", filter.from());
+        }
+        if (filter.to() != null) {
+            where.append(" AND at_millis < :to");
+            binds.put("to", filter.to());
+        }
+        var q = h.createQuery("SELECT * FROM audit_log" + where + " ORDER BY seq " + order.sql()
+                        + " LIMIT :limit OFFSET :offset")
+                .bind("limit", page.limit() + 1).bind("offset", page.offset());
+        binds.forEach(q::bind);
+        return q.map((rs, ctx) -> new AuditEntry(rs.getLong("seq"),
                         Instant.ofEpochMilli(rs.getLong("at_millis")).toString(), rs.getString("actor_kind"),
                         rs.getString("actor_id"), rs.getString("actor_name"), rs.getString("action"),
                         rs.getString("target_kind"), rs.getString("target_id"),

@@ -43,16 +43,21 @@ public final class BulkRegistration {
                 PreparedBatch sessions = h.prepareBatch(
                         "INSERT INTO device_sessions (secret_hash, device_id, expires_at) VALUES (:h, :d, :e)");
                 PreparedBatch manifests = h.prepareBatch("""
-                        INSERT INTO device_manifests (device_id, envelope_hash, manifest_json, received_at)
-                        VALUES (:d, :h, :m, :now)""");
+                        INSERT INTO device_manifests (device_id, envelope_hash, manifest_json, received_at,
+                                                      installed_target, health_state, security_version,
+                                                      trusted_root_version)
+                        VALUES (:d, :h, :m, :now, :it, :hs, :sv, :rv)""");
                 for (Entry e : part) {
                     devices.bind("id", e.id()).bind("kid", e.publicKey().keyId())
                             .bind("pk", DeviceStore.json(e.publicKey().toJson())).bind("hw", e.hardwareId())
                             .bind("now", now).add();
                     sessions.bind("h", Secrets.hash(e.sessionToken())).bind("d", e.id()).bind("e", expires).add();
                     ObjectNode signed = (ObjectNode) CanonicalJson.parseObject(e.envelope()).get("signed");
+                    ManifestFacts f = ManifestFacts.of(signed);
                     manifests.bind("d", e.id()).bind("h", Digests.sha256Hex(e.envelope()))
-                            .bind("m", DeviceStore.json(signed)).bind("now", now).add();
+                            .bind("m", DeviceStore.json(signed)).bind("now", now).bind("it", f.installedTarget())
+                            .bind("hs", f.healthState()).bind("sv", f.securityVersion())
+                            .bind("rv", f.trustedRootVersion()).add();
                 }
                 devices.execute();
                 sessions.execute();

@@ -279,6 +279,11 @@ public final class CheckIns {
         return lastSeen.flush();
     }
 
+    /** When a device counts as online, by this server's poll interval and clock. */
+    public Presence presence() {
+        return new Presence(clock, pollInterval);
+    }
+
     /** The latest verified manifest of a device, if it ever checked in. */
     public Optional<JsonNode> latestManifest(String deviceId) {
         return jdbi.withHandle(h -> h.createQuery("SELECT manifest_json FROM device_manifests WHERE device_id = :d")
@@ -289,11 +294,7 @@ public final class CheckIns {
         Device device = store.find(h, deviceId).orElseThrow(() -> ApiException.notFound("device"));
         ObjectNode signed = Manifests.verify(CanonicalJson.parseObject(envelope), deviceId,
                 Key.fromJson(device.publicKey()));
-        String sql = exists
-                ? "UPDATE device_manifests SET envelope_hash = :h, manifest_json = :m, received_at = :now WHERE device_id = :d"
-                : "INSERT INTO device_manifests (device_id, envelope_hash, manifest_json, received_at) VALUES (:d, :h, :m, :now)";
-        h.createUpdate(sql).bind("d", deviceId).bind("h", envelopeHash).bind("m", DeviceStore.json(signed))
-                .bind("now", clock.millis()).execute();
+        DeviceStore.storeManifest(h, deviceId, envelopeHash, signed, clock.millis(), exists);
         assignments.manifestStored(h, deviceId, signed);
     }
 

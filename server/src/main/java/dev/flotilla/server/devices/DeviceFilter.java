@@ -1,22 +1,88 @@
 package dev.flotilla.server.devices;
 
+import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.QueryParams;
 import io.javalin.http.Context;
 
 import java.util.List;
 
-/** Optional filters of the device listing; null means "any". */
-public record DeviceFilter(String hardwareId, String tag, String group, String status) {
+/**
+ * Optional filters of the device listing; null means "any".
+ *
+ * @param installedVersion the firmware version of the release the device's latest manifest names as installed
+ * @param health           the {@code healthState} of the device's latest manifest
+ * @param attribute        a filterable attribute ({@link DeviceAttributes}) and its value
+ * @param search           the start of the device id or key id
+ * @param connectivity     {@code online} or {@code offline} ({@link Presence})
+ * @param onlineSince      with {@code connectivity}: the earliest {@code lastSeenAt} of an online device
+ */
+public record DeviceFilter(String hardwareId, String tag, String group, String status, String installedVersion,
+                           String health, Attribute attribute, String search, String connectivity,
+                           long onlineSince) {
     /** The names of the filters, as query parameters. */
-    public static final String[] NAMES = {"hardwareId", "tag", "group", "status"};
+    public static final String[] NAMES = {"hardwareId", "tag", "group", "status", "installedVersion", "health",
+            "attribute", "q", "connectivity"};
+    public static final String ONLINE = "online";
+    public static final String OFFLINE = "offline";
+
+    /** An attribute filter: {@code NAME=VALUE} in a query. */
+    public record Attribute(String name, String value) {
+        /**
+         * Parses {@code NAME=VALUE} (the value may contain {@code =}); null for null or blank.
+         *
+         * @throws ApiException 400 when there is no {@code =} or the name is empty
+         */
+        public static Attribute parse(String raw) {
+            if (raw == null || raw.isBlank()) {
+                return null;
+            }
+            int eq = raw.indexOf('=');
+            if (eq < 1) {
+                throw ApiException.invalid("query parameter 'attribute' must be NAME=VALUE; got '" + raw + "'");
+            }
+            return new Attribute(raw.substring(0, eq), raw.substring(eq + 1));
+        }
+
+        @Override
+        public String toString() {
+            return name + "=" + value;
+        }
+    }
+
+    /** Filters on inventory fields only. */
+    public DeviceFilter(String hardwareId, String tag, String group, String status) {
+        this(hardwareId, tag, group, status, null, null, null, null, null, 0);
+    }
+
+    /** Whether any filter reads the latest manifest. */
+    boolean needsManifest() {
+        return installedVersion != null || health != null;
+    }
 
     /**
-     * The filters of a listing request (their names are checked with the paging, by {@code Page.Request}).
+     * The filters of a listing request (their names are checked with the paging, by {@code Page.Request});
+     * blank values mean "any".
      *
-     * @throws dev.flotilla.server.http.ApiException 400 for a status other than active or decommissioned
+     * @throws ApiException 400 for a status other than active or decommissioned, a connectivity other than
+     *                      online or offline, or an attribute that is not NAME=VALUE
      */
-    public static DeviceFilter from(Context ctx) {
-        return new DeviceFilter(ctx.queryParam("hardwareId"), ctx.queryParam("tag"), ctx.queryParam("group"),
-                QueryParams.oneOf(ctx, "status", List.of(Device.ACTIVE, Device.DECOMMISSIONED)));
+    public static DeviceFilter from(Context ctx, Presence presence) {
+        return new DeviceFilter(param(ctx, "hardwareId"), param(ctx, "tag"), param(ctx, "group"),
+                choice(ctx, "status", List.of(Device.ACTIVE, Device.DECOMMISSIONED)),
+                param(ctx, "installedVersion"), param(ctx, "health"), Attribute.parse(ctx.queryParam("attribute")),
+                param(ctx, "q"), choice(ctx, "connectivity", List.of(ONLINE, OFFLINE)),
+                presence.onlineSince());
+    }
+
+    private static String choice(Context ctx, String name, List<String> values) {
+        return param(ctx, name) == null ? null : QueryParams.oneOf(ctx, name, values);
+    }
+
+    private static String param(Context ctx, String name) {
+        return blankToNull(ctx.queryParam(name));
+    }
+
+    private static String blankToNull(String v) {
+        return v == null || v.isBlank() ? null : v.trim();
     }
 }

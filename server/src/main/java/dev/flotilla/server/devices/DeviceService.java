@@ -111,6 +111,23 @@ public final class DeviceService {
         return Page.of(jdbi.withHandle(h -> store.list(h, filter, page.offset(), page.limit() + 1)), page);
     }
 
+    /** One keyset page of the devices matching {@code filter}: the first {@code limit} with an id after {@code after}. */
+    public KeysetPage listAfter(DeviceFilter filter, String after, int limit) {
+        List<Device> fetched = jdbi.withHandle(h -> store.listAfter(h, filter, after, limit + 1));
+        boolean more = fetched.size() > limit;
+        List<Device> items = more ? List.copyOf(fetched.subList(0, limit)) : List.copyOf(fetched);
+        return new KeysetPage(items, more ? items.getLast().id() : null);
+    }
+
+    /** A page of devices by id; {@code nextAfter} is the id to continue after, null on the last page. */
+    public record KeysetPage(List<Device> items, String nextAfter) {
+    }
+
+    /** How many devices match {@code filter}. */
+    public long count(DeviceFilter filter) {
+        return jdbi.withHandle(h -> store.count(h, filter));
+    }
+
     public Device setTags(Actor actor, String id, List<String> tags) {
         return notify(jdbi.inTransaction(h -> {
             membership.lock(h);

@@ -9,6 +9,7 @@ import org.jdbi.v3.core.statement.Query;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Rows of {@code devices} and {@code device_tags}; every method runs on the caller's handle. */
@@ -28,6 +29,28 @@ final class DeviceStore {
                         VALUES (:id, :kid, :pk, :hw, :grp, :attrs, 'active', :now, :adv)""")
                 .bind("id", id).bind("kid", keyId).bind("pk", json(publicKey)).bind("hw", hardwareId)
                 .bind("grp", group).bind("attrs", json(attributes)).bind("now", now).bind("adv", inAdvance).execute();
+        for (Map.Entry<String, String> a : DeviceAttributes.indexed(attributes).entrySet()) {
+            h.createUpdate("INSERT INTO device_attributes (device_id, attr_name, attr_value) VALUES (:id, :n, :v)")
+                    .bind("id", id).bind("n", a.getKey()).bind("v", a.getValue()).execute();
+        }
+    }
+
+    /** Stores a device's verified manifest (its {@code signed} part) with its {@link ManifestFacts}. */
+    static void storeManifest(Handle h, String deviceId, String envelopeHash, JsonNode signed, long now,
+                              boolean exists) {
+        ManifestFacts f = ManifestFacts.of(signed);
+        String sql = exists
+                ? """
+                UPDATE device_manifests SET envelope_hash = :h, manifest_json = :m, received_at = :now,
+                       installed_target = :it, health_state = :hs, security_version = :sv, trusted_root_version = :rv
+                WHERE device_id = :d"""
+                : """
+                INSERT INTO device_manifests (device_id, envelope_hash, manifest_json, received_at, installed_target,
+                                              health_state, security_version, trusted_root_version)
+                VALUES (:d, :h, :m, :now, :it, :hs, :sv, :rv)""";
+        h.createUpdate(sql).bind("d", deviceId).bind("h", envelopeHash).bind("m", json(signed)).bind("now", now)
+                .bind("it", f.installedTarget()).bind("hs", f.healthState())
+                .bind("sv", f.securityVersion()).bind("rv", f.trustedRootVersion()).execute();
     }
 
     Optional<Device> find(Handle h, String id) {
@@ -47,34 +70,28 @@ final class DeviceStore {
 
     /** Devices matching the filter, ordered by id, {@code limit} rows from {@code offset}. */
     List<Device> list(Handle h, DeviceFilter f, int offset, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT * FROM devices d WHERE 1 = 1");
-        if (f.hardwareId() != null) {
-            sql.append(" AND d.hardware_id = :hw");
+        DeviceQuery query = new DeviceQuery(f);
+        return rows(h, query.bind(h.createQuery("SELECT d.*" + query.from(" ORDER BY d.id LIMIT :limit OFFSET :offset")))
+                .bind("limit", limit).bind("offset", offset));
+    }
+
+    /**
+     * Devices matching the filter whose id comes after {@code after} (null: from the first), ordered by id,
+     * up to {@code limit} rows: keyset paging, as fast on the last page as on the first.
+     */
+    List<Device> listAfter(Handle h, DeviceFilter f, String after, int limit) {
+        DeviceQuery query = new DeviceQuery(f);
+        Query q = h.createQuery("SELECT d.*" + query.from((after == null ? "" : " AND d.id > :after")
+                + " ORDER BY d.id LIMIT :limit"));
+        if (after != null) {
+            q.bind("after", after);
         }
-        if (f.group() != null) {
-            sql.append(" AND d.device_group = :grp");
-        }
-        if (f.status() != null) {
-            sql.append(" AND d.status = :status");
-        }
-        if (f.tag() != null) {
-            sql.append(" AND EXISTS (SELECT 1 FROM device_tags t WHERE t.device_id = d.id AND t.tag = :tag)");
-        }
-        sql.append(" ORDER BY d.id LIMIT :limit OFFSET :offset");
-        Query q = h.createQuery(sql.toString()).bind("limit", limit).bind("offset", offset);
-        if (f.hardwareId() != null) {
-            q.bind("hw", f.hardwareId());
-        }
-        if (f.group() != null) {
-            q.bind("grp", f.group());
-        }
-        if (f.status() != null) {
-            q.bind("status", f.status());
-        }
-        if (f.tag() != null) {
-            q.bind("tag", f.tag());
-        }
-        return rows(h, q);
+        return rows(h, query.bind(q).bind("limit", limit));
+    }
+
+    /** How many devices match the filter. */
+    long count(Handle h, DeviceFilter f) {
+        return new DeviceQuery(f).count(h);
     }
 
     void replaceTags(Handle h, String id, List<String> tags) {
@@ -100,7 +117,8 @@ final class DeviceStore {
      * named the device stay (they are history and hold no reference to the row).
      */
     void delete(Handle h, String id) {
-        for (String table : List.of("device_sessions", "device_challenges", "device_tags", "device_manifests",
+        for (String table : List.of("device_sessions", "device_challenges", "device_tags", "device_attributes",
+                "device_manifests",
                 "device_events", "device_assignments", "director_counters", "deployment_pending")) {
             h.createUpdate("DELETE FROM " + table + " WHERE device_id = :id").bind("id", id).execute();
         }

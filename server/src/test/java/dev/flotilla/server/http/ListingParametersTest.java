@@ -36,11 +36,12 @@ class ListingParametersTest {
 
     @Test
     void unknownDeviceFilterIsRefusedWithTheAllowedOnes() {
-        Http.Response r = srv.http.get("/api/v1/devices?installedVersion=1.0.0", srv.adminToken);
+        Http.Response r = srv.http.get("/api/v1/devices?firmware=1.0.0", srv.adminToken);
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.code()).isEqualTo("unknown_parameter");
-        assertThat(r.json().path("message").asText()).contains("installedVersion")
-                .contains("hardwareId, tag, group, status, offset, limit");
+        assertThat(r.json().path("message").asText()).contains("firmware")
+                .contains("hardwareId, tag, group, status, installedVersion, health, attribute, q, connectivity,"
+                        + " offset, limit");
     }
 
     @Test

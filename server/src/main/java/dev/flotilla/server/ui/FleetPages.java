@@ -1,0 +1,132 @@
+package dev.flotilla.server.ui;
+
+import dev.flotilla.server.auth.Role;
+import dev.flotilla.server.devices.CheckIns;
+import dev.flotilla.server.devices.Device;
+import dev.flotilla.server.devices.DeviceDetails;
+import dev.flotilla.server.devices.DeviceEvent;
+import dev.flotilla.server.devices.DeviceEvents;
+import dev.flotilla.server.devices.DeviceFilter;
+import dev.flotilla.server.devices.DeviceService;
+import dev.flotilla.server.devices.FleetOverview;
+import dev.flotilla.server.devices.Presence;
+import dev.flotilla.server.http.ListOrder;
+import dev.flotilla.server.http.Page;
+import dev.flotilla.server.http.QueryParams;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpStatus;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The fleet overview ({@code /ui}), the device list ({@code /ui/devices}, the API's filters, keyset paging)
+ * and a device's page ({@code /ui/devices/{id}}), with decommission and recommission for operators.
+ */
+final class FleetPages {
+    static final int PAGE_SIZE = 50;
+
+    /** A device list row: the device and whether it is online now. */
+    public record Row(Device device, boolean online) {
+    }
+
+    /** The device list: the filter as entered, the facets to choose from, the rows and the next page. */
+    public record DeviceList(DeviceFilter filter, String query, long matching, List<Row> rows, String nextAfter,
+                             boolean firstPage, FleetOverview.Facets facets) {
+    }
+
+    /** A device page: its details, timeline (newest first), presence, and the poll window used. */
+    public record DevicePage(DeviceDetails.Detail detail, List<DeviceEvent> timeline, boolean online,
+                             String window) {
+    }
+
+    private final DeviceService devices;
+    private final DeviceDetails details;
+    private final DeviceEvents events;
+    private final CheckIns checkIns;
+    private final FleetOverview fleet;
+    private final View view;
+
+    FleetPages(DeviceService devices, DeviceDetails details, DeviceEvents events, CheckIns checkIns,
+               FleetOverview fleet, View view) {
+        this.devices = devices;
+        this.details = details;
+        this.events = events;
+        this.checkIns = checkIns;
+        this.fleet = fleet;
+        this.view = view;
+    }
+
+    void register(Gate gate) {
+        gate.page(HandlerType.GET, "/ui", Role.VIEWER, (ctx, v) -> {
+            QueryParams.requireOnly(ctx, List.of());
+            checkIns.flushLastSeen();
+            view.render(ctx, 200, "overview.jte", v.chrome("Fleet", "overview"), fleet.summary());
+        });
+        gate.page(HandlerType.GET, "/ui/devices", Role.VIEWER, (ctx, v) ->
+                view.render(ctx, 200, "devices.jte", v.chrome("Devices", "devices"), list(ctx)));
+        gate.page(HandlerType.GET, "/ui/devices/{deviceId}", Role.VIEWER, (ctx, v) -> {
+            checkIns.flushLastSeen();
+            DeviceDetails.Detail d = details.get(ctx.pathParam("deviceId"));
+            Presence presence = checkIns.presence();
+            List<DeviceEvent> timeline = events.list(d.device().id(), new Page.Request(0, 200), ListOrder.DESC).items();
+            view.render(ctx, 200, "device.jte", v.chrome("Device " + d.device().id(), "devices"),
+                    new DevicePage(d, timeline, presence.online(d.device().lastSeenAt()), readable(presence.window())));
+        });
+        gate.page(HandlerType.POST, "/ui/devices/{deviceId}/decommission", Role.OPERATOR, (ctx, v) -> {
+            devices.decommission(v.operator().actor(), ctx.pathParam("deviceId"));
+            checkIns.settle();
+            backToDevice(ctx);
+        });
+        gate.page(HandlerType.POST, "/ui/devices/{deviceId}/recommission", Role.OPERATOR, (ctx, v) -> {
+            devices.recommission(v.operator().actor(), ctx.pathParam("deviceId"));
+            checkIns.settle();
+            backToDevice(ctx);
+        });
+    }
+
+    private DeviceList list(Context ctx) {
+        List<String> allowed = new ArrayList<>(List.of(DeviceFilter.NAMES));
+        allowed.add("after");
+        QueryParams.requireOnly(ctx, allowed);
+        DeviceFilter filter = DeviceFilter.from(ctx, checkIns.presence());
+        String after = ctx.queryParam("after");
+        after = after == null || after.isBlank() ? null : after;
+        checkIns.flushLastSeen();
+        DeviceService.KeysetPage page = devices.listAfter(filter, after, PAGE_SIZE);
+        Presence presence = checkIns.presence();
+        List<Row> rows = page.items().stream().map(d -> new Row(d, presence.online(d.lastSeenAt()))).toList();
+        return new DeviceList(filter, query(ctx), devices.count(filter), rows, page.nextAfter(), after == null,
+                fleet.facets());
+    }
+
+    /** The request's filters as a query string without {@code after}, for the next-page link. */
+    private static String query(Context ctx) {
+        StringBuilder q = new StringBuilder();
+        for (String name : DeviceFilter.NAMES) {
+            String value = ctx.queryParam(name);
+            if (value != null && !value.isBlank()) {
+                q.append(q.isEmpty() ? "" : "&").append(name).append('=')
+                        .append(java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        return q.toString();
+    }
+
+    /** A duration as people read it: {@code 12 minutes}, {@code 90 seconds}. */
+    static String readable(java.time.Duration d) {
+        return d.toSeconds() % 60 == 0 ? d.toMinutes() + (d.toMinutes() == 1 ? " minute" : " minutes")
+                : d.toSeconds() + " seconds";
+    }
+
+    private static void backToDevice(Context ctx) {
+        String to = "/ui/devices/" + java.net.URLEncoder.encode(ctx.pathParam("deviceId"),
+                java.nio.charset.StandardCharsets.UTF_8);
+        if (ctx.header("HX-Request") != null) {
+            ctx.header("HX-Redirect", to);
+        } else {
+            ctx.redirect(to, HttpStatus.SEE_OTHER);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.flotilla.server.ui;
+
+import dev.flotilla.core.crypto.KeyType;
+import dev.flotilla.server.testing.BothDatabases;
+import dev.flotilla.server.testing.MutableClock;
+import dev.flotilla.server.testing.TestServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Level;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The dashboard in a real browser: Debian's Chromium driven headless by Selenium through Debian's
+ * chromedriver (never a downloaded one). Skipped, saying why, only where Chromium is not installed; under
+ * CI (which installs it, see .ci/run) a missing Chromium fails instead.
+ */
+class DashboardBrowserTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path DRIVER = Path.of("/usr/bin/chromedriver");
+    @TempDir
+    Path dir;
+    private TestServer srv;
+    private WebDriver browser;
+
+    @BeforeEach
+    void start() {
+        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER);
+        if (System.getenv("CI") != null) {
+            assertThat(installed).as("CI must install chromium and chromium-driver (.ci/run)").isTrue();
+        }
+        Assumptions.assumeTrue(installed, "browser test skipped: Chromium is not installed here"
+                + " (apt-get install -y chromium chromium-driver)");
+        srv = TestServer.start(BothDatabases.h2(), dir, new MutableClock());
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--user-data-dir=" + dir.resolve("chromium-profile"));
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (srv != null) {
+            srv.close();
+        }
+    }
+
+    @Test
+    void anOperatorSignsInSeesLiveCountsFiltersDevicesAndSignsOut() {
+        String device = srv.device(KeyType.ED25519, "board-a").id();
+        srv.device(KeyType.ED25519, "board-b");
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(15));
+
+        browser.get(srv.server.uri() + "/ui");
+        wait.until(ExpectedConditions.urlContains("/ui/login"));
+        browser.findElement(By.id("token")).sendKeys("flt_wrong");
+        browser.findElement(By.id("sign-in")).click();
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("signin-error"))).getText())
+                .contains("That API token is not valid");
+
+        browser.findElement(By.id("token")).sendKeys(srv.adminToken);
+        browser.findElement(By.id("sign-in")).click();
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Fleet"));
+        assertThat(browser.findElement(By.id("count-active")).getText()).isEqualTo("2");
+        srv.device(KeyType.ED25519, "board-c"); // the overview follows the fleet (server-sent events)
+        wait.until(ExpectedConditions.textToBe(By.id("count-active"), "3"));
+
+        browser.findElement(By.linkText("Devices")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("match-count"), "3"));
+        browser.findElement(By.id("q")).sendKeys(device);
+        // htmx swaps the results in place (under the self-only CSP) and puts the filter in the address
+        wait.until(ExpectedConditions.textToBe(By.id("match-count"), "1"));
+        wait.until(ExpectedConditions.urlContains("q=" + device));
+        browser.findElement(By.linkText(device)).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), device));
+
+        browser.manage().window().setSize(new Dimension(390, 844)); // a phone
+        Object overflow = ((JavascriptExecutor) browser).executeScript(
+                "return document.documentElement.scrollWidth - window.innerWidth;");
+        assertThat(((Number) overflow).intValue()).as("horizontal overflow on a phone").isLessThanOrEqualTo(0);
+
+        browser.findElement(By.id("sign-out")).click();
+        wait.until(ExpectedConditions.urlContains("/ui/login"));
+        assertThat(browser.findElement(By.id("signin-notice")).getText()).contains("You are signed out");
+        browser.get(srv.server.uri() + "/ui/devices");
+        wait.until(ExpectedConditions.urlContains("/ui/login"));
+
+        List<String> violations = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .map(LogEntry::getMessage).filter(m -> m.contains("Content Security Policy")).toList();
+        assertThat(violations).isEmpty();
+    }
+
+    @Test
+    void theSignInPageIsUsableByKeyboardAndLabelled() {
+        browser.get(srv.server.uri() + "/ui/login");
+        WebElement token = browser.findElement(By.id("token"));
+        assertThat(browser.findElement(By.cssSelector("label[for=token]")).getText()).isEqualTo("Operator API token");
+        assertThat(browser.findElements(By.tagName("main"))).hasSize(1);
+        browser.switchTo().activeElement().sendKeys(org.openqa.selenium.Keys.TAB); // the skip link first
+        assertThat(browser.switchTo().activeElement().getText()).isEqualTo("Skip to content");
+        token.sendKeys(srv.adminToken, org.openqa.selenium.Keys.ENTER);
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.textToBe(By.tagName("h1"), "Fleet"));
+        assertThat(browser.findElements(By.cssSelector("nav[aria-label=Main] a[aria-current=page]"))).hasSize(1);
+    }
+}

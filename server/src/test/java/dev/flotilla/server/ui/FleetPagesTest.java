@@ -1,0 +1,180 @@
+package dev.flotilla.server.ui;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.core.crypto.KeyType;
+import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.Targets;
+import dev.flotilla.server.testing.Http;
+import dev.flotilla.server.testing.MutableClock;
+import dev.flotilla.server.testing.OfflineRepo;
+import dev.flotilla.server.testing.StoreTest;
+import dev.flotilla.server.testing.TestDatabase;
+import dev.flotilla.server.testing.TestDevice;
+import dev.flotilla.server.testing.TestServer;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The fleet overview, the device list's filters (dashboard and API) and paging, the device page, the
+ * releases page and the audit page, on a small fleet that checked in and reported events; both databases.
+ */
+class FleetPagesTest {
+    @TempDir
+    Path dir;
+    private final MutableClock clock = new MutableClock();
+    private final OfflineRepo repo = new OfflineRepo();
+
+    /** Three devices: d1 runs 1.0 (security version 0), d2 runs 2.0 (5) and trusts an old root, d3 never checked in. */
+    private record Fleet(TestDevice d1, TestDevice d2, TestDevice d3) {
+    }
+
+    private Fleet fleet(TestServer srv) {
+        Http.Response keys = srv.http.get("/api/v1/trust/online-keys", srv.adminToken);
+        repo.buildRoot(keys.json(), clock.instant());
+        assertThat(repo.uploadRoot(srv.http, srv.adminToken).status()).isEqualTo(200);
+        String rm = srv.token(srv.adminToken, "release-manager");
+        byte[] one = "firmware one".getBytes(StandardCharsets.UTF_8);
+        byte[] two = "firmware two".getBytes(StandardCharsets.UTF_8);
+        Metadata<Targets> t1 = repo.addTarget("fw-a-1.0.bin", one, "1.0", "board-a", 0, clock.instant()).sign(repo.targetsKey);
+        assertThat(repo.publish(srv.http, rm, "fw-a-1.0.bin", one, t1).status()).isEqualTo(201);
+        Metadata<Targets> t2 = repo.addTarget("fw-a-2.0.bin", two, "2.0", "board-a", 5, clock.instant()).sign(repo.targetsKey);
+        assertThat(repo.publish(srv.http, rm, "fw-a-2.0.bin", two, t2).status()).isEqualTo(201);
+
+        TestDevice d1 = srv.device(KeyType.ED25519, "board-a");
+        TestDevice d2 = srv.device(KeyType.ECDSA_P256, "board-a");
+        TestDevice d3 = srv.device(KeyType.ED25519, "board-b");
+        checkIn(srv, d1, "fw-a-1.0.bin", 0, 1, "ok");
+        checkIn(srv, d2, "fw-a-2.0.bin", 5, 0, "degraded");
+        List<Map<String, Object>> events = new ArrayList<>();
+        String[] types = {"downloaded", "verified", "installed", "trial_boot", "committed"};
+        for (int i = 0; i < types.length; i++) {
+            events.add(Map.of("eventId", "e" + i, "type", types[i], "occurredAt", "2026-12-02T10:0" + i + ":00Z"));
+        }
+        assertThat(srv.http.post("/api/v1/device/" + d2.id() + "/events", d2.token(), Map.of("events", events))
+                .status()).isEqualTo(200);
+        return new Fleet(d1, d2, d3);
+    }
+
+    private static void checkIn(TestServer srv, TestDevice d, String target, int security, int root, String health) {
+        ObjectNode m = d.manifest(d.id(), target);
+        m.put("securityVersion", security);
+        m.put("trustedRootVersion", root);
+        m.put("healthState", health);
+        assertThat(d.checkIn(srv.http, d.envelope(m), null).status()).isEqualTo(200);
+    }
+
+    private static List<String> ids(Http.Response r) {
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        List<String> out = new ArrayList<>();
+        r.json().path("items").forEach(n -> out.add(n.path("id").asText()));
+        return out;
+    }
+
+    @StoreTest
+    void theApiFiltersDevicesByInstalledVersionHealthAttributeSearchAndConnectivity(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock)) {
+            Fleet f = fleet(srv);
+            String t = srv.adminToken;
+            assertThat(ids(srv.http.get("/api/v1/devices?installedVersion=1.0", t))).containsExactly(f.d1().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?installedVersion=2.0&hardwareId=board-a", t)))
+                    .containsExactly(f.d2().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?health=degraded", t))).containsExactly(f.d2().id());
+            String serial = "SN-" + f.d3().keyId().substring(0, 8);
+            assertThat(ids(srv.http.get("/api/v1/devices?attribute=serial=" + serial, t))).containsExactly(f.d3().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?q=" + f.d2().id(), t))).containsExactly(f.d2().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?q=" + f.d1().keyId().substring(0, 12), t)))
+                    .containsExactly(f.d1().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?connectivity=online", t)))
+                    .containsExactlyInAnyOrder(f.d1().id(), f.d2().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?connectivity=offline", t))).containsExactly(f.d3().id());
+            clock.advance(Duration.ofHours(1)); // past two poll intervals (300 s) plus jitter
+            assertThat(ids(srv.http.get("/api/v1/devices?connectivity=online", t))).isEmpty();
+
+            assertThat(srv.http.get("/api/v1/devices?colour=red", t).code()).isEqualTo("unknown_parameter");
+            assertThat(srv.http.get("/api/v1/devices?attribute=serial", t).status()).isEqualTo(400);
+            assertThat(srv.http.get("/api/v1/devices?connectivity=sometimes", t).code()).isEqualTo("invalid_request");
+            assertThat(srv.http.get("/api/v1/devices?q=%25", t).json().path("items")).isEmpty(); // % is no wildcard
+        }
+    }
+
+    @StoreTest
+    void theOverviewCountsTheFleetAndTheDevicePageShowsItsStateAndTimeline(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
+            Fleet f = fleet(srv);
+            b.signIn(srv.adminToken);
+            String overview = b.get("/ui").body();
+            assertThat(overview).contains("id=\"count-active\">3<").contains("id=\"count-online\">2<")
+                    .contains("id=\"count-offline\">1<").contains("id=\"count-below-security\">1<")
+                    .contains("id=\"count-behind-root\">1<").contains("1.0 (fw-a-1.0.bin)")
+                    .contains("2.0 (fw-a-2.0.bin)").contains("no manifest yet").contains("degraded")
+                    .contains("href=\"/ui/devices?status=active&amp;installedVersion=2.0\"");
+
+            String list = b.get("/ui/devices?installedVersion=2.0").body();
+            assertThat(list).contains("id=\"match-count\">1<").contains(f.d2().id()).doesNotContain(f.d1().id());
+            assertThat(b.get("/ui/devices?connectivity=offline&status=").body()).contains(f.d3().id())
+                    .doesNotContain("/ui/devices/" + f.d2().id());
+
+            HttpResponse<String> page = b.get("/ui/devices/" + f.d2().id());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("id=\"key-id\">" + f.d2().keyId() + "<")
+                    .contains("id=\"installed\">fw-a-2.0.bin<").contains("id=\"security-version\">5<")
+                    .contains("id=\"root-version\">0<").contains("id=\"verified-at\"><time datetime=\"20")
+                    .contains("seen within 12 minutes");
+            String body = page.body();
+            assertThat(body.indexOf(">committed<")).isPositive().isLessThan(body.indexOf(">trial boot<"));
+            assertThat(body.indexOf(">trial boot<")).isLessThan(body.indexOf(">downloaded<"));
+            assertThat(b.get("/ui/devices/" + f.d3().id()).body()).contains("has not sent a verified manifest");
+
+            String releases = b.get("/ui/releases").body();
+            assertThat(releases).contains("fw-a-2.0.bin").contains("board-a").contains(repo.targetsKey.keyId())
+                    .contains(srv.http.get("/api/v1/releases", srv.adminToken).json().path("items").path(0)
+                            .path("sha256").asText());
+            assertThat(releases).containsPattern("<td class=\"num\">5</td>");
+
+            String audit = b.get("/ui/audit?action=release.").body();
+            assertThat(audit).contains("release.publish").doesNotContain("device.enroll");
+            assertThat(b.get("/ui/audit?action=device.enroll").body()).contains("device.enroll")
+                    .doesNotContain(">release.publish<");
+            assertThat(b.get("/ui/audit?target=" + f.d3().id()).body()).contains(f.d3().id())
+                    .doesNotContain(f.d1().id());
+            assertThat(b.get("/ui/audit?from=2999-01-01T00:00").body()).contains("No entry matches");
+        }
+    }
+
+    @StoreTest
+    void theDeviceListPagesByKeysetWithoutGapsOrRepeats(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
+            String op = srv.token(srv.adminToken, "operator");
+            List<String> created = new ArrayList<>();
+            for (int i = 0; i < FleetPages.PAGE_SIZE + 7; i++) {
+                JsonNode d = srv.http.post("/api/v1/devices", op, Map.of("publicKey", new TestDevice(KeyType.ED25519)
+                        .publicKeyJson(), "hardwareId", "board-p")).json();
+                created.add(d.path("id").asText());
+            }
+            b.signIn(srv.adminToken);
+            String first = b.get("/ui/devices?hardwareId=board-p").body();
+            assertThat(first).contains("id=\"match-count\">" + created.size() + "<");
+            java.util.regex.Matcher next = java.util.regex.Pattern.compile("id=\"next-page\" rel=\"next\" href=\"([^\"]+)\"")
+                    .matcher(first);
+            assertThat(next.find()).isTrue();
+            String second = b.get(next.group(1).replace("&amp;", "&")).body();
+            assertThat(second).doesNotContain("id=\"next-page\"").contains("First page");
+            List<String> sorted = created.stream().sorted().toList();
+            for (int i = 0; i < sorted.size(); i++) {
+                String link = "href=\"/ui/devices/" + sorted.get(i) + "\"";
+                assertThat(i < FleetPages.PAGE_SIZE ? first : second).as(sorted.get(i)).contains(link);
+                assertThat(i < FleetPages.PAGE_SIZE ? second : first).as(sorted.get(i)).doesNotContain(link);
+            }
+        }
+    }
+}
