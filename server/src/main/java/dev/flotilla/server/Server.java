@@ -17,6 +17,9 @@ import dev.flotilla.server.http.Routes;
 import dev.flotilla.server.store.Database;
 import dev.flotilla.server.deployments.DeploymentRoutes;
 import dev.flotilla.server.deployments.Deployments;
+import dev.flotilla.server.rollouts.Evaluator;
+import dev.flotilla.server.rollouts.RolloutRoutes;
+import dev.flotilla.server.rollouts.Rollouts;
 import dev.flotilla.server.push.MqttWakeUps;
 import dev.flotilla.server.tls.TlsConnector;
 import dev.flotilla.server.releases.ImageUploads;
@@ -73,11 +76,13 @@ public final class Server implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final CheckIns checkIns;
+    private final Rollouts rollouts;
 
     private Server(ServerConfig config, Database database, Javalin app, Optional<String> initialAdminToken,
                    ScheduledExecutorService scheduler, Publisher publisher, OnlineKeys onlineKeys,
-                   List<AutoCloseable> closeables, CheckIns checkIns) {
+                   List<AutoCloseable> closeables, CheckIns checkIns, Rollouts rollouts) {
         this.closeables = closeables;
+        this.rollouts = rollouts;
         this.checkIns = checkIns;
         this.config = config;
         this.database = database;
@@ -139,20 +144,21 @@ public final class Server implements AutoCloseable {
                     config.clock());
             MqttWakeUps wakeUps = config.mqttUrl() == null ? null : new MqttWakeUps(config.mqttUrl());
             closeables.add(wakeUps);
-            Deployments deployments = new Deployments(jdbi, tuf, keys.director(), audit, config.clock(),
+            Rollouts rollouts = new Rollouts(jdbi, tuf, keys.director(), audit, config.clock(),
                     wakeUps == null ? id -> { } : wakeUpAfterSettle(wakeUps, scheduler, db.postgres()));
+            Deployments deployments = new Deployments(jdbi, rollouts, audit, config.clock());
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             TokenService tokens = new TokenService(jdbi, audit, config.clock());
             EnrollmentService enrollment = new EnrollmentService(jdbi, audit, config.clock());
             DeviceService devices = new DeviceService(jdbi, audit, enrollment, config.clock(),
                     deployments.membership());
             DeviceAuth deviceAuth = new DeviceAuth(jdbi, config.clock(), config.challengeTtl(), config.deviceTokenTtl());
-            CheckIns checkIns = new CheckIns(jdbi, db.dataSource(), config.clock(), config.pollInterval(), deployments,
+            CheckIns checkIns = new CheckIns(jdbi, db.dataSource(), config.clock(), config.pollInterval(), rollouts.assignments(),
                     db.postgres() ? CheckIns.Caching.POSTGRESQL
                             : db.embeddedH2() ? CheckIns.Caching.EMBEDDED_H2 : CheckIns.Caching.NONE,
                     idleCacheDevices());
             closeables.add(checkIns::close);
-            DeviceEvents events = new DeviceEvents(jdbi, config.clock(), deployments::onEvent);
+            DeviceEvents events = new DeviceEvents(jdbi, config.clock(), rollouts.assignments()::onEvent);
             Authenticator authenticator = new Authenticator() {
                 @Override
                 public Optional<Operator> operator(String bearer) {
@@ -183,6 +189,7 @@ public final class Server implements AutoCloseable {
                 ReleaseRoutes.register(routes, uploads, releases,
                         new ReleaseDeletion(jdbi, tuf, trust, publisher, releases, audit, config.clock()));
                 DeploymentRoutes.register(routes, deployments, checkIns::settle);
+                RolloutRoutes.register(routes, rollouts, checkIns::settle);
                 routes.open(HandlerType.GET, "/metrics",
                         ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
                 AuditRoutes.register(routes, jdbi, audit);
@@ -197,7 +204,9 @@ public final class Server implements AutoCloseable {
                 throw e;
             }
             scheduler.scheduleWithFixedDelay(publisher::refreshQuietly, 1, 60, TimeUnit.SECONDS);
-            scheduler.scheduleWithFixedDelay(deployments::finishPendingQuietly, 1, 60, TimeUnit.SECONDS);
+            scheduler.scheduleWithFixedDelay(rollouts.assignments()::finishPendingQuietly, 1, 60, TimeUnit.SECONDS);
+            scheduler.scheduleWithFixedDelay(rollouts.evaluator()::evaluateQuietly, 1, Evaluator.INTERVAL_SECONDS,
+                    TimeUnit.SECONDS);
             scheduler.scheduleWithFixedDelay(() -> {
                 try {
                     checkIns.flushLastSeen();
@@ -213,7 +222,7 @@ public final class Server implements AutoCloseable {
                 }
             }, 5, 3600, TimeUnit.SECONDS);
             LOG.info("listening on port {} after {} ms", app.port(), (System.nanoTime() - started) / 1_000_000);
-            return new Server(config, db, app, admin, scheduler, publisher, keys, closeables, checkIns);
+            return new Server(config, db, app, admin, scheduler, publisher, keys, closeables, checkIns, rollouts);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
             closeAll(closeables);
@@ -305,6 +314,11 @@ public final class Server implements AutoCloseable {
     /** The timestamp refresher (also run every minute by the server itself). */
     public Publisher publisher() {
         return publisher;
+    }
+
+    /** The rollouts (their evaluator also runs every few seconds on the server's scheduler). */
+    public Rollouts rollouts() {
+        return rollouts;
     }
 
     /** The online keys (snapshot, timestamp, director). */

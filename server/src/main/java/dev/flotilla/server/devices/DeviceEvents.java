@@ -29,7 +29,7 @@ import java.util.Set;
 public final class DeviceEvents {
     /** Event types a device may report. */
     public static final Set<String> TYPES = Set.of("download_started", "download_progress", "downloaded",
-            "verified", "installed", "rebooting", "trial_boot", "committed", "rolled_back", "failed");
+            "verified", "installed", "rebooting", "trial_boot", "committed", "rolled_back", "failed", "health_failed");
 
     /** Longest {@code occurredAt} accepted (an ISO-8601 date-time is about 30 characters). */
     static final int MAX_TIME_LENGTH = 64;
