@@ -173,24 +173,26 @@ public final class Assignments implements AssignmentSource {
      */
     public void onEvent(Handle h, DeviceEvent event) {
         String dep = event.details() == null ? null : event.details().path("deploymentId").asText(null);
-        String status = EVENT_STATUS.get(event.type());
-        if (status != null) {
-            boolean reopensFinal = Director.FINAL.contains(status) && dep != null;
-            String sql = "UPDATE device_assignments SET status = :s, updated_at = :now WHERE device_id = :d"
-                    + (reopensFinal ? "" : " AND status NOT IN " + Director.NOT_SERVED_SQL)
-                    + (dep == null ? "" : " AND deployment_id = :dep");
-            var update = h.createUpdate(sql).bind("s", status).bind("now", clock.millis()).bind("d", event.deviceId());
-            if (dep != null) {
-                update.bind("dep", dep);
-            }
-            update.execute();
-        }
+        // the rollout row first, then the assignment: the order the evaluator's writes take (no deadlock)
         String rollout = dep != null ? dep : h.createQuery("SELECT deployment_id FROM device_assignments WHERE device_id = :d")
                 .bind("d", event.deviceId()).mapTo(String.class).findOne().orElse(null);
         if (rollout != null) {
             RolloutRow.find(h, rollout).ifPresent(r -> RolloutDevices.onEvent(h, r.id(), event,
                     r.plan().soakSeconds(Math.min(r.stage(), r.plan().stages().size() - 1)) * 1000, clock.millis()));
         }
+        String status = EVENT_STATUS.get(event.type());
+        if (status == null) {
+            return;
+        }
+        boolean reopensFinal = Director.FINAL.contains(status) && dep != null;
+        String sql = "UPDATE device_assignments SET status = :s, updated_at = :now WHERE device_id = :d"
+                + (reopensFinal ? "" : " AND status NOT IN " + Director.NOT_SERVED_SQL)
+                + (dep == null ? "" : " AND deployment_id = :dep");
+        var update = h.createUpdate(sql).bind("s", status).bind("now", clock.millis()).bind("d", event.deviceId());
+        if (dep != null) {
+            update.bind("dep", dep);
+        }
+        update.execute();
     }
 
     /**

@@ -27,20 +27,24 @@ final class Halts {
     }
 
     /**
-     * Withdraws every assignment of the rollout still {@code assigned} (re-signed, no longer served) and every
-     * admission not yet signed; their rows become {@code withdrawn}.
+     * Withdraws the rollout from every device that has not started on it (its row still {@code assigned}: no
+     * event since it was admitted): the row becomes {@code withdrawn}, an admission not yet signed is dropped,
+     * and a signed assignment is re-signed and no longer served ({@link Director#withdraw}). Rows are written
+     * before assignments, the order a device event's transaction takes too.
      *
-     * @return how many devices lost their assignment
+     * @param reason {@code halted} or {@code aborted}, recorded on the rows
+     * @return how many devices were withdrawn
      */
-    int withdraw(Handle h, RolloutRow r, long now) {
-        h.createUpdate("DELETE FROM deployment_pending WHERE deployment_id = :r").bind("r", r.id()).execute();
+    int withdraw(Handle h, RolloutRow r, String reason, long now) {
         List<String> devices = h.createQuery(
-                        "SELECT device_id FROM device_assignments WHERE deployment_id = :r AND status = 'assigned'")
+                        "SELECT device_id FROM rollout_devices WHERE rollout_id = :r AND state = 'assigned' ORDER BY device_id")
                 .bind("r", r.id()).mapTo(String.class).list();
-        devices.forEach(d -> director.withdraw(h, d, r.id(), r.policies()));
-        return h.createUpdate("UPDATE rollout_devices SET state = 'withdrawn', reason = 'halted', updated_at = :now"
+        h.createUpdate("UPDATE rollout_devices SET state = 'withdrawn', reason = :reason, updated_at = :now"
                         + " WHERE rollout_id = :r AND state = 'assigned'")
-                .bind("now", now).bind("r", r.id()).execute();
+                .bind("reason", reason).bind("now", now).bind("r", r.id()).execute();
+        h.createUpdate("DELETE FROM deployment_pending WHERE deployment_id = :r").bind("r", r.id()).execute();
+        devices.forEach(d -> director.withdraw(h, d, r.id(), r.policies()));
+        return devices.size();
     }
 
     /** Halts the rollout on a failing gate: records the gate, threshold, observed value and sample; audited. */
@@ -53,7 +57,7 @@ final class Halts {
         halt.put("minDevices", failing.minDevices());
         halt.put("stage", r.stage());
         halt.put("at", Instant.ofEpochMilli(now).toString());
-        halt.put("withdrawn", withdraw(h, r, now));
+        halt.put("withdrawn", withdraw(h, r, "halted", now));
         if (r.policies().revert()) {
             revert(h, r, halt.putObject("revert"), now);
         }

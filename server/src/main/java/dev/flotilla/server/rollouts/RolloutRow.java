@@ -33,7 +33,7 @@ record RolloutRow(String id, String kind, long seq, String target, boolean force
                 .map((rs, ctx) -> read(rs)).findOne();
     }
 
-    /** Rollouts in {@code state}, oldest first, optionally only of one kind. */
+    /** Rollouts (of both kinds) in one of {@code states}, oldest first. */
     static List<RolloutRow> inState(Handle h, List<String> states) {
         return h.createQuery("SELECT * FROM deployments WHERE state IN (<states>) ORDER BY seq")
                 .bindList("states", states).map((rs, ctx) -> read(rs)).list();

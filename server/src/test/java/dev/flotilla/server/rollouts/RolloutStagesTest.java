@@ -164,4 +164,20 @@ class RolloutStagesTest {
         assertThat(fleet.assignment(late).isNull()).isTrue();
         assertThat(fleet.assigned(lab, id)).hasSize(2);
     }
+
+    @StoreTest
+    void aRolloutWithAStartTimeAdmitsNobodyBeforeIt(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        List<TestDevice> devices = fleet.devices(2, "board-a");
+        String startAt = fleet.clock.instant().plus(Duration.ofHours(1)).toString();
+        JsonNode r = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan",
+                Fleet.plan("{'stages': [{'percent': 100}]}"), "policies", Map.of("startAt", startAt)));
+        String id = r.path("id").asText();
+        assertThat(r.path("policies").path("startAt").asText()).isEqualTo(startAt);
+        assertThat(fleet.tick(id, Duration.ofMinutes(59)).has("stageStartedAt")).isFalse();
+        assertThat(fleet.assigned(devices, id)).isEmpty();
+
+        assertThat(fleet.tick(id, Duration.ofMinutes(2)).has("stageStartedAt")).isTrue();
+        assertThat(fleet.assigned(devices, id)).hasSize(2);
+    }
 }
