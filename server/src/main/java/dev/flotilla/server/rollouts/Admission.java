@@ -24,7 +24,8 @@ final class Admission {
 
     /**
      * The devices the rollout selects now: active, of hardware the release runs on (narrowed to the selection's
-     * {@code hardwareId}), matching every criterion; for a static selection, only those frozen at the start.
+     * {@code hardwareId}), matching every criterion; for a static selection once started, the devices frozen at
+     * the start (still active), whatever they match now.
      * Empty when the target has left the release metadata.
      */
     List<Selection.Member> members(Handle h, RolloutRow r) {
@@ -37,13 +38,14 @@ final class Admission {
         if (hardware.isEmpty()) {
             return List.of();
         }
-        List<Selection.Member> now = r.selection().members(h, hardware);
         if (r.selection().dynamic() || r.stageStartedAt() == null) {
-            return now;
+            return r.selection().members(h, hardware);
         }
-        Set<String> frozen = new java.util.HashSet<>(h.createQuery(
-                "SELECT device_id FROM rollout_members WHERE rollout_id = :r").bind("r", r.id()).mapTo(String.class).list());
-        return now.stream().filter(m -> frozen.contains(m.id())).toList();
+        // static: the devices frozen at the start, whatever they match now (still active, of the hardware)
+        List<String> frozen = h.createQuery("SELECT device_id FROM rollout_members WHERE rollout_id = :r")
+                .bind("r", r.id()).mapTo(String.class).list();
+        return frozen.isEmpty() ? List.of() : new Selection(null, List.of(), List.of(), frozen, null,
+                java.util.Map.of(), Selection.STATIC).members(h, hardware);
     }
 
     /** Starts stage {@code k}: records it and admits its cohort (a static selection is frozen at stage 0). */

@@ -28,20 +28,27 @@ final class Fleet implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     final MutableClock clock = new MutableClock();
     final OfflineRepo repo = new OfflineRepo();
-    final TestServer srv;
+    private final TestDatabase db;
+    private final Path dataDir;
+    TestServer srv;
+    /** The admin token of the first start (a restarted server makes none). */
+    final String admin;
     private final AtomicInteger events = new AtomicInteger();
 
     Fleet(TestDatabase db, Path dir) {
-        srv = TestServer.start(db, dir.resolve("data-" + db.kind()), clock);
-        repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", srv.adminToken).json(), clock.instant());
-        assertThat(repo.uploadRoot(srv.http, srv.adminToken).status()).isEqualTo(200);
+        this.db = db;
+        this.dataDir = dir.resolve("data-" + db.kind());
+        srv = TestServer.start(db, dataDir, clock);
+        admin = srv.adminToken;
+        repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", admin).json(), clock.instant());
+        assertThat(repo.uploadRoot(srv.http, admin).status()).isEqualTo(200);
         publish("fw-1.0.bin", "1.0.0", "board-a");
         publish("fw-2.0.bin", "2.0.0", "board-a");
     }
 
     void publish(String path, String version, String hardware) {
         byte[] image = ("firmware " + path).getBytes();
-        assertThat(repo.publish(srv.http, srv.adminToken, path, image, repo.addTarget(path, image, version, hardware,
+        assertThat(repo.publish(srv.http, admin, path, image, repo.addTarget(path, image, version, hardware,
                 clock.instant()).sign(repo.targetsKey)).status()).isEqualTo(201);
     }
 
@@ -96,7 +103,7 @@ final class Fleet implements AutoCloseable {
     }
 
     Http.Response post(String path, Object body) {
-        return srv.http.post(path, srv.adminToken, body);
+        return srv.http.post(path, admin, body);
     }
 
     /** Creates and starts a rollout; returns it. */
@@ -115,7 +122,7 @@ final class Fleet implements AutoCloseable {
     }
 
     JsonNode get(String id) {
-        Http.Response r = srv.http.get("/api/v1/rollouts/" + id, srv.adminToken);
+        Http.Response r = srv.http.get("/api/v1/rollouts/" + id, admin);
         assertThat(r.status()).as(r.text()).isEqualTo(200);
         return r.json();
     }
@@ -135,7 +142,7 @@ final class Fleet implements AutoCloseable {
 
     List<JsonNode> audit(String action) {
         List<JsonNode> out = new ArrayList<>();
-        srv.http.get("/api/v1/audit?limit=500", srv.adminToken).json().path("items").forEach(e -> {
+        srv.http.get("/api/v1/audit?limit=500", admin).json().path("items").forEach(e -> {
             if (e.path("action").asText().equals(action)) {
                 out.add(e);
             }
@@ -144,13 +151,13 @@ final class Fleet implements AutoCloseable {
     }
 
     void setGroup(TestDevice d, String group) {
-        Http.Response r = srv.http.send("PUT", "/api/v1/devices/" + d.id() + "/group", srv.adminToken,
+        Http.Response r = srv.http.send("PUT", "/api/v1/devices/" + d.id() + "/group", admin,
                 Map.of("group", group), Map.of());
         assertThat(r.status()).as(r.text()).isEqualTo(200);
     }
 
     void setTags(TestDevice d, String... tags) {
-        Http.Response r = srv.http.send("PUT", "/api/v1/devices/" + d.id() + "/tags", srv.adminToken,
+        Http.Response r = srv.http.send("PUT", "/api/v1/devices/" + d.id() + "/tags", admin,
                 Map.of("tags", List.of(tags)), Map.of());
         assertThat(r.status()).as(r.text()).isEqualTo(200);
     }
@@ -161,6 +168,12 @@ final class Fleet implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException(e);
         }
+    }
+
+    /** Stops the server and starts a new one on the same database and data directory. */
+    void restart() {
+        srv.close();
+        srv = TestServer.start(db, dataDir, clock);
     }
 
     @Override

@@ -159,6 +159,7 @@ class RolloutStagesTest {
                 "mode", "static"), "plan", Fleet.plan("{'stages': [{'percent': 100}]}"))).path("id").asText();
         TestDevice late = fleet.devices(1, "board-a").get(0);
         fleet.setGroup(late, "lab");
+        fleet.setGroup(lab.get(0), "elsewhere"); // a frozen member that no longer matches stays in
         JsonNode r = fleet.tick(id, Duration.ofSeconds(5));
         assertThat(r.path("selected").asInt()).isEqualTo(2);
         assertThat(fleet.assignment(late).isNull()).isTrue();
@@ -178,6 +179,20 @@ class RolloutStagesTest {
         assertThat(fleet.assigned(devices, id)).isEmpty();
 
         assertThat(fleet.tick(id, Duration.ofMinutes(2)).has("stageStartedAt")).isTrue();
+        assertThat(fleet.assigned(devices, id)).hasSize(2);
+    }
+
+    @StoreTest
+    void aRestartedServerContinuesTheRollout(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        List<TestDevice> devices = fleet.devices(3, "board-a");
+        String id = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(
+                "{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 60}"))).path("id").asText();
+        fleet.assigned(devices, id).forEach(d -> fleet.commit(d, id));
+
+        fleet.restart();
+
+        assertThat(fleet.tick(id, Duration.ofSeconds(61)).path("stage").asInt()).isEqualTo(1);
         assertThat(fleet.assigned(devices, id)).hasSize(2);
     }
 }
