@@ -145,4 +145,20 @@ class RolloutApiTest {
         assertThat(r.path("stages").get(0).path("funnel").path("pending").asInt()).isEqualTo(1);
         assertThat(fleet.post("/api/v1/rollouts/" + id + "/pause", Map.of()).code()).isEqualTo("invalid_state");
     }
+
+    @StoreTest
+    void aReleaseARolloutMayStillAssignIsNotDeleted(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        fleet.devices(1, "board-a");
+        Http.Response created = fleet.post("/api/v1/rollouts", Map.of("target", "fw-2.0.bin", "selection", Map.of()));
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        var without = fleet.repo.withoutTarget("fw-2.0.bin", fleet.clock.instant()).sign(fleet.repo.targetsKey);
+
+        Http.Response refused = fleet.repo.delete(fleet.srv.http, fleet.admin, "fw-2.0.bin", without);
+
+        assertThat(refused.status()).as(refused.text()).isEqualTo(409);
+        assertThat(refused.code()).isEqualTo("release_in_use");
+        fleet.act(created.json().path("id").asText(), "abort");
+        assertThat(fleet.repo.delete(fleet.srv.http, fleet.admin, "fw-2.0.bin", without).status()).isEqualTo(200);
+    }
 }
