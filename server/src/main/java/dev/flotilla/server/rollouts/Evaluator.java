@@ -25,7 +25,7 @@ import java.util.Optional;
  *       {@code timed_out} (a failure);</li>
  *   <li>the stage's gates ({@link GateCheck}): the first that fails halts the rollout at once ({@link Halts});</li>
  *   <li>a dynamic selection: devices that match now and whose position is inside the current stage are
- *       admitted;</li>
+ *       admitted (looked for at most every {@link #JOINERS_EVERY_MILLIS} ms by one server);</li>
  *   <li>when no device of the rollout is still in progress, the stage's soak time has passed since it started
  *       and since its last commit, and the next stage is approved if it asks for approval, the next stage
  *       starts.</li>
@@ -37,6 +37,11 @@ public final class Evaluator {
     private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
     /** How often the server's scheduler evaluates. */
     public static final int INTERVAL_SECONDS = 2;
+    /**
+     * How often one server looks for devices that joined a dynamic selection (the one step that reads the whole
+     * selection); a stage that starts admits its cohort at once.
+     */
+    public static final long JOINERS_EVERY_MILLIS = 30_000;
 
     private final Jdbi jdbi;
     private final Admission admission;
@@ -44,6 +49,8 @@ public final class Evaluator {
     private final Halts halts;
     private final AuditLog audit;
     private final Clock clock;
+    /** When this server last looked for joiners, per rollout (an optimisation only: nothing else depends on it). */
+    private final java.util.Map<String, Long> joinersChecked = new java.util.concurrent.ConcurrentHashMap<>();
 
     Evaluator(Jdbi jdbi, Admission admission, Assignments assignments, Halts halts, AuditLog audit, Clock clock) {
         this.jdbi = jdbi;
@@ -101,7 +108,12 @@ public final class Evaluator {
             halts.halt(h, r, failing.get(), now);
             return false;
         }
-        int admitted = r.selection().dynamic() ? admission.admitCohort(h, r, r.stage(), now) : 0;
+        int admitted = 0;
+        long lastLook = joinersChecked.getOrDefault(r.id(), Long.MIN_VALUE / 2);
+        if (r.selection().dynamic() && now - lastLook >= JOINERS_EVERY_MILLIS) {
+            admitted = admission.admitCohort(h, r, r.stage(), now);
+            joinersChecked.put(r.id(), now);
+        }
         if (readyForNext(h, r, now)) {
             int k = r.stage() + 1;
             int n = admission.startStage(h, r, k, now);
