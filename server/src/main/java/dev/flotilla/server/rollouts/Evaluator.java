@@ -66,8 +66,8 @@ public final class Evaluator {
         List<String> admitted = jdbi.inTransaction(h -> {
             lock(h);
             List<String> out = new ArrayList<>();
-            for (RolloutRow r : RolloutRow.inState(h, List.of(RolloutRow.ACTIVE))) {
-                if (!r.deployment() && step(h, r)) {
+            for (RolloutRow r : RolloutRow.rolloutsInState(h, RolloutRow.ACTIVE)) {
+                if (step(h, r)) {
                     out.add(r.id());
                 }
             }
@@ -133,7 +133,8 @@ public final class Evaluator {
     }
 
     /**
-     * Whether the next stage may start: there is one, no device is in progress, the soak time passed since the
+     * Whether the next stage may start: there is one, no active device is in progress (a decommissioned one no
+     * longer holds it up), the soak time passed since the
      * stage started and since the last commit, and the next stage is approved if it asks for approval.
      */
     static boolean readyForNext(Handle h, RolloutRow r, long now) {
@@ -142,7 +143,8 @@ public final class Evaluator {
             return false;
         }
         int inProgress = h.createQuery("SELECT COUNT(*) FROM rollout_devices WHERE rollout_id = :r AND state IN "
-                + RolloutDevices.LIVE_SQL).bind("r", r.id()).mapTo(Integer.class).one();
+                        + RolloutDevices.LIVE_SQL + " AND device_id IN (SELECT id FROM devices WHERE status = 'active')")
+                .bind("r", r.id()).mapTo(Integer.class).one();
         if (inProgress > 0) {
             return false;
         }

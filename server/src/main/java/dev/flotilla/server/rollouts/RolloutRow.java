@@ -39,6 +39,12 @@ record RolloutRow(String id, String kind, long seq, String target, boolean force
                 .bindList("states", states).map((rs, ctx) -> read(rs)).list();
     }
 
+    /** Rollouts of kind {@code rollout} (not deployments) in {@code state}, oldest first. */
+    static List<RolloutRow> rolloutsInState(Handle h, String state) {
+        return h.createQuery("SELECT * FROM deployments WHERE state = :s AND kind = 'rollout' ORDER BY seq")
+                .bind("s", state).map((rs, ctx) -> read(rs)).list();
+    }
+
     /** Locks this row to the end of the transaction (no concurrent change of the same rollout). */
     static RolloutRow lockFor(Handle h, String id) {
         return h.createQuery("SELECT * FROM deployments WHERE id = :id FOR UPDATE").bind("id", id)

@@ -195,4 +195,18 @@ class RolloutStagesTest {
         assertThat(fleet.tick(id, Duration.ofSeconds(61)).path("stage").asInt()).isEqualTo(1);
         assertThat(fleet.assigned(devices, id)).hasSize(2);
     }
+
+    @StoreTest
+    void aDecommissionedDeviceDoesNotHoldUpTheNextStage(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        List<TestDevice> devices = fleet.devices(3, "board-a");
+        String id = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(
+                "{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 0}"))).path("id").asText();
+        TestDevice first = fleet.assigned(devices, id).get(0);
+        assertThat(fleet.tick(id, Duration.ofHours(1)).path("stage").asInt()).as("no timeout: it waits").isZero();
+
+        assertThat(fleet.post("/api/v1/devices/" + first.id() + "/decommission", Map.of()).status()).isEqualTo(200);
+
+        assertThat(fleet.tick(id, Duration.ofSeconds(2)).path("stage").asInt()).isEqualTo(1);
+    }
 }
