@@ -27,8 +27,10 @@ import java.util.Set;
  * on the first assignment) and holds it to the end of the transaction, so writers of one device's
  * assignment take turns, on one server or several sharing a database; under that lock the write is a
  * compare-then-update: the <b>most recent deployment wins</b> (by creation order, {@code deployments.seq}),
- * whatever order the writers come in. A write that loses changes nothing, not even the counter. A
- * deployment is a rollout (one engine); {@code deploymentId} in an assignment is the rollout's id.
+ * whatever order the writers come in (a retry or revert of the same rollout may replace its own assignment).
+ * A write that loses changes nothing, not even the counter; one that replaces another rollout's live
+ * assignment marks that rollout's row for the device {@code superseded}. A deployment is a rollout (one
+ * engine); {@code deploymentId} in an assignment is the rollout's id.
  *
  * <p>The signed flags of an assignment are set in one place, {@link #flags}.
  */

@@ -22,10 +22,11 @@ import java.util.function.Consumer;
  * transaction is one of its recorded members (signed after that transaction, {@code Deployments.create}); one
  * that joins after it sees the deployment here. This is how a deployment ({@code POST /api/v1/deployments}, a
  * rollout of kind {@code deployment}) follows its group or tag; a rollout with a dynamic selection admits the
- * devices that match later at the evaluator's next tick ({@link Evaluator}), each in its own stage. The lock covers deciding and recording, not the signing of a
- * deployment's members.
+ * devices that match later on the evaluator's tick ({@link Evaluator}), each in its own stage. The lock covers
+ * deciding and recording, not the signing of a deployment's members. A device assigned here is recorded as
+ * admitted in the deployment's stage 0 ({@code rollout_devices}).
  *
- * <p>Precedence: the candidate is the most recent active deployment (by creation order,
+ * <p>Precedence: the candidate is the most recent active deployment (kind {@code deployment}, by creation order,
  * {@code deployments.seq}) whose group is the device's group or whose tag is one of the device's tags. The
  * device gets it unless
  * <ul>
