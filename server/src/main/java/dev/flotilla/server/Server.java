@@ -23,6 +23,9 @@ import dev.flotilla.server.metrics.StandardMetrics;
 import dev.flotilla.server.store.Database;
 import dev.flotilla.server.deployments.DeploymentRoutes;
 import dev.flotilla.server.deployments.Deployments;
+import dev.flotilla.server.rollouts.Evaluator;
+import dev.flotilla.server.rollouts.RolloutRoutes;
+import dev.flotilla.server.rollouts.Rollouts;
 import dev.flotilla.server.push.MqttWakeUps;
 import dev.flotilla.server.tls.TlsConnector;
 import dev.flotilla.server.http.Connectors;
@@ -81,11 +84,13 @@ public final class Server implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final CheckIns checkIns;
+    private final Rollouts rollouts;
 
     private Server(ServerConfig config, Database database, Javalin app, Optional<String> initialAdminToken,
                    ScheduledExecutorService scheduler, Publisher publisher, OnlineKeys onlineKeys,
-                   List<AutoCloseable> closeables, CheckIns checkIns) {
+                   List<AutoCloseable> closeables, CheckIns checkIns, Rollouts rollouts) {
         this.closeables = closeables;
+        this.rollouts = rollouts;
         this.checkIns = checkIns;
         this.config = config;
         this.database = database;
@@ -147,8 +152,9 @@ public final class Server implements AutoCloseable {
                     config.clock());
             MqttWakeUps wakeUps = config.mqtt() == null ? null : new MqttWakeUps(config.mqtt());
             closeables.add(wakeUps);
-            Deployments deployments = new Deployments(jdbi, tuf, keys.director(), audit, config.clock(),
+            Rollouts rollouts = new Rollouts(jdbi, tuf, keys.director(), audit, config.clock(),
                     wakeUps == null ? id -> { } : wakeUpAfterSettle(wakeUps, scheduler, db.postgres()));
+            Deployments deployments = new Deployments(jdbi, rollouts, audit, config.clock());
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             closeables.add(StandardMetrics.bind(metrics, db.dataSource()));
             TokenService tokens = new TokenService(jdbi, audit, config.clock());
@@ -156,12 +162,12 @@ public final class Server implements AutoCloseable {
             DeviceService devices = new DeviceService(jdbi, audit, enrollment, config.clock(),
                     deployments.membership());
             DeviceAuth deviceAuth = new DeviceAuth(jdbi, config.clock(), config.challengeTtl(), config.deviceTokenTtl());
-            CheckIns checkIns = new CheckIns(jdbi, db.dataSource(), config.clock(), config.pollInterval(), deployments,
+            CheckIns checkIns = new CheckIns(jdbi, db.dataSource(), config.clock(), config.pollInterval(), rollouts.assignments(),
                     db.postgres() ? CheckIns.Caching.POSTGRESQL
                             : db.embeddedH2() ? CheckIns.Caching.EMBEDDED_H2 : CheckIns.Caching.NONE,
                     idleCacheDevices());
             closeables.add(checkIns::close);
-            DeviceEvents events = new DeviceEvents(jdbi, config.clock(), deployments::onEvent);
+            DeviceEvents events = new DeviceEvents(jdbi, config.clock(), rollouts.assignments()::onEvent);
             Authenticator authenticator = new Authenticator() {
                 @Override
                 public Optional<Operator> operator(String bearer) {
@@ -194,6 +200,7 @@ public final class Server implements AutoCloseable {
                 ReleaseRoutes.register(routes, uploads, releases,
                         new ReleaseDeletion(jdbi, tuf, trust, publisher, releases, audit, config.clock()));
                 DeploymentRoutes.register(routes, deployments, checkIns::settle);
+                RolloutRoutes.register(routes, rollouts, checkIns::settle);
                 routes.open(HandlerType.GET, "/metrics",
                         ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
                 AuditRoutes.register(routes, jdbi, audit);
@@ -212,7 +219,9 @@ public final class Server implements AutoCloseable {
                 throw e;
             }
             scheduler.scheduleWithFixedDelay(publisher::refreshQuietly, 1, 60, TimeUnit.SECONDS);
-            scheduler.scheduleWithFixedDelay(deployments::finishPendingQuietly, 1, 60, TimeUnit.SECONDS);
+            scheduler.scheduleWithFixedDelay(rollouts.assignments()::finishPendingQuietly, 1, 60, TimeUnit.SECONDS);
+            scheduler.scheduleWithFixedDelay(rollouts.evaluator()::evaluateQuietly, 1, Evaluator.INTERVAL_SECONDS,
+                    TimeUnit.SECONDS);
             scheduler.scheduleWithFixedDelay(() -> {
                 try {
                     checkIns.flushLastSeen();
@@ -228,7 +237,7 @@ public final class Server implements AutoCloseable {
                 }
             }, 5, 3600, TimeUnit.SECONDS);
             LOG.info("listening on port {} after {} ms", app.port(), (System.nanoTime() - started) / 1_000_000);
-            return new Server(config, db, app, admin, scheduler, publisher, keys, closeables, checkIns);
+            return new Server(config, db, app, admin, scheduler, publisher, keys, closeables, checkIns, rollouts);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
             closeAll(closeables);
@@ -322,6 +331,11 @@ public final class Server implements AutoCloseable {
     /** The timestamp refresher (also run every minute by the server itself). */
     public Publisher publisher() {
         return publisher;
+    }
+
+    /** The rollouts (their evaluator also runs every few seconds on the server's scheduler). */
+    public Rollouts rollouts() {
+        return rollouts;
     }
 
     /** The online keys (snapshot, timestamp, director). */

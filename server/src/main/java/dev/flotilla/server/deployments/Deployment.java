@@ -14,7 +14,7 @@ import java.util.Map;
  * @param cancelledAt when it was cancelled, or null
  * @param status      counts of the devices' assignment states ({@code assigned}, {@code installed},
  *                    {@code committed}, {@code failed}, {@code rolled_back}): what each device reported last
- *                    (see {@link Deployments#onEvent}); a device given a newer deployment is no longer counted
+ *                    (see {@code Assignments.onEvent}); a device given a newer deployment is no longer counted
  *                    here
  */
 public record Deployment(String id, String targetPath, String deviceId, String group, String tag, boolean forced,

@@ -1,6 +1,7 @@
 package dev.flotilla.server.http;
 
 import dev.flotilla.core.json.JsonFormatException;
+import dev.flotilla.server.errors.DomainError;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -26,6 +27,11 @@ public final class ErrorMapping {
     /** Registers the mapping on a Javalin configuration. */
     public static void install(RoutesConfig routes) {
         routes.exception(ApiException.class, (e, ctx) -> write(ctx, e.status(), e.code(), e.getMessage()));
+        routes.exception(DomainError.class, (e, ctx) -> write(ctx, switch (e) {
+            case DomainError.Invalid i -> 400;
+            case DomainError.NotFound n -> 404;
+            case DomainError.Conflict c -> 409;
+        }, e.code(), e.getMessage()));
         routes.exception(JsonFormatException.class,
                 (e, ctx) -> write(ctx, 400, "malformed_json", "request body is not valid JSON: " + e.getMessage()));
         routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, e.getStatus(), codeFor(e.getStatus()),

@@ -44,9 +44,10 @@ public final class ReleaseDeletion {
      * What still needs a release.
      *
      * @param runningDevices    active devices whose latest manifest names it as installed
-     * @param liveAssignments   devices holding an assignment to it that is not final
-     * @param activeDeployments deployments that may still assign it (active group or tag ones, or with
-     *                          members not yet signed)
+     * @param liveAssignments   devices holding an assignment to it that is not final (nor withdrawn)
+     * @param activeDeployments deployments and rollouts that may still assign it (active group or tag
+     *                          deployments, rollouts created, active, paused or halted, or any with members not
+     *                          yet signed)
      */
     public record Usage(int runningDevices, int liveAssignments, int activeDeployments) {
         boolean none() {
@@ -130,11 +131,12 @@ public final class ReleaseDeletion {
                 .filter(json -> path.equals(installedTarget(json))).count();
         int live = h.createQuery("""
                         SELECT COUNT(*) FROM device_assignments
-                        WHERE target_path = :p AND status NOT IN ('committed', 'failed', 'rolled_back')""")
+                        WHERE target_path = :p AND status NOT IN ('committed', 'failed', 'rolled_back', 'withdrawn')""")
                 .bind("p", path).mapTo(Integer.class).one();
         int deployments = h.createQuery("""
                         SELECT COUNT(*) FROM deployments d WHERE d.target_path = :p
                           AND ((d.state = 'active' AND (d.group_name IS NOT NULL OR d.tag_name IS NOT NULL))
+                               OR (d.kind = 'rollout' AND d.state IN ('created', 'active', 'paused', 'halted'))
                                OR EXISTS (SELECT 1 FROM deployment_pending p WHERE p.deployment_id = d.id))""")
                 .bind("p", path).mapTo(Integer.class).one();
         return new Usage(running, live, deployments);

@@ -118,7 +118,33 @@ class AuthorizationMatrixTest {
                 () -> null, Role.VIEWER));
         calls.add(new Call("POST", () -> "/api/v1/deployments/" + deploymentId + "/cancel",
                 "/api/v1/deployments/{deploymentId}/cancel", Map::of, Role.OPERATOR));
+        calls.add(new Call("POST", () -> "/api/v1/rollouts", "/api/v1/rollouts", () -> rolloutBody(false), Role.OPERATOR));
+        calls.add(new Call("POST", () -> "/api/v1/rollouts/preview", "/api/v1/rollouts/preview", () -> rolloutBody(false),
+                Role.OPERATOR));
+        calls.add(new Call("GET", () -> "/api/v1/rollouts", "/api/v1/rollouts", () -> null, Role.VIEWER));
+        calls.add(new Call("GET", () -> "/api/v1/rollouts/" + deploymentId, "/api/v1/rollouts/{rolloutId}",
+                () -> null, Role.VIEWER));
+        for (String action : List.of("start", "pause", "resume", "abort", "advance", "approve", "retry")) {
+            calls.add(new Call("POST", () -> "/api/v1/rollouts/" + freshRollout(action) + "/" + action,
+                    "/api/v1/rollouts/{rolloutId}/" + action, Map::of, Role.OPERATOR));
+        }
         return calls;
+    }
+
+    /** A rollout of fw-base.bin to the test device, in two stages, taking the device over. */
+    private static Map<String, Object> rolloutBody(boolean start) {
+        return Map.of("target", "fw-base.bin", "selection", Map.of("devices", List.of(deviceId)), "supersede", true,
+                "start", start, "plan", Map.of("stages", List.of(Map.of("count", 1), Map.of("percent", 100))));
+    }
+
+    /** A new rollout in a state that allows {@code action} (created for start, paused for resume, else active). */
+    private static String freshRollout(String action) {
+        String id = srv.http.post("/api/v1/rollouts", srv.adminToken, rolloutBody(!action.equals("start")))
+                .json().path("id").asText();
+        if (action.equals("resume")) {
+            srv.http.post("/api/v1/rollouts/" + id + "/pause", srv.adminToken, Map.of());
+        }
+        return id;
     }
 
     /** A fresh upload and the next targets version listing it (and the base image, kept for deployments). */

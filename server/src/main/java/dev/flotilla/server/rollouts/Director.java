@@ -1,4 +1,4 @@
-package dev.flotilla.server.deployments;
+package dev.flotilla.server.rollouts;
 
 import dev.flotilla.core.crypto.Digests;
 import dev.flotilla.core.director.Assignment;
@@ -7,7 +7,7 @@ import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.core.tuf.Targets;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.trust.TufStore;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.StatementException;
@@ -27,20 +27,58 @@ import java.util.Set;
  * on the first assignment) and holds it to the end of the transaction, so writers of one device's
  * assignment take turns, on one server or several sharing a database; under that lock the write is a
  * compare-then-update: the <b>most recent deployment wins</b> (by creation order, {@code deployments.seq}),
- * whatever order the writers come in. A write that loses changes nothing, not even the counter.
+ * whatever order the writers come in (a retry or revert of the same rollout may replace its own assignment).
+ * A write that loses changes nothing, not even the counter; one that replaces another rollout's live
+ * assignment marks that rollout's row for the device {@code superseded}. A deployment is a rollout (one
+ * engine); {@code deploymentId} in an assignment is the rollout's id.
+ *
+ * <p>The signed flags of an assignment are set in one place, {@link #flags}.
  */
-final class Director {
-    /** Assignment states that are no longer sent to the device. */
+public final class Director {
+    /** Assignment states a device reported as final: no longer sent to the device. */
     static final Set<String> FINAL = Set.of("committed", "failed", "rolled_back");
+    /** An assignment a halted or aborted rollout took back before the device started on it. */
+    static final String WITHDRAWN = "withdrawn";
+    /** Assignment states not sent to the device at check-in: the final ones and {@code withdrawn}. */
+    static final Set<String> NOT_SERVED = Set.of("committed", "failed", "rolled_back", WITHDRAWN);
+    /** The same set as SQL text, for {@code status NOT IN (...)}. */
+    static final String NOT_SERVED_SQL = "('committed', 'failed', 'rolled_back', 'withdrawn')";
 
-    /** The deployment a device is to be assigned. */
-    record Candidate(String deploymentId, long seq, String target, TargetFile entry, boolean forced) {
+    /**
+     * The rollout a device is to be assigned.
+     *
+     * @param forced   from the rollout's policies ({@code install: forced})
+     * @param policies the rollout's policies, for the signed flags ({@link #flags}); null: the defaults
+     */
+    record Candidate(String deploymentId, long seq, String target, TargetFile entry, boolean forced,
+                     Policies policies) {
+        Candidate(String deploymentId, long seq, String target, TargetFile entry, boolean forced) {
+            this(deploymentId, seq, target, entry, forced, null);
+        }
+    }
+
+    /**
+     * The flags signed into an assignment besides its target. Only {@code forced} is signed today; the other
+     * three are carried here so that the one place that signs ({@link #sign}) can write them once
+     * {@code Assignment} has the fields {@code withdrawn}, {@code installWindow} and {@code downloadOnly}.
+     */
+    record Flags(boolean forced, boolean withdrawn, Policies.Window installWindow, boolean downloadOnly) {
+    }
+
+    /**
+     * THE place where an assignment's signed flags come from: the rollout's policies and whether the assignment
+     * is being withdrawn.
+     */
+    static Flags flags(boolean forced, Policies policies, boolean withdrawn) {
+        Policies p = policies == null ? Policies.DEFAULT : policies;
+        return new Flags(forced || p.forced(), withdrawn, p.maintenanceWindow(),
+                Policies.DOWNLOAD_ONLY.equals(p.install()));
     }
 
     /** The assignment a device held before a write: its deployment and state. */
     record Held(String deploymentId, long seq, String status) {
         boolean live() {
-            return !FINAL.contains(status);
+            return !NOT_SERVED.contains(status);
         }
     }
 
@@ -61,18 +99,18 @@ final class Director {
     /**
      * The length and hashes of {@code target} in the current signed targets.
      *
-     * @throws ApiException 400 {@code unknown_target} when it is not there
+     * @throws DomainError.Invalid {@code unknown_target} when it is not there
      */
-    TargetFile currentEntry(Handle h, String target) {
+    public TargetFile currentEntry(Handle h, String target) {
         if (tuf.latest(h, "targets").isEmpty()) {
-            throw ApiException.badRequest("unknown_target", "nothing has been released yet");
+            throw new DomainError.Invalid("unknown_target", "nothing has been released yet");
         }
-        return entry(h, target).orElseThrow(() -> ApiException.badRequest("unknown_target",
+        return entry(h, target).orElseThrow(() -> new DomainError.Invalid("unknown_target",
                 "target '" + target + "' is not in the current release metadata"));
     }
 
     /** The entry of {@code target} in the current signed targets, empty when it is not there. */
-    Optional<TargetFile> entry(Handle h, String target) {
+    public Optional<TargetFile> entry(Handle h, String target) {
         return tuf.latest(h, "targets").map(stored -> Metadata.fromBytes(stored.bytes(), Targets.class).signed()
                 .targets().get(target));
     }
@@ -95,16 +133,27 @@ final class Director {
      * @return the assignment written, or empty when nothing was written
      */
     Optional<Issued> assign(Handle h, String deviceId, Candidate c, java.util.function.Predicate<Optional<Held>> accept) {
+        return assign(h, deviceId, c, accept, false);
+    }
+
+    /**
+     * {@link #assign(Handle, String, Candidate, java.util.function.Predicate)}; with {@code again}, also when the
+     * device holds an assignment of {@code c}'s own rollout (a retry, or a revert to the previous release): it
+     * is replaced by a new one with a higher counter. A more recent rollout still wins.
+     */
+    Optional<Issued> assign(Handle h, String deviceId, Candidate c, java.util.function.Predicate<Optional<Held>> accept,
+                            boolean again) {
         long last = lock(h, deviceId);
         Optional<Held> held = held(h, deviceId);
-        if (held.isPresent() && held.get().seq() >= c.seq()) {
+        if (held.isPresent() && (held.get().seq() > c.seq() || (held.get().seq() == c.seq() && !again))) {
             return Optional.empty();
         }
         if (!accept.test(held)) {
             return Optional.empty();
         }
         long counter = last + 1;
-        Signed s = sign(h, deviceId, c.deploymentId(), c.target(), c.entry(), c.forced(), counter);
+        Signed s = sign(h, deviceId, c.deploymentId(), c.target(), c.entry(), flags(c.forced(), c.policies(), false),
+                counter);
         if (held.isPresent()) {
             h.createUpdate("""
                             UPDATE device_assignments SET deployment_id = :dep, target_path = :t, counter = :c,
@@ -120,6 +169,11 @@ final class Director {
                     .bind("d", deviceId).bind("dep", c.deploymentId()).bind("t", c.target()).bind("c", counter)
                     .bind("b", s.body()).bind("bh", s.hash()).bind("e", s.expires()).bind("now", s.now()).execute();
         }
+        if (held.isPresent() && held.get().live() && !held.get().deploymentId().equals(c.deploymentId())) {
+            h.createUpdate("UPDATE rollout_devices SET state = 'superseded', updated_at = :now WHERE rollout_id = :r"
+                            + " AND device_id = :d AND state IN " + RolloutDevices.LIVE_SQL)
+                    .bind("now", s.now()).bind("r", held.get().deploymentId()).bind("d", deviceId).execute();
+        }
         return Optional.of(new Issued(counter, held));
     }
 
@@ -128,18 +182,18 @@ final class Director {
      * state, if it still holds it and it expires before {@code resignBefore} (epoch ms); otherwise (replaced,
      * final, or re-signed meanwhile by a concurrent check-in) changes nothing.
      */
-    void resign(Handle h, String deviceId, String deploymentId, String target, TargetFile entry, boolean forced,
+    void resign(Handle h, String deviceId, String deploymentId, String target, TargetFile entry, Flags flags,
                 long resignBefore) {
         long last = lock(h, deviceId);
         Optional<Long> expires = h.createQuery("""
                         SELECT expires_at FROM device_assignments WHERE device_id = :d AND deployment_id = :dep
-                          AND status NOT IN ('committed', 'failed', 'rolled_back')""")
+                          AND status NOT IN """ + NOT_SERVED_SQL)
                 .bind("d", deviceId).bind("dep", deploymentId).mapTo(Long.class).findOne();
         if (expires.isEmpty() || expires.get() >= resignBefore) {
             return;
         }
         long counter = last + 1;
-        Signed s = sign(h, deviceId, deploymentId, target, entry, forced, counter);
+        Signed s = sign(h, deviceId, deploymentId, target, entry, flags, counter);
         h.createUpdate("""
                         UPDATE device_assignments SET counter = :c, body = :b, body_hash = :bh, expires_at = :e,
                             updated_at = :now WHERE device_id = :d""")
@@ -150,14 +204,51 @@ final class Director {
     private record Signed(String body, String hash, long expires, long now) {
     }
 
+    /**
+     * Withdraws the device's assignment of {@code deploymentId} if the device has not started on it (status
+     * {@code assigned}): re-signed with a new counter and the withdrawn flag ({@link #flags}), status
+     * {@code withdrawn}, no longer sent at check-in.
+     *
+     * @return whether it was withdrawn
+     */
+    boolean withdraw(Handle h, String deviceId, String deploymentId, Policies policies) {
+        long last = lock(h, deviceId);
+        record Row(String target, boolean forced) {
+        }
+        Optional<Row> row = h.createQuery("""
+                        SELECT a.target_path, d.forced FROM device_assignments a JOIN deployments d ON d.id = a.deployment_id
+                        WHERE a.device_id = :d AND a.deployment_id = :dep AND a.status = 'assigned'""")
+                .bind("d", deviceId).bind("dep", deploymentId)
+                .map((rs, ctx) -> new Row(rs.getString(1), rs.getBoolean(2))).findOne();
+        if (row.isEmpty()) {
+            return false;
+        }
+        Optional<TargetFile> entry = entry(h, row.get().target());
+        if (entry.isPresent()) {
+            long counter = last + 1;
+            Signed s = sign(h, deviceId, deploymentId, row.get().target(), entry.get(),
+                    flags(row.get().forced(), policies, true), counter);
+            h.createUpdate("""
+                            UPDATE device_assignments SET counter = :c, body = :b, body_hash = :bh, expires_at = :e
+                            WHERE device_id = :d""")
+                    .bind("d", deviceId).bind("c", counter).bind("b", s.body()).bind("bh", s.hash())
+                    .bind("e", s.expires()).execute();
+        }
+        h.createUpdate("UPDATE device_assignments SET status = 'withdrawn', updated_at = :now WHERE device_id = :d")
+                .bind("d", deviceId).bind("now", clock.millis()).execute();
+        return true;
+    }
+
     /** Signs an assignment with {@code counter} and records the counter as the device's last. */
     private Signed sign(Handle h, String deviceId, String deploymentId, String target, TargetFile entry,
-                        boolean forced, long counter) {
+                        Flags flags, long counter) {
         h.createUpdate("UPDATE director_counters SET counter = :c WHERE device_id = :d")
                 .bind("c", counter).bind("d", deviceId).execute();
         Instant now = clock.instant();
+        // The signed flags (see flags()): only forced exists in Assignment today. Once it has withdrawn,
+        // installWindow and downloadOnly (with withers), set them here from flags.
         Assignment a = new Assignment(deviceId, deploymentId, target, entry.length(), entry.hashes(), counter, now,
-                now.plus(Deployments.ASSIGNMENT_EXPIRY), forced);
+                now.plus(Assignments.ASSIGNMENT_EXPIRY), flags.forced());
         byte[] envelope = CanonicalJson.encode(a.sign(key));
         return new Signed(new String(envelope, StandardCharsets.UTF_8), Digests.sha256Hex(envelope),
                 a.expires().toEpochMilli(), now.toEpochMilli());

@@ -1,4 +1,4 @@
-package dev.flotilla.server.deployments;
+package dev.flotilla.server.rollouts;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,11 +19,14 @@ import java.util.function.Consumer;
  * All state is in the database, and every such write and every creation or cancellation of a group or tag
  * deployment first locks the row of {@code deployment_membership_lock}, so servers sharing one database
  * never miss a device that joins while a deployment is being made: a device that joined before the creating
- * transaction is one of its recorded members (signed after that transaction, {@link Deployments#create}); one
- * that joins after it sees the deployment here. The lock covers deciding and recording, not the signing of a
- * deployment's members.
+ * transaction is one of its recorded members (signed after that transaction, {@code Deployments.create}); one
+ * that joins after it sees the deployment here. This is how a deployment ({@code POST /api/v1/deployments}, a
+ * rollout of kind {@code deployment}) follows its group or tag; a rollout with a dynamic selection admits the
+ * devices that match later on the evaluator's tick ({@link Evaluator}), each in its own stage. The lock covers
+ * deciding and recording, not the signing of a deployment's members. A device assigned here is recorded as
+ * admitted in the deployment's stage 0 ({@code rollout_devices}).
  *
- * <p>Precedence: the candidate is the most recent active deployment (by creation order,
+ * <p>Precedence: the candidate is the most recent active deployment (kind {@code deployment}, by creation order,
  * {@code deployments.seq}) whose group is the device's group or whose tag is one of the device's tags. The
  * device gets it unless
  * <ul>
@@ -53,9 +56,11 @@ final class MembershipAssignments implements MembershipListener {
     private final Director director;
     private final AuditLog audit;
     private final Consumer<String> onAssigned;
+    private final java.time.Clock clock;
 
-    MembershipAssignments(Director director, AuditLog audit, Consumer<String> onAssigned) {
+    MembershipAssignments(Director director, AuditLog audit, Consumer<String> onAssigned, java.time.Clock clock) {
         this.director = director;
+        this.clock = clock;
         this.audit = audit;
         this.onAssigned = onAssigned;
     }
@@ -76,7 +81,7 @@ final class MembershipAssignments implements MembershipListener {
         }
         Optional<Row> candidate = h.createQuery("""
                         SELECT id, seq, target_path, forced FROM deployments
-                        WHERE state = 'active'
+                        WHERE state = 'active' AND kind = 'deployment'
                           AND (group_name = (SELECT device_group FROM devices WHERE id = :d)
                                OR tag_name IN (SELECT tag FROM device_tags WHERE device_id = :d))
                         ORDER BY seq DESC LIMIT 1""")
@@ -100,6 +105,10 @@ final class MembershipAssignments implements MembershipListener {
         if (issued.isEmpty()) {
             return false;
         }
+        h.createUpdate("DELETE FROM rollout_devices WHERE rollout_id = :r AND device_id = :d")
+                .bind("r", c.id()).bind("d", deviceId).execute();
+        Selection.of(deviceId, null, null).members(h, null).forEach(m ->
+                RolloutDevices.admit(h, c.id(), m, 0, clock.millis()));
         Map<String, Object> after = new LinkedHashMap<>();
         after.put("deploymentId", c.id());
         after.put("targetPath", c.target());

@@ -1,0 +1,190 @@
+package dev.flotilla.server.rollouts;
+
+import dev.flotilla.server.audit.AuditLog;
+import dev.flotilla.server.auth.Actor;
+import dev.flotilla.server.errors.DomainError;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Operator actions on a rollout, each one transaction that takes the evaluation lock ({@link Evaluator#lock}) and
+ * the rollout's row, checks the state, acts and is audited as {@code rollout.ACTION} with who did it and the
+ * numbers ({@code before}: state and stage; {@code after}: state, stage and what the action counted).
+ * <ul>
+ *   <li>{@code start}: created to active; the first stage starts now (or at {@code startAt}).</li>
+ *   <li>{@code pause}: active to paused: no stage starts, no device is admitted; assignments stay.</li>
+ *   <li>{@code resume}: paused or halted to active; the failures seen so far are acknowledged (the gates no
+ *       longer count them) and withdrawn devices are admitted again.</li>
+ *   <li>{@code abort}: to aborted, for good; devices that have not started on it are withdrawn ({@link Halts#withdraw}).</li>
+ *   <li>{@code advance}: the next stage starts now, without waiting for the soak time or an approval.</li>
+ *   <li>{@code approve}: approves the next stage (for stages with {@code approval}).</li>
+ *   <li>{@code retry}: failed, rolled back and timed out devices get a new assignment (a higher counter), each at
+ *       most {@code maxRetries} times.</li>
+ * </ul>
+ */
+public final class Actions {
+    private final Jdbi jdbi;
+    private final Admission admission;
+    private final Assignments assignments;
+    private final Halts halts;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final Function<String, Rollout> view;
+
+    Actions(Jdbi jdbi, Director director, Admission admission, Assignments assignments, Halts halts, AuditLog audit,
+            Clock clock, Function<String, Rollout> view) {
+        this.jdbi = jdbi;
+        this.admission = admission;
+        this.assignments = assignments;
+        this.halts = halts;
+        this.audit = audit;
+        this.clock = clock;
+        this.view = view;
+    }
+
+    /**
+     * Performs {@code action} on the rollout and answers with the rollout afterwards.
+     *
+     * @throws DomainError.NotFound an unknown rollout or action
+     * @throws DomainError.Conflict {@code invalid_state} when the rollout's state does not allow the action,
+     *                              {@code no_next_stage} to advance past the last stage
+     */
+    public Rollout act(String id, String action, Actor actor) {
+        if (!Rollouts.ACTIONS.contains(action)) {
+            throw new DomainError.NotFound("rollout action '" + action + "'");
+        }
+        boolean admitted = jdbi.inTransaction(h -> {
+            Evaluator.lock(h);
+            RolloutRow r = RolloutRow.lockFor(h, id);
+            if (r.deployment()) {
+                throw new DomainError.Conflict("invalid_state", id + " is a deployment; cancel it with "
+                        + "POST /api/v1/deployments/" + id + "/cancel");
+            }
+            Map<String, Object> numbers = new LinkedHashMap<>();
+            boolean out = switch (action) {
+                case "start" -> startIn(h, r, numbers);
+                case "pause" -> set(h, r, List.of(RolloutRow.ACTIVE), RolloutRow.PAUSED);
+                case "resume" -> resume(h, r, numbers);
+                case "abort" -> abort(h, r, numbers);
+                case "advance" -> advance(h, r, numbers);
+                case "approve" -> approve(h, r, numbers);
+                default -> retry(h, r, numbers);
+            };
+            RolloutRow now = RolloutRow.find(h, id).orElseThrow();
+            numbers.put("state", now.state());
+            numbers.put("stage", now.stage());
+            numbers.put("counts", RolloutDevices.counts(h, id));
+            audit.record(h, actor, "rollout." + action, "rollout", id,
+                    Map.of("state", r.state(), "stage", r.stage()), numbers);
+            return out;
+        });
+        if (admitted) {
+            assignments.finishPending(id);
+        }
+        return view.apply(id);
+    }
+
+    /** Starts a rollout just created, in the creating transaction; returns whether it admitted devices. */
+    boolean startIn(Handle h, String id, Actor actor) {
+        Map<String, Object> numbers = new LinkedHashMap<>();
+        boolean admitted = startIn(h, RolloutRow.lockFor(h, id), numbers);
+        audit.record(h, actor, "rollout.start", "rollout", id, null, numbers);
+        return admitted;
+    }
+
+    private boolean startIn(Handle h, RolloutRow r, Map<String, Object> numbers) {
+        set(h, r, List.of(RolloutRow.CREATED), RolloutRow.ACTIVE);
+        long now = clock.millis();
+        if (r.startAt() != null && r.startAt() > now) {
+            numbers.put("startsAt", java.time.Instant.ofEpochMilli(r.startAt()).toString());
+            return false;
+        }
+        int n = admission.startStage(h, r, 0, now);
+        numbers.put("admitted", n);
+        return n > 0;
+    }
+
+    private boolean resume(Handle h, RolloutRow r, Map<String, Object> numbers) {
+        set(h, r, List.of(RolloutRow.PAUSED, RolloutRow.HALTED), RolloutRow.ACTIVE);
+        numbers.put("acknowledged", h.createUpdate("UPDATE rollout_devices SET acknowledged = TRUE WHERE rollout_id = :r"
+                + " AND acknowledged = FALSE AND state IN ('failed', 'rolled_back', 'timed_out')").bind("r", r.id()).execute());
+        h.createUpdate("DELETE FROM rollout_devices WHERE rollout_id = :r AND state = 'withdrawn'").bind("r", r.id()).execute();
+        h.createUpdate("UPDATE deployments SET halt_json = NULL WHERE id = :id").bind("id", r.id()).execute();
+        if (r.stageStartedAt() == null) {
+            return false;
+        }
+        int n = admission.admitCohort(h, RolloutRow.find(h, r.id()).orElseThrow(), r.stage(), clock.millis());
+        numbers.put("admitted", n);
+        return n > 0;
+    }
+
+    private boolean abort(Handle h, RolloutRow r, Map<String, Object> numbers) {
+        set(h, r, RolloutRow.HOLDING, RolloutRow.ABORTED);
+        numbers.put("withdrawn", halts.withdraw(h, r, "aborted", clock.millis()));
+        return false;
+    }
+
+    private boolean advance(Handle h, RolloutRow r, Map<String, Object> numbers) {
+        require(r, List.of(RolloutRow.ACTIVE, RolloutRow.PAUSED));
+        int next = r.stage() + 1;
+        if (r.stageStartedAt() == null || next >= r.plan().stages().size()) {
+            throw new DomainError.Conflict("no_next_stage", r.id() + " has no next stage to advance to (stage "
+                    + r.stage() + " of " + r.plan().stages().size() + (r.stageStartedAt() == null ? ", not started)" : ")"));
+        }
+        h.createUpdate("UPDATE deployments SET approved_stage = :k WHERE id = :id AND approved_stage < :k")
+                .bind("k", next).bind("id", r.id()).execute();
+        int n = admission.startStage(h, r, next, clock.millis());
+        numbers.putAll(Evaluator.stageNumbers(h, r, next, n));
+        return n > 0;
+    }
+
+    private boolean approve(Handle h, RolloutRow r, Map<String, Object> numbers) {
+        require(r, List.of(RolloutRow.CREATED, RolloutRow.ACTIVE, RolloutRow.PAUSED));
+        int next = r.stageStartedAt() == null ? 0 : r.stage() + 1;
+        h.createUpdate("UPDATE deployments SET approved_stage = :k WHERE id = :id AND approved_stage < :k")
+                .bind("k", next).bind("id", r.id()).execute();
+        numbers.put("approvedStage", next);
+        return false;
+    }
+
+    private boolean retry(Handle h, RolloutRow r, Map<String, Object> numbers) {
+        require(r, List.of(RolloutRow.ACTIVE, RolloutRow.PAUSED));
+        long now = clock.millis();
+        List<String> devices = h.createQuery("SELECT device_id FROM rollout_devices WHERE rollout_id = :r"
+                        + " AND state IN ('failed', 'rolled_back', 'timed_out') AND attempts <= :max ORDER BY device_id")
+                .bind("r", r.id()).bind("max", r.policies().maxRetries()).mapTo(String.class).list();
+        for (String d : devices) {
+            h.createUpdate("""
+                            UPDATE rollout_devices SET state = 'assigned', reason = NULL, attempts = attempts + 1,
+                                admitted_at = :now, updated_at = :now, committed_at = NULL, acknowledged = FALSE
+                            WHERE rollout_id = :r AND device_id = :d""")
+                    .bind("now", now).bind("r", r.id()).bind("d", d).execute();
+            h.createUpdate("INSERT INTO deployment_pending (deployment_id, device_id) VALUES (:r, :d)")
+                    .bind("r", r.id()).bind("d", d).execute();
+        }
+        numbers.put("retried", devices.size());
+        numbers.put("exhausted", h.createQuery("SELECT COUNT(*) FROM rollout_devices WHERE rollout_id = :r"
+                        + " AND state IN ('failed', 'rolled_back', 'timed_out') AND attempts > :max")
+                .bind("r", r.id()).bind("max", r.policies().maxRetries()).mapTo(Integer.class).one());
+        return !devices.isEmpty();
+    }
+
+    private static boolean set(Handle h, RolloutRow r, List<String> from, String to) {
+        require(r, from);
+        RolloutRow.setState(h, r.id(), to);
+        return false;
+    }
+
+    private static void require(RolloutRow r, List<String> states) {
+        if (!states.contains(r.state())) {
+            throw new DomainError.Conflict("invalid_state", "rollout " + r.id() + " is " + r.state()
+                    + "; this action needs it " + String.join(" or ", states));
+        }
+    }
+}

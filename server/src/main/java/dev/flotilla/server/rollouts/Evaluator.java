@@ -1,0 +1,170 @@
+package dev.flotilla.server.rollouts;
+
+import dev.flotilla.server.audit.AuditLog;
+import dev.flotilla.server.auth.Actor;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The rollouts' clock work, run by every server's scheduler every {@link #INTERVAL_SECONDS} seconds: one
+ * transaction that first locks the row of {@code rollout_evaluation_lock}, so that with several servers on one
+ * database one evaluates at a time (a server that dies mid-way releases the lock with its connection, and the
+ * next tick of another takes over). For each active rollout, in order:
+ * <ol>
+ *   <li>before its first stage: start it once {@code startAt} passed;</li>
+ *   <li>devices of a stage without a final state past the stage's {@code timeoutSeconds} become
+ *       {@code timed_out} (a failure);</li>
+ *   <li>the stage's gates ({@link GateCheck}): the first that fails halts the rollout at once ({@link Halts});</li>
+ *   <li>a dynamic selection: devices that match now and whose position is inside the current stage are
+ *       admitted (looked for at most every {@link #JOINERS_EVERY_MILLIS} ms by one server);</li>
+ *   <li>when no device of the rollout is still in progress, the stage's soak time has passed since it started
+ *       and since its last commit, and the next stage is approved if it asks for approval, the next stage
+ *       starts.</li>
+ * </ol>
+ * Cheap when nothing changes: a few indexed counts per active rollout. Admitted devices are signed after the
+ * transaction ({@link Assignments#finishPending}).
+ */
+public final class Evaluator {
+    private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
+    /** How often the server's scheduler evaluates. */
+    public static final int INTERVAL_SECONDS = 2;
+    /**
+     * How often one server looks for devices that joined a dynamic selection (the one step that reads the whole
+     * selection); a stage that starts admits its cohort at once.
+     */
+    public static final long JOINERS_EVERY_MILLIS = 30_000;
+
+    private final Jdbi jdbi;
+    private final Admission admission;
+    private final Assignments assignments;
+    private final Halts halts;
+    private final AuditLog audit;
+    private final Clock clock;
+    /** When this server last looked for joiners, per rollout (an optimisation only: nothing else depends on it). */
+    private final java.util.Map<String, Long> joinersChecked = new java.util.concurrent.ConcurrentHashMap<>();
+
+    Evaluator(Jdbi jdbi, Admission admission, Assignments assignments, Halts halts, AuditLog audit, Clock clock) {
+        this.jdbi = jdbi;
+        this.admission = admission;
+        this.assignments = assignments;
+        this.halts = halts;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** Evaluates every active rollout once (see the class comment), then signs what it admitted. */
+    public void evaluate() {
+        List<String> admitted = jdbi.inTransaction(h -> {
+            lock(h);
+            List<String> out = new ArrayList<>();
+            for (RolloutRow r : RolloutRow.rolloutsInState(h, RolloutRow.ACTIVE)) {
+                if (step(h, r)) {
+                    out.add(r.id());
+                }
+            }
+            return out;
+        });
+        admitted.forEach(assignments::finishPending);
+    }
+
+    /** {@link #evaluate()}, logging a failure instead of throwing it (for the scheduler). */
+    public void evaluateQuietly() {
+        try {
+            evaluate();
+        } catch (RuntimeException e) {
+            LOG.warn("evaluating rollouts failed; will retry", e);
+        }
+    }
+
+    /** Takes the evaluation lock to the end of the transaction (operator actions take it too). */
+    static void lock(Handle h) {
+        h.createQuery("SELECT id FROM rollout_evaluation_lock WHERE id = 1 FOR UPDATE").mapTo(Integer.class).one();
+    }
+
+    /** One rollout's step; returns whether it admitted devices. */
+    private boolean step(Handle h, RolloutRow r) {
+        long now = clock.millis();
+        if (r.stageStartedAt() == null) {
+            if (r.startAt() != null && r.startAt() > now) {
+                return false;
+            }
+            int n = admission.startStage(h, r, 0, now);
+            audit(h, r, "rollout.stage", Map.of("stage", 0, "admitted", n));
+            return n > 0;
+        }
+        timeOut(h, r, now);
+        Optional<GateCheck> failing = GateCheck.of(r.plan().gates(r.stage()), RolloutDevices.counts(h, r.id()))
+                .stream().filter(g -> !g.holds()).findFirst();
+        if (failing.isPresent()) {
+            halts.halt(h, r, failing.get(), now);
+            return false;
+        }
+        int admitted = 0;
+        long lastLook = joinersChecked.getOrDefault(r.id(), Long.MIN_VALUE / 2);
+        if (r.selection().dynamic() && now - lastLook >= JOINERS_EVERY_MILLIS) {
+            admitted = admission.admitCohort(h, r, r.stage(), now);
+            joinersChecked.put(r.id(), now);
+        }
+        if (readyForNext(h, r, now)) {
+            int k = r.stage() + 1;
+            int n = admission.startStage(h, r, k, now);
+            audit(h, r, "rollout.stage", stageNumbers(h, r, k, n));
+            admitted += n;
+        }
+        return admitted > 0;
+    }
+
+    private static void timeOut(Handle h, RolloutRow r, long now) {
+        for (int k = 0; k <= r.stage(); k++) {
+            Long timeout = r.plan().timeoutSeconds(k);
+            if (timeout != null) {
+                RolloutDevices.timeOut(h, r.id(), k, now - timeout * 1000, now);
+            }
+        }
+    }
+
+    /**
+     * Whether the next stage may start: there is one, no active device is in progress (a decommissioned one no
+     * longer holds it up), the soak time passed since the
+     * stage started and since the last commit, and the next stage is approved if it asks for approval.
+     */
+    static boolean readyForNext(Handle h, RolloutRow r, long now) {
+        int next = r.stage() + 1;
+        if (next >= r.plan().stages().size() || (r.plan().approval(next) && r.approvedStage() < next)) {
+            return false;
+        }
+        int inProgress = h.createQuery("SELECT COUNT(*) FROM rollout_devices WHERE rollout_id = :r AND state IN "
+                        + RolloutDevices.LIVE_SQL + " AND device_id IN (SELECT id FROM devices WHERE status = 'active')")
+                .bind("r", r.id()).mapTo(Integer.class).one();
+        if (inProgress > 0) {
+            return false;
+        }
+        long lastCommit = h.createQuery("SELECT COALESCE(MAX(committed_at), 0) FROM rollout_devices WHERE rollout_id = :r")
+                .bind("r", r.id()).mapTo(Long.class).one();
+        long soakFrom = Math.max(r.stageStartedAt(), lastCommit);
+        return now >= soakFrom + r.plan().soakSeconds(r.stage()) * 1000;
+    }
+
+    /** The numbers a stage transition is audited with: the stage, devices admitted and the counts so far. */
+    static Map<String, Object> stageNumbers(Handle h, RolloutRow r, int stage, int admitted) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("stage", stage);
+        m.put("admitted", admitted);
+        m.put("counts", RolloutDevices.counts(h, r.id()));
+        m.put("gates", GateCheck.of(r.plan().gates(r.stage()), RolloutDevices.counts(h, r.id())));
+        return m;
+    }
+
+    private void audit(Handle h, RolloutRow r, String action, Map<String, Object> after) {
+        audit.record(h, new Actor("system", r.id(), "rollout evaluator"), action, "rollout", r.id(), null, after);
+    }
+}

@@ -1,0 +1,118 @@
+package dev.flotilla.server.rollouts;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.core.firmware.FirmwareInfo;
+import dev.flotilla.core.tuf.TargetFile;
+import dev.flotilla.server.audit.AuditLog;
+import dev.flotilla.server.auth.Actor;
+import org.jdbi.v3.core.Handle;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Stopping a rollout: withdrawing the assignments its devices have not started on, and, when a gate fails,
+ * halting it with the numbers that tripped the gate and (policy {@code onHalt: revert}) sending the devices that
+ * committed the release back to the release they ran before. Runs in the caller's transaction.
+ */
+final class Halts {
+    private final Director director;
+    private final AuditLog audit;
+
+    Halts(Director director, AuditLog audit) {
+        this.director = director;
+        this.audit = audit;
+    }
+
+    /**
+     * Withdraws the rollout from every device that has not started on it (its row still {@code assigned}: no
+     * event since it was admitted): the row becomes {@code withdrawn}, an admission not yet signed is dropped,
+     * and a signed assignment is re-signed and no longer served ({@link Director#withdraw}). Rows are written
+     * before assignments, the order a device event's transaction takes too.
+     *
+     * @param reason {@code halted} or {@code aborted}, recorded on the rows
+     * @return how many devices were withdrawn
+     */
+    int withdraw(Handle h, RolloutRow r, String reason, long now) {
+        List<String> devices = h.createQuery(
+                        "SELECT device_id FROM rollout_devices WHERE rollout_id = :r AND state = 'assigned' ORDER BY device_id")
+                .bind("r", r.id()).mapTo(String.class).list();
+        h.createUpdate("UPDATE rollout_devices SET state = 'withdrawn', reason = :reason, updated_at = :now"
+                        + " WHERE rollout_id = :r AND state = 'assigned'")
+                .bind("reason", reason).bind("now", now).bind("r", r.id()).execute();
+        h.createUpdate("DELETE FROM deployment_pending WHERE deployment_id = :r").bind("r", r.id()).execute();
+        devices.forEach(d -> director.withdraw(h, d, r.id(), r.policies()));
+        return devices.size();
+    }
+
+    /** Halts the rollout on a failing gate: records the gate, threshold, observed value and sample; audited. */
+    void halt(Handle h, RolloutRow r, GateCheck failing, long now) {
+        ObjectNode halt = RolloutRow.JSON.createObjectNode();
+        halt.put("gate", failing.gate());
+        halt.put("threshold", failing.max());
+        halt.put("observed", failing.observed());
+        halt.put("sample", failing.sample());
+        halt.put("minDevices", failing.minDevices());
+        halt.put("stage", r.stage());
+        halt.put("at", Instant.ofEpochMilli(now).toString());
+        halt.put("withdrawn", withdraw(h, r, "halted", now));
+        if (r.policies().revert()) {
+            revert(h, r, halt.putObject("revert"), now);
+        }
+        h.createUpdate("UPDATE deployments SET state = 'halted', halt_json = :j WHERE id = :id")
+                .bind("j", RolloutRow.json(halt)).bind("id", r.id()).execute();
+        audit.record(h, new Actor("system", r.id(), "rollout evaluator"), "rollout.halt", "rollout", r.id(),
+                null, halt);
+    }
+
+    /**
+     * Assigns each device that committed the release its previous release (the one its manifest named when the
+     * rollout admitted it), with a new counter, unless that release is no longer signed, is unknown, or the
+     * device's anti-rollback counter (its manifest's {@code securityVersion}) is above the previous release's
+     * {@code securityVersion}: those are listed in {@code cannotRevert} with the reason.
+     */
+    private void revert(Handle h, RolloutRow r, ObjectNode out, long now) {
+        record Row(String deviceId, String previous) {
+        }
+        List<Row> rows = h.createQuery("""
+                        SELECT device_id, previous_target FROM rollout_devices
+                        WHERE rollout_id = :r AND committed_at IS NOT NULL AND state IN ('committed', 'failed', 'rolled_back')
+                        ORDER BY device_id""")
+                .bind("r", r.id()).map((rs, ctx) -> new Row(rs.getString(1), rs.getString(2))).list();
+        int reverted = 0;
+        ArrayNode cannot = out.putArray("cannotRevert");
+        for (Row row : rows) {
+            String reason = revertOne(h, r, row.deviceId(), row.previous());
+            if (reason == null) {
+                reverted++;
+                RolloutDevices.setState(h, r.id(), row.deviceId(), "reverted", "reverted to " + row.previous(), now);
+            } else {
+                cannot.addObject().put("deviceId", row.deviceId()).put("reason", reason);
+            }
+        }
+        out.put("reverted", reverted);
+    }
+
+    /** Reverts one device; returns null when done, else why it cannot be. */
+    private String revertOne(Handle h, RolloutRow r, String deviceId, String previous) {
+        if (previous == null) {
+            return "no previous release known (the device reported none before this rollout)";
+        }
+        Optional<TargetFile> entry = director.entry(h, previous);
+        if (entry.isEmpty()) {
+            return "previous release '" + previous + "' is no longer in the signed targets";
+        }
+        long needed = FirmwareInfo.fromTarget(entry.get()).securityVersion();
+        Long counter = Selection.of(deviceId, null, null).members(h, null).stream().findFirst()
+                .map(Selection.Member::securityVersion).orElse(null);
+        if (counter != null && counter > needed) {
+            return "anti-rollback: the device's securityVersion " + counter + " is above " + needed
+                    + " of previous release '" + previous + "'";
+        }
+        Director.Candidate c = new Director.Candidate(r.id(), r.seq(), previous, entry.get(), r.forced(), r.policies());
+        return director.assign(h, deviceId, c, held -> true, true).isPresent() ? null
+                : "a more recent rollout holds the device";
+    }
+}

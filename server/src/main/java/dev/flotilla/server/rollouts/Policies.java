@@ -1,0 +1,104 @@
+package dev.flotilla.server.rollouts;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.server.errors.DomainError;
+
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.Set;
+
+/**
+ * How a rollout's devices install and what happens when it halts. Stored with the rollout and served with it.
+ * <pre>{@code
+ * {"install": "forced" | "soft" | "download-only", "maxConcurrentDownloads": 100,
+ *  "maintenanceWindow": {"cron": "0 2 * * *", "durationMinutes": 120, "zone": "Europe/Berlin"},
+ *  "startAt": "2026-12-24T02:00:00Z", "onHalt": "pause" | "revert", "maxRetries": 2}
+ * }</pre>
+ *
+ * @param install                {@code forced}: install at once, outside maintenance windows (signed into the
+ *                               assignment); {@code soft} (default): the device's own policy or user decides when;
+ *                               {@code download-only}: download now, install later
+ * @param maxConcurrentDownloads at most this many of the rollout's devices downloading at once (null: no limit)
+ * @param maintenanceWindow      when devices may install (the cron string's shape is checked, not evaluated here)
+ * @param startAt                the rollout's first stage starts no earlier (null: when started)
+ * @param onHalt                 {@code pause} (default): devices keep what they have; {@code revert}: devices that
+ *                               committed the halted release are assigned their previous release
+ * @param maxRetries             how often an operator may retry one failed device (default 2)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Policies(String install, Long maxConcurrentDownloads, Window maintenanceWindow, String startAt,
+                       String onHalt, long maxRetries) {
+    private static final String CODE = "invalid_policies";
+    public static final String FORCED = "forced";
+    public static final String SOFT = "soft";
+    public static final String DOWNLOAD_ONLY = "download-only";
+    public static final String PAUSE = "pause";
+    public static final String REVERT = "revert";
+
+    public static final Policies DEFAULT = new Policies(SOFT, null, null, null, PAUSE, 2);
+
+    /** A maintenance window: starts at each {@code cron} time (5 fields) in {@code zone}, lasts the duration. */
+    public record Window(String cron, long durationMinutes, String zone) {
+    }
+
+    public boolean forced() {
+        return FORCED.equals(install);
+    }
+
+    public boolean revert() {
+        return REVERT.equals(onHalt);
+    }
+
+    public Instant startInstant() {
+        return startAt == null ? null : Instant.parse(startAt);
+    }
+
+    /**
+     * Reads and validates policies (absent fields take the defaults above).
+     *
+     * @throws DomainError.Invalid {@code invalid_policies}, naming the field
+     */
+    public static Policies parse(JsonNode json) {
+        Fields f = Fields.of(json, "policies", CODE,
+                Set.of("install", "maxConcurrentDownloads", "maintenanceWindow", "startAt", "onHalt", "maxRetries"));
+        String install = f.string("install").orElse(SOFT);
+        if (!Set.of(FORCED, SOFT, DOWNLOAD_ONLY).contains(install)) {
+            throw f.invalid("install", "must be 'forced', 'soft' or 'download-only', got '" + install + "'");
+        }
+        String onHalt = f.string("onHalt").orElse(PAUSE);
+        if (!Set.of(PAUSE, REVERT).contains(onHalt)) {
+            throw f.invalid("onHalt", "must be 'pause' or 'revert', got '" + onHalt + "'");
+        }
+        String startAt = f.string("startAt").orElse(null);
+        if (startAt != null) {
+            try {
+                Instant.parse(startAt);
+            } catch (DateTimeException e) {
+                throw f.invalid("startAt", "must be an ISO-8601 instant such as 2026-12-24T02:00:00Z");
+            }
+        }
+        return new Policies(install, f.integer("maxConcurrentDownloads", 1, 1_000_000).orElse(null),
+                f.has("maintenanceWindow") ? window(f) : null, startAt, onHalt, f.integer("maxRetries", 0, 100).orElse(2L));
+    }
+
+    private static Window window(Fields parent) {
+        Fields f = Fields.of(parent.get("maintenanceWindow"), parent.at("maintenanceWindow"), CODE,
+                Set.of("cron", "durationMinutes", "zone"));
+        String cron = f.string("cron").orElseThrow(() -> f.invalid("cron", "is required"));
+        String[] parts = cron.trim().split("\\s+");
+        if (parts.length != 5 || !cron.matches("[0-9*/,\\-A-Za-z?LW# ]+")) {
+            throw f.invalid("cron", "must have 5 fields (minute hour day-of-month month day-of-week), got '" + cron + "'");
+        }
+        long duration = f.integer("durationMinutes", 1, 1440)
+                .orElseThrow(() -> f.invalid("durationMinutes", "is required (1 to 1440)"));
+        String zone = f.string("zone").orElse("UTC");
+        try {
+            ZoneId.of(zone);
+        } catch (DateTimeException e) {
+            throw f.invalid("zone", "is not a time zone: '" + zone + "'");
+        }
+        return new Window(cron.trim(), duration, zone);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.flotilla.server.rollouts;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A rollout as the API shows it.
+ *
+ * @param kind             {@code rollout}, or {@code deployment} for one made with {@code POST /api/v1/deployments}
+ * @param state            {@code created}, {@code active}, {@code paused}, {@code halted}, {@code aborted}; a
+ *                         deployment may also be {@code cancelled} or {@code closed}
+ * @param stage            the current stage (0-based)
+ * @param awaitingApproval the stage that waits for an operator's approval before it can start, or null
+ * @param selected         how many devices the selection holds now
+ * @param stages           each stage's size for the current selection and its funnel
+ * @param gates            the current stage's gates against what was observed
+ * @param halt             why it halted: gate, threshold, observed, sample, stage, at, withdrawn, revert
+ * @param failures         failed, rolled back and timed out devices by reason, hardware id and previous version
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Rollout(String id, String kind, String targetPath, String state, Selection selection, Plan plan,
+                      Policies policies, int stage, String stageStartedAt, Integer awaitingApproval, int selected,
+                      List<StageView> stages, List<GateCheck> gates, JsonNode halt, Failures failures,
+                      String createdAt, String createdBy) {
+
+    /**
+     * One stage: its size for the current selection, {@code done}, {@code current} or {@code waiting}, and the
+     * funnel of the devices admitted in it (pending, downloading, downloaded, installing, trial, committed,
+     * failed, rolled_back, timed_out, withdrawn, superseded, skipped, reverted).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record StageView(int index, Double percent, Long count, int size, String status,
+                            Map<String, Integer> funnel) {
+    }
+
+    public record Failures(Map<String, Integer> byReason, Map<String, Integer> byHardware,
+                           Map<String, Integer> byPreviousVersion) {
+    }
+
+    /** What a plan would do for the current selection: how many devices it holds and each stage's size. */
+    public record Preview(String target, int selected, List<Integer> stageSizes, Map<String, Integer> overlap) {
+    }
+}

@@ -1,0 +1,172 @@
+package dev.flotilla.server.rollouts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.server.devices.DeviceEvent;
+import org.jdbi.v3.core.Handle;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The table {@code rollout_devices}: every device a rollout admitted and how it fared there. Runs on the
+ * caller's handle. States: {@code assigned} (the funnel's "pending"), {@code downloading}, {@code downloaded},
+ * {@code installing}, {@code trial} (live); {@code committed}; {@code failed}, {@code rolled_back},
+ * {@code timed_out} (failures); {@code withdrawn}, {@code superseded} (a more recent rollout has the device),
+ * {@code skipped} (it already ran the target, or left), {@code reverted} (sent back to its previous release).
+ */
+final class RolloutDevices {
+    static final List<String> LIVE = List.of("assigned", "downloading", "downloaded", "installing", "trial");
+    static final String LIVE_SQL = "('assigned', 'downloading', 'downloaded', 'installing', 'trial')";
+    static final Set<String> FAILURES = Set.of("failed", "rolled_back", "timed_out");
+    /** The funnel's columns, in order ({@code pending} is the state {@code assigned}). */
+    static final List<String> FUNNEL = List.of("pending", "downloading", "downloaded", "installing", "trial",
+            "committed", "failed", "rolled_back", "timed_out", "withdrawn", "superseded", "skipped", "reverted");
+    private static final Map<String, String> EVENT_STATE = Map.ofEntries(
+            Map.entry("download_started", "downloading"), Map.entry("download_progress", "downloading"),
+            Map.entry("downloaded", "downloaded"), Map.entry("verified", "downloaded"),
+            Map.entry("installed", "installing"), Map.entry("rebooting", "installing"),
+            Map.entry("trial_boot", "trial"), Map.entry("committed", "committed"), Map.entry("failed", "failed"),
+            Map.entry("rolled_back", "rolled_back"), Map.entry("health_failed", "failed"));
+
+    private RolloutDevices() {
+    }
+
+    /** Records that the rollout admitted the device in {@code stage} (state {@code assigned}); once per device. */
+    static void admit(Handle h, String rolloutId, Selection.Member m, int stage, long now) {
+        h.createUpdate("""
+                        INSERT INTO rollout_devices (rollout_id, device_id, stage, state, hardware_id, previous_target,
+                            previous_version, previous_security, admitted_at, updated_at)
+                        VALUES (:r, :d, :s, 'assigned', :hw, :pt, :pv, :ps, :now, :now)""")
+                .bind("r", rolloutId).bind("d", m.id()).bind("s", stage).bind("hw", m.hardwareId())
+                .bind("pt", m.installedTarget()).bind("pv", m.installedVersion()).bind("ps", m.securityVersion())
+                .bind("now", now).execute();
+    }
+
+    /** The devices the rollout admitted so far (any state). */
+    static Set<String> admitted(Handle h, String rolloutId) {
+        return new java.util.HashSet<>(h.createQuery("SELECT device_id FROM rollout_devices WHERE rollout_id = :r")
+                .bind("r", rolloutId).mapTo(String.class).list());
+    }
+
+    static void setState(Handle h, String rolloutId, String deviceId, String state, String reason, long now) {
+        h.createUpdate("""
+                        UPDATE rollout_devices SET state = :s, reason = :reason, updated_at = :now
+                        WHERE rollout_id = :r AND device_id = :d""")
+                .bind("s", state).bind("reason", reason).bind("now", now).bind("r", rolloutId).bind("d", deviceId)
+                .execute();
+    }
+
+    /**
+     * Moves the device's row in the rollout for a device event. Live rows follow every event; a committed row
+     * turns {@code failed} (reason {@code health_failed}) or {@code rolled_back} only within {@code soakMillis}
+     * of its commit (post-commit regression); a failed or rolled-back row turns committed when the device commits
+     * later; other rows ({@code timed_out}, {@code withdrawn}, ...) no longer move.
+     */
+    static void onEvent(Handle h, String rolloutId, DeviceEvent e, long soakMillis, long now) {
+        String next = EVENT_STATE.get(e.type());
+        if (next == null) {
+            return;
+        }
+        record Row(String state, Long committedAt) {
+        }
+        Optional<Row> row = h.createQuery("""
+                        SELECT state, committed_at FROM rollout_devices WHERE rollout_id = :r AND device_id = :d""")
+                .bind("r", rolloutId).bind("d", e.deviceId())
+                .map((rs, ctx) -> new Row(rs.getString(1), (Long) rs.getObject(2, Long.class))).findOne();
+        if (row.isEmpty()) {
+            return;
+        }
+        String cur = row.get().state();
+        boolean moves = LIVE.contains(cur)
+                || (cur.equals("committed") && (next.equals("failed") || next.equals("rolled_back"))
+                    && row.get().committedAt() != null && now - row.get().committedAt() < soakMillis)
+                || ((cur.equals("failed") || cur.equals("rolled_back")) && next.equals("committed"));
+        if (!moves || cur.equals(next)) {
+            return;
+        }
+        h.createUpdate("""
+                        UPDATE rollout_devices SET state = :s, reason = :reason, updated_at = :now, committed_at = :c
+                        WHERE rollout_id = :r AND device_id = :d""")
+                .bind("c", next.equals("committed") ? Long.valueOf(now) : row.get().committedAt()).bind("s", next).bind("reason", next.equals("committed") ? null : reason(e)).bind("now", now)
+                .bind("r", rolloutId).bind("d", e.deviceId()).execute();
+    }
+
+    /** The reason code of a failure event: {@code details.reason}, else {@code details.code}, else its type. */
+    private static String reason(DeviceEvent e) {
+        JsonNode d = e.details();
+        String r = d == null ? null : d.path("reason").asText(d.path("code").asText(null));
+        String out = r == null || r.isBlank() ? e.type() : r;
+        return out.length() > 200 ? out.substring(0, 200) : out;
+    }
+
+    /** Live rows of {@code stage} admitted before {@code admittedBefore} become {@code timed_out}; returns how many. */
+    static int timeOut(Handle h, String rolloutId, int stage, long admittedBefore, long now) {
+        return h.createUpdate("UPDATE rollout_devices SET state = 'timed_out', reason = 'timeout', updated_at = :now"
+                        + " WHERE rollout_id = :r AND stage = :s AND admitted_at < :before AND state IN " + LIVE_SQL)
+                .bind("now", now).bind("r", rolloutId).bind("s", stage).bind("before", admittedBefore).execute();
+    }
+
+    /** Device counts by state, over rows not acknowledged by an operator (what the gates see). */
+    static Map<String, Integer> counts(Handle h, String rolloutId) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        h.createQuery("""
+                        SELECT state, COUNT(*) FROM rollout_devices WHERE rollout_id = :r AND acknowledged = FALSE
+                        GROUP BY state""")
+                .bind("r", rolloutId).map((rs, ctx) -> out.put(rs.getString(1), rs.getInt(2))).list();
+        return out;
+    }
+
+    /** Per stage (index), the funnel: counts by state with every column present ({@code assigned} as pending). */
+    static Map<Integer, Map<String, Integer>> funnel(Handle h, String rolloutId) {
+        Map<Integer, Map<String, Integer>> out = new java.util.TreeMap<>();
+        h.createQuery("SELECT stage, state, COUNT(*) FROM rollout_devices WHERE rollout_id = :r GROUP BY stage, state")
+                .bind("r", rolloutId).map((rs, ctx) -> {
+                    Map<String, Integer> f = out.computeIfAbsent(rs.getInt(1), k -> emptyFunnel());
+                    String state = rs.getString(2).equals("assigned") ? "pending" : rs.getString(2);
+                    f.merge(state, rs.getInt(3), Integer::sum);
+                    return 0;
+                }).list();
+        return out;
+    }
+
+    static Map<String, Integer> emptyFunnel() {
+        Map<String, Integer> f = new LinkedHashMap<>();
+        FUNNEL.forEach(s -> f.put(s, 0));
+        return f;
+    }
+
+    /** Failures (failed, rolled back, timed out) counted by {@code column}: reason, hardware_id or previous_version. */
+    static Map<String, Integer> failuresBy(Handle h, String rolloutId, String column) {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        h.createQuery("SELECT " + column + ", COUNT(*) FROM rollout_devices WHERE rollout_id = :r"
+                        + " AND state IN ('failed', 'rolled_back', 'timed_out') GROUP BY " + column)
+                .bind("r", rolloutId)
+                .map((rs, ctx) -> out.put(rs.getString(1) == null ? "unknown" : rs.getString(1), rs.getInt(2))).list();
+        return out;
+    }
+
+    /**
+     * The device reported itself unhealthy: each of its committed rows in an active or paused rollout that is
+     * still within its stage's soak time (since the commit) becomes {@code failed}, reason {@code unhealthy}.
+     */
+    static void unhealthy(Handle h, String deviceId, long now) {
+        record Row(String rolloutId, int stage, long committedAt) {
+        }
+        List<Row> rows = h.createQuery("""
+                        SELECT rd.rollout_id, rd.stage, rd.committed_at FROM rollout_devices rd
+                        JOIN deployments d ON d.id = rd.rollout_id
+                        WHERE rd.device_id = :d AND rd.state = 'committed' AND rd.committed_at IS NOT NULL
+                          AND d.state IN ('active', 'paused')""")
+                .bind("d", deviceId).map((rs, ctx) -> new Row(rs.getString(1), rs.getInt(2), rs.getLong(3))).list();
+        for (Row r : rows) {
+            Plan plan = RolloutRow.find(h, r.rolloutId()).orElseThrow().plan();
+            long soak = plan.soakSeconds(Math.min(r.stage(), plan.stages().size() - 1)) * 1000;
+            if (now - r.committedAt() < soak) {
+                setState(h, r.rolloutId(), deviceId, "failed", "unhealthy", now);
+            }
+        }
+    }
+}

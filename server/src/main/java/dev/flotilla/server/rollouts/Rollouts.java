@@ -1,0 +1,185 @@
+package dev.flotilla.server.rollouts;
+
+import dev.flotilla.core.firmware.FirmwareInfo;
+import dev.flotilla.core.tuf.Signer;
+import dev.flotilla.core.tuf.TargetFile;
+import dev.flotilla.server.audit.AuditLog;
+import dev.flotilla.server.auth.Actor;
+import dev.flotilla.server.auth.Secrets;
+import dev.flotilla.server.devices.MembershipListener;
+import dev.flotilla.server.errors.DomainError;
+import dev.flotilla.server.http.Page;
+import dev.flotilla.server.trust.TufStore;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Staged rollouts: the one engine that hands out director assignments. A rollout is one signed release, a
+ * selection, a plan and policies ({@link RolloutRequest}); its stages admit devices ({@link Admission}), the
+ * {@link Evaluator} times out, gates and advances them, operators act on them ({@link Actions}). A deployment
+ * ({@code POST /api/v1/deployments}) is a rollout of one 100% stage without gates ({@link #recordDeployment}).
+ * One active rollout per device: a rollout whose devices another rollout holds is refused unless it supersedes.
+ */
+public final class Rollouts {
+    private final Jdbi jdbi;
+    private final Director director;
+    private final Assignments assignments;
+    private final Admission admission;
+    private final Evaluator evaluator;
+    private final MembershipAssignments membership;
+    private final Actions actions;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    /** @param onAssigned called with each device id that got a new assignment, after the commit (wake-up) */
+    public Rollouts(Jdbi jdbi, TufStore tuf, Signer directorKey, AuditLog audit, Clock clock,
+                    Consumer<String> onAssigned) {
+        this.jdbi = jdbi;
+        this.audit = audit;
+        this.clock = clock;
+        this.director = new Director(tuf, directorKey, clock);
+        this.assignments = new Assignments(jdbi, director, clock, onAssigned);
+        this.admission = new Admission(director);
+        Halts halts = new Halts(director, audit);
+        this.evaluator = new Evaluator(jdbi, admission, assignments, halts, audit, clock);
+        this.membership = new MembershipAssignments(director, audit, onAssigned, clock);
+        this.actions = new Actions(jdbi, director, admission, assignments, halts, audit, clock, this::get);
+    }
+
+    /** Check-in's source of assignments, and the listener of device events and manifests. */
+    public Assignments assignments() {
+        return assignments;
+    }
+
+    /** What the device inventory tells about group and tag changes, to assign devices that join a deployment. */
+    public MembershipListener membership() {
+        return membership;
+    }
+
+    public Evaluator evaluator() {
+        return evaluator;
+    }
+
+    /** Operator actions: start, pause, resume, abort, advance, approve, retry. */
+    public Actions actions() {
+        return actions;
+    }
+
+    /** The director (the current entry of a target, for a deployment's checks). */
+    public Director director() {
+        return director;
+    }
+
+    /**
+     * Creates a rollout (state {@code created}, or started when asked).
+     *
+     * @throws DomainError.Invalid    {@code unknown_target}, or {@code invalid_selection} for a hardware id the
+     *                                release does not run on
+     * @throws DomainError.Conflict   {@code rollout_conflict} when other rollouts hold selected devices and
+     *                                {@code supersede} is not set (the message counts the overlap)
+     */
+    public Rollout create(RolloutRequest req, Actor actor) {
+        String id = Secrets.newId("rol_");
+        boolean admitted = jdbi.inTransaction(h -> {
+            Evaluator.lock(h);
+            List<Selection.Member> members = check(h, req, id);
+            h.createUpdate("""
+                            INSERT INTO deployments (id, target_path, forced, state, kind, selection_json, plan_json,
+                                policies_json, start_at, created_at, created_by)
+                            VALUES (:id, :t, :forced, 'created', 'rollout', :s, :p, :pol, :startAt, :now, :by)""")
+                    .bind("id", id).bind("t", req.target()).bind("forced", req.policies().forced())
+                    .bind("s", RolloutRow.json(req.selection())).bind("p", RolloutRow.json(req.plan()))
+                    .bind("pol", RolloutRow.json(req.policies()))
+                    .bind("startAt", req.policies().startAt() == null ? null : req.policies().startInstant().toEpochMilli())
+                    .bind("now", clock.millis()).bind("by", actor.id()).execute();
+            Map<String, Object> after = new LinkedHashMap<>();
+            after.put("target", req.target());
+            after.put("selected", members.size());
+            audit.record(h, actor, "rollout.create", "rollout", id, null, after);
+            return req.start() && actions.startIn(h, id, actor);
+        });
+        if (admitted) {
+            assignments.finishPending(id);
+        }
+        return get(id);
+    }
+
+    /** A dry run of {@link #create}: validates and shows each stage's size for the current selection. */
+    public Rollout.Preview preview(RolloutRequest req) {
+        return jdbi.withHandle(h -> {
+            List<Selection.Member> members = members(h, req, "rol_preview");
+            int[] sizes = Cohorts.sizes(req.plan(), members.size());
+            return new Rollout.Preview(req.target(), members.size(), Arrays.stream(sizes).boxed().toList(),
+                    Overlap.count(h, admission, members, "rol_preview"));
+        });
+    }
+
+    /** Validates the request against the release and the other rollouts; returns the devices it selects. */
+    private List<Selection.Member> check(Handle h, RolloutRequest req, String id) {
+        List<Selection.Member> members = members(h, req, id);
+        if (!req.supersede()) {
+            Overlap.refuse(Overlap.count(h, admission, members, id), members.size());
+        }
+        return members;
+    }
+
+    private List<Selection.Member> members(Handle h, RolloutRequest req, String id) {
+        TargetFile entry = director.currentEntry(h, req.target());
+        List<String> hardware = FirmwareInfo.fromTarget(entry).hardwareIds();
+        String hw = req.selection().hardwareId();
+        if (hw != null && !hardware.contains(hw)) {
+            throw new DomainError.Invalid("invalid_selection", "selection.hardwareId '" + hw + "' is not hardware target '"
+                    + req.target() + "' runs on (" + String.join(", ", hardware) + ")");
+        }
+        RolloutRow draft = new RolloutRow(id, "rollout", Long.MAX_VALUE, req.target(), false, RolloutRow.CREATED,
+                req.selection(), req.plan(), req.policies(), 0, null, 0, null, null, 0, null);
+        return admission.members(h, draft);
+    }
+
+    /**
+     * Records a deployment: a rollout of kind {@code deployment}, started, one 100% stage without gates, whose
+     * members are admitted at once (signed after the caller's transaction: {@link Assignments#finishPending}).
+     *
+     * @param members the active devices it names (any hardware; the agent refuses an image for other hardware)
+     */
+    public void recordDeployment(Handle h, String id, String target, String deviceId, String group, String tag,
+                                 boolean forced, Actor actor, List<Selection.Member> members) {
+        long now = clock.millis();
+        h.createUpdate("""
+                        INSERT INTO deployments (id, target_path, device_id, group_name, tag_name, forced, state, kind,
+                                                 stage, stage_started_at, created_at, created_by)
+                        VALUES (:id, :t, :d, :g, :tag, :forced, 'active', 'deployment', 0, :now, :now, :by)""")
+                .bind("id", id).bind("t", target).bind("d", deviceId).bind("g", group).bind("tag", tag)
+                .bind("forced", forced).bind("now", now).bind("by", actor.id()).execute();
+        Admission.admit(h, id, members, 0, now);
+    }
+
+    /** Signs the admitted, not yet signed devices of one rollout or deployment (see {@link Assignments}). */
+    public void finishPending(String id) {
+        assignments.finishPending(id);
+    }
+
+    /** @throws DomainError.NotFound for an unknown id */
+    public Rollout get(String id) {
+        return jdbi.withHandle(h -> RolloutRow.find(h, id).map(r -> Views.of(h, r, admission))
+                .orElseThrow(() -> new DomainError.NotFound("rollout")));
+    }
+
+    /** A page of rollouts (of both kinds), newest first. */
+    public Page<Rollout> list(Page.Request page) {
+        return Page.of(jdbi.withHandle(h -> h.createQuery(
+                        "SELECT id FROM deployments ORDER BY seq DESC LIMIT :limit OFFSET :offset")
+                .bind("limit", page.limit() + 1).bind("offset", page.offset()).mapTo(String.class).list()
+                .stream().map(id -> Views.of(h, RolloutRow.find(h, id).orElseThrow(), admission)).toList()), page);
+    }
+
+    static final Set<String> ACTIONS = Set.of("start", "pause", "resume", "abort", "advance", "approve", "retry");
+}

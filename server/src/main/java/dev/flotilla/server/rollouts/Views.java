@@ -1,0 +1,39 @@
+package dev.flotilla.server.rollouts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.jdbi.v3.core.Handle;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the API's view of a rollout ({@link Rollout}) from its row and its devices' rows. */
+final class Views {
+    private Views() {
+    }
+
+    static Rollout of(Handle h, RolloutRow r, Admission admission) {
+        int selected = admission.members(h, r).size();
+        int[] sizes = Cohorts.sizes(r.plan(), selected);
+        Map<Integer, Map<String, Integer>> funnel = RolloutDevices.funnel(h, r.id());
+        List<Rollout.StageView> stages = new ArrayList<>();
+        for (int k = 0; k < sizes.length; k++) {
+            String status = r.stageStartedAt() == null || k > r.stage() ? "waiting" : k < r.stage() ? "done" : "current";
+            Plan.Stage s = r.plan().stage(k);
+            stages.add(new Rollout.StageView(k, s.percent(), s.count(), sizes[k], status,
+                    funnel.getOrDefault(k, RolloutDevices.emptyFunnel())));
+        }
+        int next = r.stage() + 1;
+        Integer awaiting = r.stageStartedAt() != null && next < sizes.length && r.plan().approval(next)
+                && r.approvedStage() < next ? next : null;
+        JsonNode halt = r.haltJson() == null ? null : Selection.read(r.haltJson());
+        Rollout.Failures failures = new Rollout.Failures(RolloutDevices.failuresBy(h, r.id(), "reason"),
+                RolloutDevices.failuresBy(h, r.id(), "hardware_id"),
+                RolloutDevices.failuresBy(h, r.id(), "previous_version"));
+        return new Rollout(r.id(), r.kind(), r.target(), r.state(), r.selection(), r.plan(), r.policies(), r.stage(),
+                r.stageStartedAt() == null ? null : Instant.ofEpochMilli(r.stageStartedAt()).toString(), awaiting,
+                selected, stages, GateCheck.of(r.plan().gates(r.stage()), RolloutDevices.counts(h, r.id())), halt,
+                failures, Instant.ofEpochMilli(r.createdAt()).toString(), r.createdBy());
+    }
+}

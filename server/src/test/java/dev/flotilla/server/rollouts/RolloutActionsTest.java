@@ -1,0 +1,133 @@
+package dev.flotilla.server.rollouts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.server.testing.StoreTest;
+import dev.flotilla.server.testing.TestDatabase;
+import dev.flotilla.server.testing.TestDevice;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Operator actions (pause, resume, abort, retry) and the revert policy, audited with the numbers. Real HTTP,
+ * H2 and PostgreSQL.
+ */
+class RolloutActionsTest {
+    @TempDir
+    Path dir;
+    private Fleet fleet;
+
+    @AfterEach
+    void stop() {
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    private String start(String plan, Map<String, Object> policies) {
+        return fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(plan),
+                "policies", policies)).path("id").asText();
+    }
+
+    @StoreTest
+    void resumeAcknowledgesTheFailuresSoTheyDoNotTripTheGateAgain(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        List<TestDevice> devices = fleet.devices(3, "board-a");
+        String id = start("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}", Map.of());
+        fleet.report(devices.get(0), id, "failed", Map.of("reason", "E_FLASH"));
+        assertThat(fleet.tick(id, Duration.ofSeconds(2)).path("state").asText()).isEqualTo("halted");
+        assertThat(fleet.assigned(devices, id)).isEmpty();
+
+        JsonNode resumed = fleet.act(id, "resume");
+
+        assertThat(resumed.path("state").asText()).isEqualTo("active");
+        assertThat(resumed.has("halt")).isFalse();
+        assertThat(fleet.audit("rollout.resume").get(0).path("after").path("acknowledged").asInt()).isEqualTo(1);
+        assertThat(fleet.assigned(devices, id)).as("withdrawn devices are admitted again")
+                .containsExactlyInAnyOrder(devices.get(1), devices.get(2));
+        assertThat(fleet.tick(id, Duration.ofSeconds(2)).path("state").asText()).isEqualTo("active");
+        fleet.report(devices.get(1), id, "failed", Map.of("reason", "E_FLASH"));
+        assertThat(fleet.tick(id, Duration.ofSeconds(2)).path("state").asText()).as("a new failure still counts")
+                .isEqualTo("halted");
+    }
+
+    @StoreTest
+    void pauseStopsStagesAndAbortWithdraws(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        List<TestDevice> devices = fleet.devices(4, "board-a");
+        String id = start("{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 0}", Map.of());
+        fleet.assigned(devices, id).forEach(d -> fleet.commit(d, id));
+        assertThat(fleet.act(id, "pause").path("state").asText()).isEqualTo("paused");
+        assertThat(fleet.tick(id, Duration.ofHours(1)).path("stage").asInt()).as("paused: no next stage").isZero();
+        assertThat(fleet.post("/api/v1/rollouts/" + id + "/pause", Map.of()).code()).isEqualTo("invalid_state");
+        fleet.act(id, "resume");
+        assertThat(fleet.tick(id, Duration.ofSeconds(2)).path("stage").asInt()).isEqualTo(1);
+        assertThat(fleet.assigned(devices, id)).hasSize(3);
+
+        JsonNode aborted = fleet.act(id, "abort");
+
+        assertThat(aborted.path("state").asText()).isEqualTo("aborted");
+        assertThat(fleet.assigned(devices, id)).isEmpty();
+        assertThat(fleet.audit("rollout.abort").get(0).path("after").path("withdrawn").asInt()).isEqualTo(3);
+        assertThat(fleet.audit("rollout.abort").get(0).path("actorKind").asText(null)).isNotEqualTo("system");
+    }
+
+    @StoreTest
+    void retryGivesFailedDevicesANewAssignmentABoundedNumberOfTimes(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        List<TestDevice> devices = fleet.devices(1, "board-a");
+        TestDevice d = devices.get(0);
+        String id = start("{'stages': [{'percent': 100}]}", Map.of("maxRetries", 1));
+        long first = fleet.assignment(d).path("signed").path("counter").asLong();
+        fleet.report(d, id, "failed", Map.of("reason", "E_DOWNLOAD"));
+        assertThat(fleet.assignment(d).isNull()).isTrue();
+
+        fleet.act(id, "retry");
+
+        JsonNode again = fleet.assignment(d);
+        assertThat(again.path("signed").path("deploymentId").asText()).isEqualTo(id);
+        assertThat(again.path("signed").path("counter").asLong()).isGreaterThan(first);
+        assertThat(fleet.audit("rollout.retry").get(0).path("after").path("retried").asInt()).isEqualTo(1);
+        fleet.report(d, id, "failed", Map.of("reason", "E_DOWNLOAD"));
+        fleet.act(id, "retry");
+        assertThat(fleet.assignment(d).isNull()).as("retries used up").isTrue();
+        JsonNode second = fleet.audit("rollout.retry").stream()
+                .filter(e -> e.path("after").path("retried").asInt() == 0).findFirst().orElseThrow();
+        assertThat(second.path("after").path("exhausted").asInt()).isEqualTo(1);
+    }
+
+    @StoreTest
+    void revertSendsCommittedDevicesBackUnlessAntiRollbackForbidsIt(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        List<TestDevice> devices = fleet.devices(3, "board-a");
+        TestDevice back = devices.get(0);
+        TestDevice locked = devices.get(1);
+        TestDevice failing = devices.get(2);
+        fleet.checkIn(locked, "fw-1.0.bin", "1.0.0", 3, "ok"); // its anti-rollback counter is above fw-1.0's 0
+        String id = start("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0.3, 'minDevices': 3}}}",
+                Map.of("onHalt", "revert"));
+        fleet.commit(back, id);
+        fleet.commit(locked, id);
+        fleet.report(failing, id, "failed", Map.of("reason", "E_FLASH"));
+
+        JsonNode halted = fleet.tick(id, Duration.ofSeconds(2));
+
+        assertThat(halted.path("state").asText()).isEqualTo("halted");
+        JsonNode revert = halted.path("halt").path("revert");
+        assertThat(revert.path("reverted").asInt()).isEqualTo(1);
+        assertThat(revert.path("cannotRevert")).singleElement().satisfies(c -> {
+            assertThat(c.path("deviceId").asText()).isEqualTo(locked.id());
+            assertThat(c.path("reason").asText()).contains("anti-rollback").contains("securityVersion 3");
+        });
+        JsonNode a = fleet.checkIn(back, "fw-2.0.bin", "2.0.0", 0, "ok");
+        assertThat(a.path("signed").path("targetPath").asText()).isEqualTo("fw-1.0.bin");
+        assertThat(fleet.checkIn(locked, "fw-2.0.bin", "2.0.0", 3, "ok").isNull()).isTrue();
+        assertThat(halted.path("stages").get(0).path("funnel").path("reverted").asInt()).isEqualTo(1);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.flotilla.server.rollouts;
+
+import dev.flotilla.server.audit.AuditLog;
+import dev.flotilla.server.store.Database;
+import dev.flotilla.server.testing.MutableClock;
+import dev.flotilla.server.testing.OfflineRepo;
+import dev.flotilla.server.testing.StoreTest;
+import dev.flotilla.server.testing.TestDatabase;
+import dev.flotilla.server.trust.TufStore;
+import org.flywaydb.core.Flyway;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Schema V8 turns the deployments and assignments made before it into rollouts and their devices' rows; the
+ * evaluation lock lets one server evaluate at a time and passes on when its holder's connection ends.
+ */
+class RolloutStorageTest {
+
+    @StoreTest
+    void upgradingToV8KeepsDeploymentsAsOneStageRolloutsWithTheirDevicesOutcomes(TestDatabase db) throws Exception {
+        String[] locations = db.kind().equals("h2") ? new String[] {"classpath:db/migration", "classpath:db/h2"}
+                : new String[] {"classpath:db/migration", "classpath:db/postgresql"};
+        Flyway.configure().dataSource(db.jdbcUrl(), "", "").locations(locations).target("7").load().migrate();
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement()) {
+            for (String d : List.of("dev_a", "dev_b")) {
+                s.execute("INSERT INTO devices (id, key_id, public_key, hardware_id, attributes, status, created_at)"
+                        + " VALUES ('" + d + "', 'k" + d + "', '{}', 'board-a', '{}', 'active', 1)");
+            }
+            s.execute("INSERT INTO deployments (id, target_path, group_name, state, created_at, created_by)"
+                    + " VALUES ('dep_old', 'fw.bin', 'lab', 'active', 5, 'tok_admin')");
+            s.execute("INSERT INTO device_assignments (device_id, deployment_id, target_path, counter, status, body,"
+                    + " body_hash, expires_at, updated_at) VALUES ('dev_a', 'dep_old', 'fw.bin', 1, 'committed', '{}',"
+                    + " 'h', 9, 7), ('dev_b', 'dep_old', 'fw.bin', 1, 'installed', '{}', 'h', 9, 8)");
+        }
+
+        try (Database upgraded = Database.open(db.jdbcUrl())) {
+            List<String> rows = upgraded.jdbi().withHandle(h -> h.createQuery("""
+                    SELECT device_id || '=' || state || '@' || stage FROM rollout_devices
+                    WHERE rollout_id = 'dep_old' ORDER BY device_id""").mapTo(String.class).list());
+            assertThat(rows).containsExactly("dev_a=committed@0", "dev_b=installing@0");
+            String kind = upgraded.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT kind || ',' || stage_started_at FROM deployments WHERE id = 'dep_old'").mapTo(String.class).one());
+            assertThat(kind).isEqualTo("deployment,5");
+            RolloutRow r = upgraded.jdbi().withHandle(h -> RolloutRow.find(h, "dep_old").orElseThrow());
+            assertThat(r.plan()).isEqualTo(Plan.ONE_STAGE);
+            assertThat(r.selection().groups()).containsExactly("lab");
+            assertThat(r.selection().dynamic()).isTrue();
+        }
+    }
+
+    @StoreTest
+    void oneServerEvaluatesAtATimeAndTheLockPassesOnWhenItsHolderDies(TestDatabase db) throws Exception {
+        try (Database store = Database.open(db.jdbcUrl())) {
+            MutableClock clock = new MutableClock();
+            Rollouts rollouts = new Rollouts(store.jdbi(), new TufStore(), OfflineRepo.signer(), new AuditLog(clock),
+                    clock, id -> { });
+            Connection holder = DriverManager.getConnection(db.jdbcUrl()); // another server's connection
+            holder.setAutoCommit(false);
+            try (Statement s = holder.createStatement()) {
+                s.executeQuery("SELECT id FROM rollout_evaluation_lock WHERE id = 1 FOR UPDATE").close();
+            }
+
+            CompletableFuture<Void> evaluation = CompletableFuture.runAsync(() -> rollouts.evaluator().evaluate());
+            Thread.sleep(500);
+            assertThat(evaluation).as("waits for the holder").isNotDone();
+
+            holder.close(); // the holder's session ends without a commit, as when its server dies
+            evaluation.get(10, TimeUnit.SECONDS);
+            assertThat(evaluation).isCompleted();
+        }
+    }
+}
