@@ -99,7 +99,7 @@ public final class RolloutSpec {
         strings(s, "tags", tags);
         List<String> ids = new java.util.ArrayList<>(devices == null ? List.of() : devices);
         if (devicesFile != null) {
-            for (String line : Files.readAllLines(devicesFile)) {
+            for (String line : new String(read(devicesFile), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
                 String id = line.strip();
                 if (!id.isEmpty() && !id.startsWith("#")) {
                     ids.add(id);
@@ -168,9 +168,22 @@ public final class RolloutSpec {
         }
     }
 
+    /** A local file's bytes; one that cannot be read is one line naming it (not taken for a network error). */
+    private static byte[] read(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": no such file or directory");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException(file + ": permission denied");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot be read: " + e.getMessage());
+        }
+    }
+
     /** The plan file's JSON; a file that is not JSON is one line naming the file, line and column. */
     static JsonNode readPlan(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
+        byte[] bytes = read(file);
         try {
             return CanonicalJson.mapper().readTree(bytes);
         } catch (JsonProcessingException e) {

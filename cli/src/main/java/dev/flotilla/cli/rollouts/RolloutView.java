@@ -71,7 +71,7 @@ final class RolloutView {
     static void stageSizes(JsonNode r, PrintWriter out) {
         Table t = new Table("STAGE", "PLAN", "DEVICES");
         for (JsonNode s : r.path("stages")) {
-            t.row(s.path("index").asInt() + 1, spec(s), s.path("size").asInt());
+            t.row(s.path("index").asInt() + 1, planned(r, s), s.path("size").asInt());
         }
         t.print(out);
     }
@@ -82,6 +82,11 @@ final class RolloutView {
             overlap.properties().forEach(e -> j.add(e.getKey() + ": " + e.getValue().asInt()));
             out.println("held by other rollouts (create needs --supersede): " + j);
         }
+    }
+
+    /** The plan's entry of a stage of the rollout's view, as {@link #spec} prints it. */
+    private static String planned(JsonNode r, JsonNode stage) {
+        return spec(r.path("plan").path("stages").path(stage.path("index").asInt()));
     }
 
     /** A plan stage as {@code 10%} or {@code 500 devices}, with {@code , approval} when it asks for one. */
@@ -137,7 +142,7 @@ final class RolloutView {
         columns.forEach(c -> header.add(c.replace('_', ' ').toUpperCase(Locale.ROOT)));
         Table t = new Table(header.toArray(String[]::new));
         for (JsonNode s : r.path("stages")) {
-            List<Object> row = new ArrayList<>(List.of(s.path("index").asInt() + 1, spec(s), s.path("size").asInt(),
+            List<Object> row = new ArrayList<>(List.of(s.path("index").asInt() + 1, planned(r, s), s.path("size").asInt(),
                     text(s, "status")));
             columns.forEach(c -> row.add(s.path("funnel").path(c).asInt()));
             t.row(row.toArray());
