@@ -39,6 +39,7 @@ class RolloutBenchTest {
             assertThat(out.path(f).asLong()).as(f).isNotNegative();
         }
         assertThat(out.path("gateEvaluationSamplesMillis").size()).isEqualTo(3);
+        assertThat(out.path("cohortSamplesMillis").size()).isEqualTo(3);
         assertThat(out.path("checkinsPerSecondWithoutRollout").asDouble()).isPositive();
         assertThat(out.path("checkinsPerSecondDuringRollout").asDouble()).isPositive();
         assertThat(out.path("checkinRatioDuringRollout").asDouble()).isPositive()
