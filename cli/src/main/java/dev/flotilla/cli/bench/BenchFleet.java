@@ -50,19 +50,27 @@ public final class BenchFleet {
     }
 
     /**
-     * Registers {@code n} devices of {@code hardwareId} in the server's database; {@code progress} is told how
-     * many are stored so far, after each batch.
+     * Registers {@code n} devices of {@code hardwareId} in the server's database. {@code progress} is told the
+     * steps done out of {@code 2 n}: keys made and signed (up to n, from several threads), then n plus the devices
+     * stored.
      */
     public static BenchFleet register(Server server, HttpClient http, int n, String hardwareId, IntConsumer progress) {
         BenchFleet f = new BenchFleet(server.uri(), http, n);
         BulkRegistration.Entry[] entries = new BulkRegistration.Entry[n];
-        IntStream.range(0, n).parallel().forEach(i -> entries[i] = f.make(i, hardwareId));
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        IntStream.range(0, n).parallel().forEach(i -> {
+            entries[i] = f.make(i, hardwareId);
+            int k = made.incrementAndGet();
+            if (k % 1000 == 0) {
+                progress.accept(k);
+            }
+        });
         int chunk = 5_000;
         for (int from = 0; from < n; from += chunk) {
             int to = Math.min(n, from + chunk);
             BulkRegistration.register(server.jdbi(), List.of(entries).subList(from, to), Clock.systemUTC(),
                     Duration.ofHours(12));
-            progress.accept(to);
+            progress.accept(n + to);
         }
         return f;
     }

@@ -123,7 +123,7 @@ public final class RolloutBench implements Callable<Integer> {
             out.put("clients", clients);
             out.put("checkinDevices", checkins);
             long t0 = System.nanoTime();
-            try (ProgressBar bar = bar("register devices", devices)) {
+            try (ProgressBar bar = bar("register devices (keys, then rows)", 2L * devices)) {
                 fleet = BenchFleet.register(server, http, devices, HARDWARE, bar::stepTo);
             }
             out.put("registerMillis", millisSince(t0));
