@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 dev.flotilla.cli.demo.DemoCommand.class,
                 dev.flotilla.cli.devices.DevicesCommand.class,
                 dev.flotilla.cli.deployments.DeploymentsCommand.class,
+                dev.flotilla.cli.rollouts.RolloutCommand.class,
                 dev.flotilla.cli.tokens.TokensCommand.class,
                 dev.flotilla.cli.tokens.EnrollmentTokensCommand.class,
                 dev.flotilla.cli.audit.AuditCommand.class})

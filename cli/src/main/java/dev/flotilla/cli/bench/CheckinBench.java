@@ -2,15 +2,9 @@ package dev.flotilla.cli.bench;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.flotilla.core.crypto.Hex;
-import dev.flotilla.core.crypto.KeyType;
 import dev.flotilla.core.json.CanonicalJson;
-import dev.flotilla.core.keys.KeyPairs;
-import dev.flotilla.core.tuf.Key;
-import dev.flotilla.core.crypto.Signatures;
 import dev.flotilla.server.Server;
 import dev.flotilla.server.ServerConfig;
-import dev.flotilla.server.devices.BulkRegistration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,18 +15,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.IntStream;
 
 /**
  * Idle check-ins against the same server's no-op endpoint ({@code /livez}). Starts a server in this JVM
@@ -68,10 +57,7 @@ public final class CheckinBench implements Callable<Integer> {
     boolean postgresEmbedded;
 
     private final AtomicInteger next = new AtomicInteger();
-    private String[] ids;
-    private String[] tokens;
-    private byte[][] envelopes;
-    private String[] etags;
+    private BenchFleet fleet;
 
     @Override
     public Integer call() throws Exception {
@@ -94,19 +80,19 @@ public final class CheckinBench implements Callable<Integer> {
                 .withDatabaseUrl(databaseUrl);
         Server server = Server.start(config);
         try {
-            long t0 = System.nanoTime();
-            register(server);
-            long registeredMillis = (System.nanoTime() - t0) / 1_000_000;
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .executor(Executors.newFixedThreadPool(4)).build();
             URI base = server.uri();
+            long t0 = System.nanoTime();
+            fleet = BenchFleet.register(server, http, devices, "bench-board", done -> { });
+            long registeredMillis = (System.nanoTime() - t0) / 1_000_000;
             try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 t0 = System.nanoTime();
-                pass(pool, http, base, 200);
+                pass(pool, 200);
                 long firstPassMillis = (System.nanoTime() - t0) / 1_000_000;
                 // One idle check-in per device: the state after it is the steady state of a fleet polling
                 // with nothing to do (every device is then in the server's idle cache).
-                double firstIdlePass = pass(pool, http, base, 304);
+                double firstIdlePass = pass(pool, 304);
                 long[] lookups0 = lookups(http, base);
                 List<Long> latencies = new ArrayList<>();
                 double[] checkins = new double[rounds];
@@ -114,11 +100,11 @@ public final class CheckinBench implements Callable<Integer> {
                 HttpRequest noop = HttpRequest.newBuilder(base.resolve("/livez")).build();
                 for (int r = -1; r < rounds; r++) { // round -1 warms both up
                     List<Long> lat = r < 0 ? null : latencies;
-                    double c = run(pool, () -> {
-                        checkIn(http, base, Math.floorMod(next.getAndIncrement(), devices), 304);
+                    double c = Load.run(pool, clients, () -> {
+                        checkIn(Math.floorMod(next.getAndIncrement(), devices), 304);
                         return true;
                     }, millis, lat);
-                    double n = run(pool, () -> {
+                    double n = Load.run(pool, clients, () -> {
                         HttpResponse<byte[]> res = http.send(noop, HttpResponse.BodyHandlers.ofByteArray());
                         if (res.statusCode() != 200) {
                             throw new IllegalStateException("no-op answered " + res.statusCode());
@@ -132,24 +118,24 @@ public final class CheckinBench implements Callable<Integer> {
                 }
                 long[] lookups1 = lookups(http, base);
                 long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-                double checkinRate = median(checkins);
-                double noopRate = median(noops);
+                double checkinRate = Load.median(checkins);
+                double noopRate = Load.median(noops);
                 ObjectNode out = JsonNodeFactory.instance.objectNode();
                 out.put("devices", devices);
                 out.put("database", config.databaseUrl().startsWith("jdbc:h2") ? "h2" : "postgresql");
                 out.put("clients", clients);
                 out.put("registerMillis", registeredMillis);
                 out.put("firstCheckInPassMillis", firstPassMillis);
-                out.put("firstIdlePassPerSecond", round(firstIdlePass));
+                out.put("firstIdlePassPerSecond", Load.round(firstIdlePass));
                 long fromCache = lookups1[0] - lookups0[0];
                 long fromDatabase = lookups1[1] - lookups0[1];
-                out.put("lookupsFromCacheShare", round(fromCache / (double) Math.max(1, fromCache + fromDatabase)));
-                out.put("checkinsPerSecond", round(checkinRate));
-                out.put("noopPerSecond", round(noopRate));
-                out.put("ratio", round(checkinRate / noopRate));
-                out.put("p50Millis", round(percentile(sorted, 0.50) / 1e6));
-                out.put("p99Millis", round(percentile(sorted, 0.99) / 1e6));
-                out.put("serverRssMiB", rssMiB());
+                out.put("lookupsFromCacheShare", Load.round(fromCache / (double) Math.max(1, fromCache + fromDatabase)));
+                out.put("checkinsPerSecond", Load.round(checkinRate));
+                out.put("noopPerSecond", Load.round(noopRate));
+                out.put("ratio", Load.round(checkinRate / noopRate));
+                out.put("p50Millis", Load.round(Load.percentile(sorted, 0.50) / 1e6));
+                out.put("p99Millis", Load.round(Load.percentile(sorted, 0.99) / 1e6));
+                out.put("serverRssMiB", Load.rssMiB());
                 out.put("note", "server and load generator run in one JVM; serverRssMiB is that JVM's resident size");
                 System.out.println(new String(CanonicalJson.pretty(out), StandardCharsets.UTF_8));
             }
@@ -159,63 +145,22 @@ public final class CheckinBench implements Callable<Integer> {
         return 0;
     }
 
-    private void register(Server server) {
-        ids = new String[devices];
-        tokens = new String[devices];
-        envelopes = new byte[devices][];
-        etags = new String[devices];
-        BulkRegistration.Entry[] entries = new BulkRegistration.Entry[devices];
-        IntStream.range(0, devices).parallel().forEach(i -> {
-            KeyPair pair = KeyPairs.generate(KeyType.ED25519);
-            Key key = Key.of(KeyType.ED25519, pair.getPublic());
-            String id = "dev_bench_" + i;
-            ObjectNode m = JsonNodeFactory.instance.objectNode();
-            m.put("deviceId", id);
-            m.put("installedTarget", "fw-1.0.bin");
-            m.putObject("hashes").put("sha256", "00".repeat(32));
-            m.put("slot", "a");
-            m.put("securityVersion", 1);
-            m.put("trustedRootVersion", 1);
-            m.put("agentVersion", "bench");
-            m.put("bootState", "committed");
-            m.put("healthState", "healthy");
-            ObjectNode env = JsonNodeFactory.instance.objectNode();
-            env.set("signed", m);
-            ObjectNode sig = env.putArray("signatures").addObject();
-            sig.put("keyid", key.keyId());
-            sig.put("sig", Hex.encode(Signatures.sign(KeyType.ED25519, pair.getPrivate(), CanonicalJson.encode(m))));
-            ids[i] = id;
-            tokens[i] = "fld_bench" + Hex.encode(dev.flotilla.server.auth.Secrets.randomBytes(24));
-            envelopes[i] = CanonicalJson.encode(env);
-            entries[i] = new BulkRegistration.Entry(id, key, "bench-board", tokens[i], envelopes[i]);
-        });
-        BulkRegistration.register(server.jdbi(), Arrays.asList(entries), Clock.systemUTC(), Duration.ofHours(12));
-    }
-
-    private void checkIn(HttpClient http, URI base, int i, int expected) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/api/v1/device/" + ids[i] + "/checkin"))
-                .header("Authorization", "Bearer " + tokens[i]).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(envelopes[i]));
-        String etag = etags[i];
-        if (etag != null) {
-            b.header("If-None-Match", etag);
+    private void checkIn(int i, int expected) throws Exception {
+        int status = fleet.checkIn(i);
+        if (status != expected) {
+            throw new IllegalStateException("check-in of " + fleet.id(i) + " answered " + status);
         }
-        HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() != expected && !(expected == 304 && etag == null && r.statusCode() == 200)) {
-            throw new IllegalStateException("check-in of " + ids[i] + " answered " + r.statusCode());
-        }
-        r.headers().firstValue("ETag").ifPresent(e -> etags[i] = e);
     }
 
     /** One check-in of every device, from {@code --clients} concurrent clients; returns check-ins/s. */
-    private double pass(ExecutorService pool, HttpClient http, URI base, int expected) throws Exception {
+    private double pass(ExecutorService pool, int expected) throws Exception {
         next.set(0);
-        return run(pool, () -> {
+        return Load.run(pool, clients, () -> {
             int i = next.getAndIncrement();
             if (i >= devices) {
                 return false;
             }
-            checkIn(http, base, i, expected);
+            checkIn(i, expected);
             return true;
         }, Long.MAX_VALUE, null);
     }
@@ -232,77 +177,5 @@ public final class CheckinBench implements Callable<Integer> {
             }
         }
         return out;
-    }
-
-    private interface Step {
-        boolean run() throws Exception;
-    }
-
-    /** Runs {@code step} from {@code clients} virtual threads until it returns false or time is up; returns ops/s. */
-    private double run(ExecutorService pool, Step step, long forMillis, List<Long> latencies) throws Exception {
-        long start = System.nanoTime();
-        long end = forMillis == Long.MAX_VALUE ? Long.MAX_VALUE : start + forMillis * 1_000_000;
-        List<Future<long[]>> futures = new ArrayList<>();
-        for (int c = 0; c < clients; c++) {
-            futures.add(pool.submit(() -> {
-                long[] lat = new long[1 << 16];
-                int n = 0;
-                long count = 0;
-                while (System.nanoTime() < end) {
-                    long t = System.nanoTime();
-                    if (!step.run()) {
-                        break;
-                    }
-                    count++;
-                    if (n < lat.length) {
-                        lat[n++] = System.nanoTime() - t;
-                    }
-                }
-                long[] out = Arrays.copyOf(lat, n + 1);
-                out[n] = count;
-                return out;
-            }));
-        }
-        long total = 0;
-        for (Future<long[]> f : futures) {
-            long[] r = f.get();
-            total += r[r.length - 1];
-            if (latencies != null) {
-                for (int k = 0; k < r.length - 1; k++) {
-                    latencies.add(r[k]);
-                }
-            }
-        }
-        return total / ((System.nanoTime() - start) / 1e9);
-    }
-
-    private static double percentile(long[] sorted, double p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        return sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 100) / 100.0;
-    }
-
-    private static long rssMiB() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
     }
 }

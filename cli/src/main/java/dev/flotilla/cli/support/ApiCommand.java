@@ -62,9 +62,13 @@ public abstract class ApiCommand extends ToolCommand {
         return answer(client.exchange("GET", path, null));
     }
 
-    /** Sends a method with a JSON body (or none); like {@link #get}. */
+    /**
+     * Sends a method with a JSON body (or none); like {@link #get}. The body is plain JSON (numbers such as a
+     * plan's rates as they are), not the canonical form signatures cover.
+     */
     protected JsonNode send(String method, String path, JsonNode body) throws IOException {
-        return answer(client.exchange(method, path, body == null ? null : CanonicalJson.encode(body)));
+        return answer(client.exchange(method, path, body == null ? null
+                : CanonicalJson.mapper().writeValueAsBytes(body)));
     }
 
     private JsonNode answer(byte[] bytes) throws IOException {

@@ -1,0 +1,45 @@
+package dev.flotilla.cli.bench;
+
+import dev.flotilla.cli.Main;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A signed release on a benchmark's server, made the way an operator makes one: {@code flotilla keys generate},
+ * {@code trust init --server} and {@code release publish}, run in this process with their output kept.
+ */
+final class BenchRelease {
+    private BenchRelease() {
+    }
+
+    /** Publishes {@code path} (a small image), version {@code version}, for {@code hardware}; keys under {@code dir}. */
+    static void publish(URI server, String adminToken, Path dir, String path, String version, String hardware)
+            throws Exception {
+        Path keys = dir.resolve("keys");
+        for (String name : new String[] {"root", "targets"}) {
+            run("keys", "generate", "--type", "ed25519", "--out", keys.toString(), "--name", name);
+        }
+        run("trust", "init", "--server", server.toString(), "--token", adminToken, "--out", dir.resolve("repo").toString(),
+                "--root-key", keys.resolve("root.pub.json").toString(), "--targets-key",
+                keys.resolve("targets.pub.json").toString(), "--sign-with", keys.resolve("root.pem").toString());
+        Path image = Files.write(dir.resolve(path), ("bench image " + path).getBytes());
+        run("release", "publish", "--server", server.toString(), "--token", adminToken, "--image", image.toString(),
+                "--version", version, "--hardware", hardware, "--targets-key", keys.resolve("targets.pem").toString(),
+                "--no-progress");
+    }
+
+    private static void run(String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine(args);
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        cl.setErr(new PrintWriter(err, true));
+        if (cl.execute(args) != 0) {
+            throw new IllegalStateException("flotilla " + args[0] + " " + args[1] + " failed: " + err.toString().strip());
+        }
+    }
+}

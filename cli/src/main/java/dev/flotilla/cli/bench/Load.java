@@ -1,0 +1,94 @@
+package dev.flotilla.cli.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/** Load generation and the statistics of the HTTP benchmarks ({@code bench checkin}, {@code bench rollout}). */
+final class Load {
+    private Load() {
+    }
+
+    interface Step {
+        /** One operation; false when there is no more work. */
+        boolean run() throws Exception;
+    }
+
+    /**
+     * Runs {@code step} from {@code clients} tasks of {@code pool} until it returns false or {@code forMillis}
+     * are up ({@code Long.MAX_VALUE}: no time limit); returns operations per second. Each task's first 65,536
+     * latencies (nanoseconds) are added to {@code latencies} when it is not null.
+     */
+    static double run(ExecutorService pool, int clients, Step step, long forMillis, List<Long> latencies)
+            throws Exception {
+        long start = System.nanoTime();
+        long end = forMillis == Long.MAX_VALUE ? Long.MAX_VALUE : start + forMillis * 1_000_000;
+        List<Future<long[]>> futures = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            futures.add(pool.submit(() -> {
+                long[] lat = new long[1 << 16];
+                int n = 0;
+                long count = 0;
+                while (System.nanoTime() < end) {
+                    long t = System.nanoTime();
+                    if (!step.run()) {
+                        break;
+                    }
+                    count++;
+                    if (n < lat.length) {
+                        lat[n++] = System.nanoTime() - t;
+                    }
+                }
+                long[] out = Arrays.copyOf(lat, n + 1);
+                out[n] = count;
+                return out;
+            }));
+        }
+        long total = 0;
+        for (Future<long[]> f : futures) {
+            long[] r = f.get();
+            total += r[r.length - 1];
+            if (latencies != null) {
+                for (int k = 0; k < r.length - 1; k++) {
+                    latencies.add(r[k]);
+                }
+            }
+        }
+        return total / ((System.nanoTime() - start) / 1e9);
+    }
+
+    static double percentile(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        return sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    /** The resident size of this JVM in MiB (-1 when /proc is not there). */
+    static long rssMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
