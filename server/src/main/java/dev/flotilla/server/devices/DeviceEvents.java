@@ -30,7 +30,8 @@ import java.util.Set;
 public final class DeviceEvents {
     /** Event types a device may report. */
     public static final Set<String> TYPES = Set.of("download_started", "download_progress", "downloaded",
-            "verified", "installed", "rebooting", "trial_boot", "committed", "rolled_back", "failed", "health_failed");
+            "verified", "installed", "rebooting", "trial_boot", "committed", "rolled_back", "failed", "health_failed",
+            "withdrawn");
 
     /** How a batch went: newly stored and already known events. */
     public record Outcome(int accepted, int duplicates) {

@@ -112,6 +112,8 @@ public final class ReleaseDeletion {
                     + "current targets (version " + version + ") without '" + path
                     + "' and otherwise unchanged (flotilla release delete)");
             store.insert(h, "targets", md.signed().version(), md.toBytes(), md.signed().expires(), clock.millis());
+            h.createUpdate("DELETE FROM device_assignments WHERE target_path = :p AND status = 'withdrawn'")
+                    .bind("p", path).execute(); // nothing left to withdraw: devices cannot fetch it any more
             h.createUpdate("DELETE FROM releases WHERE target_path = :p").bind("p", path).execute();
             publisher.publishSnapshotAndTimestamp(h);
             audit.record(h, actor, "release.delete", "release", path, release, null);

@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * The per-device director assignments the rollouts hand out ({@link Director} signs them), as check-in and the
  * device's events see them. Device events move an assignment: {@code installed}, then one of {@code committed},
  * {@code failed}, {@code rolled_back} (final), a later final report of the same rollout replacing an earlier one
- * ({@link #onEvent}); a final or {@code withdrawn} assignment is no longer sent at check-in. The same events move
+ * ({@link #onEvent}); a final assignment is no longer sent at check-in (a withdrawn one is, with its signed withdrawn flag). The same events move
  * the device's row in its rollout ({@link RolloutDevices#onEvent}), which the gates count.
  */
 public final class Assignments implements AssignmentSource {
@@ -135,7 +135,8 @@ public final class Assignments implements AssignmentSource {
         if (r.expires() - clock.millis() < RESIGN_BEFORE.toMillis()) {
             RolloutRow rollout = RolloutRow.find(h, r.deploymentId()).orElseThrow();
             director.resign(h, deviceId, r.deploymentId(), r.target(), director.currentEntry(h, r.target()),
-                    Director.flags(rollout.forced(), rollout.policies(), false), clock.millis() + RESIGN_BEFORE.toMillis());
+                    Director.flags(rollout.forced(), rollout.policies(), Director.WITHDRAWN.equals(r.status())),
+                    clock.millis() + RESIGN_BEFORE.toMillis());
             return h.createQuery("SELECT body, body_hash FROM device_assignments WHERE device_id = :d"
                             + " AND status NOT IN " + Director.NOT_SERVED_SQL).bind("d", deviceId)
                     .map((rs, ctx) -> new Current(rs.getString(1), rs.getString(2))).findOne();

@@ -39,10 +39,13 @@ public final class Director {
     static final Set<String> FINAL = Set.of("committed", "failed", "rolled_back");
     /** An assignment a halted or aborted rollout took back before the device started on it. */
     static final String WITHDRAWN = "withdrawn";
-    /** Assignment states not sent to the device at check-in: the final ones and {@code withdrawn}. */
-    static final Set<String> NOT_SERVED = Set.of("committed", "failed", "rolled_back", WITHDRAWN);
+    /**
+     * Assignment states not sent to the device at check-in: the final ones. A {@code withdrawn} assignment is
+     * sent, signed with the withdrawn flag, so that a device that holds it drops it.
+     */
+    static final Set<String> NOT_SERVED = FINAL;
     /** The same set as SQL text, for {@code status NOT IN (...)}. */
-    static final String NOT_SERVED_SQL = "('committed', 'failed', 'rolled_back', 'withdrawn')";
+    static final String NOT_SERVED_SQL = "('committed', 'failed', 'rolled_back')";
 
     /**
      * The rollout a device is to be assigned.
@@ -58,9 +61,8 @@ public final class Director {
     }
 
     /**
-     * The flags signed into an assignment besides its target. Only {@code forced} is signed today; the other
-     * three are carried here so that the one place that signs ({@link #sign}) can write them once
-     * {@code Assignment} has the fields {@code withdrawn}, {@code installWindow} and {@code downloadOnly}.
+     * The flags signed into an assignment besides its target: {@code forced}, {@code withdrawn},
+     * {@code installWindow} (null: none) and {@code downloadOnly}.
      */
     record Flags(boolean forced, boolean withdrawn, Policies.Window installWindow, boolean downloadOnly) {
     }
@@ -78,7 +80,7 @@ public final class Director {
     /** The assignment a device held before a write: its deployment and state. */
     record Held(String deploymentId, long seq, String status) {
         boolean live() {
-            return !NOT_SERVED.contains(status);
+            return !FINAL.contains(status) && !WITHDRAWN.equals(status);
         }
     }
 
@@ -207,7 +209,8 @@ public final class Director {
     /**
      * Withdraws the device's assignment of {@code deploymentId} if the device has not started on it (status
      * {@code assigned}): re-signed with a new counter and the withdrawn flag ({@link #flags}), status
-     * {@code withdrawn}, no longer sent at check-in.
+     * {@code withdrawn}; check-ins keep sending it (a device that holds the assignment drops it) until the
+     * device gets another assignment. When the target has left the release metadata the row is deleted.
      *
      * @return whether it was withdrawn
      */
@@ -224,18 +227,18 @@ public final class Director {
             return false;
         }
         Optional<TargetFile> entry = entry(h, row.get().target());
-        if (entry.isPresent()) {
-            long counter = last + 1;
-            Signed s = sign(h, deviceId, deploymentId, row.get().target(), entry.get(),
-                    flags(row.get().forced(), policies, true), counter);
-            h.createUpdate("""
-                            UPDATE device_assignments SET counter = :c, body = :b, body_hash = :bh, expires_at = :e
-                            WHERE device_id = :d""")
-                    .bind("d", deviceId).bind("c", counter).bind("b", s.body()).bind("bh", s.hash())
-                    .bind("e", s.expires()).execute();
+        if (entry.isEmpty()) {
+            h.createUpdate("DELETE FROM device_assignments WHERE device_id = :d").bind("d", deviceId).execute();
+            return true;
         }
-        h.createUpdate("UPDATE device_assignments SET status = 'withdrawn', updated_at = :now WHERE device_id = :d")
-                .bind("d", deviceId).bind("now", clock.millis()).execute();
+        long counter = last + 1;
+        Signed s = sign(h, deviceId, deploymentId, row.get().target(), entry.get(),
+                flags(row.get().forced(), policies, true), counter);
+        h.createUpdate("""
+                        UPDATE device_assignments SET counter = :c, body = :b, body_hash = :bh, expires_at = :e,
+                            status = 'withdrawn', updated_at = :now WHERE device_id = :d""")
+                .bind("d", deviceId).bind("c", counter).bind("b", s.body()).bind("bh", s.hash())
+                .bind("e", s.expires()).bind("now", s.now()).execute();
         return true;
     }
 
@@ -245,10 +248,10 @@ public final class Director {
         h.createUpdate("UPDATE director_counters SET counter = :c WHERE device_id = :d")
                 .bind("c", counter).bind("d", deviceId).execute();
         Instant now = clock.instant();
-        // The signed flags (see flags()): only forced exists in Assignment today. Once it has withdrawn,
-        // installWindow and downloadOnly (with withers), set them here from flags.
         Assignment a = new Assignment(deviceId, deploymentId, target, entry.length(), entry.hashes(), counter, now,
-                now.plus(Assignments.ASSIGNMENT_EXPIRY), flags.forced());
+                now.plus(Assignments.ASSIGNMENT_EXPIRY), flags.forced())
+                .withWithdrawn(flags.withdrawn()).withDownloadOnly(flags.downloadOnly())
+                .withInstallWindow(flags.installWindow() == null ? null : flags.installWindow().signed());
         byte[] envelope = CanonicalJson.encode(a.sign(key));
         return new Signed(new String(envelope, StandardCharsets.UTF_8), Digests.sha256Hex(envelope),
                 a.expires().toEpochMilli(), now.toEpochMilli());

@@ -1,12 +1,13 @@
 package dev.flotilla.server.rollouts;
 
+import dev.flotilla.core.director.MaintenanceWindow;
+import java.time.DateTimeException;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.server.errors.DomainError;
 
-import java.time.DateTimeException;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.Set;
 
 /**
@@ -21,7 +22,7 @@ import java.util.Set;
  *                               assignment); {@code soft} (default): the device's own policy or user decides when;
  *                               {@code download-only}: download now, install later
  * @param maxConcurrentDownloads at most this many of the rollout's devices downloading at once (null: no limit)
- * @param maintenanceWindow      when devices may install (the cron string's shape is checked, not evaluated here)
+ * @param maintenanceWindow      when devices may install (checked by the rules the agent evaluates it with)
  * @param startAt                the rollout's first stage starts no earlier (null: when started)
  * @param onHalt                 {@code pause} (default): devices keep what they have; {@code revert}: devices that
  *                               committed the halted release are assigned their previous release
@@ -41,6 +42,10 @@ public record Policies(String install, Long maxConcurrentDownloads, Window maint
 
     /** A maintenance window: starts at each {@code cron} time (5 fields) in {@code zone}, lasts the duration. */
     public record Window(String cron, long durationMinutes, String zone) {
+        /** The window as signed into assignments (validated on creation, so this does not throw). */
+        public MaintenanceWindow signed() {
+            return new MaintenanceWindow(cron, (int) durationMinutes, zone);
+        }
     }
 
     public boolean forced() {
@@ -87,17 +92,18 @@ public record Policies(String install, Long maxConcurrentDownloads, Window maint
         Fields f = Fields.of(parent.get("maintenanceWindow"), parent.at("maintenanceWindow"), CODE,
                 Set.of("cron", "durationMinutes", "zone"));
         String cron = f.string("cron").orElseThrow(() -> f.invalid("cron", "is required"));
-        String[] parts = cron.trim().split("\\s+");
-        if (parts.length != 5 || !cron.matches("[0-9*/,\\-A-Za-z?LW# ]+")) {
-            throw f.invalid("cron", "must have 5 fields (minute hour day-of-month month day-of-week), got '" + cron + "'");
-        }
         long duration = f.integer("durationMinutes", 1, 1440)
                 .orElseThrow(() -> f.invalid("durationMinutes", "is required (1 to 1440)"));
         String zone = f.string("zone").orElse("UTC");
-        try {
-            ZoneId.of(zone);
-        } catch (DateTimeException e) {
-            throw f.invalid("zone", "is not a time zone: '" + zone + "'");
+        try { // the agent's own rules: the window is signed into assignments and evaluated on the device
+            new MaintenanceWindow(cron.trim(), (int) duration, zone);
+        } catch (IllegalArgumentException e) {
+            String m = String.valueOf(e.getMessage());
+            int colon = m.indexOf(": ");
+            String field = colon > 0 && Set.of("cron", "durationMinutes", "zone").contains(m.substring(0, colon))
+                    ? m.substring(0, colon) : "cron";
+            String why = colon > 0 ? m.substring(colon + 2) : m.replaceFirst("^cron '[^']*' ", "");
+            throw f.invalid(field, why);
         }
         return new Window(cron.trim(), duration, zone);
     }

@@ -135,9 +135,12 @@ final class Fleet implements AutoCloseable {
     }
 
     /** The devices holding a live assignment of {@code rolloutId}. */
+    /** The devices whose check-in answers an assignment of the rollout that is not withdrawn. */
     List<TestDevice> assigned(List<TestDevice> fleet, String rolloutId) {
-        return fleet.stream().filter(d -> rolloutId.equals(assignment(d).path("signed").path("deploymentId")
-                .asText(null))).toList();
+        return fleet.stream().filter(d -> {
+            JsonNode signed = assignment(d).path("signed");
+            return rolloutId.equals(signed.path("deploymentId").asText(null)) && !signed.path("withdrawn").asBoolean();
+        }).toList();
     }
 
     List<JsonNode> audit(String action) {

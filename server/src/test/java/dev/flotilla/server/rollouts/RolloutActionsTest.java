@@ -130,4 +130,23 @@ class RolloutActionsTest {
         assertThat(fleet.checkIn(locked, "fw-2.0.bin", "2.0.0", 3, "ok").isNull()).isTrue();
         assertThat(halted.path("stages").get(0).path("funnel").path("reverted").asInt()).isEqualTo(1);
     }
+
+    @StoreTest
+    void thePoliciesAreSignedIntoEachAssignment(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        List<TestDevice> devices = fleet.devices(1, "board-a");
+        String soft = start("{'stages': [{'percent': 100}]}", Map.of("install", "download-only",
+                "maintenanceWindow", Map.of("cron", "30 1 * * 6", "durationMinutes", 90, "zone", "Europe/Berlin")));
+        fleet.tick(soft, Duration.ofSeconds(2));
+
+        JsonNode signed = fleet.assignment(devices.get(0)).path("signed");
+
+        assertThat(signed.path("deploymentId").asText()).isEqualTo(soft);
+        assertThat(signed.path("downloadOnly").asBoolean()).isTrue();
+        assertThat(signed.path("forced").asBoolean()).isFalse();
+        assertThat(signed.path("withdrawn").asBoolean()).isFalse();
+        assertThat(signed.path("installWindow").path("cron").asText()).isEqualTo("30 1 * * 6");
+        assertThat(signed.path("installWindow").path("durationMinutes").asInt()).isEqualTo(90);
+        assertThat(signed.path("installWindow").path("zone").asText()).isEqualTo("Europe/Berlin");
+    }
 }

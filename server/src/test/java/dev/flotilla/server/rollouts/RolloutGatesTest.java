@@ -68,7 +68,7 @@ class RolloutGatesTest {
     }
 
     @StoreTest
-    void aHaltWithdrawsAssignmentsNotStartedAndLateCheckInsGetNothing(TestDatabase db) {
+    void aHaltWithdrawsAssignmentsNotStartedAndLateCheckInsGetTheSignedWithdrawal(TestDatabase db) {
         fleet = new Fleet(db, dir);
         List<TestDevice> devices = fleet.devices(3, "board-a");
         String id = start("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}");
@@ -85,8 +85,12 @@ class RolloutGatesTest {
         assertThat(halted.path("halt").path("withdrawn").asInt()).isEqualTo(1);
         assertThat(halted.path("stages").get(0).path("funnel").path("withdrawn").asInt()).isEqualTo(1);
         assertThat(halted.path("stages").get(0).path("funnel").path("installing").asInt()).isEqualTo(1);
-        assertThat(fleet.assignment(silent).isNull()).as("the late check-in of a withdrawn device").isTrue();
+        JsonNode withdrawal = fleet.assignment(silent).path("signed");
+        assertThat(withdrawal.path("deploymentId").asText()).as("the late check-in of a withdrawn device").isEqualTo(id);
+        assertThat(withdrawal.path("withdrawn").asBoolean()).isTrue();
+        assertThat(withdrawal.path("counter").asLong()).isGreaterThan(before.path("signed").path("counter").asLong());
         assertThat(fleet.assignment(installing).path("signed").path("deploymentId").asText()).isEqualTo(id);
+        assertThat(fleet.assignment(installing).path("signed").path("withdrawn").asBoolean()).isFalse();
         long counter = fleet.srv.server.jdbi().withHandle(h -> h.createQuery(
                 "SELECT counter FROM device_assignments WHERE device_id = :d").bind("d", silent.id())
                 .mapTo(Long.class).one());

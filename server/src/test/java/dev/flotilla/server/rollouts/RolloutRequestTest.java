@@ -56,7 +56,7 @@ class RolloutRequestTest {
             "bad install | {'target': 'fw.bin', 'selection': {}, 'policies': {'install': 'now'}} | invalid_policies | policies.install must be",
             "bad onHalt | {'target': 'fw.bin', 'selection': {}, 'policies': {'onHalt': 'stop'}} | invalid_policies | policies.onHalt must be",
             "bad cron | {'target': 'fw.bin', 'selection': {}, 'policies': {'maintenanceWindow': {'cron': '0 2 *', 'durationMinutes': 60}}} | invalid_policies | policies.maintenanceWindow.cron must have 5 fields",
-            "bad zone | {'target': 'fw.bin', 'selection': {}, 'policies': {'maintenanceWindow': {'cron': '0 2 * * *', 'durationMinutes': 60, 'zone': 'Mars/Base'}}} | invalid_policies | policies.maintenanceWindow.zone is not a time zone",
+            "bad zone | {'target': 'fw.bin', 'selection': {}, 'policies': {'maintenanceWindow': {'cron': '0 2 * * *', 'durationMinutes': 60, 'zone': 'Mars/Base'}}} | invalid_policies | policies.maintenanceWindow.zone unknown time zone 'Mars/Base'",
             "no duration | {'target': 'fw.bin', 'selection': {}, 'policies': {'maintenanceWindow': {'cron': '0 2 * * *'}}} | invalid_policies | policies.maintenanceWindow.durationMinutes is required",
             "bad start | {'target': 'fw.bin', 'selection': {}, 'policies': {'startAt': 'tomorrow'}} | invalid_policies | policies.startAt must be an ISO-8601 instant",
             "zero downloads | {'target': 'fw.bin', 'selection': {}, 'policies': {'maxConcurrentDownloads': 0}} | invalid_policies | policies.maxConcurrentDownloads",
