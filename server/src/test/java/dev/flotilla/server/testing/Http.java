@@ -16,11 +16,13 @@ import java.util.Optional;
 /**
  * A small JSON client over java.net.http for tests against a real server on loopback. Each instance has its
  * own connection pool, so a connection to a stopped server is never reused for a later server that happens
- * to get the same port; {@link #close()} releases it.
+ * to get the same port; {@link #close()} releases it. It speaks HTTP/1.1 only, as devices and the CLI do: the
+ * JDK's default first tries an h2c upgrade, which the server does not offer.
  */
 public final class Http implements AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A response: status, parsed body (MissingNode when empty or not JSON), raw text and headers. */
     public record Response(int status, JsonNode json, String text, HttpResponse<String> raw) {
