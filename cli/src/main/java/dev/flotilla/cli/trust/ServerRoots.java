@@ -2,7 +2,7 @@ package dev.flotilla.cli.trust;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ServerClient;
-import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Role;
@@ -68,8 +68,8 @@ final class ServerRoots {
      * @throws IllegalArgumentException when a signer is a root key of neither
      * @throws dev.flotilla.core.tuf.RepositoryError when a threshold is not met
      */
-    static Metadata<Root> sign(Metadata<Root> root, List<KeySigner> signers, Root previous) {
-        for (KeySigner s : signers) {
+    static Metadata<Root> sign(Metadata<Root> root, List<Signer> signers, Root previous) {
+        for (Signer s : signers) {
             boolean rootKey = root.signed().role("root").keyids().contains(s.keyId())
                     || previous != null && previous.role("root").keyids().contains(s.keyId());
             if (!rootKey) {

@@ -2,7 +2,7 @@ package dev.flotilla.cli.trust;
 
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ToolCommand;
-import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.repo.ExpiryPolicy;
 import dev.flotilla.core.tuf.repo.Repository;
 import dev.flotilla.core.tuf.repo.RepositoryLayout;
@@ -100,7 +100,7 @@ public final class TrustInitCommand extends ToolCommand {
                 KeyArgs.roleKeys("targets", targetsKeys, targetsThreshold),
                 KeyArgs.roleKeys("snapshot", snapshotKeys, 1),
                 KeyArgs.roleKeys("timestamp", timestampKeys, 1));
-        List<KeySigner> signers = KeyArgs.signers(signWith);
+        List<Signer> signers = KeyArgs.signers(signWith);
         Repository repo = Repository.create(keys, Clock.systemUTC(), ExpiryPolicy.defaults());
         repo.sign("root", signers);
         repo.requireSigned("root");
@@ -116,7 +116,7 @@ public final class TrustInitCommand extends ToolCommand {
         }
         RoleKeys rootRole = KeyArgs.roleKeys("root", rootKeys, rootThreshold);
         RoleKeys targetsRole = KeyArgs.roleKeys("targets", targetsKeys, targetsThreshold);
-        List<KeySigner> signers = KeyArgs.signers(signWith);
+        List<Signer> signers = KeyArgs.signers(signWith);
         JsonNode online = client.getJson("/api/v1/trust/online-keys");
         requireExpectedOnlineKeys(ServerRoots.onlineKeyIds(online));
         Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root());

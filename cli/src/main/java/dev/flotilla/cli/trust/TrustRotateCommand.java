@@ -6,7 +6,7 @@ import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.cli.support.ToolCommand;
-import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.Root;
@@ -77,7 +77,7 @@ public final class TrustRotateCommand extends ToolCommand {
         if (out != null) {
             throw new IllegalArgumentException("--out goes with --server (with --repo the new root is written there)");
         }
-        List<KeySigner> signers = KeyArgs.signers(signWith);
+        List<Signer> signers = KeyArgs.signers(signWith);
         Repository repo = RepositoryLayout.load(repoDir, Clock.systemUTC(), ExpiryPolicy.defaults());
         TopLevelKeys keys = repo.topLevelKeys();
         keys = keys.with("root", replace("root", keys.root(), rootKeys, rootThreshold));
@@ -97,7 +97,7 @@ public final class TrustRotateCommand extends ToolCommand {
         if (snapshotKeys != null || timestampKeys != null) {
             throw new IllegalArgumentException("with --server the snapshot and timestamp keys are the server's");
         }
-        List<KeySigner> signers = KeyArgs.signers(signWith);
+        List<Signer> signers = KeyArgs.signers(signWith);
         ServerClient client = connection.client();
         Metadata<Root> current = ServerMetadata.currentRoot(client).orElseThrow(() -> new IllegalStateException(
                 "the server has no root yet: use 'flotilla trust init --server'"));
@@ -126,11 +126,11 @@ public final class TrustRotateCommand extends ToolCommand {
      * threshold: a server cannot hand us a root we never signed (with, say, its own targets key) to carry
      * over into the next version.
      */
-    private static void requireSignedByUs(Metadata<Root> current, List<KeySigner> signers) {
+    private static void requireSignedByUs(Metadata<Root> current, List<Signer> signers) {
         Root r = current.signed();
         Metadata.verifyThreshold("the server's root version " + r.version(), r.role("root"), r.keys(), current);
         List<Key> ours = signers.stream().filter(k -> r.role("root").keyids().contains(k.keyId()))
-                .map(KeySigner::publicKey).toList();
+                .map(Signer::publicKey).toList();
         if (ours.isEmpty()) {
             throw new IllegalArgumentException("none of the --sign-with keys is a root key of the server's root version "
                     + r.version());
