@@ -69,21 +69,9 @@ final class ServerRoots {
      * @throws dev.flotilla.core.tuf.RepositoryError when a threshold is not met
      */
     static Metadata<Root> sign(Metadata<Root> root, List<Signer> signers, Root previous) {
-        for (Signer s : signers) {
-            boolean rootKey = root.signed().role("root").keyids().contains(s.keyId())
-                    || previous != null && previous.role("root").keyids().contains(s.keyId());
-            if (!rootKey) {
-                throw new IllegalArgumentException("key " + s.keyId().substring(0, 12) + " is not a root key");
-            }
-            root = root.sign(s);
-        }
-        long v = root.signed().version();
-        Metadata.verifyThreshold("root version " + v, root.signed().role("root"), root.signed().keys(), root);
-        if (previous != null) {
-            Metadata.verifyThreshold("root version " + v + " (by the keys of root version " + previous.version() + ")",
-                    previous.role("root"), previous.keys(), root);
-        }
-        return root;
+        Metadata<Root> signed = RootDrafts.sign(root, signers, previous);
+        RootDrafts.requireThresholds(signed, previous);
+        return signed;
     }
 
     /** Uploads a signed root and, when {@code out} is given, keeps {@code N.root.json} and {@code root.json} there. */

@@ -10,6 +10,7 @@ import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.Root;
+import dev.flotilla.core.tuf.client.AtomicFiles;
 import dev.flotilla.core.tuf.repo.ExpiryPolicy;
 import dev.flotilla.core.tuf.repo.Repository;
 import dev.flotilla.core.tuf.repo.RepositoryLayout;
@@ -61,9 +62,14 @@ public final class TrustRotateCommand extends ToolCommand {
     @Option(names = "--timestamp-key", arity = "1..*", paramLabel = "PUB", description = "Only with --repo")
     List<Path> timestampKeys;
 
-    @Option(names = "--sign-with", required = true, arity = "1..*", paramLabel = "PRIVATE",
-            description = "Private root key files, old and new: each root's threshold must be met")
+    @Option(names = "--sign-with", arity = "1..*", paramLabel = "PRIVATE",
+            description = "Private root keys (files or pkcs11: URIs), old and new: each root's threshold must be met")
     List<Path> signWith;
+
+    @Option(names = "--draft", paramLabel = "FILE",
+            description = "Instead of --sign-with: write the new root unsigned to FILE, for each root key holder to sign"
+                    + " with 'trust sign' and 'trust publish' to publish; nothing is uploaded or written to --repo")
+    Path draft;
 
     @Override
     protected int execute() throws Exception {
@@ -71,13 +77,19 @@ public final class TrustRotateCommand extends ToolCommand {
         if (repoDir != null && serverOption || repoDir == null && !connection.given()) {
             throw new IllegalArgumentException("give either --repo DIR or --server URL (or FLOTILLA_SERVER)");
         }
+        if ((signWith == null) == (draft == null)) {
+            throw new IllegalArgumentException("give either --sign-with (sign here) or --draft FILE (signers sign"
+                    + " the draft on their own machines)");
+        }
+        if (draft != null && out != null) {
+            throw new IllegalArgumentException("--out goes with --sign-with ('trust publish --out' keeps the copy)");
+        }
         if (repoDir == null) {
             return withServer();
         }
         if (out != null) {
             throw new IllegalArgumentException("--out goes with --server (with --repo the new root is written there)");
         }
-        List<Signer> signers = KeyArgs.signers(signWith);
         Repository repo = RepositoryLayout.load(repoDir, Clock.systemUTC(), ExpiryPolicy.defaults());
         TopLevelKeys keys = repo.topLevelKeys();
         keys = keys.with("root", replace("root", keys.root(), rootKeys, rootThreshold));
@@ -85,7 +97,10 @@ public final class TrustRotateCommand extends ToolCommand {
         keys = keys.with("snapshot", replace("snapshot", keys.snapshot(), snapshotKeys, null));
         keys = keys.with("timestamp", replace("timestamp", keys.timestamp(), timestampKeys, null));
         repo.rotateRoot(keys);
-        repo.sign("root", signers);
+        if (draft != null) {
+            return writeDraft(repo.root());
+        }
+        repo.sign("root", KeyArgs.signers(signWith));
         repo.requireSigned("root");
         RepositoryLayout.write(repo, repoDir);
         long version = repo.root().signed().version();
@@ -97,19 +112,27 @@ public final class TrustRotateCommand extends ToolCommand {
         if (snapshotKeys != null || timestampKeys != null) {
             throw new IllegalArgumentException("with --server the snapshot and timestamp keys are the server's");
         }
-        List<Signer> signers = KeyArgs.signers(signWith);
+        List<Signer> signers = signWith == null ? List.of() : KeyArgs.signers(signWith);
         ServerClient client = connection.client();
         Metadata<Root> current = ServerMetadata.currentRoot(client).orElseThrow(() -> new IllegalStateException(
                 "the server has no root yet: use 'flotilla trust init --server'"));
-        requireSignedByUs(current, signers);
+        if (draft != null) {
+            Root r = current.signed();
+            Metadata.verifyThreshold("the server's root version " + r.version(), r.role("root"), r.keys(), current);
+        } else {
+            requireSignedByUs(current, signers);
+        }
         TopLevelKeys keys = TopLevelKeys.of(current.signed());
         RoleKeys root = replace("root", keys.root(), rootKeys, rootThreshold);
         RoleKeys targets = replace("targets", keys.targets(), targetsKeys, targetsThreshold);
         JsonNode online = client.getJson("/api/v1/trust/online-keys");
         long version = current.signed().version() + 1;
         Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root());
-        Metadata<Root> next = ServerRoots.sign(ServerRoots.build(version, expires, root, targets, online), signers,
-                current.signed());
+        Metadata<Root> unsigned = ServerRoots.build(version, expires, root, targets, online);
+        if (draft != null) {
+            return writeDraft(unsigned);
+        }
+        Metadata<Root> next = ServerRoots.sign(unsigned, signers, current.signed());
         ServerRoots.upload(client, next, out);
         out().println("uploaded root version " + version + " (expires " + next.signed().expires() + ") to " + connection.url()
                 + (out != null ? "; copy in " + out.resolve(version + ".root.json") : ""));
@@ -118,6 +141,17 @@ public final class TrustRotateCommand extends ToolCommand {
                     + "'flotilla release refresh --targets-key NEW.pem --previous-targets-key OLD.pub.json' now");
         }
         ServerMetadata.printWarnings(client, spec.commandLine().getErr());
+        return 0;
+    }
+
+    private int writeDraft(Metadata<Root> unsigned) throws java.io.IOException {
+        if (java.nio.file.Files.exists(draft)) {
+            throw new java.nio.file.FileAlreadyExistsException(draft.toString(), null, "refusing to overwrite a draft");
+        }
+        AtomicFiles.write(draft, unsigned.toBytes());
+        out().println("wrote the draft of " + RootDrafts.summary(unsigned.signed()) + "\nto " + draft
+                + ": each root key holder signs it with 'flotilla trust sign --draft FILE --key KEY --out SIGNED'; then"
+                + " 'flotilla trust publish --draft FILE --signed SIGNED...' publishes it");
         return 0;
     }
 
