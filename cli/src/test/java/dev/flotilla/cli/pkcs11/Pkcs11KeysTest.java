@@ -77,6 +77,15 @@ class Pkcs11KeysTest {
         Root r2 = root2.signed();
         assertThat(r2.keys().get(r2.role("targets").keyids().getFirst()).scheme()).isEqualTo("ecdsa-sha2-nistp256");
         verifyTargets(repo, r2, "fw-1.1.0.img");
+
+        // a root draft signed key by key on the token (as two holders would, each with their own token)
+        Path draft = tmp.resolve("root-3.draft.json");
+        ok(hsm.flotilla("trust", "rotate", "--repo", repo, "--draft", draft));
+        ok(hsm.flotilla("trust", "sign", "--draft", draft, "--key", hsm.uri("release", "root-ec")));
+        ok(hsm.flotilla("trust", "sign", "--draft", draft, "--key", hsm.uri("release", "root-rsa")));
+        ok(hsm.flotilla("trust", "publish", "--draft", draft, "--repo", repo));
+        Metadata<Root> root3 = Metadata.fromBytes(Files.readAllBytes(repo.resolve("3.root.json")), Root.class);
+        Metadata.verifyThreshold("root 3", r2.role("root"), r2.keys(), root3);
     }
 
     @Test
