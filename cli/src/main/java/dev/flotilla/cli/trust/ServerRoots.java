@@ -11,7 +11,9 @@ import dev.flotilla.core.tuf.Signed;
 import dev.flotilla.core.tuf.client.AtomicFiles;
 import dev.flotilla.core.tuf.repo.RoleKeys;
 
+import dev.flotilla.core.json.CanonicalJson;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -83,5 +85,56 @@ final class ServerRoots {
             AtomicFiles.write(out.resolve(root.signed().version() + ".root.json"), bytes);
             AtomicFiles.write(out.resolve("root.json"), bytes);
         }
+    }
+
+    /**
+     * Shows the server's online key ids and goes on only when they are the expected ones, or the operator
+     * accepted them: the root names them, so a man in the middle at set-up must not slip its own keys in.
+     */
+    static void requireExpectedOnlineKeys(PrintWriter out, Map<String, String> received, Path expectOnlineKeys,
+                                          boolean acceptOnlineKeys) throws IOException {
+        out.println("server's online keys: " + describe(received));
+        out.flush();
+        if (expectOnlineKeys != null) {
+            Map<String, String> expected = readExpected(expectOnlineKeys);
+            if (!expected.equals(received)) {
+                throw new IllegalStateException("the server's online keys are not the expected ones (expected "
+                        + describe(expected) + "); nothing was uploaded: check that this is your server and that"
+                        + " nothing sits between you and it");
+            }
+        } else if (!acceptOnlineKeys) {
+            throw new IllegalArgumentException("compare the server's online key ids above with the ones `flotilla"
+                    + " server` printed at start, then pass them with --expect-online-keys FILE (or take them with"
+                    + " --accept-online-keys); nothing was uploaded");
+        }
+    }
+
+    /** {@code {"snapshot": ID, ...}} or the online-keys answer ({@code {"snapshot": {"keyid", "key"}, ...}}). */
+    static Map<String, String> readExpected(Path file) throws IOException {
+        JsonNode n;
+        try {
+            n = CanonicalJson.mapper().readTree(Files.readAllBytes(file));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(file + " is not JSON: " + e.getOriginalMessage());
+        }
+        Map<String, String> ids = new LinkedHashMap<>();
+        for (String role : ServerRoots.ONLINE_ROLES) {
+            JsonNode v = n == null ? null : n.get(role);
+            if (v != null && v.isTextual()) {
+                ids.put(role, v.textValue());
+            } else if (v != null && v.has("key")) {
+                ids.put(role, Key.fromJson(v.get("key")).keyId()); // computed from the key, as the root will be
+            } else {
+                throw new IllegalArgumentException(file + " names no key id for " + role + "; expected {\"snapshot\":"
+                        + " ID, \"timestamp\": ID, \"director\": ID}");
+            }
+        }
+        return ids;
+    }
+
+    private static String describe(Map<String, String> ids) {
+        StringBuilder b = new StringBuilder();
+        ids.forEach((role, id) -> b.append(b.isEmpty() ? "" : ", ").append(role).append(' ').append(id));
+        return b.toString();
     }
 }

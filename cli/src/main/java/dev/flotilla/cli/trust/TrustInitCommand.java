@@ -118,7 +118,7 @@ public final class TrustInitCommand extends ToolCommand {
         RoleKeys targetsRole = KeyArgs.roleKeys("targets", targetsKeys, targetsThreshold);
         List<Signer> signers = KeyArgs.signers(signWith);
         JsonNode online = client.getJson("/api/v1/trust/online-keys");
-        requireExpectedOnlineKeys(ServerRoots.onlineKeyIds(online));
+        ServerRoots.requireExpectedOnlineKeys(out(), ServerRoots.onlineKeyIds(online), expectOnlineKeys, acceptOnlineKeys);
         Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root());
         Metadata<Root> root = ServerRoots.sign(ServerRoots.build(1, expires, rootRole, targetsRole, online), signers, null);
         ServerRoots.upload(client, root, out);
@@ -127,53 +127,4 @@ public final class TrustInitCommand extends ToolCommand {
         return 0;
     }
 
-    /**
-     * Shows the server's online key ids and goes on only when they are the expected ones, or the operator
-     * accepted them: the root names them, so a man in the middle at set-up must not slip its own keys in.
-     */
-    private void requireExpectedOnlineKeys(Map<String, String> received) throws IOException {
-        out().println("server's online keys: " + describe(received));
-        out().flush();
-        if (expectOnlineKeys != null) {
-            Map<String, String> expected = readExpected(expectOnlineKeys);
-            if (!expected.equals(received)) {
-                throw new IllegalStateException("the server's online keys are not the expected ones (expected "
-                        + describe(expected) + "); nothing was uploaded: check that this is your server and that"
-                        + " nothing sits between you and it");
-            }
-        } else if (!acceptOnlineKeys) {
-            throw new IllegalArgumentException("compare the server's online key ids above with the ones `flotilla"
-                    + " server` printed at start, then pass them with --expect-online-keys FILE (or take them with"
-                    + " --accept-online-keys); nothing was uploaded");
-        }
-    }
-
-    /** {@code {"snapshot": ID, ...}} or the online-keys answer ({@code {"snapshot": {"keyid", "key"}, ...}}). */
-    private static Map<String, String> readExpected(Path file) throws IOException {
-        JsonNode n;
-        try {
-            n = CanonicalJson.mapper().readTree(Files.readAllBytes(file));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(file + " is not JSON: " + e.getOriginalMessage());
-        }
-        Map<String, String> ids = new LinkedHashMap<>();
-        for (String role : ServerRoots.ONLINE_ROLES) {
-            JsonNode v = n == null ? null : n.get(role);
-            if (v != null && v.isTextual()) {
-                ids.put(role, v.textValue());
-            } else if (v != null && v.has("key")) {
-                ids.put(role, Key.fromJson(v.get("key")).keyId()); // computed from the key, as the root will be
-            } else {
-                throw new IllegalArgumentException(file + " names no key id for " + role + "; expected {\"snapshot\":"
-                        + " ID, \"timestamp\": ID, \"director\": ID}");
-            }
-        }
-        return ids;
-    }
-
-    private static String describe(Map<String, String> ids) {
-        StringBuilder b = new StringBuilder();
-        ids.forEach((role, id) -> b.append(b.isEmpty() ? "" : ", ").append(role).append(' ').append(id));
-        return b.toString();
-    }
 }

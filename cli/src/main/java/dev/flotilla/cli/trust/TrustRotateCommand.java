@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code flotilla trust rotate}: writes the next root version with the roles' keys replaced as given
@@ -65,6 +66,11 @@ public final class TrustRotateCommand extends ToolCommand {
     @Option(names = "--sign-with", arity = "1..*", paramLabel = "PRIVATE",
             description = "Private root keys (files or pkcs11: URIs), old and new: each root's threshold must be met")
     List<Path> signWith;
+
+    @Option(names = "--expect-online-keys", paramLabel = "FILE",
+            description = "With --server: the online key ids the server must have, as for 'trust init' (after the"
+                    + " server's online keys were replaced, the ids its console printed at start)")
+    Path expectOnlineKeys;
 
     @Option(names = "--draft", paramLabel = "FILE",
             description = "Instead of --sign-with: write the new root unsigned to FILE, for each root key holder to sign"
@@ -126,6 +132,15 @@ public final class TrustRotateCommand extends ToolCommand {
         RoleKeys root = replace("root", keys.root(), rootKeys, rootThreshold);
         RoleKeys targets = replace("targets", keys.targets(), targetsKeys, targetsThreshold);
         JsonNode online = client.getJson("/api/v1/trust/online-keys");
+        Map<String, String> onlineIds = ServerRoots.onlineKeyIds(online);
+        if (expectOnlineKeys != null) {
+            ServerRoots.requireExpectedOnlineKeys(out(), onlineIds, expectOnlineKeys, false);
+        } else if (!onlineIds.equals(rootOnlineKeyIds(current.signed()))) {
+            throw new IllegalStateException("the server's online keys are not those root version "
+                    + current.signed().version() + " names (were they replaced?): compare the ids with the ones"
+                    + " `flotilla server` printed at start and pass them with --expect-online-keys FILE; nothing was"
+                    + " uploaded");
+        }
         long version = current.signed().version() + 1;
         Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root());
         Metadata<Root> unsigned = ServerRoots.build(version, expires, root, targets, online);
@@ -142,6 +157,16 @@ public final class TrustRotateCommand extends ToolCommand {
         }
         ServerMetadata.printWarnings(client, spec.commandLine().getErr());
         return 0;
+    }
+
+    /** The key ids the root's online roles name (one each). */
+    private static Map<String, String> rootOnlineKeyIds(Root root) {
+        Map<String, String> ids = new java.util.LinkedHashMap<>();
+        for (String role : ServerRoots.ONLINE_ROLES) {
+            var r = root.roles().get(role);
+            ids.put(role, r == null || r.keyids().isEmpty() ? "" : r.keyids().getFirst());
+        }
+        return ids;
     }
 
     private int writeDraft(Metadata<Root> unsigned) throws java.io.IOException {
