@@ -104,8 +104,17 @@ class CompromiseRecoveryTest {
         ok(cli("release", "refresh", "--server", server.uri(), "--token", admin, "--targets-key", fx.key("targets-2"),
                 "--previous-targets-key", fx.pub("targets")));
 
-        // the thief's key no longer publishes; the new one does, and the board installs it
-        assertOneLineError(publish("6.6.6", fx.key("targets")), "unsigned_metadata");
+        // the thief's key no longer publishes (the server checks the new root's targets role); the new one does
+        Targets current = ServerTargets.current(http, server.uri());
+        Metadata<Targets> stolen = Metadata.of(new Targets(current.specVersion(), current.version() + 1,
+                current.expires(), current.targets(), current.delegations(), current.unrecognized()))
+                .sign(KeyFiles.loadSigner(fx.key("targets")));
+        HttpResponse<String> refused = http.send(HttpRequest.newBuilder(server.uri().resolve("/api/v1/trust/targets"))
+                .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(stolen.toBytes())).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("unsigned_metadata");
+        assertOneLineError(publish("6.6.6", fx.key("targets")), "refusing to sign on top of it");
         ok(publish("1.2.0", fx.key("targets-2")));
         assertThat(installs("1.2.0").path("trustedRootVersion").asLong()).isEqualTo(2);
 
@@ -164,6 +173,23 @@ class CompromiseRecoveryTest {
     }
 
     // ---- helpers ----
+
+    /** The server's current targets, through timestamp and snapshot as a client reads them. */
+    static final class ServerTargets {
+        static Targets current(HttpClient http, java.net.URI server) throws Exception {
+            byte[] ts = body(http, server.resolve("/tuf/metadata/timestamp.json"));
+            long snap = Metadata.fromBytes(ts, Timestamp.class).signed().snapshotMeta().version();
+            var snapshot = Metadata.fromBytes(body(http, server.resolve("/tuf/metadata/" + snap + ".snapshot.json")),
+                    dev.flotilla.core.tuf.Snapshot.class).signed();
+            long v = snapshot.meta().get("targets.json").version();
+            return Metadata.fromBytes(body(http, server.resolve("/tuf/metadata/" + v + ".targets.json")), Targets.class)
+                    .signed();
+        }
+
+        private static byte[] body(HttpClient http, java.net.URI uri) throws Exception {
+            return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+        }
+    }
 
     private String onlineKeyIdsLine() {
         var ids = CanonicalJson.mapper().createObjectNode();
