@@ -124,6 +124,21 @@ class Pkcs11KeysTest {
         assertThat(repo.resolve("root.json")).doesNotExist();
     }
 
+    @Test
+    void withoutTheJdkExportASlotIdStillWorksAndATokenLabelSaysWhatIsMissing() throws Exception {
+        Path repo = tmp.resolve("by-slot");
+        String bySlot = "pkcs11:slot-id=" + hsm.slot("release") + ";object=root-ec?module-path=" + SoftHsm.MODULE
+                + "&pin-source=" + hsm.pinFile;
+        Object[] init = {"trust", "init", "--out", repo, "--root-key", bySlot, "--targets-key", fx.pub("snapshot"),
+                "--snapshot-key", fx.pub("snapshot"), "--timestamp-key", fx.pub("timestamp"), "--sign-with", bySlot};
+        ok(hsm.run(false, Map.of(), init));
+        Metadata<Root> root = Metadata.fromBytes(Files.readAllBytes(repo.resolve("1.root.json")), Root.class);
+        Metadata.verifyThreshold("root", root.signed().role("root"), root.signed().keys(), root);
+        assertOneLineError(hsm.run(false, Map.of(), "trust", "sign", "--draft", repo.resolve("1.root.json"),
+                "--key", hsm.uri("release", "root-ec")), "the JVM needs --add-exports"
+                + " jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED");
+    }
+
     private static void verifyTargets(Path repo, Root root, String target) throws Exception {
         long version;
         try (var files = Files.list(repo)) {

@@ -63,7 +63,7 @@ public final class SoftHsm {
 
     /** Initialises a token with the given label (user PIN {@link #PIN}). */
     public void initToken(String label) throws IOException, InterruptedException {
-        run(List.of(UTIL.toString(), "--init-token", "--free", "--label", label, "--so-pin", "so-" + PIN, "--pin", PIN));
+        exec(List.of(UTIL.toString(), "--init-token", "--free", "--label", label, "--so-pin", "so-" + PIN, "--pin", PIN));
     }
 
     /** Generates a key pair on the token: {@code EC} (P-256) or {@code RSA} (3072 bits). */
@@ -75,12 +75,12 @@ public final class SoftHsm {
                 "sun.security.pkcs11.SunPKCS11", "-providerArg", cfg.toString(), "-providerName", "SunPKCS11-keytool",
                 "-storepass", PIN, "-alias", label, "-dname", "CN=" + label, "-keyalg", algorithm));
         cmd.addAll(algorithm.equals("EC") ? List.of("-groupname", "secp256r1") : List.of("-keysize", "3072"));
-        run(cmd);
+        exec(cmd);
     }
 
     /** The slot id of a token, from {@code softhsm2-util --show-slots}. */
     public long slot(String token) throws IOException, InterruptedException {
-        String out = run(List.of(UTIL.toString(), "--show-slots"));
+        String out = exec(List.of(UTIL.toString(), "--show-slots"));
         Matcher m = Pattern.compile("(?m)^Slot (\\d+)\\n(?:(?!^Slot ).*\\n)*?\\s+Label:\\s+" + Pattern.quote(token) + "\\s*$")
                 .matcher(out);
         assertThat(m.find()).as("token %s in %s", token, out).isTrue();
@@ -94,15 +94,25 @@ public final class SoftHsm {
 
     /** {@code pkcs11-tool --list-objects} on a token (logged in). */
     public String listObjects(String token) throws IOException, InterruptedException {
-        return run(List.of(PKCS11_TOOL.toString(), "--module", MODULE.toString(), "--token-label", token, "--login",
+        return exec(List.of(PKCS11_TOOL.toString(), "--module", MODULE.toString(), "--token-label", token, "--login",
                 "--pin", PIN, "--list-objects"));
     }
 
     /** Runs {@code flotilla ARGS} as a process with this SoftHSM configuration and extra environment. */
     public CliRun flotilla(Map<String, String> env, Object... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "dev.flotilla.cli.Main"));
+        return run(true, env, args);
+    }
+
+    /**
+     * Runs {@code flotilla ARGS}; {@code exports} adds the JDK option the flotilla jar's manifest sets
+     * ({@code --add-exports jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED}).
+     */
+    public CliRun run(boolean exports, Map<String, String> env, Object... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        if (exports) {
+            cmd.addAll(List.of("--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED"));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.flotilla.cli.Main"));
         for (Object a : args) {
             cmd.add(String.valueOf(a));
         }
@@ -130,7 +140,7 @@ public final class SoftHsm {
         return env;
     }
 
-    private String run(List<String> cmd) throws IOException, InterruptedException {
+    private String exec(List<String> cmd) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(environment(Map.of()));
         Process p = pb.start();
