@@ -9,7 +9,11 @@ import dev.flotilla.core.tuf.Root;
 import dev.flotilla.core.tuf.Signature;
 import dev.flotilla.core.tuf.Signer;
 
+import dev.flotilla.core.tuf.client.AtomicFiles;
+
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,6 +40,22 @@ final class RootDrafts {
         } catch (RepositoryError e) {
             throw new IllegalArgumentException(file + ": not root metadata: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Writes an unsigned root as a new draft file (never over an existing one) and tells what comes next.
+     *
+     * @return exit code 0
+     */
+    static int write(PrintWriter out, Path draft, Metadata<Root> unsigned) throws IOException {
+        if (Files.exists(draft)) {
+            throw new FileAlreadyExistsException(draft.toString(), null, "refusing to overwrite a draft");
+        }
+        AtomicFiles.write(draft, unsigned.toBytes());
+        out.println("wrote the draft of " + summary(unsigned.signed()) + "\nto " + draft + ": each root key holder"
+                + " signs it with 'flotilla trust sign --draft FILE --key KEY --out SIGNED'; then 'flotilla trust"
+                + " publish --draft FILE --signed SIGNED...' publishes it");
+        return 0;
     }
 
     /** Signs the draft with each key; each must be a root key of the draft or of {@code previous} (may be null). */

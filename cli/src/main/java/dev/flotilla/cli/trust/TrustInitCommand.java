@@ -9,6 +9,7 @@ import dev.flotilla.core.tuf.repo.RepositoryLayout;
 import dev.flotilla.core.tuf.repo.TopLevelKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ServerClient;
+import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Root;
@@ -17,17 +18,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import dev.flotilla.core.json.CanonicalJson;
-import dev.flotilla.core.tuf.Key;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code flotilla trust init}: writes a signed root version 1 ({@code 1.root.json} and {@code root.json}).
@@ -35,7 +31,8 @@ import java.util.Map;
  * the root gets an extra role {@code director} with the server's director key, and the signed root is
  * uploaded to the server ({@code --out} then optionally keeps a copy for devices). The server's online key
  * ids are shown, and the root is built only when they equal {@code --expect-online-keys FILE} or the operator
- * passed {@code --accept-online-keys}.
+ * passed {@code --accept-online-keys}. With {@code --server} and {@code --draft FILE} instead of {@code --sign-with}
+ * the root is written unsigned to FILE for {@code trust sign} and {@code trust publish}.
  */
 @Command(name = "init", mixinStandardHelpOptions = true,
         description = "Create root version 1 of a new repository, signed by the given root keys.")
@@ -75,13 +72,26 @@ public final class TrustInitCommand extends ToolCommand {
             description = "With --server: take the online keys the server returns as they are (their ids are shown)")
     boolean acceptOnlineKeys;
 
-    @Option(names = "--sign-with", required = true, arity = "1..*", paramLabel = "PRIVATE",
-            description = "Private root key files; together they must meet the root threshold")
+    @Option(names = "--sign-with", arity = "1..*", paramLabel = "PRIVATE",
+            description = "Private root keys (files or pkcs11: URIs); together they must meet the root threshold")
     List<Path> signWith;
+
+    @Option(names = "--draft", paramLabel = "FILE",
+            description = "With --server, instead of --sign-with: write root version 1 unsigned to FILE for each root"
+                    + " key holder to sign ('trust sign') and 'trust publish' to upload")
+    Path draft;
 
     @Override
     protected int execute() throws Exception {
         boolean offline = snapshotKeys != null || timestampKeys != null;
+        if ((signWith == null) == (draft == null)) {
+            throw new IllegalArgumentException("give either --sign-with (sign here) or --draft FILE (with --server:"
+                    + " signers sign the draft on their own machines)");
+        }
+        if (draft != null && (offline || !connection.given() || out != null)) {
+            throw new IllegalArgumentException("--draft goes with --server (and without --out: 'trust publish --out'"
+                    + " keeps the copy)");
+        }
         if (!offline && connection.given()) {
             return withServer();
         }
@@ -116,11 +126,18 @@ public final class TrustInitCommand extends ToolCommand {
         }
         RoleKeys rootRole = KeyArgs.roleKeys("root", rootKeys, rootThreshold);
         RoleKeys targetsRole = KeyArgs.roleKeys("targets", targetsKeys, targetsThreshold);
-        List<Signer> signers = KeyArgs.signers(signWith);
+        List<Signer> signers = draft != null ? List.of() : KeyArgs.signers(signWith);
         JsonNode online = client.getJson("/api/v1/trust/online-keys");
         ServerRoots.requireExpectedOnlineKeys(out(), ServerRoots.onlineKeyIds(online), expectOnlineKeys, acceptOnlineKeys);
         Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root());
-        Metadata<Root> root = ServerRoots.sign(ServerRoots.build(1, expires, rootRole, targetsRole, online), signers, null);
+        Metadata<Root> unsigned = ServerRoots.build(1, expires, rootRole, targetsRole, online);
+        if (draft != null) {
+            if (ServerMetadata.currentRoot(client).isPresent()) {
+                throw new IllegalStateException("the server already has a root: use 'flotilla trust rotate --draft'");
+            }
+            return RootDrafts.write(out(), draft, unsigned);
+        }
+        Metadata<Root> root = ServerRoots.sign(unsigned, signers, null);
         ServerRoots.upload(client, root, out);
         out().println("uploaded root version 1 (with the server's snapshot, timestamp and director keys) to " + connection.url()
                 + (out != null ? "; copy in " + out.resolve("1.root.json") : ""));

@@ -10,7 +10,6 @@ import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.Root;
-import dev.flotilla.core.tuf.client.AtomicFiles;
 import dev.flotilla.core.tuf.repo.ExpiryPolicy;
 import dev.flotilla.core.tuf.repo.Repository;
 import dev.flotilla.core.tuf.repo.RepositoryLayout;
@@ -104,7 +103,7 @@ public final class TrustRotateCommand extends ToolCommand {
         keys = keys.with("timestamp", replace("timestamp", keys.timestamp(), timestampKeys, null));
         repo.rotateRoot(keys);
         if (draft != null) {
-            return writeDraft(repo.root());
+            return RootDrafts.write(out(), draft, repo.root());
         }
         repo.sign("root", KeyArgs.signers(signWith));
         repo.requireSigned("root");
@@ -145,7 +144,7 @@ public final class TrustRotateCommand extends ToolCommand {
         Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root());
         Metadata<Root> unsigned = ServerRoots.build(version, expires, root, targets, online);
         if (draft != null) {
-            return writeDraft(unsigned);
+            return RootDrafts.write(out(), draft, unsigned);
         }
         Metadata<Root> next = ServerRoots.sign(unsigned, signers, current.signed());
         ServerRoots.upload(client, next, out);
@@ -167,17 +166,6 @@ public final class TrustRotateCommand extends ToolCommand {
             ids.put(role, r == null || r.keyids().isEmpty() ? "" : r.keyids().getFirst());
         }
         return ids;
-    }
-
-    private int writeDraft(Metadata<Root> unsigned) throws java.io.IOException {
-        if (java.nio.file.Files.exists(draft)) {
-            throw new java.nio.file.FileAlreadyExistsException(draft.toString(), null, "refusing to overwrite a draft");
-        }
-        AtomicFiles.write(draft, unsigned.toBytes());
-        out().println("wrote the draft of " + RootDrafts.summary(unsigned.signed()) + "\nto " + draft
-                + ": each root key holder signs it with 'flotilla trust sign --draft FILE --key KEY --out SIGNED'; then"
-                + " 'flotilla trust publish --draft FILE --signed SIGNED...' publishes it");
-        return 0;
     }
 
     /**

@@ -148,6 +148,34 @@ class TrustDraftsTest {
     }
 
     @Test
+    void rootVersionOneIsSignedOnSeparateMachinesToo() throws Exception {
+        try (Server fresh = Server.start(ServerConfig.defaults().withDataDir(tmp.resolve("fresh")).withPort(0)
+                .withHost("127.0.0.1").withDatabaseUrl("jdbc:h2:mem:drafts1" + System.nanoTime() + ";DB_CLOSE_DELAY=-1"))) {
+            String token = fresh.initialAdminToken().orElseThrow();
+            Path draft = tmp.resolve("root-1.draft.json");
+            Object[] init = {"trust", "init", "--accept-online-keys", "--server", fresh.uri(), "--token", token,
+                    "--root-key", fx.pub("alice"), fx.pub("bob"), fx.pub("carol"), "--root-threshold", 2,
+                    "--targets-key", fx.pub("targets"), "--draft", draft};
+            ok(CliRun.of(init));
+            assertOneLineError(CliRun.of("trust", "init", "--accept-online-keys", "--server", fresh.uri(), "--token",
+                    token, "--root-key", fx.pub("alice"), "--targets-key", fx.pub("targets"), "--draft",
+                    tmp.resolve("x.json"), "--sign-with", fx.key("alice")), "give either --sign-with");
+            Path bob = tmp.resolve("bob-1.json");
+            ok(CliRun.of("trust", "sign", "--draft", draft, "--key", fx.key("bob"), "--out", bob));
+            ok(CliRun.of("trust", "sign", "--draft", draft, "--key", fx.key("carol")));
+            CliRun published = CliRun.of("trust", "publish", "--draft", draft, "--signed", bob, "--server", fresh.uri(),
+                    "--token", token);
+            ok(published);
+            assertThat(published.out()).contains("root version 1: 2 of 2 required signature(s)");
+            Metadata<Root> root = Metadata.fromBytes(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    fresh.uri().resolve("/tuf/metadata/1.root.json")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()).body(), Root.class);
+            assertThat(root.signatures()).hasSize(2);
+            assertOneLineError(CliRun.of(init), "the server already has a root");
+        }
+    }
+
+    @Test
     void theDraftWorksOnARepositoryDirectoryToo() throws Exception {
         CliFixture off = new CliFixture(tmp.resolve("o")).init(); // root1..3, 2 of 3
         Path draft = tmp.resolve("r.json");
