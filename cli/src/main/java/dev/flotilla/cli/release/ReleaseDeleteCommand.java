@@ -8,7 +8,7 @@ import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.json.CanonicalJson;
-import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Signed;
 import dev.flotilla.core.tuf.TargetFile;
@@ -47,7 +47,7 @@ public final class ReleaseDeleteCommand extends ToolCommand {
 
     @Override
     protected int execute() throws Exception {
-        List<KeySigner> signers = KeyArgs.signers(targetsKeys);
+        List<Signer> signers = KeyArgs.signers(targetsKeys);
         ServerClient client = connection.client();
         Metadata<Targets> current = ServerMetadata.currentTargets(client).orElseThrow(() ->
                 new IllegalStateException("the server has no targets metadata: nothing has been released"));
@@ -61,7 +61,7 @@ public final class ReleaseDeleteCommand extends ToolCommand {
         Metadata<Targets> next = Metadata.of(new Targets(Signed.SPEC_VERSION, t.version() + 1,
                 Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().targets()).truncatedTo(ChronoUnit.SECONDS),
                 files, t.delegations(), Map.of()));
-        for (KeySigner s : signers) {
+        for (Signer s : signers) {
             next = next.sign(s);
         }
         ObjectNode body = CanonicalJson.mapper().createObjectNode();

@@ -9,7 +9,7 @@ import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.firmware.FirmwareInfo;
 import dev.flotilla.core.json.CanonicalJson;
-import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Signed;
 import dev.flotilla.core.tuf.TargetFile;
@@ -86,7 +86,7 @@ public final class ReleasePublishCommand extends ToolCommand {
             throw new NoSuchFileException(image.toString());
         }
         FirmwareInfo info = new FirmwareInfo(hardware, version, securityVersion, minInstalledVersion);
-        List<KeySigner> signers = KeyArgs.signers(targetsKeys);
+        List<Signer> signers = KeyArgs.signers(targetsKeys);
         String path = name != null ? name : image.getFileName().toString();
         ServerClient client = connection.client();
 
@@ -108,7 +108,7 @@ public final class ReleasePublishCommand extends ToolCommand {
         Metadata<Targets> md = Metadata.of(new Targets(Signed.SPEC_VERSION, next,
                 Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().targets()).truncatedTo(ChronoUnit.SECONDS),
                 files, current.map(c -> c.signed().delegations()).orElse(null), Map.of()));
-        for (KeySigner s : signers) {
+        for (Signer s : signers) {
             md = md.sign(s);
         }
 
@@ -150,8 +150,8 @@ public final class ReleasePublishCommand extends ToolCommand {
 
 
     /** Requires the given targets keys' signatures on the server's current targets before signing on top of it. */
-    static void requireOwnSignatures(Metadata<Targets> md, List<KeySigner> signers) {
-        ServerMetadata.requireSignedBy(md, signers.stream().map(KeySigner::publicKey).toList(),
+    static void requireOwnSignatures(Metadata<Targets> md, List<Signer> signers) {
+        ServerMetadata.requireSignedBy(md, signers.stream().map(Signer::publicKey).toList(),
                 "the server's current targets", "refusing to sign on top of it");
     }
 }

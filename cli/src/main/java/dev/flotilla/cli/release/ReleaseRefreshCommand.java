@@ -7,7 +7,7 @@ import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.cli.support.ToolCommand;
-import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Targets;
@@ -50,9 +50,9 @@ public final class ReleaseRefreshCommand extends ToolCommand {
     @Override
     protected int execute() throws Exception {
         Duration lifetime = Lifetimes.parse("--expires-in", expiresIn);
-        List<KeySigner> signers = KeyArgs.signers(targetsKeys);
+        List<Signer> signers = KeyArgs.signers(targetsKeys);
         List<Key> signedBy = previousKeys != null ? KeyArgs.publicKeys(previousKeys)
-                : signers.stream().map(KeySigner::publicKey).toList();
+                : signers.stream().map(Signer::publicKey).toList();
         ServerClient client = connection.client();
         Metadata<Targets> current = ServerMetadata.currentTargets(client).orElseThrow(() -> new IllegalStateException(
                 "the server has no targets metadata yet: publish a release first"));
@@ -62,7 +62,7 @@ public final class ReleaseRefreshCommand extends ToolCommand {
         Instant expires = Clock.systemUTC().instant().plus(lifetime).truncatedTo(ChronoUnit.SECONDS);
         Metadata<Targets> next = Metadata.of(new Targets(t.specVersion(), t.version() + 1, expires, t.targets(),
                 t.delegations(), t.unrecognized()));
-        for (KeySigner s : signers) {
+        for (Signer s : signers) {
             next = next.sign(s);
         }
         JsonNode answer = client.sendJson("PUT", "/api/v1/trust/targets", next.toBytes());

@@ -3,8 +3,7 @@ package dev.flotilla.cli.release;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.firmware.FirmwareInfo;
-import dev.flotilla.core.keys.KeyFiles;
-import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.core.tuf.Targets;
 import dev.flotilla.core.tuf.repo.ExpiryPolicy;
@@ -78,9 +77,9 @@ public final class ReleaseSignCommand extends ToolCommand {
             throw new NoSuchFileException(image.toString());
         }
         FirmwareInfo info = new FirmwareInfo(hardware, version, securityVersion, minInstalledVersion);
-        List<KeySigner> signers = KeyArgs.signers(targetsKeys);
-        KeySigner snapshotSigner = snapshotKey == null ? null : KeyFiles.loadSigner(snapshotKey);
-        KeySigner timestampSigner = timestampKey == null ? null : KeyFiles.loadSigner(timestampKey);
+        List<Signer> signers = KeyArgs.signers(targetsKeys);
+        Signer snapshotSigner = snapshotKey == null ? null : KeyArgs.signer(snapshotKey);
+        Signer timestampSigner = timestampKey == null ? null : KeyArgs.signer(timestampKey);
         String path = name != null ? name : image.getFileName().toString();
 
         Repository repo = RepositoryLayout.load(repoDir, Clock.systemUTC(), ExpiryPolicy.defaults());

@@ -2,7 +2,7 @@ package dev.flotilla.cli.trust;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ServerClient;
-import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Role;
@@ -11,7 +11,9 @@ import dev.flotilla.core.tuf.Signed;
 import dev.flotilla.core.tuf.client.AtomicFiles;
 import dev.flotilla.core.tuf.repo.RoleKeys;
 
+import dev.flotilla.core.json.CanonicalJson;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -68,22 +70,10 @@ final class ServerRoots {
      * @throws IllegalArgumentException when a signer is a root key of neither
      * @throws dev.flotilla.core.tuf.RepositoryError when a threshold is not met
      */
-    static Metadata<Root> sign(Metadata<Root> root, List<KeySigner> signers, Root previous) {
-        for (KeySigner s : signers) {
-            boolean rootKey = root.signed().role("root").keyids().contains(s.keyId())
-                    || previous != null && previous.role("root").keyids().contains(s.keyId());
-            if (!rootKey) {
-                throw new IllegalArgumentException("key " + s.keyId().substring(0, 12) + " is not a root key");
-            }
-            root = root.sign(s);
-        }
-        long v = root.signed().version();
-        Metadata.verifyThreshold("root version " + v, root.signed().role("root"), root.signed().keys(), root);
-        if (previous != null) {
-            Metadata.verifyThreshold("root version " + v + " (by the keys of root version " + previous.version() + ")",
-                    previous.role("root"), previous.keys(), root);
-        }
-        return root;
+    static Metadata<Root> sign(Metadata<Root> root, List<Signer> signers, Root previous) {
+        Metadata<Root> signed = RootDrafts.sign(root, signers, previous);
+        RootDrafts.requireThresholds(signed, previous);
+        return signed;
     }
 
     /** Uploads a signed root and, when {@code out} is given, keeps {@code N.root.json} and {@code root.json} there. */
@@ -95,5 +85,56 @@ final class ServerRoots {
             AtomicFiles.write(out.resolve(root.signed().version() + ".root.json"), bytes);
             AtomicFiles.write(out.resolve("root.json"), bytes);
         }
+    }
+
+    /**
+     * Shows the server's online key ids and goes on only when they are the expected ones, or the operator
+     * accepted them: the root names them, so a man in the middle at set-up must not slip its own keys in.
+     */
+    static void requireExpectedOnlineKeys(PrintWriter out, Map<String, String> received, Path expectOnlineKeys,
+                                          boolean acceptOnlineKeys) throws IOException {
+        out.println("server's online keys: " + describe(received));
+        out.flush();
+        if (expectOnlineKeys != null) {
+            Map<String, String> expected = readExpected(expectOnlineKeys);
+            if (!expected.equals(received)) {
+                throw new IllegalStateException("the server's online keys are not the expected ones (expected "
+                        + describe(expected) + "); nothing was uploaded: check that this is your server and that"
+                        + " nothing sits between you and it");
+            }
+        } else if (!acceptOnlineKeys) {
+            throw new IllegalArgumentException("compare the server's online key ids above with the ones `flotilla"
+                    + " server` printed at start, then pass them with --expect-online-keys FILE (or take them with"
+                    + " --accept-online-keys); nothing was uploaded");
+        }
+    }
+
+    /** {@code {"snapshot": ID, ...}} or the online-keys answer ({@code {"snapshot": {"keyid", "key"}, ...}}). */
+    static Map<String, String> readExpected(Path file) throws IOException {
+        JsonNode n;
+        try {
+            n = CanonicalJson.mapper().readTree(Files.readAllBytes(file));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(file + " is not JSON: " + e.getOriginalMessage());
+        }
+        Map<String, String> ids = new LinkedHashMap<>();
+        for (String role : ServerRoots.ONLINE_ROLES) {
+            JsonNode v = n == null ? null : n.get(role);
+            if (v != null && v.isTextual()) {
+                ids.put(role, v.textValue());
+            } else if (v != null && v.has("key")) {
+                ids.put(role, Key.fromJson(v.get("key")).keyId()); // computed from the key, as the root will be
+            } else {
+                throw new IllegalArgumentException(file + " names no key id for " + role + "; expected {\"snapshot\":"
+                        + " ID, \"timestamp\": ID, \"director\": ID}");
+            }
+        }
+        return ids;
+    }
+
+    private static String describe(Map<String, String> ids) {
+        StringBuilder b = new StringBuilder();
+        ids.forEach((role, id) -> b.append(b.isEmpty() ? "" : ", ").append(role).append(' ').append(id));
+        return b.toString();
     }
 }

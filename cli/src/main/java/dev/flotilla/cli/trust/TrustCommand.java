@@ -4,6 +4,7 @@ import picocli.CommandLine.Command;
 
 /** {@code flotilla trust}: the root of trust (root metadata) of a repository. */
 @Command(name = "trust", description = "Create, rotate and check the root of trust.", mixinStandardHelpOptions = true,
-        subcommands = {TrustInitCommand.class, TrustRotateCommand.class, TrustStatusCommand.class})
+        subcommands = {TrustInitCommand.class, TrustRotateCommand.class, TrustSignCommand.class,
+                TrustPublishCommand.class, TrustStatusCommand.class})
 public final class TrustCommand {
 }

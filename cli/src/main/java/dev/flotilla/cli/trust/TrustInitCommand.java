@@ -2,13 +2,14 @@ package dev.flotilla.cli.trust;
 
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ToolCommand;
-import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.repo.ExpiryPolicy;
 import dev.flotilla.core.tuf.repo.Repository;
 import dev.flotilla.core.tuf.repo.RepositoryLayout;
 import dev.flotilla.core.tuf.repo.TopLevelKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ServerClient;
+import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Root;
@@ -17,17 +18,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import dev.flotilla.core.json.CanonicalJson;
-import dev.flotilla.core.tuf.Key;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code flotilla trust init}: writes a signed root version 1 ({@code 1.root.json} and {@code root.json}).
@@ -35,7 +31,8 @@ import java.util.Map;
  * the root gets an extra role {@code director} with the server's director key, and the signed root is
  * uploaded to the server ({@code --out} then optionally keeps a copy for devices). The server's online key
  * ids are shown, and the root is built only when they equal {@code --expect-online-keys FILE} or the operator
- * passed {@code --accept-online-keys}.
+ * passed {@code --accept-online-keys}. With {@code --server} and {@code --draft FILE} instead of {@code --sign-with}
+ * the root is written unsigned to FILE for {@code trust sign} and {@code trust publish}.
  */
 @Command(name = "init", mixinStandardHelpOptions = true,
         description = "Create root version 1 of a new repository, signed by the given root keys.")
@@ -75,13 +72,26 @@ public final class TrustInitCommand extends ToolCommand {
             description = "With --server: take the online keys the server returns as they are (their ids are shown)")
     boolean acceptOnlineKeys;
 
-    @Option(names = "--sign-with", required = true, arity = "1..*", paramLabel = "PRIVATE",
-            description = "Private root key files; together they must meet the root threshold")
+    @Option(names = "--sign-with", arity = "1..*", paramLabel = "PRIVATE",
+            description = "Private root keys (files or pkcs11: URIs); together they must meet the root threshold")
     List<Path> signWith;
+
+    @Option(names = "--draft", paramLabel = "FILE",
+            description = "With --server, instead of --sign-with: write root version 1 unsigned to FILE for each root"
+                    + " key holder to sign ('trust sign') and 'trust publish' to upload")
+    Path draft;
 
     @Override
     protected int execute() throws Exception {
         boolean offline = snapshotKeys != null || timestampKeys != null;
+        if ((signWith == null) == (draft == null)) {
+            throw new IllegalArgumentException("give either --sign-with (sign here) or --draft FILE (with --server:"
+                    + " signers sign the draft on their own machines)");
+        }
+        if (draft != null && (offline || !connection.given() || out != null)) {
+            throw new IllegalArgumentException("--draft goes with --server (and without --out: 'trust publish --out'"
+                    + " keeps the copy)");
+        }
         if (!offline && connection.given()) {
             return withServer();
         }
@@ -100,7 +110,7 @@ public final class TrustInitCommand extends ToolCommand {
                 KeyArgs.roleKeys("targets", targetsKeys, targetsThreshold),
                 KeyArgs.roleKeys("snapshot", snapshotKeys, 1),
                 KeyArgs.roleKeys("timestamp", timestampKeys, 1));
-        List<KeySigner> signers = KeyArgs.signers(signWith);
+        List<Signer> signers = KeyArgs.signers(signWith);
         Repository repo = Repository.create(keys, Clock.systemUTC(), ExpiryPolicy.defaults());
         repo.sign("root", signers);
         repo.requireSigned("root");
@@ -116,64 +126,22 @@ public final class TrustInitCommand extends ToolCommand {
         }
         RoleKeys rootRole = KeyArgs.roleKeys("root", rootKeys, rootThreshold);
         RoleKeys targetsRole = KeyArgs.roleKeys("targets", targetsKeys, targetsThreshold);
-        List<KeySigner> signers = KeyArgs.signers(signWith);
+        List<Signer> signers = draft != null ? List.of() : KeyArgs.signers(signWith);
         JsonNode online = client.getJson("/api/v1/trust/online-keys");
-        requireExpectedOnlineKeys(ServerRoots.onlineKeyIds(online));
+        ServerRoots.requireExpectedOnlineKeys(out(), ServerRoots.onlineKeyIds(online), expectOnlineKeys, acceptOnlineKeys);
         Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root());
-        Metadata<Root> root = ServerRoots.sign(ServerRoots.build(1, expires, rootRole, targetsRole, online), signers, null);
+        Metadata<Root> unsigned = ServerRoots.build(1, expires, rootRole, targetsRole, online);
+        if (draft != null) {
+            if (ServerMetadata.currentRoot(client).isPresent()) {
+                throw new IllegalStateException("the server already has a root: use 'flotilla trust rotate --draft'");
+            }
+            return RootDrafts.write(out(), draft, unsigned);
+        }
+        Metadata<Root> root = ServerRoots.sign(unsigned, signers, null);
         ServerRoots.upload(client, root, out);
         out().println("uploaded root version 1 (with the server's snapshot, timestamp and director keys) to " + connection.url()
                 + (out != null ? "; copy in " + out.resolve("1.root.json") : ""));
         return 0;
     }
 
-    /**
-     * Shows the server's online key ids and goes on only when they are the expected ones, or the operator
-     * accepted them: the root names them, so a man in the middle at set-up must not slip its own keys in.
-     */
-    private void requireExpectedOnlineKeys(Map<String, String> received) throws IOException {
-        out().println("server's online keys: " + describe(received));
-        out().flush();
-        if (expectOnlineKeys != null) {
-            Map<String, String> expected = readExpected(expectOnlineKeys);
-            if (!expected.equals(received)) {
-                throw new IllegalStateException("the server's online keys are not the expected ones (expected "
-                        + describe(expected) + "); nothing was uploaded: check that this is your server and that"
-                        + " nothing sits between you and it");
-            }
-        } else if (!acceptOnlineKeys) {
-            throw new IllegalArgumentException("compare the server's online key ids above with the ones `flotilla"
-                    + " server` printed at start, then pass them with --expect-online-keys FILE (or take them with"
-                    + " --accept-online-keys); nothing was uploaded");
-        }
-    }
-
-    /** {@code {"snapshot": ID, ...}} or the online-keys answer ({@code {"snapshot": {"keyid", "key"}, ...}}). */
-    private static Map<String, String> readExpected(Path file) throws IOException {
-        JsonNode n;
-        try {
-            n = CanonicalJson.mapper().readTree(Files.readAllBytes(file));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(file + " is not JSON: " + e.getOriginalMessage());
-        }
-        Map<String, String> ids = new LinkedHashMap<>();
-        for (String role : ServerRoots.ONLINE_ROLES) {
-            JsonNode v = n == null ? null : n.get(role);
-            if (v != null && v.isTextual()) {
-                ids.put(role, v.textValue());
-            } else if (v != null && v.has("key")) {
-                ids.put(role, Key.fromJson(v.get("key")).keyId()); // computed from the key, as the root will be
-            } else {
-                throw new IllegalArgumentException(file + " names no key id for " + role + "; expected {\"snapshot\":"
-                        + " ID, \"timestamp\": ID, \"director\": ID}");
-            }
-        }
-        return ids;
-    }
-
-    private static String describe(Map<String, String> ids) {
-        StringBuilder b = new StringBuilder();
-        ids.forEach((role, id) -> b.append(b.isEmpty() ? "" : ", ").append(role).append(' ').append(id));
-        return b.toString();
-    }
 }

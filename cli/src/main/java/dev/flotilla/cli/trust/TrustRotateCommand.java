@@ -6,7 +6,7 @@ import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.cli.support.ToolCommand;
-import dev.flotilla.core.keys.KeySigner;
+import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.Root;
@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code flotilla trust rotate}: writes the next root version with the roles' keys replaced as given
@@ -61,9 +62,19 @@ public final class TrustRotateCommand extends ToolCommand {
     @Option(names = "--timestamp-key", arity = "1..*", paramLabel = "PUB", description = "Only with --repo")
     List<Path> timestampKeys;
 
-    @Option(names = "--sign-with", required = true, arity = "1..*", paramLabel = "PRIVATE",
-            description = "Private root key files, old and new: each root's threshold must be met")
+    @Option(names = "--sign-with", arity = "1..*", paramLabel = "PRIVATE",
+            description = "Private root keys (files or pkcs11: URIs), old and new: each root's threshold must be met")
     List<Path> signWith;
+
+    @Option(names = "--expect-online-keys", paramLabel = "FILE",
+            description = "With --server: the online key ids the server must have, as for 'trust init' (after the"
+                    + " server's online keys were replaced, the ids its console printed at start)")
+    Path expectOnlineKeys;
+
+    @Option(names = "--draft", paramLabel = "FILE",
+            description = "Instead of --sign-with: write the new root unsigned to FILE, for each root key holder to sign"
+                    + " with 'trust sign' and 'trust publish' to publish; nothing is uploaded or written to --repo")
+    Path draft;
 
     @Override
     protected int execute() throws Exception {
@@ -71,13 +82,19 @@ public final class TrustRotateCommand extends ToolCommand {
         if (repoDir != null && serverOption || repoDir == null && !connection.given()) {
             throw new IllegalArgumentException("give either --repo DIR or --server URL (or FLOTILLA_SERVER)");
         }
+        if ((signWith == null) == (draft == null)) {
+            throw new IllegalArgumentException("give either --sign-with (sign here) or --draft FILE (signers sign"
+                    + " the draft on their own machines)");
+        }
+        if (draft != null && out != null) {
+            throw new IllegalArgumentException("--out goes with --sign-with ('trust publish --out' keeps the copy)");
+        }
         if (repoDir == null) {
             return withServer();
         }
         if (out != null) {
             throw new IllegalArgumentException("--out goes with --server (with --repo the new root is written there)");
         }
-        List<KeySigner> signers = KeyArgs.signers(signWith);
         Repository repo = RepositoryLayout.load(repoDir, Clock.systemUTC(), ExpiryPolicy.defaults());
         TopLevelKeys keys = repo.topLevelKeys();
         keys = keys.with("root", replace("root", keys.root(), rootKeys, rootThreshold));
@@ -85,7 +102,10 @@ public final class TrustRotateCommand extends ToolCommand {
         keys = keys.with("snapshot", replace("snapshot", keys.snapshot(), snapshotKeys, null));
         keys = keys.with("timestamp", replace("timestamp", keys.timestamp(), timestampKeys, null));
         repo.rotateRoot(keys);
-        repo.sign("root", signers);
+        if (draft != null) {
+            return RootDrafts.write(out(), draft, repo.root());
+        }
+        repo.sign("root", KeyArgs.signers(signWith));
         repo.requireSigned("root");
         RepositoryLayout.write(repo, repoDir);
         long version = repo.root().signed().version();
@@ -97,19 +117,36 @@ public final class TrustRotateCommand extends ToolCommand {
         if (snapshotKeys != null || timestampKeys != null) {
             throw new IllegalArgumentException("with --server the snapshot and timestamp keys are the server's");
         }
-        List<KeySigner> signers = KeyArgs.signers(signWith);
+        List<Signer> signers = signWith == null ? List.of() : KeyArgs.signers(signWith);
         ServerClient client = connection.client();
         Metadata<Root> current = ServerMetadata.currentRoot(client).orElseThrow(() -> new IllegalStateException(
                 "the server has no root yet: use 'flotilla trust init --server'"));
-        requireSignedByUs(current, signers);
+        if (draft != null) {
+            Root r = current.signed();
+            Metadata.verifyThreshold("the server's root version " + r.version(), r.role("root"), r.keys(), current);
+        } else {
+            requireSignedByUs(current, signers);
+        }
         TopLevelKeys keys = TopLevelKeys.of(current.signed());
         RoleKeys root = replace("root", keys.root(), rootKeys, rootThreshold);
         RoleKeys targets = replace("targets", keys.targets(), targetsKeys, targetsThreshold);
         JsonNode online = client.getJson("/api/v1/trust/online-keys");
+        Map<String, String> onlineIds = ServerRoots.onlineKeyIds(online);
+        if (expectOnlineKeys != null) {
+            ServerRoots.requireExpectedOnlineKeys(out(), onlineIds, expectOnlineKeys, false);
+        } else if (!onlineIds.equals(rootOnlineKeyIds(current.signed()))) {
+            throw new IllegalStateException("the server's online keys are not those root version "
+                    + current.signed().version() + " names (were they replaced?): compare the ids with the ones"
+                    + " `flotilla server` printed at start and pass them with --expect-online-keys FILE; nothing was"
+                    + " uploaded");
+        }
         long version = current.signed().version() + 1;
         Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root());
-        Metadata<Root> next = ServerRoots.sign(ServerRoots.build(version, expires, root, targets, online), signers,
-                current.signed());
+        Metadata<Root> unsigned = ServerRoots.build(version, expires, root, targets, online);
+        if (draft != null) {
+            return RootDrafts.write(out(), draft, unsigned);
+        }
+        Metadata<Root> next = ServerRoots.sign(unsigned, signers, current.signed());
         ServerRoots.upload(client, next, out);
         out().println("uploaded root version " + version + " (expires " + next.signed().expires() + ") to " + connection.url()
                 + (out != null ? "; copy in " + out.resolve(version + ".root.json") : ""));
@@ -121,16 +158,26 @@ public final class TrustRotateCommand extends ToolCommand {
         return 0;
     }
 
+    /** The key ids the root's online roles name (one each). */
+    private static Map<String, String> rootOnlineKeyIds(Root root) {
+        Map<String, String> ids = new java.util.LinkedHashMap<>();
+        for (String role : ServerRoots.ONLINE_ROLES) {
+            var r = root.roles().get(role);
+            ids.put(role, r == null || r.keyids().isEmpty() ? "" : r.keyids().getFirst());
+        }
+        return ids;
+    }
+
     /**
      * The server's current root must carry a valid signature by one of our root keys and meet its own
      * threshold: a server cannot hand us a root we never signed (with, say, its own targets key) to carry
      * over into the next version.
      */
-    private static void requireSignedByUs(Metadata<Root> current, List<KeySigner> signers) {
+    private static void requireSignedByUs(Metadata<Root> current, List<Signer> signers) {
         Root r = current.signed();
         Metadata.verifyThreshold("the server's root version " + r.version(), r.role("root"), r.keys(), current);
         List<Key> ours = signers.stream().filter(k -> r.role("root").keyids().contains(k.keyId()))
-                .map(KeySigner::publicKey).toList();
+                .map(Signer::publicKey).toList();
         if (ours.isEmpty()) {
             throw new IllegalArgumentException("none of the --sign-with keys is a root key of the server's root version "
                     + r.version());

@@ -39,7 +39,7 @@ class RolloutCommandTest {
                 .withDatabaseUrl("jdbc:h2:mem:clirollout" + System.nanoTime() + ";DB_CLOSE_DELAY=-1"));
         admin = server.initialAdminToken().orElseThrow();
         CliFixture fx = new CliFixture(tmp).generate("ed25519", "root1", "targets");
-        ok(CliRun.of("trust", "init", "--server", server.uri(), "--token", admin, "--out", fx.repo,
+        ok(CliRun.of("trust", "init", "--accept-online-keys", "--server", server.uri(), "--token", admin, "--out", fx.repo,
                 "--root-key", fx.pub("root1"), "--targets-key", fx.pub("targets"), "--sign-with", fx.key("root1")));
         Path image = Files.write(tmp.resolve("fw-2.0.bin"), new byte[] {2, 0, 2, 0});
         ok(CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", image,

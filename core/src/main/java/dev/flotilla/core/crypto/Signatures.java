@@ -2,6 +2,7 @@ package dev.flotilla.core.crypto;
 
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.interfaces.RSAKey;
@@ -20,8 +21,16 @@ public final class Signatures {
      * a 32-byte salt (what securesystemslib writes).
      */
     public static byte[] sign(KeyType type, PrivateKey key, byte[] data) {
+        return sign(type, key, data, null);
+    }
+
+    /**
+     * Signs data as {@link #sign(KeyType, PrivateKey, byte[])} does, with the given JCA provider (a
+     * SunPKCS11 instance for a key on a token), or the default providers when {@code provider} is null.
+     */
+    public static byte[] sign(KeyType type, PrivateKey key, byte[] data, Provider provider) {
         try {
-            Signature s = instance(type, saltFor(type, key, false));
+            Signature s = instance(type, saltFor(type, key, false), provider);
             s.initSign(key);
             s.update(data);
             return s.sign();
@@ -44,7 +53,7 @@ public final class Signatures {
 
     private static boolean verifyOnce(KeyType type, PublicKey key, byte[] signature, byte[] data, int salt) {
         try {
-            Signature s = instance(type, salt);
+            Signature s = instance(type, salt, null);
             s.initVerify(key);
             s.update(data);
             return s.verify(signature);
@@ -64,12 +73,16 @@ public final class Signatures {
         return Math.max(0, emLen - SHA256_LEN - 2);
     }
 
-    private static Signature instance(KeyType type, int salt) throws GeneralSecurityException {
+    private static Signature instance(KeyType type, int salt, Provider provider) throws GeneralSecurityException {
+        String algorithm = switch (type) {
+            case ED25519 -> "Ed25519";
+            case ECDSA_P256 -> "SHA256withECDSA";
+            case RSA -> "RSASSA-PSS";
+        };
+        Signature s = provider == null ? Signature.getInstance(algorithm) : Signature.getInstance(algorithm, provider);
         return switch (type) {
-            case ED25519 -> Signature.getInstance("Ed25519");
-            case ECDSA_P256 -> Signature.getInstance("SHA256withECDSA");
+            case ED25519, ECDSA_P256 -> s;
             case RSA -> {
-                Signature s = Signature.getInstance("RSASSA-PSS");
                 s.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, salt, 1));
                 yield s;
             }

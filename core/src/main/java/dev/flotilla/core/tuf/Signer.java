@@ -1,6 +1,6 @@
 package dev.flotilla.core.tuf;
 
-/** Something that signs metadata with one key (a key file, later an HSM or a KMS). */
+/** Something that signs metadata with one key: a key file ({@code KeySigner}) or a key on a PKCS#11 token ({@code Pkcs11Signer}). */
 public interface Signer {
     /** The public key, as it appears in root or delegations. */
     Key publicKey();
