@@ -21,7 +21,7 @@ import java.util.function.Function;
  *   <li>{@code pause}: active to paused: no stage starts, no device is admitted; assignments stay.</li>
  *   <li>{@code resume}: paused or halted to active; the failures seen so far are acknowledged (the gates no
  *       longer count them) and withdrawn devices are admitted again.</li>
- *   <li>{@code abort}: to aborted, for good; devices that have not started on it are withdrawn ({@link Halts#withdraw}).</li>
+ *   <li>{@code abort}: to aborted, for good; devices that have not started installing it are withdrawn ({@link Halts#withdraw}).</li>
  *   <li>{@code advance}: the next stage starts now, without waiting for the soak time or an approval.</li>
  *   <li>{@code approve}: approves the next stage (for stages with {@code approval}).</li>
  *   <li>{@code retry}: failed, rolled back and timed out devices get a new assignment (a higher counter), each at

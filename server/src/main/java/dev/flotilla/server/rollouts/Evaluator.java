@@ -28,7 +28,9 @@ import java.util.Optional;
  *       admitted (looked for at most every {@link #JOINERS_EVERY_MILLIS} ms by one server);</li>
  *   <li>when no device of the rollout is still in progress, the stage's soak time has passed since it started
  *       and since its last commit, and the next stage is approved if it asks for approval, the next stage
- *       starts.</li>
+ *       starts;</li>
+ *   <li>with {@code maxConcurrentDownloads}, devices waiting for a download slot get the slots freed since
+ *       ({@link DownloadSlots}), after the transaction.</li>
  * </ol>
  * Cheap when nothing changes: a few indexed counts per active rollout. Admitted devices are signed after the
  * transaction ({@link Assignments#finishPending}).
@@ -90,7 +92,7 @@ public final class Evaluator {
         h.createQuery("SELECT id FROM rollout_evaluation_lock WHERE id = 1 FOR UPDATE").mapTo(Integer.class).one();
     }
 
-    /** One rollout's step; returns whether it admitted devices. */
+    /** One rollout's step; returns whether it admitted devices or has devices waiting for a download slot. */
     private boolean step(Handle h, RolloutRow r) {
         long now = clock.millis();
         if (r.stageStartedAt() == null) {
@@ -120,7 +122,7 @@ public final class Evaluator {
             audit(h, r, "rollout.stage", stageNumbers(h, r, k, n));
             admitted += n;
         }
-        return admitted > 0;
+        return admitted > 0 || DownloadSlots.waiting(h, r);
     }
 
     private static void timeOut(Handle h, RolloutRow r, long now) {

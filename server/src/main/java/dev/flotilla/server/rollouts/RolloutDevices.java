@@ -21,6 +21,14 @@ final class RolloutDevices {
     static final List<String> LIVE = List.of("assigned", "downloading", "downloaded", "installing", "trial");
     static final String LIVE_SQL = "('assigned', 'downloading', 'downloaded', 'installing', 'trial')";
     static final Set<String> FAILURES = Set.of("failed", "rolled_back", "timed_out");
+    /** Live states before the installation started: a halt or abort withdraws these ({@link Halts#withdraw}). */
+    static final String NOT_INSTALLING_SQL = "('assigned', 'downloading', 'downloaded')";
+    /**
+     * What a withdrawn row still follows: the device was already arming its trial when the withdrawal was made
+     * (it checks in before it arms, so this is a narrow race), and its outcome counts.
+     */
+    private static final Set<String> PAST_WITHDRAWAL = Set.of("installing", "trial", "committed", "failed",
+            "rolled_back");
     /** The funnel's columns, in order ({@code pending} is the state {@code assigned}). */
     static final List<String> FUNNEL = List.of("pending", "downloading", "downloaded", "installing", "trial",
             "committed", "failed", "rolled_back", "timed_out", "withdrawn", "superseded", "skipped", "reverted");
@@ -63,7 +71,8 @@ final class RolloutDevices {
      * Moves the device's row in the rollout for a device event. Live rows follow every event; a committed row
      * turns {@code failed} (reason {@code health_failed}) or {@code rolled_back} only within {@code soakMillis}
      * of its commit (post-commit regression); a failed or rolled-back row turns committed when the device commits
-     * later; other rows ({@code timed_out}, {@code withdrawn}, ...) no longer move.
+     * later; a withdrawn row follows the device's installation, should it have started one before it heard of
+     * the withdrawal; other rows ({@code timed_out}, {@code superseded}, ...) no longer move.
      */
     static void onEvent(Handle h, String rolloutId, DeviceEvent e, long soakMillis, long now) {
         String next = EVENT_STATE.get(e.type());
@@ -83,7 +92,8 @@ final class RolloutDevices {
         boolean moves = LIVE.contains(cur)
                 || (cur.equals("committed") && (next.equals("failed") || next.equals("rolled_back"))
                     && row.get().committedAt() != null && now - row.get().committedAt() < soakMillis)
-                || ((cur.equals("failed") || cur.equals("rolled_back")) && next.equals("committed"));
+                || ((cur.equals("failed") || cur.equals("rolled_back")) && next.equals("committed"))
+                || (cur.equals("withdrawn") && PAST_WITHDRAWAL.contains(next));
         if (!moves || cur.equals(next)) {
             return;
         }
@@ -102,10 +112,15 @@ final class RolloutDevices {
         return out.length() > 200 ? out.substring(0, 200) : out;
     }
 
-    /** Live rows of {@code stage} admitted before {@code admittedBefore} become {@code timed_out}; returns how many. */
+    /**
+     * Live rows of {@code stage} admitted before {@code admittedBefore} become {@code timed_out}; returns how many.
+     * A device still waiting for its assignment to be signed (a download slot, {@link DownloadSlots}) does not.
+     */
     static int timeOut(Handle h, String rolloutId, int stage, long admittedBefore, long now) {
         return h.createUpdate("UPDATE rollout_devices SET state = 'timed_out', reason = 'timeout', updated_at = :now"
-                        + " WHERE rollout_id = :r AND stage = :s AND admitted_at < :before AND state IN " + LIVE_SQL)
+                        + " WHERE rollout_id = :r AND stage = :s AND admitted_at < :before AND state IN " + LIVE_SQL
+                        + " AND NOT EXISTS (SELECT 1 FROM deployment_pending p WHERE p.deployment_id = :r"
+                        + " AND p.device_id = rollout_devices.device_id)")
                 .bind("now", now).bind("r", rolloutId).bind("s", stage).bind("before", admittedBefore).execute();
     }
 
