@@ -49,7 +49,8 @@ public final class Actions {
     }
 
     /**
-     * Performs {@code action} on the rollout and answers with the rollout afterwards.
+     * Performs {@code action} on the rollout and answers with the rollout afterwards, with the action and the
+     * numbers it was audited with ({@link Rollout.Acted}).
      *
      * @throws DomainError.NotFound an unknown rollout or action
      * @throws DomainError.Conflict {@code invalid_state} when the rollout's state does not allow the action,
@@ -59,7 +60,9 @@ public final class Actions {
         if (!Rollouts.ACTIONS.contains(action)) {
             throw new DomainError.NotFound("rollout action '" + action + "'");
         }
-        boolean admitted = jdbi.inTransaction(h -> {
+        record Done(boolean admitted, Rollout.Acted acted) {
+        }
+        Done done = jdbi.inTransaction(h -> {
             Evaluator.lock(h);
             RolloutRow r = RolloutRow.lockFor(h, id);
             if (r.deployment()) {
@@ -80,14 +83,16 @@ public final class Actions {
             numbers.put("state", now.state());
             numbers.put("stage", now.stage());
             numbers.put("counts", RolloutDevices.counts(h, id));
-            audit.record(h, actor, "rollout." + action, "rollout", id,
-                    Map.of("state", r.state(), "stage", r.stage()), numbers);
-            return out;
+            Map<String, Object> before = new LinkedHashMap<>();
+            before.put("state", r.state());
+            before.put("stage", r.stage());
+            audit.record(h, actor, "rollout." + action, "rollout", id, before, numbers);
+            return new Done(out, new Rollout.Acted(action, before, numbers));
         });
-        if (admitted) {
+        if (done.admitted()) {
             assignments.finishPending(id);
         }
-        return view.apply(id);
+        return view.apply(id).withActed(done.acted());
     }
 
     /** Starts a rollout just created, in the creating transaction; returns whether it admitted devices. */

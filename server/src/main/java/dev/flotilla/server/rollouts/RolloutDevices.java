@@ -147,6 +147,30 @@ final class RolloutDevices {
         return out;
     }
 
+    /**
+     * A page of the rollout's device rows by device id after {@code after} (null: from the first), only in
+     * {@code state} when given (a funnel column: {@code pending} is the state {@code assigned}).
+     */
+    static Rollout.DevicePage page(Handle h, String rolloutId, String state, String after, int limit) {
+        String stored = "pending".equals(state) ? "assigned" : state;
+        var q = h.createQuery("SELECT device_id, stage, state, reason, updated_at FROM rollout_devices"
+                        + " WHERE rollout_id = :r" + (stored == null ? "" : " AND state = :s")
+                        + (after == null ? "" : " AND device_id > :after") + " ORDER BY device_id LIMIT :n")
+                .bind("r", rolloutId).bind("n", limit + 1);
+        if (stored != null) {
+            q.bind("s", stored);
+        }
+        if (after != null) {
+            q.bind("after", after);
+        }
+        List<Rollout.DeviceRow> rows = q.map((rs, ctx) -> new Rollout.DeviceRow(rs.getString(1), rs.getInt(2),
+                rs.getString(3).equals("assigned") ? "pending" : rs.getString(3), rs.getString(4),
+                java.time.Instant.ofEpochMilli(rs.getLong(5)).toString())).list();
+        boolean more = rows.size() > limit;
+        List<Rollout.DeviceRow> items = more ? List.copyOf(rows.subList(0, limit)) : rows;
+        return new Rollout.DevicePage(items, more ? items.get(items.size() - 1).deviceId() : null);
+    }
+
     static Map<String, Integer> emptyFunnel() {
         Map<String, Integer> f = new LinkedHashMap<>();
         FUNNEL.forEach(s -> f.put(s, 0));
