@@ -35,6 +35,20 @@ final class RolloutView {
     }
 
     /** The current stage as {@code k of n} (1-based), or {@code - of n} before the start. */
+    /**
+     * What an operator action counted (its answer's {@code acted.after} without state, stage, counts and gates),
+     * e.g. {@code acknowledged 2, admitted 1}; empty when it counted nothing.
+     */
+    static String acted(JsonNode acted) {
+        List<String> out = new ArrayList<>();
+        acted.path("after").properties().forEach(e -> {
+            if (!List.of("state", "stage", "counts", "gates").contains(e.getKey()) && e.getValue().isValueNode()) {
+                out.add(e.getKey() + " " + e.getValue().asText());
+            }
+        });
+        return String.join(", ", out);
+    }
+
     static String stage(JsonNode r) {
         String k = r.path("stageStartedAt").isTextual() ? String.valueOf(r.path("stage").asInt() + 1) : "-";
         return k + " of " + r.path("stages").size();

@@ -39,7 +39,7 @@ class RolloutCommandTest {
                 .withDatabaseUrl("jdbc:h2:mem:clirollout" + System.nanoTime() + ";DB_CLOSE_DELAY=-1"));
         admin = server.initialAdminToken().orElseThrow();
         CliFixture fx = new CliFixture(tmp).generate("ed25519", "root1", "targets");
-        ok(CliRun.of("trust", "init", "--server", server.uri(), "--token", admin, "--out", fx.repo,
+        ok(CliRun.of("trust", "init", "--accept-online-keys", "--server", server.uri(), "--token", admin, "--out", fx.repo,
                 "--root-key", fx.pub("root1"), "--targets-key", fx.pub("targets"), "--sign-with", fx.key("root1")));
         Path image = Files.write(tmp.resolve("fw-2.0.bin"), new byte[] {2, 0, 2, 0});
         ok(CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", image,
@@ -156,7 +156,24 @@ class RolloutCommandTest {
         JsonNode json = CanonicalJson.parse(ok(rollout("status", "--json", id)).out().getBytes(StandardCharsets.UTF_8));
         assertThat(json.path("halt").path("observed").asDouble()).isEqualTo(0.5);
 
-        assertThat(ok(rollout("resume", id)).out()).isEqualTo("rollout " + id + ": active, stage 1 of 2\n");
+        CliRun devices = ok(rollout("devices", id, "--state", "failed"));
+        assertThat(devices.out()).containsPattern("DEVICE +STAGE +STATE +REASON +UPDATED\n")
+                .containsPattern("\n" + fleet.id(first.get(2)) + " +1 +failed +boot_failed +20")
+                .containsPattern("\n" + fleet.id(first.get(3)) + " +1 +failed +boot_failed +20")
+                .doesNotContain(fleet.id(first.get(0))).doesNotContain("(more:");
+        CliRun page = ok(rollout("devices", id, "--limit", "3"));
+        assertThat(page.out().lines().count()).isEqualTo(5); // header, 3 devices, the hint
+        String next = page.out().lines().reduce((a, b) -> b).orElseThrow();
+        assertThat(next).startsWith("(more: --after ");
+        CliRun rest = ok(rollout("devices", id, "--after", next.substring("(more: --after ".length(), next.length() - 1)));
+        assertThat(rest.out().lines().count()).as("5 admitted in stage 1, header").isEqualTo(3);
+        CliFixture.assertOneLineError(rollout("devices", id, "--state", "stuck"), "state must be one of");
+        assertThat(ok(rollout("list", "--state", "halted")).out()).contains(id);
+        assertThat(ok(rollout("list", "--state", "active")).out()).doesNotContain(id);
+        CliFixture.assertOneLineError(rollout("list", "--state", "stuck"), "state must be one of");
+
+        assertThat(ok(rollout("resume", id)).out()).isEqualTo("rollout " + id + ": active, stage 1 of 2\n"
+                + "  acknowledged 2, admitted 1\n");
         assertThat(ok(rollout("status", id)).out()).containsPattern("failureRate +0 +0.2 +2 +4 +not checked yet");
         assertThat(ok(rollout("abort", id)).out()).contains(": aborted, stage 1 of 2");
         CliFixture.assertOneLineError(rollout("resume", id), "invalid_state: rollout " + id + " is aborted");
@@ -175,11 +192,11 @@ class RolloutCommandTest {
                 .contains("install forced").contains("window '0 2 * * *' for 90 min (Europe/Berlin)");
 
         assertThat(ok(rollout("start", id)).out()).isEqualTo("rollout " + id
-                + ": active, stage 1 of 3, stage 2 awaits approval\n");
+                + ": active, stage 1 of 3, stage 2 awaits approval\n  admitted 2\n");
         assertThat(ok(rollout("pause", id)).out()).contains(": paused, stage 1 of 3");
-        assertThat(ok(rollout("approve", id)).out()).contains(": paused, stage 1 of 3\n");
+        assertThat(ok(rollout("approve", id)).out()).contains(": paused, stage 1 of 3\n  approvedStage 1\n");
         assertThat(ok(rollout("resume", id)).out()).contains(": active, stage 1 of 3\n");
-        assertThat(ok(rollout("advance", id)).out()).contains(": active, stage 2 of 3\n");
+        assertThat(ok(rollout("advance", id)).out()).contains(": active, stage 2 of 3\n  admitted 2\n");
         assertThat(ok(rollout("retry", id)).out()).contains(": active, stage 2 of 3\n");
         assertThat(ok(rollout("status", id)).out()).containsPattern("\n1 +2 devices +2 +done +2 ")
                 .containsPattern("\n2 +4 devices, approval +4 +current +2 ").contains("gates of stage 2: none");
