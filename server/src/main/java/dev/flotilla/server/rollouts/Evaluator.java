@@ -54,7 +54,11 @@ public final class Evaluator {
     /** When this server last looked for joiners, per rollout (an optimisation only: nothing else depends on it). */
     private final java.util.Map<String, Long> joinersChecked = new java.util.concurrent.ConcurrentHashMap<>();
 
-    Evaluator(Jdbi jdbi, Admission admission, Assignments assignments, Halts halts, AuditLog audit, Clock clock) {
+    private final List<RolloutListener> listeners;
+
+    Evaluator(Jdbi jdbi, Admission admission, Assignments assignments, Halts halts, AuditLog audit, Clock clock,
+              List<RolloutListener> listeners) {
+        this.listeners = listeners;
         this.jdbi = jdbi;
         this.admission = admission;
         this.assignments = assignments;
@@ -63,19 +67,39 @@ public final class Evaluator {
         this.clock = clock;
     }
 
-    /** Evaluates every active rollout once (see the class comment), then signs what it admitted. */
+    /**
+     * Evaluates every active rollout once (see the class comment), then tells the listeners of the halts and
+     * signs what it admitted.
+     */
     public void evaluate() {
-        List<String> admitted = jdbi.inTransaction(h -> {
+        record Tick(List<String> admitted, List<GateCheck> halts, List<String> halted) {
+        }
+        Tick tick = jdbi.inTransaction(h -> {
             lock(h);
-            List<String> out = new ArrayList<>();
+            Tick out = new Tick(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
             for (RolloutRow r : RolloutRow.rolloutsInState(h, RolloutRow.ACTIVE)) {
-                if (step(h, r)) {
-                    out.add(r.id());
+                long now = clock.millis();
+                Optional<GateCheck> failing = gatesOf(h, r, now);
+                if (failing.isPresent()) {
+                    halts.halt(h, r, failing.get(), now);
+                    out.halts().add(failing.get());
+                    out.halted().add(r.id());
+                } else if (step(h, r)) {
+                    out.admitted().add(r.id());
                 }
             }
             return out;
         });
-        admitted.forEach(assignments::finishPending);
+        for (int i = 0; i < tick.halts().size(); i++) {
+            for (RolloutListener l : listeners) {
+                try {
+                    l.halted(tick.halted().get(i), tick.halts().get(i).gate());
+                } catch (RuntimeException e) {
+                    LOG.warn("a rollout listener failed", e);
+                }
+            }
+        }
+        tick.admitted().forEach(assignments::finishPending);
     }
 
     /** {@link #evaluate()}, logging a failure instead of throwing it (for the scheduler). */
@@ -103,13 +127,6 @@ public final class Evaluator {
             audit(h, r, "rollout.stage", Map.of("stage", 0, "admitted", n));
             return n > 0;
         }
-        timeOut(h, r, now);
-        Optional<GateCheck> failing = GateCheck.of(r.plan().gates(r.stage()), RolloutDevices.counts(h, r.id()))
-                .stream().filter(g -> !g.holds()).findFirst();
-        if (failing.isPresent()) {
-            halts.halt(h, r, failing.get(), now);
-            return false;
-        }
         int admitted = 0;
         long lastLook = joinersChecked.getOrDefault(r.id(), Long.MIN_VALUE / 2);
         if (r.selection().dynamic() && now - lastLook >= JOINERS_EVERY_MILLIS) {
@@ -123,6 +140,19 @@ public final class Evaluator {
             admitted += n;
         }
         return admitted > 0 || DownloadSlots.waiting(h, r);
+    }
+
+    /**
+     * For a rollout whose first stage started: times out its devices, then checks the current stage's gates;
+     * returns the first that fails.
+     */
+    private static Optional<GateCheck> gatesOf(Handle h, RolloutRow r, long now) {
+        if (r.stageStartedAt() == null) {
+            return Optional.empty();
+        }
+        timeOut(h, r, now);
+        return GateCheck.of(r.plan().gates(r.stage()), RolloutDevices.counts(h, r.id())).stream()
+                .filter(g -> !g.holds()).findFirst();
     }
 
     private static void timeOut(Handle h, RolloutRow r, long now) {

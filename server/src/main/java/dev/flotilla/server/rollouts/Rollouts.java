@@ -38,6 +38,7 @@ public final class Rollouts {
     private final Actions actions;
     private final AuditLog audit;
     private final Clock clock;
+    private final List<RolloutListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** @param onAssigned called with each device id that got a new assignment, after the commit (wake-up) */
     public Rollouts(Jdbi jdbi, TufStore tuf, Signer directorKey, AuditLog audit, Clock clock,
@@ -49,9 +50,19 @@ public final class Rollouts {
         this.assignments = new Assignments(jdbi, director, clock, onAssigned);
         this.admission = new Admission(director);
         Halts halts = new Halts(director, audit);
-        this.evaluator = new Evaluator(jdbi, admission, assignments, halts, audit, clock);
+        this.evaluator = new Evaluator(jdbi, admission, assignments, halts, audit, clock, listeners);
         this.membership = new MembershipAssignments(director, audit, onAssigned, clock);
         this.actions = new Actions(jdbi, director, admission, assignments, halts, audit, clock, this::get);
+    }
+
+    /** Adds a listener of what the rollouts do ({@link RolloutListener}). */
+    public void listen(RolloutListener listener) {
+        listeners.add(listener);
+    }
+
+    /** The rollouts in numbers (for metrics): by state, and the funnel of each rollout in progress. */
+    public RolloutStats stats() {
+        return jdbi.withHandle(RolloutStats::read);
     }
 
     /** Check-in's source of assignments, and the listener of device events and manifests. */
