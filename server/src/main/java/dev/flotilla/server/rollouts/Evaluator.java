@@ -29,6 +29,7 @@ import java.util.Optional;
  *   <li>when no device of the rollout is still in progress, the stage's soak time has passed since it started
  *       and since its last commit, and the next stage is approved if it asks for approval, the next stage
  *       starts;</li>
+ *   <li>a plan with a ramp ({@link Ramp}): the devices its rate allows since the last admission are admitted;</li>
  *   <li>with {@code maxConcurrentDownloads}, devices waiting for a download slot get the slots freed since
  *       ({@link DownloadSlots}), after the transaction.</li>
  * </ol>
@@ -129,7 +130,9 @@ public final class Evaluator {
         }
         int admitted = 0;
         long lastLook = joinersChecked.getOrDefault(r.id(), Long.MIN_VALUE / 2);
-        if (r.selection().dynamic() && now - lastLook >= JOINERS_EVERY_MILLIS) {
+        if (r.plan().ramp() != null) {
+            admitted = admission.admitCohort(h, r, r.stage(), now); // the ramp's pace, joiners included
+        } else if (r.selection().dynamic() && now - lastLook >= JOINERS_EVERY_MILLIS) {
             admitted = admission.admitCohort(h, r, r.stage(), now);
             joinersChecked.put(r.id(), now);
         }

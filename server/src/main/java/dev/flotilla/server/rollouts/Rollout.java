@@ -19,18 +19,19 @@ import java.util.Map;
  * @param gates            the current stage's gates against what was observed
  * @param halt             why it halted: gate, threshold, observed, sample, stage, at, withdrawn, revert
  * @param failures         failed, rolled back and timed out devices by reason, hardware id and previous version
+ * @param rampRatePerMinute for a plan with a ramp: the rate it admits devices at now (devices per minute)
  * @param acted            in the answer to an operator action only: the action and the numbers it was audited with
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Rollout(String id, String kind, String targetPath, String state, Selection selection, Plan plan,
                       Policies policies, int stage, String stageStartedAt, Integer awaitingApproval, int selected,
                       List<StageView> stages, List<GateCheck> gates, JsonNode halt, Failures failures,
-                      String createdAt, String createdBy, Acted acted) {
+                      String createdAt, String createdBy, Double rampRatePerMinute, Acted acted) {
 
     /** This view with the operator action that led to it. */
     Rollout withActed(Acted a) {
         return new Rollout(id, kind, targetPath, state, selection, plan, policies, stage, stageStartedAt,
-                awaitingApproval, selected, stages, gates, halt, failures, createdAt, createdBy, a);
+                awaitingApproval, selected, stages, gates, halt, failures, createdAt, createdBy, rampRatePerMinute, a);
     }
 
     /**

@@ -171,6 +171,19 @@ final class RolloutDevices {
         return new Rollout.DevicePage(items, more ? items.get(items.size() - 1).deviceId() : null);
     }
 
+    /** How many devices the rollout admitted, how many of them are committed, and when it last admitted one. */
+    record Progress(long admitted, long committed, Long lastAdmittedAt) {
+    }
+
+    static Progress progress(Handle h, String rolloutId) {
+        return h.createQuery("""
+                        SELECT COUNT(*), COALESCE(SUM(CASE WHEN state = 'committed' THEN 1 ELSE 0 END), 0),
+                               MAX(admitted_at)
+                        FROM rollout_devices WHERE rollout_id = :r""")
+                .bind("r", rolloutId).map((rs, ctx) -> new Progress(rs.getLong(1), rs.getLong(2),
+                        (Long) rs.getObject(3, Long.class))).one();
+    }
+
     static Map<String, Integer> emptyFunnel() {
         Map<String, Integer> f = new LinkedHashMap<>();
         FUNNEL.forEach(s -> f.put(s, 0));

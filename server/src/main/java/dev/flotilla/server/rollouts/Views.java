@@ -18,6 +18,15 @@ final class Views {
         return k == 0 ? r.stageStartedAt() != null : r.approvedStage() >= k;
     }
 
+    /** A ramp's current rate (devices per minute), null for a plan of stages. */
+    private static Double rate(Handle h, RolloutRow r) {
+        if (r.plan().ramp() == null) {
+            return null;
+        }
+        RolloutDevices.Progress p = RolloutDevices.progress(h, r.id());
+        return r.plan().ramp().rate(p.admitted(), p.committed());
+    }
+
     static Rollout of(Handle h, RolloutRow r, Admission admission) {
         int selected = admission.members(h, r).size();
         int[] sizes = Cohorts.sizes(r.plan(), selected);
@@ -40,6 +49,6 @@ final class Views {
         return new Rollout(r.id(), r.kind(), r.target(), r.state(), r.selection(), r.plan(), r.policies(), r.stage(),
                 r.stageStartedAt() == null ? null : Instant.ofEpochMilli(r.stageStartedAt()).toString(), awaiting,
                 selected, stages, GateCheck.of(r.plan().gates(r.stage()), RolloutDevices.counts(h, r.id())), halt,
-                failures, Instant.ofEpochMilli(r.createdAt()).toString(), r.createdBy(), null);
+                failures, Instant.ofEpochMilli(r.createdAt()).toString(), r.createdBy(), rate(h, r), null);
     }
 }
