@@ -106,6 +106,13 @@ class RolloutCommandTest {
         CliRun dry = ok(rollout("create", "--dry-run", "--release", "fw-2.0.bin", "--plan", plan));
         assertThat(dry.out()).isEqualTo(preview.out());
         assertThat(ok(rollout("preview", "--release", "fw-2.0.bin")).out()).contains("(the server's default plan)");
+        Path ramp = plan("{'ramp': {'baseRatePerMinute': 5, 'incrementFactor': 1.5, 'increaseCriteria': {'succeeded': 3},"
+                + " 'maximumPerMinute': 40}}");
+        assertThat(ok(rollout("preview", "--release", "fw-2.0.bin", "--plan", ramp)).out())
+                .containsPattern("1 +ramp 5/min x1.5 per 3 succeeded, max 40/min +10\n");
+        CliFixture.assertOneLineError(rollout("preview", "--release", "fw-2.0.bin", "--plan", plan(
+                "{'ramp': {'baseRatePerMinute': 5, 'incrementFactor': 9, 'increaseCriteria': {'notified': 3}}}")),
+                "invalid_plan: plan.ramp.incrementFactor must be a number from 1.1 to 5.0");
         assertThat(ok(rollout("preview", "--release", "fw-2.0.bin", "--device", fleet.id(0) + "," + fleet.id(1),
                 "--device", fleet.id(2))).out()).contains("3 device(s) selected");
         Path list = Files.writeString(tmp.resolve("devices.txt"), "# canaries\n" + fleet.id(3) + "\n\n" + fleet.id(4) + "\n");
