@@ -185,6 +185,45 @@ class RolloutWithAgentsTest {
         }
     }
 
+    @Test
+    void withMaxConcurrentDownloadsTwoAtMostTwoBoardsHoldADownloadSlotAtOnceAndAllCommit() throws Exception {
+        dirs.keySet().forEach(this::idle);
+        publish("1.3.0", TestImage.Behaviour.BOOT_OK);
+        long start = System.currentTimeMillis();
+        JsonNode r = json("POST", "/api/v1/rollouts", "{\"target\": \"fw-1.3.0.img\", \"selection\": {},"
+                + " \"plan\": {\"stages\": [{\"percent\": 100}], \"soakSeconds\": 0, \"timeoutSeconds\": 600},"
+                + " \"policies\": {\"maxConcurrentDownloads\": 2}, \"start\": true}");
+        String id = r.path("id").asText();
+
+        waitFor(() -> rollout(id), x -> x.path("stages").get(0).path("funnel").path("committed").asInt() == BOARDS);
+        long took = System.currentTimeMillis() - start;
+
+        // each board held a slot from when its assignment was signed (admitted_at: the slot's start) to its
+        // downloaded event; at no instant did more than two overlap
+        List<long[]> slots = new ArrayList<>();
+        for (String d : dirs.keySet()) {
+            long signed = server.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT admitted_at FROM rollout_devices WHERE rollout_id = :r AND device_id = :d")
+                    .bind("r", id).bind("d", d).mapTo(Long.class).one());
+            slots.add(new long[] {signed, eventTime(d, id, "downloaded")});
+            assertThat(types(d, id)).containsSubsequence("download_started", "downloaded", "installed", "committed");
+        }
+        int most = 0;
+        for (long[] a : slots) {
+            int at = 0;
+            for (long[] b : slots) {
+                if (b[0] <= a[0] && a[0] < b[1]) {
+                    at++;
+                }
+            }
+            most = Math.max(most, at);
+        }
+        log.add("measured: " + BOARDS + " boards through 2 download slots in " + took + " ms, at most " + most
+                + " slots held at once");
+        System.out.println(log.get(log.size() - 1));
+        assertThat(most).isBetween(1, 2);
+    }
+
     // ---- helpers ----
 
     private String startRollout(String target) throws Exception {
