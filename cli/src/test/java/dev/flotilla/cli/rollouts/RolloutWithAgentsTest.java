@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the real agent with file slots and the simulated U-Boot boot counter ({@link SimulatedDevice}). Every board's
  * own maintenance policy installs only while an idle check passes (a file {@code idle} in the board's
  * directory), so the test decides when each board may install, as a device's local policy does for a soft
- * rollout.
+ * rollout. On H2; {@link RolloutWithAgentsOnPostgresTest} runs the same on PostgreSQL.
  */
 class RolloutWithAgentsTest {
     private static final int BOARDS = 10;
@@ -58,7 +58,7 @@ class RolloutWithAgentsTest {
     @BeforeEach
     void start() throws Exception {
         server = Server.start(ServerConfig.defaults().withDataDir(tmp.resolve("data")).withPort(0).withHost("127.0.0.1")
-                .withDatabaseUrl("jdbc:h2:mem:agentrollout" + System.nanoTime() + ";DB_CLOSE_DELAY=-1")
+                .withDatabaseUrl(databaseUrl())
                 .withPollInterval(Duration.ofSeconds(1)));
         admin = server.initialAdminToken().orElseThrow();
         fx = new CliFixture(tmp).generate("ed25519", "root1", "targets");
@@ -94,6 +94,11 @@ class RolloutWithAgentsTest {
             waitFor(() -> json("GET", "/api/v1/devices/" + id, null).path("manifest"),
                     m -> m.path("installedVersion").asText().equals("1.0.0"));
         }
+    }
+
+    /** A fresh database for the server (here H2 in memory; {@link RolloutWithAgentsOnPostgresTest}: PostgreSQL). */
+    String databaseUrl() throws Exception {
+        return "jdbc:h2:mem:agentrollout" + System.nanoTime() + ";DB_CLOSE_DELAY=-1";
     }
 
     @AfterEach

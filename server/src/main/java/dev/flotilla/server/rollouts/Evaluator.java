@@ -73,34 +73,35 @@ public final class Evaluator {
      * signs what it admitted.
      */
     public void evaluate() {
-        record Tick(List<String> admitted, List<GateCheck> halts, List<String> halted) {
+        record Tick(List<String> admitted, Map<String, String> halted) {
         }
         Tick tick = jdbi.inTransaction(h -> {
             lock(h);
-            Tick out = new Tick(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+            Tick out = new Tick(new ArrayList<>(), new LinkedHashMap<>());
             for (RolloutRow r : RolloutRow.rolloutsInState(h, RolloutRow.ACTIVE)) {
                 long now = clock.millis();
                 Optional<GateCheck> failing = gatesOf(h, r, now);
                 if (failing.isPresent()) {
                     halts.halt(h, r, failing.get(), now);
-                    out.halts().add(failing.get());
-                    out.halted().add(r.id());
+                    out.halted().put(r.id(), failing.get().gate());
                 } else if (step(h, r)) {
                     out.admitted().add(r.id());
                 }
             }
             return out;
         });
-        for (int i = 0; i < tick.halts().size(); i++) {
-            for (RolloutListener l : listeners) {
-                try {
-                    l.halted(tick.halted().get(i), tick.halts().get(i).gate());
-                } catch (RuntimeException e) {
-                    LOG.warn("a rollout listener failed", e);
-                }
+        tick.halted().forEach(this::tellHalted);
+        tick.admitted().forEach(assignments::finishPending);
+    }
+
+    private void tellHalted(String rolloutId, String gate) {
+        for (RolloutListener l : listeners) {
+            try {
+                l.halted(rolloutId, gate);
+            } catch (RuntimeException e) {
+                LOG.warn("a rollout listener failed", e);
             }
         }
-        tick.admitted().forEach(assignments::finishPending);
     }
 
     /** {@link #evaluate()}, logging a failure instead of throwing it (for the scheduler). */
