@@ -19,6 +19,7 @@ import dev.flotilla.server.http.Authenticator;
 import dev.flotilla.server.http.ErrorMapping;
 import dev.flotilla.server.http.Routes;
 import dev.flotilla.server.metrics.HttpMetrics;
+import dev.flotilla.server.metrics.RolloutMetrics;
 import dev.flotilla.server.metrics.StandardMetrics;
 import dev.flotilla.server.store.Database;
 import dev.flotilla.server.deployments.DeploymentRoutes;
@@ -157,6 +158,7 @@ public final class Server implements AutoCloseable {
             Deployments deployments = new Deployments(jdbi, rollouts, audit, config.clock());
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             closeables.add(StandardMetrics.bind(metrics, db.dataSource()));
+            RolloutMetrics rolloutMetrics = RolloutMetrics.bind(metrics, rollouts);
             TokenService tokens = new TokenService(jdbi, audit, config.clock());
             EnrollmentService enrollment = new EnrollmentService(jdbi, audit, config.clock());
             DeviceService devices = new DeviceService(jdbi, audit, enrollment, config.clock(),
@@ -201,8 +203,10 @@ public final class Server implements AutoCloseable {
                         new ReleaseDeletion(jdbi, tuf, trust, publisher, releases, audit, config.clock()));
                 DeploymentRoutes.register(routes, deployments, checkIns::settle);
                 RolloutRoutes.register(routes, rollouts, checkIns::settle);
-                routes.open(HandlerType.GET, "/metrics",
-                        ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+                routes.open(HandlerType.GET, "/metrics", ctx -> {
+                    rolloutMetrics.refresh();
+                    ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+                });
                 AuditRoutes.register(routes, jdbi, audit);
                 ReleaseDetails releaseDetails = new ReleaseDetails(jdbi, tuf);
                 closeables.add(Dashboard.register(cfg.routes, new Dashboard.Services(tokens, devices, events, checkIns,

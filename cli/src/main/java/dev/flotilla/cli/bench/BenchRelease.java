@@ -24,7 +24,9 @@ final class BenchRelease {
         for (String name : new String[] {"root", "targets"}) {
             run("keys", "generate", "--type", "ed25519", "--out", keys.toString(), "--name", name);
         }
-        run("trust", "init", "--accept-online-keys", "--server", server.toString(), "--token", adminToken, "--out", dir.resolve("repo").toString(),
+        // the bench's own server, started by the bench itself: its online keys are the ones to trust
+        run("trust", "init", "--accept-online-keys", "--server", server.toString(), "--token", adminToken,
+                "--out", dir.resolve("repo").toString(),
                 "--root-key", keys.resolve("root.pub.json").toString(), "--targets-key",
                 keys.resolve("targets.pub.json").toString(), "--sign-with", keys.resolve("root.pem").toString());
         Path image = Files.write(dir.resolve(path), ("bench image " + path).getBytes());

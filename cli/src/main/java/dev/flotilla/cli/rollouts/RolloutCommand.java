@@ -16,14 +16,14 @@ import static dev.flotilla.cli.support.ApiCommand.text;
 /**
  * {@code flotilla rollout}: staged rollouts of a release over a selection of devices ({@code /api/v1/rollouts}):
  * create or preview one, act on it (start, pause, resume, abort, advance, approve, retry), follow it (status,
- * list). Every subcommand takes {@code --json} (the server's answer as is).
+ * list, devices). Every subcommand takes {@code --json} (the server's answer as is).
  */
 @Command(name = "rollout", aliases = "rollouts", description = "Create, preview, follow and steer staged rollouts.",
         mixinStandardHelpOptions = true,
         subcommands = {RolloutCommand.Create.class, RolloutCommand.Preview.class, RolloutCommand.Start.class,
                 RolloutCommand.Pause.class, RolloutCommand.Resume.class, RolloutCommand.Abort.class,
                 RolloutCommand.Advance.class, RolloutCommand.Approve.class, RolloutCommand.Retry.class,
-                RolloutCommand.Status.class, RolloutCommand.ListRollouts.class})
+                RolloutCommand.Status.class, RolloutCommand.ListRollouts.class, RolloutCommand.Devices.class})
 public final class RolloutCommand {
     static final String BASE = "/api/v1/rollouts";
 
@@ -92,6 +92,10 @@ public final class RolloutCommand {
             JsonNode r = send("POST", BASE + "/" + seg(id) + "/" + action(), object());
             if (r != null) {
                 out().println("rollout " + text(r, "id") + ": " + RolloutView.summary(r));
+                String numbers = RolloutView.acted(r.path("acted"));
+                if (!numbers.isEmpty()) {
+                    out().println("  " + numbers);
+                }
             }
         }
     }
@@ -172,15 +176,56 @@ public final class RolloutCommand {
     static final class ListRollouts extends ApiCommand {
         @Mixin
         Paging paging;
+        @Option(names = "--state", paramLabel = "STATE", description = "Only rollouts in this state: created, active, "
+                + "paused, halted, aborted (deployments also cancelled, closed).")
+        String state;
 
         @Override
         protected void run() throws IOException {
-            JsonNode page = get(query(BASE, paging.params()));
+            var params = paging.params();
+            params.put("state", state);
+            JsonNode page = get(query(BASE, params));
             if (page != null) {
                 printPage(page, new Table("ID", "KIND", "RELEASE", "STATE", "STAGE", "SELECTED", "COMMITTED",
                         "FAILED", "CREATED"), r -> new Object[]{text(r, "id"), text(r, "kind"), text(r, "targetPath"),
                         text(r, "state"), RolloutView.stage(r), r.path("selected").asInt(),
                         RolloutView.total(r, "committed"), RolloutView.failures(r), text(r, "createdAt")});
+            }
+        }
+    }
+
+    @Command(name = "devices", mixinStandardHelpOptions = true, description = "A rollout's devices by id: the stage "
+            + "that admitted each, its state there, the reason of a failure and when it last changed.")
+    static final class Devices extends ApiCommand {
+        @Parameters(paramLabel = "ID", description = "The rollout's id (rol_...).")
+        String id;
+        @Option(names = "--state", paramLabel = "STATE", description = "Only devices in this funnel state: pending, "
+                + "downloading, downloaded, installing, trial, committed, failed, rolled_back, timed_out, withdrawn, "
+                + "superseded, skipped, reverted.")
+        String state;
+        @Option(names = "--after", paramLabel = "DEVICE", description = "Start after this device id (the next page).")
+        String after;
+        @Option(names = "--limit", paramLabel = "N", description = "Page size (server default 50, at most 500).")
+        Integer limit;
+
+        @Override
+        protected void run() throws IOException {
+            java.util.Map<String, Object> params = new java.util.LinkedHashMap<>();
+            params.put("state", state);
+            params.put("after", after);
+            params.put("limit", limit);
+            JsonNode page = get(query(BASE + "/" + seg(id) + "/devices", params));
+            if (page == null) {
+                return;
+            }
+            Table t = new Table("DEVICE", "STAGE", "STATE", "REASON", "UPDATED");
+            for (JsonNode d : page.path("items")) {
+                t.row(text(d, "deviceId"), d.path("stage").asInt() + 1, text(d, "state"), text(d, "reason"),
+                        text(d, "updatedAt"));
+            }
+            t.print(out());
+            if (page.path("nextAfter").isTextual()) {
+                out().println("(more: --after " + page.path("nextAfter").asText() + ")");
             }
         }
     }

@@ -35,6 +35,20 @@ final class RolloutView {
     }
 
     /** The current stage as {@code k of n} (1-based), or {@code - of n} before the start. */
+    /**
+     * What an operator action counted (its answer's {@code acted.after} without state, stage, counts and gates),
+     * e.g. {@code acknowledged 2, admitted 1}; empty when it counted nothing.
+     */
+    static String acted(JsonNode acted) {
+        List<String> out = new ArrayList<>();
+        acted.path("after").properties().forEach(e -> {
+            if (!List.of("state", "stage", "counts", "gates").contains(e.getKey()) && e.getValue().isValueNode()) {
+                out.add(e.getKey() + " " + e.getValue().asText());
+            }
+        });
+        return String.join(", ", out);
+    }
+
     static String stage(JsonNode r) {
         String k = r.path("stageStartedAt").isTextual() ? String.valueOf(r.path("stage").asInt() + 1) : "-";
         return k + " of " + r.path("stages").size();
@@ -61,7 +75,8 @@ final class RolloutView {
         Table t = new Table("STAGE", "PLAN", "DEVICES");
         JsonNode sizes = p.path("stageSizes");
         for (int k = 0; k < sizes.size(); k++) {
-            t.row(k + 1, plan.isMissingNode() ? "-" : spec(plan.path("stages").path(k)), sizes.get(k).asInt());
+            t.row(k + 1, plan.isMissingNode() ? "-" : plan.has("ramp") ? ramp(plan.path("ramp"))
+                    : spec(plan.path("stages").path(k)), sizes.get(k).asInt());
         }
         t.print(out);
         overlap(p.path("overlap"), out);
@@ -86,7 +101,20 @@ final class RolloutView {
 
     /** The plan's entry of a stage of the rollout's view, as {@link #spec} prints it. */
     private static String planned(JsonNode r, JsonNode stage) {
+        if (r.path("plan").has("ramp")) {
+            return ramp(r.path("plan").path("ramp")) + (r.path("rampRatePerMinute").isNumber()
+                    ? ", now " + number(r.path("rampRatePerMinute").asDouble()) + "/min" : "");
+        }
         return spec(r.path("plan").path("stages").path(stage.path("index").asInt()));
+    }
+
+    /** An exponential ramp as {@code ramp 10/min x2 per 50 notified, max 500/min}. */
+    static String ramp(JsonNode ramp) {
+        JsonNode c = ramp.path("increaseCriteria");
+        String per = c.has("notified") ? c.path("notified").asLong() + " notified" : c.path("succeeded").asLong()
+                + " succeeded";
+        return "ramp " + ramp.path("baseRatePerMinute").asLong() + "/min x" + number(ramp.path("incrementFactor")
+                .asDouble()) + " per " + per + ", max " + ramp.path("maximumPerMinute").asLong() + "/min";
     }
 
     /** A plan stage as {@code 10%} or {@code 500 devices}, with {@code , approval} when it asks for one. */

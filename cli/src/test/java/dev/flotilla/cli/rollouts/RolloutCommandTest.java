@@ -106,6 +106,13 @@ class RolloutCommandTest {
         CliRun dry = ok(rollout("create", "--dry-run", "--release", "fw-2.0.bin", "--plan", plan));
         assertThat(dry.out()).isEqualTo(preview.out());
         assertThat(ok(rollout("preview", "--release", "fw-2.0.bin")).out()).contains("(the server's default plan)");
+        Path ramp = plan("{'ramp': {'baseRatePerMinute': 5, 'incrementFactor': 1.5, 'increaseCriteria': {'succeeded': 3},"
+                + " 'maximumPerMinute': 40}}");
+        assertThat(ok(rollout("preview", "--release", "fw-2.0.bin", "--plan", ramp)).out())
+                .containsPattern("1 +ramp 5/min x1.5 per 3 succeeded, max 40/min +10\n");
+        CliFixture.assertOneLineError(rollout("preview", "--release", "fw-2.0.bin", "--plan", plan(
+                "{'ramp': {'baseRatePerMinute': 5, 'incrementFactor': 9, 'increaseCriteria': {'notified': 3}}}")),
+                "invalid_plan: plan.ramp.incrementFactor must be a number from 1.1 to 5.0");
         assertThat(ok(rollout("preview", "--release", "fw-2.0.bin", "--device", fleet.id(0) + "," + fleet.id(1),
                 "--device", fleet.id(2))).out()).contains("3 device(s) selected");
         Path list = Files.writeString(tmp.resolve("devices.txt"), "# canaries\n" + fleet.id(3) + "\n\n" + fleet.id(4) + "\n");
@@ -156,7 +163,24 @@ class RolloutCommandTest {
         JsonNode json = CanonicalJson.parse(ok(rollout("status", "--json", id)).out().getBytes(StandardCharsets.UTF_8));
         assertThat(json.path("halt").path("observed").asDouble()).isEqualTo(0.5);
 
-        assertThat(ok(rollout("resume", id)).out()).isEqualTo("rollout " + id + ": active, stage 1 of 2\n");
+        CliRun devices = ok(rollout("devices", id, "--state", "failed"));
+        assertThat(devices.out()).containsPattern("DEVICE +STAGE +STATE +REASON +UPDATED\n")
+                .containsPattern("\n" + fleet.id(first.get(2)) + " +1 +failed +boot_failed +20")
+                .containsPattern("\n" + fleet.id(first.get(3)) + " +1 +failed +boot_failed +20")
+                .doesNotContain(fleet.id(first.get(0))).doesNotContain("(more:");
+        CliRun page = ok(rollout("devices", id, "--limit", "3"));
+        assertThat(page.out().lines().count()).isEqualTo(5); // header, 3 devices, the hint
+        String next = page.out().lines().reduce((a, b) -> b).orElseThrow();
+        assertThat(next).startsWith("(more: --after ");
+        CliRun rest = ok(rollout("devices", id, "--after", next.substring("(more: --after ".length(), next.length() - 1)));
+        assertThat(rest.out().lines().count()).as("5 admitted in stage 1, header").isEqualTo(3);
+        CliFixture.assertOneLineError(rollout("devices", id, "--state", "stuck"), "state must be one of");
+        assertThat(ok(rollout("list", "--state", "halted")).out()).contains(id);
+        assertThat(ok(rollout("list", "--state", "active")).out()).doesNotContain(id);
+        CliFixture.assertOneLineError(rollout("list", "--state", "stuck"), "state must be one of");
+
+        assertThat(ok(rollout("resume", id)).out()).isEqualTo("rollout " + id + ": active, stage 1 of 2\n"
+                + "  acknowledged 2, admitted 1\n");
         assertThat(ok(rollout("status", id)).out()).containsPattern("failureRate +0 +0.2 +2 +4 +not checked yet");
         assertThat(ok(rollout("abort", id)).out()).contains(": aborted, stage 1 of 2");
         CliFixture.assertOneLineError(rollout("resume", id), "invalid_state: rollout " + id + " is aborted");
@@ -175,11 +199,11 @@ class RolloutCommandTest {
                 .contains("install forced").contains("window '0 2 * * *' for 90 min (Europe/Berlin)");
 
         assertThat(ok(rollout("start", id)).out()).isEqualTo("rollout " + id
-                + ": active, stage 1 of 3, stage 2 awaits approval\n");
+                + ": active, stage 1 of 3, stage 2 awaits approval\n  admitted 2\n");
         assertThat(ok(rollout("pause", id)).out()).contains(": paused, stage 1 of 3");
-        assertThat(ok(rollout("approve", id)).out()).contains(": paused, stage 1 of 3\n");
+        assertThat(ok(rollout("approve", id)).out()).contains(": paused, stage 1 of 3\n  approvedStage 1\n");
         assertThat(ok(rollout("resume", id)).out()).contains(": active, stage 1 of 3\n");
-        assertThat(ok(rollout("advance", id)).out()).contains(": active, stage 2 of 3\n");
+        assertThat(ok(rollout("advance", id)).out()).contains(": active, stage 2 of 3\n  admitted 2\n");
         assertThat(ok(rollout("retry", id)).out()).contains(": active, stage 2 of 3\n");
         assertThat(ok(rollout("status", id)).out()).containsPattern("\n1 +2 devices +2 +done +2 ")
                 .containsPattern("\n2 +4 devices, approval +4 +current +2 ").contains("gates of stage 2: none");

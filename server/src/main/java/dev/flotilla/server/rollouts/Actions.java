@@ -21,7 +21,7 @@ import java.util.function.Function;
  *   <li>{@code pause}: active to paused: no stage starts, no device is admitted; assignments stay.</li>
  *   <li>{@code resume}: paused or halted to active; the failures seen so far are acknowledged (the gates no
  *       longer count them) and withdrawn devices are admitted again.</li>
- *   <li>{@code abort}: to aborted, for good; devices that have not started on it are withdrawn ({@link Halts#withdraw}).</li>
+ *   <li>{@code abort}: to aborted, for good; devices that have not started installing it are withdrawn ({@link Halts#withdraw}).</li>
  *   <li>{@code advance}: the next stage starts now, without waiting for the soak time or an approval.</li>
  *   <li>{@code approve}: approves the next stage (for stages with {@code approval}).</li>
  *   <li>{@code retry}: failed, rolled back and timed out devices get a new assignment (a higher counter), each at
@@ -49,7 +49,8 @@ public final class Actions {
     }
 
     /**
-     * Performs {@code action} on the rollout and answers with the rollout afterwards.
+     * Performs {@code action} on the rollout and answers with the rollout afterwards, with the action and the
+     * numbers it was audited with ({@link Rollout.Acted}).
      *
      * @throws DomainError.NotFound an unknown rollout or action
      * @throws DomainError.Conflict {@code invalid_state} when the rollout's state does not allow the action,
@@ -59,7 +60,9 @@ public final class Actions {
         if (!Rollouts.ACTIONS.contains(action)) {
             throw new DomainError.NotFound("rollout action '" + action + "'");
         }
-        boolean admitted = jdbi.inTransaction(h -> {
+        record Done(boolean admitted, Rollout.Acted acted) {
+        }
+        Done done = jdbi.inTransaction(h -> {
             Evaluator.lock(h);
             RolloutRow r = RolloutRow.lockFor(h, id);
             if (r.deployment()) {
@@ -80,14 +83,16 @@ public final class Actions {
             numbers.put("state", now.state());
             numbers.put("stage", now.stage());
             numbers.put("counts", RolloutDevices.counts(h, id));
-            audit.record(h, actor, "rollout." + action, "rollout", id,
-                    Map.of("state", r.state(), "stage", r.stage()), numbers);
-            return out;
+            Map<String, Object> before = new LinkedHashMap<>();
+            before.put("state", r.state());
+            before.put("stage", r.stage());
+            audit.record(h, actor, "rollout." + action, "rollout", id, before, numbers);
+            return new Done(out, new Rollout.Acted(action, before, numbers));
         });
-        if (admitted) {
+        if (done.admitted()) {
             assignments.finishPending(id);
         }
-        return view.apply(id);
+        return view.apply(id).withActed(done.acted());
     }
 
     /** Starts a rollout just created, in the creating transaction; returns whether it admitted devices. */

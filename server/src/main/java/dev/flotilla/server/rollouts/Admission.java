@@ -14,6 +14,7 @@ import java.util.Set;
  * pending row ({@code deployment_pending}); the assignments are signed afterwards, in batches, outside the
  * caller's transaction ({@link Assignments#finishPending}). A device is admitted once per rollout; a device of a
  * dynamic selection that matches later is admitted when its position falls in the current stage, never before.
+ * A plan with a ramp ({@link Ramp}) admits its devices in rollout order at the ramp's rate instead.
  */
 final class Admission {
     private final Director director;
@@ -62,8 +63,14 @@ final class Admission {
         return admitCohort(h, RolloutRow.find(h, r.id()).orElseThrow(), k, now);
     }
 
-    /** Admits the devices of stage {@code k}'s cohort not admitted yet; returns how many. */
+    /**
+     * Admits the devices of stage {@code k}'s cohort not admitted yet; returns how many. A plan with a ramp
+     * admits as many as its rate allows since the last admission ({@link #admitRamp}).
+     */
     int admitCohort(Handle h, RolloutRow r, int k, long now) {
+        if (r.plan().ramp() != null) {
+            return admitRamp(h, r, now);
+        }
         List<Selection.Member> members = members(h, r);
         Set<String> cohort = new java.util.HashSet<>(Cohorts.cohort(r.id(),
                 members.stream().map(Selection.Member::id).toList(), r.plan(), k));
@@ -71,6 +78,28 @@ final class Admission {
         List<Selection.Member> fresh = members.stream()
                 .filter(m -> cohort.contains(m.id()) && !admitted.contains(m.id())).toList();
         admit(h, r.id(), fresh, k, now);
+        return fresh.size();
+    }
+
+    /**
+     * The ramp's admission: {@code floor(rate * minutes since the last admission)} more devices in rollout order
+     * (the first one at once), the rate being the ramp's for the devices admitted and committed so far
+     * ({@link Ramp#rate}). The selection is read only when at least one device is due.
+     */
+    private int admitRamp(Handle h, RolloutRow r, long now) {
+        RolloutDevices.Progress c = RolloutDevices.progress(h, r.id());
+        double rate = r.plan().ramp().rate(c.admitted(), c.committed());
+        long due = c.lastAdmittedAt() == null ? 1 : (long) Math.floor(rate * (now - c.lastAdmittedAt()) / 60_000.0);
+        if (due < 1) {
+            return 0;
+        }
+        List<Selection.Member> members = members(h, r);
+        java.util.Map<String, Selection.Member> byId = new java.util.HashMap<>();
+        members.forEach(m -> byId.put(m.id(), m));
+        Set<String> admitted = RolloutDevices.admitted(h, r.id());
+        List<Selection.Member> fresh = Cohorts.ranked(r.id(), byId.keySet()).stream()
+                .filter(id -> !admitted.contains(id)).limit(due).map(byId::get).toList();
+        admit(h, r.id(), fresh, 0, now);
         return fresh.size();
     }
 

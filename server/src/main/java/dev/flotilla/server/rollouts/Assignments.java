@@ -66,9 +66,10 @@ public final class Assignments implements AssignmentSource {
     }
 
     /**
-     * Signs the pending assignments of one rollout, {@value #BATCH} devices per transaction, in id order. A
-     * device that holds a more recent rollout's assignment is {@code superseded} in this one; one that is no
-     * longer active is {@code skipped}.
+     * Signs the pending assignments of one rollout, {@value #BATCH} devices per transaction, in id order (with
+     * {@code maxConcurrentDownloads}: only into free download slots, {@link DownloadSlots}). A device that holds
+     * a more recent rollout's assignment is {@code superseded} in this one; one that is no longer active is
+     * {@code skipped}.
      */
     void finishPending(String id) {
         Optional<RolloutRow> row = jdbi.withHandle(h -> RolloutRow.find(h, id));
@@ -80,6 +81,11 @@ public final class Assignments implements AssignmentSource {
         }
         RolloutRow r = row.get();
         Director.Candidate c = new Director.Candidate(id, r.seq(), r.target(), entry.get(), r.forced(), r.policies());
+        if (r.policies().maxConcurrentDownloads() != null && !r.deployment()) {
+            jdbi.inTransaction(h -> signIntoFreeSlots(h, c, r.policies().maxConcurrentDownloads()))
+                    .forEach(onAssigned);
+            return;
+        }
         String after = "";
         while (true) {
             String from = after;
@@ -93,6 +99,33 @@ public final class Assignments implements AssignmentSource {
             jdbi.inTransaction(h -> signBatch(h, c, batch)).forEach(onAssigned);
             after = batch.get(batch.size() - 1);
         }
+    }
+
+    /**
+     * Signs waiting devices of a rollout with {@code maxConcurrentDownloads} into its free download slots
+     * ({@link DownloadSlots}), in id order, while it is active; each signed device's timeout starts now.
+     */
+    private List<String> signIntoFreeSlots(Handle h, Director.Candidate c, long limit) {
+        Evaluator.lock(h);
+        List<String> out = new java.util.ArrayList<>();
+        boolean active = RolloutRow.find(h, c.deploymentId()).map(r -> RolloutRow.ACTIVE.equals(r.state()))
+                .orElse(false);
+        while (active) {
+            long free = limit - DownloadSlots.occupied(h, c.deploymentId());
+            List<String> batch = free <= 0 ? List.of() : h.createQuery("SELECT device_id FROM deployment_pending"
+                            + " WHERE deployment_id = :id ORDER BY device_id LIMIT :n")
+                    .bind("id", c.deploymentId()).bind("n", Math.min(free, BATCH)).mapTo(String.class).list();
+            if (batch.isEmpty()) {
+                break;
+            }
+            List<String> signed = signBatch(h, c, batch);
+            for (String d : signed) {
+                h.createUpdate("UPDATE rollout_devices SET admitted_at = :now WHERE rollout_id = :r AND device_id = :d")
+                        .bind("now", clock.millis()).bind("r", c.deploymentId()).bind("d", d).execute();
+            }
+            out.addAll(signed);
+        }
+        return out;
     }
 
     private List<String> signBatch(Handle h, Director.Candidate c, List<String> batch) {

@@ -28,7 +28,10 @@ import java.util.Optional;
  *       admitted (looked for at most every {@link #JOINERS_EVERY_MILLIS} ms by one server);</li>
  *   <li>when no device of the rollout is still in progress, the stage's soak time has passed since it started
  *       and since its last commit, and the next stage is approved if it asks for approval, the next stage
- *       starts.</li>
+ *       starts;</li>
+ *   <li>a plan with a ramp ({@link Ramp}): the devices its rate allows since the last admission are admitted;</li>
+ *   <li>with {@code maxConcurrentDownloads}, devices waiting for a download slot get the slots freed since
+ *       ({@link DownloadSlots}), after the transaction.</li>
  * </ol>
  * Cheap when nothing changes: a few indexed counts per active rollout. Admitted devices are signed after the
  * transaction ({@link Assignments#finishPending}).
@@ -52,7 +55,11 @@ public final class Evaluator {
     /** When this server last looked for joiners, per rollout (an optimisation only: nothing else depends on it). */
     private final java.util.Map<String, Long> joinersChecked = new java.util.concurrent.ConcurrentHashMap<>();
 
-    Evaluator(Jdbi jdbi, Admission admission, Assignments assignments, Halts halts, AuditLog audit, Clock clock) {
+    private final List<RolloutListener> listeners;
+
+    Evaluator(Jdbi jdbi, Admission admission, Assignments assignments, Halts halts, AuditLog audit, Clock clock,
+              List<RolloutListener> listeners) {
+        this.listeners = listeners;
         this.jdbi = jdbi;
         this.admission = admission;
         this.assignments = assignments;
@@ -61,19 +68,40 @@ public final class Evaluator {
         this.clock = clock;
     }
 
-    /** Evaluates every active rollout once (see the class comment), then signs what it admitted. */
+    /**
+     * Evaluates every active rollout once (see the class comment), then tells the listeners of the halts and
+     * signs what it admitted.
+     */
     public void evaluate() {
-        List<String> admitted = jdbi.inTransaction(h -> {
+        record Tick(List<String> admitted, Map<String, String> halted) {
+        }
+        Tick tick = jdbi.inTransaction(h -> {
             lock(h);
-            List<String> out = new ArrayList<>();
+            Tick out = new Tick(new ArrayList<>(), new LinkedHashMap<>());
             for (RolloutRow r : RolloutRow.rolloutsInState(h, RolloutRow.ACTIVE)) {
-                if (step(h, r)) {
-                    out.add(r.id());
+                long now = clock.millis();
+                Optional<GateCheck> failing = gatesOf(h, r, now);
+                if (failing.isPresent()) {
+                    halts.halt(h, r, failing.get(), now);
+                    out.halted().put(r.id(), failing.get().gate());
+                } else if (step(h, r)) {
+                    out.admitted().add(r.id());
                 }
             }
             return out;
         });
-        admitted.forEach(assignments::finishPending);
+        tick.halted().forEach(this::tellHalted);
+        tick.admitted().forEach(assignments::finishPending);
+    }
+
+    private void tellHalted(String rolloutId, String gate) {
+        for (RolloutListener l : listeners) {
+            try {
+                l.halted(rolloutId, gate);
+            } catch (RuntimeException e) {
+                LOG.warn("a rollout listener failed", e);
+            }
+        }
     }
 
     /** {@link #evaluate()}, logging a failure instead of throwing it (for the scheduler). */
@@ -90,7 +118,7 @@ public final class Evaluator {
         h.createQuery("SELECT id FROM rollout_evaluation_lock WHERE id = 1 FOR UPDATE").mapTo(Integer.class).one();
     }
 
-    /** One rollout's step; returns whether it admitted devices. */
+    /** One rollout's step; returns whether it admitted devices or has devices waiting for a download slot. */
     private boolean step(Handle h, RolloutRow r) {
         long now = clock.millis();
         if (r.stageStartedAt() == null) {
@@ -101,16 +129,11 @@ public final class Evaluator {
             audit(h, r, "rollout.stage", Map.of("stage", 0, "admitted", n));
             return n > 0;
         }
-        timeOut(h, r, now);
-        Optional<GateCheck> failing = GateCheck.of(r.plan().gates(r.stage()), RolloutDevices.counts(h, r.id()))
-                .stream().filter(g -> !g.holds()).findFirst();
-        if (failing.isPresent()) {
-            halts.halt(h, r, failing.get(), now);
-            return false;
-        }
         int admitted = 0;
         long lastLook = joinersChecked.getOrDefault(r.id(), Long.MIN_VALUE / 2);
-        if (r.selection().dynamic() && now - lastLook >= JOINERS_EVERY_MILLIS) {
+        if (r.plan().ramp() != null) {
+            admitted = admission.admitCohort(h, r, r.stage(), now); // the ramp's pace, joiners included
+        } else if (r.selection().dynamic() && now - lastLook >= JOINERS_EVERY_MILLIS) {
             admitted = admission.admitCohort(h, r, r.stage(), now);
             joinersChecked.put(r.id(), now);
         }
@@ -120,7 +143,20 @@ public final class Evaluator {
             audit(h, r, "rollout.stage", stageNumbers(h, r, k, n));
             admitted += n;
         }
-        return admitted > 0;
+        return admitted > 0 || DownloadSlots.waiting(h, r);
+    }
+
+    /**
+     * For a rollout whose first stage started: times out its devices, then checks the current stage's gates;
+     * returns the first that fails.
+     */
+    private static Optional<GateCheck> gatesOf(Handle h, RolloutRow r, long now) {
+        if (r.stageStartedAt() == null) {
+            return Optional.empty();
+        }
+        timeOut(h, r, now);
+        return GateCheck.of(r.plan().gates(r.stage()), RolloutDevices.counts(h, r.id())).stream()
+                .filter(g -> !g.holds()).findFirst();
     }
 
     private static void timeOut(Handle h, RolloutRow r, long now) {

@@ -27,20 +27,22 @@ final class Halts {
     }
 
     /**
-     * Withdraws the rollout from every device that has not started on it (its row still {@code assigned}: no
-     * event since it was admitted): the row becomes {@code withdrawn}, an admission not yet signed is dropped,
-     * and a signed assignment is re-signed and no longer served ({@link Director#withdraw}). Rows are written
-     * before assignments, the order a device event's transaction takes too.
+     * Withdraws the rollout from every device that has not started installing it (its row {@code assigned},
+     * {@code downloading} or {@code downloaded}: the device may hold the download, waiting for its own policy,
+     * an install window, or download-only; the agent checks in before it arms the trial): the row becomes
+     * {@code withdrawn}, an admission not yet signed is dropped, and a signed assignment is re-signed with the
+     * withdrawn flag ({@link Director#withdraw}), which the device that holds it drops. Rows are written before
+     * assignments, the order a device event's transaction takes too.
      *
      * @param reason {@code halted} or {@code aborted}, recorded on the rows
      * @return how many devices were withdrawn
      */
     int withdraw(Handle h, RolloutRow r, String reason, long now) {
-        List<String> devices = h.createQuery(
-                        "SELECT device_id FROM rollout_devices WHERE rollout_id = :r AND state = 'assigned' ORDER BY device_id")
+        List<String> devices = h.createQuery("SELECT device_id FROM rollout_devices WHERE rollout_id = :r AND state IN "
+                        + RolloutDevices.NOT_INSTALLING_SQL + " ORDER BY device_id")
                 .bind("r", r.id()).mapTo(String.class).list();
         h.createUpdate("UPDATE rollout_devices SET state = 'withdrawn', reason = :reason, updated_at = :now"
-                        + " WHERE rollout_id = :r AND state = 'assigned'")
+                        + " WHERE rollout_id = :r AND state IN " + RolloutDevices.NOT_INSTALLING_SQL)
                 .bind("reason", reason).bind("now", now).bind("r", r.id()).execute();
         h.createUpdate("DELETE FROM deployment_pending WHERE deployment_id = :r").bind("r", r.id()).execute();
         devices.forEach(d -> director.withdraw(h, d, r.id(), r.policies()));

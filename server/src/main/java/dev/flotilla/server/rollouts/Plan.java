@@ -1,6 +1,8 @@
 package dev.flotilla.server.rollouts;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.server.errors.DomainError;
 
@@ -18,23 +20,27 @@ import java.util.Set;
  *  "gates": {"failureRate": {"max": 0.05, "minDevices": 5}, "rollbackRate": {"max": 0.02, "minDevices": 5},
  *            "timeoutRate": {"max": 0.1, "minDevices": 5}}}
  * }</pre>
+ * or, instead of {@code stages}, an exponential {@code ramp} ({@link Ramp}).
  *
  * @param soakSeconds    how long a stage's devices must stay healthy after the last of them committed (and
  *                       after the stage started) before the next stage starts
  * @param timeoutSeconds how long a device admitted in a stage has to reach a final state (committed, failed,
  *                       rolled back); past it, it counts as timed out (a failure); null: no timeout
+ * @param stages         the stages; a plan with a {@code ramp} has one stage of 100% whose devices the ramp admits
+ *                       at its rate (its JSON has {@code ramp} instead of {@code stages})
+ * @param ramp           an exponential ramp ({@link Ramp}) instead of stages, or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Plan(List<Stage> stages, long soakSeconds, Long timeoutSeconds, Gates gates) {
+public record Plan(@JsonIgnore List<Stage> stages, long soakSeconds, Long timeoutSeconds, Gates gates, Ramp ramp) {
     private static final String CODE = "invalid_plan";
     static final long MAX_SECONDS = 365L * 24 * 3600;
 
     /** The plan of a rollout created without one: 1%, 10%, 50%, 100%, an hour's soak, a day's timeout. */
     public static final Plan DEFAULT = new Plan(List.of(Stage.percent(1), Stage.percent(10), Stage.percent(50),
-            Stage.percent(100)), 3600, 86400L, new Gates(new Gate(0.05, 1), null, null));
+            Stage.percent(100)), 3600, 86400L, new Gates(new Gate(0.05, 1), null, null), null);
 
     /** The plan of a deployment ({@code POST /api/v1/deployments}): one 100% stage, no soak, timeout or gate. */
-    public static final Plan ONE_STAGE = new Plan(List.of(Stage.percent(100)), 0, null, Gates.NONE);
+    public static final Plan ONE_STAGE = new Plan(List.of(Stage.percent(100)), 0, null, Gates.NONE, null);
 
     /** One stage: exactly one of {@code percent} (0 < p <= 100) and {@code count} (>= 1); the rest overrides the plan. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -56,6 +62,12 @@ public record Plan(List<Stage> stages, long soakSeconds, Long timeoutSeconds, Ga
      * {@code minDevices} devices of the rollout have a verdict (committed, failed, rolled back, timed out).
      */
     public record Gate(double max, long minDevices) {
+    }
+
+    /** The stages as written in the plan's JSON: none for a ramp. */
+    @JsonProperty("stages")
+    List<Stage> writtenStages() {
+        return ramp == null ? stages : null;
     }
 
     public Stage stage(int k) {
@@ -86,10 +98,18 @@ public record Plan(List<Stage> stages, long soakSeconds, Long timeoutSeconds, Ga
      *                             threshold outside 0..1, an unknown field
      */
     public static Plan parse(JsonNode json) {
-        Fields f = Fields.of(json, "plan", CODE, Set.of("stages", "soakSeconds", "timeoutSeconds", "gates"));
+        Fields f = Fields.of(json, "plan", CODE, Set.of("stages", "soakSeconds", "timeoutSeconds", "gates", "ramp"));
+        if (f.has("ramp")) {
+            if (f.has("stages")) {
+                throw new DomainError.Invalid(CODE, "plan must have either 'stages' or 'ramp', not both");
+            }
+            return new Plan(List.of(Stage.percent(100)), f.integer("soakSeconds", 0, MAX_SECONDS).orElse(3600L),
+                    f.integer("timeoutSeconds", 1, MAX_SECONDS).orElse(null),
+                    f.has("gates") ? gates(f.get("gates"), "plan.gates") : Gates.NONE, Ramp.parse(f.get("ramp"), "plan.ramp"));
+        }
         JsonNode stages = f.get("stages");
         if (stages == null || !stages.isArray() || stages.isEmpty() || stages.size() > 100) {
-            throw f.invalid("stages", "must be an array of 1 to 100 stages");
+            throw f.invalid("stages", "must be an array of 1 to 100 stages (or give a 'ramp' instead)");
         }
         List<Stage> list = new ArrayList<>();
         for (int i = 0; i < stages.size(); i++) {
@@ -98,7 +118,7 @@ public record Plan(List<Stage> stages, long soakSeconds, Long timeoutSeconds, Ga
         requireIncreasing(list);
         return new Plan(List.copyOf(list), f.integer("soakSeconds", 0, MAX_SECONDS).orElse(3600L),
                 f.integer("timeoutSeconds", 1, MAX_SECONDS).orElse(null),
-                f.has("gates") ? gates(f.get("gates"), "plan.gates") : Gates.NONE);
+                f.has("gates") ? gates(f.get("gates"), "plan.gates") : Gates.NONE, null);
     }
 
     private static Stage stage(JsonNode json, String path) {

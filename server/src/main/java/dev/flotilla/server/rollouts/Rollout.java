@@ -19,21 +19,47 @@ import java.util.Map;
  * @param gates            the current stage's gates against what was observed
  * @param halt             why it halted: gate, threshold, observed, sample, stage, at, withdrawn, revert
  * @param failures         failed, rolled back and timed out devices by reason, hardware id and previous version
+ * @param rampRatePerMinute for a plan with a ramp: the rate it admits devices at now (devices per minute)
+ * @param acted            in the answer to an operator action only: the action and the numbers it was audited with
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Rollout(String id, String kind, String targetPath, String state, Selection selection, Plan plan,
                       Policies policies, int stage, String stageStartedAt, Integer awaitingApproval, int selected,
                       List<StageView> stages, List<GateCheck> gates, JsonNode halt, Failures failures,
-                      String createdAt, String createdBy) {
+                      String createdAt, String createdBy, Double rampRatePerMinute, Acted acted) {
+
+    /** This view with the operator action that led to it. */
+    Rollout withActed(Acted a) {
+        return new Rollout(id, kind, targetPath, state, selection, plan, policies, stage, stageStartedAt,
+                awaitingApproval, selected, stages, gates, halt, failures, createdAt, createdBy, rampRatePerMinute, a);
+    }
 
     /**
-     * One stage: its size for the current selection, {@code done}, {@code current} or {@code waiting}, and the
-     * funnel of the devices admitted in it (pending, downloading, downloaded, installing, trial, committed,
-     * failed, rolled_back, timed_out, withdrawn, superseded, skipped, reverted).
+     * An operator action and the numbers it acted on, as audited: {@code before} (state, stage) and {@code after}
+     * (state, stage, counts by state, and what the action counted: admitted, acknowledged, withdrawn, retried,
+     * exhausted, approvedStage, the gates at an advance).
+     */
+    public record Acted(String action, Map<String, Object> before, Map<String, Object> after) {
+    }
+
+    /**
+     * One stage: its size for the current selection, {@code done}, {@code current} or {@code waiting}, whether
+     * it needs an operator's approval before it starts ({@code approval}) and, if so, whether it was given
+     * ({@code approved}: by approve or advance; null when none is needed), and the funnel of the devices
+     * admitted in it (pending, downloading, downloaded, installing, trial, committed, failed, rolled_back,
+     * timed_out, withdrawn, superseded, skipped, reverted).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record StageView(int index, Double percent, Long count, int size, String status,
-                            Map<String, Integer> funnel) {
+    public record StageView(int index, Double percent, Long count, int size, String status, boolean approval,
+                            Boolean approved, Map<String, Integer> funnel) {
+    }
+
+    /** One device's row in a rollout: its stage, its state there (a funnel column), why, and when it changed. */
+    public record DeviceRow(String deviceId, int stage, String state, String reason, String updatedAt) {
+    }
+
+    /** A page of a rollout's devices by id; {@code nextAfter} is the id to continue after, null on the last. */
+    public record DevicePage(List<DeviceRow> items, String nextAfter) {
     }
 
     public record Failures(Map<String, Integer> byReason, Map<String, Integer> byHardware,

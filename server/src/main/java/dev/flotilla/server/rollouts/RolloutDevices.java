@@ -21,6 +21,14 @@ final class RolloutDevices {
     static final List<String> LIVE = List.of("assigned", "downloading", "downloaded", "installing", "trial");
     static final String LIVE_SQL = "('assigned', 'downloading', 'downloaded', 'installing', 'trial')";
     static final Set<String> FAILURES = Set.of("failed", "rolled_back", "timed_out");
+    /** Live states before the installation started: a halt or abort withdraws these ({@link Halts#withdraw}). */
+    static final String NOT_INSTALLING_SQL = "('assigned', 'downloading', 'downloaded')";
+    /**
+     * What a withdrawn row still follows: the device was already arming its trial when the withdrawal was made
+     * (it checks in before it arms, so this is a narrow race), and its outcome counts.
+     */
+    private static final Set<String> PAST_WITHDRAWAL = Set.of("installing", "trial", "committed", "failed",
+            "rolled_back");
     /** The funnel's columns, in order ({@code pending} is the state {@code assigned}). */
     static final List<String> FUNNEL = List.of("pending", "downloading", "downloaded", "installing", "trial",
             "committed", "failed", "rolled_back", "timed_out", "withdrawn", "superseded", "skipped", "reverted");
@@ -63,7 +71,8 @@ final class RolloutDevices {
      * Moves the device's row in the rollout for a device event. Live rows follow every event; a committed row
      * turns {@code failed} (reason {@code health_failed}) or {@code rolled_back} only within {@code soakMillis}
      * of its commit (post-commit regression); a failed or rolled-back row turns committed when the device commits
-     * later; other rows ({@code timed_out}, {@code withdrawn}, ...) no longer move.
+     * later; a withdrawn row follows the device's installation, should it have started one before it heard of
+     * the withdrawal; other rows ({@code timed_out}, {@code superseded}, ...) no longer move.
      */
     static void onEvent(Handle h, String rolloutId, DeviceEvent e, long soakMillis, long now) {
         String next = EVENT_STATE.get(e.type());
@@ -83,7 +92,8 @@ final class RolloutDevices {
         boolean moves = LIVE.contains(cur)
                 || (cur.equals("committed") && (next.equals("failed") || next.equals("rolled_back"))
                     && row.get().committedAt() != null && now - row.get().committedAt() < soakMillis)
-                || ((cur.equals("failed") || cur.equals("rolled_back")) && next.equals("committed"));
+                || ((cur.equals("failed") || cur.equals("rolled_back")) && next.equals("committed"))
+                || (cur.equals("withdrawn") && PAST_WITHDRAWAL.contains(next));
         if (!moves || cur.equals(next)) {
             return;
         }
@@ -102,10 +112,15 @@ final class RolloutDevices {
         return out.length() > 200 ? out.substring(0, 200) : out;
     }
 
-    /** Live rows of {@code stage} admitted before {@code admittedBefore} become {@code timed_out}; returns how many. */
+    /**
+     * Live rows of {@code stage} admitted before {@code admittedBefore} become {@code timed_out}; returns how many.
+     * A device still waiting for its assignment to be signed (a download slot, {@link DownloadSlots}) does not.
+     */
     static int timeOut(Handle h, String rolloutId, int stage, long admittedBefore, long now) {
         return h.createUpdate("UPDATE rollout_devices SET state = 'timed_out', reason = 'timeout', updated_at = :now"
-                        + " WHERE rollout_id = :r AND stage = :s AND admitted_at < :before AND state IN " + LIVE_SQL)
+                        + " WHERE rollout_id = :r AND stage = :s AND admitted_at < :before AND state IN " + LIVE_SQL
+                        + " AND NOT EXISTS (SELECT 1 FROM deployment_pending p WHERE p.deployment_id = :r"
+                        + " AND p.device_id = rollout_devices.device_id)")
                 .bind("now", now).bind("r", rolloutId).bind("s", stage).bind("before", admittedBefore).execute();
     }
 
@@ -130,6 +145,43 @@ final class RolloutDevices {
                     return 0;
                 }).list();
         return out;
+    }
+
+    /**
+     * A page of the rollout's device rows by device id after {@code after} (null: from the first), only in
+     * {@code state} when given (a funnel column: {@code pending} is the state {@code assigned}).
+     */
+    static Rollout.DevicePage page(Handle h, String rolloutId, String state, String after, int limit) {
+        String stored = "pending".equals(state) ? "assigned" : state;
+        var q = h.createQuery("SELECT device_id, stage, state, reason, updated_at FROM rollout_devices"
+                        + " WHERE rollout_id = :r" + (stored == null ? "" : " AND state = :s")
+                        + (after == null ? "" : " AND device_id > :after") + " ORDER BY device_id LIMIT :n")
+                .bind("r", rolloutId).bind("n", limit + 1);
+        if (stored != null) {
+            q.bind("s", stored);
+        }
+        if (after != null) {
+            q.bind("after", after);
+        }
+        List<Rollout.DeviceRow> rows = q.map((rs, ctx) -> new Rollout.DeviceRow(rs.getString(1), rs.getInt(2),
+                rs.getString(3).equals("assigned") ? "pending" : rs.getString(3), rs.getString(4),
+                java.time.Instant.ofEpochMilli(rs.getLong(5)).toString())).list();
+        boolean more = rows.size() > limit;
+        List<Rollout.DeviceRow> items = more ? List.copyOf(rows.subList(0, limit)) : rows;
+        return new Rollout.DevicePage(items, more ? items.get(items.size() - 1).deviceId() : null);
+    }
+
+    /** How many devices the rollout admitted, how many of them are committed, and when it last admitted one. */
+    record Progress(long admitted, long committed, Long lastAdmittedAt) {
+    }
+
+    static Progress progress(Handle h, String rolloutId) {
+        return h.createQuery("""
+                        SELECT COUNT(*), COALESCE(SUM(CASE WHEN state = 'committed' THEN 1 ELSE 0 END), 0),
+                               MAX(admitted_at)
+                        FROM rollout_devices WHERE rollout_id = :r""")
+                .bind("r", rolloutId).map((rs, ctx) -> new Progress(rs.getLong(1), rs.getLong(2),
+                        (Long) rs.getObject(3, Long.class))).one();
     }
 
     static Map<String, Integer> emptyFunnel() {

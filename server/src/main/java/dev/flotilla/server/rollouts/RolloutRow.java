@@ -25,6 +25,8 @@ record RolloutRow(String id, String kind, long seq, String target, boolean force
     static final String PAUSED = "paused";
     static final String HALTED = "halted";
     static final String ABORTED = "aborted";
+    /** Every state a rollout (or a deployment: cancelled, closed) can be in. */
+    static final List<String> STATES = List.of(CREATED, ACTIVE, PAUSED, HALTED, ABORTED, "cancelled", "closed");
     /** States in which a rollout still holds its devices (a new rollout for them conflicts). */
     static final List<String> HOLDING = List.of(CREATED, ACTIVE, PAUSED, HALTED);
 

@@ -38,6 +38,7 @@ public final class Rollouts {
     private final Actions actions;
     private final AuditLog audit;
     private final Clock clock;
+    private final List<RolloutListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** @param onAssigned called with each device id that got a new assignment, after the commit (wake-up) */
     public Rollouts(Jdbi jdbi, TufStore tuf, Signer directorKey, AuditLog audit, Clock clock,
@@ -49,9 +50,19 @@ public final class Rollouts {
         this.assignments = new Assignments(jdbi, director, clock, onAssigned);
         this.admission = new Admission(director);
         Halts halts = new Halts(director, audit);
-        this.evaluator = new Evaluator(jdbi, admission, assignments, halts, audit, clock);
+        this.evaluator = new Evaluator(jdbi, admission, assignments, halts, audit, clock, listeners);
         this.membership = new MembershipAssignments(director, audit, onAssigned, clock);
         this.actions = new Actions(jdbi, director, admission, assignments, halts, audit, clock, this::get);
+    }
+
+    /** Adds a listener of what the rollouts do ({@link RolloutListener}). */
+    public void listen(RolloutListener listener) {
+        listeners.add(listener);
+    }
+
+    /** The rollouts in numbers (for metrics): by state, and the funnel of each rollout in progress. */
+    public RolloutStats stats() {
+        return jdbi.withHandle(RolloutStats::read);
     }
 
     /** Check-in's source of assignments, and the listener of device events and manifests. */
@@ -173,12 +184,45 @@ public final class Rollouts {
                 .orElseThrow(() -> new DomainError.NotFound("rollout")));
     }
 
-    /** A page of rollouts (of both kinds), newest first. */
-    public Page<Rollout> list(Page.Request page) {
-        return Page.of(jdbi.withHandle(h -> h.createQuery(
-                        "SELECT id FROM deployments ORDER BY seq DESC LIMIT :limit OFFSET :offset")
-                .bind("limit", page.limit() + 1).bind("offset", page.offset()).mapTo(String.class).list()
+    /**
+     * A page of rollouts (of both kinds), newest first; only those in {@code state} when it is not null.
+     *
+     * @throws DomainError.Invalid {@code invalid_request} for a state no rollout can be in
+     */
+    public Page<Rollout> list(Page.Request page, String state) {
+        if (state != null && !RolloutRow.STATES.contains(state)) {
+            throw new DomainError.Invalid("invalid_request", "state must be one of "
+                    + String.join(", ", RolloutRow.STATES) + "; got '" + state + "'");
+        }
+        return Page.of(jdbi.withHandle(h -> h.createQuery("SELECT id FROM deployments"
+                        + (state == null ? "" : " WHERE state = :state") + " ORDER BY seq DESC LIMIT :limit OFFSET :offset")
+                .bind("state", state).bind("limit", page.limit() + 1).bind("offset", page.offset())
+                .mapTo(String.class).list()
                 .stream().map(id -> Views.of(h, RolloutRow.find(h, id).orElseThrow(), admission)).toList()), page);
+    }
+
+    /**
+     * A page of the devices the rollout admitted, by device id after {@code after} (null: from the first), only
+     * in {@code state} (a funnel column) when it is not null.
+     *
+     * @throws DomainError.NotFound for an unknown rollout
+     * @throws DomainError.Invalid  {@code invalid_request} for a state that is not a funnel column, or a limit
+     *                              outside 1..500
+     */
+    public Rollout.DevicePage devices(String id, String state, String after, int limit) {
+        if (state != null && !RolloutDevices.FUNNEL.contains(state)) {
+            throw new DomainError.Invalid("invalid_request", "state must be one of "
+                    + String.join(", ", RolloutDevices.FUNNEL) + "; got '" + state + "'");
+        }
+        if (limit < 1 || limit > Page.MAX_LIMIT) {
+            throw new DomainError.Invalid("invalid_request", "limit must be from 1 to " + Page.MAX_LIMIT);
+        }
+        return jdbi.withHandle(h -> {
+            if (RolloutRow.find(h, id).isEmpty()) {
+                throw new DomainError.NotFound("rollout");
+            }
+            return RolloutDevices.page(h, id, state, after, limit);
+        });
     }
 
     static final Set<String> ACTIONS = Set.of("start", "pause", "resume", "abort", "advance", "approve", "retry");

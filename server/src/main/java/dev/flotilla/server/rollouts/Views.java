@@ -13,6 +13,20 @@ final class Views {
     private Views() {
     }
 
+    /** Whether stage {@code k}'s approval was given: stage 0's by starting the rollout, later ones by approve or advance. */
+    private static boolean approved(RolloutRow r, int k) {
+        return k == 0 ? r.stageStartedAt() != null : r.approvedStage() >= k;
+    }
+
+    /** A ramp's current rate (devices per minute), null for a plan of stages. */
+    private static Double rate(Handle h, RolloutRow r) {
+        if (r.plan().ramp() == null) {
+            return null;
+        }
+        RolloutDevices.Progress p = RolloutDevices.progress(h, r.id());
+        return r.plan().ramp().rate(p.admitted(), p.committed());
+    }
+
     static Rollout of(Handle h, RolloutRow r, Admission admission) {
         int selected = admission.members(h, r).size();
         int[] sizes = Cohorts.sizes(r.plan(), selected);
@@ -21,8 +35,9 @@ final class Views {
         for (int k = 0; k < sizes.length; k++) {
             String status = r.stageStartedAt() == null || k > r.stage() ? "waiting" : k < r.stage() ? "done" : "current";
             Plan.Stage s = r.plan().stage(k);
-            stages.add(new Rollout.StageView(k, s.percent(), s.count(), sizes[k], status,
-                    funnel.getOrDefault(k, RolloutDevices.emptyFunnel())));
+            boolean approval = r.plan().approval(k);
+            stages.add(new Rollout.StageView(k, s.percent(), s.count(), sizes[k], status, approval,
+                    approval ? approved(r, k) : null, funnel.getOrDefault(k, RolloutDevices.emptyFunnel())));
         }
         int next = r.stage() + 1;
         Integer awaiting = r.stageStartedAt() != null && next < sizes.length && r.plan().approval(next)
@@ -34,6 +49,6 @@ final class Views {
         return new Rollout(r.id(), r.kind(), r.target(), r.state(), r.selection(), r.plan(), r.policies(), r.stage(),
                 r.stageStartedAt() == null ? null : Instant.ofEpochMilli(r.stageStartedAt()).toString(), awaiting,
                 selected, stages, GateCheck.of(r.plan().gates(r.stage()), RolloutDevices.counts(h, r.id())), halt,
-                failures, Instant.ofEpochMilli(r.createdAt()).toString(), r.createdBy());
+                failures, Instant.ofEpochMilli(r.createdAt()).toString(), r.createdBy(), rate(h, r), null);
     }
 }

@@ -124,6 +124,8 @@ class AuthorizationMatrixTest {
         calls.add(new Call("GET", () -> "/api/v1/rollouts", "/api/v1/rollouts", () -> null, Role.VIEWER));
         calls.add(new Call("GET", () -> "/api/v1/rollouts/" + deploymentId, "/api/v1/rollouts/{rolloutId}",
                 () -> null, Role.VIEWER));
+        calls.add(new Call("GET", () -> "/api/v1/rollouts/" + deploymentId + "/devices",
+                "/api/v1/rollouts/{rolloutId}/devices", () -> null, Role.VIEWER));
         for (String action : List.of("start", "pause", "resume", "abort", "advance", "approve", "retry")) {
             calls.add(new Call("POST", () -> "/api/v1/rollouts/" + freshRollout(action) + "/" + action,
                     "/api/v1/rollouts/{rolloutId}/" + action, Map::of, Role.OPERATOR));

@@ -79,7 +79,7 @@ class CohortsTest {
                     break;
                 }
             }
-            return new Plan(valid, 0, null, Plan.Gates.NONE);
+            return new Plan(valid, 0, null, Plan.Gates.NONE, null);
         });
     }
 
@@ -93,7 +93,7 @@ class CohortsTest {
     @Test
     void aCountStageBelowAnEarlierPercentStageIsRaisedToIt() {
         Plan plan = new Plan(List.of(new Plan.Stage(50.0, null, null, null, null, null),
-                new Plan.Stage(null, 3L, null, null, null, null)), 0, null, Plan.Gates.NONE);
+                new Plan.Stage(null, 3L, null, null, null, null)), 0, null, Plan.Gates.NONE, null);
         assertThat(Cohorts.sizes(plan, 100)).containsExactly(50, 50);
     }
 

@@ -99,6 +99,45 @@ class RolloutGatesTest {
     }
 
     @StoreTest
+    void aHaltWithdrawsDevicesHoldingADownloadButNotThoseInstallingAndARacingInstallStillCounts(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        List<TestDevice> devices = fleet.devices(4, "board-a");
+        String id = start("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}");
+        TestDevice failing = devices.get(0);
+        TestDevice waiting = devices.get(1);
+        TestDevice installing = devices.get(2);
+        TestDevice racing = devices.get(3);
+        fleet.report(waiting, id, "download_started", Map.of());
+        fleet.report(waiting, id, "verified", Map.of()); // downloaded; its own policy keeps it from installing
+        fleet.report(racing, id, "download_started", Map.of());
+        fleet.report(installing, id, "installed", Map.of());
+        fleet.report(failing, id, "failed", Map.of("reason", "E_VERIFY"));
+
+        JsonNode halted = fleet.tick(id, Duration.ofSeconds(2));
+
+        assertThat(halted.path("state").asText()).isEqualTo("halted");
+        assertThat(halted.path("halt").path("withdrawn").asInt()).isEqualTo(2);
+        JsonNode funnel = halted.path("stages").get(0).path("funnel");
+        assertThat(funnel.path("withdrawn").asInt()).isEqualTo(2);
+        assertThat(funnel.path("installing").asInt()).isEqualTo(1);
+        for (TestDevice d : List.of(waiting, racing)) {
+            JsonNode signed = fleet.assignment(d).path("signed");
+            assertThat(signed.path("deploymentId").asText()).isEqualTo(id);
+            assertThat(signed.path("withdrawn").asBoolean()).as("the device holding the download drops it").isTrue();
+        }
+        assertThat(fleet.assignment(installing).path("signed").path("withdrawn").asBoolean()).isFalse();
+        fleet.report(waiting, id, "withdrawn", Map.of());
+        // the racing device had armed its trial as the withdrawal was made: its outcome still counts
+        fleet.report(racing, id, "installed", Map.of());
+        fleet.report(racing, id, "rolled_back", Map.of("reason", "BOOT_FAILED"));
+        JsonNode after = fleet.get(id).path("stages").get(0).path("funnel");
+        assertThat(after.path("withdrawn").asInt()).isEqualTo(1);
+        assertThat(after.path("rolled_back").asInt()).isEqualTo(1);
+        assertThat(fleet.assignment(racing).path("signed").path("deploymentId").isMissingNode())
+                .as("its final report ends the assignment").isTrue();
+    }
+
+    @StoreTest
     void theRollbackRateGateHaltsOnRollbacks(TestDatabase db) {
         fleet = new Fleet(db, dir);
         List<TestDevice> devices = fleet.devices(2, "board-a");

@@ -36,6 +36,17 @@ class RolloutRequestTest {
             "unknown stage field | {'stages': [{'percent': 100, 'wait': 1}]} | invalid_plan | plan.stages[0].wait is not a known field",
             "negative soak | {'stages': [{'percent': 100}], 'soakSeconds': -1} | invalid_plan | plan.soakSeconds must be an integer",
             "zero timeout | {'stages': [{'percent': 100}], 'timeoutSeconds': 0} | invalid_plan | plan.timeoutSeconds must be an integer",
+            "stages and ramp | {'stages': [{'percent': 100}], 'ramp': {}} | invalid_plan | plan must have either 'stages' or 'ramp', not both",
+            "ramp without base | {'ramp': {'incrementFactor': 2, 'increaseCriteria': {'notified': 5}}} | invalid_plan | plan.ramp.baseRatePerMinute is required",
+            "ramp base zero | {'ramp': {'baseRatePerMinute': 0, 'incrementFactor': 2, 'increaseCriteria': {'notified': 5}}} | invalid_plan | plan.ramp.baseRatePerMinute must be an integer from 1 to 100000",
+            "ramp factor too small | {'ramp': {'baseRatePerMinute': 5, 'incrementFactor': 1, 'increaseCriteria': {'notified': 5}}} | invalid_plan | plan.ramp.incrementFactor must be a number from 1.1 to 5.0",
+            "ramp factor too large | {'ramp': {'baseRatePerMinute': 5, 'incrementFactor': 6, 'increaseCriteria': {'notified': 5}}} | invalid_plan | plan.ramp.incrementFactor must be a number from 1.1 to 5.0",
+            "ramp without criteria | {'ramp': {'baseRatePerMinute': 5, 'incrementFactor': 2}} | invalid_plan | plan.ramp.increaseCriteria is required",
+            "ramp with both criteria | {'ramp': {'baseRatePerMinute': 5, 'incrementFactor': 2, 'increaseCriteria': {'notified': 5, 'succeeded': 5}}} | invalid_plan | plan.ramp.increaseCriteria must have exactly one of 'notified' and 'succeeded'",
+            "ramp criteria zero | {'ramp': {'baseRatePerMinute': 5, 'incrementFactor': 2, 'increaseCriteria': {'succeeded': 0}}} | invalid_plan | plan.ramp.increaseCriteria.succeeded must be an integer from 1",
+            "ramp unknown criteria | {'ramp': {'baseRatePerMinute': 5, 'incrementFactor': 2, 'increaseCriteria': {'started': 5}}} | invalid_plan | plan.ramp.increaseCriteria.started is not a known field",
+            "ramp maximum below base | {'ramp': {'baseRatePerMinute': 50, 'incrementFactor': 2, 'increaseCriteria': {'notified': 5}, 'maximumPerMinute': 10}} | invalid_plan | plan.ramp.maximumPerMinute must be at least baseRatePerMinute (50), got 10",
+            "ramp unknown field | {'ramp': {'baseRatePerMinute': 5, 'incrementFactor': 2, 'increaseCriteria': {'notified': 5}, 'rate': 1}} | invalid_plan | plan.ramp.rate is not a known field",
     })
     void anInvalidPlanIsRefusedNamingTheField(String name, String plan, String code, String message) {
         assertThatThrownBy(() -> parse("{'target': 'fw.bin', 'selection': {}, 'plan': " + plan + "}"))
@@ -92,5 +103,27 @@ class RolloutRequestTest {
         assertThat(r.plan().soakSeconds(0)).isEqualTo(60);
         assertThat(r.plan().gates(0).failureRate().max()).isEqualTo(0.2);
         assertThat(r.plan().gates(1).rollbackRate().minDevices()).isEqualTo(3);
+    }
+
+    @Test
+    void aRampPlanReadsBackAsTheSamePlanAndItsRateGrowsByTheFactorUpToTheMaximum() throws Exception {
+        RolloutRequest r = parse("""
+                {'target': 'fw.bin', 'selection': {}, 'plan': {'ramp': {'baseRatePerMinute': 10, 'incrementFactor': 2,
+                 'increaseCriteria': {'notified': 50}, 'maximumPerMinute': 45}, 'timeoutSeconds': 600}}""");
+        String stored = RolloutRow.json(r.plan());
+        assertThat(stored).contains("\"ramp\"").doesNotContain("stages");
+        assertThat(Plan.parse(JSON.readTree(stored))).isEqualTo(r.plan());
+        assertThat(r.plan().stages()).containsExactly(Plan.Stage.percent(100));
+        Ramp ramp = r.plan().ramp();
+        assertThat(ramp.rate(0, 0)).isEqualTo(10);
+        assertThat(ramp.rate(49, 0)).isEqualTo(10);
+        assertThat(ramp.rate(50, 0)).isEqualTo(20);
+        assertThat(ramp.rate(100, 0)).isEqualTo(40);
+        assertThat(ramp.rate(150, 0)).as("capped").isEqualTo(45);
+        Ramp bySuccess = parse("{'target': 'fw.bin', 'selection': {}, 'plan': {'ramp': {'baseRatePerMinute': 3,"
+                + " 'incrementFactor': 1.5, 'increaseCriteria': {'succeeded': 2}}}}").plan().ramp();
+        assertThat(bySuccess.rate(100, 1)).isEqualTo(3);
+        assertThat(bySuccess.rate(100, 2)).isEqualTo(4.5);
+        assertThat(bySuccess.maximumPerMinute()).as("the default maximum").isEqualTo(1000);
     }
 }

@@ -92,8 +92,15 @@ class RolloutStagesTest {
         JsonNode waiting = fleet.tick(id, Duration.ofSeconds(5));
         assertThat(waiting.path("stage").asInt()).isZero();
         assertThat(waiting.path("awaitingApproval").asInt()).isEqualTo(1);
+        assertThat(waiting.path("stages").get(0).path("approval").asBoolean()).isFalse();
+        assertThat(waiting.path("stages").get(0).has("approved")).as("none needed").isFalse();
+        assertThat(waiting.path("stages").get(1).path("approval").asBoolean()).isTrue();
+        assertThat(waiting.path("stages").get(1).path("approved").asBoolean()).isFalse();
 
-        fleet.act(id, "approve");
+        JsonNode approved = fleet.act(id, "approve");
+        assertThat(approved.path("stages").get(1).path("approved").asBoolean()).isTrue();
+        assertThat(approved.path("acted").path("action").asText()).isEqualTo("approve");
+        assertThat(approved.path("acted").path("after").path("approvedStage").asInt()).isEqualTo(1);
         JsonNode next = fleet.tick(id, Duration.ofSeconds(1));
         assertThat(next.path("stage").asInt()).isEqualTo(1);
         assertThat(next.has("awaitingApproval")).isFalse();
