@@ -207,7 +207,7 @@ public final class Server implements AutoCloseable {
                 ReleaseDetails releaseDetails = new ReleaseDetails(jdbi, tuf);
                 closeables.add(Dashboard.register(cfg.routes, new Dashboard.Services(tokens, devices, events, checkIns,
                         new FleetOverview(jdbi, tuf, releaseDetails, checkIns.presence()), new DeviceDetails(jdbi),
-                        releaseDetails, jdbi, audit), config.clock()));
+                        releaseDetails, jdbi, audit, rollouts), config.clock()));
             });
             Startup.listen(app, config);
             // Only once listening: a start that fails to bind must not use up the one-time admin token.

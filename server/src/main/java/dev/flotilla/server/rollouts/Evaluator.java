@@ -30,6 +30,7 @@ import java.util.Optional;
  *       and since its last commit, and the next stage is approved if it asks for approval, the next stage
  *       starts.</li>
  * </ol>
+ * Then each active, paused or halted rollout's device states are sampled for the chart ({@link Samples}).
  * Cheap when nothing changes: a few indexed counts per active rollout. Admitted devices are signed after the
  * transaction ({@link Assignments#finishPending}).
  */
@@ -70,6 +71,9 @@ public final class Evaluator {
                 if (step(h, r)) {
                     out.add(r.id());
                 }
+            }
+            for (String state : List.of(RolloutRow.ACTIVE, RolloutRow.PAUSED, RolloutRow.HALTED)) {
+                RolloutRow.rolloutsInState(h, state).forEach(r -> Samples.record(h, r.id(), clock.millis(), false));
             }
             return out;
         });
