@@ -69,7 +69,7 @@
   });
   document.addEventListener("htmx:afterSettle", function (e) {
     localTimes(e.target);
-    var target = e.detail && e.detail.elt ? e.detail.elt : e.target;
+    var target = e.target; // after an outerHTML swap: the element that came in
     var confirm = document.getElementById("confirm");
     if (confirm && target.id === "confirm" && confirm.querySelector("h2")) {
       confirm.focus();
