@@ -117,7 +117,11 @@ class RolloutBrowserTest {
         browser.navigate().refresh();
         wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "aborted"));
         assertThat(((Number) js("return document.documentElement.scrollWidth - window.innerWidth;")).intValue())
-                .as("horizontal overflow on a phone").isLessThanOrEqualTo(0);
+                .as("horizontal overflow on a phone, by %s", js("""
+                        return Array.from(document.querySelectorAll('main *')).filter(function (e) {
+                          return e.getBoundingClientRect().right > window.innerWidth + 1; })
+                        .slice(0, 8).map(function (e) { return e.tagName + '#' + e.id + '.' + e.className + ' '
+                          + Math.round(e.getBoundingClientRect().right); }).join(', ');""")).isLessThanOrEqualTo(0);
         Chromium.screenshot(browser, "rollout-phone");
         browser.manage().window().setSize(new Dimension(1280, 1000));
 
