@@ -95,7 +95,9 @@ class RolloutBrowserTest {
         assertThat(browser.findElement(By.id("by-reason")).getText()).contains("E_BAD_IMAGE");
         wait.until(d -> js("var u = document.querySelectorAll('#chart .u-legend .u-series');"
                 + " return !!document.querySelector('#chart canvas') && u.length === 6;"));
+        browser.manage().window().setSize(new Dimension(1280, 2000)); // the whole page, chart included
         Chromium.screenshot(browser, "rollout-halted");
+        browser.manage().window().setSize(new Dimension(1280, 1000));
 
         act("resume", "Resume this rollout?");
         wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "active"));
