@@ -215,6 +215,14 @@ public final class Rollouts {
                 java.time.Instant.ofEpochMilli(r.createdAt()).toString(), r.createdBy());
     }
 
+    /** How many rollouts (not deployments) are in each state. */
+    public Map<String, Long> countByState() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT state, COUNT(*) FROM deployments WHERE kind = 'rollout' GROUP BY state")
+                .map((rs, ctx) -> out.put(rs.getString(1), rs.getLong(2))).list());
+        return out;
+    }
+
     /** A page of rollouts (of both kinds), newest first. */
     public Page<Rollout> list(Page.Request page) {
         return Page.of(jdbi.withHandle(h -> h.createQuery(
