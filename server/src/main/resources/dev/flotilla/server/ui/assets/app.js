@@ -54,7 +54,10 @@
     var axis = { stroke: ink, grid: { stroke: "rgba(128,128,128,0.25)" }, ticks: { stroke: "rgba(128,128,128,0.4)" } };
     chart = new window.uPlot({
       width: Math.max(280, holder.clientWidth), height: 260,
-      scales: { x: { time: true } },
+      // one sample (or none yet) spans no time: show ten minutes around it rather than years
+      scales: { x: { time: true, range: function (u, min, max) {
+        return min === max ? [min - 300, max + 300] : [min, max];
+      } } },
       series: [{}].concat(names.map(function (n, i) { return { label: n, stroke: colors[i], width: 2 }; })),
       axes: [axis, Object.assign({ label: "devices" }, axis)]
     }, series, holder);
