@@ -26,9 +26,10 @@ class RolloutLiveTest {
 
     @Test
     void theStreamSendsTheBlockAgainWhenTheRolloutHalts() {
-        try (Fleet fleet = new Fleet(BothDatabases.h2(), dir);
-             Browser browser = new Browser(fleet.srv.server.uri());
-             HttpClient client = HttpClient.newHttpClient()) {
+        // closed in reverse: the server stops first and so ends the open stream, which the client's close awaits
+        try (HttpClient client = HttpClient.newHttpClient();
+             Fleet fleet = new Fleet(BothDatabases.h2(), dir);
+             Browser browser = new Browser(fleet.srv.server.uri())) {
             List<TestDevice> devices = fleet.devices(2, "board-a");
             String id = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(
                     "{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0.4, 'minDevices': 1}}}")))
@@ -53,6 +54,7 @@ class RolloutLiveTest {
                 assertThat(halted).startsWith("rollout\n").contains("id=\"rollout-state\">halted<")
                         .contains("id=\"halt\"").contains("<strong>100.0%</strong>").contains("<td>E_VERIFY</td>")
                         .doesNotContain("id=\"action-");
+                r.body().close();
             });
         }
     }
