@@ -20,6 +20,7 @@ import dev.flotilla.server.http.ErrorMapping;
 import dev.flotilla.server.http.Routes;
 import dev.flotilla.server.metrics.HttpMetrics;
 import dev.flotilla.server.metrics.RolloutMetrics;
+import dev.flotilla.server.metrics.FleetMetrics;
 import dev.flotilla.server.metrics.StandardMetrics;
 import dev.flotilla.server.store.Database;
 import dev.flotilla.server.deployments.DeploymentRoutes;
@@ -59,6 +60,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -209,9 +211,14 @@ public final class Server implements AutoCloseable {
                 });
                 AuditRoutes.register(routes, jdbi, audit);
                 ReleaseDetails releaseDetails = new ReleaseDetails(jdbi, tuf);
+                FleetOverview fleet = new FleetOverview(jdbi, tuf, releaseDetails, checkIns.presence());
+                FleetMetrics.bind(metrics, () -> {
+                    checkIns.flushLastSeen();
+                    FleetOverview.Summary f = fleet.summary();
+                    return Map.of("online", f.online(), "offline", f.offline(), "decommissioned", f.decommissioned());
+                });
                 closeables.add(Dashboard.register(cfg.routes, new Dashboard.Services(tokens, devices, events, checkIns,
-                        new FleetOverview(jdbi, tuf, releaseDetails, checkIns.presence()), new DeviceDetails(jdbi),
-                        releaseDetails, jdbi, audit), config.clock()));
+                        fleet, new DeviceDetails(jdbi), releaseDetails, jdbi, audit, rollouts), config.clock()));
             });
             Startup.listen(app, config);
             // Only once listening: a start that fails to bind must not use up the one-time admin token.

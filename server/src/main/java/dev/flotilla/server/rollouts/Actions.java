@@ -87,12 +87,50 @@ public final class Actions {
             before.put("state", r.state());
             before.put("stage", r.stage());
             audit.record(h, actor, "rollout." + action, "rollout", id, before, numbers);
+            Samples.record(h, id, clock.millis(), true);
             return new Done(out, new Rollout.Acted(action, before, numbers));
         });
         if (done.admitted()) {
             assignments.finishPending(id);
         }
         return view.apply(id).withActed(done.acted());
+    }
+
+    /**
+     * The actions an operator may take on the rollout as it is now, in the order start, approve, advance, retry,
+     * pause, resume, abort: those that {@link #act} would not refuse for its state (advance only before the last
+     * stage, approve only when a stage awaits approval, retry only with failures to retry); none for a
+     * deployment.
+     */
+    public static List<String> offered(Rollout r) {
+        if (!"rollout".equals(r.kind())) {
+            return List.of();
+        }
+        String state = r.state();
+        boolean running = state.equals(RolloutRow.ACTIVE) || state.equals(RolloutRow.PAUSED);
+        List<String> out = new java.util.ArrayList<>();
+        if (state.equals(RolloutRow.CREATED)) {
+            out.add("start");
+        }
+        if (running && r.awaitingApproval() != null) {
+            out.add("approve");
+        }
+        if (running && r.stageStartedAt() != null && r.stage() + 1 < r.plan().stages().size()) {
+            out.add("advance");
+        }
+        if (running && !r.failures().byReason().isEmpty()) {
+            out.add("retry");
+        }
+        if (state.equals(RolloutRow.ACTIVE)) {
+            out.add("pause");
+        }
+        if (state.equals(RolloutRow.PAUSED) || state.equals(RolloutRow.HALTED)) {
+            out.add("resume");
+        }
+        if (RolloutRow.HOLDING.contains(state)) {
+            out.add("abort");
+        }
+        return out;
     }
 
     /** Starts a rollout just created, in the creating transaction; returns whether it admitted devices. */

@@ -33,6 +33,7 @@ import java.util.Optional;
  *   <li>with {@code maxConcurrentDownloads}, devices waiting for a download slot get the slots freed since
  *       ({@link DownloadSlots}), after the transaction.</li>
  * </ol>
+ * Then each active, paused or halted rollout's device states are sampled for the chart ({@link Samples}).
  * Cheap when nothing changes: a few indexed counts per active rollout. Admitted devices are signed after the
  * transaction ({@link Assignments#finishPending}).
  */
@@ -87,6 +88,9 @@ public final class Evaluator {
                 } else if (step(h, r)) {
                     out.admitted().add(r.id());
                 }
+            }
+            for (String state : List.of(RolloutRow.ACTIVE, RolloutRow.PAUSED, RolloutRow.HALTED)) {
+                RolloutRow.rolloutsInState(h, state).forEach(r -> Samples.record(h, r.id(), clock.millis(), false));
             }
             return out;
         });

@@ -67,6 +67,7 @@ final class Halts {
                 .bind("j", RolloutRow.json(halt)).bind("id", r.id()).execute();
         audit.record(h, new Actor("system", r.id(), "rollout evaluator"), "rollout.halt", "rollout", r.id(),
                 null, halt);
+        Samples.record(h, r.id(), now, true);
     }
 
     /**

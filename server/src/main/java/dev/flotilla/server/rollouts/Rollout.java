@@ -69,4 +69,21 @@ public record Rollout(String id, String kind, String targetPath, String state, S
     /** What a plan would do for the current selection: how many devices it holds and each stage's size. */
     public record Preview(String target, int selected, List<Integer> stageSizes, Map<String, Integer> overlap) {
     }
+
+    /**
+     * The rollout's devices by state at one time (epoch ms): {@code pending} (admitted, not started),
+     * {@code inProgress} (downloading to trial), {@code committed}, {@code failed} (failed, rolled back, timed
+     * out) and {@code stopped} (withdrawn, superseded, skipped, reverted).
+     */
+    public record Sample(long at, int pending, int inProgress, int committed, int failed, int stopped) {
+        boolean sameCounts(Sample o) {
+            return pending == o.pending && inProgress == o.inProgress && committed == o.committed
+                    && failed == o.failed && stopped == o.stopped;
+        }
+    }
+
+    /** A rollout in a listing, from its row alone (no device is read). */
+    public record Summary(String id, String kind, String targetPath, String state, int stage, int stages,
+                          String createdAt, String createdBy) {
+    }
 }

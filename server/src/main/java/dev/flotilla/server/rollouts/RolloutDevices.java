@@ -134,6 +134,14 @@ final class RolloutDevices {
         return out;
     }
 
+    /** Device counts by state over every row of the rollout, acknowledged or not (what the chart shows). */
+    static Map<String, Integer> totals(Handle h, String rolloutId) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        h.createQuery("SELECT state, COUNT(*) FROM rollout_devices WHERE rollout_id = :r GROUP BY state")
+                .bind("r", rolloutId).map((rs, ctx) -> out.put(rs.getString(1), rs.getInt(2))).list();
+        return out;
+    }
+
     /** Per stage (index), the funnel: counts by state with every column present ({@code assigned} as pending). */
     static Map<Integer, Map<String, Integer>> funnel(Handle h, String rolloutId) {
         Map<Integer, Map<String, Integer>> out = new java.util.TreeMap<>();

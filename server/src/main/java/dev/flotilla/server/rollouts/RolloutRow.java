@@ -41,6 +41,11 @@ record RolloutRow(String id, String kind, long seq, String target, boolean force
                 .bindList("states", states).map((rs, ctx) -> read(rs)).list();
     }
 
+    /** Every rollout and deployment, newest first. */
+    static List<RolloutRow> newestFirst(Handle h) {
+        return h.createQuery("SELECT * FROM deployments ORDER BY seq DESC").map((rs, ctx) -> read(rs)).list();
+    }
+
     /** Rollouts of kind {@code rollout} (not deployments) in {@code state}, oldest first. */
     static List<RolloutRow> rolloutsInState(Handle h, String state) {
         return h.createQuery("SELECT * FROM deployments WHERE state = :s AND kind = 'rollout' ORDER BY seq")

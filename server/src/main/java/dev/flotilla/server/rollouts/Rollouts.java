@@ -185,6 +185,48 @@ public final class Rollouts {
     }
 
     /**
+     * The rollout as {@link #get} shows it, but with {@code selected} taken as the size of its selection instead
+     * of counting it again: the one step of {@link #get} that reads the selection's devices and their
+     * manifests, the rest reads only the rollout's own rows. For a live page that counted it a little earlier.
+     *
+     * @throws DomainError.NotFound for an unknown id
+     */
+    public Rollout get(String id, int selected) {
+        return jdbi.withHandle(h -> RolloutRow.find(h, id).map(r -> Views.of(h, r, selected))
+                .orElseThrow(() -> new DomainError.NotFound("rollout")));
+    }
+
+    /** The rollout's device states over time, oldest first ({@link Samples}: bounded, sampled by the evaluator). */
+    public List<Rollout.Sample> series(String id) {
+        return jdbi.withHandle(h -> Samples.series(h, id));
+    }
+
+    /** A page of rollouts (of both kinds), newest first, from their rows alone (cheap at any fleet size). */
+    public Page<Rollout.Summary> summaries(Page.Request page) {
+        return Page.of(jdbi.withHandle(h -> h.createQuery("SELECT id FROM deployments ORDER BY seq DESC"
+                        + " LIMIT :limit OFFSET :offset")
+                .bind("limit", page.limit() + 1).bind("offset", page.offset()).mapTo(String.class).list()
+                .stream().map(id -> summary(RolloutRow.find(h, id).orElseThrow())).toList()), page);
+    }
+
+    /** Per target path, the newest {@code most} rollouts (of both kinds) of that release, newest first. */
+    public Map<String, List<Rollout.Summary>> byTarget(int most) {
+        Map<String, List<Rollout.Summary>> out = new LinkedHashMap<>();
+        jdbi.useHandle(h -> RolloutRow.newestFirst(h).forEach(r -> {
+            List<Rollout.Summary> list = out.computeIfAbsent(r.target(), t -> new java.util.ArrayList<>());
+            if (list.size() < most) {
+                list.add(summary(r));
+            }
+        }));
+        return out;
+    }
+
+    private static Rollout.Summary summary(RolloutRow r) {
+        return new Rollout.Summary(r.id(), r.kind(), r.target(), r.state(), r.stage(), r.plan().stages().size(),
+                java.time.Instant.ofEpochMilli(r.createdAt()).toString(), r.createdBy());
+    }
+
+    /**
      * A page of rollouts (of both kinds), newest first; only those in {@code state} when it is not null.
      *
      * @throws DomainError.Invalid {@code invalid_request} for a state no rollout can be in

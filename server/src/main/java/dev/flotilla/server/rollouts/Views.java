@@ -28,7 +28,11 @@ final class Views {
     }
 
     static Rollout of(Handle h, RolloutRow r, Admission admission) {
-        int selected = admission.members(h, r).size();
+        return of(h, r, admission.members(h, r).size());
+    }
+
+    /** The view with {@code selected} as the selection's size (counted by the caller, perhaps a while ago). */
+    static Rollout of(Handle h, RolloutRow r, int selected) {
         int[] sizes = Cohorts.sizes(r.plan(), selected);
         Map<Integer, Map<String, Integer>> funnel = RolloutDevices.funnel(h, r.id());
         List<Rollout.StageView> stages = new ArrayList<>();

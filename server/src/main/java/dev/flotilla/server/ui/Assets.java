@@ -9,11 +9,9 @@ import java.util.Properties;
 
 /**
  * The dashboard's static files under {@code /ui/assets/}: its style sheet and script (resources beside this
- * class) and htmx from its webjar (no CDN). Read once at start; browsers may cache them for an hour.
+ * class), htmx and uPlot (the rollout chart: its script and style sheet) from their webjars (no CDN). Read once at start; browsers may cache them for an hour.
  */
 final class Assets {
-    private static final String WEBJAR = "META-INF/maven/org.webjars.npm/htmx.org/pom.properties";
-
     private Assets() {
     }
 
@@ -22,7 +20,10 @@ final class Assets {
         serve(gate, "/ui/assets/app.js", "text/javascript; charset=utf-8",
                 read("dev/flotilla/server/ui/assets/app.js"));
         serve(gate, "/ui/assets/htmx.min.js", "text/javascript; charset=utf-8",
-                read("META-INF/resources/webjars/htmx.org/" + htmxVersion() + "/dist/htmx.min.js"));
+                read("META-INF/resources/webjars/htmx.org/" + version("htmx.org") + "/dist/htmx.min.js"));
+        String uplot = "META-INF/resources/webjars/uplot/" + version("uplot") + "/dist/";
+        serve(gate, "/ui/assets/uPlot.iife.min.js", "text/javascript; charset=utf-8", read(uplot + "uPlot.iife.min.js"));
+        serve(gate, "/ui/assets/uPlot.min.css", "text/css; charset=utf-8", read(uplot + "uPlot.min.css"));
     }
 
     private static void serve(Gate gate, String path, String type, byte[] body) {
@@ -32,10 +33,10 @@ final class Assets {
         });
     }
 
-    /** The version of the htmx webjar on the class path (its path names it). */
-    static String htmxVersion() {
+    /** The version of the npm webjar {@code name} on the class path (its resource path names it). */
+    static String version(String name) {
         Properties p = new Properties();
-        try (InputStream in = resource(WEBJAR)) {
+        try (InputStream in = resource("META-INF/maven/org.webjars.npm/" + name + "/pom.properties")) {
             p.load(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -7,6 +7,7 @@ import dev.flotilla.server.devices.DeviceEvents;
 import dev.flotilla.server.devices.DeviceService;
 import dev.flotilla.server.devices.FleetOverview;
 import dev.flotilla.server.releases.ReleaseDetails;
+import dev.flotilla.server.rollouts.Rollouts;
 import dev.flotilla.server.tokens.TokenService;
 import io.javalin.config.RoutesConfig;
 import org.jdbi.v3.core.Jdbi;
@@ -21,7 +22,7 @@ public final class Dashboard {
     /** The services the dashboard reads and acts through. */
     public record Services(TokenService tokens, DeviceService devices, DeviceEvents events, CheckIns checkIns,
                            FleetOverview fleet, DeviceDetails details, ReleaseDetails releases, Jdbi jdbi,
-                           AuditLog audit) {
+                           AuditLog audit, Rollouts rollouts) {
     }
 
     private Dashboard() {
@@ -37,10 +38,10 @@ public final class Dashboard {
         Gate gate = new Gate(routes, sessions, s.tokens(), view);
         Assets.register(gate);
         new SignIn(sessions, s.tokens(), view).register(gate);
-        new FleetPages(s.devices(), s.details(), s.events(), s.checkIns(), s.fleet(), view).register(gate);
-        new RecordPages(s.releases(), s.jdbi(), s.audit(), view).register(gate);
-        LiveFleet live = new LiveFleet(s.fleet(), s.checkIns(), view);
-        live.register(gate);
+        LiveStreams live = new LiveStreams(gate);
+        new FleetPages(s.devices(), s.details(), s.events(), s.checkIns(), s.fleet(), view).register(gate, live);
+        new RolloutPages(s.rollouts(), s.releases(), s.checkIns()::settle, view).register(gate, live);
+        new RecordPages(s.releases(), s.rollouts(), s.jdbi(), s.audit(), view).register(gate);
         // last, so that it answers only what no page above matched
         gate.page(io.javalin.http.HandlerType.GET, "/ui/<rest>", dev.flotilla.server.auth.Role.VIEWER, (ctx, v) -> {
             throw dev.flotilla.server.http.ApiException.notFound("page " + ctx.path());

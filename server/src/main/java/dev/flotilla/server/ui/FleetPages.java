@@ -21,7 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The fleet overview ({@code /ui}), the device list ({@code /ui/devices}, the API's filters, keyset paging)
+ * The fleet overview ({@code /ui}) with its live counts ({@code /ui/fleet/live}), the device list ({@code /ui/devices}, the API's filters, keyset paging)
  * and a device's page ({@code /ui/devices/{id}}), with decommission and recommission for operators.
  */
 final class FleetPages {
@@ -58,7 +58,11 @@ final class FleetPages {
         this.view = view;
     }
 
-    void register(Gate gate) {
+    void register(Gate gate, LiveStreams live) {
+        live.register("/ui/fleet/live", Role.VIEWER, "fleet", (ctx, visit) -> () -> {
+            checkIns.flushLastSeen();
+            return view.fragment("fleet.jte", fleet.summary());
+        });
         gate.page(HandlerType.GET, "/ui", Role.VIEWER, (ctx, v) -> {
             QueryParams.requireOnly(ctx, List.of());
             checkIns.flushLastSeen();

@@ -2,6 +2,7 @@ package dev.flotilla.server.ui;
 
 import dev.flotilla.server.auth.Operator;
 import dev.flotilla.server.auth.Role;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.tokens.TokenService;
 import io.javalin.config.RoutesConfig;
@@ -133,6 +134,15 @@ final class Gate {
         }
     }
 
+    /** The status of a service's refusal, as the API's error mapping gives it. */
+    static int status(DomainError e) {
+        return switch (e) {
+            case DomainError.Invalid i -> 400;
+            case DomainError.NotFound n -> 404;
+            case DomainError.Conflict c -> 409;
+        };
+    }
+
     private static boolean csrfMatches(Context ctx, String expected) {
         String sent = ctx.header(CSRF_HEADER);
         if (sent == null) {
@@ -150,6 +160,9 @@ final class Gate {
             body.run();
         } catch (ApiException e) {
             view.error(ctx, e.status(), frame, e.status() == 404 ? "Not found" : "Request refused", e.getMessage());
+        } catch (DomainError e) {
+            int status = status(e);
+            view.error(ctx, status, frame, status == 404 ? "Not found" : "Request refused", e.getMessage());
         } catch (Exception e) {
             LOG.error("dashboard failure on {} {}", ctx.method(), ctx.path(), e);
             view.error(ctx, 500, frame, "Something went wrong", "The server could not show this page; the cause"

@@ -7,6 +7,8 @@ import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.ListOrder;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.releases.ReleaseDetails;
+import dev.flotilla.server.rollouts.Rollout;
+import dev.flotilla.server.rollouts.Rollouts;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import org.jdbi.v3.core.Jdbi;
@@ -16,8 +18,9 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Map;
 
-/** The releases page ({@code /ui/releases}, viewers) and the audit log page ({@code /ui/audit}, admins). */
+/** The releases page ({@code /ui/releases}, viewers: with the rollouts that used each) and the audit log page ({@code /ui/audit}, admins). */
 final class RecordPages {
     static final int AUDIT_PAGE = 50;
 
@@ -26,13 +29,23 @@ final class RecordPages {
                             List<AuditEntry> entries, int offset, Integer nextOffset, String query) {
     }
 
+    /** The releases page: each release with the newest rollouts of it (at most {@link #ROLLOUTS_PER_RELEASE}). */
+    public record Releases(List<ReleaseDetails.Detail> releases, Map<String, List<Rollout.Summary>> rollouts) {
+        public List<Rollout.Summary> of(String target) {
+            return rollouts.getOrDefault(target, List.of());
+        }
+    }
+
+    static final int ROLLOUTS_PER_RELEASE = 5;
     private final ReleaseDetails releases;
+    private final Rollouts rollouts;
     private final Jdbi jdbi;
     private final AuditLog audit;
     private final View view;
 
-    RecordPages(ReleaseDetails releases, Jdbi jdbi, AuditLog audit, View view) {
+    RecordPages(ReleaseDetails releases, Rollouts rollouts, Jdbi jdbi, AuditLog audit, View view) {
         this.releases = releases;
+        this.rollouts = rollouts;
         this.jdbi = jdbi;
         this.audit = audit;
         this.view = view;
@@ -41,7 +54,8 @@ final class RecordPages {
     void register(Gate gate) {
         gate.page(HandlerType.GET, "/ui/releases", Role.VIEWER, (ctx, v) -> {
             dev.flotilla.server.http.QueryParams.requireOnly(ctx, List.of());
-            view.render(ctx, 200, "releases.jte", v.chrome("Releases", "releases"), releases.all());
+            view.render(ctx, 200, "releases.jte", v.chrome("Releases", "releases"),
+                    new Releases(releases.all(), rollouts.byTarget(ROLLOUTS_PER_RELEASE)));
         });
         gate.page(HandlerType.GET, "/ui/audit", Role.ADMIN, (ctx, v) ->
                 view.render(ctx, 200, "audit.jte", v.chrome("Audit log", "audit"), auditView(ctx)));

@@ -22,20 +22,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A real server on loopback with a fake clock, the releases fw-1.0.bin (1.0.0) and fw-2.0.bin (2.0.0) for
- * board-a, and simulated devices that check in with signed manifests and post events over HTTP.
+ * board-a, and simulated devices that check in with signed manifests and post events over HTTP. Public for the
+ * dashboard's rollout tests.
  */
-final class Fleet implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
-    final MutableClock clock = new MutableClock();
-    final OfflineRepo repo = new OfflineRepo();
+public final class Fleet implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
+    public final MutableClock clock = new MutableClock();
+    public final OfflineRepo repo = new OfflineRepo();
     private final TestDatabase db;
     private final Path dataDir;
-    TestServer srv;
+    public TestServer srv;
     /** The admin token of the first start (a restarted server makes none). */
-    final String admin;
+    public final String admin;
     private final AtomicInteger events = new AtomicInteger();
 
-    Fleet(TestDatabase db, Path dir) {
+    public Fleet(TestDatabase db, Path dir) {
         this.db = db;
         this.dataDir = dir.resolve("data-" + db.kind());
         srv = TestServer.start(db, dataDir, clock);
@@ -46,14 +47,14 @@ final class Fleet implements AutoCloseable {
         publish("fw-2.0.bin", "2.0.0", "board-a");
     }
 
-    void publish(String path, String version, String hardware) {
+    public void publish(String path, String version, String hardware) {
         byte[] image = ("firmware " + path).getBytes();
         assertThat(repo.publish(srv.http, admin, path, image, repo.addTarget(path, image, version, hardware,
                 clock.instant()).sign(repo.targetsKey)).status()).isEqualTo(201);
     }
 
     /** {@code n} enrolled devices of {@code hardware} that reported running fw-1.0.bin (securityVersion 0). */
-    List<TestDevice> devices(int n, String hardware) {
+    public List<TestDevice> devices(int n, String hardware) {
         List<TestDevice> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             TestDevice d = srv.device(KeyType.ED25519, hardware);
@@ -64,7 +65,7 @@ final class Fleet implements AutoCloseable {
     }
 
     /** A check-in with a manifest: what the device runs; returns the assignment envelope (null node: none). */
-    JsonNode checkIn(TestDevice d, String target, String version, long securityVersion, String health) {
+    public JsonNode checkIn(TestDevice d, String target, String version, long securityVersion, String health) {
         ObjectNode m = d.manifest(d.id(), target);
         m.put("installedVersion", version);
         m.put("securityVersion", securityVersion);
@@ -79,11 +80,11 @@ final class Fleet implements AutoCloseable {
     }
 
     /** The device's current assignment at a check-in as running fw-1.0.bin; a null node when it has none. */
-    JsonNode assignment(TestDevice d) {
+    public JsonNode assignment(TestDevice d) {
         return checkIn(d, "fw-1.0.bin", "1.0.0", 0, "ok");
     }
 
-    void report(TestDevice d, String rolloutId, String type, Map<String, Object> more) {
+    public void report(TestDevice d, String rolloutId, String type, Map<String, Object> more) {
         Map<String, Object> details = new java.util.HashMap<>(more);
         details.put("deploymentId", rolloutId);
         Map<String, Object> batch = Map.of("events",
@@ -97,17 +98,17 @@ final class Fleet implements AutoCloseable {
     }
 
     /** The device installs and commits the rollout's release. */
-    void commit(TestDevice d, String rolloutId) {
+    public void commit(TestDevice d, String rolloutId) {
         report(d, rolloutId, "installed", Map.of());
         report(d, rolloutId, "committed", Map.of());
     }
 
-    Http.Response post(String path, Object body) {
+    public Http.Response post(String path, Object body) {
         return srv.http.post(path, admin, body);
     }
 
     /** Creates and starts a rollout; returns it. */
-    JsonNode start(Map<String, Object> body) {
+    public JsonNode start(Map<String, Object> body) {
         Map<String, Object> b = new java.util.HashMap<>(body);
         b.put("start", true);
         Http.Response r = post("/api/v1/rollouts", b);
@@ -115,20 +116,20 @@ final class Fleet implements AutoCloseable {
         return r.json();
     }
 
-    JsonNode act(String id, String action) {
+    public JsonNode act(String id, String action) {
         Http.Response r = post("/api/v1/rollouts/" + id + "/" + action, Map.of());
         assertThat(r.status()).as(r.text()).isEqualTo(200);
         return r.json();
     }
 
-    JsonNode get(String id) {
+    public JsonNode get(String id) {
         Http.Response r = srv.http.get("/api/v1/rollouts/" + id, admin);
         assertThat(r.status()).as(r.text()).isEqualTo(200);
         return r.json();
     }
 
     /** One evaluator tick after moving the clock on by {@code d}. */
-    JsonNode tick(String id, Duration d) {
+    public JsonNode tick(String id, Duration d) {
         clock.advance(d);
         srv.server.rollouts().evaluator().evaluate();
         return get(id);
@@ -136,14 +137,14 @@ final class Fleet implements AutoCloseable {
 
     /** The devices holding a live assignment of {@code rolloutId}. */
     /** The devices whose check-in answers an assignment of the rollout that is not withdrawn. */
-    List<TestDevice> assigned(List<TestDevice> fleet, String rolloutId) {
+    public List<TestDevice> assigned(List<TestDevice> fleet, String rolloutId) {
         return fleet.stream().filter(d -> {
             JsonNode signed = assignment(d).path("signed");
             return rolloutId.equals(signed.path("deploymentId").asText(null)) && !signed.path("withdrawn").asBoolean();
         }).toList();
     }
 
-    List<JsonNode> audit(String action) {
+    public List<JsonNode> audit(String action) {
         List<JsonNode> out = new ArrayList<>();
         srv.http.get("/api/v1/audit?limit=500", admin).json().path("items").forEach(e -> {
             if (e.path("action").asText().equals(action)) {
@@ -153,19 +154,19 @@ final class Fleet implements AutoCloseable {
         return out;
     }
 
-    void setGroup(TestDevice d, String group) {
+    public void setGroup(TestDevice d, String group) {
         Http.Response r = srv.http.send("PUT", "/api/v1/devices/" + d.id() + "/group", admin,
                 Map.of("group", group), Map.of());
         assertThat(r.status()).as(r.text()).isEqualTo(200);
     }
 
-    void setTags(TestDevice d, String... tags) {
+    public void setTags(TestDevice d, String... tags) {
         Http.Response r = srv.http.send("PUT", "/api/v1/devices/" + d.id() + "/tags", admin,
                 Map.of("tags", List.of(tags)), Map.of());
         assertThat(r.status()).as(r.text()).isEqualTo(200);
     }
 
-    static Map<String, Object> plan(String json) {
+    public static Map<String, Object> plan(String json) {
         try {
             return JSON.readValue(json.replace('\'', '"'), Map.class);
         } catch (java.io.IOException e) {
@@ -174,7 +175,7 @@ final class Fleet implements AutoCloseable {
     }
 
     /** Stops the server and starts a new one on the same database and data directory. */
-    void restart() {
+    public void restart() {
         srv.close();
         srv = TestServer.start(db, dataDir, clock);
     }

@@ -5,7 +5,6 @@ import dev.flotilla.server.testing.BothDatabases;
 import dev.flotilla.server.testing.MutableClock;
 import dev.flotilla.server.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,31 +13,16 @@ import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.logging.Level;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/**
- * The dashboard in a real browser: Debian's Chromium driven headless by Selenium through Debian's
- * chromedriver (never a downloaded one). Skipped, saying why, only where Chromium is not installed; under
- * CI (which installs it, see .ci/run) a missing Chromium fails instead.
- */
+/** The dashboard in a real browser ({@link Chromium}): sign-in, live counts, filters, phone width, keyboard. */
 class DashboardBrowserTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path DRIVER = Path.of("/usr/bin/chromedriver");
     @TempDir
     Path dir;
     private TestServer srv;
@@ -46,24 +30,8 @@ class DashboardBrowserTest {
 
     @BeforeEach
     void start() {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER);
-        if (System.getenv("CI") != null) {
-            assertThat(installed).as("CI must install chromium and chromium-driver (.ci/run)").isTrue();
-        }
-        Assumptions.assumeTrue(installed, "browser test skipped: Chromium is not installed here"
-                + " (apt-get install -y chromium chromium-driver)");
+        browser = Chromium.start(dir.resolve("chromium-profile"));
         srv = TestServer.start(BothDatabases.h2(), dir, new MutableClock());
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--user-data-dir=" + dir.resolve("chromium-profile"));
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
-                .usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
-        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
     }
 
     @AfterEach
@@ -116,9 +84,7 @@ class DashboardBrowserTest {
         browser.get(srv.server.uri() + "/ui/devices");
         wait.until(ExpectedConditions.urlContains("/ui/login"));
 
-        List<String> violations = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
-                .map(LogEntry::getMessage).filter(m -> m.contains("Content Security Policy")).toList();
-        assertThat(violations).isEmpty();
+        assertThat(Chromium.cspViolations(browser)).isEmpty();
     }
 
     @Test

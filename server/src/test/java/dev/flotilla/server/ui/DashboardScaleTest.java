@@ -55,7 +55,7 @@ class DashboardScaleTest {
     }
 
     /** Devices dev_000000...: hardware board-0..6, every tenth degraded, half on 2.0, region eu or us. */
-    private static void fill(TestServer srv, long now) {
+    static void fill(TestServer srv, long now) {
         srv.server.jdbi().useHandle(h -> h.execute("INSERT INTO releases (target_path, length, sha256, sha512, version,"
                 + " targets_version, created_at) VALUES ('fw-2.0.bin', 1, 'aa', 'bb', '2.0', 1, 0)"));
         for (int from = 0; from < DEVICES; from += 5_000) {
@@ -85,7 +85,7 @@ class DashboardScaleTest {
     }
 
     /** The fastest of three calls: the machine is shared, so one slow call may be another process's doing. */
-    private static long millis(Supplier<?> call) {
+    static long millis(Supplier<?> call) {
         long best = Long.MAX_VALUE;
         for (int i = 0; i < 3; i++) {
             long start = System.nanoTime();

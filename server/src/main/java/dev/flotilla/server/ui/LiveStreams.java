@@ -1,0 +1,110 @@
+package dev.flotilla.server.ui;
+
+import dev.flotilla.server.auth.Role;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The dashboard's live blocks: a route of it is a server-sent event stream that sends one block of a page
+ * (event NAME, the block as HTML) at once and then whenever it changed, checking every {@link #EVERY}, with
+ * a comment line at each check (it keeps the connection open through proxies and shows within one check
+ * that the browser went away). A stream ends when the session ends (event {@code ended}: the page goes to the
+ * sign-in page), when the client goes away, or after {@link #LONGEST} (the browser's EventSource then
+ * connects again); {@link #close} ends them all when the server stops. Routes: {@code /ui/fleet/live}
+ * (the overview's counts, {@link FleetPages}) and {@code /ui/rollouts/{id}/live} ({@link RolloutPages}).
+ */
+final class LiveStreams implements AutoCloseable {
+    static final Duration EVERY = Duration.ofSeconds(5);
+    static final Duration LONGEST = Duration.ofMinutes(30);
+
+    /** What a stream sends: the block's HTML now (called once per check). */
+    @FunctionalInterface
+    interface Block {
+        String render() throws Exception;
+    }
+
+    /** Makes the block of one request (its path parameters, its visitor) once the stream is open. */
+    @FunctionalInterface
+    interface Source {
+        Block open(Context ctx, Gate.Visit visit);
+    }
+
+    private final Set<Thread> streams = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+    private final Gate gate;
+
+    LiveStreams(Gate gate) {
+        this.gate = gate;
+    }
+
+    /** Registers a stream at {@code path} for {@code least} or higher; its events are named {@code event}. */
+    void register(String path, Role least, String event, Source source) {
+        gate.page(HandlerType.GET, path, least, (ctx, visit) -> stream(ctx, event, source.open(ctx, visit)));
+    }
+
+    /** Ends every open stream at once (the server is stopping) and refuses new ones. */
+    @Override
+    public void close() {
+        closed = true;
+        streams.forEach(Thread::interrupt);
+    }
+
+    private void stream(Context ctx, String event, Block block) throws Exception {
+        if (closed) {
+            ctx.status(503);
+            return;
+        }
+        streams.add(Thread.currentThread());
+        try {
+            follow(ctx, event, block);
+        } catch (InterruptedException e) {
+            // the server is stopping
+        } finally {
+            streams.remove(Thread.currentThread());
+        }
+    }
+
+    private void follow(Context ctx, String event, Block block) throws Exception {
+        ctx.res().setContentType("text/event-stream; charset=utf-8");
+        ctx.res().setHeader("X-Accel-Buffering", "no");
+        String cookie = ctx.cookie(Gate.COOKIE);
+        long end = System.nanoTime() + LONGEST.toNanos();
+        try {
+            OutputStream out = ctx.res().getOutputStream();
+            String sent = send(out, event, block, null);
+            while (sent != null && System.nanoTime() < end) {
+                Thread.sleep(EVERY);
+                write(out, ":\n\n"); // a comment: fails once the browser (or this server) has gone
+                if (!gate.live(cookie)) {
+                    write(out, "event: ended\ndata: signed out\n\n");
+                    return;
+                }
+                sent = send(out, event, block, sent);
+            }
+        } catch (IOException e) {
+            // the browser went away (page closed or navigated): nothing to do
+        }
+    }
+
+    /** Sends the block when it differs from {@code sent}; returns what the browser now shows. */
+    private static String send(OutputStream out, String event, Block block, String sent) throws Exception {
+        String html = block.render();
+        if (!html.equals(sent)) {
+            write(out, "event: " + event + "\n" + html.lines().map(l -> "data: " + l + "\n")
+                    .collect(java.util.stream.Collectors.joining()) + "\n");
+        }
+        return html;
+    }
+
+    private static void write(OutputStream out, String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+}

@@ -1,0 +1,186 @@
+package dev.flotilla.server.ui;
+
+import dev.flotilla.server.rollouts.Fleet;
+import dev.flotilla.server.testing.BothDatabases;
+import dev.flotilla.server.testing.TestDevice;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A rollout in a real browser ({@link Chromium}) against a real server with simulated devices posting events
+ * over HTTP: an operator previews and starts a rollout of a bad release from the form, watches it halt live
+ * without reloading (numbers, failure breakdown, chart), resumes, pauses and aborts it through the
+ * confirmation step; a viewer finds no write button and is refused when posting anyway. A screenshot of each
+ * page goes to {@code target/screenshots/}.
+ */
+class RolloutBrowserTest {
+    @TempDir
+    Path dir;
+    private Fleet fleet;
+    private WebDriver browser;
+    private WebDriverWait wait;
+
+    @BeforeEach
+    void start() {
+        browser = Chromium.start(dir.resolve("chromium-profile"));
+        wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+        fleet = new Fleet(BothDatabases.h2(), dir);
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    @Test
+    void anOperatorWatchesABadReleaseHaltLiveThenResumesPausesAndAbortsIt() {
+        List<TestDevice> devices = fleet.devices(6, "board-a");
+        signIn(fleet.srv.token(fleet.admin, "operator"));
+        browser.findElement(By.linkText("Rollouts")).click();
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Rollouts"));
+        Chromium.screenshot(browser, "rollouts-empty");
+        browser.findElement(By.id("new-rollout")).click();
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "New rollout"));
+
+        new Select(browser.findElement(By.id("target"))).selectByValue("fw-2.0.bin");
+        type("stages", "2, 100%");
+        type("soakSeconds", "0");
+        type("failureRate", "40");
+        type("failureMinDevices", "2");
+        browser.findElement(By.id("start")).click();
+        browser.findElement(By.id("preview-button")).click(); // htmx: the form comes back with the preview
+        wait.until(ExpectedConditions.textToBe(By.id("preview-selected"), "6"));
+        assertThat(browser.findElement(By.id("preview-stage-1")).getText()).isEqualTo("2");
+        assertThat(browser.findElement(By.id("preview-stage-2")).getText()).isEqualTo("6");
+        assertThat(browser.switchTo().activeElement().getAttribute("id")).as("focus on the preview").isEqualTo("preview");
+        Chromium.screenshot(browser, "rollout-new-preview");
+        browser.findElement(By.id("create")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "active"));
+        String id = browser.getCurrentUrl().replaceAll(".*/ui/rollouts/([^?]+).*", "$1");
+        Chromium.screenshot(browser, "rollout-active");
+
+        // the bad release: one device of the first stage fails, one commits; the page follows without a reload
+        js("window.flotillaNoReload = true;");
+        List<TestDevice> first = fleet.assigned(devices, id);
+        assertThat(first).hasSize(2);
+        fleet.report(first.get(0), id, "download_started", Map.of());
+        fleet.report(first.get(0), id, "failed", Map.of("reason", "E_BAD_IMAGE"));
+        fleet.commit(first.get(1), id);
+        fleet.tick(id, Duration.ofSeconds(2));
+        wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "halted"));
+        assertThat(js("return window.flotillaNoReload === true;")).as("the page was not reloaded").isEqualTo(true);
+        assertThat(browser.findElement(By.id("halt-reason")).getText()).contains("failureRate")
+                .contains("50.0%").contains("40.0%").contains("over 2 devices");
+        assertThat(browser.findElement(By.id("by-reason")).getText()).contains("E_BAD_IMAGE");
+        wait.until(d -> js("var u = document.querySelectorAll('#chart .u-legend .u-series');"
+                + " return !!document.querySelector('#chart canvas') && u.length === 6;"));
+        browser.manage().window().setSize(new Dimension(1280, 2000)); // the whole page, chart included
+        Chromium.screenshot(browser, "rollout-halted");
+        browser.manage().window().setSize(new Dimension(1280, 1000));
+
+        act("resume", "Resume this rollout?");
+        wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "active"));
+        act("pause", "Pause this rollout?");
+        wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "paused"));
+        browser.findElement(By.id("action-abort")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-title")));
+        Chromium.screenshot(browser, "rollout-confirm-abort");
+        browser.findElement(By.id("confirm-action")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "aborted"));
+        assertThat(browser.findElements(By.cssSelector("[id^=action-]"))).isEmpty();
+        assertThat(fleet.audit("rollout.resume")).hasSize(1);
+        assertThat(fleet.audit("rollout.pause")).hasSize(1);
+        assertThat(fleet.audit("rollout.abort")).singleElement()
+                .satisfies(e -> assertThat(e.path("actorName").asText()).isEqualTo("operator-token"));
+        Chromium.screenshot(browser, "rollout-aborted");
+
+        browser.manage().window().setSize(new Dimension(390, 844)); // a phone
+        browser.navigate().refresh();
+        wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "aborted"));
+        assertThat(((Number) js("return document.documentElement.scrollWidth - window.innerWidth;")).intValue())
+                .as("horizontal overflow on a phone, by %s", js("""
+                        return Array.from(document.querySelectorAll('main *')).filter(function (e) {
+                          return e.getBoundingClientRect().right > window.innerWidth + 1; })
+                        .slice(0, 8).map(function (e) { return e.tagName + '#' + e.id + '.' + e.className + ' '
+                          + Math.round(e.getBoundingClientRect().right); }).join(', ');""")).isLessThanOrEqualTo(0);
+        Chromium.screenshot(browser, "rollout-phone");
+        browser.manage().window().setSize(new Dimension(1280, 1000));
+
+        browser.get(fleet.srv.server.uri() + "/ui/releases");
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Releases"));
+        assertThat(browser.findElement(By.linkText(id)).isDisplayed()).isTrue();
+        Chromium.screenshot(browser, "releases");
+        assertThat(Chromium.cspViolations(browser)).isEmpty();
+    }
+
+    @Test
+    void aViewerFindsNoWriteButtonsAndIsRefusedWhenPostingAnyway() {
+        fleet.devices(2, "board-a");
+        String id = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of())).path("id").asText();
+        signIn(fleet.srv.token(fleet.admin, "viewer"));
+        browser.get(fleet.srv.server.uri() + "/ui/rollouts");
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Rollouts"));
+        assertThat(browser.findElements(By.id("new-rollout"))).isEmpty();
+        browser.findElement(By.linkText(id)).click();
+        wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "active"));
+        assertThat(browser.findElements(By.cssSelector("[id^=action-]"))).isEmpty();
+        assertThat(browser.findElements(By.tagName("button"))).extracting(e -> e.getAttribute("id"))
+                .containsExactly("sign-out");
+        Chromium.screenshot(browser, "rollout-viewer");
+
+        Object status = ((JavascriptExecutor) browser).executeAsyncScript("""
+                var done = arguments[arguments.length - 1];
+                var csrf = document.querySelector('input[name=_csrf]').value;
+                fetch('/ui/rollouts/%s/abort', {method: 'POST', headers: {'Content-Type':
+                    'application/x-www-form-urlencoded'}, body: '_csrf=' + encodeURIComponent(csrf)})
+                  .then(function (r) { done(r.status); });""".formatted(id));
+        assertThat(((Number) status).intValue()).isEqualTo(403);
+        assertThat(fleet.get(id).path("state").asText()).isEqualTo("active");
+    }
+
+    private void signIn(String token) {
+        browser.get(fleet.srv.server.uri() + "/ui/login");
+        browser.findElement(By.id("token")).sendKeys(token);
+        browser.findElement(By.id("sign-in")).click();
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Fleet"));
+    }
+
+    /** Opens the confirmation step of {@code action} in place and confirms it. */
+    private void act(String action, String question) {
+        browser.findElement(By.id("action-" + action)).click();
+        wait.until(ExpectedConditions.textToBe(By.id("confirm-title"), question));
+        assertThat(browser.switchTo().activeElement().getAttribute("id")).as("focus on the step").isEqualTo("confirm");
+        browser.findElement(By.id("confirm-action")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("notice")));
+    }
+
+    private void type(String field, String value) {
+        browser.findElement(By.id(field)).clear();
+        browser.findElement(By.id(field)).sendKeys(value);
+    }
+
+    private Object js(String script) {
+        return ((JavascriptExecutor) browser).executeScript(script);
+    }
+}
