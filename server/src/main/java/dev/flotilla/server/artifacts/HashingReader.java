@@ -5,6 +5,7 @@ import dev.flotilla.core.crypto.Hex;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 
 /**
@@ -28,11 +29,17 @@ final class HashingReader {
      * asked only at the end of the input, -1 when it had already ended).
      *
      * @throws ArtifactTooLargeException beyond the limit
+     * @throws UncheckedIOException when the input fails (a client that went away): not the store's failure
      */
-    int fill(byte[] buf, int off, int len) throws IOException {
+    int fill(byte[] buf, int off, int len) {
         int got = 0;
         while (got < len) {
-            int n = in.read(buf, off + got, len - got);
+            int n;
+            try {
+                n = in.read(buf, off + got, len - got);
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading the image: " + e.getMessage(), e);
+            }
             if (n < 0) {
                 break;
             }

@@ -15,7 +15,6 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -112,10 +111,6 @@ public final class S3ArtifactStore implements ArtifactStore {
             s3.completeMultipartUpload(c -> c.bucket(bucket).key(object).uploadId(id)
                     .multipartUpload(m -> m.parts(parts)));
             return reader.stored();
-        } catch (IOException e) {
-            abort(object, uploadId);
-            throw new ArtifactStoreException("storing " + key + " in " + where + ": reading the image failed: "
-                    + e.getMessage(), e);
         } catch (SdkException e) {
             abort(object, uploadId);
             throw failure("storing", key, e);
