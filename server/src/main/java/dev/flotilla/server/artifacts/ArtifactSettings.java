@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Where release images are kept and how devices get them.
@@ -107,8 +106,10 @@ public record ArtifactSettings(URI location, URI endpoint, String region, boolea
             if (!"s3".equals(location.getScheme()) || location.getHost() == null) {
                 throw new IllegalArgumentException("the artifact store must be s3://BUCKET[/PREFIX], got " + location);
             }
-            Objects.requireNonNull(credentials, "object storage needs credentials: set AWS_ACCESS_KEY_ID and "
-                    + "AWS_SECRET_ACCESS_KEY, or give a credentials file");
+            if (credentials == null) {
+                throw new IllegalArgumentException("object storage needs credentials: set AWS_ACCESS_KEY_ID and "
+                        + "AWS_SECRET_ACCESS_KEY, or give a credentials file");
+            }
         }
         if (endpoint != null && (endpoint.getHost() == null
                 || !("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme())))) {
