@@ -202,6 +202,21 @@ class S3ReleaseTest {
     }
 
     @Test
+    void credentialsThatStopWorkingAfterTheStartMakeAnUploadAOneLine503() throws Exception {
+        start(BothDatabases.h2(), s -> s);
+        s3.restartWithSecret("rotated-secret"); // the store's key was rotated, the server still has the old one
+        HttpResponse<String> r = plain.send(HttpRequest.newBuilder(srv.server.uri().resolve("/api/v1/releases/images"))
+                .header("Authorization", "Bearer " + srv.adminToken)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(image(1000))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        assertThat(r.body()).contains("artifact_store_unavailable")
+                .contains("access denied: the access key is wrong or may not use this bucket")
+                .doesNotContain(S3ProxyServer.SECRET_KEY).doesNotContain("\\n");
+        assertThat(rows("image_uploads")).isZero();
+        assertThat(s3.objects()).isEmpty();
+    }
+
+    @Test
     void wrongCredentialsStopTheStartWithOneLine() throws Exception {
         s3 = S3ProxyServer.start(dir.resolve("s3"));
         ArtifactSettings good = s3.settings("fleet");

@@ -46,10 +46,14 @@ public final class S3ProxyServer implements AutoCloseable {
     }
 
     private void run(int onPort) throws Exception {
+        run(onPort, SECRET_KEY);
+    }
+
+    private void run(int onPort, String secret) throws Exception {
         store = new FilesystemNio2BlobStore(dir.toString());
         proxy = S3Proxy.builder().blobStore(store)
                 .endpoint(URI.create("http://127.0.0.1:" + onPort))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, secret)
                 .build();
         proxy.start();
         long deadline = System.nanoTime() + 10_000_000_000L;
@@ -74,6 +78,12 @@ public final class S3ProxyServer implements AutoCloseable {
     public void restart() throws Exception {
         stop();
         run(port);
+    }
+
+    /** Serves again on the same port, accepting only {@code secret} for {@link #ACCESS_KEY} (a rotated key). */
+    public void restartWithSecret(String secret) throws Exception {
+        stop();
+        run(port, secret);
     }
 
     public URI endpoint() {
