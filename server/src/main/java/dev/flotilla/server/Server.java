@@ -144,7 +144,6 @@ public final class Server implements AutoCloseable {
         ScheduledExecutorService scheduler = new java.util.concurrent.ScheduledThreadPoolExecutor(3,
                 Thread.ofPlatform().name("flotilla-scheduler-", 1).daemon().factory());
         List<AutoCloseable> closeables = new java.util.ArrayList<>();
-        closeables.add(artifacts);
         try {
             Jdbi jdbi = db.jdbi();
             AuditLog audit = new AuditLog(config.clock());
@@ -186,6 +185,8 @@ public final class Server implements AutoCloseable {
             };
             Javalin app = Javalin.create(cfg -> {
                 configure(cfg, config);
+                cfg.events.serverStopped(artifacts::close); // after the requests in flight, not before
+
                 HttpMetrics.install(cfg, metrics);
                 Routes routes = new Routes(cfg.routes, authenticator);
                 routes.open(HandlerType.GET, "/livez", ctx -> ctx.contentType("application/json").result(LIVE));
@@ -246,6 +247,7 @@ public final class Server implements AutoCloseable {
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
             closeAll(closeables);
+            artifacts.close();
             db.close();
             throw e;
         }
