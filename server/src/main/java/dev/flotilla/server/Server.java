@@ -31,7 +31,9 @@ import dev.flotilla.server.rollouts.Rollouts;
 import dev.flotilla.server.push.MqttWakeUps;
 import dev.flotilla.server.tls.TlsConnector;
 import dev.flotilla.server.http.Connectors;
+import dev.flotilla.server.artifacts.ArtifactStore;
 import dev.flotilla.server.releases.ArtifactAccess;
+import dev.flotilla.server.releases.ArtifactDownloads;
 import dev.flotilla.server.releases.ImageUploads;
 import dev.flotilla.server.releases.ReleaseDeletion;
 import dev.flotilla.server.releases.ReleaseRoutes;
@@ -119,6 +121,7 @@ public final class Server implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data directory " + config.dataDir(), e);
         }
+        ArtifactStore artifacts = Startup.openArtifacts(config);
         // The keys are read (or made) while the database opens and migrates: two independent steps of a start.
         CompletableFuture<OnlineKeys> loading = CompletableFuture.supplyAsync(
                 () -> OnlineKeys.loadOrCreate(config.dataDir()),
@@ -128,6 +131,7 @@ public final class Server implements AutoCloseable {
             db = Startup.openDatabase(config);
         } catch (RuntimeException | Error e) {
             loading.handle((k, x) -> null).join(); // no key file is still being written when start fails
+            artifacts.close();
             throw e;
         }
         OnlineKeys keys;
@@ -135,6 +139,7 @@ public final class Server implements AutoCloseable {
             keys = result(loading);
         } catch (RuntimeException | Error e) {
             db.close();
+            artifacts.close();
             throw e;
         }
         // Three threads: a long job (signing a large deployment's leftovers) must not hold up the lastSeen
@@ -148,11 +153,10 @@ public final class Server implements AutoCloseable {
             TufStore tuf = new TufStore();
             TrustService trust = new TrustService(jdbi, tuf, keys, audit, config.clock());
             Publisher publisher = new Publisher(jdbi, tuf, keys, config.clock());
-            ImageUploads uploads = new ImageUploads(jdbi, config.dataDir(), config.maxImageBytes(), config.clock());
+            ImageUploads uploads = new ImageUploads(jdbi, artifacts, config.maxImageBytes(), config.clock());
             TargetsRefresh targetsRefresh = new TargetsRefresh(jdbi, tuf, trust, publisher, audit, config.clock());
             TrustHealth trustHealth = new TrustHealth(jdbi, tuf, config.clock());
-            ReleaseService releases = new ReleaseService(jdbi, tuf, trust, publisher, uploads, audit, config.dataDir(),
-                    config.clock());
+            ReleaseService releases = new ReleaseService(jdbi, tuf, trust, publisher, uploads, audit, config.clock());
             MqttWakeUps wakeUps = config.mqtt() == null ? null : new MqttWakeUps(config.mqtt());
             closeables.add(wakeUps);
             Rollouts rollouts = new Rollouts(jdbi, tuf, keys.director(), audit, config.clock(),
@@ -185,6 +189,8 @@ public final class Server implements AutoCloseable {
             };
             Javalin app = Javalin.create(cfg -> {
                 configure(cfg, config);
+                cfg.events.serverStopped(artifacts::close); // after the requests in flight, not before
+
                 HttpMetrics.install(cfg, metrics);
                 Routes routes = new Routes(cfg.routes, authenticator);
                 routes.open(HandlerType.GET, "/livez", ctx -> ctx.contentType("application/json").result(LIVE));
@@ -199,10 +205,10 @@ public final class Server implements AutoCloseable {
                 EnrollmentRoutes.register(routes, enrollment);
                 DeviceRoutes.register(routes, devices, events, checkIns);
                 DeviceApiRoutes.register(routes, devices, deviceAuth, checkIns, events, metrics);
-                TufRoutes.register(routes, jdbi, tuf, trust, releases, targetsRefresh,
-                        config.publicArtifacts() ? null : new ArtifactAccess(jdbi));
+                TufRoutes.register(routes, jdbi, tuf, trust, targetsRefresh, new ArtifactDownloads(releases, artifacts,
+                        config.artifacts(), config.publicArtifacts() ? null : new ArtifactAccess(jdbi)));
                 ReleaseRoutes.register(routes, uploads, releases,
-                        new ReleaseDeletion(jdbi, tuf, trust, publisher, releases, audit, config.clock()));
+                        new ReleaseDeletion(jdbi, tuf, trust, publisher, artifacts, audit, config.clock()));
                 DeploymentRoutes.register(routes, deployments, checkIns::settle);
                 RolloutRoutes.register(routes, rollouts, checkIns::settle);
                 routes.open(HandlerType.GET, "/metrics", ctx -> {
@@ -252,6 +258,7 @@ public final class Server implements AutoCloseable {
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
             closeAll(closeables);
+            artifacts.close();
             db.close();
             throw e;
         }

@@ -1,6 +1,7 @@
 package dev.flotilla.server;
 
 import dev.flotilla.core.mqtt.MqttBroker;
+import dev.flotilla.server.artifacts.ArtifactSettings;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -27,11 +28,13 @@ import java.util.Objects;
  * @param tlsKey           PEM PKCS#8 private key matching {@code tlsCert}
  * @param publicArtifacts  whether anyone may download released images ({@code /tuf/targets/}), for mirrors
  *                         and CDNs; by default (false) only operators and the devices assigned an image may
+ * @param artifacts        where release images are kept and how downloads are answered (default: the data
+ *                         directory, served by the node)
  */
 public record ServerConfig(Path dataDir, int port, String host, String databaseUrl, long maxRequestBytes,
                            long maxImageBytes, Duration deviceTokenTtl, Duration challengeTtl, Duration pollInterval,
                            Clock clock, MqttBroker mqtt, Path tlsCert, Path tlsKey,
-                           boolean publicArtifacts) {
+                           boolean publicArtifacts, ArtifactSettings artifacts) {
     public static final Path DEFAULT_DATA_DIR = Path.of("flotilla-data");
     public static final int DEFAULT_PORT = 8080;
     /**
@@ -58,6 +61,7 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
                     + " seconds (24 hours), got " + pollInterval.toSeconds());
         }
         Objects.requireNonNull(clock, "clock");
+        artifacts = artifacts == null ? ArtifactSettings.local() : artifacts;
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new IllegalArgumentException("give both a TLS certificate and a TLS key, or neither");
         }
@@ -67,7 +71,7 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
     public static ServerConfig defaults() {
         return new ServerConfig(DEFAULT_DATA_DIR, DEFAULT_PORT, "0.0.0.0", null, 1024 * 1024, 1024L * 1024 * 1024,
                 Duration.ofMinutes(15), Duration.ofMinutes(2), Duration.ofMinutes(5), Clock.systemUTC(), null, null, null,
-                false);
+                false, null);
     }
 
     /** The embedded database: an H2 file {@code flotilla} in {@code dataDir}. */
@@ -78,37 +82,37 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
     public ServerConfig withDataDir(Path dir) {
         boolean defaultDb = databaseUrl.equals(defaultH2Url(dataDir));
         return new ServerConfig(dir, port, host, defaultDb ? null : databaseUrl, maxRequestBytes, maxImageBytes,
-                deviceTokenTtl, challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts);
+                deviceTokenTtl, challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
     }
 
     public ServerConfig withPort(int p) {
         return new ServerConfig(dataDir, p, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
     }
 
     public ServerConfig withHost(String h) {
         return new ServerConfig(dataDir, port, h, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
         return new ServerConfig(dataDir, port, host, url, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
     }
 
     public ServerConfig withMaxRequestBytes(long max) {
         return new ServerConfig(dataDir, port, host, databaseUrl, max, maxImageBytes, deviceTokenTtl, challengeTtl,
-                pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts);
+                pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
     }
 
     public ServerConfig withMaxImageBytes(long max) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, max, deviceTokenTtl, challengeTtl,
-                pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts);
+                pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
     }
 
     public ServerConfig withClock(Clock c) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, c, mqtt, tlsCert, tlsKey, publicArtifacts);
+                challengeTtl, pollInterval, c, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
     }
 
     /** Wake-ups through the broker at {@code url} without a login; null for none. */
@@ -119,23 +123,29 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
     /** Wake-ups through {@code broker}; null for none. */
     public ServerConfig withMqtt(MqttBroker broker) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, broker, tlsCert, tlsKey, publicArtifacts);
+                challengeTtl, pollInterval, clock, broker, tlsCert, tlsKey, publicArtifacts, artifacts);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, cert, key, publicArtifacts);
+                challengeTtl, pollInterval, clock, mqtt, cert, key, publicArtifacts, artifacts);
     }
 
     /** This configuration with another poll interval (1 s to {@link #MAX_POLL_INTERVAL}, else refused). */
     public ServerConfig withPollInterval(Duration interval) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, interval, clock, mqtt, tlsCert, tlsKey, publicArtifacts);
+                challengeTtl, interval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
     }
 
     /** Anyone may download released images (a mirror or CDN fetches them); see {@link #publicArtifacts()}. */
     public ServerConfig withPublicArtifacts(boolean open) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, open);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, open, artifacts);
+    }
+
+    /** Release images kept and served as {@code settings} say. */
+    public ServerConfig withArtifacts(ArtifactSettings settings) {
+        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, settings);
     }
 }

@@ -1,6 +1,8 @@
 package dev.flotilla.server;
 
 import dev.flotilla.server.StartupException.Reason;
+import dev.flotilla.server.artifacts.ArtifactStore;
+import dev.flotilla.server.artifacts.ArtifactStoreException;
 import dev.flotilla.server.store.Database;
 import io.javalin.Javalin;
 
@@ -45,6 +47,15 @@ final class Startup {
      * @throws StartupException DATA_DIRECTORY_IN_USE when another process holds the embedded database;
      *                          DATABASE when it cannot be reached or migrated
      */
+    /** The artifact store of {@code config}, checked (object storage: reachable, bucket, credentials). */
+    static ArtifactStore openArtifacts(ServerConfig config) {
+        try {
+            return config.artifacts().open(config.dataDir());
+        } catch (ArtifactStoreException e) {
+            throw new StartupException(Reason.ARTIFACT_STORE, "cannot use the artifact store: " + e.getMessage(), e);
+        }
+    }
+
     static Database openDatabase(ServerConfig config) {
         try {
             return Database.open(config.databaseUrl());

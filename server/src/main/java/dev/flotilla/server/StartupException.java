@@ -2,7 +2,7 @@ package dev.flotilla.server;
 
 /**
  * The server cannot start because of its surroundings, not a bug: its port or its data directory is taken,
- * or its database cannot be opened. The message is one line for the operator, naming what is in the way.
+ * its database cannot be opened, or its artifact store cannot be used. The message is one line for the operator, naming what is in the way.
  */
 public final class StartupException extends IllegalStateException {
     /** What stands in the way. */
@@ -14,7 +14,9 @@ public final class StartupException extends IllegalStateException {
         /** The configured address cannot be listened on (not an address of this machine, say). */
         CANNOT_LISTEN,
         /** The database cannot be reached or migrated. */
-        DATABASE
+        DATABASE,
+        /** The artifact store (object storage) cannot be reached, or refuses the credentials or the bucket. */
+        ARTIFACT_STORE
     }
 
     private final Reason reason;

@@ -18,6 +18,9 @@ import java.util.Optional;
  * @param server           the update server's base URL
  * @param metadataUrl      TUF metadata base URL (default {@code <server>/tuf/metadata/})
  * @param targetsUrl       artifact base URL (default {@code <server>/tuf/targets/})
+ * @param imageMirrors     base URLs with the layout of {@code targetsUrl} ({@code BASE/HASH.NAME}) tried in order
+ *                         before it for an image; any host may serve: every byte is checked against the signed
+ *                         TUF target (default none)
  * @param stateDir         the agent's state directory (device key, TUF metadata, update state, queue)
  * @param hardwareId       this board's hardware id
  * @param factoryVersion   the version of the image shipped on the device (until the agent installs one)
@@ -33,10 +36,14 @@ import java.util.Optional;
  * @param caBundle         a PEM file of the CA certificates that HTTPS servers are checked against instead of
  *                         the JDK's default ones (a private CA), if any
  */
-public record AgentConfig(URI server, URI metadataUrl, URI targetsUrl, Path stateDir, String hardwareId,
+public record AgentConfig(URI server, URI metadataUrl, URI targetsUrl, List<URI> imageMirrors, Path stateDir,
+        String hardwareId,
         String factoryVersion, Path trustedRoot, Optional<String> enrollmentToken, SlotsConfig slots,
         BootConfig boot, HealthConfig health, PollConfig poll, Optional<MqttConfig> mqtt,
         List<String> rebootCommand, MaintenanceConfig maintenance, Optional<Path> caBundle) {
+    public AgentConfig {
+        imageMirrors = List.copyOf(imageMirrors);
+    }
 
     /**
      * MQTT wake-ups.

@@ -86,7 +86,7 @@ public final class AgentConfigParser {
     }
 
     private AgentConfig config(JsonNode n) {
-        known(n, "", Set.of("server", "metadataUrl", "targetsUrl", "stateDir", "hardwareId", "factoryVersion",
+        known(n, "", Set.of("server", "metadataUrl", "targetsUrl", "imageMirrors", "stateDir", "hardwareId", "factoryVersion",
                 "trustedRoot", "enrollmentToken", "slots", "bootControl", "health", "poll", "mqtt", "rebootCommand",
                 "maintenance", "caBundle"));
         URI server = url(n, "server");
@@ -96,7 +96,7 @@ public final class AgentConfigParser {
         Optional<String> token = Optional.ofNullable(env.get("FLOTILLA_ENROLLMENT_TOKEN"))
                 .or(() -> optString(n, "enrollmentToken"));
         Optional<AgentConfig.MqttConfig> mqtt = n.has("mqtt") ? Optional.of(mqtt(n)) : Optional.empty();
-        return new AgentConfig(server, metadata, targets, path(n, "stateDir", ""), string(n, "hardwareId", ""),
+        return new AgentConfig(server, metadata, targets, mirrors(n), path(n, "stateDir", ""), string(n, "hardwareId", ""),
                 optString(n, "factoryVersion").orElse(null), path(n, "trustedRoot", ""), token, slots(n),
                 boot(n), health(n), poll(n), mqtt,
                 n.has("rebootCommand") ? argv(n.get("rebootCommand"), "rebootCommand") : List.of("systemctl", "reboot"),
@@ -121,6 +121,36 @@ public final class AgentConfigParser {
             throw err("mqtt.passwordFile", e.getMessage());
         }
         return c;
+    }
+
+    /** {@code imageMirrors}: http(s) base URLs, each ending in '/' after parsing (so that names resolve under it). */
+    private List<URI> mirrors(JsonNode n) {
+        if (!n.has("imageMirrors")) {
+            return List.of();
+        }
+        JsonNode list = n.get("imageMirrors");
+        if (!list.isArray()) {
+            throw err("imageMirrors", "must be an array of base URLs");
+        }
+        List<URI> mirrors = new java.util.ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            String field = "imageMirrors[" + i + "]";
+            if (!list.get(i).isTextual()) {
+                throw err(field, "must be a URL string");
+            }
+            URI u;
+            try {
+                u = URI.create(list.get(i).asText());
+            } catch (IllegalArgumentException e) {
+                throw err(field, "not a URL: " + e.getMessage());
+            }
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
+                    || u.getQuery() != null || u.getFragment() != null) {
+                throw err(field, "must be an http(s) base URL with a host and no query, not '" + u + "'");
+            }
+            mirrors.add(u.toString().endsWith("/") ? u : URI.create(u + "/"));
+        }
+        return mirrors;
     }
 
     private Optional<Path> caBundle(JsonNode n) {

@@ -22,10 +22,15 @@ import javax.net.ssl.SSLContext;
  * caller's job: the agent hashes the whole slot after the download, so a resumed download is verified end
  * to end. With a {@link Bearer} (the update server serves an image only to a device assigned it), every
  * connection carries the device token, and a 401 (the token expired mid-download) renews it once per
- * connection.
+ * connection. A redirect (301, 302, 303, 307, 308; at most {@value #MAX_REDIRECTS} in a row, as the server
+ * sends to a presigned object-store URL or a mirror) is followed with the same Range but without the token,
+ * which is for the update server only; every reconnect starts again from {@code url}, so an expired
+ * presigned URL is replaced by a fresh one.
  */
 public final class RangeDownload extends InputStream {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+    /** The most redirects followed for one connection. */
+    public static final int MAX_REDIRECTS = 5;
 
     private final URI url;
     private final long length;
@@ -140,11 +145,12 @@ public final class RangeDownload extends InputStream {
     }
 
     private void connect() throws IOException {
-        int status = open(false);
+        int status = open(url, false);
         if (status == 401 && bearer != null) {
             close();
-            status = open(true);
+            status = open(url, true);
         }
+        status = followRedirects(status);
         HttpURLConnection c = connection;
         if (status == 404 || status == 403 || status == 410 || status == 401) {
             throw new NotRetryable(url + " answered " + status);
@@ -165,16 +171,40 @@ public final class RangeDownload extends InputStream {
         }
     }
 
-    /** Opens a connection from {@link #pos}; returns the status. */
-    private int open(boolean renewToken) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
+    /** Follows up to {@link #MAX_REDIRECTS} redirects from the open connection; returns the final status. */
+    private int followRedirects(int status) throws IOException {
+        for (int hops = 0; status == 301 || status == 302 || status == 303 || status == 307 || status == 308; hops++) {
+            String location = connection.getHeaderField("Location");
+            if (location == null || hops == MAX_REDIRECTS) {
+                throw new NotRetryable(url + ": " + (location == null ? "a redirect without a Location"
+                        : "more than " + MAX_REDIRECTS + " redirects"));
+            }
+            URI next;
+            try {
+                next = connection.getURL().toURI().resolve(location);
+            } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+                throw new NotRetryable(url + ": a redirect to an invalid URL: " + location);
+            }
+            if (!"http".equals(next.getScheme()) && !"https".equals(next.getScheme())) {
+                throw new NotRetryable(url + ": a redirect to a URL that is not http(s): " + location);
+            }
+            close();
+            status = open(next, false);
+        }
+        return status;
+    }
+
+    /** Opens a connection to {@code to} from {@link #pos}; the token goes only to {@link #url}. */
+    private int open(URI to, boolean renewToken) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) to.toURL().openConnection();
+        c.setInstanceFollowRedirects(false);
         CaBundle.apply(c, tls);
         c.setConnectTimeout((int) timeout.toMillis());
         c.setReadTimeout((int) timeout.toMillis());
         if (pos > 0) {
             c.setRequestProperty("Range", "bytes=" + pos + "-");
         }
-        if (bearer != null) {
+        if (bearer != null && to.equals(url)) {
             c.setRequestProperty("Authorization", "Bearer " + bearer.token(renewToken));
         }
         connection = c;

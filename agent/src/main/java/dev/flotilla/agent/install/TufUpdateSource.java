@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
@@ -42,9 +43,22 @@ public final class TufUpdateSource implements UpdateSource {
             Updater updater, BootControl boot, AntiRollbackCounter counter, SlotRecords records) {
     }
 
-    /** Download settings; {@code tls} (may be null) holds the CAs an HTTPS server is checked against. */
-    public record Download(URI targetsUrl, int maxRetries, Duration retryDelay, Duration timeout, SSLContext tls) {
+    /**
+     * Download settings; {@code tls} (may be null) holds the CAs an HTTPS server is checked against.
+     *
+     * @param mirrors    image mirrors tried in order before {@code targetsUrl}, each a base URL with the layout of
+     *                   {@code targetsUrl}; a mirror gets {@link #MIRROR_RETRIES} retries before the next is tried
+     * @param maxRetries retries in a row of the last source, {@code targetsUrl}
+     */
+    public record Download(URI targetsUrl, List<URI> mirrors, int maxRetries, Duration retryDelay, Duration timeout,
+                           SSLContext tls) {
+        public Download {
+            mirrors = List.copyOf(mirrors);
+        }
     }
+
+    /** Retries in a row of a mirror before the download goes on from the next source. */
+    public static final int MIRROR_RETRIES = 1;
 
     private final Parts parts;
     private java.util.function.LongSupplier droppedReports = () -> 0;
@@ -215,12 +229,19 @@ public final class TufUpdateSource implements UpdateSource {
             int slash = path.lastIndexOf('/');
             path = path.substring(0, slash + 1) + a.sha256() + "." + path.substring(slash + 1);
         }
-        URI url = download.targetsUrl().resolve(path);
-        RangeDownload in = new RangeDownload(url, offset, a.length(), download.maxRetries(), download.retryDelay(),
-                download.timeout()).trusting(download.tls());
-        if (parts.client().serves(url)) { // the server serves an image to the device assigned it; a mirror gets no token
-            in.authorizing(parts.client()::bearer);
+        List<URI> sources = new java.util.ArrayList<>();
+        for (URI mirror : download.mirrors()) {
+            sources.add(mirror.resolve(path));
         }
+        sources.add(download.targetsUrl().resolve(path));
+        MirroredDownload in = new MirroredDownload(sources, offset, a.length(), (url, from, last) -> {
+            RangeDownload d = new RangeDownload(url, from, a.length(), last ? download.maxRetries() : MIRROR_RETRIES,
+                    download.retryDelay(), download.timeout()).trusting(download.tls());
+            if (parts.client().serves(url)) { // the server serves an image to the device assigned it; a mirror gets no token
+                d.authorizing(parts.client()::bearer);
+            }
+            return d;
+        }, log);
         return new Progress(in, a, offset);
     }
 

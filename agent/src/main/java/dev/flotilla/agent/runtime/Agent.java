@@ -180,7 +180,7 @@ public final class Agent {
                 state.resolve("director-counter"), durable);
         source = new TufUpdateSource(new TufUpdateSource.Parts(client, events, verification, updater, boot, counter,
                 new SlotRecords(state.resolve("slots"), durable)), config.hardwareId(), config.factoryVersion(),
-                new TufUpdateSource.Download(config.targetsUrl(), 8, Duration.ofSeconds(2), Duration.ofSeconds(30), tls));
+                new TufUpdateSource.Download(config.targetsUrl(), config.imageMirrors(), 8, Duration.ofSeconds(2), Duration.ofSeconds(30), tls));
         source.log(log);
         source.listener(listener);
         source.metadataFrozenSince(metadata::frozenSince);

@@ -39,6 +39,7 @@ class AgentConfigParserTest {
         AgentConfig c = AgentConfigParser.parse(f, Map.of());
         assertThat(c.server()).isEqualTo(URI.create("https://updates.example.com"));
         assertThat(c.metadataUrl()).isEqualTo(URI.create("https://updates.example.com/tuf/metadata/"));
+        assertThat(c.imageMirrors()).containsExactly(URI.create("https://cdn.example.com/flotilla/targets/"));
         assertThat(c.stateDir()).isEqualTo(Path.of("/var/lib/flotilla"));
         assertThat(c.boot().backend()).isEqualTo(AgentConfig.BootConfig.Backend.UBOOT);
         assertThat(c.boot().fwEnvConfig()).isEqualTo(Path.of("/etc/fw_env.config"));
@@ -63,12 +64,21 @@ class AgentConfigParserTest {
         assertThat(c.slots().a()).isEqualTo(dir.resolve("slot-a.img"));
         assertThat(c.boot().stateFile()).isEqualTo(dir.resolve("boot.env"));
         assertThat(c.targetsUrl()).isEqualTo(URI.create("http://127.0.0.1:8080/tuf/targets/"));
+        assertThat(c.imageMirrors()).isEmpty();
         assertThat(c.poll().interval()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c.enrollmentToken()).isEqualTo(Optional.of("from-env"));
         assertThat(c.maintenance().windows()).isEmpty();
         assertThat(c.boot().trialTries()).isEqualTo(3);
         assertThat(c.health().grace()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c.health().retryInterval()).isEqualTo(Duration.ofSeconds(15));
+    }
+
+    @Test
+    void imageMirrorsKeepTheirOrderAndEndInASlash() throws IOException {
+        AgentConfig c = AgentConfigParser.parse(write(MINIMAL.formatted(
+                ", \"imageMirrors\": [\"http://10.0.0.5:8080/fw\", \"https://cdn.example/t/\"]")), Map.of());
+        assertThat(c.imageMirrors()).containsExactly(URI.create("http://10.0.0.5:8080/fw/"),
+                URI.create("https://cdn.example/t/"));
     }
 
     @Test
@@ -113,6 +123,11 @@ class AgentConfigParserTest {
                         "mqtt.passwordFile: " + dir.resolve("nope") + ": no such file"),
                 new Case(", \"mqtt\": {\"broker\": \"ssl://broker\", \"user\": \"x\"}", "mqtt.user: unknown field"),
                 new Case(", \"rebootCommand\": []", "rebootCommand: must be a non-empty array"),
+                new Case(", \"imageMirrors\": \"https://cdn\"", "imageMirrors: must be an array of base URLs"),
+                new Case(", \"imageMirrors\": [7]", "imageMirrors[0]: must be a URL string"),
+                new Case(", \"imageMirrors\": [\"https://ok/\", \"ftp://mirror/\"]",
+                        "imageMirrors[1]: must be an http(s) base URL"),
+                new Case(", \"imageMirrors\": [\"https://cdn/x?sig=1\"]", "imageMirrors[0]: must be an http(s) base URL"),
                 new Case(", \"hardwareId\": \"dup\"", "Duplicate field 'hardwareId'"),
                 new Case(", \"caBundle\": \"ca\\u0000.pem\"", "caBundle: not a valid path"),
                 new Case(", \"health\": {\"graceSeconds\": 18446744073709551616}",

@@ -45,6 +45,8 @@ public final class RepoHttpServer implements AutoCloseable {
     public final AtomicInteger endlessAnswers = new AtomicInteger();
     /** Range headers seen on target requests ("" when none). */
     public final List<String> ranges = new CopyOnWriteArrayList<>();
+    /** When set, every target request gets this status and no body (a failing mirror). */
+    public volatile int failWith;
 
     public RepoHttpServer(Path dir) throws IOException {
         this.dir = dir;
@@ -80,6 +82,10 @@ public final class RepoHttpServer implements AutoCloseable {
                 ranges.add(r == null ? "" : r);
                 String auth = ex.getRequestHeaders().getFirst("Authorization");
                 authorizations.add(auth == null ? "" : auth);
+                if (failWith != 0) {
+                    ex.sendResponseHeaders(failWith, -1);
+                    return;
+                }
                 if (requiredBearer != null && !("Bearer " + requiredBearer).equals(auth)) {
                     ex.sendResponseHeaders(401, -1);
                     return;

@@ -4,6 +4,7 @@ import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.mqtt.MqttBroker;
 import dev.flotilla.server.Server;
 import dev.flotilla.server.ServerConfig;
+import dev.flotilla.server.artifacts.ArtifactSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -66,6 +67,30 @@ public final class ServerCommand extends ToolCommand {
             description = "CA certificates the ssl:// broker is checked against (default: the JDK's CAs).")
     Path mqttCaBundle;
 
+    @Option(names = "--artifacts", paramLabel = "s3://BUCKET[/PREFIX]", description = "Keep release images in "
+            + "S3-compatible object storage instead of the data directory. Credentials: AWS_ACCESS_KEY_ID and "
+            + "AWS_SECRET_ACCESS_KEY, or --s3-credentials.")
+    java.net.URI artifacts;
+
+    @Option(names = "--s3-endpoint", paramLabel = "URL",
+            description = "The object store's URL (MinIO, Ceph, ...); default: AWS S3 of --s3-region.")
+    java.net.URI s3Endpoint;
+
+    @Option(names = "--s3-region", paramLabel = "REGION", description = "Signing region (default: us-east-1).")
+    String s3Region;
+
+    @Option(names = "--s3-path-style", description = "Address the bucket as URL/BUCKET/KEY instead of BUCKET.HOST/KEY.")
+    boolean s3PathStyle;
+
+    @Option(names = "--s3-credentials", paramLabel = "FILE", description = "A file with aws_access_key_id = ... and "
+            + "aws_secret_access_key = ... lines (the AWS credentials file format); default: the environment.")
+    Path s3Credentials;
+
+    @Option(names = "--artifact-redirect", paramLabel = "presigned|URL", description = "Answer a permitted image "
+            + "download with a 302 instead of the bytes: 'presigned' (a presigned URL of --artifacts, valid 15 minutes)"
+            + " or a mirror/CDN base URL followed by the image's key (BASE/artifacts/...).")
+    String artifactRedirect;
+
     @Override
     protected int execute() throws InterruptedException {
         ServerConfig config = config();
@@ -87,6 +112,15 @@ public final class ServerCommand extends ToolCommand {
         out.println("Online keys (snapshot, timestamp, director): " + config.dataDir().resolve("keys"));
         out.println("Online key ids (save this line as a file for flotilla trust init --expect-online-keys):");
         out.println("  " + onlineKeyIds(server));
+        if (!config.artifacts().equals(ArtifactSettings.local())) {
+            out.println("Release images: " + (config.artifacts().location() == null
+                    ? config.dataDir().resolve("artifacts") : config.artifacts().location())
+                    + switch (config.artifacts().downloads()) {
+                        case SERVE -> "";
+                        case PRESIGNED -> " (downloads redirected to presigned URLs)";
+                        case MIRROR -> " (downloads redirected to " + config.artifacts().mirrorBase() + ")";
+                    });
+        }
         if (config.publicArtifacts()) {
             out.println("Released images are public (--public-artifacts): anyone may download them.");
         }
@@ -99,7 +133,37 @@ public final class ServerCommand extends ToolCommand {
     ServerConfig config() {
         return ServerConfig.defaults().withDataDir(dataDir).withPort(port).withHost(host)
                 .withDatabaseUrl(databaseUrl).withTls(tlsCert, tlsKey).withMqtt(mqtt(System.getenv()))
-                .withPollInterval(java.time.Duration.ofSeconds(pollSeconds)).withPublicArtifacts(publicArtifacts);
+                .withPollInterval(java.time.Duration.ofSeconds(pollSeconds)).withPublicArtifacts(publicArtifacts)
+                .withArtifacts(artifacts(System.getenv()));
+    }
+
+    /** The artifact store of the --artifacts, --s3-* and --artifact-redirect options; {@code env} has the keys. */
+    ArtifactSettings artifacts(Map<String, String> env) {
+        ArtifactSettings settings;
+        if (artifacts == null) {
+            if (s3Endpoint != null || s3Region != null || s3PathStyle || s3Credentials != null) {
+                throw new IllegalArgumentException("--s3-endpoint, --s3-region, --s3-path-style and --s3-credentials "
+                        + "need --artifacts s3://BUCKET[/PREFIX]");
+            }
+            settings = ArtifactSettings.local();
+        } else {
+            ArtifactSettings.Credentials credentials = s3Credentials != null
+                    ? ArtifactSettings.Credentials.fromFile(s3Credentials)
+                    : ArtifactSettings.Credentials.fromEnvironment(env);
+            settings = ArtifactSettings.s3(artifacts, s3Endpoint, s3Region, s3PathStyle, credentials);
+        }
+        if (artifactRedirect == null) {
+            return settings;
+        }
+        if (artifactRedirect.equals("presigned")) {
+            return settings.withDownloads(ArtifactSettings.Downloads.PRESIGNED, null);
+        }
+        try {
+            return settings.withDownloads(ArtifactSettings.Downloads.MIRROR, new java.net.URI(artifactRedirect));
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("--artifact-redirect must be 'presigned' or an http(s) URL, got "
+                    + artifactRedirect);
+        }
     }
 
     /** The server's online key ids as one JSON line, {@code {"snapshot": ID, "timestamp": ID, "director": ID}}. */

@@ -10,12 +10,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Runs {@code flotilla server} as a real process, talks to it, and stops it with SIGTERM. */
 class ServerCommandTest {
@@ -138,6 +141,56 @@ class ServerCommandTest {
     void redactHidesPasswords() {
         assertThat(ServerCommand.redact("jdbc:postgresql://db/f?user=u&password=s3cret&ssl=true"))
                 .isEqualTo("jdbc:postgresql://db/f?user=u&password=***&ssl=true");
+    }
+
+    @Test
+    void artifactOptionsMakeTheObjectStoreSettingsWithCredentialsFromTheEnvironmentOrAFile() throws Exception {
+        ServerCommand local = new ServerCommand();
+        new picocli.CommandLine(local).parseArgs();
+        assertThat(local.artifacts(Map.of())).isEqualTo(dev.flotilla.server.artifacts.ArtifactSettings.local());
+
+        ServerCommand s3 = new ServerCommand();
+        new picocli.CommandLine(s3).parseArgs("--artifacts", "s3://images/fleet", "--s3-endpoint",
+                "http://127.0.0.1:9000", "--s3-region", "eu-west-1", "--s3-path-style", "--artifact-redirect", "presigned");
+        var settings = s3.artifacts(Map.of("AWS_ACCESS_KEY_ID", "AKID", "AWS_SECRET_ACCESS_KEY", "s3cret"));
+        assertThat(settings.location()).hasToString("s3://images/fleet");
+        assertThat(settings.endpoint()).hasToString("http://127.0.0.1:9000");
+        assertThat(settings.region()).isEqualTo("eu-west-1");
+        assertThat(settings.pathStyle()).isTrue();
+        assertThat(settings.credentials().accessKeyId()).isEqualTo("AKID");
+        assertThat(settings.credentials().toString()).doesNotContain("s3cret");
+        assertThat(settings.downloads()).isEqualTo(dev.flotilla.server.artifacts.ArtifactSettings.Downloads.PRESIGNED);
+
+        Path file = dir.resolve("credentials");
+        Files.writeString(file, "[default]\naws_access_key_id = FROMFILE\naws_secret_access_key = filesecret\n");
+        ServerCommand fromFile = new ServerCommand();
+        new picocli.CommandLine(fromFile).parseArgs("--artifacts", "s3://images", "--s3-credentials", file.toString(),
+                "--artifact-redirect", "https://cdn.example/fw");
+        var f = fromFile.artifacts(Map.of("AWS_ACCESS_KEY_ID", "AKID", "AWS_SECRET_ACCESS_KEY", "s3cret"));
+        assertThat(f.credentials()).isEqualTo(new dev.flotilla.server.artifacts.ArtifactSettings.Credentials("FROMFILE",
+                "filesecret"));
+        assertThat(f.mirrorBase()).hasToString("https://cdn.example/fw");
+    }
+
+    @Test
+    void badArtifactOptionsAreOneLine() {
+        record Case(String[] args, Map<String, String> env, String message) {
+        }
+        for (Case c : List.of(
+                new Case(new String[] {"--artifacts", "s3://images"}, Map.of(), "object storage needs credentials"),
+                new Case(new String[] {"--artifacts", "s3://images"}, Map.of("AWS_ACCESS_KEY_ID", "x"),
+                        "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+                new Case(new String[] {"--artifacts", "https://images"}, Map.of(), "must be s3://BUCKET"),
+                new Case(new String[] {"--s3-path-style"}, Map.of(), "need --artifacts"),
+                new Case(new String[] {"--artifact-redirect", "presigned"}, Map.of(), "presigned redirects need object"),
+                new Case(new String[] {"--artifact-redirect", "ftp://mirror"}, Map.of(), "http(s) URL"),
+                new Case(new String[] {"--artifacts", "s3://images", "--s3-credentials", "/nonexistent/creds"}, Map.of(),
+                        "no such file"))) {
+            ServerCommand cmd = new ServerCommand();
+            new picocli.CommandLine(cmd).parseArgs(c.args());
+            assertThatThrownBy(() -> cmd.artifacts(c.env())).as(String.join(" ", c.args()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(c.message());
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.flotilla.server.http;
 
 import dev.flotilla.core.json.JsonFormatException;
+import dev.flotilla.server.artifacts.ArtifactStoreException;
 import dev.flotilla.server.errors.DomainError;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -32,6 +33,10 @@ public final class ErrorMapping {
             case DomainError.NotFound n -> 404;
             case DomainError.Conflict c -> 409;
         }, e.code(), e.getMessage()));
+        routes.exception(ArtifactStoreException.class, (e, ctx) -> {
+            LOG.warn("artifact store failed on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+            write(ctx, 503, "artifact_store_unavailable", e.getMessage());
+        });
         routes.exception(JsonFormatException.class,
                 (e, ctx) -> write(ctx, 400, "malformed_json", "request body is not valid JSON: " + e.getMessage()));
         routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, e.getStatus(), codeFor(e.getStatus()),

@@ -1,34 +1,32 @@
 package dev.flotilla.server.releases;
 
-import dev.flotilla.core.crypto.Digests;
-import dev.flotilla.core.crypto.Hex;
+import dev.flotilla.server.artifacts.ArtifactStore;
+import dev.flotilla.server.artifacts.ArtifactStoreException;
+import dev.flotilla.server.artifacts.ArtifactTooLargeException;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.auth.Secrets;
 import dev.flotilla.server.http.ApiException;
-import dev.flotilla.core.io.Fsync;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
-import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Step one of a release: an image streamed into {@code DIR/staging/ID}, hashed (sha256, sha512) on the way,
- * refused beyond a size limit. The file is deleted on any failure (also a client that goes away mid-body);
- * a finished upload is synced to the disk ({@link Fsync}) and then recorded in the database, so that any
- * server sharing the data directory can complete the release and a recorded upload always has its bytes.
+ * Step one of a release: an image streamed into the {@link ArtifactStore} under {@code artifacts/ID}, hashed
+ * (sha256, sha512) on the way, refused beyond a size limit. The store keeps nothing on any failure (also a
+ * client that goes away mid-body, or an object store that becomes unreachable); a finished upload is then
+ * recorded in the database, so that any server sharing the store can complete the release, and a recorded
+ * upload always has its bytes. Publishing records the same key for the release: the bytes never move.
  */
 public final class ImageUploads {
+    private static final Logger LOG = LoggerFactory.getLogger(ImageUploads.class);
     /** A finished upload. */
     public record Upload(String uploadId, long length, String sha256, String sha512) {
     }
@@ -38,13 +36,13 @@ public final class ImageUploads {
     private static final Pattern UPLOAD_ID = Pattern.compile(ID_PREFIX + "[A-Za-z0-9_-]{16}");
 
     private final Jdbi jdbi;
-    private final Path stagingDir;
+    private final ArtifactStore store;
     private final long maxBytes;
     private final Clock clock;
 
-    public ImageUploads(Jdbi jdbi, Path dataDir, long maxBytes, Clock clock) {
+    public ImageUploads(Jdbi jdbi, ArtifactStore store, long maxBytes, Clock clock) {
         this.jdbi = jdbi;
-        this.stagingDir = dataDir.resolve("staging");
+        this.store = store;
         this.maxBytes = maxBytes;
         this.clock = clock;
     }
@@ -54,60 +52,50 @@ public final class ImageUploads {
     }
 
     /**
-     * Streams {@code in} to a staging file.
+     * Streams {@code in} into the artifact store.
      *
      * @param declaredLength the Content-Length, or -1; a declared length above the limit is refused
      *                       before reading
      * @throws ApiException 413 {@code payload_too_large} beyond the limit, 400 for an empty body
+     * @throws ArtifactStoreException when the store fails (nothing is stored)
      */
     public Upload receive(InputStream in, long declaredLength, Actor actor) {
         if (declaredLength > maxBytes) {
             throw tooLarge();
         }
         String id = Secrets.newId(ID_PREFIX);
-        Path file = stagingDir.resolve(id);
+        String key = key(id);
+        ArtifactStore.Stored stored;
         try {
-            Files.createDirectories(stagingDir);
-            MessageDigest sha256 = Digests.create("sha256");
-            MessageDigest sha512 = Digests.create("sha512");
-            long total = 0;
-            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW)) {
-                byte[] buf = new byte[65536];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    total += n;
-                    if (total > maxBytes) {
-                        throw tooLarge();
-                    }
-                    sha256.update(buf, 0, n);
-                    sha512.update(buf, 0, n);
-                    out.write(buf, 0, n);
-                }
-            }
-            if (total == 0) {
+            stored = store.put(key, in, maxBytes);
+        } catch (ArtifactTooLargeException e) {
+            throw tooLarge();
+        }
+        try {
+            if (stored.length() == 0) {
                 throw ApiException.invalid("empty image");
             }
-            Fsync.file(file);
-            Fsync.directory(stagingDir);
-            Upload u = new Upload(id, total, Hex.encode(sha256.digest()), Hex.encode(sha512.digest()));
+            Upload u = new Upload(id, stored.length(), stored.sha256(), stored.sha512());
             jdbi.useHandle(h -> h.createUpdate("""
                             INSERT INTO image_uploads (id, length, sha256, sha512, created_at, created_by)
                             VALUES (:id, :len, :s256, :s512, :now, :by)""")
                     .bind("id", id).bind("len", u.length()).bind("s256", u.sha256()).bind("s512", u.sha512())
                     .bind("now", clock.millis()).bind("by", actor.id()).execute());
             return u;
-        } catch (IOException e) {
-            deleteQuietly(file);
-            throw new UncheckedIOException("receiving image: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            deleteQuietly(file);
+            deleteQuietly(key);
             throw e;
         }
     }
 
+    /** The artifact-store key of an upload's bytes, which its release keeps. */
+    static String key(String uploadId) {
+        return "artifacts/" + requireUploadId(uploadId);
+    }
+
     /**
      * {@code id} when it has the form of an id this server gives out; the one check of every upload id a
-     * client sends, made before the id names a file under {@code staging/} or a row.
+     * client sends, made before the id names an object or a row.
      *
      * @throws ApiException 400 {@code invalid_request} for anything else (e.g. {@code ../keys/director.pem})
      */
@@ -127,11 +115,6 @@ public final class ImageUploads {
                 .findOne();
     }
 
-    /** The staging file of an upload. @throws ApiException 400 for a malformed id (it never leaves staging/) */
-    public Path file(String uploadId) {
-        return stagingDir.resolve(requireUploadId(uploadId));
-    }
-
     /**
      * Discards uploads older than {@code age} that never became a release (abandoned, or their release
      * request was too malformed to name them). Run by the scheduler on every server.
@@ -146,25 +129,29 @@ public final class ImageUploads {
     }
 
     /**
-     * Forgets an upload and deletes its file (after it was released, or refused).
+     * Forgets an upload and deletes its bytes (after it was refused, or abandoned). The bytes go only when
+     * this call removed the upload's row: an upload that became a release in the meantime keeps them.
      *
      * @throws ApiException 400 for a malformed id, before anything is deleted
      */
     public void discard(String uploadId) {
-        Path file = file(uploadId);
-        jdbi.useHandle(h -> h.createUpdate("DELETE FROM image_uploads WHERE id = :id").bind("id", uploadId).execute());
-        deleteQuietly(file);
+        String key = key(uploadId);
+        int removed = jdbi.withHandle(h -> h.createUpdate("DELETE FROM image_uploads WHERE id = :id")
+                .bind("id", uploadId).execute());
+        if (removed == 1) {
+            deleteQuietly(key);
+        }
     }
 
     private static ApiException tooLarge() {
         return new ApiException(413, "payload_too_large", "image larger than the server's limit");
     }
 
-    private static void deleteQuietly(Path p) {
+    private void deleteQuietly(String key) {
         try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // nothing more to do; a leftover staging file holds no state that matters
+            store.delete(key);
+        } catch (ArtifactStoreException e) {
+            LOG.warn("an unused upload could not be removed: {}", e.getMessage());
         }
     }
 }

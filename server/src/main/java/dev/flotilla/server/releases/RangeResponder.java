@@ -6,20 +6,22 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.SeekableByteChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Streams a file from disk with HTTP range support (RFC 9110): a single {@code bytes=} range gets 206 with
+ * Streams an image from the artifact store with HTTP range support (RFC 9110): a single {@code bytes=} range gets 206 with
  * {@code Content-Range}; an unsatisfiable one 416 with {@code Content-Range: bytes *}{@code /LEN}; several
- * ranges, or a syntactically invalid header, are ignored (200 with the whole file, as the RFC allows).
- * {@code If-Range} with a different ETag also gets the whole file. The ETag is the quoted sha256.
+ * ranges, or a syntactically invalid header, are ignored (200 with the whole image, as the RFC allows).
+ * {@code If-Range} with a different ETag also gets the whole image. The ETag is the quoted sha256.
  */
 public final class RangeResponder {
+    /** Opens {@code count} bytes of the image from byte {@code first}. */
+    @FunctionalInterface
+    public interface Source {
+        InputStream open(long first, long count) throws IOException;
+    }
+
     private static final Pattern SINGLE = Pattern.compile("bytes=(\\d*)-(\\d*)");
 
     private RangeResponder() {
@@ -32,7 +34,7 @@ public final class RangeResponder {
         }
     }
 
-    /** The outcome of reading a Range header against a file of {@code length} bytes. */
+    /** The outcome of reading a Range header against an image of {@code length} bytes. */
     sealed interface Plan {
     }
 
@@ -76,8 +78,9 @@ public final class RangeResponder {
         }
     }
 
-    /** Sends {@code file} (of {@code length} bytes, hash {@code sha256}) for a GET or HEAD request. */
-    public static void send(Context ctx, Path file, long length, String sha256, String contentType) throws IOException {
+    /** Sends the image of {@code source} ({@code length} bytes, hash {@code sha256}) for a GET or HEAD request. */
+    public static void send(Context ctx, Source source, long length, String sha256, String contentType)
+            throws IOException {
         String etag = "\"" + sha256 + "\"";
         HttpServletResponse res = ctx.res();
         res.setHeader("ETag", etag);
@@ -104,16 +107,14 @@ public final class RangeResponder {
         if (ctx.method().name().equals("HEAD")) {
             return;
         }
-        try (SeekableByteChannel ch = Files.newByteChannel(file)) {
-            ch.position(range.first());
-            InputStream in = Channels.newInputStream(ch);
+        try (InputStream in = source.open(range.first(), count)) {
             OutputStream out = res.getOutputStream();
             byte[] buf = new byte[65536];
             long left = count;
             while (left > 0) {
                 int n = in.read(buf, 0, (int) Math.min(buf.length, left));
                 if (n < 0) {
-                    throw new IOException("file shorter than its recorded length: " + file);
+                    throw new IOException("image shorter than its recorded length");
                 }
                 out.write(buf, 0, n);
                 left -= n;

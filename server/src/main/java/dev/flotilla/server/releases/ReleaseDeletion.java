@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Targets;
+import dev.flotilla.server.artifacts.ArtifactStore;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.http.ApiException;
@@ -15,8 +16,6 @@ import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,9 +31,10 @@ import java.util.Optional;
  * device holds a live (not yet committed, failed or rolled back) assignment to it, or a deployment can still
  * assign it: an active group or tag deployment, or one with members not yet signed. Deployments that used it
  * stay as history. Otherwise, in one transaction under the publish lock: the targets, a new snapshot and
- * timestamp, the release row's deletion and the audit entry {@code release.delete}. The image file is
- * removed after that commit, under the publish lock, unless another release has the same bytes: a crash in
- * between leaves an unused file, never a release without its file.
+ * timestamp, the release row's deletion and the audit entry {@code release.delete}. The image is removed from
+ * the artifact store after that commit, unless another release keeps the same key (releases published before
+ * artifact keys share a file per sha256): a crash or a store failure in between leaves an unused object, never
+ * a release without its image.
  */
 public final class ReleaseDeletion {
     private static final Logger LOG = LoggerFactory.getLogger(ReleaseDeletion.class);
@@ -73,17 +73,17 @@ public final class ReleaseDeletion {
     private final TufStore store;
     private final TrustService trust;
     private final Publisher publisher;
-    private final ReleaseService releases;
+    private final ArtifactStore artifacts;
     private final AuditLog audit;
     private final Clock clock;
 
-    public ReleaseDeletion(Jdbi jdbi, TufStore store, TrustService trust, Publisher publisher, ReleaseService releases,
+    public ReleaseDeletion(Jdbi jdbi, TufStore store, TrustService trust, Publisher publisher, ArtifactStore artifacts,
                            AuditLog audit, Clock clock) {
         this.jdbi = jdbi;
         this.store = store;
         this.trust = trust;
         this.publisher = publisher;
-        this.releases = releases;
+        this.artifacts = artifacts;
         this.audit = audit;
         this.clock = clock;
     }
@@ -99,9 +99,11 @@ public final class ReleaseDeletion {
      */
     public Release delete(String path, byte[] targetsBytes, Actor actor) {
         Metadata<Targets> md = TrustService.parse(targetsBytes, Targets.class);
+        String[] key = new String[1];
         Release deleted = jdbi.inTransaction(h -> {
             store.lock(h);
             Release release = ReleaseService.find(h, path).orElseThrow(() -> ApiException.notFound("release"));
+            key[0] = ReleaseService.artifactKey(h, path).orElseThrow();
             Usage usage = usage(h, path);
             if (!usage.none()) {
                 throw ApiException.conflict("release_in_use", "release '" + path + "' is in use: " + usage.describe()
@@ -119,7 +121,7 @@ public final class ReleaseDeletion {
             audit.record(h, actor, "release.delete", "release", path, release, null);
             return release;
         });
-        removeFileIfUnused(deleted);
+        removeImageIfUnused(deleted, key[0]);
         return deleted;
     }
 
@@ -152,20 +154,17 @@ public final class ReleaseDeletion {
         }
     }
 
-    /** Removes the image file unless another release has the same bytes; a failure leaves an unused file. */
-    private void removeFileIfUnused(Release r) {
+    /** Removes the image unless another release keeps its key; a failure leaves an unused object. */
+    private void removeImageIfUnused(Release r, String key) {
         try {
-            jdbi.useTransaction(h -> {
-                store.lock(h); // a publish of the same bytes moves its file in and inserts its row under this lock
-                int others = h.createQuery("SELECT COUNT(*) FROM releases WHERE sha256 = :s").bind("s", r.sha256())
-                        .mapTo(Integer.class).one();
-                if (others == 0) {
-                    Files.deleteIfExists(releases.artifact(r));
-                }
-            });
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("release {} deleted, but its file {} could not be removed: {}", r.targetPath(),
-                    releases.artifact(r), e.toString());
+            int others = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM releases WHERE artifact_key = :k")
+                    .bind("k", key).mapTo(Integer.class).one());
+            if (others == 0) {
+                artifacts.delete(key);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("release {} deleted, but its image {} could not be removed: {}", r.targetPath(), key,
+                    e.getMessage());
         }
     }
 }

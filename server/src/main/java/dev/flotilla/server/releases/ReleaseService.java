@@ -9,18 +9,12 @@ import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.Page;
-import dev.flotilla.core.io.Fsync;
 import dev.flotilla.server.trust.Publisher;
 import dev.flotilla.server.trust.TrustService;
 import dev.flotilla.server.trust.TufStore;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -32,9 +26,10 @@ import java.util.regex.Pattern;
  * it verifies against the current root's targets role, is the next targets version, lists the image
  * under a {@code path} never published before with identical length and hashes, and every other target it
  * lists is an image the server already has, listed as the current targets list it (a published target
- * never changes). Then, in one transaction under the publish lock: the image moves to
- * {@code DIR/artifacts/SHA256} (the move synced to the disk before the commit), targets, release row, a new
- * snapshot and timestamp, and the audit entry are stored. Any refusal changes nothing and discards the upload.
+ * never changes). Then, in one transaction under the publish lock: targets, the release row (which keeps the
+ * upload's artifact key: the image's bytes stay where the upload stored them, nothing moves), a new snapshot
+ * and timestamp, and the audit entry are stored, and the upload's row is consumed. Any refusal changes
+ * nothing and discards the upload.
  */
 public final class ReleaseService {
     private static final Pattern TARGET_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,199}");
@@ -45,18 +40,16 @@ public final class ReleaseService {
     private final Publisher publisher;
     private final ImageUploads uploads;
     private final AuditLog audit;
-    private final Path artifactDir;
     private final Clock clock;
 
     public ReleaseService(Jdbi jdbi, TufStore store, TrustService trust, Publisher publisher, ImageUploads uploads,
-                          AuditLog audit, Path dataDir, Clock clock) {
+                          AuditLog audit, Clock clock) {
         this.jdbi = jdbi;
         this.store = store;
         this.trust = trust;
         this.publisher = publisher;
         this.uploads = uploads;
         this.audit = audit;
-        this.artifactDir = dataDir.resolve("artifacts");
         this.clock = clock;
     }
 
@@ -101,16 +94,18 @@ public final class ReleaseService {
             }
             requireNew(h, path, upload.sha256());
             requirePublishedUnchanged(h, md.signed(), path);
-            moveIntoArtifacts(uploads.file(uploadId), upload.sha256());
             long now = clock.millis();
             store.insert(h, "targets", md.signed().version(), md.toBytes(), md.signed().expires(), now);
             h.createUpdate("""
-                            INSERT INTO releases (target_path, length, sha256, sha512, version, targets_version, created_at)
-                            VALUES (:p, :len, :s256, :s512, :v, :tv, :now)""")
+                            INSERT INTO releases (target_path, length, sha256, sha512, version, targets_version, created_at,
+                                                  artifact_key)
+                            VALUES (:p, :len, :s256, :s512, :v, :tv, :now, :key)""")
                     .bind("p", path).bind("len", upload.length()).bind("s256", upload.sha256())
                     .bind("s512", upload.sha512()).bind("v", info.version()).bind("tv", md.signed().version())
-                    .bind("now", now).execute();
-            h.createUpdate("DELETE FROM image_uploads WHERE id = :id").bind("id", uploadId).execute();
+                    .bind("now", now).bind("key", ImageUploads.key(uploadId)).execute();
+            if (h.createUpdate("DELETE FROM image_uploads WHERE id = :id").bind("id", uploadId).execute() != 1) {
+                throw ApiException.notFound("upload"); // purged meanwhile (ImageUploads#discard): its bytes are gone
+            }
             publisher.publishSnapshotAndTimestamp(h);
             Release release = find(h, path).orElseThrow();
             audit.record(h, actor, "release.publish", "release", path, null, release);
@@ -183,24 +178,14 @@ public final class ReleaseService {
         }
     }
 
-    private void moveIntoArtifacts(Path staged, String sha256) {
-        try {
-            Files.createDirectories(artifactDir);
-            Path target = artifactDir.resolve(sha256);
-            if (Files.exists(target)) {
-                Files.delete(staged);
-            } else {
-                Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
-                Fsync.directory(artifactDir); // the release row committed next must find the file
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("storing image: " + e.getMessage(), e);
-        }
+    /** The artifact-store key of release {@code path}'s image. */
+    public Optional<String> artifactKey(String path) {
+        return jdbi.withHandle(h -> artifactKey(h, path));
     }
 
-    /** The image file of a release. */
-    public Path artifact(Release r) {
-        return artifactDir.resolve(r.sha256());
+    static Optional<String> artifactKey(Handle h, String path) {
+        return h.createQuery("SELECT artifact_key FROM releases WHERE target_path = :p").bind("p", path)
+                .mapTo(String.class).findOne();
     }
 
     public Optional<Release> find(String path) {

@@ -4,11 +4,8 @@ import dev.flotilla.server.auth.Role;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.Routes;
 import dev.flotilla.server.releases.ArtifactAccess;
-import dev.flotilla.server.releases.RangeResponder;
-import dev.flotilla.server.releases.Release;
+import dev.flotilla.server.releases.ArtifactDownloads;
 import dev.flotilla.server.releases.ReleaseRoutes;
-import dev.flotilla.server.releases.ReleaseService;
-import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import org.jdbi.v3.core.Jdbi;
 
@@ -20,21 +17,18 @@ import java.util.regex.Pattern;
  * Trust management ({@code /api/v1/trust/...}: online keys, root upload, re-signed targets) and the read-only TUF repository, consistent-snapshot
  * style: {@code /tuf/metadata/N.root.json}, {@code root.json}, {@code timestamp.json},
  * {@code V.snapshot.json}, {@code V.targets.json} (open), and {@code /tuf/targets/HASH.NAME} (for operators and
- * the devices assigned the image, see {@link ArtifactAccess}; open with the server's {@code publicArtifacts}).
+ * the devices assigned the image, see {@link ArtifactAccess}; open with the server's {@code publicArtifacts};
+ * served or redirected by {@link ArtifactDownloads}).
  */
 public final class TufRoutes {
     private static final Pattern VERSIONED = Pattern.compile("([1-9]\\d{0,17})\\.(root|snapshot|targets)\\.json");
-    private static final Pattern TARGET = Pattern.compile("([0-9a-f]{64}|[0-9a-f]{128})\\.(.+)");
 
     private TufRoutes() {
     }
 
-    /**
-     * @param artifacts who may download an image; null serves images to anyone (the server's
-     *                  {@code publicArtifacts} option, for mirrors and CDNs)
-     */
-    public static void register(Routes routes, Jdbi jdbi, TufStore store, TrustService trust, ReleaseService releases,
-                                TargetsRefresh refresh, ArtifactAccess artifacts) {
+    /** @param downloads answers image downloads (and knows whether they are open to anyone) */
+    public static void register(Routes routes, Jdbi jdbi, TufStore store, TrustService trust,
+                                TargetsRefresh refresh, ArtifactDownloads downloads) {
         routes.operator(HandlerType.GET, "/api/v1/trust/online-keys", Role.VIEWER,
                 (ctx, op) -> ctx.json(trust.onlineKeys()));
         routes.operator(HandlerType.PUT, "/api/v1/trust/root", Role.ADMIN,
@@ -58,26 +52,12 @@ public final class TufRoutes {
             ctx.contentType("application/json").result(s.bytes());
         });
         for (HandlerType method : new HandlerType[] {HandlerType.GET, HandlerType.HEAD}) {
-            if (artifacts == null) {
-                routes.open(method, "/tuf/targets/{file}", ctx -> sendTarget(ctx, releases, null, null));
+            if (downloads.open()) {
+                routes.open(method, "/tuf/targets/{file}", ctx -> downloads.send(ctx, ctx.pathParam("file"), null));
             } else {
                 routes.operatorOrDevice(method, "/tuf/targets/{file}",
-                        (ctx, caller) -> sendTarget(ctx, releases, artifacts, caller));
+                        (ctx, caller) -> downloads.send(ctx, ctx.pathParam("file"), caller));
             }
         }
-    }
-
-    private static void sendTarget(Context ctx, ReleaseService releases, ArtifactAccess artifacts, Routes.Caller caller)
-            throws java.io.IOException {
-        Matcher m = TARGET.matcher(ctx.pathParam("file"));
-        if (!m.matches()) {
-            throw ApiException.notFound("target");
-        }
-        Release r = releases.findByHashAndName(m.group(1), m.group(2))
-                .orElseThrow(() -> ApiException.notFound("target"));
-        if (artifacts != null) {
-            artifacts.require(caller, r);
-        }
-        RangeResponder.send(ctx, releases.artifact(r), r.length(), r.sha256(), "application/octet-stream");
     }
 }

@@ -73,6 +73,7 @@ class ClientAbortTest {
         try (Stream<Path> files = Files.list(staging)) {
             assertThat(files).isEmpty();
         }
+        assertThat(dir.resolve("artifacts")).doesNotExist(); // nothing half-stored
         Http.Response upload = srv.http.send("POST", "/api/v1/releases/images", srv.adminToken, new byte[1000],
                 Map.of());
         assertThat(upload.status()).isEqualTo(201);

@@ -1,6 +1,7 @@
 package dev.flotilla.server.releases;
 
 import dev.flotilla.core.crypto.Digests;
+import dev.flotilla.server.artifacts.LocalArtifactStore;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.store.Database;
@@ -29,26 +30,32 @@ class ImageUploadsTest {
     @TempDir
     Path dir;
 
-    private long stagedFiles() throws Exception {
-        Path staging = dir.resolve("staging");
-        if (!Files.exists(staging)) {
+    private long files(String sub) throws Exception {
+        Path d = dir.resolve(sub);
+        if (!Files.exists(d)) {
             return 0;
         }
-        try (Stream<Path> s = Files.list(staging)) {
+        try (Stream<Path> s = Files.list(d)) {
             return s.count();
         }
+    }
+
+    /** Stored images, and no stray staging file (a failed put leaves none). */
+    private long storedFiles() throws Exception {
+        assertThat(files("staging")).isZero();
+        return files("artifacts");
     }
 
     @StoreTest
     void receivesHashesRefusesOversizeAndPurgesStaleUploads(TestDatabase tdb) throws Exception {
         MutableClock clock = new MutableClock();
         try (Database db = Database.open(tdb.jdbcUrl())) {
-            ImageUploads uploads = new ImageUploads(db.jdbi(), dir, 1000, clock);
+            ImageUploads uploads = new ImageUploads(db.jdbi(), new LocalArtifactStore(dir), 1000, clock);
             byte[] image = "an image".getBytes(StandardCharsets.UTF_8);
             ImageUploads.Upload u = uploads.receive(new ByteArrayInputStream(image), -1, RM);
             assertThat(u.length()).isEqualTo(image.length);
             assertThat(u.sha256()).isEqualTo(Digests.sha256Hex(image));
-            assertThat(Files.readAllBytes(uploads.file(u.uploadId()))).isEqualTo(image);
+            assertThat(Files.readAllBytes(dir.resolve(ImageUploads.key(u.uploadId())))).isEqualTo(image);
 
             // oversize: undeclared length, refused while streaming; declared length, refused before reading
             assertThatThrownBy(() -> uploads.receive(new ByteArrayInputStream(new byte[1001]), -1, RM))
@@ -60,7 +67,7 @@ class ImageUploadsTest {
                 }
             };
             assertThatThrownBy(() -> uploads.receive(never, 5000, RM)).isInstanceOf(ApiException.class);
-            assertThat(stagedFiles()).isEqualTo(1);
+            assertThat(storedFiles()).isEqualTo(1);
 
             clock.advance(Duration.ofHours(7));
             ImageUploads.Upload fresh = uploads.receive(new ByteArrayInputStream(image), image.length, RM);
@@ -69,7 +76,7 @@ class ImageUploadsTest {
             java.util.Optional<ImageUploads.Upload> kept = db.jdbi().withHandle(h -> uploads.find(h, fresh.uploadId()));
             assertThat(gone).isEmpty();
             assertThat(kept).isPresent();
-            assertThat(stagedFiles()).isEqualTo(1);
+            assertThat(storedFiles()).isEqualTo(1);
         }
     }
 

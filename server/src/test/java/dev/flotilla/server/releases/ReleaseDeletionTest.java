@@ -34,6 +34,7 @@ class ReleaseDeletionTest {
     private final byte[] one = "firmware one".getBytes();
     private final byte[] two = "firmware two".getBytes();
     private TestServer srv;
+    private final Map<String, String> keys = new java.util.HashMap<>();
 
     @AfterEach
     void stop() {
@@ -55,14 +56,17 @@ class ReleaseDeletionTest {
         Http.Response r = repo.publish(srv.http, srv.adminToken, path, image,
                 repo.addTarget(path, image, "1.0.0", "board-a", clock.instant()).sign(repo.targetsKey));
         assertThat(r.status()).as(r.text()).isEqualTo(201);
+        keys.put(path, srv.server.jdbi().withHandle(h -> ReleaseService.artifactKey(h, path)).orElseThrow());
+        assertThat(artifact(path)).hasBinaryContent(image);
     }
 
     private Metadata<Targets> without(String path) {
         return repo.withoutTarget(path, clock.instant()).sign(repo.targetsKey);
     }
 
-    private Path artifact(byte[] image) {
-        return dir.resolve("data/artifacts/" + Digests.sha256Hex(image));
+    /** The image file of release {@code path}, as published (its key stays known after a deletion). */
+    private Path artifact(String path) {
+        return dir.resolve("data").resolve(keys.get(path));
     }
 
     private List<String> releases() {
@@ -93,7 +97,7 @@ class ReleaseDeletionTest {
         assertThat(targets.has("fw-1.bin")).isFalse();
         assertThat(targets.has("fw-2.bin")).isTrue();
         assertThat(releases()).containsExactly("fw-2.bin");
-        assertThat(Files.exists(artifact(one))).isFalse();
+        assertThat(Files.exists(artifact("fw-1.bin"))).isFalse();
         assertThat(srv.http.get("/tuf/targets/" + Digests.sha256Hex(one) + ".fw-1.bin", srv.adminToken).status()).isEqualTo(404);
         assertThat(srv.http.get("/tuf/targets/" + Digests.sha256Hex(two) + ".fw-2.bin", srv.adminToken).status()).isEqualTo(200);
 
@@ -126,7 +130,7 @@ class ReleaseDeletionTest {
                 .contains("1 device runs it", "1 live assignment", "1 active deployment");
         assertThat(OfflineRepo.publishedVersion(srv.http, "targets")).isEqualTo(2);
         assertThat(releases()).containsExactly("fw-1.bin", "fw-2.bin");
-        assertThat(Files.exists(artifact(one))).isTrue();
+        assertThat(Files.exists(artifact("fw-1.bin"))).isTrue();
 
         // each need ends: the deployment is cancelled, the member fails its install, the other device moves on
         assertThat(srv.http.post("/api/v1/deployments/" + depId + "/cancel", srv.adminToken, Map.of()).status())
@@ -166,24 +170,35 @@ class ReleaseDeletionTest {
         }
         assertThat(OfflineRepo.publishedVersion(srv.http, "targets")).isEqualTo(2);
         assertThat(releases()).containsExactly("fw-1.bin", "fw-2.bin");
-        assertThat(Files.exists(artifact(one))).isTrue();
+        assertThat(Files.exists(artifact("fw-1.bin"))).isTrue();
     }
 
     @StoreTest
-    void aFileIsKeptWhileAnotherReleaseHasTheSameBytesAndAFailedRemovalKeepsTheDeletion(TestDatabase db)
+    void aFileIsKeptWhileAnotherReleaseHasTheSameKeyAndAFailedRemovalKeepsTheDeletion(TestDatabase db)
             throws Exception {
         start(db);
         publish("fw-1-copy.bin", one);
+        assertThat(artifact("fw-1-copy.bin")).isNotEqualTo(artifact("fw-1.bin")); // each upload its own object
         assertThat(repo.delete(srv.http, srv.adminToken, "fw-1-copy.bin", without("fw-1-copy.bin")).status())
                 .isEqualTo(200);
-        assertThat(Files.exists(artifact(one))).isTrue();
+        assertThat(Files.exists(artifact("fw-1-copy.bin"))).isFalse();
+        assertThat(Files.exists(artifact("fw-1.bin"))).isTrue();
+
+        // releases published before artifact keys share one file per sha256: it stays while one needs it
+        publish("fw-1-old.bin", one);
+        Files.delete(artifact("fw-1-old.bin"));
+        srv.server.jdbi().useHandle(h -> h.createUpdate("UPDATE releases SET artifact_key = :k WHERE target_path = :p")
+                .bind("k", keys.get("fw-1.bin")).bind("p", "fw-1-old.bin").execute());
+        assertThat(repo.delete(srv.http, srv.adminToken, "fw-1-old.bin", without("fw-1-old.bin")).status())
+                .isEqualTo(200);
+        assertThat(Files.exists(artifact("fw-1.bin"))).isTrue();
         assertThat(srv.http.get("/tuf/targets/" + Digests.sha256Hex(one) + ".fw-1.bin", srv.adminToken).status()).isEqualTo(200);
 
         // the file cannot be removed (a non-empty directory in its place): the deletion stands, the file stays
-        Files.delete(artifact(two));
-        Files.createDirectories(artifact(two).resolve("busy"));
+        Files.delete(artifact("fw-2.bin"));
+        Files.createDirectories(artifact("fw-2.bin").resolve("busy"));
         assertThat(repo.delete(srv.http, srv.adminToken, "fw-2.bin", without("fw-2.bin")).status()).isEqualTo(200);
         assertThat(releases()).containsExactly("fw-1.bin");
-        assertThat(Files.exists(artifact(two))).isTrue();
+        assertThat(Files.exists(artifact("fw-2.bin"))).isTrue();
     }
 }

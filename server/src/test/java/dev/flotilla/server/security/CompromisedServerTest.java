@@ -116,8 +116,10 @@ class CompromisedServerTest {
                 insert(h, "targets", 2, forgedBytes, now, now.plus(Duration.ofDays(30)));
                 insert(h, "snapshot", 2, snapBytes, now, now.plus(Duration.ofDays(7)));
                 insert(h, "timestamp", 2, ts.toBytes(), now, now.plus(Duration.ofDays(1)));
-                h.createUpdate("UPDATE releases SET length = :l, sha256 = :s WHERE target_path = 'fw-1.0.bin'")
-                        .bind("l", evil.length).bind("s", Digests.sha256Hex(evil)).execute();
+                h.createUpdate("UPDATE releases SET length = :l, sha256 = :s, artifact_key = :k"
+                                + " WHERE target_path = 'fw-1.0.bin'")
+                        .bind("l", evil.length).bind("s", Digests.sha256Hex(evil))
+                        .bind("k", "artifacts/" + Digests.sha256Hex(evil)).execute();
             });
             Files.write(dir.resolve("data/artifacts").resolve(Digests.sha256Hex(evil)), evil);
             ObjectNode matching = new Assignment(device.id(), "dep_evil", "fw-1.0.bin", evil.length,

@@ -57,7 +57,7 @@ class DashboardScaleTest {
     /** Devices dev_000000...: hardware board-0..6, every tenth degraded, half on 2.0, region eu or us. */
     static void fill(TestServer srv, long now) {
         srv.server.jdbi().useHandle(h -> h.execute("INSERT INTO releases (target_path, length, sha256, sha512, version,"
-                + " targets_version, created_at) VALUES ('fw-2.0.bin', 1, 'aa', 'bb', '2.0', 1, 0)"));
+                + " targets_version, created_at, artifact_key) VALUES ('fw-2.0.bin', 1, 'aa', 'bb', '2.0', 1, 0, 'artifacts/aa')"));
         for (int from = 0; from < DEVICES; from += 5_000) {
             int start = from;
             srv.server.jdbi().useTransaction(h -> {
