@@ -10,6 +10,7 @@ import dev.flotilla.agent.config.AgentConfig;
 import dev.flotilla.agent.config.AgentConfigParser;
 import dev.flotilla.agent.install.DirectorVerifier;
 import dev.flotilla.agent.runtime.Agent;
+import dev.flotilla.agent.storage.Durable;
 import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.testimage.TestImage;
 import dev.flotilla.agent.update.AgentListener;
@@ -43,6 +44,8 @@ public final class SimulatedDevice {
     private final Consumer<String> log;
     private final List<AgentListener> listeners;
     private final Clock clock;
+    private final Durable durable;
+    private final Observer observer;
     private volatile Agent current;
     private volatile boolean stopped;
 
@@ -52,6 +55,12 @@ public final class SimulatedDevice {
      */
     public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
                                  String factoryVersion, int imageBytes) throws IOException {
+        return provision(dir, server, enrollmentToken, trustedRoot, hardwareId, factoryVersion, imageBytes, 2);
+    }
+
+    /** As {@link #provision(Path, URI, String, Path, String, String, int)}, polling every {@code pollSeconds}. */
+    public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
+                                 String factoryVersion, int imageBytes, long pollSeconds) throws IOException {
         Path conf = dir.resolve("agent.conf");
         if (Files.exists(conf)) {
             return conf;
@@ -78,8 +87,8 @@ public final class SimulatedDevice {
         health.put("graceSeconds", 0);
         ArrayNode cmd = health.putArray("commands").addObject().put("timeoutSeconds", 10).putArray("command");
         cmd.add("sh").add("-c").add("test \"$(cat '" + dir.resolve("image-health").toAbsolutePath() + "')\" = ok");
-        c.putObject("poll").put("intervalSeconds", 2).put("jitter", 0.2).put("minBackoffSeconds", 1)
-                .put("maxBackoffSeconds", 10);
+        c.putObject("poll").put("intervalSeconds", pollSeconds).put("jitter", 0.2).put("minBackoffSeconds", 1)
+                .put("maxBackoffSeconds", Math.max(pollSeconds, 10));
         c.putArray("rebootCommand").add("true");
         Files.write(conf, CanonicalJson.pretty(c));
         return conf;
@@ -98,6 +107,17 @@ public final class SimulatedDevice {
     /** A board whose agents read the time from {@code clock} (for metadata expiry, maintenance windows). */
     public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
                            List<? extends AgentListener> listeners, Clock clock) {
+        this(dir, director, log, listeners, clock, new FileDurable(), Observer.NONE);
+    }
+
+    /**
+     * A board whose agents do their storage operations through {@code durable} (the simulator records or
+     * cuts them there) and whose boots {@code observer} sees.
+     */
+    public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
+                           List<? extends AgentListener> listeners, Clock clock, Durable durable, Observer observer) {
+        this.durable = durable;
+        this.observer = observer;
         this.dir = dir;
         this.clock = clock;
         this.director = director;
@@ -111,12 +131,13 @@ public final class SimulatedDevice {
         SimulatedBootloader bootloader = new SimulatedBootloader(new SimulatedEnv(config.boot().stateFile(),
                 new FileDurable()), Map.of("a", config.slots().a(), "b", config.slots().b()), config.boot().cmdline());
         while (!stopped) {
-            SimulatedBootloader.Outcome.Running running = boot(bootloader);
+            SimulatedBootloader.Outcome.Running running = boot(bootloader, config);
             Files.writeString(dir.resolve("image-health"),
                     running.image().behaviour() == TestImage.Behaviour.FAIL_HEALTH_CHECK ? "fail" : "ok",
                     StandardCharsets.UTF_8);
             log.accept("booted slot " + running.slot() + " (firmware " + running.image().version() + ")");
-            Agent agent = new Agent(config, new FileDurable(), clock, director, log, listeners);
+            observer.booted(running.slot(), slotFile(config, running.slot()), running.image());
+            Agent agent = new Agent(config, durable, clock, director, log, listeners);
             current = agent;
             if (stopped) {
                 return;
@@ -132,16 +153,36 @@ public final class SimulatedDevice {
         }
     }
 
-    private SimulatedBootloader.Outcome.Running boot(SimulatedBootloader bootloader) throws IOException {
+    private static Path slotFile(AgentConfig config, String slot) {
+        return "a".equals(slot) ? config.slots().a() : config.slots().b();
+    }
+
+    private SimulatedBootloader.Outcome.Running boot(SimulatedBootloader bootloader, AgentConfig config)
+            throws IOException {
         for (int i = 0; i < MAX_BOOTS; i++) {
             SimulatedBootloader.Outcome o = bootloader.boot();
             if (o instanceof SimulatedBootloader.Outcome.Running r) {
                 return r;
             }
-            log.accept("boot of slot " + o.slot() + " failed (" + ((SimulatedBootloader.Outcome.Failed) o).why()
-                    + "): reset");
+            String why = ((SimulatedBootloader.Outcome.Failed) o).why();
+            log.accept("boot of slot " + o.slot() + " failed (" + why + "): reset");
+            observer.bootFailed(o.slot(), slotFile(config, o.slot()), why);
         }
         throw new IllegalStateException("boot loop: no image ran in " + MAX_BOOTS + " boots");
+    }
+
+    /** Sees the board's boots (on the board's thread; must return quickly and not throw). */
+    public interface Observer {
+        Observer NONE = new Observer() {
+        };
+
+        /** An image started from {@code slot} ({@code slotFile}). */
+        default void booted(String slot, Path slotFile, TestImage.Header image) {
+        }
+
+        /** A boot of {@code slot} failed: the image crashed, hung or was not loadable; the board resets. */
+        default void bootFailed(String slot, Path slotFile, String why) {
+        }
     }
 
     /** Stops the agent loop (a running check-in finishes first). */

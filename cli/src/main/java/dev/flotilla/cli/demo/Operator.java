@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.cli.Main;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.sim.Releases;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -18,15 +19,16 @@ import java.util.List;
 
 /**
  * What an operator does, done the way an operator would: the offline steps through the {@code flotilla}
- * commands themselves (keys, trust init, release publish), the rest through the management API.
+ * commands themselves (keys, trust init, release publish), the rest through the management API. It is also
+ * the simulator's {@link Releases}.
  */
-final class Operator {
+public final class Operator implements Releases {
     private final URI server;
     private final String token;
     private final Path keys;
     private final ServerClient api;
 
-    Operator(URI server, String adminToken, Path keysDir) {
+    public Operator(URI server, String adminToken, Path keysDir) {
         this.server = server;
         this.token = adminToken;
         this.keys = keysDir;
@@ -34,7 +36,8 @@ final class Operator {
     }
 
     /** Offline root and targets keys, then a root built with the server's online keys, uploaded. */
-    void createTrust() throws IOException {
+    @Override
+    public void createTrust() {
         flotilla("keys", "generate", "--type", "ed25519", "--out", keys.toString(), "--name", "root");
         flotilla("keys", "generate", "--type", "ed25519", "--out", keys.toString(), "--name", "targets");
         flotilla("trust", "init", "--accept-online-keys", "--server", server.toString(), "--token", token,
@@ -57,7 +60,8 @@ final class Operator {
     }
 
     /** Signs the image into targets offline (the targets key never reaches the server) and uploads it. */
-    String publish(Path image, String version, String hardware) {
+    @Override
+    public String publish(Path image, String version, String hardware) {
         flotilla("release", "publish", "--server", server.toString(), "--token", token, "--image", image.toString(),
                 "--version", version, "--hardware", hardware, "--targets-key", keys.resolve("targets.pem").toString(),
                 "--no-progress");

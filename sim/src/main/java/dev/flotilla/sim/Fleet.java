@@ -1,0 +1,124 @@
+package dev.flotilla.sim;
+
+import dev.flotilla.agent.install.DirectorAssignmentAdapter;
+import dev.flotilla.agent.net.DeviceIdentity;
+import dev.flotilla.agent.storage.FileDurable;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.LongSupplier;
+
+/**
+ * The simulated boards of one run, each on its own virtual thread: a {@link SimulatedDevice} (the real
+ * agent, simulated boot control, file slots) with a {@link DeviceRecord} watching it from outside and a
+ * {@link RecordingDurable} under its storage. Each board's agent log goes to {@code agent.log} in its folder.
+ */
+final class Fleet implements AutoCloseable {
+    /** One board of the fleet. */
+    record Board(SimulatedDevice device, DeviceRecord record, RecordingDurable storage, Path dir) {
+        /** The id the server gave it (empty before it enrolled). */
+        Optional<String> deviceId() throws IOException {
+            return new DeviceIdentity(dir.resolve("state"), new FileDurable()).deviceId();
+        }
+    }
+
+    /** Where boards come from: server, enrollment, trust, firmware and timing. */
+    record Provisioning(URI server, String enrollmentToken, Path trustedRoot, String hardware, String factoryVersion,
+                        int imageBytes, long pollSeconds) {
+    }
+
+    private final List<Board> boards = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+
+    /**
+     * Lays out {@code count} boards under {@code home} and starts them, each after a delay drawn from
+     * {@code random} within one poll interval (so check-ins spread out as in a real fleet).
+     */
+    static Fleet start(Path home, int count, Provisioning p, String release, SignedTargets signed, Random random,
+                       LongSupplier millis) throws IOException {
+        Fleet fleet = new Fleet();
+        for (int i = 1; i <= count; i++) {
+            String name = String.format("board-%05d", i);
+            Path dir = home.resolve(name);
+            SimulatedDevice.provision(dir, p.server(), p.enrollmentToken(), p.trustedRoot(), p.hardware(),
+                    p.factoryVersion(), p.imageBytes(), p.pollSeconds());
+            DeviceRecord record = new DeviceRecord(name, dir, release, signed, millis);
+            RecordingDurable storage = new RecordingDurable(new FileDurable(), dir.resolve("state/state/events"));
+            Path log = dir.resolve("agent.log");
+            SimulatedDevice device = new SimulatedDevice(dir, new DirectorAssignmentAdapter(Clock.systemUTC()),
+                    line -> append(log, line), List.of(record), Clock.systemUTC(), storage, record);
+            Board board = new Board(device, record, storage, dir);
+            fleet.boards.add(board);
+            long delay = (long) (random.nextDouble() * p.pollSeconds() * 1000);
+            fleet.threads.add(Thread.ofVirtual().name(name).start(() -> life(board, delay, log)));
+        }
+        return fleet;
+    }
+
+    private static void life(Board board, long delayMillis, Path log) {
+        try {
+            Thread.sleep(delayMillis);
+            board.device().run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception | Error e) {
+            append(log, "board stopped: " + e);
+        }
+    }
+
+    private static void append(Path log, String line) {
+        try {
+            Files.writeString(log, java.time.Instant.now() + " " + line + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // a log line lost is not a simulation result
+        }
+    }
+
+    List<Board> boards() {
+        return List.copyOf(boards);
+    }
+
+    /** Whether every board's report queue is empty. */
+    boolean queuesEmpty() throws IOException {
+        for (Board b : boards) {
+            if (!b.storage().queueEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether every board that tried the release runs {@code version} again. */
+    boolean triedAreBackOn(String version) {
+        return boards.stream().map(Board::record).filter(DeviceRecord::triedRelease)
+                .allMatch(r -> version.equals(r.running()));
+    }
+
+    /** Stops every board and waits (up to {@code wait} in all) for their threads. */
+    void stop(Duration wait) throws InterruptedException {
+        boards.forEach(b -> b.device().stop());
+        long end = System.nanoTime() + wait.toNanos();
+        for (Thread t : threads) {
+            long left = end - System.nanoTime();
+            if (left > 0) {
+                t.join(Duration.ofNanos(left));
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop(Duration.ofSeconds(30));
+    }
+}
