@@ -34,7 +34,8 @@ import java.util.TreeMap;
  * @param timeToHaltSeconds from the rollout's creation to its halt, in simulated seconds (wall x speed), or null
  * @param falseHalts 1 when a good release halted, else 0
  * @param versions boards per version their next boot runs ("none" when none verifies)
- * @param stages per stage (from 1): size, status and the funnel, as the server counts them
+ * @param stages per stage (from 1): size, status and the funnel (states with no device left out), as the
+ *     server counts them
  */
 public record Report(String scenario, int devices, long seed, double speed, boolean settled, int updated,
                      int rolledBack, int bricked, int unverifiedBoots, int corruptedInstalls, int lostReports,
@@ -100,7 +101,12 @@ public record Report(String scenario, int devices, long seed, double speed, bool
                 }
             }
             o.put("size", st.path("size").asInt()).put("status", st.path("status").asText());
-            o.set("funnel", st.path("funnel"));
+            ObjectNode funnel = o.putObject("funnel");
+            st.path("funnel").properties().forEach(e -> {
+                if (e.getValue().asInt() != 0) {
+                    funnel.set(e.getKey(), e.getValue());
+                }
+            });
         }
         return out;
     }

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Follows a rollout through the API until it settled: halted (or aborted) with no device still working on
@@ -20,9 +22,12 @@ final class RolloutWatch {
     private final String id;
     private final Fleet fleet;
     private final Consumer<String> progress;
+    private final LongSupplier millis;
+    private final List<Timeline.Marker> markers = new ArrayList<>();
     private JsonNode last;
 
-    RolloutWatch(AdminApi api, String id, Fleet fleet, Consumer<String> progress) {
+    RolloutWatch(AdminApi api, String id, Fleet fleet, Consumer<String> progress, LongSupplier millis) {
+        this.millis = millis;
         this.api = api;
         this.id = id;
         this.fleet = fleet;
@@ -38,11 +43,13 @@ final class RolloutWatch {
             String state = last.path("state").asText();
             if (last.path("stage").asInt() != stage && last.hasNonNull("stageStartedAt")) {
                 stage = last.path("stage").asInt();
+                markers.add(new Timeline.Marker(millis.getAsLong(), "stage " + (stage + 1)));
                 progress.accept("stage " + (stage + 1) + " of " + last.path("stages").size() + " started ("
                         + last.path("stages").path(stage).path("size").asInt() + " devices)");
             }
             if (last.has("halt") && !haltSaid) {
                 haltSaid = true;
+                markers.add(new Timeline.Marker(millis.getAsLong(), "halt"));
                 JsonNode h = last.path("halt");
                 progress.accept("halted at stage " + (h.path("stage").asInt() + 1) + ": " + h.path("gate").asText()
                         + " " + h.path("observed").asDouble() + " > " + h.path("threshold").asDouble() + " (sample "
@@ -80,6 +87,11 @@ final class RolloutWatch {
             }
         }
         return n;
+    }
+
+    /** When stages started and the rollout halted, as the watch saw them. */
+    List<Timeline.Marker> markers() {
+        return List.copyOf(markers);
     }
 
     /** The rollout as last read. */

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * One simulator run: a real server in this process (H2, loopback HTTP), a trusted root and two signed
@@ -51,16 +52,23 @@ public final class Simulation {
     private final Settings settings;
     private final Releases.Factory releases;
     private final Consumer<String> progress;
+    private long started;
 
     public Simulation(Settings settings, Releases.Factory releases, Consumer<String> progress) {
         this.settings = settings;
         this.releases = releases;
-        this.progress = progress;
+        this.progress = line -> progress.accept(String.format("%6.1f s  %s", (System.nanoTime() - started) / 1e9,
+                line));
+        this.started = System.nanoTime();
+    }
+
+    /** A run's report and its timeline picture (SVG). */
+    public record Outcome(Report report, byte[] timelineSvg) {
     }
 
     /** Runs the scenario and reports it. */
-    public Report run() throws IOException, InterruptedException {
-        long started = System.nanoTime();
+    public Outcome run() throws IOException, InterruptedException {
+        started = System.nanoTime();
         Path home = settings.home();
         long poll = settings.scaled(POLL_SECONDS);
         ServerConfig config = ServerConfig.defaults().withDataDir(home.resolve("server")).withHost("127.0.0.1")
@@ -80,17 +88,22 @@ public final class Simulation {
             Fleet.Provisioning p = new Fleet.Provisioning(server.uri(), api.enrollmentToken(settings.devices()), root,
                     HARDWARE, BASELINE, settings.imageBytes(), poll);
             Instant deadline = Instant.now().plus(settings.deadline());
+            LongSupplier millis = () -> (System.nanoTime() - started) / 1_000_000;
             try (Fleet fleet = Fleet.start(home.resolve("boards"), settings.devices(), p, RELEASE, signed,
-                    new Random(settings.seed()), () -> (System.nanoTime() - started) / 1_000_000)) {
+                    new Random(settings.seed()), millis)) {
                 awaitEnrolled(api, deadline);
                 progress.accept(settings.devices() + " boards enrolled on " + BASELINE + "; rolling out " + RELEASE);
                 String rolloutId = api.createRollout(rollout(target));
-                RolloutWatch watch = new RolloutWatch(api, rolloutId, fleet, progress);
+                RolloutWatch watch = new RolloutWatch(api, rolloutId, fleet, progress, millis);
                 boolean settled = watch.awaitSettled(deadline);
                 settled &= awaitQueuesEmpty(fleet, deadline);
                 fleet.stop(Duration.ofSeconds(30));
-                return Report.build(settings, fleet, signed, api, watch.last(), settled,
-                        (System.nanoTime() - started) / 1e9);
+                long end = millis.getAsLong();
+                Report report = Report.build(settings, fleet, signed, api, watch.last(), settled, end / 1000.0);
+                byte[] svg = Timeline.svg(settings.scenario().id() + ": " + settings.devices() + " boards, release "
+                        + RELEASE + " over " + BASELINE, fleet.boards().stream().map(b -> b.record().changes()).toList(),
+                        end, watch.markers());
+                return new Outcome(report, svg);
             }
         }
     }

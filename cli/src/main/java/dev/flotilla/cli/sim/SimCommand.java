@@ -41,7 +41,8 @@ public final class SimCommand extends ToolCommand {
             description = "Poll interval, soak and stage timeout divided by X, 1 to 60 (default: ${DEFAULT-VALUE}).")
     double speed;
 
-    @Option(names = "--report", paramLabel = "FILE", description = "Where the JSON report goes.")
+    @Option(names = "--report", paramLabel = "FILE",
+            description = "Where the JSON report goes; the timeline (SVG) goes beside it (FILE without .json, plus .svg).")
     Path report;
 
     @Option(names = "--image-kib", defaultValue = "64", paramLabel = "K", description = "Firmware image size in KiB, 1 to 65536 (default: ${DEFAULT-VALUE}).")
@@ -76,13 +77,14 @@ public final class SimCommand extends ToolCommand {
         try {
             Simulation.Settings settings = new Simulation.Settings(s.get(), devices, seed, speed, imageKib * 1024, home,
                     Duration.ofMinutes(timeoutMinutes));
-            Report r = new Simulation(settings, Operator::new, line -> {
+            Simulation.Outcome outcome = new Simulation(settings, Operator::new, line -> {
                 out.println("sim: " + line);
                 out.flush();
             }).run();
-            Path parent = report.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
+            Report r = outcome.report();
+            Files.createDirectories(report.toAbsolutePath().getParent());
             Files.write(report, r.json());
+            Files.write(timeline(report), outcome.timelineSvg());
             out.println(r.summary());
             out.flush();
             return r.settled() ? 0 : fail("the run did not settle within " + timeoutMinutes + " minutes (report written)");
@@ -91,6 +93,12 @@ public final class SimCommand extends ToolCommand {
                 deleteTree(home);
             }
         }
+    }
+
+    /** The timeline beside the report: {@code run.json} gets {@code run.svg}. */
+    static Path timeline(Path report) {
+        String name = report.getFileName().toString();
+        return report.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".svg");
     }
 
     private static void deleteTree(Path root) throws IOException {
