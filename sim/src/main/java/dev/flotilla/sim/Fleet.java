@@ -24,8 +24,8 @@ import java.util.function.LongSupplier;
  * {@link RecordingDurable} under its storage. Each board's agent log goes to {@code agent.log} in its folder.
  */
 final class Fleet implements AutoCloseable {
-    /** One board of the fleet. */
-    record Board(SimulatedDevice device, DeviceRecord record, RecordingDurable storage, Path dir) {
+    /** One board of the fleet; {@code power} is null when the scenario cuts no power. */
+    record Board(SimulatedDevice device, DeviceRecord record, RecordingDurable storage, Power power, Path dir) {
         /** The id the server gave it (empty before it enrolled). */
         Optional<String> deviceId() throws IOException {
             return new DeviceIdentity(dir.resolve("state"), new FileDurable()).deviceId();
@@ -34,7 +34,7 @@ final class Fleet implements AutoCloseable {
 
     /** Where boards come from: server, enrollment, trust, firmware and timing. */
     record Provisioning(URI server, String enrollmentToken, Path trustedRoot, String hardware, String factoryVersion,
-                        int imageBytes, long pollSeconds) {
+                        int imageBytes, long pollSeconds, int trialTries) {
     }
 
     private final List<Board> boards = new ArrayList<>();
@@ -44,20 +44,23 @@ final class Fleet implements AutoCloseable {
      * Lays out {@code count} boards under {@code home} and starts them, each after a delay drawn from
      * {@code random} within one poll interval (so check-ins spread out as in a real fleet).
      */
-    static Fleet start(Path home, int count, Provisioning p, String release, SignedTargets signed, Random random,
-                       LongSupplier millis) throws IOException {
+    static Fleet start(Path home, int count, Provisioning p, boolean powerCuts, String release, SignedTargets signed,
+                       Random random, LongSupplier millis) throws IOException {
         Fleet fleet = new Fleet();
         for (int i = 1; i <= count; i++) {
             String name = String.format("board-%05d", i);
             Path dir = home.resolve(name);
             SimulatedDevice.provision(dir, p.server(), p.enrollmentToken(), p.trustedRoot(), p.hardware(),
-                    p.factoryVersion(), p.imageBytes(), p.pollSeconds());
+                    p.factoryVersion(), p.imageBytes(), p.pollSeconds(), p.trialTries());
             DeviceRecord record = new DeviceRecord(name, dir, release, signed, millis);
-            RecordingDurable storage = new RecordingDurable(new FileDurable(), dir.resolve("state/state/events"));
+            Path queue = dir.resolve("state/state/events");
+            Power power = powerCuts ? new Power(queue) : null;
+            RecordingDurable storage = power != null ? power.recorded() : new RecordingDurable(new FileDurable(), queue);
             Path log = dir.resolve("agent.log");
             SimulatedDevice device = new SimulatedDevice(dir, new DirectorAssignmentAdapter(Clock.systemUTC()),
-                    line -> append(log, line), List.of(record), Clock.systemUTC(), storage, record);
-            Board board = new Board(device, record, storage, dir);
+                    line -> append(log, line), List.of(record), Clock.systemUTC(),
+                    power != null ? power : () -> storage, record);
+            Board board = new Board(device, record, storage, power, dir);
             fleet.boards.add(board);
             long delay = (long) (random.nextDouble() * p.pollSeconds() * 1000);
             fleet.threads.add(Thread.ofVirtual().name(name).start(() -> life(board, delay, log)));
@@ -87,6 +90,23 @@ final class Fleet implements AutoCloseable {
 
     List<Board> boards() {
         return List.copyOf(boards);
+    }
+
+    /**
+     * Plans one power cut on each board (of a fleet with power cuts), just before a storage operation drawn
+     * from 1 to {@code withinOperations} from now.
+     */
+    void planPowerCuts(Random random, int withinOperations) {
+        for (Board b : boards) {
+            if (b.power() != null) {
+                b.power().cutAfter(1 + random.nextInt(withinOperations));
+            }
+        }
+    }
+
+    /** Power cuts that happened on all boards. */
+    int powerCuts() {
+        return boards.stream().filter(b -> b.power() != null).mapToInt(b -> b.power().cuts()).sum();
     }
 
     /** Whether every board's report queue is empty. */

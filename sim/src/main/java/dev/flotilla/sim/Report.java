@@ -34,16 +34,18 @@ import java.util.TreeMap;
  * @param timeToHaltSeconds from the rollout's creation to its halt, in simulated seconds (wall x speed), or null
  * @param falseHalts 1 when a good release halted, else 0
  * @param versions boards per version their next boot runs ("none" when none verifies)
+ * @param faults what the fault injection did (the faulty proxy's {@code connections}, {@code downloads} and
+ *     {@code brokenDownloads}); empty when the scenario injects none
  * @param stages per stage (from 1): size, status and the funnel (states with no device left out), as the
  *     server counts them
  */
 public record Report(String scenario, int devices, long seed, double speed, boolean settled, int updated,
                      int rolledBack, int bricked, int unverifiedBoots, int corruptedInstalls, int lostReports,
                      Integer haltedAtStage, double blastRadiusPercent, Double timeToHaltSeconds, int falseHalts,
-                     Map<String, Integer> versions, JsonNode stages, double wallSeconds) {
+                     Map<String, Integer> versions, JsonNode faults, JsonNode stages, double wallSeconds) {
 
     static Report build(Simulation.Settings s, Fleet fleet, SignedTargets signed, AdminApi api, JsonNode rollout,
-                        boolean settled, double wallSeconds) throws IOException {
+                        boolean settled, double wallSeconds, JsonNode faults) throws IOException {
         int updated = 0;
         int rolledBack = 0;
         int bricked = 0;
@@ -71,7 +73,7 @@ public record Report(String scenario, int devices, long seed, double speed, bool
         return new Report(s.scenario().id(), s.devices(), s.seed(), s.speed(), settled, updated, rolledBack, bricked,
                 unverified, corrupted, lost, haltedAt, round(100.0 * tried / s.devices()),
                 toHalt == null ? null : round(toHalt), s.scenario().goodRelease() && halt != null ? 1 : 0, versions,
-                stages(rollout), round(wallSeconds));
+                faults, stages(rollout), round(wallSeconds));
     }
 
     private static int lostReports(Fleet.Board b, AdminApi api) throws IOException {

@@ -12,6 +12,7 @@ import dev.flotilla.agent.install.DirectorVerifier;
 import dev.flotilla.agent.runtime.Agent;
 import dev.flotilla.agent.storage.Durable;
 import dev.flotilla.agent.storage.FileDurable;
+import dev.flotilla.agent.storage.PowerCut;
 import dev.flotilla.agent.testimage.TestImage;
 import dev.flotilla.agent.update.AgentListener;
 import dev.flotilla.core.json.CanonicalJson;
@@ -25,6 +26,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A simulated board: two file slots, a U-Boot-style boot environment in a file, a simulated bootloader that
@@ -35,6 +37,9 @@ import java.util.function.Consumer;
  * <p>A test image that boots but fails its health check is modelled by a file the "image" writes at boot
  * ({@code image-health}: {@code ok} or {@code fail}) and a configured health command that reads it, so the
  * agent's real command-check path decides.
+ *
+ * <p>A power cut (the storage throws {@link PowerCut}, an {@link Error} the agent does not catch) ends the
+ * boot the same way a reboot does: the board boots again and a fresh agent resumes from what was durable.
  */
 public final class SimulatedDevice {
     private static final int MAX_BOOTS = 10;
@@ -44,7 +49,7 @@ public final class SimulatedDevice {
     private final Consumer<String> log;
     private final List<AgentListener> listeners;
     private final Clock clock;
-    private final Durable durable;
+    private final Supplier<Durable> storage;
     private final Observer observer;
     private volatile Agent current;
     private volatile boolean stopped;
@@ -55,12 +60,16 @@ public final class SimulatedDevice {
      */
     public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
                                  String factoryVersion, int imageBytes) throws IOException {
-        return provision(dir, server, enrollmentToken, trustedRoot, hardwareId, factoryVersion, imageBytes, 2);
+        return provision(dir, server, enrollmentToken, trustedRoot, hardwareId, factoryVersion, imageBytes, 2, 1);
     }
 
-    /** As {@link #provision(Path, URI, String, Path, String, String, int)}, polling every {@code pollSeconds}. */
+    /**
+     * As {@link #provision(Path, URI, String, Path, String, String, int)}, polling every {@code pollSeconds},
+     * and booting a new image on trial {@code trialTries} times before the bootloader falls back.
+     */
     public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
-                                 String factoryVersion, int imageBytes, long pollSeconds) throws IOException {
+                                 String factoryVersion, int imageBytes, long pollSeconds, int trialTries)
+            throws IOException {
         Path conf = dir.resolve("agent.conf");
         if (Files.exists(conf)) {
             return conf;
@@ -80,7 +89,7 @@ public final class SimulatedDevice {
         c.put("enrollmentToken", enrollmentToken);
         c.putObject("slots").put("a", "slot-a").put("b", "slot-b");
         c.putObject("bootControl").put("backend", "simulated").put("stateFile", "bootenv")
-                .put("cmdline", "cmdline").put("trialTries", 1);
+                .put("cmdline", "cmdline").put("trialTries", trialTries);
         ObjectNode health = c.putObject("health");
         health.put("minimumUptimeSeconds", 0);
         // a simulated board has no flaky link to wait for: a bad image rolls back after one failed round
@@ -107,16 +116,18 @@ public final class SimulatedDevice {
     /** A board whose agents read the time from {@code clock} (for metadata expiry, maintenance windows). */
     public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
                            List<? extends AgentListener> listeners, Clock clock) {
-        this(dir, director, log, listeners, clock, new FileDurable(), Observer.NONE);
+        this(dir, director, log, listeners, clock, FileDurable::new, Observer.NONE);
     }
 
     /**
-     * A board whose agents do their storage operations through {@code durable} (the simulator records or
-     * cuts them there) and whose boots {@code observer} sees.
+     * A board whose agents do their storage operations through {@code storage} (asked once per boot, so the
+     * simulator can record or cut them there, and retire a storage whose power was cut) and whose boots and
+     * power cuts {@code observer} sees.
      */
     public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
-                           List<? extends AgentListener> listeners, Clock clock, Durable durable, Observer observer) {
-        this.durable = durable;
+                           List<? extends AgentListener> listeners, Clock clock, Supplier<Durable> storage,
+                           Observer observer) {
+        this.storage = storage;
         this.observer = observer;
         this.dir = dir;
         this.clock = clock;
@@ -137,14 +148,21 @@ public final class SimulatedDevice {
                     StandardCharsets.UTF_8);
             log.accept("booted slot " + running.slot() + " (firmware " + running.image().version() + ")");
             observer.booted(running.slot(), slotFile(config, running.slot()), running.image());
-            Agent agent = new Agent(config, durable, clock, director, log, listeners);
+            Agent agent = new Agent(config, storage.get(), clock, director, log, listeners);
             current = agent;
             if (stopped) {
                 return;
             }
-            agent.firstStart();
-            agent.assemble();
-            Agent.Exit exit = agent.run();
+            Agent.Exit exit;
+            try {
+                agent.firstStart();
+                agent.assemble();
+                exit = agent.run();
+            } catch (PowerCut cut) {
+                // the board lost power: nothing of this boot survives but what its storage made durable
+                log.accept(cut.getMessage() + ": power back on, booting");
+                continue;
+            }
             if (exit != Agent.Exit.REBOOT_REQUESTED) {
                 // stopped, or decommissioned: the board's agent stays down, as under systemd (exit 77)
                 return;

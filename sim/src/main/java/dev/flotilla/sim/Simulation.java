@@ -8,6 +8,7 @@ import dev.flotilla.server.Server;
 import dev.flotilla.server.ServerConfig;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +33,10 @@ public final class Simulation {
     static final long POLL_SECONDS = 30;
     static final long SOAK_SECONDS = 60;
     static final long TIMEOUT_SECONDS = 1800;
+    /** Boots of a new image on trial before the bootloader falls back (a power cut mid-trial costs one). */
+    static final int TRIAL_TRIES = 3;
+    /** A board's power cut comes before one of this many storage operations after the rollout starts. */
+    static final int POWER_CUT_WITHIN = 150;
 
     /**
      * What to run.
@@ -69,43 +74,73 @@ public final class Simulation {
     /** Runs the scenario and reports it. */
     public Outcome run() throws IOException, InterruptedException {
         started = System.nanoTime();
-        Path home = settings.home();
-        long poll = settings.scaled(POLL_SECONDS);
-        ServerConfig config = ServerConfig.defaults().withDataDir(home.resolve("server")).withHost("127.0.0.1")
-                .withPort(0).withPollInterval(Duration.ofSeconds(poll));
+        ServerConfig config = ServerConfig.defaults().withDataDir(settings.home().resolve("server"))
+                .withHost("127.0.0.1").withPort(0).withPollInterval(Duration.ofSeconds(settings.scaled(POLL_SECONDS)));
         try (Server server = Server.start(config)) {
-            String admin = server.initialAdminToken().orElseThrow();
-            AdminApi api = new AdminApi(server.uri(), admin);
-            Releases operator = releases.open(server.uri(), admin, Files.createDirectories(home.resolve("operator")));
-            operator.createTrust();
-            String baseTarget = publish(operator, TestImage.Behaviour.BOOT_OK, BASELINE);
-            String target = publish(operator, settings.scenario().release(), RELEASE);
-            SignedTargets signed = SignedTargets.parse(api.signedTargets(),
-                    Map.of(baseTarget, BASELINE, target, RELEASE));
-            Path root = Files.write(home.resolve("root.json"), api.metadata("1.root.json"));
+            Prepared prepared = prepare(server);
             progress.accept("server " + server.uri() + "; releases " + BASELINE + " and " + RELEASE + " signed");
-
-            Fleet.Provisioning p = new Fleet.Provisioning(server.uri(), api.enrollmentToken(settings.devices()), root,
-                    HARDWARE, BASELINE, settings.imageBytes(), poll);
-            Instant deadline = Instant.now().plus(settings.deadline());
-            LongSupplier millis = () -> (System.nanoTime() - started) / 1_000_000;
-            try (Fleet fleet = Fleet.start(home.resolve("boards"), settings.devices(), p, RELEASE, signed,
-                    new Random(settings.seed()), millis)) {
-                awaitEnrolled(api, deadline);
-                progress.accept(settings.devices() + " boards enrolled on " + BASELINE + "; rolling out " + RELEASE);
-                String rolloutId = api.createRollout(rollout(target));
-                RolloutWatch watch = new RolloutWatch(api, rolloutId, fleet, progress, millis);
-                boolean settled = watch.awaitSettled(deadline);
-                settled &= awaitQueuesEmpty(fleet, deadline);
-                fleet.stop(Duration.ofSeconds(30));
-                long end = millis.getAsLong();
-                Report report = Report.build(settings, fleet, signed, api, watch.last(), settled, end / 1000.0);
-                byte[] svg = Timeline.svg(settings.scenario().id() + ": " + settings.devices() + " boards, release "
-                        + RELEASE + " over " + BASELINE, fleet.boards().stream().map(b -> b.record().changes()).toList(),
-                        end, watch.markers());
-                return new Outcome(report, svg);
+            double rate = settings.scenario().brokenDownloads();
+            try (FaultyProxy proxy = rate > 0 ? new FaultyProxy(server.uri(), rate,
+                    Math.max(1024, settings.imageBytes() / 2), settings.seed()) : null) {
+                return fly(prepared, proxy == null ? server.uri() : proxy.uri(), proxy);
             }
         }
+    }
+
+    /** The server's side, ready for a fleet: trust, the two signed releases, the root boards ship with. */
+    private record Prepared(AdminApi api, SignedTargets signed, String target, Path root) {
+    }
+
+    private Prepared prepare(Server server) throws IOException {
+        String admin = server.initialAdminToken().orElseThrow();
+        AdminApi api = new AdminApi(server.uri(), admin);
+        Releases operator = releases.open(server.uri(), admin,
+                Files.createDirectories(settings.home().resolve("operator")));
+        operator.createTrust();
+        String baseTarget = publish(operator, TestImage.Behaviour.BOOT_OK, BASELINE);
+        String target = publish(operator, settings.scenario().release(), RELEASE);
+        SignedTargets signed = SignedTargets.parse(api.signedTargets(), Map.of(baseTarget, BASELINE, target, RELEASE));
+        Path root = Files.write(settings.home().resolve("root.json"), api.metadata("1.root.json"));
+        return new Prepared(api, signed, target, root);
+    }
+
+    /** Starts the fleet (talking to {@code deviceServer}), rolls the release out, waits, stops and reports. */
+    private Outcome fly(Prepared s, URI deviceServer, FaultyProxy proxy) throws IOException, InterruptedException {
+        Fleet.Provisioning p = new Fleet.Provisioning(deviceServer, s.api().enrollmentToken(settings.devices()),
+                s.root(), HARDWARE, BASELINE, settings.imageBytes(), settings.scaled(POLL_SECONDS), TRIAL_TRIES);
+        Instant deadline = Instant.now().plus(settings.deadline());
+        LongSupplier millis = () -> (System.nanoTime() - started) / 1_000_000;
+        Random random = new Random(settings.seed());
+        try (Fleet fleet = Fleet.start(settings.home().resolve("boards"), settings.devices(), p,
+                settings.scenario().powerCuts(), RELEASE, s.signed(), random, millis)) {
+            awaitEnrolled(s.api(), deadline);
+            progress.accept(settings.devices() + " boards enrolled on " + BASELINE + "; rolling out " + RELEASE);
+            fleet.planPowerCuts(random, POWER_CUT_WITHIN);
+            RolloutWatch watch = new RolloutWatch(s.api(), s.api().createRollout(rollout(s.target())), fleet, progress,
+                    millis);
+            boolean settled = watch.awaitSettled(deadline) && awaitQueuesEmpty(fleet, deadline);
+            fleet.stop(Duration.ofSeconds(30));
+            long end = millis.getAsLong();
+            Report report = Report.build(settings, fleet, s.signed(), s.api(), watch.last(), settled, end / 1000.0,
+                    faults(proxy, fleet));
+            byte[] svg = Timeline.svg(settings.scenario().id() + ": " + settings.devices() + " boards, release "
+                    + RELEASE + " over " + BASELINE, fleet.boards().stream().map(b -> b.record().changes()).toList(),
+                    end, watch.markers());
+            return new Outcome(report, svg);
+        }
+    }
+
+    /** What the fault injection did, for the report. */
+    private JsonNode faults(FaultyProxy proxy, Fleet fleet) {
+        ObjectNode f = CanonicalJson.mapper().createObjectNode();
+        if (settings.scenario().powerCuts()) {
+            f.put("powerCuts", fleet.powerCuts());
+        }
+        if (proxy != null) {
+            f.put("connections", proxy.connections()).put("downloads", proxy.downloads())
+                    .put("brokenDownloads", proxy.broken());
+        }
+        return f;
     }
 
     private String publish(Releases operator, TestImage.Behaviour behaviour, String version) throws IOException {

@@ -28,7 +28,7 @@ import java.util.Optional;
         description = "Run a fleet scenario against an in-process server, or one simulated board (sim device).",
         subcommands = {SimDeviceCommand.class})
 public final class SimCommand extends ToolCommand {
-    @Option(names = "--scenario", paramLabel = "NAME", description = "good-release, bad-release or unhealthy-release.")
+    @Option(names = "--scenario", paramLabel = "NAME", description = "good-release, bad-release, unhealthy-release, flaky-network or power-cuts.")
     String scenario;
 
     @Option(names = "--devices", defaultValue = "100", paramLabel = "N", description = "Simulated boards, 1 to 20000 (default: ${DEFAULT-VALUE}).")

@@ -12,11 +12,11 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Each scenario of {@code flotilla sim} at 80 boards (the real agent on each, a real server on loopback),
+ * Each scenario of {@code flotilla sim} at 70 boards (the fewest whose first stage of one board is at most 1.5%) (the real agent on each, a real server on loopback),
  * asserting the goals from the report, which judges the boards by their slot bytes and boot environment.
  */
 class SimScenariosTest {
-    private static final int BOARDS = 80;
+    private static final int BOARDS = 70;
 
     @TempDir
     Path dir;
@@ -44,11 +44,29 @@ class SimScenariosTest {
     }
 
     @Test
+    void aNetworkThatBreaksDownloadsStillUpdatesEveryBoardSafely() throws Exception {
+        JsonNode r = run("flaky-network");
+        assertThat(r.path("faults").path("brokenDownloads").asInt()).as("downloads were broken").isPositive();
+        assertThat(r.path("updated").asInt()).isEqualTo(BOARDS);
+        assertThat(r.path("falseHalts").asInt()).isZero();
+        assertSafe(r);
+    }
+
+    @Test
+    void boardsThatLosePowerMidUpdateStillAllUpdateSafely() throws Exception {
+        JsonNode r = run("power-cuts");
+        assertThat(r.path("faults").path("powerCuts").asInt()).as("power was cut").isPositive();
+        assertThat(r.path("updated").asInt()).isEqualTo(BOARDS);
+        assertThat(r.path("falseHalts").asInt()).isZero();
+        assertSafe(r);
+    }
+
+    @Test
     void anUnknownScenarioIsOneLineAndRunsNothing() {
         CliRun run = CliRun.of("sim", "--scenario", "meteor-strike", "--report", dir.resolve("r.json"));
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err().strip()).isEqualTo("flotilla: error: unknown scenario 'meteor-strike' (one of: "
-                + "good-release, bad-release, unhealthy-release)");
+                + "good-release, bad-release, unhealthy-release, flaky-network, power-cuts)");
         assertThat(dir.resolve("r.json")).doesNotExist();
     }
 
@@ -88,6 +106,7 @@ class SimScenariosTest {
                 "--report", report, "--work-dir", dir.resolve("work"), "--timeout-minutes", 4);
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains(scenario + ": " + BOARDS + " devices");
+        assertThat(Files.readString(dir.resolve(scenario + ".svg"))).startsWith("<svg").contains("stage 1");
         return CanonicalJson.mapper().readTree(Files.readAllBytes(report));
     }
 }
