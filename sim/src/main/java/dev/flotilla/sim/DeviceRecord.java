@@ -8,8 +8,10 @@ import dev.flotilla.agent.update.UpdateState;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -27,18 +29,16 @@ final class DeviceRecord implements SimulatedDevice.Observer, AgentListener {
 
     private final String name;
     private final Path dir;
-    private final String release;
     private final SignedTargets signed;
     private final LongSupplier millis;
     private final List<Change> changes = new ArrayList<>();
+    private final Set<String> tried = new HashSet<>();
     private int unverifiedBoots;
-    private boolean triedRelease;
     private String running;
 
-    DeviceRecord(String name, Path dir, String release, SignedTargets signed, LongSupplier millis) {
+    DeviceRecord(String name, Path dir, SignedTargets signed, LongSupplier millis) {
         this.name = name;
         this.dir = dir;
-        this.release = release;
         this.signed = signed;
         this.millis = millis;
     }
@@ -46,9 +46,7 @@ final class DeviceRecord implements SimulatedDevice.Observer, AgentListener {
     @Override
     public synchronized void booted(String slot, Path slotFile, TestImage.Header image) {
         running = image.version();
-        if (release.equals(image.version())) {
-            triedRelease = true;
-        }
+        tried.add(image.version());
         try {
             if (!signed.match(slotFile, image.length()).equals(Optional.of(image.version()))) {
                 unverifiedBoots++;
@@ -64,9 +62,7 @@ final class DeviceRecord implements SimulatedDevice.Observer, AgentListener {
     @Override
     public synchronized void bootFailed(String slot, Path slotFile, String why) {
         try {
-            if (TestImage.read(slotFile).map(h -> release.equals(h.version())).orElse(false)) {
-                triedRelease = true;
-            }
+            TestImage.read(slotFile).ifPresent(h -> tried.add(h.version()));
         } catch (IOException e) {
             // unreadable slot: the boot did not run the release
         }
@@ -102,9 +98,9 @@ final class DeviceRecord implements SimulatedDevice.Observer, AgentListener {
         return unverifiedBoots;
     }
 
-    /** Whether the board ever tried to boot the scenario's release (a crash on boot counts). */
-    synchronized boolean triedRelease() {
-        return triedRelease;
+    /** Whether the board ever tried to boot {@code version} (a crash on boot counts). */
+    synchronized boolean tried(String version) {
+        return tried.contains(version);
     }
 
     /** The version of the image the board runs now (null before its first boot). */

@@ -44,15 +44,15 @@ final class Fleet implements AutoCloseable {
      * Lays out {@code count} boards under {@code home} and starts them, each after a delay drawn from
      * {@code random} within one poll interval (so check-ins spread out as in a real fleet).
      */
-    static Fleet start(Path home, int count, Provisioning p, boolean powerCuts, String release, SignedTargets signed,
-                       Random random, LongSupplier millis) throws IOException {
+    static Fleet start(Path home, int count, Provisioning p, boolean powerCuts, SignedTargets signed, Random random,
+                       LongSupplier millis) throws IOException {
         Fleet fleet = new Fleet();
         for (int i = 1; i <= count; i++) {
             String name = String.format("board-%05d", i);
             Path dir = home.resolve(name);
             SimulatedDevice.provision(dir, p.server(), p.enrollmentToken(), p.trustedRoot(), p.hardware(),
                     p.factoryVersion(), p.imageBytes(), p.pollSeconds(), p.trialTries());
-            DeviceRecord record = new DeviceRecord(name, dir, release, signed, millis);
+            DeviceRecord record = new DeviceRecord(name, dir, signed, millis);
             Path queue = dir.resolve("state/state/events");
             Power power = powerCuts ? new Power(queue) : null;
             RecordingDurable storage = power != null ? power.recorded() : new RecordingDurable(new FileDurable(), queue);
@@ -119,10 +119,10 @@ final class Fleet implements AutoCloseable {
         return true;
     }
 
-    /** Whether every board that tried the release runs {@code version} again. */
-    boolean triedAreBackOn(String version) {
-        return boards.stream().map(Board::record).filter(DeviceRecord::triedRelease)
-                .allMatch(r -> version.equals(r.running()));
+    /** Whether no board that tried {@code release} runs it (each went back to what it ran before). */
+    boolean triedAreOff(String release) {
+        return boards.stream().map(Board::record).filter(r -> r.tried(release))
+                .noneMatch(r -> release.equals(r.running()));
     }
 
     /** Stops every board and waits (up to {@code wait} in all) for their threads. */

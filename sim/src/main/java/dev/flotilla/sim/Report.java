@@ -59,11 +59,11 @@ public record Report(String scenario, int devices, long seed, double speed, bool
             DeviceRecord r = b.record();
             versions.merge(i.version() == null ? "none" : i.version(), 1, Integer::sum);
             updated += Simulation.RELEASE.equals(i.version()) ? 1 : 0;
-            rolledBack += r.triedRelease() && Simulation.BASELINE.equals(i.version()) ? 1 : 0;
+            rolledBack += r.tried(Simulation.RELEASE) && Simulation.BASELINE.equals(i.version()) ? 1 : 0;
             bricked += i.bootable() ? 0 : 1;
             corrupted += i.corrupted() ? 1 : 0;
             unverified += r.unverifiedBoots();
-            tried += r.triedRelease() ? 1 : 0;
+            tried += r.tried(Simulation.RELEASE) ? 1 : 0;
             lost += lostReports(b, api);
         }
         JsonNode halt = rollout == null ? null : rollout.get("halt");
