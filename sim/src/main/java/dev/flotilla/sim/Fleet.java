@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
@@ -25,7 +26,8 @@ import java.util.function.LongSupplier;
  */
 final class Fleet implements AutoCloseable {
     /** One board of the fleet; {@code power} is null when the scenario cuts no power. */
-    record Board(SimulatedDevice device, DeviceRecord record, RecordingDurable storage, Power power, Path dir) {
+    record Board(SimulatedDevice device, DeviceRecord record, RecordingDurable storage, Power power, Path dir,
+                 AtomicBoolean quit) {
         /** The id the server gave it (empty before it enrolled). */
         Optional<String> deviceId() throws IOException {
             return new DeviceIdentity(dir.resolve("state"), new FileDurable()).deviceId();
@@ -37,16 +39,21 @@ final class Fleet implements AutoCloseable {
                         int imageBytes, long pollSeconds, int trialTries) {
     }
 
+    /** Boards switched on per second at most (a fleet powers on over a while, not all in one instant). */
+    static final int BOOTS_PER_SECOND = 50;
     private final List<Board> boards = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean stopping;
 
     /**
      * Lays out {@code count} boards under {@code home} and starts them, each after a delay drawn from
-     * {@code random} within one poll interval (so check-ins spread out as in a real fleet).
+     * {@code random} within one poll interval or {@code count / BOOTS_PER_SECOND} seconds, whichever is
+     * longer (so enrollments and check-ins spread out as in a real fleet).
      */
     static Fleet start(Path home, int count, Provisioning p, boolean powerCuts, SignedTargets signed, Random random,
                        LongSupplier millis) throws IOException {
         Fleet fleet = new Fleet();
+        long window = 1000 * Math.max(p.pollSeconds(), count / BOOTS_PER_SECOND);
         for (int i = 1; i <= count; i++) {
             String name = String.format("board-%05d", i);
             Path dir = home.resolve(name);
@@ -60,15 +67,15 @@ final class Fleet implements AutoCloseable {
             SimulatedDevice device = new SimulatedDevice(dir, new DirectorAssignmentAdapter(Clock.systemUTC()),
                     line -> append(log, line), List.of(record), Clock.systemUTC(),
                     power != null ? power : () -> storage, record);
-            Board board = new Board(device, record, storage, power, dir);
+            Board board = new Board(device, record, storage, power, dir, new AtomicBoolean());
             fleet.boards.add(board);
-            long delay = (long) (random.nextDouble() * p.pollSeconds() * 1000);
-            fleet.threads.add(Thread.ofVirtual().name(name).start(() -> life(board, delay, log)));
+            long delay = (long) (random.nextDouble() * window);
+            fleet.threads.add(Thread.ofVirtual().name(name).start(() -> fleet.life(board, delay, log)));
         }
         return fleet;
     }
 
-    private static void life(Board board, long delayMillis, Path log) {
+    private void life(Board board, long delayMillis, Path log) {
         try {
             Thread.sleep(delayMillis);
             board.device().run();
@@ -77,6 +84,14 @@ final class Fleet implements AutoCloseable {
         } catch (Exception | Error e) {
             append(log, "board stopped: " + e);
         }
+        if (!stopping) {
+            board.quit().set(true); // the agent ended by itself (refused, decommissioned, a boot loop)
+        }
+    }
+
+    /** Boards whose agent ended by itself, not because the run stopped it. */
+    int quit() {
+        return (int) boards.stream().filter(b -> b.quit().get()).count();
     }
 
     private static void append(Path log, String line) {
@@ -127,6 +142,7 @@ final class Fleet implements AutoCloseable {
 
     /** Stops every board and waits (up to {@code wait} in all) for their threads. */
     void stop(Duration wait) throws InterruptedException {
+        stopping = true;
         boards.forEach(b -> b.device().stop());
         long end = System.nanoTime() + wait.toNanos();
         for (Thread t : threads) {

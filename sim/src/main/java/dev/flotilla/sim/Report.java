@@ -28,6 +28,8 @@ import java.util.TreeMap;
  * @param bricked boards whose next boot runs no image whose bytes are a signed target
  * @param unverifiedBoots boots, over the run, of an image whose bytes were not the signed target it claims
  * @param corruptedInstalls boards whose boot environment names a slot holding bytes that do not verify
+ * @param quitBoards boards whose agent ended by itself during the run (a refusal it does not retry, for
+ *     instance), seen from the board's thread ending; they count in every other figure as they are found
  * @param lostReports events the boards durably queued that the server's event log does not hold
  * @param haltedAtStage the stage (from 1) the rollout halted at, or null
  * @param blastRadiusPercent boards that tried the release, as a percentage of the fleet
@@ -40,7 +42,8 @@ import java.util.TreeMap;
  *     server counts them
  */
 public record Report(String scenario, int devices, long seed, double speed, boolean settled, int updated,
-                     int rolledBack, int bricked, int unverifiedBoots, int corruptedInstalls, int lostReports,
+                     int rolledBack, int bricked, int unverifiedBoots, int corruptedInstalls, int quitBoards,
+                     int lostReports,
                      Integer haltedAtStage, double blastRadiusPercent, Double timeToHaltSeconds, int falseHalts,
                      Map<String, Integer> versions, JsonNode faults, JsonNode stages, double wallSeconds) {
 
@@ -71,7 +74,7 @@ public record Report(String scenario, int devices, long seed, double speed, bool
         Double toHalt = halt == null ? null : Duration.between(Instant.parse(rollout.path("createdAt").asText()),
                 Instant.parse(halt.path("at").asText())).toMillis() / 1000.0 * s.speed();
         return new Report(s.scenario().id(), s.devices(), s.seed(), s.speed(), settled, updated, rolledBack, bricked,
-                unverified, corrupted, lost, haltedAt, round(100.0 * tried / s.devices()),
+                unverified, corrupted, fleet.quit(), lost, haltedAt, round(100.0 * tried / s.devices()),
                 toHalt == null ? null : round(toHalt), s.scenario().goodRelease() && halt != null ? 1 : 0, versions,
                 faults, stages(rollout), round(wallSeconds));
     }
@@ -127,7 +130,8 @@ public record Report(String scenario, int devices, long seed, double speed, bool
         return scenario + ": " + devices + " devices, " + updated + " updated, " + rolledBack + " rolled back, "
                 + bricked + " bricked, " + (haltedAtStage == null ? "not halted" : "halted at stage " + haltedAtStage
                 + " after " + timeToHaltSeconds + " s") + ", blast radius " + blastRadiusPercent + "%, "
-                + unverifiedBoots + " unverified boots, " + corruptedInstalls + " corrupted installs, " + lostReports
+                + unverifiedBoots + " unverified boots, " + corruptedInstalls + " corrupted installs, "
+                + (quitBoards == 0 ? "" : quitBoards + " boards quit, ") + lostReports
                 + " lost reports, " + falseHalts + " false halts" + (settled ? "" : ", NOT SETTLED") + " (" + wallSeconds
                 + " s)";
     }

@@ -176,6 +176,10 @@ public final class Story implements AutoCloseable {
             if (seen >= devices) {
                 return;
             }
+            if (seen + fleet.quit() >= devices) {
+                progress.accept(fleet.quit() + " board(s) gave up before checking in (see the report's quitBoards)");
+                return;
+            }
             Thread.sleep(500);
         }
         throw new IOException("the boards did not all enroll and check in in time");

@@ -97,6 +97,7 @@ class SimScenariosTest {
         assertThat(r.path("unverifiedBoots").asInt()).isZero();
         assertThat(r.path("corruptedInstalls").asInt()).isZero();
         assertThat(r.path("lostReports").asInt()).isZero();
+        assertThat(r.path("quitBoards").asInt()).isZero();
         assertThat(r.path("wallSeconds").asDouble()).isPositive();
     }
 
