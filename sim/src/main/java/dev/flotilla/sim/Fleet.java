@@ -40,7 +40,7 @@ final class Fleet implements AutoCloseable {
     }
 
     /** Boards switched on per second at most (a fleet powers on over a while, not all in one instant). */
-    static final int BOOTS_PER_SECOND = 50;
+    static final int BOOTS_PER_SECOND = 20;
     private final List<Board> boards = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
