@@ -75,6 +75,7 @@ final class DeviceRecord implements SimulatedDevice.Observer, AgentListener {
             case UpdateState.Committed c -> phase(Phase.UPDATED);
             case UpdateState.RolledBack r -> phase(Phase.ROLLED_BACK);
             case UpdateState.Failed f -> phase(Phase.BASELINE);
+            case UpdateState.Withdrawn w -> phase(Phase.BASELINE);
             default -> {
             }
         }
@@ -106,6 +107,11 @@ final class DeviceRecord implements SimulatedDevice.Observer, AgentListener {
     /** The version of the image the board runs now (null before its first boot). */
     synchronized String running() {
         return running;
+    }
+
+    /** Whether the board is between starting a download and the update's end (commit, rollback, failure). */
+    synchronized boolean updating() {
+        return !changes.isEmpty() && changes.getLast().phase() == Phase.UPDATING;
     }
 
     synchronized List<Change> changes() {

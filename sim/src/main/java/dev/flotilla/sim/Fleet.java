@@ -134,10 +134,9 @@ final class Fleet implements AutoCloseable {
         return true;
     }
 
-    /** Whether no board that tried {@code release} runs it (each went back to what it ran before). */
-    boolean triedAreOff(String release) {
-        return boards.stream().map(Board::record).filter(r -> r.tried(release))
-                .noneMatch(r -> release.equals(r.running()));
+    /** Whether no board is mid-update (between starting a download and its commit, rollback or failure). */
+    boolean noneUpdating() {
+        return boards.stream().map(Board::record).noneMatch(DeviceRecord::updating);
     }
 
     /** Stops every board and waits (up to {@code wait} in all) for their threads. */

@@ -11,7 +11,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Follows a rollout through the API until it settled: halted (or aborted) with no device still working on
- * the release and no board that tried it still running it, or its last stage reached with
+ * the release by the server's count and none mid-update by its own (a board whose new image crashes is
+ * mid-update until its bootloader fell back and its agent saw it), or its last stage reached with
  * every admitted device at a verdict. Says each stage change and the halt on {@code progress}.
  */
 final class RolloutWatch {
@@ -20,16 +21,13 @@ final class RolloutWatch {
 
     private final AdminApi api;
     private final String id;
-    private final String release;
     private final Fleet fleet;
     private final Consumer<String> progress;
     private final LongSupplier millis;
     private final List<Timeline.Marker> markers = new ArrayList<>();
     private JsonNode last;
 
-    RolloutWatch(AdminApi api, String id, String release, Fleet fleet, Consumer<String> progress,
-                 LongSupplier millis) {
-        this.release = release;
+    RolloutWatch(AdminApi api, String id, Fleet fleet, Consumer<String> progress, LongSupplier millis) {
         this.millis = millis;
         this.api = api;
         this.id = id;
@@ -74,7 +72,7 @@ final class RolloutWatch {
             }
         }
         if (state.equals("halted") || state.equals("aborted")) {
-            return inProgress == 0 && fleet.triedAreOff(release);
+            return inProgress == 0 && fleet.noneUpdating();
         }
         JsonNode stages = last.path("stages");
         boolean lastStage = last.path("stage").asInt() == stages.size() - 1 && last.hasNonNull("stageStartedAt");

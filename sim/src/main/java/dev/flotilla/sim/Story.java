@@ -134,7 +134,7 @@ public final class Story implements AutoCloseable {
         plan.put("soakSeconds", soakSeconds).put("timeoutSeconds", timeoutSeconds);
         plan.putObject("gates").putObject("failureRate").put("max", 0.01).put("minDevices", 1);
         body.putObject("policies").put("onHalt", "revert");
-        RolloutWatch watch = new RolloutWatch(api, api.createRollout(body), version, fleet, progress, millis);
+        RolloutWatch watch = new RolloutWatch(api, api.createRollout(body), fleet, progress, millis);
         boolean settled = watch.awaitSettled(deadline) && awaitQueuesEmpty(deadline);
         return new Chapter(version, watch.last(), settled, watch.markers());
     }
