@@ -10,7 +10,9 @@ import dev.flotilla.agent.config.AgentConfig;
 import dev.flotilla.agent.config.AgentConfigParser;
 import dev.flotilla.agent.install.DirectorVerifier;
 import dev.flotilla.agent.runtime.Agent;
+import dev.flotilla.agent.storage.Durable;
 import dev.flotilla.agent.storage.FileDurable;
+import dev.flotilla.agent.storage.PowerCut;
 import dev.flotilla.agent.testimage.TestImage;
 import dev.flotilla.agent.update.AgentListener;
 import dev.flotilla.core.json.CanonicalJson;
@@ -24,6 +26,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A simulated board: two file slots, a U-Boot-style boot environment in a file, a simulated bootloader that
@@ -34,6 +37,9 @@ import java.util.function.Consumer;
  * <p>A test image that boots but fails its health check is modelled by a file the "image" writes at boot
  * ({@code image-health}: {@code ok} or {@code fail}) and a configured health command that reads it, so the
  * agent's real command-check path decides.
+ *
+ * <p>A power cut (the storage throws {@link PowerCut}, an {@link Error} the agent does not catch) ends the
+ * boot the same way a reboot does: the board boots again and a fresh agent resumes from what was durable.
  */
 public final class SimulatedDevice {
     private static final int MAX_BOOTS = 10;
@@ -43,6 +49,8 @@ public final class SimulatedDevice {
     private final Consumer<String> log;
     private final List<AgentListener> listeners;
     private final Clock clock;
+    private final Supplier<Durable> storage;
+    private final Observer observer;
     private volatile Agent current;
     private volatile boolean stopped;
 
@@ -52,6 +60,16 @@ public final class SimulatedDevice {
      */
     public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
                                  String factoryVersion, int imageBytes) throws IOException {
+        return provision(dir, server, enrollmentToken, trustedRoot, hardwareId, factoryVersion, imageBytes, 2, 1);
+    }
+
+    /**
+     * As {@link #provision(Path, URI, String, Path, String, String, int)}, polling every {@code pollSeconds},
+     * and booting a new image on trial {@code trialTries} times before the bootloader falls back.
+     */
+    public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
+                                 String factoryVersion, int imageBytes, long pollSeconds, int trialTries)
+            throws IOException {
         Path conf = dir.resolve("agent.conf");
         if (Files.exists(conf)) {
             return conf;
@@ -71,15 +89,15 @@ public final class SimulatedDevice {
         c.put("enrollmentToken", enrollmentToken);
         c.putObject("slots").put("a", "slot-a").put("b", "slot-b");
         c.putObject("bootControl").put("backend", "simulated").put("stateFile", "bootenv")
-                .put("cmdline", "cmdline").put("trialTries", 1);
+                .put("cmdline", "cmdline").put("trialTries", trialTries);
         ObjectNode health = c.putObject("health");
         health.put("minimumUptimeSeconds", 0);
         // a simulated board has no flaky link to wait for: a bad image rolls back after one failed round
         health.put("graceSeconds", 0);
         ArrayNode cmd = health.putArray("commands").addObject().put("timeoutSeconds", 10).putArray("command");
         cmd.add("sh").add("-c").add("test \"$(cat '" + dir.resolve("image-health").toAbsolutePath() + "')\" = ok");
-        c.putObject("poll").put("intervalSeconds", 2).put("jitter", 0.2).put("minBackoffSeconds", 1)
-                .put("maxBackoffSeconds", 10);
+        c.putObject("poll").put("intervalSeconds", pollSeconds).put("jitter", 0.2).put("minBackoffSeconds", 1)
+                .put("maxBackoffSeconds", Math.max(pollSeconds, 10));
         c.putArray("rebootCommand").add("true");
         Files.write(conf, CanonicalJson.pretty(c));
         return conf;
@@ -98,6 +116,19 @@ public final class SimulatedDevice {
     /** A board whose agents read the time from {@code clock} (for metadata expiry, maintenance windows). */
     public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
                            List<? extends AgentListener> listeners, Clock clock) {
+        this(dir, director, log, listeners, clock, FileDurable::new, Observer.NONE);
+    }
+
+    /**
+     * A board whose agents do their storage operations through {@code storage} (asked once per boot, so the
+     * simulator can record or cut them there, and retire a storage whose power was cut) and whose boots and
+     * power cuts {@code observer} sees.
+     */
+    public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
+                           List<? extends AgentListener> listeners, Clock clock, Supplier<Durable> storage,
+                           Observer observer) {
+        this.storage = storage;
+        this.observer = observer;
         this.dir = dir;
         this.clock = clock;
         this.director = director;
@@ -111,19 +142,27 @@ public final class SimulatedDevice {
         SimulatedBootloader bootloader = new SimulatedBootloader(new SimulatedEnv(config.boot().stateFile(),
                 new FileDurable()), Map.of("a", config.slots().a(), "b", config.slots().b()), config.boot().cmdline());
         while (!stopped) {
-            SimulatedBootloader.Outcome.Running running = boot(bootloader);
+            SimulatedBootloader.Outcome.Running running = boot(bootloader, config);
             Files.writeString(dir.resolve("image-health"),
                     running.image().behaviour() == TestImage.Behaviour.FAIL_HEALTH_CHECK ? "fail" : "ok",
                     StandardCharsets.UTF_8);
             log.accept("booted slot " + running.slot() + " (firmware " + running.image().version() + ")");
-            Agent agent = new Agent(config, new FileDurable(), clock, director, log, listeners);
+            observer.booted(running.slot(), slotFile(config, running.slot()), running.image());
+            Agent agent = new Agent(config, storage.get(), clock, director, log, listeners);
             current = agent;
             if (stopped) {
                 return;
             }
-            agent.firstStart();
-            agent.assemble();
-            Agent.Exit exit = agent.run();
+            Agent.Exit exit;
+            try {
+                agent.firstStart();
+                agent.assemble();
+                exit = agent.run();
+            } catch (PowerCut cut) {
+                // the board lost power: nothing of this boot survives but what its storage made durable
+                log.accept(cut.getMessage() + ": power back on, booting");
+                continue;
+            }
             if (exit != Agent.Exit.REBOOT_REQUESTED) {
                 // stopped, or decommissioned: the board's agent stays down, as under systemd (exit 77)
                 return;
@@ -132,16 +171,36 @@ public final class SimulatedDevice {
         }
     }
 
-    private SimulatedBootloader.Outcome.Running boot(SimulatedBootloader bootloader) throws IOException {
+    private static Path slotFile(AgentConfig config, String slot) {
+        return "a".equals(slot) ? config.slots().a() : config.slots().b();
+    }
+
+    private SimulatedBootloader.Outcome.Running boot(SimulatedBootloader bootloader, AgentConfig config)
+            throws IOException {
         for (int i = 0; i < MAX_BOOTS; i++) {
             SimulatedBootloader.Outcome o = bootloader.boot();
             if (o instanceof SimulatedBootloader.Outcome.Running r) {
                 return r;
             }
-            log.accept("boot of slot " + o.slot() + " failed (" + ((SimulatedBootloader.Outcome.Failed) o).why()
-                    + "): reset");
+            String why = ((SimulatedBootloader.Outcome.Failed) o).why();
+            log.accept("boot of slot " + o.slot() + " failed (" + why + "): reset");
+            observer.bootFailed(o.slot(), slotFile(config, o.slot()), why);
         }
         throw new IllegalStateException("boot loop: no image ran in " + MAX_BOOTS + " boots");
+    }
+
+    /** Sees the board's boots (on the board's thread; must return quickly and not throw). */
+    public interface Observer {
+        Observer NONE = new Observer() {
+        };
+
+        /** An image started from {@code slot} ({@code slotFile}). */
+        default void booted(String slot, Path slotFile, TestImage.Header image) {
+        }
+
+        /** A boot of {@code slot} failed: the image crashed, hung or was not loadable; the board resets. */
+        default void bootFailed(String slot, Path slotFile, String why) {
+        }
     }
 
     /** Stops the agent loop (a running check-in finishes first). */

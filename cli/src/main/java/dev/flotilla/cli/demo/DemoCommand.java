@@ -1,41 +1,39 @@
 package dev.flotilla.cli.demo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.flotilla.agent.install.DirectorAssignmentAdapter;
 import dev.flotilla.agent.testimage.TestImage;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.server.Server;
 import dev.flotilla.server.ServerConfig;
 import dev.flotilla.server.StartupException;
-import dev.flotilla.sim.SimulatedDevice;
+import dev.flotilla.sim.Story;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code flotilla demo}: an embedded server and a few simulated devices in temporary folders. A release is
- * signed offline, published, verified and installed by every device, trial-booted and committed; then a
- * release whose image crashes on boot is rolled back by each device on its own. Runs until Ctrl-C.
+ * {@code flotilla demo}: an embedded server and a fleet of simulated boards (the real agent on each) in a
+ * temporary folder. Releases are signed offline; a good one is rolled out in stages to every board, then one
+ * whose image crashes on boot is halted at the first stage by its failure-rate gate while the few boards
+ * that tried it fall back by themselves. The numbers come from the boards' slots and the server's rollout.
+ * Runs until Ctrl-C ({@code --exit}: stops after the story).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Start a server and simulated devices, and watch a good and a bad release roll out.")
+        description = "Start a server and a fleet of simulated boards; watch a good release roll out in stages and a bad one halt.")
 public final class DemoCommand extends ToolCommand {
-    private static final String HARDWARE = "demo-board";
-    private static final String GROUP = "demo";
+    static final String GOOD = "1.1.0";
+    static final String BAD = "1.2.0";
+    private static final long POLL_SECONDS = 2;
+    private static final long SOAK_SECONDS = 5;
 
-    @Option(names = "--devices", defaultValue = "3", description = "Simulated devices (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--devices", defaultValue = "200", description = "Simulated boards, 1 to 1000 (default: ${DEFAULT-VALUE}).")
     int deviceCount;
 
     @Option(names = "--port", defaultValue = "8080", description = "Server port; when another process holds it, a free one (said so) (default: ${DEFAULT-VALUE}).")
@@ -47,87 +45,75 @@ public final class DemoCommand extends ToolCommand {
     @Override
     protected int execute() throws Exception {
         PrintWriter out = out();
-        if (deviceCount < 1 || deviceCount > 50) {
-            return fail("--devices must be between 1 and 50");
+        if (deviceCount < 1 || deviceCount > 1000) {
+            return fail("--devices must be between 1 and 1000");
         }
         Path home = Files.createTempDirectory("flotilla-demo-");
         say(out, "Flotilla demo in " + home);
+        long started = System.nanoTime();
         try (Server server = startServer(home.resolve("server"), out)) {
             String admin = server.initialAdminToken().orElseThrow();
-            say(out, "1. Server running at " + server.uri() + " (H2 database and artifacts in " + home.resolve("server") + ")");
-            Operator op = new Operator(server.uri(), admin, Files.createDirectories(home.resolve("operator-keys")));
-            op.createTrust();
-            say(out, "2. Offline root and targets keys made; the root (with the server's online snapshot, timestamp"
-                    + " and director keys) signed offline and uploaded");
-            Path root = home.resolve("root.json");
-            Files.write(root, op.trustedRoot());
-            String enroll = op.enrollmentToken(deviceCount);
-
-            List<SimulatedDevice> devices = new ArrayList<>();
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 1; i <= deviceCount; i++) {
-                Path dir = home.resolve("device-" + i);
-                SimulatedDevice.provision(dir, server.uri(), enroll, root, HARDWARE, "1.0.0", 256 * 1024);
-                String name = "device-" + i;
-                SimulatedDevice d = new SimulatedDevice(dir, new DirectorAssignmentAdapter(Clock.systemUTC()), line -> { });
-                devices.add(d);
-                Thread t = Thread.ofPlatform().name(name).daemon(true).start(() -> runDevice(d, out, name));
-                threads.add(t);
+            say(out, "1. Server running at " + server.uri() + " (H2 database and artifacts in " + home.resolve("server")
+                    + ")");
+            say(out, "   Dashboard: " + server.uri().resolve("/ui") + "  (sign in with the admin token " + admin + ")");
+            say(out, "2. Offline root and targets keys, the trusted root (with the server's online keys) and the releases"
+                    + " signed offline; " + deviceCount + " simulated boards started, each running the real agent (two"
+                    + " slots, a U-Boot-style boot counter, health checks)");
+            Map<String, TestImage.Behaviour> releases = new LinkedHashMap<>();
+            releases.put(GOOD, TestImage.Behaviour.BOOT_OK);
+            releases.put(BAD, TestImage.Behaviour.CRASH_ON_BOOT);
+            Instant deadline = Instant.now().plus(Duration.ofMinutes(20));
+            Story.Setup setup = new Story.Setup(home, deviceCount, 1, 64 * 1024, POLL_SECONDS, 1, false, releases);
+            try (Story story = Story.begin(server.uri(), admin, server.uri(), Operator::new, setup, deadline,
+                    line -> say(out, "   " + line), () -> (System.nanoTime() - started) / 1_000_000)) {
+                boolean ok = tell(story, out, deadline);
+                say(out, "5. Done. Server: " + server.uri() + "  (admin token: " + admin + ")");
+                say(out, "   Try: curl -H 'Authorization: Bearer " + admin + "' " + server.uri().resolve("/api/v1/rollouts"));
+                say(out, "   Dashboard: " + server.uri().resolve("/ui") + "  (sign in with the admin token)");
+                if (!exitWhenDone) {
+                    awaitCtrlC(out, home);
+                }
+                return ok ? 0 : fail("the story did not end as expected (see above)");
             }
-            Map<String, String> names = awaitEnrolled(op, deviceCount);
-            for (String id : names.keySet()) {
-                op.setGroup(id, GROUP);
-            }
-            say(out, "3. " + deviceCount + " simulated devices booted factory firmware 1.0.0, made their own keys and"
-                    + " enrolled: " + String.join(", ", names.values()));
-
-            Narrator narrator = new Narrator(op, out, names);
-            Path good = home.resolve("firmware-1.1.0.img");
-            TestImage.write(good, TestImage.Behaviour.BOOT_OK, "1.1.0", 512 * 1024);
-            String goodTarget = op.publish(good, "1.1.0", HARDWARE);
-            say(out, "4. Release 1.1.0 signed with the offline targets key and published; deploying to group '" + GROUP + "'");
-            String dep1 = op.deployToGroup(goodTarget, GROUP);
-            Map<String, String> r1 = narrator.followUntil(dep1, List.of("committed", "rolled_back", "failed"),
-                    Duration.ofMinutes(3));
-            say(out, "   => " + summary(r1, names));
-
-            Path bad = home.resolve("firmware-1.2.0.img");
-            TestImage.write(bad, TestImage.Behaviour.CRASH_ON_BOOT, "1.2.0", 512 * 1024);
-            String badTarget = op.publish(bad, "1.2.0", HARDWARE);
-            say(out, "5. Release 1.2.0 published, but its image crashes on boot; deploying to group '" + GROUP + "'");
-            String dep2 = op.deployToGroup(badTarget, GROUP);
-            Map<String, String> r2 = narrator.followUntil(dep2, List.of("committed", "rolled_back", "failed"),
-                    Duration.ofMinutes(3));
-            say(out, "   => " + summary(r2, names));
-            say(out, "6. Done. Server: " + server.uri() + "  (admin token: " + admin + ")");
-            say(out, "   Try: curl -H 'Authorization: Bearer " + admin + "' " + server.uri().resolve("/api/v1/devices"));
-            say(out, "   Dashboard: " + server.uri().resolve("/ui") + "  (sign in with the admin token)");
-
-            if (!exitWhenDone) {
-                say(out, "   Running until Ctrl-C.");
-                CountDownLatch forever = new CountDownLatch(1);
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    devices.forEach(SimulatedDevice::stop);
-                    server.stop();
-                    say(out, "Stopped. The demo's files stay in " + home);
-                    forever.countDown();
-                }));
-                forever.await();
-            }
-            devices.forEach(SimulatedDevice::stop);
-            for (Thread t : threads) {
-                t.join(Duration.ofSeconds(10));
-            }
-            boolean ok = r1.size() == deviceCount && r1.values().stream().allMatch("committed"::equals)
-                    && r2.size() == deviceCount && r2.values().stream().allMatch("rolled_back"::equals);
-            return ok ? 0 : fail("the story did not end as expected: " + r1 + " then " + r2);
         }
+    }
+
+    /** The two rollouts, told with their numbers; whether each ended as it should. */
+    private boolean tell(Story story, PrintWriter out, Instant deadline) throws Exception {
+        int first = Math.max(1, deviceCount / 100);
+        say(out, "3. Rolling out " + GOOD + " in stages: " + first + " board(s), 10%, 50%, 100%; each stage soaks "
+                + SOAK_SECONDS + " s, and the rollout halts if more than 1% of a stage fails");
+        Story.Chapter good = story.rollOut(GOOD, SOAK_SECONDS, 300, deadline);
+        int onGood = story.running(GOOD);
+        say(out, "   => " + onGood + " of " + deviceCount + " boards run " + GOOD + " (its bytes on their slots match"
+                + " the signed release)" + (good.haltedAtStage() == null ? ", no halt" : ", HALTED at stage "
+                + good.haltedAtStage()));
+        say(out, "4. Rolling out " + BAD + ", whose image crashes on boot, the same way (halting reverts)");
+        Story.Chapter bad = story.rollOut(BAD, SOAK_SECONDS, 300, deadline);
+        int tried = story.tried(BAD);
+        int back = story.running(GOOD);
+        say(out, "   => " + (bad.haltedAtStage() == null ? "NOT halted" : "halted at stage " + bad.haltedAtStage())
+                + ": " + tried + " board(s) (" + String.format("%.1f", 100.0 * tried / deviceCount) + "% of the fleet)"
+                + " tried " + BAD + ", and their boot counters fell back to " + GOOD + " by themselves; "
+                + (deviceCount - tried) + " never got it; " + back + " of " + deviceCount + " boards run " + GOOD);
+        return good.settled() && good.haltedAtStage() == null && onGood == deviceCount && bad.settled()
+                && Integer.valueOf(1).equals(bad.haltedAtStage()) && tried <= first && back == deviceCount;
+    }
+
+    private static void awaitCtrlC(PrintWriter out, Path home) throws InterruptedException {
+        say(out, "   Running until Ctrl-C.");
+        CountDownLatch forever = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            say(out, "Stopped. The demo's files stay in " + home);
+            forever.countDown();
+        }));
+        forever.await();
     }
 
     /** Starts the demo's server on --port, or on a free port (said so) when another process holds that one. */
     Server startServer(Path data, PrintWriter out) {
         ServerConfig config = ServerConfig.defaults().withDataDir(data).withHost("127.0.0.1").withPort(port)
-                .withPollInterval(Duration.ofSeconds(2));
+                .withPollInterval(Duration.ofSeconds(POLL_SECONDS));
         try {
             return Server.start(config);
         } catch (StartupException e) {
@@ -139,38 +125,6 @@ public final class DemoCommand extends ToolCommand {
                     + " instead.");
             return server;
         }
-    }
-
-    private static void runDevice(SimulatedDevice d, PrintWriter out, String name) {
-        try {
-            d.run();
-        } catch (Exception e) {
-            say(out, "  [" + name + "] stopped: " + e.getMessage());
-        }
-    }
-
-    private static Map<String, String> awaitEnrolled(Operator op, int count) throws IOException, InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
-        while (Instant.now().isBefore(deadline)) {
-            List<JsonNode> devices = op.devices();
-            if (devices.size() >= count) {
-                Map<String, String> names = new LinkedHashMap<>();
-                int i = 1;
-                for (JsonNode d : devices) {
-                    names.put(d.path("id").asText(), "device-" + i++ + " " + d.path("id").asText().substring(0, 8));
-                }
-                return names;
-            }
-            Thread.sleep(300);
-        }
-        throw new IllegalStateException("devices did not enroll within 2 minutes");
-    }
-
-    private static String summary(Map<String, String> ended, Map<String, String> names) {
-        Map<String, Long> counts = new LinkedHashMap<>();
-        ended.values().forEach(v -> counts.merge(v, 1L, Long::sum));
-        long missing = names.size() - ended.size();
-        return counts + (missing > 0 ? " and " + missing + " without a final report" : "");
     }
 
     private static void say(PrintWriter out, String line) {

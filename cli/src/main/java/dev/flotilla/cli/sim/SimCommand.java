@@ -1,14 +1,119 @@
 package dev.flotilla.cli.sim;
 
+import dev.flotilla.cli.demo.Operator;
+import dev.flotilla.cli.support.ToolCommand;
+import dev.flotilla.sim.Report;
+import dev.flotilla.sim.Scenario;
+import dev.flotilla.sim.Simulation;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code flotilla sim ...}: simulated devices. */
-@Command(name = "sim", mixinStandardHelpOptions = true, description = "Simulated devices running the real agent.",
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * {@code flotilla sim --scenario NAME --devices N --report FILE}: a fleet of simulated boards running the real
+ * agent against a real server in this process, one scenario's release rolled out in stages, and a JSON
+ * report of what happened to the boards (see docs/simulator.md). {@code flotilla sim device} runs one board.
+ */
+@Command(name = "sim", mixinStandardHelpOptions = true,
+        description = "Run a fleet scenario against an in-process server, or one simulated board (sim device).",
         subcommands = {SimDeviceCommand.class})
-public final class SimCommand implements Runnable {
+public final class SimCommand extends ToolCommand {
+    @Option(names = "--scenario", paramLabel = "NAME", description = "good-release, bad-release, unhealthy-release, flaky-network or power-cuts.")
+    String scenario;
+
+    @Option(names = "--devices", defaultValue = "100", paramLabel = "N", description = "Simulated boards, 1 to 20000 (default: ${DEFAULT-VALUE}).")
+    int devices;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the simulator's choices (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--speed", defaultValue = "10", paramLabel = "X",
+            description = "Poll interval, soak and stage timeout divided by X, 1 to 60 (default: ${DEFAULT-VALUE}).")
+    double speed;
+
+    @Option(names = "--report", paramLabel = "FILE",
+            description = "Where the JSON report goes; the timeline (SVG) goes beside it (FILE without .json, plus .svg).")
+    Path report;
+
+    @Option(names = "--image-kib", defaultValue = "64", paramLabel = "K", description = "Firmware image size in KiB, 1 to 65536 (default: ${DEFAULT-VALUE}).")
+    int imageKib;
+
+    @Option(names = "--work-dir", paramLabel = "DIR",
+            description = "Keep the server's data and the boards here (default: a temporary folder, deleted after).")
+    Path workDir;
+
+    @Option(names = "--timeout-minutes", defaultValue = "30", paramLabel = "M", description = "Give up after M minutes of wall time (default: ${DEFAULT-VALUE}).")
+    int timeoutMinutes;
+
     @Override
-    public void run() {
-        new CommandLine(this).usage(System.out);
+    protected int execute() throws Exception {
+        if (scenario == null) {
+            new CommandLine(this).usage(out());
+            return 0;
+        }
+        Optional<Scenario> s = Scenario.named(scenario);
+        if (s.isEmpty()) {
+            return fail("unknown scenario '" + scenario + "' (one of: " + Scenario.names() + ")");
+        }
+        if (report == null) {
+            return fail("--report FILE is required with --scenario");
+        }
+        if (devices < 1 || devices > 20_000 || speed < 1 || speed > 60 || imageKib < 1 || imageKib > 65_536
+                || timeoutMinutes < 1) {
+            return fail("out of range: --devices 1..20000, --speed 1..60, --image-kib 1..65536, --timeout-minutes >= 1");
+        }
+        PrintWriter out = out();
+        Path home = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("flotilla-sim-");
+        try {
+            Simulation.Settings settings = new Simulation.Settings(s.get(), devices, seed, speed, imageKib * 1024, home,
+                    Duration.ofMinutes(timeoutMinutes));
+            Simulation.Outcome outcome = new Simulation(settings, Operator::new, line -> {
+                out.println("sim: " + line);
+                out.flush();
+            }).run();
+            Report r = outcome.report();
+            Files.createDirectories(report.toAbsolutePath().getParent());
+            Files.write(report, r.json());
+            Files.write(timeline(report), outcome.timelineSvg());
+            out.println(r.summary());
+            out.flush();
+            return r.settled() ? 0 : fail("the run did not settle within " + timeoutMinutes + " minutes (report written)");
+        } finally {
+            if (workDir == null) {
+                deleteTree(home);
+            }
+        }
+    }
+
+    /** The timeline beside the report: {@code run.json} gets {@code run.svg}. */
+    static Path timeline(Path report) {
+        String name = report.getFileName().toString();
+        return report.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".svg");
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 }

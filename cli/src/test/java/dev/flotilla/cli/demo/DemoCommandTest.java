@@ -1,5 +1,6 @@
 package dev.flotilla.cli.demo;
 
+import dev.flotilla.cli.CliRun;
 import dev.flotilla.server.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +16,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DemoCommandTest {
     @TempDir
     Path dir;
+
+    @Test
+    void theStoryRollsTheGoodReleaseOutToEveryBoardAndHaltsTheBadOneAtTheFirstStage() {
+        CliRun run = CliRun.of("demo", "--devices", 12, "--port", 0, "--exit");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Dashboard: http://127.0.0.1:", "12 boards booted 1.0.0",
+                "stage 4 of 4 started (12 devices)", "=> 12 of 12 boards run 1.1.0 (its bytes on their slots match"
+                        + " the signed release), no halt",
+                "=> halted at stage 1: 1 board(s) (8.3% of the fleet) tried 1.2.0, and their boot counters fell back"
+                        + " to 1.1.0 by themselves; 11 never got it; 12 of 12 boards run 1.1.0");
+        assertThat(run.out()).doesNotContain("Running until Ctrl-C");
+    }
+
+    @Test
+    void aFleetOutOfRangeIsOneLine() {
+        CliRun run = CliRun.of("demo", "--devices", 1001, "--exit");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err().strip()).isEqualTo("flotilla: error: --devices must be between 1 and 1000");
+    }
 
     @Test
     void demoOnATakenPortSaysWhichPortItUsesInstead() throws Exception {

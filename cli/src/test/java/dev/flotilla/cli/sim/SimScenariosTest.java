@@ -1,0 +1,113 @@
+package dev.flotilla.cli.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.cli.CliRun;
+import dev.flotilla.core.json.CanonicalJson;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Each scenario of {@code flotilla sim} at 70 boards (the fewest whose first stage of one board is at most 1.5%) (the real agent on each, a real server on loopback),
+ * asserting the goals from the report, which judges the boards by their slot bytes and boot environment.
+ */
+class SimScenariosTest {
+    private static final int BOARDS = 70;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aGoodReleaseUpdatesEveryBoardWithoutHalting() throws Exception {
+        JsonNode r = run("good-release");
+        assertThat(r.path("updated").asInt()).isEqualTo(BOARDS);
+        assertThat(r.path("falseHalts").asInt()).isZero();
+        assertThat(r.path("haltedAtStage").isNull()).isTrue();
+        assertThat(r.path("versions").path("2.0.0").asInt()).isEqualTo(BOARDS);
+        assertThat(r.path("stages")).hasSize(4);
+        assertThat(r.path("stages").path(3).path("status").asText()).isEqualTo("current");
+        assertSafe(r);
+    }
+
+    @Test
+    void aReleaseThatCrashesOnBootHaltsAtTheFirstStageAndItsBoardsFallBack() throws Exception {
+        assertHaltedAtTheFirstStage(run("bad-release"));
+    }
+
+    @Test
+    void aReleaseThatFailsItsHealthCheckHaltsAtTheFirstStageAndItsBoardsRollBack() throws Exception {
+        assertHaltedAtTheFirstStage(run("unhealthy-release"));
+    }
+
+    @Test
+    void aNetworkThatBreaksDownloadsStillUpdatesEveryBoardSafely() throws Exception {
+        JsonNode r = run("flaky-network");
+        assertThat(r.path("faults").path("brokenDownloads").asInt()).as("downloads were broken").isPositive();
+        assertThat(r.path("updated").asInt()).isEqualTo(BOARDS);
+        assertThat(r.path("falseHalts").asInt()).isZero();
+        assertSafe(r);
+    }
+
+    @Test
+    void boardsThatLosePowerMidUpdateStillAllUpdateSafely() throws Exception {
+        JsonNode r = run("power-cuts");
+        assertThat(r.path("faults").path("powerCuts").asInt()).as("power was cut").isPositive();
+        assertThat(r.path("updated").asInt()).isEqualTo(BOARDS);
+        assertThat(r.path("falseHalts").asInt()).isZero();
+        assertSafe(r);
+    }
+
+    @Test
+    void anUnknownScenarioIsOneLineAndRunsNothing() {
+        CliRun run = CliRun.of("sim", "--scenario", "meteor-strike", "--report", dir.resolve("r.json"));
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err().strip()).isEqualTo("flotilla: error: unknown scenario 'meteor-strike' (one of: "
+                + "good-release, bad-release, unhealthy-release, flaky-network, power-cuts)");
+        assertThat(dir.resolve("r.json")).doesNotExist();
+    }
+
+    @Test
+    void aScenarioWithoutAReportIsRefused() {
+        CliRun run = CliRun.of("sim", "--scenario", "good-release", "--devices", "0");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("--report FILE is required");
+    }
+
+    private static void assertHaltedAtTheFirstStage(JsonNode r) {
+        assertThat(r.path("haltedAtStage").asInt()).isEqualTo(1);
+        assertThat(r.path("blastRadiusPercent").asDouble()).isPositive().isLessThanOrEqualTo(1.5);
+        // every board that tried the release is back on the baseline by itself, and no other board has it
+        assertThat(r.path("rolledBack").asInt()).isEqualTo(Math.round(r.path("blastRadiusPercent").asDouble()
+                * BOARDS / 100));
+        assertThat(r.path("versions").path("1.0.0").asInt()).isEqualTo(BOARDS);
+        assertThat(r.path("updated").asInt()).isZero();
+        assertThat(r.path("timeToHaltSeconds").asDouble()).isPositive();
+        assertThat(r.path("stages").path(0).path("funnel").path("rolled_back").asInt()).isEqualTo(1);
+        assertSafe(r);
+    }
+
+    private static void assertSafe(JsonNode r) {
+        assertThat(r.path("settled").asBoolean()).isTrue();
+        assertThat(r.path("devices").asInt()).isEqualTo(BOARDS);
+        assertThat(r.path("bricked").asInt()).isZero();
+        assertThat(r.path("unverifiedBoots").asInt()).isZero();
+        assertThat(r.path("corruptedInstalls").asInt()).isZero();
+        assertThat(r.path("lostReports").asInt()).isZero();
+        assertThat(r.path("quitBoards").asInt()).isZero();
+        assertThat(r.path("wallSeconds").asDouble()).isPositive();
+    }
+
+    private JsonNode run(String scenario) throws Exception {
+        Path report = dir.resolve(scenario + ".json");
+        CliRun run = CliRun.of("sim", "--scenario", scenario, "--devices", BOARDS, "--seed", 7, "--speed", 30,
+                "--report", report, "--work-dir", dir.resolve("work"), "--timeout-minutes", 4);
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains(scenario + ": " + BOARDS + " devices");
+        assertThat(Files.readString(dir.resolve(scenario + ".svg"))).startsWith("<svg").contains("stage 1");
+        return CanonicalJson.mapper().readTree(Files.readAllBytes(report));
+    }
+}

@@ -1,0 +1,159 @@
+package dev.flotilla.sim;
+
+import dev.flotilla.agent.install.DirectorAssignmentAdapter;
+import dev.flotilla.agent.net.DeviceIdentity;
+import dev.flotilla.agent.storage.FileDurable;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+
+/**
+ * The simulated boards of one run, each on its own virtual thread: a {@link SimulatedDevice} (the real
+ * agent, simulated boot control, file slots) with a {@link DeviceRecord} watching it from outside and a
+ * {@link RecordingDurable} under its storage. Each board's agent log goes to {@code agent.log} in its folder.
+ */
+final class Fleet implements AutoCloseable {
+    /** One board of the fleet; {@code power} is null when the scenario cuts no power. */
+    record Board(SimulatedDevice device, DeviceRecord record, RecordingDurable storage, Power power, Path dir,
+                 AtomicBoolean quit) {
+        /** The id the server gave it (empty before it enrolled). */
+        Optional<String> deviceId() throws IOException {
+            return new DeviceIdentity(dir.resolve("state"), new FileDurable()).deviceId();
+        }
+    }
+
+    /** Where boards come from: server, enrollment, trust, firmware and timing. */
+    record Provisioning(URI server, String enrollmentToken, Path trustedRoot, String hardware, String factoryVersion,
+                        int imageBytes, long pollSeconds, int trialTries) {
+    }
+
+    /** Boards switched on per second at most (a fleet powers on over a while, not all in one instant). */
+    static final int BOOTS_PER_SECOND = 20;
+    private final List<Board> boards = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean stopping;
+
+    /**
+     * Lays out {@code count} boards under {@code home} and starts them, each after a delay drawn from
+     * {@code random} within one poll interval or {@code count / BOOTS_PER_SECOND} seconds, whichever is
+     * longer (so enrollments and check-ins spread out as in a real fleet).
+     */
+    static Fleet start(Path home, int count, Provisioning p, boolean powerCuts, SignedTargets signed, Random random,
+                       LongSupplier millis) throws IOException {
+        Fleet fleet = new Fleet();
+        long window = 1000 * Math.max(p.pollSeconds(), count / BOOTS_PER_SECOND);
+        for (int i = 1; i <= count; i++) {
+            String name = String.format("board-%05d", i);
+            Path dir = home.resolve(name);
+            SimulatedDevice.provision(dir, p.server(), p.enrollmentToken(), p.trustedRoot(), p.hardware(),
+                    p.factoryVersion(), p.imageBytes(), p.pollSeconds(), p.trialTries());
+            DeviceRecord record = new DeviceRecord(name, dir, signed, millis);
+            Path queue = dir.resolve("state/state/events");
+            Power power = powerCuts ? new Power(queue) : null;
+            RecordingDurable storage = power != null ? power.recorded() : new RecordingDurable(new FileDurable(), queue);
+            Path log = dir.resolve("agent.log");
+            SimulatedDevice device = new SimulatedDevice(dir, new DirectorAssignmentAdapter(Clock.systemUTC()),
+                    line -> append(log, line), List.of(record), Clock.systemUTC(),
+                    power != null ? power : () -> storage, record);
+            Board board = new Board(device, record, storage, power, dir, new AtomicBoolean());
+            fleet.boards.add(board);
+            long delay = (long) (random.nextDouble() * window);
+            fleet.threads.add(Thread.ofVirtual().name(name).start(() -> fleet.life(board, delay, log)));
+        }
+        return fleet;
+    }
+
+    private void life(Board board, long delayMillis, Path log) {
+        try {
+            Thread.sleep(delayMillis);
+            board.device().run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception | Error e) {
+            append(log, "board stopped: " + e);
+        }
+        if (!stopping) {
+            board.quit().set(true); // the agent ended by itself (refused, decommissioned, a boot loop)
+        }
+    }
+
+    /** Boards whose agent ended by itself, not because the run stopped it. */
+    int quit() {
+        return (int) boards.stream().filter(b -> b.quit().get()).count();
+    }
+
+    private static void append(Path log, String line) {
+        try {
+            Files.writeString(log, java.time.Instant.now() + " " + line + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // a log line lost is not a simulation result
+        }
+    }
+
+    List<Board> boards() {
+        return List.copyOf(boards);
+    }
+
+    /**
+     * Plans one power cut on each board (of a fleet with power cuts), just before a storage operation drawn
+     * from 1 to {@code withinOperations} from now.
+     */
+    void planPowerCuts(Random random, int withinOperations) {
+        for (Board b : boards) {
+            if (b.power() != null) {
+                b.power().cutAfter(1 + random.nextInt(withinOperations));
+            }
+        }
+    }
+
+    /** Power cuts that happened on all boards. */
+    int powerCuts() {
+        return boards.stream().filter(b -> b.power() != null).mapToInt(b -> b.power().cuts()).sum();
+    }
+
+    /** Whether every board's report queue is empty. */
+    boolean queuesEmpty() throws IOException {
+        for (Board b : boards) {
+            if (!b.storage().queueEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether no board is mid-update (between starting a download and its commit, rollback or failure). */
+    boolean noneUpdating() {
+        return boards.stream().map(Board::record).noneMatch(DeviceRecord::updating);
+    }
+
+    /** Stops every board and waits (up to {@code wait} in all) for their threads. */
+    void stop(Duration wait) throws InterruptedException {
+        stopping = true;
+        boards.forEach(b -> b.device().stop());
+        long end = System.nanoTime() + wait.toNanos();
+        for (Thread t : threads) {
+            long left = end - System.nanoTime();
+            if (left > 0) {
+                t.join(Duration.ofNanos(left));
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop(Duration.ofSeconds(30));
+    }
+}

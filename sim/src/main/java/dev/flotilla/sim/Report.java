@@ -1,0 +1,138 @@
+package dev.flotilla.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.core.json.CanonicalJson;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A run's results. The safety figures come from the boards, not from what their agents said: {@code bricked}
+ * and {@code corruptedInstalls} from {@link Inspection} (boot environment and slot bytes hashed against the
+ * signed targets), {@code unverifiedBoots} and {@code blastRadiusPercent} from the boots the simulator saw
+ * ({@link DeviceRecord}), {@code lostReports} from each board's own queue record compared with the server's
+ * event log. The rollout's figures ({@code haltedAtStage}, stages) are the server's.
+ *
+ * @param settled whether the rollout completed or halted and every device settled before the deadline
+ * @param updated boards whose next boot runs the release, verified
+ * @param rolledBack boards that tried the release (a crash on boot counts) and run the baseline again
+ * @param bricked boards whose next boot runs no image whose bytes are a signed target
+ * @param unverifiedBoots boots, over the run, of an image whose bytes were not the signed target it claims
+ * @param corruptedInstalls boards whose boot environment names a slot holding bytes that do not verify
+ * @param quitBoards boards whose agent ended by itself during the run (a refusal it does not retry, for
+ *     instance), seen from the board's thread ending; they count in every other figure as they are found
+ * @param lostReports events the boards durably queued that the server's event log does not hold
+ * @param haltedAtStage the stage (from 1) the rollout halted at, or null
+ * @param blastRadiusPercent boards that tried the release, as a percentage of the fleet
+ * @param timeToHaltSeconds from the rollout's creation to its halt, in simulated seconds (wall x speed), or null
+ * @param falseHalts 1 when a good release halted, else 0
+ * @param versions boards per version their next boot runs ("none" when none verifies)
+ * @param faults what the fault injection did (the faulty proxy's {@code connections}, {@code downloads} and
+ *     {@code brokenDownloads}); empty when the scenario injects none
+ * @param stages per stage (from 1): size, status and the funnel (states with no device left out), as the
+ *     server counts them
+ */
+public record Report(String scenario, int devices, long seed, double speed, boolean settled, int updated,
+                     int rolledBack, int bricked, int unverifiedBoots, int corruptedInstalls, int quitBoards,
+                     int lostReports,
+                     Integer haltedAtStage, double blastRadiusPercent, Double timeToHaltSeconds, int falseHalts,
+                     Map<String, Integer> versions, JsonNode faults, JsonNode stages, double wallSeconds) {
+
+    static Report build(Simulation.Settings s, Fleet fleet, SignedTargets signed, AdminApi api, JsonNode rollout,
+                        boolean settled, double wallSeconds, JsonNode faults) throws IOException {
+        int updated = 0;
+        int rolledBack = 0;
+        int bricked = 0;
+        int unverified = 0;
+        int corrupted = 0;
+        int lost = 0;
+        int tried = 0;
+        Map<String, Integer> versions = new TreeMap<>();
+        for (Fleet.Board b : fleet.boards()) {
+            Inspection i = Inspection.of(b.dir(), signed);
+            DeviceRecord r = b.record();
+            versions.merge(i.version() == null ? "none" : i.version(), 1, Integer::sum);
+            updated += Simulation.RELEASE.equals(i.version()) ? 1 : 0;
+            rolledBack += r.tried(Simulation.RELEASE) && Simulation.BASELINE.equals(i.version()) ? 1 : 0;
+            bricked += i.bootable() ? 0 : 1;
+            corrupted += i.corrupted() ? 1 : 0;
+            unverified += r.unverifiedBoots();
+            tried += r.tried(Simulation.RELEASE) ? 1 : 0;
+            lost += lostReports(b, api);
+        }
+        JsonNode halt = rollout == null ? null : rollout.get("halt");
+        Integer haltedAt = halt == null ? null : halt.path("stage").asInt() + 1;
+        Double toHalt = halt == null ? null : Duration.between(Instant.parse(rollout.path("createdAt").asText()),
+                Instant.parse(halt.path("at").asText())).toMillis() / 1000.0 * s.speed();
+        return new Report(s.scenario().id(), s.devices(), s.seed(), s.speed(), settled, updated, rolledBack, bricked,
+                unverified, corrupted, fleet.quit(), lost, haltedAt, round(100.0 * tried / s.devices()),
+                toHalt == null ? null : round(toHalt), s.scenario().goodRelease() && halt != null ? 1 : 0, versions,
+                faults, stages(rollout), round(wallSeconds));
+    }
+
+    private static int lostReports(Fleet.Board b, AdminApi api) throws IOException {
+        Set<String> local = b.storage().queuedEventIds();
+        if (local.isEmpty()) {
+            return 0;
+        }
+        Optional<String> id = b.deviceId();
+        if (id.isEmpty()) {
+            return local.size();
+        }
+        Set<String> server = new HashSet<>();
+        api.events(id.get()).forEach(e -> server.add(e.path("eventId").asText()));
+        return (int) local.stream().filter(e -> !server.contains(e)).count();
+    }
+
+    private static JsonNode stages(JsonNode rollout) {
+        ArrayNode out = CanonicalJson.mapper().createArrayNode();
+        if (rollout == null) {
+            return out;
+        }
+        for (JsonNode st : rollout.path("stages")) {
+            ObjectNode o = out.addObject().put("stage", st.path("index").asInt() + 1);
+            for (String f : List.of("percent", "count")) {
+                if (st.hasNonNull(f)) {
+                    o.set(f, st.get(f));
+                }
+            }
+            o.put("size", st.path("size").asInt()).put("status", st.path("status").asText());
+            ObjectNode funnel = o.putObject("funnel");
+            st.path("funnel").properties().forEach(e -> {
+                if (e.getValue().asInt() != 0) {
+                    funnel.set(e.getKey(), e.getValue());
+                }
+            });
+        }
+        return out;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    /** The report as JSON. */
+    public byte[] json() {
+        return CanonicalJson.pretty(CanonicalJson.mapper().valueToTree(this));
+    }
+
+    /** One line for the terminal. */
+    public String summary() {
+        return scenario + ": " + devices + " devices, " + updated + " updated, " + rolledBack + " rolled back, "
+                + bricked + " bricked, " + (haltedAtStage == null ? "not halted" : "halted at stage " + haltedAtStage
+                + " after " + timeToHaltSeconds + " s") + ", blast radius " + blastRadiusPercent + "%, "
+                + unverifiedBoots + " unverified boots, " + corruptedInstalls + " corrupted installs, "
+                + (quitBoards == 0 ? "" : quitBoards + " boards quit, ") + lostReports
+                + " lost reports, " + falseHalts + " false halts" + (settled ? "" : ", NOT SETTLED") + " (" + wallSeconds
+                + " s)";
+    }
+}

@@ -1,0 +1,121 @@
+package dev.flotilla.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.server.Server;
+import dev.flotilla.server.ServerConfig;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * One simulator run: a real server in this process (H2, loopback HTTP) and a {@link Story} of one chapter on
+ * it: a trusted root and two signed releases made with offline keys, a fleet of boards that boot the
+ * baseline release (their factory image is that signed release's image) and enroll, then the scenario's
+ * release as a staged rollout with a failure-rate gate that halts it and reverts. The run waits until the
+ * rollout completed or halted and every device settled, stops the fleet and builds the {@link Report} from
+ * the boards themselves.
+ */
+public final class Simulation {
+    static final String BASELINE = Story.BASELINE;
+    static final String RELEASE = "2.0.0";
+    /** Nominal (speed 1) device and server poll interval, stage soak time and per-device stage timeout. */
+    static final long POLL_SECONDS = 30;
+    static final long SOAK_SECONDS = 60;
+    static final long TIMEOUT_SECONDS = 1800;
+    /** Boots of a new image on trial before the bootloader falls back (a power cut mid-trial costs one). */
+    static final int TRIAL_TRIES = 3;
+    /** A board's power cut comes before one of this many storage operations after the rollout starts. */
+    static final int POWER_CUT_WITHIN = 150;
+
+    /**
+     * What to run.
+     *
+     * @param speed how much faster than nominal the configured intervals are (poll, soak, stage timeout)
+     * @param imageBytes the size of each firmware image
+     * @param home the folder for the server's data, the operator's keys and the boards
+     * @param deadline the longest the run may take (wall time) before it is reported as not settled
+     */
+    public record Settings(Scenario scenario, int devices, long seed, double speed, int imageBytes, Path home,
+                           Duration deadline) {
+        /** Nominal seconds at this speed, at least 1. */
+        long scaled(long nominal) {
+            return Math.max(1, Math.round(nominal / speed));
+        }
+    }
+
+    private final Settings settings;
+    private final Releases.Factory releases;
+    private final Consumer<String> progress;
+    private long started;
+
+    public Simulation(Settings settings, Releases.Factory releases, Consumer<String> progress) {
+        this.settings = settings;
+        this.releases = releases;
+        this.progress = line -> progress.accept(String.format("%6.1f s  %s", (System.nanoTime() - started) / 1e9,
+                line));
+        this.started = System.nanoTime();
+    }
+
+    /** A run's report and its timeline picture (SVG). */
+    public record Outcome(Report report, byte[] timelineSvg) {
+    }
+
+    /** Runs the scenario and reports it. */
+    public Outcome run() throws IOException, InterruptedException {
+        started = System.nanoTime();
+        ServerConfig config = ServerConfig.defaults().withDataDir(settings.home().resolve("server"))
+                .withHost("127.0.0.1").withPort(0).withPollInterval(Duration.ofSeconds(settings.scaled(POLL_SECONDS)));
+        try (Server server = Server.start(config)) {
+            progress.accept("server " + server.uri());
+            double rate = settings.scenario().brokenDownloads();
+            try (FaultyProxy proxy = rate > 0 ? new FaultyProxy(server.uri(), rate,
+                    Math.max(1024, settings.imageBytes() / 2), settings.seed()) : null) {
+                return fly(server, proxy);
+            }
+        }
+    }
+
+    /** Starts the fleet (through {@code proxy} when there is one), rolls the release out, stops and reports. */
+    private Outcome fly(Server server, FaultyProxy proxy) throws IOException, InterruptedException {
+        Instant deadline = Instant.now().plus(settings.deadline());
+        LongSupplier millis = () -> (System.nanoTime() - started) / 1_000_000;
+        Story.Setup setup = new Story.Setup(settings.home(), settings.devices(), settings.seed(), settings.imageBytes(),
+                settings.scaled(POLL_SECONDS), TRIAL_TRIES, settings.scenario().powerCuts(),
+                Map.of(RELEASE, settings.scenario().release()));
+        try (Story story = Story.begin(server.uri(), server.initialAdminToken().orElseThrow(),
+                proxy == null ? server.uri() : proxy.uri(), releases, setup, deadline, progress, millis)) {
+            story.planPowerCuts(POWER_CUT_WITHIN);
+            progress.accept("rolling out " + RELEASE);
+            Story.Chapter chapter = story.rollOut(RELEASE, settings.scaled(SOAK_SECONDS),
+                    settings.scaled(TIMEOUT_SECONDS), deadline);
+            story.close();
+            long end = millis.getAsLong();
+            Report report = Report.build(settings, story.fleet(), story.signed(), story.api(), chapter.rollout(),
+                    chapter.settled(), end / 1000.0, faults(proxy, story.fleet()));
+            byte[] svg = Timeline.svg(settings.scenario().id() + ": " + settings.devices() + " boards, release "
+                    + RELEASE + " over " + BASELINE, story.fleet().boards().stream().map(b -> b.record().changes())
+                    .toList(), end, chapter.markers());
+            return new Outcome(report, svg);
+        }
+    }
+
+    /** What the fault injection did, for the report. */
+    private JsonNode faults(FaultyProxy proxy, Fleet fleet) {
+        ObjectNode f = CanonicalJson.mapper().createObjectNode();
+        if (settings.scenario().powerCuts()) {
+            f.put("powerCuts", fleet.powerCuts());
+        }
+        if (proxy != null) {
+            f.put("connections", proxy.connections()).put("downloads", proxy.downloads())
+                    .put("brokenDownloads", proxy.broken());
+        }
+        return f;
+    }
+}
