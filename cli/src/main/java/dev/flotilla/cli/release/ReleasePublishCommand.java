@@ -2,6 +2,7 @@ package dev.flotilla.cli.release;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.cli.support.Drafts;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerMetadata;
@@ -11,6 +12,7 @@ import dev.flotilla.core.firmware.FirmwareInfo;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.Root;
 import dev.flotilla.core.tuf.Signed;
 import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.core.tuf.Targets;
@@ -42,9 +44,26 @@ import java.util.Optional;
  * carries the operator's own targets signatures (so a compromised server cannot slip entries into what
  * the operator signs), adds the image, signs the next version offline, uploads the image with a progress
  * bar and then the targets metadata. The server re-signs snapshot and timestamp.
+ *
+ * <p>With {@code --draft FILE} instead of {@code --targets-key} it writes the next version unsigned, as a draft
+ * for each targets key holder to sign on their own machine ({@code release sign --draft}); the server's current
+ * targets must then meet its root's targets threshold. {@code --draft FILE} without {@code --version} publishes
+ * such a draft, combined with its signed copies, once it meets the threshold of the server's root's targets role.
  */
-@Command(name = "publish", description = "Sign a firmware image into the server's targets metadata and upload it.")
+@Command(name = "publish", description = "Sign a firmware image into the server's targets metadata and upload it.",
+        footer = {"", "Examples:",
+                "  flotilla release publish --server URL --token T --image fw.bin --version 1.2.0 --hardware board-a \\",
+                "      --targets-key keys/targets.pem",
+                "  # a targets threshold on separate machines: write a draft (no key needed, nothing uploaded),",
+                "  flotilla release publish --server URL --token T --image fw.bin --version 1.2.0 --hardware board-a \\",
+                "      --draft fw-1.2.0.draft.json",
+                "  # each holder signs it ('flotilla release sign --draft'), then publish it once the threshold is met:",
+                "  flotilla release publish --server URL --token T --image fw.bin --draft fw-1.2.0.draft.json \\",
+                "      --signed alice.json bob.json"})
 public final class ReleasePublishCommand extends ToolCommand {
+    private static final List<String> RELEASE_FIELDS = List.of("--hardware", "--security-version",
+            "--min-installed-version", "--name");
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
@@ -55,10 +74,10 @@ public final class ReleasePublishCommand extends ToolCommand {
     @Option(names = "--image", required = true, paramLabel = "FILE")
     Path image;
 
-    @Option(names = "--version", required = true, paramLabel = "V")
+    @Option(names = "--version", paramLabel = "V", description = "Release version (not when publishing a draft)")
     String version;
 
-    @Option(names = "--hardware", required = true, paramLabel = "H", description = "Hardware id (repeatable)")
+    @Option(names = "--hardware", paramLabel = "H", description = "Hardware id (repeatable)")
     List<String> hardware;
 
     @Option(names = "--security-version", defaultValue = "0", paramLabel = "N")
@@ -70,28 +89,66 @@ public final class ReleasePublishCommand extends ToolCommand {
     @Option(names = "--name", paramLabel = "TARGET_PATH", description = "Target path (default: the image file name)")
     String name;
 
-    @Option(names = "--targets-key", required = true, arity = "1..*", paramLabel = "PRIVATE",
-            description = "Private targets key files; together they must meet the targets threshold")
+    @Option(names = "--targets-key", arity = "1..*", paramLabel = "PRIVATE",
+            description = "Private targets keys (files or pkcs11: URIs); together they must meet the targets threshold")
     List<Path> targetsKeys;
+
+    @Option(names = "--draft", paramLabel = "FILE",
+            description = "Instead of --targets-key: with --version, write the new targets unsigned to FILE for each"
+                    + " targets key holder to sign with 'release sign --draft' (nothing is uploaded); without"
+                    + " --version, publish that draft once it and the --signed copies meet the targets threshold")
+    Path draft;
+
+    @Option(names = "--signed", arity = "1..*", paramLabel = "FILE",
+            description = "With --draft: copies of the draft signed by others")
+    List<Path> signed;
 
     @Option(names = "--no-progress", description = "Do not show a progress bar")
     boolean noProgress;
 
     @Override
     protected int execute() throws Exception {
+        if ((targetsKeys == null) == (draft == null)) {
+            throw new IllegalArgumentException("give either --targets-key (sign here) or --draft FILE (targets key"
+                    + " holders sign the draft on their own machines)");
+        }
+        if (signed != null && (draft == null || version != null)) {
+            throw new IllegalArgumentException("--signed goes with --draft FILE when publishing a draft (without --version)");
+        }
         if (Files.isDirectory(image)) {
             throw new IllegalArgumentException(image + ": is a directory; --image takes the firmware image file");
         }
         if (!Files.isRegularFile(image)) {
             throw new NoSuchFileException(image.toString());
         }
+        if (draft != null && version == null) {
+            for (String option : RELEASE_FIELDS) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                    throw new IllegalArgumentException(option + " describes a new release: give --version too to"
+                            + " write a draft (a draft to publish already holds the release's fields)");
+                }
+            }
+            return publishDraft(connection.client());
+        }
+        if (version == null || hardware == null) {
+            throw new IllegalArgumentException("give the release's --version and --hardware");
+        }
+        return publishNew();
+    }
+
+    private int publishNew() throws Exception {
         FirmwareInfo info = new FirmwareInfo(hardware, version, securityVersion, minInstalledVersion);
-        List<Signer> signers = KeyArgs.signers(targetsKeys);
+        List<Signer> signers = targetsKeys == null ? List.of() : KeyArgs.signers(targetsKeys);
         String path = name != null ? name : image.getFileName().toString();
         ServerClient client = connection.client();
 
         Optional<Metadata<Targets>> current = ServerMetadata.currentTargets(client);
-        current.ifPresent(md -> requireOwnSignatures(md, signers));
+        if (draft == null) {
+            current.ifPresent(md -> requireOwnSignatures(md, signers));
+        } else if (current.isPresent()) {
+            Root root = currentRoot(client);
+            TargetsDrafts.requireThreshold(current.get(), root);
+        }
         TargetFile file = TargetFiles.describe(TargetContent.of(image), info.toCustom());
         Map<String, TargetFile> files = new LinkedHashMap<>(current.map(md -> md.signed().targets()).orElse(Map.of()));
         TargetFile existing = files.get(path);
@@ -108,10 +165,35 @@ public final class ReleasePublishCommand extends ToolCommand {
         Metadata<Targets> md = Metadata.of(new Targets(Signed.SPEC_VERSION, next,
                 Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().targets()).truncatedTo(ChronoUnit.SECONDS),
                 files, current.map(c -> c.signed().delegations()).orElse(null), Map.of()));
+        if (draft != null) {
+            return TargetsDrafts.write(out(), draft, md, image.toString());
+        }
         for (Signer s : signers) {
             md = md.sign(s);
         }
+        return send(client, path, md);
+    }
 
+    /** Combines the draft with its signed copies and publishes it once the root's targets threshold is met. */
+    private int publishDraft(ServerClient client) throws Exception {
+        Metadata<Targets> md = Drafts.read(draft, Targets.class);
+        Root root = currentRoot(client);
+        md = Drafts.combine(draft, md, signed == null ? List.of() : signed, Targets.class, TargetsDrafts.eligible(root));
+        out().println(TargetsDrafts.status(md, root));
+        Targets current = ServerMetadata.currentTargets(client).map(Metadata::signed).orElse(null);
+        Drafts.requireNext(md.signed(), current == null ? 0 : current.version());
+        Map.Entry<String, TargetFile> added = TargetsDrafts.added(md.signed(), current);
+        TargetsDrafts.requireThreshold(md, root);
+        TargetFile file = TargetFiles.describe(TargetContent.of(image), added.getValue().custom());
+        if (!file.sameContentAs(added.getValue())) {
+            throw new IllegalArgumentException(image + ": is not the image the draft adds as '" + added.getKey()
+                    + "' (" + added.getValue().length() + " bytes, sha256 " + added.getValue().sha256() + ")");
+        }
+        return send(client, added.getKey(), md);
+    }
+
+    /** Uploads the image, then the signed targets that add it as {@code path}; exit code 0. */
+    private int send(ServerClient client, String path, Metadata<Targets> md) throws IOException {
         JsonNode release;
         try (Cancellation cancel = new Cancellation(spec.commandLine().getErr())) {
             JsonNode upload = upload(client, path);
@@ -123,8 +205,13 @@ public final class ReleasePublishCommand extends ToolCommand {
             release = client.sendJson("POST", "/api/v1/releases", CanonicalJson.mapper().writeValueAsBytes(body));
         }
         out().println("published " + path + " (" + release.path("length").asLong() + " bytes, sha256 "
-                + release.path("sha256").asText() + ") as targets version " + next);
+                + release.path("sha256").asText() + ") as targets version " + md.signed().version());
         return 0;
+    }
+
+    private static Root currentRoot(ServerClient client) throws IOException {
+        return ServerMetadata.currentRoot(client).map(Metadata::signed).orElseThrow(() -> new IllegalStateException(
+                "the server has no root yet: use 'flotilla trust init --server'"));
     }
 
     /** Uploads the image, with a progress bar on stderr unless --no-progress. */
@@ -146,9 +233,6 @@ public final class ReleasePublishCommand extends ToolCommand {
             throw new UncheckedIOException(e);
         }
     }
-
-
-
     /** Requires the given targets keys' signatures on the server's current targets before signing on top of it. */
     static void requireOwnSignatures(Metadata<Targets> md, List<Signer> signers) {
         ServerMetadata.requireSignedBy(md, signers.stream().map(Signer::publicKey).toList(),
