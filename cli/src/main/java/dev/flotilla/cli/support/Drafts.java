@@ -139,7 +139,7 @@ public final class Drafts {
     public static void requireNext(Signed draft, long current) {
         if (draft.version() != current + 1) {
             throw new IllegalArgumentException("the draft is " + draft.type() + " version " + draft.version()
-                    + ", but the current " + draft.type() + " is version " + current + ": make a new draft");
+                    + ", but the current one is version " + current + ": make a new draft");
         }
     }
 

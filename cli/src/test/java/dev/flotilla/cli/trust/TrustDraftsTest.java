@@ -121,7 +121,7 @@ class TrustDraftsTest {
                 .containsExactly(KeyFiles.loadPublicKey(fx.pub("targets2")).keyId());
         // the draft is now stale: publishing it again is refused
         assertOneLineError(CliRun.of("trust", "publish", "--draft", draft, "--signed", alice, carol, "--server",
-                server.uri(), "--token", admin), "the draft is root version 2, but the current root is version 2");
+                server.uri(), "--token", admin), "the draft is root version 2, but the current one is version 2");
     }
 
     @Test
