@@ -71,7 +71,8 @@ public final class ReleasePublishCommand extends ToolCommand {
     @Mixin
     ServerOptions connection;
 
-    @Option(names = "--image", required = true, paramLabel = "FILE")
+    @Option(names = "--image", paramLabel = "FILE",
+            description = "Firmware image (when publishing a draft: only for a draft that adds a release)")
     Path image;
 
     @Option(names = "--version", paramLabel = "V", description = "Release version (not when publishing a draft)")
@@ -115,10 +116,10 @@ public final class ReleasePublishCommand extends ToolCommand {
         if (signed != null && (draft == null || version != null)) {
             throw new IllegalArgumentException("--signed goes with --draft FILE when publishing a draft (without --version)");
         }
-        if (Files.isDirectory(image)) {
+        if (image != null && Files.isDirectory(image)) {
             throw new IllegalArgumentException(image + ": is a directory; --image takes the firmware image file");
         }
-        if (!Files.isRegularFile(image)) {
+        if (image != null && !Files.isRegularFile(image)) {
             throw new NoSuchFileException(image.toString());
         }
         if (draft != null && version == null) {
@@ -130,8 +131,8 @@ public final class ReleasePublishCommand extends ToolCommand {
             }
             return publishDraft(connection.client());
         }
-        if (version == null || hardware == null) {
-            throw new IllegalArgumentException("give the release's --version and --hardware");
+        if (image == null || version == null || hardware == null) {
+            throw new IllegalArgumentException("give the release's --image, --version and --hardware");
         }
         return publishNew();
     }
@@ -146,8 +147,7 @@ public final class ReleasePublishCommand extends ToolCommand {
         if (draft == null) {
             current.ifPresent(md -> requireOwnSignatures(md, signers));
         } else if (current.isPresent()) {
-            Root root = currentRoot(client);
-            TargetsDrafts.requireThreshold(current.get(), root);
+            TargetsDrafts.requireCurrentSigned(client, current.get());
         }
         TargetFile file = TargetFiles.describe(TargetContent.of(image), info.toCustom());
         Map<String, TargetFile> files = new LinkedHashMap<>(current.map(md -> md.signed().targets()).orElse(Map.of()));
@@ -166,7 +166,7 @@ public final class ReleasePublishCommand extends ToolCommand {
                 Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().targets()).truncatedTo(ChronoUnit.SECONDS),
                 files, current.map(c -> c.signed().delegations()).orElse(null), Map.of()));
         if (draft != null) {
-            return TargetsDrafts.write(out(), draft, md, image.toString());
+            return TargetsDrafts.write(out(), draft, md, image);
         }
         for (Signer s : signers) {
             md = md.sign(s);
@@ -174,22 +174,40 @@ public final class ReleasePublishCommand extends ToolCommand {
         return send(client, path, md);
     }
 
-    /** Combines the draft with its signed copies and publishes it once the root's targets threshold is met. */
+    /**
+     * Combines the draft with its signed copies and, once the root's targets threshold is met, publishes what it
+     * changes: a new release (with its image), a deletion or a re-signing.
+     */
     private int publishDraft(ServerClient client) throws Exception {
         Metadata<Targets> md = Drafts.read(draft, Targets.class);
-        Root root = currentRoot(client);
+        Root root = TargetsDrafts.serverRoot(client);
         md = Drafts.combine(draft, md, signed == null ? List.of() : signed, Targets.class, TargetsDrafts.eligible(root));
         out().println(TargetsDrafts.status(md, root));
         Targets current = ServerMetadata.currentTargets(client).map(Metadata::signed).orElse(null);
         Drafts.requireNext(md.signed(), current == null ? 0 : current.version());
-        Map.Entry<String, TargetFile> added = TargetsDrafts.added(md.signed(), current);
-        TargetsDrafts.requireThreshold(md, root);
-        TargetFile file = TargetFiles.describe(TargetContent.of(image), added.getValue().custom());
-        if (!file.sameContentAs(added.getValue())) {
-            throw new IllegalArgumentException(image + ": is not the image the draft adds as '" + added.getKey()
-                    + "' (" + added.getValue().length() + " bytes, sha256 " + added.getValue().sha256() + ")");
+        TargetsDrafts.Change change = TargetsDrafts.change(md.signed(), current);
+        if (image != null && !(change instanceof TargetsDrafts.Change.Added)) {
+            throw new IllegalArgumentException("the draft adds no release: leave out --image");
         }
-        return send(client, added.getKey(), md);
+        TargetsDrafts.requireThreshold(md, root);
+        return switch (change) {
+            case TargetsDrafts.Change.Added added -> sendAdded(client, added, md);
+            case TargetsDrafts.Change.Dropped dropped -> ReleaseDeleteCommand.send(client, dropped.path(), md, out());
+            case TargetsDrafts.Change.Unchanged unchanged -> ReleaseRefreshCommand.send(client, md, out(),
+                    spec.commandLine().getErr());
+        };
+    }
+
+    private int sendAdded(ServerClient client, TargetsDrafts.Change.Added added, Metadata<Targets> md) throws IOException {
+        if (image == null) {
+            throw new IllegalArgumentException("the draft adds '" + added.path() + "': give its image with --image FILE");
+        }
+        TargetFile file = TargetFiles.describe(TargetContent.of(image), added.file().custom());
+        if (!file.sameContentAs(added.file())) {
+            throw new IllegalArgumentException(image + ": is not the image the draft adds as '" + added.path() + "' ("
+                    + added.file().length() + " bytes, sha256 " + added.file().sha256() + ")");
+        }
+        return send(client, added.path(), md);
     }
 
     /** Uploads the image, then the signed targets that add it as {@code path}; exit code 0. */
@@ -207,11 +225,6 @@ public final class ReleasePublishCommand extends ToolCommand {
         out().println("published " + path + " (" + release.path("length").asLong() + " bytes, sha256 "
                 + release.path("sha256").asText() + ") as targets version " + md.signed().version());
         return 0;
-    }
-
-    private static Root currentRoot(ServerClient client) throws IOException {
-        return ServerMetadata.currentRoot(client).map(Metadata::signed).orElseThrow(() -> new IllegalStateException(
-                "the server has no root yet: use 'flotilla trust init --server'"));
     }
 
     /** Uploads the image, with a progress bar on stderr unless --no-progress. */

@@ -1,6 +1,8 @@
 package dev.flotilla.cli.release;
 
 import dev.flotilla.cli.support.Drafts;
+import dev.flotilla.cli.support.ServerClient;
+import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.core.firmware.FirmwareInfo;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.RepositoryError;
@@ -11,14 +13,17 @@ import dev.flotilla.core.tuf.Targets;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * Targets drafts ({@link Drafts}): the next targets version with one release added, which each targets key
- * holder signs on their own machine ({@code release sign --draft}) and which is published once the threshold
- * of the root's targets role is met ({@code release publish --draft}). The keys that may sign are those the
+ * Targets drafts ({@link Drafts}): the next targets version with one release added ({@code release publish
+ * --draft}), one dropped ({@code release delete --draft}) or none ({@code release refresh --draft}), which each
+ * targets key holder signs on their own machine ({@code release sign --draft}) and which is published once the
+ * threshold of the root's targets role is met ({@code release publish --draft}). The keys that may sign are those the
  * trusted root's targets role lists.
  */
 final class TargetsDrafts {
@@ -26,10 +31,10 @@ final class TargetsDrafts {
     }
 
     /** Writes an unsigned targets draft to a new file and tells what comes next; exit code 0. */
-    static int write(PrintWriter out, Path draft, Metadata<Targets> unsigned, String image) throws IOException {
+    static int write(PrintWriter out, Path draft, Metadata<Targets> unsigned, Path image) throws IOException {
         return Drafts.create(out, draft, unsigned, summary(unsigned.signed()), "each targets key holder signs it"
                 + " with 'flotilla release sign --draft FILE --key KEY --out SIGNED'; then 'flotilla release publish"
-                + " --draft FILE --signed SIGNED... --image " + image + "' publishes it");
+                + " --draft FILE --signed SIGNED..." + (image != null ? " --image " + image : "") + "' publishes it");
     }
 
     /** The keys that may sign targets: those the root's targets role lists. */
@@ -49,6 +54,25 @@ final class TargetsDrafts {
         Metadata.verifyThreshold("targets version " + md.signed().version(), root.role("targets"), root.keys(), md);
     }
 
+    /** The server's current root, which names the targets keys. */
+    static Root serverRoot(ServerClient client) throws IOException {
+        return ServerMetadata.currentRoot(client).map(Metadata::signed).orElseThrow(() -> new IllegalStateException(
+                "the server has no root yet: use 'flotilla trust init --server'"));
+    }
+
+    /**
+     * Before a draft is made on top of the server's current targets (no targets key at hand): they must meet the
+     * threshold of the server's root's targets role.
+     */
+    static void requireCurrentSigned(ServerClient client, Metadata<Targets> current) throws IOException {
+        try {
+            requireThreshold(current, serverRoot(client));
+        } catch (RepositoryError e) {
+            throw new IllegalStateException("the server's current " + e.getMessage() + "; refusing to draft on top of it",
+                    e);
+        }
+    }
+
     /** What a signer should check before signing: the version, expiry and every target with its firmware fields. */
     static String summary(Targets t) {
         StringBuilder b = new StringBuilder("targets version " + t.version() + ", expires " + t.expires() + ", "
@@ -58,27 +82,50 @@ final class TargetsDrafts {
         return b.toString();
     }
 
+    /** What a targets draft changes in the current targets: one release added, one dropped, or none (a refresh). */
+    sealed interface Change {
+        /** Adds {@code path}, whose image must be uploaded with the targets. */
+        record Added(String path, TargetFile file) implements Change {
+        }
+
+        /** Drops {@code path}: the release is deleted. */
+        record Dropped(String path) implements Change {
+        }
+
+        /** Lists the same targets: a re-signing with a later expiry. */
+        record Unchanged() implements Change {
+        }
+    }
+
     /**
-     * The one release the draft adds to {@code current} (null before the first release), which must be the
-     * draft's only change of targets and delegations.
+     * What the draft changes in {@code current} (null before the first release): it may add one release, drop one
+     * or change none; a changed target, a changed delegation or any other mix is refused.
      */
-    static Map.Entry<String, TargetFile> added(Targets draft, Targets current) {
-        Map<String, TargetFile> rest = new LinkedHashMap<>(draft.targets());
+    static Change change(Targets draft, Targets current) {
+        Map<String, TargetFile> added = new LinkedHashMap<>(draft.targets());
+        List<String> dropped = new ArrayList<>();
         Map<String, TargetFile> before = current == null ? Map.of() : current.targets();
         before.forEach((path, f) -> {
-            TargetFile kept = rest.remove(path);
-            if (kept == null || !kept.toJson().equals(f.toJson())) {
-                throw new IllegalArgumentException("the draft changes or drops target '" + path + "' of targets version "
-                        + current.version() + ": a draft for 'release publish' adds one release and keeps the rest");
+            TargetFile kept = added.remove(path);
+            if (kept == null) {
+                dropped.add(path);
+            } else if (!kept.toJson().equals(f.toJson())) {
+                throw new IllegalArgumentException("the draft changes target '" + path + "' of targets version "
+                        + current.version() + ": a published target never changes");
             }
         });
-        if (rest.size() != 1 || current != null
-                && !Objects.equals(draft.toJson().get("delegations"), current.toJson().get("delegations"))) {
-            throw new IllegalArgumentException("the draft adds " + rest.size() + " target(s)"
-                    + (rest.size() == 1 ? " and changes the delegations" : "") + ": a draft for 'release publish'"
-                    + " adds exactly one release to the current targets");
+        if (current != null && !Objects.equals(draft.toJson().get("delegations"), current.toJson().get("delegations"))) {
+            throw new IllegalArgumentException("the draft changes the delegations of targets version " + current.version());
         }
-        return rest.entrySet().iterator().next();
+        if (added.size() == 1 && dropped.isEmpty()) {
+            Map.Entry<String, TargetFile> e = added.entrySet().iterator().next();
+            return new Change.Added(e.getKey(), e.getValue());
+        }
+        if (added.isEmpty() && dropped.size() <= 1) {
+            return dropped.isEmpty() ? new Change.Unchanged() : new Change.Dropped(dropped.getFirst());
+        }
+        throw new IllegalArgumentException("the draft adds " + added.size() + " and drops " + dropped.size()
+                + " target(s): a targets draft adds one release, drops one, or keeps them all (a refresh)");
     }
 
     private static String firmware(TargetFile f) {

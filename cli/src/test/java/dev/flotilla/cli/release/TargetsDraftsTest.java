@@ -175,17 +175,55 @@ class TargetsDraftsTest {
         assertThat(device.getTargetInfo("fw-1.0.bin")).isPresent();
     }
 
-    private CliRun publish(Path draft, Path image, Path... signed) {
-        Object[] base = {"release", "publish", "--server", server.uri(), "--token", admin, "--image", image,
-                "--draft", draft, "--no-progress"};
-        if (signed.length == 0) {
-            return CliRun.of(base);
+    @Test
+    void aRefreshAndADeletionTravelAsDraftsToo() throws Exception {
+        for (String v : new String[] {"1.0", "2.0"}) {
+            ok(CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image",
+                    image("fw-" + v + ".bin", 500, v.hashCode()), "--version", v + ".0", "--hardware", "board-a",
+                    "--targets-key", fx.key("alice"), fx.key("bob"), "--no-progress"));
         }
-        Object[] args = new Object[base.length + 1 + signed.length];
-        System.arraycopy(base, 0, args, 0, base.length);
-        args[base.length] = "--signed";
-        System.arraycopy(signed, 0, args, base.length + 1, signed.length);
-        return CliRun.of(args);
+        Path refresh = tmp.resolve("refresh.json");
+        ok(CliRun.of("release", "refresh", "--server", server.uri(), "--token", admin, "--expires-in", "30d",
+                "--draft", refresh));
+        Path aliceCopy = tmp.resolve("alice-refresh.json");
+        ok(CliRun.of("release", "sign", "--draft", refresh, "--key", fx.key("alice"), "--root", rootFile, "--out",
+                aliceCopy));
+        assertOneLineError(publish(refresh, null, aliceCopy), "targets version 3 has 1 valid signature(s) of the 2 required");
+        assertOneLineError(publish(refresh, image("fw-1.0.bin", 500, "1.0".hashCode()), aliceCopy),
+                "the draft adds no release: leave out --image");
+        ok(CliRun.of("release", "sign", "--draft", refresh, "--key", fx.key("bob"), "--root", rootFile));
+        CliRun refreshed = publish(refresh, null, aliceCopy);
+        ok(refreshed);
+        assertThat(refreshed.out()).contains("re-signed targets version 3 (2 targets)");
+
+        Path delete = tmp.resolve("delete.json");
+        ok(CliRun.of("release", "delete", "--server", server.uri(), "--token", admin, "--name", "fw-1.0.bin",
+                "--draft", delete));
+        assertThat(Metadata.fromBytes(Files.readAllBytes(delete), Targets.class).signed().targets())
+                .containsOnlyKeys("fw-2.0.bin");
+        assertThat(releases()).containsExactlyInAnyOrder("fw-1.0.bin", "fw-2.0.bin");
+        ok(CliRun.of("release", "sign", "--draft", delete, "--key", fx.key("alice"), fx.key("bob"), "--root", rootFile));
+        CliRun deleted = publish(delete, null);
+        ok(deleted);
+        assertThat(deleted.out()).contains("deleted fw-1.0.bin").contains("targets version 4 no longer lists it");
+        assertThat(releases()).containsExactly("fw-2.0.bin");
+        Updater device = device();
+        device.refresh();
+        assertThat(device.getTargetInfo("fw-1.0.bin")).isEmpty();
+        assertThat(device.getTargetInfo("fw-2.0.bin")).isPresent();
+    }
+
+    private CliRun publish(Path draft, Path image, Path... signed) {
+        List<Object> args = new ArrayList<>(List.of("release", "publish", "--server", server.uri(), "--token", admin,
+                "--draft", draft, "--no-progress"));
+        if (image != null) {
+            args.addAll(List.of("--image", image));
+        }
+        if (signed.length > 0) {
+            args.add("--signed");
+            args.addAll(List.of((Object[]) signed));
+        }
+        return CliRun.of(args.toArray());
     }
 
     /** A signer's machine: a directory holding only their copy of the draft, the trusted root and their key. */
