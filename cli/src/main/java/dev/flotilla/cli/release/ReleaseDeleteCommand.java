@@ -39,9 +39,11 @@ import java.util.Map;
 @Command(name = "delete", mixinStandardHelpOptions = true,
         description = "Remove a release no device needs: sign the server's targets without it and delete it.",
         footer = {"", "Examples:",
-                "  flotilla release delete --server URL --token T --name fw-1.0.bin --targets-key keys/targets.pem",
-                "  # a targets threshold on separate machines: a draft for 'release sign --draft' and 'release publish --draft'",
-                "  flotilla release delete --server URL --token T --name fw-1.0.bin --draft delete-fw-1.0.draft.json"})
+                "  flotilla release delete --server URL --token T --name fw-1.0.bin \\",
+                "      --targets-key keys/targets.pem",
+                "  # a draft for 'release sign --draft', then 'release publish --draft':",
+                "  flotilla release delete --server URL --token T --name fw-1.0.bin \\",
+                "      --draft delete.draft.json"})
 public final class ReleaseDeleteCommand extends ToolCommand {
     /** The server and a release-manager (or admin) API token. */
     @picocli.CommandLine.Mixin

@@ -52,14 +52,15 @@ import java.util.Optional;
  */
 @Command(name = "publish", description = "Sign a firmware image into the server's targets metadata and upload it.",
         footer = {"", "Examples:",
-                "  flotilla release publish --server URL --token T --image fw.bin --version 1.2.0 --hardware board-a \\",
-                "      --targets-key keys/targets.pem",
-                "  # a targets threshold on separate machines: write a draft (no key needed, nothing uploaded),",
-                "  flotilla release publish --server URL --token T --image fw.bin --version 1.2.0 --hardware board-a \\",
-                "      --draft fw-1.2.0.draft.json",
-                "  # each holder signs it ('flotilla release sign --draft'), then publish it once the threshold is met:",
-                "  flotilla release publish --server URL --token T --image fw.bin --draft fw-1.2.0.draft.json \\",
-                "      --signed alice.json bob.json"})
+                "  flotilla release publish --server URL --token T --image fw.bin \\",
+                "      --version 1.2.0 --hardware board-a --targets-key keys/targets.pem",
+                "  # targets key holders on separate machines: write a draft (no key needed,",
+                "  # nothing uploaded); each holder signs a copy with 'release sign --draft'",
+                "  flotilla release publish --server URL --token T --image fw.bin \\",
+                "      --version 1.2.0 --hardware board-a --draft fw.draft.json",
+                "  # once the copies meet the targets threshold, publish the draft:",
+                "  flotilla release publish --server URL --token T --draft fw.draft.json \\",
+                "      --signed alice.json bob.json --image fw.bin"})
 public final class ReleasePublishCommand extends ToolCommand {
     private static final List<String> RELEASE_FIELDS = List.of("--hardware", "--security-version",
             "--min-installed-version", "--name");

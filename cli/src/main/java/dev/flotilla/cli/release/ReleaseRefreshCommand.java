@@ -36,9 +36,9 @@ import java.util.List;
 @Command(name = "refresh", mixinStandardHelpOptions = true,
         description = "Re-sign the server's current targets metadata with a later expiry (no new image).",
         footer = {"", "Examples:",
-                "  flotilla release refresh --server URL --token T --targets-key keys/targets.pem",
-                "  # a targets threshold on separate machines: a draft for 'release sign --draft' and 'release publish --draft'",
-                "  flotilla release refresh --server URL --token T --draft targets-refresh.draft.json"})
+                "  flotilla release refresh --server URL --token T --targets-key targets.pem",
+                "  # a draft for 'release sign --draft', then 'release publish --draft':",
+                "  flotilla release refresh --server URL --token T --draft refresh.draft.json"})
 public final class ReleaseRefreshCommand extends ToolCommand {
     /** The server and a release-manager (or admin) API token. */
     @picocli.CommandLine.Mixin

@@ -37,10 +37,12 @@ import java.util.List;
 @Command(name = "sign",
         description = "Add a firmware image to the repository and sign the targets metadata, or sign a targets draft.",
         footer = {"", "Examples:",
-                "  flotilla release sign --repo repo --image fw.bin --version 1.2.0 --hardware board-a \\",
-                "      --targets-key keys/targets.pem",
-                "  # a targets key holder signs a draft on their own machine (a key file or a pkcs11: URI):",
-                "  flotilla release sign --draft fw-1.2.0.draft.json --key alice.pem --root 3.root.json --out alice.json"})
+                "  flotilla release sign --repo repo --image fw.bin --version 1.2.0 \\",
+                "      --hardware board-a --targets-key keys/targets.pem",
+                "  # a targets key holder signs a draft on their own machine",
+                "  # (--key takes a key file or a pkcs11: URI):",
+                "  flotilla release sign --draft fw.draft.json --key alice.pem \\",
+                "      --root 1.root.json --out alice.json"})
 public final class ReleaseSignCommand extends ToolCommand {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
