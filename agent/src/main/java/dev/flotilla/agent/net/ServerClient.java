@@ -23,7 +23,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /**
- * The device side of the server's device API (docs/server.md): enrollment, challenge/response login,
+ * The device side of the server's device API (docs/server.md): enrollment (and the proof of an enrollment
+ * whose answer was lost), challenge/response login,
  * signed-manifest check-in with ETag / If-None-Match, and events. The device token is obtained lazily and
  * renewed once when the server answers 401.
  *
@@ -150,6 +151,33 @@ public final class ServerClient {
         String id = r.path("id").asText("");
         if (id.isEmpty()) {
             throw new IOException("enrollment answer has no device id");
+        }
+        return id;
+    }
+
+    /**
+     * The id of the device already enrolled with {@code key}, for a device that lost the answer to its
+     * enrollment: asks for a nonce by the public key, signs {@code "flotilla-device-enroll:" + keyId + ":" +
+     * nonce} and sends it back. The server answers only the holder of the key.
+     *
+     * @throws ServerRefusal 401 {@code invalid_proof} when no device holds the key (or the proof failed); 403
+     *                       {@code device_decommissioned}
+     */
+    public String enrolledId(Signer key) throws IOException {
+        ObjectNode publicKey = key.publicKey().toJson();
+        JsonNode c = expect(send("POST", "api/v1/device/enroll-challenge", null,
+                JSON.createObjectNode().set("publicKey", publicKey), null), 200);
+        String nonce = c.path("nonce").asText("");
+        if (nonce.isEmpty()) {
+            throw new IOException("enrollment challenge answer has no nonce");
+        }
+        byte[] payload = ("flotilla-device-enroll:" + key.keyId() + ":" + nonce).getBytes(StandardCharsets.UTF_8);
+        ObjectNode proof = JSON.createObjectNode();
+        proof.set("publicKey", publicKey);
+        proof.put("nonce", nonce).put("signature", Hex.encode(key.sign(payload)));
+        String id = expect(send("POST", "api/v1/device/enroll-proof", null, proof, null), 200).path("id").asText("");
+        if (id.isEmpty()) {
+            throw new IOException("enrollment proof answer has no device id");
         }
         return id;
     }
