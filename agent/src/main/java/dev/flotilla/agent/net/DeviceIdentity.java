@@ -26,6 +26,7 @@ public final class DeviceIdentity {
 
     private final Path stateDir;
     private final Durable durable;
+    private volatile boolean foundByProof;
 
     public DeviceIdentity(Path stateDir, Durable durable) {
         this.stateDir = stateDir;
@@ -92,8 +93,16 @@ public final class DeviceIdentity {
         return id.get();
     }
 
-    private static String enroll(ServerClient client, KeySigner key, Optional<String> enrollmentToken,
-                                 String hardwareId) throws IOException {
+    /**
+     * Whether the last {@link #ensureEnrolled} found the device by proving the key: the server had enrolled
+     * it before, and that enrollment's answer never arrived.
+     */
+    public boolean foundByProof() {
+        return foundByProof;
+    }
+
+    private String enroll(ServerClient client, KeySigner key, Optional<String> enrollmentToken, String hardwareId)
+            throws IOException {
         ObjectNode attrs = JSON.createObjectNode().put("agentVersion", AgentVersion.VALUE);
         try {
             return client.enroll(enrollmentToken.orElse(null), key.publicKey().toJson(), hardwareId, attrs);
@@ -103,7 +112,9 @@ public final class DeviceIdentity {
                 throw refused;
             }
             try {
-                return client.enrolledId(key);
+                String id = client.enrolledId(key);
+                foundByProof = true;
+                return id;
             } catch (ServerClient.ServerRefusal unproven) {
                 if (!"invalid_proof".equals(unproven.code())) {
                     throw unproven;

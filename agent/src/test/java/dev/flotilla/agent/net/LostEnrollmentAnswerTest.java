@@ -69,6 +69,7 @@ class LostEnrollmentAnswerTest {
 
         ServerClient client = direct();
         String id = identity.ensureEnrolled(client, Optional.of(token), "board-a");
+        assertThat(identity.foundByProof()).isTrue();
 
         assertThat(id).isEqualTo(enrolled.get(0).path("id").asText());
         assertThat(JSON.readTree(state.resolve("device.json").toFile()).path("id").asText()).isEqualTo(id);
@@ -99,6 +100,7 @@ class LostEnrollmentAnswerTest {
         ServerClient client = direct();
         DeviceIdentity identity = new DeviceIdentity(dir.resolve("device"), new FileDurable());
         String id = identity.ensureEnrolled(client, Optional.of(server.enrollmentToken()), "board-a");
+        assertThat(identity.foundByProof()).isFalse();
         assertThat(direct().enrolledId(identity.key())).isEqualTo(id);
 
         DeviceIdentity other = new DeviceIdentity(dir.resolve("other"), new FileDurable());
