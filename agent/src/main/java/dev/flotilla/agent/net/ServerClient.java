@@ -317,7 +317,8 @@ public final class ServerClient {
      * any byte of the answer came: the server dropped it while it was idle, just as the request went out (the JDK
      * reports "header parser received no bytes", or an EOF). The server did not answer that request, so the
      * repeat is the first answer the device gets; check-ins and challenges change nothing a repeat could
-     * double, and events carry ids the server deduplicates. Other failures are not repeated.
+     * double, events carry ids the server deduplicates, and an enrollment repeated after all is refused and
+     * then found by proving the key ({@link DeviceIdentity}). Other failures are not repeated.
      */
     private HttpResponse<byte[]> sendOnce(HttpRequest request) throws IOException, InterruptedException {
         try {
