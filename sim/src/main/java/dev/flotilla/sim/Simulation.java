@@ -83,15 +83,16 @@ public final class Simulation {
             double rate = settings.scenario().brokenDownloads();
             try (FaultyProxy proxy = rate > 0 ? new FaultyProxy(server.uri(), rate,
                     Math.max(1024, settings.imageBytes() / 2), settings.seed()) : null) {
-                ServerCrash crash = server instanceof ServerProcess p
-                        ? new ServerCrash(p, Duration.ofSeconds(Math.max(CRASH_DOWN_SECONDS, 2 * poll)), progress) : null;
+                Duration down = Duration.ofSeconds(Math.max(CRASH_DOWN_SECONDS, 2 * poll));
+                ServerCrash crash = server instanceof ServerProcess p ? new ServerCrash(p, down, progress) : null;
                 return fly(server, proxy, crash);
             }
         }
     }
 
     /** Starts the fleet (through {@code proxy} when there is one), rolls the release out, stops and reports. */
-    private Outcome fly(SimServer server, FaultyProxy proxy, ServerCrash crash) throws IOException, InterruptedException {
+    private Outcome fly(SimServer server, FaultyProxy proxy, ServerCrash crash)
+            throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(settings.deadline());
         LongSupplier millis = () -> (System.nanoTime() - started) / 1_000_000;
         // boards keep the agent's default grace period where the server goes away mid-trial, as a real board would
@@ -120,7 +121,8 @@ public final class Simulation {
     private JsonNode faults(FaultyProxy proxy, Fleet fleet, ServerCrash crash) {
         ObjectNode f = CanonicalJson.mapper().createObjectNode();
         if (crash != null) {
-            f.put("serverCrashes", crash.crashes()).put("serverDownSeconds", Math.round(crash.downSeconds() * 10) / 10.0);
+            f.put("serverCrashes", crash.crashes())
+                    .put("serverDownSeconds", Math.round(crash.downSeconds() * 10) / 10.0);
         }
         if (settings.scenario().powerCuts()) {
             f.put("powerCuts", fleet.powerCuts());

@@ -56,7 +56,8 @@ class LostEnrollmentAnswerTest {
     @ValueSource(booleans = {false, true})
     void theRetryOfAnEnrollmentWhoseAnswerWasLostEndsEnrolledAsThatDevice(boolean fleetWide) throws Exception {
         String token = fleetWide ? server.post("/api/v1/enrollment-tokens",
-                "{\"description\": \"line 1\", \"fleetWide\": true}").path("secret").asText() : server.enrollmentToken();
+                "{\"description\": \"line 1\", \"fleetWide\": true}").path("secret").asText()
+                : server.enrollmentToken();
         Path state = dir.resolve("device");
         DeviceIdentity identity = new DeviceIdentity(state, new FileDurable());
         ServerClient lossy = new ServerClient(proxy.uri(), ServerClient.defaultHttpClient());

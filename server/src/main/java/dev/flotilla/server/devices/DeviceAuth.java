@@ -136,9 +136,7 @@ public final class DeviceAuth {
             if (d.isEmpty()) {
                 return Optional.<Device>empty();
             }
-            int used = h.createUpdate("DELETE FROM device_challenges WHERE nonce = :n AND device_id = :d AND expires_at > :now")
-                    .bind("n", nonce).bind("d", d.get().id()).bind("now", clock.millis()).execute();
-            boolean signed = used == 1 && Key.fromJson(d.get().publicKey())
+            boolean signed = useUp(h, d.get().id(), nonce) && Key.fromJson(d.get().publicKey())
                     .verify(signature, enrollmentProofBytes(key.keyId(), nonce));
             return signed ? d : Optional.<Device>empty();
         });
@@ -160,9 +158,7 @@ public final class DeviceAuth {
         Session session = jdbi.inTransaction(h -> {
             Device d = store.find(h, deviceId).orElseThrow(() -> ApiException.notFound("device"));
             DeviceService.requireActive(d);
-            int used = h.createUpdate("DELETE FROM device_challenges WHERE nonce = :n AND device_id = :d AND expires_at > :now")
-                    .bind("n", nonce).bind("d", deviceId).bind("now", clock.millis()).execute();
-            if (used != 1) {
+            if (!useUp(h, deviceId, nonce)) {
                 throw new ApiException(401, "invalid_challenge", "unknown, used or expired challenge");
             }
             if (!Key.fromJson(d.publicKey()).verify(signature, challengeBytes(deviceId, nonce))) {
@@ -180,6 +176,12 @@ public final class DeviceAuth {
             throw new ApiException(401, "bad_signature", "the challenge signature does not verify with the device key");
         }
         return session;
+    }
+
+    /** Deletes the device's open challenge {@code nonce}; whether there was one (unexpired). */
+    private boolean useUp(Handle h, String deviceId, String nonce) {
+        return h.createUpdate("DELETE FROM device_challenges WHERE nonce = :n AND device_id = :d AND expires_at > :now")
+                .bind("n", nonce).bind("d", deviceId).bind("now", clock.millis()).execute() == 1;
     }
 
     /** The id of the active device holding this unexpired token. */

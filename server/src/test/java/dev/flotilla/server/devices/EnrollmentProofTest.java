@@ -85,7 +85,8 @@ class EnrollmentProofTest {
         assertThat(forged.code()).isEqualTo("invalid_proof");
         assertThat(forged.text()).doesNotContain(d.id());
         // the nonce is used up by the failed attempt: even the right signature no longer works with it
-        Http.Response replay = d.proveEnrolled(http(), nonce, d.sign(DeviceAuth.enrollmentProofBytes(d.keyId(), nonce)));
+        Http.Response replay = d.proveEnrolled(http(), nonce,
+                d.sign(DeviceAuth.enrollmentProofBytes(d.keyId(), nonce)));
         assertThat(replay.code()).isEqualTo("invalid_proof");
         // a login signature (another payload) is no proof either
         String other = d.enrollmentNonce(http());
