@@ -1,6 +1,7 @@
 package dev.flotilla.server.devices;
 
 import dev.flotilla.core.crypto.KeyType;
+import dev.flotilla.server.testing.BothDatabases;
 import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.MutableClock;
 import dev.flotilla.server.testing.StoreTest;
@@ -9,6 +10,7 @@ import dev.flotilla.server.testing.TestDevice;
 import dev.flotilla.server.testing.TestServer;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -183,7 +185,7 @@ class EventRetentionTest {
     }
 
     @StoreTest
-    void serversRunningPassesAtTheSameTimeDeleteEveryEventOnceAndNoneFails(TestDatabase db) throws Exception {
+    void jobsRunningPassesAtTheSameTimeDeleteEveryEventOnceAndNoneFails(TestDatabase db) throws Exception {
         srv = TestServer.start(db, dir, clock);
         List<TestDevice> devices = IntStream.range(0, 4).mapToObj(i -> srv.device(KeyType.ED25519, "board-a")).toList();
         for (TestDevice d : devices) {
@@ -218,5 +220,51 @@ class EventRetentionTest {
         for (TestDevice d : devices.subList(1, devices.size())) {
             assertThat(stored(d)).isEmpty();
         }
+    }
+
+    @Test
+    void twoServersOnOnePostgresDatabaseShareTheWorkAndTheirCountersAddUp(@TempDir Path other) throws Exception {
+        TestDatabase db = BothDatabases.postgres();
+        srv = TestServer.start(db, dir, clock);
+        try (TestServer second = TestServer.start(db, other, clock)) {
+            TestDevice d = srv.device(KeyType.ED25519, "board-a");
+            for (int i = 0; i < 3; i++) {
+                send(d, 100);
+            }
+            clock.advance(Duration.ofDays(91));
+            List<String> recent = send(d, 2);
+            List<EventRetention> jobs = List.of(srv.server.eventRetention(), second.server.eventRetention());
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            long sum = 0;
+            try {
+                List<Callable<Long>> tasks = jobs.stream().<Callable<Long>>map(job -> () -> {
+                    long mine = 0;
+                    for (int i = 0; i < 20; i++) {
+                        mine += job.run().deleted();
+                    }
+                    return mine;
+                }).toList();
+                for (Future<Long> f : pool.invokeAll(tasks)) {
+                    sum += f.get(); // rethrows what a pass threw
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+
+            assertThat(sum).isEqualTo(300);
+            assertThat(deletedMetric(srv) + deletedMetric(second)).isEqualTo(300);
+            assertThat(stored(d)).containsExactlyElementsOf(recent);
+        }
+    }
+
+    /** The server's {@code flotilla_events_deleted_total}. */
+    private static long deletedMetric(TestServer s) {
+        String scrape = s.http.get("/metrics", null).text();
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith("flotilla_events_deleted_total ")) {
+                return (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no flotilla_events_deleted_total in " + scrape);
     }
 }
