@@ -19,8 +19,8 @@ import java.util.function.LongConsumer;
  *
  * <p>With several servers on one database, one at a time runs a pass: it holds the lease row
  * ({@code event_retention_lease}) for {@link #LEASE} and renews it after each batch; a server that finds the
- * lease held skips its pass. A server that dies mid-pass leaves at most one committed batch behind and its
- * lease expires. The lease compares the servers' clocks, so they should be kept in sync (as for any lease).
+ * lease held skips its pass. A server that dies mid-pass keeps the batches it committed (the one in flight
+ * rolls back), the rest waits for a later pass, and its lease expires. The lease compares the servers' clocks, so they should be kept in sync (as for any lease).
  *
  * <p>An event is de-duplicated by its id only while it is kept: a device that resends an event after its
  * stored copy was deleted has it stored and told to the {@link EventListener} again. The agent resends an
@@ -70,7 +70,7 @@ public final class EventRetention {
         this.batchSize = batchSize;
         this.maxBatches = maxBatches;
         this.deleted = Objects.requireNonNull(deleted, "deleted");
-        // PostgreSQL has no DELETE ... LIMIT: the batch's row ids are read by the index, then deleted by row id.
+        // PostgreSQL has no DELETE ... LIMIT: the batch's row ids (ctid) are selected, then deleted by row id.
         this.deleteSql = postgres
                 ? "DELETE FROM device_events WHERE ctid = ANY (ARRAY(SELECT ctid FROM device_events"
                         + " WHERE received_at < :cutoff LIMIT :n))"
