@@ -233,7 +233,8 @@ public final class Server implements AutoCloseable {
                     return Map.of("online", f.online(), "offline", f.offline(), "decommissioned", f.decommissioned());
                 });
                 closeables.add(Dashboard.register(cfg.routes, new Dashboard.Services(tokens, devices, events, checkIns,
-                        fleet, new DeviceDetails(jdbi), releaseDetails, jdbi, audit, rollouts), config.clock()));
+                        fleet, new DeviceDetails(jdbi), releaseDetails, jdbi, audit, rollouts, config.eventsRetention()),
+                        config.clock()));
             });
             Startup.listen(app, config);
             // Only once listening: a start that fails to bind must not use up the one-time admin token.
