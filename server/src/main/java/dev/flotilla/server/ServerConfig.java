@@ -87,7 +87,8 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
     public ServerConfig withDataDir(Path dir) {
         boolean defaultDb = databaseUrl.equals(defaultH2Url(dataDir));
         return new ServerConfig(dir, port, host, defaultDb ? null : databaseUrl, maxRequestBytes, maxImageBytes,
-                deviceTokenTtl, challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts, eventsRetention);
+                deviceTokenTtl, challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
+                eventsRetention);
     }
 
     public ServerConfig withPort(int p) {

@@ -20,7 +20,8 @@ import java.util.function.LongConsumer;
  * <p>With several servers on one database, one at a time runs a pass: it holds the lease row
  * ({@code event_retention_lease}) for {@link #LEASE} and renews it after each batch; a server that finds the
  * lease held skips its pass. A server that dies mid-pass keeps the batches it committed (the one in flight
- * rolls back), the rest waits for a later pass, and its lease expires. The lease compares the servers' clocks, so they should be kept in sync (as for any lease).
+ * rolls back), the rest waits for a later pass, and its lease expires. The lease compares the servers'
+ * clocks, so they should be kept in sync (as for any lease).
  *
  * <p>An event is de-duplicated by its id only while it is kept: a device that resends an event after its
  * stored copy was deleted has it stored and told to the {@link EventListener} again. The agent resends an
@@ -165,7 +166,8 @@ public final class EventRetention {
 
     private void release() {
         jdbi.useHandle(h -> h.createUpdate("""
-                        UPDATE event_retention_lease SET holder = NULL, lease_until = 0 WHERE id = 1 AND holder = :me""")
+                        UPDATE event_retention_lease SET holder = NULL, lease_until = 0
+                        WHERE id = 1 AND holder = :me""")
                 .bind("me", holder).execute());
     }
 }
