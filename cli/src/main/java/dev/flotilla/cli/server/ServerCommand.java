@@ -46,6 +46,11 @@ public final class ServerCommand extends ToolCommand {
                     + "(default: ${DEFAULT-VALUE}).")
     long pollSeconds;
 
+    @Option(names = "--events-retention-days", paramLabel = "DAYS", defaultValue = "90",
+            description = "Delete device events received more than DAYS days ago: 1 to 3650; the audit log is "
+                    + "never deleted (default: ${DEFAULT-VALUE}).")
+    long eventsRetentionDays;
+
     @Option(names = "--mqtt-url", paramLabel = "URL", description = "MQTT broker (tcp://host:port, or "
             + "ssl://host:port for TLS) for wake-up messages on flotilla/devices/{id}/wake.")
     java.net.URI mqttUrl;
@@ -134,6 +139,7 @@ public final class ServerCommand extends ToolCommand {
         return ServerConfig.defaults().withDataDir(dataDir).withPort(port).withHost(host)
                 .withDatabaseUrl(databaseUrl).withTls(tlsCert, tlsKey).withMqtt(mqtt(System.getenv()))
                 .withPollInterval(java.time.Duration.ofSeconds(pollSeconds)).withPublicArtifacts(publicArtifacts)
+                .withEventsRetention(dev.flotilla.server.devices.EventRetention.ofDays(eventsRetentionDays))
                 .withArtifacts(artifacts(System.getenv()));
     }
 
