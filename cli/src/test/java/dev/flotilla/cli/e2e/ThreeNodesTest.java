@@ -17,11 +17,9 @@ import dev.flotilla.server.push.MqttWakeUps;
 import dev.flotilla.sim.SimulatedDevice;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -58,7 +56,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * is started again and HAProxy sends it requests again. Skipped when haproxy (or mosquitto) is not installed.
  */
 class ThreeNodesTest {
-    private static final Path HAPROXY = Path.of("/usr/sbin/haproxy");
     private static final Path ROOT = Path.of(System.getProperty("flotilla.root", ".."));
     private static final int BOARDS = 4;
     private static final String LOCK_QUERY = "%rollout_evaluation_lock%";
@@ -82,8 +79,7 @@ class ThreeNodesTest {
 
     @Test
     void aRolloutCompletesWhenTheNodeHoldingTheEvaluationLockIsKilled() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(HAPROXY),
-                "haproxy is not installed (apt-get install haproxy): skipping the three-node test");
+        Haproxy.assumeInstalled();
         Mosquitto.assumeInstalled();
         EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
         cleanup.add(pg);
@@ -219,35 +215,18 @@ class ThreeNodesTest {
     }
 
     private void startHaproxy(TestCa ca) throws Exception {
-        int port = freePort();
-        lb = URI.create("https://127.0.0.1:" + port);
-        Path pem = tmp.resolve("haproxy.pem");
-        Files.writeString(pem, Files.readString(ca.serverCert()) + Files.readString(ca.serverKey()));
-        String cfg = Files.readString(ROOT.resolve("docs/haproxy.cfg"));
-        cfg = replace(cfg, "bind :443 ssl crt /etc/haproxy/certs/flotilla.pem", "bind 127.0.0.1:" + port + " ssl crt " + pem);
-        for (int n = 1; n <= 3; n++) {
-            cfg = replace(cfg, "10.0.0.1" + n + ":8080", "127.0.0.1:" + nodes.port(n));
-        }
-        Path file = Files.writeString(tmp.resolve("haproxy.cfg"), "global\n    maxconn 1000\n    log stdout format raw local0\n\n" + cfg);
-        Process p = new ProcessBuilder(HAPROXY.toString(), "-db", "-f", file.toString()).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("haproxy.log").toFile()).start();
-        cleanup.add(() -> {
-            p.destroy();
-            p.waitFor(10, TimeUnit.SECONDS);
-        });
+        Haproxy haproxy = Haproxy.start(ROOT.resolve("docs/haproxy.cfg"), tmp, ca,
+                List.of(nodes.port(1), nodes.port(2), nodes.port(3)));
+        cleanup.add(haproxy);
+        lb = haproxy.url();
         waitFor(() -> {
             try {
                 return get("/healthz").statusCode();
             } catch (java.io.IOException notYet) {
-                assertThat(p.isAlive()).as(Files.readString(tmp.resolve("haproxy.log"))).isTrue();
+                assertThat(haproxy.alive()).as(haproxy.log()).isTrue();
                 return 0;
             }
         }, status -> status == 200);
-    }
-
-    private static String replace(String cfg, String what, String with) {
-        assertThat(cfg).as("docs/haproxy.cfg has '" + what + "'").contains(what);
-        return cfg.replace(what, with);
     }
 
     /** The nodes that answered {@code count} requests through HAProxy (its X-Flotilla-Node header). */
@@ -336,12 +315,6 @@ class ThreeNodesTest {
 
     private static void ok(CliRun run) {
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
-    }
-
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     interface Probe<T> {
