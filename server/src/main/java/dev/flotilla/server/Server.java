@@ -115,7 +115,8 @@ public final class Server implements AutoCloseable {
      * if this database has never been started, and listens on the configured port.
      *
      * @throws UncheckedIOException when the data directory cannot be created
-     * @throws StartupException      when the port or the data directory is taken, or the database cannot be opened
+     * @throws StartupException      when the port or the data directory is taken, the database cannot be opened, or
+     *                               the online keys cannot be read or are not those the trusted root names
      */
     public static Server start(ServerConfig config) {
         long started = System.nanoTime();
@@ -128,7 +129,7 @@ public final class Server implements AutoCloseable {
         ArtifactStore artifacts = Startup.openArtifacts(config);
         // The keys are read (or made) while the database opens and migrates: two independent steps of a start.
         CompletableFuture<OnlineKeys> loading = CompletableFuture.supplyAsync(
-                () -> OnlineKeys.loadOrCreate(config.dataDir()),
+                () -> Startup.loadOnlineKeys(config),
                 task -> Thread.ofPlatform().name("flotilla-keys").daemon().start(task));
         Database db;
         try {
@@ -141,6 +142,7 @@ public final class Server implements AutoCloseable {
         OnlineKeys keys;
         try {
             keys = result(loading);
+            Startup.requireKeysOfTheRoot(db.jdbi(), keys, config);
         } catch (RuntimeException | Error e) {
             db.close();
             artifacts.close();
