@@ -21,7 +21,10 @@ import picocli.CommandLine.Command;
                 dev.flotilla.cli.rollouts.RolloutCommand.class,
                 dev.flotilla.cli.tokens.TokensCommand.class,
                 dev.flotilla.cli.tokens.EnrollmentTokensCommand.class,
-                dev.flotilla.cli.audit.AuditCommand.class})
+                dev.flotilla.cli.audit.AuditCommand.class,
+                dev.flotilla.cli.login.LoginCommand.class,
+                dev.flotilla.cli.login.LogoutCommand.class,
+                dev.flotilla.cli.completion.CompletionCommand.class})
 public final class Main implements Runnable {
     static final String VERSION = "flotilla 0.1.0";
     static final String DESCRIPTION = "Fleet-safe over-the-air firmware updates.";
