@@ -14,9 +14,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "completion", mixinStandardHelpOptions = true,
         description = "Print a bash or zsh completion script for flotilla's commands and options.",
         footerHeading = "%nExamples:%n",
-        footer = {"  source <(flotilla completion bash)                      (this shell only)",
+        footer = {"  source <(flotilla completion bash)           (this shell only)",
                 "  flotilla completion bash > ~/.local/share/bash-completion/completions/flotilla",
-                "  flotilla completion zsh > \"${fpath[1]}/_flotilla\"      (or source it from ~/.zshrc)"})
+                "  flotilla completion zsh > ~/.flotilla-completion.zsh",
+                "      (and in ~/.zshrc: source ~/.flotilla-completion.zsh)"})
 public final class CompletionCommand extends ToolCommand {
     @Parameters(paramLabel = "SHELL", description = "bash or zsh.")
     String shell;

@@ -24,14 +24,15 @@ import java.nio.file.Path;
 @Command(name = "login", mixinStandardHelpOptions = true,
         description = "Check an API token against a server and save both, so that commands need no --server and --token.",
         footerHeading = "%nExamples:%n",
-        footer = {"  flotilla login --server http://127.0.0.1:8080          (paste the token at the prompt)",
+        footer = {"  flotilla login --server http://127.0.0.1:8080     (paste the token at the prompt)",
                 "  flotilla login --server https://ota.example.com < token.txt",
-                "  flotilla devices list                                   (now uses the saved server and token)",
+                "  flotilla devices list                 (uses the saved server and token)",
                 "",
-                "The token is read from the prompt or standard input, never from the command line, so it stays out",
-                "of shell history. The profile is $XDG_CONFIG_HOME/flotilla/profile.json (else",
-                "~/.config/flotilla/profile.json), readable by you only. --server/--token and FLOTILLA_SERVER/",
-                "FLOTILLA_TOKEN still win over it."})
+                "The token is read from a prompt or standard input, never from the command",
+                "line, so it stays out of shell history. The profile is",
+                "$XDG_CONFIG_HOME/flotilla/profile.json (else ~/.config/flotilla/profile.json),",
+                "readable by you only. --server, --token, FLOTILLA_SERVER and FLOTILLA_TOKEN",
+                "still win over it."})
 public final class LoginCommand extends ToolCommand {
     @Option(names = "--server", defaultValue = "${env:FLOTILLA_SERVER}", paramLabel = "URL",
             description = "Server base URL (default: env FLOTILLA_SERVER).")

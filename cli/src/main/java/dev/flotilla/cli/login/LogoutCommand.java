@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Forget the server and token 'flotilla login' saved (the token stays valid on the server).",
         footerHeading = "%nExamples:%n",
         footer = {"  flotilla logout",
-                "  flotilla tokens revoke ID     (to end the token itself, with another admin token)"})
+                "  flotilla tokens revoke ID      (ends the token itself on the server; admin)"})
 public final class LogoutCommand extends ToolCommand {
     @Override
     protected int execute() throws Exception {
