@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         footer = {"  flotilla server                      (a server on H2 and ./flotilla-data)",
                 "  flotilla login --server http://127.0.0.1:8080   (then paste a token)",
                 "  flotilla devices list",
-                "  flotilla help rollout create",
+                "  flotilla rollout create --help",
                 "  source <(flotilla completion bash)",
                 "A first fleet on one machine, step by step: docs/first-fleet.md."},
         subcommands = {CommandLine.HelpCommand.class,
@@ -60,7 +60,7 @@ public final class Main implements Runnable {
                 Command command = c.getAnnotation(Command.class);
                 if (c != CommandLine.HelpCommand.class
                         && (command.name().equals(args[0]) || java.util.List.of(command.aliases()).contains(args[0]))) {
-                    return new CommandLine(new Root()).addSubcommand(c);
+                    return new CommandLine(new Root()).addSubcommand(new CommandLine(c));
                 }
             }
         }

@@ -49,6 +49,17 @@ class MainTest {
     }
 
     @Test
+    void aSubcommandsHelpWithItsExamplesIsTheSameUnderTheOneCommandTree() {
+        for (String[] args : List.of(new String[]{"rollout", "pause", "--help"}, new String[]{"devices", "list", "--help"},
+                new String[]{"release", "publish", "--help"}, new String[]{"releases", "list", "--help"})) {
+            List<String> partial = run(Main.commandLine(args), args);
+            assertThat(partial).as(String.join(" ", args)).isEqualTo(run(new CommandLine(new Main()), args));
+            assertThat(partial.get(1)).contains("Examples:", "  flotilla " + args[0].replace("releases", "release")
+                    + " " + args[1]);
+        }
+    }
+
+    @Test
     void versionAndTopLevelHelpAreUnchanged() {
         assertThat(run(Main.commandLine("--version"), "--version")).isEqualTo(List.of("0", "flotilla 0.1.0\n", ""));
         assertThat(run(Main.commandLine("--help"), "--help").get(1)).contains("server", "devices", "demo");

@@ -2,6 +2,7 @@ package dev.flotilla.cli.release;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.cli.support.JsonOutput;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerMetadata;
@@ -45,6 +46,9 @@ public final class ReleaseDeleteCommand extends ToolCommand {
             description = "Private targets key files; together they must meet the targets threshold")
     List<java.nio.file.Path> targetsKeys;
 
+    @picocli.CommandLine.Mixin
+    JsonOutput json;
+
     @Override
     protected int execute() throws Exception {
         List<Signer> signers = KeyArgs.signers(targetsKeys);
@@ -68,6 +72,10 @@ public final class ReleaseDeleteCommand extends ToolCommand {
         body.set("targets", CanonicalJson.parse(next.toBytes()));
         String path = "/api/v1/releases/" + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8);
         JsonNode deleted = client.sendJson("DELETE", path, CanonicalJson.mapper().writeValueAsBytes(body));
+        if (json.given()) {
+            json.print(out(), deleted);
+            return 0;
+        }
         out().println("deleted " + deleted.path("targetPath").asText() + " (sha256 " + deleted.path("sha256").asText()
                 + "); targets version " + next.signed().version() + " no longer lists it");
         return 0;

@@ -2,6 +2,7 @@ package dev.flotilla.cli.release;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.cli.support.JsonOutput;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerMetadata;
@@ -77,6 +78,9 @@ public final class ReleasePublishCommand extends ToolCommand {
     @Option(names = "--no-progress", description = "Do not show a progress bar")
     boolean noProgress;
 
+    @Mixin
+    JsonOutput json;
+
     @Override
     protected int execute() throws Exception {
         if (Files.isDirectory(image)) {
@@ -121,6 +125,10 @@ public final class ReleasePublishCommand extends ToolCommand {
             body.set("targets", CanonicalJson.parse(md.toBytes()));
             cancel.publishing();
             release = client.sendJson("POST", "/api/v1/releases", CanonicalJson.mapper().writeValueAsBytes(body));
+        }
+        if (json.given()) {
+            json.print(out(), release);
+            return 0;
         }
         out().println("published " + path + " (" + release.path("length").asLong() + " bytes, sha256 "
                 + release.path("sha256").asText() + ") as targets version " + next);

@@ -1,6 +1,7 @@
 package dev.flotilla.cli.release;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.cli.support.JsonOutput;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.Lifetimes;
 import dev.flotilla.cli.support.ServerClient;
@@ -47,6 +48,9 @@ public final class ReleaseRefreshCommand extends ToolCommand {
             description = "New lifetime, e.g. 90d, 36h, 2w (default ${DEFAULT-VALUE})")
     String expiresIn;
 
+    @picocli.CommandLine.Mixin
+    JsonOutput json;
+
     @Override
     protected int execute() throws Exception {
         Duration lifetime = Lifetimes.parse("--expires-in", expiresIn);
@@ -66,8 +70,12 @@ public final class ReleaseRefreshCommand extends ToolCommand {
             next = next.sign(s);
         }
         JsonNode answer = client.sendJson("PUT", "/api/v1/trust/targets", next.toBytes());
-        out().println("re-signed targets version " + answer.path("version").asLong() + " (" + answer.path("targets").asInt()
-                + " targets), expires " + answer.path("expires").asText());
+        if (json.given()) {
+            json.print(out(), answer);
+        } else {
+            out().println("re-signed targets version " + answer.path("version").asLong() + " (" + answer.path("targets").asInt()
+                    + " targets), expires " + answer.path("expires").asText());
+        }
         out().flush();
         ServerMetadata.printWarnings(client, spec.commandLine().getErr());
         return 0;
