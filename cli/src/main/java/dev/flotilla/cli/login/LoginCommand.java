@@ -12,6 +12,7 @@ import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -48,13 +49,13 @@ public final class LoginCommand extends ToolCommand {
         if (server == null || server.isBlank()) {
             throw new IllegalArgumentException("no server: pass --server URL (e.g. --server http://127.0.0.1:8080)");
         }
-        ServerOptions.parseUrl(server);
+        URI base = ServerOptions.parseUrl(server);
         String token = readToken();
         if (token == null || token.isBlank()) {
             throw new IllegalArgumentException("no token read: type it at the prompt or pipe it on standard input"
                     + " (flotilla login --server " + server + " < token.txt); nothing was saved");
         }
-        ServerClient client = new ServerClient(ServerOptions.parseUrl(server), token, caBundle);
+        ServerClient client = new ServerClient(base, token, caBundle);
         try {
             client.getJson("/api/v1/devices?limit=1");
         } catch (ServerClient.ApiError e) {
