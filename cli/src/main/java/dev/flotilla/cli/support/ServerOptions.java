@@ -11,8 +11,9 @@ import java.util.Optional;
  * talks to the update server (a picocli mixin), defaulting to the environment variables FLOTILLA_SERVER,
  * FLOTILLA_TOKEN and FLOTILLA_CA_BUNDLE, and then to the profile {@code flotilla login} saved
  * ({@link ProfileStore}), which is not read when both a server and a token are given. The saved token and CA
- * bundle are used only for the saved server: a command given another server never sends them there. The CA bundle is the PEM file of CA certificates an HTTPS server's
- * certificate is checked against instead of the JDK's, for a server whose certificate a private CA signed.
+ * bundle are used only for the saved server: a command given another server never sends them there. The CA
+ * bundle is the PEM file of CA certificates an HTTPS server's certificate is checked against instead of the
+ * JDK's, for a server whose certificate a private CA signed.
  */
 public final class ServerOptions {
     @Option(names = "--server", defaultValue = "${env:FLOTILLA_SERVER}", paramLabel = "URL",
