@@ -2,6 +2,7 @@ package dev.flotilla.cli.devices;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Examples;
 import dev.flotilla.cli.support.NewestFirst;
 import dev.flotilla.cli.support.Paging;
 import dev.flotilla.cli.support.Table;
@@ -20,7 +21,17 @@ import java.util.Map;
         mixinStandardHelpOptions = true,
         subcommands = {DevicesCommand.ListDevices.class, DevicesCommand.Show.class, DevicesCommand.Events.class,
                 DevicesCommand.Tag.class, DevicesCommand.Group.class, DevicesCommand.Decommission.class,
-                DevicesCommand.Recommission.class, DevicesCommand.Delete.class})
+                DevicesCommand.Recommission.class, DevicesCommand.Delete.class},
+        modelTransformer = Examples.class, footerHeading = "%nExamples:%n",
+        footer = {"  flotilla devices list --hardware devboard --connectivity offline",
+                "  flotilla devices list --installed-version 1.1.0 --json",
+                "  flotilla devices show dev_uIQgGDF78wX2Yr7A",
+                "  flotilla devices events dev_uIQgGDF78wX2Yr7A --newest-first",
+                "  flotilla devices tag dev_uIQgGDF78wX2Yr7A --tag lab --tag canary",
+                "  flotilla devices group dev_uIQgGDF78wX2Yr7A --group berlin",
+                "  flotilla devices decommission dev_uIQgGDF78wX2Yr7A",
+                "  flotilla devices recommission dev_uIQgGDF78wX2Yr7A",
+                "  flotilla devices delete dev_uIQgGDF78wX2Yr7A"})
 public final class DevicesCommand {
     private static final String BASE = "/api/v1/devices";
 

@@ -2,6 +2,7 @@ package dev.flotilla.cli.release;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.cli.support.JsonOutput;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerMetadata;
@@ -61,6 +62,9 @@ public final class ReleaseDeleteCommand extends ToolCommand {
                     + " holder to sign with 'release sign --draft' and 'release publish --draft' to publish")
     Path draft;
 
+    @picocli.CommandLine.Mixin
+    JsonOutput json;
+
     @Override
     protected int execute() throws Exception {
         if ((targetsKeys == null) == (draft == null)) {
@@ -91,15 +95,23 @@ public final class ReleaseDeleteCommand extends ToolCommand {
         for (Signer s : signers) {
             next = next.sign(s);
         }
-        return send(client, name, next, out());
+        return send(client, name, next, out(), json);
     }
 
-    /** Sends the signed targets without {@code name} with {@code DELETE /api/v1/releases/{name}}; exit code 0. */
-    static int send(ServerClient client, String name, Metadata<Targets> next, PrintWriter out) throws IOException {
+    /**
+     * Sends the signed targets without {@code name} with {@code DELETE /api/v1/releases/{name}} and prints the
+     * answer (as JSON when {@code json} is given); exit code 0.
+     */
+    static int send(ServerClient client, String name, Metadata<Targets> next, PrintWriter out, JsonOutput json)
+            throws IOException {
         ObjectNode body = CanonicalJson.mapper().createObjectNode();
         body.set("targets", CanonicalJson.parse(next.toBytes()));
         String path = "/api/v1/releases/" + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8);
         JsonNode deleted = client.sendJson("DELETE", path, CanonicalJson.mapper().writeValueAsBytes(body));
+        if (json.given()) {
+            json.print(out, deleted);
+            return 0;
+        }
         out.println("deleted " + deleted.path("targetPath").asText() + " (sha256 " + deleted.path("sha256").asText()
                 + "); targets version " + next.signed().version() + " no longer lists it");
         return 0;

@@ -3,6 +3,7 @@ package dev.flotilla.cli.release;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.cli.support.Drafts;
+import dev.flotilla.cli.support.JsonOutput;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerMetadata;
@@ -108,6 +109,9 @@ public final class ReleasePublishCommand extends ToolCommand {
     @Option(names = "--no-progress", description = "Do not show a progress bar")
     boolean noProgress;
 
+    @Mixin
+    JsonOutput json;
+
     @Override
     protected int execute() throws Exception {
         if ((targetsKeys == null) == (draft == null)) {
@@ -193,9 +197,9 @@ public final class ReleasePublishCommand extends ToolCommand {
         TargetsDrafts.requireThreshold(md, root);
         return switch (change) {
             case TargetsDrafts.Change.Added added -> sendAdded(client, added, md);
-            case TargetsDrafts.Change.Dropped dropped -> ReleaseDeleteCommand.send(client, dropped.path(), md, out());
+            case TargetsDrafts.Change.Dropped dropped -> ReleaseDeleteCommand.send(client, dropped.path(), md, out(), json);
             case TargetsDrafts.Change.Unchanged unchanged -> ReleaseRefreshCommand.send(client, md, out(),
-                    spec.commandLine().getErr());
+                    spec.commandLine().getErr(), json);
         };
     }
 
@@ -222,6 +226,10 @@ public final class ReleasePublishCommand extends ToolCommand {
             body.set("targets", CanonicalJson.parse(md.toBytes()));
             cancel.publishing();
             release = client.sendJson("POST", "/api/v1/releases", CanonicalJson.mapper().writeValueAsBytes(body));
+        }
+        if (json.given()) {
+            json.print(out(), release);
+            return 0;
         }
         out().println("published " + path + " (" + release.path("length").asLong() + " bytes, sha256 "
                 + release.path("sha256").asText() + ") as targets version " + md.signed().version());

@@ -1,6 +1,7 @@
 package dev.flotilla.cli.release;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.cli.support.JsonOutput;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.Lifetimes;
 import dev.flotilla.cli.support.ServerClient;
@@ -61,6 +62,9 @@ public final class ReleaseRefreshCommand extends ToolCommand {
             description = "New lifetime, e.g. 90d, 36h, 2w (default ${DEFAULT-VALUE})")
     String expiresIn;
 
+    @picocli.CommandLine.Mixin
+    JsonOutput json;
+
     @Override
     protected int execute() throws Exception {
         if ((targetsKeys == null) == (draft == null)) {
@@ -90,14 +94,22 @@ public final class ReleaseRefreshCommand extends ToolCommand {
         for (Signer s : signers) {
             next = next.sign(s);
         }
-        return send(client, next, out(), spec.commandLine().getErr());
+        return send(client, next, out(), spec.commandLine().getErr(), json);
     }
 
-    /** Uploads re-signed targets ({@code PUT /api/v1/trust/targets}) and prints the server's trust warnings; 0. */
-    static int send(ServerClient client, Metadata<Targets> next, PrintWriter out, PrintWriter err) throws IOException {
+    /**
+     * Uploads re-signed targets ({@code PUT /api/v1/trust/targets}), prints the answer (as JSON when {@code json}
+     * is given) and the server's trust warnings; 0.
+     */
+    static int send(ServerClient client, Metadata<Targets> next, PrintWriter out, PrintWriter err, JsonOutput json)
+            throws IOException {
         JsonNode answer = client.sendJson("PUT", "/api/v1/trust/targets", next.toBytes());
-        out.println("re-signed targets version " + answer.path("version").asLong() + " (" + answer.path("targets").asInt()
-                + " targets), expires " + answer.path("expires").asText());
+        if (json.given()) {
+            json.print(out, answer);
+        } else {
+            out.println("re-signed targets version " + answer.path("version").asLong() + " (" + answer.path("targets").asInt()
+                    + " targets), expires " + answer.path("expires").asText());
+        }
         out.flush();
         ServerMetadata.printWarnings(client, err);
         return 0;
