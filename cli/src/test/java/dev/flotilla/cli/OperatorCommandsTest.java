@@ -166,6 +166,25 @@ class OperatorCommandsTest {
     }
 
     @Test
+    void groupWindowSetShowClearReadableAndJson() throws Exception {
+        String id = enroll("dev1", "board-a").deviceId();
+        ok("devices", "group", id, "--group", "berlin");
+
+        assertThat(ok("devices", "group-window", "set", "berlin", "--window", "0 2 * * *", "--window-minutes", 120,
+                "--window-zone", "Europe/Berlin").out())
+                .contains("group berlin (1 devices): window '0 2 * * *' for 120 min (Europe/Berlin)")
+                .contains("re-signed assignments: 0");
+        JsonNode shown = okJson("devices", "group-window", "show", "berlin");
+        assertThat(shown.path("maintenanceWindow").path("zone").asText()).isEqualTo("Europe/Berlin");
+        assertThat(shown.path("maintenanceWindow").path("durationMinutes").asInt()).isEqualTo(120);
+        assertOneLineError(as(admin, "devices", "group-window", "set", "berlin", "--window", "0 25 * * *",
+                "--window-minutes", 60), "invalid_window: maintenanceWindow.cron ");
+        assertOneLineError(as(admin, "devices", "group-window", "show", "nobody"), "not_found: group 'nobody' not found");
+        assertThat(ok("devices", "group-window", "clear", "berlin").out()).contains("group berlin (1 devices): no window");
+        assertThat(okJson("devices", "group-window", "show", "berlin").path("maintenanceWindow").isNull()).isTrue();
+    }
+
+    @Test
     void devicesListShowEventsTagGroupDecommission() throws Exception {
         ServerClient one = enroll("dev1", "board-a");
         ServerClient two = enroll("dev2", "board-b");

@@ -27,6 +27,7 @@ import dev.flotilla.server.store.Database;
 import dev.flotilla.server.deployments.DeploymentRoutes;
 import dev.flotilla.server.deployments.Deployments;
 import dev.flotilla.server.rollouts.Evaluator;
+import dev.flotilla.server.rollouts.GroupWindowRoutes;
 import dev.flotilla.server.rollouts.RolloutRoutes;
 import dev.flotilla.server.rollouts.Rollouts;
 import dev.flotilla.server.push.MqttWakeUps;
@@ -222,6 +223,7 @@ public final class Server implements AutoCloseable {
                         new ReleaseDeletion(jdbi, tuf, trust, publisher, artifacts, audit, config.clock()));
                 DeploymentRoutes.register(routes, deployments, checkIns::settle);
                 RolloutRoutes.register(routes, rollouts, checkIns::settle);
+                GroupWindowRoutes.register(routes, rollouts.groupWindows(), checkIns::settle);
                 routes.open(HandlerType.GET, "/metrics", ctx -> {
                     rolloutMetrics.refresh();
                     ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
