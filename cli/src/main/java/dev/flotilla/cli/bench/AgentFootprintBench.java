@@ -20,8 +20,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The agent's memory as a process on a board: a real server in this JVM (H2 in a temporary directory), a
@@ -36,6 +39,9 @@ import picocli.CommandLine.Option;
 @Command(name = "agent-footprint", mixinStandardHelpOptions = true,
         description = "The agent process's RSS idle and during an install, and its install throughput ratio.")
 public final class AgentFootprintBench implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     /**
      * The JVM options of {@code ExecStart} in the systemd unit of docs/device-integration.md (the unit also sets
      * {@code MALLOC_ARENA_MAX=2}: pass {@code --env MALLOC_ARENA_MAX=2} to measure it as the unit runs it).
@@ -72,9 +78,10 @@ public final class AgentFootprintBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        long bytes = AgentInstallBench.parseSize(size);
+        long bytes = AgentInstallBench.size(spec.commandLine(), size);
         if (idleCheckins < 1 || pollSeconds < 1) {
-            throw new IllegalArgumentException("--idle-checkins and --poll-seconds must be at least 1");
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--idle-checkins and --poll-seconds must be at least 1");
         }
         Path base = dir == null ? Files.createTempDirectory("flotilla-bench-footprint") : Files.createDirectories(dir);
         Path work = Files.createTempDirectory(base, "footprint");

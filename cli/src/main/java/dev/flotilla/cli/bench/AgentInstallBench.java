@@ -26,8 +26,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The agent's install path on a generated image: the real {@link UpdateMachine} from assignment to armed
@@ -39,6 +42,9 @@ import picocli.CommandLine.Option;
 @Command(name = "agent-install", mixinStandardHelpOptions = true,
         description = "Agent download+verify+write throughput against min(HTTP, SHA-256, dd conv=fsync).")
 public final class AgentInstallBench implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--size", defaultValue = "1g", description = "Image size, e.g. 256m or 1g (default ${DEFAULT-VALUE}).")
     String size;
 
@@ -51,7 +57,7 @@ public final class AgentInstallBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        long bytes = parseSize(size);
+        long bytes = size(spec.commandLine(), size);
         Path work = dir == null ? Files.createTempDirectory("flotilla-bench-agent") : Files.createDirectories(dir);
         Path image = work.resolve("image.bin");
         String sha = InstallCeiling.generate(image, bytes);
@@ -135,6 +141,15 @@ public final class AgentInstallBench implements Callable<Integer> {
         }
         if (!rebooted.get()) {
             throw new IllegalStateException("the install did not reach the reboot");
+        }
+    }
+
+    /** {@link #parseSize} of {@code --size} of {@code command}: a bad size is picocli's one-line usage error. */
+    static long size(CommandLine command, String s) {
+        try {
+            return parseSize(s);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(command, e.getMessage());
         }
     }
 

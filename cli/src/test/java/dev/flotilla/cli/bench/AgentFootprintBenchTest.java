@@ -46,6 +46,20 @@ class AgentFootprintBenchTest {
     }
 
     @Test
+    void badOptionsAreOneLineAndNothingRuns() throws Exception {
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cl = new CommandLine(new AgentFootprintBench());
+        cl.setErr(new java.io.PrintWriter(err, true));
+        assertThat(cl.execute("--size", "lots", "--dir", dir.toString())).isEqualTo(2);
+        assertThat(err.toString()).startsWith("--size must look like 512m or 1g, not 'lots'").doesNotContain("Exception");
+        assertThat(cl.execute("--idle-checkins", "0", "--size", "1m", "--dir", dir.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--idle-checkins and --poll-seconds must be at least 1");
+        try (var files = Files.list(dir)) {
+            assertThat(files.toList()).isEmpty();
+        }
+    }
+
+    @Test
     void theDefaultOptionsAreTheDocumentedUnits() throws Exception {
         String doc = Files.readString(Path.of("..", "docs", "device-integration.md"));
         assertThat(doc).contains("ExecStart=/usr/lib/flotilla/jre/bin/java " + AgentFootprintBench.UNIT_JAVA_OPTIONS
