@@ -36,6 +36,12 @@ public final class Simulation {
     static final int POWER_CUT_WITHIN = 150;
     /** The least time (wall seconds) the killed server of {@code server-crash} stays down before its restart. */
     static final long CRASH_DOWN_SECONDS = 5;
+    /**
+     * The least per-device stage timeout (wall seconds) of {@code server-crash}: the outage and the restart take
+     * wall time that {@code --speed} does not shorten, so a scaled timeout (a minute at speed 30) would time out
+     * boards whose reports wait for the server, and halt a good release, when a nominal one (30 minutes) would not.
+     */
+    static final long CRASH_MIN_TIMEOUT_SECONDS = 600;
 
     /**
      * What to run.
@@ -105,7 +111,7 @@ public final class Simulation {
             story.planPowerCuts(POWER_CUT_WITHIN);
             progress.accept("rolling out " + RELEASE);
             Story.Chapter chapter = story.rollOut(RELEASE, settings.scaled(SOAK_SECONDS),
-                    settings.scaled(TIMEOUT_SECONDS), deadline, crash == null ? RolloutWatch.Disruption.NONE : crash);
+                    timeoutSeconds(crash), deadline, crash == null ? RolloutWatch.Disruption.NONE : crash);
             story.close();
             long end = millis.getAsLong();
             Report report = Report.build(settings, story.fleet(), story.signed(), story.api(), chapter.rollout(),
@@ -115,6 +121,12 @@ public final class Simulation {
                     .toList(), end, chapter.markers());
             return new Outcome(report, svg);
         }
+    }
+
+    /** The per-device stage timeout: nominal at this speed, but never shorter than a server outage needs. */
+    private long timeoutSeconds(ServerCrash crash) {
+        long scaled = settings.scaled(TIMEOUT_SECONDS);
+        return crash == null ? scaled : Math.max(scaled, CRASH_MIN_TIMEOUT_SECONDS);
     }
 
     /** What the fault injection did, for the report. */

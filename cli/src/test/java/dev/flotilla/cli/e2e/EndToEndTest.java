@@ -1,5 +1,6 @@
 package dev.flotilla.cli.e2e;
 
+import dev.flotilla.cli.Await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.agent.testimage.TestImage;
 import dev.flotilla.core.json.CanonicalJson;
@@ -124,21 +125,9 @@ class EndToEndTest {
         return out;
     }
 
-    interface Probe<T> {
-        T get() throws Exception;
-    }
 
-    private static <T> T waitFor(Probe<T> probe, Predicate<T> done) throws Exception {
-        long end = System.currentTimeMillis() + 180_000;
-        T last = null;
-        while (System.currentTimeMillis() < end) {
-            last = probe.get();
-            if (done.test(last)) {
-                return last;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("condition not reached within 3 minutes; last value: " + last);
+    private static <T> T waitFor(Await.Probe<T> probe, Predicate<T> done) throws Exception {
+        return Await.until(probe, done, () -> "the server and the board are still running");
     }
 
     private static String waitForIndex(Processes.Running r, int index) throws InterruptedException {

@@ -1,5 +1,6 @@
 package dev.flotilla.cli.rollouts;
 
+import dev.flotilla.cli.Await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.agent.install.DirectorAssignmentAdapter;
@@ -312,21 +313,9 @@ class RolloutWithAgentsTest {
         assertThat(run.exitCode()).as(run.err()).isZero();
     }
 
-    interface Probe<T> {
-        T get() throws Exception;
-    }
 
-    private <T> T waitFor(Probe<T> probe, Predicate<T> done) throws Exception {
-        long end = System.currentTimeMillis() + 45_000;
-        T last = null;
-        while (System.currentTimeMillis() < end) {
-            last = probe.get();
-            if (done.test(last)) {
-                return last;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("not reached in 45 s; last value: " + last + "; board log: " + log);
+    private <T> T waitFor(Await.Probe<T> probe, Predicate<T> done) throws Exception {
+        return Await.until(probe, done, () -> "board log: " + log);
     }
 
     private JsonNode json(String method, String path, String body) throws Exception {

@@ -69,7 +69,7 @@ class SimScenariosTest {
         assertThat(r.path("faults").path("serverCrashes").asInt()).as("the server was killed").isEqualTo(1);
         assertThat(r.path("faults").path("serverDownSeconds").asDouble()).isGreaterThanOrEqualTo(5);
         assertThat(r.path("lostReports").asInt()).isZero();
-        assertThat(r.path("updated").asInt()).isEqualTo(boards);
+        assertThat(r.path("updated").asInt()).as("boards updated; the report: %s", r).isEqualTo(boards);
         assertThat(r.path("falseHalts").asInt()).isZero();
         assertThat(r.path("stages").path(3).path("status").asText()).isEqualTo("current");
         assertThat(r.path("stages").path(3).path("funnel").path("committed").asInt()).isPositive();

@@ -1,5 +1,6 @@
 package dev.flotilla.cli.trust;
 
+import dev.flotilla.cli.Await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.agent.install.DirectorAssignmentAdapter;
 import dev.flotilla.agent.testimage.TestImage;
@@ -231,21 +232,9 @@ class CompromiseRecoveryTest {
         return out;
     }
 
-    interface Probe<T> {
-        T get() throws Exception;
-    }
 
-    private <T> T waitFor(Probe<T> probe, Predicate<T> done) throws Exception {
-        long end = System.currentTimeMillis() + 120_000;
-        T last = null;
-        while (System.currentTimeMillis() < end) {
-            last = probe.get();
-            if (done.test(last)) {
-                return last;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("not reached in 2 minutes; last value: " + last + "; board log: " + boardLog);
+    private <T> T waitFor(Await.Probe<T> probe, Predicate<T> done) throws Exception {
+        return Await.until(probe, done, () -> "board log: " + boardLog);
     }
 
     private byte[] get(String path) throws Exception {
