@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * How a server runs: where its data lives, where it listens, which database it uses, and its timing.
@@ -91,45 +92,34 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
 
     public ServerConfig withDataDir(Path dir) {
         boolean defaultDb = databaseUrl.equals(defaultH2Url(dataDir));
-        return new ServerConfig(dir, port, host, defaultDb ? null : databaseUrl, maxRequestBytes, maxImageBytes,
-                deviceTokenTtl, challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
-                eventsRetention, onlineKeys);
+        return edit(c -> {
+            c.dataDir = dir;
+            c.databaseUrl = defaultDb ? null : databaseUrl;
+        });
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(dataDir, p, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
-                eventsRetention, onlineKeys);
+        return edit(c -> c.port = p);
     }
 
     public ServerConfig withHost(String h) {
-        return new ServerConfig(dataDir, port, h, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
-                eventsRetention, onlineKeys);
+        return edit(c -> c.host = h);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
-        return new ServerConfig(dataDir, port, host, url, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
-                eventsRetention, onlineKeys);
+        return edit(c -> c.databaseUrl = url);
     }
 
     public ServerConfig withMaxRequestBytes(long max) {
-        return new ServerConfig(dataDir, port, host, databaseUrl, max, maxImageBytes, deviceTokenTtl, challengeTtl,
-                pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
-                eventsRetention, onlineKeys);
+        return edit(c -> c.maxRequestBytes = max);
     }
 
     public ServerConfig withMaxImageBytes(long max) {
-        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, max, deviceTokenTtl, challengeTtl,
-                pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
-                eventsRetention, onlineKeys);
+        return edit(c -> c.maxImageBytes = max);
     }
 
-    public ServerConfig withClock(Clock c) {
-        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, c, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
-                eventsRetention, onlineKeys);
+    public ServerConfig withClock(Clock clock) {
+        return edit(c -> c.clock = clock);
     }
 
     /** Wake-ups through the broker at {@code url} without a login; null for none. */
@@ -139,54 +129,97 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
 
     /** Wake-ups through {@code broker}; null for none. */
     public ServerConfig withMqtt(MqttBroker broker) {
-        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, broker, tlsCert, tlsKey, publicArtifacts, artifacts,
-                eventsRetention, onlineKeys);
+        return edit(c -> c.mqtt = broker);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
-        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, cert, key, publicArtifacts, artifacts,
-                eventsRetention, onlineKeys);
+        return edit(c -> {
+            c.tlsCert = cert;
+            c.tlsKey = key;
+        });
     }
 
     /** This configuration with another poll interval (1 s to {@link #MAX_POLL_INTERVAL}, else refused). */
     public ServerConfig withPollInterval(Duration interval) {
-        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, interval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
-                eventsRetention, onlineKeys);
+        return edit(c -> c.pollInterval = interval);
     }
 
     /** Anyone may download released images (a mirror or CDN fetches them); see {@link #publicArtifacts()}. */
     public ServerConfig withPublicArtifacts(boolean open) {
-        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, open, artifacts,
-                eventsRetention, onlineKeys);
+        return edit(c -> c.publicArtifacts = open);
     }
 
     /** Release images kept and served as {@code settings} say. */
     public ServerConfig withArtifacts(ArtifactSettings settings) {
-        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, settings,
-                eventsRetention, onlineKeys);
+        return edit(c -> c.artifacts = settings);
     }
 
     /** Device events kept this long (whole days, 1 to {@link EventRetention#MAX_DAYS}, else refused). */
     public ServerConfig withEventsRetention(Duration retention) {
-        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
-                retention, onlineKeys);
+        return edit(c -> c.eventsRetention = retention);
     }
 
     /** Where the online keys come from ({@link OnlineKeySettings}). */
     public ServerConfig withOnlineKeys(OnlineKeySettings keys) {
-        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
-                eventsRetention, keys);
+        return edit(c -> c.onlineKeys = keys);
     }
 
     /** The directory the online keys are read from: the configured one, else {@code dataDir/keys}. */
     public Path onlineKeysDir() {
         return onlineKeys.dir() == null ? dataDir.resolve("keys") : onlineKeys.dir();
+    }
+
+    /** This configuration with the fields {@code change} sets on a copy of it (validated as any other). */
+    private ServerConfig edit(Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
+        return c.build();
+    }
+
+    /** The fields of a configuration, to change some and build the next one: what each wither shares. */
+    private static final class Copy {
+        Path dataDir;
+        int port;
+        String host;
+        String databaseUrl;
+        long maxRequestBytes;
+        long maxImageBytes;
+        Duration deviceTokenTtl;
+        Duration challengeTtl;
+        Duration pollInterval;
+        Clock clock;
+        MqttBroker mqtt;
+        Path tlsCert;
+        Path tlsKey;
+        boolean publicArtifacts;
+        ArtifactSettings artifacts;
+        Duration eventsRetention;
+        OnlineKeySettings onlineKeys;
+
+        Copy(ServerConfig s) {
+            dataDir = s.dataDir;
+            port = s.port;
+            host = s.host;
+            databaseUrl = s.databaseUrl;
+            maxRequestBytes = s.maxRequestBytes;
+            maxImageBytes = s.maxImageBytes;
+            deviceTokenTtl = s.deviceTokenTtl;
+            challengeTtl = s.challengeTtl;
+            pollInterval = s.pollInterval;
+            clock = s.clock;
+            mqtt = s.mqtt;
+            tlsCert = s.tlsCert;
+            tlsKey = s.tlsKey;
+            publicArtifacts = s.publicArtifacts;
+            artifacts = s.artifacts;
+            eventsRetention = s.eventsRetention;
+            onlineKeys = s.onlineKeys;
+        }
+
+        ServerConfig build() {
+            return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
+                    challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
+                    eventsRetention, onlineKeys);
+        }
     }
 }

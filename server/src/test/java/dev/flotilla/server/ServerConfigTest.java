@@ -56,4 +56,27 @@ class ServerConfigTest {
         assertThatThrownBy(() -> ServerConfig.defaults().withEventsRetention(java.time.Duration.ofDays(4000)))
                 .hasMessage("the events retention must be from 1 to 3650 days (ten years), got 4000");
     }
+
+    @Test
+    void eachWitherChangesItsOwnFieldsAndKeepsEveryOther() {
+        ServerConfig base = ServerConfig.defaults().withDataDir(Path.of("/srv/base"));
+        java.time.Clock clock = java.time.Clock.fixed(java.time.Instant.EPOCH, java.time.ZoneOffset.UTC);
+        ServerConfig all = base.withPort(9000).withHost("127.0.0.1").withMaxRequestBytes(7).withMaxImageBytes(8)
+                .withClock(clock).withMqttUrl(java.net.URI.create("tcp://broker:1883"))
+                .withTls(Path.of("/c.pem"), Path.of("/k.pem")).withPollInterval(java.time.Duration.ofSeconds(9))
+                .withPublicArtifacts(true).withEventsRetention(java.time.Duration.ofDays(3))
+                .withDatabaseUrl("jdbc:postgresql://db/f");
+        assertThat(all).isEqualTo(new ServerConfig(base.dataDir(), 9000, "127.0.0.1", "jdbc:postgresql://db/f", 7, 8,
+                base.deviceTokenTtl(), base.challengeTtl(), java.time.Duration.ofSeconds(9), clock,
+                core(java.net.URI.create("tcp://broker:1883")), Path.of("/c.pem"), Path.of("/k.pem"), true,
+                base.artifacts(), java.time.Duration.ofDays(3), base.onlineKeys()));
+        assertThat(base.withPort(9000)).isEqualTo(new ServerConfig(base.dataDir(), 9000, base.host(),
+                base.databaseUrl(), base.maxRequestBytes(), base.maxImageBytes(), base.deviceTokenTtl(),
+                base.challengeTtl(), base.pollInterval(), base.clock(), null, null, null, false, base.artifacts(),
+                base.eventsRetention(), base.onlineKeys()));
+    }
+
+    private static dev.flotilla.core.mqtt.MqttBroker core(java.net.URI url) {
+        return dev.flotilla.core.mqtt.MqttBroker.anonymous(url);
+    }
 }
