@@ -55,6 +55,25 @@ public final class Main implements Runnable {
      * arguments, {@code --help}, {@code help}, an unknown command) gets the full tree.
      */
     public static CommandLine commandLine(String... args) {
+        return oneLineErrors(tree(args));
+    }
+
+    /**
+     * What a command did not turn into its own one-line error (a bench's or a tool's unexpected failure) is still
+     * one line on stderr and exit code 1, never a stack trace; {@code FLOTILLA_DEBUG=1} adds the trace.
+     */
+    private static CommandLine oneLineErrors(CommandLine cl) {
+        return cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            line.getErr().println("flotilla: error: " + dev.flotilla.cli.support.FailureMessage.of(e));
+            if ("1".equals(System.getenv("FLOTILLA_DEBUG"))) {
+                e.printStackTrace(line.getErr());
+            }
+            line.getErr().flush();
+            return 1;
+        });
+    }
+
+    private static CommandLine tree(String... args) {
         if (args.length > 0) {
             for (Class<?> c : Main.class.getAnnotation(Command.class).subcommands()) {
                 Command command = c.getAnnotation(Command.class);

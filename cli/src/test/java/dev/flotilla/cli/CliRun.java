@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
-/** Runs the {@code flotilla} command in-process and captures its output. */
+/** Runs the {@code flotilla} command in-process, as {@link Main#main} builds it, and captures its output. */
 public record CliRun(int exitCode, String out, String err) {
     public static CliRun of(Object... args) {
         String[] strings = new String[args.length];
@@ -14,7 +14,7 @@ public record CliRun(int exitCode, String out, String err) {
         }
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = Main.commandLine(strings);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(strings);

@@ -88,4 +88,13 @@ class MainTest {
         int code = cl.execute(args);
         return List.of(String.valueOf(code), out.toString(), err.toString());
     }
+
+    @Test
+    void anUnexpectedFailureOfACommandIsOneLineAndExitCodeOne() {
+        // a bench is not a ToolCommand: its failures reach the command line's own handler
+        CliRun run = CliRun.of("bench", "agent-install", "--size", "1k", "--dir", "/proc/flotilla-no-such-dir");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err().strip()).startsWith("flotilla: error: /proc/flotilla-no-such-dir").doesNotContain("\n")
+                .doesNotContain("Exception").doesNotContain("\tat ");
+    }
 }

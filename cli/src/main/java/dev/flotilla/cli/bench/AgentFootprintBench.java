@@ -227,7 +227,8 @@ public final class AgentFootprintBench implements Callable<Integer> {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         while (!done.get()) {
             if (!agent.alive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the agent did not reach " + what + "; see its log");
+                throw new IllegalStateException("the agent did not reach " + what + (agent.alive() ? "" : " (it exited)")
+                        + "; its last lines: " + agent.tail(3));
             }
             Thread.sleep(100);
         }

@@ -73,6 +73,14 @@ final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /** The last {@code n} lines of its output so far, joined with " | " (for an error message). */
+    String tail(int n) {
+        synchronized (lines) {
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - n), lines.size()).stream()
+                    .map(Line::text).toList());
+        }
+    }
+
     /** Waits for the process to end (and its output to be read); its exit status. */
     int await(long seconds) throws InterruptedException {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
