@@ -104,6 +104,7 @@ final class Haproxy implements AutoCloseable {
     record ServerState(String status, int sessions) {
     }
 
+    /** Server {@code server} (node1, node2, ...) of the backend, from {@code show stat} on the admin socket. */
     ServerState state(String server) throws IOException {
         List<String> lines = admin("show stat").lines().filter(l -> !l.isBlank()).toList();
         List<String> header = List.of(lines.getFirst().substring(2).split(","));
