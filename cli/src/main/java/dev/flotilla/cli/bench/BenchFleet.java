@@ -57,7 +57,16 @@ public final class BenchFleet {
      * stored.
      */
     public static BenchFleet register(Server server, HttpClient http, int n, String hardwareId, IntConsumer progress) {
-        BenchFleet f = new BenchFleet(server.uri(), http, n);
+        return register(server.jdbi(), server.uri(), http, n, hardwareId, progress);
+    }
+
+    /**
+     * Registers {@code n} devices of {@code hardwareId} in the database of {@code jdbi} (the schema of a server
+     * that ran against it), to be driven through {@code base}: a server, or a load balancer in front of several.
+     */
+    public static BenchFleet register(Jdbi jdbi, URI base, HttpClient http, int n, String hardwareId,
+                                      IntConsumer progress) {
+        BenchFleet f = new BenchFleet(base, http, n);
         BulkRegistration.Entry[] entries = new BulkRegistration.Entry[n];
         java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
         IntStream.range(0, n).parallel().forEach(i -> {
@@ -70,7 +79,7 @@ public final class BenchFleet {
         int chunk = 5_000;
         for (int from = 0; from < n; from += chunk) {
             int to = Math.min(n, from + chunk);
-            BulkRegistration.register(server.jdbi(), List.of(entries).subList(from, to), Clock.systemUTC(),
+            BulkRegistration.register(jdbi, List.of(entries).subList(from, to), Clock.systemUTC(),
                     Duration.ofHours(12));
             progress.accept(n + to);
         }
@@ -121,6 +130,18 @@ public final class BenchFleet {
      * status. {@code 304} is the idle answer; any status other than 200 and 304 is an error.
      */
     public int checkIn(int i) throws Exception {
+        HttpResponse<byte[]> r = checkInExchange(i);
+        if (r.statusCode() != 200 && r.statusCode() != 304) {
+            throw new IllegalStateException("check-in of " + ids[i] + " answered " + r.statusCode());
+        }
+        return r.statusCode();
+    }
+
+    /**
+     * One check-in of device {@code i} as {@link #checkIn} sends it, whatever the answer; the ETag of a 200 or
+     * 304 is kept for the next.
+     */
+    public HttpResponse<byte[]> checkInExchange(int i) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/api/v1/device/" + ids[i] + "/checkin"))
                 .header("Authorization", "Bearer " + tokens[i]).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(envelopes[i]));
@@ -129,23 +150,24 @@ public final class BenchFleet {
             b.header("If-None-Match", etag);
         }
         HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() != 200 && r.statusCode() != 304) {
-            throw new IllegalStateException("check-in of " + ids[i] + " answered " + r.statusCode());
+        if (r.statusCode() == 200 || r.statusCode() == 304) {
+            r.headers().firstValue("ETag").ifPresent(e -> etags[i] = e);
         }
-        r.headers().firstValue("ETag").ifPresent(e -> etags[i] = e);
-        return r.statusCode();
+        return r;
     }
 
     /**
      * Device {@code i} reports events of {@code rolloutId} in one batch, e.g. {@code installed, committed}; a
-     * {@code failed} event carries the reason {@code reason}.
+     * {@code failed} event carries the reason {@code reason}. Returns the event ids, all acknowledged (stored).
      */
-    public void report(int i, String rolloutId, String reason, String... types) throws Exception {
+    public List<String> report(int i, String rolloutId, String reason, String... types) throws Exception {
         ObjectNode batch = JsonNodeFactory.instance.objectNode();
         ArrayNode events = batch.putArray("events");
+        List<String> sent = new ArrayList<>();
         for (String type : types) {
             ObjectNode e = events.addObject();
-            e.put("eventId", "bench-" + eventIds.incrementAndGet());
+            sent.add("bench-" + eventIds.incrementAndGet());
+            e.put("eventId", sent.getLast());
             e.put("type", type);
             ObjectNode details = e.putObject("details");
             details.put("deploymentId", rolloutId);
@@ -160,6 +182,7 @@ public final class BenchFleet {
         if (r.statusCode() != 200) {
             throw new IllegalStateException("events of " + ids[i] + " answered " + r.statusCode() + ": " + r.body());
         }
+        return sent;
     }
 
     /**

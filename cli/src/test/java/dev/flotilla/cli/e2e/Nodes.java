@@ -25,6 +25,7 @@ final class Nodes implements AutoCloseable {
     private static final class Node {
         final int port;
         final List<String> args;
+        String classPath = System.getProperty("java.class.path");
         Process process;
         final List<String> lines = new CopyOnWriteArrayList<>();
 
@@ -71,7 +72,7 @@ final class Nodes implements AutoCloseable {
     Started start(int n) throws IOException {
         Node node = nodes.get(n);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx192m", "-cp", System.getProperty("java.class.path"), "dev.flotilla.cli.Main", "server",
+                "-Xmx192m", "-cp", node.classPath, "dev.flotilla.cli.Main", "server",
                 "--host", "127.0.0.1", "--port", Integer.toString(node.port)));
         cmd.addAll(node.args);
         node.lines.clear();
@@ -87,6 +88,23 @@ final class Nodes implements AutoCloseable {
             }
         });
         return new Started(n, node);
+    }
+
+    /**
+     * From its next start on, node {@code n} runs with {@code dir} before this test's class path: a new version
+     * of the server whose files there (a migration under {@code db/migration}, say) come first.
+     */
+    void upgrade(int n, Path dir) {
+        nodes.get(n).classPath = dir + java.io.File.pathSeparator + System.getProperty("java.class.path");
+    }
+
+    /** SIGTERM to node {@code n} (it finishes the requests in flight), and waits until it is gone. */
+    void stop(int n) throws InterruptedException {
+        Process p = nodes.get(n).process;
+        p.destroy();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            throw new AssertionError("node " + n + " did not stop on SIGTERM: " + nodes.get(n).lines);
+        }
     }
 
     /** Waits until node {@code n} printed that it listens; fails with its output when it stopped instead. */

@@ -14,6 +14,7 @@ import dev.flotilla.core.mqtt.Mosquitto;
 import dev.flotilla.core.tls.CaBundle;
 import dev.flotilla.core.tls.TestCa;
 import dev.flotilla.server.push.MqttWakeUps;
+import dev.flotilla.server.testing.S3ProxyServer;
 import dev.flotilla.sim.SimulatedDevice;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterEach;
@@ -46,9 +47,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Several nodes as one, with real parts: three {@code flotilla server} processes on one PostgreSQL database and
- * one mosquitto broker, behind Debian's HAProxy run with docs/haproxy.cfg (TLS at HAProxy). Each node reads its
- * own copy of the same online keys ({@code --online-keys}); the release images are on one data directory all
- * nodes share. Boards running the real agent enroll, check in and report through HAProxy only, and an operator
+ * one mosquitto broker, behind Debian's HAProxy run with docs/haproxy.cfg (TLS at HAProxy), with the release images
+ * in one S3-compatible object store (s3proxy). Each node has a data directory of its own and reads its own copy of
+ * the same online keys ({@code --online-keys}): nothing is shared through the file system. Boards running the real agent enroll, check in and report through HAProxy only, and an operator
  * publishes and starts a staged rollout through it. In the rollout's second stage the node that holds the
  * evaluation lock is killed with SIGKILL while it holds it (all nodes are frozen with SIGSTOP while the test
  * hands the lock over, so that the test knows which node took it); the other nodes take over the gate evaluation,
@@ -91,19 +92,17 @@ class ThreeNodesTest {
         cleanup.add(broker);
         cleanup.add(nodes);
         Path brokerPassword = Files.writeString(tmp.resolve("mqtt-password"), "server-secret\n");
-        Path store = tmp.resolve("secret-store");
-        for (String role : List.of("snapshot", "timestamp", "director")) {
-            ok(CliRun.of("keys", "generate", "--type", "ed25519", "--out", store, "--name", role));
-        }
+        S3ProxyServer s3 = S3ProxyServer.start(tmp.resolve("object-store"));
+        cleanup.add(s3);
+        NodeSetup keys = NodeSetup.onlineKeys(tmp.resolve("secret-store"));
         for (int n = 1; n <= 3; n++) {
-            Path copy = Files.createDirectories(tmp.resolve("node" + n + "-keys"));
-            for (String role : List.of("snapshot", "timestamp", "director")) {
-                Files.copy(store.resolve(role + ".pem"), copy.resolve(role + ".pem"));
-            }
-            nodes.define(n, List.of("--data", tmp.resolve("shared-data").toString(), "--online-keys", copy.toString(),
+            List<String> args = new ArrayList<>(List.of("--data", tmp.resolve("node" + n + "-data").toString(),
+                    "--online-keys", keys.copyFor(tmp.resolve("node" + n + "-keys")).toString(),
                     "--database", databaseUrl + "&ApplicationName=flotilla-node" + n, "--poll-interval", "2",
                     "--mqtt-url", broker.url().toString(), "--mqtt-username", Mosquitto.SERVER_USER,
                     "--mqtt-password-file", brokerPassword.toString(), "--mqtt-ca-bundle", broker.caPem().toString()));
+            args.addAll(NodeSetup.objectStore(s3, tmp.resolve("node" + n + "-s3-credentials")));
+            nodes.define(n, args);
         }
         admin = nodes.start(1).adminToken();
         nodes.start(2);
@@ -155,6 +154,11 @@ class ThreeNodesTest {
             assertThat(wakeUps.getOrDefault(d, 0)).as(d + " woken through the broker by a node").isPositive();
         }
 
+        assertThat(s3.objects()).as("the image is in the object store").anyMatch(o -> o.startsWith("fleet/artifacts/"));
+        for (int n = 1; n <= 3; n++) {
+            assertThat(NodeSetup.files(tmp.resolve("node" + n + "-data"))).as("node" + n + "'s data directory")
+                    .noneMatch(f -> f.startsWith("artifacts/") || f.startsWith("keys/"));
+        }
         long completedAt = System.currentTimeMillis();
         nodes.start(victim);
         waitFor(() -> nodesAnswering(6), seen -> seen.contains("node" + victim));
