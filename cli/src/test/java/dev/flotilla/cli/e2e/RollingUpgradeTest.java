@@ -1,5 +1,6 @@
 package dev.flotilla.cli.e2e;
 
+import dev.flotilla.cli.Await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.agent.testimage.TestImage;
 import dev.flotilla.cli.CliFixture;
@@ -215,23 +216,9 @@ class RollingUpgradeTest {
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
     }
 
-    interface Probe<T> {
-        T get() throws Exception;
-    }
 
-    /** Polls until {@code done}; gives up after three minutes (a hung part, not a measure of speed). */
-    private <T> T waitFor(Probe<T> probe, Predicate<T> done) throws Exception {
-        long end = System.currentTimeMillis() + 180_000;
-        T last = null;
-        while (System.currentTimeMillis() < end) {
-            last = probe.get();
-            if (done.test(last)) {
-                return last;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("not reached; last value: " + last + "; nodes: " + nodes.output()
-                + "; haproxy: " + haproxy.log());
+    private <T> T waitFor(Await.Probe<T> probe, Predicate<T> done) throws Exception {
+        return Await.until(probe, done, () -> "nodes: " + nodes.output() + "; haproxy: " + haproxy.log());
     }
 
     private JsonNode json(String method, String path, String body) throws Exception {

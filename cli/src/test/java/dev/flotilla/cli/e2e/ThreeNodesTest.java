@@ -1,5 +1,6 @@
 package dev.flotilla.cli.e2e;
 
+import dev.flotilla.cli.Await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
@@ -115,7 +116,8 @@ class ThreeNodesTest {
         Files.writeString(caBundle, Files.readString(ca.caPem()) + Files.readString(broker.caPem()));
         http = HttpClient.newBuilder().sslContext(CaBundle.sslContext(ca.caPem())).build();
         startHaproxy(ca);
-        assertThat(nodesAnswering(12)).as("round robin over the three nodes").containsExactlyInAnyOrder(
+        // round robin over the three nodes, once HAProxy's health checks found each up (slow on a busy machine)
+        assertThat(waitFor(() -> nodesAnswering(12), seen -> seen.size() == 3)).containsExactlyInAnyOrder(
                 "node1", "node2", "node3");
 
         CliFixture fx = new CliFixture(tmp).generate("ed25519", "root1", "targets");
@@ -321,22 +323,9 @@ class ThreeNodesTest {
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
     }
 
-    interface Probe<T> {
-        T get() throws Exception;
-    }
 
-    /** Polls until {@code done}; gives up after three minutes (a hung part, not a measure of speed). */
-    private <T> T waitFor(Probe<T> probe, Predicate<T> done) throws Exception {
-        long end = System.currentTimeMillis() + 180_000;
-        T last = null;
-        while (System.currentTimeMillis() < end) {
-            last = probe.get();
-            if (done.test(last)) {
-                return last;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("not reached; last value: " + last + "; nodes: " + nodes.output() + "; boards: " + log);
+    private <T> T waitFor(Await.Probe<T> probe, Predicate<T> done) throws Exception {
+        return Await.until(probe, done, () -> "nodes: " + nodes.output() + "; boards: " + log);
     }
 
     private HttpResponse<byte[]> get(String path) throws Exception {
