@@ -2,7 +2,6 @@ package dev.flotilla.cli;
 
 import java.time.Duration;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * Waits in tests for a value read from a running system (a server's API, a board's files) to satisfy a condition,
@@ -24,7 +23,7 @@ public final class Await {
     }
 
     /** Reads {@code probe} until {@code done} accepts its value, and returns that value. */
-    public static <T> T until(Probe<T> probe, Predicate<T> done, Supplier<String> context) throws Exception {
+    public static <T> T until(Probe<T> probe, Predicate<T> done, Probe<String> context) throws Exception {
         long end = System.nanoTime() + LIMIT.toNanos();
         T last = null;
         while (System.nanoTime() < end) {
@@ -34,7 +33,13 @@ public final class Await {
             }
             Thread.sleep(200);
         }
+        String more;
+        try {
+            more = context.get();
+        } catch (Exception e) {
+            more = "(could not read more: " + e + ")";
+        }
         throw new AssertionError("not reached within " + LIMIT.toMinutes() + " minutes; last value: " + last
-                + "; " + context.get());
+                + "; " + more);
     }
 }
