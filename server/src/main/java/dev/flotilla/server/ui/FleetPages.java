@@ -26,6 +26,9 @@ import java.util.List;
  */
 final class FleetPages {
     static final int PAGE_SIZE = 50;
+    /** How long one fleet summary is shared by the overview and its live updates. */
+    static final java.time.Duration FRESH = java.time.Duration.ofSeconds(2);
+    private static final String FLEET = "fleet";
 
     /** A device list row: the device and whether it is online now. */
     public record Row(Device device, boolean online) {
@@ -49,6 +52,7 @@ final class FleetPages {
     private final DeviceEvents events;
     private final CheckIns checkIns;
     private final FleetOverview fleet;
+    private final Snapshots<String, FleetOverview.Summary> summaries;
     private final View view;
     private final long retentionDays;
 
@@ -61,17 +65,28 @@ final class FleetPages {
         this.checkIns = checkIns;
         this.fleet = fleet;
         this.view = view;
+        this.summaries = summaries(fleet, checkIns::flushLastSeen, System::nanoTime);
+    }
+
+    /**
+     * The fleet summary shared by every open overview ({@link Snapshots}): one scan per {@link #FRESH} whatever
+     * the number of pages, each taken after {@code flush} (writing the pending last-seen times, so that
+     * presence is current).
+     */
+    static Snapshots<String, FleetOverview.Summary> summaries(FleetOverview fleet, Runnable flush,
+                                                               java.util.function.LongSupplier nanoTime) {
+        return new Snapshots<>(java.time.Duration.ofMinutes(5), (key, previous) -> {
+            flush.run();
+            return fleet.summary();
+        }, nanoTime);
     }
 
     void register(Gate gate, LiveStreams live) {
-        live.register("/ui/fleet/live", Role.VIEWER, "fleet", (ctx, visit) -> () -> {
-            checkIns.flushLastSeen();
-            return view.fragment("fleet.jte", fleet.summary());
-        });
+        live.register("/ui/fleet/live", Role.VIEWER, "fleet", (ctx, visit) -> () ->
+                view.fragment("fleet.jte", summaries.get(FLEET, FRESH)));
         gate.page(HandlerType.GET, "/ui", Role.VIEWER, (ctx, v) -> {
             QueryParams.requireOnly(ctx, List.of());
-            checkIns.flushLastSeen();
-            view.render(ctx, 200, "overview.jte", v.chrome("Fleet", "overview"), fleet.summary());
+            view.render(ctx, 200, "overview.jte", v.chrome("Fleet", "overview"), summaries.get(FLEET, FRESH));
         });
         gate.page(HandlerType.GET, "/ui/devices", Role.VIEWER, (ctx, v) ->
                 view.render(ctx, 200, "devices.jte", v.chrome("Devices", "devices"), list(ctx)));
@@ -86,11 +101,13 @@ final class FleetPages {
         });
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/decommission", Role.OPERATOR, (ctx, v) -> {
             devices.decommission(v.operator().actor(), ctx.pathParam("deviceId"));
+            summaries.forget(FLEET);
             checkIns.settle();
             backToDevice(ctx);
         });
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/recommission", Role.OPERATOR, (ctx, v) -> {
             devices.recommission(v.operator().actor(), ctx.pathParam("deviceId"));
+            summaries.forget(FLEET);
             checkIns.settle();
             backToDevice(ctx);
         });
