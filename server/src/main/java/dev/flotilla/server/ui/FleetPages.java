@@ -29,14 +29,19 @@ final class FleetPages {
     /** How long one fleet summary is shared by the overview and its live updates. */
     static final java.time.Duration FRESH = java.time.Duration.ofSeconds(2);
     private static final String FLEET = "fleet";
+    /** How long the filters' choices (versions, hardware, health states) are shared by device lists. */
+    static final java.time.Duration FACETS_FRESH = java.time.Duration.ofSeconds(10);
 
     /** A device list row: the device and whether it is online now. */
     public record Row(Device device, boolean online) {
     }
 
-    /** The device list: the filter as entered, the facets to choose from, the rows and the next page. */
-    public record DeviceList(DeviceFilter filter, String query, long matching, List<Row> rows, String nextAfter,
-                             boolean firstPage, FleetOverview.Facets facets) {
+    /**
+     * The device list: the filter as entered, how many devices match (at most {@link Dashboard#COUNT_UP_TO};
+     * {@code more} when more do), the facets to choose from, the rows and the next page.
+     */
+    public record DeviceList(DeviceFilter filter, String query, long matching, boolean more, List<Row> rows,
+                             String nextAfter, boolean firstPage, FleetOverview.Facets facets) {
     }
 
     /**
@@ -53,6 +58,7 @@ final class FleetPages {
     private final CheckIns checkIns;
     private final FleetOverview fleet;
     private final Snapshots<String, FleetOverview.Summary> summaries;
+    private final Snapshots<String, FleetOverview.Facets> facets;
     private final View view;
     private final long retentionDays;
 
@@ -66,6 +72,7 @@ final class FleetPages {
         this.fleet = fleet;
         this.view = view;
         this.summaries = summaries(fleet, checkIns::flushLastSeen, System::nanoTime);
+        this.facets = new Snapshots<>(java.time.Duration.ofMinutes(5), (key, previous) -> fleet.facets());
     }
 
     /**
@@ -124,8 +131,9 @@ final class FleetPages {
         DeviceService.KeysetPage page = devices.listAfter(filter, after, PAGE_SIZE);
         Presence presence = checkIns.presence();
         List<Row> rows = page.items().stream().map(d -> new Row(d, presence.online(d.lastSeenAt()))).toList();
-        return new DeviceList(filter, query(ctx), devices.count(filter), rows, page.nextAfter(), after == null,
-                fleet.facets());
+        long matching = devices.countUpTo(filter, Dashboard.COUNT_UP_TO + 1L);
+        return new DeviceList(filter, query(ctx), Math.min(matching, Dashboard.COUNT_UP_TO),
+                matching > Dashboard.COUNT_UP_TO, rows, page.nextAfter(), after == null, facets.get(FLEET, FACETS_FRESH));
     }
 
     /** The request's filters as a query string without {@code after}, for the next-page link. */
