@@ -71,7 +71,8 @@ class MainTest {
                 .contains("Exit codes").containsPattern("\\n  0 +done").containsPattern("\\n  1 +failed")
                 .containsPattern("\\n  2 +usage error").containsPattern("\\n  78 +agent: configuration error");
         for (String[] usage : List.of(new String[]{"devices", "list", "--no-such-option"}, new String[]{"devices"},
-                new String[]{"no-such-command"}, new String[]{"rollout", "status"}, new String[]{"completion"})) {
+                new String[]{"no-such-command"}, new String[]{"rollout", "show"}, new String[]{"rollout", "status"},
+                new String[]{"completion"})) {
             assertThat(run(Main.commandLine(usage), usage).get(0)).as(String.join(" ", usage)).isEqualTo("2");
         }
         String[] failed = {"devices", "list", "--server", "not a url", "--token", "t"};

@@ -93,11 +93,13 @@ public final class Server implements AutoCloseable {
     private final CheckIns checkIns;
     private final Rollouts rollouts;
     private final EventRetention eventRetention;
+    private final FleetOverview fleet;
 
     private Server(ServerConfig config, Database database, Javalin app, Optional<String> initialAdminToken,
                    ScheduledExecutorService scheduler, Publisher publisher, OnlineKeys onlineKeys,
                    List<AutoCloseable> closeables, CheckIns checkIns, Rollouts rollouts,
-                   EventRetention eventRetention) {
+                   EventRetention eventRetention, FleetOverview fleet) {
+        this.fleet = fleet;
         this.closeables = closeables;
         this.eventRetention = eventRetention;
         this.rollouts = rollouts;
@@ -199,6 +201,8 @@ public final class Server implements AutoCloseable {
                     return deviceAuth.authenticate(bearer);
                 }
             };
+            ReleaseDetails releaseDetails = new ReleaseDetails(jdbi, tuf);
+            FleetOverview fleet = new FleetOverview(jdbi, tuf, releaseDetails, checkIns.presence());
             Javalin app = Javalin.create(cfg -> {
                 configure(cfg, config);
                 cfg.events.serverStopped(artifacts::close); // after the requests in flight, not before
@@ -229,8 +233,6 @@ public final class Server implements AutoCloseable {
                     ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
                 });
                 AuditRoutes.register(routes, jdbi, audit);
-                ReleaseDetails releaseDetails = new ReleaseDetails(jdbi, tuf);
-                FleetOverview fleet = new FleetOverview(jdbi, tuf, releaseDetails, checkIns.presence());
                 FleetMetrics.bind(metrics, () -> {
                     checkIns.flushLastSeen();
                     FleetOverview.Summary f = fleet.summary();
@@ -270,7 +272,7 @@ public final class Server implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(eventRetention::runQuietly, 60, 300, TimeUnit.SECONDS);
             LOG.info("listening on port {} after {} ms", app.port(), (System.nanoTime() - started) / 1_000_000);
             return new Server(config, db, app, admin, scheduler, publisher, keys, closeables, checkIns, rollouts,
-                    eventRetention);
+                    eventRetention, fleet);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
             closeAll(closeables);
@@ -370,6 +372,11 @@ public final class Server implements AutoCloseable {
     /** The rollouts (their evaluator also runs every few seconds on the server's scheduler). */
     public Rollouts rollouts() {
         return rollouts;
+    }
+
+    /** The fleet overview the dashboard and the fleet gauges read. */
+    public FleetOverview fleet() {
+        return fleet;
     }
 
     /** The device event retention job (also run every 5 minutes by the server itself). */

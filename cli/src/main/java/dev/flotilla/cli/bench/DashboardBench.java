@@ -136,7 +136,7 @@ public final class DashboardBench implements Callable<Integer> {
             String cookie = signIn(http, base, admin);
             List<Target> targets = List.of(new Target("noop", "/livez", ""),
                     new Target("fleet", "/ui", "<h1>Fleet</h1>"),
-                    new Target("deviceSearch", SEARCH, "<span id=\"match-count\">" + devices + "</span>"),
+                    new Target("deviceSearch", SEARCH, "<span id=\"match-count\">" + matchCount(devices) + "</span>"),
                     new Target("rollout", "/ui/rollouts/" + id, "<h1>Rollout <code>" + id + "</code></h1>"));
             Map<String, List<Long>> latencies = time(pool, http, base, cookie, targets);
             report(out, latencies);
@@ -245,5 +245,11 @@ public final class DashboardBench implements Callable<Integer> {
 
     private static long millisSince(long t0) {
         return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    /** The device list's match count as shown: exact up to the dashboard's limit, then the limit and "+". */
+    static String matchCount(long devices) {
+        int limit = dev.flotilla.server.ui.Dashboard.COUNT_UP_TO;
+        return devices > limit ? limit + "+" : Long.toString(devices);
     }
 }

@@ -2,6 +2,7 @@ package dev.flotilla.cli.release;
 
 import dev.flotilla.cli.support.Drafts;
 import dev.flotilla.cli.support.KeyArgs;
+import dev.flotilla.cli.support.ResultJson;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.firmware.FirmwareInfo;
 import dev.flotilla.core.tuf.Metadata;
@@ -16,6 +17,7 @@ import dev.flotilla.core.tuf.repo.TargetContent;
 import dev.flotilla.core.tuf.repo.TargetFiles;
 import dev.flotilla.core.tuf.client.AtomicFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -33,6 +35,11 @@ import java.util.List;
  * <p>With {@code --draft FILE} it instead signs a targets draft ({@code release publish --draft}) on the key
  * holder's own machine: no server, no repository and no other keys needed. With {@code --root} the key and the
  * draft's existing signatures are checked against that root's targets role first.
+ *
+ * <p>With {@code --json} it prints what it signed as one line of JSON (the readable lines go to stderr): for a
+ * repository {@code targetPath}, {@code length}, {@code sha256}, {@code role}, {@code version} and, with the
+ * online keys given, {@code snapshotVersion}; for a draft the signed file, its {@code version}, {@code expires},
+ * the key ids of its {@code signatures} and, with {@code --root}, {@code validSignatures} and {@code threshold}.
  */
 @Command(name = "sign",
         description = "Add a firmware image to the repository and sign the targets metadata, or sign a targets draft.",
@@ -95,6 +102,9 @@ public final class ReleaseSignCommand extends ToolCommand {
     @Option(names = "--timestamp-key", paramLabel = "PRIVATE", description = "Also issue a timestamp (offline key)")
     Path timestampKey;
 
+    @Mixin
+    ResultJson json;
+
     @Override
     protected int execute() throws Exception {
         if (draft != null) {
@@ -133,9 +143,16 @@ public final class ReleaseSignCommand extends ToolCommand {
             repo.sign("timestamp", timestampSigner);
         }
         RepositoryLayout.write(repo, repoDir);
-        out().println("signed " + path + " (" + file.length() + " bytes, sha256 " + file.sha256() + ") into "
-                + role + " version " + repo.targets(role).signed().version()
-                + (snapshotSigner != null ? ", snapshot version " + repo.snapshot().orElseThrow().signed().version() : ""));
+        long targetsVersion = repo.targets(role).signed().version();
+        Long snapshotVersion = snapshotSigner == null ? null : repo.snapshot().orElseThrow().signed().version();
+        json.text(spec).println("signed " + path + " (" + file.length() + " bytes, sha256 " + file.sha256() + ") into "
+                + role + " version " + targetsVersion + (snapshotVersion != null ? ", snapshot version " + snapshotVersion : ""));
+        var result = ResultJson.object().put("targetPath", path).put("length", file.length())
+                .put("sha256", file.sha256()).put("role", role).put("version", targetsVersion);
+        if (snapshotVersion != null) {
+            result.put("snapshotVersion", snapshotVersion);
+        }
+        json.print(spec, result);
         return 0;
     }
 
@@ -152,14 +169,19 @@ public final class ReleaseSignCommand extends ToolCommand {
         if (trusted != null) {
             md = Drafts.combine(draft, md, List.of(), Targets.class, TargetsDrafts.eligible(trusted));
         }
-        out().println("signing " + TargetsDrafts.summary(md.signed()));
+        json.text(spec).println("signing " + TargetsDrafts.summary(md.signed()));
         List<Signer> signers = KeyArgs.signers(targetsKeys);
         md = trusted != null ? Drafts.sign(md, signers, TargetsDrafts.eligible(trusted)) : signOnly(md, signers);
         Path target = out != null ? out : draft;
         AtomicFiles.write(target, md.toBytes());
-        out().println("wrote " + target + ": " + (trusted != null ? TargetsDrafts.status(md, trusted)
+        json.text(spec).println("wrote " + target + ": " + (trusted != null ? TargetsDrafts.status(md, trusted)
                 : md.signatures().size() + " signature(s); 'release publish --draft' checks them against the server's"
                 + " root (give --root FILE to check here)"));
+        var result = ResultJson.signed(target, md, md.signed().version(), md.signed().expires().toString());
+        if (trusted != null) {
+            result.setAll(ResultJson.count(trusted.role("targets"), trusted.keys(), md));
+        }
+        json.print(spec, result);
         return 0;
     }
 

@@ -16,15 +16,16 @@ import static dev.flotilla.cli.support.ApiCommand.text;
 
 /**
  * {@code flotilla rollout}: staged rollouts of a release over a selection of devices ({@code /api/v1/rollouts}):
- * create or preview one, act on it (start, pause, resume, abort, advance, approve, retry), follow it (status,
- * list, devices). Every subcommand takes {@code --json} (the server's answer as is).
+ * create or preview one, act on it (start, pause, resume, abort, advance, approve, retry), follow it (show,
+ * list, devices; {@code status} is a hidden alias of {@code show}, its earlier name). Every subcommand takes {@code --json} (the server's answer as is).
  */
 @Command(name = "rollout", aliases = "rollouts", description = "Create, preview, follow and steer staged rollouts.",
         mixinStandardHelpOptions = true,
         subcommands = {RolloutCommand.Create.class, RolloutCommand.Preview.class, RolloutCommand.Start.class,
                 RolloutCommand.Pause.class, RolloutCommand.Resume.class, RolloutCommand.Abort.class,
                 RolloutCommand.Advance.class, RolloutCommand.Approve.class, RolloutCommand.Retry.class,
-                RolloutCommand.Status.class, RolloutCommand.ListRollouts.class, RolloutCommand.Devices.class},
+                RolloutCommand.Show.class, RolloutCommand.ListRollouts.class, RolloutCommand.Devices.class,
+                RolloutCommand.Status.class},
         modelTransformer = Examples.class, footerHeading = "%nExamples:%n",
         footer = {"  flotilla rollout preview --release firmware-1.1.0.img --hardware devboard",
                 "  flotilla rollout create --release firmware-1.1.0.img --hardware devboard \\",
@@ -32,7 +33,7 @@ import static dev.flotilla.cli.support.ApiCommand.text;
                 "  flotilla rollout create --release firmware-1.1.0.img --tag canary \\",
                 "      --plan plan.json --dry-run",
                 "  flotilla rollout list --state active",
-                "  flotilla rollout status rol_UazAWuxfXTPobvcJ",
+                "  flotilla rollout show rol_UazAWuxfXTPobvcJ",
                 "  flotilla rollout devices rol_UazAWuxfXTPobvcJ --state failed",
                 "  flotilla rollout start rol_UazAWuxfXTPobvcJ",
                 "  flotilla rollout pause rol_UazAWuxfXTPobvcJ",
@@ -173,9 +174,9 @@ public final class RolloutCommand {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "A rollout: each stage's funnel, "
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "A rollout: each stage's funnel, "
             + "the current stage's gates against their thresholds, why it halted, failures by reason.")
-    static final class Status extends ApiCommand {
+    static class Show extends ApiCommand {
         @Parameters(paramLabel = "ID", description = "The rollout's id (rol_...).")
         String id;
 
@@ -186,6 +187,12 @@ public final class RolloutCommand {
                 RolloutView.status(r, out());
             }
         }
+    }
+
+    /** {@code rollout status ID}: the earlier name of {@code rollout show}, kept working but not listed. */
+    @Command(name = "status", hidden = true, mixinStandardHelpOptions = true,
+            description = "The earlier name of 'rollout show'.")
+    static final class Status extends Show {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,

@@ -124,7 +124,7 @@ final class RolloutView {
         return stage.path("approval").asBoolean() ? s + ", approval" : s;
     }
 
-    /** {@code rollout status}: header, halt, funnel table, gates table, failures. */
+    /** {@code rollout show}: header, halt, funnel table, gates table, failures. */
     static void status(JsonNode r, PrintWriter out) {
         out.println("rollout " + text(r, "id") + " (" + text(r, "kind") + "): " + text(r, "targetPath"));
         out.println("state:     " + summary(r));

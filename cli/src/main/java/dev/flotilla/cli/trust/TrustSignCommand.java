@@ -1,11 +1,13 @@
 package dev.flotilla.cli.trust;
 
 import dev.flotilla.cli.support.KeyArgs;
+import dev.flotilla.cli.support.ResultJson;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Root;
 import dev.flotilla.core.tuf.client.AtomicFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -14,7 +16,10 @@ import java.util.List;
 /**
  * {@code flotilla trust sign}: one root key holder signs a root draft on their own machine (no server, no other
  * keys needed). The draft's existing signatures are checked first, the draft's roles are shown, and the signed
- * draft is written to {@code --out} (default: the draft file itself), for {@code trust publish}.
+ * draft is written to {@code --out} (default: the draft file itself), for {@code trust publish}. With
+ * {@code --json} it prints the signed file, its {@code version}, {@code expires}, the key ids of its
+ * {@code signatures}, {@code validSignatures} and {@code threshold} of its root role and, with
+ * {@code --previous-root}, {@code previous} (the same count by the previous root's keys) as one line of JSON.
  */
 @Command(name = "sign", mixinStandardHelpOptions = true,
         description = "Sign a root draft with your root key(s), on your own machine; combine and publish with 'trust publish'.")
@@ -33,16 +38,27 @@ public final class TrustSignCommand extends ToolCommand {
     @Option(names = "--out", paramLabel = "FILE", description = "Write the signed draft here (default: --draft)")
     Path out;
 
+    @Mixin
+    ResultJson json;
+
     @Override
     protected int execute() throws Exception {
         Metadata<Root> md = RootDrafts.read(draft);
         Root previous = previousRoot == null ? null : RootDrafts.read(previousRoot).signed();
         md = RootDrafts.combine(draft, md, List.of(), previous);
-        out().println("signing " + RootDrafts.summary(md.signed()));
+        json.text(spec).println("signing " + RootDrafts.summary(md.signed()));
         md = RootDrafts.sign(md, KeyArgs.signers(keys), previous);
         Path target = out != null ? out : draft;
         AtomicFiles.write(target, md.toBytes());
-        out().println("wrote " + target + ": " + RootDrafts.status(md, previous));
+        json.text(spec).println("wrote " + target + ": " + RootDrafts.status(md, previous));
+        Root r = md.signed();
+        var result = ResultJson.signed(target, md, r.version(), r.expires().toString());
+        result.setAll(ResultJson.count(r.role("root"), r.keys(), md));
+        if (previous != null) {
+            result.set("previous", ResultJson.count(previous.role("root"), previous.keys(), md)
+                    .put("version", previous.version()));
+        }
+        json.print(spec, result);
         return 0;
     }
 }

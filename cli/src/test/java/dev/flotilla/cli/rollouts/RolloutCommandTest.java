@@ -145,7 +145,11 @@ class RolloutCommandTest {
         fleet.report(first.get(3), id, "boot_failed", "installed", "failed");
         server.rollouts().evaluator().evaluate();
 
-        CliRun status = ok(rollout("status", id));
+        CliRun status = ok(rollout("show", id));
+        // the earlier name still works, answers the same, and is not listed
+        assertThat(ok(rollout("status", id)).out()).isEqualTo(status.out());
+        String help = CliRun.of("rollout", "--help").out();
+        assertThat(help).containsPattern("\n  show +A rollout").doesNotContain("  status ");
 
         assertThat(status.out()).contains("state:     halted, stage 1 of 2")
                 .contains("HALTED:    failureRate 0.5 > max 0.2 over 4 device(s) with a verdict (checked from 4), "
@@ -160,7 +164,7 @@ class RolloutCommandTest {
                 .contains("failures by reason:           boot_failed=2")
                 .contains("failures by hardware:         board-a=2")
                 .contains("failures by previous version: 1.0.0=2");
-        JsonNode json = CanonicalJson.parse(ok(rollout("status", "--json", id)).out().getBytes(StandardCharsets.UTF_8));
+        JsonNode json = CanonicalJson.parse(ok(rollout("show", "--json", id)).out().getBytes(StandardCharsets.UTF_8));
         assertThat(json.path("halt").path("observed").asDouble()).isEqualTo(0.5);
 
         CliRun devices = ok(rollout("devices", id, "--state", "failed"));
@@ -181,7 +185,7 @@ class RolloutCommandTest {
 
         assertThat(ok(rollout("resume", id)).out()).isEqualTo("rollout " + id + ": active, stage 1 of 2\n"
                 + "  acknowledged 2, admitted 1\n");
-        assertThat(ok(rollout("status", id)).out()).containsPattern("failureRate +0 +0.2 +2 +4 +not checked yet");
+        assertThat(ok(rollout("show", id)).out()).containsPattern("failureRate +0 +0.2 +2 +4 +not checked yet");
         assertThat(ok(rollout("abort", id)).out()).contains(": aborted, stage 1 of 2");
         CliFixture.assertOneLineError(rollout("resume", id), "invalid_state: rollout " + id + " is aborted");
         assertThat(ok(rollout("list")).out()).containsPattern(id + " +rollout +fw-2.0.bin +aborted +1 of 2 +10 +2 +2 ");
@@ -195,7 +199,7 @@ class RolloutCommandTest {
                 "--window", "0 2 * * *", "--window-minutes", "90", "--window-zone", "Europe/Berlin"));
         assertThat(created.out()).contains("(created)").containsPattern("2 +4 devices, approval +4\n");
         String id = id(created);
-        assertThat(ok(rollout("status", id)).out()).contains("state:     created, stage - of 3")
+        assertThat(ok(rollout("show", id)).out()).contains("state:     created, stage - of 3")
                 .contains("install forced").contains("window '0 2 * * *' for 90 min (Europe/Berlin)");
 
         assertThat(ok(rollout("start", id)).out()).isEqualTo("rollout " + id
@@ -205,7 +209,7 @@ class RolloutCommandTest {
         assertThat(ok(rollout("resume", id)).out()).contains(": active, stage 1 of 3\n");
         assertThat(ok(rollout("advance", id)).out()).contains(": active, stage 2 of 3\n  admitted 2\n");
         assertThat(ok(rollout("retry", id)).out()).contains(": active, stage 2 of 3\n");
-        assertThat(ok(rollout("status", id)).out()).containsPattern("\n1 +2 devices +2 +done +2 ")
+        assertThat(ok(rollout("show", id)).out()).containsPattern("\n1 +2 devices +2 +done +2 ")
                 .containsPattern("\n2 +4 devices, approval +4 +current +2 ").contains("gates of stage 2: none");
 
         CliRun second = ok(rollout("create", "--release", "fw-2.0.bin", "--supersede", "--start"));
@@ -213,7 +217,7 @@ class RolloutCommandTest {
                 .contains("(more: --offset 1)");
         assertThat(ok(rollout("list", "--limit", "1", "--offset", "1")).out()).contains(id);
         CliFixture.assertOneLineError(rollout("create", "--release", "fw-2.0.bin"), "rollout_conflict: ");
-        CliFixture.assertOneLineError(rollout("status", "rol_nope"), "not_found");
+        CliFixture.assertOneLineError(rollout("show", "rol_nope"), "not_found");
         CliFixture.assertOneLineError(CliRun.of("rollout", "list", "--server", server.uri(), "--token", "wrong"),
                 "unauthenticated: ");
     }

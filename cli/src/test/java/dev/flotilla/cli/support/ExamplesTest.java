@@ -15,7 +15,7 @@ class ExamplesTest {
                 List.of("devices", "list", "show", "events", "tag", "group", "decommission", "recommission", "delete"),
                 List.of("deployments", "create", "list", "show", "cancel"),
                 List.of("rollout", "create", "preview", "start", "pause", "resume", "abort", "advance", "approve",
-                        "retry", "status", "list", "devices"),
+                        "retry", "show", "list", "devices"),
                 List.of("tokens", "create", "list", "revoke"),
                 List.of("enrollment-tokens", "create", "list", "revoke"),
                 List.of("audit", "list"),

@@ -31,7 +31,9 @@ final class DeviceQuery {
             binds.put("av", f.attribute().value());
         }
         if (f.search() != null) {
-            where.append(" AND (d.id LIKE :q ESCAPE '!' OR d.key_id LIKE :q ESCAPE '!')");
+            // Two prefix matches, each from its own index (V19 on PostgreSQL), rather than one OR that scans.
+            where.append(" AND d.id IN (SELECT p.id FROM devices p WHERE p.id LIKE :q ESCAPE '!'"
+                    + " UNION SELECT p.id FROM devices p WHERE p.key_id LIKE :q ESCAPE '!')");
             binds.put("q", f.search().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
         }
         if (f.connectivity() != null) {
@@ -62,5 +64,11 @@ final class DeviceQuery {
     /** How many devices match. */
     long count(Handle h) {
         return bind(h.createQuery("SELECT COUNT(*)" + from(""))).mapTo(Long.class).one();
+    }
+
+    /** How many devices match, counting no further than {@code limit}: reads at most that many matches. */
+    long countUpTo(Handle h, long limit) {
+        return bind(h.createQuery("SELECT COUNT(*) FROM (SELECT 1" + from(" LIMIT :countLimit") + ") c"))
+                .bind("countLimit", limit).mapTo(Long.class).one();
     }
 }

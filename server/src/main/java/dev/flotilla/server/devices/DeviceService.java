@@ -128,6 +128,14 @@ public final class DeviceService {
         return jdbi.withHandle(h -> store.count(h, filter));
     }
 
+    /**
+     * How many devices match {@code filter}, counted no further than {@code limit}: a count that reads at most
+     * {@code limit} matches, however many devices there are.
+     */
+    public long countUpTo(DeviceFilter filter, long limit) {
+        return jdbi.withHandle(h -> store.countUpTo(h, filter, limit));
+    }
+
     public Device setTags(Actor actor, String id, List<String> tags) {
         return notify(jdbi.inTransaction(h -> {
             membership.lock(h);

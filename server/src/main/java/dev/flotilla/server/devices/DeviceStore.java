@@ -94,6 +94,11 @@ final class DeviceStore {
         return new DeviceQuery(f).count(h);
     }
 
+    /** How many devices match the filter, up to {@code limit}. */
+    long countUpTo(Handle h, DeviceFilter f, long limit) {
+        return new DeviceQuery(f).countUpTo(h, limit);
+    }
+
     void replaceTags(Handle h, String id, List<String> tags) {
         h.createUpdate("DELETE FROM device_tags WHERE device_id = :id").bind("id", id).execute();
         for (String tag : tags.stream().distinct().sorted().toList()) {

@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The fleet at a glance, over active devices: how many run each version, hardware and health state,
@@ -44,6 +45,7 @@ public final class FleetOverview {
     private final TufStore tuf;
     private final ReleaseDetails releases;
     private final Presence presence;
+    private final AtomicLong summaries = new AtomicLong();
 
     public FleetOverview(Jdbi jdbi, TufStore tuf, ReleaseDetails releases, Presence presence) {
         this.jdbi = jdbi;
@@ -52,8 +54,9 @@ public final class FleetOverview {
         this.presence = presence;
     }
 
-    /** The summary as of now. */
+    /** The summary as of now: one scan of the fleet (callers that may share one use the dashboard's). */
     public Summary summary() {
+        summaries.incrementAndGet();
         return jdbi.withHandle(h -> {
             Long root = tuf.latest(h, "root").map(TufStore.Stored::version).orElse(null);
             List<ReleaseDetails.Detail> details = releases.all(h);
@@ -61,6 +64,11 @@ public final class FleetOverview {
             details.forEach(d -> versions.put(d.release().targetPath(), d.release().version()));
             return tally(groups(h, root), versions, ReleaseDetails.newestSecurityVersions(details), root);
         });
+    }
+
+    /** How many summaries this instance has taken (each a scan of every device), since it was made. */
+    public long summariesTaken() {
+        return summaries.get();
     }
 
     /** One group of devices alike in everything the summary counts. */

@@ -66,7 +66,8 @@ public final class Database implements AutoCloseable {
 
     /**
      * Flyway's locations: the shared migrations, plus on PostgreSQL those only PostgreSQL has (the change
-     * feed of the idle check-in cache; their versions are not used by the shared ones).
+     * feed of the idle check-in cache, the device search's prefix indexes; their versions are not used by the
+     * shared ones), and on H2 the H2 twins of some of them.
      */
     static String[] locations(String jdbcUrl) {
         return isPostgres(jdbcUrl) ? new String[] {"classpath:db/migration", "classpath:db/postgresql"}

@@ -19,6 +19,9 @@ import java.time.Clock;
  * the same services as the management API, with htmx for partial updates. See docs/server.md, "Dashboard".
  */
 public final class Dashboard {
+    /** The device list counts its matches up to this many, then shows this number followed by "+". */
+    public static final int COUNT_UP_TO = 1000;
+
     /** The services the dashboard reads and acts through. */
     public record Services(TokenService tokens, DeviceService devices, DeviceEvents events, CheckIns checkIns,
                            FleetOverview fleet, DeviceDetails details, ReleaseDetails releases, Jdbi jdbi,

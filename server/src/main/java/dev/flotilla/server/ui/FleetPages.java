@@ -26,14 +26,22 @@ import java.util.List;
  */
 final class FleetPages {
     static final int PAGE_SIZE = 50;
+    /** How long one fleet summary is shared by the overview and its live updates. */
+    static final java.time.Duration FRESH = java.time.Duration.ofSeconds(2);
+    private static final String FLEET = "fleet";
+    /** How long the filters' choices (versions, hardware, health states) are shared by device lists. */
+    static final java.time.Duration FACETS_FRESH = java.time.Duration.ofSeconds(10);
 
     /** A device list row: the device and whether it is online now. */
     public record Row(Device device, boolean online) {
     }
 
-    /** The device list: the filter as entered, the facets to choose from, the rows and the next page. */
-    public record DeviceList(DeviceFilter filter, String query, long matching, List<Row> rows, String nextAfter,
-                             boolean firstPage, FleetOverview.Facets facets) {
+    /**
+     * The device list: the filter as entered, how many devices match (at most {@link Dashboard#COUNT_UP_TO};
+     * {@code more} when more do), the facets to choose from, the rows and the next page.
+     */
+    public record DeviceList(DeviceFilter filter, String query, long matching, boolean more, List<Row> rows,
+                             String nextAfter, boolean firstPage, FleetOverview.Facets facets) {
     }
 
     /**
@@ -49,6 +57,8 @@ final class FleetPages {
     private final DeviceEvents events;
     private final CheckIns checkIns;
     private final FleetOverview fleet;
+    private final Snapshots<String, FleetOverview.Summary> summaries;
+    private final Snapshots<String, FleetOverview.Facets> facets;
     private final View view;
     private final long retentionDays;
 
@@ -61,17 +71,29 @@ final class FleetPages {
         this.checkIns = checkIns;
         this.fleet = fleet;
         this.view = view;
+        this.summaries = summaries(fleet, checkIns::flushLastSeen, System::nanoTime);
+        this.facets = new Snapshots<>(java.time.Duration.ofMinutes(5), (key, previous) -> fleet.facets());
+    }
+
+    /**
+     * The fleet summary shared by every open overview ({@link Snapshots}): one scan per {@link #FRESH} whatever
+     * the number of pages, each taken after {@code flush} (writing the pending last-seen times, so that
+     * presence is current).
+     */
+    static Snapshots<String, FleetOverview.Summary> summaries(FleetOverview fleet, Runnable flush,
+                                                               java.util.function.LongSupplier nanoTime) {
+        return new Snapshots<>(java.time.Duration.ofMinutes(5), (key, previous) -> {
+            flush.run();
+            return fleet.summary();
+        }, nanoTime);
     }
 
     void register(Gate gate, LiveStreams live) {
-        live.register("/ui/fleet/live", Role.VIEWER, "fleet", (ctx, visit) -> () -> {
-            checkIns.flushLastSeen();
-            return view.fragment("fleet.jte", fleet.summary());
-        });
+        live.register("/ui/fleet/live", Role.VIEWER, "fleet", (ctx, visit) -> () ->
+                view.fragment("fleet.jte", summaries.get(FLEET, FRESH)));
         gate.page(HandlerType.GET, "/ui", Role.VIEWER, (ctx, v) -> {
             QueryParams.requireOnly(ctx, List.of());
-            checkIns.flushLastSeen();
-            view.render(ctx, 200, "overview.jte", v.chrome("Fleet", "overview"), fleet.summary());
+            view.render(ctx, 200, "overview.jte", v.chrome("Fleet", "overview"), summaries.get(FLEET, FRESH));
         });
         gate.page(HandlerType.GET, "/ui/devices", Role.VIEWER, (ctx, v) ->
                 view.render(ctx, 200, "devices.jte", v.chrome("Devices", "devices"), list(ctx)));
@@ -86,11 +108,13 @@ final class FleetPages {
         });
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/decommission", Role.OPERATOR, (ctx, v) -> {
             devices.decommission(v.operator().actor(), ctx.pathParam("deviceId"));
+            summaries.forget(FLEET);
             checkIns.settle();
             backToDevice(ctx);
         });
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/recommission", Role.OPERATOR, (ctx, v) -> {
             devices.recommission(v.operator().actor(), ctx.pathParam("deviceId"));
+            summaries.forget(FLEET);
             checkIns.settle();
             backToDevice(ctx);
         });
@@ -107,8 +131,9 @@ final class FleetPages {
         DeviceService.KeysetPage page = devices.listAfter(filter, after, PAGE_SIZE);
         Presence presence = checkIns.presence();
         List<Row> rows = page.items().stream().map(d -> new Row(d, presence.online(d.lastSeenAt()))).toList();
-        return new DeviceList(filter, query(ctx), devices.count(filter), rows, page.nextAfter(), after == null,
-                fleet.facets());
+        long matching = devices.countUpTo(filter, Dashboard.COUNT_UP_TO + 1L);
+        return new DeviceList(filter, query(ctx), Math.min(matching, Dashboard.COUNT_UP_TO),
+                matching > Dashboard.COUNT_UP_TO, rows, page.nextAfter(), after == null, facets.get(FLEET, FACETS_FRESH));
     }
 
     /** The request's filters as a query string without {@code after}, for the next-page link. */

@@ -5,14 +5,12 @@ import dev.flotilla.server.rollouts.Rollouts;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What a rollout's live page shows, shared by everyone watching that rollout: taken at most once per
- * {@link #FRESH} whatever the number of open pages, and reading only the rollout's own rows (its funnel,
- * gates, failures and samples). The size of its selection, the one count that reads the fleet's devices and
- * manifests, is taken again at most every {@link #SELECTION_EVERY}; in between the stage sizes use the last
+ * What a rollout's live page shows, shared by everyone watching that rollout ({@link Snapshots}): taken at most
+ * once per {@link #FRESH} whatever the number of open pages, and reading only the rollout's own rows (its
+ * funnel, gates, failures and samples). The size of its selection, the one count that reads the fleet's devices
+ * and manifests, is taken again at most every {@link #SELECTION_EVERY}; in between the stage sizes use the last
  * count. Snapshots not asked for during {@link #KEEP} are dropped.
  */
 final class RolloutSnapshots {
@@ -20,15 +18,19 @@ final class RolloutSnapshots {
     static final Duration SELECTION_EVERY = Duration.ofSeconds(60);
     static final Duration KEEP = Duration.ofMinutes(5);
 
-    /** A rollout with its device states over time, and when (System.nanoTime) each part was taken. */
-    record Snapshot(Rollout rollout, List<Rollout.Sample> series, long takenAt, long selectionAt, long usedAt) {
+    /** A rollout with its device states over time, and when (System.nanoTime) its selection was counted. */
+    record Snapshot(Rollout rollout, List<Rollout.Sample> series, long selectionAt) {
     }
 
-    private final Rollouts rollouts;
-    private final Map<String, Snapshot> byId = new ConcurrentHashMap<>();
+    private final Snapshots<String, Snapshot> byId;
 
     RolloutSnapshots(Rollouts rollouts) {
-        this.rollouts = rollouts;
+        byId = new Snapshots<>(KEEP, (id, old) -> {
+            long now = System.nanoTime();
+            boolean recount = old == null || now - old.selectionAt() > SELECTION_EVERY.toNanos();
+            Rollout r = recount ? rollouts.get(id) : rollouts.get(id, old.rollout().selected());
+            return new Snapshot(r, rollouts.series(id), recount ? now : old.selectionAt());
+        });
     }
 
     /**
@@ -37,20 +39,11 @@ final class RolloutSnapshots {
      * @throws dev.flotilla.server.errors.DomainError.NotFound for an unknown rollout
      */
     Snapshot get(String id, Duration maxAge) {
-        long now = System.nanoTime();
-        byId.values().removeIf(s -> now - s.usedAt() > KEEP.toNanos());
-        return byId.compute(id, (k, old) -> {
-            if (old != null && now - old.takenAt() <= maxAge.toNanos()) {
-                return new Snapshot(old.rollout(), old.series(), old.takenAt(), old.selectionAt(), now);
-            }
-            boolean recount = old == null || now - old.selectionAt() > SELECTION_EVERY.toNanos();
-            Rollout r = recount ? rollouts.get(id) : rollouts.get(id, old.rollout().selected());
-            return new Snapshot(r, rollouts.series(id), now, recount ? now : old.selectionAt(), now);
-        });
+        return byId.get(id, maxAge);
     }
 
     /** Forgets the rollout's snapshot (an operator just acted on it); the selection is counted again. */
     void forget(String id) {
-        byId.remove(id);
+        byId.forget(id);
     }
 }

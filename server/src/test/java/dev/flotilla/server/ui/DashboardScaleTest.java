@@ -43,8 +43,12 @@ class DashboardScaleTest {
             }
             assertThat(b.get("/ui").body()).contains("id=\"count-active\">" + DEVICES + "<");
             assertThat(b.get("/ui/devices?health=degraded&hardwareId=board-3").body())
+                    .contains("id=\"match-count\">" + Dashboard.COUNT_UP_TO + "+<"); // 1,429 match
+            assertThat(b.get("/ui/devices?health=degraded&hardwareId=board-3&connectivity=offline").body())
                     .contains("id=\"match-count\">" + java.util.stream.IntStream.range(0, DEVICES)
-                            .filter(i -> i % 10 == 0 && i % 7 == 3).count() + "<");
+                            .filter(i -> i % 10 == 0 && i % 7 == 3 && i % 3 == 0).count() + "<");
+            assertThat(b.get("/ui/devices?q=dev_0999").body()).contains("id=\"match-count\">100<");
+            assertThat(b.get("/ui/devices?q=kdev_09990").body()).contains("id=\"match-count\">10<");
             String api = "/api/v1/devices?installedVersion=2.0&attribute=region=eu&offset=40000&limit=50";
             var listed = srv.http.get(api, srv.adminToken);
             assertThat(listed.status()).isEqualTo(200);
