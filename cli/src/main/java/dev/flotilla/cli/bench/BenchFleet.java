@@ -57,7 +57,16 @@ public final class BenchFleet {
      * stored.
      */
     public static BenchFleet register(Server server, HttpClient http, int n, String hardwareId, IntConsumer progress) {
-        BenchFleet f = new BenchFleet(server.uri(), http, n);
+        return register(server.uri(), server.jdbi(), http, n, hardwareId, progress);
+    }
+
+    /**
+     * Registers {@code n} devices as {@link #register(Server, HttpClient, int, String, IntConsumer)} does, straight
+     * into the database {@code jdbi} of the server (or servers) at {@code base}, which may run in another process.
+     */
+    public static BenchFleet register(URI base, Jdbi jdbi, HttpClient http, int n, String hardwareId,
+                                      IntConsumer progress) {
+        BenchFleet f = new BenchFleet(base, http, n);
         BulkRegistration.Entry[] entries = new BulkRegistration.Entry[n];
         java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
         IntStream.range(0, n).parallel().forEach(i -> {
@@ -70,7 +79,7 @@ public final class BenchFleet {
         int chunk = 5_000;
         for (int from = 0; from < n; from += chunk) {
             int to = Math.min(n, from + chunk);
-            BulkRegistration.register(server.jdbi(), List.of(entries).subList(from, to), Clock.systemUTC(),
+            BulkRegistration.register(jdbi, List.of(entries).subList(from, to), Clock.systemUTC(),
                     Duration.ofHours(12));
             progress.accept(n + to);
         }
@@ -121,7 +130,15 @@ public final class BenchFleet {
      * status. {@code 304} is the idle answer; any status other than 200 and 304 is an error.
      */
     public int checkIn(int i) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/api/v1/device/" + ids[i] + "/checkin"))
+        return checkIn(i, base);
+    }
+
+    /**
+     * One check-in of device {@code i} as {@link #checkIn(int)} does, sent to {@code server} (one of several
+     * servers on the same database).
+     */
+    public int checkIn(int i, URI server) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(server.resolve("/api/v1/device/" + ids[i] + "/checkin"))
                 .header("Authorization", "Bearer " + tokens[i]).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(envelopes[i]));
         String etag = etags[i];
