@@ -21,26 +21,25 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A fleet polling one or more server processes on one PostgreSQL database. Starts the server as its own process
- * ({@link FleetNodes}: its memory is its own), makes N device keys and signed manifests in this process
- * ({@code deviceKeysMillis}: work a real fleet's devices do themselves), registers the devices straight into the
- * database in bulk ({@link BenchFleet}; {@code registerMillis}: the rows of devices, device tokens and manifests,
- * not the enrollment protocol), lets every device check in once ({@code firstCheckInPassMillis}; it gets its ETag) and then
- * once idle ({@code firstIdlePassPerSecond}; the server's idle cache fills), then from this process drives idle
- * check-ins (If-None-Match, answered 304) round-robin over all devices: paced at the rate a fleet polling every
- * {@code --poll-seconds} needs ({@code targetPerSecond}: N / poll seconds; {@code achievedPerSecond}, and
- * {@code p50Millis} / {@code p99Millis} counted from when each check-in was due), then as fast as
- * {@code --clients} concurrent clients go ({@code maxPerSecond}). Then the server's resident size and peak
- * ({@code /proc/PID/status}), its heap in use ({@code /metrics}) and the database's size. With {@code --nodes N}
- * greater than 1, N-1 more server processes start on the same database; device i then always goes to node
- * i mod N (its idle pass warms each node's cache), and the same two measurements report in {@code nodes},
- * with the ratio of their maximum to the one node's.
+ * A fleet polling one or more server processes on one PostgreSQL database. Starts the server as its own
+ * process ({@link FleetNodes}: its memory is its own), makes N device keys and signed manifests in this process
+ * ({@code deviceKeysMillis}: work a real fleet's devices do themselves), registers the devices straight into
+ * the database in bulk ({@link BenchFleet}; {@code registerMillis}: the rows of devices, device tokens and
+ * manifests, not the enrollment protocol), lets every device check in once ({@code firstCheckInPassMillis}; it
+ * gets its ETag) and then once idle ({@code firstIdlePassPerSecond}; the server's idle cache fills), then from
+ * this process drives idle check-ins (If-None-Match, answered 304) round-robin over all devices: after a warm-up
+ * run of {@code --millis} as fast as it goes, paced from
+ * {@code --paced-clients} at the rate a fleet polling every {@code --poll-seconds} needs ({@code targetPerSecond}:
+ * N / poll seconds; {@code achievedPerSecond}, and {@code p50Millis} / {@code p99Millis} counted from when each
+ * check-in was due), then as fast as {@code --clients} concurrent clients go ({@code maxPerSecond}). Then the
+ * server's resident size and peak ({@code /proc/PID/status}), its heap in use ({@code /metrics}) and the
+ * database's size. With {@code --nodes N} greater than 1, N-1 more server processes start on the same
+ * database; device i then always goes to node i mod N (an idle pass warms each node's cache), and the same two
+ * measurements report in {@code nodes}, with the ratio of their maximum to the one node's.
  */
 @Command(name = "fleet", mixinStandardHelpOptions = true,
         description = "A fleet's idle check-ins against server processes on PostgreSQL: rate, latency, memory.")
 public final class FleetBench extends ToolCommand {
-    private static final int PACED_CLIENTS = 64;
-
     @Option(names = "--devices", defaultValue = "1000000", description = "Devices to register (default ${DEFAULT-VALUE}).")
     int devices;
 
@@ -55,6 +54,10 @@ public final class FleetBench extends ToolCommand {
     @Option(names = "--clients", defaultValue = "32",
             description = "Concurrent clients of the maximum-rate run (default ${DEFAULT-VALUE}).")
     int clients;
+
+    @Option(names = "--paced-clients", defaultValue = "64",
+            description = "Concurrent clients of the paced run (default ${DEFAULT-VALUE}).")
+    int pacedClients;
 
     @Option(names = "--millis", defaultValue = "20000", description = "Length of each measured run (default ${DEFAULT-VALUE}).")
     long millis;
@@ -73,8 +76,9 @@ public final class FleetBench extends ToolCommand {
 
     @Override
     protected int execute() throws Exception {
-        if (devices < 1 || nodeCount < 1 || pollSeconds < 1 || clients < 1 || millis < 1) {
-            throw new IllegalArgumentException("--devices, --nodes, --poll-seconds, --clients and --millis must be at least 1");
+        if (devices < 1 || nodeCount < 1 || pollSeconds < 1 || clients < 1 || pacedClients < 1 || millis < 1) {
+            throw new IllegalArgumentException("--devices, --nodes, --poll-seconds, --clients, --paced-clients and "
+                    + "--millis must be at least 1");
         }
         if (!serverHeap.matches("[0-9]+[kmgKMG]?")) {
             throw new IllegalArgumentException("--server-heap must be a size such as 512m or 1g, not '" + serverHeap + "'");
@@ -143,11 +147,15 @@ public final class FleetBench extends ToolCommand {
         return 0;
     }
 
-    /** The paced run at the fleet's poll rate, then the maximum-rate run, over the current nodes; into {@code out}. */
+    /**
+     * A warm-up run as fast as it goes (not reported), the paced run at the fleet's poll rate, then the
+     * maximum-rate run, over the current nodes; into {@code out}.
+     */
     private void measureRates(ExecutorService pool, ObjectNode out) throws Exception {
         double target = devices / (double) pollSeconds;
         AtomicInteger next = new AtomicInteger();
-        Load.Paced paced = Load.paced(pool, PACED_CLIENTS, target, millis, () -> idle(next));
+        Load.run(pool, clients, () -> idle(next), millis, null); // warm-up, as fast as it goes: not reported
+        Load.Paced paced = Load.paced(pool, pacedClients, target, millis, () -> idle(next));
         out.put("targetPerSecond", Load.round(target));
         out.put("achievedPerSecond", Load.round(paced.perSecond()));
         out.put("p50Millis", Load.round(Load.percentile(paced.latencies(), 0.50) / 1e6));

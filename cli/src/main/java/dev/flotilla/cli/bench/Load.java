@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
-/** Load generation and the statistics of the HTTP benchmarks ({@code bench checkin}, {@code bench rollout}). */
+/**
+ * Load generation and the statistics of the HTTP benchmarks ({@code bench checkin}, {@code bench fleet},
+ * {@code bench rollout}, ...).
+ */
 final class Load {
     private Load() {
     }
