@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The simulator's server as a child process ({@link ServerProcess}): {@code ServerMain DATA PORT POLL_SECONDS}
- * starts the server (embedded H2 in {@code DATA}, loopback, {@code PORT} or a free one for 0), prints
+ * The server as a child process ({@link ServerProcess}): {@code ServerMain DATA PORT POLL_SECONDS [JDBC_URL]}
+ * starts the server (embedded H2 in {@code DATA} unless a database URL is given, loopback, {@code PORT} or a
+ * free one for 0), prints
  * {@code admin-token T} on its first start and then {@code listening URL} on standard output, and runs until it
  * is killed or its standard input closes (the simulator that started it ended); then it stops.
  */
@@ -23,12 +24,13 @@ public final class ServerMain {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
-            System.err.println("usage: ServerMain DATA PORT POLL_SECONDS");
+        if (args.length != 3 && args.length != 4) {
+            System.err.println("usage: ServerMain DATA PORT POLL_SECONDS [JDBC_URL]");
             System.exit(2);
         }
         Server server = Server.start(ServerConfig.defaults().withDataDir(Path.of(args[0])).withHost("127.0.0.1")
-                .withPort(Integer.parseInt(args[1])).withPollInterval(Duration.ofSeconds(Long.parseLong(args[2]))));
+                .withPort(Integer.parseInt(args[1])).withPollInterval(Duration.ofSeconds(Long.parseLong(args[2])))
+                .withDatabaseUrl(args.length == 4 ? args[3] : null));
         server.initialAdminToken().ifPresent(t -> System.out.println(ADMIN_TOKEN + t));
         System.out.println(LISTENING + server.uri());
         System.out.flush();

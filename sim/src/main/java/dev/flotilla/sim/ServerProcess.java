@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -16,35 +17,57 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The server as a child JVM ({@link ServerMain} on this process's class path) on a data folder, so that it can
- * crash for real: {@link #kill()} sends SIGKILL (no shutdown hook, no drain, no close of the database), and
- * {@link #restart()} starts it again on the same folder and port. Its output goes to a log file.
+ * The server as a child JVM ({@link ServerMain} on this process's class path) on a data folder (and its embedded
+ * H2 database, or a given one), so that it can crash for real and so that its memory is its own:
+ * {@link #kill()} sends SIGKILL (no shutdown hook, no drain, no close of the database), and {@link #restart()}
+ * starts it again on the same folder and port. Its output goes to a log file. The simulator's
+ * {@code server-crash} scenario and the {@code flotilla bench fleet} benchmark start their servers with it.
  */
-final class ServerProcess implements SimServer {
+public final class ServerProcess implements SimServer {
     /** How long a start may take before it counts as failed. */
     private static final Duration START = Duration.ofMinutes(2);
 
     private final Path data;
     private final long pollSeconds;
     private final Path log;
+    private final String databaseUrl;
+    private final String maxHeap;
     private Process process;
     private URI uri;
     private volatile String adminToken;
 
-    private ServerProcess(Path data, long pollSeconds, Path log) {
+    private ServerProcess(Path data, long pollSeconds, Path log, String databaseUrl, String maxHeap) {
         this.data = data;
         this.pollSeconds = pollSeconds;
         this.log = log;
+        this.databaseUrl = databaseUrl;
+        this.maxHeap = maxHeap;
     }
 
-    /** Starts a server on {@code data} on a free loopback port; its output is appended to {@code log}. */
+    /**
+     * Starts a server on {@code data} (its embedded H2 database, a 1 GiB heap) on a free loopback port; its output
+     * is appended to {@code log}. Fails when it printed no admin token (the folder was used before).
+     */
     static ServerProcess start(Path data, long pollSeconds, Path log) throws IOException, InterruptedException {
-        ServerProcess p = new ServerProcess(data, pollSeconds, log);
+        ServerProcess p = new ServerProcess(data, pollSeconds, log, null, "1g");
         p.launch(0);
         if (p.adminToken == null) {
             p.close();
             throw new IOException("the server process printed no admin token (was " + data + " used before?)");
         }
+        return p;
+    }
+
+    /**
+     * Starts a server on {@code data} and the database {@code databaseUrl} (a JDBC URL) with at most
+     * {@code maxHeap} of heap (a {@code -Xmx} value such as {@code 1g}) on a free loopback port, its output
+     * appended to {@code log}. Several may share one PostgreSQL database; only the first start of a database has
+     * an {@link #adminToken()} (the others' is null).
+     */
+    public static ServerProcess start(Path data, String databaseUrl, String maxHeap, long pollSeconds, Path log)
+            throws IOException, InterruptedException {
+        ServerProcess p = new ServerProcess(data, pollSeconds, log, databaseUrl, maxHeap);
+        p.launch(0);
         return p;
     }
 
@@ -59,7 +82,7 @@ final class ServerProcess implements SimServer {
     }
 
     /** The child's process id. */
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
@@ -76,9 +99,12 @@ final class ServerProcess implements SimServer {
 
     private void launch(int port) throws IOException, InterruptedException {
         Files.createDirectories(data);
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), data.toString(),
-                Integer.toString(port), Long.toString(pollSeconds));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + maxHeap, "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(),
+                data.toString(), Integer.toString(port), Long.toString(pollSeconds)));
+        if (databaseUrl != null) {
+            cmd.add(databaseUrl);
+        }
         process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<URI> listening = new CompletableFuture<>();
         Process p = process;

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", description = "Run a benchmark and print JSON results.",
         mixinStandardHelpOptions = true,
         subcommands = {VerifyBench.class, RefreshBench.class, AgentInstallBench.class, AgentFootprintBench.class,
-                CheckinBench.class, RolloutBench.class, RetentionBench.class,
+                CheckinBench.class, RolloutBench.class, RetentionBench.class, FleetBench.class,
                 DashboardBench.class})
 public final class BenchCommand implements Runnable {
     @Override

