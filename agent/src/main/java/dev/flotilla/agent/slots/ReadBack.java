@@ -8,9 +8,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The read-back of a slot, overlapped with its download: a background thread reads the slot file from byte
+ * The read-back of a slot, overlapped with its download: a background thread (from the agent's thread
+ * factory) reads the slot file from byte
  * 0 and hashes it, but only up to the offset the writer has already fsynced ({@link #synced}), so every
  * byte it hashes was read back from the slot after the fsync that covers it, exactly as the sequential
  * {@link Slots#sha256} would. {@link #finish} waits for the rest and returns the SHA-256 of the first
@@ -21,7 +25,8 @@ public final class ReadBack implements AutoCloseable {
     private final String slot;
     private final int chunk;
     private final Thread thread;
-    private final Object lock = new Object();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
     private long allowed;
     private long target = -1;
     private long done;
@@ -29,22 +34,25 @@ public final class ReadBack implements AutoCloseable {
     private String digest;
     private IOException error;
 
-    ReadBack(String slot, Path file, int chunk) {
+    ReadBack(String slot, Path file, int chunk, ThreadFactory threads) {
         this.slot = slot;
         this.file = file;
         this.chunk = chunk;
-        this.thread = new Thread(this::run, "flotilla-readback-" + slot);
-        thread.setDaemon(true);
+        this.thread = threads.newThread(this::run);
+        thread.setName("flotilla-readback-" + slot);
         thread.start();
     }
 
     /** The writer fsynced the slot's first {@code offset} bytes: they may be read back now. */
     public void synced(long offset) {
-        synchronized (lock) {
+        lock.lock();
+        try {
             if (offset > allowed) {
                 allowed = offset;
-                lock.notifyAll();
+                changed.signalAll();
             }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -55,15 +63,16 @@ public final class ReadBack implements AutoCloseable {
      * @throws IOException when the slot holds fewer bytes or could not be read
      */
     public String finish(long length) throws IOException {
-        synchronized (lock) {
+        lock.lock();
+        try {
             if (length > allowed) {
                 throw new IllegalStateException("only " + allowed + " bytes were synced, not " + length);
             }
             target = length;
-            lock.notifyAll();
+            changed.signalAll();
             while (digest == null && error == null) {
                 try {
-                    lock.wait();
+                    changed.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted", e);
@@ -73,6 +82,8 @@ public final class ReadBack implements AutoCloseable {
                 throw error;
             }
             return digest;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -81,53 +92,21 @@ public final class ReadBack implements AutoCloseable {
         ByteBuffer buf = ByteBuffer.allocate(chunk);
         FileChannel ch = null;
         try {
-            while (true) {
-                long limit;
-                synchronized (lock) {
-                    while (!cancelled && done >= allowed && !(target >= 0 && done >= target)) {
-                        lock.wait();
-                    }
-                    if (cancelled) {
-                        return;
-                    }
-                    if (target >= 0 && done >= target) {
-                        digest = Hex.encode(md.digest());
-                        lock.notifyAll();
-                        return;
-                    }
-                    limit = target >= 0 ? Math.min(allowed, target) : allowed;
-                }
+            for (long limit = nextLimit(md); limit >= 0; limit = nextLimit(md)) {
                 if (ch == null && done < limit) {
                     ch = FileChannel.open(file, StandardOpenOption.READ);
                 }
-                while (done < limit) {
-                    buf.clear().limit((int) Math.min(chunk, limit - done));
-                    int n = ch.read(buf, done);
-                    if (n < 0) {
-                        throw new IOException("slot " + slot + " holds only " + done + " of " + limit + " bytes");
-                    }
-                    md.update(buf.flip());
-                    synchronized (lock) {
-                        done += n;
-                        if (cancelled) {
-                            return;
-                        }
-                    }
+                if (!readUpTo(ch, limit, md, buf)) {
+                    return;
                 }
             }
         } catch (IOException e) {
-            synchronized (lock) {
-                error = e;
-                lock.notifyAll();
-            }
+            fail(e);
         } catch (InterruptedException e) {
             // cancelled
         } catch (RuntimeException | Error e) {
             // Anything else must still wake finish(), or the verification would wait forever.
-            synchronized (lock) {
-                error = new IOException("reading back slot " + slot + " failed: " + e, e);
-                lock.notifyAll();
-            }
+            fail(new IOException("reading back slot " + slot + " failed: " + e, e));
             throw e;
         } finally {
             if (ch != null) {
@@ -140,12 +119,71 @@ public final class ReadBack implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until there is more to read and returns the offset it may be read up to; -1 when cancelled or
+     * when the target was reached (then the digest is set).
+     */
+    private long nextLimit(MessageDigest md) throws InterruptedException {
+        lock.lock();
+        try {
+            while (!cancelled && done >= allowed && !(target >= 0 && done >= target)) {
+                changed.await();
+            }
+            if (cancelled) {
+                return -1;
+            }
+            if (target >= 0 && done >= target) {
+                digest = Hex.encode(md.digest());
+                changed.signalAll();
+                return -1;
+            }
+            return target >= 0 ? Math.min(allowed, target) : allowed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Reads and hashes the slot up to {@code limit} (outside the lock); false when cancelled meanwhile. */
+    private boolean readUpTo(FileChannel ch, long limit, MessageDigest md, ByteBuffer buf) throws IOException {
+        while (done < limit) {
+            buf.clear().limit((int) Math.min(chunk, limit - done));
+            int n = ch.read(buf, done);
+            if (n < 0) {
+                throw new IOException("slot " + slot + " holds only " + done + " of " + limit + " bytes");
+            }
+            md.update(buf.flip());
+            lock.lock();
+            try {
+                done += n;
+                if (cancelled) {
+                    return false;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        return true;
+    }
+
+    private void fail(IOException e) {
+        lock.lock();
+        try {
+            error = e;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Stops the read-back (when the download did not complete in this run). */
     @Override
     public void close() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             cancelled = true;
-            lock.notifyAll();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
         try {
             thread.join();

@@ -2,10 +2,13 @@ package dev.flotilla.agent.update;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The checkpoints of a download, taken on their own thread so the disk flushes one segment while the
- * download writes the next: the writer reports each segment end it reached ({@link #written}); this thread
+ * The checkpoints of a download, taken on their own thread (from the agent's thread factory) so the disk
+ * flushes one segment while the download writes the next: the writer reports each segment end it reached ({@link #written}); this thread
  * fsyncs the slot and then persists that offset ({@link Checkpoint}), in order, one fsync and one
  * checkpoint per reported segment end. Since a segment end is reported only after its writes returned, the
  * fsync that follows covers it, so a persisted offset never runs ahead of the durable bytes.
@@ -30,19 +33,22 @@ final class SlotSyncer implements AutoCloseable {
     private final Checkpoint checkpoint;
     private final int maxPending;
     private final ArrayDeque<Long> pending = new ArrayDeque<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
     private final Thread thread;
     private boolean ended;
     private boolean busy;
     private Throwable error;
 
-    SlotSyncer(Checkpoint checkpoint, int maxPending) {
+    /** A syncer whose thread comes from {@code threads} (the agent's thread factory). */
+    SlotSyncer(Checkpoint checkpoint, int maxPending, ThreadFactory threads) {
         if (maxPending < 1) {
             throw new IllegalArgumentException("maxPending must be >= 1");
         }
         this.checkpoint = checkpoint;
         this.maxPending = maxPending;
-        this.thread = new Thread(this::run, "flotilla-slot-sync");
-        thread.setDaemon(true);
+        this.thread = threads.newThread(this::run);
+        thread.setName("flotilla-slot-sync");
         thread.start();
     }
 
@@ -52,31 +58,44 @@ final class SlotSyncer implements AutoCloseable {
      *
      * @throws IOException (or the unchecked error) of a failed sync or checkpoint
      */
-    synchronized void written(long offset) throws IOException {
-        while (error == null && pending.size() >= maxPending) {
-            await();
+    void written(long offset) throws IOException {
+        lock.lock();
+        try {
+            while (error == null && pending.size() >= maxPending) {
+                await();
+            }
+            rethrow();
+            pending.add(offset);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
-        rethrow();
-        pending.add(offset);
-        notifyAll();
     }
 
     /** No more segment ends: waits until every reported one was checkpointed, or rethrows the error. */
-    synchronized void finish() throws IOException {
-        ended = true;
-        notifyAll();
-        while (error == null && (busy || !pending.isEmpty())) {
-            await();
+    void finish() throws IOException {
+        lock.lock();
+        try {
+            ended = true;
+            changed.signalAll();
+            while (error == null && (busy || !pending.isEmpty())) {
+                await();
+            }
+            rethrow();
+        } finally {
+            lock.unlock();
         }
-        rethrow();
     }
 
     /** Stops after the segment ends already reported and waits for the thread. */
     @Override
     public void close() {
-        synchronized (this) {
+        lock.lock();
+        try {
             ended = true;
-            notifyAll();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
         boolean interrupted = false;
         while (true) {
@@ -92,40 +111,52 @@ final class SlotSyncer implements AutoCloseable {
         }
     }
 
+    /** Takes the next reported segment end, or returns -1 when there is none and none will come. */
+    private long next() throws InterruptedException {
+        lock.lock();
+        try {
+            while (pending.isEmpty() && !ended) {
+                changed.await();
+            }
+            if (pending.isEmpty()) {
+                return -1;
+            }
+            busy = true;
+            return pending.peek();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void run() {
         try {
-            while (true) {
-                long offset;
-                synchronized (this) {
-                    while (pending.isEmpty() && !ended) {
-                        wait();
-                    }
-                    if (pending.isEmpty()) {
-                        return;
-                    }
-                    offset = pending.peek();
-                    busy = true;
-                }
-                checkpoint.sync();
+            for (long offset = next(); offset >= 0; offset = next()) {
+                checkpoint.sync(); // the blocking calls run outside the lock
                 checkpoint.reached(offset);
-                synchronized (this) {
+                lock.lock();
+                try {
                     pending.poll();
                     busy = false;
-                    notifyAll();
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
                 }
             }
         } catch (Throwable t) {
-            synchronized (this) {
+            lock.lock();
+            try {
                 error = t;
                 busy = false;
-                notifyAll();
+                changed.signalAll();
+            } finally {
+                lock.unlock();
             }
         }
     }
 
     private void await() throws IOException {
         try {
-            wait();
+            changed.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
