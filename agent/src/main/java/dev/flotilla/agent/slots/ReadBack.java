@@ -45,15 +45,7 @@ public final class ReadBack implements AutoCloseable {
 
     /** The writer fsynced the slot's first {@code offset} bytes: they may be read back now. */
     public void synced(long offset) {
-        lock.lock();
-        try {
-            if (offset > allowed) {
-                allowed = offset;
-                changed.signalAll();
-            }
-        } finally {
-            lock.unlock();
-        }
+        change(() -> allowed = Math.max(allowed, offset));
     }
 
     /**
@@ -166,9 +158,14 @@ public final class ReadBack implements AutoCloseable {
     }
 
     private void fail(IOException e) {
+        change(() -> error = e);
+    }
+
+    /** Changes the state under the lock and wakes whoever waits for a change. */
+    private void change(Runnable c) {
         lock.lock();
         try {
-            error = e;
+            c.run();
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -178,13 +175,7 @@ public final class ReadBack implements AutoCloseable {
     /** Stops the read-back (when the download did not complete in this run). */
     @Override
     public void close() {
-        lock.lock();
-        try {
-            cancelled = true;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        change(() -> cancelled = true);
         try {
             thread.join();
         } catch (InterruptedException e) {

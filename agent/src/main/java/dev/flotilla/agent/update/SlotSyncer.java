@@ -17,7 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * counts them); only the slot writes of later segments interleave with it. The writer may run at most
  * {@code maxPending} segment ends ahead of the last checkpoint, which bounds the un-flushed data.
  *
- * <p>An error of the sync thread (including a {@link dev.flotilla.agent.storage.PowerCut}) stops it and is
+ * <p>An error of the sync thread (including the simulated power cut of the power-cut tests) stops it and is
  * rethrown to the writer by the next {@link #written} or by {@link #finish}; {@link #close} always waits
  * for the thread, so nothing writes after the download step returned.
  */
@@ -90,13 +90,7 @@ final class SlotSyncer implements AutoCloseable {
     /** Stops after the segment ends already reported and waits for the thread. */
     @Override
     public void close() {
-        lock.lock();
-        try {
-            ended = true;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        change(() -> ended = true);
         boolean interrupted = false;
         while (true) {
             try {
@@ -133,24 +127,27 @@ final class SlotSyncer implements AutoCloseable {
             for (long offset = next(); offset >= 0; offset = next()) {
                 checkpoint.sync(); // the blocking calls run outside the lock
                 checkpoint.reached(offset);
-                lock.lock();
-                try {
+                change(() -> {
                     pending.poll();
                     busy = false;
-                    changed.signalAll();
-                } finally {
-                    lock.unlock();
-                }
+                });
             }
         } catch (Throwable t) {
-            lock.lock();
-            try {
+            change(() -> {
                 error = t;
                 busy = false;
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
+            });
+        }
+    }
+
+    /** Changes the state under the lock and wakes whoever waits for a change. */
+    private void change(Runnable c) {
+        lock.lock();
+        try {
+            c.run();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 
