@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The read-back of a slot, overlapped with its download: a background thread (from the agent's thread
@@ -25,8 +23,7 @@ public final class ReadBack implements AutoCloseable {
     private final String slot;
     private final int chunk;
     private final Thread thread;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
+    private final StateLock state = new StateLock();
     private long allowed;
     private long target = -1;
     private long done;
@@ -45,7 +42,7 @@ public final class ReadBack implements AutoCloseable {
 
     /** The writer fsynced the slot's first {@code offset} bytes: they may be read back now. */
     public void synced(long offset) {
-        change(() -> allowed = Math.max(allowed, offset));
+        state.change(() -> allowed = Math.max(allowed, offset));
     }
 
     /**
@@ -55,16 +52,16 @@ public final class ReadBack implements AutoCloseable {
      * @throws IOException when the slot holds fewer bytes or could not be read
      */
     public String finish(long length) throws IOException {
-        lock.lock();
+        state.lock();
         try {
             if (length > allowed) {
                 throw new IllegalStateException("only " + allowed + " bytes were synced, not " + length);
             }
             target = length;
-            changed.signalAll();
+            state.signalChange();
             while (digest == null && error == null) {
                 try {
-                    changed.await();
+                    state.awaitChange();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted", e);
@@ -75,7 +72,7 @@ public final class ReadBack implements AutoCloseable {
             }
             return digest;
         } finally {
-            lock.unlock();
+            state.unlock();
         }
     }
 
@@ -116,22 +113,22 @@ public final class ReadBack implements AutoCloseable {
      * when the target was reached (then the digest is set).
      */
     private long nextLimit(MessageDigest md) throws InterruptedException {
-        lock.lock();
+        state.lock();
         try {
             while (!cancelled && done >= allowed && !(target >= 0 && done >= target)) {
-                changed.await();
+                state.awaitChange();
             }
             if (cancelled) {
                 return -1;
             }
             if (target >= 0 && done >= target) {
                 digest = Hex.encode(md.digest());
-                changed.signalAll();
+                state.signalChange();
                 return -1;
             }
             return target >= 0 ? Math.min(allowed, target) : allowed;
         } finally {
-            lock.unlock();
+            state.unlock();
         }
     }
 
@@ -144,38 +141,27 @@ public final class ReadBack implements AutoCloseable {
                 throw new IOException("slot " + slot + " holds only " + done + " of " + limit + " bytes");
             }
             md.update(buf.flip());
-            lock.lock();
+            state.lock();
             try {
                 done += n;
                 if (cancelled) {
                     return false;
                 }
             } finally {
-                lock.unlock();
+                state.unlock();
             }
         }
         return true;
     }
 
     private void fail(IOException e) {
-        change(() -> error = e);
-    }
-
-    /** Changes the state under the lock and wakes whoever waits for a change. */
-    private void change(Runnable c) {
-        lock.lock();
-        try {
-            c.run();
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        state.change(() -> error = e);
     }
 
     /** Stops the read-back (when the download did not complete in this run). */
     @Override
     public void close() {
-        change(() -> cancelled = true);
+        state.change(() -> cancelled = true);
         try {
             thread.join();
         } catch (InterruptedException e) {

@@ -1,10 +1,9 @@
 package dev.flotilla.agent.update;
 
+import dev.flotilla.agent.slots.StateLock;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The checkpoints of a download, taken on their own thread (from the agent's thread factory) so the disk
@@ -33,8 +32,7 @@ final class SlotSyncer implements AutoCloseable {
     private final Checkpoint checkpoint;
     private final int maxPending;
     private final ArrayDeque<Long> pending = new ArrayDeque<>();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
+    private final StateLock state = new StateLock();
     private final Thread thread;
     private boolean ended;
     private boolean busy;
@@ -59,38 +57,38 @@ final class SlotSyncer implements AutoCloseable {
      * @throws IOException (or the unchecked error) of a failed sync or checkpoint
      */
     void written(long offset) throws IOException {
-        lock.lock();
+        state.lock();
         try {
             while (error == null && pending.size() >= maxPending) {
                 await();
             }
             rethrow();
             pending.add(offset);
-            changed.signalAll();
+            state.signalChange();
         } finally {
-            lock.unlock();
+            state.unlock();
         }
     }
 
     /** No more segment ends: waits until every reported one was checkpointed, or rethrows the error. */
     void finish() throws IOException {
-        lock.lock();
+        state.lock();
         try {
             ended = true;
-            changed.signalAll();
+            state.signalChange();
             while (error == null && (busy || !pending.isEmpty())) {
                 await();
             }
             rethrow();
         } finally {
-            lock.unlock();
+            state.unlock();
         }
     }
 
     /** Stops after the segment ends already reported and waits for the thread. */
     @Override
     public void close() {
-        change(() -> ended = true);
+        state.change(() -> ended = true);
         boolean interrupted = false;
         while (true) {
             try {
@@ -107,10 +105,10 @@ final class SlotSyncer implements AutoCloseable {
 
     /** Takes the next reported segment end, or returns -1 when there is none and none will come. */
     private long next() throws InterruptedException {
-        lock.lock();
+        state.lock();
         try {
             while (pending.isEmpty() && !ended) {
-                changed.await();
+                state.awaitChange();
             }
             if (pending.isEmpty()) {
                 return -1;
@@ -118,7 +116,7 @@ final class SlotSyncer implements AutoCloseable {
             busy = true;
             return pending.peek();
         } finally {
-            lock.unlock();
+            state.unlock();
         }
     }
 
@@ -127,33 +125,22 @@ final class SlotSyncer implements AutoCloseable {
             for (long offset = next(); offset >= 0; offset = next()) {
                 checkpoint.sync(); // the blocking calls run outside the lock
                 checkpoint.reached(offset);
-                change(() -> {
+                state.change(() -> {
                     pending.poll();
                     busy = false;
                 });
             }
         } catch (Throwable t) {
-            change(() -> {
+            state.change(() -> {
                 error = t;
                 busy = false;
             });
         }
     }
 
-    /** Changes the state under the lock and wakes whoever waits for a change. */
-    private void change(Runnable c) {
-        lock.lock();
-        try {
-            c.run();
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     private void await() throws IOException {
         try {
-            changed.await();
+            state.awaitChange();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
