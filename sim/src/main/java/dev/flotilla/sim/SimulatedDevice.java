@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -52,7 +53,8 @@ public final class SimulatedDevice {
     private final DirectorVerifier director;
     private final Consumer<String> log;
     private final List<AgentListener> listeners;
-    private final AgentPorts ports;
+    /** The ports of the board's agents, from its configuration (the same for every boot). */
+    private final Function<AgentConfig, AgentPorts> ports;
     private final Supplier<Durable> storage;
     private final Observer observer;
     private volatile Agent current;
@@ -135,11 +137,13 @@ public final class SimulatedDevice {
 
     /**
      * A board whose agents read the time from {@code clock} (for metadata expiry, maintenance windows), with
-     * ports of its own ({@link #ports(Clock)}).
+     * ports of its own, as a device process builds them from its configuration ({@link AgentPorts#forDevice}:
+     * its HTTP client trusts the {@code caBundle} the configuration names).
      */
     public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
                            List<? extends AgentListener> listeners, Clock clock) {
-        this(dir, director, log, listeners, ports(clock), FileDurable::new, Observer.NONE);
+        this(dir, director, log, listeners, config -> AgentPorts.forDevice(config).withClock(clock),
+                FileDurable::new, Observer.NONE);
     }
 
     /**
@@ -151,6 +155,12 @@ public final class SimulatedDevice {
     public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
                            List<? extends AgentListener> listeners, AgentPorts ports, Supplier<Durable> storage,
                            Observer observer) {
+        this(dir, director, log, listeners, config -> ports, storage, observer);
+    }
+
+    private SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
+                            List<? extends AgentListener> listeners, Function<AgentConfig, AgentPorts> ports,
+                            Supplier<Durable> storage, Observer observer) {
         this.storage = storage;
         this.observer = observer;
         this.dir = dir;
@@ -162,8 +172,9 @@ public final class SimulatedDevice {
 
     /**
      * Ports that boards can share: {@code clock}, real sleeps, virtual threads, one HTTP client on virtual
-     * threads (trusting the JDK's CAs: the boards' configurations name no {@code caBundle}), files, the
-     * simulated boot control the boards' configurations name. Whoever builds them closes {@link AgentPorts#http()}.
+     * threads (trusting the JDK's CAs: for boards whose configurations name no {@code caBundle}, as
+     * {@link #provision} writes them), files, the simulated boot control the boards' configurations name.
+     * Whoever builds them closes {@link AgentPorts#http()}.
      */
     public static AgentPorts ports(Clock clock) {
         ThreadFactory threads = Thread.ofVirtual().name("sim-agent-", 0).factory();
@@ -174,6 +185,7 @@ public final class SimulatedDevice {
     /** Runs the board until {@link #stop()}: boot, agent, reboot, and so on. */
     public void run() throws IOException, InterruptedException {
         AgentConfig config = AgentConfigParser.parse(dir.resolve("agent.conf"), Map.of());
+        AgentPorts boardPorts = ports.apply(config);
         SimulatedBootloader bootloader = new SimulatedBootloader(new SimulatedEnv(config.boot().stateFile(),
                 new FileDurable()), Map.of("a", config.slots().a(), "b", config.slots().b()), config.boot().cmdline());
         while (!stopped) {
@@ -183,7 +195,7 @@ public final class SimulatedDevice {
                     StandardCharsets.UTF_8);
             log.accept("booted slot " + running.slot() + " (firmware " + running.image().version() + ")");
             observer.booted(running.slot(), slotFile(config, running.slot()), running.image());
-            Agent agent = new Agent(config, ports.withDurable(storage.get()), director, log, listeners);
+            Agent agent = new Agent(config, boardPorts.withDurable(storage.get()), director, log, listeners);
             current = agent;
             if (stopped) {
                 return;
