@@ -44,27 +44,35 @@ final class DeviceRecord implements SimulatedDevice.Observer, AgentListener {
     }
 
     @Override
-    public synchronized void booted(String slot, Path slotFile, TestImage.Header image) {
-        running = image.version();
-        tried.add(image.version());
+    public void booted(String slot, Path slotFile, TestImage.Header image) {
+        boolean verified; // the slot is hashed outside the monitor: a virtual thread must not block holding it
         try {
-            if (!signed.match(slotFile, image.length()).equals(Optional.of(image.version()))) {
+            verified = signed.match(slotFile, image.length()).equals(Optional.of(image.version()));
+        } catch (IOException e) {
+            verified = false;
+        }
+        synchronized (this) {
+            running = image.version();
+            tried.add(image.version());
+            if (!verified) {
                 unverifiedBoots++;
             }
-        } catch (IOException e) {
-            unverifiedBoots++;
-        }
-        if (changes.isEmpty()) {
-            phase(Phase.BASELINE);
+            if (changes.isEmpty()) {
+                phase(Phase.BASELINE);
+            }
         }
     }
 
     @Override
-    public synchronized void bootFailed(String slot, Path slotFile, String why) {
+    public void bootFailed(String slot, Path slotFile, String why) {
+        Optional<TestImage.Header> image;
         try {
-            TestImage.read(slotFile).ifPresent(h -> tried.add(h.version()));
+            image = TestImage.read(slotFile);
         } catch (IOException e) {
-            // unreadable slot: the boot did not run the release
+            image = Optional.empty(); // unreadable slot: the boot did not run the release
+        }
+        synchronized (this) {
+            image.ifPresent(h -> tried.add(h.version()));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.flotilla.sim;
 
 import dev.flotilla.agent.install.DirectorAssignmentAdapter;
 import dev.flotilla.agent.net.DeviceIdentity;
+import dev.flotilla.agent.runtime.AgentPorts;
 import dev.flotilla.agent.storage.FileDurable;
 
 import java.io.IOException;
@@ -21,7 +22,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The simulated boards of one run, each on its own virtual thread: a {@link SimulatedDevice} (the real
- * agent, simulated boot control, file slots) with a {@link DeviceRecord} watching it from outside and a
+ * agent, simulated boot control, file slots; all boards' agents share one HTTP client and make their threads
+ * virtual) with a {@link DeviceRecord} watching it from outside and a
  * {@link RecordingDurable} under its storage. Each board's agent log goes to {@code agent.log} in its folder.
  */
 final class Fleet implements AutoCloseable {
@@ -43,6 +45,8 @@ final class Fleet implements AutoCloseable {
     static final int BOOTS_PER_SECOND = 20;
     private final List<Board> boards = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    /** The ports all boards share: one HTTP client, virtual threads. */
+    private final AgentPorts ports = SimulatedDevice.ports(Clock.systemUTC());
     private volatile boolean stopping;
 
     /**
@@ -65,7 +69,7 @@ final class Fleet implements AutoCloseable {
             RecordingDurable storage = power != null ? power.recorded() : new RecordingDurable(new FileDurable(), queue);
             Path log = dir.resolve("agent.log");
             SimulatedDevice device = new SimulatedDevice(dir, new DirectorAssignmentAdapter(Clock.systemUTC()),
-                    line -> append(log, line), List.of(record), Clock.systemUTC(),
+                    line -> append(log, line), List.of(record), fleet.ports,
                     power != null ? power : () -> storage, record);
             Board board = new Board(device, record, storage, power, dir, new AtomicBoolean());
             fleet.boards.add(board);
@@ -154,6 +158,10 @@ final class Fleet implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        stop(Duration.ofSeconds(30));
+        try {
+            stop(Duration.ofSeconds(30));
+        } finally {
+            ports.http().shutdownNow(); // the boards are stopped: nothing in flight is still wanted
+        }
     }
 }

@@ -9,11 +9,14 @@ import dev.flotilla.agent.boot.TrialState;
 import dev.flotilla.agent.config.AgentConfig;
 import dev.flotilla.agent.config.AgentConfigParser;
 import dev.flotilla.agent.install.DirectorVerifier;
+import dev.flotilla.agent.net.ServerClient;
 import dev.flotilla.agent.runtime.Agent;
+import dev.flotilla.agent.runtime.AgentPorts;
 import dev.flotilla.agent.storage.Durable;
 import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.storage.PowerCut;
 import dev.flotilla.agent.testimage.TestImage;
+import dev.flotilla.agent.time.Sleeper;
 import dev.flotilla.agent.update.AgentListener;
 import dev.flotilla.core.json.CanonicalJson;
 
@@ -25,7 +28,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -48,7 +53,8 @@ public final class SimulatedDevice {
     private final DirectorVerifier director;
     private final Consumer<String> log;
     private final List<AgentListener> listeners;
-    private final Clock clock;
+    /** The ports of the board's agents, from its configuration (the same for every boot). */
+    private final Function<AgentConfig, AgentPorts> ports;
     private final Supplier<Durable> storage;
     private final Observer observer;
     private volatile Agent current;
@@ -129,32 +135,57 @@ public final class SimulatedDevice {
         this(dir, director, log, listeners, Clock.systemUTC());
     }
 
-    /** A board whose agents read the time from {@code clock} (for metadata expiry, maintenance windows). */
+    /**
+     * A board whose agents read the time from {@code clock} (for metadata expiry, maintenance windows), with
+     * ports of its own, as a device process builds them from its configuration ({@link AgentPorts#forDevice}:
+     * its HTTP client trusts the {@code caBundle} the configuration names).
+     */
     public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
                            List<? extends AgentListener> listeners, Clock clock) {
-        this(dir, director, log, listeners, clock, FileDurable::new, Observer.NONE);
+        this(dir, director, log, listeners, config -> AgentPorts.forDevice(config).withClock(clock),
+                FileDurable::new, Observer.NONE);
     }
 
     /**
-     * A board whose agents do their storage operations through {@code storage} (asked once per boot, so the
-     * simulator can record or cut them there, and retire a storage whose power was cut) and whose boots and
-     * power cuts {@code observer} sees.
+     * A board whose agents reach the world through {@code ports} (which many boards may share), but do their
+     * storage operations through {@code storage} (asked once per boot, so the simulator can record or cut
+     * them there, and retire a storage whose power was cut), and whose boots and power cuts {@code observer}
+     * sees.
      */
     public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
-                           List<? extends AgentListener> listeners, Clock clock, Supplier<Durable> storage,
+                           List<? extends AgentListener> listeners, AgentPorts ports, Supplier<Durable> storage,
                            Observer observer) {
+        this(dir, director, log, listeners, config -> ports, storage, observer);
+    }
+
+    private SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
+                            List<? extends AgentListener> listeners, Function<AgentConfig, AgentPorts> ports,
+                            Supplier<Durable> storage, Observer observer) {
         this.storage = storage;
         this.observer = observer;
         this.dir = dir;
-        this.clock = clock;
+        this.ports = ports;
         this.director = director;
         this.log = log;
         this.listeners = List.copyOf(listeners);
     }
 
+    /**
+     * Ports that boards can share: {@code clock}, real sleeps, virtual threads, one HTTP client on virtual
+     * threads (trusting the JDK's CAs: for boards whose configurations name no {@code caBundle}, as
+     * {@link #provision} writes them), files, the simulated boot control the boards' configurations name.
+     * Whoever builds them closes {@link AgentPorts#http()}.
+     */
+    public static AgentPorts ports(Clock clock) {
+        ThreadFactory threads = Thread.ofVirtual().name("sim-agent-", 0).factory();
+        return new AgentPorts(clock, Sleeper.SYSTEM, threads, ServerClient.httpClient(null, threads),
+                new FileDurable(), AgentPorts.BootFactory.CONFIGURED);
+    }
+
     /** Runs the board until {@link #stop()}: boot, agent, reboot, and so on. */
     public void run() throws IOException, InterruptedException {
         AgentConfig config = AgentConfigParser.parse(dir.resolve("agent.conf"), Map.of());
+        AgentPorts boardPorts = ports.apply(config);
         SimulatedBootloader bootloader = new SimulatedBootloader(new SimulatedEnv(config.boot().stateFile(),
                 new FileDurable()), Map.of("a", config.slots().a(), "b", config.slots().b()), config.boot().cmdline());
         while (!stopped) {
@@ -164,7 +195,7 @@ public final class SimulatedDevice {
                     StandardCharsets.UTF_8);
             log.accept("booted slot " + running.slot() + " (firmware " + running.image().version() + ")");
             observer.booted(running.slot(), slotFile(config, running.slot()), running.image());
-            Agent agent = new Agent(config, storage.get(), clock, director, log, listeners);
+            Agent agent = new Agent(config, boardPorts.withDurable(storage.get()), director, log, listeners);
             current = agent;
             if (stopped) {
                 return;

@@ -1,5 +1,6 @@
 package dev.flotilla.agent.install;
 
+import dev.flotilla.agent.time.Sleeper;
 import dev.flotilla.core.tls.CaBundle;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +26,9 @@ import javax.net.ssl.SSLContext;
  * connection. A redirect (301, 302, 303, 307, 308; at most {@value #MAX_REDIRECTS} in a row, as the server
  * sends to a presigned object-store URL or a mirror) is followed with the same Range but without the token,
  * which is for the update server only; every reconnect starts again from {@code url}, so an expired
- * presigned URL is replaced by a fresh one.
+ * presigned URL is replaced by a fresh one. The pause before a reconnect is taken on the agent's
+ * {@link Sleeper} ({@link #pausingOn}); a connection's speed is measured on the real monotonic clock, since
+ * the bytes cross a real network.
  */
 public final class RangeDownload extends InputStream {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
@@ -45,6 +48,7 @@ public final class RangeDownload extends InputStream {
 
     private SSLContext tls;
     private Bearer bearer;
+    private Sleeper sleeper = Sleeper.SYSTEM;
     private long pos;
     private InputStream in;
     private HttpURLConnection connection;
@@ -138,6 +142,12 @@ public final class RangeDownload extends InputStream {
         return this;
     }
 
+    /** Waits before a reconnect on {@code sleeper} instead of the real clock (call before the first read). */
+    public RangeDownload pausingOn(Sleeper sleeper) {
+        this.sleeper = sleeper;
+        return this;
+    }
+
     /** Sends the device token from {@code bearer} on every connection (call before the first read). */
     public RangeDownload authorizing(Bearer bearer) {
         this.bearer = bearer;
@@ -215,7 +225,7 @@ public final class RangeDownload extends InputStream {
 
     private void pause() throws IOException {
         try {
-            Thread.sleep(retryDelay.toMillis() * Math.min(failures, 10));
+            sleeper.sleep(retryDelay.multipliedBy(Math.min(failures, 10)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);

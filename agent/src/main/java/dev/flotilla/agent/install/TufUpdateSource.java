@@ -8,6 +8,7 @@ import dev.flotilla.agent.counter.AntiRollbackCounter;
 import dev.flotilla.agent.net.AgentVersion;
 import dev.flotilla.agent.net.EventReporter;
 import dev.flotilla.agent.net.ServerClient;
+import dev.flotilla.agent.time.Sleeper;
 import dev.flotilla.agent.update.AgentListener;
 import dev.flotilla.agent.update.Assignment;
 import dev.flotilla.agent.update.HealthReport;
@@ -44,14 +45,15 @@ public final class TufUpdateSource implements UpdateSource {
     }
 
     /**
-     * Download settings; {@code tls} (may be null) holds the CAs an HTTPS server is checked against.
+     * Download settings; {@code tls} (may be null) holds the CAs an HTTPS server is checked against, and the
+     * pause before a reconnect is taken on {@code sleeper}.
      *
      * @param mirrors    image mirrors tried in order before {@code targetsUrl}, each a base URL with the layout of
      *                   {@code targetsUrl}; a mirror gets {@link #MIRROR_RETRIES} retries before the next is tried
      * @param maxRetries retries in a row of the last source, {@code targetsUrl}
      */
     public record Download(URI targetsUrl, List<URI> mirrors, int maxRetries, Duration retryDelay, Duration timeout,
-                           SSLContext tls) {
+                           SSLContext tls, Sleeper sleeper) {
         public Download {
             mirrors = List.copyOf(mirrors);
         }
@@ -236,7 +238,7 @@ public final class TufUpdateSource implements UpdateSource {
         sources.add(download.targetsUrl().resolve(path));
         MirroredDownload in = new MirroredDownload(sources, offset, a.length(), (url, from, last) -> {
             RangeDownload d = new RangeDownload(url, from, a.length(), last ? download.maxRetries() : MIRROR_RETRIES,
-                    download.retryDelay(), download.timeout()).trusting(download.tls());
+                    download.retryDelay(), download.timeout()).trusting(download.tls()).pausingOn(download.sleeper());
             if (parts.client().serves(url)) { // the server serves an image to the device assigned it; a mirror gets no token
                 d.authorizing(parts.client()::bearer);
             }

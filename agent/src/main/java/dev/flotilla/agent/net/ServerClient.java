@@ -114,12 +114,24 @@ public final class ServerClient {
 
     /** The agent's HTTP client; HTTPS servers are checked against {@code tls}'s CAs, or the JDK's when null. */
     public static HttpClient httpClient(SSLContext tls) {
+        return builder(tls).build();
+    }
+
+    /**
+     * As {@link #httpClient(SSLContext)}, running its tasks on threads from {@code threads}: one client (one
+     * selector thread) that many agents in one JVM can share.
+     */
+    public static HttpClient httpClient(SSLContext tls, java.util.concurrent.ThreadFactory threads) {
+        return builder(tls).executor(java.util.concurrent.Executors.newThreadPerTaskExecutor(threads)).build();
+    }
+
+    private static HttpClient.Builder builder(SSLContext tls) {
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NORMAL);
         if (tls != null) {
             b.sslContext(tls);
         }
-        return b.build();
+        return b;
     }
 
     /** Sets who this device is (after enrollment). */

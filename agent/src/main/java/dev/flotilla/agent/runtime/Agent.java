@@ -44,8 +44,11 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 
 /**
- * The agent's composition root and main loop: first start (key, trusted root, enrollment), then check in,
- * run the update machine, sleep the server's interval with jitter (or back off after errors), repeat. The
+ * The agent's composition root and main loop over its {@link AgentPorts}: its clock, its waits, the threads
+ * it starts, the HTTP client of the device API, storage and boot control come from there (TUF metadata and
+ * images are fetched over the JDK's {@code HttpURLConnection}, which starts no thread per request). First
+ * start (key, trusted root, enrollment), then check in, run the update machine, sleep the server's interval
+ * with jitter (or back off after errors), repeat. The
  * loop ends when the machine asked for a reboot (the reboot command ran; on a real device the process is
  * killed by it), on {@link #stop()}, or when the server says the device is decommissioned. The server being
  * unreachable never ends it, nor does any other answer: the interval a server names is capped at
@@ -60,12 +63,13 @@ public final class Agent {
     public enum Exit { REBOOT_REQUESTED, STOPPED, DECOMMISSIONED }
 
     private final AgentConfig config;
+    private final AgentPorts ports;
     private final Durable durable;
     private final Clock clock;
     private final DirectorVerifier director;
     private final Consumer<String> log;
     private final AgentListener listener;
-    private final Wakeup wakeup = new Wakeup();
+    private final Wakeup wakeup;
     private final ServerClient client;
     private final DeviceIdentity identity;
     /** The CAs of {@code caBundle}, or null for the JDK's. */
@@ -76,27 +80,30 @@ public final class Agent {
     private MetadataRefresh metadata;
 
     /** An agent whose only listener is the {@link LoggingListener} on {@code log}. */
-    public Agent(AgentConfig config, Durable durable, Clock clock, DirectorVerifier director, Consumer<String> log) {
-        this(config, durable, clock, director, log, List.of());
+    public Agent(AgentConfig config, AgentPorts ports, DirectorVerifier director, Consumer<String> log) {
+        this(config, ports, director, log, List.of());
     }
 
     /**
-     * An agent that also tells {@code listeners} (after the {@link LoggingListener} on {@code log}) what it
-     * does: transitions, download progress, verification results, dropped reports.
+     * An agent that reaches the world only through {@code ports}, and also tells {@code listeners} (after the
+     * {@link LoggingListener} on {@code log}) what it does: transitions, download progress, verification
+     * results, dropped reports.
      */
-    public Agent(AgentConfig config, Durable durable, Clock clock, DirectorVerifier director, Consumer<String> log,
+    public Agent(AgentConfig config, AgentPorts ports, DirectorVerifier director, Consumer<String> log,
             List<? extends AgentListener> listeners) {
         List<AgentListener> all = new ArrayList<>();
         all.add(new LoggingListener(log));
         all.addAll(listeners);
         this.listener = AgentListener.all(all);
         this.config = config;
-        this.durable = durable;
-        this.clock = clock;
+        this.ports = ports;
+        this.durable = ports.durable();
+        this.clock = ports.clock();
+        this.wakeup = new Wakeup(ports.sleeper());
         this.director = director;
         this.log = log;
         this.tls = config.caBundle().map(CaBundle::sslContext).orElse(null);
-        this.client = new ServerClient(config.server(), ServerClient.httpClient(tls));
+        this.client = new ServerClient(config.server(), ports.http());
         this.identity = new DeviceIdentity(config.stateDir(), durable);
     }
 
@@ -122,11 +129,7 @@ public final class Agent {
         AgentConfig.BootConfig b = config.boot();
         LocalChecks.slots(config.slots());
         EnvBootControl.Rebooter rebooter = EnvBootControl.command(config.rebootCommand());
-        BootControl control = switch (b.backend()) {
-            case SIMULATED -> EnvBootControl.simulated(b.stateFile(), b.cmdline(), durable, rebooter);
-            case UBOOT -> EnvBootControl.uboot(b.fwEnvConfig(), b.cmdline(), durable, rebooter);
-            case GRUB -> EnvBootControl.grub(b.grubenv(), b.cmdline(), durable, rebooter);
-        };
+        BootControl control = ports.boot().open(b, durable, rebooter);
         LocalChecks.bootEnvironment(control, b);
         boot = control;
     }
@@ -169,7 +172,8 @@ public final class Agent {
         checkDevice();
         AgentConfig.BootConfig b = config.boot();
         Slots slots = new Slots(new Slot("a", config.slots().a(), config.slots().capacityA()),
-                new Slot("b", config.slots().b(), config.slots().capacityB()), boot, durable, Slots.DEFAULT_CHUNK);
+                new Slot("b", config.slots().b(), config.slots().capacityB()), boot, durable, Slots.DEFAULT_CHUNK,
+                ports.threads());
         AntiRollbackCounter counter = new AntiRollbackCounter(state.resolve("counter"), durable);
         // expiry checks use trusted time: the local clock, but never earlier than it was at the last look
         Clock trustedClock = new TrustedClock(clock, state.resolve("trusted-time"));
@@ -182,12 +186,13 @@ public final class Agent {
                 state.resolve("director-counter"), durable);
         source = new TufUpdateSource(new TufUpdateSource.Parts(client, events, verification, updater, boot, counter,
                 new SlotRecords(state.resolve("slots"), durable)), config.hardwareId(), config.factoryVersion(),
-                new TufUpdateSource.Download(config.targetsUrl(), config.imageMirrors(), 8, Duration.ofSeconds(2), Duration.ofSeconds(30), tls));
+                new TufUpdateSource.Download(config.targetsUrl(), config.imageMirrors(), 8, Duration.ofSeconds(2),
+                        Duration.ofSeconds(30), tls, ports.sleeper()));
         source.log(log);
         source.listener(listener);
         source.metadataFrozenSince(metadata::frozenSince);
         ReportQueue queue = new ReportQueue(state.resolve("events"), durable, listener,
-                new ReportQueue.Retry(config.poll().minBackoff(), config.poll().maxBackoff()), System::nanoTime, clock);
+                new ReportQueue.Retry(config.poll().minBackoff(), config.poll().maxBackoff()), ports.sleeper()::nanoTime, clock);
         source.droppedReports(() -> {
             try {
                 return queue.dropped();
@@ -206,7 +211,7 @@ public final class Agent {
                 clock);
         UpdateMachine.Settings settings = new UpdateMachine.Settings(b.trialTries(), 5, 16L << 20, 100,
                 config.health().postCommit());
-        HealthChecks health = HealthChecks.system(checks, healthTiming(config.health()));
+        HealthChecks health = HealthChecks.system(checks, healthTiming(config.health()), ports.sleeper());
         machine = new UpdateMachine(new UpdateMachine.Device(slots, boot, counter, health, clock),
                 new StateStore(state.resolve("state.json"), durable),
                 new UpdateMachine.Reporting(queue, events, listener), source, settings, policy);

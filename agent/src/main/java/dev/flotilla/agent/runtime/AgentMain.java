@@ -6,12 +6,10 @@ import dev.flotilla.agent.config.ConfigException;
 import dev.flotilla.agent.install.DirectorAssignmentAdapter;
 import dev.flotilla.agent.net.AgentVersion;
 import dev.flotilla.agent.net.ServerClient;
-import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.wake.MqttWake;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.function.Consumer;
 
 /**
@@ -126,8 +124,8 @@ public final class AgentMain {
             out.println("agent: " + line);
             out.flush();
         };
-        Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(),
-                new DirectorAssignmentAdapter(Clock.systemUTC()), log);
+        AgentPorts ports = AgentPorts.forDevice(c);
+        Agent agent = new Agent(c, ports, new DirectorAssignmentAdapter(ports.clock()), log);
         Thread hook = new Thread(agent::stop, "flotilla-agent-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {

@@ -1,17 +1,25 @@
 package dev.flotilla.agent.runtime;
 
+import dev.flotilla.agent.time.Sleeper;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
-/** The agent's sleep between check-ins, cut short by {@link #wake()} (an MQTT message) or {@link #stop()}. */
+/**
+ * The agent's sleep between check-ins, on its {@link Sleeper}, cut short by {@link #wake()} (an MQTT message)
+ * or {@link #stop()}.
+ */
 public final class Wakeup {
     private final Semaphore signal = new Semaphore(0);
+    private final Sleeper sleeper;
     private volatile boolean stopped;
+
+    public Wakeup(Sleeper sleeper) {
+        this.sleeper = sleeper;
+    }
 
     /** Sleeps up to {@code d}; returns true when woken early. */
     public boolean await(Duration d) throws InterruptedException {
-        boolean woken = signal.tryAcquire(d.toMillis(), TimeUnit.MILLISECONDS);
+        boolean woken = sleeper.await(signal, d);
         signal.drainPermits();
         return woken;
     }

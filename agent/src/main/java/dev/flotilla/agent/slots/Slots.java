@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * The A/B slots: streams an image into the inactive slot, fsyncs it, reads it back and hashes it.
@@ -18,7 +19,8 @@ import java.security.MessageDigest;
  * <p>Invariant: the slot the device booted from ({@link BootControl#activeSlot()}) is never opened for
  * writing; every write asks the boot control first and fails with {@link SlotException.Reason#ACTIVE_SLOT}.
  * Writes go through the storage seam in chunks, so a power cut can hit any of them; the caller persists the
- * offset it reached only after {@link #sync}, and resumes from there with {@link #write}.
+ * offset it reached only after {@link #sync}, and resumes from there with {@link #write}. The threads that
+ * work beside a download (the read-back, and the update machine's fsyncs) come from {@link #threads()}.
  */
 public final class Slots {
     /** Default chunk size for writes and read-back. */
@@ -29,8 +31,15 @@ public final class Slots {
     private final BootControl boot;
     private final Durable durable;
     private final int chunk;
+    private final ThreadFactory threads;
 
+    /** Slots whose background threads are virtual threads. */
     public Slots(Slot a, Slot b, BootControl boot, Durable durable, int chunk) {
+        this(a, b, boot, durable, chunk, Thread.ofVirtual().factory());
+    }
+
+    /** Slots whose background threads come from {@code threads} (the agent's thread factory). */
+    public Slots(Slot a, Slot b, BootControl boot, Durable durable, int chunk, ThreadFactory threads) {
         if (!a.name().equals("a") || !b.name().equals("b")) {
             throw new IllegalArgumentException("slots must be named a and b");
         }
@@ -42,6 +51,12 @@ public final class Slots {
         this.boot = boot;
         this.durable = durable;
         this.chunk = chunk;
+        this.threads = threads;
+    }
+
+    /** Where the threads that work beside a download come from. */
+    public ThreadFactory threads() {
+        return threads;
     }
 
     /** The slot by name. */
@@ -117,7 +132,7 @@ public final class Slots {
      * fsynced; see {@link ReadBack}. The caller closes it when it does not {@link ReadBack#finish} it.
      */
     public ReadBack readBack(String slot) {
-        return new ReadBack(slot, slot(slot).path(), chunk);
+        return new ReadBack(slot, slot(slot).path(), chunk, threads);
     }
 
     private Slot writable(String name) throws IOException {

@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * The one seam through which every durable operation of the agent goes: writes into files and slots,
  * fsync, rename, delete, and boot-environment changes.
  *
- * <p>Each call is one <em>operation</em>. The power-cut test ({@link CrashableDurable}) counts them and can
+ * <p>Each call is one <em>operation</em>. The power-cut tests (their crashable storage) count them and can
  * stop the world just before operation k. Reads do not go through the seam: they use the file system
  * directly and see whatever the last operations left there.
  *

@@ -64,12 +64,14 @@ public final class HealthChecks {
     }
 
     /**
-     * Checks with the system's uptime and real sleeping: {@code /proc/uptime} read once, then advanced by
-     * the monotonic clock (when {@code /proc/uptime} cannot be read, the uptime counts from now).
+     * Checks with the system's uptime, waiting on the agent's {@code sleeper}: {@code /proc/uptime} read once,
+     * then advanced by the sleeper's monotonic time (when {@code /proc/uptime} cannot be read, the uptime
+     * counts from now).
      */
-    public static HealthChecks system(List<HealthCheck> checks, Timing timing) {
-        long offset = procUptimeMillis() - System.nanoTime() / 1_000_000;
-        return new HealthChecks(checks, timing, () -> System.nanoTime() / 1_000_000 + offset, Thread::sleep);
+    public static HealthChecks system(List<HealthCheck> checks, Timing timing, dev.flotilla.agent.time.Sleeper sleeper) {
+        long offset = procUptimeMillis() - sleeper.nanoTime() / 1_000_000;
+        return new HealthChecks(checks, timing, () -> sleeper.nanoTime() / 1_000_000 + offset,
+                millis -> sleeper.sleep(Duration.ofMillis(millis)));
     }
 
     /**

@@ -1,11 +1,13 @@
 package dev.flotilla.agent.update;
 
+import dev.flotilla.agent.slots.StateLock;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.concurrent.ThreadFactory;
 
 /**
- * The checkpoints of a download, taken on their own thread so the disk flushes one segment while the
- * download writes the next: the writer reports each segment end it reached ({@link #written}); this thread
+ * The checkpoints of a download, taken on their own thread (from the agent's thread factory) so the disk
+ * flushes one segment while the download writes the next: the writer reports each segment end it reached ({@link #written}); this thread
  * fsyncs the slot and then persists that offset ({@link Checkpoint}), in order, one fsync and one
  * checkpoint per reported segment end. Since a segment end is reported only after its writes returned, the
  * fsync that follows covers it, so a persisted offset never runs ahead of the durable bytes.
@@ -14,7 +16,7 @@ import java.util.ArrayDeque;
  * counts them); only the slot writes of later segments interleave with it. The writer may run at most
  * {@code maxPending} segment ends ahead of the last checkpoint, which bounds the un-flushed data.
  *
- * <p>An error of the sync thread (including a {@link dev.flotilla.agent.storage.PowerCut}) stops it and is
+ * <p>An error of the sync thread (including the simulated power cut of the power-cut tests) stops it and is
  * rethrown to the writer by the next {@link #written} or by {@link #finish}; {@link #close} always waits
  * for the thread, so nothing writes after the download step returned.
  */
@@ -30,19 +32,21 @@ final class SlotSyncer implements AutoCloseable {
     private final Checkpoint checkpoint;
     private final int maxPending;
     private final ArrayDeque<Long> pending = new ArrayDeque<>();
+    private final StateLock state = new StateLock();
     private final Thread thread;
     private boolean ended;
     private boolean busy;
     private Throwable error;
 
-    SlotSyncer(Checkpoint checkpoint, int maxPending) {
+    /** A syncer whose thread comes from {@code threads} (the agent's thread factory). */
+    SlotSyncer(Checkpoint checkpoint, int maxPending, ThreadFactory threads) {
         if (maxPending < 1) {
             throw new IllegalArgumentException("maxPending must be >= 1");
         }
         this.checkpoint = checkpoint;
         this.maxPending = maxPending;
-        this.thread = new Thread(this::run, "flotilla-slot-sync");
-        thread.setDaemon(true);
+        this.thread = threads.newThread(this::run);
+        thread.setName("flotilla-slot-sync");
         thread.start();
     }
 
@@ -52,32 +56,39 @@ final class SlotSyncer implements AutoCloseable {
      *
      * @throws IOException (or the unchecked error) of a failed sync or checkpoint
      */
-    synchronized void written(long offset) throws IOException {
-        while (error == null && pending.size() >= maxPending) {
-            await();
+    void written(long offset) throws IOException {
+        state.lock();
+        try {
+            while (error == null && pending.size() >= maxPending) {
+                await();
+            }
+            rethrow();
+            pending.add(offset);
+            state.signalChange();
+        } finally {
+            state.unlock();
         }
-        rethrow();
-        pending.add(offset);
-        notifyAll();
     }
 
     /** No more segment ends: waits until every reported one was checkpointed, or rethrows the error. */
-    synchronized void finish() throws IOException {
-        ended = true;
-        notifyAll();
-        while (error == null && (busy || !pending.isEmpty())) {
-            await();
+    void finish() throws IOException {
+        state.lock();
+        try {
+            ended = true;
+            state.signalChange();
+            while (error == null && (busy || !pending.isEmpty())) {
+                await();
+            }
+            rethrow();
+        } finally {
+            state.unlock();
         }
-        rethrow();
     }
 
     /** Stops after the segment ends already reported and waits for the thread. */
     @Override
     public void close() {
-        synchronized (this) {
-            ended = true;
-            notifyAll();
-        }
+        state.change(() -> ended = true);
         boolean interrupted = false;
         while (true) {
             try {
@@ -92,40 +103,44 @@ final class SlotSyncer implements AutoCloseable {
         }
     }
 
+    /** Takes the next reported segment end, or returns -1 when there is none and none will come. */
+    private long next() throws InterruptedException {
+        state.lock();
+        try {
+            while (pending.isEmpty() && !ended) {
+                state.awaitChange();
+            }
+            if (pending.isEmpty()) {
+                return -1;
+            }
+            busy = true;
+            return pending.peek();
+        } finally {
+            state.unlock();
+        }
+    }
+
     private void run() {
         try {
-            while (true) {
-                long offset;
-                synchronized (this) {
-                    while (pending.isEmpty() && !ended) {
-                        wait();
-                    }
-                    if (pending.isEmpty()) {
-                        return;
-                    }
-                    offset = pending.peek();
-                    busy = true;
-                }
-                checkpoint.sync();
+            for (long offset = next(); offset >= 0; offset = next()) {
+                checkpoint.sync(); // the blocking calls run outside the lock
                 checkpoint.reached(offset);
-                synchronized (this) {
+                state.change(() -> {
                     pending.poll();
                     busy = false;
-                    notifyAll();
-                }
+                });
             }
         } catch (Throwable t) {
-            synchronized (this) {
+            state.change(() -> {
                 error = t;
                 busy = false;
-                notifyAll();
-            }
+            });
         }
     }
 
     private void await() throws IOException {
         try {
-            wait();
+            state.awaitChange();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);

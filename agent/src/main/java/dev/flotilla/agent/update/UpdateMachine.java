@@ -369,7 +369,7 @@ public final class UpdateMachine {
 
     /**
      * Writes the image into the slot while {@link SlotSyncer} fsyncs and checkpoints each finished segment
-     * on its own thread, and {@link ReadBack} reads back and hashes the slot behind the checkpoints (from
+     * on its own thread (from {@link Slots#threads()}), and {@link ReadBack} reads back and hashes the slot behind the checkpoints (from
      * byte 0, so a resumed download is hashed end to end). The read-back is handed to {@link #verify} only
      * when the download completes in this run; after a restart in VERIFYING the slot is read back whole.
      */
@@ -390,7 +390,7 @@ public final class UpdateMachine {
                 checkpoint(new Downloading(a, d.slot(), offset));
                 back.synced(offset);
             }
-        }, PENDING_SEGMENTS);
+        }, PENDING_SEGMENTS, device.slots().threads());
         try {
             try (syncer; InputStream in = source.open(a, start)) {
                 long pos = start;

@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.agent.config.AgentConfig;
 import dev.flotilla.agent.config.AgentConfigParser;
 import dev.flotilla.agent.config.ConfigException;
 import dev.flotilla.agent.install.DirectorAssignmentAdapter;
 import dev.flotilla.agent.install.RangeDownload;
 import dev.flotilla.agent.install.TestRepo;
 import dev.flotilla.agent.runtime.Agent;
-import dev.flotilla.agent.storage.FileDurable;
+import dev.flotilla.agent.runtime.AgentPorts;
 import dev.flotilla.core.tls.CaBundle;
 import dev.flotilla.core.tls.TestCa;
 import dev.flotilla.core.tuf.client.DownloadError;
@@ -84,8 +85,8 @@ class PrivateCaTest {
     }
 
     private Agent agent(String extra) throws Exception {
-        return new Agent(AgentConfigParser.parse(config(extra), Map.of()), new FileDurable(), Clock.systemUTC(),
-                new DirectorAssignmentAdapter(Clock.systemUTC()), log::add);
+        AgentConfig c = AgentConfigParser.parse(config(extra), Map.of());
+        return new Agent(c, AgentPorts.forDevice(c), new DirectorAssignmentAdapter(Clock.systemUTC()), log::add);
     }
 
     @Test

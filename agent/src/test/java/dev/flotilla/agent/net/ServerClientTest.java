@@ -154,8 +154,8 @@ class ServerClientTest {
                   "slots": {"a": "slot-a.img", "b": "slot-b.img"},
                   "bootControl": {"backend": "simulated", "stateFile": "bootenv", "cmdline": "cmdline"} }
                 """.formatted(server.uri(), server.enrollmentToken()));
-        return new dev.flotilla.agent.runtime.Agent(dev.flotilla.agent.config.AgentConfigParser.parse(conf,
-                java.util.Map.of()), new FileDurable(), Clock.systemUTC(),
+        var config = dev.flotilla.agent.config.AgentConfigParser.parse(conf, java.util.Map.of());
+        return new dev.flotilla.agent.runtime.Agent(config, dev.flotilla.agent.runtime.AgentPorts.forDevice(config),
                 new dev.flotilla.agent.install.DirectorAssignmentAdapter(Clock.systemUTC()), log::add);
     }
 

@@ -10,7 +10,6 @@ import dev.flotilla.agent.install.DirectorAssignmentAdapter;
 import dev.flotilla.agent.install.RepoHttpServer;
 import dev.flotilla.agent.install.TestRepo;
 import dev.flotilla.agent.install.UnsignedTestDirector;
-import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.testimage.TestImage;
 import dev.flotilla.agent.update.AgentListener;
 import dev.flotilla.agent.update.Assignment;
@@ -267,7 +266,7 @@ class AgentEndToEndTest extends AgentTestBase {
     void keepsPollingWhileTheServerIsDownOrAnswersGarbageAndRecovers() throws Exception {
         repo.publish();
         AgentConfig c = config("");
-        Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), signedDirector
+        Agent agent = new Agent(c, AgentPorts.forDevice(c), signedDirector
                 ? new DirectorAssignmentAdapter(Clock.systemUTC()) : new UnsignedTestDirector(), log::add);
         agent.firstStart();
         agent.assemble();

@@ -77,12 +77,18 @@ abstract class AgentTestBase {
         api = new FakeDeviceApi();
         repo = new TestRepo(dir.resolve("repo"), Clock.systemUTC());
         repoServer = new RepoHttpServer(repo.dir);
-        dev = Files.createDirectories(dir.resolve("device"));
-        TestImage.write(dev.resolve("slot-a.img"), TestImage.Behaviour.BOOT_OK, "1.0.0", 4096);
-        Files.write(dev.resolve("slot-b.img"), new byte[0]); // a slot is never created by the agent
-        new SimulatedEnv(dev.resolve("bootenv"), new FileDurable())
+        dev = layOut(dir.resolve("device"));
+    }
+
+    /** Lays out a board in {@code board}: slot A holds a good 1.0.0, slot B is empty, the environment boots A. */
+    static Path layOut(Path board) throws java.io.IOException {
+        Files.createDirectories(board);
+        TestImage.write(board.resolve("slot-a.img"), TestImage.Behaviour.BOOT_OK, "1.0.0", 4096);
+        Files.write(board.resolve("slot-b.img"), new byte[0]); // a slot is never created by the agent
+        new SimulatedEnv(board.resolve("bootenv"), new FileDurable())
                 .set(Map.of("boot_slot", "a", "upgrade_available", "0", "bootcount", "0", "bootlimit", "3"));
-        Files.writeString(dev.resolve("cmdline"), "flotilla.slot=a\n");
+        Files.writeString(board.resolve("cmdline"), "flotilla.slot=a\n");
+        return board;
     }
 
     @AfterEach
@@ -111,7 +117,7 @@ abstract class AgentTestBase {
 
     /** A new agent process on the device's files (a boot of the device, or a restart after a kill), started. */
     Agent newAgent(AgentConfig c) throws Exception {
-        Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), signedDirector
+        Agent agent = new Agent(c, AgentPorts.forDevice(c), signedDirector
                 ? new DirectorAssignmentAdapter(Clock.systemUTC()) : new UnsignedTestDirector(), log::add,
                 List.of(listener));
         agent.firstStart();

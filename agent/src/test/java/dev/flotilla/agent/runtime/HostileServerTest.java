@@ -113,7 +113,8 @@ class HostileServerTest {
     final DeviceClock deviceClock = new DeviceClock();
 
     private Agent started() throws Exception {
-        Agent agent = new Agent(config(), new FileDurable(), deviceClock, new UnsignedTestDirector(), log::add);
+        AgentConfig c = config();
+        Agent agent = new Agent(c, AgentPorts.forDevice(c).withClock(deviceClock), new UnsignedTestDirector(), log::add);
         agent.firstStart();
         agent.assemble();
         return agent;

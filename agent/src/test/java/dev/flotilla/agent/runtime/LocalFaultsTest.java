@@ -3,11 +3,11 @@ package dev.flotilla.agent.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.flotilla.agent.config.AgentConfig;
 import dev.flotilla.agent.config.AgentConfigParser;
 import dev.flotilla.agent.config.ConfigException;
 import dev.flotilla.agent.install.TestRepo;
 import dev.flotilla.agent.install.UnsignedTestDirector;
-import dev.flotilla.agent.storage.FileDurable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -65,8 +65,8 @@ class LocalFaultsTest {
                   "bootControl": {"backend": "uboot", "fwEnvConfig": "%s", "cmdline": "cmdline"},
                   "poll": {"intervalSeconds": 1, "minBackoffSeconds": 1, "maxBackoffSeconds": 1} }
                 """.formatted(api.uri(), slotB, fwEnvConfig));
-        return new Agent(AgentConfigParser.parse(conf, Map.of()), new FileDurable(), Clock.systemUTC(),
-                new UnsignedTestDirector(), log::add);
+        AgentConfig c = AgentConfigParser.parse(conf, Map.of());
+        return new Agent(c, AgentPorts.forDevice(c), new UnsignedTestDirector(), log::add);
     }
 
     @Test

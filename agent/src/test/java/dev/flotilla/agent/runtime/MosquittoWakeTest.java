@@ -8,7 +8,6 @@ import dev.flotilla.agent.config.AgentConfig;
 import dev.flotilla.agent.config.AgentConfigParser;
 import dev.flotilla.agent.install.TestRepo;
 import dev.flotilla.agent.install.UnsignedTestDirector;
-import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.wake.MqttWake;
 import dev.flotilla.core.mqtt.Mosquitto;
 import java.nio.charset.StandardCharsets;
@@ -139,8 +138,7 @@ class MosquittoWakeTest {
     }
 
     private Agent agent(AgentConfig c) throws Exception {
-        Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(),
-                new UnsignedTestDirector(), log::add);
+        Agent agent = new Agent(c, AgentPorts.forDevice(c), new UnsignedTestDirector(), log::add);
         agent.firstStart();
         agent.assemble();
         return agent;

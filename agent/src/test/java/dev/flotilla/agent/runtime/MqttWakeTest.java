@@ -10,7 +10,6 @@ import dev.flotilla.agent.config.AgentConfigParser;
 import dev.flotilla.agent.install.RepoHttpServer;
 import dev.flotilla.agent.install.TestRepo;
 import dev.flotilla.agent.install.UnsignedTestDirector;
-import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.wake.MqttWake;
 import dev.flotilla.core.mqtt.MqttBroker;
 import io.moquette.broker.Server;
@@ -97,7 +96,7 @@ class MqttWakeTest {
                       "mqtt": {"broker": "tcp://127.0.0.1:%d"} }
                     """.formatted(api.uri(), port));
             AgentConfig c = AgentConfigParser.parse(conf, Map.of());
-            Agent agent = new Agent(c, new FileDurable(), Clock.systemUTC(), new UnsignedTestDirector(), log::add);
+            Agent agent = new Agent(c, AgentPorts.forDevice(c), new UnsignedTestDirector(), log::add);
             agent.firstStart();
             agent.assemble();
             try (MqttWake wake = MqttWake.start(c.mqtt().orElseThrow().broker(agent.deviceId(), c.caBundle()), agent.deviceId(), agent.wakeup()::wake,

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ReadBackTest {
+    private static final java.util.concurrent.ThreadFactory THREADS = Thread.ofVirtual().factory();
+
     @TempDir
     Path dir;
 
@@ -24,7 +26,7 @@ class ReadBackTest {
         byte[] image = new byte[1_234_567];
         new Random(7).nextBytes(image);
         Path slot = dir.resolve("b.img");
-        try (ReadBack back = new ReadBack("b", slot, 4096);
+        try (ReadBack back = new ReadBack("b", slot, 4096, THREADS);
                 FileChannel ch = FileChannel.open(slot, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             for (int pos = 0; pos < image.length; pos += 100_000) {
                 int n = Math.min(100_000, image.length - pos);
@@ -40,7 +42,7 @@ class ReadBackTest {
     void aSlotShorterThanTheImageIsAnError() throws IOException {
         Path slot = dir.resolve("b.img");
         Files.write(slot, new byte[1000]);
-        try (ReadBack back = new ReadBack("b", slot, 256)) {
+        try (ReadBack back = new ReadBack("b", slot, 256, THREADS)) {
             back.synced(2000);
             assertThatThrownBy(() -> back.finish(2000)).isInstanceOf(IOException.class)
                     .hasMessageContaining("holds only 1000 of 2000");
@@ -49,7 +51,7 @@ class ReadBackTest {
 
     @Test
     void refusesToFinishBeyondWhatWasSynced() {
-        try (ReadBack back = new ReadBack("b", dir.resolve("b.img"), 256)) {
+        try (ReadBack back = new ReadBack("b", dir.resolve("b.img"), 256, THREADS)) {
             back.synced(10);
             assertThatThrownBy(() -> back.finish(11)).isInstanceOf(IllegalStateException.class);
         }
@@ -57,7 +59,7 @@ class ReadBackTest {
 
     @Test
     void closingBeforeAnythingWasWrittenStopsTheThread() {
-        ReadBack back = new ReadBack("b", dir.resolve("missing.img"), 256);
+        ReadBack back = new ReadBack("b", dir.resolve("missing.img"), 256, THREADS);
         back.close(); // returns: the thread ended without opening the (absent) file
         assertThat(Files.exists(dir.resolve("missing.img"))).isFalse();
     }

@@ -12,6 +12,8 @@ import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 class SlotSyncerTest {
+    private static final java.util.concurrent.ThreadFactory THREADS = Thread.ofVirtual().factory();
+
 
     /** Records "sync" and "at N" in the order the sync thread ran them. */
     private static final class Recorder implements SlotSyncer.Checkpoint {
@@ -49,7 +51,7 @@ class SlotSyncerTest {
     @Test
     void oneSyncThenOneCheckpointPerSegmentEndInOrder() throws IOException {
         Recorder r = new Recorder(new CountDownLatch(0));
-        try (SlotSyncer s = new SlotSyncer(r, 2)) {
+        try (SlotSyncer s = new SlotSyncer(r, 2, THREADS)) {
             for (long end = 100; end <= 500; end += 100) {
                 s.written(end);
             }
@@ -63,7 +65,7 @@ class SlotSyncerTest {
     void theWriterWaitsWhileMaxPendingSegmentsAwaitTheirFsync() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         Recorder r = new Recorder(release);
-        try (SlotSyncer s = new SlotSyncer(r, 2)) {
+        try (SlotSyncer s = new SlotSyncer(r, 2, THREADS)) {
             s.written(1);
             s.written(2); // two pending (the first is stuck in its fsync)
             Thread third = new Thread(() -> {
@@ -88,7 +90,7 @@ class SlotSyncerTest {
     void aFailedFsyncIsRethrownToTheWriterAndNothingIsCheckpointedAfterIt() throws IOException {
         Recorder r = new Recorder(new CountDownLatch(0));
         r.failSync = new IOException("EIO (simulated)");
-        try (SlotSyncer s = new SlotSyncer(r, 4)) {
+        try (SlotSyncer s = new SlotSyncer(r, 4, THREADS)) {
             s.written(10);
             assertThatThrownBy(s::finish).isSameAs(r.failSync);
             assertThatThrownBy(() -> s.written(20)).isSameAs(r.failSync);
@@ -100,7 +102,7 @@ class SlotSyncerTest {
     void aPowerCutOnTheSyncThreadReachesTheWriterAsItself() throws IOException {
         Recorder r = new Recorder(new CountDownLatch(0));
         r.cut = new PowerCut(7, "fsync slot-b.img");
-        try (SlotSyncer s = new SlotSyncer(r, 4)) {
+        try (SlotSyncer s = new SlotSyncer(r, 4, THREADS)) {
             s.written(10);
             assertThatThrownBy(s::finish).isSameAs(r.cut);
         }
@@ -110,7 +112,7 @@ class SlotSyncerTest {
     void closeWithoutFinishStillCheckpointsWhatWasReportedAndWaits() throws IOException {
         CountDownLatch release = new CountDownLatch(1);
         Recorder r = new Recorder(release);
-        SlotSyncer s = new SlotSyncer(r, 4);
+        SlotSyncer s = new SlotSyncer(r, 4, THREADS);
         s.written(5);
         s.written(9);
         release.countDown();

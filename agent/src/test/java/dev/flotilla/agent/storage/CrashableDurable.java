@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A {@link Durable} for tests that counts operations and can cut the power just before operation k.
@@ -28,6 +29,8 @@ import java.util.Optional;
  */
 public final class CrashableDurable implements Durable {
     private final Durable real = new FileDurable();
+    /** Makes operations atomic with respect to each other (a lock, not a monitor: they block on file I/O). */
+    private final ReentrantLock lock = new ReentrantLock();
     private final Map<Path, Optional<byte[]>> durableContent = new HashMap<>();
     private final List<String> log = new ArrayList<>();
     private long operations;
@@ -48,95 +51,131 @@ public final class CrashableDurable implements Durable {
     }
 
     /** The number of operations that ran (a cut operation does not count). */
-    public synchronized long operations() {
-        return operations;
+    public long operations() {
+        return locked(() -> operations);
     }
 
     /** Descriptions of the operations that ran, in order. */
-    public synchronized List<String> log() {
-        return List.copyOf(log);
+    public List<String> log() {
+        return locked(() -> List.copyOf(log));
     }
 
     /** Whether the power is off (a cut happened and {@link #powerOn()} was not called since). */
-    public synchronized boolean isOff() {
-        return off;
+    public boolean isOff() {
+        return locked(() -> off);
     }
 
     /** How many times the power was cut. */
-    public synchronized int cuts() {
-        return cuts;
+    public int cuts() {
+        return locked(() -> cuts);
     }
 
     /** Plans a further cut just before the {@code k}-th operation from now (1 = the next one). */
-    public synchronized void cutAfter(long k) {
-        this.cutBefore = operations + k;
+    public void cutAfter(long k) {
+        locked(() -> cutBefore = operations + k);
     }
 
     /** Turns the power back on; no further cut is planned. The operation count keeps running. */
-    public synchronized void powerOn() {
-        off = false;
-        cutBefore = 0;
+    public void powerOn() {
+        locked(() -> {
+            off = false;
+            return cutBefore = 0;
+        });
     }
 
     /** Makes writes that would grow {@code file} beyond {@code bytes} fail with {@link StorageFullException}. */
-    public synchronized void limitSpace(Path file, long bytes) {
-        this.limitedFile = file.toAbsolutePath();
-        this.limitBytes = bytes;
+    public void limitSpace(Path file, long bytes) {
+        locked(() -> {
+            limitedFile = file.toAbsolutePath();
+            return limitBytes = bytes;
+        });
     }
 
     @Override
-    public synchronized void write(Path file, long offset, ByteBuffer data) throws IOException {
-        begin("write " + file.getFileName() + " @" + offset + " +" + data.remaining());
-        if (file.toAbsolutePath().equals(limitedFile) && offset + data.remaining() > limitBytes) {
-            throw new StorageFullException(file, new IOException("No space left on device (simulated)"));
+    public void write(Path file, long offset, ByteBuffer data) throws IOException {
+        operation("write " + file.getFileName() + " @" + offset + " +" + data.remaining(), () -> {
+            if (file.toAbsolutePath().equals(limitedFile) && offset + data.remaining() > limitBytes) {
+                throw new StorageFullException(file, new IOException("No space left on device (simulated)"));
+            }
+            remember(file);
+            real.write(file, offset, data);
+        });
+    }
+
+    @Override
+    public void append(Path file, byte[] data) throws IOException {
+        operation("append " + file.getFileName() + " +" + data.length, () -> {
+            remember(file);
+            real.append(file, data);
+        });
+    }
+
+    @Override
+    public void truncate(Path file, long size) throws IOException {
+        operation("truncate " + file.getFileName() + " " + size, () -> {
+            remember(file);
+            real.truncate(file, size);
+        });
+    }
+
+    @Override
+    public void fsync(Path file) throws IOException {
+        operation("fsync " + file.getFileName(), () -> {
+            real.fsync(file);
+            durableContent.remove(key(file));
+        });
+    }
+
+    @Override
+    public void rename(Path from, Path to) throws IOException {
+        operation("rename " + from.getFileName() + " -> " + to.getFileName(), () -> {
+            real.rename(from, to);
+            Optional<byte[]> carried = durableContent.remove(key(from));
+            durableContent.remove(key(to));
+            if (carried != null) {
+                durableContent.put(key(to), carried);
+            }
+        });
+    }
+
+    @Override
+    public void delete(Path file) throws IOException {
+        operation("delete " + file.getFileName(), () -> {
+            real.delete(file);
+            durableContent.remove(key(file));
+        });
+    }
+
+    @Override
+    public void envChange(String what, EnvAction action) throws IOException {
+        operation("env " + what, action::run);
+    }
+
+    /** The body of one operation. */
+    @FunctionalInterface
+    private interface Body {
+        void run() throws IOException;
+    }
+
+    /** Runs operation {@code what} (counted, or cut) under the lock: operations are atomic to each other. */
+    private void operation(String what, Body body) throws IOException {
+        lock.lock();
+        try {
+            begin(what);
+            body.run();
+        } finally {
+            lock.unlock();
         }
-        remember(file);
-        real.write(file, offset, data);
     }
 
-    @Override
-    public synchronized void append(Path file, byte[] data) throws IOException {
-        begin("append " + file.getFileName() + " +" + data.length);
-        remember(file);
-        real.append(file, data);
-    }
-
-    @Override
-    public synchronized void truncate(Path file, long size) throws IOException {
-        begin("truncate " + file.getFileName() + " " + size);
-        remember(file);
-        real.truncate(file, size);
-    }
-
-    @Override
-    public synchronized void fsync(Path file) throws IOException {
-        begin("fsync " + file.getFileName());
-        real.fsync(file);
-        durableContent.remove(key(file));
-    }
-
-    @Override
-    public synchronized void rename(Path from, Path to) throws IOException {
-        begin("rename " + from.getFileName() + " -> " + to.getFileName());
-        real.rename(from, to);
-        Optional<byte[]> carried = durableContent.remove(key(from));
-        durableContent.remove(key(to));
-        if (carried != null) {
-            durableContent.put(key(to), carried);
+    /** Reads or changes the model's state under the lock; returns what {@code get} returns. */
+    private <T> T locked(java.util.function.Supplier<T> get) {
+        lock.lock();
+        try {
+            return get.get();
+        } finally {
+            lock.unlock();
         }
-    }
-
-    @Override
-    public synchronized void delete(Path file) throws IOException {
-        begin("delete " + file.getFileName());
-        real.delete(file);
-        durableContent.remove(key(file));
-    }
-
-    @Override
-    public synchronized void envChange(String what, EnvAction action) throws IOException {
-        begin("env " + what);
-        action.run();
     }
 
     private void begin(String what) {
