@@ -9,23 +9,27 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The rollouts' clock work, run by every server's scheduler every {@link #INTERVAL_SECONDS} seconds: one
  * transaction that first locks the row of {@code rollout_evaluation_lock}, so that with several servers on one
  * database one evaluates at a time (a server that dies mid-way releases the lock with its connection, and the
- * next tick of another takes over). For each active rollout, in order:
+ * next tick of another takes over). It first applies the queued membership changes to the kept positions of
+ * the dynamic selections ({@link Positions#applyChanges}). Then for each active rollout, in order:
  * <ol>
  *   <li>before its first stage: start it once {@code startAt} passed;</li>
  *   <li>devices of a stage without a final state past the stage's {@code timeoutSeconds} become
  *       {@code timed_out} (a failure);</li>
  *   <li>the stage's gates ({@link GateCheck}): the first that fails halts the rollout at once ({@link Halts});</li>
- *   <li>a dynamic selection: devices that match now and whose position is inside the current stage are
- *       admitted (looked for at most every {@link #JOINERS_EVERY_MILLIS} ms by one server);</li>
+ *   <li>a dynamic selection whose members changed: the members now inside the current stage's cohort and not
+ *       admitted yet are admitted (two index ranges of {@code rollout_positions}; the first evaluation of a
+ *       rollout whose positions are not kept yet, e.g. after an upgrade, fills them from the whole selection);</li>
  *   <li>when no device of the rollout is still in progress, the stage's soak time has passed since it started
  *       and since its last commit, and the next stage is approved if it asks for approval, the next stage
  *       starts;</li>
@@ -34,18 +38,14 @@ import java.util.Optional;
  *       ({@link DownloadSlots}), after the transaction.</li>
  * </ol>
  * Then each active, paused or halted rollout's device states are sampled for the chart ({@link Samples}).
- * Cheap when nothing changes: a few indexed counts per active rollout. Admitted devices are signed after the
+ * Cheap when nothing changes: a few indexed counts per active rollout; a membership change costs a re-check of
+ * the changed devices only. Admitted devices are signed after the
  * transaction ({@link Assignments#finishPending}).
  */
 public final class Evaluator {
     private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
     /** How often the server's scheduler evaluates. */
     public static final int INTERVAL_SECONDS = 2;
-    /**
-     * How often one server looks for devices that joined a dynamic selection (the one step that reads the whole
-     * selection); a stage that starts admits its cohort at once.
-     */
-    public static final long JOINERS_EVERY_MILLIS = 30_000;
 
     private final Jdbi jdbi;
     private final Admission admission;
@@ -53,8 +53,6 @@ public final class Evaluator {
     private final Halts halts;
     private final AuditLog audit;
     private final Clock clock;
-    /** When this server last looked for joiners, per rollout (an optimisation only: nothing else depends on it). */
-    private final java.util.Map<String, Long> joinersChecked = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final List<RolloutListener> listeners;
 
@@ -79,13 +77,14 @@ public final class Evaluator {
         Tick tick = jdbi.inTransaction(h -> {
             lock(h);
             Tick out = new Tick(new ArrayList<>(), new LinkedHashMap<>());
+            Set<String> changed = memberChanges(h);
             for (RolloutRow r : RolloutRow.rolloutsInState(h, RolloutRow.ACTIVE)) {
                 long now = clock.millis();
                 Optional<GateCheck> failing = gatesOf(h, r, now);
                 if (failing.isPresent()) {
                     halts.halt(h, r, failing.get(), now);
                     out.halted().put(r.id(), failing.get().gate());
-                } else if (step(h, r)) {
+                } else if (step(h, r, changed.contains(r.id()))) {
                     out.admitted().add(r.id());
                 }
             }
@@ -122,8 +121,32 @@ public final class Evaluator {
         h.createQuery("SELECT id FROM rollout_evaluation_lock WHERE id = 1 FOR UPDATE").mapTo(Integer.class).one();
     }
 
-    /** One rollout's step; returns whether it admitted devices or has devices waiting for a download slot. */
-    private boolean step(Handle h, RolloutRow r) {
+    /**
+     * Applies the queued membership changes to the kept positions of every dynamic selection that may still
+     * admit (active, paused, halted; {@link Positions#applyChanges}); returns the rollouts whose members changed.
+     */
+    private Set<String> memberChanges(Handle h) {
+        List<RolloutRow> kept = new ArrayList<>();
+        for (String state : List.of(RolloutRow.ACTIVE, RolloutRow.PAUSED, RolloutRow.HALTED)) {
+            RolloutRow.rolloutsInState(h, state).stream()
+                    .filter(r -> r.selection().dynamic() && Positions.filled(h, r.id())).forEach(kept::add);
+        }
+        return Positions.applyChanges(h, kept, (hh, r, devices) -> {
+            List<String> hardware = admission.hardware(hh, r);
+            Set<String> out = new HashSet<>();
+            if (!hardware.isEmpty()) {
+                r.selection().members(hh, hardware, devices).forEach(m -> out.add(m.id()));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * One rollout's step; returns whether it admitted devices or has devices waiting for a download slot.
+     *
+     * @param membersChanged whether devices joined or left its dynamic selection since the previous evaluation
+     */
+    private boolean step(Handle h, RolloutRow r, boolean membersChanged) {
         long now = clock.millis();
         if (r.stageStartedAt() == null) {
             if (r.startAt() != null && r.startAt() > now) {
@@ -134,12 +157,10 @@ public final class Evaluator {
             return n > 0;
         }
         int admitted = 0;
-        long lastLook = joinersChecked.getOrDefault(r.id(), Long.MIN_VALUE / 2);
         if (r.plan().ramp() != null) {
             admitted = admission.admitCohort(h, r, r.stage(), now); // the ramp's pace, joiners included
-        } else if (r.selection().dynamic() && now - lastLook >= JOINERS_EVERY_MILLIS) {
+        } else if (r.selection().dynamic() && (membersChanged || !Positions.filled(h, r.id()))) {
             admitted = admission.admitCohort(h, r, r.stage(), now);
-            joinersChecked.put(r.id(), now);
         }
         if (readyForNext(h, r, now)) {
             int k = r.stage() + 1;

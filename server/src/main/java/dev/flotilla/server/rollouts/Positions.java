@@ -1,0 +1,199 @@
+package dev.flotilla.server.rollouts;
+
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The tables {@code rollout_positions} and {@code rollout_member_changes}: the members of each dynamic selection
+ * with their positions ({@link Cohorts#position}, computed once per member), kept current from the queue of
+ * devices whose membership may have changed (filled by database triggers on every write to a device's status,
+ * hardware, group, attributes, tags or manifest). A stage's cohort is then the members of lowest position, found
+ * by an index (rank {@code size(k) - 1} gives the bound), and the ones not yet admitted a second index range, so
+ * neither the whole selection nor its ranking is read again after the rollout's first look. Runs on the caller's
+ * handle, under the evaluation lock ({@link Evaluator#lock}). Static selections are frozen in
+ * {@code rollout_members} instead ({@link Admission}).
+ */
+final class Positions {
+    /** How many queued changes one evaluation applies at most; the rest wait for the next. */
+    static final int CHANGES_PER_EVALUATION = 20_000;
+    private static final int BATCH = Selection.AMONG_BATCH;
+
+    private Positions() {
+    }
+
+    /** Whether the rollout's rows are complete ({@code deployments.positions_filled}). */
+    static boolean filled(Handle h, String rolloutId) {
+        return h.createQuery("SELECT positions_filled FROM deployments WHERE id = :r").bind("r", rolloutId)
+                .mapTo(Boolean.class).findOne().orElse(false);
+    }
+
+    /**
+     * Replaces the rollout's rows by the given members (the whole selection now), each with its position and
+     * whether the rollout admitted it, and marks them complete.
+     */
+    static void fill(Handle h, String rolloutId, List<Selection.Member> members) {
+        h.createUpdate("DELETE FROM rollout_positions WHERE rollout_id = :r").bind("r", rolloutId).execute();
+        insert(h, rolloutId, members.stream().map(Selection.Member::id).toList());
+        h.createUpdate("""
+                        UPDATE rollout_positions SET admitted = TRUE WHERE rollout_id = :r
+                          AND device_id IN (SELECT device_id FROM rollout_devices WHERE rollout_id = :r)""")
+                .bind("r", rolloutId).execute();
+        h.createUpdate("UPDATE deployments SET positions_filled = TRUE WHERE id = :r").bind("r", rolloutId).execute();
+    }
+
+    /** Forgets the rollout's rows (they are filled again, from the whole selection, at its next look). */
+    static void clear(Handle h, String rolloutId) {
+        h.createUpdate("DELETE FROM rollout_positions WHERE rollout_id = :r").bind("r", rolloutId).execute();
+        h.createUpdate("UPDATE deployments SET positions_filled = FALSE WHERE id = :r").bind("r", rolloutId).execute();
+    }
+
+    /** How many devices the selection holds (as of the latest look). */
+    static int count(Handle h, String rolloutId) {
+        return h.createQuery("SELECT COUNT(*) FROM rollout_positions WHERE rollout_id = :r").bind("r", rolloutId)
+                .mapTo(Integer.class).one();
+    }
+
+    /** The members of stage {@code k}'s cohort, admitted or not, in rollout order. */
+    static List<String> cohort(Handle h, String rolloutId, Plan plan, int k) {
+        int size = Cohorts.sizes(plan, count(h, rolloutId))[k];
+        return h.createQuery("""
+                        SELECT device_id FROM rollout_positions WHERE rollout_id = :r
+                        ORDER BY position, device_id LIMIT :n""")
+                .bind("r", rolloutId).bind("n", size).mapTo(String.class).list();
+    }
+
+    /**
+     * The members of stage {@code k}'s cohort (the {@code size(k)} of lowest position, {@link Cohorts#sizes})
+     * that the rollout has not admitted, in rollout order.
+     */
+    static List<String> fresh(Handle h, String rolloutId, Plan plan, int k) {
+        int n = count(h, rolloutId);
+        int size = Cohorts.sizes(plan, n)[k];
+        if (size == 0) {
+            return List.of();
+        }
+        record Bound(long position, String deviceId) {
+        }
+        Optional<Bound> bound = size == n ? Optional.empty() : h.createQuery("""
+                        SELECT position, device_id FROM rollout_positions WHERE rollout_id = :r
+                        ORDER BY position, device_id LIMIT 1 OFFSET :o""")
+                .bind("r", rolloutId).bind("o", size - 1)
+                .map((rs, ctx) -> new Bound(rs.getLong(1), rs.getString(2))).findOne();
+        var q = h.createQuery("SELECT device_id FROM rollout_positions p WHERE rollout_id = :r AND admitted = FALSE"
+                        + (bound.isEmpty() ? "" : " AND (position < :p OR (position = :p AND device_id <= :d))")
+                        + " AND NOT EXISTS (SELECT 1 FROM rollout_devices rd WHERE rd.rollout_id = p.rollout_id"
+                        + " AND rd.device_id = p.device_id) ORDER BY position, device_id")
+                .bind("r", rolloutId);
+        bound.ifPresent(b -> q.bind("p", b.position()).bind("d", b.deviceId()));
+        return q.mapTo(String.class).list();
+    }
+
+    /** The first {@code limit} members the rollout has not admitted, in rollout order (a ramp's next ones). */
+    static List<String> next(Handle h, String rolloutId, long limit) {
+        return h.createQuery("""
+                        SELECT device_id FROM rollout_positions p WHERE rollout_id = :r AND admitted = FALSE
+                          AND NOT EXISTS (SELECT 1 FROM rollout_devices rd WHERE rd.rollout_id = p.rollout_id
+                                          AND rd.device_id = p.device_id)
+                        ORDER BY position, device_id LIMIT :n""")
+                .bind("r", rolloutId).bind("n", Math.min(limit, Integer.MAX_VALUE)).mapTo(String.class).list();
+    }
+
+    /** Notes that the rollout admitted the device (a row of {@code rollout_devices}); no-op for a non-member. */
+    static void admitted(Handle h, String rolloutId, String deviceId) {
+        h.createUpdate("UPDATE rollout_positions SET admitted = TRUE WHERE rollout_id = :r AND device_id = :d")
+                .bind("r", rolloutId).bind("d", deviceId).execute();
+    }
+
+    /** Notes that the rollout's rows of {@code rollout_devices} in {@code state} are about to be deleted. */
+    static void forgetAdmission(Handle h, String rolloutId, String state) {
+        h.createUpdate("""
+                        UPDATE rollout_positions SET admitted = FALSE WHERE rollout_id = :r AND device_id IN
+                          (SELECT device_id FROM rollout_devices WHERE rollout_id = :r AND state = :s)""")
+                .bind("r", rolloutId).bind("s", state).execute();
+    }
+
+    /**
+     * Applies up to {@link #CHANGES_PER_EVALUATION} queued changes (oldest first) to the rows of every rollout
+     * whose rows are complete: each changed device is checked against the rollout's selection now and added
+     * (with its position) or removed; the queue rows read are deleted. Returns the rollouts whose members changed.
+     *
+     * @param selected for a rollout, which of the given devices its selection holds now
+     */
+    static Set<String> applyChanges(Handle h, List<RolloutRow> rollouts, Selected selected) {
+        record Change(long seq, String deviceId) {
+        }
+        List<Change> changes = h.createQuery("SELECT seq, device_id FROM rollout_member_changes ORDER BY seq LIMIT :n")
+                .bind("n", CHANGES_PER_EVALUATION).map((rs, ctx) -> new Change(rs.getLong(1), rs.getString(2))).list();
+        if (changes.isEmpty()) {
+            return Set.of();
+        }
+        List<String> devices = List.copyOf(new LinkedHashSet<>(changes.stream().map(Change::deviceId).toList()));
+        Set<String> changed = new LinkedHashSet<>();
+        for (RolloutRow r : rollouts) {
+            for (int i = 0; i < devices.size(); i += BATCH) {
+                if (apply(h, r.id(), devices.subList(i, Math.min(devices.size(), i + BATCH)), selected.of(h, r,
+                        devices.subList(i, Math.min(devices.size(), i + BATCH))))) {
+                    changed.add(r.id());
+                }
+            }
+        }
+        List<Long> seqs = changes.stream().map(Change::seq).toList();
+        for (int i = 0; i < seqs.size(); i += BATCH) {
+            h.createUpdate("DELETE FROM rollout_member_changes WHERE seq IN (<s>)")
+                    .bindList("s", seqs.subList(i, Math.min(seqs.size(), i + BATCH))).execute();
+        }
+        return changed;
+    }
+
+    /** Which of the given devices a rollout's selection holds now. */
+    interface Selected {
+        Set<String> of(Handle h, RolloutRow r, List<String> devices);
+    }
+
+    /** Brings one batch of the rollout's rows up to date; returns whether any was added or removed. */
+    private static boolean apply(Handle h, String rolloutId, List<String> devices, Set<String> members) {
+        Set<String> present = new HashSet<>(h.createQuery(
+                        "SELECT device_id FROM rollout_positions WHERE rollout_id = :r AND device_id IN (<d>)")
+                .bind("r", rolloutId).bindList("d", devices).mapTo(String.class).list());
+        List<String> joined = devices.stream().filter(d -> members.contains(d) && !present.contains(d)).toList();
+        List<String> left = devices.stream().filter(d -> !members.contains(d) && present.contains(d)).toList();
+        if (!left.isEmpty()) {
+            h.createUpdate("DELETE FROM rollout_positions WHERE rollout_id = :r AND device_id IN (<d>)")
+                    .bind("r", rolloutId).bindList("d", left).execute();
+        }
+        if (!joined.isEmpty()) {
+            insert(h, rolloutId, joined);
+            h.createUpdate("""
+                            UPDATE rollout_positions SET admitted = TRUE WHERE rollout_id = :r AND device_id IN (<d>)
+                              AND device_id IN (SELECT device_id FROM rollout_devices WHERE rollout_id = :r)""")
+                    .bind("r", rolloutId).bindList("d", joined).execute();
+        }
+        return !joined.isEmpty() || !left.isEmpty();
+    }
+
+    private static void insert(Handle h, String rolloutId, Collection<String> devices) {
+        PreparedBatch batch = h.prepareBatch("""
+                INSERT INTO rollout_positions (rollout_id, device_id, position, admitted) VALUES (:r, :d, :p, FALSE)""");
+        int pending = 0;
+        for (String d : devices) {
+            batch.bind("r", rolloutId).bind("d", d).bind("p", Cohorts.position(rolloutId, d)).add();
+            if (++pending == BATCH) {
+                batch.execute();
+                batch = h.prepareBatch("""
+                        INSERT INTO rollout_positions (rollout_id, device_id, position, admitted)
+                        VALUES (:r, :d, :p, FALSE)""");
+                pending = 0;
+            }
+        }
+        if (pending > 0) {
+            batch.execute();
+        }
+    }
+}
