@@ -5,7 +5,8 @@
 -- in the rollout (Cohorts.position: SHA-256 of rollout id and device id, computed once) and whether the rollout
 -- admitted it (a row of rollout_devices). A stage's cohort is then a range of the rank index, and the devices
 -- of it not yet admitted a range of the second index. deployments.positions_filled: the rows are complete
--- (filled from the whole selection when the rollout starts, or at its first evaluation after an upgrade).
+-- (filled from the whole selection when the rollout starts, or at its first evaluation after an upgrade);
+-- deployments.members_changed: devices joined or left since the rollout last admitted its cohort.
 CREATE TABLE rollout_positions (
     rollout_id VARCHAR(64) NOT NULL REFERENCES deployments (id),
     device_id  VARCHAR(64) NOT NULL,
@@ -16,6 +17,7 @@ CREATE TABLE rollout_positions (
 CREATE INDEX rollout_positions_rank_idx ON rollout_positions (rollout_id, position, device_id);
 CREATE INDEX rollout_positions_fresh_idx ON rollout_positions (rollout_id, admitted, position, device_id);
 ALTER TABLE deployments ADD COLUMN positions_filled BOOLEAN DEFAULT FALSE NOT NULL;
+ALTER TABLE deployments ADD COLUMN members_changed BOOLEAN DEFAULT FALSE NOT NULL;
 
 -- One row for each write that may change whether a device matches a selection: a device registered, deleted,
 -- or its status, hardware, group or attributes changed; its tags; its manifest (the installed version). The

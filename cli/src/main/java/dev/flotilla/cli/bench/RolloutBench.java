@@ -132,6 +132,11 @@ public final class RolloutBench implements Callable<Integer> {
             out.put("registerMillis", millisSince(t0));
             pass(pool, "first check-ins", 200);
             pass(pool, "idle check-ins", 304);
+            t0 = System.nanoTime();
+            while (server.rollouts().queuedMemberChanges() > 0) { // the registrations' membership changes
+                Thread.sleep(250);
+            }
+            out.put("memberChangesDrainMillis", millisSince(t0));
             double without = checkinRounds(pool, null);
 
             t0 = System.nanoTime();

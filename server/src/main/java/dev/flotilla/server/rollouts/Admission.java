@@ -96,6 +96,7 @@ final class Admission {
         }
         if (r.selection().dynamic()) {
             List<String> hardware = positions(h, r);
+            Positions.looked(h, r.id());
             return hardware.isEmpty() ? 0 : admitAmong(h, r, hardware, Positions.fresh(h, r.id(), r.plan(), k), k, now);
         }
         List<Selection.Member> members = members(h, r);

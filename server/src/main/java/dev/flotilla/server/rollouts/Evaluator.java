@@ -27,9 +27,10 @@ import java.util.Set;
  *   <li>devices of a stage without a final state past the stage's {@code timeoutSeconds} become
  *       {@code timed_out} (a failure);</li>
  *   <li>the stage's gates ({@link GateCheck}): the first that fails halts the rollout at once ({@link Halts});</li>
- *   <li>a dynamic selection whose members changed: the members now inside the current stage's cohort and not
- *       admitted yet are admitted (two index ranges of {@code rollout_positions}; the first evaluation of a
- *       rollout whose positions are not kept yet, e.g. after an upgrade, fills them from the whole selection);</li>
+ *   <li>a dynamic selection whose members changed since it last admitted: the members now inside the current
+ *       stage's cohort and not admitted yet are admitted (two index ranges of {@code rollout_positions}; looked
+ *       at most every {@link #JOINERS_EVERY_MILLIS} ms by one server; the first look at a rollout whose positions
+ *       are not kept yet, e.g. after an upgrade, fills them from the whole selection);</li>
  *   <li>when no device of the rollout is still in progress, the stage's soak time has passed since it started
  *       and since its last commit, and the next stage is approved if it asks for approval, the next stage
  *       starts;</li>
@@ -46,6 +47,11 @@ public final class Evaluator {
     private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
     /** How often the server's scheduler evaluates. */
     public static final int INTERVAL_SECONDS = 2;
+    /**
+     * How often one server lets a dynamic selection's joiners in (when its members changed since); a stage that
+     * starts admits its cohort at once.
+     */
+    public static final long JOINERS_EVERY_MILLIS = 30_000;
 
     private final Jdbi jdbi;
     private final Admission admission;
@@ -53,6 +59,8 @@ public final class Evaluator {
     private final Halts halts;
     private final AuditLog audit;
     private final Clock clock;
+    /** When this server last looked for joiners, per rollout (an optimisation only: nothing else depends on it). */
+    private final java.util.Map<String, Long> joinersChecked = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final List<RolloutListener> listeners;
 
@@ -77,14 +85,14 @@ public final class Evaluator {
         Tick tick = jdbi.inTransaction(h -> {
             lock(h);
             Tick out = new Tick(new ArrayList<>(), new LinkedHashMap<>());
-            Set<String> changed = memberChanges(h);
+            memberChanges(h);
             for (RolloutRow r : RolloutRow.rolloutsInState(h, RolloutRow.ACTIVE)) {
                 long now = clock.millis();
                 Optional<GateCheck> failing = gatesOf(h, r, now);
                 if (failing.isPresent()) {
                     halts.halt(h, r, failing.get(), now);
                     out.halted().put(r.id(), failing.get().gate());
-                } else if (step(h, r, changed.contains(r.id()))) {
+                } else if (step(h, r)) {
                     out.admitted().add(r.id());
                 }
             }
@@ -123,15 +131,17 @@ public final class Evaluator {
 
     /**
      * Applies the queued membership changes to the kept positions of every dynamic selection that may still
-     * admit (active, paused, halted; {@link Positions#applyChanges}); returns the rollouts whose members changed.
+     * admit (active, paused, halted; {@link Positions#applyChanges}), after forgetting those of rollouts that
+     * ended.
      */
-    private Set<String> memberChanges(Handle h) {
+    private void memberChanges(Handle h) {
+        Positions.forgetEnded(h);
         List<RolloutRow> kept = new ArrayList<>();
         for (String state : List.of(RolloutRow.ACTIVE, RolloutRow.PAUSED, RolloutRow.HALTED)) {
             RolloutRow.rolloutsInState(h, state).stream()
                     .filter(r -> r.selection().dynamic() && Positions.filled(h, r.id())).forEach(kept::add);
         }
-        return Positions.applyChanges(h, kept, (hh, r, devices) -> {
+        Positions.applyChanges(h, kept, (hh, r, devices) -> {
             List<String> hardware = admission.hardware(hh, r);
             Set<String> out = new HashSet<>();
             if (!hardware.isEmpty()) {
@@ -141,12 +151,8 @@ public final class Evaluator {
         });
     }
 
-    /**
-     * One rollout's step; returns whether it admitted devices or has devices waiting for a download slot.
-     *
-     * @param membersChanged whether devices joined or left its dynamic selection since the previous evaluation
-     */
-    private boolean step(Handle h, RolloutRow r, boolean membersChanged) {
+    /** One rollout's step; returns whether it admitted devices or has devices waiting for a download slot. */
+    private boolean step(Handle h, RolloutRow r) {
         long now = clock.millis();
         if (r.stageStartedAt() == null) {
             if (r.startAt() != null && r.startAt() > now) {
@@ -157,10 +163,14 @@ public final class Evaluator {
             return n > 0;
         }
         int admitted = 0;
+        long lastLook = joinersChecked.getOrDefault(r.id(), Long.MIN_VALUE / 2);
         if (r.plan().ramp() != null) {
             admitted = admission.admitCohort(h, r, r.stage(), now); // the ramp's pace, joiners included
-        } else if (r.selection().dynamic() && (membersChanged || !Positions.filled(h, r.id()))) {
-            admitted = admission.admitCohort(h, r, r.stage(), now);
+        } else if (r.selection().dynamic() && now - lastLook >= JOINERS_EVERY_MILLIS) {
+            if (!Positions.filled(h, r.id()) || Positions.membersChanged(h, r.id())) {
+                admitted = admission.admitCohort(h, r, r.stage(), now);
+            }
+            joinersChecked.put(r.id(), now);
         }
         if (readyForNext(h, r, now)) {
             int k = r.stage() + 1;

@@ -23,6 +23,8 @@ import java.util.Set;
 final class Positions {
     /** How many queued changes one evaluation applies at most; the rest wait for the next. */
     static final int CHANGES_PER_EVALUATION = 20_000;
+    /** How many queued changes one evaluation drops at most when no dynamic selection is kept. */
+    static final int DISCARD_PER_EVALUATION = 200_000;
     private static final int BATCH = Selection.AMONG_BATCH;
 
     private Positions() {
@@ -52,6 +54,25 @@ final class Positions {
     static void clear(Handle h, String rolloutId) {
         h.createUpdate("DELETE FROM rollout_positions WHERE rollout_id = :r").bind("r", rolloutId).execute();
         h.createUpdate("UPDATE deployments SET positions_filled = FALSE WHERE id = :r").bind("r", rolloutId).execute();
+    }
+
+    /** Whether devices joined or left the selection since the rollout last admitted its cohort ({@link #looked}). */
+    static boolean membersChanged(Handle h, String rolloutId) {
+        return h.createQuery("SELECT members_changed FROM deployments WHERE id = :r").bind("r", rolloutId)
+                .mapTo(Boolean.class).findOne().orElse(false);
+    }
+
+    /** Notes that the rollout admitted its current cohort from its kept positions. */
+    static void looked(Handle h, String rolloutId) {
+        h.createUpdate("UPDATE deployments SET members_changed = FALSE WHERE id = :r").bind("r", rolloutId).execute();
+    }
+
+    /** Forgets the rows of every rollout that can no longer admit (aborted, or a final state). */
+    static void forgetEnded(Handle h) {
+        h.createQuery("""
+                        SELECT id FROM deployments WHERE positions_filled = TRUE
+                          AND state NOT IN ('active', 'paused', 'halted')""")
+                .mapTo(String.class).list().forEach(id -> clear(h, id));
     }
 
     /** How many devices the selection holds (as of the latest look). */
@@ -121,12 +142,17 @@ final class Positions {
 
     /**
      * Applies up to {@link #CHANGES_PER_EVALUATION} queued changes (oldest first) to the rows of every rollout
-     * whose rows are complete: each changed device is checked against the rollout's selection now and added
-     * (with its position) or removed; the queue rows read are deleted. Returns the rollouts whose members changed.
+     * whose rows are complete (none: drops them, {@link #discardChanges}): each changed device is checked against
+     * the rollout's selection now and added (with its position) or removed; the queue rows read are deleted.
+     * Returns the rollouts whose members changed, and notes it in their rows ({@link #membersChanged}).
      *
      * @param selected for a rollout, which of the given devices its selection holds now
      */
     static Set<String> applyChanges(Handle h, List<RolloutRow> rollouts, Selected selected) {
+        if (rollouts.isEmpty()) {
+            discardChanges(h);
+            return Set.of();
+        }
         record Change(long seq, String deviceId) {
         }
         List<Change> changes = h.createQuery("SELECT seq, device_id FROM rollout_member_changes ORDER BY seq LIMIT :n")
@@ -144,12 +170,34 @@ final class Positions {
                 }
             }
         }
+        for (String id : changed) {
+            h.createUpdate("UPDATE deployments SET members_changed = TRUE WHERE id = :r").bind("r", id).execute();
+        }
         List<Long> seqs = changes.stream().map(Change::seq).toList();
         for (int i = 0; i < seqs.size(); i += BATCH) {
             h.createUpdate("DELETE FROM rollout_member_changes WHERE seq IN (<s>)")
                     .bindList("s", seqs.subList(i, Math.min(seqs.size(), i + BATCH))).execute();
         }
         return changed;
+    }
+
+    /**
+     * With no selection to keep, drops up to {@link #DISCARD_PER_EVALUATION} of the oldest committed queue rows
+     * at once: a rollout that starts later reads its whole selection, after them.
+     */
+    private static void discardChanges(Handle h) {
+        Optional<Long> bound = h.createQuery("SELECT seq FROM rollout_member_changes ORDER BY seq LIMIT 1 OFFSET :o")
+                .bind("o", DISCARD_PER_EVALUATION - 1).mapTo(Long.class).findOne();
+        if (bound.isPresent()) {
+            h.createUpdate("DELETE FROM rollout_member_changes WHERE seq <= :b").bind("b", bound.get()).execute();
+        } else {
+            h.createUpdate("DELETE FROM rollout_member_changes").execute();
+        }
+    }
+
+    /** How many membership changes wait in the queue. */
+    static long queued(Handle h) {
+        return h.createQuery("SELECT COUNT(*) FROM rollout_member_changes").mapTo(Long.class).one();
     }
 
     /** Which of the given devices a rollout's selection holds now. */

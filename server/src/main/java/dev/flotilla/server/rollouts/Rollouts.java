@@ -185,6 +185,14 @@ public final class Rollouts {
     }
 
     /**
+     * How many membership changes (device writes that may move a device into or out of a dynamic selection) wait
+     * for the evaluator ({@link Positions}).
+     */
+    public long queuedMemberChanges() {
+        return jdbi.withHandle(Positions::queued);
+    }
+
+    /**
      * The devices of stage {@code k}'s cohort (admitted or not), in rollout order, read from the kept positions of
      * a started rollout's dynamic selection ({@link Positions}); empty when they are not kept (a static selection,
      * or before the evaluator's first look after an upgrade).

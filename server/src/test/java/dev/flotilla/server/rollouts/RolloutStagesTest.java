@@ -141,7 +141,7 @@ class RolloutStagesTest {
         for (TestDevice joiner : fleet.devices(6, "board-a")) {
             fleet.setGroup(joiner, "lab");
             members.add(joiner);
-            fleet.tick(id, Duration.ofSeconds(2)); // the next evaluation admits a joiner of the current stage
+            fleet.tick(id, Duration.ofSeconds(30)); // joiners are looked for every 30 s
             // admitted: those admitted before (they stay) and the stage-0 cohort of the members now
             Set<String> expected = new HashSet<>(admitted);
             expected.addAll(Cohorts.cohort(id, ids(members), fleet.srv.server.rollouts().get(id).plan(), 0));
