@@ -10,8 +10,8 @@ import java.util.Set;
 
 /**
  * Admits devices into a rollout's stages: computes the stage's cohort ({@link Cohorts}) over the current
- * selection (for a dynamic selection from its kept positions, {@link Positions}) and records each device not admitted before ({@code rollout_devices}, state {@code assigned}) with a
- * pending row ({@code deployment_pending}); the assignments are signed afterwards, in batches, outside the
+ * selection (for a dynamic selection from its kept positions, {@link Positions}) and records each device not
+ * admitted before ({@code rollout_devices}, state {@code assigned}) with a pending row ({@code deployment_pending}); the assignments are signed afterwards, in batches, outside the
  * caller's transaction ({@link Assignments#finishPending}). A device is admitted once per rollout; a device of a
  * dynamic selection that matches later is admitted when its position falls in the current stage, never before.
  * A plan with a ramp ({@link Ramp}) admits its devices in rollout order at the ramp's rate instead.
@@ -46,7 +46,7 @@ final class Admission {
 
     /**
      * How many devices the rollout selects: {@link #members}' count, or for a dynamic selection whose positions
-     * are kept ({@link Positions}), their count (as of the evaluator's latest look, a few seconds at most).
+     * are kept ({@link Positions}), their count (as of the evaluator's latest evaluation, a few seconds ago).
      */
     int selectedCount(Handle h, RolloutRow r) {
         if (r.selection().dynamic() && r.stageStartedAt() != null && Positions.filled(h, r.id())) {
