@@ -69,6 +69,29 @@ class RolloutPositionsTest {
     }
 
     @StoreTest
+    void aRolloutWhosePositionsAreNotKeptGetsThemFromTheWholeSelectionAtItsNextLook(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        fleet.devices(4, "board-a");
+        String id = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(),
+                "plan", Fleet.plan("{'stages': [{'percent': 50}, {'percent': 100}], 'soakSeconds': 86400}")))
+                .path("id").asText();
+        Set<String> admitted = check(id, Set.of());
+        jdbi().useHandle(h -> { // as a rollout started before schema V16 kept positions
+            h.execute("DELETE FROM rollout_positions");
+            h.execute("UPDATE deployments SET positions_filled = FALSE");
+        });
+        fleet.devices(2, "board-a"); // join while nothing is kept (and are queued)
+
+        Set<String> before = admitted;
+
+        admitted = tickAndCheck(id, admitted); // positions as the whole selection's, cohort as its ranking's
+
+        boolean filled = jdbi().withHandle(h -> Positions.filled(h, id));
+        assertThat(filled).isTrue();
+        assertThat(admitted).containsAll(before).hasSizeGreaterThan(before.size());
+    }
+
+    @StoreTest
     void theTriggersQueueTheWritesThatCanChangeMembershipOnly(TestDatabase db) {
         try (Database store = Database.open(db.jdbcUrl())) {
             Jdbi jdbi = store.jdbi();
