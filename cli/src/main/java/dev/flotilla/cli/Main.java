@@ -6,6 +6,19 @@ import picocli.CommandLine.Command;
 
 /** The {@code flotilla} command: the composition root of every executable. */
 @Command(name = "flotilla", mixinStandardHelpOptions = true, version = Main.VERSION, description = Main.DESCRIPTION,
+        exitCodeListHeading = "%nExit codes (docs/cli.md):%n",
+        exitCodeList = {"0:done",
+                "1:failed; one line 'flotilla: error: ...' on stderr says why and what to do",
+                "2:usage error: an unknown option or command, a missing or malformed argument",
+                "77:agent: the server says this device is decommissioned",
+                "78:agent: configuration error (config file, boot environment, slots, enrollment refused)"},
+        footerHeading = "%nExamples:%n",
+        footer = {"  flotilla server                      (a server on H2 and ./flotilla-data)",
+                "  flotilla login --server http://127.0.0.1:8080   (then paste a token)",
+                "  flotilla devices list",
+                "  flotilla rollout create --help",
+                "  source <(flotilla completion bash)",
+                "A first fleet on one machine, step by step: docs/first-fleet.md."},
         subcommands = {CommandLine.HelpCommand.class,
                 dev.flotilla.cli.server.ServerCommand.class,
                 dev.flotilla.cli.agent.AgentCommand.class,
@@ -21,7 +34,10 @@ import picocli.CommandLine.Command;
                 dev.flotilla.cli.rollouts.RolloutCommand.class,
                 dev.flotilla.cli.tokens.TokensCommand.class,
                 dev.flotilla.cli.tokens.EnrollmentTokensCommand.class,
-                dev.flotilla.cli.audit.AuditCommand.class})
+                dev.flotilla.cli.audit.AuditCommand.class,
+                dev.flotilla.cli.login.LoginCommand.class,
+                dev.flotilla.cli.login.LogoutCommand.class,
+                dev.flotilla.cli.completion.CompletionCommand.class})
 public final class Main implements Runnable {
     static final String VERSION = "flotilla 0.1.0";
     static final String DESCRIPTION = "Fleet-safe over-the-air firmware updates.";
@@ -44,7 +60,7 @@ public final class Main implements Runnable {
                 Command command = c.getAnnotation(Command.class);
                 if (c != CommandLine.HelpCommand.class
                         && (command.name().equals(args[0]) || java.util.List.of(command.aliases()).contains(args[0]))) {
-                    return new CommandLine(new Root()).addSubcommand(c);
+                    return new CommandLine(new Root()).addSubcommand(new CommandLine(c));
                 }
             }
         }

@@ -152,5 +152,10 @@ class LifecycleCommandsTest {
                 "--version", "3.0.0", "--hardware", "board-a", "--targets-key", fx.key("targets"), "--no-progress");
         assertThat(pub.exitCode()).as(pub.err()).isZero();
         assertThat(texts(okJson("release", "list").path("items"), "targetPath")).containsExactly("fw-2.bin", "fw-3.bin");
+        // --json: the server's answer instead of the sentence
+        JsonNode gone = okJson("release", "delete", "--name", "fw-3.bin", "--targets-key", fx.key("targets"));
+        assertThat(gone.path("targetPath").asText()).isEqualTo("fw-3.bin");
+        assertThat(gone.path("sha256").asText()).hasSize(64);
+        assertThat(texts(okJson("release", "list").path("items"), "targetPath")).containsExactly("fw-2.bin");
     }
 }

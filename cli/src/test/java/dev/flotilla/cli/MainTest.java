@@ -49,9 +49,35 @@ class MainTest {
     }
 
     @Test
+    void aSubcommandsHelpWithItsExamplesIsTheSameUnderTheOneCommandTree() {
+        for (String[] args : List.of(new String[]{"rollout", "pause", "--help"}, new String[]{"devices", "list", "--help"},
+                new String[]{"release", "publish", "--help"}, new String[]{"releases", "list", "--help"})) {
+            List<String> partial = run(Main.commandLine(args), args);
+            assertThat(partial).as(String.join(" ", args)).isEqualTo(run(new CommandLine(new Main()), args));
+            assertThat(partial.get(1)).contains("Examples:", "  flotilla " + args[0].replace("releases", "release")
+                    + " " + args[1]);
+        }
+    }
+
+    @Test
     void versionAndTopLevelHelpAreUnchanged() {
         assertThat(run(Main.commandLine("--version"), "--version")).isEqualTo(List.of("0", "flotilla 0.1.0\n", ""));
         assertThat(run(Main.commandLine("--help"), "--help").get(1)).contains("server", "devices", "demo");
+    }
+
+    @Test
+    void exitCodesAreTheDocumentedOnes() {
+        assertThat(run(new CommandLine(new Main()), "--help").get(1))
+                .contains("Exit codes").containsPattern("\\n  0 +done").containsPattern("\\n  1 +failed")
+                .containsPattern("\\n  2 +usage error").containsPattern("\\n  78 +agent: configuration error");
+        for (String[] usage : List.of(new String[]{"devices", "list", "--no-such-option"}, new String[]{"devices"},
+                new String[]{"no-such-command"}, new String[]{"rollout", "status"}, new String[]{"completion"})) {
+            assertThat(run(Main.commandLine(usage), usage).get(0)).as(String.join(" ", usage)).isEqualTo("2");
+        }
+        String[] failed = {"devices", "list", "--server", "not a url", "--token", "t"};
+        List<String> run = run(Main.commandLine(failed), failed);
+        assertThat(run.get(0)).isEqualTo("1");
+        assertThat(run.get(2)).isEqualTo("flotilla: error: --server: not a URL: not a url\n");
     }
 
     private static List<String> run(CommandLine cl, String... args) {

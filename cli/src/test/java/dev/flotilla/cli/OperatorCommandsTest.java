@@ -156,9 +156,32 @@ class OperatorCommandsTest {
     void withoutServerOrTokenTheCommandSaysWhichIsMissing() {
         Assumptions.assumeTrue(System.getenv("FLOTILLA_SERVER") == null && System.getenv("FLOTILLA_TOKEN") == null,
                 "FLOTILLA_SERVER/FLOTILLA_TOKEN set in this environment");
-        assertOneLineError(CliRun.of("devices", "list"), "flotilla: error: no server: pass --server URL or set FLOTILLA_SERVER");
+        Assumptions.assumeTrue(dev.flotilla.cli.support.ProfileStore.standard().load().isEmpty(),
+                "a profile saved by 'flotilla login' in this environment");
+        assertOneLineError(CliRun.of("devices", "list"), "flotilla: error: no server: pass --server URL, set"
+                + " FLOTILLA_SERVER, or save one with 'flotilla login --server URL'");
         assertOneLineError(CliRun.of("audit", "list", "--server", server.uri()),
-                "flotilla: error: no token: pass --token TOKEN or set FLOTILLA_TOKEN");
+                "flotilla: error: no token: pass --token TOKEN, set FLOTILLA_TOKEN, or save one with 'flotilla login"
+                        + " --server " + server.uri() + "'");
+    }
+
+    @Test
+    void groupWindowSetShowClearReadableAndJson() throws Exception {
+        String id = enroll("dev1", "board-a").deviceId();
+        ok("devices", "group", id, "--group", "berlin");
+
+        assertThat(ok("devices", "group-window", "set", "berlin", "--window", "0 2 * * *", "--window-minutes", 120,
+                "--window-zone", "Europe/Berlin").out())
+                .contains("group berlin (1 devices): window '0 2 * * *' for 120 min (Europe/Berlin)")
+                .contains("re-signed assignments: 0");
+        JsonNode shown = okJson("devices", "group-window", "show", "berlin");
+        assertThat(shown.path("maintenanceWindow").path("zone").asText()).isEqualTo("Europe/Berlin");
+        assertThat(shown.path("maintenanceWindow").path("durationMinutes").asInt()).isEqualTo(120);
+        assertOneLineError(as(admin, "devices", "group-window", "set", "berlin", "--window", "0 25 * * *",
+                "--window-minutes", 60), "invalid_window: maintenanceWindow.cron ");
+        assertOneLineError(as(admin, "devices", "group-window", "show", "nobody"), "not_found: group 'nobody' not found");
+        assertThat(ok("devices", "group-window", "clear", "berlin").out()).contains("group berlin (1 devices): no window");
+        assertThat(okJson("devices", "group-window", "show", "berlin").path("maintenanceWindow").isNull()).isTrue();
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.flotilla.server.devices.DeviceAuth;
 import dev.flotilla.server.devices.DeviceEvents;
 import dev.flotilla.server.devices.DeviceRoutes;
 import dev.flotilla.server.devices.DeviceService;
+import dev.flotilla.server.devices.EventRetention;
 import dev.flotilla.server.enrollment.EnrollmentRoutes;
 import dev.flotilla.server.enrollment.EnrollmentService;
 import dev.flotilla.server.http.Authenticator;
@@ -26,6 +27,7 @@ import dev.flotilla.server.store.Database;
 import dev.flotilla.server.deployments.DeploymentRoutes;
 import dev.flotilla.server.deployments.Deployments;
 import dev.flotilla.server.rollouts.Evaluator;
+import dev.flotilla.server.rollouts.GroupWindowRoutes;
 import dev.flotilla.server.rollouts.RolloutRoutes;
 import dev.flotilla.server.rollouts.Rollouts;
 import dev.flotilla.server.push.MqttWakeUps;
@@ -90,11 +92,14 @@ public final class Server implements AutoCloseable {
 
     private final CheckIns checkIns;
     private final Rollouts rollouts;
+    private final EventRetention eventRetention;
 
     private Server(ServerConfig config, Database database, Javalin app, Optional<String> initialAdminToken,
                    ScheduledExecutorService scheduler, Publisher publisher, OnlineKeys onlineKeys,
-                   List<AutoCloseable> closeables, CheckIns checkIns, Rollouts rollouts) {
+                   List<AutoCloseable> closeables, CheckIns checkIns, Rollouts rollouts,
+                   EventRetention eventRetention) {
         this.closeables = closeables;
+        this.eventRetention = eventRetention;
         this.rollouts = rollouts;
         this.checkIns = checkIns;
         this.config = config;
@@ -111,7 +116,8 @@ public final class Server implements AutoCloseable {
      * if this database has never been started, and listens on the configured port.
      *
      * @throws UncheckedIOException when the data directory cannot be created
-     * @throws StartupException      when the port or the data directory is taken, or the database cannot be opened
+     * @throws StartupException      when the port or the data directory is taken, the database cannot be opened, or
+     *                               the online keys cannot be read or are not those the trusted root names
      */
     public static Server start(ServerConfig config) {
         long started = System.nanoTime();
@@ -124,7 +130,7 @@ public final class Server implements AutoCloseable {
         ArtifactStore artifacts = Startup.openArtifacts(config);
         // The keys are read (or made) while the database opens and migrates: two independent steps of a start.
         CompletableFuture<OnlineKeys> loading = CompletableFuture.supplyAsync(
-                () -> OnlineKeys.loadOrCreate(config.dataDir()),
+                () -> Startup.loadOnlineKeys(config),
                 task -> Thread.ofPlatform().name("flotilla-keys").daemon().start(task));
         Database db;
         try {
@@ -137,6 +143,7 @@ public final class Server implements AutoCloseable {
         OnlineKeys keys;
         try {
             keys = result(loading);
+            Startup.requireKeysOfTheRoot(db.jdbi(), keys, config);
         } catch (RuntimeException | Error e) {
             db.close();
             artifacts.close();
@@ -176,6 +183,11 @@ public final class Server implements AutoCloseable {
                     idleCacheDevices());
             closeables.add(checkIns::close);
             DeviceEvents events = new DeviceEvents(jdbi, config.clock(), rollouts.assignments()::onEvent);
+            EventRetention eventRetention = new EventRetention(jdbi, db.postgres(), config.clock(),
+                    config.eventsRetention(), EventRetention.BATCH, EventRetention.MAX_BATCHES,
+                    io.micrometer.core.instrument.Counter.builder("flotilla.events.deleted")
+                            .description("Device events deleted by the retention job of this server")
+                            .register(metrics)::increment);
             Authenticator authenticator = new Authenticator() {
                 @Override
                 public Optional<Operator> operator(String bearer) {
@@ -211,6 +223,7 @@ public final class Server implements AutoCloseable {
                         new ReleaseDeletion(jdbi, tuf, trust, publisher, artifacts, audit, config.clock()));
                 DeploymentRoutes.register(routes, deployments, checkIns::settle);
                 RolloutRoutes.register(routes, rollouts, checkIns::settle);
+                GroupWindowRoutes.register(routes, rollouts.groupWindows(), checkIns::settle);
                 routes.open(HandlerType.GET, "/metrics", ctx -> {
                     rolloutMetrics.refresh();
                     ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
@@ -224,7 +237,8 @@ public final class Server implements AutoCloseable {
                     return Map.of("online", f.online(), "offline", f.offline(), "decommissioned", f.decommissioned());
                 });
                 closeables.add(Dashboard.register(cfg.routes, new Dashboard.Services(tokens, devices, events, checkIns,
-                        fleet, new DeviceDetails(jdbi), releaseDetails, jdbi, audit, rollouts), config.clock()));
+                        fleet, new DeviceDetails(jdbi), releaseDetails, jdbi, audit, rollouts, config.eventsRetention()),
+                        config.clock()));
             });
             Startup.listen(app, config);
             // Only once listening: a start that fails to bind must not use up the one-time admin token.
@@ -253,8 +267,10 @@ public final class Server implements AutoCloseable {
                     LOG.warn("purging stale uploads failed; will retry", e);
                 }
             }, 5, 3600, TimeUnit.SECONDS);
+            scheduler.scheduleWithFixedDelay(eventRetention::runQuietly, 60, 300, TimeUnit.SECONDS);
             LOG.info("listening on port {} after {} ms", app.port(), (System.nanoTime() - started) / 1_000_000);
-            return new Server(config, db, app, admin, scheduler, publisher, keys, closeables, checkIns, rollouts);
+            return new Server(config, db, app, admin, scheduler, publisher, keys, closeables, checkIns, rollouts,
+                    eventRetention);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
             closeAll(closeables);
@@ -354,6 +370,11 @@ public final class Server implements AutoCloseable {
     /** The rollouts (their evaluator also runs every few seconds on the server's scheduler). */
     public Rollouts rollouts() {
         return rollouts;
+    }
+
+    /** The device event retention job (also run every 5 minutes by the server itself). */
+    public EventRetention eventRetention() {
+        return eventRetention;
     }
 
     /** The online keys (snapshot, timestamp, director). */

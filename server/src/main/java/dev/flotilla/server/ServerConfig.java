@@ -2,6 +2,8 @@ package dev.flotilla.server;
 
 import dev.flotilla.core.mqtt.MqttBroker;
 import dev.flotilla.server.artifacts.ArtifactSettings;
+import dev.flotilla.server.devices.EventRetention;
+import dev.flotilla.server.trust.OnlineKeySettings;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -30,11 +32,16 @@ import java.util.Objects;
  *                         and CDNs; by default (false) only operators and the devices assigned an image may
  * @param artifacts        where release images are kept and how downloads are answered (default: the data
  *                         directory, served by the node)
+ * @param eventsRetention  how long device events are kept after the server received them: whole days, from 1 to
+ *                         {@link EventRetention#MAX_DAYS} (default {@link EventRetention#DEFAULT_RETENTION})
+ * @param onlineKeys       where the online keys are read from, and whether they may differ from those the trusted
+ *                         root names (default: {@code dataDir/keys}, created on first start, and they may not)
  */
 public record ServerConfig(Path dataDir, int port, String host, String databaseUrl, long maxRequestBytes,
                            long maxImageBytes, Duration deviceTokenTtl, Duration challengeTtl, Duration pollInterval,
                            Clock clock, MqttBroker mqtt, Path tlsCert, Path tlsKey,
-                           boolean publicArtifacts, ArtifactSettings artifacts) {
+                           boolean publicArtifacts, ArtifactSettings artifacts, Duration eventsRetention,
+                           OnlineKeySettings onlineKeys) {
     public static final Path DEFAULT_DATA_DIR = Path.of("flotilla-data");
     public static final int DEFAULT_PORT = 8080;
     /**
@@ -62,6 +69,9 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
         }
         Objects.requireNonNull(clock, "clock");
         artifacts = artifacts == null ? ArtifactSettings.local() : artifacts;
+        eventsRetention = EventRetention.requireValid(
+                eventsRetention == null ? EventRetention.DEFAULT_RETENTION : eventsRetention);
+        onlineKeys = onlineKeys == null ? OnlineKeySettings.DATA_DIRECTORY : onlineKeys;
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new IllegalArgumentException("give both a TLS certificate and a TLS key, or neither");
         }
@@ -71,7 +81,7 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
     public static ServerConfig defaults() {
         return new ServerConfig(DEFAULT_DATA_DIR, DEFAULT_PORT, "0.0.0.0", null, 1024 * 1024, 1024L * 1024 * 1024,
                 Duration.ofMinutes(15), Duration.ofMinutes(2), Duration.ofMinutes(5), Clock.systemUTC(), null, null, null,
-                false, null);
+                false, null, null, null);
     }
 
     /** The embedded database: an H2 file {@code flotilla} in {@code dataDir}. */
@@ -82,37 +92,44 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
     public ServerConfig withDataDir(Path dir) {
         boolean defaultDb = databaseUrl.equals(defaultH2Url(dataDir));
         return new ServerConfig(dir, port, host, defaultDb ? null : databaseUrl, maxRequestBytes, maxImageBytes,
-                deviceTokenTtl, challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
+                deviceTokenTtl, challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
+                eventsRetention, onlineKeys);
     }
 
     public ServerConfig withPort(int p) {
         return new ServerConfig(dataDir, p, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
+                eventsRetention, onlineKeys);
     }
 
     public ServerConfig withHost(String h) {
         return new ServerConfig(dataDir, port, h, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
+                eventsRetention, onlineKeys);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
         return new ServerConfig(dataDir, port, host, url, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
+                eventsRetention, onlineKeys);
     }
 
     public ServerConfig withMaxRequestBytes(long max) {
         return new ServerConfig(dataDir, port, host, databaseUrl, max, maxImageBytes, deviceTokenTtl, challengeTtl,
-                pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
+                pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
+                eventsRetention, onlineKeys);
     }
 
     public ServerConfig withMaxImageBytes(long max) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, max, deviceTokenTtl, challengeTtl,
-                pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
+                pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
+                eventsRetention, onlineKeys);
     }
 
     public ServerConfig withClock(Clock c) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, c, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
+                challengeTtl, pollInterval, c, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
+                eventsRetention, onlineKeys);
     }
 
     /** Wake-ups through the broker at {@code url} without a login; null for none. */
@@ -123,29 +140,53 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
     /** Wake-ups through {@code broker}; null for none. */
     public ServerConfig withMqtt(MqttBroker broker) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, broker, tlsCert, tlsKey, publicArtifacts, artifacts);
+                challengeTtl, pollInterval, clock, broker, tlsCert, tlsKey, publicArtifacts, artifacts,
+                eventsRetention, onlineKeys);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, cert, key, publicArtifacts, artifacts);
+                challengeTtl, pollInterval, clock, mqtt, cert, key, publicArtifacts, artifacts,
+                eventsRetention, onlineKeys);
     }
 
     /** This configuration with another poll interval (1 s to {@link #MAX_POLL_INTERVAL}, else refused). */
     public ServerConfig withPollInterval(Duration interval) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, interval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts);
+                challengeTtl, interval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
+                eventsRetention, onlineKeys);
     }
 
     /** Anyone may download released images (a mirror or CDN fetches them); see {@link #publicArtifacts()}. */
     public ServerConfig withPublicArtifacts(boolean open) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, open, artifacts);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, open, artifacts,
+                eventsRetention, onlineKeys);
     }
 
     /** Release images kept and served as {@code settings} say. */
     public ServerConfig withArtifacts(ArtifactSettings settings) {
         return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
-                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, settings);
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, settings,
+                eventsRetention, onlineKeys);
+    }
+
+    /** Device events kept this long (whole days, 1 to {@link EventRetention#MAX_DAYS}, else refused). */
+    public ServerConfig withEventsRetention(Duration retention) {
+        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
+                retention, onlineKeys);
+    }
+
+    /** Where the online keys come from ({@link OnlineKeySettings}). */
+    public ServerConfig withOnlineKeys(OnlineKeySettings keys) {
+        return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
+                challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
+                eventsRetention, keys);
+    }
+
+    /** The directory the online keys are read from: the configured one, else {@code dataDir/keys}. */
+    public Path onlineKeysDir() {
+        return onlineKeys.dir() == null ? dataDir.resolve("keys") : onlineKeys.dir();
     }
 }

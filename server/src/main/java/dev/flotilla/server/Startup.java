@@ -3,7 +3,14 @@ package dev.flotilla.server;
 import dev.flotilla.server.StartupException.Reason;
 import dev.flotilla.server.artifacts.ArtifactStore;
 import dev.flotilla.server.artifacts.ArtifactStoreException;
+import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.Root;
 import dev.flotilla.server.store.Database;
+import dev.flotilla.server.trust.OnlineKeys;
+import dev.flotilla.server.trust.TufStore;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.javalin.Javalin;
 
 import java.io.IOException;
@@ -11,6 +18,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.sql.SQLException;
+import java.util.Optional;
 
 /**
  * The steps of a start that meet the machine around the server (its port, its data directory, its
@@ -19,6 +27,7 @@ import java.sql.SQLException;
 final class Startup {
     /** H2's error code for a database file locked by another process. */
     private static final int H2_DATABASE_ALREADY_OPEN = 90020;
+    private static final Logger LOG = LoggerFactory.getLogger(Startup.class);
 
     private Startup() {
     }
@@ -39,6 +48,46 @@ final class Startup {
         } catch (IOException e) {
             throw cannotListen(config, e);
         }
+    }
+
+    /**
+     * The online keys: read from the configured directory, or read (and made when missing) in the data directory.
+     *
+     * @throws StartupException ONLINE_KEYS when a configured key file is missing or not a key
+     */
+    static OnlineKeys loadOnlineKeys(ServerConfig config) {
+        if (config.onlineKeys().dir() == null) {
+            return OnlineKeys.loadOrCreate(config.dataDir());
+        }
+        try {
+            return OnlineKeys.load(config.onlineKeys().dir());
+        } catch (IllegalArgumentException e) {
+            throw new StartupException(Reason.ONLINE_KEYS, e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses to start with online keys that the trusted root in the database does not name (a node given
+     * other keys than its peers: devices would refuse everything it signs), unless the configuration says
+     * they are new keys not yet in a root (then one WARN line). Nothing to check before a root is uploaded.
+     *
+     * @throws StartupException ONLINE_KEYS
+     */
+    static void requireKeysOfTheRoot(Jdbi jdbi, OnlineKeys keys, ServerConfig config) {
+        Optional<String> mismatch = jdbi.withHandle(h -> new TufStore().latest(h, "root"))
+                .map(s -> Metadata.fromBytes(s.bytes(), Root.class).signed())
+                .flatMap(keys::notNamedBy);
+        if (mismatch.isEmpty()) {
+            return;
+        }
+        if (config.onlineKeys().notYetInRoot()) {
+            LOG.warn("new online keys in {}: {}; devices refuse what they sign until a root naming them is uploaded",
+                    config.onlineKeysDir(), mismatch.get());
+            return;
+        }
+        throw new StartupException(Reason.ONLINE_KEYS, "the online keys in " + config.onlineKeysDir()
+                + " are not the ones devices trust: " + mismatch.get() + "; give every server the same key files",
+                null);
     }
 
     /**

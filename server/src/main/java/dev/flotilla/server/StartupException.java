@@ -2,7 +2,8 @@ package dev.flotilla.server;
 
 /**
  * The server cannot start because of its surroundings, not a bug: its port or its data directory is taken,
- * its database cannot be opened, or its artifact store cannot be used. The message is one line for the operator, naming what is in the way.
+ * its database cannot be opened, its artifact store cannot be used, or its online keys are missing or not
+ * the trusted root's. The message is one line for the operator, naming what is in the way.
  */
 public final class StartupException extends IllegalStateException {
     /** What stands in the way. */
@@ -16,7 +17,9 @@ public final class StartupException extends IllegalStateException {
         /** The database cannot be reached or migrated. */
         DATABASE,
         /** The artifact store (object storage) cannot be reached, or refuses the credentials or the bucket. */
-        ARTIFACT_STORE
+        ARTIFACT_STORE,
+        /** The online keys cannot be read, or are not the ones the trusted root names. */
+        ONLINE_KEYS
     }
 
     private final Reason reason;

@@ -39,4 +39,21 @@ class ServerConfigTest {
                     .hasMessage("the poll interval must be from 1 to 86400 seconds (24 hours), got " + seconds);
         }
     }
+
+    @Test
+    void theEventsRetentionIsNinetyDaysByDefaultAndWholeDaysFromOneToTenYears() {
+        assertThat(ServerConfig.defaults().eventsRetention()).isEqualTo(java.time.Duration.ofDays(90));
+        assertThat(ServerConfig.defaults().withEventsRetention(java.time.Duration.ofDays(3650)).eventsRetention())
+                .isEqualTo(java.time.Duration.ofDays(3650));
+        for (long days : new long[] {0, -1, 3651, Long.MAX_VALUE}) {
+            assertThatThrownBy(() -> dev.flotilla.server.devices.EventRetention.ofDays(days))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("the events retention must be from 1 to 3650 days (ten years), got " + days);
+        }
+        assertThatThrownBy(() -> ServerConfig.defaults().withEventsRetention(java.time.Duration.ofHours(36)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the events retention must be from 1 to 3650 days (ten years), got PT36H");
+        assertThatThrownBy(() -> ServerConfig.defaults().withEventsRetention(java.time.Duration.ofDays(4000)))
+                .hasMessage("the events retention must be from 1 to 3650 days (ten years), got 4000");
+    }
 }

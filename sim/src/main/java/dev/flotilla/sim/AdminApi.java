@@ -96,9 +96,18 @@ final class AdminApi {
         return b.build();
     }
 
+    /** Sends {@code request}; a GET whose connection broke (a kept-alive one the server dropped) is sent once more. */
     private byte[] bytes(HttpRequest request) throws IOException {
         try {
-            HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> r;
+            try {
+                r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            } catch (IOException e) {
+                if (!"GET".equals(request.method())) {
+                    throw e;
+                }
+                r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            }
             if (r.statusCode() / 100 != 2) {
                 throw new IOException(request.method() + " " + request.uri().getPath() + ": HTTP " + r.statusCode()
                         + " " + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));

@@ -36,7 +36,7 @@ final class Fleet implements AutoCloseable {
 
     /** Where boards come from: server, enrollment, trust, firmware and timing. */
     record Provisioning(URI server, String enrollmentToken, Path trustedRoot, String hardware, String factoryVersion,
-                        int imageBytes, long pollSeconds, int trialTries) {
+                        int imageBytes, long pollSeconds, int trialTries, long healthGraceSeconds) {
     }
 
     /** Boards switched on per second at most (a fleet powers on over a while, not all in one instant). */
@@ -58,7 +58,7 @@ final class Fleet implements AutoCloseable {
             String name = String.format("board-%05d", i);
             Path dir = home.resolve(name);
             SimulatedDevice.provision(dir, p.server(), p.enrollmentToken(), p.trustedRoot(), p.hardware(),
-                    p.factoryVersion(), p.imageBytes(), p.pollSeconds(), p.trialTries());
+                    p.factoryVersion(), p.imageBytes(), p.pollSeconds(), p.trialTries(), p.healthGraceSeconds());
             DeviceRecord record = new DeviceRecord(name, dir, signed, millis);
             Path queue = dir.resolve("state/state/events");
             Power power = powerCuts ? new Power(queue) : null;

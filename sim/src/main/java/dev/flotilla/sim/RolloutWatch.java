@@ -13,7 +13,8 @@ import java.util.function.LongSupplier;
  * Follows a rollout through the API until it settled: halted (or aborted) with no device still working on
  * the release by the server's count and none mid-update by its own (a board whose new image crashes is
  * mid-update until its bootloader fell back and its agent saw it), or its last stage reached with
- * every admitted device at a verdict. Says each stage change and the halt on {@code progress}.
+ * every admitted device at a verdict. Says each stage change and the halt on {@code progress}. After each
+ * look that did not find it settled, the run's {@link Disruption} may strike.
  */
 final class RolloutWatch {
     /** Funnel states of a device still working on the release. */
@@ -24,11 +25,27 @@ final class RolloutWatch {
     private final Fleet fleet;
     private final Consumer<String> progress;
     private final LongSupplier millis;
+    private final Disruption disruption;
     private final List<Timeline.Marker> markers = new ArrayList<>();
     private JsonNode last;
 
-    RolloutWatch(AdminApi api, String id, Fleet fleet, Consumer<String> progress, LongSupplier millis) {
+    /** What the simulator does to the system while the rollout runs ({@link ServerCrash}). */
+    interface Disruption {
+        /** No fault. */
+        Disruption NONE = (rollout, fleet, mark) -> {
+        };
+
+        /**
+         * Called after each look at the rollout (on the watch's thread, which waits for it); {@code mark} adds
+         * a marker to the timeline at this moment.
+         */
+        void during(JsonNode rollout, Fleet fleet, Consumer<String> mark) throws IOException, InterruptedException;
+    }
+
+    RolloutWatch(AdminApi api, String id, Fleet fleet, Consumer<String> progress, LongSupplier millis,
+                 Disruption disruption) {
         this.millis = millis;
+        this.disruption = disruption;
         this.api = api;
         this.id = id;
         this.fleet = fleet;
@@ -59,6 +76,7 @@ final class RolloutWatch {
             if (settled(state)) {
                 return true;
             }
+            disruption.during(last, fleet, label -> markers.add(new Timeline.Marker(millis.getAsLong(), label)));
             Thread.sleep(500);
         }
         return false;

@@ -18,28 +18,44 @@ public enum Scenario {
      * A good release through a network that breaks 30% of the image downloads (the connection reset or
      * truncated mid-body): every device must still update, and nothing may be bricked, corrupted or halted.
      */
-    FLAKY_NETWORK("flaky-network", TestImage.Behaviour.BOOT_OK, 0.3, false),
+    FLAKY_NETWORK("flaky-network", TestImage.Behaviour.BOOT_OK, 0.3),
     /**
      * A good release while every board loses power once, just before a storage operation drawn at random
      * (un-fsynced writes lost), and boots again from what was durable: every device must still update, and
      * nothing may be bricked, corrupted or halted.
      */
-    POWER_CUTS("power-cuts", TestImage.Behaviour.BOOT_OK, 0, true);
+    POWER_CUTS("power-cuts", TestImage.Behaviour.BOOT_OK, 0, true, false),
+    /**
+     * A good release while the server, a separate process, is killed with SIGKILL mid-rollout and started
+     * again on the same data and port: no report a board queued may be lost, and the rollout must complete.
+     */
+    SERVER_CRASH("server-crash", TestImage.Behaviour.BOOT_OK, 0, false, true);
 
     private final String id;
     private final TestImage.Behaviour release;
     private final double brokenDownloads;
     private final boolean powerCuts;
+    private final boolean serverCrash;
 
     Scenario(String id, TestImage.Behaviour release) {
-        this(id, release, 0, false);
+        this(id, release, 0, false, false);
     }
 
-    Scenario(String id, TestImage.Behaviour release, double brokenDownloads, boolean powerCuts) {
+    Scenario(String id, TestImage.Behaviour release, double brokenDownloads) {
+        this(id, release, brokenDownloads, false, false);
+    }
+
+    Scenario(String id, TestImage.Behaviour release, double brokenDownloads, boolean powerCuts, boolean serverCrash) {
         this.id = id;
         this.release = release;
         this.brokenDownloads = brokenDownloads;
         this.powerCuts = powerCuts;
+        this.serverCrash = serverCrash;
+    }
+
+    /** Whether the server runs as a child process that is killed and restarted mid-rollout. */
+    public boolean serverCrash() {
+        return serverCrash;
     }
 
     /** Whether each board's power is cut once during the rollout. */

@@ -70,6 +70,18 @@ public final class SimulatedDevice {
     public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
                                  String factoryVersion, int imageBytes, long pollSeconds, int trialTries)
             throws IOException {
+        return provision(dir, server, enrollmentToken, trustedRoot, hardwareId, factoryVersion, imageBytes,
+                pollSeconds, trialTries, 0);
+    }
+
+    /**
+     * As {@link #provision(Path, URI, String, Path, String, String, int, long, int)}, with a grace period of
+     * {@code healthGraceSeconds} for the trial's health checks (a failed round is retried every poll interval
+     * until it is over; 0: one failed round rolls back).
+     */
+    public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
+                                 String factoryVersion, int imageBytes, long pollSeconds, int trialTries,
+                                 long healthGraceSeconds) throws IOException {
         Path conf = dir.resolve("agent.conf");
         if (Files.exists(conf)) {
             return conf;
@@ -92,8 +104,12 @@ public final class SimulatedDevice {
                 .put("cmdline", "cmdline").put("trialTries", trialTries);
         ObjectNode health = c.putObject("health");
         health.put("minimumUptimeSeconds", 0);
-        // a simulated board has no flaky link to wait for: a bad image rolls back after one failed round
-        health.put("graceSeconds", 0);
+        // a simulated board has no flaky link to wait for: unless told otherwise, a bad image rolls back after
+        // one failed round
+        health.put("graceSeconds", healthGraceSeconds);
+        if (healthGraceSeconds > 0) {
+            health.put("retryIntervalSeconds", pollSeconds);
+        }
         ArrayNode cmd = health.putArray("commands").addObject().put("timeoutSeconds", 10).putArray("command");
         cmd.add("sh").add("-c").add("test \"$(cat '" + dir.resolve("image-health").toAbsolutePath() + "')\" = ok");
         c.putObject("poll").put("intervalSeconds", pollSeconds).put("jitter", 0.2).put("minBackoffSeconds", 1)

@@ -2,8 +2,8 @@ package dev.flotilla.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.agent.config.AgentConfigParser;
 import dev.flotilla.core.json.CanonicalJson;
-import dev.flotilla.server.Server;
 import dev.flotilla.server.ServerConfig;
 
 import java.io.IOException;
@@ -15,12 +15,13 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * One simulator run: a real server in this process (H2, loopback HTTP) and a {@link Story} of one chapter on
- * it: a trusted root and two signed releases made with offline keys, a fleet of boards that boot the
- * baseline release (their factory image is that signed release's image) and enroll, then the scenario's
- * release as a staged rollout with a failure-rate gate that halts it and reverts. The run waits until the
- * rollout completed or halted and every device settled, stops the fleet and builds the {@link Report} from
- * the boards themselves.
+ * One simulator run: a real server (H2, loopback HTTP) in this process, or in a child process for
+ * {@code server-crash}, which kills it mid-rollout with SIGKILL and starts it again ({@link ServerCrash}); and
+ * a {@link Story} of one chapter on it: a trusted root and two signed releases made with offline keys, a fleet
+ * of boards that boot the baseline release (their factory image is that signed release's image) and enroll,
+ * then the scenario's release as a staged rollout with a failure-rate gate that halts it and reverts. The run
+ * waits until the rollout completed or halted and every device settled, stops the fleet and builds the
+ * {@link Report} from the boards themselves.
  */
 public final class Simulation {
     static final String BASELINE = Story.BASELINE;
@@ -33,6 +34,8 @@ public final class Simulation {
     static final int TRIAL_TRIES = 3;
     /** A board's power cut comes before one of this many storage operations after the rollout starts. */
     static final int POWER_CUT_WITHIN = 150;
+    /** The least time (wall seconds) the killed server of {@code server-crash} stays down before its restart. */
+    static final long CRASH_DOWN_SECONDS = 5;
 
     /**
      * What to run.
@@ -70,35 +73,43 @@ public final class Simulation {
     /** Runs the scenario and reports it. */
     public Outcome run() throws IOException, InterruptedException {
         started = System.nanoTime();
-        ServerConfig config = ServerConfig.defaults().withDataDir(settings.home().resolve("server"))
-                .withHost("127.0.0.1").withPort(0).withPollInterval(Duration.ofSeconds(settings.scaled(POLL_SECONDS)));
-        try (Server server = Server.start(config)) {
-            progress.accept("server " + server.uri());
+        Path data = settings.home().resolve("server");
+        long poll = settings.scaled(POLL_SECONDS);
+        try (SimServer server = settings.scenario().serverCrash()
+                ? ServerProcess.start(data, poll, settings.home().resolve("server.log"))
+                : SimServer.inProcess(ServerConfig.defaults().withDataDir(data).withHost("127.0.0.1").withPort(0)
+                .withPollInterval(Duration.ofSeconds(poll)))) {
+            progress.accept("server " + server);
             double rate = settings.scenario().brokenDownloads();
             try (FaultyProxy proxy = rate > 0 ? new FaultyProxy(server.uri(), rate,
                     Math.max(1024, settings.imageBytes() / 2), settings.seed()) : null) {
-                return fly(server, proxy);
+                Duration down = Duration.ofSeconds(Math.max(CRASH_DOWN_SECONDS, 2 * poll));
+                ServerCrash crash = server instanceof ServerProcess p ? new ServerCrash(p, down, progress) : null;
+                return fly(server, proxy, crash);
             }
         }
     }
 
     /** Starts the fleet (through {@code proxy} when there is one), rolls the release out, stops and reports. */
-    private Outcome fly(Server server, FaultyProxy proxy) throws IOException, InterruptedException {
+    private Outcome fly(SimServer server, FaultyProxy proxy, ServerCrash crash)
+            throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(settings.deadline());
         LongSupplier millis = () -> (System.nanoTime() - started) / 1_000_000;
+        // boards keep the agent's default grace period where the server goes away mid-trial, as a real board would
+        long grace = crash != null ? AgentConfigParser.DEFAULT_HEALTH_GRACE_SECONDS : 0;
         Story.Setup setup = new Story.Setup(settings.home(), settings.devices(), settings.seed(), settings.imageBytes(),
-                settings.scaled(POLL_SECONDS), TRIAL_TRIES, settings.scenario().powerCuts(),
+                settings.scaled(POLL_SECONDS), TRIAL_TRIES, grace, settings.scenario().powerCuts(),
                 Map.of(RELEASE, settings.scenario().release()));
-        try (Story story = Story.begin(server.uri(), server.initialAdminToken().orElseThrow(),
+        try (Story story = Story.begin(server.uri(), server.adminToken(),
                 proxy == null ? server.uri() : proxy.uri(), releases, setup, deadline, progress, millis)) {
             story.planPowerCuts(POWER_CUT_WITHIN);
             progress.accept("rolling out " + RELEASE);
             Story.Chapter chapter = story.rollOut(RELEASE, settings.scaled(SOAK_SECONDS),
-                    settings.scaled(TIMEOUT_SECONDS), deadline);
+                    settings.scaled(TIMEOUT_SECONDS), deadline, crash == null ? RolloutWatch.Disruption.NONE : crash);
             story.close();
             long end = millis.getAsLong();
             Report report = Report.build(settings, story.fleet(), story.signed(), story.api(), chapter.rollout(),
-                    chapter.settled(), end / 1000.0, faults(proxy, story.fleet()));
+                    chapter.settled(), end / 1000.0, faults(proxy, story.fleet(), crash));
             byte[] svg = Timeline.svg(settings.scenario().id() + ": " + settings.devices() + " boards, release "
                     + RELEASE + " over " + BASELINE, story.fleet().boards().stream().map(b -> b.record().changes())
                     .toList(), end, chapter.markers());
@@ -107,8 +118,12 @@ public final class Simulation {
     }
 
     /** What the fault injection did, for the report. */
-    private JsonNode faults(FaultyProxy proxy, Fleet fleet) {
+    private JsonNode faults(FaultyProxy proxy, Fleet fleet, ServerCrash crash) {
         ObjectNode f = CanonicalJson.mapper().createObjectNode();
+        if (crash != null) {
+            f.put("serverCrashes", crash.crashes())
+                    .put("serverDownSeconds", Math.round(crash.downSeconds() * 10) / 10.0);
+        }
         if (settings.scenario().powerCuts()) {
             f.put("powerCuts", fleet.powerCuts());
         }

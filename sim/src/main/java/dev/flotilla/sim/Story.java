@@ -34,10 +34,11 @@ public final class Story implements AutoCloseable {
      *
      * @param releases the releases to sign besides the baseline, in order: version to what its image does
      * @param trialTries boots of a new image on trial before the bootloader falls back
+     * @param healthGraceSeconds how long a board on trial retries failed health checks (0: one round decides)
      * @param powerCuts whether the boards' storage can have power cuts ({@link Fleet#planPowerCuts})
      */
     public record Setup(Path home, int devices, long seed, int imageBytes, long pollSeconds, int trialTries,
-                        boolean powerCuts, Map<String, TestImage.Behaviour> releases) {
+                        long healthGraceSeconds, boolean powerCuts, Map<String, TestImage.Behaviour> releases) {
     }
 
     /** How one rollout ended: the server's last view of it and when the watch saw stages start and the halt. */
@@ -92,7 +93,8 @@ public final class Story implements AutoCloseable {
         Path root = Files.write(setup.home().resolve("root.json"), api.metadata("1.root.json"));
         progress.accept("releases " + String.join(", ", all.keySet()) + " signed offline and published");
         Fleet.Provisioning p = new Fleet.Provisioning(deviceServer, api.enrollmentToken(setup.devices()), root,
-                HARDWARE, BASELINE, setup.imageBytes(), setup.pollSeconds(), setup.trialTries());
+                HARDWARE, BASELINE, setup.imageBytes(), setup.pollSeconds(), setup.trialTries(),
+                setup.healthGraceSeconds());
         Random random = new Random(setup.seed());
         Fleet fleet = Fleet.start(setup.home().resolve("boards"), setup.devices(), p, setup.powerCuts(), signed, random,
                 millis);
@@ -122,6 +124,12 @@ public final class Story implements AutoCloseable {
      */
     public Chapter rollOut(String version, long soakSeconds, long timeoutSeconds, Instant deadline)
             throws IOException, InterruptedException {
+        return rollOut(version, soakSeconds, timeoutSeconds, deadline, RolloutWatch.Disruption.NONE);
+    }
+
+    /** As {@link #rollOut(String, long, long, Instant)}, with {@code disruption} striking while it runs. */
+    Chapter rollOut(String version, long soakSeconds, long timeoutSeconds, Instant deadline,
+                    RolloutWatch.Disruption disruption) throws IOException, InterruptedException {
         ObjectNode body = CanonicalJson.mapper().createObjectNode().put("target", targets.get(version))
                 .put("start", true).put("supersede", true);
         body.putObject("selection").put("hardwareId", HARDWARE);
@@ -134,7 +142,7 @@ public final class Story implements AutoCloseable {
         plan.put("soakSeconds", soakSeconds).put("timeoutSeconds", timeoutSeconds);
         plan.putObject("gates").putObject("failureRate").put("max", 0.01).put("minDevices", 1);
         body.putObject("policies").put("onHalt", "revert");
-        RolloutWatch watch = new RolloutWatch(api, api.createRollout(body), fleet, progress, millis);
+        RolloutWatch watch = new RolloutWatch(api, api.createRollout(body), fleet, progress, millis, disruption);
         boolean settled = watch.awaitSettled(deadline) && awaitQueuesEmpty(deadline);
         return new Chapter(version, watch.last(), settled, watch.markers());
     }

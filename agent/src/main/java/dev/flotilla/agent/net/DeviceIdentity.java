@@ -26,6 +26,7 @@ public final class DeviceIdentity {
 
     private final Path stateDir;
     private final Durable durable;
+    private volatile boolean foundByProof;
 
     public DeviceIdentity(Path stateDir, Durable durable) {
         this.stateDir = stateDir;
@@ -68,7 +69,12 @@ public final class DeviceIdentity {
     }
 
     /**
-     * Enrolls when not yet enrolled and sets the client's identity.
+     * Enrolls when not yet enrolled and sets the client's identity. An enrollment may have gone through while
+     * its answer was lost (a timeout): the retry is then refused, 409 (the key is enrolled, or was being
+     * enrolled at that moment) or 401 {@code invalid_enrollment_token} (the token's last use was that very
+     * enrollment). On such a refusal the device proves its key to learn the id it enrolled as
+     * ({@link ServerClient#enrolledId}). When no device holds the key the 401 stands, and a 409 is an
+     * {@link IOException} the agent retries.
      *
      * @throws IOException when enrollment fails (the agent retries later); a refusal names the server's code
      */
@@ -77,8 +83,7 @@ public final class DeviceIdentity {
         KeySigner key = key();
         Optional<String> id = deviceId();
         if (id.isEmpty()) {
-            ObjectNode attrs = JSON.createObjectNode().put("agentVersion", AgentVersion.VALUE);
-            String newId = client.enroll(enrollmentToken.orElse(null), key.publicKey().toJson(), hardwareId, attrs);
+            String newId = enroll(client, key, enrollmentToken, hardwareId);
             Files.createDirectories(stateDir);
             durable.replace(idFile(), JSON.writeValueAsString(JSON.createObjectNode().put("id", newId)
                     .put("keyId", key.keyId())).getBytes(StandardCharsets.UTF_8));
@@ -86,5 +91,40 @@ public final class DeviceIdentity {
         }
         client.identity(id.get(), key);
         return id.get();
+    }
+
+    /**
+     * Whether the last {@link #ensureEnrolled} found the device by proving the key: the server had enrolled
+     * it before, and that enrollment's answer never arrived.
+     */
+    public boolean foundByProof() {
+        return foundByProof;
+    }
+
+    private String enroll(ServerClient client, KeySigner key, Optional<String> enrollmentToken, String hardwareId)
+            throws IOException {
+        ObjectNode attrs = JSON.createObjectNode().put("agentVersion", AgentVersion.VALUE);
+        try {
+            return client.enroll(enrollmentToken.orElse(null), key.publicKey().toJson(), hardwareId, attrs);
+        } catch (ServerClient.ServerRefusal refused) {
+            boolean conflict = refused.status() == 409;
+            if (!conflict && !"invalid_enrollment_token".equals(refused.code())) {
+                throw refused;
+            }
+            try {
+                String id = client.enrolledId(key);
+                foundByProof = true;
+                return id;
+            } catch (ServerClient.ServerRefusal unproven) {
+                if (!"invalid_proof".equals(unproven.code())) {
+                    throw unproven;
+                }
+                if (conflict) {
+                    throw new IOException("the server refused the enrollment (" + refused.code() + ") but holds "
+                            + "no device with this key yet", refused);
+                }
+                throw refused;
+            }
+        }
     }
 }

@@ -23,7 +23,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /**
- * The device side of the server's device API (docs/server.md): enrollment, challenge/response login,
+ * The device side of the server's device API (docs/server.md): enrollment (and the proof of an enrollment
+ * whose answer was lost), challenge/response login,
  * signed-manifest check-in with ETag / If-None-Match, and events. The device token is obtained lazily and
  * renewed once when the server answers 401.
  *
@@ -150,6 +151,33 @@ public final class ServerClient {
         String id = r.path("id").asText("");
         if (id.isEmpty()) {
             throw new IOException("enrollment answer has no device id");
+        }
+        return id;
+    }
+
+    /**
+     * The id of the device already enrolled with {@code key}, for a device that lost the answer to its
+     * enrollment: asks for a nonce by the public key, signs {@code "flotilla-device-enroll:" + keyId + ":" +
+     * nonce} and sends it back. The server answers only the holder of the key.
+     *
+     * @throws ServerRefusal 401 {@code invalid_proof} when no device holds the key (or the proof failed); 403
+     *                       {@code device_decommissioned}
+     */
+    public String enrolledId(Signer key) throws IOException {
+        ObjectNode publicKey = key.publicKey().toJson();
+        JsonNode c = expect(send("POST", "api/v1/device/enroll-challenge", null,
+                JSON.createObjectNode().set("publicKey", publicKey), null), 200);
+        String nonce = c.path("nonce").asText("");
+        if (nonce.isEmpty()) {
+            throw new IOException("enrollment challenge answer has no nonce");
+        }
+        byte[] payload = ("flotilla-device-enroll:" + key.keyId() + ":" + nonce).getBytes(StandardCharsets.UTF_8);
+        ObjectNode proof = JSON.createObjectNode();
+        proof.set("publicKey", publicKey);
+        proof.put("nonce", nonce).put("signature", Hex.encode(key.sign(payload)));
+        String id = expect(send("POST", "api/v1/device/enroll-proof", null, proof, null), 200).path("id").asText("");
+        if (id.isEmpty()) {
+            throw new IOException("enrollment proof answer has no device id");
         }
         return id;
     }
@@ -289,7 +317,8 @@ public final class ServerClient {
      * any byte of the answer came: the server dropped it while it was idle, just as the request went out (the JDK
      * reports "header parser received no bytes", or an EOF). The server did not answer that request, so the
      * repeat is the first answer the device gets; check-ins and challenges change nothing a repeat could
-     * double, and events carry ids the server deduplicates. Other failures are not repeated.
+     * double, events carry ids the server deduplicates, and an enrollment repeated after all is refused and
+     * then found by proving the key ({@link DeviceIdentity}). Other failures are not repeated.
      */
     private HttpResponse<byte[]> sendOnce(HttpRequest request) throws IOException, InterruptedException {
         try {

@@ -147,7 +147,9 @@ public final class Agent {
         while (true) {
             try {
                 String id = identity.ensureEnrolled(client, config.enrollmentToken(), config.hardwareId());
-                log.accept("device " + id + " (key " + identity.key().keyId().substring(0, 12) + "...)");
+                log.accept("device " + id + " (key " + identity.key().keyId().substring(0, 12) + "...)"
+                        + (identity.foundByProof() ? ": enrolled by an earlier request whose answer was lost; found "
+                        + "by proving the key" : ""));
                 return id;
             } catch (ServerClient.ServerRefusal refused) {
                 throw refused;

@@ -2,6 +2,7 @@ package dev.flotilla.cli.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Examples;
 import dev.flotilla.cli.support.NewestFirst;
 import dev.flotilla.cli.support.Paging;
 import dev.flotilla.cli.support.Table;
@@ -13,7 +14,9 @@ import java.io.IOException;
 
 /** {@code flotilla audit list}: the server's audit log (admin). */
 @Command(name = "audit", description = "Read the audit log (admin).", mixinStandardHelpOptions = true,
-        subcommands = AuditCommand.ListEntries.class)
+        subcommands = AuditCommand.ListEntries.class,
+        modelTransformer = Examples.class, footerHeading = "%nExamples:%n",
+        footer = {"  flotilla audit list --newest-first --limit 20"})
 public final class AuditCommand {
     @Command(name = "list", description = "List audit entries.", mixinStandardHelpOptions = true)
     static final class ListEntries extends ApiCommand {

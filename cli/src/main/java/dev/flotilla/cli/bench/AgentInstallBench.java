@@ -1,6 +1,5 @@
 package dev.flotilla.cli.bench;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.flotilla.agent.boot.EnvBootControl;
 import dev.flotilla.agent.counter.AntiRollbackCounter;
@@ -15,30 +14,23 @@ import dev.flotilla.agent.update.ReportQueue;
 import dev.flotilla.agent.update.StateStore;
 import dev.flotilla.agent.update.UpdateMachine;
 import dev.flotilla.agent.update.UpdateSource;
-import dev.flotilla.core.crypto.Digests;
-import dev.flotilla.core.crypto.Hex;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The agent's install path on a generated image: the real {@link UpdateMachine} from assignment to armed
@@ -50,6 +42,9 @@ import picocli.CommandLine.Option;
 @Command(name = "agent-install", mixinStandardHelpOptions = true,
         description = "Agent download+verify+write throughput against min(HTTP, SHA-256, dd conv=fsync).")
 public final class AgentInstallBench implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--size", defaultValue = "1g", description = "Image size, e.g. 256m or 1g (default ${DEFAULT-VALUE}).")
     String size;
 
@@ -62,32 +57,21 @@ public final class AgentInstallBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        long bytes = parseSize(size);
+        long bytes = size(spec.commandLine(), size);
         Path work = dir == null ? Files.createTempDirectory("flotilla-bench-agent") : Files.createDirectories(dir);
         Path image = work.resolve("image.bin");
-        String sha = generate(image, bytes);
-        HttpServer server = serve(image);
+        String sha = InstallCeiling.generate(image, bytes);
+        HttpServer server = InstallCeiling.serve(image);
         try {
-            URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/image.bin");
-            double http = throughput(bytes, () -> {
-                try (InputStream in = new RangeDownload(url, 0, bytes, 0, Duration.ofSeconds(1), Duration.ofSeconds(30))) {
-                    in.transferTo(OutputStream.nullOutputStream());
-                }
-            });
-            double hash = throughput(bytes, () -> sha256(image));
-            Path ddOut = work.resolve("dd.out");
-            double dd = throughput(bytes, () -> {
-                Process p = new ProcessBuilder("dd", "if=" + image, "of=" + ddOut, "bs=1M", "conv=fsync")
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (p.waitFor() != 0) {
-                    throw new IOException("dd exited " + p.exitValue());
-                }
-            });
-            Files.deleteIfExists(ddOut);
+            URI url = InstallCeiling.url(server, image);
+            InstallCeiling c = InstallCeiling.measure(image, bytes, url, work);
+            double http = c.httpMiBps();
+            double hash = c.sha256MiBps();
+            double dd = c.ddFsyncMiBps();
             Map<ReasonCode, Long> phases = new EnumMap<>(ReasonCode.class);
             long started = System.nanoTime();
-            double agent = throughput(bytes, () -> install(work, url, bytes, sha, (long) checkpointMiB << 20, phases));
-            double ceiling = Math.min(http, Math.min(hash, dd));
+            double agent = InstallCeiling.throughput(bytes, () -> install(work, url, bytes, sha, (long) checkpointMiB << 20, phases));
+            double ceiling = c.min();
             System.out.printf("{\"bytes\": %d, \"maxHeapMiB\": %d, \"agentMiBps\": %.1f, \"httpMiBps\": %.1f, "
                     + "\"sha256MiBps\": %.1f, \"ddFsyncMiBps\": %.1f, \"ceilingMiBps\": %.1f, \"ratio\": %.3f, "
                     + "\"peakRssMiB\": %d, \"checkpointMiB\": %d, \"downloadedAtS\": %.2f, \"verifiedAtS\": %.2f, "
@@ -160,70 +144,13 @@ public final class AgentInstallBench implements Callable<Integer> {
         }
     }
 
-    private interface Op {
-        void run() throws Exception;
-    }
-
-    private static double throughput(long bytes, Op op) throws Exception {
-        long start = System.nanoTime();
-        op.run();
-        return bytes / 1048576.0 / ((System.nanoTime() - start) / 1e9);
-    }
-
-    private static String generate(Path file, long bytes) throws IOException {
-        byte[] block = new byte[1 << 20];
-        Random r = new Random(42);
-        MessageDigest md = Digests.create("sha256");
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            for (long pos = 0; pos < bytes; pos += block.length) {
-                r.nextBytes(block);
-                int n = (int) Math.min(block.length, bytes - pos);
-                md.update(block, 0, n);
-                ch.write(ByteBuffer.wrap(block, 0, n));
-            }
+    /** {@link #parseSize} of {@code --size} of {@code command}: a bad size is picocli's one-line usage error. */
+    static long size(CommandLine command, String s) {
+        try {
+            return parseSize(s);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(command, e.getMessage());
         }
-        return Hex.encode(md.digest());
-    }
-
-    private static String sha256(Path file) throws IOException {
-        MessageDigest md = Digests.create("sha256");
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        try (FileChannel ch = FileChannel.open(file)) {
-            while (ch.read(buf.clear()) > 0) {
-                md.update(buf.flip());
-            }
-        }
-        return Hex.encode(md.digest());
-    }
-
-    private static HttpServer serve(Path image) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/image.bin", (HttpExchange ex) -> {
-            try (ex; FileChannel ch = FileChannel.open(image)) {
-                long size = ch.size();
-                long start = 0;
-                String range = ex.getRequestHeaders().getFirst("Range");
-                if (range != null && range.matches("bytes=\\d+-")) {
-                    start = Long.parseLong(range.substring(6, range.length() - 1));
-                    ex.getResponseHeaders().add("Content-Range", "bytes " + start + "-" + (size - 1) + "/" + size);
-                    ex.sendResponseHeaders(206, size - start);
-                } else {
-                    ex.sendResponseHeaders(200, size);
-                }
-                OutputStream out = ex.getResponseBody();
-                ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-                long pos = start;
-                while (pos < size) {
-                    int n = ch.read(buf.clear(), pos);
-                    out.write(buf.array(), 0, n);
-                    pos += n;
-                }
-            }
-        });
-        server.setExecutor(Executors.newFixedThreadPool(2));
-        server.start();
-        return server;
     }
 
     static long parseSize(String s) {

@@ -11,6 +11,8 @@ import dev.flotilla.core.keys.KeyPairs;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.server.Server;
 import dev.flotilla.server.devices.BulkRegistration;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -158,6 +160,38 @@ public final class BenchFleet {
         if (r.statusCode() != 200) {
             throw new IllegalStateException("events of " + ids[i] + " answered " + r.statusCode() + ": " + r.body());
         }
+    }
+
+    /**
+     * Stores, straight into the database in batches (not over HTTP, and without the server's event listener),
+     * the history of an earlier update of every device: {@code perDevice} events each, cycling through
+     * {@code download_started, downloaded, verified, installed, rebooting, committed}, received a day ago.
+     * {@code progress} is told the devices done. Returns the events stored.
+     */
+    public long storeHistory(Jdbi jdbi, int perDevice, IntConsumer progress) {
+        String[] types = {"download_started", "downloaded", "verified", "installed", "rebooting", "committed"};
+        long receivedAt = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
+        int chunk = Math.max(1, 10_000 / Math.max(1, perDevice));
+        for (int from = 0; from < ids.length; from += chunk) {
+            int start = from;
+            int to = Math.min(ids.length, from + chunk);
+            jdbi.useTransaction(h -> {
+                PreparedBatch b = h.prepareBatch("""
+                        INSERT INTO device_events (device_id, event_id, event_type, occurred_at, received_at, body_json)
+                        VALUES (:d, :id, :type, NULL, :at, :body)""");
+                for (int i = start; i < to; i++) {
+                    for (int e = 0; e < perDevice; e++) {
+                        b.bind("d", ids[i]).bind("id", "history-" + e).bind("type", types[e % types.length])
+                                .bind("at", receivedAt + e).bind("body", "{\"deploymentId\":\"bench-earlier\"}").add();
+                    }
+                }
+                if (b.size() > 0) {
+                    b.execute();
+                }
+            });
+            progress.accept(to);
+        }
+        return (long) ids.length * perDevice;
     }
 
     /** The indexes of the given device ids (ids not of this fleet are left out). */

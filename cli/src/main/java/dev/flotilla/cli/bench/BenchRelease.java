@@ -20,6 +20,16 @@ final class BenchRelease {
     /** Publishes {@code path} (a small image), version {@code version}, for {@code hardware}; keys under {@code dir}. */
     static void publish(URI server, String adminToken, Path dir, String path, String version, String hardware)
             throws Exception {
+        Path image = Files.write(dir.resolve(path), ("bench image " + path).getBytes());
+        publishImage(server, adminToken, dir, image, version, hardware);
+    }
+
+    /**
+     * Publishes the file {@code image} (any size; its file name is the target path), version {@code version},
+     * for {@code hardware}; keys under {@code dir}, the root of trust in {@code dir/repo/root.json}.
+     */
+    static void publishImage(URI server, String adminToken, Path dir, Path image, String version, String hardware)
+            throws Exception {
         Path keys = dir.resolve("keys");
         for (String name : new String[] {"root", "targets"}) {
             run("keys", "generate", "--type", "ed25519", "--out", keys.toString(), "--name", name);
@@ -29,19 +39,21 @@ final class BenchRelease {
                 "--out", dir.resolve("repo").toString(),
                 "--root-key", keys.resolve("root.pub.json").toString(), "--targets-key",
                 keys.resolve("targets.pub.json").toString(), "--sign-with", keys.resolve("root.pem").toString());
-        Path image = Files.write(dir.resolve(path), ("bench image " + path).getBytes());
         run("release", "publish", "--server", server.toString(), "--token", adminToken, "--image", image.toString(),
                 "--version", version, "--hardware", hardware, "--targets-key", keys.resolve("targets.pem").toString(),
                 "--no-progress");
     }
 
-    private static void run(String... args) {
+    /** Runs {@code flotilla ARGS...} in this process; returns what it printed on stdout. */
+    static String run(String... args) {
         StringWriter err = new StringWriter();
+        StringWriter out = new StringWriter();
         CommandLine cl = Main.commandLine(args);
-        cl.setOut(new PrintWriter(new StringWriter(), true));
+        cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         if (cl.execute(args) != 0) {
             throw new IllegalStateException("flotilla " + args[0] + " " + args[1] + " failed: " + err.toString().strip());
         }
+        return out.toString();
     }
 }

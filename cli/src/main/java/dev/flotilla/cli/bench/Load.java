@@ -1,5 +1,12 @@
 package dev.flotilla.cli.bench;
 
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,6 +66,13 @@ final class Load {
             }
         }
         return total / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** A progress bar on stderr, updated twice a second; one that prints nothing when {@code quiet}. */
+    static ProgressBar bar(String task, long max, boolean quiet) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500).setConsumer(new ConsoleProgressBarConsumer(quiet
+                        ? new PrintStream(OutputStream.nullOutputStream()) : System.err)).build();
     }
 
     static double percentile(long[] sorted, double p) {

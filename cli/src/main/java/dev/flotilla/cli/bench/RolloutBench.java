@@ -9,10 +9,7 @@ import dev.flotilla.server.ServerConfig;
 import dev.flotilla.server.rollouts.Cohorts;
 import dev.flotilla.server.rollouts.Plan;
 import dev.flotilla.server.rollouts.Selection;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -239,7 +236,8 @@ public final class RolloutBench implements Callable<Integer> {
         return out;
     }
 
-    private JsonNode create(HttpClient http, URI base, String admin) throws Exception {
+    /** Creates and starts, over HTTP, a rollout of {@code fw-2.0.bin} to every device with {@link #PLAN}. */
+    static JsonNode create(HttpClient http, URI base, String admin) throws Exception {
         ObjectNode body = JsonNodeFactory.instance.objectNode().put("target", "fw-2.0.bin").put("start", true);
         body.putObject("selection");
         body.set("plan", CanonicalJson.mapper().readTree(PLAN));
@@ -292,13 +290,7 @@ public final class RolloutBench implements Callable<Integer> {
     }
 
     private ProgressBar bar(String task, long max) {
-        ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err));
-        if (noProgress) {
-            b.setConsumer(new ConsoleProgressBarConsumer(new java.io.PrintStream(java.io.OutputStream.nullOutputStream())));
-        }
-        return b.build();
+        return Load.bar(task, max, noProgress);
     }
 
     private static long millisSince(long t0) {

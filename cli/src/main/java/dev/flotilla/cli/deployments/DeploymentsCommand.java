@@ -2,6 +2,7 @@ package dev.flotilla.cli.deployments;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Examples;
 import dev.flotilla.cli.support.Paging;
 import dev.flotilla.cli.support.Table;
 import picocli.CommandLine.ArgGroup;
@@ -20,7 +21,14 @@ import static dev.flotilla.cli.support.ApiCommand.text;
  */
 @Command(name = "deployments", description = "Create, follow and cancel deployments.", mixinStandardHelpOptions = true,
         subcommands = {DeploymentsCommand.Create.class, DeploymentsCommand.ListDeployments.class,
-                DeploymentsCommand.Show.class, DeploymentsCommand.Cancel.class})
+                DeploymentsCommand.Show.class, DeploymentsCommand.Cancel.class},
+        modelTransformer = Examples.class, footerHeading = "%nExamples:%n",
+        footer = {"  flotilla deployments create --target firmware-1.1.0.img --group berlin",
+                "  flotilla deployments create --target firmware-1.1.0.img \\",
+                "      --device dev_uIQgGDF78wX2Yr7A --forced",
+                "  flotilla deployments list",
+                "  flotilla deployments show dep_Qn3k2PzX9aB7cD1e",
+                "  flotilla deployments cancel dep_Qn3k2PzX9aB7cD1e"})
 public final class DeploymentsCommand {
     private static final String BASE = "/api/v1/deployments";
 

@@ -2,6 +2,7 @@ package dev.flotilla.cli.devices;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Examples;
 import dev.flotilla.cli.support.NewestFirst;
 import dev.flotilla.cli.support.Paging;
 import dev.flotilla.cli.support.Table;
@@ -16,11 +17,23 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code flotilla devices}: the inventory through the management API. */
-@Command(name = "devices", description = "List, inspect, tag, group, decommission, re-commission and delete devices.",
+@Command(name = "devices", description = "List, inspect, tag, group, decommission, re-commission and delete devices;"
+        + " set groups' maintenance windows.",
         mixinStandardHelpOptions = true,
         subcommands = {DevicesCommand.ListDevices.class, DevicesCommand.Show.class, DevicesCommand.Events.class,
                 DevicesCommand.Tag.class, DevicesCommand.Group.class, DevicesCommand.Decommission.class,
-                DevicesCommand.Recommission.class, DevicesCommand.Delete.class})
+                DevicesCommand.Recommission.class, DevicesCommand.Delete.class, GroupWindowCommand.class},
+        modelTransformer = Examples.class, footerHeading = "%nExamples:%n",
+        footer = {"  flotilla devices list --hardware devboard --connectivity offline",
+                "  flotilla devices list --installed-version 1.1.0 --json",
+                "  flotilla devices show dev_uIQgGDF78wX2Yr7A",
+                "  flotilla devices events dev_uIQgGDF78wX2Yr7A --newest-first",
+                "  flotilla devices tag dev_uIQgGDF78wX2Yr7A --tag lab --tag canary",
+                "  flotilla devices group dev_uIQgGDF78wX2Yr7A --group berlin",
+                "  flotilla devices group-window set berlin --window '0 2 * * *' --window-minutes 120",
+                "  flotilla devices decommission dev_uIQgGDF78wX2Yr7A",
+                "  flotilla devices recommission dev_uIQgGDF78wX2Yr7A",
+                "  flotilla devices delete dev_uIQgGDF78wX2Yr7A"})
 public final class DevicesCommand {
     private static final String BASE = "/api/v1/devices";
 

@@ -2,6 +2,7 @@ package dev.flotilla.cli.release;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.cli.support.JsonOutput;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerMetadata;
@@ -17,7 +18,10 @@ import dev.flotilla.core.tuf.repo.ExpiryPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -29,10 +33,18 @@ import java.util.Map;
  * the operator's own targets signatures, removes one target, signs the next version offline and sends it
  * with {@code DELETE /api/v1/releases/{path}}. The server refuses while a device runs the release, holds a
  * live assignment to it or a deployment can still assign it; otherwise it publishes the targets and removes
- * the release and its image.
+ * the release and its image. With {@code --draft FILE} instead of {@code --targets-key} it writes that version
+ * unsigned, for {@code release sign --draft} and {@code release publish --draft} (which then sends it); the
+ * current targets must then meet the server's root's targets threshold.
  */
 @Command(name = "delete", mixinStandardHelpOptions = true,
-        description = "Remove a release no device needs: sign the server's targets without it and delete it.")
+        description = "Remove a release no device needs: sign the server's targets without it and delete it.",
+        footer = {"", "Examples:",
+                "  flotilla release delete --server URL --token T --name fw-1.0.bin \\",
+                "      --targets-key keys/targets.pem",
+                "  # a draft for 'release sign --draft', then 'release publish --draft':",
+                "  flotilla release delete --server URL --token T --name fw-1.0.bin \\",
+                "      --draft delete.draft.json"})
 public final class ReleaseDeleteCommand extends ToolCommand {
     /** The server and a release-manager (or admin) API token. */
     @picocli.CommandLine.Mixin
@@ -41,17 +53,33 @@ public final class ReleaseDeleteCommand extends ToolCommand {
     @Option(names = "--name", required = true, paramLabel = "TARGET_PATH", description = "The release's target path")
     String name;
 
-    @Option(names = "--targets-key", required = true, arity = "1..*", paramLabel = "PRIVATE",
-            description = "Private targets key files; together they must meet the targets threshold")
-    List<java.nio.file.Path> targetsKeys;
+    @Option(names = "--targets-key", arity = "1..*", paramLabel = "PRIVATE",
+            description = "Private targets keys (files or pkcs11: URIs); together they must meet the targets threshold")
+    List<Path> targetsKeys;
+
+    @Option(names = "--draft", paramLabel = "FILE",
+            description = "Instead of --targets-key: write the next targets unsigned to FILE, for each targets key"
+                    + " holder to sign with 'release sign --draft' and 'release publish --draft' to publish")
+    Path draft;
+
+    @picocli.CommandLine.Mixin
+    JsonOutput json;
 
     @Override
     protected int execute() throws Exception {
-        List<Signer> signers = KeyArgs.signers(targetsKeys);
+        if ((targetsKeys == null) == (draft == null)) {
+            throw new IllegalArgumentException("give either --targets-key (sign here) or --draft FILE (targets key"
+                    + " holders sign the draft on their own machines)");
+        }
+        List<Signer> signers = targetsKeys == null ? List.of() : KeyArgs.signers(targetsKeys);
         ServerClient client = connection.client();
         Metadata<Targets> current = ServerMetadata.currentTargets(client).orElseThrow(() ->
                 new IllegalStateException("the server has no targets metadata: nothing has been released"));
-        ReleasePublishCommand.requireOwnSignatures(current, signers);
+        if (draft != null) {
+            TargetsDrafts.requireCurrentSigned(client, current);
+        } else {
+            ReleasePublishCommand.requireOwnSignatures(current, signers);
+        }
         Targets t = current.signed();
         Map<String, TargetFile> files = new LinkedHashMap<>(t.targets());
         if (files.remove(name) == null) {
@@ -61,14 +89,30 @@ public final class ReleaseDeleteCommand extends ToolCommand {
         Metadata<Targets> next = Metadata.of(new Targets(Signed.SPEC_VERSION, t.version() + 1,
                 Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().targets()).truncatedTo(ChronoUnit.SECONDS),
                 files, t.delegations(), Map.of()));
+        if (draft != null) {
+            return TargetsDrafts.write(out(), draft, next, null);
+        }
         for (Signer s : signers) {
             next = next.sign(s);
         }
+        return send(client, name, next, out(), json);
+    }
+
+    /**
+     * Sends the signed targets without {@code name} with {@code DELETE /api/v1/releases/{name}} and prints the
+     * answer (as JSON when {@code json} is given); exit code 0.
+     */
+    static int send(ServerClient client, String name, Metadata<Targets> next, PrintWriter out, JsonOutput json)
+            throws IOException {
         ObjectNode body = CanonicalJson.mapper().createObjectNode();
         body.set("targets", CanonicalJson.parse(next.toBytes()));
         String path = "/api/v1/releases/" + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8);
         JsonNode deleted = client.sendJson("DELETE", path, CanonicalJson.mapper().writeValueAsBytes(body));
-        out().println("deleted " + deleted.path("targetPath").asText() + " (sha256 " + deleted.path("sha256").asText()
+        if (json.given()) {
+            json.print(out, deleted);
+            return 0;
+        }
+        out.println("deleted " + deleted.path("targetPath").asText() + " (sha256 " + deleted.path("sha256").asText()
                 + "); targets version " + next.signed().version() + " no longer lists it");
         return 0;
     }

@@ -1,8 +1,11 @@
 package dev.flotilla.cli.release;
 
+import dev.flotilla.cli.support.Drafts;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.core.firmware.FirmwareInfo;
+import dev.flotilla.core.tuf.Metadata;
+import dev.flotilla.core.tuf.Root;
 import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.core.tuf.Targets;
@@ -11,6 +14,7 @@ import dev.flotilla.core.tuf.repo.Repository;
 import dev.flotilla.core.tuf.repo.RepositoryLayout;
 import dev.flotilla.core.tuf.repo.TargetContent;
 import dev.flotilla.core.tuf.repo.TargetFiles;
+import dev.flotilla.core.tuf.client.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,23 +29,34 @@ import java.util.List;
  * the new targets metadata. Given the snapshot and timestamp keys as well, it also issues a new snapshot
  * and timestamp, so that the directory is a complete repository (for tests and demos; in production the
  * server holds those online keys).
+ *
+ * <p>With {@code --draft FILE} it instead signs a targets draft ({@code release publish --draft}) on the key
+ * holder's own machine: no server, no repository and no other keys needed. With {@code --root} the key and the
+ * draft's existing signatures are checked against that root's targets role first.
  */
 @Command(name = "sign",
-        description = "Add a firmware image to the repository and sign the targets metadata.")
+        description = "Add a firmware image to the repository and sign the targets metadata, or sign a targets draft.",
+        footer = {"", "Examples:",
+                "  flotilla release sign --repo repo --image fw.bin --version 1.2.0 \\",
+                "      --hardware board-a --targets-key keys/targets.pem",
+                "  # a targets key holder signs a draft on their own machine",
+                "  # (--key takes a key file or a pkcs11: URI):",
+                "  flotilla release sign --draft fw.draft.json --key alice.pem \\",
+                "      --root 1.root.json --out alice.json"})
 public final class ReleaseSignCommand extends ToolCommand {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--repo", required = true, paramLabel = "DIR", description = "Repository directory")
+    @Option(names = "--repo", paramLabel = "DIR", description = "Repository directory")
     Path repoDir;
 
-    @Option(names = "--image", required = true, paramLabel = "FILE", description = "Firmware image")
+    @Option(names = "--image", paramLabel = "FILE", description = "Firmware image")
     Path image;
 
-    @Option(names = "--version", required = true, paramLabel = "V", description = "Image version, e.g. 1.4.2")
+    @Option(names = "--version", paramLabel = "V", description = "Image version, e.g. 1.4.2")
     String version;
 
-    @Option(names = "--hardware", required = true, paramLabel = "H", description = "Hardware id (repeatable)")
+    @Option(names = "--hardware", paramLabel = "H", description = "Hardware id (repeatable)")
     List<String> hardware;
 
     @Option(names = "--security-version", defaultValue = "0", paramLabel = "N",
@@ -58,9 +73,21 @@ public final class ReleaseSignCommand extends ToolCommand {
             description = "Targets role to add the image to (default ${DEFAULT-VALUE})")
     String role;
 
-    @Option(names = "--targets-key", required = true, arity = "1..*", paramLabel = "PRIVATE",
-            description = "Private key files of the role; together they must meet its threshold")
+    @Option(names = {"--targets-key", "--key"}, required = true, arity = "1..*", paramLabel = "PRIVATE",
+            description = "Private keys of the role (files or pkcs11: URIs); together they must meet its threshold,"
+                    + " except when signing a --draft")
     List<Path> targetsKeys;
+
+    @Option(names = "--draft", paramLabel = "FILE",
+            description = "Sign this targets draft ('release publish --draft') instead of a repository")
+    Path draft;
+
+    @Option(names = "--root", paramLabel = "FILE",
+            description = "With --draft: the trusted root, to check that your key is a targets key (and the draft's signatures)")
+    Path root;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "With --draft: write the signed draft here (default: --draft)")
+    Path out;
 
     @Option(names = "--snapshot-key", paramLabel = "PRIVATE", description = "Also issue a snapshot (offline key)")
     Path snapshotKey;
@@ -70,6 +97,16 @@ public final class ReleaseSignCommand extends ToolCommand {
 
     @Override
     protected int execute() throws Exception {
+        if (draft != null) {
+            return signDraft();
+        }
+        if (root != null || out != null) {
+            throw new IllegalArgumentException("--root and --out go with --draft");
+        }
+        if (repoDir == null || image == null || version == null || hardware == null) {
+            throw new IllegalArgumentException("give --repo, --image, --version and --hardware (or --draft FILE to sign"
+                    + " a targets draft)");
+        }
         if ((snapshotKey == null) != (timestampKey == null)) {
             throw new IllegalArgumentException("give both --snapshot-key and --timestamp-key, or neither");
         }
@@ -100,6 +137,37 @@ public final class ReleaseSignCommand extends ToolCommand {
                 + role + " version " + repo.targets(role).signed().version()
                 + (snapshotSigner != null ? ", snapshot version " + repo.snapshot().orElseThrow().signed().version() : ""));
         return 0;
+    }
+
+    /** Signs a targets draft with the given keys, checked against {@code --root} when given. */
+    private int signDraft() throws Exception {
+        for (String option : List.of("--repo", "--image", "--version", "--hardware", "--security-version",
+                "--min-installed-version", "--name", "--role", "--snapshot-key", "--timestamp-key")) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw new IllegalArgumentException(option + " does not go with --draft (the draft holds the release)");
+            }
+        }
+        Metadata<Targets> md = Drafts.read(draft, Targets.class);
+        Root trusted = root == null ? null : Drafts.read(root, Root.class).signed();
+        if (trusted != null) {
+            md = Drafts.combine(draft, md, List.of(), Targets.class, TargetsDrafts.eligible(trusted));
+        }
+        out().println("signing " + TargetsDrafts.summary(md.signed()));
+        List<Signer> signers = KeyArgs.signers(targetsKeys);
+        md = trusted != null ? Drafts.sign(md, signers, TargetsDrafts.eligible(trusted)) : signOnly(md, signers);
+        Path target = out != null ? out : draft;
+        AtomicFiles.write(target, md.toBytes());
+        out().println("wrote " + target + ": " + (trusted != null ? TargetsDrafts.status(md, trusted)
+                : md.signatures().size() + " signature(s); 'release publish --draft' checks them against the server's"
+                + " root (give --root FILE to check here)"));
+        return 0;
+    }
+
+    private static Metadata<Targets> signOnly(Metadata<Targets> md, List<Signer> signers) {
+        for (Signer s : signers) {
+            md = md.sign(s);
+        }
+        return md;
     }
 
     private static void requireSameContentIfPresent(Targets targets, String path, TargetFile file) {

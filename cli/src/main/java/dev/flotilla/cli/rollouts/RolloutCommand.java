@@ -2,6 +2,7 @@ package dev.flotilla.cli.rollouts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Examples;
 import dev.flotilla.cli.support.Paging;
 import dev.flotilla.cli.support.Table;
 import picocli.CommandLine.Command;
@@ -23,7 +24,23 @@ import static dev.flotilla.cli.support.ApiCommand.text;
         subcommands = {RolloutCommand.Create.class, RolloutCommand.Preview.class, RolloutCommand.Start.class,
                 RolloutCommand.Pause.class, RolloutCommand.Resume.class, RolloutCommand.Abort.class,
                 RolloutCommand.Advance.class, RolloutCommand.Approve.class, RolloutCommand.Retry.class,
-                RolloutCommand.Status.class, RolloutCommand.ListRollouts.class, RolloutCommand.Devices.class})
+                RolloutCommand.Status.class, RolloutCommand.ListRollouts.class, RolloutCommand.Devices.class},
+        modelTransformer = Examples.class, footerHeading = "%nExamples:%n",
+        footer = {"  flotilla rollout preview --release firmware-1.1.0.img --hardware devboard",
+                "  flotilla rollout create --release firmware-1.1.0.img --hardware devboard \\",
+                "      --start",
+                "  flotilla rollout create --release firmware-1.1.0.img --tag canary \\",
+                "      --plan plan.json --dry-run",
+                "  flotilla rollout list --state active",
+                "  flotilla rollout status rol_UazAWuxfXTPobvcJ",
+                "  flotilla rollout devices rol_UazAWuxfXTPobvcJ --state failed",
+                "  flotilla rollout start rol_UazAWuxfXTPobvcJ",
+                "  flotilla rollout pause rol_UazAWuxfXTPobvcJ",
+                "  flotilla rollout resume rol_UazAWuxfXTPobvcJ",
+                "  flotilla rollout advance rol_UazAWuxfXTPobvcJ",
+                "  flotilla rollout approve rol_UazAWuxfXTPobvcJ",
+                "  flotilla rollout retry rol_UazAWuxfXTPobvcJ",
+                "  flotilla rollout abort rol_UazAWuxfXTPobvcJ"})
 public final class RolloutCommand {
     static final String BASE = "/api/v1/rollouts";
 

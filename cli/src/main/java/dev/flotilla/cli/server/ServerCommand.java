@@ -5,6 +5,7 @@ import dev.flotilla.core.mqtt.MqttBroker;
 import dev.flotilla.server.Server;
 import dev.flotilla.server.ServerConfig;
 import dev.flotilla.server.artifacts.ArtifactSettings;
+import dev.flotilla.server.trust.OnlineKeySettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,7 +18,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code flotilla server}: runs the update server until SIGTERM (or Ctrl-C), then stops it gracefully. A start
- * that cannot happen (port or data directory taken, database unreachable) is one line on stderr, exit 1.
+ * that cannot happen (port or data directory taken, database unreachable, online keys missing or not the trusted
+ * root's) is one line on stderr, exit 1.
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = "Run the update server (management and device API).")
@@ -45,6 +47,11 @@ public final class ServerCommand extends ToolCommand {
             description = "Check-in interval told to devices, before jitter: 1 to 86400 (24 hours) "
                     + "(default: ${DEFAULT-VALUE}).")
     long pollSeconds;
+
+    @Option(names = "--events-retention-days", paramLabel = "DAYS", defaultValue = "90",
+            description = "Delete device events received more than DAYS days ago: 1 to 3650; the audit log is "
+                    + "never deleted (default: ${DEFAULT-VALUE}).")
+    long eventsRetentionDays;
 
     @Option(names = "--mqtt-url", paramLabel = "URL", description = "MQTT broker (tcp://host:port, or "
             + "ssl://host:port for TLS) for wake-up messages on flotilla/devices/{id}/wake.")
@@ -91,6 +98,16 @@ public final class ServerCommand extends ToolCommand {
             + " or a mirror/CDN base URL followed by the image's key (BASE/artifacts/...).")
     String artifactRedirect;
 
+    @Option(names = "--online-keys", paramLabel = "DIR", description = "Read the online keys (snapshot.pem, "
+            + "timestamp.pem, director.pem) from DIR, e.g. copied from a secret store; never creates them. "
+            + "Default: DATA_DIR/keys, created on first start. Every server of one database needs the same keys.")
+    Path onlineKeys;
+
+    @Option(names = "--new-online-keys", description = "Start although the trusted root does not name these online "
+            + "keys: only after replacing stolen keys, until flotilla trust rotate --expect-online-keys uploads a "
+            + "root naming them.")
+    boolean newOnlineKeys;
+
     @Override
     protected int execute() throws InterruptedException {
         ServerConfig config = config();
@@ -109,7 +126,7 @@ public final class ServerCommand extends ToolCommand {
             out.println("Initial admin API token (shown only this once; store it now):");
             out.println("  " + t);
         });
-        out.println("Online keys (snapshot, timestamp, director): " + config.dataDir().resolve("keys"));
+        out.println("Online keys (snapshot, timestamp, director): " + config.onlineKeysDir());
         out.println("Online key ids (save this line as a file for flotilla trust init --expect-online-keys):");
         out.println("  " + onlineKeyIds(server));
         if (!config.artifacts().equals(ArtifactSettings.local())) {
@@ -134,7 +151,9 @@ public final class ServerCommand extends ToolCommand {
         return ServerConfig.defaults().withDataDir(dataDir).withPort(port).withHost(host)
                 .withDatabaseUrl(databaseUrl).withTls(tlsCert, tlsKey).withMqtt(mqtt(System.getenv()))
                 .withPollInterval(java.time.Duration.ofSeconds(pollSeconds)).withPublicArtifacts(publicArtifacts)
-                .withArtifacts(artifacts(System.getenv()));
+                .withEventsRetention(dev.flotilla.server.devices.EventRetention.ofDays(eventsRetentionDays))
+                .withArtifacts(artifacts(System.getenv()))
+                .withOnlineKeys(new OnlineKeySettings(onlineKeys, newOnlineKeys));
     }
 
     /** The artifact store of the --artifacts, --s3-* and --artifact-redirect options; {@code env} has the keys. */

@@ -21,14 +21,16 @@ import java.util.Optional;
 
 /**
  * {@code flotilla sim --scenario NAME --devices N --report FILE}: a fleet of simulated boards running the real
- * agent against a real server in this process, one scenario's release rolled out in stages, and a JSON
+ * agent against a real server in this process (a child process for {@code server-crash}), one scenario's
+ * release rolled out in stages, and a JSON
  * report of what happened to the boards (see docs/simulator.md). {@code flotilla sim device} runs one board.
  */
 @Command(name = "sim", mixinStandardHelpOptions = true,
-        description = "Run a fleet scenario against an in-process server, or one simulated board (sim device).",
+        description = "Run a fleet scenario against a server of its own, or one simulated board (sim device).",
         subcommands = {SimDeviceCommand.class})
 public final class SimCommand extends ToolCommand {
-    @Option(names = "--scenario", paramLabel = "NAME", description = "good-release, bad-release, unhealthy-release, flaky-network or power-cuts.")
+    @Option(names = "--scenario", paramLabel = "NAME",
+            description = "good-release, bad-release, unhealthy-release, flaky-network, power-cuts or server-crash.")
     String scenario;
 
     @Option(names = "--devices", defaultValue = "100", paramLabel = "N", description = "Simulated boards, 1 to 20000 (default: ${DEFAULT-VALUE}).")

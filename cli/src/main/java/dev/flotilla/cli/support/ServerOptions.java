@@ -4,35 +4,45 @@ import picocli.CommandLine.Option;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The {@code --server URL}, {@code --token TOKEN} and {@code --ca-bundle FILE} options of every command that
  * talks to the update server (a picocli mixin), defaulting to the environment variables FLOTILLA_SERVER,
- * FLOTILLA_TOKEN and FLOTILLA_CA_BUNDLE. The CA bundle is the PEM file of CA certificates an HTTPS server's
- * certificate is checked against instead of the JDK's, for a server whose certificate a private CA signed.
+ * FLOTILLA_TOKEN and FLOTILLA_CA_BUNDLE, and then to the profile {@code flotilla login} saved
+ * ({@link ProfileStore}), which is not read when both a server and a token are given. The saved token and CA
+ * bundle are used only for the saved server: a command given another server never sends them there. The CA
+ * bundle is the PEM file of CA certificates an HTTPS server's certificate is checked against instead of the
+ * JDK's, for a server whose certificate a private CA signed.
  */
 public final class ServerOptions {
     @Option(names = "--server", defaultValue = "${env:FLOTILLA_SERVER}", paramLabel = "URL",
-            description = "Server base URL (default: env FLOTILLA_SERVER).")
+            description = "Server base URL (default: env FLOTILLA_SERVER, then the profile 'flotilla login' saved).")
     String server;
 
     @Option(names = "--token", defaultValue = "${env:FLOTILLA_TOKEN}", paramLabel = "TOKEN",
-            description = "API token (default: env FLOTILLA_TOKEN).")
+            description = "API token (default: env FLOTILLA_TOKEN, then the saved profile's; prefer 'flotilla login'"
+                    + " or the env to keep it out of shell history).")
     String token;
 
     @Option(names = "--ca-bundle", defaultValue = "${env:FLOTILLA_CA_BUNDLE}", paramLabel = "FILE",
             description = "PEM file of CA certificates to trust for the server's HTTPS certificate instead of "
-                    + "the JDK's (default: env FLOTILLA_CA_BUNDLE).")
+                    + "the JDK's (default: env FLOTILLA_CA_BUNDLE, then the saved profile's).")
     Path caBundle;
 
-    /** Whether a server is given, by option or environment. */
+    private Optional<Profile> saved;
+
+    /** Whether a server is given, by option, environment or saved profile. */
     public boolean given() {
-        return server != null && !server.isBlank();
+        return url() != null;
     }
 
-    /** The server as given, for messages. */
+    /** The server as given (by option or environment, else the saved profile's), for messages; or null. */
     public String url() {
-        return server;
+        if (server != null && !server.isBlank()) {
+            return server;
+        }
+        return saved().map(Profile::server).orElse(null);
     }
 
     /**
@@ -41,12 +51,28 @@ public final class ServerOptions {
      * @throws IllegalArgumentException when the server or the token is missing, or the server is not an http(s) URL
      */
     public ServerClient client() {
-        if (!given()) {
-            throw new IllegalArgumentException("no server: pass --server URL or set FLOTILLA_SERVER");
+        String url = url();
+        if (url == null) {
+            throw new IllegalArgumentException("no server: pass --server URL, set FLOTILLA_SERVER, or save one with"
+                    + " 'flotilla login --server URL'");
         }
-        if (token == null || token.isBlank()) {
-            throw new IllegalArgumentException("no token: pass --token TOKEN or set FLOTILLA_TOKEN");
+        boolean explicit = server != null && !server.isBlank() && token != null && !token.isBlank();
+        Optional<Profile> profile = explicit ? Optional.empty() : saved().filter(p -> p.isFor(url));
+        String t = token != null && !token.isBlank() ? token : profile.map(Profile::token).orElse(null);
+        if (t == null) {
+            throw new IllegalArgumentException("no token: pass --token TOKEN, set FLOTILLA_TOKEN, or save one with"
+                    + " 'flotilla login --server " + url + "'");
         }
+        Path ca = caBundle != null ? caBundle : profile.map(Profile::caBundle).orElse(null);
+        return new ServerClient(parseUrl(url), t, ca);
+    }
+
+    /**
+     * A server base URL.
+     *
+     * @throws IllegalArgumentException (one line) when it is not an http(s) URL
+     */
+    public static URI parseUrl(String server) {
         URI base;
         try {
             base = URI.create(server);
@@ -57,6 +83,13 @@ public final class ServerOptions {
                 || !(base.getScheme().equals("http") || base.getScheme().equals("https"))) {
             throw new IllegalArgumentException("--server: not an http(s) URL: " + server);
         }
-        return new ServerClient(base, token, caBundle);
+        return base;
+    }
+
+    private Optional<Profile> saved() {
+        if (saved == null) {
+            saved = ProfileStore.standard().load();
+        }
+        return saved;
     }
 }

@@ -2,6 +2,7 @@ package dev.flotilla.cli.tokens;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Examples;
 import dev.flotilla.cli.support.Paging;
 import dev.flotilla.cli.support.Table;
 import picocli.CommandLine.Command;
@@ -15,7 +16,14 @@ import java.io.IOException;
 @Command(name = "enrollment-tokens", description = "Create, list and revoke device enrollment tokens.",
         mixinStandardHelpOptions = true,
         subcommands = {EnrollmentTokensCommand.Create.class, EnrollmentTokensCommand.ListTokens.class,
-                EnrollmentTokensCommand.Revoke.class})
+                EnrollmentTokensCommand.Revoke.class},
+        modelTransformer = Examples.class, footerHeading = "%nExamples:%n",
+        footer = {"  flotilla enrollment-tokens create --description \"lab boards\" \\",
+                "      --max-uses 10",
+                "  flotilla enrollment-tokens create --description factory --fleet-wide \\",
+                "      --valid-for-seconds 86400",
+                "  flotilla enrollment-tokens list",
+                "  flotilla enrollment-tokens revoke enr_dPC8e4bHx3cqd68w"})
 public final class EnrollmentTokensCommand {
     private static final String BASE = "/api/v1/enrollment-tokens";
 

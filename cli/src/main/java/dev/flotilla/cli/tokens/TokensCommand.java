@@ -2,6 +2,7 @@ package dev.flotilla.cli.tokens;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.cli.support.ApiCommand;
+import dev.flotilla.cli.support.Examples;
 import dev.flotilla.cli.support.Paging;
 import dev.flotilla.cli.support.Table;
 import picocli.CommandLine.Command;
@@ -14,7 +15,11 @@ import java.io.IOException;
 /** {@code flotilla tokens}: operator API tokens (admin). The secret is printed once, at creation. */
 @Command(name = "tokens", description = "Create, list and revoke operator API tokens (admin).",
         mixinStandardHelpOptions = true,
-        subcommands = {TokensCommand.Create.class, TokensCommand.ListTokens.class, TokensCommand.Revoke.class})
+        subcommands = {TokensCommand.Create.class, TokensCommand.ListTokens.class, TokensCommand.Revoke.class},
+        modelTransformer = Examples.class, footerHeading = "%nExamples:%n",
+        footer = {"  flotilla tokens create --name ci --role release-manager",
+                "  flotilla tokens list",
+                "  flotilla tokens revoke tok_WPb2VvCyn0fZbAZm"})
 public final class TokensCommand {
     private static final String BASE = "/api/v1/tokens";
 

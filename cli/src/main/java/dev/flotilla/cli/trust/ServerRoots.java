@@ -76,15 +76,19 @@ final class ServerRoots {
         return signed;
     }
 
-    /** Uploads a signed root and, when {@code out} is given, keeps {@code N.root.json} and {@code root.json} there. */
-    static void upload(ServerClient client, Metadata<Root> root, Path out) throws IOException {
+    /**
+     * Uploads a signed root and, when {@code out} is given, keeps {@code N.root.json} and {@code root.json} there;
+     * returns the server's answer (the stored root's version and expiry).
+     */
+    static JsonNode upload(ServerClient client, Metadata<Root> root, Path out) throws IOException {
         byte[] bytes = root.toBytes();
-        client.sendJson("PUT", "/api/v1/trust/root", bytes);
+        JsonNode answer = client.sendJson("PUT", "/api/v1/trust/root", bytes);
         if (out != null) {
             Files.createDirectories(out);
             AtomicFiles.write(out.resolve(root.signed().version() + ".root.json"), bytes);
             AtomicFiles.write(out.resolve("root.json"), bytes);
         }
+        return answer;
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.flotilla.core.tuf.repo.Repository;
 import dev.flotilla.core.tuf.repo.RepositoryLayout;
 import dev.flotilla.core.tuf.repo.TopLevelKeys;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.cli.support.JsonOutput;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.cli.support.ServerOptions;
@@ -81,6 +82,9 @@ public final class TrustInitCommand extends ToolCommand {
                     + " key holder to sign ('trust sign') and 'trust publish' to upload")
     Path draft;
 
+    @Mixin
+    JsonOutput json;
+
     @Override
     protected int execute() throws Exception {
         boolean offline = snapshotKeys != null || timestampKeys != null;
@@ -92,8 +96,11 @@ public final class TrustInitCommand extends ToolCommand {
             throw new IllegalArgumentException("--draft goes with --server (and without --out: 'trust publish --out'"
                     + " keeps the copy)");
         }
-        if (!offline && connection.given()) {
+        if (!offline && connection.given() && !(json.given() && draft != null)) {
             return withServer();
+        }
+        if (json.given()) {
+            throw new IllegalArgumentException("--json goes with an upload to the server (it prints the server's answer)");
         }
         if (spec.commandLine().getParseResult().hasMatchedOption("--server")) {
             throw new IllegalArgumentException("with --server the snapshot and timestamp keys are the server's");
@@ -128,7 +135,7 @@ public final class TrustInitCommand extends ToolCommand {
         RoleKeys targetsRole = KeyArgs.roleKeys("targets", targetsKeys, targetsThreshold);
         List<Signer> signers = draft != null ? List.of() : KeyArgs.signers(signWith);
         JsonNode online = client.getJson("/api/v1/trust/online-keys");
-        ServerRoots.requireExpectedOnlineKeys(out(), ServerRoots.onlineKeyIds(online), expectOnlineKeys, acceptOnlineKeys);
+        ServerRoots.requireExpectedOnlineKeys(text(), ServerRoots.onlineKeyIds(online), expectOnlineKeys, acceptOnlineKeys);
         Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root());
         Metadata<Root> unsigned = ServerRoots.build(1, expires, rootRole, targetsRole, online);
         if (draft != null) {
@@ -138,10 +145,18 @@ public final class TrustInitCommand extends ToolCommand {
             return RootDrafts.write(out(), draft, unsigned);
         }
         Metadata<Root> root = ServerRoots.sign(unsigned, signers, null);
-        ServerRoots.upload(client, root, out);
+        JsonNode answer = ServerRoots.upload(client, root, out);
+        if (json.given()) {
+            json.print(out(), answer);
+            return 0;
+        }
         out().println("uploaded root version 1 (with the server's snapshot, timestamp and director keys) to " + connection.url()
                 + (out != null ? "; copy in " + out.resolve("1.root.json") : ""));
         return 0;
     }
 
+    /** Where the readable lines go: stdout, or stderr when stdout carries --json. */
+    private java.io.PrintWriter text() {
+        return json.given() ? spec.commandLine().getErr() : out();
+    }
 }

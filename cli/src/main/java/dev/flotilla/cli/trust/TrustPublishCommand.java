@@ -1,5 +1,7 @@
 package dev.flotilla.cli.trust;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.cli.support.JsonOutput;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.cli.support.ServerOptions;
@@ -39,23 +41,36 @@ public final class TrustPublishCommand extends ToolCommand {
     @Option(names = "--out", paramLabel = "DIR", description = "With --server: keep a copy of the new root here")
     Path out;
 
+    @Mixin
+    JsonOutput json;
+
     @Override
     protected int execute() throws Exception {
         boolean serverOption = spec.commandLine().getParseResult().hasMatchedOption("--server");
         if (repoDir != null && serverOption || repoDir == null && !connection.given()) {
             throw new IllegalArgumentException("give either --repo DIR or --server URL (or FLOTILLA_SERVER)");
         }
+        if (json.given() && repoDir != null) {
+            throw new IllegalArgumentException("--json goes with an upload to the server (it prints the server's answer)");
+        }
         Metadata<Root> md = RootDrafts.read(draft);
         ServerClient client = repoDir == null ? connection.client() : null;
         Root previous = client != null ? ServerMetadata.currentRoot(client).map(Metadata::signed).orElse(null)
                 : Files.exists(repoDir.resolve("root.json")) ? RootDrafts.read(repoDir.resolve("root.json")).signed() : null;
         md = RootDrafts.combine(draft, md, signed == null ? List.of() : signed, previous);
-        out().println(RootDrafts.status(md, previous));
+        java.io.PrintWriter text = json.given() ? spec.commandLine().getErr() : out();
+        text.println(RootDrafts.status(md, previous));
+        text.flush();
         RootDrafts.requireThresholds(md, previous);
         long version = md.signed().version();
         if (client != null) {
-            ServerRoots.upload(client, md, out);
-            out().println("uploaded root version " + version + " to " + connection.url());
+            JsonNode answer = ServerRoots.upload(client, md, out);
+            if (json.given()) {
+                json.print(out(), answer);
+            } else {
+                out().println("uploaded root version " + version + " to " + connection.url());
+            }
+            out().flush();
             ServerMetadata.printWarnings(client, spec.commandLine().getErr());
         } else {
             byte[] bytes = md.toBytes();

@@ -1,6 +1,7 @@
 package dev.flotilla.cli.trust;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.cli.support.JsonOutput;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerOptions;
@@ -16,6 +17,7 @@ import dev.flotilla.core.tuf.repo.RepositoryLayout;
 import dev.flotilla.core.tuf.repo.RoleKeys;
 import dev.flotilla.core.tuf.repo.TopLevelKeys;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -76,6 +78,9 @@ public final class TrustRotateCommand extends ToolCommand {
                     + " with 'trust sign' and 'trust publish' to publish; nothing is uploaded or written to --repo")
     Path draft;
 
+    @Mixin
+    JsonOutput json;
+
     @Override
     protected int execute() throws Exception {
         boolean serverOption = spec.commandLine().getParseResult().hasMatchedOption("--server");
@@ -88,6 +93,9 @@ public final class TrustRotateCommand extends ToolCommand {
         }
         if (draft != null && out != null) {
             throw new IllegalArgumentException("--out goes with --sign-with ('trust publish --out' keeps the copy)");
+        }
+        if (json.given() && (repoDir != null || draft != null)) {
+            throw new IllegalArgumentException("--json goes with an upload to the server (it prints the server's answer)");
         }
         if (repoDir == null) {
             return withServer();
@@ -133,7 +141,7 @@ public final class TrustRotateCommand extends ToolCommand {
         JsonNode online = client.getJson("/api/v1/trust/online-keys");
         Map<String, String> onlineIds = ServerRoots.onlineKeyIds(online);
         if (expectOnlineKeys != null) {
-            ServerRoots.requireExpectedOnlineKeys(out(), onlineIds, expectOnlineKeys, false);
+            ServerRoots.requireExpectedOnlineKeys(text(), onlineIds, expectOnlineKeys, false);
         } else if (!onlineIds.equals(rootOnlineKeyIds(current.signed()))) {
             throw new IllegalStateException("the server's online keys are not those root version "
                     + current.signed().version() + " names (were they replaced?): compare the ids with the ones"
@@ -147,15 +155,24 @@ public final class TrustRotateCommand extends ToolCommand {
             return RootDrafts.write(out(), draft, unsigned);
         }
         Metadata<Root> next = ServerRoots.sign(unsigned, signers, current.signed());
-        ServerRoots.upload(client, next, out);
-        out().println("uploaded root version " + version + " (expires " + next.signed().expires() + ") to " + connection.url()
+        JsonNode answer = ServerRoots.upload(client, next, out);
+        if (json.given()) {
+            json.print(out(), answer);
+        }
+        text().println("uploaded root version " + version + " (expires " + next.signed().expires() + ") to " + connection.url()
                 + (out != null ? "; copy in " + out.resolve(version + ".root.json") : ""));
         if (!targets.keyids().equals(keys.targets().keyids()) || targets.threshold() != keys.targets().threshold()) {
-            out().println("the targets keys changed: devices refuse the current targets until it is re-signed; run "
+            text().println("the targets keys changed: devices refuse the current targets until it is re-signed; run "
                     + "'flotilla release refresh --targets-key NEW.pem --previous-targets-key OLD.pub.json' now");
         }
+        text().flush();
         ServerMetadata.printWarnings(client, spec.commandLine().getErr());
         return 0;
+    }
+
+    /** Where the readable lines go: stdout, or stderr when stdout carries --json. */
+    private java.io.PrintWriter text() {
+        return json.given() ? spec.commandLine().getErr() : out();
     }
 
     /** The key ids the root's online roles name (one each). */

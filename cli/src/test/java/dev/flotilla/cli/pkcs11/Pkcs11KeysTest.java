@@ -86,6 +86,18 @@ class Pkcs11KeysTest {
         ok(hsm.flotilla("trust", "publish", "--draft", draft, "--repo", repo));
         Metadata<Root> root3 = Metadata.fromBytes(Files.readAllBytes(repo.resolve("3.root.json")), Root.class);
         Metadata.verifyThreshold("root 3", r2.role("root"), r2.keys(), root3);
+
+        // a targets draft (the next targets version, unsigned) signed by the token's targets key against root 3
+        Targets t = latestTargets(repo).signed();
+        Path targetsDraft = Files.write(tmp.resolve("targets.draft.json"), Metadata.of(new Targets(t.specVersion(),
+                t.version() + 1, t.expires(), t.targets(), t.delegations(), t.unrecognized())).toBytes());
+        assertOneLineError(hsm.flotilla("release", "sign", "--draft", targetsDraft, "--key", hsm.uri("release", "root-ec"),
+                "--root", repo.resolve("3.root.json")), "is not a targets key of root version 3");
+        ok(hsm.flotilla("release", "sign", "--draft", targetsDraft, "--key", hsm.uri("release", "targets-ec"),
+                "--root", repo.resolve("3.root.json")));
+        Metadata<Targets> signedDraft = Metadata.fromBytes(Files.readAllBytes(targetsDraft), Targets.class);
+        Root r3 = root3.signed();
+        Metadata.verifyThreshold("targets draft", r3.role("targets"), r3.keys(), signedDraft);
     }
 
     @Test
@@ -139,14 +151,17 @@ class Pkcs11KeysTest {
                 + " jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED");
     }
 
-    private static void verifyTargets(Path repo, Root root, String target) throws Exception {
+    private static Metadata<Targets> latestTargets(Path repo) throws Exception {
         long version;
         try (var files = Files.list(repo)) {
             version = files.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d+\\.targets\\.json"))
                     .mapToLong(n -> Long.parseLong(n.substring(0, n.indexOf('.')))).max().orElseThrow();
         }
-        Metadata<Targets> targets = Metadata.fromBytes(Files.readAllBytes(repo.resolve(version + ".targets.json")),
-                Targets.class);
+        return Metadata.fromBytes(Files.readAllBytes(repo.resolve(version + ".targets.json")), Targets.class);
+    }
+
+    private static void verifyTargets(Path repo, Root root, String target) throws Exception {
+        Metadata<Targets> targets = latestTargets(repo);
         Metadata.verifyThreshold("targets", root.role("targets"), root.keys(), targets);
         assertThat(targets.signed().targets()).containsKey(target);
         Key snapshot = KeyFiles.loadPublicKey(fx.pub("snapshot"));

@@ -1,8 +1,10 @@
 package dev.flotilla.cli.release;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.flotilla.cli.CliFixture;
 import dev.flotilla.cli.CliRun;
+import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Root;
 import dev.flotilla.core.tuf.client.HttpFetcher;
@@ -80,9 +82,13 @@ class ReleasePublishCommandTest {
         assertThat(pub.out()).contains("targets version 1");
         Path two = image("fw-1.1.bin", 1000, 2);
         pub = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", two,
-                "--version", "1.1.0", "--hardware", "board-a", "--security-version", 2, "--targets-key", fx.key("targets"));
+                "--version", "1.1.0", "--hardware", "board-a", "--security-version", 2, "--targets-key", fx.key("targets"),
+                "--json");
         assertThat(pub.exitCode()).as(pub.err()).isZero();
-        assertThat(pub.out()).contains("targets version 2");
+        JsonNode release = CanonicalJson.parse(pub.out().strip().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(release.path("targetPath").asText()).isEqualTo("fw-1.1.bin");
+        assertThat(release.path("length").asLong()).isEqualTo(1000);
+        assertThat(pub.out()).doesNotContain("published");
 
         Path meta = tmp.resolve("client/metadata");
         Files.createDirectories(meta);

@@ -116,6 +116,24 @@ class ServerCommandTest {
         }
     }
 
+    @Test
+    void anEventsRetentionOutsideOneDayToTenYearsIsRefusedAtStartWithOneLine() {
+        for (String days : List.of("0", "-3", "3651", "9223372036854775807")) {
+            java.io.StringWriter err = new java.io.StringWriter();
+            picocli.CommandLine cl = dev.flotilla.cli.Main.commandLine("server", "--data", dir.resolve("d").toString(),
+                    "--port", "0", "--events-retention-days", days);
+            cl.setErr(new java.io.PrintWriter(err, true));
+
+            int code = cl.execute("server", "--data", dir.resolve("d").toString(), "--port", "0",
+                    "--events-retention-days", days);
+
+            assertThat(code).isEqualTo(1);
+            assertThat(err.toString()).isEqualTo("flotilla: error: the events retention must be from 1 to 3650 days"
+                    + " (ten years), got " + days + System.lineSeparator());
+            assertThat(dir.resolve("d")).doesNotExist();
+        }
+    }
+
     private static ProcessBuilder server(Path data, int port) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.flotilla.cli.Main",

@@ -61,12 +61,28 @@ class SimScenariosTest {
         assertSafe(r);
     }
 
+    /** 40 boards: a server that crashes costs a restart of its process, so this one runs a smaller fleet. */
+    @Test
+    void aServerKilledMidRolloutLosesNoReportAndTheRolloutCompletes() throws Exception {
+        int boards = 40;
+        JsonNode r = run("server-crash", boards);
+        assertThat(r.path("faults").path("serverCrashes").asInt()).as("the server was killed").isEqualTo(1);
+        assertThat(r.path("faults").path("serverDownSeconds").asDouble()).isGreaterThanOrEqualTo(5);
+        assertThat(r.path("lostReports").asInt()).isZero();
+        assertThat(r.path("updated").asInt()).isEqualTo(boards);
+        assertThat(r.path("falseHalts").asInt()).isZero();
+        assertThat(r.path("stages").path(3).path("status").asText()).isEqualTo("current");
+        assertThat(r.path("stages").path(3).path("funnel").path("committed").asInt()).isPositive();
+        assertSafe(r, boards);
+        assertThat(Files.readString(dir.resolve("server-crash.svg"))).contains("server killed", "server back");
+    }
+
     @Test
     void anUnknownScenarioIsOneLineAndRunsNothing() {
         CliRun run = CliRun.of("sim", "--scenario", "meteor-strike", "--report", dir.resolve("r.json"));
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err().strip()).isEqualTo("flotilla: error: unknown scenario 'meteor-strike' (one of: "
-                + "good-release, bad-release, unhealthy-release, flaky-network, power-cuts)");
+                + "good-release, bad-release, unhealthy-release, flaky-network, power-cuts, server-crash)");
         assertThat(dir.resolve("r.json")).doesNotExist();
     }
 
@@ -91,8 +107,12 @@ class SimScenariosTest {
     }
 
     private static void assertSafe(JsonNode r) {
+        assertSafe(r, BOARDS);
+    }
+
+    private static void assertSafe(JsonNode r, int boards) {
         assertThat(r.path("settled").asBoolean()).isTrue();
-        assertThat(r.path("devices").asInt()).isEqualTo(BOARDS);
+        assertThat(r.path("devices").asInt()).isEqualTo(boards);
         assertThat(r.path("bricked").asInt()).isZero();
         assertThat(r.path("unverifiedBoots").asInt()).isZero();
         assertThat(r.path("corruptedInstalls").asInt()).isZero();
@@ -102,11 +122,15 @@ class SimScenariosTest {
     }
 
     private JsonNode run(String scenario) throws Exception {
+        return run(scenario, BOARDS);
+    }
+
+    private JsonNode run(String scenario, int boards) throws Exception {
         Path report = dir.resolve(scenario + ".json");
-        CliRun run = CliRun.of("sim", "--scenario", scenario, "--devices", BOARDS, "--seed", 7, "--speed", 30,
+        CliRun run = CliRun.of("sim", "--scenario", scenario, "--devices", boards, "--seed", 7, "--speed", 30,
                 "--report", report, "--work-dir", dir.resolve("work"), "--timeout-minutes", 4);
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains(scenario + ": " + BOARDS + " devices");
+        assertThat(run.out()).contains(scenario + ": " + boards + " devices");
         assertThat(Files.readString(dir.resolve(scenario + ".svg"))).startsWith("<svg").contains("stage 1");
         return CanonicalJson.mapper().readTree(Files.readAllBytes(report));
     }

@@ -101,9 +101,13 @@ class KeysOverTimeTest {
         assertOneLineError(cli("trust", "rotate", "--server", server.uri(), "--token", admin,
                 "--sign-with", fx.key("root1")), "none of the --sign-with keys is a root key of the server's root version 2");
         // the new root key alone meets version 3's threshold and version 2's: a rotation that only renews the expiry
-        CliRun renew = cli("trust", "rotate", "--server", server.uri(), "--token", admin, "--sign-with", fx.key("root2"));
+        // (with --json: the server's answer on stdout, the readable lines on stderr)
+        CliRun renew = cli("trust", "rotate", "--server", server.uri(), "--token", admin, "--sign-with", fx.key("root2"),
+                "--json");
         ok(renew);
-        assertThat(renew.out()).contains("uploaded root version 3").doesNotContain("targets keys changed");
+        assertThat(CanonicalJson.parse(renew.out().strip().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .path("version").asLong()).isEqualTo(3);
+        assertThat(renew.err()).contains("uploaded root version 3").doesNotContain("targets keys changed");
 
         // the removed targets key is refused by the server; the new one first re-signs what the old one signed
         assertOneLineError(publish("1.2.0", fx.key("targets")), "unsigned_metadata");

@@ -155,7 +155,7 @@ class ServerTrustCommandsTest {
         assertOneLineError(refresh("--targets-key", fx.key("targets"), "--expires-in", "0d"), "--expires-in");
         assertOneLineError(refresh("--targets-key", fx.key("targets"), "--expires-in", "4000d"), "at most 3650d");
         assertOneLineError(CliRun.of("release", "refresh", "--server", "", "--token", "", "--targets-key",
-                fx.key("targets")), "no server: pass --server URL or set FLOTILLA_SERVER");
+                fx.key("targets")), "no server: pass --server URL, set FLOTILLA_SERVER, or save one with 'flotilla login");
 
         Instant before = Instant.now();
         CliRun ok = refresh("--targets-key", fx.key("targets"), "--expires-in", "36h");

@@ -54,6 +54,12 @@ class TrustCommandsTest {
                 "--timestamp-key", fx.pub("timestamp"), "--sign-with", fx.key("targets"));
         assertOneLineError(wrongKey, "is not a root key");
         assertThat(fx.repo).doesNotExist();
+
+        CliRun json = CliRun.of("trust", "init", "--out", fx.repo, "--root-key", fx.pub("root1"),
+                "--targets-key", fx.pub("targets"), "--snapshot-key", fx.pub("snapshot"),
+                "--timestamp-key", fx.pub("timestamp"), "--sign-with", fx.key("root1"), "--json");
+        assertOneLineError(json, "--json goes with an upload to the server");
+        assertThat(fx.repo).doesNotExist();
     }
 
     @Test

@@ -94,7 +94,7 @@ class TrustDraftsTest {
         Path forgedFile = Files.write(tmp.resolve("forged.json"), forged.toBytes());
         assertOneLineError(CliRun.of("trust", "publish", "--draft", draft, "--signed", forgedFile, carol, "--server",
                 server.uri(), "--token", admin), forgedFile + ": signature by key "
-                + KeyFiles.loadPublicKey(fx.pub("outsider")).keyId().substring(0, 12) + ", which root version 2 does not list");
+                + KeyFiles.loadPublicKey(fx.pub("outsider")).keyId().substring(0, 12) + ", which is not a root key of root version 2");
 
         // a listed key's signature that does not verify over these bytes
         Metadata<Root> carolMd = Metadata.fromBytes(Files.readAllBytes(carol), Root.class);
@@ -121,7 +121,7 @@ class TrustDraftsTest {
                 .containsExactly(KeyFiles.loadPublicKey(fx.pub("targets2")).keyId());
         // the draft is now stale: publishing it again is refused
         assertOneLineError(CliRun.of("trust", "publish", "--draft", draft, "--signed", alice, carol, "--server",
-                server.uri(), "--token", admin), "the draft is root version 2, but the current root is version 2");
+                server.uri(), "--token", admin), "the draft is root version 2, but the current one is version 2");
     }
 
     @Test

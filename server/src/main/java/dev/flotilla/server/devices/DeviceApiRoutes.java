@@ -11,8 +11,9 @@ import io.javalin.http.HandlerType;
 import java.util.Optional;
 
 /**
- * The routes devices call, under {@code /api/v1/device}: enroll, challenge, token (open: each carries its
- * own proof), then check-in and events with the device token, each only for the caller's own id.
+ * The routes devices call, under {@code /api/v1/device}: enroll, enroll-challenge and enroll-proof (a device
+ * that lost its enrollment's answer), challenge, token (open: each carries its own proof), then check-in and
+ * events with the device token, each only for the caller's own id.
  */
 public final class DeviceApiRoutes {
     private DeviceApiRoutes() {
@@ -39,18 +40,19 @@ public final class DeviceApiRoutes {
                     attributes(body)));
             ctx.status(201).json(d);
         });
+        // A device that lost its enrollment's answer proves it holds the key to learn which device it is.
+        routes.open(HandlerType.POST, "/api/v1/device/enroll-challenge",
+                ctx -> ctx.json(auth.enrollmentChallenge(DeviceKeys.parse(JsonBody.of(ctx).required("publicKey")))));
+        routes.open(HandlerType.POST, "/api/v1/device/enroll-proof", ctx -> {
+            JsonBody body = JsonBody.of(ctx);
+            ctx.json(auth.enrolled(DeviceKeys.parse(body.required("publicKey")), body.string("nonce"),
+                    signature(body)));
+        });
         routes.open(HandlerType.POST, "/api/v1/device/{deviceId}/challenge",
                 ctx -> ctx.json(auth.challenge(ctx.pathParam("deviceId"))));
         routes.open(HandlerType.POST, "/api/v1/device/{deviceId}/token", ctx -> {
             JsonBody body = JsonBody.of(ctx);
-            String nonce = body.string("nonce");
-            byte[] sig;
-            try {
-                sig = Hex.decode(body.string("signature"));
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalid("signature must be hex");
-            }
-            ctx.json(auth.token(ctx.pathParam("deviceId"), nonce, sig));
+            ctx.json(auth.token(ctx.pathParam("deviceId"), body.string("nonce"), signature(body)));
         });
         // The check-in authenticates with its own lookup, which also reads the idle state (one query).
         routes.device(HandlerType.POST, "/api/v1/device/{deviceId}/checkin", checkIns::authenticate, (ctx, caller) -> {
@@ -72,6 +74,15 @@ public final class DeviceApiRoutes {
             checkIns.changed(deviceId); // an event may end its assignment
             ctx.json(outcome);
         });
+    }
+
+    /** The {@code signature} field, hex. */
+    private static byte[] signature(JsonBody body) {
+        try {
+            return Hex.decode(body.string("signature"));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("signature must be hex");
+        }
     }
 
     /** An enrollment's {@code attributes} (an empty object when absent), at most {@link Limits#JSON_TEXT} as stored. */

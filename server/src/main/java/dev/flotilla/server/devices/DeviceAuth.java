@@ -4,6 +4,7 @@ import dev.flotilla.core.crypto.Hex;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.server.auth.Secrets;
 import dev.flotilla.server.http.ApiException;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 import java.nio.charset.StandardCharsets;
@@ -17,6 +18,10 @@ import java.util.Optional;
  * {@code "flotilla-device-auth:" + deviceId + ":" + nonce} with its key and exchanges the signature for a
  * short-lived bearer token. Nonces are single-use; tokens are stored as SHA-256 and die with the device's
  * decommissioning. All state is in the database, so any server instance can answer any step.
+ *
+ * <p>A device that lost the answer to its enrollment learns its id the same way: it asks for a nonce by its
+ * public key ({@link #enrollmentChallenge}) and signs {@code "flotilla-device-enroll:" + keyId + ":" + nonce}
+ * ({@link #enrolled}); knowing the public key alone gets nothing.
  */
 public final class DeviceAuth {
     /** A nonce to sign. */
@@ -77,19 +82,69 @@ public final class DeviceAuth {
         jdbi.useTransaction(h -> {
             Device d = store.find(h, deviceId).orElseThrow(() -> ApiException.notFound("device"));
             DeviceService.requireActive(d);
-            h.createUpdate("DELETE FROM device_challenges WHERE expires_at <= :now").bind("now", clock.millis()).execute();
-            int open = h.createQuery("SELECT COUNT(*) FROM device_challenges WHERE device_id = :d")
-                    .bind("d", deviceId).mapTo(Integer.class).one();
-            if (open >= MAX_OPEN_CHALLENGES) {
-                h.createUpdate("""
-                                DELETE FROM device_challenges WHERE nonce IN (SELECT nonce FROM device_challenges
-                                WHERE device_id = :d ORDER BY seq LIMIT :n)""")
-                        .bind("d", deviceId).bind("n", open - MAX_OPEN_CHALLENGES + 1).execute();
-            }
-            h.createUpdate("INSERT INTO device_challenges (nonce, device_id, expires_at) VALUES (:n, :d, :e)")
-                    .bind("n", nonce).bind("d", deviceId).bind("e", expires).execute();
+            open(h, deviceId, nonce, expires);
         });
         return new Challenge(nonce, Instant.ofEpochMilli(expires).toString());
+    }
+
+    /** Stores an open challenge of the device, evicting its oldest beyond {@value #MAX_OPEN_CHALLENGES}. */
+    private void open(Handle h, String deviceId, String nonce, long expires) {
+        h.createUpdate("DELETE FROM device_challenges WHERE expires_at <= :now").bind("now", clock.millis()).execute();
+        int open = h.createQuery("SELECT COUNT(*) FROM device_challenges WHERE device_id = :d")
+                .bind("d", deviceId).mapTo(Integer.class).one();
+        if (open >= MAX_OPEN_CHALLENGES) {
+            h.createUpdate("""
+                            DELETE FROM device_challenges WHERE nonce IN (SELECT nonce FROM device_challenges
+                            WHERE device_id = :d ORDER BY seq LIMIT :n)""")
+                    .bind("d", deviceId).bind("n", open - MAX_OPEN_CHALLENGES + 1).execute();
+        }
+        h.createUpdate("INSERT INTO device_challenges (nonce, device_id, expires_at) VALUES (:n, :d, :e)")
+                .bind("n", nonce).bind("d", deviceId).bind("e", expires).execute();
+    }
+
+    /** The bytes a device signs to prove it holds the key it enrolled with ({@link #enrolled}). */
+    public static byte[] enrollmentProofBytes(String keyId, String nonce) {
+        return ("flotilla-device-enroll:" + keyId + ":" + nonce).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A nonce for a device that may have enrolled {@code key} already (it lost the enrollment's answer). When a
+     * device holds the key, the nonce is one of that device's open challenges (as for {@link #challenge}, also
+     * when it is decommissioned); otherwise it is stored nowhere. The answer looks the same either way, so it
+     * tells nothing about the key.
+     */
+    public Challenge enrollmentChallenge(Key key) {
+        long expires = clock.millis() + challengeTtl.toMillis();
+        String nonce = Hex.encode(Secrets.randomBytes(32));
+        jdbi.useTransaction(h -> store.findByKeyId(h, key.keyId())
+                .ifPresent(d -> open(h, d.id(), nonce, expires)));
+        return new Challenge(nonce, Instant.ofEpochMilli(expires).toString());
+    }
+
+    /**
+     * The device enrolled with {@code key}, for a caller that signed {@link #enrollmentProofBytes} of a nonce
+     * from {@link #enrollmentChallenge} with that key: the proof that it is the device. No token: the device
+     * logs in as always. The nonce is used up whether or not the signature verifies.
+     *
+     * @throws ApiException 401 {@code invalid_proof} when no device holds the key, the nonce is unknown, used
+     *                      or expired, or the signature does not verify (one answer for all); 403
+     *                      {@code device_decommissioned} for a decommissioned device, once proven
+     */
+    public Device enrolled(Key key, String nonce, byte[] signature) {
+        Optional<Device> proven = jdbi.inTransaction(h -> {
+            Optional<Device> d = store.findByKeyId(h, key.keyId());
+            if (d.isEmpty()) {
+                return Optional.<Device>empty();
+            }
+            boolean signed = useUp(h, d.get().id(), nonce) && Key.fromJson(d.get().publicKey())
+                    .verify(signature, enrollmentProofBytes(key.keyId(), nonce));
+            return signed ? d : Optional.<Device>empty();
+        });
+        Device d = proven.orElseThrow(() -> new ApiException(401, "invalid_proof",
+                "no device holds this key, or the challenge is unknown, used or expired, or the signature does not "
+                        + "verify with the key"));
+        DeviceService.requireActive(d);
+        return d;
     }
 
     /**
@@ -103,9 +158,7 @@ public final class DeviceAuth {
         Session session = jdbi.inTransaction(h -> {
             Device d = store.find(h, deviceId).orElseThrow(() -> ApiException.notFound("device"));
             DeviceService.requireActive(d);
-            int used = h.createUpdate("DELETE FROM device_challenges WHERE nonce = :n AND device_id = :d AND expires_at > :now")
-                    .bind("n", nonce).bind("d", deviceId).bind("now", clock.millis()).execute();
-            if (used != 1) {
+            if (!useUp(h, deviceId, nonce)) {
                 throw new ApiException(401, "invalid_challenge", "unknown, used or expired challenge");
             }
             if (!Key.fromJson(d.publicKey()).verify(signature, challengeBytes(deviceId, nonce))) {
@@ -123,6 +176,12 @@ public final class DeviceAuth {
             throw new ApiException(401, "bad_signature", "the challenge signature does not verify with the device key");
         }
         return session;
+    }
+
+    /** Deletes the device's open challenge {@code nonce}; whether there was one (unexpired). */
+    private boolean useUp(Handle h, String deviceId, String nonce) {
+        return h.createUpdate("DELETE FROM device_challenges WHERE nonce = :n AND device_id = :d AND expires_at > :now")
+                .bind("n", nonce).bind("d", deviceId).bind("now", clock.millis()).execute() == 1;
     }
 
     /** The id of the active device holding this unexpired token. */

@@ -5,7 +5,8 @@ import org.jdbi.v3.core.Handle;
 /**
  * Told, inside the transaction that makes the change, when a device's group or tags change or a device is
  * created with a group or tags (pre-registration). The deployments use it to assign devices that join the
- * group or tag of an active deployment.
+ * group or tag of an active deployment, and to re-sign the assignment of a device whose new group has another
+ * maintenance window.
  */
 public interface MembershipListener {
     /** Listens to nothing. */
@@ -33,7 +34,7 @@ public interface MembershipListener {
     /**
      * Called after the change, in the same transaction (after {@link #lock}).
      *
-     * @return true when the device was given a new assignment
+     * @return true when the device was given a new assignment or its assignment was re-signed
      */
     boolean changed(Handle h, String deviceId);
 

@@ -168,7 +168,7 @@ public final class Assignments implements AssignmentSource {
         if (r.expires() - clock.millis() < RESIGN_BEFORE.toMillis()) {
             RolloutRow rollout = RolloutRow.find(h, r.deploymentId()).orElseThrow();
             director.resign(h, deviceId, r.deploymentId(), r.target(), director.currentEntry(h, r.target()),
-                    Director.flags(rollout.forced(), rollout.policies(), Director.WITHDRAWN.equals(r.status())),
+                    Director.flags(h, deviceId, rollout.forced(), rollout.policies(), Director.WITHDRAWN.equals(r.status())),
                     clock.millis() + RESIGN_BEFORE.toMillis());
             return h.createQuery("SELECT body, body_hash FROM device_assignments WHERE device_id = :d"
                             + " AND status NOT IN " + Director.NOT_SERVED_SQL).bind("d", deviceId)

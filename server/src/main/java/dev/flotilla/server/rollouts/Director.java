@@ -1,7 +1,11 @@
 package dev.flotilla.server.rollouts;
 
 import dev.flotilla.core.crypto.Digests;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flotilla.core.director.Assignment;
+import dev.flotilla.core.director.MaintenanceWindow;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Signer;
@@ -15,6 +19,7 @@ import org.jdbi.v3.core.statement.StatementException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -35,6 +40,7 @@ import java.util.Set;
  * <p>The signed flags of an assignment are set in one place, {@link #flags}.
  */
 public final class Director {
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** Assignment states a device reported as final: no longer sent to the device. */
     static final Set<String> FINAL = Set.of("committed", "failed", "rolled_back");
     /** An assignment a halted or aborted rollout took back before the device started on it. */
@@ -68,13 +74,23 @@ public final class Director {
     }
 
     /**
-     * THE place where an assignment's signed flags come from: the rollout's policies and whether the assignment
-     * is being withdrawn.
+     * THE place where an assignment's signed flags come from: the rollout's policies, whether the assignment
+     * is being withdrawn, and the device's group's maintenance window. The install window is the rollout's
+     * {@code maintenanceWindow} when it has one, else the window of the device's group ({@link GroupWindows}),
+     * else none. A forced assignment carries the window too, and the agent installs it at once all the same.
+     *
+     * @param groupWindow the window of the device's group (null: none)
      */
-    static Flags flags(boolean forced, Policies policies, boolean withdrawn) {
+    static Flags flags(boolean forced, Policies policies, boolean withdrawn, Policies.Window groupWindow) {
         Policies p = policies == null ? Policies.DEFAULT : policies;
-        return new Flags(forced || p.forced(), withdrawn, p.maintenanceWindow(),
-                Policies.DOWNLOAD_ONLY.equals(p.install()));
+        Policies.Window window = p.maintenanceWindow() != null ? p.maintenanceWindow() : groupWindow;
+        return new Flags(forced || p.forced(), withdrawn, window, Policies.DOWNLOAD_ONLY.equals(p.install()));
+    }
+
+    /** {@link #flags(boolean, Policies, boolean, Policies.Window)} for the device, with its group's window as now stored. */
+    static Flags flags(Handle h, String deviceId, boolean forced, Policies policies, boolean withdrawn) {
+        boolean own = policies != null && policies.maintenanceWindow() != null;
+        return flags(forced, policies, withdrawn, own ? null : GroupWindows.ofDevice(h, deviceId).orElse(null));
     }
 
     /** The assignment a device held before a write: its deployment and state. */
@@ -154,7 +170,7 @@ public final class Director {
             return Optional.empty();
         }
         long counter = last + 1;
-        Signed s = sign(h, deviceId, c.deploymentId(), c.target(), c.entry(), flags(c.forced(), c.policies(), false),
+        Signed s = sign(h, deviceId, c.deploymentId(), c.target(), c.entry(), flags(h, deviceId, c.forced(), c.policies(), false),
                 counter);
         if (held.isPresent()) {
             h.createUpdate("""
@@ -203,6 +219,60 @@ public final class Director {
                 .bind("e", s.expires()).bind("now", s.now()).execute();
     }
 
+    /**
+     * Re-signs the device's served assignment (any state but a final one) with a new counter and expiry when the
+     * install window it carries is not the one {@link #flags} gives it now (its group's window was set, changed
+     * or cleared, or it moved to another group), keeping its state and its other flags; otherwise, or when its
+     * target has left the release metadata, changes nothing.
+     *
+     * @return whether it was re-signed
+     */
+    boolean refresh(Handle h, String deviceId) {
+        if (served(h, deviceId).isEmpty()) {
+            return false; // nothing to re-sign: no lock taken, no counter row created
+        }
+        long last = lock(h, deviceId);
+        Optional<Served> row = served(h, deviceId);
+        Optional<RolloutRow> rollout = row.flatMap(r -> RolloutRow.find(h, r.deploymentId()));
+        if (rollout.isEmpty()) {
+            return false;
+        }
+        Served r = row.get();
+        Flags flags = flags(h, deviceId, rollout.get().forced(), rollout.get().policies(), WITHDRAWN.equals(r.status()));
+        MaintenanceWindow wanted = flags.installWindow() == null ? null : flags.installWindow().signed();
+        Optional<TargetFile> entry = entry(h, r.target());
+        if (Objects.equals(wanted, signedWindow(r.body())) || entry.isEmpty()) {
+            return false;
+        }
+        Signed s = sign(h, deviceId, r.deploymentId(), r.target(), entry.get(), flags, last + 1);
+        h.createUpdate("""
+                        UPDATE device_assignments SET counter = :c, body = :b, body_hash = :bh, expires_at = :e,
+                            updated_at = :now WHERE device_id = :d""")
+                .bind("d", deviceId).bind("c", last + 1).bind("b", s.body()).bind("bh", s.hash())
+                .bind("e", s.expires()).bind("now", s.now()).execute();
+        return true;
+    }
+
+    private record Served(String deploymentId, String target, String status, String body) {
+    }
+
+    private static Optional<Served> served(Handle h, String deviceId) {
+        return h.createQuery("SELECT deployment_id, target_path, status, body FROM device_assignments"
+                        + " WHERE device_id = :d AND status NOT IN " + NOT_SERVED_SQL).bind("d", deviceId)
+                .map((rs, ctx) -> new Served(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)))
+                .findOne();
+    }
+
+    /** The install window signed into a stored assignment envelope (null: none). */
+    private static MaintenanceWindow signedWindow(String body) {
+        try {
+            JsonNode w = JSON.readTree(body).path("signed").get("installWindow");
+            return w == null || w.isNull() ? null : MaintenanceWindow.fromJson(w);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            return null; // unreadable: re-signed, as for a differing window
+        }
+    }
+
     private record Signed(String body, String hash, long expires, long now) {
     }
 
@@ -233,7 +303,7 @@ public final class Director {
         }
         long counter = last + 1;
         Signed s = sign(h, deviceId, deploymentId, row.get().target(), entry.get(),
-                flags(row.get().forced(), policies, true), counter);
+                flags(h, deviceId, row.get().forced(), policies, true), counter);
         h.createUpdate("""
                         UPDATE device_assignments SET counter = :c, body = :b, body_hash = :bh, expires_at = :e,
                             status = 'withdrawn', updated_at = :now WHERE device_id = :d""")

@@ -11,7 +11,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The H2 trigger behind {@code rollout_member_changes} ({@code db/h2/V16__rollout_positions.sql}; PostgreSQL has
+ * The H2 trigger behind {@code rollout_member_changes} ({@code db/h2/V18__rollout_positions.sql}; PostgreSQL has
  * the same in PL/pgSQL): on {@code devices}, {@code device_tags} and {@code device_manifests}, adds a row for each
  * device a write may have moved into or out of a selection, in the writing transaction. An update of
  * {@code devices} counts only when it changes the id, status, hardware, group or attributes (not

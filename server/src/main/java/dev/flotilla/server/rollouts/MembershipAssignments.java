@@ -70,8 +70,19 @@ final class MembershipAssignments implements MembershipListener {
         h.createQuery("SELECT id FROM deployment_membership_lock WHERE id = 1 FOR UPDATE").mapTo(Integer.class).one();
     }
 
+    /**
+     * Assigns the device what a deployment of its group or tags gives it (above); when that gives it nothing,
+     * re-signs its current assignment if the install window it carries is no longer the one it should (it moved
+     * into a group with another window, {@link Director#refresh}).
+     *
+     * @return true when the device's assignment was written (a new one, or the current one re-signed)
+     */
     @Override
     public boolean changed(Handle h, String deviceId) {
+        return join(h, deviceId) || director.refresh(h, deviceId);
+    }
+
+    private boolean join(Handle h, String deviceId) {
         Optional<String> status = h.createQuery("SELECT status FROM devices WHERE id = :d").bind("d", deviceId)
                 .mapTo(String.class).findOne();
         if (status.isEmpty() || !status.get().equals("active")) {

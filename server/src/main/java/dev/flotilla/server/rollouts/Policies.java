@@ -46,6 +46,33 @@ public record Policies(String install, Long maxConcurrentDownloads, Window maint
         public MaintenanceWindow signed() {
             return new MaintenanceWindow(cron, (int) durationMinutes, zone);
         }
+
+        /**
+         * Reads and validates a window {@code {"cron", "durationMinutes", "zone"?}} (zone defaults to UTC) by the
+         * rules the agent evaluates it with: THE validation of every maintenance window the server stores (a
+         * rollout's and a group's).
+         *
+         * @param path the JSON path of the window, to name the field in errors (e.g. {@code policies.maintenanceWindow})
+         * @throws DomainError.Invalid {@code code}, naming the field
+         */
+        public static Window parse(JsonNode json, String path, String code) {
+            Fields f = Fields.of(json, path, code, Set.of("cron", "durationMinutes", "zone"));
+            String cron = f.string("cron").orElseThrow(() -> f.invalid("cron", "is required"));
+            long duration = f.integer("durationMinutes", 1, 1440)
+                    .orElseThrow(() -> f.invalid("durationMinutes", "is required (1 to 1440)"));
+            String zone = f.string("zone").orElse("UTC");
+            try { // the agent's own rules: the window is signed into assignments and evaluated on the device
+                new MaintenanceWindow(cron.trim(), (int) duration, zone);
+            } catch (IllegalArgumentException e) {
+                String m = String.valueOf(e.getMessage());
+                int colon = m.indexOf(": ");
+                String field = colon > 0 && Set.of("cron", "durationMinutes", "zone").contains(m.substring(0, colon))
+                        ? m.substring(0, colon) : "cron";
+                String why = colon > 0 ? m.substring(colon + 2) : m.replaceFirst("^cron '[^']*' ", "");
+                throw f.invalid(field, why);
+            }
+            return new Window(cron.trim(), duration, zone);
+        }
     }
 
     public boolean forced() {
@@ -89,22 +116,6 @@ public record Policies(String install, Long maxConcurrentDownloads, Window maint
     }
 
     private static Window window(Fields parent) {
-        Fields f = Fields.of(parent.get("maintenanceWindow"), parent.at("maintenanceWindow"), CODE,
-                Set.of("cron", "durationMinutes", "zone"));
-        String cron = f.string("cron").orElseThrow(() -> f.invalid("cron", "is required"));
-        long duration = f.integer("durationMinutes", 1, 1440)
-                .orElseThrow(() -> f.invalid("durationMinutes", "is required (1 to 1440)"));
-        String zone = f.string("zone").orElse("UTC");
-        try { // the agent's own rules: the window is signed into assignments and evaluated on the device
-            new MaintenanceWindow(cron.trim(), (int) duration, zone);
-        } catch (IllegalArgumentException e) {
-            String m = String.valueOf(e.getMessage());
-            int colon = m.indexOf(": ");
-            String field = colon > 0 && Set.of("cron", "durationMinutes", "zone").contains(m.substring(0, colon))
-                    ? m.substring(0, colon) : "cron";
-            String why = colon > 0 ? m.substring(colon + 2) : m.replaceFirst("^cron '[^']*' ", "");
-            throw f.invalid(field, why);
-        }
-        return new Window(cron.trim(), duration, zone);
+        return Window.parse(parent.get("maintenanceWindow"), parent.at("maintenanceWindow"), CODE);
     }
 }

@@ -36,6 +36,7 @@ public final class Rollouts {
     private final Evaluator evaluator;
     private final MembershipAssignments membership;
     private final Actions actions;
+    private final GroupWindows groupWindows;
     private final AuditLog audit;
     private final Clock clock;
     private final List<RolloutListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -53,6 +54,7 @@ public final class Rollouts {
         this.evaluator = new Evaluator(jdbi, admission, assignments, halts, audit, clock, listeners);
         this.membership = new MembershipAssignments(director, audit, onAssigned, clock);
         this.actions = new Actions(jdbi, director, admission, assignments, halts, audit, clock, this::get);
+        this.groupWindows = new GroupWindows(jdbi, director, membership, audit, clock, onAssigned);
     }
 
     /** Adds a listener of what the rollouts do ({@link RolloutListener}). */
@@ -77,6 +79,11 @@ public final class Rollouts {
 
     public Evaluator evaluator() {
         return evaluator;
+    }
+
+    /** Maintenance windows per device group, signed into assignments when a rollout sets none. */
+    public GroupWindows groupWindows() {
+        return groupWindows;
     }
 
     /** Operator actions: start, pause, resume, abort, advance, approve, retry. */

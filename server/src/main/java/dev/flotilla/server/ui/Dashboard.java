@@ -22,7 +22,7 @@ public final class Dashboard {
     /** The services the dashboard reads and acts through. */
     public record Services(TokenService tokens, DeviceService devices, DeviceEvents events, CheckIns checkIns,
                            FleetOverview fleet, DeviceDetails details, ReleaseDetails releases, Jdbi jdbi,
-                           AuditLog audit, Rollouts rollouts) {
+                           AuditLog audit, Rollouts rollouts, java.time.Duration eventsRetention) {
     }
 
     private Dashboard() {
@@ -39,7 +39,8 @@ public final class Dashboard {
         Assets.register(gate);
         new SignIn(sessions, s.tokens(), view).register(gate);
         LiveStreams live = new LiveStreams(gate);
-        new FleetPages(s.devices(), s.details(), s.events(), s.checkIns(), s.fleet(), view).register(gate, live);
+        new FleetPages(s.devices(), s.details(), s.events(), s.checkIns(), s.fleet(), view,
+                s.eventsRetention().toDays()).register(gate, live);
         new RolloutPages(s.rollouts(), s.releases(), s.checkIns()::settle, view).register(gate, live);
         new RecordPages(s.releases(), s.rollouts(), s.jdbi(), s.audit(), view).register(gate);
         // last, so that it answers only what no page above matched

@@ -36,9 +36,12 @@ final class FleetPages {
                              boolean firstPage, FleetOverview.Facets facets) {
     }
 
-    /** A device page: its details, timeline (newest first), presence, and the poll window used. */
+    /**
+     * A device page: its details, timeline (newest first), presence, the poll window used, and how many days
+     * events are kept.
+     */
     public record DevicePage(DeviceDetails.Detail detail, List<DeviceEvent> timeline, boolean online,
-                             String window) {
+                             String window, long retentionDays) {
     }
 
     private final DeviceService devices;
@@ -47,9 +50,11 @@ final class FleetPages {
     private final CheckIns checkIns;
     private final FleetOverview fleet;
     private final View view;
+    private final long retentionDays;
 
     FleetPages(DeviceService devices, DeviceDetails details, DeviceEvents events, CheckIns checkIns,
-               FleetOverview fleet, View view) {
+               FleetOverview fleet, View view, long retentionDays) {
+        this.retentionDays = retentionDays;
         this.devices = devices;
         this.details = details;
         this.events = events;
@@ -76,7 +81,8 @@ final class FleetPages {
             Presence presence = checkIns.presence();
             List<DeviceEvent> timeline = events.list(d.device().id(), new Page.Request(0, 200), ListOrder.DESC).items();
             view.render(ctx, 200, "device.jte", v.chrome("Device " + d.device().id(), "devices"),
-                    new DevicePage(d, timeline, presence.online(d.device().lastSeenAt()), readable(presence.window())));
+                    new DevicePage(d, timeline, presence.online(d.device().lastSeenAt()), readable(presence.window()),
+                            retentionDays));
         });
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/decommission", Role.OPERATOR, (ctx, v) -> {
             devices.decommission(v.operator().actor(), ctx.pathParam("deviceId"));

@@ -130,6 +130,11 @@ class AuthorizationMatrixTest {
             calls.add(new Call("POST", () -> "/api/v1/rollouts/" + freshRollout(action) + "/" + action,
                     "/api/v1/rollouts/{rolloutId}/" + action, Map::of, Role.OPERATOR));
         }
+        String window = "/api/v1/groups/{group}/maintenance-window";
+        calls.add(new Call("GET", AuthorizationMatrixTest::labWindow, window, () -> null, Role.VIEWER));
+        calls.add(new Call("PUT", AuthorizationMatrixTest::labWindow, window,
+                () -> Map.of("cron", "0 2 * * *", "durationMinutes", 60), Role.OPERATOR));
+        calls.add(new Call("DELETE", AuthorizationMatrixTest::labWindow, window, () -> null, Role.OPERATOR));
         return calls;
     }
 
@@ -248,6 +253,12 @@ class AuthorizationMatrixTest {
 
     private static int auditCount() {
         return srv.http.get("/api/v1/audit?limit=500", srv.adminToken).json().path("items").size();
+    }
+
+    /** The window path of group lab, with the device in that group (so the group is known). */
+    private static String labWindow() {
+        srv.http.send("PUT", "/api/v1/devices/" + deviceId + "/group", srv.adminToken, Map.of("group", "lab"), Map.of());
+        return "/api/v1/groups/lab/maintenance-window";
     }
 
     private static String freshTokenId() {

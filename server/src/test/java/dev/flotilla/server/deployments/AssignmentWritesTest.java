@@ -102,7 +102,7 @@ class AssignmentWritesTest {
         start(db);
         List<TestServer> via = new ArrayList<>(List.of(srv));
         if (db.kind().equals("postgresql")) {
-            TestServer b = TestServer.start(db, dir.resolve("data-b"), clock);
+            TestServer b = TestServer.startBeside(srv, db, dir.resolve("data-b"), clock);
             servers.add(b);
             via.add(b);
         }

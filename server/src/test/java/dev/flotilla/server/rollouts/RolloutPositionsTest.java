@@ -76,7 +76,7 @@ class RolloutPositionsTest {
                 "plan", Fleet.plan("{'stages': [{'percent': 50}, {'percent': 100}], 'soakSeconds': 86400}")))
                 .path("id").asText();
         Set<String> admitted = check(id, Set.of());
-        jdbi().useHandle(h -> { // as a rollout started before schema V16 kept positions
+        jdbi().useHandle(h -> { // as a rollout started before schema V18 kept positions
             h.execute("DELETE FROM rollout_positions");
             h.execute("UPDATE deployments SET positions_filled = FALSE");
         });

@@ -90,6 +90,31 @@ public final class TestDevice {
         return r;
     }
 
+    /** A nonce for the enrollment proof ({@code POST /api/v1/device/enroll-challenge} with this key). */
+    public String enrollmentNonce(Http http) {
+        Http.Response r = http.post("/api/v1/device/enroll-challenge", null, Map.of("publicKey", publicKeyJson()));
+        if (r.status() != 200) {
+            throw new IllegalStateException("enroll-challenge failed: " + r.text());
+        }
+        return r.json().path("nonce").asText();
+    }
+
+    /** Sends {@code signature} (over the proof bytes of {@code nonce}) to enroll-proof; remembers the id on 200. */
+    public Http.Response proveEnrolled(Http http, String nonce, byte[] signature) {
+        Http.Response r = http.post("/api/v1/device/enroll-proof", null,
+                Map.of("publicKey", publicKeyJson(), "nonce", nonce, "signature", Hex.encode(signature)));
+        if (r.status() == 200) {
+            id = r.json().path("id").asText();
+        }
+        return r;
+    }
+
+    /** Asks which device this key enrolled as, proving the key: enroll-challenge, sign, enroll-proof. */
+    public Http.Response proveEnrolled(Http http) {
+        String nonce = enrollmentNonce(http);
+        return proveEnrolled(http, nonce, sign(DeviceAuth.enrollmentProofBytes(keyId(), nonce)));
+    }
+
     /** A manifest for {@code deviceId} (normally this device's own id). */
     public ObjectNode manifest(String deviceId, String target) {
         ObjectNode m = MAPPER.createObjectNode();

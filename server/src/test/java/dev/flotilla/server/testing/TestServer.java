@@ -32,6 +32,15 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(s, s.initialAdminToken().orElse(null));
     }
 
+    /**
+     * Another node of the same deployment as {@code first}: the same database, its own data directory, and the
+     * first node's online key files, as every node of one deployment must have.
+     */
+    public static TestServer startBeside(TestServer first, TestDatabase db, Path dataDir, Clock clock) {
+        return start(db, dataDir, clock, c -> c.withOnlineKeys(
+                new dev.flotilla.server.trust.OnlineKeySettings(first.server.config().onlineKeysDir(), false)));
+    }
+
     /** Creates an API token with {@code role} using {@code adminToken}; returns its secret. */
     public String token(String adminToken, String role) {
         Http.Response r = http.post("/api/v1/tokens", adminToken, Map.of("name", role + "-token", "role", role));

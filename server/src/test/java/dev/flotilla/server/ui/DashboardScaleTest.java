@@ -11,18 +11,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The dashboard and the filtered device listing at 100,000 devices: every page answers within a second on
- * this 2-core machine (the fastest of three requests after one warm-up; each page is a few indexed queries or
- * one grouped scan, V11). Both databases.
+ * The dashboard and the filtered device listing at 100,000 devices answer with the right counts and pages
+ * (each page is a few indexed queries or one grouped scan, V11). Both databases. How fast they answer is
+ * measured by {@code flotilla bench dashboard} (docs/benchmarks.md), not here: a time limit in a test on a
+ * shared machine fails for other processes' load.
  */
 class DashboardScaleTest {
     private static final int DEVICES = 100_000;
-    private static final long LIMIT_MILLIS = 1_000;
     @TempDir
     Path dir;
 
@@ -38,19 +37,18 @@ class DashboardScaleTest {
                     "/ui/devices?connectivity=offline&after=" + middle, "/ui/devices?q=dev_0999",
                     "/ui/devices/" + middle);
             for (String page : pages) {
-                HttpResponse<String> warm = b.get(page);
-                assertThat(warm.statusCode()).as(page).isEqualTo(200);
-                long took = millis(() -> b.get(page));
-                assertThat(took).as(page + " took " + took + " ms").isLessThan(LIMIT_MILLIS);
+                HttpResponse<String> answer = b.get(page);
+                assertThat(answer.statusCode()).as(page).isEqualTo(200);
+                assertThat(answer.body()).as(page).doesNotContain("id=\"signin-title\"");
             }
             assertThat(b.get("/ui").body()).contains("id=\"count-active\">" + DEVICES + "<");
             assertThat(b.get("/ui/devices?health=degraded&hardwareId=board-3").body())
                     .contains("id=\"match-count\">" + java.util.stream.IntStream.range(0, DEVICES)
                             .filter(i -> i % 10 == 0 && i % 7 == 3).count() + "<");
             String api = "/api/v1/devices?installedVersion=2.0&attribute=region=eu&offset=40000&limit=50";
-            assertThat(srv.http.get(api, srv.adminToken).status()).isEqualTo(200);
-            long took = millis(() -> srv.http.get(api, srv.adminToken));
-            assertThat(took).as(api + " took " + took + " ms").isLessThan(LIMIT_MILLIS);
+            var listed = srv.http.get(api, srv.adminToken);
+            assertThat(listed.status()).isEqualTo(200);
+            assertThat(listed.json().path("items").size()).isEqualTo(50);
         }
     }
 
@@ -84,14 +82,4 @@ class DashboardScaleTest {
         }
     }
 
-    /** The fastest of three calls: the machine is shared, so one slow call may be another process's doing. */
-    static long millis(Supplier<?> call) {
-        long best = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            long start = System.nanoTime();
-            call.get();
-            best = Math.min(best, (System.nanoTime() - start) / 1_000_000);
-        }
-        return best;
-    }
 }

@@ -129,7 +129,8 @@ class FleetPagesTest {
             assertThat(page.body()).contains("id=\"key-id\">" + f.d2().keyId() + "<")
                     .contains("id=\"installed\">fw-a-2.0.bin<").contains("id=\"security-version\">5<")
                     .contains("id=\"root-version\">0<").contains("id=\"verified-at\"><time datetime=\"20")
-                    .contains("seen within 12 minutes");
+                    .contains("seen within 12 minutes")
+                    .contains("<p class=\"help\" id=\"retention\">Events are kept 90 days after they are received.</p>");
             String body = page.body();
             assertThat(body.indexOf(">committed<")).isPositive().isLessThan(body.indexOf(">trial boot<"));
             assertThat(body.indexOf(">trial boot<")).isLessThan(body.indexOf(">downloaded<"));

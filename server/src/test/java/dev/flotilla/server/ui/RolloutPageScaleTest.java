@@ -16,13 +16,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The rollout pages with a rollout of 100,000 devices in a fleet of 100,000 (its funnel, gates, failures and
  * 1,000 chart samples): the list, the rollout page (what each tick of its live stream renders too) and the
- * releases page answer within a second on this 2-core machine, the fastest of three after a warm-up, on both
- * databases. They read the rollout's own rows, never the fleet's devices (the selection is counted at most
- * once a minute).
+ * releases page answer, on both databases, and the rollout page shows the funnel and failures of those rows.
+ * They read the rollout's own rows, never the fleet's devices (the selection is counted at most once a
+ * minute). How fast is measured by {@code flotilla bench dashboard} (docs/benchmarks.md), not here.
  */
 class RolloutPageScaleTest {
     private static final int DEVICES = 100_000;
-    private static final long LIMIT_MILLIS = 1_000;
     @TempDir
     Path dir;
 
@@ -34,11 +33,9 @@ class RolloutPageScaleTest {
             fillRollout(srv, clock.millis());
             b.signIn(srv.adminToken);
             for (String page : List.of("/ui/rollouts", "/ui/rollouts/rol_big", "/ui/releases")) {
-                HttpResponse<String> warm = b.get(page);
-                assertThat(warm.statusCode()).as(page).isEqualTo(200);
-                long took = DashboardScaleTest.millis(() -> b.get(page));
-                System.out.println(db.kind() + " " + page + ": " + took + " ms");
-                assertThat(took).as(page + " took " + took + " ms").isLessThan(LIMIT_MILLIS);
+                HttpResponse<String> answer = b.get(page);
+                assertThat(answer.statusCode()).as(page).isEqualTo(200);
+                assertThat(answer.body()).as(page).doesNotContain("id=\"signin-title\"");
             }
             String page = b.get("/ui/rollouts/rol_big").body();
             assertThat(page).contains("id=\"rollout-state\">active<")

@@ -1,4 +1,4 @@
--- Flotilla schema v16 (PostgreSQL; db/h2 has the same tables with Java triggers): the members of each
+-- Flotilla schema v18 (PostgreSQL; db/h2 has the same tables with Java triggers): the members of each
 -- dynamic selection with their cohort positions, and the queue of devices whose membership may have changed.
 
 -- The devices a dynamic selection holds, as of the rollout evaluator's latest look, each with its position

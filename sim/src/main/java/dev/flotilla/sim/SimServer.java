@@ -1,0 +1,48 @@
+package dev.flotilla.sim;
+
+import dev.flotilla.server.Server;
+import dev.flotilla.server.ServerConfig;
+
+import java.net.URI;
+
+/**
+ * The server a run talks to: started in this process ({@link #inProcess}), or a child process that can be
+ * killed and started again ({@link ServerProcess}).
+ */
+interface SimServer extends AutoCloseable {
+    /** Where it listens (loopback). */
+    URI uri();
+
+    /** The admin API token it made on its first start. */
+    String adminToken();
+
+    @Override
+    void close();
+
+    /** The server started in this process, the same code {@code flotilla server} runs. */
+    static SimServer inProcess(ServerConfig config) {
+        Server server = Server.start(config);
+        String token = server.initialAdminToken().orElseThrow();
+        return new SimServer() {
+            @Override
+            public URI uri() {
+                return server.uri();
+            }
+
+            @Override
+            public String adminToken() {
+                return token;
+            }
+
+            @Override
+            public void close() {
+                server.close();
+            }
+
+            @Override
+            public String toString() {
+                return server.uri().toString();
+            }
+        };
+    }
+}
