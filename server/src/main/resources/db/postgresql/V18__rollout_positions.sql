@@ -7,6 +7,8 @@
 -- of it not yet admitted a range of the second index. deployments.positions_filled: the rows are complete
 -- (filled from the whole selection when the rollout starts, or at its first evaluation after an upgrade);
 -- deployments.members_changed: devices joined or left since the rollout last admitted its cohort.
+-- deployments.positions_count: how many rows the rollout has here (kept with them, so that the stage sizes
+-- need no count of the rows).
 CREATE TABLE rollout_positions (
     rollout_id VARCHAR(64) NOT NULL REFERENCES deployments (id),
     device_id  VARCHAR(64) NOT NULL,
@@ -18,6 +20,7 @@ CREATE INDEX rollout_positions_rank_idx ON rollout_positions (rollout_id, positi
 CREATE INDEX rollout_positions_fresh_idx ON rollout_positions (rollout_id, admitted, position, device_id);
 ALTER TABLE deployments ADD COLUMN positions_filled BOOLEAN DEFAULT FALSE NOT NULL;
 ALTER TABLE deployments ADD COLUMN members_changed BOOLEAN DEFAULT FALSE NOT NULL;
+ALTER TABLE deployments ADD COLUMN positions_count INT DEFAULT 0 NOT NULL;
 
 -- One row for each write that may change whether a device matches a selection: a device registered, deleted,
 -- or its status, hardware, group or attributes changed; its tags; its manifest (the installed version). The

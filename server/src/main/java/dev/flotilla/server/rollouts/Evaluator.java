@@ -213,8 +213,10 @@ public final class Evaluator {
         if (next >= r.plan().stages().size() || (r.plan().approval(next) && r.approvedStage() < next)) {
             return false;
         }
-        int inProgress = h.createQuery("SELECT COUNT(*) FROM rollout_devices WHERE rollout_id = :r AND state IN "
-                        + RolloutDevices.LIVE_SQL + " AND device_id IN (SELECT id FROM devices WHERE status = 'active')")
+        // EXISTS per live row: H2 would read every active device for "device_id IN (SELECT id FROM devices ...)"
+        int inProgress = h.createQuery("SELECT COUNT(*) FROM rollout_devices rd WHERE rd.rollout_id = :r"
+                        + " AND rd.state IN " + RolloutDevices.LIVE_SQL
+                        + " AND EXISTS (SELECT 1 FROM devices d WHERE d.id = rd.device_id AND d.status = 'active')")
                 .bind("r", r.id()).mapTo(Integer.class).one();
         if (inProgress > 0) {
             return false;

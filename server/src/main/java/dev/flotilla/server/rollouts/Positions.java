@@ -2,11 +2,14 @@ package dev.flotilla.server.rollouts;
 
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -26,6 +29,9 @@ final class Positions {
     /** How many queued changes one evaluation drops at most when no dynamic selection is kept. */
     static final int DISCARD_PER_EVALUATION = 200_000;
     private static final int BATCH = Selection.AMONG_BATCH;
+    /** A row {@code p} of {@code rollout_positions} that the rollout admitted (has a row of {@code rollout_devices}). */
+    private static final String ADMITTED = """
+            EXISTS (SELECT 1 FROM rollout_devices rd WHERE rd.rollout_id = p.rollout_id AND rd.device_id = p.device_id)""";
 
     private Positions() {
     }
@@ -43,17 +49,17 @@ final class Positions {
     static void fill(Handle h, String rolloutId, List<Selection.Member> members) {
         h.createUpdate("DELETE FROM rollout_positions WHERE rollout_id = :r").bind("r", rolloutId).execute();
         insert(h, rolloutId, members.stream().map(Selection.Member::id).toList());
-        h.createUpdate("""
-                        UPDATE rollout_positions SET admitted = TRUE WHERE rollout_id = :r
-                          AND device_id IN (SELECT device_id FROM rollout_devices WHERE rollout_id = :r)""")
+        h.createUpdate("UPDATE rollout_positions p SET admitted = TRUE WHERE rollout_id = :r AND " + ADMITTED)
                 .bind("r", rolloutId).execute();
-        h.createUpdate("UPDATE deployments SET positions_filled = TRUE WHERE id = :r").bind("r", rolloutId).execute();
+        h.createUpdate("UPDATE deployments SET positions_filled = TRUE, positions_count = :n WHERE id = :r")
+                .bind("n", members.size()).bind("r", rolloutId).execute();
     }
 
     /** Forgets the rollout's rows (they are filled again, from the whole selection, at its next look). */
     static void clear(Handle h, String rolloutId) {
         h.createUpdate("DELETE FROM rollout_positions WHERE rollout_id = :r").bind("r", rolloutId).execute();
-        h.createUpdate("UPDATE deployments SET positions_filled = FALSE WHERE id = :r").bind("r", rolloutId).execute();
+        h.createUpdate("UPDATE deployments SET positions_filled = FALSE, positions_count = 0 WHERE id = :r")
+                .bind("r", rolloutId).execute();
     }
 
     /** Whether devices joined or left the selection since the rollout last admitted its cohort ({@link #looked}). */
@@ -75,10 +81,13 @@ final class Positions {
                 .mapTo(String.class).list().forEach(id -> clear(h, id));
     }
 
-    /** How many devices the selection holds (as of the latest look). */
+    /**
+     * How many devices the selection holds (as of the latest look): {@code deployments.positions_count}, kept with
+     * the rows (counting them would read all of them).
+     */
     static int count(Handle h, String rolloutId) {
-        return h.createQuery("SELECT COUNT(*) FROM rollout_positions WHERE rollout_id = :r").bind("r", rolloutId)
-                .mapTo(Integer.class).one();
+        return h.createQuery("SELECT positions_count FROM deployments WHERE id = :r").bind("r", rolloutId)
+                .mapTo(Integer.class).findOne().orElse(0);
     }
 
     /** The members of stage {@code k}'s cohort, admitted or not, in rollout order. */
@@ -86,7 +95,7 @@ final class Positions {
         int size = Cohorts.sizes(plan, count(h, rolloutId))[k];
         return h.createQuery("""
                         SELECT device_id FROM rollout_positions WHERE rollout_id = :r
-                        ORDER BY position, device_id LIMIT :n""")
+                        ORDER BY rollout_id, position, device_id LIMIT :n""")
                 .bind("r", rolloutId).bind("n", size).mapTo(String.class).list();
     }
 
@@ -104,13 +113,13 @@ final class Positions {
         }
         Optional<Bound> bound = size == n ? Optional.empty() : h.createQuery("""
                         SELECT position, device_id FROM rollout_positions WHERE rollout_id = :r
-                        ORDER BY position, device_id LIMIT 1 OFFSET :o""")
+                        ORDER BY rollout_id, position, device_id LIMIT 1 OFFSET :o""")
                 .bind("r", rolloutId).bind("o", size - 1)
                 .map((rs, ctx) -> new Bound(rs.getLong(1), rs.getString(2))).findOne();
         var q = h.createQuery("SELECT device_id FROM rollout_positions p WHERE rollout_id = :r AND admitted = FALSE"
-                        + (bound.isEmpty() ? "" : " AND (position < :p OR (position = :p AND device_id <= :d))")
+                        + (bound.isEmpty() ? "" : " AND position <= :p AND (position < :p OR device_id <= :d)")
                         + " AND NOT EXISTS (SELECT 1 FROM rollout_devices rd WHERE rd.rollout_id = p.rollout_id"
-                        + " AND rd.device_id = p.device_id) ORDER BY position, device_id")
+                        + " AND rd.device_id = p.device_id) ORDER BY rollout_id, admitted, position, device_id")
                 .bind("r", rolloutId);
         bound.ifPresent(b -> q.bind("p", b.position()).bind("d", b.deviceId()));
         return q.mapTo(String.class).list();
@@ -122,7 +131,7 @@ final class Positions {
                         SELECT device_id FROM rollout_positions p WHERE rollout_id = :r AND admitted = FALSE
                           AND NOT EXISTS (SELECT 1 FROM rollout_devices rd WHERE rd.rollout_id = p.rollout_id
                                           AND rd.device_id = p.device_id)
-                        ORDER BY position, device_id LIMIT :n""")
+                        ORDER BY rollout_id, admitted, position, device_id LIMIT :n""")
                 .bind("r", rolloutId).bind("n", Math.min(limit, Integer.MAX_VALUE)).mapTo(String.class).list();
     }
 
@@ -161,24 +170,23 @@ final class Positions {
             return Set.of();
         }
         List<String> devices = List.copyOf(new LinkedHashSet<>(changes.stream().map(Change::deviceId).toList()));
-        Set<String> changed = new LinkedHashSet<>();
+        Map<String, Integer> changed = new LinkedHashMap<>(); // rollout: members added minus removed
         for (RolloutRow r : rollouts) {
             for (int i = 0; i < devices.size(); i += BATCH) {
-                if (apply(h, r.id(), devices.subList(i, Math.min(devices.size(), i + BATCH)), selected.of(h, r,
-                        devices.subList(i, Math.min(devices.size(), i + BATCH))))) {
-                    changed.add(r.id());
-                }
+                List<String> batch = devices.subList(i, Math.min(devices.size(), i + BATCH));
+                apply(h, r.id(), batch, selected.of(h, r, batch))
+                        .ifPresent(delta -> changed.merge(r.id(), delta, Integer::sum));
             }
         }
-        for (String id : changed) {
-            h.createUpdate("UPDATE deployments SET members_changed = TRUE WHERE id = :r").bind("r", id).execute();
-        }
+        changed.forEach((id, delta) -> h.createUpdate("""
+                        UPDATE deployments SET members_changed = TRUE, positions_count = positions_count + :n
+                        WHERE id = :r""").bind("n", delta).bind("r", id).execute());
         List<Long> seqs = changes.stream().map(Change::seq).toList();
         for (int i = 0; i < seqs.size(); i += BATCH) {
             h.createUpdate("DELETE FROM rollout_member_changes WHERE seq IN (<s>)")
                     .bindList("s", seqs.subList(i, Math.min(seqs.size(), i + BATCH))).execute();
         }
-        return changed;
+        return changed.keySet();
     }
 
     /**
@@ -205,25 +213,47 @@ final class Positions {
         Set<String> of(Handle h, RolloutRow r, List<String> devices);
     }
 
-    /** Brings one batch of the rollout's rows up to date; returns whether any was added or removed. */
-    private static boolean apply(Handle h, String rolloutId, List<String> devices, Set<String> members) {
-        Set<String> present = new HashSet<>(h.createQuery(
-                        "SELECT device_id FROM rollout_positions WHERE rollout_id = :r AND device_id IN (<d>)")
-                .bind("r", rolloutId).bindList("d", devices).mapTo(String.class).list());
+    /**
+     * Brings one batch of the rollout's rows up to date; returns, when any was added or removed, how many were
+     * added minus how many were removed.
+     */
+    private static Optional<Integer> apply(Handle h, String rolloutId, List<String> devices, Set<String> members) {
+        Set<String> present = new HashSet<>(pairs(h.createQuery(
+                "SELECT device_id FROM rollout_positions WHERE " + pairsIn(devices.size())), rolloutId, devices)
+                .mapTo(String.class).list());
         List<String> joined = devices.stream().filter(d -> members.contains(d) && !present.contains(d)).toList();
         List<String> left = devices.stream().filter(d -> !members.contains(d) && present.contains(d)).toList();
         if (!left.isEmpty()) {
-            h.createUpdate("DELETE FROM rollout_positions WHERE rollout_id = :r AND device_id IN (<d>)")
-                    .bind("r", rolloutId).bindList("d", left).execute();
+            pairs(h.createUpdate("DELETE FROM rollout_positions WHERE " + pairsIn(left.size())), rolloutId, left)
+                    .execute();
         }
         if (!joined.isEmpty()) {
             insert(h, rolloutId, joined);
-            h.createUpdate("""
-                            UPDATE rollout_positions SET admitted = TRUE WHERE rollout_id = :r AND device_id IN (<d>)
-                              AND device_id IN (SELECT device_id FROM rollout_devices WHERE rollout_id = :r)""")
-                    .bind("r", rolloutId).bindList("d", joined).execute();
+            pairs(h.createUpdate("UPDATE rollout_positions p SET admitted = TRUE WHERE " + pairsIn(joined.size())
+                    + " AND " + ADMITTED), rolloutId, joined).execute();
         }
-        return !joined.isEmpty() || !left.isEmpty();
+        return joined.isEmpty() && left.isEmpty() ? Optional.empty() : Optional.of(joined.size() - left.size());
+    }
+
+    /**
+     * {@code (rollout_id, device_id) IN ((:r, :d0), ...)} for n devices: each row found by the primary key (H2
+     * reads every row of the rollout for {@code rollout_id = :r AND device_id IN (...)}).
+     */
+    private static String pairsIn(int n) {
+        StringBuilder sql = new StringBuilder("(rollout_id, device_id) IN (");
+        for (int i = 0; i < n; i++) {
+            sql.append(i == 0 ? "" : ", ").append("(:r, :d").append(i).append(')');
+        }
+        return sql.append(')').toString();
+    }
+
+    /** Binds {@link #pairsIn}'s parameters. */
+    private static <T extends SqlStatement<T>> T pairs(T statement, String rolloutId, List<String> devices) {
+        statement.bind("r", rolloutId);
+        for (int i = 0; i < devices.size(); i++) {
+            statement.bind("d" + i, devices.get(i));
+        }
+        return statement;
     }
 
     private static void insert(Handle h, String rolloutId, Collection<String> devices) {

@@ -148,6 +148,7 @@ class RolloutPositionsTest {
         jdbi().useHandle(h -> h.createQuery("SELECT device_id, position FROM rollout_positions WHERE rollout_id = :r")
                 .bind("r", id).map((rs, ctx) -> kept.put(rs.getString(1), rs.getLong(2))).list());
         assertThat(kept).as("positions of the members now").isEqualTo(expected);
+        assertThat(fleet.get(id).path("selected").asInt()).as("the kept count of members").isEqualTo(members.size());
 
         RolloutRow r = jdbi().withHandle(h -> RolloutRow.find(h, id).orElseThrow());
         Set<String> admitted = new HashSet<>(jdbi().withHandle(h -> h.createQuery(
