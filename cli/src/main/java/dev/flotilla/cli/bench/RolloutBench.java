@@ -33,9 +33,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * publishes fw-2.0.bin for them ({@link BenchRelease}), measures idle check-ins, creates and starts a rollout of
  * the default plan's shape (1%, 10%, 50%, 100%, gates on) over every device (dynamic selection), and reports:
  * <ul>
- *   <li>{@code cohortMillis}: assigning every device its stage: the selection query and the ranking of every
- *       member ({@link Selection#members}, {@link Cohorts#ranked}, {@link Cohorts#sizes}), the work the server's
- *       admission does for each stage; the fastest of 3 (the first runs cold code);</li>
+ *   <li>{@code cohortMillis}: assigning every device its stage from the positions the server keeps for the
+ *       rollout's dynamic selection (every member in rollout order, {@code Rollouts.cohort} of the last stage, and
+ *       {@link Cohorts#sizes}), the read the server's admission does for a stage; the fastest of 3 (the first runs
+ *       cold code); {@code fullRankMillis}: the same order by reading the whole selection and ranking every member
+ *       ({@link Selection#members}, {@link Cohorts#ranked}), what the server does once when the rollout starts
+ *       (the bench checks that both orders are equal);</li>
  *   <li>{@code gateEvaluationMillis}: one evaluation of the rollouts ({@code Evaluator.evaluate}: timeouts,
  *       gates, dynamic admission, the next-stage check) after every device of the first stage reported its
  *       install over HTTP (98% committed, 2% failed: the gate holds); the fastest of 3 (the server's own
@@ -108,6 +111,11 @@ public final class RolloutBench implements Callable<Integer> {
             out.put("registerMillis", millisSince(t0));
             pass(pool, "first check-ins", 200);
             pass(pool, "idle check-ins", 304);
+            t0 = System.nanoTime();
+            while (server.rollouts().queuedMemberChanges() > 0) { // the registrations' membership changes
+                Thread.sleep(250);
+            }
+            out.put("memberChangesDrainMillis", millisSince(t0));
             double without = checkinRounds(pool, null);
 
             t0 = System.nanoTime();
@@ -117,24 +125,33 @@ public final class RolloutBench implements Callable<Integer> {
 
             Plan plan = Plan.parse(CanonicalJson.mapper().readTree(PLAN));
             long[] cohortTimes = new long[3];
+            long[] rankTimes = new long[3];
             List<String> ranked = null;
+            List<String> kept = null;
             int[] sizes = null;
             int[] stageOf = null;
+            int last = plan.stages().size() - 1;
             for (int i = 0; i < cohortTimes.length; i++) {
+                t0 = System.nanoTime();
+                kept = server.rollouts().cohort(id, last);
+                sizes = Cohorts.sizes(plan, kept.size());
+                stageOf = stages(sizes, kept.size());
+                cohortTimes[i] = millisSince(t0);
                 t0 = System.nanoTime();
                 List<String> members = server.jdbi().withHandle(h -> Selection.parse(JsonNodeFactory.instance
                         .objectNode()).members(h, List.of(HARDWARE))).stream().map(Selection.Member::id).toList();
                 ranked = Cohorts.ranked(id, members);
-                sizes = Cohorts.sizes(plan, ranked.size());
-                stageOf = stages(sizes, ranked.size());
-                cohortTimes[i] = millisSince(t0);
+                rankTimes[i] = millisSince(t0);
             }
             out.put("cohortMillis", Arrays.stream(cohortTimes).min().orElseThrow());
             out.set("cohortSamplesMillis", CanonicalJson.mapper().valueToTree(cohortTimes));
+            out.put("fullRankMillis", Arrays.stream(rankTimes).min().orElseThrow());
+            out.set("fullRankSamplesMillis", CanonicalJson.mapper().valueToTree(rankTimes));
             out.set("stageSizes", CanonicalJson.mapper().valueToTree(sizes));
-            if (stageOf.length != devices || sizes[0] != rollout.path("stages").path(0).path("size").asInt()) {
+            if (stageOf.length != devices || sizes[0] != rollout.path("stages").path(0).path("size").asInt()
+                    || !kept.equals(ranked)) {
                 throw new IllegalStateException("the cohort does not match the server's: " + Arrays.toString(sizes)
-                        + " vs " + rollout.path("stages"));
+                        + " vs " + rollout.path("stages") + (kept.equals(ranked) ? "" : ", or not the full ranking's"));
             }
 
             List<Integer> first = fleet.indexes(ranked.subList(0, sizes[0]));

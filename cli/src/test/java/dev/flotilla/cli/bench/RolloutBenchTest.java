@@ -34,12 +34,13 @@ class RolloutBenchTest {
         assertThat(out.path("stageSizes").toString()).isEqualTo("[4,40,200,400]");
         assertThat(out.path("firstStageReports").asInt()).isEqualTo(4);
         assertThat(out.path("rolloutState").asText()).as("2% failed: the 5% gate holds").isEqualTo("active");
-        for (String f : new String[] {"cohortMillis", "gateEvaluationMillis", "createMillis"}) {
+        for (String f : new String[] {"cohortMillis", "fullRankMillis", "gateEvaluationMillis", "createMillis"}) {
             assertThat(out.path(f).isIntegralNumber()).as(f).isTrue();
             assertThat(out.path(f).asLong()).as(f).isNotNegative();
         }
         assertThat(out.path("gateEvaluationSamplesMillis").size()).isEqualTo(3);
         assertThat(out.path("cohortSamplesMillis").size()).isEqualTo(3);
+        assertThat(out.path("fullRankSamplesMillis").size()).isEqualTo(3);
         assertThat(out.path("checkinsPerSecondWithoutRollout").asDouble()).isPositive();
         assertThat(out.path("checkinsPerSecondDuringRollout").asDouble()).isPositive();
         assertThat(out.path("checkinRatioDuringRollout").asDouble()).isPositive()

@@ -157,6 +157,7 @@ public final class Actions {
         set(h, r, List.of(RolloutRow.PAUSED, RolloutRow.HALTED), RolloutRow.ACTIVE);
         numbers.put("acknowledged", h.createUpdate("UPDATE rollout_devices SET acknowledged = TRUE WHERE rollout_id = :r"
                 + " AND acknowledged = FALSE AND state IN ('failed', 'rolled_back', 'timed_out')").bind("r", r.id()).execute());
+        Positions.forgetAdmission(h, r.id(), "withdrawn");
         h.createUpdate("DELETE FROM rollout_devices WHERE rollout_id = :r AND state = 'withdrawn'").bind("r", r.id()).execute();
         h.createUpdate("UPDATE deployments SET halt_json = NULL WHERE id = :id").bind("id", r.id()).execute();
         if (r.stageStartedAt() == null) {

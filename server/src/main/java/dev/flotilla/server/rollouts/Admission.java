@@ -10,8 +10,8 @@ import java.util.Set;
 
 /**
  * Admits devices into a rollout's stages: computes the stage's cohort ({@link Cohorts}) over the current
- * selection and records each device not admitted before ({@code rollout_devices}, state {@code assigned}) with a
- * pending row ({@code deployment_pending}); the assignments are signed afterwards, in batches, outside the
+ * selection (for a dynamic selection from its kept positions, {@link Positions}) and records each device not
+ * admitted before ({@code rollout_devices}, state {@code assigned}) with a pending row ({@code deployment_pending}); the assignments are signed afterwards, in batches, outside the
  * caller's transaction ({@link Assignments#finishPending}). A device is admitted once per rollout; a device of a
  * dynamic selection that matches later is admitted when its position falls in the current stage, never before.
  * A plan with a ramp ({@link Ramp}) admits its devices in rollout order at the ramp's rate instead.
@@ -30,12 +30,7 @@ final class Admission {
      * Empty when the target has left the release metadata.
      */
     List<Selection.Member> members(Handle h, RolloutRow r) {
-        Optional<TargetFile> entry = director.entry(h, r.target());
-        if (entry.isEmpty()) {
-            return List.of();
-        }
-        List<String> hardware = FirmwareInfo.fromTarget(entry.get()).hardwareIds().stream()
-                .filter(hw -> r.selection().hardwareId() == null || hw.equals(r.selection().hardwareId())).toList();
+        List<String> hardware = hardware(h, r);
         if (hardware.isEmpty()) {
             return List.of();
         }
@@ -49,6 +44,30 @@ final class Admission {
                 java.util.Map.of(), Selection.STATIC).members(h, hardware);
     }
 
+    /**
+     * How many devices the rollout selects: {@link #members}' count, or for a dynamic selection whose positions
+     * are kept ({@link Positions}), their count (as of the evaluator's latest evaluation, a few seconds ago).
+     */
+    int selectedCount(Handle h, RolloutRow r) {
+        if (r.selection().dynamic() && r.stageStartedAt() != null && Positions.filled(h, r.id())) {
+            return hardware(h, r).isEmpty() ? 0 : Positions.count(h, r.id());
+        }
+        return members(h, r).size();
+    }
+
+    /**
+     * The hardware ids the rollout's devices may have: the release's, narrowed to the selection's
+     * {@code hardwareId}; empty when the target has left the release metadata.
+     */
+    List<String> hardware(Handle h, RolloutRow r) {
+        Optional<TargetFile> entry = director.entry(h, r.target());
+        if (entry.isEmpty()) {
+            return List.of();
+        }
+        return FirmwareInfo.fromTarget(entry.get()).hardwareIds().stream()
+                .filter(hw -> r.selection().hardwareId() == null || hw.equals(r.selection().hardwareId())).toList();
+    }
+
     /** Starts stage {@code k}: records it and admits its cohort (a static selection is frozen at stage 0). */
     int startStage(Handle h, RolloutRow r, int k, long now) {
         if (k == 0 && !r.selection().dynamic()) {
@@ -58,6 +77,9 @@ final class Admission {
                         .bind("r", r.id()).bind("d", m.id()).execute();
             }
         }
+        if (k == 0 && r.selection().dynamic()) {
+            Positions.clear(h, r.id()); // filled from the whole selection below
+        }
         h.createUpdate("UPDATE deployments SET stage = :k, stage_started_at = :now WHERE id = :id")
                 .bind("k", k).bind("now", now).bind("id", r.id()).execute();
         return admitCohort(h, RolloutRow.find(h, r.id()).orElseThrow(), k, now);
@@ -65,11 +87,17 @@ final class Admission {
 
     /**
      * Admits the devices of stage {@code k}'s cohort not admitted yet; returns how many. A plan with a ramp
-     * admits as many as its rate allows since the last admission ({@link #admitRamp}).
+     * admits as many as its rate allows since the last admission ({@link #admitRamp}). A dynamic selection's
+     * cohort comes from its kept positions ({@link Positions}; filled from the whole selection the first time).
      */
     int admitCohort(Handle h, RolloutRow r, int k, long now) {
         if (r.plan().ramp() != null) {
             return admitRamp(h, r, now);
+        }
+        if (r.selection().dynamic()) {
+            List<String> hardware = positions(h, r);
+            Positions.looked(h, r.id());
+            return hardware.isEmpty() ? 0 : admitAmong(h, r, hardware, Positions.fresh(h, r.id(), r.plan(), k), k, now);
         }
         List<Selection.Member> members = members(h, r);
         Set<String> cohort = new java.util.HashSet<>(Cohorts.cohort(r.id(),
@@ -82,9 +110,34 @@ final class Admission {
     }
 
     /**
+     * Makes sure a dynamic selection's positions are kept: fills them from the whole selection when they are not
+     * (or forgets them when the target left the release metadata). Returns the rollout's hardware ids.
+     */
+    private List<String> positions(Handle h, RolloutRow r) {
+        List<String> hardware = hardware(h, r);
+        if (hardware.isEmpty()) {
+            Positions.clear(h, r.id());
+        } else if (!Positions.filled(h, r.id())) {
+            Positions.fill(h, r.id(), r.selection().members(h, hardware));
+        }
+        return hardware;
+    }
+
+    /** Admits the given devices that the selection still holds (re-read, with their manifests) in stage k. */
+    private static int admitAmong(Handle h, RolloutRow r, List<String> hardware, List<String> ids, int k, long now) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        List<Selection.Member> fresh = r.selection().members(h, hardware, ids);
+        admit(h, r.id(), fresh, k, now);
+        return fresh.size();
+    }
+
+    /**
      * The ramp's admission: {@code floor(rate * minutes since the last admission)} more devices in rollout order
      * (the first one at once), the rate being the ramp's for the devices admitted and committed so far
-     * ({@link Ramp#rate}). The selection is read only when at least one device is due.
+     * ({@link Ramp#rate}). Nothing is read when no device is due; a dynamic selection's next devices come from its
+     * kept positions, a static one's from ranking its frozen members.
      */
     private int admitRamp(Handle h, RolloutRow r, long now) {
         RolloutDevices.Progress c = RolloutDevices.progress(h, r.id());
@@ -92,6 +145,10 @@ final class Admission {
         long due = c.lastAdmittedAt() == null ? 1 : (long) Math.floor(rate * (now - c.lastAdmittedAt()) / 60_000.0);
         if (due < 1) {
             return 0;
+        }
+        if (r.selection().dynamic()) {
+            List<String> hardware = positions(h, r);
+            return hardware.isEmpty() ? 0 : admitAmong(h, r, hardware, Positions.next(h, r.id(), due), 0, now);
         }
         List<Selection.Member> members = members(h, r);
         java.util.Map<String, Selection.Member> byId = new java.util.HashMap<>();

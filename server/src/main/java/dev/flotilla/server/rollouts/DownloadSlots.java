@@ -23,7 +23,7 @@ final class DownloadSlots {
         return h.createQuery("SELECT COUNT(*) FROM rollout_devices rd WHERE rd.rollout_id = :r AND rd.state IN "
                         + OCCUPYING_SQL + " AND NOT EXISTS (SELECT 1 FROM deployment_pending p"
                         + " WHERE p.deployment_id = :r AND p.device_id = rd.device_id)"
-                        + " AND rd.device_id IN (SELECT id FROM devices WHERE status = 'active')")
+                        + " AND EXISTS (SELECT 1 FROM devices d WHERE d.id = rd.device_id AND d.status = 'active')")
                 .bind("r", rolloutId).mapTo(Integer.class).one();
     }
 

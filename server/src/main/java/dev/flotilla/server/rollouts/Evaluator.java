@@ -9,23 +9,28 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The rollouts' clock work, run by every server's scheduler every {@link #INTERVAL_SECONDS} seconds: one
  * transaction that first locks the row of {@code rollout_evaluation_lock}, so that with several servers on one
  * database one evaluates at a time (a server that dies mid-way releases the lock with its connection, and the
- * next tick of another takes over). For each active rollout, in order:
+ * next tick of another takes over). It first applies the queued membership changes to the kept positions of
+ * the dynamic selections ({@link Positions#applyChanges}). Then for each active rollout, in order:
  * <ol>
  *   <li>before its first stage: start it once {@code startAt} passed;</li>
  *   <li>devices of a stage without a final state past the stage's {@code timeoutSeconds} become
  *       {@code timed_out} (a failure);</li>
  *   <li>the stage's gates ({@link GateCheck}): the first that fails halts the rollout at once ({@link Halts});</li>
- *   <li>a dynamic selection: devices that match now and whose position is inside the current stage are
- *       admitted (looked for at most every {@link #JOINERS_EVERY_MILLIS} ms by one server);</li>
+ *   <li>a dynamic selection whose members changed since it last admitted: the members now inside the current
+ *       stage's cohort and not admitted yet are admitted (two index ranges of {@code rollout_positions}; looked
+ *       at most every {@link #JOINERS_EVERY_MILLIS} ms by one server; the first look at a rollout whose positions
+ *       are not kept yet, e.g. after an upgrade, fills them from the whole selection);</li>
  *   <li>when no device of the rollout is still in progress, the stage's soak time has passed since it started
  *       and since its last commit, and the next stage is approved if it asks for approval, the next stage
  *       starts;</li>
@@ -34,7 +39,8 @@ import java.util.Optional;
  *       ({@link DownloadSlots}), after the transaction.</li>
  * </ol>
  * Then each active, paused or halted rollout's device states are sampled for the chart ({@link Samples}).
- * Cheap when nothing changes: a few indexed counts per active rollout. Admitted devices are signed after the
+ * Cheap when nothing changes: a few indexed counts per active rollout; a membership change costs a re-check of
+ * the changed devices only. Admitted devices are signed after the
  * transaction ({@link Assignments#finishPending}).
  */
 public final class Evaluator {
@@ -42,8 +48,8 @@ public final class Evaluator {
     /** How often the server's scheduler evaluates. */
     public static final int INTERVAL_SECONDS = 2;
     /**
-     * How often one server looks for devices that joined a dynamic selection (the one step that reads the whole
-     * selection); a stage that starts admits its cohort at once.
+     * How often one server lets a dynamic selection's joiners in (when its members changed since); a stage that
+     * starts admits its cohort at once.
      */
     public static final long JOINERS_EVERY_MILLIS = 30_000;
 
@@ -79,6 +85,7 @@ public final class Evaluator {
         Tick tick = jdbi.inTransaction(h -> {
             lock(h);
             Tick out = new Tick(new ArrayList<>(), new LinkedHashMap<>());
+            memberChanges(h);
             for (RolloutRow r : RolloutRow.rolloutsInState(h, RolloutRow.ACTIVE)) {
                 long now = clock.millis();
                 Optional<GateCheck> failing = gatesOf(h, r, now);
@@ -122,6 +129,28 @@ public final class Evaluator {
         h.createQuery("SELECT id FROM rollout_evaluation_lock WHERE id = 1 FOR UPDATE").mapTo(Integer.class).one();
     }
 
+    /**
+     * Applies the queued membership changes to the kept positions of every dynamic selection that may still
+     * admit (active, paused, halted; {@link Positions#applyChanges}), after forgetting those of rollouts that
+     * ended.
+     */
+    private void memberChanges(Handle h) {
+        Positions.forgetEnded(h);
+        List<RolloutRow> kept = new ArrayList<>();
+        for (String state : List.of(RolloutRow.ACTIVE, RolloutRow.PAUSED, RolloutRow.HALTED)) {
+            RolloutRow.rolloutsInState(h, state).stream()
+                    .filter(r -> r.selection().dynamic() && Positions.filled(h, r.id())).forEach(kept::add);
+        }
+        Positions.applyChanges(h, kept, (hh, r, devices) -> {
+            List<String> hardware = admission.hardware(hh, r);
+            Set<String> out = new HashSet<>();
+            if (!hardware.isEmpty()) {
+                r.selection().members(hh, hardware, devices).forEach(m -> out.add(m.id()));
+            }
+            return out;
+        });
+    }
+
     /** One rollout's step; returns whether it admitted devices or has devices waiting for a download slot. */
     private boolean step(Handle h, RolloutRow r) {
         long now = clock.millis();
@@ -138,7 +167,9 @@ public final class Evaluator {
         if (r.plan().ramp() != null) {
             admitted = admission.admitCohort(h, r, r.stage(), now); // the ramp's pace, joiners included
         } else if (r.selection().dynamic() && now - lastLook >= JOINERS_EVERY_MILLIS) {
-            admitted = admission.admitCohort(h, r, r.stage(), now);
+            if (!Positions.filled(h, r.id()) || Positions.membersChanged(h, r.id())) {
+                admitted = admission.admitCohort(h, r, r.stage(), now);
+            }
             joinersChecked.put(r.id(), now);
         }
         if (readyForNext(h, r, now)) {
@@ -182,8 +213,10 @@ public final class Evaluator {
         if (next >= r.plan().stages().size() || (r.plan().approval(next) && r.approvedStage() < next)) {
             return false;
         }
-        int inProgress = h.createQuery("SELECT COUNT(*) FROM rollout_devices WHERE rollout_id = :r AND state IN "
-                        + RolloutDevices.LIVE_SQL + " AND device_id IN (SELECT id FROM devices WHERE status = 'active')")
+        // EXISTS per live row: H2 would read every active device for "device_id IN (SELECT id FROM devices ...)"
+        int inProgress = h.createQuery("SELECT COUNT(*) FROM rollout_devices rd WHERE rd.rollout_id = :r"
+                        + " AND rd.state IN " + RolloutDevices.LIVE_SQL
+                        + " AND EXISTS (SELECT 1 FROM devices d WHERE d.id = rd.device_id AND d.status = 'active')")
                 .bind("r", r.id()).mapTo(Integer.class).one();
         if (inProgress > 0) {
             return false;

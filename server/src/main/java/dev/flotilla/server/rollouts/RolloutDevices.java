@@ -42,7 +42,10 @@ final class RolloutDevices {
     private RolloutDevices() {
     }
 
-    /** Records that the rollout admitted the device in {@code stage} (state {@code assigned}); once per device. */
+    /**
+     * Records that the rollout admitted the device in {@code stage} (state {@code assigned}); once per device.
+     * Notes it in the rollout's kept positions too ({@link Positions#admitted}).
+     */
     static void admit(Handle h, String rolloutId, Selection.Member m, int stage, long now) {
         h.createUpdate("""
                         INSERT INTO rollout_devices (rollout_id, device_id, stage, state, hardware_id, previous_target,
@@ -51,6 +54,7 @@ final class RolloutDevices {
                 .bind("r", rolloutId).bind("d", m.id()).bind("s", stage).bind("hw", m.hardwareId())
                 .bind("pt", m.installedTarget()).bind("pv", m.installedVersion()).bind("ps", m.securityVersion())
                 .bind("now", now).execute();
+        Positions.admitted(h, rolloutId, m.id());
     }
 
     /** The devices the rollout admitted so far (any state). */

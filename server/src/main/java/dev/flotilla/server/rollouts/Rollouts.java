@@ -192,6 +192,32 @@ public final class Rollouts {
     }
 
     /**
+     * How many membership changes (device writes that may move a device into or out of a dynamic selection) wait
+     * for the evaluator ({@link Positions}).
+     */
+    public long queuedMemberChanges() {
+        return jdbi.withHandle(Positions::queued);
+    }
+
+    /**
+     * The devices of stage {@code k}'s cohort (admitted or not), in rollout order, read from the kept positions of
+     * a started rollout's dynamic selection ({@link Positions}); empty when they are not kept (a static selection,
+     * or before the evaluator's first look after an upgrade).
+     *
+     * @throws DomainError.NotFound {@code rollout}
+     * @throws DomainError.Invalid  {@code invalid_stage} when the plan has no stage {@code k}
+     */
+    public List<String> cohort(String id, int k) {
+        return jdbi.withHandle(h -> {
+            RolloutRow r = RolloutRow.find(h, id).orElseThrow(() -> new DomainError.NotFound("rollout"));
+            if (k < 0 || k >= r.plan().stages().size()) {
+                throw new DomainError.Invalid("invalid_stage", "the plan has no stage " + k);
+            }
+            return Positions.filled(h, id) ? Positions.cohort(h, id, r.plan(), k) : List.<String>of();
+        });
+    }
+
+    /**
      * The rollout as {@link #get} shows it, but with {@code selected} taken as the size of its selection instead
      * of counting it again: the one step of {@link #get} that reads the selection's devices and their
      * manifests, the rest reads only the rollout's own rows. For a live page that counted it a little earlier.

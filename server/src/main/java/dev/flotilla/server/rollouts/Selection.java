@@ -37,6 +37,8 @@ public record Selection(String hardwareId, List<String> groups, List<String> tag
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String STATIC = "static";
     public static final String DYNAMIC = "dynamic";
+    /** How many device ids one query of {@link #members(Handle, List, java.util.Collection)} names. */
+    static final int AMONG_BATCH = 1_000;
 
     /** {@code atLeast} inclusive, {@code below} exclusive; either may be absent. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -127,6 +129,26 @@ public record Selection(String hardwareId, List<String> groups, List<String> tag
      * to {@code hardwareId}; null: any hardware, as a deployment to a group names its members), in id order.
      */
     public List<Member> members(Handle h, List<String> hardware) {
+        return members(h, hardware, null);
+    }
+
+    /**
+     * {@link #members(Handle, List)} among the given devices only (null: every device), read {@value #AMONG_BATCH}
+     * ids a query; in id order within each batch.
+     */
+    List<Member> members(Handle h, List<String> hardware, java.util.Collection<String> among) {
+        if (among == null) {
+            return membersAmong(h, hardware, null);
+        }
+        List<String> ids = List.copyOf(among);
+        List<Member> out = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i += AMONG_BATCH) {
+            out.addAll(membersAmong(h, hardware, ids.subList(i, Math.min(ids.size(), i + AMONG_BATCH))));
+        }
+        return out;
+    }
+
+    private List<Member> membersAmong(Handle h, List<String> hardware, List<String> among) {
         StringBuilder sql = new StringBuilder("""
                 SELECT d.id, d.hardware_id, d.attributes, m.manifest_json FROM devices d
                 LEFT JOIN device_manifests m ON m.device_id = d.id
@@ -143,6 +165,9 @@ public record Selection(String hardwareId, List<String> groups, List<String> tag
         if (!devices.isEmpty()) {
             sql.append(" AND d.id IN (<devices>)");
         }
+        if (among != null) {
+            sql.append(" AND d.id IN (<among>)");
+        }
         var q = h.createQuery(sql + " ORDER BY d.id");
         if (hardware != null) {
             q.bindList("hw", hardware);
@@ -155,6 +180,12 @@ public record Selection(String hardwareId, List<String> groups, List<String> tag
         }
         if (!devices.isEmpty()) {
             q.bindList("devices", devices);
+        }
+        if (among != null) {
+            if (among.isEmpty()) {
+                return List.of();
+            }
+            q.bindList("among", among);
         }
         List<Member> out = new ArrayList<>();
         q.map((rs, ctx) -> {

@@ -28,7 +28,7 @@ final class Views {
     }
 
     static Rollout of(Handle h, RolloutRow r, Admission admission) {
-        return of(h, r, admission.members(h, r).size());
+        return of(h, r, admission.selectedCount(h, r));
     }
 
     /** The view with {@code selected} as the selection's size (counted by the caller, perhaps a while ago). */
