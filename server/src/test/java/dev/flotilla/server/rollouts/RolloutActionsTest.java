@@ -61,7 +61,7 @@ class RolloutActionsTest {
     void pauseStopsStagesAndAbortWithdraws(TestDatabase db) {
         fleet = new Fleet(db, dir);
         List<TestDevice> devices = fleet.devices(4, "board-a");
-        String id = start("{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 0}", Map.of());
+        String id = start("{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 60}", Map.of());
         fleet.assigned(devices, id).forEach(d -> fleet.commit(d, id));
         assertThat(fleet.act(id, "pause").path("state").asText()).isEqualTo("paused");
         assertThat(fleet.tick(id, Duration.ofHours(1)).path("stage").asInt()).as("paused: no next stage").isZero();
