@@ -67,7 +67,7 @@ public final class Http implements AutoCloseable {
         b.header("Content-Type", "application/json");
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(bytes(body)));
         try {
-            HttpResponse<String> r = sendOnce(b.build());
+            HttpResponse<String> r = exchange(b.build());
             return new Response(r.statusCode(), parse(r.body()), r.body(), r);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -83,7 +83,7 @@ public final class Http implements AutoCloseable {
      * explained yet; each retry is said on stderr so that the runs keep a record of it. A request that fails twice
      * fails the test.
      */
-    private HttpResponse<String> sendOnce(HttpRequest request) throws IOException, InterruptedException {
+    private HttpResponse<String> exchange(HttpRequest request) throws IOException, InterruptedException {
         try {
             return client.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
