@@ -33,6 +33,7 @@ import dev.flotilla.server.rollouts.Rollouts;
 import dev.flotilla.server.push.MqttWakeUps;
 import dev.flotilla.server.tls.TlsConnector;
 import dev.flotilla.server.http.Connectors;
+import dev.flotilla.server.http.RequestBodies;
 import dev.flotilla.server.artifacts.ArtifactStore;
 import dev.flotilla.server.releases.ArtifactAccess;
 import dev.flotilla.server.releases.ArtifactDownloads;
@@ -331,6 +332,7 @@ public final class Server implements AutoCloseable {
             cfg.jetty.addConnector((server, http) -> Connectors.plain(server, http, config.host(), config.port()));
         }
         ErrorMapping.install(cfg.routes);
+        RequestBodies.install(cfg.routes);
     }
 
     private static byte[] resource(String name) {

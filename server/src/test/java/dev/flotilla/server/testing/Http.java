@@ -67,32 +67,13 @@ public final class Http implements AutoCloseable {
         b.header("Content-Type", "application/json");
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(bytes(body)));
         try {
-            HttpResponse<String> r = exchange(b.build());
+            HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Response(r.statusCode(), parse(r.body()), r.body(), r);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    /**
-     * Sends {@code request}, once more on a new connection when the server closed the one it went out on without a
-     * byte of answer ({@code HTTP/1.1 header parser received no bytes}). Seen rarely on a busy machine and not
-     * explained yet; each retry is said on stderr so that the runs keep a record of it. A request that fails twice
-     * fails the test.
-     */
-    private HttpResponse<String> exchange(HttpRequest request) throws IOException, InterruptedException {
-        try {
-            return client.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            if (e.getMessage() == null || !e.getMessage().contains("header parser received no bytes")) {
-                throw e;
-            }
-            System.err.println("Http: " + request.method() + " " + request.uri()
-                    + ": the connection closed without an answer; sending it once more");
-            return client.send(request, HttpResponse.BodyHandlers.ofString());
         }
     }
 
