@@ -402,9 +402,10 @@ public final class Server implements AutoCloseable {
                 .map(c -> c.getIdleTimeout()).toList();
     }
 
-    /** Every registered HTTP route as {@code "METHOD path"} (for the API document check). */
+    /** Every registered HTTP route as {@code "METHOD path"} (for the API document check); not before/after hooks. */
     public List<String> routes() {
         return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .filter(p -> p.endpoint.method.isHttpMethod())
                 .map(p -> p.endpoint.method.name() + " " + p.endpoint.path)
                 .toList();
     }
