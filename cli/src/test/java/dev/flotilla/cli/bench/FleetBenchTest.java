@@ -26,7 +26,8 @@ class FleetBenchTest {
             }
             assertThat(figures.path("p99Millis").asDouble()).isGreaterThanOrEqualTo(figures.path("p50Millis").asDouble());
         }
-        assertThat(out.path("registerMillis").asLong()).isPositive();
+        assertThat(out.has("registerMillis")).isTrue(); // 200 rows in one batch can take under a millisecond
+        assertThat(out.path("registerMillis").asLong()).isNotNegative();
         assertThat(out.path("firstIdlePassPerSecond").asDouble()).isPositive();
         assertThat(out.path("serverRssMiB").asLong()).isPositive();
         assertThat(out.path("serverPeakRssMiB").asLong()).isGreaterThanOrEqualTo(out.path("serverRssMiB").asLong());
