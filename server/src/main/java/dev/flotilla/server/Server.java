@@ -376,6 +376,11 @@ public final class Server implements AutoCloseable {
         return rollouts;
     }
 
+    /** Device check-ins (and the cache that answers idle ones). */
+    public CheckIns checkIns() {
+        return checkIns;
+    }
+
     /** The fleet overview the dashboard and the fleet gauges read. */
     public FleetOverview fleet() {
         return fleet;

@@ -128,10 +128,14 @@ public final class Fleet implements AutoCloseable {
         return r.json();
     }
 
-    /** One evaluator tick after moving the clock on by {@code d}. */
+    /**
+     * One evaluator tick after moving the clock on by {@code d}; returns once check-ins answer what it wrote
+     * (on PostgreSQL the check-in cache learns of the evaluator's writes from the change feed, within a lease).
+     */
     public JsonNode tick(String id, Duration d) {
         clock.advance(d);
         srv.server.rollouts().evaluator().evaluate();
+        srv.server.checkIns().settle();
         return get(id);
     }
 
