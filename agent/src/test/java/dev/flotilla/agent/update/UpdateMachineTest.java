@@ -403,15 +403,15 @@ class UpdateMachineTest {
     void healthChecksThatPassAfterAFewFailuresCommitWithinTheGracePeriod() throws Exception {
         SimDevice d = device(Behaviour.BOOT_OK, 4);
         d.extraChecks = List.of(failingFirst(3));
-        d.healthTiming = new HealthChecks.Timing(java.time.Duration.ZERO, java.time.Duration.ofSeconds(20),
+        // a grace period far longer than four runs take even on a loaded machine: the update must commit after
+        // the fourth run, not wait for the period's end (the device would then roll back)
+        d.healthTiming = new HealthChecks.Timing(java.time.Duration.ZERO, java.time.Duration.ofMinutes(5),
                 java.time.Duration.ofMillis(50));
-        long start = System.nanoTime();
         d.live(new CrashableDurable(), 5, 10);
         assertThat(d.problems).isEmpty();
         assertThat(d.runningVersion()).isEqualTo("2.0.0");
         assertThat(labels(d)).endsWith("COMMITTED/HEALTH_CHECKS_PASSED", "IDLE/UPDATE_SUCCEEDED");
-        assertThat(healthRuns()).isEqualTo(4);
-        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(20));
+        assertThat(healthRuns()).as("no run after the first that passed").isEqualTo(4);
     }
 
     @Test

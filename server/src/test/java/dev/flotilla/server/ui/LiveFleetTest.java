@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /** The overview's live fleet counts: a server-sent event stream that follows the fleet and the session. */
@@ -62,15 +63,19 @@ class LiveFleetTest {
     @Test
     void stoppingTheServerEndsAnOpenStreamAtOnce() throws Exception {
         TestServer srv = TestServer.start(BothDatabases.h2(), dir, new MutableClock());
-        try (Browser browser = new Browser(srv.server.uri()); HttpClient client = HttpClient.newHttpClient()) {
+        HttpClient client = HttpClient.newHttpClient();
+        try (Browser browser = new Browser(srv.server.uri())) {
             browser.signIn(srv.adminToken);
             HttpResponse<Stream<String>> r = client.send(HttpRequest.newBuilder(srv.server.uri().resolve("/ui/fleet/live"))
                     .header("Cookie", browser.cookie).build(), HttpResponse.BodyHandlers.ofLines());
             Iterator<String> lines = r.body().iterator();
             assertThat(nextEvent(lines)).startsWith("fleet");
-            long start = System.nanoTime();
             srv.close();
-            assertThat((System.nanoTime() - start) / 1_000_000).as("stop took too long").isLessThan(3_000);
+            // the stream was ended by the server, not cut when Jetty's stop timeout ran out: a cut stream lacks
+            // its last chunk, and reading it fails
+            assertThatCode(() -> lines.forEachRemaining(l -> { })).doesNotThrowAnyException();
+        } finally {
+            client.shutdownNow();
         }
     }
 
