@@ -194,16 +194,22 @@ class HostileServerTest {
                 .allMatch(l -> l.contains("TOO_LONG") && l.contains("longer than 2000000 bytes"));
     }
 
+    /** The Java options of the documented systemd unit (docs/device-integration.md): a 16 MiB heap. */
+    private static final String UNIT_JAVA_OPTIONS =
+            "-Xmx16m -XX:+UseSerialGC -Xss256k -XX:-UsePerfData -XX:TrimNativeHeapInterval=1000";
+
     @Test
-    void anAgentInA64MiBHeapSurvivesATimestampDeclaringAGibibyteSnapshot() throws Exception {
+    void anAgentWithTheDocumentedUnitsHeapOf16MiBSurvivesATimestampDeclaringAGibibyteSnapshot() throws Exception {
         repo();
         repoServer.endlessMetadata = repo.writeTimestampDeclaringSnapshot(1L << 30);
         config();
         Path out = dir.resolve("agent.out");
-        Process agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
-                "--config", dev.resolve("agent.conf").toString())
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(List.of(UNIT_JAVA_OPTIONS.split(" ")));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
+                "--config", dev.resolve("agent.conf").toString()));
+        Process agent = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         try {
             boolean refused = await(() -> !agent.isAlive() || (api.checkIns.get() >= 3 && read(out).lines()
                     .filter(l -> l.startsWith("agent: TUF metadata refresh failed:")).count() >= 2));
