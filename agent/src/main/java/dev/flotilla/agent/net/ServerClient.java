@@ -28,7 +28,8 @@ import javax.net.ssl.SSLException;
  * signed-manifest check-in with ETag / If-None-Match, and events. The device token is obtained lazily and
  * renewed once when the server answers 401.
  *
- * <p>Errors: {@link IOException} when the server cannot be reached, answers 5xx or garbage;
+ * <p>Errors: {@link IOException} when the server cannot be reached, answers 5xx or garbage, or answers more
+ * than {@link #MAX_ANSWER_BYTES};
  * {@link ServerRefusal} (also an IOException) for a 4xx with the server's error code.
  */
 public final class ServerClient {
@@ -48,6 +49,13 @@ public final class ServerClient {
      * {@code pollIntervalSeconds} is read as this, so no answer can silence the device for longer.
      */
     public static final Duration MAX_POLL_INTERVAL = Duration.ofHours(24);
+
+    /**
+     * The longest answer the agent reads from the server's device API (1 MiB; an answer holds at most one
+     * signed assignment): a longer one is dropped after this many bytes and fails like an unreachable server,
+     * so no answer can make the agent buffer until its heap runs out.
+     */
+    public static final int MAX_ANSWER_BYTES = 1 << 20;
 
     /**
      * The check-in answer: the assignment as sent (JSON, or null) and the server's poll interval (at most
@@ -319,6 +327,10 @@ public final class ServerClient {
             throw new IOException("cannot reach " + base + " (" + CaBundle.describe(e) + "; if a private CA signed "
                     + "its certificate, name that CA's PEM file in caBundle)", e);
         } catch (IOException e) {
+            if (e instanceof BoundedBody.TooLong || e.getCause() instanceof BoundedBody.TooLong) {
+                throw new IOException("the server's answer to " + method + " " + path + " is longer than "
+                        + MAX_ANSWER_BYTES + " bytes: dropped", e);
+            }
             throw new IOException("cannot reach " + base + " (" + (e.getMessage() == null
                     ? e.getClass().getSimpleName() : e.getMessage()) + ")", e);
         }
@@ -334,12 +346,12 @@ public final class ServerClient {
      */
     private HttpResponse<byte[]> sendOnce(HttpRequest request) throws IOException, InterruptedException {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(request, BoundedBody.atMost(MAX_ANSWER_BYTES));
         } catch (IOException e) {
             if (!closedBeforeAnswer(e)) {
                 throw e;
             }
-            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(request, BoundedBody.atMost(MAX_ANSWER_BYTES));
         }
     }
 

@@ -204,12 +204,7 @@ class HostileServerTest {
         repoServer.endlessMetadata = repo.writeTimestampDeclaringSnapshot(1L << 30);
         config();
         Path out = dir.resolve("agent.out");
-        List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(List.of(UNIT_JAVA_OPTIONS.split(" ")));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
-                "--config", dev.resolve("agent.conf").toString()));
-        Process agent = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Process agent = startAsUnit(out);
         try {
             boolean refused = await(() -> !agent.isAlive() || (api.checkIns.get() >= 3 && read(out).lines()
                     .filter(l -> l.startsWith("agent: TUF metadata refresh failed:")).count() >= 2));
@@ -223,6 +218,41 @@ class HostileServerTest {
             agent.destroy();
             agent.waitFor();
         }
+    }
+
+    @Test
+    void anEndlessCheckInAnswerCostsALogLineAndTheAgentCarriesOn() throws Exception {
+        repo();
+        api.endlessCheckIn = true;
+        config();
+        Path out = dir.resolve("agent.out");
+        Process agent = startAsUnit(out);
+        try {
+            boolean refused = await(() -> !agent.isAlive() || (api.checkIns.get() >= 3 && read(out).lines()
+                    .filter(l -> l.contains("answer to POST api/v1/device/dev-1/checkin is longer than")).count() >= 2));
+
+            assertThat(agent.isAlive()).as(read(out)).isTrue();
+            assertThat(refused).as(read(out)).isTrue();
+            assertThat(read(out)).contains("longer than " + ServerClient.MAX_ANSWER_BYTES + " bytes")
+                    .doesNotContain("OutOfMemoryError", "Exception");
+            api.endlessCheckIn = false;
+            int before = api.manifests.size();
+            assertThat(await(() -> api.manifests.size() > before)).as("checks in once the server answers again")
+                    .isTrue();
+        } finally {
+            agent.destroy();
+            agent.waitFor();
+        }
+    }
+
+    /** The agent as a process of its own, with the documented unit's Java options; its output goes to {@code out}. */
+    private Process startAsUnit(Path out) throws java.io.IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(List.of(UNIT_JAVA_OPTIONS.split(" ")));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
+                "--config", dev.resolve("agent.conf").toString()));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     }
 
     private static String read(Path file) {
