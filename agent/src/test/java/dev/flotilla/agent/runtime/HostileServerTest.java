@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a hostile or broken server may answer, against the whole agent on real loopback HTTP: an absurd poll
  * interval, metadata that stops being refreshed (an indefinite freeze), a snapshot of 1 GiB declared by a
- * timestamp signed with the stolen online key. None of it ends or silences the agent.
+ * timestamp signed with the stolen online key, a check-in answer that never ends. None of it ends or silences
+ * the agent.
  */
 class HostileServerTest {
     @TempDir
