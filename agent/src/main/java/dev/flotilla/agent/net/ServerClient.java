@@ -28,7 +28,8 @@ import javax.net.ssl.SSLException;
  * signed-manifest check-in with ETag / If-None-Match, and events. The device token is obtained lazily and
  * renewed once when the server answers 401.
  *
- * <p>Errors: {@link IOException} when the server cannot be reached, answers 5xx or garbage;
+ * <p>Errors: {@link IOException} when the server cannot be reached, answers 5xx or garbage, answers more
+ * than {@link #MAX_ANSWER_BYTES} or does not finish its answer in time;
  * {@link ServerRefusal} (also an IOException) for a 4xx with the server's error code.
  */
 public final class ServerClient {
@@ -37,6 +38,7 @@ public final class ServerClient {
 
     private final URI base;
     private final HttpClient http;
+    private final Duration timeout;
     private String deviceId;
     private Signer signer;
     private String token;
@@ -48,6 +50,14 @@ public final class ServerClient {
      * {@code pollIntervalSeconds} is read as this, so no answer can silence the device for longer.
      */
     public static final Duration MAX_POLL_INTERVAL = Duration.ofHours(24);
+
+    /**
+     * The longest answer the agent reads from the server's device API (1 MiB; an answer holds at most one
+     * signed assignment): a longer one is dropped after this many bytes and fails like an unreachable server,
+     * so no answer can make the agent buffer until its heap runs out. An answer's body must also end within
+     * the request timeout of its headers, so that no answer can hold the agent forever.
+     */
+    public static final int MAX_ANSWER_BYTES = 1 << 20;
 
     /**
      * The check-in answer: the assignment as sent (JSON, or null) and the server's poll interval (at most
@@ -103,9 +113,18 @@ public final class ServerClient {
     }
 
     public ServerClient(URI base, HttpClient http) {
+        this(base, http, TIMEOUT);
+    }
+
+    /**
+     * A client whose requests each get {@code timeout} for the answer's headers and as much again for its body
+     * (30 s each with the other constructor); an answer that takes longer fails like an unreachable server.
+     */
+    public ServerClient(URI base, HttpClient http, Duration timeout) {
         String s = base.toString();
         this.base = URI.create(s.endsWith("/") ? s : s + "/");
         this.http = http;
+        this.timeout = timeout;
     }
 
     public static HttpClient defaultHttpClient() {
@@ -299,7 +318,7 @@ public final class ServerClient {
 
     private HttpResponse<byte[]> send(String method, String path, String bearer, JsonNode body, String ifNoneMatch)
             throws IOException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
                 .header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
         if (bearer != null) {
@@ -319,6 +338,12 @@ public final class ServerClient {
             throw new IOException("cannot reach " + base + " (" + CaBundle.describe(e) + "; if a private CA signed "
                     + "its certificate, name that CA's PEM file in caBundle)", e);
         } catch (IOException e) {
+            BoundedBody.Refused refused = e instanceof BoundedBody.Refused r ? r
+                    : e.getCause() instanceof BoundedBody.Refused r ? r : null;
+            if (refused != null) {
+                throw new IOException("the server's answer to " + method + " " + path + " " + refused.getMessage()
+                        + ": dropped", e);
+            }
             throw new IOException("cannot reach " + base + " (" + (e.getMessage() == null
                     ? e.getClass().getSimpleName() : e.getMessage()) + ")", e);
         }
@@ -334,12 +359,12 @@ public final class ServerClient {
      */
     private HttpResponse<byte[]> sendOnce(HttpRequest request) throws IOException, InterruptedException {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(request, BoundedBody.atMost(MAX_ANSWER_BYTES, timeout));
         } catch (IOException e) {
             if (!closedBeforeAnswer(e)) {
                 throw e;
             }
-            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(request, BoundedBody.atMost(MAX_ANSWER_BYTES, timeout));
         }
     }
 

@@ -28,6 +28,8 @@ final class FakeDeviceApi implements AutoCloseable {
     volatile boolean down;
     volatile boolean garbage;
     volatile long pollSeconds = 1;
+    /** Check-ins are answered 200 with a body that never ends (up to 1 GiB, while the client reads). */
+    volatile boolean endlessCheckIn;
     final Map<String, JsonNode> events = new ConcurrentHashMap<>();
     final List<String> eventOrder = new CopyOnWriteArrayList<>();
     final List<JsonNode> manifests = new CopyOnWriteArrayList<>();
@@ -81,6 +83,9 @@ final class FakeDeviceApi implements AutoCloseable {
             } else if (path.endsWith("/token")) {
                 logins.incrementAndGet();
                 send(ex, 200, JSON.createObjectNode().put("token", "fld_test"));
+            } else if (path.endsWith("/checkin") && endlessCheckIn) {
+                checkIns.incrementAndGet();
+                endless(ex);
             } else if (path.endsWith("/checkin")) {
                 checkIns.incrementAndGet();
                 manifests.add(body.path("signed"));
@@ -130,6 +135,22 @@ final class FakeDeviceApi implements AutoCloseable {
 
     boolean has(String type) {
         return types().contains(type);
+    }
+
+    /** A JSON-looking chunked answer that goes on until the client stops reading (or 1 GiB). */
+    private static void endless(HttpExchange ex) {
+        byte[] chunk = new byte[64 * 1024];
+        java.util.Arrays.fill(chunk, (byte) ' ');
+        try {
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, 0);
+            ex.getResponseBody().write('[');
+            for (long sent = 0; sent < (1L << 30); sent += chunk.length) {
+                ex.getResponseBody().write(chunk);
+            }
+        } catch (IOException clientStopped) {
+            // what a client that caps the answer does
+        }
     }
 
     private static void send(HttpExchange ex, int status, JsonNode body) throws IOException {

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a hostile or broken server may answer, against the whole agent on real loopback HTTP: an absurd poll
  * interval, metadata that stops being refreshed (an indefinite freeze), a snapshot of 1 GiB declared by a
- * timestamp signed with the stolen online key. None of it ends or silences the agent.
+ * timestamp signed with the stolen online key, a check-in answer that never ends. None of it ends or silences
+ * the agent.
  */
 class HostileServerTest {
     @TempDir
@@ -194,16 +195,19 @@ class HostileServerTest {
                 .allMatch(l -> l.contains("TOO_LONG") && l.contains("longer than 2000000 bytes"));
     }
 
+    /**
+     * The Java options of the documented systemd unit (docs/device-integration.md): a 16 MiB heap. Without its
+     * {@code -XX:TrimNativeHeapInterval}, which older Java 21 updates refuse and which does not touch the heap.
+     */
+    private static final String UNIT_JAVA_OPTIONS = "-Xmx16m -XX:+UseSerialGC -Xss256k -XX:-UsePerfData";
+
     @Test
-    void anAgentInA64MiBHeapSurvivesATimestampDeclaringAGibibyteSnapshot() throws Exception {
+    void anAgentWithTheDocumentedUnitsHeapOf16MiBSurvivesATimestampDeclaringAGibibyteSnapshot() throws Exception {
         repo();
         repoServer.endlessMetadata = repo.writeTimestampDeclaringSnapshot(1L << 30);
         config();
         Path out = dir.resolve("agent.out");
-        Process agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
-                "--config", dev.resolve("agent.conf").toString())
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Process agent = startAsUnit(out);
         try {
             boolean refused = await(() -> !agent.isAlive() || (api.checkIns.get() >= 3 && read(out).lines()
                     .filter(l -> l.startsWith("agent: TUF metadata refresh failed:")).count() >= 2));
@@ -217,6 +221,41 @@ class HostileServerTest {
             agent.destroy();
             agent.waitFor();
         }
+    }
+
+    @Test
+    void anEndlessCheckInAnswerCostsALogLineAndTheAgentCarriesOn() throws Exception {
+        repo();
+        api.endlessCheckIn = true;
+        config();
+        Path out = dir.resolve("agent.out");
+        Process agent = startAsUnit(out);
+        try {
+            boolean refused = await(() -> !agent.isAlive() || (api.checkIns.get() >= 3 && read(out).lines()
+                    .filter(l -> l.contains("answer to POST api/v1/device/dev-1/checkin is longer than")).count() >= 2));
+
+            assertThat(agent.isAlive()).as(read(out)).isTrue();
+            assertThat(refused).as(read(out)).isTrue();
+            assertThat(read(out)).contains("longer than " + ServerClient.MAX_ANSWER_BYTES + " bytes")
+                    .doesNotContain("OutOfMemoryError", "Exception");
+            api.endlessCheckIn = false;
+            int before = api.manifests.size();
+            assertThat(await(() -> api.manifests.size() > before)).as("checks in once the server answers again")
+                    .isTrue();
+        } finally {
+            agent.destroy();
+            agent.waitFor();
+        }
+    }
+
+    /** The agent as a process of its own, with the documented unit's Java options; its output goes to {@code out}. */
+    private Process startAsUnit(Path out) throws java.io.IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(List.of(UNIT_JAVA_OPTIONS.split(" ")));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
+                "--config", dev.resolve("agent.conf").toString()));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     }
 
     private static String read(Path file) {

@@ -135,6 +135,13 @@ class FleetPagesTest {
             assertThat(body.indexOf(">committed<")).isPositive().isLessThan(body.indexOf(">trial boot<"));
             assertThat(body.indexOf(">trial boot<")).isLessThan(body.indexOf(">downloaded<"));
             assertThat(b.get("/ui/devices/" + f.d3().id()).body()).contains("has not sent a verified manifest");
+            assertThat(body).contains("id=\"metadata-frozen\">").doesNotContain(">frozen<");
+            ObjectNode frozen = f.d1().manifest(f.d1().id(), "fw-a-1.0.bin").put("trustedRootVersion", 1)
+                    .put("metadataFrozenSince", "2026-12-01T10:00:00Z");
+            assertThat(f.d1().checkIn(srv.http, f.d1().envelope(frozen), null).status()).isEqualTo(200);
+            assertThat(b.get("/ui/devices/" + f.d1().id()).body()).as("the security state shows the freeze")
+                    .containsPattern("id=\"metadata-frozen\"><span class=\"badge bad\">frozen</span>\\s+since"
+                            + " <time datetime=\"2026-12-01T10:00:00Z\">");
 
             String releases = b.get("/ui/releases").body();
             assertThat(releases).contains("fw-a-2.0.bin").contains("board-a").contains(repo.targetsKey.keyId())
