@@ -45,9 +45,19 @@ final class Fleet implements AutoCloseable {
     static final int BOOTS_PER_SECOND = 20;
     private final List<Board> boards = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    /** The boards' shared HTTP client, measured. */
+    private final MeasuredHttp http;
     /** The ports all boards share: one HTTP client, virtual threads. */
-    private final AgentPorts ports = SimulatedDevice.ports(Clock.systemUTC());
+    private final AgentPorts ports;
+    private final long startedNanos = System.nanoTime();
+    private volatile long stoppedNanos;
     private volatile boolean stopping;
+
+    private Fleet() {
+        AgentPorts shared = SimulatedDevice.ports(Clock.systemUTC());
+        http = new MeasuredHttp(shared.http());
+        ports = shared.withHttp(http);
+    }
 
     /**
      * Lays out {@code count} boards under {@code home} and starts them, each after a delay drawn from
@@ -138,14 +148,33 @@ final class Fleet implements AutoCloseable {
         return true;
     }
 
+    /** Boards mid-update now (between starting a download and the update's end). */
+    int updating() {
+        return (int) boards.stream().map(Board::record).filter(DeviceRecord::updating).count();
+    }
+
+    /** The boards' requests so far, as their shared HTTP client saw them. */
+    MeasuredHttp.Figures requests() {
+        return http.figures();
+    }
+
+    /** Wall seconds from the fleet's start until it stopped (or until now). */
+    double seconds() {
+        long end = stoppedNanos != 0 ? stoppedNanos : System.nanoTime();
+        return (end - startedNanos) / 1e9;
+    }
+
     /** Whether no board is mid-update (between starting a download and its commit, rollback or failure). */
     boolean noneUpdating() {
-        return boards.stream().map(Board::record).noneMatch(DeviceRecord::updating);
+        return updating() == 0;
     }
 
     /** Stops every board and waits (up to {@code wait} in all) for their threads. */
     void stop(Duration wait) throws InterruptedException {
         stopping = true;
+        if (stoppedNanos == 0) {
+            stoppedNanos = System.nanoTime();
+        }
         boards.forEach(b -> b.device().stop());
         long end = System.nanoTime() + wait.toNanos();
         for (Thread t : threads) {

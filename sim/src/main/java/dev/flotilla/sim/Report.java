@@ -40,15 +40,20 @@ import java.util.TreeMap;
  *     {@code brokenDownloads}); empty when the scenario injects none
  * @param stages per stage (from 1): size, status and the funnel (states with no device left out), as the
  *     server counts them
+ * @param load the boards' requests to the device API as their HTTP client saw them, over the fleet's run:
+ *     {@code requests}, {@code failedRequests} (no answer or a 5xx), {@code checkIns} (answered), their rate
+ *     and latency (p50, p99, max); for {@code soak} also the soak time, the rollout's download limit, the most
+ *     boards seen mid-update at once and the server process's resident memory (now and peak)
  */
 public record Report(String scenario, int devices, long seed, double speed, boolean settled, int updated,
                      int rolledBack, int bricked, int unverifiedBoots, int corruptedInstalls, int quitBoards,
                      int lostReports,
                      Integer haltedAtStage, double blastRadiusPercent, Double timeToHaltSeconds, int falseHalts,
-                     Map<String, Integer> versions, JsonNode faults, JsonNode stages, double wallSeconds) {
+                     Map<String, Integer> versions, JsonNode faults, JsonNode stages, JsonNode load,
+                     double wallSeconds) {
 
     static Report build(Simulation.Settings s, Fleet fleet, SignedTargets signed, AdminApi api, JsonNode rollout,
-                        boolean settled, double wallSeconds, JsonNode faults) throws IOException {
+                        boolean settled, double wallSeconds, JsonNode faults, JsonNode load) throws IOException {
         int updated = 0;
         int rolledBack = 0;
         int bricked = 0;
@@ -76,7 +81,7 @@ public record Report(String scenario, int devices, long seed, double speed, bool
         return new Report(s.scenario().id(), s.devices(), s.seed(), s.speed(), settled, updated, rolledBack, bricked,
                 unverified, corrupted, fleet.quit(), lost, haltedAt, round(100.0 * tried / s.devices()),
                 toHalt == null ? null : round(toHalt), s.scenario().goodRelease() && halt != null ? 1 : 0, versions,
-                faults, stages(rollout), round(wallSeconds));
+                faults, stages(rollout), load, round(wallSeconds));
     }
 
     private static int lostReports(Fleet.Board b, AdminApi api) throws IOException {
@@ -132,7 +137,16 @@ public record Report(String scenario, int devices, long seed, double speed, bool
                 + " after " + timeToHaltSeconds + " s") + ", blast radius " + blastRadiusPercent + "%, "
                 + unverifiedBoots + " unverified boots, " + corruptedInstalls + " corrupted installs, "
                 + (quitBoards == 0 ? "" : quitBoards + " boards quit, ") + lostReports
-                + " lost reports, " + falseHalts + " false halts" + (settled ? "" : ", NOT SETTLED") + " (" + wallSeconds
-                + " s)";
+                + " lost reports, " + falseHalts + " false halts" + soakSummary() + (settled ? "" : ", NOT SETTLED")
+                + " (" + wallSeconds + " s)";
+    }
+
+    private String soakSummary() {
+        if (load == null || !load.has("soakMinutes")) {
+            return "";
+        }
+        return ", " + load.path("checkIns").asLong() + " check-ins (" + load.path("checkInsPerSecond").asDouble()
+                + "/s, p99 " + load.path("checkInP99Millis").asDouble() + " ms), " + load.path("failedRequests").asLong()
+                + " failed requests, server peak RSS " + load.path("serverPeakRssMiB").asLong() + " MiB";
     }
 }

@@ -29,28 +29,55 @@ public enum Scenario {
      * A good release while the server, a separate process, is killed with SIGKILL mid-rollout and started
      * again on the same data and port: no report a board queued may be lost, and the rollout must complete.
      */
-    SERVER_CRASH("server-crash", TestImage.Behaviour.BOOT_OK, 0, false, true);
+    SERVER_CRASH("server-crash", TestImage.Behaviour.BOOT_OK, 0, false, true),
+    /**
+     * A good release to the whole fleet with at most 500 downloads at once (the rollout's
+     * {@code maxConcurrentDownloads}), the server a separate process, while the boards keep checking in for the
+     * soak time ({@code --minutes}): no request may fail; check-in throughput and latency and the server's
+     * memory are measured.
+     */
+    SOAK("soak", TestImage.Behaviour.BOOT_OK, 0, false, false, true);
+
+    /** The most boards of a {@code soak} run downloading at once (fewer when the fleet is smaller). */
+    public static final int SOAK_DOWNLOADS = 500;
 
     private final String id;
     private final TestImage.Behaviour release;
     private final double brokenDownloads;
     private final boolean powerCuts;
     private final boolean serverCrash;
+    private final boolean soak;
 
     Scenario(String id, TestImage.Behaviour release) {
-        this(id, release, 0, false, false);
+        this(id, release, 0, false, false, false);
     }
 
     Scenario(String id, TestImage.Behaviour release, double brokenDownloads) {
-        this(id, release, brokenDownloads, false, false);
+        this(id, release, brokenDownloads, false, false, false);
     }
 
     Scenario(String id, TestImage.Behaviour release, double brokenDownloads, boolean powerCuts, boolean serverCrash) {
+        this(id, release, brokenDownloads, powerCuts, serverCrash, false);
+    }
+
+    Scenario(String id, TestImage.Behaviour release, double brokenDownloads, boolean powerCuts, boolean serverCrash,
+             boolean soak) {
         this.id = id;
         this.release = release;
         this.brokenDownloads = brokenDownloads;
         this.powerCuts = powerCuts;
         this.serverCrash = serverCrash;
+        this.soak = soak;
+    }
+
+    /** Whether the fleet keeps checking in for the soak time, with the server a separate process. */
+    public boolean soak() {
+        return soak;
+    }
+
+    /** Whether the server runs as a child process (to kill it, or to measure its memory alone). */
+    public boolean serverProcess() {
+        return serverCrash || soak;
     }
 
     /** Whether the server runs as a child process that is killed and restarted mid-rollout. */

@@ -50,9 +50,10 @@ public final class Simulation {
      * @param imageBytes the size of each firmware image
      * @param home the folder for the server's data, the operator's keys and the boards
      * @param deadline the longest the run may take (wall time) before it is reported as not settled
+     * @param soakMinutes for {@code soak}: how long (wall time, from the rollout's start) the fleet keeps checking in
      */
     public record Settings(Scenario scenario, int devices, long seed, double speed, int imageBytes, Path home,
-                           Duration deadline) {
+                           Duration deadline, long soakMinutes) {
         /** Nominal seconds at this speed, at least 1. */
         long scaled(long nominal) {
             return Math.max(1, Math.round(nominal / speed));
@@ -81,7 +82,7 @@ public final class Simulation {
         started = System.nanoTime();
         Path data = settings.home().resolve("server");
         long poll = settings.scaled(POLL_SECONDS);
-        try (SimServer server = settings.scenario().serverCrash()
+        try (SimServer server = settings.scenario().serverProcess()
                 ? ServerProcess.start(data, poll, settings.home().resolve("server.log"))
                 : SimServer.inProcess(ServerConfig.defaults().withDataDir(data).withHost("127.0.0.1").withPort(0)
                 .withPollInterval(Duration.ofSeconds(poll)))) {
@@ -90,7 +91,8 @@ public final class Simulation {
             try (FaultyProxy proxy = rate > 0 ? new FaultyProxy(server.uri(), rate,
                     Math.max(1024, settings.imageBytes() / 2), settings.seed()) : null) {
                 Duration down = Duration.ofSeconds(Math.max(CRASH_DOWN_SECONDS, 2 * poll));
-                ServerCrash crash = server instanceof ServerProcess p ? new ServerCrash(p, down, progress) : null;
+                ServerCrash crash = settings.scenario().serverCrash() ? new ServerCrash((ServerProcess) server, down,
+                        progress) : null;
                 return fly(server, proxy, crash);
             }
         }
@@ -110,17 +112,45 @@ public final class Simulation {
                 proxy == null ? server.uri() : proxy.uri(), releases, setup, deadline, progress, millis)) {
             story.planPowerCuts(POWER_CUT_WITHIN);
             progress.accept("rolling out " + RELEASE);
-            Story.Chapter chapter = story.rollOut(RELEASE, settings.scaled(SOAK_SECONDS),
-                    timeoutSeconds(crash), deadline, crash == null ? RolloutWatch.Disruption.NONE : crash);
+            SoakMeter soak = settings.scenario().soak() ? new SoakMeter(story.fleet(), ((ServerProcess) server).pid())
+                    : null;
+            Instant soakEnd = Instant.now().plus(Duration.ofMinutes(settings.soakMinutes()));
+            Story.Chapter chapter = story.rollOut(RELEASE, settings.scaled(SOAK_SECONDS), timeoutSeconds(crash),
+                    deadline, crash != null ? crash : soak != null ? soak : RolloutWatch.Disruption.NONE,
+                    soak != null ? soakDownloads() : null);
+            if (soak != null && chapter.settled()) {
+                soak.hold(soakEnd.isBefore(deadline) ? soakEnd : deadline, progress);
+            }
             story.close();
             long end = millis.getAsLong();
             Report report = Report.build(settings, story.fleet(), story.signed(), story.api(), chapter.rollout(),
-                    chapter.settled(), end / 1000.0, faults(proxy, story.fleet(), crash));
+                    chapter.settled(), end / 1000.0, faults(proxy, story.fleet(), crash),
+                    load(story.fleet(), soak));
             byte[] svg = Timeline.svg(settings.scenario().id() + ": " + settings.devices() + " boards, release "
                     + RELEASE + " over " + BASELINE, story.fleet().boards().stream().map(b -> b.record().changes())
                     .toList(), end, chapter.markers());
             return new Outcome(report, svg);
         }
+    }
+
+    /** A {@code soak} rollout's {@code maxConcurrentDownloads}. */
+    private int soakDownloads() {
+        return Math.min(Scenario.SOAK_DOWNLOADS, settings.devices());
+    }
+
+    /** The boards' requests over the run, and for {@code soak} what its meter saw. */
+    private JsonNode load(Fleet fleet, SoakMeter soak) {
+        MeasuredHttp.Figures f = fleet.requests();
+        double seconds = fleet.seconds();
+        ObjectNode l = CanonicalJson.mapper().createObjectNode().put("requests", f.requests())
+                .put("failedRequests", f.failed()).put("checkIns", f.checkIns())
+                .put("checkInsPerSecond", Math.round(f.checkIns() / Math.max(seconds, 0.001) * 10) / 10.0)
+                .put("checkInP50Millis", f.checkInP50Millis()).put("checkInP99Millis", f.checkInP99Millis())
+                .put("checkInMaxMillis", f.checkInMaxMillis());
+        if (soak != null) {
+            l.setAll(soak.figures(settings.soakMinutes(), soakDownloads()));
+        }
+        return l;
     }
 
     /** The per-device stage timeout: nominal at this speed, but never shorter than a server outage needs. */

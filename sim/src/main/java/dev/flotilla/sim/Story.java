@@ -124,12 +124,16 @@ public final class Story implements AutoCloseable {
      */
     public Chapter rollOut(String version, long soakSeconds, long timeoutSeconds, Instant deadline)
             throws IOException, InterruptedException {
-        return rollOut(version, soakSeconds, timeoutSeconds, deadline, RolloutWatch.Disruption.NONE);
+        return rollOut(version, soakSeconds, timeoutSeconds, deadline, RolloutWatch.Disruption.NONE, null);
     }
 
-    /** As {@link #rollOut(String, long, long, Instant)}, with {@code disruption} striking while it runs. */
+    /**
+     * As {@link #rollOut(String, long, long, Instant)}, with {@code disruption} called at each look while it runs,
+     * and at most {@code maxConcurrentDownloads} boards handed the release at once (null: no limit).
+     */
     Chapter rollOut(String version, long soakSeconds, long timeoutSeconds, Instant deadline,
-                    RolloutWatch.Disruption disruption) throws IOException, InterruptedException {
+                    RolloutWatch.Disruption disruption, Integer maxConcurrentDownloads)
+            throws IOException, InterruptedException {
         ObjectNode body = CanonicalJson.mapper().createObjectNode().put("target", targets.get(version))
                 .put("start", true).put("supersede", true);
         body.putObject("selection").put("hardwareId", HARDWARE);
@@ -141,7 +145,10 @@ public final class Story implements AutoCloseable {
         stages.addObject().put("percent", 100);
         plan.put("soakSeconds", soakSeconds).put("timeoutSeconds", timeoutSeconds);
         plan.putObject("gates").putObject("failureRate").put("max", 0.01).put("minDevices", 1);
-        body.putObject("policies").put("onHalt", "revert");
+        ObjectNode policies = body.putObject("policies").put("onHalt", "revert");
+        if (maxConcurrentDownloads != null) {
+            policies.put("maxConcurrentDownloads", maxConcurrentDownloads);
+        }
         RolloutWatch watch = new RolloutWatch(api, api.createRollout(body), fleet, progress, millis, disruption);
         boolean settled = watch.awaitSettled(deadline) && awaitQueuesEmpty(deadline);
         return new Chapter(version, watch.last(), settled, watch.markers());

@@ -61,6 +61,11 @@ public record AgentPorts(Clock clock, Sleeper sleeper, ThreadFactory threads, Ht
         return new AgentPorts(clock, sleeper, threads, http, d, boot);
     }
 
+    /** These ports on another HTTP client (the simulator's boards share a measured one). */
+    public AgentPorts withHttp(HttpClient h) {
+        return new AgentPorts(clock, sleeper, threads, h, durable, boot);
+    }
+
     /** These ports waiting on another sleeper. */
     public AgentPorts withSleeper(Sleeper s) {
         return new AgentPorts(clock, s, threads, http, durable, boot);

@@ -1,5 +1,6 @@
 package dev.flotilla.cli.bench;
 
+import dev.flotilla.sim.ProcessMemory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.agent.runtime.AgentMain;
@@ -135,8 +136,8 @@ public final class AgentFootprintBench implements Callable<Integer> {
     private void idle(AgentProcess agent, URI server, ObjectNode r) throws Exception {
         waitFor(agent, () -> checkins(server) >= 1, "its first check-in");
         long first = checkins(server);
-        AgentProcess.Memory max = null;
-        AgentProcess.Memory last = null;
+        ProcessMemory max = null;
+        ProcessMemory last = null;
         while (checkins(server) < first + idleCheckins) {
             last = agent.memory().orElseThrow(() -> new IllegalStateException("the agent exited while idle"));
             max = max == null || last.rssKiB() > max.rssKiB() ? last : max;

@@ -1,5 +1,6 @@
 package dev.flotilla.cli.bench;
 
+import dev.flotilla.sim.ProcessMemory;
 import com.sun.net.httpserver.HttpServer;
 import dev.flotilla.agent.boot.EnvBootControl;
 import dev.flotilla.agent.counter.AntiRollbackCounter;
@@ -168,12 +169,7 @@ public final class AgentInstallBench implements Callable<Integer> {
         }
     }
 
-    private static long peakRssKiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
+    private static long peakRssKiB() {
+        return ProcessMemory.self().map(ProcessMemory::hwmKiB).orElse(-1L);
     }
 }

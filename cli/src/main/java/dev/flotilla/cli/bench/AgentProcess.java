@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import dev.flotilla.sim.ProcessMemory;
+
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -20,10 +22,6 @@ import java.util.concurrent.TimeUnit;
 final class AgentProcess implements AutoCloseable {
     /** One line of the agent's output and the {@link System#nanoTime()} it arrived at. */
     record Line(long nanos, String text) {
-    }
-
-    /** Resident memory from {@code /proc/PID/status}, in KiB: VmRSS, VmHWM (its peak), RssAnon, RssFile. */
-    record Memory(long rssKiB, long hwmKiB, long anonKiB, long fileKiB) {
     }
 
     private final Process process;
@@ -91,26 +89,8 @@ final class AgentProcess implements AutoCloseable {
     }
 
     /** The agent's memory now; empty once the process is gone. */
-    Optional<Memory> memory() {
-        try {
-            long rss = 0;
-            long hwm = 0;
-            long anon = 0;
-            long file = 0;
-            for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
-                long kib = l.endsWith(" kB") ? Long.parseLong(l.replaceAll("[^0-9]", "")) : 0;
-                switch (l.substring(0, Math.max(0, l.indexOf(':')))) {
-                    case "VmRSS" -> rss = kib;
-                    case "VmHWM" -> hwm = kib;
-                    case "RssAnon" -> anon = kib;
-                    case "RssFile" -> file = kib;
-                    default -> { }
-                }
-            }
-            return rss == 0 ? Optional.empty() : Optional.of(new Memory(rss, hwm, anon, file));
-        } catch (IOException | RuntimeException gone) {
-            return Optional.empty();
-        }
+    Optional<ProcessMemory> memory() {
+        return ProcessMemory.of(pid());
     }
 
     /** Resets VmHWM to the current RSS ({@code echo 5 > /proc/PID/clear_refs}); false when the kernel refused. */

@@ -118,8 +118,8 @@ public final class FleetBench extends ToolCommand {
             out.put("firstCheckInPassMillis", millisSince(t0));
             out.put("firstIdlePassPerSecond", Load.round(pass(pool, "first idle check-ins", 304)));
             measureRates(pool, out);
-            out.put("serverRssMiB", servers.statusMiB(0, "VmRSS"));
-            out.put("serverPeakRssMiB", servers.statusMiB(0, "VmHWM"));
+            out.put("serverRssMiB", servers.memoryMiB(0, false));
+            out.put("serverPeakRssMiB", servers.memoryMiB(0, true));
             out.put("serverHeapUsedMiB", servers.heapUsedMiB(http, 0));
             if (nodeCount > 1) {
                 servers.startUpTo(nodeCount);
@@ -132,7 +132,7 @@ public final class FleetBench extends ToolCommand {
                         / out.path("maxPerSecond").asDouble()));
                 ArrayNode rss = several.putArray("serverRssMiB");
                 for (int n = 0; n < nodeCount; n++) {
-                    rss.add(servers.statusMiB(n, "VmRSS"));
+                    rss.add(servers.memoryMiB(n, false));
                 }
             }
             out.put("databaseMiB", jdbi.withHandle(h -> h.createQuery("SELECT pg_database_size(current_database())")

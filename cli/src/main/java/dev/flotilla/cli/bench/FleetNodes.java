@@ -1,5 +1,6 @@
 package dev.flotilla.cli.bench;
 
+import dev.flotilla.sim.ProcessMemory;
 import dev.flotilla.sim.ServerProcess;
 
 import java.io.IOException;
@@ -55,21 +56,9 @@ final class FleetNodes implements AutoCloseable {
         return dir.resolve("node" + (n + 1) + ".log");
     }
 
-    /**
-     * A {@code /proc/PID/status} figure ({@code VmRSS}: resident now, {@code VmHWM}: the peak) of node {@code n},
-     * in MiB; -1 when {@code /proc} is not there.
-     */
-    long statusMiB(int n, String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(nodes.get(n).pid()), "status"))) {
-                if (line.startsWith(field + ":")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
+    /** Node {@code n}'s memory ({@code /proc/PID/status}) in MiB, resident now or its peak; -1 when unknown. */
+    long memoryMiB(int n, boolean peak) {
+        return ProcessMemory.of(nodes.get(n).pid()).map(m -> peak ? m.hwmMiB() : m.rssMiB()).orElse(-1L);
     }
 
     /** The heap node {@code n} uses now (MiB, from its {@code /metrics}: {@code jvm_memory_used_bytes} of the heap). */

@@ -1,5 +1,6 @@
 package dev.flotilla.cli.bench;
 
+import dev.flotilla.sim.ProcessMemory;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -143,15 +144,6 @@ final class Load {
 
     /** The resident size of this JVM in MiB (-1 when /proc is not there). */
     static long rssMiB() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
+        return ProcessMemory.self().map(ProcessMemory::rssMiB).orElse(-1L);
     }
 }

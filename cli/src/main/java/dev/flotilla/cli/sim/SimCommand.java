@@ -30,7 +30,7 @@ import java.util.Optional;
         subcommands = {SimDeviceCommand.class})
 public final class SimCommand extends ToolCommand {
     @Option(names = "--scenario", paramLabel = "NAME",
-            description = "good-release, bad-release, unhealthy-release, flaky-network, power-cuts or server-crash.")
+            description = "good-release, bad-release, unhealthy-release, flaky-network, power-cuts, server-crash or soak.")
     String scenario;
 
     @Option(names = "--devices", defaultValue = "100", paramLabel = "N", description = "Simulated boards, 1 to 20000 (default: ${DEFAULT-VALUE}).")
@@ -54,6 +54,10 @@ public final class SimCommand extends ToolCommand {
             description = "Keep the server's data and the boards here (default: a temporary folder, deleted after).")
     Path workDir;
 
+    @Option(names = "--minutes", defaultValue = "10", paramLabel = "M",
+            description = "soak: how long the fleet keeps checking in, from the rollout's start, 1 to 1440 minutes of wall time (default: ${DEFAULT-VALUE}).")
+    int minutes;
+
     @Option(names = "--timeout-minutes", defaultValue = "30", paramLabel = "M", description = "Give up after M minutes of wall time (default: ${DEFAULT-VALUE}).")
     int timeoutMinutes;
 
@@ -71,14 +75,15 @@ public final class SimCommand extends ToolCommand {
             return fail("--report FILE is required with --scenario");
         }
         if (devices < 1 || devices > 20_000 || speed < 1 || speed > 60 || imageKib < 1 || imageKib > 65_536
-                || timeoutMinutes < 1) {
-            return fail("out of range: --devices 1..20000, --speed 1..60, --image-kib 1..65536, --timeout-minutes >= 1");
+                || timeoutMinutes < 1 || minutes < 1 || minutes > 1440) {
+            return fail("out of range: --devices 1..20000, --speed 1..60, --image-kib 1..65536, --timeout-minutes >= 1,"
+                    + " --minutes 1..1440");
         }
         PrintWriter out = out();
         Path home = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("flotilla-sim-");
         try {
             Simulation.Settings settings = new Simulation.Settings(s.get(), devices, seed, speed, imageKib * 1024, home,
-                    Duration.ofMinutes(timeoutMinutes));
+                    Duration.ofMinutes(timeoutMinutes), minutes);
             Simulation.Outcome outcome = new Simulation(settings, Operator::new, line -> {
                 out.println("sim: " + line);
                 out.flush();

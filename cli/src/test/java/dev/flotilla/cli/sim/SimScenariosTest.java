@@ -31,6 +31,9 @@ class SimScenariosTest {
         assertThat(r.path("stages")).hasSize(4);
         assertThat(r.path("stages").path(3).path("status").asText()).isEqualTo("current");
         assertSafe(r);
+        assertThat(r.path("load").path("checkIns").asLong()).as("the boards' requests are measured")
+                .isGreaterThanOrEqualTo(BOARDS);
+        assertThat(r.path("load").has("soakMinutes")).as("soak figures only in a soak").isFalse();
     }
 
     @Test
@@ -77,12 +80,38 @@ class SimScenariosTest {
         assertThat(Files.readString(dir.resolve("server-crash.svg"))).contains("server killed", "server back");
     }
 
+    /** 40 boards for a minute of wall time: the server is a process of its own, as in {@code server-crash}. */
+    @Test
+    void aSoakKeepsTheFleetCheckingInWithoutAFailedRequestAndMeasuresIt() throws Exception {
+        int boards = 40;
+        JsonNode r = run("soak", boards, "--minutes", 1);
+        JsonNode load = r.path("load");
+        assertThat(r.path("updated").asInt()).as("the report: %s", r).isEqualTo(boards);
+        assertThat(r.path("falseHalts").asInt()).isZero();
+        assertSafe(r, boards);
+        assertThat(load.path("soakMinutes").asInt()).isEqualTo(1);
+        assertThat(r.path("wallSeconds").asDouble()).as("the fleet ran for the soak time").isGreaterThanOrEqualTo(60);
+        assertThat(load.path("failedRequests").asLong()).as("the report: %s", r).isZero();
+        // at speed 30 a board checks in every second: over a minute, many times each
+        assertThat(load.path("checkIns").asLong()).isGreaterThan(10L * boards);
+        assertThat(load.path("requests").asLong()).isGreaterThan(load.path("checkIns").asLong());
+        assertThat(load.path("checkInsPerSecond").asDouble()).isPositive();
+        assertThat(load.path("checkInP99Millis").asDouble()).isPositive()
+                .isGreaterThanOrEqualTo(load.path("checkInP50Millis").asDouble())
+                .isLessThanOrEqualTo(load.path("checkInMaxMillis").asDouble());
+        assertThat(load.path("maxConcurrentDownloads").asInt()).isEqualTo(boards);
+        assertThat(load.path("peakUpdating").asInt()).isBetween(1, boards);
+        assertThat(load.path("serverPeakRssMiB").asLong()).isPositive()
+                .isGreaterThanOrEqualTo(load.path("serverRssMiB").asLong());
+        assertThat(Files.readString(dir.resolve("soak.json"))).contains("\"checkInP99Millis\"");
+    }
+
     @Test
     void anUnknownScenarioIsOneLineAndRunsNothing() {
         CliRun run = CliRun.of("sim", "--scenario", "meteor-strike", "--report", dir.resolve("r.json"));
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err().strip()).isEqualTo("flotilla: error: unknown scenario 'meteor-strike' (one of: "
-                + "good-release, bad-release, unhealthy-release, flaky-network, power-cuts, server-crash)");
+                + "good-release, bad-release, unhealthy-release, flaky-network, power-cuts, server-crash, soak)");
         assertThat(dir.resolve("r.json")).doesNotExist();
     }
 
@@ -125,10 +154,13 @@ class SimScenariosTest {
         return run(scenario, BOARDS);
     }
 
-    private JsonNode run(String scenario, int boards) throws Exception {
+    private JsonNode run(String scenario, int boards, Object... more) throws Exception {
         Path report = dir.resolve(scenario + ".json");
-        CliRun run = CliRun.of("sim", "--scenario", scenario, "--devices", boards, "--seed", 7, "--speed", 30,
-                "--report", report, "--work-dir", dir.resolve("work"), "--timeout-minutes", 4);
+        java.util.List<Object> args = new java.util.ArrayList<>(java.util.List.of("sim", "--scenario", scenario,
+                "--devices", boards, "--seed", 7, "--speed", 30, "--report", report, "--work-dir", dir.resolve("work"),
+                "--timeout-minutes", 4));
+        args.addAll(java.util.List.of(more));
+        CliRun run = CliRun.of(args.toArray());
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains(scenario + ": " + boards + " devices");
         assertThat(Files.readString(dir.resolve(scenario + ".svg"))).startsWith("<svg").contains("stage 1");

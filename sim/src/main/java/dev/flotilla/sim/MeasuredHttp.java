@@ -1,0 +1,193 @@
+package dev.flotilla.sim;
+
+import java.io.IOException;
+import java.net.Authenticator;
+import java.net.CookieHandler;
+import java.net.ProxySelector;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * The boards' shared HTTP client, measured: every request the agents make to the device API (enrollment,
+ * log-in, check-ins, event reports; images and TUF metadata are fetched over other connections) passes
+ * through it, and it counts them, the failures (no answer, or a 5xx answer) and the latency of each check-in
+ * (from sending the request to the answer's body read, in steps of {@value #STEP_MICROS} µs up to
+ * {@value #MAX_SECONDS} s). It changes nothing the agents see.
+ */
+final class MeasuredHttp extends HttpClient {
+    static final int STEP_MICROS = 100;
+    static final int MAX_SECONDS = 60;
+    private static final int BUCKETS = MAX_SECONDS * 1_000_000 / STEP_MICROS + 1;
+
+    /** What the boards' requests looked like over the run. */
+    record Figures(long requests, long failed, long checkIns, double checkInP50Millis, double checkInP99Millis,
+                   double checkInMaxMillis) {
+    }
+
+    private final HttpClient delegate;
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder checkIns = new LongAdder();
+    private final AtomicLongArray latency = new AtomicLongArray(BUCKETS);
+
+    MeasuredHttp(HttpClient delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+            throws IOException, InterruptedException {
+        long started = System.nanoTime();
+        try {
+            HttpResponse<T> r = delegate.send(request, handler);
+            done(request, r.statusCode(), started);
+            return r;
+        } catch (IOException e) {
+            done(request, 0, started);
+            throw e;
+        }
+    }
+
+    @Override
+    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
+                                                            HttpResponse.BodyHandler<T> handler) {
+        long started = System.nanoTime();
+        return delegate.sendAsync(request, handler)
+                .whenComplete((r, e) -> done(request, e == null ? r.statusCode() : 0, started));
+    }
+
+    @Override
+    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
+                                                            HttpResponse.PushPromiseHandler<T> push) {
+        long started = System.nanoTime();
+        return delegate.sendAsync(request, handler, push)
+                .whenComplete((r, e) -> done(request, e == null ? r.statusCode() : 0, started));
+    }
+
+    /** Counts one request that ended with {@code status} (0: no answer). */
+    private void done(HttpRequest request, int status, long startedNanos) {
+        requests.increment();
+        if (status == 0 || status >= 500) {
+            failed.increment();
+        }
+        if (request.uri().getPath().endsWith("/checkin") && status != 0) {
+            checkIns.increment();
+            long step = (System.nanoTime() - startedNanos) / 1000 / STEP_MICROS;
+            latency.incrementAndGet((int) Math.min(step, BUCKETS - 1));
+        }
+    }
+
+    /** The figures so far. */
+    Figures figures() {
+        long[] counts = new long[BUCKETS];
+        long total = 0;
+        int max = -1;
+        for (int i = 0; i < BUCKETS; i++) {
+            counts[i] = latency.get(i);
+            total += counts[i];
+            max = counts[i] > 0 ? i : max;
+        }
+        return new Figures(requests.sum(), failed.sum(), total, millis(percentile(counts, total, 0.50)),
+                millis(percentile(counts, total, 0.99)), millis(max));
+    }
+
+    /** The bucket holding the {@code q} quantile (the least bucket with at least q of the samples at or below it). */
+    static int percentile(long[] counts, long total, double q) {
+        if (total == 0) {
+            return -1;
+        }
+        long need = (long) Math.ceil(q * total);
+        long seen = 0;
+        for (int i = 0; i < counts.length; i++) {
+            seen += counts[i];
+            if (seen >= need) {
+                return i;
+            }
+        }
+        return counts.length - 1;
+    }
+
+    /** The upper edge of bucket {@code i} in milliseconds (0 when there are no samples). */
+    private static double millis(int bucket) {
+        return bucket < 0 ? 0 : (bucket + 1) * STEP_MICROS / 1000.0;
+    }
+
+    @Override
+    public Optional<CookieHandler> cookieHandler() {
+        return delegate.cookieHandler();
+    }
+
+    @Override
+    public Optional<Duration> connectTimeout() {
+        return delegate.connectTimeout();
+    }
+
+    @Override
+    public Redirect followRedirects() {
+        return delegate.followRedirects();
+    }
+
+    @Override
+    public Optional<ProxySelector> proxy() {
+        return delegate.proxy();
+    }
+
+    @Override
+    public SSLContext sslContext() {
+        return delegate.sslContext();
+    }
+
+    @Override
+    public SSLParameters sslParameters() {
+        return delegate.sslParameters();
+    }
+
+    @Override
+    public Optional<Authenticator> authenticator() {
+        return delegate.authenticator();
+    }
+
+    @Override
+    public Version version() {
+        return delegate.version();
+    }
+
+    @Override
+    public Optional<Executor> executor() {
+        return delegate.executor();
+    }
+
+    @Override
+    public void shutdown() {
+        delegate.shutdown();
+    }
+
+    @Override
+    public void shutdownNow() {
+        delegate.shutdownNow();
+    }
+
+    @Override
+    public boolean awaitTermination(Duration duration) throws InterruptedException {
+        return delegate.awaitTermination(duration);
+    }
+
+    @Override
+    public boolean isTerminated() {
+        return delegate.isTerminated();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
