@@ -351,6 +351,34 @@ class UpdateMachineTest {
     }
 
     @Test
+    void aCommittedAssignmentServedAgainWithTheSameCounterIsNotStartedAgain() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4, 10);
+        d.source.counter = 4L;
+        d.reporter.offline = true; // the server does not hear of the commit, so it keeps serving counter 4
+        CrashableDurable durable = new CrashableDurable();
+        d.live(durable, 5, 10, s -> s instanceof UpdateState.Idle);
+        assertThat(d.problems).isEmpty();
+        assertThat(d.runningVersion()).isEqualTo("2.0.0");
+        StateStore store = new StateStore(dir.resolve("state/state.json"), durable);
+        assertThat(store.load().finished())
+                .isEqualTo(new StateStore.Finished(4, "as-2.0.0", ReasonCode.UPDATE_SUCCEEDED));
+
+        // the server is back and answers every check-in with the same issue: the reports go first, and the
+        // finished assignment is not downloaded or installed again
+        Assignment a = d.source.assignment();
+        d.source.next = new Assignment(a.id(), a.target(), a.version(), a.length(), a.sha256(), a.securityVersion(),
+                false, 4L, false, false, null);
+        d.reporter.offline = false;
+        assertThat(d.machine(durable).run()).isEqualTo(new UpdateState.Idle());
+        assertThat(d.machine(durable).run()).isEqualTo(new UpdateState.Idle());
+        assertThat(labels(d)).contains("IDLE/UPDATE_SUCCEEDED");
+        assertThat(labels(d)).filteredOn("DOWNLOADING/ASSIGNMENT_RECEIVED"::equals).hasSize(1);
+        assertThat(d.boot(durable).trialState().upgradeAvailable()).isFalse();
+        assertThat(store.load().finished())
+                .isEqualTo(new StateStore.Finished(4, "as-2.0.0", ReasonCode.UPDATE_SUCCEEDED));
+    }
+
+    @Test
     void anAssignmentAcceptedButNotStartedBeforeAPowerCutIsStartedWhenServedAgainWithTheSameCounter()
             throws Exception {
         SimDevice d = device(Behaviour.BOOT_OK, 4, 3);

@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * Early warnings that signed metadata is about to expire, worded the same wherever they are shown (the
- * CLI, the server's health endpoint). The offline roles (root, targets) are re-signed by people, so they
+ * CLI, the server's health endpoint, a device's security state on the dashboard). The offline roles (root, targets) are re-signed by people, so they
  * are warned about {@link #WINDOW} ahead; snapshot and timestamp are re-signed by the server on its own,
  * so for them only an expiry already past is worth a warning.
  */
@@ -34,6 +34,23 @@ public final class ExpiryWarnings {
     /** {@link #check} with the window this class uses for the role. */
     public static Optional<String> check(String role, long version, Instant expires, Instant now) {
         return check(role, version, expires, now, offline(role) ? WINDOW : Duration.ZERO);
+    }
+
+    /**
+     * A warning for one device whose trusted root and targets expire, the earlier of them, at {@code expires}
+     * (the {@code trustedMetadataExpires} of its signed manifest), or empty when that is more than
+     * {@link #WINDOW} after {@code now}.
+     */
+    public static Optional<String> forDevice(Instant expires, Instant now) {
+        if (expires.isAfter(now.plus(WINDOW))) {
+            return Optional.empty();
+        }
+        return Optional.of(expires.isAfter(now)
+                ? "the metadata this device trusts expires " + expires + ", in "
+                        + describe(Duration.between(now, expires))
+                        + " (it takes newer metadata from the server at its next refresh: see flotilla trust status)"
+                : "the metadata this device trusts expired at " + expires
+                        + " (it refuses updates until it takes newer metadata from the server: see flotilla trust status)");
     }
 
     private static boolean offline(String role) {

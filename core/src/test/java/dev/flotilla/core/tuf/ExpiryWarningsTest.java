@@ -29,4 +29,15 @@ class ExpiryWarningsTest {
         assertThat(ExpiryWarnings.check("timestamp", 9, NOW.minusSeconds(60), NOW)).hasValueSatisfying(w ->
                 assertThat(w).startsWith("timestamp version 9 expired at").contains("the server re-signs it"));
     }
+
+    @Test
+    void aDevicesTrustedMetadataIsWarnedAboutThirtyDaysAheadAndOnceExpired() {
+        assertThat(ExpiryWarnings.forDevice(NOW.plus(Duration.ofDays(31)), NOW)).isEmpty();
+        assertThat(ExpiryWarnings.forDevice(NOW.plus(Duration.ofDays(12)), NOW)).contains("the metadata this device"
+                + " trusts expires 2027-01-13T00:00:00Z, in 12 days (it takes newer metadata from the server at its"
+                + " next refresh: see flotilla trust status)");
+        assertThat(ExpiryWarnings.forDevice(NOW.minusSeconds(1), NOW)).hasValueSatisfying(w ->
+                assertThat(w).startsWith("the metadata this device trusts expired at 2026-12-31T23:59:59Z")
+                        .contains("refuses updates"));
+    }
 }

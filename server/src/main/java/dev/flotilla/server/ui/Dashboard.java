@@ -43,7 +43,7 @@ public final class Dashboard {
         new SignIn(sessions, s.tokens(), view).register(gate);
         LiveStreams live = new LiveStreams(gate);
         new FleetPages(s.devices(), s.details(), s.events(), s.checkIns(), s.fleet(), view,
-                s.eventsRetention().toDays()).register(gate, live);
+                s.eventsRetention().toDays(), clock).register(gate, live);
         new RolloutPages(s.rollouts(), s.releases(), s.checkIns()::settle, view).register(gate, live);
         new RecordPages(s.releases(), s.rollouts(), s.jdbi(), s.audit(), view).register(gate);
         // last, so that it answers only what no page above matched

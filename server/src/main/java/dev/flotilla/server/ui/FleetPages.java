@@ -1,5 +1,6 @@
 package dev.flotilla.server.ui;
 
+import dev.flotilla.core.tuf.ExpiryWarnings;
 import dev.flotilla.server.auth.Role;
 import dev.flotilla.server.devices.CheckIns;
 import dev.flotilla.server.devices.Device;
@@ -17,6 +18,9 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpStatus;
 
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,11 +49,12 @@ final class FleetPages {
     }
 
     /**
-     * A device page: its details, timeline (newest first), presence, the poll window used, and how many days
-     * events are kept.
+     * A device page: its details, timeline (newest first), presence, the poll window used, how many days
+     * events are kept, and the warning when the metadata the device trusts expires soon or has expired
+     * ({@link ExpiryWarnings#forDevice}; null when there is none).
      */
     public record DevicePage(DeviceDetails.Detail detail, List<DeviceEvent> timeline, boolean online,
-                             String window, long retentionDays) {
+                             String window, long retentionDays, String trustWarning) {
     }
 
     private final DeviceService devices;
@@ -61,10 +66,12 @@ final class FleetPages {
     private final Snapshots<String, FleetOverview.Facets> facets;
     private final View view;
     private final long retentionDays;
+    private final Clock clock;
 
     FleetPages(DeviceService devices, DeviceDetails details, DeviceEvents events, CheckIns checkIns,
-               FleetOverview fleet, View view, long retentionDays) {
+               FleetOverview fleet, View view, long retentionDays, Clock clock) {
         this.retentionDays = retentionDays;
+        this.clock = clock;
         this.devices = devices;
         this.details = details;
         this.events = events;
@@ -88,6 +95,19 @@ final class FleetPages {
         }, nanoTime);
     }
 
+    /** The device's trust warning at {@code now}, from its manifest's {@code trustedMetadataExpires}; or null. */
+    static String trustWarning(DeviceDetails.Detail d, Instant now) {
+        String expires = d.manifest().map(m -> m.path("trustedMetadataExpires").asText(null)).orElse(null);
+        if (expires == null) {
+            return null;
+        }
+        try {
+            return ExpiryWarnings.forDevice(Instant.parse(expires), now).orElse(null);
+        } catch (DateTimeParseException e) {
+            return null; // shown as the device sent it, without a warning
+        }
+    }
+
     void register(Gate gate, LiveStreams live) {
         live.register("/ui/fleet/live", Role.VIEWER, "fleet", (ctx, visit) -> () ->
                 view.fragment("fleet.jte", summaries.get(FLEET, FRESH)));
@@ -104,7 +124,7 @@ final class FleetPages {
             List<DeviceEvent> timeline = events.list(d.device().id(), new Page.Request(0, 200), ListOrder.DESC).items();
             view.render(ctx, 200, "device.jte", v.chrome("Device " + d.device().id(), "devices"),
                     new DevicePage(d, timeline, presence.online(d.device().lastSeenAt()), readable(presence.window()),
-                            retentionDays));
+                            retentionDays, trustWarning(d, clock.instant())));
         });
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/decommission", Role.OPERATOR, (ctx, v) -> {
             devices.decommission(v.operator().actor(), ctx.pathParam("deviceId"));

@@ -4,13 +4,15 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.flotilla.server.testing.BothDatabases;
+import dev.flotilla.core.crypto.KeyType;
 import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.MutableClock;
+import dev.flotilla.server.testing.StoreTest;
+import dev.flotilla.server.testing.TestDatabase;
+import dev.flotilla.server.testing.TestDevice;
 import dev.flotilla.server.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A client that goes away in the middle of its request body (a board losing power, Ctrl-C during
  * {@code flotilla release publish}) costs the server one DEBUG line: no ERROR, no staged leftovers, no change,
- * and the next requests are served.
+ * and the next requests are served. Real sockets on loopback, H2 and PostgreSQL.
  */
 class ClientAbortTest {
     @TempDir
@@ -42,55 +44,66 @@ class ClientAbortTest {
     boolean reset;
 
     @BeforeEach
-    void start() {
+    void debugErrorMapping() {
         root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         errors = (Logger) LoggerFactory.getLogger(ErrorMapping.class);
         errorsLevel = errors.getLevel();
         errors.setLevel(Level.DEBUG);
         log = new ListAppender<>();
         log.start();
+    }
+
+    /**
+     * A server on {@code db}; the log is captured from then on (what the start logs, such as the warning that
+     * the tests' PostgreSQL runs with fsync off, is not the test's business).
+     */
+    private void start(TestDatabase db) {
+        srv = TestServer.start(db, dir.resolve("data-" + db.kind()), new MutableClock());
         root.addAppender(log);
-        srv = TestServer.start(BothDatabases.h2(), dir, new MutableClock());
     }
 
     @AfterEach
     void stop() {
-        srv.close();
+        if (srv != null) {
+            srv.close();
+        }
         root.detachAppender(log);
         errors.setLevel(errorsLevel);
     }
 
-    @Test
-    void anImageUploadCutOffMidBodyIsADebugLineAndLeavesNothingStaged() throws Exception {
-        sendHalfAndClose("/api/v1/releases/images", "application/octet-stream", new byte[200_000]);
+    @StoreTest
+    void anImageUploadCutOffMidBodyIsADebugLineAndLeavesNothingStaged(TestDatabase db) throws Exception {
+        start(db);
+        sendHalfAndClose("/api/v1/releases/images", srv.adminToken, "application/octet-stream", new byte[200_000]);
 
         ILoggingEvent line = awaitErrorMappingLine();
         assertThat(line.getLevel()).isEqualTo(Level.DEBUG);
         assertThat(line.getFormattedMessage()).contains("client went away").contains("/api/v1/releases/images");
         assertThat(errorLines()).isEmpty();
-        Path staging = dir.resolve("staging");
+        Path staging = dir.resolve("data-" + db.kind()).resolve("staging");
         assertThat(staging).isDirectory(); // the upload had begun
         try (Stream<Path> files = Files.list(staging)) {
             assertThat(files).isEmpty();
         }
-        assertThat(dir.resolve("artifacts")).doesNotExist(); // nothing half-stored
+        assertThat(dir.resolve("data-" + db.kind()).resolve("artifacts")).doesNotExist(); // nothing half-stored
         Http.Response upload = srv.http.send("POST", "/api/v1/releases/images", srv.adminToken, new byte[1000],
                 Map.of());
         assertThat(upload.status()).isEqualTo(201);
         assertThat(upload.json().path("length").asLong()).isEqualTo(1000);
     }
 
-    @Test
-    void anImageUploadResetMidBodyIsADebugLineAndLeavesNothingStaged() throws Exception {
+    @StoreTest
+    void anImageUploadResetMidBodyIsADebugLineAndLeavesNothingStaged(TestDatabase db) throws Exception {
         reset = true; // the client's end sends a TCP reset instead of a FIN
 
-        anImageUploadCutOffMidBodyIsADebugLineAndLeavesNothingStaged();
+        anImageUploadCutOffMidBodyIsADebugLineAndLeavesNothingStaged(db);
     }
 
-    @Test
-    void aJsonBodyCutOffMidBodyIsADebugLineAndCreatesNothing() throws Exception {
+    @StoreTest
+    void aJsonBodyCutOffMidBodyIsADebugLineAndCreatesNothing(TestDatabase db) throws Exception {
+        start(db);
         String body = "{\"name\": \"" + "x".repeat(30_000) + "\", \"role\": \"viewer\"}";
-        sendHalfAndClose("/api/v1/tokens", "application/json", body.getBytes(StandardCharsets.UTF_8));
+        sendHalfAndClose("/api/v1/tokens", srv.adminToken, "application/json", body.getBytes(StandardCharsets.UTF_8));
 
         ILoggingEvent line = awaitErrorMappingLine();
         assertThat(line.getLevel()).isEqualTo(Level.DEBUG);
@@ -99,11 +112,34 @@ class ClientAbortTest {
         assertThat(srv.http.get("/healthz", null).status()).isEqualTo(200);
     }
 
+    @StoreTest
+    void aBoardKilledMidWayThroughItsEventReportIsADebugLineAndStoresNothing(TestDatabase db) throws Exception {
+        start(db);
+        TestDevice board = srv.device(KeyType.ED25519, "board-a");
+        String body = "{\"events\": [{\"eventId\": \"ev-1\", \"type\": \"download_progress\", \"details\": {\"note\":"
+                + " \"" + "x".repeat(30_000) + "\"}}]}";
+        sendHalfAndClose("/api/v1/device/" + board.id() + "/events", board.token(), "application/json",
+                body.getBytes(StandardCharsets.UTF_8));
+
+        ILoggingEvent line = awaitErrorMappingLine();
+        assertThat(line.getLevel()).isEqualTo(Level.DEBUG);
+        assertThat(line.getFormattedMessage()).contains("client went away");
+        assertThat(errorLines()).isEmpty();
+        String events = "/api/v1/devices/" + board.id() + "/events";
+        assertThat(srv.http.get(events, srv.adminToken).json().path("items")).isEmpty();
+        Http.Response resent = srv.http.post("/api/v1/device/" + board.id() + "/events", board.token(),
+                Map.of("events", List.of(Map.of("eventId", "ev-1", "type", "download_started"))));
+        assertThat(resent.status()).as(resent.text()).isEqualTo(200);
+        assertThat(srv.http.get(events, srv.adminToken).json().path("items").findValuesAsText("eventId"))
+                .containsExactly("ev-1");
+    }
+
     /** Sends the headers with the full Content-Length, then half of {@code body}, then closes the socket. */
-    private void sendHalfAndClose(String path, String contentType, byte[] body) throws IOException, InterruptedException {
+    private void sendHalfAndClose(String path, String token, String contentType, byte[] body)
+            throws IOException, InterruptedException {
         try (Socket s = new Socket("127.0.0.1", srv.server.port())) {
             OutputStream out = s.getOutputStream();
-            String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + srv.adminToken
+            String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
                     + "\r\nContent-Type: " + contentType + "\r\nContent-Length: " + body.length + "\r\n\r\n";
             out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.write(body, 0, body.length / 2);

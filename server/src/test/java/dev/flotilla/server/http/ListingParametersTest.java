@@ -66,12 +66,21 @@ class ListingParametersTest {
     void everyListingRefusesAnUnknownParameter() {
         for (String path : List.of("/api/v1/devices", "/api/v1/devices/" + device.id() + "/events",
                 "/api/v1/deployments", "/api/v1/audit", "/api/v1/releases", "/api/v1/tokens",
-                "/api/v1/enrollment-tokens")) {
+                "/api/v1/enrollment-tokens", "/api/v1/rollouts")) {
             Http.Response r = srv.http.get(path + "?limit=5&sort=newest", srv.adminToken);
             assertThat(r.status()).as(path).isEqualTo(400);
             assertThat(r.code()).as(path).isEqualTo("unknown_parameter");
             assertThat(r.json().path("message").asText()).as(path).contains("sort").contains("offset, limit");
             assertThat(srv.http.get(path + "?limit=5", srv.adminToken).status()).as(path).isEqualTo(200);
         }
+    }
+
+    @Test
+    void aRolloutsDevicesRefuseAnUnknownParameterBeforeLookingTheRolloutUp() {
+        Http.Response r = srv.http.get("/api/v1/rollouts/rol_nope/devices?limit=5&stage=0", srv.adminToken);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.code()).isEqualTo("unknown_parameter");
+        assertThat(r.json().path("message").asText()).contains("stage").contains("state, after, limit");
+        assertThat(srv.http.get("/api/v1/rollouts/rol_nope/devices?limit=5", srv.adminToken).status()).isEqualTo(404);
     }
 }

@@ -185,4 +185,33 @@ class FleetPagesTest {
             }
         }
     }
+
+    @StoreTest
+    void theDevicePageWarnsWhenTheMetadataTheDeviceTrustsExpiresWithinThirtyDays(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
+            Fleet f = fleet(srv);
+            java.time.Instant soon = clock.instant().plus(Duration.ofDays(12));
+            trusting(srv, f.d1(), clock.instant().plus(Duration.ofDays(200)));
+            trusting(srv, f.d2(), soon);
+            b.signIn(srv.adminToken);
+
+            assertThat(b.get("/ui/devices/" + f.d1().id()).body()).doesNotContain("id=\"trust-warning\"");
+            assertThat(b.get("/ui/devices/" + f.d2().id()).body()).contains("id=\"trust-warning\">Warning: the"
+                    + " metadata this device trusts expires " + soon + ", in 12 days");
+
+            clock.advance(Duration.ofDays(13)); // past it, and the device has not taken newer metadata
+            b.signIn(srv.adminToken); // the session of 13 days ago has expired
+            assertThat(b.get("/ui/devices/" + f.d2().id()).body()).contains("id=\"trust-warning\">Warning: the"
+                    + " metadata this device trusts expired at " + soon);
+            assertThat(b.get("/ui/devices/" + f.d3().id()).body()).doesNotContain("id=\"trust-warning\"");
+        }
+    }
+
+    /** A check-in whose manifest says the root and targets the device trusts expire at {@code expires}. */
+    private static void trusting(TestServer srv, TestDevice d, java.time.Instant expires) {
+        ObjectNode m = d.manifest(d.id(), "fw-a-1.0.bin");
+        m.put("trustedMetadataExpires", expires.toString());
+        Http.Response r = d.checkIn(srv.http, d.envelope(m), null);
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+    }
 }
