@@ -1,5 +1,6 @@
 package dev.flotilla.sim;
 
+import dev.flotilla.agent.boot.SimulatedBoard;
 import dev.flotilla.agent.install.DirectorAssignmentAdapter;
 import dev.flotilla.agent.net.DeviceIdentity;
 import dev.flotilla.agent.runtime.AgentPorts;
@@ -46,7 +47,7 @@ final class Fleet implements AutoCloseable {
     private final List<Board> boards = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     /** The ports all boards share: one HTTP client, virtual threads. */
-    private final AgentPorts ports = SimulatedDevice.ports(Clock.systemUTC());
+    private final AgentPorts ports = SimulatedBoard.sharedPorts(Clock.systemUTC());
     private volatile boolean stopping;
 
     /**
