@@ -187,16 +187,10 @@ public final class SimulatedDevice {
 
     private SimulatedBootloader.Outcome.Running boot(SimulatedBoard board, SimulatedBootloader bootloader)
             throws IOException {
-        for (int i = 0; i < MAX_BOOTS; i++) {
-            SimulatedBootloader.Outcome o = bootloader.boot();
-            if (o instanceof SimulatedBootloader.Outcome.Running r) {
-                return r;
-            }
-            String why = ((SimulatedBootloader.Outcome.Failed) o).why();
-            log.accept("boot of slot " + o.slot() + " failed (" + why + "): reset");
-            observer.bootFailed(o.slot(), board.slot(o.slot()), why);
-        }
-        throw new IllegalStateException("boot loop: no image ran in " + MAX_BOOTS + " boots");
+        return bootloader.bootUntilRunning(MAX_BOOTS, failed -> {
+            log.accept("boot of slot " + failed.slot() + " failed (" + failed.why() + "): reset");
+            observer.bootFailed(failed.slot(), board.slot(failed.slot()), failed.why());
+        });
     }
 
     /** Sees the board's boots (on the board's thread; must return quickly and not throw). */
