@@ -1,5 +1,6 @@
 package dev.flotilla.sim;
 
+import dev.flotilla.agent.boot.SimulatedBoard;
 import dev.flotilla.agent.install.DirectorAssignmentAdapter;
 import dev.flotilla.agent.net.DeviceIdentity;
 import dev.flotilla.agent.runtime.AgentPorts;
@@ -54,7 +55,7 @@ final class Fleet implements AutoCloseable {
     private volatile boolean stopping;
 
     private Fleet() {
-        AgentPorts shared = SimulatedDevice.ports(Clock.systemUTC());
+        AgentPorts shared = SimulatedBoard.sharedPorts(Clock.systemUTC());
         http = new MeasuredHttp(shared.http());
         ports = shared.withHttp(http);
     }

@@ -1,5 +1,6 @@
 package dev.flotilla.sim;
 
+import dev.flotilla.agent.boot.SimulatedBoard;
 import dev.flotilla.agent.boot.SimulatedBootloader;
 import dev.flotilla.agent.boot.SimulatedEnv;
 import dev.flotilla.agent.boot.TrialState;
@@ -28,8 +29,9 @@ record Inspection(boolean bootable, String version, boolean corrupted) {
     static Inspection of(Path boardDir, SignedTargets signed) throws IOException {
         Path scratch = Files.createTempDirectory(boardDir, "inspect-");
         try {
-            Path env = Files.copy(boardDir.resolve("bootenv"), scratch.resolve("bootenv"));
-            Map<String, Path> slots = Map.of("a", boardDir.resolve("slot-a"), "b", boardDir.resolve("slot-b"));
+            SimulatedBoard board = SimulatedBoard.at(boardDir);
+            Path env = Files.copy(board.bootEnvFile(), scratch.resolve("bootenv"));
+            Map<String, Path> slots = board.slots();
             SimulatedEnv copy = new SimulatedEnv(env, new FileDurable());
             String named = TrialState.of(copy.read()).bootSlot();
             boolean corrupted = corrupted(slots.get(named), signed);

@@ -1,24 +1,19 @@
 package dev.flotilla.sim;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.agent.boot.SimulatedBoard;
 import dev.flotilla.agent.boot.SimulatedBootloader;
-import dev.flotilla.agent.boot.SimulatedEnv;
-import dev.flotilla.agent.boot.TrialState;
 import dev.flotilla.agent.config.AgentConfig;
 import dev.flotilla.agent.config.AgentConfigParser;
 import dev.flotilla.agent.install.DirectorVerifier;
-import dev.flotilla.agent.net.ServerClient;
 import dev.flotilla.agent.runtime.Agent;
 import dev.flotilla.agent.runtime.AgentPorts;
 import dev.flotilla.agent.storage.Durable;
 import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.storage.PowerCut;
 import dev.flotilla.agent.testimage.TestImage;
-import dev.flotilla.agent.time.Sleeper;
 import dev.flotilla.agent.update.AgentListener;
-import dev.flotilla.core.json.CanonicalJson;
 
 import java.io.IOException;
 import java.net.URI;
@@ -28,14 +23,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * A simulated board: two file slots, a U-Boot-style boot environment in a file, a simulated bootloader that
- * runs the test image's behaviour, and the real agent. {@link #run()} is the board's life: boot (resetting
+ * A simulated board ({@link SimulatedBoard}: two file slots, a U-Boot-style boot environment in a file, a
+ * simulated bootloader that runs the test image's behaviour) running the real agent. {@link #run()} is the board's life: boot (resetting
  * on a crash or hang until the bootloader falls back), start the agent, and when the agent asks for a
  * reboot, boot again — each start a fresh {@link Agent}, as after a real reboot nothing survives in memory.
  *
@@ -61,8 +55,9 @@ public final class SimulatedDevice {
     private volatile boolean stopped;
 
     /**
-     * Lays out a new board in {@code dir} (when it has no {@code agent.conf} yet): slot A holds a good
-     * factory image of {@code factoryVersion}, slot B is empty, the boot environment boots A.
+     * Lays out a new board in {@code dir} (when it has no {@code agent.conf} yet; see
+     * {@link SimulatedBoard#layOut(Path, String, int)}): slot A holds a good factory image of
+     * {@code factoryVersion}, slot B is empty, the boot environment boots A.
      */
     public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
                                  String factoryVersion, int imageBytes) throws IOException {
@@ -88,26 +83,12 @@ public final class SimulatedDevice {
     public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
                                  String factoryVersion, int imageBytes, long pollSeconds, int trialTries,
                                  long healthGraceSeconds) throws IOException {
-        Path conf = dir.resolve("agent.conf");
-        if (Files.exists(conf)) {
-            return conf;
+        if (Files.exists(SimulatedBoard.at(dir).configFile())) {
+            return SimulatedBoard.at(dir).configFile();
         }
-        Files.createDirectories(dir);
-        TestImage.write(dir.resolve("slot-a"), TestImage.Behaviour.BOOT_OK, factoryVersion, imageBytes);
-        Files.write(dir.resolve("slot-b"), new byte[0]);
-        new SimulatedEnv(dir.resolve("bootenv"), new FileDurable()).set(Map.of(TrialState.BOOT_SLOT, "a",
-                TrialState.UPGRADE_AVAILABLE, "0", TrialState.BOOTCOUNT, "0"));
-        Files.copy(trustedRoot, dir.resolve("root.json"));
-        ObjectNode c = JsonNodeFactory.instance.objectNode();
-        c.put("server", server.toString());
-        c.put("stateDir", "state");
-        c.put("trustedRoot", "root.json");
-        c.put("hardwareId", hardwareId);
-        c.put("factoryVersion", factoryVersion);
-        c.put("enrollmentToken", enrollmentToken);
-        c.putObject("slots").put("a", "slot-a").put("b", "slot-b");
-        c.putObject("bootControl").put("backend", "simulated").put("stateFile", "bootenv")
-                .put("cmdline", "cmdline").put("trialTries", trialTries);
+        SimulatedBoard board = SimulatedBoard.layOut(dir, factoryVersion, imageBytes);
+        Files.copy(trustedRoot, board.trustedRoot());
+        ObjectNode c = board.config(server, enrollmentToken, hardwareId, factoryVersion, trialTries);
         ObjectNode health = c.putObject("health");
         health.put("minimumUptimeSeconds", 0);
         // a simulated board has no flaky link to wait for: unless told otherwise, a bad image rolls back after
@@ -120,9 +101,7 @@ public final class SimulatedDevice {
         cmd.add("sh").add("-c").add("test \"$(cat '" + dir.resolve("image-health").toAbsolutePath() + "')\" = ok");
         c.putObject("poll").put("intervalSeconds", pollSeconds).put("jitter", 0.2).put("minBackoffSeconds", 1)
                 .put("maxBackoffSeconds", Math.max(pollSeconds, 10));
-        c.putArray("rebootCommand").add("true");
-        Files.write(conf, CanonicalJson.pretty(c));
-        return conf;
+        return board.writeConfig(c);
     }
 
     public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log) {
@@ -170,31 +149,19 @@ public final class SimulatedDevice {
         this.listeners = List.copyOf(listeners);
     }
 
-    /**
-     * Ports that boards can share: {@code clock}, real sleeps, virtual threads, one HTTP client on virtual
-     * threads (trusting the JDK's CAs: for boards whose configurations name no {@code caBundle}, as
-     * {@link #provision} writes them), files, the simulated boot control the boards' configurations name.
-     * Whoever builds them closes {@link AgentPorts#http()}.
-     */
-    public static AgentPorts ports(Clock clock) {
-        ThreadFactory threads = Thread.ofVirtual().name("sim-agent-", 0).factory();
-        return new AgentPorts(clock, Sleeper.SYSTEM, threads, ServerClient.httpClient(null, threads),
-                new FileDurable(), AgentPorts.BootFactory.CONFIGURED);
-    }
-
     /** Runs the board until {@link #stop()}: boot, agent, reboot, and so on. */
     public void run() throws IOException, InterruptedException {
-        AgentConfig config = AgentConfigParser.parse(dir.resolve("agent.conf"), Map.of());
+        SimulatedBoard board = SimulatedBoard.at(dir);
+        AgentConfig config = AgentConfigParser.parse(board.configFile(), Map.of());
         AgentPorts boardPorts = ports.apply(config);
-        SimulatedBootloader bootloader = new SimulatedBootloader(new SimulatedEnv(config.boot().stateFile(),
-                new FileDurable()), Map.of("a", config.slots().a(), "b", config.slots().b()), config.boot().cmdline());
+        SimulatedBootloader bootloader = board.bootloader();
         while (!stopped) {
-            SimulatedBootloader.Outcome.Running running = boot(bootloader, config);
+            SimulatedBootloader.Outcome.Running running = boot(board, bootloader);
             Files.writeString(dir.resolve("image-health"),
                     running.image().behaviour() == TestImage.Behaviour.FAIL_HEALTH_CHECK ? "fail" : "ok",
                     StandardCharsets.UTF_8);
             log.accept("booted slot " + running.slot() + " (firmware " + running.image().version() + ")");
-            observer.booted(running.slot(), slotFile(config, running.slot()), running.image());
+            observer.booted(running.slot(), board.slot(running.slot()), running.image());
             Agent agent = new Agent(config, boardPorts.withDurable(storage.get()), director, log, listeners);
             current = agent;
             if (stopped) {
@@ -218,22 +185,12 @@ public final class SimulatedDevice {
         }
     }
 
-    private static Path slotFile(AgentConfig config, String slot) {
-        return "a".equals(slot) ? config.slots().a() : config.slots().b();
-    }
-
-    private SimulatedBootloader.Outcome.Running boot(SimulatedBootloader bootloader, AgentConfig config)
+    private SimulatedBootloader.Outcome.Running boot(SimulatedBoard board, SimulatedBootloader bootloader)
             throws IOException {
-        for (int i = 0; i < MAX_BOOTS; i++) {
-            SimulatedBootloader.Outcome o = bootloader.boot();
-            if (o instanceof SimulatedBootloader.Outcome.Running r) {
-                return r;
-            }
-            String why = ((SimulatedBootloader.Outcome.Failed) o).why();
-            log.accept("boot of slot " + o.slot() + " failed (" + why + "): reset");
-            observer.bootFailed(o.slot(), slotFile(config, o.slot()), why);
-        }
-        throw new IllegalStateException("boot loop: no image ran in " + MAX_BOOTS + " boots");
+        return bootloader.bootUntilRunning(MAX_BOOTS, failed -> {
+            log.accept("boot of slot " + failed.slot() + " failed (" + failed.why() + "): reset");
+            observer.bootFailed(failed.slot(), board.slot(failed.slot()), failed.why());
+        });
     }
 
     /** Sees the board's boots (on the board's thread; must return quickly and not throw). */

@@ -1,8 +1,7 @@
 package dev.flotilla.sim;
 
-import dev.flotilla.agent.boot.SimulatedEnv;
+import dev.flotilla.agent.boot.SimulatedBoard;
 import dev.flotilla.agent.boot.TrialState;
-import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.testimage.TestImage;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +23,7 @@ class InspectionTest {
 
     @TempDir
     Path dir;
-    Path board;
+    SimulatedBoard board;
     SignedTargets signed;
 
     @BeforeEach
@@ -36,39 +35,38 @@ class InspectionTest {
         signed = SignedTargets.parse(targets.getBytes(StandardCharsets.UTF_8),
                 Map.of("fw-1.img", "1.0.0", "fw-2.img", "2.0.0"));
         Path root = Files.writeString(dir.resolve("root.json"), "{}");
-        board = dir.resolve("board");
-        SimulatedDevice.provision(board, URI.create("http://127.0.0.1:1"), "t", root, "hw", "1.0.0", SIZE);
+        board = SimulatedBoard.at(dir.resolve("board"));
+        SimulatedDevice.provision(board.dir(), URI.create("http://127.0.0.1:1"), "t", root, "hw", "1.0.0", SIZE);
     }
 
     @Test
     void aFactoryBoardBootsTheSignedBaseline() throws Exception {
-        assertThat(Inspection.of(board, signed)).isEqualTo(new Inspection(true, "1.0.0", false));
+        assertThat(Inspection.of(board.dir(), signed)).isEqualTo(new Inspection(true, "1.0.0", false));
     }
 
     @Test
     void oneFlippedByteInTheOnlyImageIsABrickedBoardAndACorruptedInstall() throws Exception {
-        byte[] slot = Files.readAllBytes(board.resolve("slot-a"));
+        byte[] slot = Files.readAllBytes(board.slot("a"));
         slot[SIZE - 1] ^= 1;
-        Files.write(board.resolve("slot-a"), slot);
-        assertThat(Inspection.of(board, signed)).isEqualTo(new Inspection(false, null, true));
+        Files.write(board.slot("a"), slot);
+        assertThat(Inspection.of(board.dir(), signed)).isEqualTo(new Inspection(false, null, true));
     }
 
     @Test
     void anArmedReleaseThatCrashesFallsBackToTheBaselineAsTheBootloaderWould() throws Exception {
-        TestImage.write(board.resolve("slot-b"), TestImage.Behaviour.CRASH_ON_BOOT, "2.0.0", SIZE);
-        SimulatedEnv env = new SimulatedEnv(board.resolve("bootenv"), new FileDurable());
-        env.set(Map.of(TrialState.BOOT_SLOT, "b", TrialState.UPGRADE_AVAILABLE, "1", TrialState.BOOTCOUNT, "0",
+        TestImage.write(board.slot("b"), TestImage.Behaviour.CRASH_ON_BOOT, "2.0.0", SIZE);
+        board.env().set(Map.of(TrialState.BOOT_SLOT, "b", TrialState.UPGRADE_AVAILABLE, "1", TrialState.BOOTCOUNT, "0",
                 TrialState.BOOTLIMIT, "1"));
-        String before = Files.readString(board.resolve("bootenv"));
-        assertThat(Inspection.of(board, signed)).isEqualTo(new Inspection(true, "1.0.0", false));
-        assertThat(Files.readString(board.resolve("bootenv"))).as("the board is not changed").isEqualTo(before);
+        String before = Files.readString(board.bootEnvFile());
+        assertThat(Inspection.of(board.dir(), signed)).isEqualTo(new Inspection(true, "1.0.0", false));
+        assertThat(Files.readString(board.bootEnvFile())).as("the board is not changed").isEqualTo(before);
     }
 
     @Test
     void aCommittedSlotWhoseBytesAreNotTheSignedReleaseIsNotABootableVerifiedImage() throws Exception {
-        TestImage.write(board.resolve("slot-b"), TestImage.Behaviour.BOOT_OK, "2.0.0", SIZE); // not what was signed
-        new SimulatedEnv(board.resolve("bootenv"), new FileDurable()).set(Map.of(TrialState.BOOT_SLOT, "b"));
-        assertThat(Inspection.of(board, signed)).isEqualTo(new Inspection(false, null, true));
+        TestImage.write(board.slot("b"), TestImage.Behaviour.BOOT_OK, "2.0.0", SIZE); // not what was signed
+        board.env().set(Map.of(TrialState.BOOT_SLOT, "b"));
+        assertThat(Inspection.of(board.dir(), signed)).isEqualTo(new Inspection(false, null, true));
     }
 
     private static String sha(byte[] b) throws Exception {

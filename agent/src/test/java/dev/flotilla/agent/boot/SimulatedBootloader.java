@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Boots a simulated device the way U-Boot's boot counter would, on any {@link BootEnv}.
@@ -82,10 +83,21 @@ public final class SimulatedBootloader {
      * @throws IllegalStateException when no boot within {@code maxBoots} ran an image (a boot loop)
      */
     public Outcome.Running bootUntilRunning(int maxBoots) throws IOException {
+        return bootUntilRunning(maxBoots, failed -> { });
+    }
+
+    /**
+     * As {@link #bootUntilRunning(int)}, telling {@code onReset} of each boot that failed (before the reset).
+     *
+     * @throws IllegalStateException when no boot within {@code maxBoots} ran an image (a boot loop)
+     */
+    public Outcome.Running bootUntilRunning(int maxBoots, Consumer<Outcome.Failed> onReset) throws IOException {
         for (int i = 0; i < maxBoots; i++) {
-            if (boot() instanceof Outcome.Running r) {
+            Outcome o = boot();
+            if (o instanceof Outcome.Running r) {
                 return r;
             }
+            onReset.accept((Outcome.Failed) o);
         }
         throw new IllegalStateException("boot loop: no image ran in " + maxBoots + " boots");
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.agent.boot.SimulatedBoard;
 import dev.flotilla.agent.config.AgentConfig;
 import dev.flotilla.agent.config.AgentConfigParser;
 import dev.flotilla.agent.config.ConfigException;
@@ -63,9 +64,7 @@ class PrivateCaTest {
         repo.publish();
         dev = Files.createDirectories(dir.resolve("device"));
         Files.write(dev.resolve("root.json"), repo.rootBytes());
-        Files.writeString(dev.resolve("cmdline"), "flotilla.slot=a\n");
-        Files.write(dev.resolve("slot-a.img"), new byte[0]);
-        Files.write(dev.resolve("slot-b.img"), new byte[0]);
+        SimulatedBoard.layOut(dev, new byte[0]); // a board with no firmware: enough to start the agent
     }
 
     @AfterEach

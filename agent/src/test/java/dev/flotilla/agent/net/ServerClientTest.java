@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.agent.boot.SimulatedBoard;
 import dev.flotilla.agent.install.TestRepo;
 import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.update.Event;
@@ -145,9 +146,7 @@ class ServerClientTest {
         repo.publish();
         Files.createDirectories(state);
         Files.write(state.resolve("root.json"), repo.rootBytes());
-        Files.writeString(state.resolve("cmdline"), "flotilla.slot=a\n");
-        Files.write(state.resolve("slot-a.img"), new byte[0]);
-        Files.write(state.resolve("slot-b.img"), new byte[0]);
+        SimulatedBoard.layOut(state, new byte[0]); // a board with no firmware: enough to start the agent
         Path conf = Files.writeString(state.resolve("agent.conf"), """
                 { "server": "%s", "stateDir": ".", "hardwareId": "board-a", "factoryVersion": "1.0.0",
                   "trustedRoot": "root.json", "enrollmentToken": "%s",

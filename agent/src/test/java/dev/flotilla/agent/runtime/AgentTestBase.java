@@ -2,15 +2,16 @@ package dev.flotilla.agent.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.agent.boot.SimulatedBoard;
 import dev.flotilla.agent.boot.SimulatedBootloader;
-import dev.flotilla.agent.boot.SimulatedEnv;
 import dev.flotilla.agent.config.AgentConfig;
 import dev.flotilla.agent.config.AgentConfigParser;
 import dev.flotilla.agent.install.DirectorAssignmentAdapter;
 import dev.flotilla.agent.install.RepoHttpServer;
 import dev.flotilla.agent.install.TestRepo;
 import dev.flotilla.agent.install.UnsignedTestDirector;
-import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.testimage.TestImage;
 import dev.flotilla.agent.update.AgentListener;
 import dev.flotilla.agent.update.Assignment;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and run on virtual threads.
  */
 abstract class AgentTestBase {
+    private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
     Path dir;
     FakeDeviceApi api;
@@ -82,13 +84,7 @@ abstract class AgentTestBase {
 
     /** Lays out a board in {@code board}: slot A holds a good 1.0.0, slot B is empty, the environment boots A. */
     static Path layOut(Path board) throws java.io.IOException {
-        Files.createDirectories(board);
-        TestImage.write(board.resolve("slot-a.img"), TestImage.Behaviour.BOOT_OK, "1.0.0", 4096);
-        Files.write(board.resolve("slot-b.img"), new byte[0]); // a slot is never created by the agent
-        new SimulatedEnv(board.resolve("bootenv"), new FileDurable())
-                .set(Map.of("boot_slot", "a", "upgrade_available", "0", "bootcount", "0", "bootlimit", "3"));
-        Files.writeString(board.resolve("cmdline"), "flotilla.slot=a\n");
-        return board;
+        return SimulatedBoard.layOut(board, "1.0.0", 4096).dir();
     }
 
     @AfterEach
@@ -98,21 +94,19 @@ abstract class AgentTestBase {
         repoServer.close();
     }
 
-    AgentConfig config(String maintenance) throws Exception {
-        Files.write(dev.resolve("root.json"), signedDirector ? repo.rootWithDirectorBytes() : repo.rootBytes());
-        Path conf = dev.resolve("agent.conf");
-        Files.writeString(conf, """
-                // test device
-                { "server": "%s", "metadataUrl": "%s", "targetsUrl": "%s",
-                  "stateDir": "state", "hardwareId": "board-a", "factoryVersion": "1.0.0", "trustedRoot": "root.json",
-                  "enrollmentToken": "fle_test",
-                  "slots": {"a": "slot-a.img", "b": "slot-b.img"},
-                  "bootControl": {"backend": "simulated", "stateFile": "bootenv", "cmdline": "cmdline", "trialTries": 2},
-                  "health": %s,
-                  "poll": {"intervalSeconds": 1, "jitter": 0.1, "minBackoffSeconds": 1, "maxBackoffSeconds": 2},
-                  "rebootCommand": ["true"] %s }
-                """.formatted(api.uri(), repoServer.metadataUrl(), repoServer.targetsUrl(), health, maintenance));
-        return AgentConfigParser.parse(conf, Map.of());
+    /**
+     * Writes the device's config (the board's parts, this test's {@link #health}, a one-second poll, and
+     * {@code extra}: more members, each after a comma) and parses it.
+     */
+    AgentConfig config(String extra) throws Exception {
+        SimulatedBoard board = SimulatedBoard.at(dev);
+        Files.write(board.trustedRoot(), signedDirector ? repo.rootWithDirectorBytes() : repo.rootBytes());
+        ObjectNode c = board.config(api.uri(), "fle_test", "board-a", "1.0.0", 2);
+        c.setAll((ObjectNode) JSON.readTree("""
+                { "metadataUrl": "%s", "targetsUrl": "%s", "health": %s,
+                  "poll": {"intervalSeconds": 1, "jitter": 0.1, "minBackoffSeconds": 1, "maxBackoffSeconds": 2} %s }
+                """.formatted(repoServer.metadataUrl(), repoServer.targetsUrl(), health, extra)));
+        return AgentConfigParser.parse(board.writeConfig(c), Map.of());
     }
 
     /** A new agent process on the device's files (a boot of the device, or a restart after a kill), started. */
@@ -143,8 +137,7 @@ abstract class AgentTestBase {
     }
 
     SimulatedBootloader bootloader() {
-        return new SimulatedBootloader(new SimulatedEnv(dev.resolve("bootenv"), new FileDurable()),
-                Map.of("a", dev.resolve("slot-a.img"), "b", dev.resolve("slot-b.img")), dev.resolve("cmdline"));
+        return SimulatedBoard.at(dev).bootloader();
     }
 
     long started() {

@@ -8,8 +8,6 @@ import dev.flotilla.agent.install.RepoHttpServer;
 import dev.flotilla.agent.install.TestRepo;
 import dev.flotilla.agent.install.UnsignedTestDirector;
 import dev.flotilla.agent.net.ServerClient;
-import dev.flotilla.agent.storage.FileDurable;
-import dev.flotilla.agent.testimage.TestImage;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Timestamp;
 import java.nio.file.Files;
@@ -51,12 +49,7 @@ class HostileServerTest {
     @BeforeEach
     void start() throws Exception {
         api = new FakeDeviceApi();
-        dev = Files.createDirectories(dir.resolve("device"));
-        TestImage.write(dev.resolve("slot-a.img"), TestImage.Behaviour.BOOT_OK, "1.0.0", 4096);
-        Files.write(dev.resolve("slot-b.img"), new byte[0]);
-        new dev.flotilla.agent.boot.SimulatedEnv(dev.resolve("bootenv"), new FileDurable())
-                .set(Map.of("boot_slot", "a", "upgrade_available", "0", "bootcount", "0", "bootlimit", "3"));
-        Files.writeString(dev.resolve("cmdline"), "flotilla.slot=a\n");
+        dev = AgentTestBase.layOut(dir.resolve("device"));
     }
 
     @AfterEach

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
+import dev.flotilla.agent.boot.SimulatedBoard;
 import dev.flotilla.agent.config.AgentConfig;
 import dev.flotilla.agent.config.AgentConfigParser;
 import dev.flotilla.agent.install.RepoHttpServer;
@@ -86,9 +87,7 @@ class MqttWakeTest {
             repo.publish();
             Path dev = Files.createDirectories(dir.resolve("device"));
             Files.write(dev.resolve("root.json"), repo.rootBytes());
-            Files.writeString(dev.resolve("cmdline"), "flotilla.slot=a\n");
-            Files.write(dev.resolve("slot-a.img"), new byte[0]);
-            Files.write(dev.resolve("slot-b.img"), new byte[0]);
+            SimulatedBoard.layOut(dev, new byte[0]); // a board with no firmware: enough to start the agent
             Path conf = Files.writeString(dev.resolve("agent.conf"), """
                     { "server": "%s", "stateDir": "state", "hardwareId": "board-a", "trustedRoot": "root.json",
                       "slots": {"a": "slot-a.img", "b": "slot-b.img"},

@@ -2,8 +2,8 @@ package dev.flotilla.agent.update;
 
 import dev.flotilla.agent.boot.BootControl;
 import dev.flotilla.agent.boot.EnvBootControl;
+import dev.flotilla.agent.boot.SimulatedBoard;
 import dev.flotilla.agent.boot.SimulatedBootloader;
-import dev.flotilla.agent.boot.SimulatedEnv;
 import dev.flotilla.agent.counter.AntiRollbackCounter;
 import dev.flotilla.agent.slots.Slot;
 import dev.flotilla.agent.slots.Slots;
@@ -25,8 +25,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A simulated device on real files for the update tests: two file slots, the simulated bootloader with a
- * state-file environment, the agent's state directory, and a loop that boots, runs the agent, and reboots
+ * A simulated device for the update tests: a {@link SimulatedBoard} (two file slots, the simulated bootloader
+ * with a state-file environment), the agent's state directory, and a loop that boots, runs the agent, and reboots
  * when asked or when the power was cut.
  */
 final class SimDevice {
@@ -38,6 +38,7 @@ final class SimDevice {
     }
 
     final Path dir;
+    final SimulatedBoard board;
     final Map<String, Path> slotFiles;
     final SimulatedBootloader bootloader;
     final Set<String> verifiedHashes;
@@ -59,19 +60,17 @@ final class SimDevice {
     int runs;
 
     SimDevice(Path dir, byte[] installed, FakeSource source) throws IOException {
-        this.dir = Files.createDirectories(dir);
-        this.slotFiles = Map.of("a", dir.resolve("slot-a.img"), "b", dir.resolve("slot-b.img"));
-        Files.write(slotFiles.get("a"), installed);
-        SimulatedEnv env = new SimulatedEnv(dir.resolve("bootenv"), new FileDurable());
-        env.set(Map.of("boot_slot", "a", "upgrade_available", "0", "bootcount", "0", "bootlimit", "3"));
-        this.bootloader = new SimulatedBootloader(env, slotFiles, dir.resolve("cmdline"));
+        this.board = SimulatedBoard.layOut(dir, installed);
+        this.dir = dir;
+        this.slotFiles = board.slots();
+        this.bootloader = board.bootloader();
         this.source = source;
         this.verifiedHashes = Set.of(Digests.sha256Hex(installed), source.assignment().sha256());
         source.device = this;
     }
 
     EnvBootControl boot(Durable durable) {
-        return EnvBootControl.simulated(dir.resolve("bootenv"), dir.resolve("cmdline"), durable, () -> {
+        return board.bootControl(durable, () -> {
             throw new SimulatedReboot();
         });
     }

@@ -253,11 +253,13 @@ class UpdateMachineTest {
     @Test
     void securityVersionBelowTheCounterIsRefusedBeforeAByteIsWritten() throws Exception {
         SimDevice d = device(Behaviour.BOOT_OK, 2);
+        byte[] previous = TestImage.create(Behaviour.BOOT_OK, "0.9.0", 20_000); // what slot B held before
+        Files.write(d.slotFiles.get("b"), previous);
         CrashableDurable durable = new CrashableDurable();
         d.counter(durable).raiseTo(3);
         d.live(durable, 5, 10);
         assertThat(labels(d)).containsExactly("FAILED/SECURITY_VERSION_TOO_LOW", "IDLE/UPDATE_FAILED");
-        assertThat(d.slotFiles.get("b")).doesNotExist();
+        assertThat(Files.readAllBytes(d.slotFiles.get("b"))).as("not a byte of slot B written").isEqualTo(previous);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.flotilla.cli.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flotilla.agent.boot.SimulatedBoard;
 import dev.flotilla.agent.net.DeviceIdentity;
 import dev.flotilla.agent.net.ServerClient;
 import dev.flotilla.agent.runtime.AgentMain;
@@ -62,9 +63,7 @@ class AgentCommandTest {
             String secret = new com.fasterxml.jackson.databind.ObjectMapper().readTree(token.out()).path("secret")
                     .asText();
             Path conf = config(server.uri().toString(), "");
-            Files.writeString(dir.resolve("cmdline"), "flotilla.slot=a\n");
-            Files.write(dir.resolve("slot-a.img"), new byte[0]);
-            Files.write(dir.resolve("slot-b.img"), new byte[0]);
+            SimulatedBoard.layOut(dir, new byte[0]); // a board with no firmware: enough to start the agent
             // the device enrolled earlier (its identity is in the state directory), then was decommissioned
             String id = new DeviceIdentity(dir.resolve("state"), new FileDurable()).ensureEnrolled(
                     new ServerClient(server.uri(), ServerClient.defaultHttpClient()), Optional.of(secret), "board-a");
@@ -84,9 +83,7 @@ class AgentCommandTest {
         try (Server server = Server.start(ServerConfig.defaults().withDataDir(dir.resolve("server")).withPort(0)
                 .withHost("127.0.0.1"))) {
             Path conf = config(server.uri().toString(), "");
-            Files.writeString(dir.resolve("cmdline"), "flotilla.slot=a\n");
-            Files.write(dir.resolve("slot-a.img"), new byte[0]);
-            Files.write(dir.resolve("slot-b.img"), new byte[0]);
+            SimulatedBoard.layOut(dir, new byte[0]); // a board with no firmware: enough to start the agent
             CliRun run = CliRun.of("agent", "--config", conf);
             // a configuration error: systemd's RestartPreventExitStatus keeps it from retrying every 10 s
             assertThat(run.exitCode()).isEqualTo(AgentMain.EXIT_CONFIG);
