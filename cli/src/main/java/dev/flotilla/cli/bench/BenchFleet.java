@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
@@ -52,12 +53,25 @@ public final class BenchFleet {
     }
 
     /**
-     * Registers {@code n} devices of {@code hardwareId} in the server's database. {@code progress} is told the
-     * steps done out of {@code 2 n}: keys made and signed (up to n, from several threads), then n plus the devices
-     * stored.
+     * Registers {@code n} devices of {@code hardwareId} in the server's database, each with its own key pair and
+     * signed manifest. {@code progress} is told the steps done out of {@code 2 n}: keys made and signed (up to n,
+     * from several threads), then n plus the devices stored.
      */
     public static BenchFleet register(Server server, HttpClient http, int n, String hardwareId, IntConsumer progress) {
-        return register(server.jdbi(), server.uri(), http, n, hardwareId, progress);
+        return register(server.jdbi(), server.uri(), http, n, n, hardwareId, progress);
+    }
+
+    /**
+     * Registers {@code n} devices as {@link #register(Server, HttpClient, int, String, IntConsumer)} does, but only
+     * the first {@code keyed} get a key pair and a signed manifest; the others get a distinct random 32-byte
+     * Ed25519 public value whose private key nobody has (so a distinct key id, as the schema requires) and an
+     * unsigned manifest envelope. Those devices must never check in, enrol or log in (nothing could sign for
+     * them); they can be selected, ranked, assigned and report events with their token. Making and signing an
+     * Ed25519 key costs about a millisecond of CPU per device, most of the registration of a million.
+     */
+    public static BenchFleet register(Server server, HttpClient http, int n, int keyed, String hardwareId,
+                                      IntConsumer progress) {
+        return register(server.jdbi(), server.uri(), http, n, keyed, hardwareId, progress);
     }
 
     /**
@@ -66,11 +80,16 @@ public final class BenchFleet {
      */
     public static BenchFleet register(Jdbi jdbi, URI base, HttpClient http, int n, String hardwareId,
                                       IntConsumer progress) {
+        return register(jdbi, base, http, n, n, hardwareId, progress);
+    }
+
+    private static BenchFleet register(Jdbi jdbi, URI base, HttpClient http, int n, int keyed, String hardwareId,
+                                       IntConsumer progress) {
         BenchFleet f = new BenchFleet(base, http, n);
         BulkRegistration.Entry[] entries = new BulkRegistration.Entry[n];
         java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
         IntStream.range(0, n).parallel().forEach(i -> {
-            entries[i] = f.make(i, hardwareId);
+            entries[i] = f.make(i, hardwareId, i < keyed);
             int k = made.incrementAndGet();
             if (k % 1000 == 0) {
                 progress.accept(k);
@@ -86,9 +105,11 @@ public final class BenchFleet {
         return f;
     }
 
-    private BulkRegistration.Entry make(int i, String hardwareId) {
-        KeyPair pair = KeyPairs.generate(KeyType.ED25519);
-        Key key = Key.of(KeyType.ED25519, pair.getPublic());
+    private BulkRegistration.Entry make(int i, String hardwareId, boolean keyed) {
+        KeyPair pair = keyed ? KeyPairs.generate(KeyType.ED25519) : null;
+        Key key = keyed ? Key.of(KeyType.ED25519, pair.getPublic())
+                : new Key(KeyType.ED25519.tufKeyType(), KeyType.ED25519.scheme(),
+                        Hex.encode(dev.flotilla.server.auth.Secrets.randomBytes(32)), Map.of(), Map.of());
         String id = "dev_bench_" + i;
         ObjectNode m = JsonNodeFactory.instance.objectNode();
         m.put("deviceId", id);
@@ -103,9 +124,12 @@ public final class BenchFleet {
         m.put("healthState", "healthy");
         ObjectNode env = JsonNodeFactory.instance.objectNode();
         env.set("signed", m);
-        ObjectNode sig = env.putArray("signatures").addObject();
-        sig.put("keyid", key.keyId());
-        sig.put("sig", Hex.encode(Signatures.sign(KeyType.ED25519, pair.getPrivate(), CanonicalJson.encode(m))));
+        ArrayNode signatures = env.putArray("signatures");
+        if (keyed) {
+            ObjectNode sig = signatures.addObject();
+            sig.put("keyid", key.keyId());
+            sig.put("sig", Hex.encode(Signatures.sign(KeyType.ED25519, pair.getPrivate(), CanonicalJson.encode(m))));
+        }
         ids[i] = id;
         tokens[i] = "fld_bench" + Hex.encode(dev.flotilla.server.auth.Secrets.randomBytes(24));
         envelopes[i] = CanonicalJson.encode(env);

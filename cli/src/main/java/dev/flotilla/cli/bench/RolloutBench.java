@@ -106,7 +106,7 @@ public final class RolloutBench implements Callable<Integer> {
             out.put("checkinDevices", checkins);
             long t0 = System.nanoTime();
             try (ProgressBar bar = bar("register devices (keys, then rows)", 2L * devices)) {
-                fleet = BenchFleet.register(server, http, devices, HARDWARE, bar::stepTo);
+                fleet = BenchFleet.register(server, http, devices, checkins, HARDWARE, bar::stepTo);
             }
             out.put("registerMillis", millisSince(t0));
             pass(pool, "first check-ins", 200);

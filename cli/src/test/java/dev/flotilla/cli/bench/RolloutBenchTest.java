@@ -49,4 +49,32 @@ class RolloutBenchTest {
         assertThat(out.path("gates").get(0).path("gate").asText()).isEqualTo("failureRate");
         assertThat(out.path("gates").get(0).path("sample").asInt()).isEqualTo(4);
     }
+
+    /**
+     * Devices past {@code --checkin-devices} get no key pair (a random public value, an unsigned manifest): they
+     * are still selected, ranked, admitted and report their installs (the first stage is drawn from all 400).
+     */
+    @Test
+    void devicesThatNeverCheckInNeedNoKeys() {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        CliRun run;
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            run = CliRun.of("bench", "rollout", "--devices", 400, "--checkin-devices", 40, "--clients", 4,
+                    "--millis", 300, "--rounds", 1, "--no-progress");
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode out = CanonicalJson.mapper().valueToTree(CanonicalJson.parse(buf.toString(StandardCharsets.UTF_8)
+                .strip().getBytes(StandardCharsets.UTF_8)));
+
+        assertThat(out.path("checkinDevices").asInt()).isEqualTo(40);
+        assertThat(out.path("stageSizes").toString()).isEqualTo("[4,40,200,400]");
+        assertThat(out.path("firstStageReports").asInt()).isEqualTo(4);
+        assertThat(out.path("gates").get(0).path("sample").asInt()).isEqualTo(4);
+        assertThat(out.path("rolloutState").asText()).isEqualTo("active");
+        assertThat(out.path("checkinsPerSecondDuringRollout").asDouble()).isPositive();
+    }
 }

@@ -218,37 +218,49 @@ final class Positions {
      * added minus how many were removed.
      */
     private static Optional<Integer> apply(Handle h, String rolloutId, List<String> devices, Set<String> members) {
-        Set<String> present = new HashSet<>(pairs(h.createQuery(
-                "SELECT device_id FROM rollout_positions WHERE " + pairsIn(devices.size())), rolloutId, devices)
+        boolean pairs = !postgresql(h);
+        Set<String> present = new HashSet<>(bindAmong(h.createQuery(
+                "SELECT device_id FROM rollout_positions WHERE " + among(pairs, devices.size())), rolloutId, devices)
                 .mapTo(String.class).list());
         List<String> joined = devices.stream().filter(d -> members.contains(d) && !present.contains(d)).toList();
         List<String> left = devices.stream().filter(d -> !members.contains(d) && present.contains(d)).toList();
         if (!left.isEmpty()) {
-            pairs(h.createUpdate("DELETE FROM rollout_positions WHERE " + pairsIn(left.size())), rolloutId, left)
-                    .execute();
+            bindAmong(h.createUpdate("DELETE FROM rollout_positions WHERE " + among(pairs, left.size())), rolloutId,
+                    left).execute();
         }
         if (!joined.isEmpty()) {
             insert(h, rolloutId, joined);
-            pairs(h.createUpdate("UPDATE rollout_positions p SET admitted = TRUE WHERE " + pairsIn(joined.size())
-                    + " AND " + ADMITTED), rolloutId, joined).execute();
+            bindAmong(h.createUpdate("UPDATE rollout_positions p SET admitted = TRUE WHERE "
+                    + among(pairs, joined.size()) + " AND " + ADMITTED), rolloutId, joined).execute();
         }
         return joined.isEmpty() && left.isEmpty() ? Optional.empty() : Optional.of(joined.size() - left.size());
     }
 
+    /** Whether the handle's database is PostgreSQL (else H2). */
+    private static boolean postgresql(Handle h) {
+        try {
+            return h.getConnection().getMetaData().getDatabaseProductName().equals("PostgreSQL");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("reading the database's name failed", e);
+        }
+    }
+
     /**
-     * {@code (rollout_id, device_id) IN ((:r, :d0), ...)} for n devices: each row found by the primary key (H2
-     * reads every row of the rollout for {@code rollout_id = :r AND device_id IN (...)}).
+     * The rollout's rows of n devices, each found by the primary key. H2: {@code (rollout_id, device_id) IN ((:r,
+     * :d0), ...)} (for {@code rollout_id = :r AND device_id IN (...)} H2 reads every row of the rollout).
+     * PostgreSQL: {@code rollout_id = :r AND device_id IN (:d0, ...)}, planned in about a millisecond, while
+     * planning the row-value form of 1,000 pairs took 0.5 to 2 s (an index scan per pair, OR-ed).
      */
-    private static String pairsIn(int n) {
-        StringBuilder sql = new StringBuilder("(rollout_id, device_id) IN (");
+    private static String among(boolean pairs, int n) {
+        StringBuilder sql = new StringBuilder(pairs ? "(rollout_id, device_id) IN (" : "rollout_id = :r AND device_id IN (");
         for (int i = 0; i < n; i++) {
-            sql.append(i == 0 ? "" : ", ").append("(:r, :d").append(i).append(')');
+            sql.append(i == 0 ? "" : ", ").append(pairs ? "(:r, :d" + i + ")" : ":d" + i);
         }
         return sql.append(')').toString();
     }
 
-    /** Binds {@link #pairsIn}'s parameters. */
-    private static <T extends SqlStatement<T>> T pairs(T statement, String rolloutId, List<String> devices) {
+    /** Binds {@link #among}'s parameters. */
+    private static <T extends SqlStatement<T>> T bindAmong(T statement, String rolloutId, List<String> devices) {
         statement.bind("r", rolloutId);
         for (int i = 0; i < devices.size(); i++) {
             statement.bind("d" + i, devices.get(i));
