@@ -8,8 +8,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -19,7 +22,9 @@ import javax.net.ssl.SSLParameters;
 /**
  * The boards' shared HTTP client, measured: every request the agents make to the device API (enrollment,
  * log-in, check-ins, event reports; images and TUF metadata are fetched over other connections) passes
- * through it, and it counts them, the failures (no answer, or a 5xx answer) and the latency of each check-in
+ * through it, and it counts them by kind (the last segment of the path: {@code checkin}, {@code events},
+ * {@code challenge}, {@code token}, {@code enroll}...), the failures by reason (the 5xx status, or the
+ * exception's class when there was no answer) and the latency of each check-in
  * (from sending the request to the answer's body read, in steps of {@value #STEP_MICROS} µs up to
  * {@value #MAX_SECONDS} s). It changes nothing the agents see.
  */
@@ -30,7 +35,7 @@ final class MeasuredHttp extends HttpClient {
 
     /** What the boards' requests looked like over the run. */
     record Figures(long requests, long failed, long checkIns, double checkInP50Millis, double checkInP99Millis,
-                   double checkInMaxMillis) {
+                   double checkInMaxMillis, Map<String, Long> byKind, Map<String, Long> failures) {
     }
 
     private final HttpClient delegate;
@@ -38,6 +43,8 @@ final class MeasuredHttp extends HttpClient {
     private final LongAdder failed = new LongAdder();
     private final LongAdder checkIns = new LongAdder();
     private final AtomicLongArray latency = new AtomicLongArray(BUCKETS);
+    private final Map<String, LongAdder> kinds = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
 
     MeasuredHttp(HttpClient delegate) {
         this.delegate = delegate;
@@ -49,10 +56,10 @@ final class MeasuredHttp extends HttpClient {
         long started = System.nanoTime();
         try {
             HttpResponse<T> r = delegate.send(request, handler);
-            done(request, r.statusCode(), started);
+            done(request, r.statusCode(), null, started);
             return r;
         } catch (IOException e) {
-            done(request, 0, started);
+            done(request, 0, e, started);
             throw e;
         }
     }
@@ -62,7 +69,7 @@ final class MeasuredHttp extends HttpClient {
                                                             HttpResponse.BodyHandler<T> handler) {
         long started = System.nanoTime();
         return delegate.sendAsync(request, handler)
-                .whenComplete((r, e) -> done(request, e == null ? r.statusCode() : 0, started));
+                .whenComplete((r, e) -> done(request, e == null ? r.statusCode() : 0, e, started));
     }
 
     @Override
@@ -70,16 +77,24 @@ final class MeasuredHttp extends HttpClient {
                                                             HttpResponse.PushPromiseHandler<T> push) {
         long started = System.nanoTime();
         return delegate.sendAsync(request, handler, push)
-                .whenComplete((r, e) -> done(request, e == null ? r.statusCode() : 0, started));
+                .whenComplete((r, e) -> done(request, e == null ? r.statusCode() : 0, e, started));
     }
 
-    /** Counts one request that ended with {@code status} (0: no answer). */
-    private void done(HttpRequest request, int status, long startedNanos) {
+    /** Counts one request that ended with {@code status}, or with {@code error} and no answer (status 0). */
+    private void done(HttpRequest request, int status, Throwable error, long startedNanos) {
         requests.increment();
+        String path = request.uri().getPath();
+        String kind = path.substring(path.lastIndexOf('/') + 1);
+        kinds.computeIfAbsent(kind, k -> new LongAdder()).increment();
         if (status == 0 || status >= 500) {
             failed.increment();
+            Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                    ? c.getCause() : error;
+            String why = status != 0 ? Integer.toString(status) : cause == null ? "no answer"
+                    : cause.getClass().getSimpleName();
+            failures.computeIfAbsent(kind + " " + why, k -> new LongAdder()).increment();
         }
-        if (request.uri().getPath().endsWith("/checkin") && status != 0) {
+        if (kind.equals("checkin") && status != 0) {
             checkIns.increment();
             long step = (System.nanoTime() - startedNanos) / 1000 / STEP_MICROS;
             latency.incrementAndGet((int) Math.min(step, BUCKETS - 1));
@@ -97,7 +112,13 @@ final class MeasuredHttp extends HttpClient {
             max = counts[i] > 0 ? i : max;
         }
         return new Figures(requests.sum(), failed.sum(), total, millis(percentile(counts, total, 0.50)),
-                millis(percentile(counts, total, 0.99)), millis(max));
+                millis(percentile(counts, total, 0.99)), millis(max), sums(kinds), sums(failures));
+    }
+
+    private static Map<String, Long> sums(Map<String, LongAdder> m) {
+        Map<String, Long> out = new TreeMap<>();
+        m.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
     }
 
     /** The bucket holding the {@code q} quantile (the least bucket with at least q of the samples at or below it). */

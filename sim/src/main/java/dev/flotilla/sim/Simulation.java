@@ -147,6 +147,8 @@ public final class Simulation {
                 .put("checkInsPerSecond", Math.round(f.checkIns() / Math.max(seconds, 0.001) * 10) / 10.0)
                 .put("checkInP50Millis", f.checkInP50Millis()).put("checkInP99Millis", f.checkInP99Millis())
                 .put("checkInMaxMillis", f.checkInMaxMillis());
+        l.set("requestsByKind", CanonicalJson.mapper().valueToTree(f.byKind()));
+        l.set("failures", CanonicalJson.mapper().valueToTree(f.failures()));
         if (soak != null) {
             l.setAll(soak.figures(settings.soakMinutes(), soakDownloads()));
         }

@@ -95,6 +95,10 @@ class SimScenariosTest {
         // at speed 30 a board checks in every second: over a minute, many times each
         assertThat(load.path("checkIns").asLong()).isGreaterThan(10L * boards);
         assertThat(load.path("requests").asLong()).isGreaterThan(load.path("checkIns").asLong());
+        assertThat(load.path("requestsByKind").path("checkin").asLong())
+                .as("every check-in, answered or not").isGreaterThanOrEqualTo(load.path("checkIns").asLong());
+        assertThat(load.path("requestsByKind").path("events").asLong()).as("the boards reported").isPositive();
+        assertThat(load.path("failures").size()).as("the report: %s", r).isZero();
         assertThat(load.path("checkInsPerSecond").asDouble()).isPositive();
         assertThat(load.path("checkInP99Millis").asDouble()).isPositive()
                 .isGreaterThanOrEqualTo(load.path("checkInP50Millis").asDouble())
