@@ -24,7 +24,7 @@ import javax.net.ssl.SSLParameters;
  * log-in, check-ins, event reports; images and TUF metadata are fetched over other connections) passes
  * through it, and it counts them by kind (the last segment of the path: {@code checkin}, {@code events},
  * {@code challenge}, {@code token}, {@code enroll}...), the failures by reason (the 5xx status, or the
- * exception's class when there was no answer) and the latency of each check-in
+ * exception's class when there was no answer), the refusals (4xx) by kind and status, and the latency of each check-in
  * (from sending the request to the answer's body read, in steps of {@value #STEP_MICROS} µs up to
  * {@value #MAX_SECONDS} s). It changes nothing the agents see.
  */
@@ -35,7 +35,8 @@ final class MeasuredHttp extends HttpClient {
 
     /** What the boards' requests looked like over the run. */
     record Figures(long requests, long failed, long checkIns, double checkInP50Millis, double checkInP99Millis,
-                   double checkInMaxMillis, Map<String, Long> byKind, Map<String, Long> failures) {
+                   double checkInMaxMillis, Map<String, Long> byKind, Map<String, Long> failures,
+                   Map<String, Long> refusals) {
     }
 
     private final HttpClient delegate;
@@ -45,6 +46,7 @@ final class MeasuredHttp extends HttpClient {
     private final AtomicLongArray latency = new AtomicLongArray(BUCKETS);
     private final Map<String, LongAdder> kinds = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> refusals = new ConcurrentHashMap<>();
 
     MeasuredHttp(HttpClient delegate) {
         this.delegate = delegate;
@@ -94,6 +96,9 @@ final class MeasuredHttp extends HttpClient {
                     : cause.getClass().getSimpleName();
             failures.computeIfAbsent(kind + " " + why, k -> new LongAdder()).increment();
         }
+        if (status >= 400 && status < 500) {
+            refusals.computeIfAbsent(kind + " " + status, k -> new LongAdder()).increment();
+        }
         if (kind.equals("checkin") && status != 0) {
             checkIns.increment();
             long step = (System.nanoTime() - startedNanos) / 1000 / STEP_MICROS;
@@ -112,7 +117,8 @@ final class MeasuredHttp extends HttpClient {
             max = counts[i] > 0 ? i : max;
         }
         return new Figures(requests.sum(), failed.sum(), total, millis(percentile(counts, total, 0.50)),
-                millis(percentile(counts, total, 0.99)), millis(max), sums(kinds), sums(failures));
+                millis(percentile(counts, total, 0.99)), millis(max), sums(kinds), sums(failures),
+                sums(refusals));
     }
 
     private static Map<String, Long> sums(Map<String, LongAdder> m) {

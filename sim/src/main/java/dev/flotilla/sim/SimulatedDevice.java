@@ -54,6 +54,9 @@ public final class SimulatedDevice {
     private volatile Agent current;
     private volatile boolean stopped;
 
+    /** Rounds of health checks after a commit (one per check-in). */
+    static final int POST_COMMIT_ROUNDS = 6;
+
     /**
      * Lays out a new board in {@code dir} (when it has no {@code agent.conf} yet; see
      * {@link SimulatedBoard#layOut(Path, String, int)}): slot A holds a good factory image of
@@ -97,6 +100,10 @@ public final class SimulatedDevice {
         if (healthGraceSeconds > 0) {
             health.put("retryIntervalSeconds", pollSeconds);
         }
+        // after a commit, six rounds of checks (one per check-in) as the agent's default does at its default poll
+        // interval: the default's 30 minutes would be hundreds of rounds, each a log-in and a process, at the
+        // simulator's faster polls
+        health.put("postCommitSeconds", POST_COMMIT_ROUNDS * pollSeconds);
         ArrayNode cmd = health.putArray("commands").addObject().put("timeoutSeconds", 10).putArray("command");
         cmd.add("sh").add("-c").add("test \"$(cat '" + dir.resolve("image-health").toAbsolutePath() + "')\" = ok");
         c.putObject("poll").put("intervalSeconds", pollSeconds).put("jitter", 0.2).put("minBackoffSeconds", 1)

@@ -149,6 +149,7 @@ public final class Simulation {
                 .put("checkInMaxMillis", f.checkInMaxMillis());
         l.set("requestsByKind", CanonicalJson.mapper().valueToTree(f.byKind()));
         l.set("failures", CanonicalJson.mapper().valueToTree(f.failures()));
+        l.set("refusals", CanonicalJson.mapper().valueToTree(f.refusals()));
         if (soak != null) {
             l.setAll(soak.figures(settings.soakMinutes(), soakDownloads()));
         }
