@@ -16,7 +16,8 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code --json} on the offline tools ({@code keys generate}, {@code release sign}, {@code trust sign}): stdout is
+ * {@code --json} on the offline tools ({@code keys generate}, {@code release sign}, {@code trust sign}, and
+ * {@code trust init}, {@code rotate} and {@code publish} on a repository directory or a draft): stdout is
  * one line of JSON describing what was written, the readable lines go to stderr, and without {@code --json} stdout
  * stays the readable lines.
  */
@@ -108,5 +109,78 @@ class OfflineToolsJsonTest {
         assertThat(two.path("previous").path("threshold").asInt()).isEqualTo(2);
         Metadata<Root> onDisk = Metadata.fromBytes(Files.readAllBytes(draft), Root.class);
         assertThat(onDisk.signatures()).hasSize(2);
+    }
+
+    private static Metadata<Root> root(Path file) throws Exception {
+        return Metadata.fromBytes(Files.readAllBytes(file), Root.class);
+    }
+
+    /** The key id of a private key file. */
+    private static String id(Path key) throws Exception {
+        return KeyFiles.loadSigner(key).keyId();
+    }
+
+    @Test
+    void trustInitRotateAndPublishOnARepositoryDirectory() throws Exception {
+        CliFixture fx = new CliFixture(tmp.resolve("fx"));
+        fx.generate("ed25519", "root1", "root2", "targets", "snapshot", "timestamp");
+        CliRun init = CliRun.of("trust", "init", "--out", fx.repo, "--root-key", fx.pub("root1"), "--targets-key",
+                fx.pub("targets"), "--snapshot-key", fx.pub("snapshot"), "--timestamp-key", fx.pub("timestamp"),
+                "--sign-with", fx.key("root1"), "--json");
+        JsonNode i = json(init);
+        Metadata<Root> first = Metadata.fromBytes(Files.readAllBytes(fx.repo.resolve("1.root.json")), Root.class);
+        assertThat(i.path("file").asText()).isEqualTo(fx.repo.resolve("1.root.json").toString());
+        assertThat(i.path("version").asLong()).isEqualTo(1);
+        assertThat(i.path("expires").asText()).isEqualTo(first.signed().expires().toString());
+        assertThat(i.path("signatures")).hasSize(1);
+        assertThat(i.path("signatures").path(0).asText()).isEqualTo(id(fx.key("root1")));
+        assertThat(i.path("validSignatures").asInt()).isEqualTo(1);
+        assertThat(i.path("threshold").asInt()).isEqualTo(1);
+        assertThat(i.has("previous")).isFalse();
+        assertThat(init.err()).contains("wrote root version 1 to ");
+
+        // rotate to root2, signed by the old and the new root key
+        CliRun rotate = CliRun.of("trust", "rotate", "--repo", fx.repo, "--root-key", fx.pub("root2"), "--sign-with",
+                fx.key("root1"), fx.key("root2"), "--json");
+        JsonNode r = json(rotate);
+        assertThat(r.path("file").asText()).isEqualTo(fx.repo.resolve("2.root.json").toString());
+        assertThat(r.path("version").asLong()).isEqualTo(2);
+        assertThat(r.path("signatures")).hasSize(2);
+        assertThat(r.path("validSignatures").asInt()).isEqualTo(1); // root2's signature, by the new root role
+        assertThat(r.path("previous").path("version").asLong()).isEqualTo(1);
+        assertThat(r.path("previous").path("validSignatures").asInt()).isEqualTo(1); // root1's
+        assertThat(Metadata.fromBytes(Files.readAllBytes(fx.repo.resolve("root.json")), Root.class).signed().version())
+                .isEqualTo(2);
+        assertThat(rotate.err()).contains("wrote root version 2 to ");
+
+        // a draft of version 3 (a new targets key), signed by root2 on its own, then published into the repository
+        Path draft = tmp.resolve("root-3.json");
+        JsonNode d = json(CliRun.of("trust", "rotate", "--repo", fx.repo, "--targets-key", fx.pub("timestamp"),
+                "--draft", draft, "--json"));
+        assertThat(d.path("file").asText()).isEqualTo(draft.toString());
+        assertThat(d.path("version").asLong()).isEqualTo(3);
+        assertThat(d.path("expires").asText()).isEqualTo(root(draft).signed().expires().toString());
+        assertThat(d.path("signatures")).isEmpty();
+        assertThat(d.path("validSignatures").asInt()).isZero();
+        assertThat(d.path("previous").path("version").asLong()).isEqualTo(2);
+        assertThat(fx.repo.resolve("3.root.json")).doesNotExist();
+        Path signed = tmp.resolve("root-3-signed.json");
+        assertThat(CliRun.of("trust", "sign", "--draft", draft, "--key", fx.key("root2"), "--out", signed).exitCode())
+                .isZero();
+        CliRun publish = CliRun.of("trust", "publish", "--draft", draft, "--signed", signed, "--repo", fx.repo, "--json");
+        JsonNode p = json(publish);
+        assertThat(p.path("file").asText()).isEqualTo(fx.repo.resolve("3.root.json").toString());
+        assertThat(p.path("version").asLong()).isEqualTo(3);
+        assertThat(p.path("signatures")).hasSize(1);
+        assertThat(p.path("signatures").path(0).asText()).isEqualTo(id(fx.key("root2")));
+        assertThat(p.path("validSignatures").asInt()).isEqualTo(1);
+        assertThat(p.path("previous").path("version").asLong()).isEqualTo(2);
+        assertThat(p.path("previous").path("validSignatures").asInt()).isEqualTo(1);
+        assertThat(fx.repo.resolve("3.root.json")).exists();
+        assertThat(publish.err()).contains("wrote root version 3 to ");
+
+        // without --json stdout stays the readable lines
+        assertThat(CliRun.of("trust", "rotate", "--repo", fx.repo, "--sign-with", fx.key("root2")).out())
+                .startsWith("wrote root version 4 to ");
     }
 }

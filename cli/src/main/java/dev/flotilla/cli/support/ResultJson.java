@@ -1,6 +1,7 @@
 package dev.flotilla.cli.support;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.core.json.CanonicalJson;
@@ -15,7 +16,9 @@ import java.util.Map;
 
 /**
  * The {@code --json} option of an offline tool (a picocli mixin), which has no server answer to print: with it,
- * the command prints what it did as one line of JSON on stdout, and its readable lines go to stderr.
+ * the command prints what it did as one line of JSON on stdout, and its readable lines go to stderr. The trust
+ * commands that either write files or upload a root to a server use it too, printing the server's answer
+ * after an upload.
  */
 public final class ResultJson {
     @Option(names = "--json", description = "Print the result as one line of JSON; the readable lines go to stderr.")
@@ -31,8 +34,8 @@ public final class ResultJson {
         return json ? spec.commandLine().getErr() : spec.commandLine().getOut();
     }
 
-    /** Prints {@code result} as one line of JSON when --json was given. */
-    public void print(CommandSpec spec, ObjectNode result) throws JsonProcessingException {
+    /** Prints {@code result} as one line of JSON on stdout when --json was given. */
+    public void print(CommandSpec spec, JsonNode result) throws JsonProcessingException {
         if (json) {
             spec.commandLine().getOut().println(CanonicalJson.mapper().writeValueAsString(result));
         }

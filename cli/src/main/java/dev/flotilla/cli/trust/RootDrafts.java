@@ -1,6 +1,8 @@
 package dev.flotilla.cli.trust;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.cli.support.Drafts;
+import dev.flotilla.cli.support.ResultJson;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Root;
@@ -93,5 +95,21 @@ final class RootDrafts {
         keys.putAll(Drafts.Eligible.listed(draft.role("root"), draft.keys()));
         return new Drafts.Eligible("a root key of root version " + draft.version()
                 + (previous != null ? " nor of version " + previous.version() : ""), keys);
+    }
+
+    /**
+     * What {@code --json} prints for a root written to {@code file}: the file, its {@code version}, {@code expires},
+     * the key ids of its {@code signatures}, {@code validSignatures} and {@code threshold} by its own root role and,
+     * when {@code previous} is not null, {@code previous} (its {@code version} and the same count by its root role).
+     */
+    static ObjectNode result(Path file, Metadata<Root> md, Root previous) {
+        Root r = md.signed();
+        ObjectNode result = ResultJson.signed(file, md, r.version(), r.expires().toString());
+        result.setAll(ResultJson.count(r.role("root"), r.keys(), md));
+        if (previous != null) {
+            result.set("previous", ResultJson.count(previous.role("root"), previous.keys(), md)
+                    .put("version", previous.version()));
+        }
+        return result;
     }
 }

@@ -8,7 +8,7 @@ import dev.flotilla.core.tuf.repo.Repository;
 import dev.flotilla.core.tuf.repo.RepositoryLayout;
 import dev.flotilla.core.tuf.repo.TopLevelKeys;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.flotilla.cli.support.JsonOutput;
+import dev.flotilla.cli.support.ResultJson;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.cli.support.ServerOptions;
@@ -33,7 +33,9 @@ import java.util.List;
  * uploaded to the server ({@code --out} then optionally keeps a copy for devices). The server's online key
  * ids are shown, and the root is built only when they equal {@code --expect-online-keys FILE} or the operator
  * passed {@code --accept-online-keys}. With {@code --server} and {@code --draft FILE} instead of {@code --sign-with}
- * the root is written unsigned to FILE for {@code trust sign} and {@code trust publish}.
+ * the root is written unsigned to FILE for {@code trust sign} and {@code trust publish}. With {@code --json} it
+ * prints the server's answer after an upload, else what it wrote (see {@link RootDrafts#result}), as one line of
+ * JSON; the readable lines then go to stderr.
  */
 @Command(name = "init", mixinStandardHelpOptions = true,
         description = "Create root version 1 of a new repository, signed by the given root keys.")
@@ -83,7 +85,7 @@ public final class TrustInitCommand extends ToolCommand {
     Path draft;
 
     @Mixin
-    JsonOutput json;
+    ResultJson json;
 
     @Override
     protected int execute() throws Exception {
@@ -96,11 +98,8 @@ public final class TrustInitCommand extends ToolCommand {
             throw new IllegalArgumentException("--draft goes with --server (and without --out: 'trust publish --out'"
                     + " keeps the copy)");
         }
-        if (!offline && connection.given() && !(json.given() && draft != null)) {
+        if (!offline && connection.given()) {
             return withServer();
-        }
-        if (json.given()) {
-            throw new IllegalArgumentException("--json goes with an upload to the server (it prints the server's answer)");
         }
         if (spec.commandLine().getParseResult().hasMatchedOption("--server")) {
             throw new IllegalArgumentException("with --server the snapshot and timestamp keys are the server's");
@@ -122,7 +121,8 @@ public final class TrustInitCommand extends ToolCommand {
         repo.sign("root", signers);
         repo.requireSigned("root");
         RepositoryLayout.write(repo, out);
-        out().println("wrote root version 1 to " + out.resolve("1.root.json") + " and " + out.resolve("root.json"));
+        text().println("wrote root version 1 to " + out.resolve("1.root.json") + " and " + out.resolve("root.json"));
+        json.print(spec, RootDrafts.result(out.resolve("1.root.json"), RootDrafts.read(out.resolve("1.root.json")), null));
         return 0;
     }
 
@@ -142,12 +142,14 @@ public final class TrustInitCommand extends ToolCommand {
             if (ServerMetadata.currentRoot(client).isPresent()) {
                 throw new IllegalStateException("the server already has a root: use 'flotilla trust rotate --draft'");
             }
-            return RootDrafts.write(out(), draft, unsigned);
+            RootDrafts.write(text(), draft, unsigned);
+            json.print(spec, RootDrafts.result(draft, RootDrafts.read(draft), null));
+            return 0;
         }
         Metadata<Root> root = ServerRoots.sign(unsigned, signers, null);
         JsonNode answer = ServerRoots.upload(client, root, out);
         if (json.given()) {
-            json.print(out(), answer);
+            json.print(spec, answer);
             return 0;
         }
         out().println("uploaded root version 1 (with the server's snapshot, timestamp and director keys) to " + connection.url()
@@ -157,6 +159,6 @@ public final class TrustInitCommand extends ToolCommand {
 
     /** Where the readable lines go: stdout, or stderr when stdout carries --json. */
     private java.io.PrintWriter text() {
-        return json.given() ? spec.commandLine().getErr() : out();
+        return json.text(spec);
     }
 }

@@ -1,7 +1,7 @@
 package dev.flotilla.cli.trust;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.flotilla.cli.support.JsonOutput;
+import dev.flotilla.cli.support.ResultJson;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerMetadata;
 import dev.flotilla.cli.support.ServerOptions;
@@ -20,7 +20,10 @@ import java.util.List;
 /**
  * {@code flotilla trust publish}: combines a root draft with the copies its signers signed ({@code trust sign}),
  * and once the new root's threshold and the current root's are met uploads it to the server (or writes it into a
- * repository directory). Nothing is uploaded or written while a threshold is short or any file is refused.
+ * repository directory). Nothing is uploaded or written while a threshold is short or any file is refused. With
+ * {@code --json} it prints the server's answer after an upload, else what it wrote (see {@link RootDrafts#result},
+ * with {@code previous} counted by the repository's current root when it has one), as one line of JSON; the
+ * readable lines then go to stderr.
  */
 @Command(name = "publish", mixinStandardHelpOptions = true,
         description = "Combine the signed copies of a root draft and publish it once the thresholds are met.")
@@ -42,7 +45,7 @@ public final class TrustPublishCommand extends ToolCommand {
     Path out;
 
     @Mixin
-    JsonOutput json;
+    ResultJson json;
 
     @Override
     protected int execute() throws Exception {
@@ -50,15 +53,12 @@ public final class TrustPublishCommand extends ToolCommand {
         if (repoDir != null && serverOption || repoDir == null && !connection.given()) {
             throw new IllegalArgumentException("give either --repo DIR or --server URL (or FLOTILLA_SERVER)");
         }
-        if (json.given() && repoDir != null) {
-            throw new IllegalArgumentException("--json goes with an upload to the server (it prints the server's answer)");
-        }
         Metadata<Root> md = RootDrafts.read(draft);
         ServerClient client = repoDir == null ? connection.client() : null;
         Root previous = client != null ? ServerMetadata.currentRoot(client).map(Metadata::signed).orElse(null)
                 : Files.exists(repoDir.resolve("root.json")) ? RootDrafts.read(repoDir.resolve("root.json")).signed() : null;
         md = RootDrafts.combine(draft, md, signed == null ? List.of() : signed, previous);
-        java.io.PrintWriter text = json.given() ? spec.commandLine().getErr() : out();
+        java.io.PrintWriter text = json.text(spec);
         text.println(RootDrafts.status(md, previous));
         text.flush();
         RootDrafts.requireThresholds(md, previous);
@@ -66,7 +66,7 @@ public final class TrustPublishCommand extends ToolCommand {
         if (client != null) {
             JsonNode answer = ServerRoots.upload(client, md, out);
             if (json.given()) {
-                json.print(out(), answer);
+                json.print(spec, answer);
             } else {
                 out().println("uploaded root version " + version + " to " + connection.url());
             }
@@ -76,7 +76,8 @@ public final class TrustPublishCommand extends ToolCommand {
             byte[] bytes = md.toBytes();
             AtomicFiles.write(repoDir.resolve(version + ".root.json"), bytes);
             AtomicFiles.write(repoDir.resolve("root.json"), bytes);
-            out().println("wrote root version " + version + " to " + repoDir.resolve(version + ".root.json"));
+            text.println("wrote root version " + version + " to " + repoDir.resolve(version + ".root.json"));
+            json.print(spec, RootDrafts.result(repoDir.resolve(version + ".root.json"), md, previous));
         }
         return 0;
     }

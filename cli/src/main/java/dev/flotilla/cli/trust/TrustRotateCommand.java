@@ -1,7 +1,7 @@
 package dev.flotilla.cli.trust;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.flotilla.cli.support.JsonOutput;
+import dev.flotilla.cli.support.ResultJson;
 import dev.flotilla.cli.support.KeyArgs;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerOptions;
@@ -31,7 +31,9 @@ import java.util.Map;
  * (roles not mentioned keep theirs) and a fresh expiry, signed by the previous root's threshold and the
  * new one's. With {@code --repo} it works on a repository directory; with {@code --server} it reads the
  * server's current root, keeps the server's online keys (snapshot, timestamp, director) and uploads the new
- * root, which devices then walk to on their next refresh.
+ * root, which devices then walk to on their next refresh. With {@code --json} it prints the server's answer after
+ * an upload, else what it wrote (see {@link RootDrafts#result}, with {@code previous} counted by the current
+ * root), as one line of JSON; the readable lines then go to stderr.
  */
 @Command(name = "rotate", mixinStandardHelpOptions = true,
         description = "Issue a new root version (new keys, thresholds or just a later expiry), signed by old and new root keys.")
@@ -79,7 +81,7 @@ public final class TrustRotateCommand extends ToolCommand {
     Path draft;
 
     @Mixin
-    JsonOutput json;
+    ResultJson json;
 
     @Override
     protected int execute() throws Exception {
@@ -94,9 +96,6 @@ public final class TrustRotateCommand extends ToolCommand {
         if (draft != null && out != null) {
             throw new IllegalArgumentException("--out goes with --sign-with ('trust publish --out' keeps the copy)");
         }
-        if (json.given() && (repoDir != null || draft != null)) {
-            throw new IllegalArgumentException("--json goes with an upload to the server (it prints the server's answer)");
-        }
         if (repoDir == null) {
             return withServer();
         }
@@ -104,6 +103,7 @@ public final class TrustRotateCommand extends ToolCommand {
             throw new IllegalArgumentException("--out goes with --server (with --repo the new root is written there)");
         }
         Repository repo = RepositoryLayout.load(repoDir, Clock.systemUTC(), ExpiryPolicy.defaults());
+        Root previous = repo.root().signed();
         TopLevelKeys keys = repo.topLevelKeys();
         keys = keys.with("root", replace("root", keys.root(), rootKeys, rootThreshold));
         keys = keys.with("targets", replace("targets", keys.targets(), targetsKeys, targetsThreshold));
@@ -111,13 +111,15 @@ public final class TrustRotateCommand extends ToolCommand {
         keys = keys.with("timestamp", replace("timestamp", keys.timestamp(), timestampKeys, null));
         repo.rotateRoot(keys);
         if (draft != null) {
-            return RootDrafts.write(out(), draft, repo.root());
+            return writeDraft(repo.root(), previous);
         }
         repo.sign("root", KeyArgs.signers(signWith));
         repo.requireSigned("root");
         RepositoryLayout.write(repo, repoDir);
         long version = repo.root().signed().version();
-        out().println("wrote root version " + version + " to " + repoDir.resolve(version + ".root.json"));
+        Path file = repoDir.resolve(version + ".root.json");
+        text().println("wrote root version " + version + " to " + file);
+        json.print(spec, RootDrafts.result(file, RootDrafts.read(file), previous));
         return 0;
     }
 
@@ -152,13 +154,11 @@ public final class TrustRotateCommand extends ToolCommand {
         Instant expires = Clock.systemUTC().instant().plus(ExpiryPolicy.defaults().root());
         Metadata<Root> unsigned = ServerRoots.build(version, expires, root, targets, online);
         if (draft != null) {
-            return RootDrafts.write(out(), draft, unsigned);
+            return writeDraft(unsigned, current.signed());
         }
         Metadata<Root> next = ServerRoots.sign(unsigned, signers, current.signed());
         JsonNode answer = ServerRoots.upload(client, next, out);
-        if (json.given()) {
-            json.print(out(), answer);
-        }
+        json.print(spec, answer);
         text().println("uploaded root version " + version + " (expires " + next.signed().expires() + ") to " + connection.url()
                 + (out != null ? "; copy in " + out.resolve(version + ".root.json") : ""));
         if (!targets.keyids().equals(keys.targets().keyids()) || targets.threshold() != keys.targets().threshold()) {
@@ -170,9 +170,16 @@ public final class TrustRotateCommand extends ToolCommand {
         return 0;
     }
 
+    /** Writes the unsigned next root to the draft file and, with --json, prints what it wrote. */
+    private int writeDraft(Metadata<Root> unsigned, Root previous) throws Exception {
+        RootDrafts.write(text(), draft, unsigned);
+        json.print(spec, RootDrafts.result(draft, RootDrafts.read(draft), previous));
+        return 0;
+    }
+
     /** Where the readable lines go: stdout, or stderr when stdout carries --json. */
     private java.io.PrintWriter text() {
-        return json.given() ? spec.commandLine().getErr() : out();
+        return json.text(spec);
     }
 
     /** The key ids the root's online roles name (one each). */

@@ -51,14 +51,7 @@ public final class TrustSignCommand extends ToolCommand {
         Path target = out != null ? out : draft;
         AtomicFiles.write(target, md.toBytes());
         json.text(spec).println("wrote " + target + ": " + RootDrafts.status(md, previous));
-        Root r = md.signed();
-        var result = ResultJson.signed(target, md, r.version(), r.expires().toString());
-        result.setAll(ResultJson.count(r.role("root"), r.keys(), md));
-        if (previous != null) {
-            result.set("previous", ResultJson.count(previous.role("root"), previous.keys(), md)
-                    .put("version", previous.version()));
-        }
-        json.print(spec, result);
+        json.print(spec, RootDrafts.result(target, md, previous));
         return 0;
     }
 }

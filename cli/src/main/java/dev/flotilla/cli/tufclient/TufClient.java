@@ -1,8 +1,12 @@
 package dev.flotilla.cli.tufclient;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.tuf.client.AtomicFiles;
 import dev.flotilla.core.tuf.client.HttpFetcher;
 import dev.flotilla.core.tuf.client.TargetInfo;
+import dev.flotilla.core.tuf.client.TrustedMetadataSet;
 import dev.flotilla.core.tuf.client.Updater;
 import dev.flotilla.core.tuf.client.UpdaterConfig;
 
@@ -18,7 +22,8 @@ import java.util.List;
 /**
  * The three steps of the tuf-conformance client protocol, free of command-line parsing (so that the fast
  * start-up path, {@link TufClientMain}, and the picocli command, {@link TufClientCommand}, share them).
- * Each step returns an exit code: 0 when it succeeded fully, 1 otherwise after one line on stderr.
+ * Each step returns an exit code: 0 when it succeeded fully, 1 otherwise after one line on stderr. Given a JSON
+ * writer ({@code --json}), a step that succeeded prints what it did there as one line of JSON.
  */
 final class TufClient {
     static final int OK = 0;
@@ -43,32 +48,52 @@ final class TufClient {
 
     private final Options options;
     private final PrintWriter err;
+    private final PrintWriter json;
 
+    /** A client without JSON output. */
     TufClient(Options options, PrintWriter err) {
-        this.options = options;
-        this.err = err;
+        this(options, err, null);
     }
 
-    /** Copies the trusted root into the metadata directory as {@code root.json}; no network, no checks. */
+    /** A client that prints each successful step's result as one line of JSON on {@code json} (null: none). */
+    TufClient(Options options, PrintWriter err, PrintWriter json) {
+        this.options = options;
+        this.err = err;
+        this.json = json;
+    }
+
+    /**
+     * Copies the trusted root into the metadata directory as {@code root.json}; no network, no checks. Its JSON:
+     * {@code root}, the file written.
+     */
     int init(Path trustedRoot) {
         return run(() -> {
             byte[] root = Files.readAllBytes(trustedRoot);
-            AtomicFiles.write(options.metadataDir().resolve("root.json"), root);
-            log("initialized " + options.metadataDir().resolve("root.json"));
+            Path file = options.metadataDir().resolve("root.json");
+            AtomicFiles.write(file, root);
+            log("initialized " + file);
+            return CanonicalJson.mapper().createObjectNode().put("root", file.toString());
         });
     }
 
-    /** Updates the top-level metadata by the TUF client workflow. */
+    /**
+     * Updates the top-level metadata by the TUF client workflow. Its JSON: {@code metadataDir} and the trusted
+     * {@code versions} of {@code root}, {@code timestamp}, {@code snapshot} and {@code targets}.
+     */
     int refresh() {
         return run(() -> {
-            updater().refresh();
+            Updater updater = updater();
+            updater.refresh();
             log("refreshed metadata in " + options.metadataDir());
+            return trustedVersions(updater.trusted());
         });
     }
 
     /**
      * Refreshes, then for each target name in order: finds it in the trusted metadata and downloads it unless
-     * the target directory already holds it with matching length and hashes. Stops at the first failure.
+     * the target directory already holds it with matching length and hashes. Stops at the first failure. Its
+     * JSON: that of {@link #refresh} and {@code targets}, one {@code name}, {@code file}, {@code length} and
+     * {@code cached} (true when it was there already) per target, in order.
      */
     int download() {
         return run(() -> {
@@ -77,22 +102,39 @@ final class TufClient {
             require(options.targetDir() != null, "--target-dir");
             Updater updater = updater();
             updater.refresh();
+            ObjectNode result = trustedVersions(updater.trusted());
+            ArrayNode targets = result.putArray("targets");
             for (String name : options.targetNames()) {
-                fetchTarget(updater, name);
+                targets.add(fetchTarget(updater, name));
             }
+            return result;
         });
     }
 
-    private void fetchTarget(Updater updater, String name) {
+    private ObjectNode fetchTarget(Updater updater, String name) {
         TargetInfo info = updater.getTargetInfo(name)
                 .orElseThrow(() -> new Failure("target '" + name + "' is not in the trusted metadata"));
         Path file = updater.defaultTargetPath(info);
-        if (updater.findCachedTarget(info, file).isPresent()) {
+        boolean cached = updater.findCachedTarget(info, file).isPresent();
+        if (cached) {
             log(name + ": cached in " + file);
-            return;
+        } else {
+            updater.downloadTarget(info, file);
+            log(name + ": downloaded to " + file);
         }
-        updater.downloadTarget(info, file);
-        log(name + ": downloaded to " + file);
+        return CanonicalJson.mapper().createObjectNode().put("name", name).put("file", file.toString())
+                .put("length", info.file().length()).put("cached", cached);
+    }
+
+    private ObjectNode trustedVersions(TrustedMetadataSet trusted) {
+        ObjectNode result = CanonicalJson.mapper().createObjectNode()
+                .put("metadataDir", options.metadataDir().toString());
+        ObjectNode versions = result.putObject("versions");
+        versions.put("root", trusted.root().signed().version());
+        trusted.timestamp().ifPresent(m -> versions.put("timestamp", m.signed().version()));
+        trusted.snapshot().ifPresent(m -> versions.put("snapshot", m.signed().version()));
+        trusted.targets("targets").ifPresent(m -> versions.put("targets", m.signed().version()));
+        return result;
     }
 
     private Updater updater() {
@@ -104,7 +146,11 @@ final class TufClient {
     /** Runs one step: any failure becomes one line on stderr and exit code 1. */
     private int run(Step step) {
         try {
-            step.run();
+            ObjectNode result = step.run();
+            if (json != null) {
+                json.println(CanonicalJson.mapper().writeValueAsString(result));
+                json.flush();
+            }
             return OK;
         } catch (Exception | StackOverflowError | OutOfMemoryError e) {
             err.println("tuf-client: " + describe(e));
@@ -147,7 +193,7 @@ final class TufClient {
 
     @FunctionalInterface
     private interface Step {
-        void run() throws Exception;
+        ObjectNode run() throws Exception;
     }
 
     /** A failure whose message says everything (no exception kind prefixed). */

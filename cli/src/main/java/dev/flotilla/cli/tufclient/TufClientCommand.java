@@ -25,7 +25,8 @@ import java.util.List;
  * stack trace). Trusted metadata stays in {@code D} under unversioned names ({@code root.json},
  * {@code timestamp.json}, ...), written only after the updater accepted it. Targets are processed in the
  * given order by one updater; a target already in {@code T} with matching length and hashes is not fetched
- * again. The work itself is {@link TufClient}'s; {@code bin/tuf-client} starts {@link TufClientMain}, which
+ * again. With {@code --json} a step that succeeded prints what it did as one line of JSON on stdout (see
+ * {@link TufClient}); the fast path leaves such calls to picocli. The work itself is {@link TufClient}'s; {@code bin/tuf-client} starts {@link TufClientMain}, which
  * skips picocli for well-formed protocol calls.
  */
 @Command(name = "tuf-client", mixinStandardHelpOptions = true, version = "flotilla tuf-client 0.1.0",
@@ -50,6 +51,9 @@ public final class TufClientCommand implements java.util.concurrent.Callable<Int
 
     @Option(names = {"-v", "--verbose"}, description = "Print progress on stderr.")
     boolean[] verbose = new boolean[0];
+
+    @Option(names = "--json", description = "On success, print what the command did as one line of JSON on stdout.")
+    boolean json;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -97,6 +101,6 @@ public final class TufClientCommand implements java.util.concurrent.Callable<Int
 
     private TufClient client() {
         return new TufClient(new TufClient.Options(metadataDir, metadataUrl, targetNames, targetBaseUrl, targetDir,
-                verbose.length > 0), spec.commandLine().getErr());
+                verbose.length > 0), spec.commandLine().getErr(), json ? spec.commandLine().getOut() : null);
     }
 }

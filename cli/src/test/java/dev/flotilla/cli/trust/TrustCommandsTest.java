@@ -55,10 +55,11 @@ class TrustCommandsTest {
         assertOneLineError(wrongKey, "is not a root key");
         assertThat(fx.repo).doesNotExist();
 
-        CliRun json = CliRun.of("trust", "init", "--out", fx.repo, "--root-key", fx.pub("root1"),
-                "--targets-key", fx.pub("targets"), "--snapshot-key", fx.pub("snapshot"),
+        CliRun json = CliRun.of("trust", "init", "--out", fx.repo, "--root-key", fx.pub("root1"), fx.pub("root2"),
+                "--root-threshold", 2, "--targets-key", fx.pub("targets"), "--snapshot-key", fx.pub("snapshot"),
                 "--timestamp-key", fx.pub("timestamp"), "--sign-with", fx.key("root1"), "--json");
-        assertOneLineError(json, "--json goes with an upload to the server");
+        assertOneLineError(json, "root version 1 has 1 valid signature(s) of the 2 required");
+        assertThat(json.out()).isEmpty();
         assertThat(fx.repo).doesNotExist();
     }
 

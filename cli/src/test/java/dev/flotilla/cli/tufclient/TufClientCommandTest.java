@@ -54,4 +54,50 @@ class TufClientCommandTest extends TufClientScenarios {
         assertThat(exit).isZero();
         assertThat(java.nio.file.Files.readAllBytes(metadataDir.resolve("root.json"))).isEqualTo(repo.root());
     }
+
+    @Test
+    void jsonSaysWhatEachStepDidOnOneLine() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        Result init = run("--json", "--metadata-dir", metadataDir.toString(), "init",
+                java.nio.file.Files.write(tmp.resolve("trusted.json"), repo.root()).toString());
+        assertThat(init.exit()).as(init.err()).isZero();
+        assertThat(mapper.readTree(init.out()).path("root").asText())
+                .isEqualTo(metadataDir.resolve("root.json").toString());
+
+        Result refresh = run("--json", "--metadata-url", repo.metadataUrl().toString(), "--metadata-dir",
+                metadataDir.toString(), "refresh");
+        assertThat(refresh.exit()).as(refresh.err()).isZero();
+        assertThat(refresh.out().strip()).doesNotContain("\n");
+        var r = mapper.readTree(refresh.out());
+        assertThat(r.path("metadataDir").asText()).isEqualTo(metadataDir.toString());
+        for (String role : new String[] {"root", "timestamp", "snapshot", "targets"}) {
+            assertThat(r.path("versions").path(role).asLong()).as(role).isEqualTo(mapper.readTree(
+                    metadataDir.resolve(role + ".json").toFile()).path("signed").path("version").asLong()).isPositive();
+        }
+
+        String[] download = {"--json", "--metadata-url", repo.metadataUrl().toString(), "--metadata-dir",
+                metadataDir.toString(), "--target-name", "a.bin", "--target-name", "fw/b.bin", "--target-dir",
+                targetDir.toString(), "--target-base-url", repo.targetsUrl().toString(), "download"};
+        Result first = run(download);
+        assertThat(first.exit()).as(first.err()).isZero();
+        var targets = mapper.readTree(first.out()).path("targets");
+        assertThat(targets).hasSize(2);
+        assertThat(targets.path(0).path("name").asText()).isEqualTo("a.bin");
+        assertThat(targets.path(0).path("length").asLong()).isEqualTo(A.length);
+        assertThat(targets.path(0).path("cached").asBoolean()).isFalse();
+        assertThat(java.nio.file.Files.readAllBytes(java.nio.file.Path.of(targets.path(0).path("file").asText())))
+                .isEqualTo(A);
+        assertThat(targets.path(1).path("name").asText()).isEqualTo("fw/b.bin");
+        assertThat(java.nio.file.Files.readAllBytes(java.nio.file.Path.of(targets.path(1).path("file").asText())))
+                .isEqualTo(B);
+        Result again = run(download);
+        assertThat(mapper.readTree(again.out()).path("targets").path(1).path("cached").asBoolean()).isTrue();
+
+        Result plain = refresh();
+        assertThat(plain.exit()).isZero();
+        assertThat(plain.out()).isEmpty();
+        Result failed = run("--json", "--metadata-dir", metadataDir.toString(), "init", tmp.resolve("missing").toString());
+        assertOneLineFailure(failed, "no such file");
+        assertThat(failed.out()).isEmpty();
+    }
 }

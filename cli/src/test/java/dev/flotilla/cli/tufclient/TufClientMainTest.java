@@ -35,6 +35,7 @@ class TufClientMainTest extends TufClientScenarios {
     @Test
     void leavesAnythingElseToThePicocliCommand() {
         assertThat(TufClientMain.parse(new String[] {"--help"})).isEmpty();
+        assertThat(TufClientMain.parse(new String[] {"--json", "--metadata-dir", "/d", "refresh"})).isEmpty();
         assertThat(TufClientMain.parse(new String[] {"--metadata-dir", "/d", "init"})).isEmpty();
         assertThat(TufClientMain.parse(new String[] {"--metadata-dir", "/d", "refresh", "extra"})).isEmpty();
         assertThat(TufClientMain.parse(new String[] {"--metadata-dir", "/d", "--metadata-dir", "/e", "refresh"}))

@@ -9,21 +9,31 @@ import java.util.Map;
 /**
  * The SQL of a {@link DeviceFilter}: a {@code WHERE} clause over {@code devices d} (joined with its manifest
  * {@code m} when a filter needs it) and its bindings. Each condition is on an indexed column (V11).
+ *
+ * <p>Two forms of the same filter. {@link #from} lets the database pick its plan; for a filter that matches
+ * many devices H2 then reads every match through the filter's index and sorts them by id, however few rows
+ * the page takes. {@link #walkFrom} (H2 only) reads the devices in id order and stops once the page is full:
+ * no index but the id index {@code devices_walk_idx} (V22) for {@code d}, and the manifest's conditions as an
+ * {@code EXISTS} (a device has at most one manifest row, so it matches the same devices as the join) so that
+ * {@code d} stays the outer table.
  */
 final class DeviceQuery {
     private final StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+    private final StringBuilder manifestWhere = new StringBuilder();
     private final Map<String, Object> binds = new LinkedHashMap<>();
     private final boolean manifest;
+    private final boolean search;
 
     DeviceQuery(DeviceFilter f) {
         manifest = f.needsManifest();
+        search = f.search() != null;
         add(f.hardwareId(), "d.hardware_id = :hw", "hw");
         add(f.group(), "d.device_group = :grp", "grp");
         add(f.status(), "d.status = :status", "status");
         add(f.tag(), "EXISTS (SELECT 1 FROM device_tags t WHERE t.device_id = d.id AND t.tag = :tag)", "tag");
-        add(f.health(), "m.health_state = :health", "health");
-        add(f.installedVersion(), "m.installed_target IN (SELECT r.target_path FROM releases r WHERE r.version = :iv)",
-                "iv");
+        add(manifestWhere, f.health(), "m.health_state = :health", "health");
+        add(manifestWhere, f.installedVersion(),
+                "m.installed_target IN (SELECT r.target_path FROM releases r WHERE r.version = :iv)", "iv");
         if (f.attribute() != null) {
             where.append(" AND EXISTS (SELECT 1 FROM device_attributes a WHERE a.device_id = d.id"
                     + " AND a.attr_name = :an AND a.attr_value = :av)");
@@ -44,21 +54,46 @@ final class DeviceQuery {
     }
 
     private void add(String value, String condition, String name) {
+        add(where, value, condition, name);
+    }
+
+    private void add(StringBuilder to, String value, String condition, String name) {
         if (value != null) {
-            where.append(" AND ").append(condition);
+            to.append(" AND ").append(condition);
             binds.put(name, value);
         }
     }
 
     /** {@code FROM ... WHERE ...} for this filter, plus {@code extra} conditions (starting with AND). */
     String from(String extra) {
-        return " FROM devices d" + (manifest ? " JOIN device_manifests m ON m.device_id = d.id" : "") + where + extra;
+        return " FROM devices d" + (manifest ? " JOIN device_manifests m ON m.device_id = d.id" : "") + where
+                + manifestWhere + extra;
+    }
+
+    /**
+     * As {@link #from}, in H2's syntax, for a walk of the devices in id order: {@code USE INDEX
+     * (devices_walk_idx)} leaves H2 only an index of the ids (V22; H2 then reads through the primary key, which
+     * holds the same ids) for {@code d}, which serves {@code ORDER BY d.id} and an {@code id > :after} range,
+     * so H2 stops reading at the {@code LIMIT}.
+     */
+    String walkFrom(String extra) {
+        return " FROM devices d USE INDEX (devices_walk_idx)" + where + (manifest
+                ? " AND EXISTS (SELECT 1 FROM device_manifests m WHERE m.device_id = d.id" + manifestWhere + ")" : "")
+                + extra;
     }
 
     /** Binds this filter's values on {@code q}. */
     Query bind(Query q) {
         binds.forEach(q::bind);
         return q;
+    }
+
+    /**
+     * Whether {@link #walkFrom} suits this filter: not for a prefix search, which two indexes answer directly
+     * (and whose subquery H2 would evaluate again for each device walked).
+     */
+    boolean walkable() {
+        return !search;
     }
 
     /** How many devices match. */
