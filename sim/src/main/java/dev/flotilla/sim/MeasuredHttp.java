@@ -1,23 +1,16 @@
 package dev.flotilla.sim;
 
+import dev.flotilla.agent.net.ForwardingHttpClient;
 import java.io.IOException;
-import java.net.Authenticator;
-import java.net.CookieHandler;
-import java.net.ProxySelector;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 
 /**
  * The boards' shared HTTP client, measured: every request the agents make to the device API (enrollment,
@@ -28,7 +21,7 @@ import javax.net.ssl.SSLParameters;
  * (from sending the request to the answer's body read, in steps of {@value #STEP_MICROS} µs up to
  * {@value #MAX_SECONDS} s). It changes nothing the agents see.
  */
-final class MeasuredHttp extends HttpClient {
+final class MeasuredHttp extends ForwardingHttpClient {
     static final int STEP_MICROS = 100;
     static final int MAX_SECONDS = 60;
     private static final int BUCKETS = MAX_SECONDS * 1_000_000 / STEP_MICROS + 1;
@@ -39,7 +32,6 @@ final class MeasuredHttp extends HttpClient {
                    Map<String, Long> refusals) {
     }
 
-    private final HttpClient delegate;
     private final LongAdder requests = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder checkIns = new LongAdder();
@@ -49,7 +41,7 @@ final class MeasuredHttp extends HttpClient {
     private final Map<String, LongAdder> refusals = new ConcurrentHashMap<>();
 
     MeasuredHttp(HttpClient delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     @Override
@@ -146,75 +138,5 @@ final class MeasuredHttp extends HttpClient {
     /** The upper edge of bucket {@code i} in milliseconds (0 when there are no samples). */
     private static double millis(int bucket) {
         return bucket < 0 ? 0 : (bucket + 1) * STEP_MICROS / 1000.0;
-    }
-
-    @Override
-    public Optional<CookieHandler> cookieHandler() {
-        return delegate.cookieHandler();
-    }
-
-    @Override
-    public Optional<Duration> connectTimeout() {
-        return delegate.connectTimeout();
-    }
-
-    @Override
-    public Redirect followRedirects() {
-        return delegate.followRedirects();
-    }
-
-    @Override
-    public Optional<ProxySelector> proxy() {
-        return delegate.proxy();
-    }
-
-    @Override
-    public SSLContext sslContext() {
-        return delegate.sslContext();
-    }
-
-    @Override
-    public SSLParameters sslParameters() {
-        return delegate.sslParameters();
-    }
-
-    @Override
-    public Optional<Authenticator> authenticator() {
-        return delegate.authenticator();
-    }
-
-    @Override
-    public Version version() {
-        return delegate.version();
-    }
-
-    @Override
-    public Optional<Executor> executor() {
-        return delegate.executor();
-    }
-
-    @Override
-    public void shutdown() {
-        delegate.shutdown();
-    }
-
-    @Override
-    public void shutdownNow() {
-        delegate.shutdownNow();
-    }
-
-    @Override
-    public boolean awaitTermination(Duration duration) throws InterruptedException {
-        return delegate.awaitTermination(duration);
-    }
-
-    @Override
-    public boolean isTerminated() {
-        return delegate.isTerminated();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

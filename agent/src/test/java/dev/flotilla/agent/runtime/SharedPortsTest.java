@@ -4,15 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.agent.config.AgentConfig;
 import dev.flotilla.agent.install.UnsignedTestDirector;
+import dev.flotilla.agent.net.ForwardingHttpClient;
 import dev.flotilla.agent.net.ServerClient;
 import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.testimage.TestImage;
 import dev.flotilla.agent.time.Sleeper;
 import dev.flotilla.core.tuf.TargetFile;
 import java.io.IOException;
-import java.net.Authenticator;
-import java.net.CookieHandler;
-import java.net.ProxySelector;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,17 +20,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -127,12 +121,11 @@ class SharedPortsTest extends AgentTestBase {
     }
 
     /** An HTTP client that counts the requests sent through it. */
-    private static final class CountingHttpClient extends HttpClient {
+    private static final class CountingHttpClient extends ForwardingHttpClient {
         final AtomicInteger sends = new AtomicInteger();
-        private final HttpClient delegate;
 
         CountingHttpClient(HttpClient delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
@@ -154,51 +147,6 @@ class SharedPortsTest extends AgentTestBase {
                 HttpResponse.BodyHandler<T> handler, HttpResponse.PushPromiseHandler<T> push) {
             sends.incrementAndGet();
             return delegate.sendAsync(request, handler, push);
-        }
-
-        @Override
-        public Optional<CookieHandler> cookieHandler() {
-            return delegate.cookieHandler();
-        }
-
-        @Override
-        public Optional<Duration> connectTimeout() {
-            return delegate.connectTimeout();
-        }
-
-        @Override
-        public Redirect followRedirects() {
-            return delegate.followRedirects();
-        }
-
-        @Override
-        public Optional<ProxySelector> proxy() {
-            return delegate.proxy();
-        }
-
-        @Override
-        public SSLContext sslContext() {
-            return delegate.sslContext();
-        }
-
-        @Override
-        public SSLParameters sslParameters() {
-            return delegate.sslParameters();
-        }
-
-        @Override
-        public Optional<Authenticator> authenticator() {
-            return delegate.authenticator();
-        }
-
-        @Override
-        public Version version() {
-            return delegate.version();
-        }
-
-        @Override
-        public Optional<Executor> executor() {
-            return delegate.executor();
         }
     }
 }
