@@ -93,14 +93,14 @@ class DocLinksTest {
         Path docs = Files.createDirectories(root.resolve("docs"));
         Files.writeString(docs.resolve("other.md"), "# other\n");
         Path page = Files.writeString(docs.resolve("page.md"), """
-                See [the design](../../shared/design/security-model.md), [gone](missing.md),
+                See [the design](../../beside/design/security-model.md), [gone](missing.md),
                 [fine](other.md#section), [web](https://example.org/x.md), [here](#top) and [up](../docs/other.md).
 
                 [ref]: ../../outside.md
                 """);
 
         assertThat(brokenLinks(root, page)).containsExactly(
-                "docs/page.md: ../../shared/design/security-model.md leads outside the repository",
+                "docs/page.md: ../../beside/design/security-model.md leads outside the repository",
                 "docs/page.md: missing.md names no file in the repository",
                 "docs/page.md: ../../outside.md leads outside the repository");
     }
