@@ -1,7 +1,7 @@
 package dev.flotilla.cli.e2e;
 
+import dev.flotilla.core.testing.RequiredTools;
 import dev.flotilla.core.tls.TestCa;
-import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
@@ -40,9 +40,9 @@ final class Haproxy implements AutoCloseable {
         this.socket = socket;
     }
 
-    /** Skips the calling test, with a message, when HAProxy is not installed. */
+    /** Skips the calling test, with a message, when HAProxy is not installed (fails it under CI). */
     static void assumeInstalled() {
-        Assumptions.assumeTrue(Files.isExecutable(BINARY),
+        RequiredTools.assumeInstalled(Files.isExecutable(BINARY),
                 "haproxy is not installed (apt-get install haproxy): skipping the test behind a load balancer");
     }
 

@@ -6,6 +6,7 @@ import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.keys.KeySigner;
 import dev.flotilla.core.tuf.repo.DirectoryServer;
 import dev.flotilla.core.tuf.repo.RepoFixture;
+import dev.flotilla.core.testing.RequiredTools;
 import dev.flotilla.core.tuf.repo.TestKeys;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,8 +42,8 @@ class TufJsInteropTest {
             dir = dir.getParent();
         }
         Assumptions.assumeTrue(dir != null, "interop/tuf-js/client.mjs not found above " + Path.of("").toAbsolutePath());
-        Assumptions.assumeTrue(nodeAvailable(), "skipping tuf-js interop: 'node' is not on the PATH");
-        Assumptions.assumeTrue(Files.isDirectory(dir.resolve("interop/tuf-js/node_modules/tuf-js")),
+        RequiredTools.assumeInstalled(nodeAvailable(), "skipping tuf-js interop: 'node' is not on the PATH");
+        RequiredTools.assumeInstalled(Files.isDirectory(dir.resolve("interop/tuf-js/node_modules/tuf-js")),
                 "skipping tuf-js interop: run 'npm ci' in " + dir.resolve("interop/tuf-js") + " first");
         clientScript = dir.resolve("interop/tuf-js/client.mjs");
     }

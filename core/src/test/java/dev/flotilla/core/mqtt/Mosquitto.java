@@ -1,6 +1,7 @@
 package dev.flotilla.core.mqtt;
 
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
+import dev.flotilla.core.testing.RequiredTools;
 import dev.flotilla.core.tls.TestCa;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Debian's mosquitto as a real process for a test, set up the way docs/device-integration.md tells an
@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Assumptions;
  * may publish every device's wake-up topic, every other account reads only
  * {@code flotilla/devices/<its user name>/wake}. It listens on a free loopback port; {@link #kill()} and
  * {@link #start()} restart it on the same port. Tests call {@link #assumeInstalled()} first: without the
- * binary (a developer machine without the Debian package) they are skipped; CI installs it.
+ * binary (a developer machine without the Debian package) they are skipped; CI installs it, and there a missing
+ * broker fails the test ({@link RequiredTools}).
  */
 public final class Mosquitto implements AutoCloseable {
     /** The server's broker account. */
@@ -60,9 +61,9 @@ public final class Mosquitto implements AutoCloseable {
         return BINARIES.stream().filter(Files::isExecutable).findFirst();
     }
 
-    /** Skips the calling test, with a clear message, when mosquitto is not installed. */
+    /** Skips the calling test, with a clear message, when mosquitto is not installed (fails it under CI). */
     public static void assumeInstalled() {
-        Assumptions.assumeTrue(binary().isPresent() && Files.isExecutable(Path.of("/usr/bin/mosquitto_passwd")),
+        RequiredTools.assumeInstalled(binary().isPresent() && Files.isExecutable(Path.of("/usr/bin/mosquitto_passwd")),
                 "mosquitto is not installed (apt-get install mosquitto): skipping the real-broker test");
     }
 
