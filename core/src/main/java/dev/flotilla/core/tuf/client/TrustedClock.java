@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A clock for expiry checks on a device that never moves backwards: it answers the later of the local clock
@@ -24,6 +25,7 @@ public final class TrustedClock extends Clock {
     private final Clock local;
     private final Path floorFile;
     private final java.time.Duration persistEvery;
+    private final ReentrantLock lock = new ReentrantLock();
     private Instant floor;
     private Instant persisted;
 
@@ -47,21 +49,35 @@ public final class TrustedClock extends Clock {
         }
     }
 
+    /**
+     * The later of the local clock and the floor; moves the floor and writes it when due. Callers are serialised
+     * by a lock rather than {@code synchronized}, so a virtual thread waiting on the file write does not pin its
+     * carrier on Java 21.
+     */
     @Override
-    public synchronized Instant instant() {
-        Instant now = local.instant();
-        if (now.isAfter(floor)) {
-            floor = now;
-        }
-        if (floor.isAfter(persisted.plus(persistEvery)) || persisted.equals(Instant.EPOCH)) {
-            try {
-                AtomicFiles.write(floorFile, floor.toString().getBytes(StandardCharsets.UTF_8));
-                persisted = floor;
-            } catch (UncheckedIOException e) {
-                // keep answering from memory; the next call tries again
+    public Instant instant() {
+        lock.lock();
+        try {
+            Instant now = local.instant();
+            if (now.isAfter(floor)) {
+                floor = now;
             }
+            if (floor.isAfter(persisted.plus(persistEvery)) || persisted.equals(Instant.EPOCH)) {
+                persist();
+            }
+            return floor;
+        } finally {
+            lock.unlock();
         }
-        return floor;
+    }
+
+    private void persist() {
+        try {
+            AtomicFiles.write(floorFile, floor.toString().getBytes(StandardCharsets.UTF_8));
+            persisted = floor;
+        } catch (UncheckedIOException e) {
+            // keep answering from memory; the next call tries again
+        }
     }
 
     @Override
