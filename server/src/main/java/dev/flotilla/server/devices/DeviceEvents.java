@@ -33,6 +33,19 @@ public final class DeviceEvents {
             "verified", "installed", "rebooting", "trial_boot", "committed", "rolled_back", "failed", "health_failed",
             "withdrawn");
 
+    /**
+     * The reasons of a {@code failed} event by which the agent says it refused an update before installing it
+     * (docs/device-integration.md: the checks before a byte is written, and the image's length and hash): bad
+     * or missing signatures, metadata refused, a replayed or foreign assignment, an unsigned target, a length or
+     * hash that differs, another hardware, a version below the anti-rollback counter or the minimum installed.
+     */
+    public static final Set<String> REFUSAL_REASONS = Set.of("DIRECTOR_SIGNATURE", "NOT_FOR_THIS_DEVICE",
+            "REPLAYED", "METADATA_REFUSED", "TARGET_NOT_SIGNED", "LENGTH_OR_HASH_MISMATCH", "MALFORMED",
+            "HARDWARE_MISMATCH", "SECURITY_VERSION_TOO_LOW", "INSTALLED_VERSION_TOO_LOW", "LENGTH_MISMATCH",
+            "HASH_MISMATCH");
+    /** How many of a device's latest {@code failed} events {@link #refusals} looks through. */
+    static final int REFUSALS_SCANNED = 200;
+
     /** How a batch went: newly stored and already known events. */
     public record Outcome(int accepted, int duplicates) {
     }
@@ -109,11 +122,27 @@ public final class DeviceEvents {
         return Page.of(jdbi.withHandle(h -> h.createQuery("SELECT * FROM device_events WHERE device_id = :d ORDER BY seq "
                         + order.sql() + " LIMIT :limit OFFSET :offset")
                 .bind("d", deviceId).bind("limit", page.limit() + 1).bind("offset", page.offset())
-                .map((rs, ctx) -> new DeviceEvent(rs.getString("device_id"), rs.getString("event_id"),
-                        rs.getString("event_type"), rs.getString("occurred_at"),
-                        Instant.ofEpochMilli(rs.getLong("received_at")).toString(),
-                        DeviceStore.parse(rs.getString("body_json"))))
-                .list()), page);
+                .map(DeviceEvents::event).list()), page);
+    }
+
+    /**
+     * The updates the device refused, newest first, at most {@code limit}: its {@code failed} events whose reason
+     * is one of {@link #REFUSAL_REASONS}, among its latest {@link #REFUSALS_SCANNED} {@code failed} events.
+     */
+    public List<DeviceEvent> refusals(String deviceId, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT * FROM device_events WHERE device_id = :d AND event_type = 'failed'
+                        ORDER BY seq DESC LIMIT :n""")
+                .bind("d", deviceId).bind("n", REFUSALS_SCANNED).map(DeviceEvents::event).list()).stream()
+                .filter(e -> e.details() != null && REFUSAL_REASONS.contains(e.details().path("reason").asText()))
+                .limit(limit).toList();
+    }
+
+    private static DeviceEvent event(java.sql.ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx)
+            throws SQLException {
+        return new DeviceEvent(rs.getString("device_id"), rs.getString("event_id"), rs.getString("event_type"),
+                rs.getString("occurred_at"), Instant.ofEpochMilli(rs.getLong("received_at")).toString(),
+                DeviceStore.parse(rs.getString("body_json")));
     }
 
     /**

@@ -49,13 +49,17 @@ final class FleetPages {
     }
 
     /**
-     * A device page: its details, timeline (newest first), presence, the poll window used, how many days
-     * events are kept, and the warning when the metadata the device trusts expires soon or has expired
-     * ({@link ExpiryWarnings#forDevice}; null when there is none).
+     * A device page: its details, timeline (newest first), the updates it refused (newest first,
+     * {@link DeviceEvents#refusals}), presence, the poll window used, how many days events are kept, and the
+     * warning when the metadata the device trusts expires soon or has expired ({@link ExpiryWarnings#forDevice};
+     * null when there is none).
      */
-    public record DevicePage(DeviceDetails.Detail detail, List<DeviceEvent> timeline, boolean online,
-                             String window, long retentionDays, String trustWarning) {
+    public record DevicePage(DeviceDetails.Detail detail, List<DeviceEvent> timeline, List<DeviceEvent> refusals,
+                             boolean online, String window, long retentionDays, String trustWarning) {
     }
+
+    /** How many refused updates a device page lists at most. */
+    static final int REFUSALS_SHOWN = 10;
 
     private final DeviceService devices;
     private final DeviceDetails details;
@@ -123,8 +127,9 @@ final class FleetPages {
             Presence presence = checkIns.presence();
             List<DeviceEvent> timeline = events.list(d.device().id(), new Page.Request(0, 200), ListOrder.DESC).items();
             view.render(ctx, 200, "device.jte", v.chrome("Device " + d.device().id(), "devices"),
-                    new DevicePage(d, timeline, presence.online(d.device().lastSeenAt()), readable(presence.window()),
-                            retentionDays, trustWarning(d, clock.instant())));
+                    new DevicePage(d, timeline, events.refusals(d.device().id(), REFUSALS_SHOWN),
+                            presence.online(d.device().lastSeenAt()), readable(presence.window()), retentionDays,
+                            trustWarning(d, clock.instant())));
         });
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/decommission", Role.OPERATOR, (ctx, v) -> {
             devices.decommission(v.operator().actor(), ctx.pathParam("deviceId"));

@@ -135,6 +135,14 @@ class FleetPagesTest {
             assertThat(body.indexOf(">committed<")).isPositive().isLessThan(body.indexOf(">trial boot<"));
             assertThat(body.indexOf(">trial boot<")).isLessThan(body.indexOf(">downloaded<"));
             assertThat(b.get("/ui/devices/" + f.d3().id()).body()).contains("has not sent a verified manifest");
+            assertThat(body).contains("id=\"no-refusals\">None reported.<");
+            refuses(srv, f.d1());
+            String d1Page = b.get("/ui/devices/" + f.d1().id()).body();
+            String refusals = d1Page.substring(d1Page.indexOf("id=\"refusals\""), d1Page.indexOf("id=\"timeline\""));
+            assertThat(refusals).as("refused updates, newest first, and not a failed download")
+                    .doesNotContain("id=\"no-refusals\"").doesNotContain("DOWNLOAD_FAILED")
+                    .containsPattern("(?s)<code class=\"reason\">HASH_MISMATCH</code>.*sha256 differs.*"
+                            + "<code class=\"reason\">SECURITY_VERSION_TOO_LOW</code>.*securityVersion 0 is below 5");
             assertThat(body).contains("id=\"metadata-frozen\">").doesNotContain(">frozen<");
             ObjectNode frozen = f.d1().manifest(f.d1().id(), "fw-a-1.0.bin").put("trustedRootVersion", 1)
                     .put("metadataFrozenSince", "2026-12-01T10:00:00Z");
@@ -156,6 +164,8 @@ class FleetPagesTest {
             assertThat(b.get("/ui/audit?target=" + f.d3().id()).body()).contains(f.d3().id())
                     .doesNotContain(f.d1().id());
             assertThat(b.get("/ui/audit?from=2999-01-01T00:00").body()).contains("No entry matches");
+            assertThat(b.get("/ui/audit?actor=release-manager-token").body()).as("filtered by actor name")
+                    .contains(">release.publish<").doesNotContain(">token.create<");
         }
     }
 
@@ -205,6 +215,21 @@ class FleetPagesTest {
                     + " metadata this device trusts expired at " + soon);
             assertThat(b.get("/ui/devices/" + f.d3().id()).body()).doesNotContain("id=\"trust-warning\"");
         }
+    }
+
+    /** d reports two refused updates and a failed download, oldest first. */
+    private static void refuses(TestServer srv, TestDevice d) {
+        List<Map<String, Object>> events = List.of(
+                failed("r1", "2026-12-02T11:00:00Z", "SECURITY_VERSION_TOO_LOW", "securityVersion 0 is below 5"),
+                failed("r2", "2026-12-02T11:01:00Z", "DOWNLOAD_FAILED", "connection reset"),
+                failed("r3", "2026-12-02T11:02:00Z", "HASH_MISMATCH", "sha256 differs from the signed target"));
+        assertThat(srv.http.post("/api/v1/device/" + d.id() + "/events", d.token(), Map.of("events", events))
+                .status()).isEqualTo(200);
+    }
+
+    private static Map<String, Object> failed(String id, String at, String reason, String detail) {
+        return Map.of("eventId", id, "type", "failed", "occurredAt", at,
+                "details", Map.of("state", "IDLE", "reason", reason, "detail", detail));
     }
 
     /** A check-in whose manifest says the root and targets the device trusts expire at {@code expires}. */
