@@ -168,6 +168,48 @@ class RolloutPagesTest {
     }
 
     @StoreTest
+    void approveAndAdvanceGoThroughTheirConfirmationAndMoveTheStages(TestDatabase db) {
+        open(db, null);
+        List<TestDevice> devices = fleet.devices(4, "board-a");
+        browser.signIn(fleet.srv.token(fleet.admin, "operator"));
+        String id = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(
+                "{'stages': [{'count': 1}, {'percent': 50, 'approval': true}, {'percent': 100}], 'soakSeconds': 0}")))
+                .path("id").asText();
+        fleet.assigned(devices, id).forEach(d -> fleet.commit(d, id));
+        assertThat(fleet.tick(id, Duration.ofSeconds(5)).path("awaitingApproval").asInt()).isEqualTo(1);
+        assertThat(browser.get("/ui/rollouts/" + id).body()).contains("id=\"action-approve\"")
+                .contains("id=\"action-advance\"");
+
+        act(id, "approve", "Approve the next stage?");
+        assertThat(fleet.get(id).path("stages").get(1).path("approved").asBoolean()).isTrue();
+        assertThat(fleet.audit("rollout.approve")).singleElement()
+                .satisfies(e -> assertThat(e.path("actorName").asText()).isEqualTo("operator-token"));
+        assertThat(fleet.tick(id, Duration.ofSeconds(1)).path("stage").asInt()).isEqualTo(1);
+        assertThat(fleet.assigned(devices, id)).as("the second of 50%; the first committed").hasSize(1);
+        assertThat(browser.get("/ui/rollouts/" + id).body()).doesNotContain("id=\"action-approve\"");
+
+        act(id, "advance", "Start the next stage now?");
+        assertThat(fleet.get(id).path("stage").asInt()).as("the last stage, without its devices committing")
+                .isEqualTo(2);
+        assertThat(fleet.audit("rollout.advance")).singleElement()
+                .satisfies(e -> assertThat(e.path("actorName").asText()).isEqualTo("operator-token"));
+        assertThat(browser.get("/ui/rollouts/" + id).body()).doesNotContain("id=\"action-advance\"");
+    }
+
+    /** Opens {@code action}'s confirmation step (which changes nothing), then confirms it. */
+    private void act(String id, String action, String question) {
+        int stage = fleet.get(id).path("stage").asInt();
+        HttpResponse<String> confirm = browser.get("/ui/rollouts/" + id + "/confirm/" + action);
+        assertThat(confirm.statusCode()).isEqualTo(200);
+        assertThat(confirm.body()).contains(question).contains("action=\"/ui/rollouts/" + id + "/" + action + "\"");
+        assertThat(fleet.get(id).path("stage").asInt()).as("showing the step changes nothing").isEqualTo(stage);
+        String csrf = browser.csrf("/ui/rollouts/" + id + "/confirm/" + action);
+        HttpResponse<String> done = browser.post("/ui/rollouts/" + id + "/" + action, Browser.form("_csrf", csrf));
+        assertThat(done.statusCode()).isEqualTo(303);
+        assertThat(done.headers().firstValue("Location")).contains("/ui/rollouts/" + id + "?done=" + action);
+    }
+
+    @StoreTest
     void aViewerSeesNoWriteButtonsAndIsRefusedWhenPostingAnyway(TestDatabase db) {
         open(db, null);
         fleet.devices(2, "board-a");
