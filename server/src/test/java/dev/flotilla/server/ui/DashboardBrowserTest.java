@@ -3,6 +3,7 @@ package dev.flotilla.server.ui;
 import dev.flotilla.core.crypto.KeyType;
 import dev.flotilla.server.testing.BothDatabases;
 import dev.flotilla.server.testing.MutableClock;
+import dev.flotilla.server.testing.TestDevice;
 import dev.flotilla.server.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,10 +19,16 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The dashboard in a real browser ({@link Chromium}): sign-in, live counts, filters, phone width, keyboard. */
+/**
+ * The dashboard in a real browser ({@link Chromium}): sign-in, live counts, filters, a device's timeline, the
+ * audit log filtered, phone width, keyboard; a screenshot of each page in {@link Chromium#SCREENSHOTS}.
+ */
 class DashboardBrowserTest {
     @TempDir
     Path dir;
@@ -46,7 +53,9 @@ class DashboardBrowserTest {
 
     @Test
     void anOperatorSignsInSeesLiveCountsFiltersDevicesAndSignsOut() {
-        String device = srv.device(KeyType.ED25519, "board-a").id();
+        TestDevice reporting = srv.device(KeyType.ED25519, "board-a");
+        String device = reporting.id();
+        report(reporting, "downloaded", "verified", "committed");
         srv.device(KeyType.ED25519, "board-b");
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(15));
 
@@ -56,6 +65,7 @@ class DashboardBrowserTest {
         browser.findElement(By.id("sign-in")).click();
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("signin-error"))).getText())
                 .contains("That API token is not valid");
+        Chromium.screenshot(browser, "sign-in");
 
         browser.findElement(By.id("token")).sendKeys(srv.adminToken);
         browser.findElement(By.id("sign-in")).click();
@@ -63,6 +73,7 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.id("count-active")).getText()).isEqualTo("2");
         srv.device(KeyType.ED25519, "board-c"); // the overview follows the fleet (server-sent events)
         wait.until(ExpectedConditions.textToBe(By.id("count-active"), "3"));
+        Chromium.screenshot(browser, "fleet");
 
         browser.findElement(By.linkText("Devices")).click();
         wait.until(ExpectedConditions.textToBe(By.id("match-count"), "3"));
@@ -70,8 +81,21 @@ class DashboardBrowserTest {
         // htmx swaps the results in place (under the self-only CSP) and puts the filter in the address
         wait.until(ExpectedConditions.textToBe(By.id("match-count"), "1"));
         wait.until(ExpectedConditions.urlContains("q=" + device));
+        Chromium.screenshot(browser, "devices");
         browser.findElement(By.linkText(device)).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), device));
+        assertThat(browser.findElements(By.cssSelector("ol.timeline li .type"))).as("the timeline, newest first")
+                .extracting(e -> e.getText().toLowerCase()).containsExactly("committed", "verified", "downloaded");
+        Chromium.screenshot(browser, "device");
+
+        browser.findElement(By.linkText("Audit log")).click();
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Audit log"));
+        browser.findElement(By.id("target")).sendKeys(device);
+        browser.findElement(By.cssSelector("form.filters button[type=submit]")).click();
+        wait.until(ExpectedConditions.urlContains("target=" + device));
+        assertThat(browser.findElements(By.cssSelector("td.action"))).as("only the device's entries")
+                .extracting(WebElement::getText).containsExactly("device.enroll");
+        Chromium.screenshot(browser, "audit");
 
         browser.manage().window().setSize(new Dimension(390, 844)); // a phone
         Object overflow = ((JavascriptExecutor) browser).executeScript(
@@ -85,6 +109,16 @@ class DashboardBrowserTest {
         wait.until(ExpectedConditions.urlContains("/ui/login"));
 
         assertThat(Chromium.cspViolations(browser)).isEmpty();
+    }
+
+    /** The device reports events of the given types, one a minute, oldest first. */
+    private void report(TestDevice d, String... types) {
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (int i = 0; i < types.length; i++) {
+            events.add(Map.of("eventId", "e" + i, "type", types[i], "occurredAt", "2026-12-02T10:0" + i + ":00Z"));
+        }
+        assertThat(srv.http.post("/api/v1/device/" + d.id() + "/events", d.token(), Map.of("events", events))
+                .status()).isEqualTo(200);
     }
 
     @Test
