@@ -2,10 +2,12 @@ package dev.flotilla.cli.login;
 
 import dev.flotilla.cli.support.Profile;
 import dev.flotilla.cli.support.ProfileStore;
+import dev.flotilla.cli.support.ResultJson;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ToolCommand;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
@@ -44,6 +46,9 @@ public final class LoginCommand extends ToolCommand {
                     + " (default: env FLOTILLA_CA_BUNDLE).")
     Path caBundle;
 
+    @Mixin
+    ResultJson json;
+
     @Override
     protected int execute() throws Exception {
         if (server == null || server.isBlank()) {
@@ -69,10 +74,14 @@ public final class LoginCommand extends ToolCommand {
                     + " ('flotilla server')? nothing was saved");
         }
         ProfileStore store = ProfileStore.standard();
-        store.save(new Profile(server, token, caBundle == null ? null : caBundle.toAbsolutePath()));
-        out().println("logged in to " + server + "; saved the server and token in " + store.file()
+        Path ca = caBundle == null ? null : caBundle.toAbsolutePath();
+        store.save(new Profile(server, token, ca));
+        java.io.PrintWriter text = json.text(spec);
+        text.println("logged in to " + server + "; saved the server and token in " + store.file()
                 + " (readable by you only)");
-        out().println("commands without --server and --token now use them; 'flotilla logout' forgets them");
+        text.println("commands without --server and --token now use them; 'flotilla logout' forgets them");
+        json.print(spec, ResultJson.object().put("server", server).put("profile", store.file().toString())
+                .put("caBundle", ca == null ? null : ca.toString()));
         return 0;
     }
 

@@ -1,5 +1,6 @@
 package dev.flotilla.cli.login;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.server.Server;
 import dev.flotilla.server.ServerConfig;
@@ -99,6 +100,26 @@ class LoginTest {
         assertThat(after.exit()).isEqualTo(1);
         assertThat(after.err().strip()).startsWith("flotilla: error: no server:").contains("flotilla login")
                 .doesNotContain("\n");
+    }
+
+    @Test
+    void withJsonLoginAndLogoutPrintWhatTheyDidButNeverTheToken() throws Exception {
+        Run login = flotilla(admin + "\n", "login", "--server", server.uri().toString(), "--json");
+        assertThat(login.exit()).as(login.err()).isZero();
+        JsonNode saved = CanonicalJson.parse(login.out().strip().getBytes(StandardCharsets.UTF_8));
+        assertThat(saved.path("server").asText()).isEqualTo(server.uri().toString());
+        assertThat(saved.path("profile").asText()).isEqualTo(profile().toString());
+        assertThat(saved.path("caBundle").isNull()).isTrue();
+        assertThat(login.out()).doesNotContain(admin);
+        assertThat(login.err()).contains("logged in to " + server.uri());
+
+        Run logout = flotilla("", "logout", "--json");
+        assertThat(CanonicalJson.parse(logout.out().strip().getBytes(StandardCharsets.UTF_8)).path("removed")
+                .asBoolean()).isTrue();
+        assertThat(profile()).doesNotExist();
+        Run again = flotilla("", "logout", "--json");
+        assertThat(CanonicalJson.parse(again.out().strip().getBytes(StandardCharsets.UTF_8)).path("removed")
+                .asBoolean()).isFalse();
     }
 
     @Test
