@@ -58,6 +58,46 @@ final class Chromium {
                 .map(LogEntry::getMessage).filter(m -> m.contains("Content Security Policy")).toList();
     }
 
+    /**
+     * What keeps the page from being read with a screen reader or used by keyboard, as found in its DOM: not
+     * exactly one {@code h1} and one {@code main}, no {@code lang}, a heading level skipped, a form control
+     * without a label (a {@code label for}, an enclosing label, {@code aria-label} or {@code aria-labelledby}), a
+     * button or link without text or label, an image without {@code alt}. Empty when there is nothing.
+     */
+    @SuppressWarnings("unchecked")
+    static List<String> accessibilityProblems(WebDriver browser) {
+        return (List<String>) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("""
+                const problems = [];
+                const count = s => document.querySelectorAll(s).length;
+                if (count('h1') !== 1) problems.push(count('h1') + ' h1 headings');
+                if (count('main') !== 1) problems.push(count('main') + ' main landmarks');
+                if (!document.documentElement.lang) problems.push('no lang on html');
+                let level = 0;
+                document.querySelectorAll('h1, h2, h3, h4, h5, h6').forEach(h => {
+                  const l = Number(h.tagName[1]);
+                  if (l > level + 1) problems.push('heading ' + h.tagName + ' "' + h.textContent.trim() + '" after h' + level);
+                  level = l;
+                });
+                const named = e => (e.getAttribute('aria-label') || '').trim() || e.getAttribute('aria-labelledby');
+                document.querySelectorAll('input:not([type=hidden]), select, textarea').forEach(e => {
+                  const label = (e.id && document.querySelector('label[for="' + CSS.escape(e.id) + '"]')) || e.closest('label');
+                  if (!label && !named(e)) problems.push('no label: ' + e.tagName.toLowerCase() + ' ' + (e.name || e.id));
+                });
+                document.querySelectorAll('button, a[href]').forEach(e => {
+                  if (!e.textContent.trim() && !named(e) && !e.querySelector('img[alt]:not([alt=""])'))
+                    problems.push('no name: ' + e.tagName.toLowerCase() + ' ' + (e.id || e.getAttribute('href') || ''));
+                });
+                document.querySelectorAll('img:not([alt])').forEach(e => problems.push('no alt: img ' + e.src));
+                return problems;""");
+    }
+
+    /** Saves a screenshot of the page as NAME ({@link #screenshot}) and asserts it has no {@link #accessibilityProblems}. */
+    static void checkPage(WebDriver browser, String name) {
+        screenshot(browser, name);
+        org.assertj.core.api.Assertions.assertThat(accessibilityProblems(browser))
+                .as("accessibility of the page %s", name).isEmpty();
+    }
+
     /** Saves a screenshot of the page as {@code target/screenshots/NAME.png}. */
     static void screenshot(WebDriver browser, String name) {
         try {

@@ -65,7 +65,7 @@ class DashboardBrowserTest {
         browser.findElement(By.id("sign-in")).click();
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("signin-error"))).getText())
                 .contains("That API token is not valid");
-        Chromium.screenshot(browser, "sign-in");
+        Chromium.checkPage(browser, "sign-in");
 
         browser.findElement(By.id("token")).sendKeys(srv.adminToken);
         browser.findElement(By.id("sign-in")).click();
@@ -73,7 +73,7 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.id("count-active")).getText()).isEqualTo("2");
         srv.device(KeyType.ED25519, "board-c"); // the overview follows the fleet (server-sent events)
         wait.until(ExpectedConditions.textToBe(By.id("count-active"), "3"));
-        Chromium.screenshot(browser, "fleet");
+        Chromium.checkPage(browser, "fleet");
 
         browser.findElement(By.linkText("Devices")).click();
         wait.until(ExpectedConditions.textToBe(By.id("match-count"), "3"));
@@ -81,12 +81,12 @@ class DashboardBrowserTest {
         // htmx swaps the results in place (under the self-only CSP) and puts the filter in the address
         wait.until(ExpectedConditions.textToBe(By.id("match-count"), "1"));
         wait.until(ExpectedConditions.urlContains("q=" + device));
-        Chromium.screenshot(browser, "devices");
+        Chromium.checkPage(browser, "devices");
         browser.findElement(By.linkText(device)).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), device));
         assertThat(browser.findElements(By.cssSelector("ol.timeline li .type"))).as("the timeline, newest first")
                 .extracting(e -> e.getText().toLowerCase()).containsExactly("committed", "verified", "downloaded");
-        Chromium.screenshot(browser, "device");
+        Chromium.checkPage(browser, "device");
 
         browser.findElement(By.linkText("Audit log")).click();
         wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Audit log"));
@@ -95,7 +95,7 @@ class DashboardBrowserTest {
         wait.until(ExpectedConditions.urlContains("target=" + device));
         assertThat(browser.findElements(By.cssSelector("td.action"))).as("only the device's entries")
                 .extracting(WebElement::getText).containsExactly("device.enroll");
-        Chromium.screenshot(browser, "audit");
+        Chromium.checkPage(browser, "audit");
 
         browser.manage().window().setSize(new Dimension(390, 844)); // a phone
         Object overflow = ((JavascriptExecutor) browser).executeScript(
@@ -132,5 +132,12 @@ class DashboardBrowserTest {
         token.sendKeys(srv.adminToken, org.openqa.selenium.Keys.ENTER);
         new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.textToBe(By.tagName("h1"), "Fleet"));
         assertThat(browser.findElements(By.cssSelector("nav[aria-label=Main] a[aria-current=page]"))).hasSize(1);
+
+        assertThat(Chromium.accessibilityProblems(browser)).isEmpty();
+        ((JavascriptExecutor) browser).executeScript("""
+                const main = document.querySelector('main');
+                main.insertAdjacentHTML('beforeend', '<h4>deep</h4><input name="unlabelled"><button></button>');""");
+        assertThat(Chromium.accessibilityProblems(browser)).as("the check finds what a page gets wrong")
+                .contains("heading H4 \"deep\" after h2", "no label: input unlabelled", "no name: button ");
     }
 }

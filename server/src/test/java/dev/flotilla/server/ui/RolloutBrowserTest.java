@@ -59,7 +59,7 @@ class RolloutBrowserTest {
         signIn(fleet.srv.token(fleet.admin, "operator"));
         browser.findElement(By.linkText("Rollouts")).click();
         wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Rollouts"));
-        Chromium.screenshot(browser, "rollouts-empty");
+        Chromium.checkPage(browser, "rollouts-empty");
         browser.findElement(By.id("new-rollout")).click();
         wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "New rollout"));
 
@@ -74,11 +74,11 @@ class RolloutBrowserTest {
         assertThat(browser.findElement(By.id("preview-stage-1")).getText()).isEqualTo("2");
         assertThat(browser.findElement(By.id("preview-stage-2")).getText()).isEqualTo("6");
         assertThat(browser.switchTo().activeElement().getAttribute("id")).as("focus on the preview").isEqualTo("preview");
-        Chromium.screenshot(browser, "rollout-new-preview");
+        Chromium.checkPage(browser, "rollout-new-preview");
         browser.findElement(By.id("create")).click();
         wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "active"));
         String id = browser.getCurrentUrl().replaceAll(".*/ui/rollouts/([^?]+).*", "$1");
-        Chromium.screenshot(browser, "rollout-active");
+        Chromium.checkPage(browser, "rollout-active");
 
         // the bad release: one device of the first stage fails, one commits; the page follows without a reload
         js("window.flotillaNoReload = true;");
@@ -96,7 +96,7 @@ class RolloutBrowserTest {
         wait.until(d -> js("var u = document.querySelectorAll('#chart .u-legend .u-series');"
                 + " return !!document.querySelector('#chart canvas') && u.length === 6;"));
         browser.manage().window().setSize(new Dimension(1280, 2000)); // the whole page, chart included
-        Chromium.screenshot(browser, "rollout-halted");
+        Chromium.checkPage(browser, "rollout-halted");
         browser.manage().window().setSize(new Dimension(1280, 1000));
 
         act("resume", "Resume this rollout?");
@@ -105,7 +105,7 @@ class RolloutBrowserTest {
         wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "paused"));
         browser.findElement(By.id("action-abort")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-title")));
-        Chromium.screenshot(browser, "rollout-confirm-abort");
+        Chromium.checkPage(browser, "rollout-confirm-abort");
         browser.findElement(By.id("confirm-action")).click();
         wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "aborted"));
         assertThat(browser.findElements(By.cssSelector("[id^=action-]"))).isEmpty();
@@ -113,7 +113,7 @@ class RolloutBrowserTest {
         assertThat(fleet.audit("rollout.pause")).hasSize(1);
         assertThat(fleet.audit("rollout.abort")).singleElement()
                 .satisfies(e -> assertThat(e.path("actorName").asText()).isEqualTo("operator-token"));
-        Chromium.screenshot(browser, "rollout-aborted");
+        Chromium.checkPage(browser, "rollout-aborted");
 
         browser.manage().window().setSize(new Dimension(390, 844)); // a phone
         browser.navigate().refresh();
@@ -124,13 +124,13 @@ class RolloutBrowserTest {
                           return e.getBoundingClientRect().right > window.innerWidth + 1; })
                         .slice(0, 8).map(function (e) { return e.tagName + '#' + e.id + '.' + e.className + ' '
                           + Math.round(e.getBoundingClientRect().right); }).join(', ');""")).isLessThanOrEqualTo(0);
-        Chromium.screenshot(browser, "rollout-phone");
+        Chromium.checkPage(browser, "rollout-phone");
         browser.manage().window().setSize(new Dimension(1280, 1000));
 
         browser.get(fleet.srv.server.uri() + "/ui/releases");
         wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Releases"));
         assertThat(browser.findElement(By.linkText(id)).isDisplayed()).isTrue();
-        Chromium.screenshot(browser, "releases");
+        Chromium.checkPage(browser, "releases");
         assertThat(Chromium.cspViolations(browser)).isEmpty();
     }
 
@@ -147,7 +147,7 @@ class RolloutBrowserTest {
         assertThat(browser.findElements(By.cssSelector("[id^=action-]"))).isEmpty();
         assertThat(browser.findElements(By.tagName("button"))).extracting(e -> e.getAttribute("id"))
                 .containsExactly("sign-out");
-        Chromium.screenshot(browser, "rollout-viewer");
+        Chromium.checkPage(browser, "rollout-viewer");
 
         Object status = ((JavascriptExecutor) browser).executeAsyncScript("""
                 var done = arguments[arguments.length - 1];
