@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 
 /**
  * Boards offline for a while: before the rollout starts, the network of a few boards goes down ({@link Link});
- * they come back once the rollout halted (or ended otherwise), and the run is not over until each of them had
+ * they come back once the rollout halted (or, had it not halted, once its last stage started), and the run is not over until each of them had
  * {@value #CHECK_INS_BACK} check-ins answered since (a board the server handed the release would then be seen
  * mid-update). The boards taken are the next in the rollout's order after its first stage (the order is the
  * server's, {@link Cohorts}, computed from the rollout's and the devices' ids): the ones a halt that came too
@@ -69,11 +69,15 @@ final class Outage implements RolloutWatch.Disruption {
         progress.accept(offline.size() + " board(s) offline (network down) before the rollout starts");
     }
 
-    /** Brings the boards back once the rollout halted, or ended without a halt. */
+    /**
+     * Brings the boards back once the rollout halted (or was aborted), or, had it not halted, once its last stage
+     * started (then the release is there for them to get, and the report says so).
+     */
     @Override
     public void during(JsonNode rollout, Fleet fleet, Consumer<String> mark) {
-        String state = rollout.path("state").asText();
-        if (!back && (rollout.has("halt") || state.equals("completed") || state.equals("aborted"))) {
+        boolean lastStage = rollout.path("stage").asInt() == rollout.path("stages").size() - 1
+                && rollout.hasNonNull("stageStartedAt");
+        if (!back && (rollout.has("halt") || rollout.path("state").asText().equals("aborted") || lastStage)) {
             back = true;
             offline.forEach(b -> b.link().up());
             mark.accept("offline boards back");
