@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Each scenario of {@code flotilla sim} at 70 boards (the fewest whose first stage of one board is at most 1.5%) (the real agent on each, a real server on loopback),
@@ -89,6 +90,19 @@ class SimScenariosTest {
                 "--report", dir.resolve("r.json"));
         CliFixture.assertOneLineError(run, "server-crash runs a server process of its own: it cannot run against"
                 + " --server");
+        assertThat(dir.resolve("r.json")).doesNotExist();
+    }
+
+    /** No token (none given, none in the environment, none saved for a server on port 1), or not an http(s) URL. */
+    @Test
+    void aServerWithoutATokenOrNotAnHttpUrlIsOneLine() {
+        assumeTrue(System.getenv("FLOTILLA_TOKEN") == null, "FLOTILLA_TOKEN is set in this environment");
+        CliRun noToken = CliRun.of("sim", "--scenario", "good-release", "--server", "http://127.0.0.1:1",
+                "--report", dir.resolve("r.json"));
+        CliFixture.assertOneLineError(noToken, "no token: pass --token TOKEN");
+        CliRun notHttp = CliRun.of("sim", "--scenario", "good-release", "--server", "ftp://127.0.0.1:1", "--token", "t",
+                "--report", dir.resolve("r.json"));
+        CliFixture.assertOneLineError(notHttp, "--server: not an http(s) URL: ftp://127.0.0.1:1");
         assertThat(dir.resolve("r.json")).doesNotExist();
     }
 
