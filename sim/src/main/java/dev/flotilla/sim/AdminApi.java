@@ -51,6 +51,11 @@ final class AdminApi {
         return send("POST", "/api/v1/rollouts", body).path("id").asText();
     }
 
+    /** Runs a rollout action ({@code start}, {@code pause}, ...); returns the rollout after it. */
+    JsonNode act(String id, String action) throws IOException {
+        return send("POST", "/api/v1/rollouts/" + id + "/" + action, CanonicalJson.mapper().createObjectNode());
+    }
+
     JsonNode rollout(String id) throws IOException {
         return get("/api/v1/rollouts/" + id);
     }

@@ -23,14 +23,17 @@ import java.util.function.LongSupplier;
 
 /**
  * The simulated boards of one run, each on its own virtual thread: a {@link SimulatedDevice} (the real
- * agent, simulated boot control, file slots; all boards' agents share one HTTP client and make their threads
- * virtual) with a {@link DeviceRecord} watching it from outside and a
+ * agent, simulated boot control, file slots; all boards' agents share one HTTP client, each through its own
+ * {@link Link}, and make their threads virtual) with a {@link DeviceRecord} watching it from outside and a
  * {@link RecordingDurable} under its storage. Each board's agent log goes to {@code agent.log} in its folder.
  */
 final class Fleet implements AutoCloseable {
-    /** One board of the fleet; {@code power} is null when the scenario cuts no power. */
-    record Board(SimulatedDevice device, DeviceRecord record, RecordingDurable storage, Power power, Path dir,
-                 AtomicBoolean quit) {
+    /**
+     * One board of the fleet; {@code power} is null when the scenario cuts no power; {@code link} is its network
+     * to the device API (an {@link Outage} takes it down).
+     */
+    record Board(SimulatedDevice device, DeviceRecord record, RecordingDurable storage, Power power, Link link,
+                 Path dir, AtomicBoolean quit) {
         /** The id the server gave it (empty before it enrolled). */
         Optional<String> deviceId() throws IOException {
             return new DeviceIdentity(dir.resolve("state"), new FileDurable()).deviceId();
@@ -39,7 +42,7 @@ final class Fleet implements AutoCloseable {
 
     /** Where boards come from: server, enrollment, trust, firmware and timing. */
     record Provisioning(URI server, String enrollmentToken, Path trustedRoot, String hardware, String factoryVersion,
-                        int imageBytes, long pollSeconds, int trialTries, long healthGraceSeconds) {
+                        int imageBytes, long pollSeconds, int trialTries, long healthGraceSeconds, Duration watchdog) {
     }
 
     /** Boards switched on per second at most (a fleet powers on over a while, not all in one instant). */
@@ -79,10 +82,11 @@ final class Fleet implements AutoCloseable {
             Power power = powerCuts ? new Power(queue) : null;
             RecordingDurable storage = power != null ? power.recorded() : new RecordingDurable(new FileDurable(), queue);
             Path log = dir.resolve("agent.log");
+            Link link = new Link(fleet.http);
             SimulatedDevice device = new SimulatedDevice(dir, new DirectorAssignmentAdapter(Clock.systemUTC()),
-                    line -> append(log, line), List.of(record), fleet.ports,
-                    power != null ? power : () -> storage, record);
-            Board board = new Board(device, record, storage, power, dir, new AtomicBoolean());
+                    line -> append(log, line), List.of(record), fleet.ports.withHttp(link),
+                    power != null ? power : () -> storage, record, p.watchdog());
+            Board board = new Board(device, record, storage, power, link, dir, new AtomicBoolean());
             fleet.boards.add(board);
             long delay = (long) (random.nextDouble() * window);
             fleet.threads.add(Thread.ofVirtual().name(name).start(() -> fleet.life(board, delay, log)));

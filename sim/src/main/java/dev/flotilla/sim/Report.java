@@ -3,9 +3,12 @@ package dev.flotilla.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.agent.boot.SimulatedBoard;
+import dev.flotilla.agent.testimage.TestImage;
 import dev.flotilla.core.json.CanonicalJson;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -31,6 +34,11 @@ import java.util.TreeMap;
  * @param quitBoards boards whose agent ended by itself during the run (a refusal it does not retry, for
  *     instance), seen from the board's thread ending; they count in every other figure as they are found
  * @param lostReports events the boards durably queued that the server's event log does not hold
+ * @param offlineDevices boards whose network was down from before the rollout's start until it halted
+ *     ({@link Outage}; 0 when the scenario takes none offline)
+ * @param offlineReturned of those, boards that came back and had a check-in answered
+ * @param offlineGotRelease of those, boards that ever tried to boot the release or hold its image (or the start
+ *     of it) in a slot: must be 0, as a halted rollout hands the release to no one more
  * @param haltedAtStage the stage (from 1) the rollout halted at, or null
  * @param blastRadiusPercent boards that tried the release, as a percentage of the fleet
  * @param timeToHaltSeconds from the rollout's creation to its halt, in simulated seconds (wall x speed), or null
@@ -47,13 +55,14 @@ import java.util.TreeMap;
  */
 public record Report(String scenario, int devices, long seed, double speed, boolean settled, int updated,
                      int rolledBack, int bricked, int unverifiedBoots, int corruptedInstalls, int quitBoards,
-                     int lostReports,
+                     int lostReports, int offlineDevices, int offlineReturned, int offlineGotRelease,
                      Integer haltedAtStage, double blastRadiusPercent, Double timeToHaltSeconds, int falseHalts,
                      Map<String, Integer> versions, JsonNode faults, JsonNode stages, JsonNode load,
                      double wallSeconds) {
 
     static Report build(Simulation.Settings s, Fleet fleet, SignedTargets signed, AdminApi api, JsonNode rollout,
-                        boolean settled, double wallSeconds, JsonNode faults, JsonNode load) throws IOException {
+                        boolean settled, double wallSeconds, JsonNode faults, JsonNode load, Outage outage)
+            throws IOException {
         int updated = 0;
         int rolledBack = 0;
         int bricked = 0;
@@ -79,9 +88,23 @@ public record Report(String scenario, int devices, long seed, double speed, bool
         Double toHalt = halt == null ? null : Duration.between(Instant.parse(rollout.path("createdAt").asText()),
                 Instant.parse(halt.path("at").asText())).toMillis() / 1000.0 * s.speed();
         return new Report(s.scenario().id(), s.devices(), s.seed(), s.speed(), settled, updated, rolledBack, bricked,
-                unverified, corrupted, fleet.quit(), lost, haltedAt, round(100.0 * tried / s.devices()),
+                unverified, corrupted, fleet.quit(), lost, outage == null ? 0 : outage.boards().size(),
+                outage == null ? 0 : outage.returned(), outage == null ? 0 : gotRelease(outage.boards()), haltedAt, round(100.0 * tried / s.devices()),
                 toHalt == null ? null : round(toHalt), s.scenario().goodRelease() && halt != null ? 1 : 0, versions,
                 faults, stages(rollout), load, round(wallSeconds));
+    }
+
+    /** Boards that tried to boot the release, or hold an image of it in a slot (downloaded, whole or not). */
+    private static int gotRelease(List<Fleet.Board> boards) throws IOException {
+        int n = 0;
+        for (Fleet.Board b : boards) {
+            boolean got = b.record().tried(Simulation.RELEASE);
+            for (Path slot : SimulatedBoard.at(b.dir()).slots().values()) {
+                got |= TestImage.read(slot).map(h -> h.version().equals(Simulation.RELEASE)).orElse(false);
+            }
+            n += got ? 1 : 0;
+        }
+        return n;
     }
 
     private static int lostReports(Fleet.Board b, AdminApi api) throws IOException {
@@ -136,9 +159,14 @@ public record Report(String scenario, int devices, long seed, double speed, bool
                 + bricked + " bricked, " + (haltedAtStage == null ? "not halted" : "halted at stage " + haltedAtStage
                 + " after " + timeToHaltSeconds + " s") + ", blast radius " + blastRadiusPercent + "%, "
                 + unverifiedBoots + " unverified boots, " + corruptedInstalls + " corrupted installs, "
-                + (quitBoards == 0 ? "" : quitBoards + " boards quit, ") + lostReports
+                + (quitBoards == 0 ? "" : quitBoards + " boards quit, ") + offlineSummary() + lostReports
                 + " lost reports, " + falseHalts + " false halts" + soakSummary() + (settled ? "" : ", NOT SETTLED")
                 + " (" + wallSeconds + " s)";
+    }
+
+    private String offlineSummary() {
+        return offlineDevices == 0 ? "" : offlineDevices + " offline (" + offlineReturned + " back, "
+                + offlineGotRelease + " got the release), ";
     }
 
     private String soakSummary() {

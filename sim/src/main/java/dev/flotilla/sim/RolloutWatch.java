@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
  * Follows a rollout through the API until it settled: halted (or aborted) with no device still working on
  * the release by the server's count and none mid-update by its own (a board whose new image crashes is
  * mid-update until its bootloader fell back and its agent saw it), or its last stage reached with
- * every admitted device at a verdict. Says each stage change and the halt on {@code progress}. After each
+ * every admitted device at a verdict; and the run's {@link Disruption} over. Says each stage change and the halt on {@code progress}. After each
  * look that did not find it settled, the run's {@link Disruption} may strike.
  */
 final class RolloutWatch {
@@ -40,6 +40,23 @@ final class RolloutWatch {
          * a marker to the timeline at this moment.
          */
         void during(JsonNode rollout, Fleet fleet, Consumer<String> mark) throws IOException, InterruptedException;
+
+        /**
+         * Whether the rollout is created unstarted, {@link #created} called, and only then started (for a
+         * disruption that must act before the start, knowing the rollout's id).
+         */
+        default boolean preparesStart() {
+            return false;
+        }
+
+        /** Called with the id of the rollout created unstarted, before its start (see {@link #preparesStart}). */
+        default void created(String rolloutId) throws IOException {
+        }
+
+        /** Whether the disruption is over, so the run may end once the rollout settled (checked at each look). */
+        default boolean over() {
+            return true;
+        }
     }
 
     RolloutWatch(AdminApi api, String id, Fleet fleet, Consumer<String> progress, LongSupplier millis,
@@ -73,7 +90,7 @@ final class RolloutWatch {
                         + " " + h.path("observed").asDouble() + " > " + h.path("threshold").asDouble() + " (sample "
                         + h.path("sample").asInt() + ")");
             }
-            if (settled(state)) {
+            if (settled(state) && disruption.over()) {
                 return true;
             }
             disruption.during(last, fleet, label -> markers.add(new Timeline.Marker(millis.getAsLong(), label)));

@@ -10,10 +10,23 @@ import java.util.stream.Collectors;
 public enum Scenario {
     /** The release boots and passes its health checks: every device must update and nothing may halt. */
     GOOD_RELEASE("good-release", TestImage.Behaviour.BOOT_OK),
-    /** The release's image crashes on boot: the bootloader falls back and the first stage must halt. */
-    BAD_RELEASE("bad-release", TestImage.Behaviour.CRASH_ON_BOOT),
-    /** The release boots but fails its health check: the agent rolls back and the first stage must halt. */
-    UNHEALTHY_RELEASE("unhealthy-release", TestImage.Behaviour.FAIL_HEALTH_CHECK),
+    /**
+     * The release's image crashes on boot: the bootloader falls back and the first stage must halt. A few boards
+     * are offline from before the rollout's start until after the halt ({@link #offline()}): back, they must not
+     * get the release.
+     */
+    BAD_RELEASE("bad-release", TestImage.Behaviour.CRASH_ON_BOOT, true),
+    /**
+     * The release boots but fails its health check: the agent rolls back and the first stage must halt; boards
+     * offline as in {@code bad-release}.
+     */
+    UNHEALTHY_RELEASE("unhealthy-release", TestImage.Behaviour.FAIL_HEALTH_CHECK, true),
+    /**
+     * The release's image hangs on boot (it never reaches the agent): the watchdog resets the board after
+     * {@code Simulation.WATCHDOG_SECONDS}, and after the trial's boots the bootloader falls back; the first stage
+     * must halt; boards offline as in {@code bad-release}.
+     */
+    HANGING_RELEASE("hanging-release", TestImage.Behaviour.HANG, true),
     /**
      * A good release through a network that breaks 30% of the image downloads (the connection reset or
      * truncated mid-body): every device must still update, and nothing may be bricked, corrupted or halted.
@@ -40,6 +53,8 @@ public enum Scenario {
 
     /** The most boards of a {@code soak} run downloading at once (fewer when the fleet is smaller). */
     public static final int SOAK_DOWNLOADS = 500;
+    /** The share of the fleet an {@link #offline()} scenario takes offline (at least one board). */
+    public static final double OFFLINE_SHARE = 0.03;
 
     private final String id;
     private final TestImage.Behaviour release;
@@ -47,9 +62,14 @@ public enum Scenario {
     private final boolean powerCuts;
     private final boolean serverCrash;
     private final boolean soak;
+    private final boolean offline;
 
     Scenario(String id, TestImage.Behaviour release) {
         this(id, release, 0, false, false, false);
+    }
+
+    Scenario(String id, TestImage.Behaviour release, boolean offline) {
+        this(id, release, 0, false, false, false, offline);
     }
 
     Scenario(String id, TestImage.Behaviour release, double brokenDownloads) {
@@ -62,12 +82,26 @@ public enum Scenario {
 
     Scenario(String id, TestImage.Behaviour release, double brokenDownloads, boolean powerCuts, boolean serverCrash,
              boolean soak) {
+        this(id, release, brokenDownloads, powerCuts, serverCrash, soak, false);
+    }
+
+    Scenario(String id, TestImage.Behaviour release, double brokenDownloads, boolean powerCuts, boolean serverCrash,
+             boolean soak, boolean offline) {
+        this.offline = offline;
         this.id = id;
         this.release = release;
         this.brokenDownloads = brokenDownloads;
         this.powerCuts = powerCuts;
         this.serverCrash = serverCrash;
         this.soak = soak;
+    }
+
+    /**
+     * Whether a few boards ({@link #OFFLINE_SHARE} of the fleet, at least one) lose their network before the
+     * rollout starts and get it back after the rollout halted ({@link Outage}).
+     */
+    public boolean offline() {
+        return offline;
     }
 
     /** Whether the fleet keeps checking in for the soak time, with the server a separate process. */

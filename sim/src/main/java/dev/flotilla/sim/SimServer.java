@@ -6,8 +6,8 @@ import dev.flotilla.server.ServerConfig;
 import java.net.URI;
 
 /**
- * The server a run talks to: started in this process ({@link #inProcess}), or a child process that can be
- * killed and started again ({@link ServerProcess}).
+ * The server a run talks to: started in this process ({@link #inProcess}), a child process that can be
+ * killed and started again ({@link ServerProcess}), or one already running ({@link #remote}).
  */
 interface SimServer extends AutoCloseable {
     /** Where it listens (loopback). */
@@ -18,6 +18,31 @@ interface SimServer extends AutoCloseable {
 
     @Override
     void close();
+
+    /** A server already running at {@code uri} (not started, nor stopped, by the run). */
+    static SimServer remote(URI uri, String adminToken) {
+        return new SimServer() {
+            @Override
+            public URI uri() {
+                return uri;
+            }
+
+            @Override
+            public String adminToken() {
+                return adminToken;
+            }
+
+            @Override
+            public void close() {
+                // not the run's to stop
+            }
+
+            @Override
+            public String toString() {
+                return uri + " (already running)";
+            }
+        };
+    }
 
     /** The server started in this process, the same code {@code flotilla server} runs. */
     static SimServer inProcess(ServerConfig config) {

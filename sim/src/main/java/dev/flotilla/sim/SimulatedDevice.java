@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -51,6 +52,8 @@ public final class SimulatedDevice {
     private final Function<AgentConfig, AgentPorts> ports;
     private final Supplier<Durable> storage;
     private final Observer observer;
+    /** How long an image that hangs on boot keeps the board down before the watchdog resets it. */
+    private final Duration watchdog;
     private volatile Agent current;
     private volatile boolean stopped;
 
@@ -141,12 +144,30 @@ public final class SimulatedDevice {
     public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
                            List<? extends AgentListener> listeners, AgentPorts ports, Supplier<Durable> storage,
                            Observer observer) {
-        this(dir, director, log, listeners, config -> ports, storage, observer);
+        this(dir, director, log, listeners, ports, storage, observer, Duration.ZERO);
+    }
+
+    /**
+     * As {@link #SimulatedDevice(Path, DirectorVerifier, Consumer, List, AgentPorts, Supplier, Observer)}, where
+     * an image that hangs on boot keeps the board down for {@code watchdog} (of wall time) before the watchdog
+     * resets it.
+     */
+    public SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
+                           List<? extends AgentListener> listeners, AgentPorts ports, Supplier<Durable> storage,
+                           Observer observer, Duration watchdog) {
+        this(dir, director, log, listeners, config -> ports, storage, observer, watchdog);
     }
 
     private SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
                             List<? extends AgentListener> listeners, Function<AgentConfig, AgentPorts> ports,
                             Supplier<Durable> storage, Observer observer) {
+        this(dir, director, log, listeners, ports, storage, observer, Duration.ZERO);
+    }
+
+    private SimulatedDevice(Path dir, DirectorVerifier director, Consumer<String> log,
+                            List<? extends AgentListener> listeners, Function<AgentConfig, AgentPorts> ports,
+                            Supplier<Durable> storage, Observer observer, Duration watchdog) {
+        this.watchdog = watchdog;
         this.storage = storage;
         this.observer = observer;
         this.dir = dir;
@@ -192,12 +213,29 @@ public final class SimulatedDevice {
         }
     }
 
+    /**
+     * Boots until an image runs, at most {@value #MAX_BOOTS} times; an image that hangs keeps the board down
+     * for the watchdog's time before the reset.
+     *
+     * @throws IllegalStateException when no boot ran an image (a boot loop)
+     */
     private SimulatedBootloader.Outcome.Running boot(SimulatedBoard board, SimulatedBootloader bootloader)
-            throws IOException {
-        return bootloader.bootUntilRunning(MAX_BOOTS, failed -> {
-            log.accept("boot of slot " + failed.slot() + " failed (" + failed.why() + "): reset");
-            observer.bootFailed(failed.slot(), board.slot(failed.slot()), failed.why());
-        });
+            throws IOException, InterruptedException {
+        for (int i = 0; i < MAX_BOOTS; i++) {
+            SimulatedBootloader.Outcome o = bootloader.boot();
+            if (o instanceof SimulatedBootloader.Outcome.Running running) {
+                return running;
+            }
+            Path slot = board.slot(o.slot());
+            boolean hung = TestImage.read(slot).map(h -> h.behaviour() == TestImage.Behaviour.HANG).orElse(false);
+            if (hung && !watchdog.isZero()) {
+                Thread.sleep(watchdog); // the image hangs: nothing runs until the watchdog fires
+            }
+            String why = ((SimulatedBootloader.Outcome.Failed) o).why();
+            log.accept("boot of slot " + o.slot() + " failed (" + why + "): reset");
+            observer.bootFailed(o.slot(), slot, why);
+        }
+        throw new IllegalStateException("boot loop: no image ran in " + MAX_BOOTS + " boots");
     }
 
     /** Sees the board's boots (on the board's thread; must return quickly and not throw). */

@@ -7,6 +7,7 @@ import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.server.ServerConfig;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,9 +16,9 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * One simulator run: a real server (H2, loopback HTTP) in this process, or in a child process for
- * {@code server-crash}, which kills it mid-rollout with SIGKILL and starts it again ({@link ServerCrash}); and
- * a {@link Story} of one chapter on it: a trusted root and two signed releases made with offline keys, a fleet
+ * One simulator run: a real server (H2, loopback HTTP) in this process, or one already running
+ * ({@link Settings#server()}), or in a child process for {@code soak} and {@code server-crash}, which kills it
+ * mid-rollout with SIGKILL and starts it again ({@link ServerCrash}); and a {@link Story} of one chapter on it: a trusted root and two signed releases made with offline keys, a fleet
  * of boards that boot the baseline release (their factory image is that signed release's image) and enroll,
  * then the scenario's release as a staged rollout with a failure-rate gate that halts it and reverts. The run
  * waits until the rollout completed or halted and every device settled, stops the fleet and builds the
@@ -42,6 +43,8 @@ public final class Simulation {
      * boards whose reports wait for the server, and halt a good release, when a nominal one (30 minutes) would not.
      */
     static final long CRASH_MIN_TIMEOUT_SECONDS = 600;
+    /** Nominal (speed 1) time a board whose image hangs on boot stays down before its watchdog resets it. */
+    static final long WATCHDOG_SECONDS = 60;
 
     /**
      * What to run.
@@ -51,13 +54,19 @@ public final class Simulation {
      * @param home the folder for the server's data, the operator's keys and the boards
      * @param deadline the longest the run may take (wall time) before it is reported as not settled
      * @param soakMinutes for {@code soak}: how long (wall time, from the rollout's start) the fleet keeps checking in
+     * @param server a server already running to run against (its base URL and an admin token), or null to
+     *     start one of the run's own
      */
     public record Settings(Scenario scenario, int devices, long seed, double speed, int imageBytes, Path home,
-                           Duration deadline, long soakMinutes) {
+                           Duration deadline, long soakMinutes, Remote server) {
         /** Nominal seconds at this speed, at least 1. */
         long scaled(long nominal) {
             return Math.max(1, Math.round(nominal / speed));
         }
+    }
+
+    /** A server already running: its base URL and an admin API token. */
+    public record Remote(URI uri, String adminToken) {
     }
 
     private final Settings settings;
@@ -77,25 +86,42 @@ public final class Simulation {
     public record Outcome(Report report, byte[] timelineSvg) {
     }
 
-    /** Runs the scenario and reports it. */
+    /**
+     * Runs the scenario and reports it.
+     *
+     * @throws IllegalArgumentException when the scenario needs a server of its own ({@code server-crash},
+     *     {@code soak}) and {@link Settings#server()} names one already running
+     */
     public Outcome run() throws IOException, InterruptedException {
         started = System.nanoTime();
-        Path data = settings.home().resolve("server");
-        long poll = settings.scaled(POLL_SECONDS);
-        try (SimServer server = settings.scenario().serverProcess()
-                ? ServerProcess.start(data, poll, settings.home().resolve("server.log"))
-                : SimServer.inProcess(ServerConfig.defaults().withDataDir(data).withHost("127.0.0.1").withPort(0)
-                .withPollInterval(Duration.ofSeconds(poll)))) {
+        if (settings.server() != null && settings.scenario().serverProcess()) {
+            throw new IllegalArgumentException(settings.scenario().id() + " runs a server process of its own: it"
+                    + " cannot run against --server");
+        }
+        try (SimServer server = server()) {
             progress.accept("server " + server);
             double rate = settings.scenario().brokenDownloads();
             try (FaultyProxy proxy = rate > 0 ? new FaultyProxy(server.uri(), rate,
                     Math.max(1024, settings.imageBytes() / 2), settings.seed()) : null) {
-                Duration down = Duration.ofSeconds(Math.max(CRASH_DOWN_SECONDS, 2 * poll));
+                Duration down = Duration.ofSeconds(Math.max(CRASH_DOWN_SECONDS, 2 * settings.scaled(POLL_SECONDS)));
                 ServerCrash crash = settings.scenario().serverCrash() ? new ServerCrash((ServerProcess) server, down,
                         progress) : null;
                 return fly(server, proxy, crash);
             }
         }
+    }
+
+    /** The run's server: the one already running, a child process, or one in this process. */
+    private SimServer server() throws IOException, InterruptedException {
+        Path data = settings.home().resolve("server");
+        long poll = settings.scaled(POLL_SECONDS);
+        if (settings.server() != null) {
+            return SimServer.remote(settings.server().uri(), settings.server().adminToken());
+        }
+        return settings.scenario().serverProcess()
+                ? ServerProcess.start(data, poll, settings.home().resolve("server.log"))
+                : SimServer.inProcess(ServerConfig.defaults().withDataDir(data).withHost("127.0.0.1").withPort(0)
+                .withPollInterval(Duration.ofSeconds(poll)));
     }
 
     /** Starts the fleet (through {@code proxy} when there is one), rolls the release out, stops and reports. */
@@ -107,16 +133,18 @@ public final class Simulation {
         long grace = crash != null ? AgentConfigParser.DEFAULT_HEALTH_GRACE_SECONDS : 0;
         Story.Setup setup = new Story.Setup(settings.home(), settings.devices(), settings.seed(), settings.imageBytes(),
                 settings.scaled(POLL_SECONDS), TRIAL_TRIES, grace, settings.scenario().powerCuts(),
-                Map.of(RELEASE, settings.scenario().release()));
+                Map.of(RELEASE, settings.scenario().release()), Duration.ofSeconds(settings.scaled(WATCHDOG_SECONDS)));
         try (Story story = Story.begin(server.uri(), server.adminToken(),
                 proxy == null ? server.uri() : proxy.uri(), releases, setup, deadline, progress, millis)) {
             story.planPowerCuts(POWER_CUT_WITHIN);
             progress.accept("rolling out " + RELEASE);
             SoakMeter soak = settings.scenario().soak() ? new SoakMeter(story.fleet(), ((ServerProcess) server).pid())
                     : null;
+            Outage outage = settings.scenario().offline() ? outage(story) : null;
             Instant soakEnd = Instant.now().plus(Duration.ofMinutes(settings.soakMinutes()));
             Story.Chapter chapter = story.rollOut(RELEASE, settings.scaled(SOAK_SECONDS), timeoutSeconds(crash),
-                    deadline, crash != null ? crash : soak != null ? soak : RolloutWatch.Disruption.NONE,
+                    deadline, crash != null ? crash : soak != null ? soak : outage != null ? outage
+                            : RolloutWatch.Disruption.NONE,
                     soak != null ? soakDownloads() : null);
             if (soak != null && chapter.settled()) {
                 soak.hold(soakEnd.isBefore(deadline) ? soakEnd : deadline, progress);
@@ -125,12 +153,18 @@ public final class Simulation {
             long end = millis.getAsLong();
             Report report = Report.build(settings, story.fleet(), story.signed(), story.api(), chapter.rollout(),
                     chapter.settled(), end / 1000.0, faults(proxy, story.fleet(), crash),
-                    load(story.fleet(), soak));
+                    load(story.fleet(), soak), outage);
             byte[] svg = Timeline.svg(settings.scenario().id() + ": " + settings.devices() + " boards, release "
                     + RELEASE + " over " + BASELINE, story.fleet().boards().stream().map(b -> b.record().changes())
                     .toList(), end, chapter.markers());
             return new Outcome(report, svg);
         }
+    }
+
+    /** The boards an offline scenario takes offline: {@link Scenario#OFFLINE_SHARE} of the fleet, at least one. */
+    private Outage outage(Story story) {
+        int count = (int) Math.max(1, Math.round(settings.devices() * Scenario.OFFLINE_SHARE));
+        return new Outage(story.api(), story.fleet(), count, Story.firstStage(settings.devices()), progress);
     }
 
     /** A {@code soak} rollout's {@code maxConcurrentDownloads}. */

@@ -36,9 +36,17 @@ public final class Story implements AutoCloseable {
      * @param trialTries boots of a new image on trial before the bootloader falls back
      * @param healthGraceSeconds how long a board on trial retries failed health checks (0: one round decides)
      * @param powerCuts whether the boards' storage can have power cuts ({@link Fleet#planPowerCuts})
+     * @param watchdog how long an image that hangs on boot keeps a board down before its watchdog resets it
      */
     public record Setup(Path home, int devices, long seed, int imageBytes, long pollSeconds, int trialTries,
-                        long healthGraceSeconds, boolean powerCuts, Map<String, TestImage.Behaviour> releases) {
+                        long healthGraceSeconds, boolean powerCuts, Map<String, TestImage.Behaviour> releases,
+                        Duration watchdog) {
+        /** A setup whose boards' watchdog resets a hung board at once. */
+        public Setup(Path home, int devices, long seed, int imageBytes, long pollSeconds, int trialTries,
+                     long healthGraceSeconds, boolean powerCuts, Map<String, TestImage.Behaviour> releases) {
+            this(home, devices, seed, imageBytes, pollSeconds, trialTries, healthGraceSeconds, powerCuts, releases,
+                    Duration.ZERO);
+        }
     }
 
     /** How one rollout ended: the server's last view of it and when the watch saw stages start and the halt. */
@@ -94,7 +102,7 @@ public final class Story implements AutoCloseable {
         progress.accept("releases " + String.join(", ", all.keySet()) + " signed offline and published");
         Fleet.Provisioning p = new Fleet.Provisioning(deviceServer, api.enrollmentToken(setup.devices()), root,
                 HARDWARE, BASELINE, setup.imageBytes(), setup.pollSeconds(), setup.trialTries(),
-                setup.healthGraceSeconds());
+                setup.healthGraceSeconds(), setup.watchdog());
         Random random = new Random(setup.seed());
         Fleet fleet = Fleet.start(setup.home().resolve("boards"), setup.devices(), p, setup.powerCuts(), signed, random,
                 millis);
@@ -128,18 +136,20 @@ public final class Story implements AutoCloseable {
     }
 
     /**
-     * As {@link #rollOut(String, long, long, Instant)}, with {@code disruption} called at each look while it runs,
-     * and at most {@code maxConcurrentDownloads} boards handed the release at once (null: no limit).
+     * As {@link #rollOut(String, long, long, Instant)}, with {@code disruption} called at each look while it runs
+     * (and, if it {@linkplain RolloutWatch.Disruption#preparesStart prepares the start}, between the rollout's
+     * creation and its start), and at most {@code maxConcurrentDownloads} boards handed the release at once (null: no limit).
      */
     Chapter rollOut(String version, long soakSeconds, long timeoutSeconds, Instant deadline,
                     RolloutWatch.Disruption disruption, Integer maxConcurrentDownloads)
             throws IOException, InterruptedException {
+        boolean prepared = disruption.preparesStart();
         ObjectNode body = CanonicalJson.mapper().createObjectNode().put("target", targets.get(version))
-                .put("start", true).put("supersede", true);
+                .put("start", !prepared).put("supersede", true);
         body.putObject("selection").put("hardwareId", HARDWARE);
         ObjectNode plan = body.putObject("plan");
         var stages = plan.putArray("stages");
-        stages.addObject().put("count", Math.max(1, fleet.boards().size() / 100));
+        stages.addObject().put("count", firstStage(fleet.boards().size()));
         stages.addObject().put("percent", 10);
         stages.addObject().put("percent", 50);
         stages.addObject().put("percent", 100);
@@ -149,9 +159,19 @@ public final class Story implements AutoCloseable {
         if (maxConcurrentDownloads != null) {
             policies.put("maxConcurrentDownloads", maxConcurrentDownloads);
         }
-        RolloutWatch watch = new RolloutWatch(api, api.createRollout(body), fleet, progress, millis, disruption);
+        String id = api.createRollout(body);
+        if (prepared) {
+            disruption.created(id);
+            api.act(id, "start");
+        }
+        RolloutWatch watch = new RolloutWatch(api, id, fleet, progress, millis, disruption);
         boolean settled = watch.awaitSettled(deadline) && awaitQueuesEmpty(deadline);
         return new Chapter(version, watch.last(), settled, watch.markers());
+    }
+
+    /** The first stage's size for a fleet of {@code boards}: 1% rounded down, at least one board. */
+    static int firstStage(int boards) {
+        return Math.max(1, boards / 100);
     }
 
     /** Plans one power cut on each board, before one of its next {@code withinOperations} storage operations. */

@@ -1,6 +1,9 @@
 package dev.flotilla.cli.sim;
 
 import dev.flotilla.cli.demo.Operator;
+import dev.flotilla.cli.support.Profile;
+import dev.flotilla.cli.support.ProfileStore;
+import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.sim.Report;
 import dev.flotilla.sim.Scenario;
@@ -21,17 +24,29 @@ import java.util.Optional;
 
 /**
  * {@code flotilla sim --scenario NAME --devices N --report FILE}: a fleet of simulated boards running the real
- * agent against a real server in this process (a child process for {@code server-crash}), one scenario's
- * release rolled out in stages, and a JSON
+ * agent against a real server in this process (a child process for {@code server-crash} and {@code soak}), or
+ * against one already running ({@code --server URL}), one scenario's release rolled out in stages, and a JSON
  * report of what happened to the boards (see docs/simulator.md). {@code flotilla sim device} runs one board.
  */
 @Command(name = "sim", mixinStandardHelpOptions = true,
-        description = "Run a fleet scenario against a server of its own, or one simulated board (sim device).",
+        description = "Run a fleet scenario against a server of its own (or one already running, --server),"
+                + " or one simulated board (sim device).",
         subcommands = {SimDeviceCommand.class})
 public final class SimCommand extends ToolCommand {
     @Option(names = "--scenario", paramLabel = "NAME",
-            description = "good-release, bad-release, unhealthy-release, flaky-network, power-cuts, server-crash or soak.")
+            description = "good-release, bad-release, unhealthy-release, hanging-release, flaky-network, power-cuts,"
+                    + " server-crash or soak.")
     String scenario;
+
+    @Option(names = "--server", paramLabel = "URL",
+            description = "Run against this server, already running and without trust yet (a fresh one), instead of"
+                    + " one of the run's own; its poll interval paces the boards. Not with server-crash or soak.")
+    String server;
+
+    @Option(names = "--token", defaultValue = "${env:FLOTILLA_TOKEN}", paramLabel = "TOKEN",
+            description = "With --server: an admin API token (default: env FLOTILLA_TOKEN, then the token"
+                    + " 'flotilla login' saved for that server).")
+    String token;
 
     @Option(names = "--devices", defaultValue = "100", paramLabel = "N", description = "Simulated boards, 1 to 20000 (default: ${DEFAULT-VALUE}).")
     int devices;
@@ -79,11 +94,18 @@ public final class SimCommand extends ToolCommand {
             return fail("out of range: --devices 1..20000, --speed 1..60, --image-kib 1..65536, --timeout-minutes >= 1,"
                     + " --minutes 1..1440");
         }
+        Simulation.Remote remote = null;
+        if (server != null) {
+            if (s.get().serverProcess()) {
+                return fail(s.get().id() + " runs a server process of its own: it cannot run against --server");
+            }
+            remote = new Simulation.Remote(ServerOptions.parseUrl(server), token(server));
+        }
         PrintWriter out = out();
         Path home = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("flotilla-sim-");
         try {
             Simulation.Settings settings = new Simulation.Settings(s.get(), devices, seed, speed, imageKib * 1024, home,
-                    Duration.ofMinutes(timeoutMinutes), minutes);
+                    Duration.ofMinutes(timeoutMinutes), minutes, remote);
             Simulation.Outcome outcome = new Simulation(settings, Operator::new, line -> {
                 out.println("sim: " + line);
                 out.flush();
@@ -100,6 +122,16 @@ public final class SimCommand extends ToolCommand {
                 deleteTree(home);
             }
         }
+    }
+
+    /** The admin token for {@code url}: {@code --token} or its environment variable, else the saved profile's. */
+    private String token(String url) {
+        if (token != null && !token.isBlank()) {
+            return token;
+        }
+        return ProfileStore.standard().load().filter(p -> p.isFor(url)).map(Profile::token)
+                .orElseThrow(() -> new IllegalArgumentException("no token: pass --token TOKEN, set FLOTILLA_TOKEN,"
+                        + " or save one with 'flotilla login --server " + url + "'"));
     }
 
     /** The timeline beside the report: {@code run.json} gets {@code run.svg}. */

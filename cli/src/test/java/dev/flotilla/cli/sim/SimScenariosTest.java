@@ -1,15 +1,23 @@
 package dev.flotilla.cli.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.cli.CliFixture;
 import dev.flotilla.cli.CliRun;
 import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.server.Server;
+import dev.flotilla.server.ServerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Each scenario of {@code flotilla sim} at 70 boards (the fewest whose first stage of one board is at most 1.5%) (the real agent on each, a real server on loopback),
@@ -44,6 +52,58 @@ class SimScenariosTest {
     @Test
     void aReleaseThatFailsItsHealthCheckHaltsAtTheFirstStageAndItsBoardsRollBack() throws Exception {
         assertHaltedAtTheFirstStage(run("unhealthy-release"));
+    }
+
+    /**
+     * Also the one run against a server already running ({@code --server}): started here in this process, on
+     * loopback, with the poll interval speed 30 gives the boards; the run starts no server of its own.
+     */
+    @Test
+    void aReleaseThatHangsOnBootHaltsAtTheFirstStageAndItsBoardsFallBackOnARunningServer() throws Exception {
+        try (Server server = Server.start(ServerConfig.defaults().withDataDir(dir.resolve("running-server"))
+                .withHost("127.0.0.1").withPort(0).withPollInterval(Duration.ofSeconds(1)))) {
+            String token = server.initialAdminToken().orElseThrow();
+            JsonNode r = run("hanging-release", BOARDS, "--server", server.uri(), "--token", token);
+            assertHaltedAtTheFirstStage(r);
+            assertThat(dir.resolve("work/server")).as("no server of the run's own").doesNotExist();
+            // the server that ran the rollout is the one given: it holds the halt the report read over its API
+            JsonNode rollouts = CanonicalJson.mapper().readTree(HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(server.uri().resolve("/api/v1/rollouts"))
+                            .header("Authorization", "Bearer " + token).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()).body());
+            assertThat(rollouts.path("items")).hasSize(1);
+            assertThat(rollouts.path("items").path(0).path("state").asText()).isEqualTo("halted");
+            // the boards that tried the release hung on it until the watchdog reset them, trial after trial
+            try (var boards = Files.list(dir.resolve("work/boards"))) {
+                long hung = 0;
+                for (Path b : boards.toList()) {
+                    hung += Files.readString(b.resolve("agent.log")).contains("(hang, watchdog reset)") ? 1 : 0;
+                }
+                assertThat(hung).isEqualTo(r.path("rolledBack").asLong()).isPositive();
+            }
+        }
+    }
+
+    @Test
+    void aScenarioWithAServerProcessOfItsOwnIsRefusedWithServer() {
+        CliRun run = CliRun.of("sim", "--scenario", "server-crash", "--server", "http://127.0.0.1:1", "--token", "t",
+                "--report", dir.resolve("r.json"));
+        CliFixture.assertOneLineError(run, "server-crash runs a server process of its own: it cannot run against"
+                + " --server");
+        assertThat(dir.resolve("r.json")).doesNotExist();
+    }
+
+    /** No token (none given, none in the environment, none saved for a server on port 1), or not an http(s) URL. */
+    @Test
+    void aServerWithoutATokenOrNotAnHttpUrlIsOneLine() {
+        assumeTrue(System.getenv("FLOTILLA_TOKEN") == null, "FLOTILLA_TOKEN is set in this environment");
+        CliRun noToken = CliRun.of("sim", "--scenario", "good-release", "--server", "http://127.0.0.1:1",
+                "--report", dir.resolve("r.json"));
+        CliFixture.assertOneLineError(noToken, "no token: pass --token TOKEN");
+        CliRun notHttp = CliRun.of("sim", "--scenario", "good-release", "--server", "ftp://127.0.0.1:1", "--token", "t",
+                "--report", dir.resolve("r.json"));
+        CliFixture.assertOneLineError(notHttp, "--server: not an http(s) URL: ftp://127.0.0.1:1");
+        assertThat(dir.resolve("r.json")).doesNotExist();
     }
 
     @Test
@@ -115,7 +175,8 @@ class SimScenariosTest {
         CliRun run = CliRun.of("sim", "--scenario", "meteor-strike", "--report", dir.resolve("r.json"));
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err().strip()).isEqualTo("flotilla: error: unknown scenario 'meteor-strike' (one of: "
-                + "good-release, bad-release, unhealthy-release, flaky-network, power-cuts, server-crash, soak)");
+                + "good-release, bad-release, unhealthy-release, hanging-release, flaky-network, power-cuts, server-crash,"
+                + " soak)");
         assertThat(dir.resolve("r.json")).doesNotExist();
     }
 
@@ -136,6 +197,10 @@ class SimScenariosTest {
         assertThat(r.path("updated").asInt()).isZero();
         assertThat(r.path("timeToHaltSeconds").asDouble()).isPositive();
         assertThat(r.path("stages").path(0).path("funnel").path("rolled_back").asInt()).isEqualTo(1);
+        // boards offline from before the start until after the halt came back and did not get the release
+        assertThat(r.path("offlineDevices").asInt()).isEqualTo(2); // 3% of 70
+        assertThat(r.path("offlineReturned").asInt()).isEqualTo(2);
+        assertThat(r.path("offlineGotRelease").asInt()).isZero();
         assertSafe(r);
     }
 
