@@ -10,6 +10,7 @@ import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import dev.flotilla.core.crypto.KeyType;
 import dev.flotilla.core.mqtt.MqttBroker;
 import dev.flotilla.core.mqtt.Mosquitto;
+import dev.flotilla.server.rollouts.Fleet;
 import dev.flotilla.server.testing.BothDatabases;
 import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.MutableClock;
@@ -21,11 +22,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -160,6 +163,33 @@ class MosquittoWakeUpTest {
             awaitLog("MQTT: connected to", 2); // and so did the server's
             assertThat(deploy(srv, d).status()).isEqualTo(201);
             assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo(MqttWakeUps.topic(d.id()));
+        }
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES) // a wake-up that blocked the evaluator would hang it
+    void aRolloutRunsThroughItsStagesByPollingWhileTheBrokerHangs() throws Exception {
+        try (Fleet fleet = new Fleet(BothDatabases.h2(), dir,
+                c -> c.withMqtt(mosquitto.broker(Mosquitto.SERVER_USER, SERVER_PASSWORD)))) {
+            List<TestDevice> devices = fleet.devices(4, "board-a");
+            awaitLog("MQTT: connected to", 1);
+            mosquitto.pause();
+            try {
+                String id = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan",
+                        Fleet.plan("{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 0}")))
+                        .path("id").asText();
+                List<TestDevice> first = fleet.assigned(devices, id);
+                assertThat(first).as("the first stage, learnt by polling").hasSize(1);
+                first.forEach(d -> fleet.commit(d, id));
+                assertThat(fleet.tick(id, Duration.ofSeconds(5)).path("stage").asInt()).isEqualTo(1);
+                List<TestDevice> rest = fleet.assigned(devices, id);
+                assertThat(rest).as("the last stage, learnt by polling").hasSize(3);
+                rest.forEach(d -> fleet.commit(d, id));
+                com.fasterxml.jackson.databind.JsonNode last = fleet.tick(id, Duration.ofSeconds(5)).path("stages").get(1);
+                assertThat(last.path("funnel").path("committed").asInt()).as("the last stage's three").isEqualTo(3);
+            } finally {
+                mosquitto.resume();
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.core.crypto.KeyType;
+import dev.flotilla.server.ServerConfig;
 import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.MutableClock;
 import dev.flotilla.server.testing.OfflineRepo;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,11 +37,18 @@ public final class Fleet implements AutoCloseable {
     /** The admin token of the first start (a restarted server makes none). */
     public final String admin;
     private final AtomicInteger events = new AtomicInteger();
+    private final UnaryOperator<ServerConfig> tweak;
 
     public Fleet(TestDatabase db, Path dir) {
+        this(db, dir, c -> c);
+    }
+
+    /** The fleet on a server whose test configuration {@code tweak} changes (an MQTT broker, say). */
+    public Fleet(TestDatabase db, Path dir, UnaryOperator<ServerConfig> tweak) {
         this.db = db;
         this.dataDir = dir.resolve("data-" + db.kind());
-        srv = TestServer.start(db, dataDir, clock);
+        this.tweak = tweak;
+        srv = TestServer.start(db, dataDir, clock, tweak);
         admin = srv.adminToken;
         repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", admin).json(), clock.instant());
         assertThat(repo.uploadRoot(srv.http, admin).status()).isEqualTo(200);
@@ -181,7 +190,7 @@ public final class Fleet implements AutoCloseable {
     /** Stops the server and starts a new one on the same database and data directory. */
     public void restart() {
         srv.close();
-        srv = TestServer.start(db, dataDir, clock);
+        srv = TestServer.start(db, dataDir, clock, tweak);
     }
 
     @Override
