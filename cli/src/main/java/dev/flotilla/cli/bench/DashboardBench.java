@@ -34,14 +34,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link BenchFleet}), lets each check in once, stores a few history events per device, creates and starts
  * the staged rollout of {@code bench rollout} over every device, lets its first stage report over HTTP (every
  * 50th failed), signs in to the dashboard with the admin token (a session cookie), and then times GETs of the
- * fleet overview ({@code /ui}), a filtered device search, the rollout's page and {@code /livez}, in
- * {@code --rounds} rounds (after a warm-up round) that take the four in turn, each from {@code --clients}
+ * fleet overview ({@code /ui}), a filtered device search, a search by id prefix ({@code q}), the rollout's page
+ * and {@code /livez}, in {@code --rounds} rounds (after a warm-up round) that take the five in turn, each from {@code --clients}
  * loopback clients. Each answer must be 200 with the page's own heading (never the sign-in page).
  */
 @Command(name = "dashboard", mixinStandardHelpOptions = true,
-        description = "Dashboard page times (fleet, device search, rollout) over N devices against a no-op endpoint.")
+        description = "Dashboard page times (fleet, device search, id search, rollout) over N devices against a no-op endpoint.")
 public final class DashboardBench implements Callable<Integer> {
     static final String SEARCH = "/ui/devices?hardwareId=" + RolloutBench.HARDWARE + "&health=healthy";
+    /** The prefix the id search ({@code q}) looks for: a device id as an operator starts typing it. */
+    static final String PREFIX = "dev_bench_123";
+    static final String ID_SEARCH = "/ui/devices?q=" + PREFIX;
 
     @Option(names = "--devices", defaultValue = "100000", description = "Devices to register (default ${DEFAULT-VALUE}).")
     int devices;
@@ -119,10 +122,13 @@ public final class DashboardBench implements Callable<Integer> {
             List<Target> targets = List.of(new Target("noop", "/livez", ""),
                     new Target("fleet", "/ui", "<h1>Fleet</h1>"),
                     new Target("deviceSearch", SEARCH, "<span id=\"match-count\">" + matchCount(devices) + "</span>"),
+                    new Target("idSearch", ID_SEARCH,
+                            "<span id=\"match-count\">" + matchCount(prefixed(devices)) + "</span>"),
                     new Target("rollout", "/ui/rollouts/" + id, "<h1>Rollout <code>" + id + "</code></h1>"));
             Map<String, List<Long>> latencies = time(pool, http, base, cookie, targets);
             report(out, latencies);
             out.put("searchPath", SEARCH);
+            out.put("idSearchPath", ID_SEARCH);
             out.put("serverRssMiB", Load.rssMiB());
             out.put("note", "client-side times on loopback, server and load generator in one JVM; the no-op's "
                     + "time is the HTTP floor; the server's rollout evaluator runs every 2 s");
@@ -227,6 +233,11 @@ public final class DashboardBench implements Callable<Integer> {
 
     private static long millisSince(long t0) {
         return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    /** How many of the bench's devices ({@code dev_bench_0} onwards) have an id starting with {@link #PREFIX}. */
+    static long prefixed(int devices) {
+        return java.util.stream.IntStream.range(0, devices).filter(i -> ("dev_bench_" + i).startsWith(PREFIX)).count();
     }
 
     /** The device list's match count as shown: exact up to the dashboard's limit, then the limit and "+". */

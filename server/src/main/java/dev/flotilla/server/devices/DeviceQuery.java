@@ -18,6 +18,30 @@ import java.util.Map;
  * {@code d} stays the outer table.
  */
 final class DeviceQuery {
+    /** How a prefix search ({@code q}) is written. */
+    enum Search {
+        /**
+         * One condition, the ids of either prefix match: {@code d.id IN (... UNION ...)}, two index lookups on
+         * PostgreSQL (V19). H2 evaluates it well only for a first page: with {@code d.id > :after} it reads the
+         * devices after that id one by one against the subquery, and inside a count's derived table it reads every
+         * device for each side.
+         */
+        UNION(" AND d.id IN (SELECT p.id FROM devices p WHERE p.id LIKE :q ESCAPE '!'"
+                + " UNION SELECT p.id FROM devices p WHERE p.key_id LIKE :q ESCAPE '!')"),
+        /** The devices whose id has the prefix (a range of the primary key). */
+        ID(" AND d.id LIKE :q ESCAPE '!'"),
+        /** The devices whose key id has the prefix (a range of the key id's unique index). */
+        KEY_ID(" AND d.key_id LIKE :q ESCAPE '!'"),
+        /** The devices whose id and key id both have it (what {@link #ID} and {@link #KEY_ID} share). */
+        BOTH(" AND d.id LIKE :q ESCAPE '!' AND d.key_id LIKE :q ESCAPE '!'");
+
+        private final String condition;
+
+        Search(String condition) {
+            this.condition = condition;
+        }
+    }
+
     private final StringBuilder where = new StringBuilder(" WHERE 1 = 1");
     private final StringBuilder manifestWhere = new StringBuilder();
     private final Map<String, Object> binds = new LinkedHashMap<>();
@@ -25,6 +49,11 @@ final class DeviceQuery {
     private final boolean search;
 
     DeviceQuery(DeviceFilter f) {
+        this(f, Search.UNION);
+    }
+
+    /** The filter with its prefix search, if any, written as {@code how}. */
+    DeviceQuery(DeviceFilter f, Search how) {
         manifest = f.needsManifest();
         search = f.search() != null;
         add(f.hardwareId(), "d.hardware_id = :hw", "hw");
@@ -41,9 +70,8 @@ final class DeviceQuery {
             binds.put("av", f.attribute().value());
         }
         if (f.search() != null) {
-            // Two prefix matches, each from its own index (V19 on PostgreSQL), rather than one OR that scans.
-            where.append(" AND d.id IN (SELECT p.id FROM devices p WHERE p.id LIKE :q ESCAPE '!'"
-                    + " UNION SELECT p.id FROM devices p WHERE p.key_id LIKE :q ESCAPE '!')");
+            // Two prefix matches, each from its own index, rather than one OR that scans.
+            where.append(how.condition);
             binds.put("q", f.search().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
         }
         if (f.connectivity() != null) {

@@ -72,6 +72,9 @@ final class DeviceStore {
 
     /** Devices matching the filter, ordered by id, {@code limit} rows from {@code offset}. */
     List<Device> list(Handle h, DeviceFilter f, int offset, int limit) {
+        if (SplitSearch.applies(h, f)) {
+            return SplitSearch.list(h, f, null, offset, limit, this::rows);
+        }
         DeviceQuery query = new DeviceQuery(f);
         String tail = " ORDER BY d.id LIMIT :limit OFFSET :offset";
         String from = walk(h, query, null) ? query.walkFrom(tail) : query.from(tail);
@@ -83,6 +86,9 @@ final class DeviceStore {
      * up to {@code limit} rows: keyset paging, as fast on the last page as on the first.
      */
     List<Device> listAfter(Handle h, DeviceFilter f, String after, int limit) {
+        if (SplitSearch.applies(h, f)) {
+            return SplitSearch.list(h, f, after, 0, limit, this::rows);
+        }
         DeviceQuery query = new DeviceQuery(f);
         String range = after == null ? "" : " AND d.id > :after";
         String tail = range + " ORDER BY d.id LIMIT :limit";
@@ -111,7 +117,7 @@ final class DeviceStore {
         return query.bind(count).bind("walkFrom", WALK_FROM).mapTo(Long.class).one() >= WALK_FROM;
     }
 
-    private static boolean isH2(Handle h) {
+    static boolean isH2(Handle h) {
         try {
             return "H2".equals(h.getConnection().getMetaData().getDatabaseProductName());
         } catch (java.sql.SQLException e) {
@@ -119,14 +125,14 @@ final class DeviceStore {
         }
     }
 
-    /** How many devices match the filter. */
+    /** How many devices match the filter (a search on H2: {@link SplitSearch}, as the lists above). */
     long count(Handle h, DeviceFilter f) {
-        return new DeviceQuery(f).count(h);
+        return SplitSearch.applies(h, f) ? SplitSearch.count(h, f) : new DeviceQuery(f).count(h);
     }
 
     /** How many devices match the filter, up to {@code limit}. */
     long countUpTo(Handle h, DeviceFilter f, long limit) {
-        return new DeviceQuery(f).countUpTo(h, limit);
+        return SplitSearch.applies(h, f) ? SplitSearch.countUpTo(h, f, limit) : new DeviceQuery(f).countUpTo(h, limit);
     }
 
     void replaceTags(Handle h, String id, List<String> tags) {
@@ -165,7 +171,7 @@ final class DeviceStore {
                 .execute();
     }
 
-    private List<Device> rows(Handle h, Query q) {
+    List<Device> rows(Handle h, Query q) {
         List<Row> rows = q.map((rs, ctx) -> new Row(rs.getString("id"), rs.getString("key_id"),
                 rs.getString("public_key"), rs.getString("hardware_id"), rs.getString("device_group"),
                 rs.getString("attributes"), rs.getString("status"), rs.getLong("created_at"),

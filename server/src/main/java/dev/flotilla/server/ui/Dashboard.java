@@ -33,7 +33,8 @@ public final class Dashboard {
 
     /**
      * Registers the dashboard's routes; sessions live in this server's memory ({@link Sessions}). Close what it
-     * returns before stopping the server: it ends the open live streams.
+     * returns before stopping the server: it ends the open live streams and starts no more background scans of the
+     * fleet.
      */
     public static AutoCloseable register(RoutesConfig routes, Services s, Clock clock) {
         View view = new View();
@@ -42,14 +43,18 @@ public final class Dashboard {
         Assets.register(gate);
         new SignIn(sessions, s.tokens(), view).register(gate);
         LiveStreams live = new LiveStreams(gate);
-        new FleetPages(s.devices(), s.details(), s.events(), s.checkIns(), s.fleet(), view,
-                s.eventsRetention().toDays(), clock).register(gate, live);
+        FleetPages fleet = new FleetPages(s.devices(), s.details(), s.events(), s.checkIns(), s.fleet(), view,
+                s.eventsRetention().toDays(), clock);
+        fleet.register(gate, live);
         new RolloutPages(s.rollouts(), s.releases(), s.checkIns()::settle, view).register(gate, live);
         new RecordPages(s.releases(), s.rollouts(), s.jdbi(), s.audit(), view).register(gate);
         // last, so that it answers only what no page above matched
         gate.page(io.javalin.http.HandlerType.GET, "/ui/<rest>", dev.flotilla.server.auth.Role.VIEWER, (ctx, v) -> {
             throw dev.flotilla.server.http.ApiException.notFound("page " + ctx.path());
         });
-        return live;
+        return () -> {
+            fleet.close();
+            live.close();
+        };
     }
 }

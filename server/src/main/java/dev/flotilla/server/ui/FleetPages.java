@@ -30,11 +30,28 @@ import java.util.List;
  */
 final class FleetPages {
     static final int PAGE_SIZE = 50;
-    /** How long one fleet summary is shared by the overview and its live updates. */
+    /**
+     * The age from which a fleet summary is taken again in the background (while the overview and its live
+     * updates keep showing the last one, {@link Revalidated}).
+     */
     static final java.time.Duration FRESH = java.time.Duration.ofSeconds(2);
-    private static final String FLEET = "fleet";
+    static final java.time.format.DateTimeFormatter TIME_OF_DAY =
+            java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss").withZone(java.time.ZoneOffset.UTC);
     /** How long the filters' choices (versions, hardware, health states) are shared by device lists. */
     static final java.time.Duration FACETS_FRESH = java.time.Duration.ofSeconds(10);
+
+    /** What the overview shows: the fleet summary and when its scan started. */
+    public record Overview(FleetOverview.Summary counts, Instant asOf) {
+        /** The time of day the counts are as of, in UTC ({@code 13:45:02 UTC}). */
+        public String asOfTime() {
+            return TIME_OF_DAY.format(asOf) + " UTC";
+        }
+
+        /** How often the counts are taken again while the overview is open ({@code 2 seconds}). */
+        public String every() {
+            return readable(FRESH);
+        }
+    }
 
     /** A device list row: the device and whether it is online now. */
     public record Row(Device device, boolean online) {
@@ -66,8 +83,8 @@ final class FleetPages {
     private final DeviceEvents events;
     private final CheckIns checkIns;
     private final FleetOverview fleet;
-    private final Snapshots<String, FleetOverview.Summary> summaries;
-    private final Snapshots<String, FleetOverview.Facets> facets;
+    private final Revalidated<FleetOverview.Summary> summaries;
+    private final Revalidated<FleetOverview.Facets> facets;
     private final View view;
     private final long retentionDays;
     private final Clock clock;
@@ -82,21 +99,31 @@ final class FleetPages {
         this.checkIns = checkIns;
         this.fleet = fleet;
         this.view = view;
-        this.summaries = summaries(fleet, checkIns::flushLastSeen, System::nanoTime);
-        this.facets = new Snapshots<>(java.time.Duration.ofMinutes(5), (key, previous) -> fleet.facets());
+        this.summaries = summaries(fleet, checkIns::flushLastSeen, clock, System::nanoTime,
+                Revalidated.virtualThreads("fleet-summary"));
+        this.facets = new Revalidated<>("device list's filter choices", FACETS_FRESH, fleet::facets, clock,
+                System::nanoTime, Revalidated.virtualThreads("fleet-facets"));
     }
 
     /**
-     * The fleet summary shared by every open overview ({@link Snapshots}): one scan per {@link #FRESH} whatever
-     * the number of pages, each taken after {@code flush} (writing the pending last-seen times, so that
-     * presence is current).
+     * The fleet summary shared by every open overview ({@link Revalidated}): at most one scan at a time whatever
+     * the number of pages, none while the last is younger than {@link #FRESH}, and no request waits for one once
+     * a summary exists. Each is taken after {@code flush} (writing the pending last-seen times, so that presence
+     * is current).
      */
-    static Snapshots<String, FleetOverview.Summary> summaries(FleetOverview fleet, Runnable flush,
-                                                               java.util.function.LongSupplier nanoTime) {
-        return new Snapshots<>(java.time.Duration.ofMinutes(5), (key, previous) -> {
+    static Revalidated<FleetOverview.Summary> summaries(FleetOverview fleet, Runnable flush, Clock clock,
+                                                        java.util.function.LongSupplier nanoTime,
+                                                        java.util.concurrent.Executor background) {
+        return new Revalidated<>("fleet summary", FRESH, () -> {
             flush.run();
             return fleet.summary();
-        }, nanoTime);
+        }, clock, nanoTime, background);
+    }
+
+    /** Starts no more background scans (the server is stopping); one under way is not waited for. */
+    void close() {
+        summaries.close();
+        facets.close();
     }
 
     /** The device's trust warning at {@code now}, from its manifest's {@code trustedMetadataExpires}; or null. */
@@ -114,10 +141,10 @@ final class FleetPages {
 
     void register(Gate gate, LiveStreams live) {
         live.register("/ui/fleet/live", Role.VIEWER, "fleet", (ctx, visit) -> () ->
-                view.fragment("fleet.jte", summaries.get(FLEET, FRESH)));
+                view.fragment("fleet.jte", overview()));
         gate.page(HandlerType.GET, "/ui", Role.VIEWER, (ctx, v) -> {
             QueryParams.requireOnly(ctx, List.of());
-            view.render(ctx, 200, "overview.jte", v.chrome("Fleet", "overview"), summaries.get(FLEET, FRESH));
+            view.render(ctx, 200, "overview.jte", v.chrome("Fleet", "overview"), overview());
         });
         gate.page(HandlerType.GET, "/ui/devices", Role.VIEWER, (ctx, v) ->
                 view.render(ctx, 200, "devices.jte", v.chrome("Devices", "devices"), list(ctx)));
@@ -133,16 +160,21 @@ final class FleetPages {
         });
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/decommission", Role.OPERATOR, (ctx, v) -> {
             devices.decommission(v.operator().actor(), ctx.pathParam("deviceId"));
-            summaries.forget(FLEET);
+            summaries.forget();
             checkIns.settle();
             backToDevice(ctx);
         });
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/recommission", Role.OPERATOR, (ctx, v) -> {
             devices.recommission(v.operator().actor(), ctx.pathParam("deviceId"));
-            summaries.forget(FLEET);
+            summaries.forget();
             checkIns.settle();
             backToDevice(ctx);
         });
+    }
+
+    private Overview overview() {
+        Revalidated.Taken<FleetOverview.Summary> s = summaries.get();
+        return new Overview(s.value(), s.at());
     }
 
     private DeviceList list(Context ctx) {
@@ -158,7 +190,7 @@ final class FleetPages {
         List<Row> rows = page.items().stream().map(d -> new Row(d, presence.online(d.lastSeenAt()))).toList();
         long matching = devices.countUpTo(filter, Dashboard.COUNT_UP_TO + 1L);
         return new DeviceList(filter, query(ctx), Math.min(matching, Dashboard.COUNT_UP_TO),
-                matching > Dashboard.COUNT_UP_TO, rows, page.nextAfter(), after == null, facets.get(FLEET, FACETS_FRESH));
+                matching > Dashboard.COUNT_UP_TO, rows, page.nextAfter(), after == null, facets.get().value());
     }
 
     /** The request's filters as a query string without {@code after}, for the next-page link. */

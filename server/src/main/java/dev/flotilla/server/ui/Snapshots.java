@@ -8,9 +8,10 @@ import java.util.function.LongSupplier;
 /**
  * Values that many requests ask for at once, taken at most once per freshness interval and shared: while a
  * key's value is being taken, other callers for that key wait for it instead of taking it again, and until it
- * is older than the age they accept they all get the same value. The dashboard's fleet summary (one scan of
- * every device) and its rollout pages (each rollout's snapshot) use it, so that the cost of a page does not
- * grow with the number of open pages. Values not asked for during {@code keep} are dropped.
+ * is older than the age they accept they all get the same value. The dashboard's rollout pages (each
+ * rollout's snapshot) use it, so that the cost of a page does not grow with the number of open pages (the
+ * fleet summary, which no request should wait for, is served stale instead: {@link Revalidated}). Values not
+ * asked for during {@code keep} are dropped.
  *
  * @param <K> what a value is taken for
  * @param <V> the value

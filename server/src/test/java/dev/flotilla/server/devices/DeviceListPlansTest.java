@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The device list answers the same devices in the same order whichever way the database reads them: on H2 a
  * filter that matches at least {@link DeviceStore#WALK_FROM} devices walks them in id order, a narrower one
  * reads through its own index; PostgreSQL plans by itself. Every filter, on both databases, is compared with
- * the fleet as generated: keyset pages to the end, offset pages, and the counts.
+ * the fleet as generated: keyset pages to the end, offset pages, and the counts. A search ({@code q}) matches
+ * by id prefix, by key-id prefix or by both; on H2 it is two statements merged ({@link SplitSearch}).
  */
 class DeviceListPlansTest {
     private static final int DEVICES = 2_400;
@@ -63,6 +64,19 @@ class DeviceListPlansTest {
         return k(i) % 50 == 7 ? "lab" : null;
     }
 
+    private static String id(int i) {
+        return String.format("dev_%05d", i);
+    }
+
+    /** Every ninth device's key id starts like a device id, so that a search matches by either or by both. */
+    private static String keyId(int i) {
+        return k(i) % 9 == 4 ? String.format("dev_012k%05d", i) : "k" + id(i);
+    }
+
+    private static boolean searched(int i, String q) {
+        return id(i).startsWith(q) || keyId(i).startsWith(q);
+    }
+
     private static boolean tagged(int i) {
         return k(i) % 6 == 1;
     }
@@ -91,8 +105,13 @@ class DeviceListPlansTest {
                     i -> hw(i).equals("board-0") && tagged(i));
             check(devices, new DeviceFilter(null, null, "lab", null), i -> "lab".equals(group(i)));
             check(devices, filter(null, null, null, null, null, null, null), i -> true);
-            check(devices, new DeviceFilter(null, null, null, null, null, null, null, "dev_01", null, 0),
-                    i -> String.format("dev_%05d", i).startsWith("dev_01"));
+            for (String q : new String[] {"dev_01", "dev_012", "dev_012k", "k"}) {
+                check(devices, new DeviceFilter(null, null, null, null, null, null, null, q, null, 0),
+                        i -> searched(i, q));
+            }
+            check(devices, new DeviceFilter("board-1", null, null, null, null, "ok", null, "dev_012", null, 0),
+                    i -> hw(i).equals("board-1") && hasManifest(i) && health(i).equals("ok")
+                            && searched(i, "dev_012"));
         }
     }
 
@@ -139,7 +158,7 @@ class DeviceListPlansTest {
             PreparedBatch tags = h.prepareBatch("INSERT INTO device_tags (device_id, tag) VALUES (:id, 'canary')");
             for (int i = 0; i < DEVICES; i++) {
                 String id = String.format("dev_%05d", i);
-                devices.bind("id", id).bind("kid", "k" + id).bind("hw", hw(i)).bind("grp", group(i))
+                devices.bind("id", id).bind("kid", keyId(i)).bind("hw", hw(i)).bind("grp", group(i))
                         .bind("a", "{\"region\":\"" + region(i) + "\"}")
                         .bind("status", active(i) ? Device.ACTIVE : Device.DECOMMISSIONED).bind("seen", lastSeen(i)).add();
                 if (hasManifest(i)) {

@@ -10,11 +10,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -25,9 +28,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The fleet summary is shared: concurrent overviews cause one scan of the fleet, later ones reuse it until it
- * is older than {@link FleetPages#FRESH}, and an operator's decommission is seen at once. The time the
- * sharing reads is a counter the test moves, so nothing here depends on how fast the machine is.
+ * The fleet summary is shared and served stale while it is taken again: concurrent first overviews cause one
+ * scan of the fleet; once a summary exists no request waits for a scan, and one that finds it older than
+ * {@link FleetPages#FRESH} starts one scan in the background (never two at once); an operator's decommission is
+ * seen at once. The time the sharing reads is a counter the test moves, and the background is a queue the test
+ * runs, so nothing here depends on how fast the machine is.
  */
 class FleetSummariesTest {
     private static final int CALLERS = 8;
@@ -35,42 +40,73 @@ class FleetSummariesTest {
     Path dir;
 
     @StoreTest
-    void concurrentOverviewsShareOneScanUntilItIsOlderThanFresh(TestDatabase db) throws Exception {
+    void concurrentFirstOverviewsShareOneScan(TestDatabase db) throws Exception {
         try (TestServer srv = TestServer.start(db, dir, new MutableClock())) {
             srv.device(KeyType.ED25519, "board-a");
             FleetOverview fleet = srv.server.fleet();
-            AtomicLong now = new AtomicLong(1_000);
             AtomicInteger flushes = new AtomicInteger();
-            Snapshots<String, FleetOverview.Summary> shared =
-                    FleetPages.summaries(fleet, flushes::incrementAndGet, now::get);
+            Queue background = new Queue();
+            Revalidated<FleetOverview.Summary> shared = FleetPages.summaries(fleet, flushes::incrementAndGet,
+                    Clock.systemUTC(), () -> 1_000L, background);
             long before = fleet.summariesTaken();
 
-            List<FleetOverview.Summary> seen = concurrently(() -> shared.get("fleet", FleetPages.FRESH));
+            List<FleetOverview.Summary> seen = concurrently(() -> shared.get().value());
             assertThat(fleet.summariesTaken() - before).isEqualTo(1);
             assertThat(flushes).hasValue(1);
             assertThat(seen).hasSize(CALLERS).allSatisfy(s -> assertThat(s).isSameAs(seen.getFirst()));
             assertThat(seen.getFirst().active()).isEqualTo(1);
-
-            srv.device(KeyType.ED25519, "board-a");
-            now.addAndGet(FleetPages.FRESH.toNanos() - 1);
-            assertThat(shared.get("fleet", FleetPages.FRESH).active()).isEqualTo(1); // still the shared one
-            assertThat(fleet.summariesTaken() - before).isEqualTo(1);
-            now.addAndGet(1);
-            assertThat(shared.get("fleet", FleetPages.FRESH).active()).isEqualTo(2); // as old as FRESH: taken again
-            assertThat(fleet.summariesTaken() - before).isEqualTo(2);
-            shared.forget("fleet");
-            assertThat(shared.get("fleet", FleetPages.FRESH).active()).isEqualTo(2);
-            assertThat(fleet.summariesTaken() - before).isEqualTo(3);
+            assertThat(background.tasks).isEmpty();
         }
     }
 
     @StoreTest
-    void theOverviewShowsAnOperatorsDecommissionAtOnce(TestDatabase db) throws Exception {
-        try (TestServer srv = TestServer.start(db, dir, new MutableClock());
+    void anOldSummaryIsServedAtOnceWhileOneScanTakesItAgainInTheBackground(TestDatabase db) throws Exception {
+        MutableClock clock = new MutableClock();
+        try (TestServer srv = TestServer.start(db, dir, clock)) {
+            srv.device(KeyType.ED25519, "board-a");
+            FleetOverview fleet = srv.server.fleet();
+            AtomicLong now = new AtomicLong(1_000);
+            Queue background = new Queue();
+            Revalidated<FleetOverview.Summary> shared = FleetPages.summaries(fleet, () -> { }, clock, now::get,
+                    background);
+            long before = fleet.summariesTaken();
+            Instant first = clock.instant();
+            assertThat(shared.get().value().active()).isEqualTo(1);
+
+            srv.device(KeyType.ED25519, "board-a");
+            clock.advance(Duration.ofSeconds(5));
+            now.addAndGet(FleetPages.FRESH.toNanos() - 1);
+            assertThat(shared.get().value().active()).isEqualTo(1); // younger than FRESH: no scan
+            assertThat(background.tasks).isEmpty();
+            now.addAndGet(1);
+            for (int i = 0; i < 5; i++) { // as old as FRESH: the old one at once, and one scan started
+                Revalidated.Taken<FleetOverview.Summary> old = shared.get();
+                assertThat(old.value().active()).isEqualTo(1);
+                assertThat(old.at()).isEqualTo(first);
+            }
+            assertThat(background.tasks).hasSize(1);
+            assertThat(fleet.summariesTaken() - before).isEqualTo(1);
+
+            background.runAll();
+            assertThat(fleet.summariesTaken() - before).isEqualTo(2);
+            Revalidated.Taken<FleetOverview.Summary> fresh = shared.get();
+            assertThat(fresh.value().active()).isEqualTo(2);
+            assertThat(fresh.at()).isEqualTo(first.plusSeconds(5));
+            assertThat(background.tasks).isEmpty(); // fresh again: nothing started
+        }
+    }
+
+    @StoreTest
+    void theOverviewSaysWhenItsCountsAreFromAndShowsAnOperatorsDecommissionAtOnce(TestDatabase db)
+            throws Exception {
+        MutableClock clock = new MutableClock();
+        try (TestServer srv = TestServer.start(db, dir, clock);
              Browser b = new Browser(srv.server.uri())) {
             String device = srv.device(KeyType.ED25519, "board-a").id();
             b.signIn(srv.adminToken);
-            assertThat(b.get("/ui").body()).contains("id=\"count-active\">1<");
+            String overview = b.get("/ui").body();
+            assertThat(overview).contains("id=\"count-active\">1<").contains("id=\"as-of\">As of <time datetime=\""
+                    + clock.instant() + "\">" + FleetPages.TIME_OF_DAY.format(clock.instant()) + " UTC</time>");
             String csrf = b.csrf("/ui/devices/" + device);
             assertThat(b.post("/ui/devices/" + device + "/decommission", Map.of("_csrf", csrf)).statusCode())
                     .isEqualTo(303);
@@ -80,7 +116,74 @@ class FleetSummariesTest {
     }
 
     @Test
-    void aFailedTakeKeepsNothingAndTheNextCallTakesAgain() {
+    void aScanStartedBeforeAForgetIsNotShown() {
+        AtomicInteger takes = new AtomicInteger();
+        AtomicLong now = new AtomicLong();
+        Queue background = new Queue();
+        Revalidated<Integer> shared = new Revalidated<>("count", Duration.ofSeconds(2), takes::incrementAndGet,
+                Clock.systemUTC(), now::get, background);
+        assertThat(shared.get().value()).isEqualTo(1);
+        now.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThat(shared.get().value()).isEqualTo(1);
+        shared.forget(); // an operator acted while the scan was under way
+        background.runAll(); // takes 2, which predates the operator's change
+        assertThat(shared.get().value()).isEqualTo(3); // waited for a new one
+        assertThat(takes).hasValue(3);
+    }
+
+    @Test
+    void aFailedBackgroundScanKeepsTheLastValueAndTheNextCallerStartsAnother() {
+        AtomicInteger takes = new AtomicInteger();
+        AtomicLong now = new AtomicLong();
+        Queue background = new Queue();
+        Revalidated<Integer> shared = new Revalidated<>("count", Duration.ofSeconds(2), () -> {
+            if (takes.incrementAndGet() == 2) {
+                throw new IllegalStateException("database down");
+            }
+            return takes.get();
+        }, Clock.systemUTC(), now::get, background);
+        assertThat(shared.get().value()).isEqualTo(1);
+        now.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThat(shared.get().value()).isEqualTo(1);
+        background.runAll(); // fails: logged, nothing changed
+        assertThat(takes).hasValue(2);
+        assertThat(shared.get().value()).isEqualTo(1); // still the last one, and another scan started
+        assertThat(background.tasks).hasSize(1);
+        background.runAll();
+        assertThat(shared.get().value()).isEqualTo(3);
+    }
+
+    @Test
+    void aFailedFirstTakeReachesTheCallerKeepsNothingAndTheNextCallTakesAgain() {
+        AtomicInteger takes = new AtomicInteger();
+        Revalidated<Integer> shared = new Revalidated<>("count", Duration.ofSeconds(2), () -> {
+            if (takes.incrementAndGet() == 1) {
+                throw new IllegalStateException("database down");
+            }
+            return takes.get();
+        }, Clock.systemUTC(), () -> 0L, new Queue());
+        assertThatThrownBy(shared::get).hasMessage("database down");
+        assertThat(shared.get().value()).isEqualTo(2);
+        assertThat(shared.get().value()).isEqualTo(2);
+        assertThat(takes).hasValue(2);
+    }
+
+    @Test
+    void afterCloseNoScanStartsAndTheLastValueIsStillServed() {
+        AtomicInteger takes = new AtomicInteger();
+        AtomicLong now = new AtomicLong();
+        Queue background = new Queue();
+        Revalidated<Integer> shared = new Revalidated<>("count", Duration.ofSeconds(2), takes::incrementAndGet,
+                Clock.systemUTC(), now::get, background);
+        assertThat(shared.get().value()).isEqualTo(1);
+        shared.close();
+        now.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThat(shared.get().value()).isEqualTo(1);
+        assertThat(background.tasks).isEmpty();
+    }
+
+    @Test
+    void snapshotsAFailedTakeKeepsNothingAndTheNextCallTakesAgain() {
         AtomicInteger takes = new AtomicInteger();
         Snapshots<String, Integer> shared = new Snapshots<>(Duration.ofMinutes(5), (k, previous) -> {
             if (takes.incrementAndGet() == 1) {
@@ -93,6 +196,22 @@ class FleetSummariesTest {
         assertThat(shared.get("k", Duration.ofSeconds(2))).isEqualTo(1);
         assertThat(shared.get("k", Duration.ZERO)).isEqualTo(2); // no age accepted: taken again, from the previous
         assertThat(takes).hasValue(3);
+    }
+
+    /** A background the test runs when it chooses: the tasks handed to it, in order. */
+    private static final class Queue implements Executor {
+        final List<Runnable> tasks = new ArrayList<>();
+
+        @Override
+        public synchronized void execute(Runnable task) {
+            tasks.add(task);
+        }
+
+        synchronized void runAll() {
+            List<Runnable> now = new ArrayList<>(tasks);
+            tasks.clear();
+            now.forEach(Runnable::run);
+        }
     }
 
     /** Runs {@code call} on {@link #CALLERS} threads released at the same moment; their answers. */
