@@ -56,9 +56,11 @@ public final class Simulation {
      * @param soakMinutes for {@code soak}: how long (wall time, from the rollout's start) the fleet keeps checking in
      * @param server a server already running to run against (its base URL and an admin token), or null to
      *     start one of the run's own
+     * @param faults the network faults a {@link FaultyProxy} between the boards and the server injects (none: the
+     *     boards talk to the server directly)
      */
     public record Settings(Scenario scenario, int devices, long seed, double speed, int imageBytes, Path home,
-                           Duration deadline, long soakMinutes, Remote server) {
+                           Duration deadline, long soakMinutes, Remote server, Faults faults) {
         /** Nominal seconds at this speed, at least 1. */
         long scaled(long nominal) {
             return Math.max(1, Math.round(nominal / speed));
@@ -90,7 +92,8 @@ public final class Simulation {
      * Runs the scenario and reports it.
      *
      * @throws IllegalArgumentException when the scenario needs a server of its own ({@code server-crash},
-     *     {@code soak}) and {@link Settings#server()} names one already running
+     *     {@code soak}) and {@link Settings#server()} names one already running, or when network faults are to be
+     *     injected in front of an HTTPS server (the proxy speaks plain HTTP to the boards)
      */
     public Outcome run() throws IOException, InterruptedException {
         started = System.nanoTime();
@@ -98,11 +101,17 @@ public final class Simulation {
             throw new IllegalArgumentException(settings.scenario().id() + " runs a server process of its own: it"
                     + " cannot run against --server");
         }
+        if (settings.server() != null && settings.faults().any()
+                && "https".equals(settings.server().uri().getScheme())) {
+            throw new IllegalArgumentException("network faults need an http server: the faulty proxy speaks plain"
+                    + " HTTP to the boards");
+        }
         try (SimServer server = server()) {
             progress.accept("server " + server);
-            double rate = settings.scenario().brokenDownloads();
-            try (FaultyProxy proxy = rate > 0 ? new FaultyProxy(server.uri(), rate,
-                    Math.max(1024, settings.imageBytes() / 2), settings.seed()) : null) {
+            Faults faults = settings.faults();
+            try (FaultyProxy proxy = faults.any() ? new FaultyProxy(server.uri(), faults,
+                    faults.delayWallMillis(settings.speed()), Math.max(1024, settings.imageBytes() / 2), settings.seed())
+                    : null) {
                 Duration down = Duration.ofSeconds(Math.max(CRASH_DOWN_SECONDS, 2 * settings.scaled(POLL_SECONDS)));
                 ServerCrash crash = settings.scenario().serverCrash() ? new ServerCrash((ServerProcess) server, down,
                         progress) : null;
@@ -207,8 +216,14 @@ public final class Simulation {
             f.put("powerCuts", fleet.powerCuts());
         }
         if (proxy != null) {
-            f.put("connections", proxy.connections()).put("downloads", proxy.downloads())
-                    .put("brokenDownloads", proxy.broken());
+            f.set("network", CanonicalJson.mapper().valueToTree(settings.faults()));
+            f.put("connections", proxy.connections()).put("responses", proxy.responses())
+                    .put("downloads", proxy.downloads()).put("brokenDownloads", proxy.broken())
+                    .put("resets", proxy.injected(FaultyProxy.Kind.RESET))
+                    .put("truncations", proxy.injected(FaultyProxy.Kind.TRUNCATE))
+                    .put("drops", proxy.injected(FaultyProxy.Kind.DROP))
+                    .put("delays", proxy.injected(FaultyProxy.Kind.DELAY))
+                    .put("delayWallMillis", settings.faults().delayWallMillis(settings.speed()));
         }
         return f;
     }
