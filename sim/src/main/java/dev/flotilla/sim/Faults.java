@@ -93,13 +93,16 @@ public record Faults(double reset, double truncate, double drop, double delay, l
         if (v == null) {
             return 0;
         }
+        double r;
         try {
-            double r = Double.parseDouble(v);
-            rate(kind, r);
-            return r;
+            r = Double.parseDouble(v);
         } catch (NumberFormatException e) {
+            r = Double.NaN;
+        }
+        if (!(r >= 0 && r <= 1)) {
             throw new IllegalArgumentException(kind + " must be a rate from 0 to 1, not '" + v + "'");
         }
+        return r;
     }
 
     private static void rate(String kind, double r) {

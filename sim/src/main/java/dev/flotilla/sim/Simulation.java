@@ -138,10 +138,8 @@ public final class Simulation {
             throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(settings.deadline());
         LongSupplier millis = () -> (System.nanoTime() - started) / 1_000_000;
-        // boards keep the agent's default grace period where the server goes away mid-trial, as a real board would
-        long grace = crash != null ? AgentConfigParser.DEFAULT_HEALTH_GRACE_SECONDS : 0;
         Story.Setup setup = new Story.Setup(settings.home(), settings.devices(), settings.seed(), settings.imageBytes(),
-                settings.scaled(POLL_SECONDS), TRIAL_TRIES, grace, settings.scenario().powerCuts(),
+                settings.scaled(POLL_SECONDS), TRIAL_TRIES, healthGraceSeconds(crash), settings.scenario().powerCuts(),
                 Map.of(RELEASE, settings.scenario().release()), Duration.ofSeconds(settings.scaled(WATCHDOG_SECONDS)));
         try (Story story = Story.begin(server.uri(), server.adminToken(),
                 proxy == null ? server.uri() : proxy.uri(), releases, setup, deadline, progress, millis)) {
@@ -168,6 +166,20 @@ public final class Simulation {
                     .toList(), end, chapter.markers());
             return new Outcome(report, svg);
         }
+    }
+
+    /**
+     * The grace period of the boards' trial health checks: where the server goes away mid-trial, the agent's
+     * default, as a real board keeps it (wall time: the outage is); where answers are dropped or delayed, the
+     * agent's default scaled by the speed, so that a check whose answer was lost is retried rather than rolling a
+     * good release back; else none, so that a bad image rolls back after one failed round.
+     */
+    private long healthGraceSeconds(ServerCrash crash) {
+        if (crash != null) {
+            return AgentConfigParser.DEFAULT_HEALTH_GRACE_SECONDS;
+        }
+        Faults f = settings.faults();
+        return f.drop() > 0 || f.delay() > 0 ? settings.scaled(AgentConfigParser.DEFAULT_HEALTH_GRACE_SECONDS) : 0;
     }
 
     /** The boards an offline scenario takes offline: {@link Scenario#OFFLINE_SHARE} of the fleet, at least one. */

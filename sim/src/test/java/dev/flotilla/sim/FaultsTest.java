@@ -34,10 +34,10 @@ class FaultsTest {
 
     @Test
     void badTextIsOneClearLine() {
-        assertRefused("reset=1.5", "reset must be a rate from 0 to 1, not 1.5");
-        assertRefused("drop=-0.1", "drop must be a rate from 0 to 1, not -0.1");
+        assertRefused("reset=1.5", "reset must be a rate from 0 to 1, not '1.5'");
+        assertRefused("drop=-0.1", "drop must be a rate from 0 to 1, not '-0.1'");
         assertRefused("delay=lots", "delay must be a rate from 0 to 1, not 'lots'");
-        assertRefused("reset=NaN", "reset must be a rate from 0 to 1, not NaN");
+        assertRefused("reset=NaN", "reset must be a rate from 0 to 1, not 'NaN'");
         assertRefused("jitter=0.1", "unknown fault 'jitter' (one of: reset, truncate, drop, delay, delay-ms)");
         assertRefused("reset", "'reset' is not KIND=VALUE (reset, truncate, drop, delay, delay-ms)");
         assertRefused("reset=0.1,reset=0.2", "'reset' given twice");
@@ -46,6 +46,11 @@ class FaultsTest {
         assertRefused("delay=0.1,delay-ms=-5", "delay-ms must be from 0 to 600000, not -5");
         assertRefused("delay-ms=soon", "delay-ms must be whole milliseconds from 0 to 600000, not 'soon'");
         assertRefused(" ", "no faults given: KIND=RATE pairs (reset, truncate, drop, delay, delay-ms), or none");
+    }
+
+    @Test
+    void aRecordOutOfRangeIsRefusedToo() {
+        assertThatThrownBy(() -> new Faults(0, 0, 1.5, 0, 0)).hasMessage("drop must be a rate from 0 to 1, not 1.5");
     }
 
     private static void assertRefused(String spec, String message) {
