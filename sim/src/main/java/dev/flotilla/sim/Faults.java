@@ -35,18 +35,22 @@ public record Faults(double reset, double truncate, double drop, double delay, l
         rate("drop", drop);
         rate("delay", delay);
         if (delayMillis < 0 || delayMillis > MAX_DELAY_MILLIS) {
-            throw new IllegalArgumentException("delay-ms must be from 0 to " + MAX_DELAY_MILLIS + ", not " + delayMillis);
+            throw new IllegalArgumentException("delay-ms must be from 0 to " + MAX_DELAY_MILLIS + ", not "
+                    + delayMillis);
         }
         if (reset + truncate > 1) {
-            throw new IllegalArgumentException("reset + truncate must not exceed 1 (a download breaks one way at most)");
+            throw new IllegalArgumentException("reset + truncate must not exceed 1 (a download breaks one way at"
+                    + " most)");
         }
         if (drop + delay > 1) {
-            throw new IllegalArgumentException("drop + delay must not exceed 1 (an answer is dropped or delayed, not both)");
+            throw new IllegalArgumentException("drop + delay must not exceed 1 (an answer is dropped or delayed, not"
+                    + " both)");
         }
     }
 
     /**
-     * Parses {@code KIND=VALUE} pairs separated by commas, for instance {@code reset=0.1,drop=0.05,delay=0.2,delay-ms=500}:
+     * Parses {@code KIND=VALUE} pairs separated by commas, for instance
+     * {@code reset=0.1,drop=0.05,delay=0.2,delay-ms=500}:
      * the kinds {@code reset}, {@code truncate}, {@code drop} and {@code delay} take a rate from 0 to 1 (a kind not
      * named is 0), {@code delay-ms} the nominal hold of a delayed answer (default {@value #DEFAULT_DELAY_MILLIS});
      * {@code none} is no fault at all.

@@ -251,7 +251,8 @@ final class FaultyProxy implements AutoCloseable {
                 downloads.incrementAndGet();
                 synchronized (random) {
                     double u = random.nextDouble();
-                    cut = u < faults.reset() ? Kind.RESET : u < faults.reset() + faults.truncate() ? Kind.TRUNCATE : null;
+                    cut = u < faults.reset() ? Kind.RESET
+                            : u < faults.reset() + faults.truncate() ? Kind.TRUNCATE : null;
                     if (cut != null) {
                         cutIn = 1 + (long) (random.nextDouble() * (bodyLeft - 2));
                     }
