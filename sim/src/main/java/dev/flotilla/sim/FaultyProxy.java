@@ -10,40 +10,55 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A TCP proxy on loopback in front of the server that breaks downloads: it follows the HTTP/1.1 responses on
- * each connection (status line and {@code Content-Length}) and breaks a share of the responses whose body
- * is at least {@code minBody} bytes (image downloads; check-ins and metadata are smaller) at a point drawn
- * inside the body, by a reset (RST: linger 0, then close) or a truncation (an orderly close, FIN). The draws
- * come from one seeded {@link Random}, in the order the responses pass. A connection whose framing it cannot
- * follow (chunked) is carried unbroken from there on.
+ * A TCP proxy on loopback in front of the server that injects {@link Faults}. It follows the HTTP/1.1 responses
+ * of each connection (status line and {@code Content-Length}). At the first byte of each response it draws
+ * whether to drop it (the connection closed, FIN, before any byte of the answer: the request reached the server,
+ * its answer never comes) or to delay it (held back before its first byte for a wall time the caller gives); a
+ * response not dropped whose body is at least {@code minBody} bytes (an image download;
+ * check-ins and metadata are smaller) is then drawn for a break at a point drawn inside the body: a reset (RST:
+ * linger 0, then close) or a truncation (an orderly close, FIN). The draws come from one seeded {@link Random},
+ * in the order the responses pass. A connection whose framing it cannot follow (chunked) is carried unbroken
+ * from there on. It counts each fault it actually injected.
  */
 final class FaultyProxy implements AutoCloseable {
+    /** A fault the proxy injects. */
+    enum Kind { DROP, DELAY, RESET, TRUNCATE }
+
     private static final Pattern CONTENT_LENGTH = Pattern.compile("\r\ncontent-length:\\s*(\\d+)");
     private final ServerSocket listener;
     private final InetSocketAddress upstream;
-    private final double rate;
+    private final Faults faults;
+    private final long delayMillis;
     private final long minBody;
     private final Random random;
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger responses = new AtomicInteger();
     private final AtomicInteger downloads = new AtomicInteger();
-    private final AtomicInteger broken = new AtomicInteger();
+    private final Map<Kind, AtomicInteger> injected = new EnumMap<>(Kind.class);
 
     /**
-     * @param rate the share of large responses to break (0 to 1)
+     * @param faults the rates of each fault
+     * @param delayMillis the wall time a delayed answer is held
      * @param minBody the smallest body that counts as a download
      */
-    FaultyProxy(URI server, double rate, long minBody, long seed) throws IOException {
+    FaultyProxy(URI server, Faults faults, long delayMillis, long minBody, long seed) throws IOException {
         this.upstream = new InetSocketAddress(server.getHost(), server.getPort());
-        this.rate = rate;
+        this.faults = faults;
+        this.delayMillis = delayMillis;
         this.minBody = minBody;
         this.random = new Random(seed);
+        for (Kind k : Kind.values()) {
+            injected.put(k, new AtomicInteger());
+        }
         this.listener = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().name("faulty-proxy").start(this::accept);
     }
@@ -58,14 +73,24 @@ final class FaultyProxy implements AutoCloseable {
         return connections.get();
     }
 
-    /** Responses that counted as downloads so far. */
+    /** Responses whose first byte reached the proxy so far (each drawn for a drop or a delay). */
+    int responses() {
+        return responses.get();
+    }
+
+    /** Responses not dropped that counted as downloads so far (each drawn for a reset or a truncation). */
     int downloads() {
         return downloads.get();
     }
 
-    /** Downloads broken so far. */
+    /** How many times the proxy injected {@code kind} so far. */
+    int injected(Kind kind) {
+        return injected.get(kind).get();
+    }
+
+    /** Downloads broken mid-body so far (reset or truncated). */
     int broken() {
-        return broken.get();
+        return injected(Kind.RESET) + injected(Kind.TRUNCATE);
     }
 
     private void accept() {
@@ -84,10 +109,10 @@ final class FaultyProxy implements AutoCloseable {
         try (client; Socket server = new Socket()) {
             server.connect(upstream, 5_000);
             Thread up = Thread.ofVirtual().start(() -> pump(client, server));
-            Responses responses = new Responses();
-            if (responses.carry(server.getInputStream(), client.getOutputStream())) {
-                broken.incrementAndGet();
-                if (responses.reset) {
+            Kind cut = new Responses(client.getOutputStream()).carry(server.getInputStream());
+            if (cut != null) {
+                injected.get(cut).incrementAndGet();
+                if (cut == Kind.RESET) {
                     client.setSoLinger(true, 0);
                 }
             }
@@ -109,33 +134,71 @@ final class FaultyProxy implements AutoCloseable {
         }
     }
 
-    /** Follows the responses of one connection from the server and breaks the chosen ones. */
+    /** Follows the responses of one connection from the server and injects the faults drawn for them. */
     private final class Responses {
+        private final OutputStream out;
         private final ByteArrayOutputStream head = new ByteArrayOutputStream();
         private long bodyLeft;
         private long cutIn = -1;
         private boolean framed = true;
-        boolean reset;
+        /** Whether the current response's first byte was seen (and its drop or delay drawn). */
+        private boolean begun;
+        /** The break drawn for the current download, or null. */
+        private Kind cut;
 
-        /** Carries responses until end of stream (false) or a break (true). */
-        boolean carry(InputStream in, OutputStream out) throws IOException {
+        Responses(OutputStream out) {
+            this.out = out;
+        }
+
+        /** Carries responses until end of stream (null) or an injected break (its kind). */
+        Kind carry(InputStream in) throws IOException, InterruptedException {
             byte[] buf = new byte[16 * 1024];
             int n;
             while ((n = in.read(buf)) >= 0) {
                 int off = 0;
+                int sent = 0;
                 while (off < n) {
+                    if (framed && bodyLeft == 0 && !begun) {
+                        begun = true;
+                        Kind k = drawAnswer();
+                        send(buf, sent, off);
+                        sent = off;
+                        if (k == Kind.DROP) {
+                            return k;
+                        } else if (k == Kind.DELAY) {
+                            injected.get(k).incrementAndGet();
+                            Thread.sleep(delayMillis);
+                        }
+                    }
                     int used = step(buf, off, n - off);
                     if (used < 0) {
-                        out.write(buf, 0, -used - 1);
-                        out.flush();
-                        return true;
+                        send(buf, sent, -used - 1);
+                        return cut;
                     }
                     off += used;
                 }
-                out.write(buf, 0, n);
+                send(buf, sent, n);
+            }
+            return null;
+        }
+
+        private void send(byte[] buf, int from, int to) throws IOException {
+            if (to > from) {
+                out.write(buf, from, to - from);
                 out.flush();
             }
-            return false;
+        }
+
+        /** At a response's first byte: a drop, a delay, or nothing (null). */
+        private Kind drawAnswer() {
+            responses.incrementAndGet();
+            if (faults.drop() == 0 && faults.delay() == 0) {
+                return null;
+            }
+            synchronized (random) {
+                double u = random.nextDouble();
+                return u < faults.drop() ? Kind.DROP : u < faults.drop() + faults.delay() ? Kind.DELAY : null;
+            }
         }
 
         /** Looks at {@code len} bytes; how many it used, or -(bytes to send before the break) - 1. */
@@ -181,13 +244,17 @@ final class FaultyProxy implements AutoCloseable {
                 framed = false; // chunked or until close: carry the rest as it is
                 return;
             }
+            begun = false;
             cutIn = -1;
+            cut = null;
             if (bodyLeft >= minBody) {
                 downloads.incrementAndGet();
                 synchronized (random) {
-                    if (random.nextDouble() < rate) {
+                    double u = random.nextDouble();
+                    cut = u < faults.reset() ? Kind.RESET
+                            : u < faults.reset() + faults.truncate() ? Kind.TRUNCATE : null;
+                    if (cut != null) {
                         cutIn = 1 + (long) (random.nextDouble() * (bodyLeft - 2));
-                        reset = random.nextBoolean();
                     }
                 }
             }

@@ -124,9 +124,13 @@ public enum Scenario {
         return powerCuts;
     }
 
-    /** The share of image downloads a proxy breaks (0: devices talk to the server directly). */
-    public double brokenDownloads() {
-        return brokenDownloads;
+    /**
+     * The network faults the scenario injects unless the run is given its own: for {@code flaky-network} 30% of
+     * the image downloads broken mid-body, half by a reset and half by a truncation; none for the others.
+     */
+    public Faults faults() {
+        return brokenDownloads == 0 ? Faults.NONE
+                : new Faults(brokenDownloads / 2, brokenDownloads / 2, 0, 0, Faults.DEFAULT_DELAY_MILLIS);
     }
 
     /** The name on the command line and in the report. */

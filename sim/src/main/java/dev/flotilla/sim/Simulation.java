@@ -56,9 +56,11 @@ public final class Simulation {
      * @param soakMinutes for {@code soak}: how long (wall time, from the rollout's start) the fleet keeps checking in
      * @param server a server already running to run against (its base URL and an admin token), or null to
      *     start one of the run's own
+     * @param faults the network faults a {@link FaultyProxy} between the boards and the server injects (none: the
+     *     boards talk to the server directly)
      */
     public record Settings(Scenario scenario, int devices, long seed, double speed, int imageBytes, Path home,
-                           Duration deadline, long soakMinutes, Remote server) {
+                           Duration deadline, long soakMinutes, Remote server, Faults faults) {
         /** Nominal seconds at this speed, at least 1. */
         long scaled(long nominal) {
             return Math.max(1, Math.round(nominal / speed));
@@ -90,7 +92,8 @@ public final class Simulation {
      * Runs the scenario and reports it.
      *
      * @throws IllegalArgumentException when the scenario needs a server of its own ({@code server-crash},
-     *     {@code soak}) and {@link Settings#server()} names one already running
+     *     {@code soak}) and {@link Settings#server()} names one already running, or when network faults are to be
+     *     injected in front of an HTTPS server (the proxy speaks plain HTTP to the boards)
      */
     public Outcome run() throws IOException, InterruptedException {
         started = System.nanoTime();
@@ -98,11 +101,17 @@ public final class Simulation {
             throw new IllegalArgumentException(settings.scenario().id() + " runs a server process of its own: it"
                     + " cannot run against --server");
         }
+        if (settings.server() != null && settings.faults().any()
+                && "https".equals(settings.server().uri().getScheme())) {
+            throw new IllegalArgumentException("network faults need an http server: the faulty proxy speaks plain"
+                    + " HTTP to the boards");
+        }
         try (SimServer server = server()) {
             progress.accept("server " + server);
-            double rate = settings.scenario().brokenDownloads();
-            try (FaultyProxy proxy = rate > 0 ? new FaultyProxy(server.uri(), rate,
-                    Math.max(1024, settings.imageBytes() / 2), settings.seed()) : null) {
+            Faults faults = settings.faults();
+            try (FaultyProxy proxy = faults.any() ? new FaultyProxy(server.uri(), faults,
+                    faults.delayWallMillis(settings.speed()), Math.max(1024, settings.imageBytes() / 2), settings.seed())
+                    : null) {
                 Duration down = Duration.ofSeconds(Math.max(CRASH_DOWN_SECONDS, 2 * settings.scaled(POLL_SECONDS)));
                 ServerCrash crash = settings.scenario().serverCrash() ? new ServerCrash((ServerProcess) server, down,
                         progress) : null;
@@ -129,10 +138,8 @@ public final class Simulation {
             throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(settings.deadline());
         LongSupplier millis = () -> (System.nanoTime() - started) / 1_000_000;
-        // boards keep the agent's default grace period where the server goes away mid-trial, as a real board would
-        long grace = crash != null ? AgentConfigParser.DEFAULT_HEALTH_GRACE_SECONDS : 0;
         Story.Setup setup = new Story.Setup(settings.home(), settings.devices(), settings.seed(), settings.imageBytes(),
-                settings.scaled(POLL_SECONDS), TRIAL_TRIES, grace, settings.scenario().powerCuts(),
+                settings.scaled(POLL_SECONDS), TRIAL_TRIES, healthGraceSeconds(crash), settings.scenario().powerCuts(),
                 Map.of(RELEASE, settings.scenario().release()), Duration.ofSeconds(settings.scaled(WATCHDOG_SECONDS)));
         try (Story story = Story.begin(server.uri(), server.adminToken(),
                 proxy == null ? server.uri() : proxy.uri(), releases, setup, deadline, progress, millis)) {
@@ -159,6 +166,20 @@ public final class Simulation {
                     .toList(), end, chapter.markers());
             return new Outcome(report, svg);
         }
+    }
+
+    /**
+     * The grace period of the boards' trial health checks: where the server goes away mid-trial, the agent's
+     * default, as a real board keeps it (wall time: the outage is); where answers are dropped or delayed, the
+     * agent's default scaled by the speed, so that a check whose answer was lost is retried rather than rolling a
+     * good release back; else none, so that a bad image rolls back after one failed round.
+     */
+    private long healthGraceSeconds(ServerCrash crash) {
+        if (crash != null) {
+            return AgentConfigParser.DEFAULT_HEALTH_GRACE_SECONDS;
+        }
+        Faults f = settings.faults();
+        return f.drop() > 0 || f.delay() > 0 ? settings.scaled(AgentConfigParser.DEFAULT_HEALTH_GRACE_SECONDS) : 0;
     }
 
     /** The boards an offline scenario takes offline: {@link Scenario#OFFLINE_SHARE} of the fleet, at least one. */
@@ -207,8 +228,14 @@ public final class Simulation {
             f.put("powerCuts", fleet.powerCuts());
         }
         if (proxy != null) {
-            f.put("connections", proxy.connections()).put("downloads", proxy.downloads())
-                    .put("brokenDownloads", proxy.broken());
+            f.set("network", CanonicalJson.mapper().valueToTree(settings.faults()));
+            f.put("connections", proxy.connections()).put("responses", proxy.responses())
+                    .put("downloads", proxy.downloads()).put("brokenDownloads", proxy.broken())
+                    .put("resets", proxy.injected(FaultyProxy.Kind.RESET))
+                    .put("truncations", proxy.injected(FaultyProxy.Kind.TRUNCATE))
+                    .put("drops", proxy.injected(FaultyProxy.Kind.DROP))
+                    .put("delays", proxy.injected(FaultyProxy.Kind.DELAY))
+                    .put("delayWallMillis", settings.faults().delayWallMillis(settings.speed()));
         }
         return f;
     }

@@ -213,9 +213,24 @@ public final class ServerClient {
         return id;
     }
 
-    /** Challenge, sign, exchange: a fresh device token. */
+    /**
+     * Challenge, sign, exchange: a fresh device token. When the exchange is refused as {@code invalid_challenge}
+     * (its answer was lost on the way after the server had used the challenge, and the repeat found it used), the
+     * login starts over once with a fresh challenge.
+     */
     public void login() throws IOException {
         requireIdentity();
+        try {
+            exchange();
+        } catch (ServerRefusal r) {
+            if (!"invalid_challenge".equals(r.code())) {
+                throw r;
+            }
+            exchange();
+        }
+    }
+
+    private void exchange() throws IOException {
         JsonNode c = expect(send("POST", "api/v1/device/" + deviceId + "/challenge", null, JSON.createObjectNode(),
                 null), 200);
         String nonce = c.path("nonce").asText("");
@@ -354,7 +369,8 @@ public final class ServerClient {
      * any byte of the answer came: the server dropped it while it was idle, just as the request went out (the JDK
      * reports "header parser received no bytes", or an EOF). The server did not answer that request, so the
      * repeat is the first answer the device gets; check-ins and challenges change nothing a repeat could
-     * double, events carry ids the server deduplicates, and an enrollment repeated after all is refused and
+     * double, events carry ids the server deduplicates, a token exchange repeated after all finds its challenge
+     * used and the login starts over ({@link #login()}), and an enrollment repeated after all is refused and
      * then found by proving the key ({@link DeviceIdentity}). Other failures are not repeated.
      */
     private HttpResponse<byte[]> sendOnce(HttpRequest request) throws IOException, InterruptedException {

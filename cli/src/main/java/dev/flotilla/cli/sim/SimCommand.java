@@ -5,6 +5,7 @@ import dev.flotilla.cli.support.Profile;
 import dev.flotilla.cli.support.ProfileStore;
 import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ToolCommand;
+import dev.flotilla.sim.Faults;
 import dev.flotilla.sim.Report;
 import dev.flotilla.sim.Scenario;
 import dev.flotilla.sim.Simulation;
@@ -73,6 +74,13 @@ public final class SimCommand extends ToolCommand {
             description = "soak: how long the fleet keeps checking in, from the rollout's start, 1 to 1440 minutes of wall time (default: ${DEFAULT-VALUE}).")
     int minutes;
 
+    @Option(names = "--faults", paramLabel = "SPEC",
+            description = "Network faults between the boards and the server, replacing the scenario's own:"
+                    + " KIND=RATE pairs, comma-separated, a rate from 0 to 1 each (reset, truncate: downloads broken"
+                    + " mid-body; drop, delay: any answer), and delay-ms=MS (nominal, divided by --speed; default"
+                    + " 2000); or none. Example: reset=0.1,drop=0.05,delay=0.2,delay-ms=500.")
+    String faults;
+
     @Option(names = "--timeout-minutes", defaultValue = "30", paramLabel = "M", description = "Give up after M minutes of wall time (default: ${DEFAULT-VALUE}).")
     int timeoutMinutes;
 
@@ -94,6 +102,14 @@ public final class SimCommand extends ToolCommand {
             return fail("out of range: --devices 1..20000, --speed 1..60, --image-kib 1..65536, --timeout-minutes >= 1,"
                     + " --minutes 1..1440");
         }
+        Faults network = s.get().faults();
+        if (faults != null) {
+            try {
+                network = Faults.parse(faults);
+            } catch (IllegalArgumentException e) {
+                return fail("--faults: " + e.getMessage());
+            }
+        }
         Simulation.Remote remote = null;
         if (server != null) {
             if (s.get().serverProcess()) {
@@ -105,7 +121,7 @@ public final class SimCommand extends ToolCommand {
         Path home = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("flotilla-sim-");
         try {
             Simulation.Settings settings = new Simulation.Settings(s.get(), devices, seed, speed, imageKib * 1024, home,
-                    Duration.ofMinutes(timeoutMinutes), minutes, remote);
+                    Duration.ofMinutes(timeoutMinutes), minutes, remote, network);
             Simulation.Outcome outcome = new Simulation(settings, Operator::new, line -> {
                 out.println("sim: " + line);
                 out.flush();

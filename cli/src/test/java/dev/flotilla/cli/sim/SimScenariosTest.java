@@ -109,10 +109,43 @@ class SimScenariosTest {
     @Test
     void aNetworkThatBreaksDownloadsStillUpdatesEveryBoardSafely() throws Exception {
         JsonNode r = run("flaky-network");
-        assertThat(r.path("faults").path("brokenDownloads").asInt()).as("downloads were broken").isPositive();
+        JsonNode f = r.path("faults");
+        assertThat(f.path("brokenDownloads").asInt()).as("downloads were broken").isPositive()
+                .isEqualTo(f.path("resets").asInt() + f.path("truncations").asInt());
+        assertThat(f.path("network").path("reset").asDouble()).as("the scenario's own faults").isEqualTo(0.15);
+        assertThat(f.path("network").path("truncate").asDouble()).isEqualTo(0.15);
+        assertThat(f.path("drops").asInt() + f.path("delays").asInt()).isZero();
         assertThat(r.path("updated").asInt()).isEqualTo(BOARDS);
         assertThat(r.path("falseHalts").asInt()).isZero();
         assertSafe(r);
+    }
+
+    /** A small fleet, as the run is for the faults, not the stages. */
+    @Test
+    void answersDroppedAndDelayedStillUpdateEveryBoardSafely() throws Exception {
+        int boards = 20;
+        JsonNode r = run("good-release", boards, "--faults", "drop=0.1,delay=0.2,delay-ms=3000");
+        JsonNode f = r.path("faults");
+        assertThat(f.path("network").path("drop").asDouble()).isEqualTo(0.1);
+        assertThat(f.path("delayWallMillis").asLong()).as("3 s nominal at speed 30").isEqualTo(100);
+        assertThat(f.path("drops").asInt()).as("answers were dropped").isPositive();
+        assertThat(f.path("delays").asInt()).as("answers were delayed").isPositive();
+        assertThat(f.path("brokenDownloads").asInt()).isZero();
+        assertThat(r.path("updated").asInt()).isEqualTo(boards);
+        assertThat(r.path("falseHalts").asInt()).isZero();
+        assertSafe(r, boards);
+    }
+
+    @Test
+    void faultsOutOfRangeOrUnknownAreOneLineAndRunNothing() {
+        CliRun rate = CliRun.of("sim", "--scenario", "good-release", "--faults", "drop=2", "--report",
+                dir.resolve("r.json"));
+        CliFixture.assertOneLineError(rate, "--faults: drop must be a rate from 0 to 1, not '2'");
+        CliRun kind = CliRun.of("sim", "--scenario", "good-release", "--faults", "jitter=0.1", "--report",
+                dir.resolve("r.json"));
+        CliFixture.assertOneLineError(kind, "--faults: unknown fault 'jitter' (one of: reset, truncate, drop, delay,"
+                + " delay-ms)");
+        assertThat(dir.resolve("r.json")).doesNotExist();
     }
 
     @Test
