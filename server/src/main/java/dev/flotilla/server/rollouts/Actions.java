@@ -36,9 +36,11 @@ public final class Actions {
     private final AuditLog audit;
     private final Clock clock;
     private final Function<String, Rollout> view;
+    private final PositionFill fill;
 
     Actions(Jdbi jdbi, Director director, Admission admission, Assignments assignments, Halts halts, AuditLog audit,
-            Clock clock, Function<String, Rollout> view) {
+            Clock clock, Function<String, Rollout> view, PositionFill fill) {
+        this.fill = fill;
         this.jdbi = jdbi;
         this.admission = admission;
         this.assignments = assignments;
@@ -62,7 +64,7 @@ public final class Actions {
         }
         record Done(boolean admitted, Rollout.Acted acted) {
         }
-        Done done = jdbi.inTransaction(h -> {
+        java.util.function.Supplier<Done> tx = () -> jdbi.inTransaction(h -> {
             Evaluator.lock(h);
             RolloutRow r = RolloutRow.lockFor(h, id);
             if (r.deployment()) {
@@ -90,6 +92,8 @@ public final class Actions {
             Samples.record(h, id, clock.millis(), true);
             return new Done(out, new Rollout.Acted(action, before, numbers));
         });
+        // a started dynamic selection's positions are filled after the transaction, in batches (PositionFill)
+        Done done = action.equals("start") ? fill.starting(id, tx) : tx.get();
         if (done.admitted()) {
             assignments.finishPending(id);
         }
