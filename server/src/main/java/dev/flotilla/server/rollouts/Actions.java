@@ -17,7 +17,9 @@ import java.util.function.Function;
  * the rollout's row, checks the state, acts and is audited as {@code rollout.ACTION} with who did it and the
  * numbers ({@code before}: state and stage; {@code after}: state, stage and what the action counted).
  * <ul>
- *   <li>{@code start}: created to active; the first stage starts now (or at {@code startAt}).</li>
+ *   <li>{@code start}: created to active; the first stage starts now (or at {@code startAt}); for a dynamic
+ *       selection its devices are admitted after the transaction, once its positions are filled
+ *       ({@link PositionFill}), before the action answers.</li>
  *   <li>{@code pause}: active to paused: no stage starts, no device is admitted; assignments stay.</li>
  *   <li>{@code resume}: paused or halted to active; the failures seen so far are acknowledged (the gates no
  *       longer count them) and withdrawn devices are admitted again.</li>

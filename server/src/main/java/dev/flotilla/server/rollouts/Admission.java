@@ -68,7 +68,11 @@ final class Admission {
                 .filter(hw -> r.selection().hardwareId() == null || hw.equals(r.selection().hardwareId())).toList();
     }
 
-    /** Starts stage {@code k}: records it and admits its cohort (a static selection is frozen at stage 0). */
+    /**
+     * Starts stage {@code k}: records it and admits its cohort (a static selection is frozen at stage 0; a dynamic
+     * selection's stage 0 forgets its positions, and its cohort is admitted once they are filled, {@link
+     * PositionFill}).
+     */
     int startStage(Handle h, RolloutRow r, int k, long now) {
         if (k == 0 && !r.selection().dynamic()) {
             h.createUpdate("DELETE FROM rollout_members WHERE rollout_id = :r").bind("r", r.id()).execute();

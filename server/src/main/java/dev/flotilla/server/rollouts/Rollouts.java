@@ -104,7 +104,8 @@ public final class Rollouts {
     }
 
     /**
-     * Creates a rollout (state {@code created}, or started when asked).
+     * Creates a rollout (state {@code created}, or started when asked: a dynamic selection's positions are filled
+     * and its first stage admitted after the creating transaction, in batches, {@link PositionFill}).
      *
      * @throws DomainError.Invalid    {@code unknown_target}, or {@code invalid_selection} for a hardware id the
      *                                release does not run on
