@@ -30,7 +30,7 @@ import java.util.Set;
  *   <li>a dynamic selection whose members changed since it last admitted: the members now inside the current
  *       stage's cohort and not admitted yet are admitted (two index ranges of {@code rollout_positions}; looked
  *       at most every {@link #JOINERS_EVERY_MILLIS} ms by one server); a dynamic selection whose positions are not
- *       complete yet admits nothing and starts no stage: they are filled before the transaction, in committed
+ *       complete yet admits nothing and starts no stage: they are filled outside the transaction, in committed
  *       batches ({@link PositionFill}), which then admits the current stage's cohort;</li>
  *   <li>when no device of the rollout is still in progress, the stage's soak time has passed since it started
  *       and since its last commit, and the next stage is approved if it asks for approval, the next stage
