@@ -17,7 +17,9 @@ import java.util.function.Function;
  * the rollout's row, checks the state, acts and is audited as {@code rollout.ACTION} with who did it and the
  * numbers ({@code before}: state and stage; {@code after}: state, stage and what the action counted).
  * <ul>
- *   <li>{@code start}: created to active; the first stage starts now (or at {@code startAt}).</li>
+ *   <li>{@code start}: created to active; the first stage starts now (or at {@code startAt}); for a dynamic
+ *       selection its devices are admitted after the transaction, once its positions are filled
+ *       ({@link PositionFill}), before the action answers.</li>
  *   <li>{@code pause}: active to paused: no stage starts, no device is admitted; assignments stay.</li>
  *   <li>{@code resume}: paused or halted to active; the failures seen so far are acknowledged (the gates no
  *       longer count them) and withdrawn devices are admitted again.</li>
@@ -36,9 +38,11 @@ public final class Actions {
     private final AuditLog audit;
     private final Clock clock;
     private final Function<String, Rollout> view;
+    private final PositionFill fill;
 
     Actions(Jdbi jdbi, Director director, Admission admission, Assignments assignments, Halts halts, AuditLog audit,
-            Clock clock, Function<String, Rollout> view) {
+            Clock clock, Function<String, Rollout> view, PositionFill fill) {
+        this.fill = fill;
         this.jdbi = jdbi;
         this.admission = admission;
         this.assignments = assignments;
@@ -62,7 +66,7 @@ public final class Actions {
         }
         record Done(boolean admitted, Rollout.Acted acted) {
         }
-        Done done = jdbi.inTransaction(h -> {
+        java.util.function.Supplier<Done> tx = () -> jdbi.inTransaction(h -> {
             Evaluator.lock(h);
             RolloutRow r = RolloutRow.lockFor(h, id);
             if (r.deployment()) {
@@ -90,6 +94,8 @@ public final class Actions {
             Samples.record(h, id, clock.millis(), true);
             return new Done(out, new Rollout.Acted(action, before, numbers));
         });
+        // a started dynamic selection's positions are filled after the transaction, in batches (PositionFill)
+        Done done = action.equals("start") ? fill.starting(id, tx) : tx.get();
         if (done.admitted()) {
             assignments.finishPending(id);
         }

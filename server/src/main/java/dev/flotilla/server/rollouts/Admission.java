@@ -68,7 +68,11 @@ final class Admission {
                 .filter(hw -> r.selection().hardwareId() == null || hw.equals(r.selection().hardwareId())).toList();
     }
 
-    /** Starts stage {@code k}: records it and admits its cohort (a static selection is frozen at stage 0). */
+    /**
+     * Starts stage {@code k}: records it and admits its cohort (a static selection is frozen at stage 0; a dynamic
+     * selection's stage 0 forgets its positions, and its cohort is admitted once they are filled, {@link
+     * PositionFill}).
+     */
     int startStage(Handle h, RolloutRow r, int k, long now) {
         if (k == 0 && !r.selection().dynamic()) {
             h.createUpdate("DELETE FROM rollout_members WHERE rollout_id = :r").bind("r", r.id()).execute();
@@ -78,7 +82,7 @@ final class Admission {
             }
         }
         if (k == 0 && r.selection().dynamic()) {
-            Positions.clear(h, r.id()); // filled from the whole selection below
+            Positions.clear(h, r.id()); // filled from the whole selection after this transaction (PositionFill)
         }
         h.createUpdate("UPDATE deployments SET stage = :k, stage_started_at = :now WHERE id = :id")
                 .bind("k", k).bind("now", now).bind("id", r.id()).execute();
@@ -88,7 +92,7 @@ final class Admission {
     /**
      * Admits the devices of stage {@code k}'s cohort not admitted yet; returns how many. A plan with a ramp
      * admits as many as its rate allows since the last admission ({@link #admitRamp}). A dynamic selection's
-     * cohort comes from its kept positions ({@link Positions}; filled from the whole selection the first time).
+     * cohort comes from its kept positions ({@link Positions}; none is admitted until they are filled).
      */
     int admitCohort(Handle h, RolloutRow r, int k, long now) {
         if (r.plan().ramp() != null) {
@@ -96,8 +100,11 @@ final class Admission {
         }
         if (r.selection().dynamic()) {
             List<String> hardware = positions(h, r);
+            if (hardware.isEmpty()) {
+                return 0;
+            }
             Positions.looked(h, r.id());
-            return hardware.isEmpty() ? 0 : admitAmong(h, r, hardware, Positions.fresh(h, r.id(), r.plan(), k), k, now);
+            return admitAmong(h, r, hardware, Positions.fresh(h, r.id(), r.plan(), k), k, now);
         }
         List<Selection.Member> members = members(h, r);
         Set<String> cohort = new java.util.HashSet<>(Cohorts.cohort(r.id(),
@@ -110,17 +117,16 @@ final class Admission {
     }
 
     /**
-     * Makes sure a dynamic selection's positions are kept: fills them from the whole selection when they are not
-     * (or forgets them when the target left the release metadata). Returns the rollout's hardware ids.
+     * The rollout's hardware ids when a dynamic selection's positions are kept; empty while they are not (they are
+     * filled outside this transaction, {@link PositionFill}, which admits the current stage's cohort once they
+     * are complete), or when the target left the release metadata (the rows are then forgotten).
      */
     private List<String> positions(Handle h, RolloutRow r) {
         List<String> hardware = hardware(h, r);
         if (hardware.isEmpty()) {
             Positions.clear(h, r.id());
-        } else if (!Positions.filled(h, r.id())) {
-            Positions.fill(h, r.id(), r.selection().members(h, hardware));
         }
-        return hardware;
+        return hardware.isEmpty() || !Positions.filled(h, r.id()) ? List.of() : hardware;
     }
 
     /** Admits the given devices that the selection still holds (re-read, with their manifests) in stage k. */

@@ -29,8 +29,9 @@ import java.util.Set;
  *   <li>the stage's gates ({@link GateCheck}): the first that fails halts the rollout at once ({@link Halts});</li>
  *   <li>a dynamic selection whose members changed since it last admitted: the members now inside the current
  *       stage's cohort and not admitted yet are admitted (two index ranges of {@code rollout_positions}; looked
- *       at most every {@link #JOINERS_EVERY_MILLIS} ms by one server; the first look at a rollout whose positions
- *       are not kept yet, e.g. after an upgrade, fills them from the whole selection);</li>
+ *       at most every {@link #JOINERS_EVERY_MILLIS} ms by one server); a dynamic selection whose positions are not
+ *       complete yet admits nothing and starts no stage: they are filled outside the transaction, in committed
+ *       batches ({@link PositionFill}), which then admits the current stage's cohort;</li>
  *   <li>when no device of the rollout is still in progress, the stage's soak time has passed since it started
  *       and since its last commit, and the next stage is approved if it asks for approval, the next stage
  *       starts;</li>
@@ -64,9 +65,12 @@ public final class Evaluator {
 
     private final List<RolloutListener> listeners;
 
+    private final PositionFill fill;
+
     Evaluator(Jdbi jdbi, Admission admission, Assignments assignments, Halts halts, AuditLog audit, Clock clock,
-              List<RolloutListener> listeners) {
+              List<RolloutListener> listeners, PositionFill fill) {
         this.listeners = listeners;
+        this.fill = fill;
         this.jdbi = jdbi;
         this.admission = admission;
         this.assignments = assignments;
@@ -76,15 +80,18 @@ public final class Evaluator {
     }
 
     /**
-     * Evaluates every active rollout once (see the class comment), then tells the listeners of the halts and
-     * signs what it admitted.
+     * Fills the kept positions of rollouts that wait for them and that no live fill holds ({@link
+     * PositionFill#fillDue}: a fill that was interrupted, or rollouts started before positions were kept), then
+     * evaluates every active rollout once (see the class comment), then tells the listeners of the halts and signs
+     * what it admitted, then fills the positions of the dynamic selections whose first stage it started.
      */
     public void evaluate() {
-        record Tick(List<String> admitted, Map<String, String> halted) {
+        fill.fillDue();
+        record Tick(List<String> admitted, Map<String, String> halted, List<String> started) {
         }
         Tick tick = jdbi.inTransaction(h -> {
             lock(h);
-            Tick out = new Tick(new ArrayList<>(), new LinkedHashMap<>());
+            Tick out = new Tick(new ArrayList<>(), new LinkedHashMap<>(), new ArrayList<>());
             memberChanges(h);
             for (RolloutRow r : RolloutRow.rolloutsInState(h, RolloutRow.ACTIVE)) {
                 long now = clock.millis();
@@ -92,8 +99,13 @@ public final class Evaluator {
                 if (failing.isPresent()) {
                     halts.halt(h, r, failing.get(), now);
                     out.halted().put(r.id(), failing.get().gate());
-                } else if (step(h, r)) {
-                    out.admitted().add(r.id());
+                } else {
+                    if (step(h, r)) {
+                        out.admitted().add(r.id());
+                    }
+                    if (r.stageStartedAt() == null && r.selection().dynamic()) {
+                        out.started().add(r.id());
+                    }
                 }
             }
             for (String state : List.of(RolloutRow.ACTIVE, RolloutRow.PAUSED, RolloutRow.HALTED)) {
@@ -103,6 +115,9 @@ public final class Evaluator {
         });
         tick.halted().forEach(this::tellHalted);
         tick.admitted().forEach(assignments::finishPending);
+        if (!tick.started().isEmpty()) {
+            fill.fillDue();
+        }
     }
 
     private void tellHalted(String rolloutId, String gate) {
@@ -132,14 +147,21 @@ public final class Evaluator {
     /**
      * Applies the queued membership changes to the kept positions of every dynamic selection that may still
      * admit (active, paused, halted; {@link Positions#applyChanges}), after forgetting those of rollouts that
-     * ended.
+     * ended. While a started dynamic selection waits for its rows ({@link PositionFill}) the queue is left as it
+     * is: the changes made after its fill read the selection are applied to its rows, and to the others', once
+     * they are complete.
      */
     private void memberChanges(Handle h) {
         Positions.forgetEnded(h);
         List<RolloutRow> kept = new ArrayList<>();
         for (String state : List.of(RolloutRow.ACTIVE, RolloutRow.PAUSED, RolloutRow.HALTED)) {
-            RolloutRow.rolloutsInState(h, state).stream()
-                    .filter(r -> r.selection().dynamic() && Positions.filled(h, r.id())).forEach(kept::add);
+            for (RolloutRow r : RolloutRow.rolloutsInState(h, state)) {
+                if (r.selection().dynamic() && Positions.filled(h, r.id())) {
+                    kept.add(r);
+                } else if (r.selection().dynamic() && r.stageStartedAt() != null && !admission.hardware(h, r).isEmpty()) {
+                    return; // its rows are being filled
+                }
+            }
         }
         Positions.applyChanges(h, kept, (hh, r, devices) -> {
             List<String> hardware = admission.hardware(hh, r);
@@ -162,12 +184,15 @@ public final class Evaluator {
             audit(h, r, "rollout.stage", Map.of("stage", 0, "admitted", n));
             return n > 0;
         }
+        if (r.selection().dynamic() && !Positions.filled(h, r.id())) {
+            return false; // nothing is admitted, and no stage starts, until its positions are filled (PositionFill)
+        }
         int admitted = 0;
         long lastLook = joinersChecked.getOrDefault(r.id(), Long.MIN_VALUE / 2);
         if (r.plan().ramp() != null) {
             admitted = admission.admitCohort(h, r, r.stage(), now); // the ramp's pace, joiners included
         } else if (r.selection().dynamic() && now - lastLook >= JOINERS_EVERY_MILLIS) {
-            if (!Positions.filled(h, r.id()) || Positions.membersChanged(h, r.id())) {
+            if (Positions.membersChanged(h, r.id())) {
                 admitted = admission.admitCohort(h, r, r.stage(), now);
             }
             joinersChecked.put(r.id(), now);

@@ -19,9 +19,11 @@ import java.util.Set;
  * devices whose membership may have changed (filled by database triggers on every write to a device's status,
  * hardware, group, attributes, tags or manifest). A stage's cohort is then the members of lowest position, found
  * by an index (rank {@code size(k) - 1} gives the bound), and the ones not yet admitted a second index range, so
- * neither the whole selection nor its ranking is read again after the rollout's first look. Runs on the caller's
- * handle, under the evaluation lock ({@link Evaluator#lock}). Static selections are frozen in
- * {@code rollout_members} instead ({@link Admission}).
+ * neither the whole selection nor its ranking is read again after the rollout's first look. The rows are filled
+ * from the whole selection in committed batches by {@link PositionFill} and count only once
+ * {@code deployments.positions_filled} is set; everything here runs on the caller's handle, under the evaluation
+ * lock ({@link Evaluator#lock}), except {@link #insert} and {@link #delete} for the fill's batches. Static
+ * selections are frozen in {@code rollout_members} instead ({@link Admission}).
  */
 final class Positions {
     /** How many queued changes one evaluation applies at most; the rest wait for the next. */
@@ -43,23 +45,26 @@ final class Positions {
     }
 
     /**
-     * Replaces the rollout's rows by the given members (the whole selection now), each with its position and
-     * whether the rollout admitted it, and marks them complete.
+     * Forgets the rollout's rows and any claim to fill them (a started dynamic selection gets them again from its
+     * whole selection, {@link PositionFill}). The rollout's row is written first: a fill's batch in progress
+     * commits before, so its rows are deleted too, or is rolled back for the claim it lost.
      */
-    static void fill(Handle h, String rolloutId, List<Selection.Member> members) {
-        h.createUpdate("DELETE FROM rollout_positions WHERE rollout_id = :r").bind("r", rolloutId).execute();
-        insert(h, rolloutId, members.stream().map(Selection.Member::id).toList());
-        h.createUpdate("UPDATE rollout_positions p SET admitted = TRUE WHERE rollout_id = :r AND " + ADMITTED)
+    static void clear(Handle h, String rolloutId) {
+        h.createUpdate("""
+                        UPDATE deployments SET positions_filled = FALSE, positions_count = 0, positions_filler = NULL,
+                            positions_fill_at = NULL WHERE id = :r""")
                 .bind("r", rolloutId).execute();
-        h.createUpdate("UPDATE deployments SET positions_filled = TRUE, positions_count = :n WHERE id = :r")
-                .bind("n", members.size()).bind("r", rolloutId).execute();
+        h.createUpdate("DELETE FROM rollout_positions WHERE rollout_id = :r").bind("r", rolloutId).execute();
     }
 
-    /** Forgets the rollout's rows (they are filled again, from the whole selection, at its next look). */
-    static void clear(Handle h, String rolloutId) {
-        h.createUpdate("DELETE FROM rollout_positions WHERE rollout_id = :r").bind("r", rolloutId).execute();
-        h.createUpdate("UPDATE deployments SET positions_filled = FALSE, positions_count = 0 WHERE id = :r")
-                .bind("r", rolloutId).execute();
+    /** Deletes the rollout's rows of the given devices. */
+    static void delete(Handle h, String rolloutId, List<String> devices) {
+        boolean pairs = !postgresql(h);
+        for (int i = 0; i < devices.size(); i += BATCH) {
+            List<String> batch = devices.subList(i, Math.min(devices.size(), i + BATCH));
+            bindAmong(h.createUpdate("DELETE FROM rollout_positions WHERE " + among(pairs, batch.size())), rolloutId,
+                    batch).execute();
+        }
     }
 
     /** Whether devices joined or left the selection since the rollout last admitted its cohort ({@link #looked}). */
@@ -73,10 +78,10 @@ final class Positions {
         h.createUpdate("UPDATE deployments SET members_changed = FALSE WHERE id = :r").bind("r", rolloutId).execute();
     }
 
-    /** Forgets the rows of every rollout that can no longer admit (aborted, or a final state). */
+    /** Forgets the rows (complete, or a fill's) of every rollout that can no longer admit (aborted, or final). */
     static void forgetEnded(Handle h) {
         h.createQuery("""
-                        SELECT id FROM deployments WHERE positions_filled = TRUE
+                        SELECT id FROM deployments WHERE (positions_filled = TRUE OR positions_filler IS NOT NULL)
                           AND state NOT IN ('active', 'paused', 'halted')""")
                 .mapTo(String.class).list().forEach(id -> clear(h, id));
     }
@@ -224,10 +229,7 @@ final class Positions {
                 .mapTo(String.class).list());
         List<String> joined = devices.stream().filter(d -> members.contains(d) && !present.contains(d)).toList();
         List<String> left = devices.stream().filter(d -> !members.contains(d) && present.contains(d)).toList();
-        if (!left.isEmpty()) {
-            bindAmong(h.createUpdate("DELETE FROM rollout_positions WHERE " + among(pairs, left.size())), rolloutId,
-                    left).execute();
-        }
+        delete(h, rolloutId, left);
         if (!joined.isEmpty()) {
             insert(h, rolloutId, joined);
             bindAmong(h.createUpdate("UPDATE rollout_positions p SET admitted = TRUE WHERE "
@@ -268,7 +270,8 @@ final class Positions {
         return statement;
     }
 
-    private static void insert(Handle h, String rolloutId, Collection<String> devices) {
+    /** Inserts rows of the given devices (not admitted), each with its position, in JDBC batches, in this order. */
+    static void insert(Handle h, String rolloutId, Collection<String> devices) {
         PreparedBatch batch = h.prepareBatch("""
                 INSERT INTO rollout_positions (rollout_id, device_id, position, admitted) VALUES (:r, :d, :p, FALSE)""");
         int pending = 0;

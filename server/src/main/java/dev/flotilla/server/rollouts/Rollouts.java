@@ -34,6 +34,7 @@ public final class Rollouts {
     private final Assignments assignments;
     private final Admission admission;
     private final Evaluator evaluator;
+    private final PositionFill fill;
     private final MembershipAssignments membership;
     private final Actions actions;
     private final GroupWindows groupWindows;
@@ -51,9 +52,10 @@ public final class Rollouts {
         this.assignments = new Assignments(jdbi, director, clock, onAssigned);
         this.admission = new Admission(director);
         Halts halts = new Halts(director, audit);
-        this.evaluator = new Evaluator(jdbi, admission, assignments, halts, audit, clock, listeners);
+        this.fill = new PositionFill(jdbi, admission, assignments, audit, clock);
+        this.evaluator = new Evaluator(jdbi, admission, assignments, halts, audit, clock, listeners, fill);
         this.membership = new MembershipAssignments(director, audit, onAssigned, clock);
-        this.actions = new Actions(jdbi, director, admission, assignments, halts, audit, clock, this::get);
+        this.actions = new Actions(jdbi, director, admission, assignments, halts, audit, clock, this::get, fill);
         this.groupWindows = new GroupWindows(jdbi, director, membership, audit, clock, onAssigned);
     }
 
@@ -86,6 +88,11 @@ public final class Rollouts {
         return groupWindows;
     }
 
+    /** The filler of dynamic selections' kept positions (tests watch its batches). */
+    PositionFill positionFill() {
+        return fill;
+    }
+
     /** Operator actions: start, pause, resume, abort, advance, approve, retry. */
     public Actions actions() {
         return actions;
@@ -97,7 +104,8 @@ public final class Rollouts {
     }
 
     /**
-     * Creates a rollout (state {@code created}, or started when asked).
+     * Creates a rollout (state {@code created}, or started when asked: a dynamic selection's positions are filled
+     * and its first stage admitted after the creating transaction, in batches, {@link PositionFill}).
      *
      * @throws DomainError.Invalid    {@code unknown_target}, or {@code invalid_selection} for a hardware id the
      *                                release does not run on
@@ -106,7 +114,7 @@ public final class Rollouts {
      */
     public Rollout create(RolloutRequest req, Actor actor) {
         String id = Secrets.newId("rol_");
-        boolean admitted = jdbi.inTransaction(h -> {
+        boolean admitted = fill.starting(id, () -> jdbi.inTransaction(h -> {
             Evaluator.lock(h);
             List<Selection.Member> members = check(h, req, id);
             h.createUpdate("""
@@ -123,7 +131,7 @@ public final class Rollouts {
             after.put("selected", members.size());
             audit.record(h, actor, "rollout.create", "rollout", id, null, after);
             return req.start() && actions.startIn(h, id, actor);
-        });
+        }));
         if (admitted) {
             assignments.finishPending(id);
         }
@@ -202,7 +210,7 @@ public final class Rollouts {
     /**
      * The devices of stage {@code k}'s cohort (admitted or not), in rollout order, read from the kept positions of
      * a started rollout's dynamic selection ({@link Positions}); empty when they are not kept (a static selection,
-     * or before the evaluator's first look after an upgrade).
+     * or while they are being filled, {@link PositionFill}).
      *
      * @throws DomainError.NotFound {@code rollout}
      * @throws DomainError.Invalid  {@code invalid_stage} when the plan has no stage {@code k}
