@@ -95,7 +95,17 @@ public final class Actions {
             return new Done(out, new Rollout.Acted(action, before, numbers));
         });
         // a started dynamic selection's positions are filled after the transaction, in batches (PositionFill)
-        Done done = action.equals("start") ? fill.starting(id, tx) : tx.get();
+        Done done;
+        if (action.equals("start")) {
+            PositionFill.Started<Done> started = fill.starting(id, tx);
+            done = started.value();
+            if (started.admitted() > 0) { // the answer counts the devices the fill admitted too
+                done.acted().after().merge("admitted", started.admitted(),
+                        (a, b) -> ((Number) a).intValue() + ((Number) b).intValue());
+            }
+        } else {
+            done = tx.get();
+        }
         if (done.admitted()) {
             assignments.finishPending(id);
         }

@@ -73,18 +73,19 @@ final class PositionFill {
     /**
      * Runs {@code start} (a transaction that may start the rollout's first stage), then fills the rollout's
      * positions if it is a started dynamic selection without them; no evaluation of this server takes the fill
-     * meanwhile. Returns what {@code start} returned.
+     * meanwhile. Returns what {@code start} returned and how many devices the completed fill admitted.
      */
-    <T> T starting(String rolloutId, java.util.function.Supplier<T> start) {
+    <T> Started<T> starting(String rolloutId, java.util.function.Supplier<T> start) {
         filling.add(rolloutId);
         try {
             T out = start.get();
+            int admitted = 0;
             try {
-                fill(rolloutId);
+                admitted = fill(rolloutId);
             } catch (RuntimeException e) { // the start stands; the next evaluation fills them (fillDue)
                 LOG.warn("filling the positions of rollout {} failed; will retry", rolloutId, e);
             }
-            return out;
+            return new Started<>(out, admitted);
         } finally {
             filling.remove(rolloutId);
         }
@@ -115,15 +116,22 @@ final class PositionFill {
         }
     }
 
-    /** Claims, clears, fills and completes the rollout's rows; no-op when it needs none or another holds it. */
-    private void fill(String rolloutId) {
+    /** What {@link #starting} did: the start's result and how many devices the fill then admitted. */
+    record Started<T>(T value, int admitted) {
+    }
+
+    /**
+     * Claims, clears, fills and completes the rollout's rows; no-op when it needs none or another holds it.
+     * Returns how many devices completing them admitted.
+     */
+    private int fill(String rolloutId) {
         Optional<RolloutRow> claimed = jdbi.inTransaction(h -> claim(h, rolloutId));
         if (claimed.isEmpty()) {
-            return;
+            return 0;
         }
         RolloutRow r = claimed.get();
         if (!deletePartial(rolloutId)) {
-            return;
+            return 0;
         }
         List<String> hardware = jdbi.withHandle(h -> admission.hardware(h, r));
         List<String> ranked = jdbi.withHandle(h -> r.selection().members(h, hardware)).stream()
@@ -142,14 +150,15 @@ final class PositionFill {
                 return true;
             });
             if (!kept) {
-                return;
+                return 0;
             }
             listener.committed(rolloutId, i + batch.size());
         }
-        boolean admitted = jdbi.inTransaction(h -> complete(h, rolloutId, ranked.size()));
-        if (admitted) {
+        int admitted = jdbi.inTransaction(h -> complete(h, rolloutId, ranked.size()));
+        if (admitted > 0) {
             assignments.finishPending(rolloutId);
         }
+        return admitted;
     }
 
     /** Takes the fill of a started dynamic selection without complete rows; returns the rollout when taken. */
@@ -201,9 +210,9 @@ final class PositionFill {
     /**
      * Under the evaluation lock: marks the rows complete (with their count and "members changed", so that the
      * evaluator looks at them), notes which the rollout admitted before, and admits the current stage's cohort
-     * of an active rollout (audited as {@code rollout.positions}); returns whether it admitted devices.
+     * of an active rollout (audited as {@code rollout.positions}); returns how many devices it admitted.
      */
-    private boolean complete(Handle h, String rolloutId, int count) {
+    private int complete(Handle h, String rolloutId, int count) {
         Evaluator.lock(h);
         int done = h.createUpdate("""
                         UPDATE deployments SET positions_filled = TRUE, positions_count = :n, members_changed = TRUE,
@@ -211,7 +220,7 @@ final class PositionFill {
                         WHERE id = :r AND positions_filler = :me AND positions_filled = FALSE""")
                 .bind("n", count).bind("r", rolloutId).bind("me", me).execute();
         if (done != 1) {
-            return false;
+            return 0;
         }
         List<String> before = h.createQuery("SELECT device_id FROM rollout_devices WHERE rollout_id = :r")
                 .bind("r", rolloutId).mapTo(String.class).list();
@@ -220,6 +229,6 @@ final class PositionFill {
         int n = r.state().equals(RolloutRow.ACTIVE) ? admission.admitCohort(h, r, r.stage(), clock.millis()) : 0;
         audit.record(h, new Actor("system", rolloutId, "rollout positions"), "rollout.positions", "rollout",
                 rolloutId, null, Map.of("stage", r.stage(), "selected", count, "admitted", n));
-        return n > 0;
+        return n;
     }
 }

@@ -131,7 +131,7 @@ public final class Rollouts {
             after.put("selected", members.size());
             audit.record(h, actor, "rollout.create", "rollout", id, null, after);
             return req.start() && actions.startIn(h, id, actor);
-        }));
+        })).value();
         if (admitted) {
             assignments.finishPending(id);
         }
