@@ -16,7 +16,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Fills a started dynamic selection's kept positions ({@link Positions}) from its whole selection, without one
+ * Fills a started dynamic selection's kept positions ({@link Positions}) from its whole selection (rollouts only:
+ * a deployment keeps none), without one
  * long transaction: the selection is read once, and its rows are inserted in rollout order (position, then
  * device id, so that the two rank indexes grow at their end) in committed transactions of
  * {@link #ROWS_PER_TRANSACTION} rows, none of them under the evaluation lock. The rows count as complete only
@@ -98,7 +99,7 @@ final class PositionFill {
     void fillDue() {
         long stale = clock.millis() - STALE_MILLIS;
         List<String> due = jdbi.withHandle(h -> h.createQuery("""
-                        SELECT id FROM deployments WHERE state IN ('active', 'paused', 'halted')
+                        SELECT id FROM deployments WHERE kind = 'rollout' AND state IN ('active', 'paused', 'halted')
                           AND stage_started_at IS NOT NULL AND positions_filled = FALSE
                           AND (positions_filler IS NULL OR positions_filler = :me OR positions_fill_at < :stale)
                         ORDER BY seq""")
@@ -161,9 +162,13 @@ final class PositionFill {
         return admitted;
     }
 
-    /** Takes the fill of a started dynamic selection without complete rows; returns the rollout when taken. */
+    /**
+     * Takes the fill of a started dynamic selection without complete rows; returns the rollout when taken. A
+     * deployment keeps no positions: it follows its group or tag through {@link MembershipAssignments}, whose
+     * rules (a device that runs the target and holds nothing live is left alone) a fill would bypass.
+     */
     private Optional<RolloutRow> claim(Handle h, String rolloutId) {
-        Optional<RolloutRow> r = RolloutRow.find(h, rolloutId).filter(x -> x.selection().dynamic()
+        Optional<RolloutRow> r = RolloutRow.find(h, rolloutId).filter(x -> !x.deployment() && x.selection().dynamic()
                 && x.stageStartedAt() != null && List.of(RolloutRow.ACTIVE, RolloutRow.PAUSED, RolloutRow.HALTED)
                 .contains(x.state()) && !admission.hardware(h, x).isEmpty());
         if (r.isEmpty()) {

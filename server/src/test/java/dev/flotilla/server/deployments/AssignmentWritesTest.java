@@ -192,13 +192,20 @@ class AssignmentWritesTest {
         String own = srv.http.post("/api/v1/deployments", srv.adminToken,
                 Map.of("target", "fw-1.0.bin", "deviceId", done.id())).json().path("id").asText();
         assertThat(assignmentOf(done, "fw-1.0.bin").path("signed").path("deploymentId").asText()).isEqualTo(own);
-        srv.http.post("/api/v1/device/" + done.id() + "/events", done.token(), Map.of("events",
-                List.of(Map.of("eventId", "c1", "type", "committed", "details", Map.of("deploymentId", own)))));
+        Http.Response reported = srv.http.post("/api/v1/device/" + done.id() + "/events", done.token(),
+                Map.of("events", List.of(Map.of("eventId", "c1", "type", "committed",
+                        "details", Map.of("deploymentId", own)))));
+        assertThat(reported.status()).as(reported.text()).isEqualTo(200);
+        assertThat(reported.json().path("accepted").asInt()).isEqualTo(1);
         clock.advance(java.time.Duration.ofSeconds(1));
         String third = srv.http.post("/api/v1/deployments", srv.adminToken,
                 Map.of("target", "fw-1.0.bin", "group", "lab3", "allowEmpty", true)).json().path("id").asText();
-        put(srv, "/api/v1/devices/" + done.id() + "/group", Map.of("group", "lab3"));
-        assertThat(assignmentOf(done, "fw-1.0.bin").isNull()).isTrue();
+        assertThat(put(srv, "/api/v1/devices/" + done.id() + "/group", Map.of("group", "lab3")).status())
+                .isEqualTo(200);
+        srv.server.rollouts().evaluator().evaluate(); // a deployment keeps no positions: an evaluation admits nobody
+        srv.server.checkIns().settle();
+        JsonNode left = assignmentOf(done, "fw-1.0.bin");
+        assertThat(left.isNull()).as("%s", left).isTrue();
         assertThat(srv.http.get("/api/v1/deployments/" + third, srv.adminToken).json().path("status").size()).isZero();
     }
 
