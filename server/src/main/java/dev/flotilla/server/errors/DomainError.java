@@ -2,13 +2,15 @@ package dev.flotilla.server.errors;
 
 /**
  * A request a service refuses, saying whose fault it is without knowing HTTP: the caller's data is
- * {@link Invalid}, the thing named does not exist ({@link NotFound}), or the request conflicts with the
- * current state ({@link Conflict}). {@code code} is a stable machine-readable word; the message is for people
- * and names the offending field or value. The HTTP edge ({@code http.ErrorMapping}) maps them to 400, 404 and
- * 409.
+ * {@link Invalid} or {@link TooLarge}, the caller could not prove who it is ({@link Unauthenticated}) or may not
+ * do this ({@link Forbidden}), the thing named does not exist ({@link NotFound}), or the request conflicts with
+ * the current state ({@link Conflict}). {@code code} is a stable machine-readable word; the message is for
+ * people and names the offending field or value. The HTTP edge ({@code http.ErrorMapping}) maps them to 400,
+ * 413, 401, 403, 404 and 409.
  */
 public abstract sealed class DomainError extends RuntimeException
-        permits DomainError.Invalid, DomainError.NotFound, DomainError.Conflict {
+        permits DomainError.Invalid, DomainError.TooLarge, DomainError.Unauthenticated, DomainError.Forbidden,
+        DomainError.NotFound, DomainError.Conflict {
     private final String code;
 
     private DomainError(String code, String message) {
@@ -37,6 +39,30 @@ public abstract sealed class DomainError extends RuntimeException
     /** The request conflicts with the current state (another rollout, a state that forbids the action). */
     public static final class Conflict extends DomainError {
         public Conflict(String code, String message) {
+            super(code, message);
+        }
+    }
+
+    /** The caller's data is larger than the server accepts. */
+    public static final class TooLarge extends DomainError {
+        public TooLarge(String message) {
+            super("payload_too_large", message);
+        }
+    }
+
+    /**
+     * The caller did not prove who it is: a credential, proof or signature is missing, unknown, used, expired
+     * or does not verify ({@code code} says which, e.g. {@code invalid_challenge}).
+     */
+    public static final class Unauthenticated extends DomainError {
+        public Unauthenticated(String code, String message) {
+            super(code, message);
+        }
+    }
+
+    /** The caller is known but may not do this (its role, another device's data, a decommissioned device). */
+    public static final class Forbidden extends DomainError {
+        public Forbidden(String code, String message) {
             super(code, message);
         }
     }

@@ -25,14 +25,22 @@ public final class ErrorMapping {
     private ErrorMapping() {
     }
 
+    /** The HTTP status of a service's refusal. */
+    public static int status(DomainError e) {
+        return switch (e) {
+            case DomainError.Invalid i -> 400;
+            case DomainError.TooLarge t -> 413;
+            case DomainError.Unauthenticated u -> 401;
+            case DomainError.Forbidden f -> 403;
+            case DomainError.NotFound n -> 404;
+            case DomainError.Conflict c -> 409;
+        };
+    }
+
     /** Registers the mapping on a Javalin configuration. */
     public static void install(RoutesConfig routes) {
         routes.exception(ApiException.class, (e, ctx) -> write(ctx, e.status(), e.code(), e.getMessage()));
-        routes.exception(DomainError.class, (e, ctx) -> write(ctx, switch (e) {
-            case DomainError.Invalid i -> 400;
-            case DomainError.NotFound n -> 404;
-            case DomainError.Conflict c -> 409;
-        }, e.code(), e.getMessage()));
+        routes.exception(DomainError.class, (e, ctx) -> write(ctx, status(e), e.code(), e.getMessage()));
         routes.exception(ArtifactStoreException.class, (e, ctx) -> {
             LOG.warn("artifact store failed on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
             write(ctx, 503, "artifact_store_unavailable", e.getMessage());

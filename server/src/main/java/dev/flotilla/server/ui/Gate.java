@@ -136,11 +136,7 @@ final class Gate {
 
     /** The status of a service's refusal, as the API's error mapping gives it. */
     static int status(DomainError e) {
-        return switch (e) {
-            case DomainError.Invalid i -> 400;
-            case DomainError.NotFound n -> 404;
-            case DomainError.Conflict c -> 409;
-        };
+        return dev.flotilla.server.http.ErrorMapping.status(e);
     }
 
     private static boolean csrfMatches(Context ctx, String expected) {
