@@ -15,13 +15,20 @@ import java.util.List;
  * @param search           the start of the device id or key id
  * @param connectivity     {@code online} or {@code offline} ({@link Presence})
  * @param onlineSince      with {@code connectivity}: the earliest {@code lastSeenAt} of an online device
+ * @param rollout          the devices a rollout (or deployment) admitted, by its id
+ * @param rolloutState     with {@code rollout}: the device's state in it, a column of the rollout's funnel
+ *                         ({@link #ROLLOUT_STATES}; {@code pending}: assigned, not yet downloading)
  */
 public record DeviceFilter(String hardwareId, String tag, String group, String status, String installedVersion,
                            String health, Attribute attribute, String search, String connectivity,
-                           long onlineSince) {
+                           long onlineSince, String rollout, String rolloutState) {
     /** The names of the filters, as query parameters. */
     public static final String[] NAMES = {"hardwareId", "tag", "group", "status", "installedVersion", "health",
-            "attribute", "q", "connectivity"};
+            "attribute", "q", "connectivity", "rollout", "rolloutState"};
+    /** The values of {@code rolloutState}: the columns of a rollout's funnel. */
+    public static final List<String> ROLLOUT_STATES = List.of("pending", "downloading", "downloaded", "installing",
+            "trial", "committed", "failed", "rolled_back", "timed_out", "withdrawn", "superseded", "skipped",
+            "reverted");
     public static final String ONLINE = "online";
     public static final String OFFLINE = "offline";
 
@@ -54,6 +61,13 @@ public record DeviceFilter(String hardwareId, String tag, String group, String s
         this(hardwareId, tag, group, status, null, null, null, null, null, 0);
     }
 
+    /** All filters but the rollout's. */
+    public DeviceFilter(String hardwareId, String tag, String group, String status, String installedVersion,
+                        String health, Attribute attribute, String search, String connectivity, long onlineSince) {
+        this(hardwareId, tag, group, status, installedVersion, health, attribute, search, connectivity, onlineSince,
+                null, null);
+    }
+
     /** Whether any filter reads the latest manifest. */
     boolean needsManifest() {
         return installedVersion != null || health != null;
@@ -64,14 +78,19 @@ public record DeviceFilter(String hardwareId, String tag, String group, String s
      * blank values mean "any".
      *
      * @throws ApiException 400 for a status other than active or decommissioned, a connectivity other than
-     *                      online or offline, or an attribute that is not NAME=VALUE
+     *                      online or offline, an attribute that is not NAME=VALUE, or a rolloutState that is not
+     *                      one of {@link #ROLLOUT_STATES} or comes without a rollout
      */
     public static DeviceFilter from(Context ctx, Presence presence) {
+        String rolloutState = choice(ctx, "rolloutState", ROLLOUT_STATES);
+        if (rolloutState != null && param(ctx, "rollout") == null) {
+            throw ApiException.invalid("query parameter 'rolloutState' needs 'rollout' (the rollout's id)");
+        }
         return new DeviceFilter(param(ctx, "hardwareId"), param(ctx, "tag"), param(ctx, "group"),
                 choice(ctx, "status", List.of(Device.ACTIVE, Device.DECOMMISSIONED)),
                 param(ctx, "installedVersion"), param(ctx, "health"), Attribute.parse(ctx.queryParam("attribute")),
                 param(ctx, "q"), choice(ctx, "connectivity", List.of(ONLINE, OFFLINE)),
-                presence.onlineSince());
+                presence.onlineSince(), param(ctx, "rollout"), rolloutState);
     }
 
     private static String choice(Context ctx, String name, List<String> values) {
