@@ -1,7 +1,7 @@
 package dev.flotilla.server.devices;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import org.jdbi.v3.core.Jdbi;
 
 import java.time.Instant;
@@ -28,10 +28,10 @@ public final class DeviceDetails {
         this.jdbi = jdbi;
     }
 
-    /** @throws ApiException 404 for an unknown device */
+    /** @throws DomainError.NotFound for an unknown device */
     public Detail get(String id) {
         return jdbi.withHandle(h -> {
-            Device d = store.find(h, id).orElseThrow(() -> ApiException.notFound("device"));
+            Device d = store.find(h, id).orElseThrow(() -> new DomainError.NotFound("device"));
             record Stored(String json, long receivedAt) {
             }
             Optional<Stored> m = h.createQuery("SELECT manifest_json, received_at FROM device_manifests WHERE device_id = :d")

@@ -1,10 +1,9 @@
 package dev.flotilla.server.devices;
 
-import dev.flotilla.server.http.ApiException;
-import dev.flotilla.server.http.QueryParams;
-import io.javalin.http.Context;
+import dev.flotilla.server.errors.DomainError;
 
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Optional filters of the device listing; null means "any".
@@ -37,7 +36,7 @@ public record DeviceFilter(String hardwareId, String tag, String group, String s
         /**
          * Parses {@code NAME=VALUE} (the value may contain {@code =}); null for null or blank.
          *
-         * @throws ApiException 400 when there is no {@code =} or the name is empty
+         * @throws DomainError.Invalid {@code invalid_request} when there is no {@code =} or the name is empty
          */
         public static Attribute parse(String raw) {
             if (raw == null || raw.isBlank()) {
@@ -45,7 +44,8 @@ public record DeviceFilter(String hardwareId, String tag, String group, String s
             }
             int eq = raw.indexOf('=');
             if (eq < 1) {
-                throw ApiException.invalid("query parameter 'attribute' must be NAME=VALUE; got '" + raw + "'");
+                throw new DomainError.Invalid("invalid_request", "query parameter 'attribute' must be NAME=VALUE; got '"
+                        + raw + "'");
             }
             return new Attribute(raw.substring(0, eq), raw.substring(eq + 1));
         }
@@ -74,31 +74,43 @@ public record DeviceFilter(String hardwareId, String tag, String group, String s
     }
 
     /**
-     * The filters of a listing request (their names are checked with the paging, by {@code Page.Request});
-     * blank values mean "any".
+     * The filters of a listing request, named as in {@link #NAMES} (the caller checks that no other parameter is
+     * given); blank values mean "any".
      *
-     * @throws ApiException 400 for a status other than active or decommissioned, a connectivity other than
-     *                      online or offline, an attribute that is not NAME=VALUE, or a rolloutState that is not
-     *                      one of {@link #ROLLOUT_STATES} or comes without a rollout
+     * @param query the value of a query parameter by its name, null when absent (e.g. {@code ctx::queryParam})
+     * @throws DomainError.Invalid {@code invalid_request} for a status other than active or decommissioned, a
+     *                             connectivity other than online or offline, an attribute that is not
+     *                             NAME=VALUE, or a rolloutState that is not one of {@link #ROLLOUT_STATES} or
+     *                             comes without a rollout
      */
-    public static DeviceFilter from(Context ctx, Presence presence) {
-        String rolloutState = choice(ctx, "rolloutState", ROLLOUT_STATES);
-        if (rolloutState != null && param(ctx, "rollout") == null) {
-            throw ApiException.invalid("query parameter 'rolloutState' needs 'rollout' (the rollout's id)");
+    public static DeviceFilter from(UnaryOperator<String> query, Presence presence) {
+        String rolloutState = choice(query, "rolloutState", ROLLOUT_STATES);
+        if (rolloutState != null && param(query, "rollout") == null) {
+            throw new DomainError.Invalid("invalid_request",
+                    "query parameter 'rolloutState' needs 'rollout' (the rollout's id)");
         }
-        return new DeviceFilter(param(ctx, "hardwareId"), param(ctx, "tag"), param(ctx, "group"),
-                choice(ctx, "status", List.of(Device.ACTIVE, Device.DECOMMISSIONED)),
-                param(ctx, "installedVersion"), param(ctx, "health"), Attribute.parse(ctx.queryParam("attribute")),
-                param(ctx, "q"), choice(ctx, "connectivity", List.of(ONLINE, OFFLINE)),
-                presence.onlineSince(), param(ctx, "rollout"), rolloutState);
+        return new DeviceFilter(param(query, "hardwareId"), param(query, "tag"), param(query, "group"),
+                choice(query, "status", List.of(Device.ACTIVE, Device.DECOMMISSIONED)),
+                param(query, "installedVersion"), param(query, "health"), Attribute.parse(query.apply("attribute")),
+                param(query, "q"), choice(query, "connectivity", List.of(ONLINE, OFFLINE)),
+                presence.onlineSince(), param(query, "rollout"), rolloutState);
     }
 
-    private static String choice(Context ctx, String name, List<String> values) {
-        return param(ctx, name) == null ? null : QueryParams.oneOf(ctx, name, values);
+    /** A parameter with a fixed set of values, null when absent or blank; any other value is refused. */
+    private static String choice(UnaryOperator<String> query, String name, List<String> values) {
+        if (param(query, name) == null) {
+            return null;
+        }
+        String v = query.apply(name);
+        if (!values.contains(v)) {
+            throw new DomainError.Invalid("invalid_request", "query parameter '" + name + "' must be one of "
+                    + String.join(", ", values) + "; got '" + v + "'");
+        }
+        return v;
     }
 
-    private static String param(Context ctx, String name) {
-        return blankToNull(ctx.queryParam(name));
+    private static String param(UnaryOperator<String> query, String name) {
+        return blankToNull(query.apply(name));
     }
 
     private static String blankToNull(String v) {

@@ -25,7 +25,7 @@ public final class DeviceRoutes {
         routes.operator(HandlerType.GET, "/api/v1/devices", Role.VIEWER,
                 (ctx, op) -> {
                     Page.Request page = Page.Request.from(ctx, DeviceFilter.NAMES);
-                    DeviceFilter filter = DeviceFilter.from(ctx, checkIns.presence());
+                    DeviceFilter filter = DeviceFilter.from(ctx::queryParam, checkIns.presence());
                     checkIns.flushLastSeen(); // lastSeenAt exact for reads on this instance
                     ctx.json(devices.list(filter, page));
                 });
