@@ -102,8 +102,8 @@ public final class ImageUploads {
      */
     public static String requireUploadId(String id) {
         if (id == null || !UPLOAD_ID.matcher(id).matches()) {
-            throw new DomainError.Invalid("invalid_request", "uploadId must be an id returned by POST /api/v1/releases/images"
-                    + " (upl_ and 16 characters of [A-Za-z0-9_-])");
+            throw new DomainError.Invalid("invalid_request", "uploadId must be an id returned by POST"
+                    + " /api/v1/releases/images (upl_ and 16 characters of [A-Za-z0-9_-])");
         }
         return id;
     }

@@ -76,13 +76,15 @@ public final class ReleaseService {
 
     private Release doPublish(String uploadId, String path, byte[] targetsBytes, Actor actor) {
         if (!TARGET_NAME.matcher(path).matches()) {
-            throw new DomainError.Invalid("invalid_request", "target path must be a simple file name ([A-Za-z0-9._+-], up to 200 characters)");
+            throw new DomainError.Invalid("invalid_request",
+                    "target path must be a simple file name ([A-Za-z0-9._+-], up to 200 characters)");
         }
         Metadata<Targets> md = TrustService.parse(targetsBytes, Targets.class);
         return jdbi.inTransaction(h -> {
             store.lock(h);
             trust.requireNextTargets(h, md);
-            ImageUploads.Upload upload = uploads.find(h, uploadId).orElseThrow(() -> new DomainError.NotFound("upload"));
+            ImageUploads.Upload upload = uploads.find(h, uploadId)
+                    .orElseThrow(() -> new DomainError.NotFound("upload"));
             TargetFile entry = md.signed().targets().get(path);
             if (entry == null) {
                 throw new DomainError.Invalid("image_mismatch", "the targets metadata does not list '" + path + "'");
@@ -152,8 +154,9 @@ public final class ReleaseService {
             requireSameImage(e.getKey(), e.getValue(), r.length(), r.sha256(), r.sha512());
             TargetFile listed = current.get(e.getKey());
             if (listed != null && !listed.equals(e.getValue())) {
-                throw new DomainError.Conflict("target_exists", "the targets metadata changes the entry of the published"
-                        + " target '" + e.getKey() + "' (its firmware fields); a published target never changes");
+                throw new DomainError.Conflict("target_exists", "the targets metadata changes the entry of the"
+                        + " published target '" + e.getKey() + "' (its firmware fields); a published target"
+                        + " never changes");
             }
         }
     }

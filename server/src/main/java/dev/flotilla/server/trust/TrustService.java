@@ -88,7 +88,8 @@ public final class TrustService {
      */
     public void requireNextTargets(Handle h, Metadata<Targets> md) {
         Metadata<Root> root = current(h)
-                .orElseThrow(() -> new DomainError.Conflict("no_root", "no root uploaded yet (flotilla trust init --server)"));
+                .orElseThrow(() -> new DomainError.Conflict("no_root",
+                        "no root uploaded yet (flotilla trust init --server)"));
         try {
             Metadata.verifyThreshold("targets", root.signed().role("targets"), root.signed().keys(), md);
         } catch (RepositoryError e) {

@@ -39,7 +39,8 @@ class DeploymentRequestTest {
         assertRefused(Map.of("group", "lab"), "missing string field 'target'");
         assertRefused(Map.of("target", 7, "group", "lab"), "field 'target' must be a non-empty string");
         assertRefused(Map.of("target", "fw.bin", "deviceId", " "), "field 'deviceId' must be a non-empty string");
-        assertRefused(Map.of("target", "fw.bin", "group", "g".repeat(201)), "field 'group' is longer than 200 characters");
+        assertRefused(Map.of("target", "fw.bin", "group", "g".repeat(201)),
+                "field 'group' is longer than 200 characters");
         assertRefused(Map.of("target", "fw.bin", "group", "lab", "allowEmpty", "yes"),
                 "field 'allowEmpty' must be true or false");
     }

@@ -59,7 +59,8 @@ class ImageUploadsTest {
 
             // oversize: undeclared length, refused while streaming; declared length, refused before reading
             assertThatThrownBy(() -> uploads.receive(new ByteArrayInputStream(new byte[1001]), -1, RM))
-                    .isInstanceOfSatisfying(DomainError.TooLarge.class, e -> assertThat(e.code()).isEqualTo("payload_too_large"));
+                    .isInstanceOfSatisfying(DomainError.TooLarge.class,
+                            e -> assertThat(e.code()).isEqualTo("payload_too_large"));
             InputStream never = new InputStream() {
                 @Override
                 public int read() {
