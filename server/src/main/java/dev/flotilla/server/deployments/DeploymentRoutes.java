@@ -14,7 +14,7 @@ public final class DeploymentRoutes {
     /** @param settle returns once every server answers check-ins from what is committed (CheckIns.settle) */
     public static void register(Routes routes, Deployments deployments, Runnable settle) {
         routes.operator(HandlerType.POST, "/api/v1/deployments", Role.OPERATOR, (ctx, op) -> {
-            Object created = deployments.create(JsonBody.of(ctx), op.actor());
+            Object created = deployments.create(DeploymentRequest.parse(JsonBody.of(ctx).node()), op.actor());
             settle.run();
             ctx.status(201).json(created);
         });
