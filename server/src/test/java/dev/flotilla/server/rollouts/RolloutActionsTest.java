@@ -83,7 +83,7 @@ class RolloutActionsTest {
         fleet = new Fleet(db, dir);
         List<TestDevice> devices = fleet.devices(1, "board-a");
         TestDevice d = devices.get(0);
-        String id = start("{'stages': [{'percent': 100}]}", Map.of("maxRetries", 1));
+        String id = start("{'stages': [{'percent': 100}]}", Map.of("maxRetries", 1, "retryBackoffSeconds", 0));
         long first = fleet.assignment(d).path("signed").path("counter").asLong();
         fleet.report(d, id, "failed", Map.of("reason", "E_DOWNLOAD"));
         assertThat(fleet.assignment(d).isNull()).isTrue();
