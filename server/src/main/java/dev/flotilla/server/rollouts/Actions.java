@@ -19,7 +19,10 @@ import java.util.function.Function;
  * <ul>
  *   <li>{@code start}: created to active; the first stage starts now (or at {@code startAt}); for a dynamic
  *       selection its devices are admitted after the transaction, once its positions are filled
- *       ({@link PositionFill}), before the action answers.</li>
+ *       ({@link PositionFill}), before the action answers: its entry says {@code "positions": "filling"}
+ *       instead of {@code admitted}, and the fill's {@code rollout.positions} entry, in the same operator's
+ *       name and marked {@code "completes": "rollout.start"}, has the devices admitted (the answer has them as
+ *       {@code admitted}).</li>
  *   <li>{@code pause}: active to paused: no stage starts, no device is admitted; assignments stay.</li>
  *   <li>{@code resume}: paused or halted to active; the failures seen so far are acknowledged (the gates no
  *       longer count them) and withdrawn devices are admitted again.</li>
@@ -99,11 +102,10 @@ public final class Actions {
         // a started dynamic selection's positions are filled after the transaction, in batches (PositionFill)
         Done done;
         if (action.equals("start")) {
-            PositionFill.Started<Done> started = fill.starting(id, tx);
+            PositionFill.Started<Done> started = fill.starting(id, actor, tx);
             done = started.value();
-            if (started.admitted() > 0) { // the answer counts the devices the fill admitted too
-                done.acted().after().merge("admitted", started.admitted(),
-                        (a, b) -> ((Number) a).intValue() + ((Number) b).intValue());
+            if (done.acted().after().remove("positions") != null) { // the answer has what the fill admitted
+                done.acted().after().put("admitted", started.admitted());
             }
         } else {
             done = tx.get();
@@ -167,7 +169,11 @@ public final class Actions {
             return false;
         }
         int n = admission.startStage(h, r, 0, now);
-        numbers.put("admitted", n);
+        if (r.selection().dynamic()) { // admitted by the fill after this transaction, audited as rollout.positions
+            numbers.put("positions", "filling");
+        } else {
+            numbers.put("admitted", n);
+        }
         return n > 0;
     }
 
