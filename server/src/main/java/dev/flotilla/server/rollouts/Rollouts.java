@@ -114,7 +114,7 @@ public final class Rollouts {
      */
     public Rollout create(RolloutRequest req, Actor actor) {
         String id = Secrets.newId("rol_");
-        boolean admitted = fill.starting(id, () -> jdbi.inTransaction(h -> {
+        boolean admitted = fill.starting(id, actor, () -> jdbi.inTransaction(h -> {
             Evaluator.lock(h);
             List<Selection.Member> members = check(h, req, id);
             h.createUpdate("""

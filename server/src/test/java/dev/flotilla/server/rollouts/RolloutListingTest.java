@@ -112,8 +112,8 @@ class RolloutListingTest {
         fleet = new Fleet(db, dir);
         List<TestDevice> devices = fleet.devices(2, "board-a");
         String id = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(
-                "{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}")))
-                .path("id").asText();
+                "{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}"),
+                "policies", Map.of("retryBackoffSeconds", 0))).path("id").asText();
         fleet.report(devices.get(0), id, "rolled_back", Map.of("reason", "BOOT_FAILED"));
         assertThat(fleet.tick(id, Duration.ofSeconds(2)).path("state").asText()).isEqualTo("halted");
 
@@ -131,6 +131,7 @@ class RolloutListingTest {
         JsonNode retried = fleet.act(id, "retry").path("acted").path("after");
         assertThat(retried.path("retried").asInt()).isEqualTo(1);
         assertThat(retried.path("exhausted").asInt()).isZero();
+        assertThat(retried.path("waiting").asInt()).isZero();
         assertThat(fleet.get(id).has("acted")).as("only in an action's answer").isFalse();
     }
 }
