@@ -5,8 +5,6 @@ import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,18 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Operator actions (start, pause, resume, abort, retry) and the revert policy, audited with the numbers. Real HTTP,
  * H2 and PostgreSQL.
  */
-class RolloutActionsTest {
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
+class RolloutActionsTest extends FleetTest {
     private String start(String plan, Map<String, Object> policies) {
         return fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(plan),
                 "policies", policies)).path("id").asText();

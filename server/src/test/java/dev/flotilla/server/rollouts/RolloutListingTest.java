@@ -5,10 +5,7 @@ import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,18 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Reading rollouts: the list filtered by state, a rollout's devices page by page and by state, and the numbers
  * an operator action answers with. Real HTTP, H2 and PostgreSQL.
  */
-class RolloutListingTest {
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
+class RolloutListingTest extends FleetTest {
     private Http.Response get(String path) {
         return fleet.srv.http.get(path, fleet.admin);
     }

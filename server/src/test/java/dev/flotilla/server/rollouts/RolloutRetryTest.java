@@ -5,10 +5,7 @@ import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -21,18 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the evaluator re-admits it once due; each retry waits longer, up to the cap; {@code maxRetries} still bounds
  * them; bad backoff policies are refused naming the field. Real HTTP, a fake clock, H2 and PostgreSQL.
  */
-class RolloutRetryTest {
+class RolloutRetryTest extends FleetTest {
     private static final String ONE_STAGE = "{'stages': [{'percent': 100}]}";
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
 
     private String start(Map<String, Object> policies) {
         return fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(ONE_STAGE),
