@@ -4,10 +4,7 @@ import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,18 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * again; and devices that join or leave the selection while the fill runs end up exactly where a full read of
  * the selection puts them. Real HTTP, H2 and PostgreSQL.
  */
-class RolloutPositionFillTest {
+class RolloutPositionFillTest extends FleetTest {
     private static final Map<String, Object> PLAN = Fleet.plan("{'stages': [{'percent': 100}]}");
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void close() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
 
     @StoreTest
     void theFillCommitsBatchesThatCountOnlyOnceTheLastIsIn(TestDatabase db) {

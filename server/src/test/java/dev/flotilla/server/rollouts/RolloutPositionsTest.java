@@ -6,10 +6,7 @@ import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,18 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the change queue the database triggers fill, and the cohorts admitted from them are exactly those of ranking
  * the whole selection again ({@link Cohorts#cohort}). Real HTTP, H2 and PostgreSQL.
  */
-class RolloutPositionsTest {
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void close() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
+class RolloutPositionsTest extends FleetTest {
     @StoreTest
     void keptPositionsFollowJoinsAndLeavesAndAdmitWhatRankingTheWholeSelectionAdmits(TestDatabase db) {
         fleet = new Fleet(db, dir);
