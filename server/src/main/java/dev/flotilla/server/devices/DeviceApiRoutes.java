@@ -69,10 +69,7 @@ public final class DeviceApiRoutes {
             }
         });
         routes.device(HandlerType.POST, "/api/v1/device/{deviceId}/events", (ctx, deviceId) -> {
-            JsonBody body = JsonBody.of(ctx);
-            DeviceEvents.Outcome outcome = events.record(deviceId, body);
-            checkIns.changed(deviceId); // an event may end its assignment
-            ctx.json(outcome);
+            ctx.json(events.record(deviceId, JsonBody.of(ctx)));
         });
     }
 

@@ -9,6 +9,7 @@ import dev.flotilla.server.auth.Secrets;
 import dev.flotilla.server.enrollment.EnrollmentService;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.Page;
+import dev.flotilla.server.store.AfterCommit;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -21,7 +22,8 @@ import java.util.Optional;
  * listing, tags and group, decommissioning, re-commissioning and deletion. Every change is audited in its transaction. Changes of a device's
  * group or tags, and pre-registration with a group or tags, are told to the {@link MembershipListener} in the
  * same transaction (the deployments assign devices that join an active group or tag deployment there);
- * so is re-commissioning (a device that comes back into the fleet joins its group and tags again).
+ * so is re-commissioning (a device that comes back into the fleet joins its group and tags again). The writes
+ * that can change a device's check-in answer return once every server answers accordingly ({@link AfterCommit}).
  */
 public final class DeviceService {
     /** What a device sends to enroll. {@code enrollmentToken} may be empty for a pre-registered key. */
@@ -34,6 +36,7 @@ public final class DeviceService {
     private final Clock clock;
     private final MembershipListener membership;
     private final DeviceStore store = new DeviceStore();
+    private final AfterCommit afterCommit;
 
     public DeviceService(Jdbi jdbi, AuditLog audit, EnrollmentService enrollment, Clock clock) {
         this(jdbi, audit, enrollment, clock, MembershipListener.NONE);
@@ -41,6 +44,17 @@ public final class DeviceService {
 
     public DeviceService(Jdbi jdbi, AuditLog audit, EnrollmentService enrollment, Clock clock,
                          MembershipListener membership) {
+        this(jdbi, audit, enrollment, clock, membership, new AfterCommit());
+    }
+
+    /**
+     * @param afterCommit settles the writes that can give a device a new assignment or refuse it (tags, group,
+     *                    decommission, recommission, delete): they return once every server answers its check-ins
+     *                    accordingly ({@link AfterCommit#settled})
+     */
+    public DeviceService(Jdbi jdbi, AuditLog audit, EnrollmentService enrollment, Clock clock,
+                         MembershipListener membership, AfterCommit afterCommit) {
+        this.afterCommit = afterCommit;
         this.jdbi = jdbi;
         this.audit = audit;
         this.enrollment = enrollment;
@@ -137,28 +151,28 @@ public final class DeviceService {
     }
 
     public Device setTags(Actor actor, String id, List<String> tags) {
-        return notify(jdbi.inTransaction(h -> {
+        return afterCommit.settled(() -> notify(jdbi.inTransaction(h -> {
             membership.lock(h);
             Device after = change(h, actor, id, "device.tags", x -> store.replaceTags(x, id, tags));
             return new Changed(after, membership.changed(h, id));
-        }));
+        })));
     }
 
     public Device setGroup(Actor actor, String id, String group) {
-        return notify(jdbi.inTransaction(h -> {
+        return afterCommit.settled(() -> notify(jdbi.inTransaction(h -> {
             membership.lock(h);
             Device after = change(h, actor, id, "device.group", x -> store.setGroup(x, id, group));
             return new Changed(after, membership.changed(h, id));
-        }));
+        })));
     }
 
     /** Decommissions a device: it is refused from now on and its device tokens are dropped. */
     public Device decommission(Actor actor, String id) {
-        return change(actor, id, "device.decommission", h -> {
+        return afterCommit.settled(() -> change(actor, id, "device.decommission", h -> {
             store.setStatus(h, id, Device.DECOMMISSIONED);
             h.createUpdate("DELETE FROM device_sessions WHERE device_id = :id").bind("id", id).execute();
             h.createUpdate("DELETE FROM device_challenges WHERE device_id = :id").bind("id", id).execute();
-        });
+        }));
     }
 
     /**
@@ -169,7 +183,7 @@ public final class DeviceService {
      * @throws ApiException 404 for an unknown device; 409 {@code device_active} when it is not decommissioned
      */
     public Device recommission(Actor actor, String id) {
-        return notify(jdbi.inTransaction(h -> {
+        return afterCommit.settled(() -> notify(jdbi.inTransaction(h -> {
             membership.lock(h);
             Device before = store.find(h, id).orElseThrow(() -> ApiException.notFound("device"));
             if (before.active()) {
@@ -177,7 +191,7 @@ public final class DeviceService {
             }
             Device after = change(h, actor, id, "device.recommission", x -> store.setStatus(x, id, Device.ACTIVE));
             return new Changed(after, membership.changed(h, id));
-        }));
+        })));
     }
 
     /**
@@ -189,13 +203,13 @@ public final class DeviceService {
      * @throws ApiException 404 for an unknown device
      */
     public Device delete(Actor actor, String id) {
-        return jdbi.inTransaction(h -> {
+        return afterCommit.settled(() -> jdbi.inTransaction(h -> {
             membership.lock(h); // no group or tag deployment records it as a member meanwhile
             Device before = store.find(h, id).orElseThrow(() -> ApiException.notFound("device"));
             store.delete(h, id);
             audit.record(h, actor, "device.delete", "device", id, before, null);
             return before;
-        });
+        }));
     }
 
     /** @throws ApiException 403 {@code device_decommissioned} when the device is not active */

@@ -46,7 +46,7 @@ public final class Dashboard {
         FleetPages fleet = new FleetPages(s.devices(), s.details(), s.events(), s.checkIns(), s.fleet(), view,
                 s.eventsRetention().toDays(), clock);
         fleet.register(gate, live);
-        new RolloutPages(s.rollouts(), s.releases(), s.checkIns()::settle, view).register(gate, live);
+        new RolloutPages(s.rollouts(), s.releases(), view).register(gate, live);
         new RecordPages(s.releases(), s.rollouts(), s.jdbi(), s.audit(), view).register(gate);
         // last, so that it answers only what no page above matched
         gate.page(io.javalin.http.HandlerType.GET, "/ui/<rest>", dev.flotilla.server.auth.Role.VIEWER, (ctx, v) -> {

@@ -161,13 +161,11 @@ final class FleetPages {
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/decommission", Role.OPERATOR, (ctx, v) -> {
             devices.decommission(v.operator().actor(), ctx.pathParam("deviceId"));
             summaries.forget();
-            checkIns.settle();
             backToDevice(ctx);
         });
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/recommission", Role.OPERATOR, (ctx, v) -> {
             devices.recommission(v.operator().actor(), ctx.pathParam("deviceId"));
             summaries.forget();
-            checkIns.settle();
             backToDevice(ctx);
         });
     }

@@ -80,14 +80,12 @@ final class RolloutPages {
     private final Rollouts rollouts;
     private final ReleaseDetails releases;
     private final RolloutSnapshots snapshots;
-    private final Runnable settle;
     private final View view;
 
-    RolloutPages(Rollouts rollouts, ReleaseDetails releases, Runnable settle, View view) {
+    RolloutPages(Rollouts rollouts, ReleaseDetails releases, View view) {
         this.rollouts = rollouts;
         this.releases = releases;
         this.snapshots = new RolloutSnapshots(rollouts);
-        this.settle = settle;
         this.view = view;
     }
 
@@ -118,7 +116,6 @@ final class RolloutPages {
             String action = action(ctx);
             rollouts.actions().act(id, action, v.operator().actor());
             snapshots.forget(id);
-            settle.run();
             redirect(ctx, "/ui/rollouts/" + enc(id) + "?done=" + action);
         });
     }
@@ -161,7 +158,6 @@ final class RolloutPages {
                     v.chrome("New rollout", "rollouts"), refused(f, e));
             return;
         }
-        settle.run();
         redirect(ctx, "/ui/rollouts/" + enc(created.id()) + "?done=create");
     }
 
