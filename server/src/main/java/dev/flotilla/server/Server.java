@@ -14,7 +14,7 @@ import dev.flotilla.server.devices.DeviceEvent;
 import dev.flotilla.server.devices.DeviceEvents;
 import dev.flotilla.server.events.FleetEvents;
 import dev.flotilla.server.events.FleetListener;
-import dev.flotilla.server.store.AfterCommit;
+import dev.flotilla.server.store.Consistency;
 import dev.flotilla.server.devices.DeviceRoutes;
 import dev.flotilla.server.devices.DeviceService;
 import dev.flotilla.server.devices.EventRetention;
@@ -176,25 +176,25 @@ public final class Server implements AutoCloseable {
             MqttWakeUps wakeUps = config.mqtt() == null ? null : new MqttWakeUps(config.mqtt());
             closeables.add(wakeUps);
             FleetEvents fleetEvents = new FleetEvents();
-            AfterCommit afterCommit = new AfterCommit();
+            Consistency consistency = new Consistency();
             Rollouts rollouts = new Rollouts(jdbi, tuf, keys.director(), audit, config.clock(),
                     wakeUps == null ? id -> { } : wakeUpAfterSettle(wakeUps, scheduler, db.postgres()),
-                    fleetEvents, afterCommit);
-            Deployments deployments = new Deployments(jdbi, rollouts, audit, config.clock(), afterCommit);
+                    fleetEvents, consistency);
+            Deployments deployments = new Deployments(jdbi, rollouts, audit, config.clock(), consistency);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             closeables.add(StandardMetrics.bind(metrics, db.dataSource()));
             RolloutMetrics rolloutMetrics = RolloutMetrics.bind(metrics, rollouts, fleetEvents);
             TokenService tokens = new TokenService(jdbi, audit, config.clock());
             EnrollmentService enrollment = new EnrollmentService(jdbi, audit, config.clock());
             DeviceService devices = new DeviceService(jdbi, audit, enrollment, config.clock(),
-                    deployments.membership(), afterCommit);
+                    deployments.membership(), consistency);
             DeviceAuth deviceAuth = new DeviceAuth(jdbi, config.clock(), config.challengeTtl(), config.deviceTokenTtl());
             CheckIns checkIns = new CheckIns(jdbi, db.dataSource(), config.clock(), config.pollInterval(), rollouts.assignments(),
                     db.postgres() ? CheckIns.Caching.POSTGRESQL
                             : db.embeddedH2() ? CheckIns.Caching.EMBEDDED_H2 : CheckIns.Caching.NONE,
                     idleCacheDevices());
             closeables.add(checkIns::close);
-            afterCommit.settleWith(checkIns::settle);
+            consistency.bind(checkIns);
             fleetEvents.listen(idleCacheUpdates(checkIns));
             DeviceEvents events = new DeviceEvents(jdbi, config.clock(), (h, e) -> {
                 rollouts.assignments().onEvent(h, e);
@@ -254,7 +254,8 @@ public final class Server implements AutoCloseable {
                     return Map.of("online", f.online(), "offline", f.offline(), "decommissioned", f.decommissioned());
                 });
                 closeables.add(Dashboard.register(cfg.routes, new Dashboard.Services(tokens, devices, events, checkIns,
-                        fleet, new DeviceDetails(jdbi), releaseDetails, jdbi, audit, rollouts, config.eventsRetention()),
+                        fleet, new DeviceDetails(jdbi, consistency), releaseDetails, jdbi, audit, rollouts, config.eventsRetention(),
+                        fleetEvents),
                         config.clock()));
             });
             Startup.listen(app, config);

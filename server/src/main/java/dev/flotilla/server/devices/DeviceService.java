@@ -9,7 +9,7 @@ import dev.flotilla.server.auth.Secrets;
 import dev.flotilla.server.enrollment.EnrollmentService;
 import dev.flotilla.server.http.ApiException;
 import dev.flotilla.server.http.Page;
-import dev.flotilla.server.store.AfterCommit;
+import dev.flotilla.server.store.Consistency;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -23,7 +23,8 @@ import java.util.Optional;
  * group or tags, and pre-registration with a group or tags, are told to the {@link MembershipListener} in the
  * same transaction (the deployments assign devices that join an active group or tag deployment there);
  * so is re-commissioning (a device that comes back into the fleet joins its group and tags again). The writes
- * that can change a device's check-in answer return once every server answers accordingly ({@link AfterCommit}).
+ * that can change a device's check-in answer return once every server answers accordingly, and its reads see this
+ * server's pending {@code lastSeenAt} times ({@link Consistency}).
  */
 public final class DeviceService {
     /** What a device sends to enroll. {@code enrollmentToken} may be empty for a pre-registered key. */
@@ -36,7 +37,7 @@ public final class DeviceService {
     private final Clock clock;
     private final MembershipListener membership;
     private final DeviceStore store = new DeviceStore();
-    private final AfterCommit afterCommit;
+    private final Consistency consistency;
 
     public DeviceService(Jdbi jdbi, AuditLog audit, EnrollmentService enrollment, Clock clock) {
         this(jdbi, audit, enrollment, clock, MembershipListener.NONE);
@@ -44,17 +45,17 @@ public final class DeviceService {
 
     public DeviceService(Jdbi jdbi, AuditLog audit, EnrollmentService enrollment, Clock clock,
                          MembershipListener membership) {
-        this(jdbi, audit, enrollment, clock, membership, new AfterCommit());
+        this(jdbi, audit, enrollment, clock, membership, new Consistency());
     }
 
     /**
-     * @param afterCommit settles the writes that can give a device a new assignment or refuse it (tags, group,
+     * @param consistency settles the writes that can give a device a new assignment or refuse it (tags, group,
      *                    decommission, recommission, delete): they return once every server answers its check-ins
-     *                    accordingly ({@link AfterCommit#settled})
+     *                    accordingly ({@link Consistency#settled})
      */
     public DeviceService(Jdbi jdbi, AuditLog audit, EnrollmentService enrollment, Clock clock,
-                         MembershipListener membership, AfterCommit afterCommit) {
-        this.afterCommit = afterCommit;
+                         MembershipListener membership, Consistency consistency) {
+        this.consistency = consistency;
         this.jdbi = jdbi;
         this.audit = audit;
         this.enrollment = enrollment;
@@ -118,16 +119,19 @@ public final class DeviceService {
     }
 
     public Device get(String id) {
-        return jdbi.withHandle(h -> store.find(h, id)).orElseThrow(() -> ApiException.notFound("device"));
+        return consistency.current(() -> jdbi.withHandle(h -> store.find(h, id)))
+                .orElseThrow(() -> ApiException.notFound("device"));
     }
 
     public Page<Device> list(DeviceFilter filter, Page.Request page) {
-        return Page.of(jdbi.withHandle(h -> store.list(h, filter, page.offset(), page.limit() + 1)), page);
+        return Page.of(consistency.current(() -> jdbi.withHandle(h -> store.list(h, filter, page.offset(),
+                page.limit() + 1))), page);
     }
 
     /** One keyset page of the devices matching {@code filter}: the first {@code limit} with an id after {@code after}. */
     public KeysetPage listAfter(DeviceFilter filter, String after, int limit) {
-        List<Device> fetched = jdbi.withHandle(h -> store.listAfter(h, filter, after, limit + 1));
+        List<Device> fetched = consistency.current(() -> jdbi.withHandle(h -> store.listAfter(h, filter, after,
+                limit + 1)));
         boolean more = fetched.size() > limit;
         List<Device> items = more ? List.copyOf(fetched.subList(0, limit)) : List.copyOf(fetched);
         return new KeysetPage(items, more ? items.getLast().id() : null);
@@ -139,7 +143,7 @@ public final class DeviceService {
 
     /** How many devices match {@code filter}. */
     public long count(DeviceFilter filter) {
-        return jdbi.withHandle(h -> store.count(h, filter));
+        return consistency.current(() -> jdbi.withHandle(h -> store.count(h, filter)));
     }
 
     /**
@@ -147,11 +151,11 @@ public final class DeviceService {
      * {@code limit} matches, however many devices there are.
      */
     public long countUpTo(DeviceFilter filter, long limit) {
-        return jdbi.withHandle(h -> store.countUpTo(h, filter, limit));
+        return consistency.current(() -> jdbi.withHandle(h -> store.countUpTo(h, filter, limit)));
     }
 
     public Device setTags(Actor actor, String id, List<String> tags) {
-        return afterCommit.settled(() -> notify(jdbi.inTransaction(h -> {
+        return consistency.settled(() -> notify(jdbi.inTransaction(h -> {
             membership.lock(h);
             Device after = change(h, actor, id, "device.tags", x -> store.replaceTags(x, id, tags));
             return new Changed(after, membership.changed(h, id));
@@ -159,7 +163,7 @@ public final class DeviceService {
     }
 
     public Device setGroup(Actor actor, String id, String group) {
-        return afterCommit.settled(() -> notify(jdbi.inTransaction(h -> {
+        return consistency.settled(() -> notify(jdbi.inTransaction(h -> {
             membership.lock(h);
             Device after = change(h, actor, id, "device.group", x -> store.setGroup(x, id, group));
             return new Changed(after, membership.changed(h, id));
@@ -168,7 +172,7 @@ public final class DeviceService {
 
     /** Decommissions a device: it is refused from now on and its device tokens are dropped. */
     public Device decommission(Actor actor, String id) {
-        return afterCommit.settled(() -> change(actor, id, "device.decommission", h -> {
+        return consistency.settled(() -> change(actor, id, "device.decommission", h -> {
             store.setStatus(h, id, Device.DECOMMISSIONED);
             h.createUpdate("DELETE FROM device_sessions WHERE device_id = :id").bind("id", id).execute();
             h.createUpdate("DELETE FROM device_challenges WHERE device_id = :id").bind("id", id).execute();
@@ -183,7 +187,7 @@ public final class DeviceService {
      * @throws ApiException 404 for an unknown device; 409 {@code device_active} when it is not decommissioned
      */
     public Device recommission(Actor actor, String id) {
-        return afterCommit.settled(() -> notify(jdbi.inTransaction(h -> {
+        return consistency.settled(() -> notify(jdbi.inTransaction(h -> {
             membership.lock(h);
             Device before = store.find(h, id).orElseThrow(() -> ApiException.notFound("device"));
             if (before.active()) {
@@ -203,7 +207,7 @@ public final class DeviceService {
      * @throws ApiException 404 for an unknown device
      */
     public Device delete(Actor actor, String id) {
-        return afterCommit.settled(() -> jdbi.inTransaction(h -> {
+        return consistency.settled(() -> jdbi.inTransaction(h -> {
             membership.lock(h); // no group or tag deployment records it as a member meanwhile
             Device before = store.find(h, id).orElseThrow(() -> ApiException.notFound("device"));
             store.delete(h, id);

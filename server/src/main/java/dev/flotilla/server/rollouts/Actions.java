@@ -5,7 +5,7 @@ import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.events.FleetEvents;
 import dev.flotilla.server.events.FleetListener;
-import dev.flotilla.server.store.AfterCommit;
+import dev.flotilla.server.store.Consistency;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -43,14 +43,14 @@ public final class Actions {
     private final Function<String, Rollout> view;
     private final PositionFill fill;
     private final FleetEvents events;
-    private final AfterCommit afterCommit;
+    private final Consistency consistency;
 
     Actions(Jdbi jdbi, Director director, Admission admission, Assignments assignments, Halts halts, AuditLog audit,
             Clock clock, Function<String, Rollout> view, PositionFill fill, FleetEvents events,
-            AfterCommit afterCommit) {
+            Consistency consistency) {
         this.fill = fill;
         this.events = events;
-        this.afterCommit = afterCommit;
+        this.consistency = consistency;
         this.jdbi = jdbi;
         this.admission = admission;
         this.assignments = assignments;
@@ -63,14 +63,14 @@ public final class Actions {
     /**
      * Performs {@code action} on the rollout and answers with the rollout afterwards, with the action and the
      * numbers it was audited with ({@link Rollout.Acted}), once every server answers check-ins accordingly
-     * ({@link AfterCommit#settled}). A change of state is told to the {@link FleetEvents} after the commit.
+     * ({@link Consistency#settled}). A change of state is told to the {@link FleetEvents} after the commit.
      *
      * @throws DomainError.NotFound an unknown rollout or action
      * @throws DomainError.Conflict {@code invalid_state} when the rollout's state does not allow the action,
      *                              {@code no_next_stage} to advance past the last stage
      */
     public Rollout act(String id, String action, Actor actor) {
-        return afterCommit.settled(() -> actUnsettled(id, action, actor));
+        return consistency.settled(() -> actUnsettled(id, action, actor));
     }
 
     private Rollout actUnsettled(String id, String action, Actor actor) {

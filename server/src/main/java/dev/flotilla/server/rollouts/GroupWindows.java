@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.errors.DomainError;
-import dev.flotilla.server.store.AfterCommit;
+import dev.flotilla.server.store.Consistency;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * {@link MembershipAssignments}), so a device that joins the group meanwhile is either re-signed here or sees
  * the new window when it joins. Doing the same change again re-signs only what a run cut short left behind.
  * Each change is audited ({@code group.window.set}, {@code group.window.clear}) with the windows before and after,
- * and returns once every server answers check-ins accordingly ({@link AfterCommit#settled}).
+ * and returns once every server answers check-ins accordingly ({@link Consistency#settled}).
  */
 public final class GroupWindows {
     /**
@@ -45,11 +45,11 @@ public final class GroupWindows {
     private final AuditLog audit;
     private final Clock clock;
     private final Consumer<String> onAssigned;
-    private final AfterCommit afterCommit;
+    private final Consistency consistency;
 
     GroupWindows(Jdbi jdbi, Director director, MembershipAssignments membership, AuditLog audit, Clock clock,
-                 Consumer<String> onAssigned, AfterCommit afterCommit) {
-        this.afterCommit = afterCommit;
+                 Consumer<String> onAssigned, Consistency consistency) {
+        this.consistency = consistency;
         this.jdbi = jdbi;
         this.director = director;
         this.membership = membership;
@@ -103,7 +103,7 @@ public final class GroupWindows {
     }
 
     private GroupWindow change(Actor actor, String group, Policies.Window window) {
-        return afterCommit.settled(() -> changeUnsettled(actor, group, window));
+        return consistency.settled(() -> changeUnsettled(actor, group, window));
     }
 
     private GroupWindow changeUnsettled(Actor actor, String group, Policies.Window window) {

@@ -11,7 +11,7 @@ import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.events.FleetEvents;
 import dev.flotilla.server.events.FleetListener;
 import dev.flotilla.server.http.Page;
-import dev.flotilla.server.store.AfterCommit;
+import dev.flotilla.server.store.Consistency;
 import dev.flotilla.server.trust.TufStore;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -44,26 +44,26 @@ public final class Rollouts {
     private final AuditLog audit;
     private final Clock clock;
     private final FleetEvents events;
-    private final AfterCommit afterCommit;
+    private final Consistency consistency;
 
     /** Rollouts that tell no listener and settle nothing (one server without a check-in cache). */
     public Rollouts(Jdbi jdbi, TufStore tuf, Signer directorKey, AuditLog audit, Clock clock,
                     Consumer<String> onAssigned) {
-        this(jdbi, tuf, directorKey, audit, clock, onAssigned, new FleetEvents(), new AfterCommit());
+        this(jdbi, tuf, directorKey, audit, clock, onAssigned, new FleetEvents(), new Consistency());
     }
 
     /**
      * @param onAssigned  called with each device id that got a new assignment, after the commit (wake-up)
      * @param events      told of transitions, stage starts, gate evaluations and halts after their commits
-     * @param afterCommit settles the operator writes ({@link #create}, the {@link Actions}, the group windows)
+     * @param consistency settles the operator writes ({@link #create}, the {@link Actions}, the group windows)
      */
     public Rollouts(Jdbi jdbi, TufStore tuf, Signer directorKey, AuditLog audit, Clock clock,
-                    Consumer<String> onAssigned, FleetEvents events, AfterCommit afterCommit) {
+                    Consumer<String> onAssigned, FleetEvents events, Consistency consistency) {
         this.jdbi = jdbi;
         this.audit = audit;
         this.clock = clock;
         this.events = events;
-        this.afterCommit = afterCommit;
+        this.consistency = consistency;
         this.director = new Director(tuf, directorKey, clock);
         this.assignments = new Assignments(jdbi, director, clock, onAssigned);
         this.admission = new Admission(director, events);
@@ -72,8 +72,8 @@ public final class Rollouts {
         this.evaluator = new Evaluator(jdbi, admission, assignments, halts, audit, clock, events, fill);
         this.membership = new MembershipAssignments(director, audit, onAssigned, clock);
         this.actions = new Actions(jdbi, director, admission, assignments, halts, audit, clock, this::get, fill,
-                events, afterCommit);
-        this.groupWindows = new GroupWindows(jdbi, director, membership, audit, clock, onAssigned, afterCommit);
+                events, consistency);
+        this.groupWindows = new GroupWindows(jdbi, director, membership, audit, clock, onAssigned, consistency);
     }
 
     /** The rollouts in numbers (for metrics): by state, and the funnel of each rollout in progress. */
@@ -118,7 +118,7 @@ public final class Rollouts {
     /**
      * Creates a rollout (state {@code created}, or started when asked: a dynamic selection's positions are filled
      * and its first stage admitted after the creating transaction, in batches, {@link PositionFill}). Returns once
-     * every server answers check-ins accordingly ({@link AfterCommit#settled}).
+     * every server answers check-ins accordingly ({@link Consistency#settled}).
      *
      * @throws DomainError.Invalid    {@code unknown_target}, or {@code invalid_selection} for a hardware id the
      *                                release does not run on
@@ -126,7 +126,7 @@ public final class Rollouts {
      *                                {@code supersede} is not set (the message counts the overlap)
      */
     public Rollout create(RolloutRequest req, Actor actor) {
-        return afterCommit.settled(() -> createUnsettled(req, actor));
+        return consistency.settled(() -> createUnsettled(req, actor));
     }
 
     private Rollout createUnsettled(RolloutRequest req, Actor actor) {

@@ -2,6 +2,7 @@ package dev.flotilla.server.ui;
 
 import dev.flotilla.server.auth.Role;
 import dev.flotilla.server.errors.DomainError;
+import dev.flotilla.server.events.FleetListener;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.http.QueryParams;
 import dev.flotilla.server.releases.ReleaseDetails;
@@ -118,6 +119,35 @@ final class RolloutPages {
             snapshots.forget(id);
             redirect(ctx, "/ui/rollouts/" + enc(id) + "?done=" + action);
         });
+    }
+
+    /**
+     * What the rollout pages take from the event stream: a rollout's transition, stage start or halt (made by
+     * this server: an operator, the API or the evaluator) drops its snapshot and makes the live streams check at
+     * once, so an open page shows it without waiting for its next check.
+     */
+    FleetListener changes(LiveStreams live) {
+        return new FleetListener() {
+            @Override
+            public void rolloutTransition(Transition t) {
+                changed(t.rolloutId());
+            }
+
+            @Override
+            public void stageStarted(StageStart stage) {
+                changed(stage.rolloutId());
+            }
+
+            @Override
+            public void halted(GateEvaluation failing) {
+                changed(failing.rolloutId());
+            }
+
+            private void changed(String rolloutId) {
+                snapshots.forget(rolloutId);
+                live.changed();
+            }
+        };
     }
 
     private void show(Context ctx, Gate.Visit v, Confirm confirm, String notice) {

@@ -6,7 +6,6 @@ import org.jdbi.v3.core.Jdbi;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -14,8 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * The after-commit mechanism on a real database: actions run once their transaction committed, in order, see
  * what it wrote from another connection, never run after a rollback, wait for the outermost of nested
- * transactions; a failing action is logged and the commit stands; a settled write settles once, after it
- * returned. H2 and PostgreSQL.
+ * transactions; a failing action is logged and the commit stands. H2 and PostgreSQL.
  */
 class AfterCommitTest {
     private static void table(Jdbi jdbi) {
@@ -103,31 +101,6 @@ class AfterCommitTest {
         try (Database database = Database.open(db.jdbcUrl())) {
             assertThatThrownBy(() -> database.jdbi().useHandle(h -> AfterCommit.run(h, () -> {
             }))).isInstanceOf(IllegalStateException.class).hasMessageContaining("transaction");
-        }
-    }
-
-    @StoreTest
-    void aSettledWriteSettlesOnceAfterItsLastCommitAndNotWhenItThrows(TestDatabase db) {
-        try (Database database = Database.open(db.jdbcUrl())) {
-            Jdbi jdbi = database.jdbi();
-            table(jdbi);
-            AfterCommit after = new AfterCommit();
-            List<Integer> settledAt = new CopyOnWriteArrayList<>();
-            after.settleWith(() -> settledAt.add(rows(jdbi)));
-            AtomicInteger next = new AtomicInteger();
-            String value = after.settled(() -> {
-                for (int i = 0; i < 3; i++) { // a write of several transactions, as a rollout's signing in batches
-                    jdbi.useTransaction(h -> h.execute("INSERT INTO scratch (id) VALUES (" + next.incrementAndGet() + ")"));
-                }
-                assertThat(settledAt).isEmpty();
-                return "done";
-            });
-            assertThat(value).isEqualTo("done");
-            assertThat(settledAt).containsExactly(3);
-            assertThatThrownBy(() -> after.settled(() -> {
-                throw new IllegalArgumentException("refused");
-            })).hasMessage("refused");
-            assertThat(settledAt).hasSize(1);
         }
     }
 }
