@@ -3,26 +3,43 @@ package dev.flotilla.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.tls.CaBundle;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The management API calls the simulator makes as the operator (admin token, JSON, loopback HTTP). */
+/** The management API calls the simulator makes as the operator (admin token, JSON, HTTP or HTTPS). */
 final class AdminApi {
     private static final ObjectMapper JSON = CanonicalJson.mapper();
     private final URI server;
     private final String token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http;
 
     AdminApi(URI server, String token) {
+        this(server, token, null);
+    }
+
+    /**
+     * Calls that check an HTTPS server's certificate against the CAs in {@code caBundle} (null: the JDK's).
+     *
+     * @throws IllegalArgumentException (one line naming the file) when the bundle cannot be read or holds no
+     *     certificate
+     */
+    AdminApi(URI server, String token, Path caBundle) {
         this.server = server;
         this.token = token;
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (caBundle != null) {
+            b.sslContext(CaBundle.sslContext(caBundle));
+        }
+        this.http = b.build();
     }
 
     /** An enrollment token for {@code devices} devices, valid for a day. */

@@ -5,6 +5,7 @@ import dev.flotilla.agent.install.DirectorAssignmentAdapter;
 import dev.flotilla.agent.net.DeviceIdentity;
 import dev.flotilla.agent.runtime.AgentPorts;
 import dev.flotilla.agent.storage.FileDurable;
+import dev.flotilla.core.tls.CaBundle;
 
 import java.io.IOException;
 import java.net.URI;
@@ -20,6 +21,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * The simulated boards of one run, each on its own virtual thread: a {@link SimulatedDevice} (the real
@@ -40,9 +42,13 @@ final class Fleet implements AutoCloseable {
         }
     }
 
-    /** Where boards come from: server, enrollment, trust, firmware and timing. */
+    /**
+     * Where boards come from: server, enrollment, trust, firmware and timing; {@code caBundle} is the PEM file of
+     * CAs the boards check an HTTPS server against (null: the JDK's).
+     */
     record Provisioning(URI server, String enrollmentToken, Path trustedRoot, String hardware, String factoryVersion,
-                        int imageBytes, long pollSeconds, int trialTries, long healthGraceSeconds, Duration watchdog) {
+                        int imageBytes, long pollSeconds, int trialTries, long healthGraceSeconds, Duration watchdog,
+                        Path caBundle) {
     }
 
     /** Boards switched on per second at most (a fleet powers on over a while, not all in one instant). */
@@ -57,8 +63,8 @@ final class Fleet implements AutoCloseable {
     private volatile long stoppedNanos;
     private volatile boolean stopping;
 
-    private Fleet() {
-        AgentPorts shared = SimulatedBoard.sharedPorts(Clock.systemUTC());
+    private Fleet(SSLContext tls) {
+        AgentPorts shared = SimulatedBoard.sharedPorts(Clock.systemUTC(), tls);
         http = new MeasuredHttp(shared.http());
         ports = shared.withHttp(http);
     }
@@ -70,13 +76,14 @@ final class Fleet implements AutoCloseable {
      */
     static Fleet start(Path home, int count, Provisioning p, boolean powerCuts, SignedTargets signed, Random random,
                        LongSupplier millis) throws IOException {
-        Fleet fleet = new Fleet();
+        Fleet fleet = new Fleet(p.caBundle() == null ? null : CaBundle.sslContext(p.caBundle()));
         long window = 1000 * Math.max(p.pollSeconds(), count / BOOTS_PER_SECOND);
         for (int i = 1; i <= count; i++) {
             String name = String.format("board-%05d", i);
             Path dir = home.resolve(name);
             SimulatedDevice.provision(dir, p.server(), p.enrollmentToken(), p.trustedRoot(), p.hardware(),
-                    p.factoryVersion(), p.imageBytes(), p.pollSeconds(), p.trialTries(), p.healthGraceSeconds());
+                    p.factoryVersion(), p.imageBytes(), p.pollSeconds(), p.trialTries(), p.healthGraceSeconds(),
+                    p.caBundle());
             DeviceRecord record = new DeviceRecord(name, dir, signed, millis);
             Path queue = dir.resolve("state/state/events");
             Power power = powerCuts ? new Power(queue) : null;

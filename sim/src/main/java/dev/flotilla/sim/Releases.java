@@ -20,9 +20,12 @@ public interface Releases {
      */
     String publish(Path image, String version, String hardware) throws IOException;
 
-    /** Makes the {@link Releases} of an operator of {@code server} holding {@code adminToken}, keys in {@code keysDir}. */
+    /**
+     * Makes the {@link Releases} of an operator of {@code server} holding {@code adminToken}, checking its HTTPS
+     * certificate against the CAs in {@code caBundle} (null: the JDK's), keys in {@code keysDir}.
+     */
     @FunctionalInterface
     interface Factory {
-        Releases open(URI server, String adminToken, Path keysDir) throws IOException;
+        Releases open(URI server, String adminToken, Path caBundle, Path keysDir) throws IOException;
     }
 }

@@ -4,6 +4,7 @@ import dev.flotilla.server.Server;
 import dev.flotilla.server.ServerConfig;
 
 import java.net.URI;
+import java.nio.file.Path;
 
 /**
  * The server a run talks to: started in this process ({@link #inProcess}), a child process that can be
@@ -16,20 +17,30 @@ interface SimServer extends AutoCloseable {
     /** The admin API token it made on its first start. */
     String adminToken();
 
+    /** The PEM file of CAs its HTTPS certificate is checked against, or null for the JDK's (or plain HTTP). */
+    default Path caBundle() {
+        return null;
+    }
+
     @Override
     void close();
 
-    /** A server already running at {@code uri} (not started, nor stopped, by the run). */
-    static SimServer remote(URI uri, String adminToken) {
+    /** A server already running (not started, nor stopped, by the run). */
+    static SimServer remote(Simulation.Remote remote) {
         return new SimServer() {
             @Override
             public URI uri() {
-                return uri;
+                return remote.uri();
             }
 
             @Override
             public String adminToken() {
-                return adminToken;
+                return remote.adminToken();
+            }
+
+            @Override
+            public Path caBundle() {
+                return remote.caBundle();
             }
 
             @Override
@@ -39,7 +50,7 @@ interface SimServer extends AutoCloseable {
 
             @Override
             public String toString() {
-                return uri + " (already running)";
+                return remote.uri() + " (already running)";
             }
         };
     }

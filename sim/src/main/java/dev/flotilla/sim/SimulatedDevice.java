@@ -89,12 +89,27 @@ public final class SimulatedDevice {
     public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
                                  String factoryVersion, int imageBytes, long pollSeconds, int trialTries,
                                  long healthGraceSeconds) throws IOException {
+        return provision(dir, server, enrollmentToken, trustedRoot, hardwareId, factoryVersion, imageBytes,
+                pollSeconds, trialTries, healthGraceSeconds, null);
+    }
+
+    /**
+     * As {@link #provision(Path, URI, String, Path, String, String, int, long, int, long)}, the board checking an
+     * HTTPS server against the CAs in {@code caBundle} (its configuration's {@code caBundle}, absolute; null: the
+     * JDK's CAs).
+     */
+    public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
+                                 String factoryVersion, int imageBytes, long pollSeconds, int trialTries,
+                                 long healthGraceSeconds, Path caBundle) throws IOException {
         if (Files.exists(SimulatedBoard.at(dir).configFile())) {
             return SimulatedBoard.at(dir).configFile();
         }
         SimulatedBoard board = SimulatedBoard.layOut(dir, factoryVersion, imageBytes);
         Files.copy(trustedRoot, board.trustedRoot());
         ObjectNode c = board.config(server, enrollmentToken, hardwareId, factoryVersion, trialTries);
+        if (caBundle != null) {
+            c.put("caBundle", caBundle.toAbsolutePath().toString());
+        }
         ObjectNode health = c.putObject("health");
         health.put("minimumUptimeSeconds", 0);
         // a simulated board has no flaky link to wait for: unless told otherwise, a bad image rolls back after

@@ -54,7 +54,7 @@ public final class Simulation {
      * @param home the folder for the server's data, the operator's keys and the boards
      * @param deadline the longest the run may take (wall time) before it is reported as not settled
      * @param soakMinutes for {@code soak}: how long (wall time, from the rollout's start) the fleet keeps checking in
-     * @param server a server already running to run against (its base URL and an admin token), or null to
+     * @param server a server already running to run against (its base URL, an admin token and a CA bundle), or null to
      *     start one of the run's own
      * @param faults the network faults a {@link FaultyProxy} between the boards and the server injects (none: the
      *     boards talk to the server directly)
@@ -67,8 +67,12 @@ public final class Simulation {
         }
     }
 
-    /** A server already running: its base URL and an admin API token. */
-    public record Remote(URI uri, String adminToken) {
+    /**
+     * A server already running: its base URL, an admin API token, and the PEM file of CAs its HTTPS certificate
+     * is checked against (null: the JDK's), which every client of the run trusts: the operator's commands, the
+     * simulator's own API calls and the boards (their shared HTTP client and their {@code caBundle}).
+     */
+    public record Remote(URI uri, String adminToken, Path caBundle) {
     }
 
     private final Settings settings;
@@ -125,7 +129,7 @@ public final class Simulation {
         Path data = settings.home().resolve("server");
         long poll = settings.scaled(POLL_SECONDS);
         if (settings.server() != null) {
-            return SimServer.remote(settings.server().uri(), settings.server().adminToken());
+            return SimServer.remote(settings.server());
         }
         return settings.scenario().serverProcess()
                 ? ServerProcess.start(data, poll, settings.home().resolve("server.log"))
@@ -141,7 +145,7 @@ public final class Simulation {
         Story.Setup setup = new Story.Setup(settings.home(), settings.devices(), settings.seed(), settings.imageBytes(),
                 settings.scaled(POLL_SECONDS), TRIAL_TRIES, healthGraceSeconds(crash), settings.scenario().powerCuts(),
                 Map.of(RELEASE, settings.scenario().release()), Duration.ofSeconds(settings.scaled(WATCHDOG_SECONDS)));
-        try (Story story = Story.begin(server.uri(), server.adminToken(),
+        try (Story story = Story.begin(server.uri(), server.adminToken(), server.caBundle(),
                 proxy == null ? server.uri() : proxy.uri(), releases, setup, deadline, progress, millis)) {
             story.planPowerCuts(POWER_CUT_WITHIN);
             progress.accept("rolling out " + RELEASE);

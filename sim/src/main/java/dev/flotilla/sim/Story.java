@@ -80,13 +80,15 @@ public final class Story implements AutoCloseable {
     /**
      * Makes the trust and signs the baseline and {@code setup.releases()} on {@code server}, then starts the
      * boards (talking to {@code deviceServer}: the server, or a proxy in front of it) and waits until each
-     * enrolled and checked in, at most until {@code deadline}.
+     * enrolled and checked in, at most until {@code deadline}. Every client of the story (the operator's, its
+     * own API calls, the boards') checks an HTTPS server against the CAs in {@code caBundle} (null: the JDK's).
      */
-    public static Story begin(URI server, String adminToken, URI deviceServer, Releases.Factory releases, Setup setup,
-                              Instant deadline, Consumer<String> progress, LongSupplier millis)
-            throws IOException, InterruptedException {
-        AdminApi api = new AdminApi(server, adminToken);
-        Releases operator = releases.open(server, adminToken, Files.createDirectories(setup.home().resolve("operator")));
+    public static Story begin(URI server, String adminToken, Path caBundle, URI deviceServer,
+                              Releases.Factory releases, Setup setup, Instant deadline, Consumer<String> progress,
+                              LongSupplier millis) throws IOException, InterruptedException {
+        AdminApi api = new AdminApi(server, adminToken, caBundle);
+        Releases operator = releases.open(server, adminToken, caBundle,
+                Files.createDirectories(setup.home().resolve("operator")));
         operator.createTrust();
         Map<String, TestImage.Behaviour> all = new LinkedHashMap<>();
         all.put(BASELINE, TestImage.Behaviour.BOOT_OK);
@@ -102,7 +104,7 @@ public final class Story implements AutoCloseable {
         progress.accept("releases " + String.join(", ", all.keySet()) + " signed offline and published");
         Fleet.Provisioning p = new Fleet.Provisioning(deviceServer, api.enrollmentToken(setup.devices()), root,
                 HARDWARE, BASELINE, setup.imageBytes(), setup.pollSeconds(), setup.trialTries(),
-                setup.healthGraceSeconds(), setup.watchdog());
+                setup.healthGraceSeconds(), setup.watchdog(), caBundle);
         Random random = new Random(setup.seed());
         Fleet fleet = Fleet.start(setup.home().resolve("boards"), setup.devices(), p, setup.powerCuts(), signed, random,
                 millis);

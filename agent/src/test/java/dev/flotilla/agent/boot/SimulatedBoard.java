@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ThreadFactory;
+import javax.net.ssl.SSLContext;
 
 /**
  * A simulated board's files in one folder, the one layout every simulation builds on: two file slots
@@ -143,8 +144,16 @@ public final class SimulatedBoard {
      * the boot control each board's configuration names. Whoever builds them closes {@link AgentPorts#http()}.
      */
     public static AgentPorts sharedPorts(Clock clock) {
+        return sharedPorts(clock, null);
+    }
+
+    /**
+     * As {@link #sharedPorts(Clock)}, the HTTP client checking HTTPS servers against {@code tls}'s CAs (for
+     * boards whose configurations name a {@code caBundle}; null: the JDK's).
+     */
+    public static AgentPorts sharedPorts(Clock clock, SSLContext tls) {
         ThreadFactory threads = Thread.ofVirtual().name("sim-agent-", 0).factory();
-        return new AgentPorts(clock, Sleeper.SYSTEM, threads, ServerClient.httpClient(null, threads),
+        return new AgentPorts(clock, Sleeper.SYSTEM, threads, ServerClient.httpClient(tls, threads),
                 new FileDurable(), AgentPorts.BootFactory.CONFIGURED);
     }
 }

@@ -64,7 +64,7 @@ public final class DemoCommand extends ToolCommand {
             releases.put(BAD, TestImage.Behaviour.CRASH_ON_BOOT);
             Instant deadline = Instant.now().plus(Duration.ofMinutes(20));
             Story.Setup setup = new Story.Setup(home, deviceCount, 1, 64 * 1024, POLL_SECONDS, 1, 0, false, releases);
-            try (Story story = Story.begin(server.uri(), admin, server.uri(), Operator::new, setup, deadline,
+            try (Story story = Story.begin(server.uri(), admin, null, server.uri(), Operator::new, setup, deadline,
                     line -> say(out, "   " + line), () -> (System.nanoTime() - started) / 1_000_000)) {
                 boolean ok = tell(story, out, deadline);
                 say(out, "5. Done. Server: " + server.uri() + "  (admin token: " + admin + ")");

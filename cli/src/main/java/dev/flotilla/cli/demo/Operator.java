@@ -8,6 +8,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The operator's offline steps, done the way an operator would: through the {@code flotilla} commands
@@ -16,11 +18,14 @@ import java.nio.file.Path;
 public final class Operator implements Releases {
     private final URI server;
     private final String token;
+    private final Path caBundle;
     private final Path keys;
 
-    public Operator(URI server, String adminToken, Path keysDir) {
+    /** An operator of {@code server} whose commands check its HTTPS certificate against {@code caBundle} (or null). */
+    public Operator(URI server, String adminToken, Path caBundle, Path keysDir) {
         this.server = server;
         this.token = adminToken;
+        this.caBundle = caBundle;
         this.keys = keysDir;
     }
 
@@ -29,19 +34,28 @@ public final class Operator implements Releases {
     public void createTrust() {
         flotilla("keys", "generate", "--type", "ed25519", "--out", keys.toString(), "--name", "root");
         flotilla("keys", "generate", "--type", "ed25519", "--out", keys.toString(), "--name", "targets");
-        flotilla("trust", "init", "--accept-online-keys", "--server", server.toString(), "--token", token,
+        flotilla(onServer("trust", "init", "--accept-online-keys",
                 "--root-key", keys.resolve("root.pub.json").toString(),
                 "--targets-key", keys.resolve("targets.pub.json").toString(),
-                "--sign-with", keys.resolve("root.pem").toString());
+                "--sign-with", keys.resolve("root.pem").toString()));
     }
 
     /** Signs the image into targets offline (the targets key never reaches the server) and uploads it. */
     @Override
     public String publish(Path image, String version, String hardware) {
-        flotilla("release", "publish", "--server", server.toString(), "--token", token, "--image", image.toString(),
-                "--version", version, "--hardware", hardware, "--targets-key", keys.resolve("targets.pem").toString(),
-                "--no-progress");
+        flotilla(onServer("release", "publish", "--image", image.toString(), "--version", version,
+                "--hardware", hardware, "--targets-key", keys.resolve("targets.pem").toString(), "--no-progress"));
         return image.getFileName().toString();
+    }
+
+    /** {@code args} followed by this operator's server, token and CA bundle (when there is one). */
+    private String[] onServer(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--server", server.toString(), "--token", token));
+        if (caBundle != null) {
+            all.addAll(List.of("--ca-bundle", caBundle.toString()));
+        }
+        return all.toArray(String[]::new);
     }
 
     /** Runs a {@code flotilla} command in this process; fails with its error line. */

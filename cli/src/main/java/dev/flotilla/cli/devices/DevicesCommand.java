@@ -26,6 +26,7 @@ import java.util.Map;
         modelTransformer = Examples.class, footerHeading = "%nExamples:%n",
         footer = {"  flotilla devices list --hardware devboard --connectivity offline",
                 "  flotilla devices list --installed-version 1.1.0 --json",
+                "  flotilla devices list --rollout rol_UazAWuxfXTPobvcJ --rollout-state failed",
                 "  flotilla devices show dev_uIQgGDF78wX2Yr7A",
                 "  flotilla devices events dev_uIQgGDF78wX2Yr7A --newest-first",
                 "  flotilla devices tag dev_uIQgGDF78wX2Yr7A --tag lab --tag canary",
@@ -59,6 +60,13 @@ public final class DevicesCommand {
         @Option(names = "--connectivity", paramLabel = "C",
                 description = "online (seen within two poll intervals plus jitter) or offline.")
         String connectivity;
+        @Option(names = "--rollout", paramLabel = "ID", description = "Only devices this rollout (or deployment) admitted.")
+        String rollout;
+        @Option(names = "--rollout-state", paramLabel = "STATE",
+                description = "With --rollout: only devices in this state of its funnel: pending, downloading,"
+                        + " downloaded, installing, trial, committed, failed, rolled_back, timed_out, withdrawn,"
+                        + " superseded, skipped or reverted.")
+        String rolloutState;
         @Mixin
         Paging paging;
 
@@ -74,6 +82,8 @@ public final class DevicesCommand {
             q.put("attribute", attribute);
             q.put("q", search);
             q.put("connectivity", connectivity);
+            q.put("rollout", rollout);
+            q.put("rolloutState", rolloutState);
             JsonNode page = get(query(BASE, q));
             if (page != null) {
                 printPage(page, new Table("ID", "HARDWARE", "GROUP", "TAGS", "STATUS", "LAST SEEN"),

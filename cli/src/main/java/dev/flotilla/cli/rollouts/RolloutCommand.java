@@ -167,7 +167,9 @@ public final class RolloutCommand {
     }
 
     @Command(name = "retry", mixinStandardHelpOptions = true, description = "Give failed, rolled back and timed "
-            + "out devices a new assignment, each at most the policy's maxRetries times.")
+            + "out devices a new assignment, each at most the policy's maxRetries times and once its retry backoff "
+            + "since its failure has passed: the others wait and the server retries them when due (prints how "
+            + "many were retried now, how many wait and when the next is due).")
     static final class Retry extends Action {
         String action() {
             return "retry";

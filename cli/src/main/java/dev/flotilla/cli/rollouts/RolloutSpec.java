@@ -71,6 +71,16 @@ public final class RolloutSpec {
     String onHalt;
     @Option(names = "--max-retries", paramLabel = "N", description = "How often one failed device may be retried (default 2).")
     Long maxRetries;
+    @Option(names = "--retry-backoff-seconds", paramLabel = "N", description = "How long after its failure a "
+            + "device's first retry waits (default 300; 0: none); each further retry waits --retry-backoff-factor "
+            + "times longer.")
+    Long retryBackoffSeconds;
+    @Option(names = "--retry-backoff-factor", paramLabel = "F", description = "How many times longer each further "
+            + "retry of a device waits (default 2).")
+    Double retryBackoffFactor;
+    @Option(names = "--retry-backoff-max-seconds", paramLabel = "N", description = "No retry waits longer "
+            + "(default the larger of 3600 and --retry-backoff-seconds).")
+    Long retryBackoffMaxSeconds;
 
     /**
      * The request body: {@code {"target", "selection", "plan"?, "policies"?}}.
@@ -157,6 +167,15 @@ public final class RolloutSpec {
         }
         if (maxRetries != null) {
             p.put("maxRetries", maxRetries);
+        }
+        if (retryBackoffSeconds != null) {
+            p.put("retryBackoffSeconds", retryBackoffSeconds);
+        }
+        if (retryBackoffFactor != null) {
+            p.put("retryBackoffFactor", retryBackoffFactor);
+        }
+        if (retryBackoffMaxSeconds != null) {
+            p.put("retryBackoffMaxSeconds", retryBackoffMaxSeconds);
         }
         return p;
     }

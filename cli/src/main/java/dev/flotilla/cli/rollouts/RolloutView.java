@@ -226,6 +226,11 @@ final class RolloutView {
         j.add("install " + p.path("install").asText("soft"));
         j.add("on halt " + p.path("onHalt").asText("pause"));
         j.add("max retries " + p.path("maxRetries").asText("2"));
+        if (p.path("retryBackoffSeconds").isNumber()) {
+            j.add("retry backoff " + p.path("retryBackoffSeconds").asLong() + " s x"
+                    + number(p.path("retryBackoffFactor").asDouble(2)) + " up to "
+                    + p.path("retryBackoffMaxSeconds").asLong() + " s");
+        }
         if (p.path("maxConcurrentDownloads").isNumber()) {
             j.add("max " + p.path("maxConcurrentDownloads").asLong() + " concurrent downloads");
         }

@@ -1,8 +1,7 @@
 package dev.flotilla.cli.sim;
 
 import dev.flotilla.cli.demo.Operator;
-import dev.flotilla.cli.support.Profile;
-import dev.flotilla.cli.support.ProfileStore;
+import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ToolCommand;
 import dev.flotilla.sim.Faults;
@@ -48,6 +47,12 @@ public final class SimCommand extends ToolCommand {
             description = "With --server: an admin API token (default: env FLOTILLA_TOKEN, then the token"
                     + " 'flotilla login' saved for that server).")
     String token;
+
+    @Option(names = "--ca-bundle", defaultValue = "${env:FLOTILLA_CA_BUNDLE}", paramLabel = "FILE",
+            description = "With --server: PEM file of CA certificates to trust for its HTTPS certificate instead of"
+                    + " the JDK's, for every client of the run, the boards too (default: env FLOTILLA_CA_BUNDLE, then"
+                    + " the one 'flotilla login' saved for that server).")
+    Path caBundle;
 
     @Option(names = "--devices", defaultValue = "100", paramLabel = "N", description = "Simulated boards, 1 to 20000 (default: ${DEFAULT-VALUE}).")
     int devices;
@@ -115,7 +120,7 @@ public final class SimCommand extends ToolCommand {
             if (s.get().serverProcess()) {
                 return fail(s.get().id() + " runs a server process of its own: it cannot run against --server");
             }
-            remote = new Simulation.Remote(ServerOptions.parseUrl(server), token(server));
+            remote = remote(ServerOptions.credentials(server, token, caBundle));
         }
         PrintWriter out = out();
         Path home = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("flotilla-sim-");
@@ -140,14 +145,13 @@ public final class SimCommand extends ToolCommand {
         }
     }
 
-    /** The admin token for {@code url}: {@code --token} or its environment variable, else the saved profile's. */
-    private String token(String url) {
-        if (token != null && !token.isBlank()) {
-            return token;
-        }
-        return ProfileStore.standard().load().filter(p -> p.isFor(url)).map(Profile::token)
-                .orElseThrow(() -> new IllegalArgumentException("no token: pass --token TOKEN, set FLOTILLA_TOKEN,"
-                        + " or save one with 'flotilla login --server " + url + "'"));
+    /**
+     * The server to run against, once it answered an operator request with these credentials, so that a server
+     * that cannot be reached, a certificate not trusted or a token refused is one line before anything runs.
+     */
+    private static Simulation.Remote remote(ServerOptions.Credentials c) throws IOException {
+        new ServerClient(c.server(), c.token(), c.caBundle()).getJson("api/v1/devices?limit=1");
+        return new Simulation.Remote(c.server(), c.token(), c.caBundle());
     }
 
     /** The timeline beside the report: {@code run.json} gets {@code run.svg}. */

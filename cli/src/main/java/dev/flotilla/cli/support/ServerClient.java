@@ -105,9 +105,33 @@ public final class ServerClient {
         return CanonicalJson.parse(r.body());
     }
 
+    /**
+     * GETs {@code path} as a stream, from byte {@code from} on ({@code Range: bytes=from-} when above 0); the
+     * caller closes the answer's body. Status 200 or 206 is returned; any other answer throws {@link ApiError}.
+     */
+    public HttpResponse<InputStream> stream(String path, long from) throws IOException {
+        HttpRequest.Builder b = request(path).GET();
+        if (from > 0) {
+            b.header("Range", "bytes=" + from + "-");
+        }
+        HttpResponse<InputStream> r = send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() != 200 && r.statusCode() != 206) {
+            byte[] body;
+            try (InputStream in = r.body()) {
+                body = in.readNBytes(64 * 1024);
+            }
+            check(r.statusCode(), body, r.request());
+        }
+        return r;
+    }
+
     private HttpResponse<byte[]> send(HttpRequest req) throws IOException {
+        return send(req, HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
         try {
-            return http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(req, handler);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
@@ -120,23 +144,27 @@ public final class ServerClient {
     }
 
     private static void check(HttpResponse<byte[]> r) {
-        if (r.statusCode() / 100 == 2) {
+        check(r.statusCode(), r.body(), r.request());
+    }
+
+    private static void check(int status, byte[] body, HttpRequest request) {
+        if (status / 100 == 2) {
             return;
         }
         String code = null;
         String message = null;
         try {
-            JsonNode err = CanonicalJson.parse(r.body());
+            JsonNode err = CanonicalJson.parse(body);
             code = err.path("code").asText("?");
             message = err.path("message").asText("");
         } catch (RuntimeException e) {
             // not a JSON error body (a proxy's page, say): the status is all there is
         }
-        String detail = code == null ? "HTTP " + r.statusCode() : code + ": " + message;
-        throw new ApiError(r.statusCode(), code == null ? "http_" + r.statusCode() : code,
-                message == null ? "HTTP " + r.statusCode() : message,
-                "server refused " + r.request().method() + " " + r.request().uri().getPath()
-                        + " (" + r.statusCode() + " " + detail + ")");
+        String detail = code == null ? "HTTP " + status : code + ": " + message;
+        throw new ApiError(status, code == null ? "http_" + status : code,
+                message == null ? "HTTP " + status : message,
+                "server refused " + request.method() + " " + request.uri().getPath()
+                        + " (" + status + " " + detail + ")");
     }
 
     /**

@@ -5,6 +5,7 @@ import picocli.CommandLine.Option;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The {@code --server URL}, {@code --token TOKEN} and {@code --ca-bundle FILE} options of every command that
@@ -56,15 +57,50 @@ public final class ServerOptions {
             throw new IllegalArgumentException("no server: pass --server URL, set FLOTILLA_SERVER, or save one with"
                     + " 'flotilla login --server URL'");
         }
-        boolean explicit = server != null && !server.isBlank() && token != null && !token.isBlank();
-        Optional<Profile> profile = explicit ? Optional.empty() : saved().filter(p -> p.isFor(url));
-        String t = token != null && !token.isBlank() ? token : profile.map(Profile::token).orElse(null);
+        Credentials c = credentials(url, server != null && !server.isBlank(), token, caBundle, this::saved);
+        return new ServerClient(c.server(), c.token(), c.caBundle());
+    }
+
+    /**
+     * What a command needs to reach one server: its base URL, an API token for it, and the PEM file of CAs its
+     * HTTPS certificate is checked against (null: the JDK's).
+     */
+    public record Credentials(URI server, String token, Path caBundle) {
+        @Override
+        public String toString() {
+            return "Credentials[server=" + server + ", token=(hidden), caBundle=" + caBundle + "]";
+        }
+    }
+
+    /**
+     * The credentials for {@code url}, a server given on the command line: {@code token} and {@code caBundle}
+     * as given (by option, or by their environment variables as picocli's defaults give them), else those of the
+     * profile {@code flotilla login} saved, only when it is for {@code url}; with a token given the profile is
+     * not read. The rule every command that talks to a server follows ({@link #client()} included).
+     *
+     * @throws IllegalArgumentException (one line) when no token is given or saved for {@code url}, or {@code url}
+     *     is not an http(s) URL
+     */
+    public static Credentials credentials(String url, String token, Path caBundle) {
+        return credentials(url, true, token, caBundle, () -> ProfileStore.standard().load());
+    }
+
+    /**
+     * As {@link #credentials(String, String, Path)}, {@code url} given on the command line or by the
+     * environment ({@code urlGiven}) or else the saved profile's, with the saved profile from {@code saved}
+     * (asked only when a token or CA bundle may come from it).
+     */
+    static Credentials credentials(String url, boolean urlGiven, String token, Path caBundle,
+                                   Supplier<Optional<Profile>> saved) {
+        boolean tokenGiven = token != null && !token.isBlank();
+        Optional<Profile> profile = urlGiven && tokenGiven ? Optional.empty() : saved.get().filter(p -> p.isFor(url));
+        String t = tokenGiven ? token : profile.map(Profile::token).orElse(null);
         if (t == null) {
             throw new IllegalArgumentException("no token: pass --token TOKEN, set FLOTILLA_TOKEN, or save one with"
                     + " 'flotilla login --server " + url + "'");
         }
         Path ca = caBundle != null ? caBundle : profile.map(Profile::caBundle).orElse(null);
-        return new ServerClient(parseUrl(url), t, ca);
+        return new Credentials(parseUrl(url), t, ca);
     }
 
     /**

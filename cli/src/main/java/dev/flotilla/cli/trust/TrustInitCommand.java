@@ -153,7 +153,7 @@ public final class TrustInitCommand extends ToolCommand {
             return 0;
         }
         out().println("uploaded root version 1 (with the server's snapshot, timestamp and director keys) to " + connection.url()
-                + (out != null ? "; copy in " + out.resolve("1.root.json") : ""));
+                + (out != null ? "; copies in " + out.resolve("1.root.json") + " and " + out.resolve("root.json") : ""));
         return 0;
     }
 

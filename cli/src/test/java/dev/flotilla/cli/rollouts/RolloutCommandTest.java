@@ -135,7 +135,7 @@ class RolloutCommandTest {
         Path plan = plan("{'stages': [{'percent': 50}, {'percent': 100}], 'soakSeconds': 3600,"
                 + " 'gates': {'failureRate': {'max': 0.2, 'minDevices': 4}}}");
         CliRun created = ok(rollout("create", "--release", "fw-2.0.bin", "--plan", plan, "--start",
-                "--max-retries", "1"));
+                "--max-retries", "1", "--retry-backoff-seconds", "60", "--retry-backoff-factor", "1.5"));
         assertThat(created.out()).contains("fw-2.0.bin to 10 device(s), 2 stage(s) (active)");
         String id = id(created);
         List<Integer> first = fleet.indexes(Cohorts.ranked(id, fleet.ids()).subList(0, 5));
@@ -155,7 +155,7 @@ class RolloutCommandTest {
                 .contains("HALTED:    failureRate 0.5 > max 0.2 over 4 device(s) with a verdict (checked from 4), "
                         + "at stage 1, ")
                 .contains("; 1 assignment(s) withdrawn")
-                .contains("policies:  install soft, on halt pause, max retries 1")
+                .contains("policies:  install soft, on halt pause, max retries 1, retry backoff 60 s x1.5 up to 3600 s")
                 .containsPattern("STAGE +PLAN +SIZE +STATUS +PENDING +DOWNLOADING +DOWNLOADED +INSTALLING +TRIAL"
                         + " +COMMITTED +FAILED +ROLLED BACK +TIMED OUT +WITHDRAWN\n")
                 .containsPattern("\n1 +50% +5 +current +0 +0 +0 +0 +0 +2 +2 +0 +0 +1\n")

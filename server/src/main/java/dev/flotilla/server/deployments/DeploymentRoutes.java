@@ -12,8 +12,8 @@ public final class DeploymentRoutes {
     }
 
     public static void register(Routes routes, Deployments deployments) {
-        routes.operator(HandlerType.POST, "/api/v1/deployments", Role.OPERATOR,
-                (ctx, op) -> ctx.status(201).json(deployments.create(JsonBody.of(ctx), op.actor())));
+        routes.operator(HandlerType.POST, "/api/v1/deployments", Role.OPERATOR, (ctx, op) -> ctx.status(201)
+                .json(deployments.create(DeploymentRequest.parse(JsonBody.of(ctx).node()), op.actor())));
         routes.operator(HandlerType.GET, "/api/v1/deployments", Role.VIEWER,
                 (ctx, op) -> ctx.json(deployments.list(Page.Request.from(ctx))));
         routes.operator(HandlerType.GET, "/api/v1/deployments/{deploymentId}", Role.VIEWER,

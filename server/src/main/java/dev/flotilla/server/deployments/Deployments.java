@@ -6,9 +6,7 @@ import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.auth.Secrets;
 import dev.flotilla.server.devices.MembershipListener;
-import dev.flotilla.server.http.ApiException;
-import dev.flotilla.server.http.JsonBody;
-import dev.flotilla.server.http.Limits;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.rollouts.Rollouts;
 import dev.flotilla.server.rollouts.Selection;
@@ -26,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Deployments: the shorthand for a started rollout of one 100% stage without gates ({@link Rollouts}, the one
@@ -64,10 +61,9 @@ public final class Deployments {
     }
 
     /**
-     * Creates a deployment {@code {"target", "deviceId" | "group" | "tag", "forced"?, "allowEmpty"?}}: a started
-     * rollout of one 100% stage without gates; every active device it names now is assigned the target,
-     * replacing what it had (unless a more recent deployment or rollout got to it first). {@code forced} (default
-     * false) is signed into each assignment.
+     * Creates a deployment ({@link DeploymentRequest}): a started rollout of one 100% stage without gates; every
+     * active device it names now is assigned the target, replacing what it had (unless a more recent deployment
+     * or rollout got to it first). {@code forced} is signed into each assignment.
      *
      * <p>Two steps. One short transaction (under the membership lock for a group or tag) records the
      * deployment, which from then on assigns devices that join, and its members as admitted and pending; then the
@@ -77,26 +73,22 @@ public final class Deployments {
      * accordingly ({@link Consistency#settled}).
      *
      * <p>It must reach a device of the release's hardware ({@link Reach}): a device of other hardware is refused
-     * (409 {@code hardware_mismatch}), and so is a group or tag without one, unless {@code allowEmpty} is true
-     * (409 {@code no_matching_devices}: most often a misspelt name).
+     * ({@code hardware_mismatch}), and so is a group or tag without one, unless {@code allowEmpty} is true
+     * ({@code no_matching_devices}: most often a misspelt name).
      *
-     * @throws ApiException 400 for a bad request, 404 for an unknown device, 409 as above
-     * @throws dev.flotilla.server.errors.DomainError.Invalid {@code unknown_target} for an unreleased target
+     * @throws DomainError.NotFound for an unknown or inactive device
+     * @throws DomainError.Conflict {@code hardware_mismatch} or {@code no_matching_devices} as above
+     * @throws DomainError.Invalid {@code unknown_target} for an unreleased target
      */
-    public Created create(JsonBody body, Actor actor) {
-        return consistency.settled(() -> createUnsettled(body, actor));
+    public Created create(DeploymentRequest request, Actor actor) {
+        return consistency.settled(() -> createUnsettled(request, actor));
     }
 
-    private Created createUnsettled(JsonBody body, Actor actor) {
-        String target = body.string("target");
-        Optional<String> deviceId = body.optString("deviceId");
-        Optional<String> group = body.optString("group", Limits.NAME);
-        Optional<String> tag = body.optString("tag", Limits.NAME);
-        boolean forced = body.optBoolean("forced", false);
-        boolean allowEmpty = body.optBoolean("allowEmpty", false);
-        if (Stream.of(deviceId, group, tag).filter(Optional::isPresent).count() != 1) {
-            throw ApiException.invalid("give exactly one of 'deviceId', 'group' and 'tag'");
-        }
+    private Created createUnsettled(DeploymentRequest request, Actor actor) {
+        String target = request.target();
+        Optional<String> deviceId = request.deviceId();
+        Optional<String> group = request.group();
+        Optional<String> tag = request.tag();
         String id = Secrets.newId("dep_");
         Reach reach = jdbi.inTransaction(h -> {
             if (deviceId.isEmpty()) {
@@ -105,17 +97,14 @@ public final class Deployments {
             TargetFile e = rollouts.director().currentEntry(h, target);
             if (deviceId.isPresent() && h.createQuery("SELECT id FROM devices WHERE id = :id AND status = 'active'")
                     .bind("id", deviceId.get()).mapTo(String.class).findOne().isEmpty()) {
-                throw ApiException.notFound("active device");
+                throw new DomainError.NotFound("active device");
             }
-            String column = deviceId.isPresent() ? "deviceId" : group.isPresent() ? "group" : "tag";
-            String value = deviceId.or(() -> group).or(() -> tag).orElseThrow();
-            Reach r = Reach.count(h, column, value, e);
-            r.requireDeployable((column.equals("deviceId") ? "device " : column + " ") + "'" + value + "'", target,
-                    deviceId.isPresent(), allowEmpty);
+            Reach r = Reach.count(h, request.column(), request.value(), e);
+            r.requireDeployable(request.audience(), target, deviceId.isPresent(), request.allowEmpty());
             List<Selection.Member> members = Selection.of(deviceId.orElse(null), group.orElse(null), tag.orElse(null))
                     .members(h, null);
             rollouts.recordDeployment(h, id, target, deviceId.orElse(null), group.orElse(null), tag.orElse(null),
-                    forced, actor, members);
+                    request.forced(), actor, members);
             Map<String, Object> after = new LinkedHashMap<>();
             after.put("deployment", find(h, id).orElseThrow());
             after.put("members", members.size());
@@ -147,7 +136,7 @@ public final class Deployments {
      * issued are not withdrawn (a device may be installing; deploy another target to move devices on).
      * Cancelling a cancelled deployment changes nothing. Returns once every server answers check-ins accordingly.
      *
-     * @throws ApiException 404 for an unknown deployment
+     * @throws DomainError.NotFound for an unknown deployment
      */
     public Deployment cancel(String id, Actor actor) {
         return consistency.settled(() -> cancelUnsettled(id, actor));
@@ -156,7 +145,7 @@ public final class Deployments {
     private Deployment cancelUnsettled(String id, Actor actor) {
         jdbi.useTransaction(h -> {
             rollouts.membership().lock(h);
-            Deployment before = find(h, id).orElseThrow(() -> ApiException.notFound("deployment"));
+            Deployment before = find(h, id).orElseThrow(() -> new DomainError.NotFound("deployment"));
             if (!before.state().equals(Deployment.ACTIVE)) {
                 return;
             }
@@ -167,8 +156,9 @@ public final class Deployments {
         return get(id);
     }
 
+    /** A deployment by id. @throws DomainError.NotFound for an unknown deployment */
     public Deployment get(String id) {
-        return jdbi.withHandle(h -> find(h, id)).orElseThrow(() -> ApiException.notFound("deployment"));
+        return jdbi.withHandle(h -> find(h, id)).orElseThrow(() -> new DomainError.NotFound("deployment"));
     }
 
     /** A page of deployments, newest first. */

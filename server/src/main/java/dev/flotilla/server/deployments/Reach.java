@@ -2,7 +2,7 @@ package dev.flotilla.server.deployments;
 
 import dev.flotilla.core.firmware.FirmwareInfo;
 import dev.flotilla.core.tuf.TargetFile;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import org.jdbi.v3.core.Handle;
 
 import java.util.List;
@@ -45,7 +45,7 @@ public record Reach(List<String> hardwareIds, int members, int matchingHardware)
      * always ({@code hardware_mismatch}); a group or tag only without {@code allowEmpty} ({@code no_matching_devices}).
      *
      * @param audience for the message, e.g. {@code group 'lab'}
-     * @throws ApiException 409 as above
+     * @throws DomainError.Conflict {@code hardware_mismatch} or {@code no_matching_devices} as above
      */
     void requireDeployable(String audience, String target, boolean single, boolean allowEmpty) {
         if (matchingHardware > 0 || (!single && allowEmpty)) {
@@ -53,9 +53,9 @@ public record Reach(List<String> hardwareIds, int members, int matchingHardware)
         }
         String runsOn = "target '" + target + "' runs on " + String.join(", ", hardwareIds);
         if (single) {
-            throw ApiException.conflict("hardware_mismatch", audience + " is other hardware; " + runsOn);
+            throw new DomainError.Conflict("hardware_mismatch", audience + " is other hardware; " + runsOn);
         }
-        throw ApiException.conflict("no_matching_devices", (members == 0
+        throw new DomainError.Conflict("no_matching_devices", (members == 0
                 ? audience + " has no active devices"
                 : "none of the " + members + " active devices of " + audience + " is hardware the target runs on")
                 + " (0 match; " + runsOn + "); check the name, or set allowEmpty to deploy to devices that join later");

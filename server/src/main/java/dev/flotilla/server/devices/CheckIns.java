@@ -6,7 +6,7 @@ import dev.flotilla.core.crypto.Digests;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.server.auth.Secrets;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.Routes;
 import dev.flotilla.server.store.Consistency;
 import org.jdbi.v3.core.Handle;
@@ -181,7 +181,9 @@ public final class CheckIns implements Consistency.CheckInState {
      * further query ({@code lastSeenAt} is written behind, see {@link LastSeen}); otherwise (or when anything
      * changed) the full path runs in one transaction.
      *
-     * @throws ApiException as {@link Manifests#verify}; nothing is stored when it throws
+     * @throws DomainError.Unauthenticated {@code unauthenticated} when {@code caller} came from the idle cache and
+     *                                     its token is no longer valid
+     * @throws DomainError                 as {@link Manifests#verify}; nothing is stored when it throws
      */
     public Result checkIn(Caller caller, byte[] envelope, Optional<String> ifNoneMatch) {
         String deviceId = caller.deviceId();
@@ -193,7 +195,7 @@ public final class CheckIns implements Consistency.CheckInState {
             }
         }
         if (caller.cached() && lookup(caller.tokenHash(), caller.lookupStartNanos()).isEmpty()) {
-            throw ApiException.unauthenticated("a valid device token is required");
+            throw new DomainError.Unauthenticated("unauthenticated", "a valid device token is required");
         }
         Optional<AssignmentSource.Current> assignment = jdbi.inTransaction(h -> {
             Optional<String> stored = h.createQuery("SELECT envelope_hash FROM device_manifests WHERE device_id = :d")
@@ -294,7 +296,7 @@ public final class CheckIns implements Consistency.CheckInState {
     }
 
     private void storeManifest(Handle h, String deviceId, byte[] envelope, String envelopeHash, boolean exists) {
-        Device device = store.find(h, deviceId).orElseThrow(() -> ApiException.notFound("device"));
+        Device device = store.find(h, deviceId).orElseThrow(() -> new DomainError.NotFound("device"));
         ObjectNode signed = Manifests.verify(CanonicalJson.parseObject(envelope), deviceId,
                 Key.fromJson(device.publicKey()));
         DeviceStore.storeManifest(h, deviceId, envelopeHash, signed, clock.millis(), exists);

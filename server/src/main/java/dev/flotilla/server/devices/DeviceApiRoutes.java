@@ -69,7 +69,7 @@ public final class DeviceApiRoutes {
             }
         });
         routes.device(HandlerType.POST, "/api/v1/device/{deviceId}/events", (ctx, deviceId) -> {
-            ctx.json(events.record(deviceId, JsonBody.of(ctx)));
+            ctx.json(events.record(deviceId, EventBatch.parse(JsonBody.of(ctx).node())));
         });
     }
 

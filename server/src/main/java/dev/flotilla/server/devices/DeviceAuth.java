@@ -3,7 +3,7 @@ package dev.flotilla.server.devices;
 import dev.flotilla.core.crypto.Hex;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.server.auth.Secrets;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -74,13 +74,14 @@ public final class DeviceAuth {
      * are open for the device the oldest (in the order made, column {@code seq}) are dropped to make room:
      * the newest challenges win.
      *
-     * @throws ApiException 404 for an unknown device, 403 for a decommissioned one
+     * @throws DomainError.NotFound  for an unknown device
+     * @throws DomainError.Forbidden {@code device_decommissioned} for a decommissioned one
      */
     public Challenge challenge(String deviceId) {
         long expires = clock.millis() + challengeTtl.toMillis();
         String nonce = Hex.encode(Secrets.randomBytes(32));
         jdbi.useTransaction(h -> {
-            Device d = store.find(h, deviceId).orElseThrow(() -> ApiException.notFound("device"));
+            Device d = store.find(h, deviceId).orElseThrow(() -> new DomainError.NotFound("device"));
             DeviceService.requireActive(d);
             open(h, deviceId, nonce, expires);
         });
@@ -126,9 +127,10 @@ public final class DeviceAuth {
      * from {@link #enrollmentChallenge} with that key: the proof that it is the device. No token: the device
      * logs in as always. The nonce is used up whether or not the signature verifies.
      *
-     * @throws ApiException 401 {@code invalid_proof} when no device holds the key, the nonce is unknown, used
-     *                      or expired, or the signature does not verify (one answer for all); 403
-     *                      {@code device_decommissioned} for a decommissioned device, once proven
+     * @throws DomainError.Unauthenticated {@code invalid_proof} when no device holds the key, the nonce is
+     *                                     unknown, used or expired, or the signature does not verify (one answer
+     *                                     for all)
+     * @throws DomainError.Forbidden       {@code device_decommissioned} for a decommissioned device, once proven
      */
     public Device enrolled(Key key, String nonce, byte[] signature) {
         Optional<Device> proven = jdbi.inTransaction(h -> {
@@ -140,7 +142,7 @@ public final class DeviceAuth {
                     .verify(signature, enrollmentProofBytes(key.keyId(), nonce));
             return signed ? d : Optional.<Device>empty();
         });
-        Device d = proven.orElseThrow(() -> new ApiException(401, "invalid_proof",
+        Device d = proven.orElseThrow(() -> new DomainError.Unauthenticated("invalid_proof",
                 "no device holds this key, or the challenge is unknown, used or expired, or the signature does not "
                         + "verify with the key"));
         DeviceService.requireActive(d);
@@ -150,16 +152,18 @@ public final class DeviceAuth {
     /**
      * Exchanges a signed nonce for a token. The nonce is used up whether or not the signature verifies.
      *
-     * @throws ApiException 401 {@code invalid_challenge} for an unknown, used or expired nonce, 401
-     *                      {@code bad_signature} when the signature is not the device's, 403/404 as above
+     * @throws DomainError.Unauthenticated {@code invalid_challenge} for an unknown, used or expired nonce,
+     *                                     {@code bad_signature} when the signature is not the device's
+     * @throws DomainError.NotFound        for an unknown device
+     * @throws DomainError.Forbidden       {@code device_decommissioned} for a decommissioned one
      */
     public Session token(String deviceId, String nonce, byte[] signature) {
         // The transaction commits the used-up nonce even when the signature fails (then it yields null).
         Session session = jdbi.inTransaction(h -> {
-            Device d = store.find(h, deviceId).orElseThrow(() -> ApiException.notFound("device"));
+            Device d = store.find(h, deviceId).orElseThrow(() -> new DomainError.NotFound("device"));
             DeviceService.requireActive(d);
             if (!useUp(h, deviceId, nonce)) {
-                throw new ApiException(401, "invalid_challenge", "unknown, used or expired challenge");
+                throw new DomainError.Unauthenticated("invalid_challenge", "unknown, used or expired challenge");
             }
             if (!Key.fromJson(d.publicKey()).verify(signature, challengeBytes(deviceId, nonce))) {
                 return null;
@@ -173,7 +177,8 @@ public final class DeviceAuth {
             return new Session(secret, Instant.ofEpochMilli(expires).toString());
         });
         if (session == null) {
-            throw new ApiException(401, "bad_signature", "the challenge signature does not verify with the device key");
+            throw new DomainError.Unauthenticated("bad_signature",
+                    "the challenge signature does not verify with the device key");
         }
         return session;
     }

@@ -1,7 +1,7 @@
 package dev.flotilla.server.devices;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.store.Consistency;
 import org.jdbi.v3.core.Jdbi;
 
@@ -36,10 +36,10 @@ public final class DeviceDetails {
         this.consistency = consistency;
     }
 
-    /** @throws ApiException 404 for an unknown device */
+    /** @throws DomainError.NotFound for an unknown device */
     public Detail get(String id) {
         return consistency.current(() -> jdbi.withHandle(h -> {
-            Device d = store.find(h, id).orElseThrow(() -> ApiException.notFound("device"));
+            Device d = store.find(h, id).orElseThrow(() -> new DomainError.NotFound("device"));
             record Stored(String json, long receivedAt) {
             }
             Optional<Stored> m = h.createQuery("SELECT manifest_json, received_at FROM device_manifests WHERE device_id = :d")

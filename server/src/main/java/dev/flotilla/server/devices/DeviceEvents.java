@@ -1,11 +1,5 @@
 package dev.flotilla.server.devices;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.flotilla.server.http.ApiException;
-import dev.flotilla.server.http.JsonBody;
-import dev.flotilla.server.http.Limits;
 import dev.flotilla.server.http.ListOrder;
 import dev.flotilla.server.http.Page;
 import org.jdbi.v3.core.Jdbi;
@@ -14,18 +8,16 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 /**
  * Device events, the history of what each device reported: stored once per (device, event id), so a device
- * may resend after a lost answer. A batch is validated whole before anything is stored; each new event is
- * stored in its own transaction together with what the {@link EventListener} changes for it. Each event
- * keeps two times: {@code occurredAt}, when the device recorded it (by its own clock, normalised to UTC; null
- * when it sent none), and {@code receivedAt}, when this server stored it.
+ * may resend after a lost answer. A batch ({@link EventBatch}) is checked whole when it is read, before
+ * anything is stored; each new event is stored in its own transaction together with what the
+ * {@link EventListener} changes for it. Each event keeps two times: {@code occurredAt}, when the device
+ * recorded it (by its own clock, normalised to UTC; null when it sent none), and {@code receivedAt}, when this
+ * server stored it.
  */
 public final class DeviceEvents {
     /** Event types a device may report. */
@@ -65,56 +57,16 @@ public final class DeviceEvents {
     }
 
     /**
-     * Stores a batch {@code {"events": [{"eventId", "type", "occurredAt"?, "details"?}]}}. {@code occurredAt}
-     * is an ISO-8601 date-time with an offset ({@code 2026-12-02T16:03:56.120Z}, {@code ...+01:00}); it is
-     * stored as that instant in UTC.
-     *
-     * @throws ApiException 400 when any event is invalid (then none is stored)
+     * Stores a batch of the device's events (each new one in its own transaction; one already stored by its
+     * event id is counted as a duplicate and changes nothing).
      */
-    public Outcome record(String deviceId, JsonBody batch) {
-        List<DeviceEvent> valid = validate(deviceId, batch);
+    public Outcome record(String deviceId, EventBatch batch) {
         int accepted = 0;
-        for (DeviceEvent e : valid) {
-            accepted += insert(e) ? 1 : 0;
+        for (EventBatch.Reported r : batch.events()) {
+            accepted += insert(new DeviceEvent(deviceId, r.eventId(), r.type(), r.occurredAt(), null, r.details()))
+                    ? 1 : 0;
         }
-        return new Outcome(accepted, valid.size() - accepted);
-    }
-
-    /**
-     * The events of a batch as {@link #record} stores them, each checked; touches no database.
-     *
-     * @throws ApiException 400 when any event is invalid
-     */
-    static List<DeviceEvent> validate(String deviceId, JsonBody batch) {
-        JsonNode events = batch.required("events");
-        if (!events.isArray() || events.isEmpty() || events.size() > 100) {
-            throw ApiException.invalid("events must be an array of 1 to 100 events");
-        }
-        List<DeviceEvent> valid = new ArrayList<>();
-        for (JsonNode e : events) {
-            JsonBody ev = JsonBody.of(e, "event");
-            String type = ev.string("type");
-            if (!TYPES.contains(type)) {
-                throw ApiException.invalid("unknown event type '" + type + "'");
-            }
-            String eventId = ev.string("eventId", Limits.EVENT_ID);
-            ObjectNode details = ev.optObject("details").orElse(JsonNodeFactory.instance.objectNode());
-            Limits.text("details", DeviceStore.json(details), Limits.JSON_TEXT);
-            String occurredAt = ev.optString("occurredAt").map(DeviceEvents::instant).orElse(null);
-            valid.add(new DeviceEvent(deviceId, eventId, type, occurredAt, null, details));
-        }
-        return valid;
-    }
-
-    /** {@code raw} as an instant in UTC ({@link Instant#toString()}). */
-    private static String instant(String raw) {
-        Limits.text("occurredAt", raw, Limits.TIME); // an ISO-8601 date-time is about 30 characters
-        try {
-            return OffsetDateTime.parse(raw).toInstant().toString();
-        } catch (DateTimeParseException e) {
-            throw ApiException.invalid("occurredAt must be an ISO-8601 date-time with an offset, e.g. "
-                    + "2026-12-02T16:03:56Z");
-        }
+        return new Outcome(accepted, batch.events().size() - accepted);
     }
 
     /** A device's events in the order the server received them: oldest first ({@code ASC}) or newest first. */

@@ -1,10 +1,9 @@
 package dev.flotilla.server.devices;
 
-import dev.flotilla.server.http.ApiException;
-import dev.flotilla.server.http.QueryParams;
-import io.javalin.http.Context;
+import dev.flotilla.server.errors.DomainError;
 
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Optional filters of the device listing; null means "any".
@@ -15,13 +14,20 @@ import java.util.List;
  * @param search           the start of the device id or key id
  * @param connectivity     {@code online} or {@code offline} ({@link Presence})
  * @param onlineSince      with {@code connectivity}: the earliest {@code lastSeenAt} of an online device
+ * @param rollout          the devices a rollout (or deployment) admitted, by its id
+ * @param rolloutState     with {@code rollout}: the device's state in it, a column of the rollout's funnel
+ *                         ({@link #ROLLOUT_STATES}; {@code pending}: assigned, not yet downloading)
  */
 public record DeviceFilter(String hardwareId, String tag, String group, String status, String installedVersion,
                            String health, Attribute attribute, String search, String connectivity,
-                           long onlineSince) {
+                           long onlineSince, String rollout, String rolloutState) {
     /** The names of the filters, as query parameters. */
     public static final String[] NAMES = {"hardwareId", "tag", "group", "status", "installedVersion", "health",
-            "attribute", "q", "connectivity"};
+            "attribute", "q", "connectivity", "rollout", "rolloutState"};
+    /** The values of {@code rolloutState}: the columns of a rollout's funnel. */
+    public static final List<String> ROLLOUT_STATES = List.of("pending", "downloading", "downloaded", "installing",
+            "trial", "committed", "failed", "rolled_back", "timed_out", "withdrawn", "superseded", "skipped",
+            "reverted");
     public static final String ONLINE = "online";
     public static final String OFFLINE = "offline";
 
@@ -30,7 +36,7 @@ public record DeviceFilter(String hardwareId, String tag, String group, String s
         /**
          * Parses {@code NAME=VALUE} (the value may contain {@code =}); null for null or blank.
          *
-         * @throws ApiException 400 when there is no {@code =} or the name is empty
+         * @throws DomainError.Invalid {@code invalid_request} when there is no {@code =} or the name is empty
          */
         public static Attribute parse(String raw) {
             if (raw == null || raw.isBlank()) {
@@ -38,7 +44,8 @@ public record DeviceFilter(String hardwareId, String tag, String group, String s
             }
             int eq = raw.indexOf('=');
             if (eq < 1) {
-                throw ApiException.invalid("query parameter 'attribute' must be NAME=VALUE; got '" + raw + "'");
+                throw new DomainError.Invalid("invalid_request", "query parameter 'attribute' must be NAME=VALUE; got '"
+                        + raw + "'");
             }
             return new Attribute(raw.substring(0, eq), raw.substring(eq + 1));
         }
@@ -54,32 +61,56 @@ public record DeviceFilter(String hardwareId, String tag, String group, String s
         this(hardwareId, tag, group, status, null, null, null, null, null, 0);
     }
 
+    /** All filters but the rollout's. */
+    public DeviceFilter(String hardwareId, String tag, String group, String status, String installedVersion,
+                        String health, Attribute attribute, String search, String connectivity, long onlineSince) {
+        this(hardwareId, tag, group, status, installedVersion, health, attribute, search, connectivity, onlineSince,
+                null, null);
+    }
+
     /** Whether any filter reads the latest manifest. */
     boolean needsManifest() {
         return installedVersion != null || health != null;
     }
 
     /**
-     * The filters of a listing request (their names are checked with the paging, by {@code Page.Request});
-     * blank values mean "any".
+     * The filters of a listing request, named as in {@link #NAMES} (the caller checks that no other parameter is
+     * given); blank values mean "any".
      *
-     * @throws ApiException 400 for a status other than active or decommissioned, a connectivity other than
-     *                      online or offline, or an attribute that is not NAME=VALUE
+     * @param query the value of a query parameter by its name, null when absent (e.g. {@code ctx::queryParam})
+     * @throws DomainError.Invalid {@code invalid_request} for a status other than active or decommissioned, a
+     *                             connectivity other than online or offline, an attribute that is not
+     *                             NAME=VALUE, or a rolloutState that is not one of {@link #ROLLOUT_STATES} or
+     *                             comes without a rollout
      */
-    public static DeviceFilter from(Context ctx, Presence presence) {
-        return new DeviceFilter(param(ctx, "hardwareId"), param(ctx, "tag"), param(ctx, "group"),
-                choice(ctx, "status", List.of(Device.ACTIVE, Device.DECOMMISSIONED)),
-                param(ctx, "installedVersion"), param(ctx, "health"), Attribute.parse(ctx.queryParam("attribute")),
-                param(ctx, "q"), choice(ctx, "connectivity", List.of(ONLINE, OFFLINE)),
-                presence.onlineSince());
+    public static DeviceFilter from(UnaryOperator<String> query, Presence presence) {
+        String rolloutState = choice(query, "rolloutState", ROLLOUT_STATES);
+        if (rolloutState != null && param(query, "rollout") == null) {
+            throw new DomainError.Invalid("invalid_request",
+                    "query parameter 'rolloutState' needs 'rollout' (the rollout's id)");
+        }
+        return new DeviceFilter(param(query, "hardwareId"), param(query, "tag"), param(query, "group"),
+                choice(query, "status", List.of(Device.ACTIVE, Device.DECOMMISSIONED)),
+                param(query, "installedVersion"), param(query, "health"), Attribute.parse(query.apply("attribute")),
+                param(query, "q"), choice(query, "connectivity", List.of(ONLINE, OFFLINE)),
+                presence.onlineSince(), param(query, "rollout"), rolloutState);
     }
 
-    private static String choice(Context ctx, String name, List<String> values) {
-        return param(ctx, name) == null ? null : QueryParams.oneOf(ctx, name, values);
+    /** A parameter with a fixed set of values, null when absent or blank; any other value is refused. */
+    private static String choice(UnaryOperator<String> query, String name, List<String> values) {
+        if (param(query, name) == null) {
+            return null;
+        }
+        String v = query.apply(name);
+        if (!values.contains(v)) {
+            throw new DomainError.Invalid("invalid_request", "query parameter '" + name + "' must be one of "
+                    + String.join(", ", values) + "; got '" + v + "'");
+        }
+        return v;
     }
 
-    private static String param(Context ctx, String name) {
-        return blankToNull(ctx.queryParam(name));
+    private static String param(UnaryOperator<String> query, String name) {
+        return blankToNull(query.apply(name));
     }
 
     private static String blankToNull(String v) {

@@ -47,6 +47,7 @@ final class DeviceQuery {
     private final Map<String, Object> binds = new LinkedHashMap<>();
     private final boolean manifest;
     private final boolean search;
+    private final boolean rollout;
 
     DeviceQuery(DeviceFilter f) {
         this(f, Search.UNION);
@@ -56,6 +57,7 @@ final class DeviceQuery {
     DeviceQuery(DeviceFilter f, Search how) {
         manifest = f.needsManifest();
         search = f.search() != null;
+        rollout = f.rollout() != null;
         add(f.hardwareId(), "d.hardware_id = :hw", "hw");
         add(f.group(), "d.device_group = :grp", "grp");
         add(f.status(), "d.status = :status", "status");
@@ -73,6 +75,15 @@ final class DeviceQuery {
             // Two prefix matches, each from its own index, rather than one OR that scans.
             where.append(how.condition);
             binds.put("q", f.search().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+        }
+        if (f.rollout() != null) {
+            // driven by the rollout's rows (a range of their primary key), not by a walk of every device
+            where.append(" AND d.id IN (SELECT rd.device_id FROM rollout_devices rd WHERE rd.rollout_id = :ro"
+                    + (f.rolloutState() == null ? "" : " AND rd.state = :rs") + ")");
+            binds.put("ro", f.rollout());
+            if (f.rolloutState() != null) {
+                binds.put("rs", f.rolloutState().equals("pending") ? "assigned" : f.rolloutState());
+            }
         }
         if (f.connectivity() != null) {
             where.append(DeviceFilter.ONLINE.equals(f.connectivity())
@@ -118,10 +129,11 @@ final class DeviceQuery {
 
     /**
      * Whether {@link #walkFrom} suits this filter: not for a prefix search, which two indexes answer directly
-     * (and whose subquery H2 would evaluate again for each device walked).
+     * (and whose subquery H2 would evaluate again for each device walked), nor for a rollout's devices, which its
+     * rows name.
      */
     boolean walkable() {
-        return !search;
+        return !search && !rollout;
     }
 
     /** How many devices match. */

@@ -25,7 +25,7 @@ public final class DeviceRoutes {
         routes.operator(HandlerType.GET, "/api/v1/devices", Role.VIEWER,
                 (ctx, op) -> {
                     Page.Request page = Page.Request.from(ctx, DeviceFilter.NAMES);
-                    ctx.json(devices.list(DeviceFilter.from(ctx, checkIns.presence()), page));
+                    ctx.json(devices.list(DeviceFilter.from(ctx::queryParam, checkIns.presence()), page));
                 });
         routes.operator(HandlerType.POST, "/api/v1/devices", Role.OPERATOR, (ctx, op) -> {
             JsonBody body = JsonBody.of(ctx);

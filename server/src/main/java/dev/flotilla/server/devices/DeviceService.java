@@ -7,7 +7,7 @@ import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.auth.Secrets;
 import dev.flotilla.server.enrollment.EnrollmentService;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.store.Consistency;
 import org.jdbi.v3.core.Handle;
@@ -80,29 +80,36 @@ public final class DeviceService {
      * returned unchanged; any other key, also one a device enrolled with a token, gets the same refusal as an
      * unknown key, so nothing about it is disclosed.
      *
-     * @throws ApiException 401 {@code invalid_enrollment_token}; 409 {@code device_exists} when the key is
-     *                      already enrolled; 403 {@code device_decommissioned} for a decommissioned key
-     *                      registered in advance
+     * @throws DomainError.Unauthenticated {@code invalid_enrollment_token} when the token is unknown, revoked,
+     *                                     expired or used up, or, without a token, the key was not registered
+     *                                     in advance
+     * @throws DomainError.Conflict        {@code device_exists} when the key is already enrolled
+     * @throws DomainError.Forbidden       {@code device_decommissioned} for a decommissioned key registered in
+     *                                     advance
      */
     public Device enroll(Enrollment e) {
         String keyId = e.publicKey().keyId();
         if (e.enrollmentToken().isEmpty()) {
             Device known = jdbi.withHandle(h -> store.findRegisteredInAdvance(h, keyId)).orElseThrow(() ->
-                    new ApiException(401, "invalid_enrollment_token", "an enrollment token is required for a key"
-                            + " not registered in advance"));
+                    new DomainError.Unauthenticated("invalid_enrollment_token",
+                            "an enrollment token is required for a key not registered in advance"));
             requireActive(known);
             return known;
         }
         return jdbi.inTransaction(h -> {
             Actor actor = enrollment.consume(h, e.enrollmentToken().get());
             if (store.findByKeyId(h, keyId).isPresent()) {
-                throw ApiException.conflict("device_exists", "a device with this key is already enrolled");
+                throw new DomainError.Conflict("device_exists", "a device with this key is already enrolled");
             }
             return create(h, actor, "device.enroll", e.publicKey(), e.hardwareId(), null, List.of(), e.attributes());
         });
     }
 
-    /** Registers a device's public key in advance, so that the device can enroll without a token. */
+    /**
+     * Registers a device's public key in advance, so that the device can enroll without a token.
+     *
+     * @throws DomainError.Conflict {@code device_exists} when a device holds the key already
+     */
     public Device preRegister(Actor actor, Key key, String hardwareId, String group, List<String> tags) {
         boolean member = group != null || !tags.isEmpty();
         return notify(jdbi.inTransaction(h -> {
@@ -110,7 +117,7 @@ public final class DeviceService {
                 membership.lock(h);
             }
             if (store.findByKeyId(h, key.keyId()).isPresent()) {
-                throw ApiException.conflict("device_exists", "a device with this key is already registered");
+                throw new DomainError.Conflict("device_exists", "a device with this key is already registered");
             }
             Device d = create(h, actor, "device.register", key, hardwareId, group, tags,
                     JsonNodeFactory.instance.objectNode());
@@ -118,9 +125,10 @@ public final class DeviceService {
         }));
     }
 
+    /** @throws DomainError.NotFound for an unknown device */
     public Device get(String id) {
         return consistency.current(() -> jdbi.withHandle(h -> store.find(h, id)))
-                .orElseThrow(() -> ApiException.notFound("device"));
+                .orElseThrow(() -> new DomainError.NotFound("device"));
     }
 
     public Page<Device> list(DeviceFilter filter, Page.Request page) {
@@ -154,6 +162,7 @@ public final class DeviceService {
         return consistency.current(() -> jdbi.withHandle(h -> store.countUpTo(h, filter, limit)));
     }
 
+    /** @throws DomainError.NotFound for an unknown device */
     public Device setTags(Actor actor, String id, List<String> tags) {
         return consistency.settled(() -> notify(jdbi.inTransaction(h -> {
             membership.lock(h);
@@ -162,6 +171,7 @@ public final class DeviceService {
         })));
     }
 
+    /** @throws DomainError.NotFound for an unknown device */
     public Device setGroup(Actor actor, String id, String group) {
         return consistency.settled(() -> notify(jdbi.inTransaction(h -> {
             membership.lock(h);
@@ -170,7 +180,11 @@ public final class DeviceService {
         })));
     }
 
-    /** Decommissions a device: it is refused from now on and its device tokens are dropped. */
+    /**
+     * Decommissions a device: it is refused from now on and its device tokens are dropped.
+     *
+     * @throws DomainError.NotFound for an unknown device
+     */
     public Device decommission(Actor actor, String id) {
         return consistency.settled(() -> change(actor, id, "device.decommission", h -> {
             store.setStatus(h, id, Device.DECOMMISSIONED);
@@ -184,14 +198,15 @@ public final class DeviceService {
      * with its registered key as before, and is assigned what an active group or tag deployment of its group
      * or tags gives a device that joins (see {@link MembershipListener}).
      *
-     * @throws ApiException 404 for an unknown device; 409 {@code device_active} when it is not decommissioned
+     * @throws DomainError.NotFound for an unknown device
+     * @throws DomainError.Conflict {@code device_active} when it is not decommissioned
      */
     public Device recommission(Actor actor, String id) {
         return consistency.settled(() -> notify(jdbi.inTransaction(h -> {
             membership.lock(h);
-            Device before = store.find(h, id).orElseThrow(() -> ApiException.notFound("device"));
+            Device before = store.find(h, id).orElseThrow(() -> new DomainError.NotFound("device"));
             if (before.active()) {
-                throw ApiException.conflict("device_active", "device " + id + " is active, not decommissioned");
+                throw new DomainError.Conflict("device_active", "device " + id + " is active, not decommissioned");
             }
             Device after = change(h, actor, id, "device.recommission", x -> store.setStatus(x, id, Device.ACTIVE));
             return new Changed(after, membership.changed(h, id));
@@ -204,22 +219,22 @@ public final class DeviceService {
      * that named it stay as history.
      *
      * @return the device as it was
-     * @throws ApiException 404 for an unknown device
+     * @throws DomainError.NotFound for an unknown device
      */
     public Device delete(Actor actor, String id) {
         return consistency.settled(() -> jdbi.inTransaction(h -> {
             membership.lock(h); // no group or tag deployment records it as a member meanwhile
-            Device before = store.find(h, id).orElseThrow(() -> ApiException.notFound("device"));
+            Device before = store.find(h, id).orElseThrow(() -> new DomainError.NotFound("device"));
             store.delete(h, id);
             audit.record(h, actor, "device.delete", "device", id, before, null);
             return before;
         }));
     }
 
-    /** @throws ApiException 403 {@code device_decommissioned} when the device is not active */
+    /** @throws DomainError.Forbidden {@code device_decommissioned} when the device is not active */
     static void requireActive(Device d) {
         if (!d.active()) {
-            throw new ApiException(403, "device_decommissioned", "device " + d.id() + " is decommissioned");
+            throw new DomainError.Forbidden("device_decommissioned", "device " + d.id() + " is decommissioned");
         }
     }
 
@@ -239,7 +254,7 @@ public final class DeviceService {
     }
 
     private Device change(Handle h, Actor actor, String id, String action, java.util.function.Consumer<Handle> mutation) {
-        Device before = store.find(h, id).orElseThrow(() -> ApiException.notFound("device"));
+        Device before = store.find(h, id).orElseThrow(() -> new DomainError.NotFound("device"));
         mutation.accept(h);
         Device after = store.find(h, id).orElseThrow();
         audit.record(h, actor, action, "device", id, before, after);

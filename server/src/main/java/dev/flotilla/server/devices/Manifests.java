@@ -6,8 +6,7 @@ import dev.flotilla.core.crypto.Hex;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.json.JsonFormatException;
 import dev.flotilla.core.tuf.Key;
-import dev.flotilla.server.http.ApiException;
-import dev.flotilla.server.http.JsonBody;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.Limits;
 
 import java.util.List;
@@ -34,17 +33,17 @@ final class Manifests {
     /**
      * Checks an envelope and returns its {@code signed} part.
      *
-     * @throws ApiException 400 {@code invalid_request} when fields are missing or mistyped, the signed part
-     *                      holds a fractional number (canonical JSON has integers only) or the manifest is
-     *                      longer than {@link Limits#JSON_TEXT} as stored, 403 when the
-     *                      manifest names another device, 400 {@code bad_signature} when no signature by
-     *                      the device key verifies
+     * @throws DomainError.Invalid   {@code invalid_request} when fields are missing or mistyped, the signed part
+     *                               holds a fractional number (canonical JSON has integers only) or the manifest
+     *                               is longer than {@link Limits#JSON_TEXT} as stored; {@code bad_signature} when
+     *                               no signature by the device key verifies
+     * @throws DomainError.Forbidden {@code forbidden} when the manifest names another device
      */
     static ObjectNode verify(ObjectNode envelope, String deviceId, Key deviceKey) {
-        JsonBody env = new JsonBody(envelope);
+        JsonFields env = new JsonFields(envelope);
         ObjectNode signed = env.object("signed");
-        Limits.text("signed", DeviceStore.json(signed), Limits.JSON_TEXT);
-        JsonBody m = new JsonBody(signed);
+        JsonFields.text("signed", DeviceStore.json(signed), Limits.JSON_TEXT);
+        JsonFields m = new JsonFields(signed);
         REQUIRED_STRINGS.forEach(m::string);
         m.optString("installedTarget");
         m.optString("slot");
@@ -53,20 +52,20 @@ final class Manifests {
         m.optObject("hashes");
         healthChecks(signed.get("healthChecks"));
         if (m.optLong("securityVersion").isEmpty() || m.optLong("trustedRootVersion").isEmpty()) {
-            throw ApiException.invalid("manifest needs integer securityVersion and trustedRootVersion");
+            throw JsonFields.invalid("manifest needs integer securityVersion and trustedRootVersion");
         }
         if (!deviceId.equals(m.string("deviceId"))) {
-            throw ApiException.forbidden("the manifest names another device");
+            throw new DomainError.Forbidden("forbidden", "the manifest names another device");
         }
         JsonNode sigs = env.required("signatures");
         if (!sigs.isArray()) {
-            throw ApiException.invalid("signatures must be an array");
+            throw JsonFields.invalid("signatures must be an array");
         }
         byte[] payload;
         try {
             payload = CanonicalJson.encode(signed);
         } catch (JsonFormatException e) {
-            throw ApiException.invalid("the manifest cannot be signed as canonical JSON (integers only): "
+            throw JsonFields.invalid("the manifest cannot be signed as canonical JSON (integers only): "
                     + e.getMessage());
         }
         String keyId = deviceKey.keyId();
@@ -76,14 +75,14 @@ final class Manifests {
                 return signed;
             }
         }
-        throw new ApiException(400, "bad_signature", "no signature by the device key verifies over the manifest");
+        throw new DomainError.Invalid("bad_signature", "no signature by the device key verifies over the manifest");
     }
 
     private static void requireInstant(String value) {
         try {
             java.time.Instant.parse(value);
         } catch (java.time.format.DateTimeParseException e) {
-            throw ApiException.invalid("manifest field 'metadataFrozenSince' must be an ISO-8601 instant, got '"
+            throw JsonFields.invalid("manifest field 'metadataFrozenSince' must be an ISO-8601 instant, got '"
                     + value + "'");
         }
     }
@@ -94,12 +93,12 @@ final class Manifests {
             return;
         }
         if (!checks.isArray() || checks.size() > MAX_HEALTH_CHECKS) {
-            throw ApiException.invalid("healthChecks must be an array of at most " + MAX_HEALTH_CHECKS + " checks");
+            throw JsonFields.invalid("healthChecks must be an array of at most " + MAX_HEALTH_CHECKS + " checks");
         }
         for (JsonNode c : checks) {
             if (!c.isObject() || !c.path("name").isTextual() || !c.path("ok").isBoolean()
                     || !c.path("reasonCode").isTextual()) {
-                throw ApiException.invalid("each of healthChecks must be {\"name\": string, \"ok\": true or false, "
+                throw JsonFields.invalid("each of healthChecks must be {\"name\": string, \"ok\": true or false, "
                         + "\"reasonCode\": string}");
             }
         }

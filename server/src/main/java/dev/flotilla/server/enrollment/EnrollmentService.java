@@ -3,7 +3,7 @@ package dev.flotilla.server.enrollment;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.auth.Secrets;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.Page;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -72,10 +72,14 @@ public final class EnrollmentService {
                 .bind("limit", page.limit() + 1).bind("offset", page.offset()).map(MAPPER).list()), page);
     }
 
-    /** Revokes a token. @throws ApiException 404 when unknown */
+    /**
+     * Revokes a token; revoking a revoked token changes nothing.
+     *
+     * @throws DomainError.NotFound when unknown
+     */
     public EnrollmentToken revoke(Actor actor, String id) {
         return jdbi.inTransaction(h -> {
-            EnrollmentToken before = find(h, id).orElseThrow(() -> ApiException.notFound("enrollment token"));
+            EnrollmentToken before = find(h, id).orElseThrow(() -> new DomainError.NotFound("enrollment token"));
             if (before.revokedAt() != null) {
                 return before;
             }
@@ -90,8 +94,9 @@ public final class EnrollmentService {
     /**
      * Uses a token inside the caller's transaction: counts the use and returns the actor to audit as.
      *
-     * @throws ApiException 401 {@code invalid_enrollment_token} when the secret is unknown, revoked, expired or
-     *                      used up (one answer for all: it tells nothing about the token)
+     * @throws DomainError.Unauthenticated {@code invalid_enrollment_token} when the secret is unknown, revoked,
+     *                                     expired or used up (one answer for all: it tells nothing about the
+     *                                     token)
      */
     public Actor consume(Handle h, String secret) {
         int updated = h.createUpdate("""
@@ -100,7 +105,7 @@ public final class EnrollmentService {
                         AND (max_uses IS NULL OR uses < max_uses)""")
                 .bind("hash", Secrets.hash(secret)).bind("now", clock.millis()).execute();
         if (updated != 1) {
-            throw new ApiException(401, "invalid_enrollment_token",
+            throw new DomainError.Unauthenticated("invalid_enrollment_token",
                     "enrollment token unknown, revoked, expired or used up");
         }
         EnrollmentToken t = h.createQuery("SELECT * FROM enrollment_tokens WHERE secret_hash = :hash")

@@ -1,6 +1,6 @@
 package dev.flotilla.server.releases;
 
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.Routes;
 import org.jdbi.v3.core.Jdbi;
 
@@ -20,7 +20,7 @@ public final class ArtifactAccess {
     /**
      * Allows {@code caller} to download {@code release}.
      *
-     * @throws ApiException 403 {@code forbidden} when a device asks for an image it was not assigned
+     * @throws DomainError.Forbidden {@code forbidden} when a device asks for an image it was not assigned
      */
     public void require(Routes.Caller caller, Release release) {
         switch (caller) {
@@ -29,7 +29,7 @@ public final class ArtifactAccess {
             }
             case Routes.DeviceTokenCaller device -> {
                 if (!assigned(device.deviceId(), release.targetPath())) {
-                    throw ApiException.forbidden("a device downloads only the image it was assigned");
+                    throw new DomainError.Forbidden("forbidden", "a device downloads only the image it was assigned");
                 }
             }
         }

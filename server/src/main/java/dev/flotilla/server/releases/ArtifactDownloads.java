@@ -2,7 +2,7 @@ package dev.flotilla.server.releases;
 
 import dev.flotilla.server.artifacts.ArtifactSettings;
 import dev.flotilla.server.artifacts.ArtifactStore;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.Routes;
 import io.javalin.http.Context;
 
@@ -43,18 +43,23 @@ public final class ArtifactDownloads {
         return access == null;
     }
 
-    /** Answers a request for target file {@code file} by {@code caller} (null when images are public). */
+    /**
+     * Answers a request for target file {@code file} by {@code caller} (null when images are public).
+     *
+     * @throws DomainError.NotFound when no release has that hash and name (or its image's key is gone)
+     * @throws DomainError.Forbidden when {@link ArtifactAccess} refuses the caller
+     */
     public void send(Context ctx, String file, Routes.Caller caller) throws IOException {
         Matcher m = TARGET.matcher(file);
         if (!m.matches()) {
-            throw ApiException.notFound("target");
+            throw new DomainError.NotFound("target");
         }
         Release r = releases.findByHashAndName(m.group(1), m.group(2))
-                .orElseThrow(() -> ApiException.notFound("target"));
+                .orElseThrow(() -> new DomainError.NotFound("target"));
         if (access != null) {
             access.require(caller, r);
         }
-        String key = releases.artifactKey(r.targetPath()).orElseThrow(() -> ApiException.notFound("target"));
+        String key = releases.artifactKey(r.targetPath()).orElseThrow(() -> new DomainError.NotFound("target"));
         switch (settings.downloads()) {
             case SERVE -> RangeResponder.send(ctx, (first, count) -> store.open(key, first, count), r.length(),
                     r.sha256(), "application/octet-stream");

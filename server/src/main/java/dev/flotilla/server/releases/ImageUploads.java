@@ -5,7 +5,7 @@ import dev.flotilla.server.artifacts.ArtifactStoreException;
 import dev.flotilla.server.artifacts.ArtifactTooLargeException;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.auth.Secrets;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -56,7 +56,8 @@ public final class ImageUploads {
      *
      * @param declaredLength the Content-Length, or -1; a declared length above the limit is refused
      *                       before reading
-     * @throws ApiException 413 {@code payload_too_large} beyond the limit, 400 for an empty body
+     * @throws DomainError.TooLarge beyond the limit
+     * @throws DomainError.Invalid {@code invalid_request} for an empty body
      * @throws ArtifactStoreException when the store fails (nothing is stored)
      */
     public Upload receive(InputStream in, long declaredLength, Actor actor) {
@@ -73,7 +74,7 @@ public final class ImageUploads {
         }
         try {
             if (stored.length() == 0) {
-                throw ApiException.invalid("empty image");
+                throw new DomainError.Invalid("invalid_request", "empty image");
             }
             Upload u = new Upload(id, stored.length(), stored.sha256(), stored.sha512());
             jdbi.useHandle(h -> h.createUpdate("""
@@ -97,17 +98,21 @@ public final class ImageUploads {
      * {@code id} when it has the form of an id this server gives out; the one check of every upload id a
      * client sends, made before the id names an object or a row.
      *
-     * @throws ApiException 400 {@code invalid_request} for anything else (e.g. {@code ../keys/director.pem})
+     * @throws DomainError.Invalid {@code invalid_request} for anything else (e.g. {@code ../keys/director.pem})
      */
     public static String requireUploadId(String id) {
         if (id == null || !UPLOAD_ID.matcher(id).matches()) {
-            throw ApiException.invalid("uploadId must be an id returned by POST /api/v1/releases/images"
-                    + " (upl_ and 16 characters of [A-Za-z0-9_-])");
+            throw new DomainError.Invalid("invalid_request", "uploadId must be an id returned by POST"
+                    + " /api/v1/releases/images (upl_ and 16 characters of [A-Za-z0-9_-])");
         }
         return id;
     }
 
-    /** A finished upload by id, inside the caller's transaction. @throws ApiException 400 for a malformed id */
+    /**
+     * A finished upload by id, inside the caller's transaction.
+     *
+     * @throws DomainError.Invalid {@code invalid_request} for a malformed id
+     */
     public Optional<Upload> find(Handle h, String id) {
         return h.createQuery("SELECT id, length, sha256, sha512 FROM image_uploads WHERE id = :id")
                 .bind("id", requireUploadId(id))
@@ -132,7 +137,7 @@ public final class ImageUploads {
      * Forgets an upload and deletes its bytes (after it was refused, or abandoned). The bytes go only when
      * this call removed the upload's row: an upload that became a release in the meantime keeps them.
      *
-     * @throws ApiException 400 for a malformed id, before anything is deleted
+     * @throws DomainError.Invalid {@code invalid_request} for a malformed id, before anything is deleted
      */
     public void discard(String uploadId) {
         String key = key(uploadId);
@@ -143,8 +148,8 @@ public final class ImageUploads {
         }
     }
 
-    private static ApiException tooLarge() {
-        return new ApiException(413, "payload_too_large", "image larger than the server's limit");
+    private static DomainError.TooLarge tooLarge() {
+        return new DomainError.TooLarge("image larger than the server's limit");
     }
 
     private void deleteQuietly(String key) {

@@ -7,7 +7,7 @@ import dev.flotilla.core.tuf.Targets;
 import dev.flotilla.server.artifacts.ArtifactStore;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.trust.Publisher;
 import dev.flotilla.server.trust.TrustService;
 import dev.flotilla.server.trust.TufStore;
@@ -27,7 +27,7 @@ import java.util.Optional;
  * signed offline, that lists exactly the current targets but this one ({@code flotilla release delete}
  * builds it). The server never drops a target on its own: it cannot sign targets.
  *
- * <p>Refused (409 {@code release_in_use}) while an active device's latest manifest names it as installed, a
+ * <p>Refused (a conflict, {@code release_in_use}) while an active device's latest manifest names it as installed, a
  * device holds a live (not yet committed, failed or rolled back) assignment to it, or a deployment can still
  * assign it: an active group or tag deployment, or one with members not yet signed. Deployments that used it
  * stay as history. Otherwise, in one transaction under the publish lock: the targets, a new snapshot and
@@ -92,21 +92,23 @@ public final class ReleaseDeletion {
      * Deletes release {@code path}, publishing {@code targetsBytes} (the next targets version without it).
      *
      * @return the release as it was
-     * @throws ApiException 404 for an unknown release; 409 {@code release_in_use} with the counts of
-     *                      {@link Usage}; 400 {@code malformed_metadata}, {@code unsigned_metadata},
-     *                      {@code expired_metadata}, {@code targets_changed} (the metadata is not the current
-     *                      targets without exactly this one); 409 {@code no_root}, {@code bad_version}
+     * @throws DomainError.NotFound for an unknown release
+     * @throws DomainError.Conflict {@code release_in_use} with the counts of {@link Usage}; {@code no_root},
+     *                              {@code bad_version}
+     * @throws DomainError.Invalid {@code malformed_metadata}, {@code unsigned_metadata}, {@code expired_metadata},
+     *                             {@code targets_changed} (the metadata is not the current targets without exactly
+     *                             this one)
      */
     public Release delete(String path, byte[] targetsBytes, Actor actor) {
         Metadata<Targets> md = TrustService.parse(targetsBytes, Targets.class);
         String[] key = new String[1];
         Release deleted = jdbi.inTransaction(h -> {
             store.lock(h);
-            Release release = ReleaseService.find(h, path).orElseThrow(() -> ApiException.notFound("release"));
+            Release release = ReleaseService.find(h, path).orElseThrow(() -> new DomainError.NotFound("release"));
             key[0] = ReleaseService.artifactKey(h, path).orElseThrow();
             Usage usage = usage(h, path);
             if (!usage.none()) {
-                throw ApiException.conflict("release_in_use", "release '" + path + "' is in use: " + usage.describe()
+                throw new DomainError.Conflict("release_in_use", "release '" + path + "' is in use: " + usage.describe()
                         + "; move the devices to another release and cancel its deployments first");
             }
             trust.requireNextTargets(h, md);

@@ -7,7 +7,7 @@ import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.core.tuf.Targets;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.trust.Publisher;
 import dev.flotilla.server.trust.TrustService;
@@ -56,11 +56,13 @@ public final class ReleaseService {
     /**
      * Publishes a release.
      *
-     * @throws ApiException 400 {@code malformed_metadata}, {@code unsigned_metadata}, {@code expired_metadata},
-     *                      {@code image_mismatch}, {@code unknown_target}, {@code invalid_request} (also a
-     *                      malformed upload id: then nothing is discarded); 404 for an unknown upload; 409
-     *                      {@code no_root}, {@code bad_version}, {@code target_exists} (the path is already
-     *                      published, or the metadata changes a published target's entry)
+     * @throws DomainError.Invalid {@code malformed_metadata}, {@code unsigned_metadata}, {@code expired_metadata},
+     *                             {@code image_mismatch}, {@code invalid_firmware}, {@code unknown_target},
+     *                             {@code targets_changed} (the metadata drops a published target),
+     *                             {@code invalid_request} (also a malformed upload id: then nothing is discarded)
+     * @throws DomainError.NotFound for an unknown upload
+     * @throws DomainError.Conflict {@code no_root}, {@code bad_version}, {@code target_exists} (the path is already
+     *                              published, or the metadata changes a published target's entry)
      */
     public Release publish(String uploadId, String path, byte[] targetsBytes, Actor actor) {
         ImageUploads.requireUploadId(uploadId);
@@ -74,23 +76,25 @@ public final class ReleaseService {
 
     private Release doPublish(String uploadId, String path, byte[] targetsBytes, Actor actor) {
         if (!TARGET_NAME.matcher(path).matches()) {
-            throw ApiException.invalid("target path must be a simple file name ([A-Za-z0-9._+-], up to 200 characters)");
+            throw new DomainError.Invalid("invalid_request",
+                    "target path must be a simple file name ([A-Za-z0-9._+-], up to 200 characters)");
         }
         Metadata<Targets> md = TrustService.parse(targetsBytes, Targets.class);
         return jdbi.inTransaction(h -> {
             store.lock(h);
             trust.requireNextTargets(h, md);
-            ImageUploads.Upload upload = uploads.find(h, uploadId).orElseThrow(() -> ApiException.notFound("upload"));
+            ImageUploads.Upload upload = uploads.find(h, uploadId)
+                    .orElseThrow(() -> new DomainError.NotFound("upload"));
             TargetFile entry = md.signed().targets().get(path);
             if (entry == null) {
-                throw ApiException.badRequest("image_mismatch", "the targets metadata does not list '" + path + "'");
+                throw new DomainError.Invalid("image_mismatch", "the targets metadata does not list '" + path + "'");
             }
             requireSameImage(path, entry, upload.length(), upload.sha256(), upload.sha512());
             FirmwareInfo info;
             try {
                 info = FirmwareInfo.fromTarget(entry);
             } catch (RepositoryError e) {
-                throw ApiException.badRequest("invalid_firmware", e.getMessage());
+                throw new DomainError.Invalid("invalid_firmware", e.getMessage());
             }
             requireNew(h, path, upload.sha256());
             requirePublishedUnchanged(h, md.signed(), path);
@@ -104,7 +108,7 @@ public final class ReleaseService {
                     .bind("s512", upload.sha512()).bind("v", info.version()).bind("tv", md.signed().version())
                     .bind("now", now).bind("key", ImageUploads.key(uploadId)).execute();
             if (h.createUpdate("DELETE FROM image_uploads WHERE id = :id").bind("id", uploadId).execute() != 1) {
-                throw ApiException.notFound("upload"); // purged meanwhile (ImageUploads#discard): its bytes are gone
+                throw new DomainError.NotFound("upload"); // purged meanwhile (ImageUploads#discard): its bytes are gone
             }
             publisher.publishSnapshotAndTimestamp(h);
             Release release = find(h, path).orElseThrow();
@@ -120,7 +124,7 @@ public final class ReleaseService {
             return;
         }
         Release r = existing.get();
-        throw ApiException.conflict("target_exists", r.sha256().equals(sha256)
+        throw new DomainError.Conflict("target_exists", r.sha256().equals(sha256)
                 ? "target '" + path + "' is already published with these bytes (version " + r.version()
                         + ", targets version " + r.targetsVersion() + "); a published target never changes:"
                         + " publish a new version under a new name"
@@ -136,7 +140,7 @@ public final class ReleaseService {
                 .map(s -> Metadata.fromBytes(s.bytes(), Targets.class).signed().targets()).orElse(Map.of());
         for (String published : current.keySet()) {
             if (!next.targets().containsKey(published)) {
-                throw ApiException.badRequest("targets_changed", "the targets metadata drops the published target '"
+                throw new DomainError.Invalid("targets_changed", "the targets metadata drops the published target '"
                         + published + "'; a release is removed only by deleting it (DELETE /api/v1/releases/{path},"
                         + " flotilla release delete), which checks that no device needs it");
             }
@@ -145,34 +149,35 @@ public final class ReleaseService {
             if (e.getKey().equals(path)) {
                 continue;
             }
-            Release r = find(h, e.getKey()).orElseThrow(() -> ApiException.badRequest("unknown_target",
+            Release r = find(h, e.getKey()).orElseThrow(() -> new DomainError.Invalid("unknown_target",
                     "the targets metadata lists '" + e.getKey() + "', which was never uploaded"));
             requireSameImage(e.getKey(), e.getValue(), r.length(), r.sha256(), r.sha512());
             TargetFile listed = current.get(e.getKey());
             if (listed != null && !listed.equals(e.getValue())) {
-                throw ApiException.conflict("target_exists", "the targets metadata changes the entry of the published"
-                        + " target '" + e.getKey() + "' (its firmware fields); a published target never changes");
+                throw new DomainError.Conflict("target_exists", "the targets metadata changes the entry of the"
+                        + " published target '" + e.getKey() + "' (its firmware fields); a published target"
+                        + " never changes");
             }
         }
     }
 
     private static void requireSameImage(String path, TargetFile entry, long length, String sha256, String sha512) {
         if (entry.length() != length) {
-            throw ApiException.badRequest("image_mismatch", "'" + path + "': signed length " + entry.length()
+            throw new DomainError.Invalid("image_mismatch", "'" + path + "': signed length " + entry.length()
                     + " differs from the image's " + length);
         }
         if (!entry.hashes().containsKey("sha256")) {
-            throw ApiException.badRequest("image_mismatch", "'" + path + "': the signed entry has no sha256");
+            throw new DomainError.Invalid("image_mismatch", "'" + path + "': the signed entry has no sha256");
         }
         for (Map.Entry<String, String> e : entry.hashes().entrySet()) {
             String actual = switch (e.getKey()) {
                 case "sha256" -> sha256;
                 case "sha512" -> sha512;
-                default -> throw ApiException.badRequest("image_mismatch", "'" + path + "': hash algorithm '"
+                default -> throw new DomainError.Invalid("image_mismatch", "'" + path + "': hash algorithm '"
                         + e.getKey() + "' is not supported by the server");
             };
             if (!actual.equalsIgnoreCase(e.getValue())) {
-                throw ApiException.badRequest("image_mismatch", "'" + path + "': the image's " + e.getKey()
+                throw new DomainError.Invalid("image_mismatch", "'" + path + "': the image's " + e.getKey()
                         + " differs from the signed entry");
             }
         }

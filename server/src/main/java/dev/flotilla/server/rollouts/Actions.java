@@ -22,15 +22,20 @@ import java.util.function.Function;
  * <ul>
  *   <li>{@code start}: created to active; the first stage starts now (or at {@code startAt}); for a dynamic
  *       selection its devices are admitted after the transaction, once its positions are filled
- *       ({@link PositionFill}), before the action answers.</li>
+ *       ({@link PositionFill}), before the action answers: its entry says {@code "positions": "filling"}
+ *       instead of {@code admitted}, and the fill's {@code rollout.positions} entry, in the same operator's
+ *       name and marked {@code "completes": "rollout.start"}, has the devices admitted (the answer has them as
+ *       {@code admitted}).</li>
  *   <li>{@code pause}: active to paused: no stage starts, no device is admitted; assignments stay.</li>
  *   <li>{@code resume}: paused or halted to active; the failures seen so far are acknowledged (the gates no
  *       longer count them) and withdrawn devices are admitted again.</li>
- *   <li>{@code abort}: to aborted, for good; devices that have not started installing it are withdrawn ({@link Halts#withdraw}).</li>
+ *   <li>{@code abort}: to aborted, for good; devices that have not started installing it are withdrawn
+ *       ({@link Halts#withdraw}); retries waiting for their backoff are dropped.</li>
  *   <li>{@code advance}: the next stage starts now, without waiting for the soak time or an approval.</li>
  *   <li>{@code approve}: approves the next stage (for stages with {@code approval}).</li>
  *   <li>{@code retry}: failed, rolled back and timed out devices get a new assignment (a higher counter), each at
- *       most {@code maxRetries} times.</li>
+ *       most {@code maxRetries} times, once their backoff since their failure has passed: at once when it has,
+ *       else by the evaluator when it has ({@link Retries}).</li>
  * </ul>
  */
 public final class Actions {
@@ -111,11 +116,10 @@ public final class Actions {
         // a started dynamic selection's positions are filled after the transaction, in batches (PositionFill)
         Done done;
         if (action.equals("start")) {
-            PositionFill.Started<Done> started = fill.starting(id, tx);
+            PositionFill.Started<Done> started = fill.starting(id, actor, tx);
             done = started.value();
-            if (started.admitted() > 0) { // the answer counts the devices the fill admitted too
-                done.acted().after().merge("admitted", started.admitted(),
-                        (a, b) -> ((Number) a).intValue() + ((Number) b).intValue());
+            if (done.acted().after().remove("positions") != null) { // the answer has what the fill admitted
+                done.acted().after().put("admitted", started.admitted());
             }
         } else {
             done = tx.get();
@@ -188,7 +192,11 @@ public final class Actions {
             return false;
         }
         int n = admission.startStage(h, r, 0, now);
-        numbers.put("admitted", n);
+        if (r.selection().dynamic()) { // admitted by the fill after this transaction, audited as rollout.positions
+            numbers.put("positions", "filling");
+        } else {
+            numbers.put("admitted", n);
+        }
         return n > 0;
     }
 
@@ -210,6 +218,7 @@ public final class Actions {
     private boolean abort(Handle h, RolloutRow r, Map<String, Object> numbers) {
         set(h, r, RolloutRow.HOLDING, RolloutRow.ABORTED);
         numbers.put("withdrawn", halts.withdraw(h, r, "aborted", clock.millis()));
+        Retries.drop(h, r.id());
         return false;
     }
 
@@ -238,24 +247,8 @@ public final class Actions {
 
     private boolean retry(Handle h, RolloutRow r, Map<String, Object> numbers) {
         require(r, List.of(RolloutRow.ACTIVE, RolloutRow.PAUSED));
-        long now = clock.millis();
-        List<String> devices = h.createQuery("SELECT device_id FROM rollout_devices WHERE rollout_id = :r"
-                        + " AND state IN ('failed', 'rolled_back', 'timed_out') AND attempts <= :max ORDER BY device_id")
-                .bind("r", r.id()).bind("max", r.policies().maxRetries()).mapTo(String.class).list();
-        for (String d : devices) {
-            h.createUpdate("""
-                            UPDATE rollout_devices SET state = 'assigned', reason = NULL, attempts = attempts + 1,
-                                admitted_at = :now, updated_at = :now, committed_at = NULL, acknowledged = FALSE
-                            WHERE rollout_id = :r AND device_id = :d""")
-                    .bind("now", now).bind("r", r.id()).bind("d", d).execute();
-            h.createUpdate("INSERT INTO deployment_pending (deployment_id, device_id) VALUES (:r, :d)")
-                    .bind("r", r.id()).bind("d", d).execute();
-        }
-        numbers.put("retried", devices.size());
-        numbers.put("exhausted", h.createQuery("SELECT COUNT(*) FROM rollout_devices WHERE rollout_id = :r"
-                        + " AND state IN ('failed', 'rolled_back', 'timed_out') AND attempts > :max")
-                .bind("r", r.id()).bind("max", r.policies().maxRetries()).mapTo(Integer.class).one());
-        return !devices.isEmpty();
+        numbers.putAll(Retries.request(h, r, clock.millis()));
+        return ((Number) numbers.get("retried")).intValue() > 0;
     }
 
     private static boolean set(Handle h, RolloutRow r, List<String> from, String to) {

@@ -34,6 +34,7 @@ import java.util.Set;
  *       at most every {@link #JOINERS_EVERY_MILLIS} ms by one server); a dynamic selection whose positions are not
  *       complete yet admits nothing and starts no stage: they are filled outside the transaction, in committed
  *       batches ({@link PositionFill}), which then admits the current stage's cohort;</li>
+ *   <li>devices an operator retried whose backoff has passed are re-admitted ({@link Retries#admitDue});</li>
  *   <li>when no device of the rollout is still in progress, the stage's soak time has passed since it started
  *       and since its last commit, and the next stage is approved if it asks for approval, the next stage
  *       starts;</li>
@@ -187,6 +188,11 @@ public final class Evaluator {
                 admitted = admission.admitCohort(h, r, r.stage(), now);
             }
             joinersChecked.put(r.id(), now);
+        }
+        Map<String, Object> retried = Retries.admitDue(h, r, now);
+        if (!retried.isEmpty()) {
+            audit(h, r, "rollout.retry.due", retried);
+            admitted += (Integer) retried.get("retried");
         }
         if (readyForNext(h, r, now)) {
             int k = r.stage() + 1;

@@ -15,7 +15,8 @@ import java.util.Set;
  * <pre>{@code
  * {"install": "forced" | "soft" | "download-only", "maxConcurrentDownloads": 100,
  *  "maintenanceWindow": {"cron": "0 2 * * *", "durationMinutes": 120, "zone": "Europe/Berlin"},
- *  "startAt": "2026-12-24T02:00:00Z", "onHalt": "pause" | "revert", "maxRetries": 2}
+ *  "startAt": "2026-12-24T02:00:00Z", "onHalt": "pause" | "revert", "maxRetries": 2,
+ *  "retryBackoffSeconds": 300, "retryBackoffFactor": 2, "retryBackoffMaxSeconds": 3600}
  * }</pre>
  *
  * @param install                {@code forced}: install at once, outside maintenance windows (signed into the
@@ -27,10 +28,15 @@ import java.util.Set;
  * @param onHalt                 {@code pause} (default): devices keep what they have; {@code revert}: devices that
  *                               committed the halted release are assigned their previous release
  * @param maxRetries             how often an operator may retry one failed device (default 2)
+ * @param retryBackoffSeconds    how long after its failure a device's first retry waits (default 300; 0: none)
+ * @param retryBackoffFactor     each further retry of the device waits this many times longer (default 2)
+ * @param retryBackoffMaxSeconds no retry waits longer than this (default the larger of 3600 and
+ *                               {@code retryBackoffSeconds}); see {@link #retryDelayMillis}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Policies(String install, Long maxConcurrentDownloads, Window maintenanceWindow, String startAt,
-                       String onHalt, long maxRetries) {
+                       String onHalt, long maxRetries, long retryBackoffSeconds, double retryBackoffFactor,
+                       long retryBackoffMaxSeconds) {
     private static final String CODE = "invalid_policies";
     public static final String FORCED = "forced";
     public static final String SOFT = "soft";
@@ -38,7 +44,17 @@ public record Policies(String install, Long maxConcurrentDownloads, Window maint
     public static final String PAUSE = "pause";
     public static final String REVERT = "revert";
 
-    public static final Policies DEFAULT = new Policies(SOFT, null, null, null, PAUSE, 2);
+    public static final long RETRY_BACKOFF_SECONDS = 300;
+    public static final double RETRY_BACKOFF_FACTOR = 2;
+    public static final long RETRY_BACKOFF_MAX_SECONDS = 3600;
+    public static final Policies DEFAULT = new Policies(SOFT, null, null, null, PAUSE, 2, RETRY_BACKOFF_SECONDS,
+            RETRY_BACKOFF_FACTOR, RETRY_BACKOFF_MAX_SECONDS);
+
+    /** The default policies of a row stored without any (a deployment): {@code forced} or soft, as it was made. */
+    static Policies of(boolean forced) {
+        return new Policies(forced ? FORCED : SOFT, null, null, null, PAUSE, 2, RETRY_BACKOFF_SECONDS,
+                RETRY_BACKOFF_FACTOR, RETRY_BACKOFF_MAX_SECONDS);
+    }
 
     /** A maintenance window: starts at each {@code cron} time (5 fields) in {@code zone}, lasts the duration. */
     public record Window(String cron, long durationMinutes, String zone) {
@@ -83,6 +99,15 @@ public record Policies(String install, Long maxConcurrentDownloads, Window maint
         return REVERT.equals(onHalt);
     }
 
+    /**
+     * How long the {@code n}-th retry of a device (n from 1) waits after the device's last failure:
+     * {@code retryBackoffSeconds * retryBackoffFactor^(n-1)}, at most {@code retryBackoffMaxSeconds}.
+     */
+    public long retryDelayMillis(long n) {
+        double seconds = retryBackoffSeconds * Math.pow(retryBackoffFactor, Math.max(0, n - 1));
+        return Math.min(retryBackoffMaxSeconds, (long) Math.min(seconds, Long.MAX_VALUE / 1000.0)) * 1000;
+    }
+
     public Instant startInstant() {
         return startAt == null ? null : Instant.parse(startAt);
     }
@@ -94,7 +119,8 @@ public record Policies(String install, Long maxConcurrentDownloads, Window maint
      */
     public static Policies parse(JsonNode json) {
         Fields f = Fields.of(json, "policies", CODE,
-                Set.of("install", "maxConcurrentDownloads", "maintenanceWindow", "startAt", "onHalt", "maxRetries"));
+                Set.of("install", "maxConcurrentDownloads", "maintenanceWindow", "startAt", "onHalt", "maxRetries",
+                        "retryBackoffSeconds", "retryBackoffFactor", "retryBackoffMaxSeconds"));
         String install = f.string("install").orElse(SOFT);
         if (!Set.of(FORCED, SOFT, DOWNLOAD_ONLY).contains(install)) {
             throw f.invalid("install", "must be 'forced', 'soft' or 'download-only', got '" + install + "'");
@@ -111,8 +137,17 @@ public record Policies(String install, Long maxConcurrentDownloads, Window maint
                 throw f.invalid("startAt", "must be an ISO-8601 instant such as 2026-12-24T02:00:00Z");
             }
         }
+        long backoff = f.integer("retryBackoffSeconds", 0, 86_400).orElse(RETRY_BACKOFF_SECONDS);
+        double factor = f.number("retryBackoffFactor", 1, 10, false).orElse(RETRY_BACKOFF_FACTOR);
+        long most = f.integer("retryBackoffMaxSeconds", 0, 604_800)
+                .orElse(Math.max(RETRY_BACKOFF_MAX_SECONDS, backoff));
+        if (most < backoff) {
+            throw f.invalid("retryBackoffMaxSeconds", "must be at least retryBackoffSeconds (" + backoff + "), got "
+                    + most);
+        }
         return new Policies(install, f.integer("maxConcurrentDownloads", 1, 1_000_000).orElse(null),
-                f.has("maintenanceWindow") ? window(f) : null, startAt, onHalt, f.integer("maxRetries", 0, 100).orElse(2L));
+                f.has("maintenanceWindow") ? window(f) : null, startAt, onHalt, f.integer("maxRetries", 0, 100).orElse(2L),
+                backoff, factor, most);
     }
 
     private static Window window(Fields parent) {

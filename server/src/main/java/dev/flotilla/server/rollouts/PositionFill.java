@@ -74,15 +74,16 @@ final class PositionFill {
     /**
      * Runs {@code start} (a transaction that may start the rollout's first stage), then fills the rollout's
      * positions if it is a started dynamic selection without them; no evaluation of this server takes the fill
-     * meanwhile. Returns what {@code start} returned and how many devices the completed fill admitted.
+     * meanwhile. The fill's {@code rollout.positions} entry is then {@code actor}'s, marked as completing their
+     * {@code rollout.start}. Returns what {@code start} returned and how many devices the completed fill admitted.
      */
-    <T> Started<T> starting(String rolloutId, java.util.function.Supplier<T> start) {
+    <T> Started<T> starting(String rolloutId, Actor actor, java.util.function.Supplier<T> start) {
         filling.add(rolloutId);
         try {
             T out = start.get();
             int admitted = 0;
             try {
-                admitted = fill(rolloutId);
+                admitted = fill(rolloutId, actor);
             } catch (RuntimeException e) { // the start stands; the next evaluation fills them (fillDue)
                 LOG.warn("filling the positions of rollout {} failed; will retry", rolloutId, e);
             }
@@ -107,7 +108,7 @@ final class PositionFill {
         for (String id : due) {
             if (filling.add(id)) {
                 try {
-                    fill(id);
+                    fill(id, null);
                 } catch (RuntimeException e) {
                     LOG.warn("filling the positions of rollout {} failed; will retry", id, e);
                 } finally {
@@ -124,8 +125,10 @@ final class PositionFill {
     /**
      * Claims, clears, fills and completes the rollout's rows; no-op when it needs none or another holds it.
      * Returns how many devices completing them admitted.
+     *
+     * @param starter the operator whose start this fill completes; null for a fill of the evaluation
      */
-    private int fill(String rolloutId) {
+    private int fill(String rolloutId, Actor starter) {
         Optional<RolloutRow> claimed = jdbi.inTransaction(h -> claim(h, rolloutId));
         if (claimed.isEmpty()) {
             return 0;
@@ -155,7 +158,7 @@ final class PositionFill {
             }
             listener.committed(rolloutId, i + batch.size());
         }
-        int admitted = jdbi.inTransaction(h -> complete(h, rolloutId, ranked.size()));
+        int admitted = jdbi.inTransaction(h -> complete(h, rolloutId, ranked.size(), starter));
         if (admitted > 0) {
             assignments.finishPending(rolloutId);
         }
@@ -215,9 +218,11 @@ final class PositionFill {
     /**
      * Under the evaluation lock: marks the rows complete (with their count and "members changed", so that the
      * evaluator looks at them), notes which the rollout admitted before, and admits the current stage's cohort
-     * of an active rollout (audited as {@code rollout.positions}); returns how many devices it admitted.
+     * of an active rollout; returns how many devices it admitted. Audited as {@code rollout.positions} with the
+     * stage, the selection's size and the devices admitted: by the operator whose start it completes (marked
+     * {@code "completes": "rollout.start"}), else by the system.
      */
-    private int complete(Handle h, String rolloutId, int count) {
+    private int complete(Handle h, String rolloutId, int count, Actor starter) {
         Evaluator.lock(h);
         int done = h.createUpdate("""
                         UPDATE deployments SET positions_filled = TRUE, positions_count = :n, members_changed = TRUE,
@@ -232,8 +237,15 @@ final class PositionFill {
         before.forEach(d -> Positions.admitted(h, rolloutId, d));
         RolloutRow r = RolloutRow.find(h, rolloutId).orElseThrow();
         int n = r.state().equals(RolloutRow.ACTIVE) ? admission.admitCohort(h, r, r.stage(), clock.millis()) : 0;
-        audit.record(h, new Actor("system", rolloutId, "rollout positions"), "rollout.positions", "rollout",
-                rolloutId, null, Map.of("stage", r.stage(), "selected", count, "admitted", n));
+        Map<String, Object> after = new java.util.LinkedHashMap<>();
+        after.put("stage", r.stage());
+        after.put("selected", count);
+        after.put("admitted", n);
+        if (starter != null) {
+            after.put("completes", "rollout.start");
+        }
+        audit.record(h, starter == null ? new Actor("system", rolloutId, "rollout positions") : starter,
+                "rollout.positions", "rollout", rolloutId, null, after);
         return n;
     }
 }

@@ -66,8 +66,7 @@ record RolloutRow(String id, String kind, long seq, String target, boolean force
                 : Selection.parse(Selection.read(rs.getString("selection_json")));
         Plan plan = rs.getString("plan_json") == null ? Plan.ONE_STAGE : Plan.parse(Selection.read(rs.getString("plan_json")));
         Policies policies = rs.getString("policies_json") == null
-                ? new Policies(rs.getBoolean("forced") ? Policies.FORCED : Policies.SOFT, null, null, null,
-                Policies.PAUSE, 2)
+                ? Policies.of(rs.getBoolean("forced"))
                 : Policies.parse(Selection.read(rs.getString("policies_json")));
         return new RolloutRow(rs.getString("id"), rs.getString("kind"), rs.getLong("seq"), rs.getString("target_path"),
                 rs.getBoolean("forced"), rs.getString("state"), selection, plan, policies, rs.getInt("stage"),

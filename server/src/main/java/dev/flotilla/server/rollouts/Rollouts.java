@@ -131,7 +131,7 @@ public final class Rollouts {
 
     private Rollout createUnsettled(RolloutRequest req, Actor actor) {
         String id = Secrets.newId("rol_");
-        boolean admitted = fill.starting(id, () -> jdbi.inTransaction(h -> {
+        boolean admitted = fill.starting(id, actor, () -> jdbi.inTransaction(h -> {
             Evaluator.lock(h);
             List<Selection.Member> members = check(h, req, id);
             h.createUpdate("""

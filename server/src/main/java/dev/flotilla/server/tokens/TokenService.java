@@ -5,7 +5,7 @@ import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.auth.Operator;
 import dev.flotilla.server.auth.Role;
 import dev.flotilla.server.auth.Secrets;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.Limits;
 import dev.flotilla.server.http.Page;
 import org.jdbi.v3.core.Jdbi;
@@ -33,9 +33,17 @@ public final class TokenService {
         this.clock = clock;
     }
 
-    /** Creates a token with {@code role}. */
+    /**
+     * Creates a token with {@code role}.
+     *
+     * @throws DomainError.Invalid {@code invalid_request} when {@code name} is longer than {@link Limits#NAME}
+     *                             characters
+     */
     public Created create(Actor actor, String name, Role role) {
-        Limits.text("name", name, Limits.NAME);
+        if (name != null && name.length() > Limits.NAME) {
+            throw new DomainError.Invalid("invalid_request", "field 'name' is longer than " + Limits.NAME
+                    + " characters");
+        }
         String id = Secrets.newId("tok_");
         String secret = Secrets.newSecret("flt_");
         return jdbi.inTransaction(h -> {
@@ -67,10 +75,14 @@ public final class TokenService {
         return Page.of(jdbi.withHandle(h -> store.list(h, page.offset(), page.limit() + 1)), page);
     }
 
-    /** Revokes a token; revoking a revoked token changes nothing. @throws ApiException 404 when unknown */
+    /**
+     * Revokes a token; revoking a revoked token changes nothing.
+     *
+     * @throws DomainError.NotFound when unknown
+     */
     public ApiToken revoke(Actor actor, String id) {
         return jdbi.inTransaction(h -> {
-            ApiToken before = store.find(h, id).orElseThrow(() -> ApiException.notFound("token"));
+            ApiToken before = store.find(h, id).orElseThrow(() -> new DomainError.NotFound("token"));
             if (before.revoked()) {
                 return before;
             }

@@ -4,7 +4,7 @@ import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Targets;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import org.jdbi.v3.core.Jdbi;
 
 import java.time.Clock;
@@ -46,8 +46,9 @@ public final class TargetsRefresh {
      * Stores re-signed targets metadata and re-publishes snapshot and timestamp. Nothing changes when a
      * check fails.
      *
-     * @throws ApiException 400 {@code malformed_metadata}, {@code unsigned_metadata}, {@code expired_metadata},
-     *                      {@code targets_changed}; 409 {@code no_root}, {@code no_targets}, {@code bad_version}
+     * @throws DomainError.Invalid {@code malformed_metadata}, {@code unsigned_metadata}, {@code expired_metadata},
+     *                             {@code targets_changed}
+     * @throws DomainError.Conflict {@code no_root}, {@code no_targets}, {@code bad_version}
      */
     public TargetsInfo refresh(byte[] body, Actor actor) {
         Metadata<Targets> md = TrustService.parse(body, Targets.class);

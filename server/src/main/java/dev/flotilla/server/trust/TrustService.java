@@ -8,7 +8,7 @@ import dev.flotilla.core.tuf.Signed;
 import dev.flotilla.core.tuf.Targets;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -45,8 +45,9 @@ public final class TrustService {
      * and {@code director} roles are the server's online keys (threshold 1), so that the server can sign
      * for them. Nothing is stored when any check fails.
      *
-     * @throws ApiException 400 {@code malformed_metadata}, {@code unsigned_metadata}, {@code expired_metadata},
-     *                      {@code root_mismatch}; 409 {@code bad_version}
+     * @throws DomainError.Invalid {@code malformed_metadata}, {@code unsigned_metadata}, {@code expired_metadata},
+     *                             {@code root_mismatch}
+     * @throws DomainError.Conflict {@code bad_version}
      */
     public RootInfo uploadRoot(byte[] body, Actor actor) {
         Metadata<Root> root = parse(body, Root.class);
@@ -55,7 +56,7 @@ public final class TrustService {
             Optional<Metadata<Root>> previous = current(h);
             long expected = previous.map(p -> p.signed().version() + 1).orElse(1L);
             if (root.signed().version() != expected) {
-                throw ApiException.conflict("bad_version", "expected root version " + expected + ", got "
+                throw new DomainError.Conflict("bad_version", "expected root version " + expected + ", got "
                         + root.signed().version());
             }
             verify("root", root.signed(), root);
@@ -63,7 +64,7 @@ public final class TrustService {
                 verify("root (previous root's keys)", previous.get().signed(), root);
             }
             if (!root.signed().expires().isAfter(clock.instant())) {
-                throw ApiException.badRequest("expired_metadata", "root expired at " + root.signed().expires());
+                throw new DomainError.Invalid("expired_metadata", "root expired at " + root.signed().expires());
             }
             requireOnlineKey(root.signed(), OnlineKeys.SNAPSHOT, keys.snapshot().keyId());
             requireOnlineKey(root.signed(), OnlineKeys.TIMESTAMP, keys.timestamp().keyId());
@@ -82,24 +83,25 @@ public final class TrustService {
      * root exists, the metadata is signed to the root's targets threshold, is the next targets version and
      * has not expired.
      *
-     * @throws ApiException 409 {@code no_root}, 400 {@code unsigned_metadata}, 409 {@code bad_version},
-     *                      400 {@code expired_metadata}
+     * @throws DomainError.Conflict {@code no_root}, {@code bad_version}
+     * @throws DomainError.Invalid {@code unsigned_metadata}, {@code expired_metadata}
      */
     public void requireNextTargets(Handle h, Metadata<Targets> md) {
         Metadata<Root> root = current(h)
-                .orElseThrow(() -> ApiException.conflict("no_root", "no root uploaded yet (flotilla trust init --server)"));
+                .orElseThrow(() -> new DomainError.Conflict("no_root",
+                        "no root uploaded yet (flotilla trust init --server)"));
         try {
             Metadata.verifyThreshold("targets", root.signed().role("targets"), root.signed().keys(), md);
         } catch (RepositoryError e) {
-            throw ApiException.badRequest("unsigned_metadata", e.getMessage());
+            throw new DomainError.Invalid("unsigned_metadata", e.getMessage());
         }
         long expected = store.latest(h, "targets").map(s -> s.version() + 1).orElse(1L);
         if (md.signed().version() != expected) {
-            throw ApiException.conflict("bad_version", "expected targets version " + expected + ", got "
+            throw new DomainError.Conflict("bad_version", "expected targets version " + expected + ", got "
                     + md.signed().version());
         }
         if (!md.signed().expires().isAfter(clock.instant())) {
-            throw ApiException.badRequest("expired_metadata", "targets expired at " + md.signed().expires());
+            throw new DomainError.Invalid("expired_metadata", "targets expired at " + md.signed().expires());
         }
     }
 
@@ -109,18 +111,19 @@ public final class TrustService {
      *
      * @param changed the message of the refusal, from the current targets version
      * @return the current targets
-     * @throws ApiException 409 {@code no_targets} when nothing was released yet; 400 {@code targets_changed}
+     * @throws DomainError.Conflict {@code no_targets} when nothing was released yet
+     * @throws DomainError.Invalid {@code targets_changed}
      */
     public Targets requireCurrentTargets(Handle h, Targets next, Optional<String> dropped,
                                          java.util.function.LongFunction<String> changed) {
         Targets current = store.latest(h, "targets").map(s -> Metadata.fromBytes(s.bytes(), Targets.class).signed())
-                .orElseThrow(() -> ApiException.conflict("no_targets",
+                .orElseThrow(() -> new DomainError.Conflict("no_targets",
                         "no targets metadata yet: publish a release first (flotilla release publish)"));
         com.fasterxml.jackson.databind.node.ObjectNode expected = current.toJson().path("targets").deepCopy();
         dropped.ifPresent(expected::remove);
         if (!expected.equals(next.toJson().path("targets"))
                 || !java.util.Objects.equals(next.toJson().get("delegations"), current.toJson().get("delegations"))) {
-            throw ApiException.badRequest("targets_changed", changed.apply(current.version()));
+            throw new DomainError.Invalid("targets_changed", changed.apply(current.version()));
         }
         return current;
     }
@@ -144,7 +147,7 @@ public final class TrustService {
     private static void requireOnlineKey(Root root, String roleName, String keyId) {
         Role role = root.roles().get(roleName);
         if (role == null || role.threshold() != 1 || !role.keyids().contains(keyId)) {
-            throw ApiException.badRequest("root_mismatch", "the root's '" + roleName
+            throw new DomainError.Invalid("root_mismatch", "the root's '" + roleName
                     + "' role must list this server's online key " + keyId + " with threshold 1");
         }
     }
@@ -154,16 +157,20 @@ public final class TrustService {
         try {
             Metadata.verifyThreshold(what, delegator.role("root"), delegator.keys(), md);
         } catch (RepositoryError e) {
-            throw ApiException.badRequest("unsigned_metadata", e.getMessage());
+            throw new DomainError.Invalid("unsigned_metadata", e.getMessage());
         }
     }
 
-    /** Parses metadata of a type; failures are 400 {@code malformed_metadata}. */
+    /**
+     * Parses metadata of a type.
+     *
+     * @throws DomainError.Invalid {@code malformed_metadata} when it does not parse
+     */
     public static <T extends Signed> Metadata<T> parse(byte[] body, Class<T> type) {
         try {
             return Metadata.fromBytes(body, type);
         } catch (RepositoryError e) {
-            throw ApiException.badRequest("malformed_metadata", e.getMessage());
+            throw new DomainError.Invalid("malformed_metadata", e.getMessage());
         }
     }
 }

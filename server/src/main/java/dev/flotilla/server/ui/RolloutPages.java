@@ -225,7 +225,8 @@ final class RolloutPages {
             case "approve" -> new Confirm(action, "Approve the next stage?", "It starts once the current stage is"
                     + " done and has soaked.", "Approve the next stage");
             default -> new Confirm(action, "Retry the failed devices?", "Failed, rolled back and timed-out devices"
-                    + " get a new assignment, each at most as often as the rollout's maxRetries allows.",
+                    + " get a new assignment, each at most as often as the rollout's maxRetries allows, once its retry"
+                    + " backoff since its failure has passed (the others wait and are retried when due).",
                     "Retry failed devices");
         };
     }

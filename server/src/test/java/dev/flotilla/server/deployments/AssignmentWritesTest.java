@@ -16,7 +16,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flotilla.core.tuf.Key;
 import dev.flotilla.core.tuf.Signer;
 import dev.flotilla.server.auth.Actor;
-import dev.flotilla.server.http.JsonBody;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -288,8 +287,8 @@ class AssignmentWritesTest {
                 id -> { });
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            Future<Deployment> created = pool.submit(() -> slow.create(JsonBody.of(
-                    new ObjectMapper().valueToTree(Map.of("target", "fw-1.0.bin", "group", "lab", "allowEmpty", true)), "body"),
+            Future<Deployment> created = pool.submit(() -> slow.create(DeploymentRequest.parse(
+                    new ObjectMapper().valueToTree(Map.of("target", "fw-1.0.bin", "group", "lab", "allowEmpty", true))),
                     new Actor("token", "tok_test", "test")).deployment());
             assertThat(signing.await(30, TimeUnit.SECONDS)).isTrue();
             // the deployment is recorded and active: a device joining now is assigned on that write

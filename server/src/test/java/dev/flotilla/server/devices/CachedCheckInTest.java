@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.core.crypto.KeyType;
 import dev.flotilla.core.keys.KeyPairs;
 import dev.flotilla.core.tuf.Key;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.store.Database;
 import dev.flotilla.server.testing.BothDatabases;
 import dev.flotilla.server.testing.Http;
@@ -236,7 +236,7 @@ class CachedCheckInTest {
         assertThat(stale.cached()).as("the feed has not read the change yet").isTrue();
         byte[] other = "{\"signed\":{\"v\":2},\"signatures\":[]}".getBytes();
         assertThatThrownBy(() -> checkIns.checkIn(stale, other, Optional.of(etag)))
-                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(401));
+                .isInstanceOfSatisfying(DomainError.Unauthenticated.class, e -> assertThat(e.code()).isEqualTo("unauthenticated"));
         String stored = database.jdbi().withHandle(h -> h.createQuery(
                 "SELECT envelope_hash FROM device_manifests WHERE device_id = :d").bind("d", id).mapTo(String.class).one());
         assertThat(stored).as("nothing written").isEqualTo(dev.flotilla.core.crypto.Digests.sha256Hex(envelope));

@@ -5,8 +5,7 @@ import dev.flotilla.core.crypto.KeyType;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.enrollment.EnrollmentService;
-import dev.flotilla.server.http.ApiException;
-import dev.flotilla.server.http.JsonBody;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.store.Database;
 import dev.flotilla.server.testing.MutableClock;
@@ -77,7 +76,7 @@ class DeviceStoreTest {
             enroll(s, two.secret(), "board-a");
             enroll(s, two.secret(), "board-a");
             assertThatThrownBy(() -> enroll(s, two.secret(), "board-a"))
-                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo("invalid_enrollment_token"));
+                    .isInstanceOfSatisfying(DomainError.Unauthenticated.class, e -> assertThat(e.code()).isEqualTo("invalid_enrollment_token"));
             assertThat(s.enrollment().list(new Page.Request(0, 10)).items()).singleElement()
                     .satisfies(t -> assertThat(t.uses()).isEqualTo(2));
             assertThat(s.devices().list(new DeviceFilter(null, null, null, null), new Page.Request(0, 50)).items()).hasSize(2);
@@ -96,7 +95,7 @@ class DeviceStoreTest {
 
             for (String secret : List.of(revoked.secret(), shortLived.secret(), "fle_unknown")) {
                 assertThatThrownBy(() -> enroll(s, secret, "board-a"))
-                        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo("invalid_enrollment_token"));
+                        .isInstanceOfSatisfying(DomainError.Unauthenticated.class, e -> assertThat(e.code()).isEqualTo("invalid_enrollment_token"));
             }
             assertThat(s.devices().list(new DeviceFilter(null, null, null, null), new Page.Request(0, 50)).items()).isEmpty();
         }
@@ -112,7 +111,7 @@ class DeviceStoreTest {
                     DeviceKeys.parse(d.publicKeyJson()), "board-a", JsonNodeFactory.instance.objectNode());
             s.devices().enroll(e);
             assertThatThrownBy(() -> s.devices().enroll(e))
-                    .isInstanceOfSatisfying(ApiException.class, x -> assertThat(x.code()).isEqualTo("device_exists"));
+                    .isInstanceOfSatisfying(DomainError.Conflict.class, x -> assertThat(x.code()).isEqualTo("device_exists"));
         }
     }
 
@@ -134,7 +133,7 @@ class DeviceStoreTest {
         try (Database db = Database.open(tdb.jdbcUrl())) {
             Services s = services(db, new MutableClock());
             Device d = enroll(s, s.enrollment().create(OP, "line", FLEET).secret(), "board-a");
-            JsonBody batch = new JsonBody((com.fasterxml.jackson.databind.node.ObjectNode) dev.flotilla.core.json.CanonicalJson.parse(
+            EventBatch batch = EventBatch.parse(dev.flotilla.core.json.CanonicalJson.parse(
                     "{\"events\":[{\"eventId\":\"e1\",\"type\":\"installed\"},{\"eventId\":\"e2\",\"type\":\"rebooting\"}]}"
                             .getBytes()));
             assertThat(s.events().record(d.id(), batch)).isEqualTo(new DeviceEvents.Outcome(2, 0));

@@ -10,7 +10,7 @@ import dev.flotilla.core.json.JsonFormatException;
 import dev.flotilla.core.keys.KeyPairs;
 import dev.flotilla.core.keys.KeySigner;
 import dev.flotilla.core.tuf.Key;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 
 import java.security.KeyPair;
 import java.util.Arrays;
@@ -19,10 +19,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Fuzzes the check of a device's signed manifest (the check-in body), without a server: a body either fails
- * to parse ({@link JsonFormatException}, 400 {@code malformed_json}) or is refused with {@link ApiException}
- * or yields its {@code signed} part; nothing else may escape. An input starting with {@code !} is the
- * {@code signed} part, which the fuzz target signs with the device key, so that fuzzed manifests also pass
- * the signature check. Committed inputs: {@code ManifestFuzzTestInputs/verify/}; docs/fuzzing.md.
+ * to parse ({@link JsonFormatException}, 400 {@code malformed_json}) or is refused with {@link DomainError}
+ * (invalid or forbidden: 400 or 403) or yields its {@code signed} part; nothing else may escape. An input
+ * starting with {@code !} is the {@code signed} part, which the fuzz target signs with the device key, so that
+ * fuzzed manifests also pass the signature check. Committed inputs: {@code ManifestFuzzTestInputs/verify/}; docs/fuzzing.md.
  */
 class ManifestFuzzTest {
     private static final KeySigner DEVICE = signer();
@@ -47,8 +47,8 @@ class ManifestFuzzTest {
         try {
             ObjectNode signed = Manifests.verify(envelope, "dev_1", DEVICE.publicKey());
             assertThat(signed.path("deviceId").textValue()).isEqualTo("dev_1");
-        } catch (ApiException refused) {
-            assertThat(refused.status()).isIn(400, 403);
+        } catch (DomainError refused) {
+            assertThat(refused).isInstanceOfAny(DomainError.Invalid.class, DomainError.Forbidden.class);
         }
     }
 

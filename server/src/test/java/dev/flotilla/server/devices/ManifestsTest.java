@@ -11,7 +11,7 @@ import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.keys.KeyPairs;
 import dev.flotilla.core.keys.KeySigner;
 import dev.flotilla.core.tuf.Key;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import java.security.KeyPair;
 import org.junit.jupiter.api.Test;
 
@@ -72,8 +72,7 @@ class ManifestsTest {
 
     private void assertInvalid(ObjectNode m, String message) {
         assertThatThrownBy(() -> Manifests.verify(envelope(m), "dev-1", device.publicKey()))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(400);
+                .isInstanceOfSatisfying(DomainError.Invalid.class, e -> {
                     assertThat(e.code()).isEqualTo("invalid_request");
                     assertThat(e.getMessage()).isEqualTo(message);
                 });

@@ -3,7 +3,7 @@ package dev.flotilla.server.releases;
 import dev.flotilla.core.crypto.Digests;
 import dev.flotilla.server.artifacts.LocalArtifactStore;
 import dev.flotilla.server.auth.Actor;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.store.Database;
 import dev.flotilla.server.testing.MutableClock;
 import dev.flotilla.server.testing.StoreTest;
@@ -59,14 +59,15 @@ class ImageUploadsTest {
 
             // oversize: undeclared length, refused while streaming; declared length, refused before reading
             assertThatThrownBy(() -> uploads.receive(new ByteArrayInputStream(new byte[1001]), -1, RM))
-                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(413));
+                    .isInstanceOfSatisfying(DomainError.TooLarge.class,
+                            e -> assertThat(e.code()).isEqualTo("payload_too_large"));
             InputStream never = new InputStream() {
                 @Override
                 public int read() {
                     throw new AssertionError("read although the declared length is too large");
                 }
             };
-            assertThatThrownBy(() -> uploads.receive(never, 5000, RM)).isInstanceOf(ApiException.class);
+            assertThatThrownBy(() -> uploads.receive(never, 5000, RM)).isInstanceOf(DomainError.TooLarge.class);
             assertThat(storedFiles()).isEqualTo(1);
 
             clock.advance(Duration.ofHours(7));

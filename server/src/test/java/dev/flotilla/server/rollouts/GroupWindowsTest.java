@@ -8,10 +8,7 @@ import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,21 +21,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * assignment each device gets at check-in, verified against the director key of the trusted root. Real HTTP,
  * H2 and PostgreSQL.
  */
-class GroupWindowsTest {
+class GroupWindowsTest extends FleetTest {
     private static final Map<String, Object> NIGHT = Map.of("cron", "0 2 * * *", "durationMinutes", 120,
             "zone", "Europe/Berlin");
     private static final Map<String, Object> WEEKEND = Map.of("cron", "30 1 * * 6", "durationMinutes", 90);
 
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
 
     private Http.Response put(String group, Object body) {
         return fleet.srv.http.send("PUT", path(group), fleet.admin, body, Map.of());

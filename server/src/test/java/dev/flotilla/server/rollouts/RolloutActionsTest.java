@@ -1,11 +1,10 @@
 package dev.flotilla.server.rollouts;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,21 +14,10 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Operator actions (pause, resume, abort, retry) and the revert policy, audited with the numbers. Real HTTP,
+ * Operator actions (start, pause, resume, abort, retry) and the revert policy, audited with the numbers. Real HTTP,
  * H2 and PostgreSQL.
  */
-class RolloutActionsTest {
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
+class RolloutActionsTest extends FleetTest {
     private String start(String plan, Map<String, Object> policies) {
         return fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(plan),
                 "policies", policies)).path("id").asText();
@@ -83,7 +71,7 @@ class RolloutActionsTest {
         fleet = new Fleet(db, dir);
         List<TestDevice> devices = fleet.devices(1, "board-a");
         TestDevice d = devices.get(0);
-        String id = start("{'stages': [{'percent': 100}]}", Map.of("maxRetries", 1));
+        String id = start("{'stages': [{'percent': 100}]}", Map.of("maxRetries", 1, "retryBackoffSeconds", 0));
         long first = fleet.assignment(d).path("signed").path("counter").asLong();
         fleet.report(d, id, "failed", Map.of("reason", "E_DOWNLOAD"));
         assertThat(fleet.assignment(d).isNull()).isTrue();
@@ -100,6 +88,38 @@ class RolloutActionsTest {
         JsonNode second = fleet.audit("rollout.retry").stream()
                 .filter(e -> e.path("after").path("retried").asInt() == 0).findFirst().orElseThrow();
         assertThat(second.path("after").path("exhausted").asInt()).isEqualTo(1);
+    }
+
+    @StoreTest
+    void aDynamicStartIsAuditedWithTheDevicesItsPositionFillAdmittedInTheStartersName(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        fleet.devices(3, "board-a");
+        Http.Response created = fleet.post("/api/v1/rollouts", Map.of("target", "fw-2.0.bin", "selection", Map.of(),
+                "plan", Fleet.plan("{'stages': [{'percent': 100}]}")));
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        String id = created.json().path("id").asText();
+
+        JsonNode acted = fleet.act(id, "start").path("acted").path("after");
+
+        assertThat(acted.path("admitted").asInt()).isEqualTo(3);
+        assertThat(acted.has("positions")).isFalse();
+        JsonNode start = fleet.audit("rollout.start").get(0);
+        assertThat(start.path("after").path("positions").asText()).isEqualTo("filling");
+        assertThat(start.path("after").has("admitted")).as("not a misleading 0").isFalse();
+        JsonNode fill = fleet.audit("rollout.positions").get(0);
+        assertThat(fill.path("after").path("admitted").asInt()).isEqualTo(3);
+        assertThat(fill.path("after").path("selected").asInt()).isEqualTo(3);
+        assertThat(fill.path("after").path("completes").asText()).isEqualTo("rollout.start");
+        assertThat(fill.path("actorKind").asText()).isEqualTo(start.path("actorKind").asText()).isNotEqualTo("system");
+        assertThat(fill.path("actorId").asText()).isEqualTo(start.path("actorId").asText());
+        assertThat(fill.path("seq").asLong()).isGreaterThan(start.path("seq").asLong());
+
+        fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of("mode", "static"), "supersede", true,
+                "plan", Fleet.plan("{'stages': [{'percent': 100}]}")));
+        List<JsonNode> starts = fleet.audit("rollout.start");
+        assertThat(starts.get(1).path("after").path("admitted").asInt()).as("a static selection admits at once")
+                .isEqualTo(3);
+        assertThat(fleet.audit("rollout.positions")).as("and fills no positions").hasSize(1);
     }
 
     @StoreTest

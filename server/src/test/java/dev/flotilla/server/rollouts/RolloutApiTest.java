@@ -5,10 +5,7 @@ import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -18,18 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The rollout API: validation before anything is stored, the preview, each selection filter, conflicting
  * rollouts, and deployments as one-stage rollouts. Real HTTP, H2 and PostgreSQL.
  */
-class RolloutApiTest {
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
+class RolloutApiTest extends FleetTest {
     private int rollouts() {
         return fleet.srv.http.get("/api/v1/rollouts", fleet.srv.adminToken).json().path("items").size();
     }

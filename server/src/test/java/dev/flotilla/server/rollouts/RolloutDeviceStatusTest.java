@@ -7,10 +7,7 @@ import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -22,18 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * signed manifest that shows the release's image committed when the report was lost), while its events keep
  * the whole history. Real HTTP, H2 and PostgreSQL.
  */
-class RolloutDeviceStatusTest {
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
+class RolloutDeviceStatusTest extends FleetTest {
     @StoreTest
     void aDeviceThatRolledBackAndLaterCommittedTheSameReleaseCountsAsCommitted(TestDatabase db) {
         fleet = new Fleet(db, dir);

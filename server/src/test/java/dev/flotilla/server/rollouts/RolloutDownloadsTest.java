@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -22,18 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * download at a time; a device that finished its download, or timed out, frees its slot. Real HTTP, H2 and
  * PostgreSQL.
  */
-class RolloutDownloadsTest {
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
+class RolloutDownloadsTest extends FleetTest {
     private String start(long max, String plan) {
         return fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(plan),
                 "policies", Map.of("maxConcurrentDownloads", max))).path("id").asText();

@@ -5,10 +5,7 @@ import dev.flotilla.server.devices.EventRetention;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,18 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A live rollout does not need its devices' events once they are stored: after the retention deleted them,
  * its funnel is the same and its gate still counts the failure they reported. H2 and PostgreSQL.
  */
-class RolloutEventRetentionTest {
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
+class RolloutEventRetentionTest extends FleetTest {
     @StoreTest
     void deletingALiveRolloutsEventsChangesNeitherItsFunnelNorItsGates(TestDatabase db) {
         fleet = new Fleet(db, dir);

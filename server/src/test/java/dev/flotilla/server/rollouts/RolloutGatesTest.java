@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,18 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Each gate halts a rollout at once, with the numbers; timeouts and post-commit regressions count as failures;
  * a halt withdraws what was not started and assigns nobody afterwards. Real HTTP, H2 and PostgreSQL.
  */
-class RolloutGatesTest {
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
+class RolloutGatesTest extends FleetTest {
     private String start(String plan) {
         return fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(plan)))
                 .path("id").asText();

@@ -5,10 +5,7 @@ import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,18 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Reading rollouts: the list filtered by state, a rollout's devices page by page and by state, and the numbers
  * an operator action answers with. Real HTTP, H2 and PostgreSQL.
  */
-class RolloutListingTest {
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
+class RolloutListingTest extends FleetTest {
     private Http.Response get(String path) {
         return fleet.srv.http.get(path, fleet.admin);
     }
@@ -112,8 +98,8 @@ class RolloutListingTest {
         fleet = new Fleet(db, dir);
         List<TestDevice> devices = fleet.devices(2, "board-a");
         String id = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(
-                "{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}")))
-                .path("id").asText();
+                "{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}"),
+                "policies", Map.of("retryBackoffSeconds", 0))).path("id").asText();
         fleet.report(devices.get(0), id, "rolled_back", Map.of("reason", "BOOT_FAILED"));
         assertThat(fleet.tick(id, Duration.ofSeconds(2)).path("state").asText()).isEqualTo("halted");
 
@@ -131,6 +117,7 @@ class RolloutListingTest {
         JsonNode retried = fleet.act(id, "retry").path("acted").path("after");
         assertThat(retried.path("retried").asInt()).isEqualTo(1);
         assertThat(retried.path("exhausted").asInt()).isZero();
+        assertThat(retried.path("waiting").asInt()).isZero();
         assertThat(fleet.get(id).has("acted")).as("only in an action's answer").isFalse();
     }
 }

@@ -4,10 +4,7 @@ import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -20,18 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * is aborted: rollouts by state, each rollout in progress's stage and funnel, halts by gate; no device label.
  * H2 and PostgreSQL.
  */
-class RolloutMetricsTest {
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
+class RolloutMetricsTest extends FleetTest {
     private List<String> scrape() {
         Http.Response r = fleet.srv.http.get("/metrics", null);
         assertThat(r.status()).isEqualTo(200);

@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,18 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * which grows by its factor as devices are notified or succeed, up to its maximum; gates halt it as they halt
  * stages. Real HTTP with a fake clock, H2 and PostgreSQL.
  */
-class RolloutRampTest {
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
+class RolloutRampTest extends FleetTest {
     private static int admitted(JsonNode rollout) {
         int n = 0;
         for (var e : rollout.path("stages").get(0).path("funnel").properties()) {

@@ -4,10 +4,7 @@ import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
 import org.jdbi.v3.core.statement.PreparedBatch;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,18 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The chart's time series: the evaluator samples a rollout's device states only when a sample is due and the
  * counts changed, a halt is sampled at once, and a rollout keeps a bounded number of samples. H2 and PostgreSQL.
  */
-class RolloutSamplesTest {
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
+class RolloutSamplesTest extends FleetTest {
     private List<Rollout.Sample> series(String id) {
         return fleet.srv.server.rollouts().series(id);
     }

@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,18 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Stages start one after the other as devices commit and soak; approval and advance; devices that join a
  * dynamic selection get exactly their stage; a static selection is frozen. Real HTTP, H2 and PostgreSQL.
  */
-class RolloutStagesTest {
-    @TempDir
-    Path dir;
-    private Fleet fleet;
-
-    @AfterEach
-    void stop() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
+class RolloutStagesTest extends FleetTest {
     private static Set<String> ids(List<TestDevice> devices) {
         Set<String> out = new HashSet<>();
         devices.forEach(d -> out.add(d.id()));

@@ -4,7 +4,7 @@ import dev.flotilla.server.audit.AuditEntry;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.auth.Role;
-import dev.flotilla.server.http.ApiException;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.store.Database;
 import dev.flotilla.server.testing.MutableClock;
@@ -74,7 +74,7 @@ class TokenServiceTest {
             AuditLog audit = new AuditLog(clock);
             TokenService tokens = new TokenService(db.jdbi(), audit, clock);
             assertThatThrownBy(() -> tokens.revoke(ADMIN, "tok_nope"))
-                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+                    .isInstanceOfSatisfying(DomainError.NotFound.class, e -> assertThat(e.code()).isEqualTo("not_found"));
             List<AuditEntry> log = db.jdbi().withHandle(h -> audit.list(h, new Page.Request(0, 10)));
             assertThat(log).isEmpty();
         }

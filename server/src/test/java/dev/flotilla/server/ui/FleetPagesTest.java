@@ -108,6 +108,42 @@ class FleetPagesTest {
     }
 
     @StoreTest
+    void theApiAndTheDevicesPageFilterDevicesByTheirStateInARollout(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
+            Fleet f = fleet(srv);
+            String t = srv.adminToken;
+            String toD1 = srv.http.post("/api/v1/deployments", t, Map.of("target", "fw-a-2.0.bin", "deviceId",
+                    f.d1().id())).json().path("id").asText();
+            String toD2 = srv.http.post("/api/v1/deployments", t, Map.of("target", "fw-a-1.0.bin", "deviceId",
+                    f.d2().id())).json().path("id").asText();
+            assertThat(srv.http.post("/api/v1/device/" + f.d2().id() + "/events", f.d2().token(), Map.of("events",
+                    List.of(Map.of("eventId", "r1", "type", "failed", "details", Map.of("deploymentId", toD2)))))
+                    .status()).isEqualTo(200);
+
+            assertThat(ids(srv.http.get("/api/v1/devices?rollout=" + toD1, t))).containsExactly(f.d1().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?rollout=" + toD1 + "&rolloutState=pending", t)))
+                    .containsExactly(f.d1().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?rollout=" + toD1 + "&rolloutState=failed", t))).isEmpty();
+            assertThat(ids(srv.http.get("/api/v1/devices?rollout=" + toD2 + "&rolloutState=failed", t)))
+                    .containsExactly(f.d2().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?rollout=" + toD2 + "&rolloutState=failed&health=ok", t)))
+                    .isEmpty(); // with the other filters: d2 reports "degraded"
+            assertThat(ids(srv.http.get("/api/v1/devices?rollout=rol_unknown", t))).isEmpty();
+
+            b.signIn(t);
+            String page = b.get("/ui/devices?rollout=" + toD2 + "&rolloutState=failed").body();
+            assertThat(page).contains(f.d2().id()).doesNotContain(f.d1().id())
+                    .contains("<option selected>failed</option>").contains("value=\"" + toD2 + "\"");
+            assertThat(b.get("/ui/rollouts/" + toD2).body())
+                    .contains("href=\"/ui/devices?rollout=" + toD2 + "&amp;rolloutState=failed\"");
+
+            assertThat(srv.http.get("/api/v1/devices?rolloutState=failed", t).code()).isEqualTo("invalid_request");
+            assertThat(srv.http.get("/api/v1/devices?rollout=" + toD1 + "&rolloutState=exploded", t).code())
+                    .isEqualTo("invalid_request");
+        }
+    }
+
+    @StoreTest
     void theOverviewCountsTheFleetAndTheDevicePageShowsItsStateAndTimeline(TestDatabase db) {
         try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
             Fleet f = fleet(srv);

@@ -1,0 +1,126 @@
+package dev.flotilla.cli.release;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.cli.CliFixture;
+import dev.flotilla.cli.CliRun;
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.server.Server;
+import dev.flotilla.server.ServerConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+
+import static dev.flotilla.cli.CliFixture.assertOneLineError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code flotilla release download} against a real server whose images need a token: the whole image, a resumed
+ * one, and refusals (a part that is not a prefix of the image, a key that did not sign the targets, an unknown
+ * release) that leave no file behind.
+ */
+class ReleaseDownloadCommandTest {
+    @TempDir
+    Path tmp;
+    private Server server;
+    private String admin;
+    private CliFixture fx;
+    private byte[] image;
+
+    @BeforeEach
+    void publish() throws Exception {
+        server = Server.start(ServerConfig.defaults().withDataDir(tmp.resolve("data")).withPort(0).withHost("127.0.0.1")
+                .withDatabaseUrl("jdbc:h2:mem:dl" + System.nanoTime() + ";DB_CLOSE_DELAY=-1"));
+        admin = server.initialAdminToken().orElseThrow();
+        fx = new CliFixture(tmp).generate("ed25519", "root1", "targets", "other");
+        CliRun init = CliRun.of("trust", "init", "--accept-online-keys", "--server", server.uri(), "--token", admin,
+                "--out", fx.repo, "--root-key", fx.pub("root1"), "--targets-key", fx.pub("targets"),
+                "--sign-with", fx.key("root1"));
+        assertThat(init.exitCode()).as(init.err()).isZero();
+        image = new byte[300_000];
+        new Random(7).nextBytes(image);
+        Path file = Files.write(tmp.resolve("fw-1.0.bin"), image);
+        CliRun pub = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", file,
+                "--version", "1.0.0", "--hardware", "board-a", "--targets-key", fx.key("targets"), "--no-progress");
+        assertThat(pub.exitCode()).as(pub.err()).isZero();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private CliRun download(Path out, Object... more) {
+        Object[] base = {"release", "download", "--server", server.uri(), "--token", admin, "--name", "fw-1.0.bin",
+                "--out", out};
+        Object[] args = Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, args, base.length, more.length);
+        return CliRun.of(args);
+    }
+
+    private static Path part(Path out) {
+        return out.resolveSibling(out.getFileName() + ".part");
+    }
+
+    @Test
+    void downloadsTheWholeImageCheckedAgainstTheSignedTargets() throws Exception {
+        Path out = tmp.resolve("got/fw.img");
+        Files.createDirectories(out.getParent());
+        CliRun run = download(out, "--expect-key", fx.pub("targets"), "--no-progress");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("downloaded fw-1.0.bin", "300000 bytes", "matching the signed targets metadata");
+        assertThat(Files.readAllBytes(out)).isEqualTo(image);
+        assertThat(part(out)).doesNotExist();
+    }
+
+    @Test
+    void resumesFromThePartAnEarlierRunLeft() throws Exception {
+        Path out = tmp.resolve("fw.img");
+        Files.write(part(out), Arrays.copyOf(image, 123_456));
+        CliRun run = download(out, "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode answer = CanonicalJson.parse(run.out().strip().getBytes(StandardCharsets.UTF_8));
+        assertThat(answer.path("resumedFrom").asLong()).isEqualTo(123_456);
+        assertThat(answer.path("length").asLong()).isEqualTo(300_000);
+        assertThat(Files.readAllBytes(out)).isEqualTo(image);
+        assertThat(part(out)).doesNotExist();
+    }
+
+    @Test
+    void aPartThatIsNotAPrefixOfTheImageIsDeletedAndNothingIsWritten() throws Exception {
+        Path out = tmp.resolve("fw.img");
+        byte[] wrong = Arrays.copyOf(image, 1000);
+        wrong[10] ^= 1;
+        Files.write(part(out), wrong);
+        assertOneLineError(download(out, "--no-progress"), "does not match the signed targets metadata");
+        assertThat(out).doesNotExist();
+        assertThat(part(out)).doesNotExist();
+        CliRun again = download(out, "--no-progress"); // the next run starts over and succeeds
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(Files.readAllBytes(out)).isEqualTo(image);
+    }
+
+    @Test
+    void refusesTargetsNotSignedByTheExpectedKeyAndUnknownReleases() throws Exception {
+        Path out = tmp.resolve("fw.img");
+        assertOneLineError(download(out, "--expect-key", fx.pub("other")), "refusing to download");
+        assertThat(out).doesNotExist();
+        assertThat(part(out)).doesNotExist();
+
+        CliRun unknown = CliRun.of("release", "download", "--server", server.uri(), "--token", admin,
+                "--name", "nope.bin", "--out", out);
+        assertOneLineError(unknown, "do not list 'nope.bin'");
+        assertThat(out).doesNotExist();
+
+        CliRun badToken = CliRun.of("release", "download", "--server", server.uri(), "--token", "flt_wrong",
+                "--name", "fw-1.0.bin", "--out", out);
+        assertThat(badToken.exitCode()).isNotZero();
+        assertThat(out).doesNotExist();
+    }
+}
