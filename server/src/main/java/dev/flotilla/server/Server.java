@@ -10,7 +10,11 @@ import dev.flotilla.server.releases.ReleaseDetails;
 import dev.flotilla.server.ui.Dashboard;
 import dev.flotilla.server.devices.DeviceApiRoutes;
 import dev.flotilla.server.devices.DeviceAuth;
+import dev.flotilla.server.devices.DeviceEvent;
 import dev.flotilla.server.devices.DeviceEvents;
+import dev.flotilla.server.events.FleetEvents;
+import dev.flotilla.server.events.FleetListener;
+import dev.flotilla.server.store.Consistency;
 import dev.flotilla.server.devices.DeviceRoutes;
 import dev.flotilla.server.devices.DeviceService;
 import dev.flotilla.server.devices.EventRetention;
@@ -95,12 +99,14 @@ public final class Server implements AutoCloseable {
     private final Rollouts rollouts;
     private final EventRetention eventRetention;
     private final FleetOverview fleet;
+    private final FleetEvents events;
 
     private Server(ServerConfig config, Database database, Javalin app, Optional<String> initialAdminToken,
                    ScheduledExecutorService scheduler, Publisher publisher, OnlineKeys onlineKeys,
                    List<AutoCloseable> closeables, CheckIns checkIns, Rollouts rollouts,
-                   EventRetention eventRetention, FleetOverview fleet) {
+                   EventRetention eventRetention, FleetOverview fleet, FleetEvents events) {
         this.fleet = fleet;
+        this.events = events;
         this.closeables = closeables;
         this.eventRetention = eventRetention;
         this.rollouts = rollouts;
@@ -169,23 +175,31 @@ public final class Server implements AutoCloseable {
             ReleaseService releases = new ReleaseService(jdbi, tuf, trust, publisher, uploads, audit, config.clock());
             MqttWakeUps wakeUps = config.mqtt() == null ? null : new MqttWakeUps(config.mqtt());
             closeables.add(wakeUps);
+            FleetEvents fleetEvents = new FleetEvents();
+            Consistency consistency = new Consistency();
             Rollouts rollouts = new Rollouts(jdbi, tuf, keys.director(), audit, config.clock(),
-                    wakeUps == null ? id -> { } : wakeUpAfterSettle(wakeUps, scheduler, db.postgres()));
-            Deployments deployments = new Deployments(jdbi, rollouts, audit, config.clock());
+                    wakeUps == null ? id -> { } : wakeUpAfterSettle(wakeUps, scheduler, db.postgres()),
+                    fleetEvents, consistency);
+            Deployments deployments = new Deployments(jdbi, rollouts, audit, config.clock(), consistency);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             closeables.add(StandardMetrics.bind(metrics, db.dataSource()));
-            RolloutMetrics rolloutMetrics = RolloutMetrics.bind(metrics, rollouts);
+            RolloutMetrics rolloutMetrics = RolloutMetrics.bind(metrics, rollouts, fleetEvents);
             TokenService tokens = new TokenService(jdbi, audit, config.clock());
             EnrollmentService enrollment = new EnrollmentService(jdbi, audit, config.clock());
             DeviceService devices = new DeviceService(jdbi, audit, enrollment, config.clock(),
-                    deployments.membership());
+                    deployments.membership(), consistency);
             DeviceAuth deviceAuth = new DeviceAuth(jdbi, config.clock(), config.challengeTtl(), config.deviceTokenTtl());
             CheckIns checkIns = new CheckIns(jdbi, db.dataSource(), config.clock(), config.pollInterval(), rollouts.assignments(),
                     db.postgres() ? CheckIns.Caching.POSTGRESQL
                             : db.embeddedH2() ? CheckIns.Caching.EMBEDDED_H2 : CheckIns.Caching.NONE,
                     idleCacheDevices());
             closeables.add(checkIns::close);
-            DeviceEvents events = new DeviceEvents(jdbi, config.clock(), rollouts.assignments()::onEvent);
+            consistency.bind(checkIns);
+            fleetEvents.listen(idleCacheUpdates(checkIns));
+            DeviceEvents events = new DeviceEvents(jdbi, config.clock(), (h, e) -> {
+                rollouts.assignments().onEvent(h, e);
+                fleetEvents.after(h).deviceEventStored(e);
+            });
             EventRetention eventRetention = new EventRetention(jdbi, db.postgres(), config.clock(),
                     config.eventsRetention(), EventRetention.BATCH, EventRetention.MAX_BATCHES,
                     io.micrometer.core.instrument.Counter.builder("flotilla.events.deleted")
@@ -226,9 +240,9 @@ public final class Server implements AutoCloseable {
                         config.artifacts(), config.publicArtifacts() ? null : new ArtifactAccess(jdbi)));
                 ReleaseRoutes.register(routes, uploads, releases,
                         new ReleaseDeletion(jdbi, tuf, trust, publisher, artifacts, audit, config.clock()));
-                DeploymentRoutes.register(routes, deployments, checkIns::settle);
-                RolloutRoutes.register(routes, rollouts, checkIns::settle);
-                GroupWindowRoutes.register(routes, rollouts.groupWindows(), checkIns::settle);
+                DeploymentRoutes.register(routes, deployments);
+                RolloutRoutes.register(routes, rollouts);
+                GroupWindowRoutes.register(routes, rollouts.groupWindows());
                 routes.open(HandlerType.GET, "/metrics", ctx -> {
                     rolloutMetrics.refresh();
                     ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
@@ -240,7 +254,8 @@ public final class Server implements AutoCloseable {
                     return Map.of("online", f.online(), "offline", f.offline(), "decommissioned", f.decommissioned());
                 });
                 closeables.add(Dashboard.register(cfg.routes, new Dashboard.Services(tokens, devices, events, checkIns,
-                        fleet, new DeviceDetails(jdbi), releaseDetails, jdbi, audit, rollouts, config.eventsRetention()),
+                        fleet, new DeviceDetails(jdbi, consistency), releaseDetails, jdbi, audit, rollouts, config.eventsRetention(),
+                        fleetEvents),
                         config.clock()));
             });
             Startup.listen(app, config);
@@ -273,7 +288,7 @@ public final class Server implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(eventRetention::runQuietly, 60, 300, TimeUnit.SECONDS);
             LOG.info("listening on port {} after {} ms", app.port(), (System.nanoTime() - started) / 1_000_000);
             return new Server(config, db, app, admin, scheduler, publisher, keys, closeables, checkIns, rollouts,
-                    eventRetention, fleet);
+                    eventRetention, fleet, fleetEvents);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
             closeAll(closeables);
@@ -281,6 +296,16 @@ public final class Server implements AutoCloseable {
             db.close();
             throw e;
         }
+    }
+
+    /** Drops a device from this server's idle check-in cache once an event it reported is stored (it may end its assignment). */
+    private static FleetListener idleCacheUpdates(CheckIns checkIns) {
+        return new FleetListener() {
+            @Override
+            public void deviceEventStored(DeviceEvent event) {
+                checkIns.changed(event.deviceId());
+            }
+        };
     }
 
     /**
@@ -379,6 +404,11 @@ public final class Server implements AutoCloseable {
     /** Device check-ins (and the cache that answers idle ones). */
     public CheckIns checkIns() {
         return checkIns;
+    }
+
+    /** The server's event stream: add a {@link FleetListener} to hear what its services did, after each commit. */
+    public FleetEvents events() {
+        return events;
     }
 
     /** The fleet overview the dashboard and the fleet gauges read. */

@@ -11,21 +11,14 @@ public final class DeploymentRoutes {
     private DeploymentRoutes() {
     }
 
-    /** @param settle returns once every server answers check-ins from what is committed (CheckIns.settle) */
-    public static void register(Routes routes, Deployments deployments, Runnable settle) {
-        routes.operator(HandlerType.POST, "/api/v1/deployments", Role.OPERATOR, (ctx, op) -> {
-            Object created = deployments.create(DeploymentRequest.parse(JsonBody.of(ctx).node()), op.actor());
-            settle.run();
-            ctx.status(201).json(created);
-        });
+    public static void register(Routes routes, Deployments deployments) {
+        routes.operator(HandlerType.POST, "/api/v1/deployments", Role.OPERATOR, (ctx, op) -> ctx.status(201)
+                .json(deployments.create(DeploymentRequest.parse(JsonBody.of(ctx).node()), op.actor())));
         routes.operator(HandlerType.GET, "/api/v1/deployments", Role.VIEWER,
                 (ctx, op) -> ctx.json(deployments.list(Page.Request.from(ctx))));
         routes.operator(HandlerType.GET, "/api/v1/deployments/{deploymentId}", Role.VIEWER,
                 (ctx, op) -> ctx.json(deployments.get(ctx.pathParam("deploymentId"))));
-        routes.operator(HandlerType.POST, "/api/v1/deployments/{deploymentId}/cancel", Role.OPERATOR, (ctx, op) -> {
-            Object cancelled = deployments.cancel(ctx.pathParam("deploymentId"), op.actor());
-            settle.run();
-            ctx.json(cancelled);
-        });
+        routes.operator(HandlerType.POST, "/api/v1/deployments/{deploymentId}/cancel", Role.OPERATOR,
+                (ctx, op) -> ctx.json(deployments.cancel(ctx.pathParam("deploymentId"), op.actor())));
     }
 }

@@ -10,6 +10,7 @@ import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.rollouts.Rollouts;
 import dev.flotilla.server.rollouts.Selection;
+import dev.flotilla.server.store.Consistency;
 import dev.flotilla.server.trust.TufStore;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -37,14 +38,17 @@ public final class Deployments {
     private final Rollouts rollouts;
     private final AuditLog audit;
     private final Clock clock;
+    private final Consistency consistency;
 
     /** A deployment service with its own engine on {@code jdbi} (all state is in the database). */
     public Deployments(Jdbi jdbi, TufStore tuf, Signer director, AuditLog audit, Clock clock,
                        Consumer<String> onAssigned) {
-        this(jdbi, new Rollouts(jdbi, tuf, director, audit, clock, onAssigned), audit, clock);
+        this(jdbi, new Rollouts(jdbi, tuf, director, audit, clock, onAssigned), audit, clock, new Consistency());
     }
 
-    public Deployments(Jdbi jdbi, Rollouts rollouts, AuditLog audit, Clock clock) {
+    /** @param consistency settles {@link #create} and {@link #cancel} ({@link Consistency#settled}) */
+    public Deployments(Jdbi jdbi, Rollouts rollouts, AuditLog audit, Clock clock, Consistency consistency) {
+        this.consistency = consistency;
         this.jdbi = jdbi;
         this.rollouts = rollouts;
         this.audit = audit;
@@ -65,7 +69,8 @@ public final class Deployments {
      * deployment, which from then on assigns devices that join, and its members as admitted and pending; then the
      * members' assignments are signed outside the lock, in batches ({@link Rollouts#finishPending}). The answer
      * comes after the last batch; if a batch fails, the answer still comes (the deployment exists) and the
-     * server's scheduler signs the rest within a minute.
+     * server's scheduler signs the rest within a minute. The answer waits until every server answers check-ins
+     * accordingly ({@link Consistency#settled}).
      *
      * <p>It must reach a device of the release's hardware ({@link Reach}): a device of other hardware is refused
      * ({@code hardware_mismatch}), and so is a group or tag without one, unless {@code allowEmpty} is true
@@ -76,6 +81,10 @@ public final class Deployments {
      * @throws DomainError.Invalid {@code unknown_target} for an unreleased target
      */
     public Created create(DeploymentRequest request, Actor actor) {
+        return consistency.settled(() -> createUnsettled(request, actor));
+    }
+
+    private Created createUnsettled(DeploymentRequest request, Actor actor) {
         String target = request.target();
         Optional<String> deviceId = request.deviceId();
         Optional<String> group = request.group();
@@ -125,11 +134,15 @@ public final class Deployments {
     /**
      * Cancels a deployment: from now on it assigns no device that joins its group or tag. Assignments already
      * issued are not withdrawn (a device may be installing; deploy another target to move devices on).
-     * Cancelling a cancelled deployment changes nothing.
+     * Cancelling a cancelled deployment changes nothing. Returns once every server answers check-ins accordingly.
      *
      * @throws DomainError.NotFound for an unknown deployment
      */
     public Deployment cancel(String id, Actor actor) {
+        return consistency.settled(() -> cancelUnsettled(id, actor));
+    }
+
+    private Deployment cancelUnsettled(String id, Actor actor) {
         jdbi.useTransaction(h -> {
             rollouts.membership().lock(h);
             Deployment before = find(h, id).orElseThrow(() -> new DomainError.NotFound("deployment"));

@@ -8,6 +8,7 @@ import dev.flotilla.core.tuf.Key;
 import dev.flotilla.server.auth.Secrets;
 import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.Routes;
+import dev.flotilla.server.store.Consistency;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -27,7 +28,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * its assignment and next poll interval. The ETag covers the manifest bytes and the assignment, so an
  * idle device that sends {@code If-None-Match} gets a 304 without signature checks or manifest writes.
  */
-public final class CheckIns {
+public final class CheckIns implements Consistency.CheckInState {
     private static final String NO_ASSIGNMENT = "none";
 
     /** How long {@link #settle()} waits at most (on PostgreSQL; at once on H2 or without a cache). */
@@ -255,6 +256,7 @@ public final class CheckIns {
      * lease when there is a cache; at once otherwise). For writes an operator expects to take effect at once
      * everywhere: decommissioning, deployments, tags and groups.
      */
+    @Override
     public void settle() {
         if (feed != null) {
             feed.settle();
@@ -277,6 +279,7 @@ public final class CheckIns {
      * Writes the pending {@code lastSeenAt} times of idle check-ins (the server calls it every second, before
      * operator reads of devices, and on stop).
      */
+    @Override
     public int flushLastSeen() {
         return lastSeen.flush();
     }

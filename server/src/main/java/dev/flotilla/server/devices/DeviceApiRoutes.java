@@ -69,9 +69,7 @@ public final class DeviceApiRoutes {
             }
         });
         routes.device(HandlerType.POST, "/api/v1/device/{deviceId}/events", (ctx, deviceId) -> {
-            DeviceEvents.Outcome outcome = events.record(deviceId, EventBatch.parse(JsonBody.of(ctx).node()));
-            checkIns.changed(deviceId); // an event may end its assignment
-            ctx.json(outcome);
+            ctx.json(events.record(deviceId, EventBatch.parse(JsonBody.of(ctx).node())));
         });
     }
 

@@ -2,6 +2,7 @@ package dev.flotilla.server.devices;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.server.errors.DomainError;
+import dev.flotilla.server.store.Consistency;
 import org.jdbi.v3.core.Jdbi;
 
 import java.time.Instant;
@@ -23,14 +24,21 @@ public final class DeviceDetails {
 
     private final Jdbi jdbi;
     private final DeviceStore store = new DeviceStore();
+    private final Consistency consistency;
 
     public DeviceDetails(Jdbi jdbi) {
+        this(jdbi, new Consistency());
+    }
+
+    /** @param consistency makes {@link #get} see this server's pending {@code lastSeenAt} times */
+    public DeviceDetails(Jdbi jdbi, Consistency consistency) {
         this.jdbi = jdbi;
+        this.consistency = consistency;
     }
 
     /** @throws DomainError.NotFound for an unknown device */
     public Detail get(String id) {
-        return jdbi.withHandle(h -> {
+        return consistency.current(() -> jdbi.withHandle(h -> {
             Device d = store.find(h, id).orElseThrow(() -> new DomainError.NotFound("device"));
             record Stored(String json, long receivedAt) {
             }
@@ -43,6 +51,6 @@ public final class DeviceDetails {
                             Instant.ofEpochMilli(rs.getLong(4)).toString())).findOne();
             return new Detail(d, m.map(s -> DeviceStore.parse(s.json())),
                     m.map(s -> Instant.ofEpochMilli(s.receivedAt()).toString()), intended);
-        });
+        }));
     }
 }

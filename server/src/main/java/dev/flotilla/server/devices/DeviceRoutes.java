@@ -25,9 +25,7 @@ public final class DeviceRoutes {
         routes.operator(HandlerType.GET, "/api/v1/devices", Role.VIEWER,
                 (ctx, op) -> {
                     Page.Request page = Page.Request.from(ctx, DeviceFilter.NAMES);
-                    DeviceFilter filter = DeviceFilter.from(ctx::queryParam, checkIns.presence());
-                    checkIns.flushLastSeen(); // lastSeenAt exact for reads on this instance
-                    ctx.json(devices.list(filter, page));
+                    ctx.json(devices.list(DeviceFilter.from(ctx::queryParam, checkIns.presence()), page));
                 });
         routes.operator(HandlerType.POST, "/api/v1/devices", Role.OPERATOR, (ctx, op) -> {
             JsonBody body = JsonBody.of(ctx);
@@ -36,20 +34,16 @@ public final class DeviceRoutes {
                     body.strings("tags", Limits.NAME)));
         });
         routes.operator(HandlerType.GET, "/api/v1/devices/{deviceId}", Role.VIEWER, (ctx, op) -> {
-            checkIns.flushLastSeen();
-            Device d = devices.get(ctx.pathParam("deviceId"));
+            Device d = devices.get(ctx.pathParam("deviceId")); // with lastSeenAt exact on this server
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("device", d);
             out.put("manifest", checkIns.latestManifest(d.id()).orElse(null));
             ctx.json(out);
         });
         // Writes that can give a device a new assignment or refuse it return once every server answers its
-        // check-ins accordingly (CheckIns.settle).
+        // check-ins accordingly (DeviceService settles them).
         routes.operator(HandlerType.PUT, "/api/v1/devices/{deviceId}/tags", Role.OPERATOR, (ctx, op) -> {
-            Device d = devices.setTags(op.actor(), ctx.pathParam("deviceId"),
-                    JsonBody.of(ctx).strings("tags", Limits.NAME));
-            checkIns.settle();
-            ctx.json(d);
+            ctx.json(devices.setTags(op.actor(), ctx.pathParam("deviceId"), JsonBody.of(ctx).strings("tags", Limits.NAME)));
         });
         routes.operator(HandlerType.PUT, "/api/v1/devices/{deviceId}/group", Role.OPERATOR, (ctx, op) -> {
             JsonNode group = JsonBody.of(ctx).node().get("group");
@@ -57,25 +51,14 @@ public final class DeviceRoutes {
                 throw ApiException.invalid("group must be a non-empty string or null");
             }
             String value = group == null || group.isNull() ? null : Limits.text("group", group.textValue(), Limits.NAME);
-            Device d = devices.setGroup(op.actor(), ctx.pathParam("deviceId"), value);
-            checkIns.settle();
-            ctx.json(d);
+            ctx.json(devices.setGroup(op.actor(), ctx.pathParam("deviceId"), value));
         });
-        routes.operator(HandlerType.POST, "/api/v1/devices/{deviceId}/decommission", Role.OPERATOR, (ctx, op) -> {
-            Device d = devices.decommission(op.actor(), ctx.pathParam("deviceId"));
-            checkIns.settle();
-            ctx.json(d);
-        });
-        routes.operator(HandlerType.POST, "/api/v1/devices/{deviceId}/recommission", Role.OPERATOR, (ctx, op) -> {
-            Device d = devices.recommission(op.actor(), ctx.pathParam("deviceId"));
-            checkIns.settle();
-            ctx.json(d);
-        });
-        routes.operator(HandlerType.DELETE, "/api/v1/devices/{deviceId}", Role.ADMIN, (ctx, op) -> {
-            Device d = devices.delete(op.actor(), ctx.pathParam("deviceId"));
-            checkIns.settle();
-            ctx.json(d);
-        });
+        routes.operator(HandlerType.POST, "/api/v1/devices/{deviceId}/decommission", Role.OPERATOR,
+                (ctx, op) -> ctx.json(devices.decommission(op.actor(), ctx.pathParam("deviceId"))));
+        routes.operator(HandlerType.POST, "/api/v1/devices/{deviceId}/recommission", Role.OPERATOR,
+                (ctx, op) -> ctx.json(devices.recommission(op.actor(), ctx.pathParam("deviceId"))));
+        routes.operator(HandlerType.DELETE, "/api/v1/devices/{deviceId}", Role.ADMIN,
+                (ctx, op) -> ctx.json(devices.delete(op.actor(), ctx.pathParam("deviceId"))));
         routes.operator(HandlerType.GET, "/api/v1/devices/{deviceId}/events", Role.VIEWER, (ctx, op) -> {
             String id = devices.get(ctx.pathParam("deviceId")).id();
             ctx.json(events.list(id, Page.Request.from(ctx, ListOrder.PARAM), ListOrder.from(ctx)));

@@ -9,6 +9,7 @@ import dev.flotilla.server.auth.Secrets;
 import dev.flotilla.server.enrollment.EnrollmentService;
 import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.http.Page;
+import dev.flotilla.server.store.Consistency;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -21,7 +22,9 @@ import java.util.Optional;
  * listing, tags and group, decommissioning, re-commissioning and deletion. Every change is audited in its transaction. Changes of a device's
  * group or tags, and pre-registration with a group or tags, are told to the {@link MembershipListener} in the
  * same transaction (the deployments assign devices that join an active group or tag deployment there);
- * so is re-commissioning (a device that comes back into the fleet joins its group and tags again).
+ * so is re-commissioning (a device that comes back into the fleet joins its group and tags again). The writes
+ * that can change a device's check-in answer return once every server answers accordingly, and its reads see this
+ * server's pending {@code lastSeenAt} times ({@link Consistency}).
  */
 public final class DeviceService {
     /** What a device sends to enroll. {@code enrollmentToken} may be empty for a pre-registered key. */
@@ -34,6 +37,7 @@ public final class DeviceService {
     private final Clock clock;
     private final MembershipListener membership;
     private final DeviceStore store = new DeviceStore();
+    private final Consistency consistency;
 
     public DeviceService(Jdbi jdbi, AuditLog audit, EnrollmentService enrollment, Clock clock) {
         this(jdbi, audit, enrollment, clock, MembershipListener.NONE);
@@ -41,6 +45,17 @@ public final class DeviceService {
 
     public DeviceService(Jdbi jdbi, AuditLog audit, EnrollmentService enrollment, Clock clock,
                          MembershipListener membership) {
+        this(jdbi, audit, enrollment, clock, membership, new Consistency());
+    }
+
+    /**
+     * @param consistency settles the writes that can give a device a new assignment or refuse it (tags, group,
+     *                    decommission, recommission, delete): they return once every server answers its check-ins
+     *                    accordingly ({@link Consistency#settled})
+     */
+    public DeviceService(Jdbi jdbi, AuditLog audit, EnrollmentService enrollment, Clock clock,
+                         MembershipListener membership, Consistency consistency) {
+        this.consistency = consistency;
         this.jdbi = jdbi;
         this.audit = audit;
         this.enrollment = enrollment;
@@ -112,16 +127,19 @@ public final class DeviceService {
 
     /** @throws DomainError.NotFound for an unknown device */
     public Device get(String id) {
-        return jdbi.withHandle(h -> store.find(h, id)).orElseThrow(() -> new DomainError.NotFound("device"));
+        return consistency.current(() -> jdbi.withHandle(h -> store.find(h, id)))
+                .orElseThrow(() -> new DomainError.NotFound("device"));
     }
 
     public Page<Device> list(DeviceFilter filter, Page.Request page) {
-        return Page.of(jdbi.withHandle(h -> store.list(h, filter, page.offset(), page.limit() + 1)), page);
+        return Page.of(consistency.current(() -> jdbi.withHandle(h -> store.list(h, filter, page.offset(),
+                page.limit() + 1))), page);
     }
 
     /** One keyset page of the devices matching {@code filter}: the first {@code limit} with an id after {@code after}. */
     public KeysetPage listAfter(DeviceFilter filter, String after, int limit) {
-        List<Device> fetched = jdbi.withHandle(h -> store.listAfter(h, filter, after, limit + 1));
+        List<Device> fetched = consistency.current(() -> jdbi.withHandle(h -> store.listAfter(h, filter, after,
+                limit + 1)));
         boolean more = fetched.size() > limit;
         List<Device> items = more ? List.copyOf(fetched.subList(0, limit)) : List.copyOf(fetched);
         return new KeysetPage(items, more ? items.getLast().id() : null);
@@ -133,7 +151,7 @@ public final class DeviceService {
 
     /** How many devices match {@code filter}. */
     public long count(DeviceFilter filter) {
-        return jdbi.withHandle(h -> store.count(h, filter));
+        return consistency.current(() -> jdbi.withHandle(h -> store.count(h, filter)));
     }
 
     /**
@@ -141,25 +159,25 @@ public final class DeviceService {
      * {@code limit} matches, however many devices there are.
      */
     public long countUpTo(DeviceFilter filter, long limit) {
-        return jdbi.withHandle(h -> store.countUpTo(h, filter, limit));
+        return consistency.current(() -> jdbi.withHandle(h -> store.countUpTo(h, filter, limit)));
     }
 
     /** @throws DomainError.NotFound for an unknown device */
     public Device setTags(Actor actor, String id, List<String> tags) {
-        return notify(jdbi.inTransaction(h -> {
+        return consistency.settled(() -> notify(jdbi.inTransaction(h -> {
             membership.lock(h);
             Device after = change(h, actor, id, "device.tags", x -> store.replaceTags(x, id, tags));
             return new Changed(after, membership.changed(h, id));
-        }));
+        })));
     }
 
     /** @throws DomainError.NotFound for an unknown device */
     public Device setGroup(Actor actor, String id, String group) {
-        return notify(jdbi.inTransaction(h -> {
+        return consistency.settled(() -> notify(jdbi.inTransaction(h -> {
             membership.lock(h);
             Device after = change(h, actor, id, "device.group", x -> store.setGroup(x, id, group));
             return new Changed(after, membership.changed(h, id));
-        }));
+        })));
     }
 
     /**
@@ -168,11 +186,11 @@ public final class DeviceService {
      * @throws DomainError.NotFound for an unknown device
      */
     public Device decommission(Actor actor, String id) {
-        return change(actor, id, "device.decommission", h -> {
+        return consistency.settled(() -> change(actor, id, "device.decommission", h -> {
             store.setStatus(h, id, Device.DECOMMISSIONED);
             h.createUpdate("DELETE FROM device_sessions WHERE device_id = :id").bind("id", id).execute();
             h.createUpdate("DELETE FROM device_challenges WHERE device_id = :id").bind("id", id).execute();
-        });
+        }));
     }
 
     /**
@@ -184,7 +202,7 @@ public final class DeviceService {
      * @throws DomainError.Conflict {@code device_active} when it is not decommissioned
      */
     public Device recommission(Actor actor, String id) {
-        return notify(jdbi.inTransaction(h -> {
+        return consistency.settled(() -> notify(jdbi.inTransaction(h -> {
             membership.lock(h);
             Device before = store.find(h, id).orElseThrow(() -> new DomainError.NotFound("device"));
             if (before.active()) {
@@ -192,7 +210,7 @@ public final class DeviceService {
             }
             Device after = change(h, actor, id, "device.recommission", x -> store.setStatus(x, id, Device.ACTIVE));
             return new Changed(after, membership.changed(h, id));
-        }));
+        })));
     }
 
     /**
@@ -204,13 +222,13 @@ public final class DeviceService {
      * @throws DomainError.NotFound for an unknown device
      */
     public Device delete(Actor actor, String id) {
-        return jdbi.inTransaction(h -> {
+        return consistency.settled(() -> jdbi.inTransaction(h -> {
             membership.lock(h); // no group or tag deployment records it as a member meanwhile
             Device before = store.find(h, id).orElseThrow(() -> new DomainError.NotFound("device"));
             store.delete(h, id);
             audit.record(h, actor, "device.delete", "device", id, before, null);
             return before;
-        });
+        }));
     }
 
     /** @throws DomainError.Forbidden {@code device_decommissioned} when the device is not active */

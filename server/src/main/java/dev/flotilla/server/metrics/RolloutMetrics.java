@@ -1,6 +1,7 @@
 package dev.flotilla.server.metrics;
 
-import dev.flotilla.server.rollouts.RolloutListener;
+import dev.flotilla.server.events.FleetEvents;
+import dev.flotilla.server.events.FleetListener;
 import dev.flotilla.server.rollouts.RolloutStats;
 import dev.flotilla.server.rollouts.Rollouts;
 import io.micrometer.core.instrument.Counter;
@@ -41,18 +42,18 @@ public final class RolloutMetrics {
                 .description("Devices of each rollout in progress per funnel state").register(registry);
     }
 
-    /** Registers the rollouts' metrics and listens for halts. */
-    public static RolloutMetrics bind(MeterRegistry registry, Rollouts rollouts) {
+    /** Registers the rollouts' metrics and counts the halts the {@link FleetEvents} tell of. */
+    public static RolloutMetrics bind(MeterRegistry registry, Rollouts rollouts, FleetEvents events) {
         RolloutMetrics m = new RolloutMetrics(rollouts, registry);
-        Map<String, Counter> halts = new java.util.HashMap<>();
+        Map<String, Counter> halts = new java.util.concurrent.ConcurrentHashMap<>();
         for (String gate : RolloutStats.GATES) {
             halts.put(gate, Counter.builder("flotilla.rollout.halts").description("Rollouts halted, by the gate that tripped")
                     .tag("gate", gate).register(registry));
         }
-        rollouts.listen(new RolloutListener() {
+        events.listen(new FleetListener() {
             @Override
-            public void halted(String rolloutId, String gate) {
-                halts.computeIfAbsent(gate, g -> Counter.builder("flotilla.rollout.halts").tag("gate", g)
+            public void halted(FleetListener.GateEvaluation failing) {
+                halts.computeIfAbsent(failing.gate(), g -> Counter.builder("flotilla.rollout.halts").tag("gate", g)
                         .register(registry)).increment();
             }
         });

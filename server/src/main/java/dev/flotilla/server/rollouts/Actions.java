@@ -3,6 +3,9 @@ package dev.flotilla.server.rollouts;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.errors.DomainError;
+import dev.flotilla.server.events.FleetEvents;
+import dev.flotilla.server.events.FleetListener;
+import dev.flotilla.server.store.Consistency;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -44,10 +47,15 @@ public final class Actions {
     private final Clock clock;
     private final Function<String, Rollout> view;
     private final PositionFill fill;
+    private final FleetEvents events;
+    private final Consistency consistency;
 
     Actions(Jdbi jdbi, Director director, Admission admission, Assignments assignments, Halts halts, AuditLog audit,
-            Clock clock, Function<String, Rollout> view, PositionFill fill) {
+            Clock clock, Function<String, Rollout> view, PositionFill fill, FleetEvents events,
+            Consistency consistency) {
         this.fill = fill;
+        this.events = events;
+        this.consistency = consistency;
         this.jdbi = jdbi;
         this.admission = admission;
         this.assignments = assignments;
@@ -59,13 +67,18 @@ public final class Actions {
 
     /**
      * Performs {@code action} on the rollout and answers with the rollout afterwards, with the action and the
-     * numbers it was audited with ({@link Rollout.Acted}).
+     * numbers it was audited with ({@link Rollout.Acted}), once every server answers check-ins accordingly
+     * ({@link Consistency#settled}). A change of state is told to the {@link FleetEvents} after the commit.
      *
      * @throws DomainError.NotFound an unknown rollout or action
      * @throws DomainError.Conflict {@code invalid_state} when the rollout's state does not allow the action,
      *                              {@code no_next_stage} to advance past the last stage
      */
     public Rollout act(String id, String action, Actor actor) {
+        return consistency.settled(() -> actUnsettled(id, action, actor));
+    }
+
+    private Rollout actUnsettled(String id, String action, Actor actor) {
         if (!Rollouts.ACTIONS.contains(action)) {
             throw new DomainError.NotFound("rollout action '" + action + "'");
         }
@@ -89,6 +102,7 @@ public final class Actions {
                 default -> retry(h, r, numbers);
             };
             RolloutRow now = RolloutRow.find(h, id).orElseThrow();
+            transition(h, r, now.state(), actor);
             numbers.put("state", now.state());
             numbers.put("stage", now.stage());
             numbers.put("counts", RolloutDevices.counts(h, id));
@@ -156,9 +170,18 @@ public final class Actions {
     /** Starts a rollout just created, in the creating transaction; returns whether it admitted devices. */
     boolean startIn(Handle h, String id, Actor actor) {
         Map<String, Object> numbers = new LinkedHashMap<>();
-        boolean admitted = startIn(h, RolloutRow.lockFor(h, id), numbers);
+        RolloutRow r = RolloutRow.lockFor(h, id);
+        boolean admitted = startIn(h, r, numbers);
         audit.record(h, actor, "rollout.start", "rollout", id, null, numbers);
+        transition(h, r, RolloutRow.ACTIVE, actor);
         return admitted;
+    }
+
+    /** Tells the {@link FleetEvents}, after the commit, that {@code before} went to state {@code to}, if it did. */
+    private void transition(Handle h, RolloutRow before, String to, Actor actor) {
+        if (!before.state().equals(to)) {
+            events.after(h).rolloutTransition(new FleetListener.Transition(before.id(), before.state(), to, actor));
+        }
     }
 
     private boolean startIn(Handle h, RolloutRow r, Map<String, Object> numbers) {

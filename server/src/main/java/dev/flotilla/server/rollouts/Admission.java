@@ -2,6 +2,8 @@ package dev.flotilla.server.rollouts;
 
 import dev.flotilla.core.firmware.FirmwareInfo;
 import dev.flotilla.core.tuf.TargetFile;
+import dev.flotilla.server.events.FleetEvents;
+import dev.flotilla.server.events.FleetListener;
 import org.jdbi.v3.core.Handle;
 
 import java.util.List;
@@ -18,9 +20,11 @@ import java.util.Set;
  */
 final class Admission {
     private final Director director;
+    private final FleetEvents events;
 
-    Admission(Director director) {
+    Admission(Director director, FleetEvents events) {
         this.director = director;
+        this.events = events;
     }
 
     /**
@@ -71,7 +75,7 @@ final class Admission {
     /**
      * Starts stage {@code k}: records it and admits its cohort (a static selection is frozen at stage 0; a dynamic
      * selection's stage 0 forgets its positions, and its cohort is admitted once they are filled, {@link
-     * PositionFill}).
+     * PositionFill}). Told to the {@link FleetEvents} after the commit.
      */
     int startStage(Handle h, RolloutRow r, int k, long now) {
         if (k == 0 && !r.selection().dynamic()) {
@@ -86,7 +90,9 @@ final class Admission {
         }
         h.createUpdate("UPDATE deployments SET stage = :k, stage_started_at = :now WHERE id = :id")
                 .bind("k", k).bind("now", now).bind("id", r.id()).execute();
-        return admitCohort(h, RolloutRow.find(h, r.id()).orElseThrow(), k, now);
+        int admitted = admitCohort(h, RolloutRow.find(h, r.id()).orElseThrow(), k, now);
+        events.after(h).stageStarted(new FleetListener.StageStart(r.id(), k, admitted));
+        return admitted;
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.flotilla.server.rollouts;
 
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
+import dev.flotilla.server.events.FleetEvents;
+import dev.flotilla.server.events.FleetListener;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -64,13 +66,13 @@ public final class Evaluator {
     /** When this server last looked for joiners, per rollout (an optimisation only: nothing else depends on it). */
     private final java.util.Map<String, Long> joinersChecked = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private final List<RolloutListener> listeners;
+    private final FleetEvents events;
 
     private final PositionFill fill;
 
     Evaluator(Jdbi jdbi, Admission admission, Assignments assignments, Halts halts, AuditLog audit, Clock clock,
-              List<RolloutListener> listeners, PositionFill fill) {
-        this.listeners = listeners;
+              FleetEvents events, PositionFill fill) {
+        this.events = events;
         this.fill = fill;
         this.jdbi = jdbi;
         this.admission = admission;
@@ -83,23 +85,23 @@ public final class Evaluator {
     /**
      * Fills the kept positions of rollouts that wait for them and that no live fill holds ({@link
      * PositionFill#fillDue}: a fill that was interrupted, or rollouts started before positions were kept), then
-     * evaluates every active rollout once (see the class comment), then tells the listeners of the halts and signs
-     * what it admitted, then fills the positions of the dynamic selections whose first stage it started.
+     * evaluates every active rollout once (see the class comment; the {@link FleetEvents} hear of every gate checked,
+     * stage started and halt once it committed), then signs what it admitted, then fills the positions of the
+     * dynamic selections whose first stage it started.
      */
     public void evaluate() {
         fill.fillDue();
-        record Tick(List<String> admitted, Map<String, String> halted, List<String> started) {
+        record Tick(List<String> admitted, List<String> started) {
         }
         Tick tick = jdbi.inTransaction(h -> {
             lock(h);
-            Tick out = new Tick(new ArrayList<>(), new LinkedHashMap<>(), new ArrayList<>());
+            Tick out = new Tick(new ArrayList<>(), new ArrayList<>());
             memberChanges(h);
             for (RolloutRow r : RolloutRow.rolloutsInState(h, RolloutRow.ACTIVE)) {
                 long now = clock.millis();
                 Optional<GateCheck> failing = gatesOf(h, r, now);
                 if (failing.isPresent()) {
                     halts.halt(h, r, failing.get(), now);
-                    out.halted().put(r.id(), failing.get().gate());
                 } else {
                     if (step(h, r)) {
                         out.admitted().add(r.id());
@@ -114,20 +116,9 @@ public final class Evaluator {
             }
             return out;
         });
-        tick.halted().forEach(this::tellHalted);
         tick.admitted().forEach(assignments::finishPending);
         if (!tick.started().isEmpty()) {
             fill.fillDue();
-        }
-    }
-
-    private void tellHalted(String rolloutId, String gate) {
-        for (RolloutListener l : listeners) {
-            try {
-                l.halted(rolloutId, gate);
-            } catch (RuntimeException e) {
-                LOG.warn("a rollout listener failed", e);
-            }
         }
     }
 
@@ -213,16 +204,18 @@ public final class Evaluator {
     }
 
     /**
-     * For a rollout whose first stage started: times out its devices, then checks the current stage's gates;
-     * returns the first that fails.
+     * For a rollout whose first stage started: times out its devices, then checks the current stage's gates (each
+     * told to the {@link FleetEvents} after the commit); returns the first that fails.
      */
-    private static Optional<GateCheck> gatesOf(Handle h, RolloutRow r, long now) {
+    private Optional<GateCheck> gatesOf(Handle h, RolloutRow r, long now) {
         if (r.stageStartedAt() == null) {
             return Optional.empty();
         }
         timeOut(h, r, now);
-        return GateCheck.of(r.plan().gates(r.stage()), RolloutDevices.counts(h, r.id())).stream()
-                .filter(g -> !g.holds()).findFirst();
+        List<GateCheck> checks = GateCheck.of(r.plan().gates(r.stage()), RolloutDevices.counts(h, r.id()));
+        FleetListener later = events.after(h);
+        checks.forEach(g -> later.gateEvaluated(g.evaluation(r.id(), r.stage())));
+        return checks.stream().filter(g -> !g.holds()).findFirst();
     }
 
     private static void timeOut(Handle h, RolloutRow r, long now) {

@@ -1,5 +1,7 @@
 package dev.flotilla.server.rollouts;
 
+import dev.flotilla.server.events.FleetListener;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +28,12 @@ public record GateCheck(String gate, double max, long minDevices, double observe
         add(out, "rollbackRate", gates.rollbackRate(), rolledBack, sample);
         add(out, "timeoutRate", gates.timeoutRate(), timedOut, sample);
         return out;
+    }
+
+    /** This check as the {@link FleetListener} tells it, for stage {@code stage} of rollout {@code rolloutId}. */
+    FleetListener.GateEvaluation evaluation(String rolloutId, int stage) {
+        return new FleetListener.GateEvaluation(rolloutId, stage, gate, max, minDevices, observed, sample, checked,
+                holds);
     }
 
     private static void add(List<GateCheck> out, String name, Plan.Gate gate, long bad, long sample) {

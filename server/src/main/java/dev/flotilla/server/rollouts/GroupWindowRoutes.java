@@ -17,21 +17,15 @@ public final class GroupWindowRoutes {
     private GroupWindowRoutes() {
     }
 
-    /** @param settle returns once every server answers check-ins from what is committed (CheckIns.settle) */
-    public static void register(Routes routes, GroupWindows windows, Runnable settle) {
+    public static void register(Routes routes, GroupWindows windows) {
         routes.operator(HandlerType.GET, PATH, Role.VIEWER, (ctx, op) -> ctx.json(windows.get(group(ctx))));
         routes.operator(HandlerType.PUT, PATH, Role.OPERATOR, (ctx, op) -> {
             String group = group(ctx);
             Policies.Window window = Policies.Window.parse(JsonBody.of(ctx).node(), "maintenanceWindow", "invalid_window");
-            GroupWindows.GroupWindow after = windows.set(op.actor(), group, window);
-            settle.run();
-            ctx.json(after);
+            ctx.json(windows.set(op.actor(), group, window));
         });
-        routes.operator(HandlerType.DELETE, PATH, Role.OPERATOR, (ctx, op) -> {
-            GroupWindows.GroupWindow after = windows.clear(op.actor(), group(ctx));
-            settle.run();
-            ctx.json(after);
-        });
+        routes.operator(HandlerType.DELETE, PATH, Role.OPERATOR,
+                (ctx, op) -> ctx.json(windows.clear(op.actor(), group(ctx))));
     }
 
     private static String group(Context ctx) {

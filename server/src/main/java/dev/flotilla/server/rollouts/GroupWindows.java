@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.errors.DomainError;
+import dev.flotilla.server.store.Consistency;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -26,7 +27,8 @@ import java.util.function.Consumer;
  * Assignments#BATCH} devices per transaction; the change of the window itself takes the membership lock (see
  * {@link MembershipAssignments}), so a device that joins the group meanwhile is either re-signed here or sees
  * the new window when it joins. Doing the same change again re-signs only what a run cut short left behind.
- * Each change is audited ({@code group.window.set}, {@code group.window.clear}) with the windows before and after.
+ * Each change is audited ({@code group.window.set}, {@code group.window.clear}) with the windows before and after,
+ * and returns once every server answers check-ins accordingly ({@link Consistency#settled}).
  */
 public final class GroupWindows {
     /**
@@ -43,9 +45,11 @@ public final class GroupWindows {
     private final AuditLog audit;
     private final Clock clock;
     private final Consumer<String> onAssigned;
+    private final Consistency consistency;
 
     GroupWindows(Jdbi jdbi, Director director, MembershipAssignments membership, AuditLog audit, Clock clock,
-                 Consumer<String> onAssigned) {
+                 Consumer<String> onAssigned, Consistency consistency) {
+        this.consistency = consistency;
         this.jdbi = jdbi;
         this.director = director;
         this.membership = membership;
@@ -99,6 +103,10 @@ public final class GroupWindows {
     }
 
     private GroupWindow change(Actor actor, String group, Policies.Window window) {
+        return consistency.settled(() -> changeUnsettled(actor, group, window));
+    }
+
+    private GroupWindow changeUnsettled(Actor actor, String group, Policies.Window window) {
         long devices = jdbi.inTransaction(h -> {
             membership.lock(h); // a device joining the group meanwhile sees the new window, or is re-signed below
             long n = members(h, group);

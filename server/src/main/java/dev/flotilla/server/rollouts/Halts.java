@@ -6,6 +6,8 @@ import dev.flotilla.core.firmware.FirmwareInfo;
 import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.server.audit.AuditLog;
 import dev.flotilla.server.auth.Actor;
+import dev.flotilla.server.events.FleetEvents;
+import dev.flotilla.server.events.FleetListener;
 import org.jdbi.v3.core.Handle;
 
 import java.time.Instant;
@@ -20,10 +22,12 @@ import java.util.Optional;
 final class Halts {
     private final Director director;
     private final AuditLog audit;
+    private final FleetEvents events;
 
-    Halts(Director director, AuditLog audit) {
+    Halts(Director director, AuditLog audit, FleetEvents events) {
         this.director = director;
         this.audit = audit;
+        this.events = events;
     }
 
     /**
@@ -49,7 +53,10 @@ final class Halts {
         return devices.size();
     }
 
-    /** Halts the rollout on a failing gate: records the gate, threshold, observed value and sample; audited. */
+    /**
+     * Halts the rollout on a failing gate: records the gate, threshold, observed value and sample; audited; told
+     * to the {@link FleetEvents} after the commit (the transition to {@code halted}, then the halt).
+     */
     void halt(Handle h, RolloutRow r, GateCheck failing, long now) {
         ObjectNode halt = RolloutRow.JSON.createObjectNode();
         halt.put("gate", failing.gate());
@@ -65,9 +72,12 @@ final class Halts {
         }
         h.createUpdate("UPDATE deployments SET state = 'halted', halt_json = :j WHERE id = :id")
                 .bind("j", RolloutRow.json(halt)).bind("id", r.id()).execute();
-        audit.record(h, new Actor("system", r.id(), "rollout evaluator"), "rollout.halt", "rollout", r.id(),
-                null, halt);
+        Actor evaluator = new Actor("system", r.id(), "rollout evaluator");
+        audit.record(h, evaluator, "rollout.halt", "rollout", r.id(), null, halt);
         Samples.record(h, r.id(), now, true);
+        FleetListener later = events.after(h);
+        later.rolloutTransition(new FleetListener.Transition(r.id(), r.state(), RolloutRow.HALTED, evaluator));
+        later.halted(failing.evaluation(r.id(), r.stage()));
     }
 
     /**

@@ -20,13 +20,9 @@ public final class RolloutRoutes {
     private RolloutRoutes() {
     }
 
-    /** @param settle returns once every server answers check-ins from what is committed (CheckIns.settle) */
-    public static void register(Routes routes, Rollouts rollouts, Runnable settle) {
-        routes.operator(HandlerType.POST, "/api/v1/rollouts", Role.OPERATOR, (ctx, op) -> {
-            Rollout created = rollouts.create(RolloutRequest.parse(JsonBody.of(ctx).node()), op.actor());
-            settle.run();
-            ctx.status(201).json(created);
-        });
+    public static void register(Routes routes, Rollouts rollouts) {
+        routes.operator(HandlerType.POST, "/api/v1/rollouts", Role.OPERATOR, (ctx, op) -> ctx.status(201)
+                .json(rollouts.create(RolloutRequest.parse(JsonBody.of(ctx).node()), op.actor())));
         routes.operator(HandlerType.POST, "/api/v1/rollouts/preview", Role.OPERATOR,
                 (ctx, op) -> ctx.json(rollouts.preview(RolloutRequest.parse(JsonBody.of(ctx).node()))));
         routes.operator(HandlerType.GET, "/api/v1/rollouts", Role.VIEWER,
@@ -39,11 +35,8 @@ public final class RolloutRoutes {
                     limit(ctx)));
         });
         for (String action : Rollouts.ACTIONS) {
-            routes.operator(HandlerType.POST, "/api/v1/rollouts/{rolloutId}/" + action, Role.OPERATOR, (ctx, op) -> {
-                Rollout after = rollouts.actions().act(ctx.pathParam("rolloutId"), action, op.actor());
-                settle.run();
-                ctx.json(after);
-            });
+            routes.operator(HandlerType.POST, "/api/v1/rollouts/{rolloutId}/" + action, Role.OPERATOR,
+                    (ctx, op) -> ctx.json(rollouts.actions().act(ctx.pathParam("rolloutId"), action, op.actor())));
         }
     }
 

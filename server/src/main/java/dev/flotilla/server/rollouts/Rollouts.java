@@ -8,7 +8,10 @@ import dev.flotilla.server.auth.Actor;
 import dev.flotilla.server.auth.Secrets;
 import dev.flotilla.server.devices.MembershipListener;
 import dev.flotilla.server.errors.DomainError;
+import dev.flotilla.server.events.FleetEvents;
+import dev.flotilla.server.events.FleetListener;
 import dev.flotilla.server.http.Page;
+import dev.flotilla.server.store.Consistency;
 import dev.flotilla.server.trust.TufStore;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -40,28 +43,37 @@ public final class Rollouts {
     private final GroupWindows groupWindows;
     private final AuditLog audit;
     private final Clock clock;
-    private final List<RolloutListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final FleetEvents events;
+    private final Consistency consistency;
 
-    /** @param onAssigned called with each device id that got a new assignment, after the commit (wake-up) */
+    /** Rollouts that tell no listener and settle nothing (one server without a check-in cache). */
     public Rollouts(Jdbi jdbi, TufStore tuf, Signer directorKey, AuditLog audit, Clock clock,
                     Consumer<String> onAssigned) {
+        this(jdbi, tuf, directorKey, audit, clock, onAssigned, new FleetEvents(), new Consistency());
+    }
+
+    /**
+     * @param onAssigned  called with each device id that got a new assignment, after the commit (wake-up)
+     * @param events      told of transitions, stage starts, gate evaluations and halts after their commits
+     * @param consistency settles the operator writes ({@link #create}, the {@link Actions}, the group windows)
+     */
+    public Rollouts(Jdbi jdbi, TufStore tuf, Signer directorKey, AuditLog audit, Clock clock,
+                    Consumer<String> onAssigned, FleetEvents events, Consistency consistency) {
         this.jdbi = jdbi;
         this.audit = audit;
         this.clock = clock;
+        this.events = events;
+        this.consistency = consistency;
         this.director = new Director(tuf, directorKey, clock);
         this.assignments = new Assignments(jdbi, director, clock, onAssigned);
-        this.admission = new Admission(director);
-        Halts halts = new Halts(director, audit);
+        this.admission = new Admission(director, events);
+        Halts halts = new Halts(director, audit, events);
         this.fill = new PositionFill(jdbi, admission, assignments, audit, clock);
-        this.evaluator = new Evaluator(jdbi, admission, assignments, halts, audit, clock, listeners, fill);
+        this.evaluator = new Evaluator(jdbi, admission, assignments, halts, audit, clock, events, fill);
         this.membership = new MembershipAssignments(director, audit, onAssigned, clock);
-        this.actions = new Actions(jdbi, director, admission, assignments, halts, audit, clock, this::get, fill);
-        this.groupWindows = new GroupWindows(jdbi, director, membership, audit, clock, onAssigned);
-    }
-
-    /** Adds a listener of what the rollouts do ({@link RolloutListener}). */
-    public void listen(RolloutListener listener) {
-        listeners.add(listener);
+        this.actions = new Actions(jdbi, director, admission, assignments, halts, audit, clock, this::get, fill,
+                events, consistency);
+        this.groupWindows = new GroupWindows(jdbi, director, membership, audit, clock, onAssigned, consistency);
     }
 
     /** The rollouts in numbers (for metrics): by state, and the funnel of each rollout in progress. */
@@ -105,7 +117,8 @@ public final class Rollouts {
 
     /**
      * Creates a rollout (state {@code created}, or started when asked: a dynamic selection's positions are filled
-     * and its first stage admitted after the creating transaction, in batches, {@link PositionFill}).
+     * and its first stage admitted after the creating transaction, in batches, {@link PositionFill}). Returns once
+     * every server answers check-ins accordingly ({@link Consistency#settled}).
      *
      * @throws DomainError.Invalid    {@code unknown_target}, or {@code invalid_selection} for a hardware id the
      *                                release does not run on
@@ -113,6 +126,10 @@ public final class Rollouts {
      *                                {@code supersede} is not set (the message counts the overlap)
      */
     public Rollout create(RolloutRequest req, Actor actor) {
+        return consistency.settled(() -> createUnsettled(req, actor));
+    }
+
+    private Rollout createUnsettled(RolloutRequest req, Actor actor) {
         String id = Secrets.newId("rol_");
         boolean admitted = fill.starting(id, actor, () -> jdbi.inTransaction(h -> {
             Evaluator.lock(h);
@@ -130,6 +147,7 @@ public final class Rollouts {
             after.put("target", req.target());
             after.put("selected", members.size());
             audit.record(h, actor, "rollout.create", "rollout", id, null, after);
+            events.after(h).rolloutTransition(new FleetListener.Transition(id, null, RolloutRow.CREATED, actor));
             return req.start() && actions.startIn(h, id, actor);
         })).value();
         if (admitted) {

@@ -6,6 +6,7 @@ import dev.flotilla.server.devices.DeviceDetails;
 import dev.flotilla.server.devices.DeviceEvents;
 import dev.flotilla.server.devices.DeviceService;
 import dev.flotilla.server.devices.FleetOverview;
+import dev.flotilla.server.events.FleetEvents;
 import dev.flotilla.server.releases.ReleaseDetails;
 import dev.flotilla.server.rollouts.Rollouts;
 import dev.flotilla.server.tokens.TokenService;
@@ -25,7 +26,7 @@ public final class Dashboard {
     /** The services the dashboard reads and acts through. */
     public record Services(TokenService tokens, DeviceService devices, DeviceEvents events, CheckIns checkIns,
                            FleetOverview fleet, DeviceDetails details, ReleaseDetails releases, Jdbi jdbi,
-                           AuditLog audit, Rollouts rollouts, java.time.Duration eventsRetention) {
+                           AuditLog audit, Rollouts rollouts, java.time.Duration eventsRetention, FleetEvents fleetEvents) {
     }
 
     private Dashboard() {
@@ -46,7 +47,9 @@ public final class Dashboard {
         FleetPages fleet = new FleetPages(s.devices(), s.details(), s.events(), s.checkIns(), s.fleet(), view,
                 s.eventsRetention().toDays(), clock);
         fleet.register(gate, live);
-        new RolloutPages(s.rollouts(), s.releases(), s.checkIns()::settle, view).register(gate, live);
+        RolloutPages rollouts = new RolloutPages(s.rollouts(), s.releases(), view);
+        rollouts.register(gate, live);
+        s.fleetEvents().listen(rollouts.changes(live));
         new RecordPages(s.releases(), s.rollouts(), s.jdbi(), s.audit(), view).register(gate);
         // last, so that it answers only what no page above matched
         gate.page(io.javalin.http.HandlerType.GET, "/ui/<rest>", dev.flotilla.server.auth.Role.VIEWER, (ctx, v) -> {

@@ -149,7 +149,6 @@ final class FleetPages {
         gate.page(HandlerType.GET, "/ui/devices", Role.VIEWER, (ctx, v) ->
                 view.render(ctx, 200, "devices.jte", v.chrome("Devices", "devices"), list(ctx)));
         gate.page(HandlerType.GET, "/ui/devices/{deviceId}", Role.VIEWER, (ctx, v) -> {
-            checkIns.flushLastSeen();
             DeviceDetails.Detail d = details.get(ctx.pathParam("deviceId"));
             Presence presence = checkIns.presence();
             List<DeviceEvent> timeline = events.list(d.device().id(), new Page.Request(0, 200), ListOrder.DESC).items();
@@ -161,13 +160,11 @@ final class FleetPages {
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/decommission", Role.OPERATOR, (ctx, v) -> {
             devices.decommission(v.operator().actor(), ctx.pathParam("deviceId"));
             summaries.forget();
-            checkIns.settle();
             backToDevice(ctx);
         });
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/recommission", Role.OPERATOR, (ctx, v) -> {
             devices.recommission(v.operator().actor(), ctx.pathParam("deviceId"));
             summaries.forget();
-            checkIns.settle();
             backToDevice(ctx);
         });
     }
@@ -184,7 +181,6 @@ final class FleetPages {
         DeviceFilter filter = DeviceFilter.from(ctx::queryParam, checkIns.presence());
         String after = ctx.queryParam("after");
         after = after == null || after.isBlank() ? null : after;
-        checkIns.flushLastSeen();
         DeviceService.KeysetPage page = devices.listAfter(filter, after, PAGE_SIZE);
         Presence presence = checkIns.presence();
         List<Row> rows = page.items().stream().map(d -> new Row(d, presence.online(d.lastSeenAt()))).toList();

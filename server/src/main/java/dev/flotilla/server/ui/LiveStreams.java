@@ -10,14 +10,19 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The dashboard's live blocks: a route of it is a server-sent event stream that sends one block of a page
- * (event NAME, the block as HTML) at once and then whenever it changed, checking every {@link #EVERY}, with
+ * (event NAME, the block as HTML) at once and then whenever it changed, checking every {@link #EVERY} (or
+ * sooner, see {@link #changed}), with
  * a comment line at each check (it keeps the connection open through proxies and shows within one check
  * that the browser went away). A stream ends when the session ends (event {@code ended}: the page goes to the
  * sign-in page), when the client goes away, or after {@link #LONGEST} (the browser's EventSource then
- * connects again); {@link #close} ends them all when the server stops. Routes: {@code /ui/fleet/live}
+ * connects again); {@link #close} ends them all when the server stops. {@link #changed} makes every stream
+ * check at once instead of at its next {@link #EVERY} (the dashboard calls it when the event stream tells of a
+ * rollout's transition, stage start or halt, {@link RolloutPages#changes}). Routes: {@code /ui/fleet/live}
  * (the overview's counts, {@link FleetPages}) and {@code /ui/rollouts/{id}/live} ({@link RolloutPages}).
  */
 final class LiveStreams implements AutoCloseable {
@@ -37,6 +42,9 @@ final class LiveStreams implements AutoCloseable {
     }
 
     private final Set<Thread> streams = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock lock = new ReentrantLock(); // not synchronized: streams run on virtual threads
+    private final Condition changes = lock.newCondition();
+    private long generation;
     private volatile boolean closed;
     private final Gate gate;
 
@@ -47,6 +55,40 @@ final class LiveStreams implements AutoCloseable {
     /** Registers a stream at {@code path} for {@code least} or higher; its events are named {@code event}. */
     void register(String path, Role least, String event, Source source) {
         gate.page(HandlerType.GET, path, least, (ctx, visit) -> stream(ctx, event, source.open(ctx, visit)));
+    }
+
+    /** Makes every open stream check its block now rather than at its next {@link #EVERY}. */
+    void changed() {
+        lock.lock();
+        try {
+            generation++;
+            changes.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits {@link #EVERY}, or less when {@link #changed} was called since {@code seen}; returns the generation now. */
+    private long pause(long seen) throws InterruptedException {
+        lock.lock();
+        try {
+            long left = EVERY.toNanos();
+            while (generation == seen && left > 0) {
+                left = changes.awaitNanos(left);
+            }
+            return generation;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long generation() {
+        lock.lock();
+        try {
+            return generation;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Ends every open stream at once (the server is stopping) and refuses new ones. */
@@ -78,9 +120,10 @@ final class LiveStreams implements AutoCloseable {
         long end = System.nanoTime() + LONGEST.toNanos();
         try {
             OutputStream out = ctx.res().getOutputStream();
+            long seen = generation(); // before rendering: a change while it renders is not missed
             String sent = send(out, event, block, null);
             while (sent != null && System.nanoTime() < end) {
-                Thread.sleep(EVERY);
+                seen = pause(seen);
                 write(out, ":\n\n"); // a comment: fails once the browser (or this server) has gone
                 if (!gate.live(cookie)) {
                     write(out, "event: ended\ndata: signed out\n\n");

@@ -2,6 +2,7 @@ package dev.flotilla.server.ui;
 
 import dev.flotilla.server.auth.Role;
 import dev.flotilla.server.errors.DomainError;
+import dev.flotilla.server.events.FleetListener;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.http.QueryParams;
 import dev.flotilla.server.releases.ReleaseDetails;
@@ -80,14 +81,12 @@ final class RolloutPages {
     private final Rollouts rollouts;
     private final ReleaseDetails releases;
     private final RolloutSnapshots snapshots;
-    private final Runnable settle;
     private final View view;
 
-    RolloutPages(Rollouts rollouts, ReleaseDetails releases, Runnable settle, View view) {
+    RolloutPages(Rollouts rollouts, ReleaseDetails releases, View view) {
         this.rollouts = rollouts;
         this.releases = releases;
         this.snapshots = new RolloutSnapshots(rollouts);
-        this.settle = settle;
         this.view = view;
     }
 
@@ -118,9 +117,37 @@ final class RolloutPages {
             String action = action(ctx);
             rollouts.actions().act(id, action, v.operator().actor());
             snapshots.forget(id);
-            settle.run();
             redirect(ctx, "/ui/rollouts/" + enc(id) + "?done=" + action);
         });
+    }
+
+    /**
+     * What the rollout pages take from the event stream: a rollout's transition, stage start or halt (made by
+     * this server: an operator, the API or the evaluator) drops its snapshot and makes the live streams check at
+     * once, so an open page shows it without waiting for its next check.
+     */
+    FleetListener changes(LiveStreams live) {
+        return new FleetListener() {
+            @Override
+            public void rolloutTransition(Transition t) {
+                changed(t.rolloutId());
+            }
+
+            @Override
+            public void stageStarted(StageStart stage) {
+                changed(stage.rolloutId());
+            }
+
+            @Override
+            public void halted(GateEvaluation failing) {
+                changed(failing.rolloutId());
+            }
+
+            private void changed(String rolloutId) {
+                snapshots.forget(rolloutId);
+                live.changed();
+            }
+        };
     }
 
     private void show(Context ctx, Gate.Visit v, Confirm confirm, String notice) {
@@ -161,7 +188,6 @@ final class RolloutPages {
                     v.chrome("New rollout", "rollouts"), refused(f, e));
             return;
         }
-        settle.run();
         redirect(ctx, "/ui/rollouts/" + enc(created.id()) + "?done=create");
     }
 
