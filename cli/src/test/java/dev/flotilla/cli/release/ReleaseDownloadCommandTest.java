@@ -80,6 +80,24 @@ class ReleaseDownloadCommandTest {
     }
 
     @Test
+    void showsAProgressBarOnStderrAndKeepsItOutOfStdout() throws Exception {
+        Path out = tmp.resolve("fw.img");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.err;
+        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8)); // where the bar writes
+        CliRun run;
+        try {
+            run = download(out);
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("download fw-1.0.bin").contains("100%");
+        assertThat(run.out()).contains("downloaded fw-1.0.bin").doesNotContain("100%");
+        assertThat(Files.readAllBytes(out)).isEqualTo(image);
+    }
+
+    @Test
     void resumesFromThePartAnEarlierRunLeft() throws Exception {
         Path out = tmp.resolve("fw.img");
         Files.write(part(out), Arrays.copyOf(image, 123_456));

@@ -233,13 +233,14 @@ public final class Assignments implements AssignmentSource {
      * The device's signed manifest is the truth for what it runs: when it says the device runs, committed
      * ({@code bootState}), the very image of its assignment's target ({@code installedTarget} and the release's
      * sha256) while the assignment ended {@code rolled_back} or {@code failed}, the assignment (and its rollout
-     * row) becomes {@code committed}. A {@code healthState} other than {@code ok} turns the device's committed
-     * rollout rows {@code failed} (reason {@code unhealthy}) while they are within their stage's soak time.
+     * row) becomes {@code committed}. A {@code healthState} other than {@code ok} or {@code unknown} (the agent has
+     * run no round of checks since it started: no verdict) turns the device's committed rollout rows
+     * {@code failed} (reason {@code unhealthy}) while they are within their stage's soak time.
      */
     @Override
     public void manifestStored(Handle h, String deviceId, JsonNode manifest) {
         String health = manifest.path("healthState").asText(null);
-        if (health != null && !health.equals("ok")) {
+        if (health != null && !health.equals("ok") && !health.equals("unknown")) { // unknown: no round run yet
             RolloutDevices.unhealthy(h, deviceId, clock.millis());
         }
         String target = manifest.path("installedTarget").asText("");

@@ -173,7 +173,9 @@ public final class Evaluator {
                 return false;
             }
             int n = admission.startStage(h, r, 0, now);
-            audit(h, r, "rollout.stage", Map.of("stage", 0, "admitted", n));
+            // a dynamic selection admits once its positions are filled: that fill's rollout.positions says how many
+            audit(h, r, "rollout.stage", r.selection().dynamic() ? Map.of("stage", 0, "positions", "filling")
+                    : Map.of("stage", 0, "admitted", n));
             return n > 0;
         }
         if (r.selection().dynamic() && !Positions.filled(h, r.id())) {

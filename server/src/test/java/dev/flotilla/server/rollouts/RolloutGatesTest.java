@@ -174,6 +174,42 @@ class RolloutGatesTest extends FleetTest {
     }
 
     @StoreTest
+    void anUnknownHealthAfterTheCommitIsNoVerdict(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        List<TestDevice> devices = fleet.devices(2, "board-a");
+        String id = start("{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 3600,"
+                + " 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}");
+        TestDevice first = fleet.assigned(devices, id).get(0);
+        fleet.commit(first, id);
+
+        fleet.checkIn(first, "fw-2.0.bin", "2.0.0", 0, "unknown"); // the agent restarted: no round of checks yet
+        JsonNode after = fleet.tick(id, Duration.ofSeconds(2));
+
+        assertThat(after.path("state").asText()).isEqualTo("active");
+        assertThat(after.path("stages").get(0).path("funnel").path("committed").asInt()).isEqualTo(1);
+        assertThat(after.path("failures").path("byReason").isEmpty()).isTrue();
+    }
+
+    @StoreTest
+    void aCommittedDeviceThatRollsBackWithinTheSoakTripsTheRollbackGate(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        List<TestDevice> devices = fleet.devices(2, "board-a");
+        String id = start("{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 3600,"
+                + " 'gates': {'rollbackRate': {'max': 0, 'minDevices': 1}}}");
+        TestDevice first = fleet.assigned(devices, id).get(0);
+        fleet.commit(first, id);
+        assertThat(fleet.tick(id, Duration.ofMinutes(10)).path("state").asText()).isEqualTo("active");
+
+        fleet.report(first, id, "rolled_back", Map.of("reason", "WATCHDOG_FALLBACK"));
+        JsonNode halted = fleet.tick(id, Duration.ofSeconds(2));
+
+        assertThat(halted.path("state").asText()).isEqualTo("halted");
+        assertThat(halted.path("halt").path("gate").asText()).isEqualTo("rollbackRate");
+        assertThat(halted.path("stages").get(0).path("funnel").path("rolled_back").asInt()).isEqualTo(1);
+        assertThat(halted.path("stages").get(0).path("funnel").path("committed").asInt()).isZero();
+    }
+
+    @StoreTest
     void aHealthFailedEventAfterTheCommitCountsAgainstTheStage(TestDatabase db) {
         fleet = new Fleet(db, dir);
         List<TestDevice> devices = fleet.devices(2, "board-a");

@@ -178,6 +178,14 @@ class RolloutStagesTest extends FleetTest {
 
         assertThat(fleet.tick(id, Duration.ofMinutes(2)).has("stageStartedAt")).isTrue();
         assertThat(fleet.assigned(devices, id)).hasSize(2);
+        // the default selection is dynamic: the stage's entry says its positions are being filled, and the fill's
+        // entry says how many it admitted
+        assertThat(fleet.audit("rollout.stage")).singleElement().satisfies(e -> {
+            assertThat(e.path("after").path("positions").asText()).isEqualTo("filling");
+            assertThat(e.path("after").has("admitted")).isFalse();
+        });
+        assertThat(fleet.audit("rollout.positions")).singleElement()
+                .satisfies(e -> assertThat(e.path("after").path("admitted").asInt()).isEqualTo(2));
     }
 
     @StoreTest
