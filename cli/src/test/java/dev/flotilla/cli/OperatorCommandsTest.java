@@ -199,7 +199,15 @@ class OperatorCommandsTest {
 
         CliRun list = ok("devices", "list");
         assertThat(list.out().lines().toList()).hasSize(3);
-        assertThat(list.out()).startsWith("ID").contains(id1, id2, "board-a", "board-b", "active");
+        assertThat(list.out()).startsWith("ID").contains(id1, id2, "board-a", "board-b", "active", "INSTALLED",
+                "HEALTH", "healthy");
+        JsonNode all = okJson("devices", "list");
+        for (JsonNode item : all.path("items")) { // with what the latest manifest says (none yet for dev2)
+            boolean first = item.path("id").asText().equals(id1);
+            assertThat(item.path("health").isNull() ? null : item.path("health").asText())
+                    .isEqualTo(first ? "healthy" : null);
+            assertThat(item.has("installedTarget") && item.has("installedVersion")).isTrue();
+        }
         JsonNode page = okJson("devices", "list", "--hardware", "board-b");
         assertThat(texts(page.path("items"), "id")).containsExactly(id2);
         assertThat(texts(okJson("devices", "list", "--health", "healthy").path("items"), "id")).containsExactly(id1);

@@ -86,10 +86,17 @@ public final class DevicesCommand {
             q.put("rolloutState", rolloutState);
             JsonNode page = get(query(BASE, q));
             if (page != null) {
-                printPage(page, new Table("ID", "HARDWARE", "GROUP", "TAGS", "STATUS", "LAST SEEN"),
-                        d -> new Object[]{text(d, "id"), text(d, "hardwareId"), text(d, "group"), tags(d),
-                                text(d, "status"), text(d, "lastSeenAt")});
+                printPage(page, new Table("ID", "HARDWARE", "INSTALLED", "HEALTH", "GROUP", "TAGS", "STATUS",
+                                "LAST SEEN"),
+                        d -> new Object[]{text(d, "id"), text(d, "hardwareId"), installed(d), text(d, "health"),
+                                text(d, "group"), tags(d), text(d, "status"), text(d, "lastSeenAt")});
             }
+        }
+
+        /** The installed release's version, else its target path (not a release here), else "-". */
+        private static String installed(JsonNode d) {
+            String version = text(d, "installedVersion");
+            return "-".equals(version) ? text(d, "installedTarget") : version;
         }
     }
 

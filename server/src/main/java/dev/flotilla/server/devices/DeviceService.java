@@ -131,22 +131,23 @@ public final class DeviceService {
                 .orElseThrow(() -> new DomainError.NotFound("device"));
     }
 
-    public Page<Device> list(DeviceFilter filter, Page.Request page) {
-        return Page.of(consistency.current(() -> jdbi.withHandle(h -> store.list(h, filter, page.offset(),
-                page.limit() + 1))), page);
+    /** A page of the devices matching {@code filter}, each with what its latest manifest says it runs. */
+    public Page<Listed> list(DeviceFilter filter, Page.Request page) {
+        return Page.of(consistency.current(() -> jdbi.withHandle(h -> store.listed(h, store.list(h, filter,
+                page.offset(), page.limit() + 1)))), page);
     }
 
     /** One keyset page of the devices matching {@code filter}: the first {@code limit} with an id after {@code after}. */
     public KeysetPage listAfter(DeviceFilter filter, String after, int limit) {
-        List<Device> fetched = consistency.current(() -> jdbi.withHandle(h -> store.listAfter(h, filter, after,
-                limit + 1)));
+        List<Listed> fetched = consistency.current(() -> jdbi.withHandle(h -> store.listed(h,
+                store.listAfter(h, filter, after, limit + 1))));
         boolean more = fetched.size() > limit;
-        List<Device> items = more ? List.copyOf(fetched.subList(0, limit)) : List.copyOf(fetched);
-        return new KeysetPage(items, more ? items.getLast().id() : null);
+        List<Listed> items = more ? List.copyOf(fetched.subList(0, limit)) : List.copyOf(fetched);
+        return new KeysetPage(items, more ? items.getLast().device().id() : null);
     }
 
     /** A page of devices by id; {@code nextAfter} is the id to continue after, null on the last page. */
-    public record KeysetPage(List<Device> items, String nextAfter) {
+    public record KeysetPage(List<Listed> items, String nextAfter) {
     }
 
     /** How many devices match {@code filter}. */

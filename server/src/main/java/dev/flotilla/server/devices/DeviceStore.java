@@ -8,6 +8,7 @@ import org.jdbi.v3.core.statement.Query;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -169,6 +170,28 @@ final class DeviceStore {
     void touch(Handle h, String id, long now) {
         h.createUpdate("UPDATE devices SET last_seen_at = :now WHERE id = :id").bind("now", now).bind("id", id)
                 .execute();
+    }
+
+    /** The devices with what their latest manifests say they run ({@link Listed}), in the same order. */
+    List<Listed> listed(Handle h, List<Device> devices) {
+        Map<String, Listed> byId = new HashMap<>();
+        if (!devices.isEmpty()) {
+            h.createQuery("""
+                            SELECT m.device_id, m.installed_target, m.health_state, m.manifest_json,
+                                   (SELECT MIN(r.version) FROM releases r WHERE r.target_path = m.installed_target) v
+                            FROM device_manifests m WHERE m.device_id IN (<ids>)""")
+                    .bindList("ids", devices.stream().map(Device::id).toList())
+                    .map((rs, ctx) -> Map.entry(rs.getString(1), new Listed(null, rs.getString(2),
+                            rs.getString(5) != null ? rs.getString(5)
+                                    : parse(rs.getString(4)).path("installedVersion").asText(null),
+                            rs.getString(3))))
+                    .forEach(e -> byId.put(e.getKey(), e.getValue()));
+        }
+        return devices.stream().map(d -> {
+            Listed m = byId.get(d.id());
+            return m == null ? new Listed(d, null, null, null)
+                    : new Listed(d, m.installedTarget(), m.installedVersion(), m.health());
+        }).toList();
     }
 
     List<Device> rows(Handle h, Query q) {

@@ -54,7 +54,7 @@ final class FleetPages {
     }
 
     /** A device list row: the device and whether it is online now. */
-    public record Row(Device device, boolean online) {
+    public record Row(Device device, dev.flotilla.server.devices.Listed listed, boolean online) {
     }
 
     /**
@@ -183,7 +183,8 @@ final class FleetPages {
         after = after == null || after.isBlank() ? null : after;
         DeviceService.KeysetPage page = devices.listAfter(filter, after, PAGE_SIZE);
         Presence presence = checkIns.presence();
-        List<Row> rows = page.items().stream().map(d -> new Row(d, presence.online(d.lastSeenAt()))).toList();
+        List<Row> rows = page.items().stream().map(l -> new Row(l.device(), l, presence.online(l.device().lastSeenAt())))
+                .toList();
         long matching = devices.countUpTo(filter, Dashboard.COUNT_UP_TO + 1L);
         return new DeviceList(filter, query(ctx), Math.min(matching, Dashboard.COUNT_UP_TO),
                 matching > Dashboard.COUNT_UP_TO, rows, page.nextAfter(), after == null, facets.get().value());

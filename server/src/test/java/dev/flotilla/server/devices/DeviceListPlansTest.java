@@ -128,13 +128,13 @@ class DeviceListPlansTest {
         do {
             DeviceService.KeysetPage page = devices.listAfter(f, after, 50);
             assertThat(page.items()).as(f + " after " + after).hasSizeLessThanOrEqualTo(50);
-            page.items().forEach(d -> walked.add(d.id()));
+            page.items().forEach(d -> walked.add(d.device().id()));
             after = page.nextAfter();
         } while (after != null);
         assertThat(walked).as(f.toString()).isEqualTo(expected);
         for (int offset : new int[] {0, 50, 700, expected.size() - 10}) {
             List<String> listed = devices.list(f, new Page.Request(Math.max(0, offset), 50)).items().stream()
-                    .map(Device::id).toList();
+                    .map(l -> l.device().id()).toList();
             int from = Math.max(0, offset);
             assertThat(listed).as(f + " offset " + offset)
                     .isEqualTo(expected.subList(Math.min(from, expected.size()), Math.min(from + 50, expected.size())));

@@ -54,8 +54,8 @@ class DeviceStoreTest {
             assertThat(s.devices().list(new DeviceFilter("board-b", "us", null, null), new Page.Request(0, 50)).items()).hasSize(1);
             assertThat(s.devices().list(new DeviceFilter(null, null, "lab", null), new Page.Request(0, 50)).items()).hasSize(1);
 
-            Page<Device> first = s.devices().list(new DeviceFilter(null, null, null, null), new Page.Request(0, 2));
-            Page<Device> last = s.devices().list(new DeviceFilter(null, null, null, null), new Page.Request(4, 2));
+            Page<Listed> first = s.devices().list(new DeviceFilter(null, null, null, null), new Page.Request(0, 2));
+            Page<Listed> last = s.devices().list(new DeviceFilter(null, null, null, null), new Page.Request(4, 2));
             assertThat(first.items()).hasSize(2);
             assertThat(first.nextOffset()).isEqualTo(2);
             assertThat(last.items()).hasSize(1);

@@ -86,6 +86,17 @@ class FleetPagesTest {
             Fleet f = fleet(srv);
             String t = srv.adminToken;
             assertThat(ids(srv.http.get("/api/v1/devices?installedVersion=1.0", t))).containsExactly(f.d1().id());
+            JsonNode listed = srv.http.get("/api/v1/devices?hardwareId=board-a", t).json().path("items");
+            assertThat(listed).hasSize(2).allSatisfy(i -> {
+                boolean d1 = i.path("id").asText().equals(f.d1().id());
+                assertThat(i.path("installedTarget").asText()).isEqualTo(d1 ? "fw-a-1.0.bin" : "fw-a-2.0.bin");
+                assertThat(i.path("installedVersion").asText()).isEqualTo(d1 ? "1.0" : "2.0");
+                assertThat(i.path("health").asText()).isEqualTo(d1 ? "ok" : "degraded");
+                assertThat(i.path("keyId").asText()).isNotEmpty(); // the device's own fields, unwrapped
+            });
+            JsonNode never = srv.http.get("/api/v1/devices?hardwareId=board-b", t).json().path("items").get(0);
+            assertThat(never.path("installedTarget").isNull()).isTrue();
+            assertThat(never.path("health").isNull()).isTrue();
             assertThat(ids(srv.http.get("/api/v1/devices?installedVersion=2.0&hardwareId=board-a", t)))
                     .containsExactly(f.d2().id());
             assertThat(ids(srv.http.get("/api/v1/devices?health=degraded", t))).containsExactly(f.d2().id());
@@ -131,6 +142,8 @@ class FleetPagesTest {
             assertThat(ids(srv.http.get("/api/v1/devices?rollout=rol_unknown", t))).isEmpty();
 
             b.signIn(t);
+            assertThat(b.get("/ui/devices?hardwareId=board-a").body())
+                    .contains("<td class=\"installed\">1.0</td>", "<td class=\"health\">degraded</td>");
             String page = b.get("/ui/devices?rollout=" + toD2 + "&rolloutState=failed").body();
             assertThat(page).contains(f.d2().id()).doesNotContain(f.d1().id())
                     .contains("<option selected>failed</option>").contains("value=\"" + toD2 + "\"");
