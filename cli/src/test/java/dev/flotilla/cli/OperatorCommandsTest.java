@@ -111,6 +111,7 @@ class OperatorCommandsTest {
         CliRun revoked = ok("tokens", "revoke", viewerId);
         assertThat(revoked.out()).contains("token " + viewerId + " revoked at ");
         assertOneLineError(as(viewer.path("secret").asText(), "devices", "list"), "flotilla: error: unauthenticated: ");
+        assertOneLineError(as(viewer.path("secret").asText(), "devices", "list"), "log in again with 'flotilla login");
 
         String otherId = okJson("tokens", "create", "--name", "tmp", "--role", "operator").path("token").path("id").asText();
         assertThat(okJson("tokens", "revoke", otherId).path("revokedAt").isTextual()).isTrue();
@@ -147,7 +148,7 @@ class OperatorCommandsTest {
         assertOneLineError(as(admin, "deployments", "show", "no-such-deployment"), "not_found: ");
 
         CliRun down = CliRun.of("devices", "list", "--server", "http://127.0.0.1:1", "--token", admin);
-        assertOneLineError(down, "127.0.0.1:1");
+        assertOneLineError(down, "cannot connect to http://127.0.0.1:1/: is the server running there? (check --server");
         assertThat(down.exitCode()).isEqualTo(1);
         assertOneLineError(CliRun.of("devices", "list", "--server", "not a url", "--token", admin), "--server");
     }

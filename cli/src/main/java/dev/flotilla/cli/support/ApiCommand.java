@@ -42,7 +42,7 @@ public abstract class ApiCommand extends ToolCommand {
             }
             return 0;
         } catch (ServerClient.ApiError e) {
-            return fail(e.code() + ": " + e.serverMessage());
+            return fail(e.code() + ": " + e.serverMessage() + (e.status() == 401 ? "; " + ServerClient.LOG_IN_AGAIN : ""));
         } catch (IOException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             return fail(why.startsWith("cannot connect") ? why : "cannot reach " + connection.url() + ": " + why);

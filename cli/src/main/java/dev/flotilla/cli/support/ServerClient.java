@@ -22,6 +22,9 @@ import javax.net.ssl.SSLException;
  * error code and message (one line for the user); an HTTPS certificate that is not trusted one line too.
  */
 public final class ServerClient {
+    /** What to do about a token the server refuses (401). */
+    public static final String LOG_IN_AGAIN = "log in again with 'flotilla login --server URL', or pass a valid"
+            + " --token (an admin makes one with 'flotilla tokens create')";
     private final URI base;
     private final String token;
     private final HttpClient http;
@@ -136,7 +139,8 @@ public final class ServerClient {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } catch (java.net.ConnectException e) {
-            throw new IOException("cannot connect to " + base, e);
+            throw new IOException("cannot connect to " + base + ": is the server running there? (check --server,"
+                    + " FLOTILLA_SERVER or the server 'flotilla login' saved)", e);
         } catch (SSLException e) {
             throw new IOException("cannot connect to " + base + ": " + CaBundle.describe(e) + "; if a private CA "
                     + "signed it, pass that CA with --ca-bundle FILE or FLOTILLA_CA_BUNDLE", e);
@@ -164,7 +168,7 @@ public final class ServerClient {
         throw new ApiError(status, code == null ? "http_" + status : code,
                 message == null ? "HTTP " + status : message,
                 "server refused " + request.method() + " " + request.uri().getPath()
-                        + " (" + status + " " + detail + ")");
+                        + " (" + status + " " + detail + ")" + (status == 401 ? "; " + LOG_IN_AGAIN : ""));
     }
 
     /**
