@@ -48,4 +48,18 @@ class DeviceFilterTest {
                 .isInstanceOfSatisfying(DomainError.Invalid.class, e -> assertThat(e.getMessage()).isEqualTo(
                         "query parameter 'attribute' must be NAME=VALUE; got '=x'"));
     }
+
+    @Test
+    void aRolloutStateNeedsItsRolloutAndIsOneOfTheFunnelsColumns() {
+        DeviceFilter f = from(Map.of("rollout", "rol_1", "rolloutState", "rolled_back"));
+        assertThat(f.rollout()).isEqualTo("rol_1");
+        assertThat(f.rolloutState()).isEqualTo("rolled_back");
+        assertThat(from(Map.of("rollout", "rol_1")).rolloutState()).isNull();
+        assertThatThrownBy(() -> from(Map.of("rolloutState", "failed")))
+                .isInstanceOfSatisfying(DomainError.Invalid.class, e -> assertThat(e.getMessage()).isEqualTo(
+                        "query parameter 'rolloutState' needs 'rollout' (the rollout's id)"));
+        assertThatThrownBy(() -> from(Map.of("rollout", "rol_1", "rolloutState", "exploded")))
+                .isInstanceOfSatisfying(DomainError.Invalid.class, e -> assertThat(e.getMessage())
+                        .startsWith("query parameter 'rolloutState' must be one of pending, downloading,"));
+    }
 }
