@@ -12,6 +12,8 @@ import picocli.CommandLine.Option;
  * configuration error, {@value AgentMain#EXIT_DECOMMISSIONED} for a decommissioned device).
  */
 @Command(name = "agent", mixinStandardHelpOptions = true,
+        footer = {"", "Examples:",
+                "  flotilla agent --config /etc/flotilla/agent.conf"},
         description = "Run the device agent: check in, verify, install into the inactive slot, trial boot, commit.")
 public final class AgentCommand extends ToolCommand {
     @Option(names = "--config", required = true, paramLabel = "FILE",

@@ -26,6 +26,9 @@ import java.util.concurrent.CountDownLatch;
  * Runs until Ctrl-C ({@code --exit}: stops after the story).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
+        footer = {"", "Examples:",
+                "  flotilla demo",
+                "  flotilla demo --devices 50 --port 9090 --exit"},
         description = "Start a server and a fleet of simulated boards; watch a good release roll out in stages and a bad one halt.")
 public final class DemoCommand extends ToolCommand {
     static final String GOOD = "1.1.0";

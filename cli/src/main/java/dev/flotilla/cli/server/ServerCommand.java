@@ -22,6 +22,11 @@ import java.util.concurrent.CountDownLatch;
  * root's) is one line on stderr, exit 1.
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
+        footer = {"", "Examples:",
+                "  flotilla server",
+                "  flotilla server --data /var/lib/flotilla --port 8443 --tls-cert cert.pem --tls-key key.pem",
+                "  flotilla server --database jdbc:postgresql://db.example/flotilla --online-keys /etc/flotilla/keys \\",
+                "      --artifacts s3://firmware --s3-endpoint https://minio.example:9000 --s3-credentials s3.properties"},
         description = "Run the update server (management and device API).")
 public final class ServerCommand extends ToolCommand {
     @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default: ${DEFAULT-VALUE}).")

@@ -29,6 +29,12 @@ import java.util.Optional;
  * report of what happened to the boards (see docs/simulator.md). {@code flotilla sim device} runs one board.
  */
 @Command(name = "sim", mixinStandardHelpOptions = true,
+        footer = {"", "Examples:",
+                "  flotilla sim --scenario bad-release --devices 200 --report report.json",
+                "  flotilla sim --scenario good-release --faults drop=0.1,delay=0.2 --report report.json",
+                "  flotilla sim --scenario soak --devices 1000 --minutes 10 --speed 5 --report soak.json",
+                "  flotilla sim --scenario good-release --server https://flotilla.example --ca-bundle ca.pem \\",
+                "      --report report.json"},
         description = "Run a fleet scenario against a server of its own (or one already running, --server),"
                 + " or one simulated board (sim device).",
         subcommands = {SimDeviceCommand.class})

@@ -18,6 +18,9 @@ import java.time.Clock;
  * restart the agent from scratch. Runs until SIGTERM.
  */
 @Command(name = "device", mixinStandardHelpOptions = true,
+        footer = {"", "Examples:",
+                "  flotilla sim device --dir board-1 --server http://127.0.0.1:8080 --enrollment-token fle_... \\",
+                "      --root root.json --hardware devboard"},
         description = "Run one simulated board with the real agent until stopped.")
 public final class SimDeviceCommand extends ToolCommand {
     @Option(names = "--dir", required = true, paramLabel = "DIR", description = "The board's files (created on first use).")

@@ -30,6 +30,11 @@ import java.util.List;
  * skips picocli for well-formed protocol calls.
  */
 @Command(name = "tuf-client", mixinStandardHelpOptions = true, version = "flotilla tuf-client 0.1.0",
+        footer = {"", "Examples:",
+                "  flotilla tuf-client --metadata-dir meta init root.json",
+                "  flotilla tuf-client --metadata-dir meta --metadata-url https://repo.example/metadata/ refresh",
+                "  flotilla tuf-client --metadata-dir meta --metadata-url https://repo.example/metadata/ \\",
+                "      --target-name fw.img --target-base-url https://repo.example/targets/ --target-dir out download"},
         description = "TUF client speaking the tuf-conformance client protocol (init, refresh, download).")
 public final class TufClientCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--metadata-dir", required = true, paramLabel = "DIR",

@@ -21,7 +21,9 @@ class ExamplesTest {
                 List.of("audit", "list"),
                 List.of("release", "sign", "publish", "list", "download", "refresh", "delete"),
                 List.of("trust", "init", "rotate", "sign", "publish", "status"),
-                List.of("keys", "generate"));
+                List.of("keys", "generate"),
+                List.of("bench", "verify", "refresh", "agent-install", "agent-footprint", "checkin", "rollout",
+                        "retention", "fleet", "dashboard"));
         for (List<String> group : commands) {
             CliRun all = CliRun.of(group.get(0), "--help");
             assertThat(all.out()).as(group.get(0)).contains("Examples:");
@@ -33,6 +35,23 @@ class ExamplesTest {
                 assertThat(lines).as(group.get(0) + " " + sub).isNotEmpty()
                         .allMatch(l -> l.equals(runs) || l.startsWith(runs + " "));
             }
+        }
+    }
+
+    @Test
+    void everyOtherCommandEndsItsHelpWithExamplesOfItself() {
+        for (List<String> command : List.of(List.of("server"), List.of("agent"), List.of("demo"), List.of("sim"),
+                List.of("sim", "device"), List.of("tuf-client"), List.of("login"), List.of("logout"),
+                List.of("completion"))) {
+            List<Object> args = new java.util.ArrayList<>(command);
+            args.add("--help");
+            String help = CliRun.of(args.toArray()).out();
+            assertThat(help).as(String.join(" ", command)).contains("Examples:");
+            String runs = "  flotilla " + String.join(" ", command);
+            List<String> lines = help.substring(help.indexOf("Examples:")).lines()
+                    .filter(l -> l.startsWith("  flotilla ")).toList();
+            assertThat(lines).as(String.join(" ", command)) // a follow-up command may come after it (login's)
+                    .anyMatch(l -> l.equals(runs) || l.startsWith(runs + " "));
         }
     }
 }
