@@ -157,6 +157,23 @@ class RolloutGatesTest extends FleetTest {
     }
 
     @StoreTest
+    void theFailureRateGateCountsTimedOutDevicesAsFailures(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        List<TestDevice> devices = fleet.devices(2, "board-a");
+        String id = start("{'stages': [{'percent': 100}], 'timeoutSeconds': 600,"
+                + " 'gates': {'failureRate': {'max': 0.4, 'minDevices': 2}}}");
+        fleet.commit(devices.get(0), id);
+        assertThat(fleet.tick(id, Duration.ofSeconds(599)).path("state").asText()).isEqualTo("active");
+
+        JsonNode halted = fleet.tick(id, Duration.ofSeconds(2)); // the other never reported: timed out
+
+        assertThat(halted.path("state").asText()).isEqualTo("halted");
+        assertThat(halted.path("halt").path("gate").asText()).isEqualTo("failureRate");
+        assertThat(halted.path("halt").path("observed").asDouble()).isEqualTo(0.5);
+        assertThat(halted.path("halt").path("sample").asInt()).isEqualTo(2);
+    }
+
+    @StoreTest
     void anUnhealthyManifestWithinTheSoakCountsAgainstTheStage(TestDatabase db) {
         fleet = new Fleet(db, dir);
         List<TestDevice> devices = fleet.devices(2, "board-a");

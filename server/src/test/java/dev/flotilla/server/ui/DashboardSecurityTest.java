@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -151,6 +152,23 @@ class DashboardSecurityTest {
         assertThat(admin.get("/ui/devices/" + device).body()).contains("Decommission");
         assertThat(admin.get("/ui/audit").statusCode()).isEqualTo(200);
         admin.close();
+    }
+
+    @Test
+    void anInventedOrTamperedSessionCookieOpensNothing() {
+        browser.signIn(srv.adminToken);
+        String real = browser.cookie;
+        for (String forged : List.of("flotilla_session=fls_invented", "flotilla_session=" + srv.adminToken,
+                real + "x", real.substring(0, real.length() - 1), "flotilla_session=")) {
+            browser.cookie = forged;
+            HttpResponse<String> page = browser.get("/ui/devices");
+            assertThat(page.statusCode()).as(forged).isEqualTo(303);
+            assertThat(page.headers().firstValue("Location").orElseThrow()).as(forged).startsWith("/ui/login");
+            assertThat(browser.post("/ui/logout", Browser.form("_csrf", "x")).statusCode()).as(forged)
+                    .isIn(303, 401, 403);
+        }
+        browser.cookie = real; // the real session was not ended by any of them
+        assertThat(browser.get("/ui/devices").statusCode()).isEqualTo(200);
     }
 
     @Test
