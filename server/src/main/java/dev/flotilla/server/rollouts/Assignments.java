@@ -37,8 +37,10 @@ public final class Assignments implements AssignmentSource {
     private final Director director;
     private final Clock clock;
     private final Consumer<String> onAssigned;
+    private final Halts halts;
 
-    Assignments(Jdbi jdbi, Director director, Clock clock, Consumer<String> onAssigned) {
+    Assignments(Jdbi jdbi, Director director, Clock clock, Consumer<String> onAssigned, Halts halts) {
+        this.halts = halts;
         this.jdbi = jdbi;
         this.director = director;
         this.clock = clock;
@@ -203,7 +205,8 @@ public final class Assignments implements AssignmentSource {
      * live assignment only.</li>
      * </ul>
      * The rollout row follows the rules of {@link RolloutDevices#onEvent}, for the rollout the event names, or
-     * else the one whose assignment the device holds.
+     * else the one whose assignment the device holds. A device that commits the release of a rollout halted with
+     * {@code onHalt: revert} is then sent back to its previous release ({@link Halts#revertLate}).
      */
     public void onEvent(Handle h, DeviceEvent event) {
         String dep = event.details() == null ? null : event.details().path("deploymentId").asText(null);
@@ -227,6 +230,10 @@ public final class Assignments implements AssignmentSource {
             update.bind("dep", dep);
         }
         update.execute();
+        if (status.equals("committed") && rollout != null) { // a trial that finished after a halt with revert
+            RolloutRow.find(h, rollout).filter(r -> RolloutRow.HALTED.equals(r.state()) && r.policies().revert())
+                    .ifPresent(r -> halts.revertLate(h, r, event.deviceId(), clock.millis()));
+        }
     }
 
     /**

@@ -108,6 +108,43 @@ final class Halts {
         out.put("reverted", reverted);
     }
 
+    /**
+     * Sends back a device that committed the release after its rollout halted with {@code onHalt: revert} (it
+     * was on trial at the halt, which lets a trial finish): as {@link #revert} does at the halt, counted in the
+     * halt's {@code revert} numbers and audited as {@code rollout.revert}. Runs in the transaction of the
+     * device's report; does nothing when its row is not {@code committed}.
+     */
+    void revertLate(Handle h, RolloutRow r, String deviceId, long now) {
+        record Row(String previous) {
+        }
+        List<Row> row = h.createQuery("SELECT previous_target FROM rollout_devices WHERE rollout_id = :r"
+                        + " AND device_id = :d AND state = 'committed'")
+                .bind("r", r.id()).bind("d", deviceId).map((rs, ctx) -> new Row(rs.getString(1))).list();
+        if (row.isEmpty() || r.haltJson() == null) {
+            return;
+        }
+        String previous = row.get(0).previous();
+        String reason = revertOne(h, r, deviceId, previous);
+        ObjectNode halt = (ObjectNode) Selection.read(r.haltJson());
+        ObjectNode numbers = halt.has("revert") ? (ObjectNode) halt.get("revert") : halt.putObject("revert");
+        if (reason == null) {
+            RolloutDevices.setState(h, r.id(), deviceId, "reverted", "reverted to " + previous, now);
+            numbers.put("reverted", numbers.path("reverted").asInt() + 1);
+        } else {
+            (numbers.has("cannotRevert") ? (ArrayNode) numbers.get("cannotRevert") : numbers.putArray("cannotRevert"))
+                    .addObject().put("deviceId", deviceId).put("reason", reason);
+        }
+        h.createUpdate("UPDATE deployments SET halt_json = :j WHERE id = :id").bind("j", RolloutRow.json(halt))
+                .bind("id", r.id()).execute();
+        ObjectNode after = RolloutRow.JSON.createObjectNode().put("deviceId", deviceId).put("previous", previous)
+                .put("reverted", reason == null);
+        if (reason != null) {
+            after.put("reason", reason);
+        }
+        audit.record(h, new Actor("system", r.id(), "rollout evaluator"), "rollout.revert", "rollout", r.id(), null,
+                after);
+    }
+
     /** Reverts one device; returns null when done, else why it cannot be. */
     private String revertOne(Handle h, RolloutRow r, String deviceId, String previous) {
         if (previous == null) {

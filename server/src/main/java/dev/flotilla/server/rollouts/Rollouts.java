@@ -65,9 +65,9 @@ public final class Rollouts {
         this.events = events;
         this.consistency = consistency;
         this.director = new Director(tuf, directorKey, clock);
-        this.assignments = new Assignments(jdbi, director, clock, onAssigned);
-        this.admission = new Admission(director, events);
         Halts halts = new Halts(director, audit, events);
+        this.assignments = new Assignments(jdbi, director, clock, onAssigned, halts);
+        this.admission = new Admission(director, events);
         this.fill = new PositionFill(jdbi, admission, assignments, audit, clock);
         this.evaluator = new Evaluator(jdbi, admission, assignments, halts, audit, clock, events, fill);
         this.membership = new MembershipAssignments(director, audit, onAssigned, clock);

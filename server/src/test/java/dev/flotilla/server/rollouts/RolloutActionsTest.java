@@ -152,6 +152,34 @@ class RolloutActionsTest extends FleetTest {
     }
 
     @StoreTest
+    void aDeviceOnTrialAtTheHaltThatCommitsLaterIsRevertedToo(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        List<TestDevice> devices = fleet.devices(3, "board-a");
+        TestDevice late = devices.get(0);
+        String id = start("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0.3, 'minDevices': 2}}}",
+                Map.of("onHalt", "revert"));
+        fleet.report(late, id, "trial_boot", Map.of()); // on trial: a halt lets it finish
+        fleet.report(devices.get(1), id, "failed", Map.of("reason", "E_FLASH"));
+        fleet.report(devices.get(2), id, "failed", Map.of("reason", "E_FLASH"));
+        JsonNode halted = fleet.tick(id, Duration.ofSeconds(2));
+        assertThat(halted.path("state").asText()).isEqualTo("halted");
+        assertThat(halted.path("halt").path("revert").path("reverted").asInt()).isZero();
+
+        fleet.commit(late, id);
+
+        JsonNode a = fleet.checkIn(late, "fw-2.0.bin", "2.0.0", 0, "ok");
+        assertThat(a.path("signed").path("targetPath").asText()).isEqualTo("fw-1.0.bin");
+        JsonNode after = fleet.get(id);
+        assertThat(after.path("halt").path("revert").path("reverted").asInt()).isEqualTo(1);
+        assertThat(after.path("stages").get(0).path("funnel").path("reverted").asInt()).isEqualTo(1);
+        assertThat(fleet.audit("rollout.revert")).singleElement().satisfies(e -> {
+            assertThat(e.path("after").path("deviceId").asText()).isEqualTo(late.id());
+            assertThat(e.path("after").path("previous").asText()).isEqualTo("fw-1.0.bin");
+            assertThat(e.path("after").path("reverted").asBoolean()).isTrue();
+        });
+    }
+
+    @StoreTest
     void thePoliciesAreSignedIntoEachAssignment(TestDatabase db) {
         fleet = new Fleet(db, dir);
         List<TestDevice> devices = fleet.devices(1, "board-a");
