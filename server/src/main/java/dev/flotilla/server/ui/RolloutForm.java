@@ -27,11 +27,13 @@ final class RolloutForm {
             "versionBelow", "attributes", "mode", "stages", "approval", "soakSeconds", "timeoutSeconds", "failureRate",
             "failureMinDevices", "rollbackRate", "rollbackMinDevices", "timeoutRate", "timeoutMinDevices", "install",
             "maxConcurrentDownloads", "windowCron", "windowMinutes", "windowZone", "startAt", "onHalt", "maxRetries",
-            "supersede", "start");
+            "retryBackoffSeconds", "retryBackoffFactor", "retryBackoffMaxSeconds", "supersede", "start");
     /** What a new form holds: the default plan and policies as the API has them. */
-    static final Map<String, String> DEFAULTS = Map.of("mode", "dynamic", "stages", "1%, 10%, 50%, 100%",
-            "soakSeconds", "3600", "timeoutSeconds", "86400", "failureRate", "5", "failureMinDevices", "1",
-            "install", "soft", "onHalt", "pause", "maxRetries", "2");
+    static final Map<String, String> DEFAULTS = Map.ofEntries(Map.entry("mode", "dynamic"),
+            Map.entry("stages", "1%, 10%, 50%, 100%"), Map.entry("soakSeconds", "3600"),
+            Map.entry("timeoutSeconds", "86400"), Map.entry("failureRate", "5"), Map.entry("failureMinDevices", "1"),
+            Map.entry("install", "soft"), Map.entry("onHalt", "pause"), Map.entry("maxRetries", "2"),
+            Map.entry("retryBackoffSeconds", "300"), Map.entry("retryBackoffFactor", "2"));
     /** Request paths of the service's errors to form fields, most specific first. */
     private static final Map<String, String> PATHS = paths();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -172,6 +174,16 @@ final class RolloutForm {
         }
         put(p, "onHalt", value("onHalt"));
         integer(p, "maxRetries", "maxRetries");
+        integer(p, "retryBackoffSeconds", "retryBackoffSeconds");
+        if (!value("retryBackoffFactor").isEmpty()) {
+            try {
+                p.put("retryBackoffFactor", Double.parseDouble(value("retryBackoffFactor")));
+            } catch (NumberFormatException e) {
+                throw new Refused("retryBackoffFactor", "Write a number such as 2 or 1.5; got '"
+                        + value("retryBackoffFactor") + "'.");
+            }
+        }
+        integer(p, "retryBackoffMaxSeconds", "retryBackoffMaxSeconds");
         return p;
     }
 
@@ -271,7 +283,8 @@ final class RolloutForm {
         m.put("plan.stages", "stages");
         m.put("plan.soakSeconds", "soakSeconds");
         m.put("plan.timeoutSeconds", "timeoutSeconds");
-        for (String f : List.of("install", "maxConcurrentDownloads", "startAt", "onHalt", "maxRetries")) {
+        for (String f : List.of("install", "maxConcurrentDownloads", "startAt", "onHalt", "maxRetries",
+                "retryBackoffSeconds", "retryBackoffFactor", "retryBackoffMaxSeconds")) {
             m.put("policies." + f, f);
         }
         m.put("target", "target");

@@ -74,11 +74,17 @@ class RolloutPagesTest {
                 .contains("value=\"25%, 100%\""); // the form keeps what was typed
         assertThat(fleet.srv.http.get("/api/v1/rollouts", fleet.admin).json().path("items")).isEmpty();
 
-        HttpResponse<String> created = browser.post("/ui/rollouts", form(csrf, "start", "on"));
+        assertThat(browser.get("/ui/rollouts/new").body()).contains("id=\"retryBackoffSeconds\"")
+                .contains("value=\"300\""); // the default first wait
+        HttpResponse<String> created = browser.post("/ui/rollouts", form(csrf, "start", "on",
+                "retryBackoffSeconds", "60", "retryBackoffFactor", "1.5", "retryBackoffMaxSeconds", "600"));
         assertThat(created.statusCode()).isEqualTo(303);
         String id = id(created.headers().firstValue("Location").orElseThrow());
         JsonNode api = fleet.get(id);
         assertThat(api.path("state").asText()).isEqualTo("active");
+        assertThat(api.path("policies").path("retryBackoffSeconds").asLong()).isEqualTo(60);
+        assertThat(api.path("policies").path("retryBackoffFactor").asDouble()).isEqualTo(1.5);
+        assertThat(api.path("policies").path("retryBackoffMaxSeconds").asLong()).isEqualTo(600);
         assertThat(api.path("plan").path("gates").path("failureRate").path("max").asDouble()).isEqualTo(0.4);
         assertThat(fleet.audit("rollout.create")).singleElement().satisfies(e ->
                 assertThat(e.path("actorName").asText()).isEqualTo("operator-token"));
@@ -115,6 +121,10 @@ class RolloutPagesTest {
         // the preview says the same, inline (200: it answered the question)
         assertFieldError(browser.post("/ui/rollouts/preview", form(csrf, "maxRetries", "-1")), 200, "maxRetries",
                 "policies.maxRetries");
+        assertFieldError(browser.post("/ui/rollouts", form(csrf, "retryBackoffFactor", "fast")), 400,
+                "retryBackoffFactor", "Write a number");
+        assertFieldError(browser.post("/ui/rollouts", form(csrf, "retryBackoffFactor", "20")), 400,
+                "retryBackoffFactor", "policies.retryBackoffFactor");
 
         fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of()));
         HttpResponse<String> conflict = browser.post("/ui/rollouts", form(csrf));
