@@ -173,10 +173,11 @@ public final class Simulation {
     }
 
     /**
-     * The grace period of the boards' trial health checks: where the server goes away mid-trial, the agent's
-     * default, as a real board keeps it (wall time: the outage is); where answers are dropped or delayed, the
-     * agent's default scaled by the speed, so that a check whose answer was lost is retried rather than rolling a
-     * good release back; else none, so that a bad image rolls back after one failed round.
+     * The grace period of the boards' health checks (on trial and after the commit): where the server goes away
+     * mid-trial, the agent's default, as a real board keeps it (wall time: the outage is); where answers are
+     * dropped or delayed, the agent's default scaled by the speed, so that a check whose answer was lost is retried
+     * rather than rolling a good release back or counting against its stage; else none, so that a bad image rolls
+     * back after one failed round.
      */
     private long healthGraceSeconds(ServerCrash crash) {
         if (crash != null) {

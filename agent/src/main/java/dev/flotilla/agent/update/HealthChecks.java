@@ -21,6 +21,8 @@ public final class HealthChecks {
     private final Timing timing;
     private final LongSupplier uptimeMillis;
     private final Sleeper sleeper;
+    /** Uptime of the first failed post-commit round since the last passing one, or -1; memory only. */
+    private long failingSince = -1;
 
     /** How to wait (a test passes one that records or advances a fake uptime instead of sleeping). */
     @FunctionalInterface
@@ -93,6 +95,27 @@ public final class HealthChecks {
             }
             sleeper.sleep(Math.min(left, timing.retryInterval().toMillis()));
         }
+    }
+
+    /**
+     * One post-commit round judged with the same grace period as a trial: a passing round counts at once; a
+     * failed round counts only once rounds have kept failing for the grace period since the first of them
+     * (zero grace: at once), so that a failure that heals by itself (a lost answer from the server) is not
+     * reported. The first failed round is remembered in memory only: a restart starts the grace period again.
+     *
+     * @return the round, or null while a failure is not yet confirmed (the last verdict stands)
+     */
+    public HealthReport watchRound() throws InterruptedException {
+        HealthReport r = round();
+        long now = uptimeMillis.getAsLong();
+        if (r.healthy()) {
+            failingSince = -1;
+            return r;
+        }
+        if (failingSince < 0) {
+            failingSince = now;
+        }
+        return now - failingSince >= timing.grace().toMillis() ? r : null;
     }
 
     /** One round of every check in order, without waiting (the post-commit checks). */

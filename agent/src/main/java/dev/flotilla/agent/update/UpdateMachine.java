@@ -263,9 +263,9 @@ public final class UpdateMachine {
     }
 
     /**
-     * In IDLE during the post-commit watch: one round of health checks. A round that fails after one that
-     * passed is reported once as {@code HEALTH_FAILED} (event {@code health_failed}) with the checks; the
-     * watch ends at its deadline.
+     * In IDLE during the post-commit watch: one round of health checks ({@link HealthChecks#watchRound}: a
+     * failure counts once it lasted the grace period). A counted failure after a pass is reported once as
+     * {@code HEALTH_FAILED} (event {@code health_failed}) with the checks; the watch ends at its deadline.
      */
     private void watchHealth() throws IOException, InterruptedException {
         StateStore.HealthWatch w = current.watch();
@@ -277,7 +277,10 @@ public final class UpdateMachine {
             store.save(current);
             return;
         }
-        HealthReport r = device.health().round();
+        HealthReport r = device.health().watchRound();
+        if (r == null) {
+            return;
+        }
         health = r;
         if (r.healthy() == !w.failing()) {
             return;

@@ -169,6 +169,51 @@ class UpdateMachineTest {
         assertThat(d.runningVersion()).isEqualTo("2.0.0"); // reported, not rolled back: the commit stands
     }
 
+    /**
+     * After the commit a failure counts only once it lasted the health grace period, as in a trial: a check
+     * whose answer was lost once (the server-reached check on a flaky network) must not count against a good
+     * release's stage, neither as an event nor in the manifest's health.
+     */
+    @Test
+    void afterTheCommitAFailureIsReportedOnlyOnceItLastedTheGracePeriod() throws Exception {
+        SimDevice d = device(Behaviour.BOOT_OK, 4);
+        d.settings = new UpdateMachine.Settings(3, 5, 16 * 1024, 100, java.time.Duration.ofMinutes(30));
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        d.extraChecks = List.of(() -> broken.get() ? new HealthCheck.Result.Unhealthy("SERVER_UNREACHABLE", "lost")
+                : new HealthCheck.Result.Healthy());
+        java.util.concurrent.atomic.AtomicLong uptime = new java.util.concurrent.atomic.AtomicLong();
+        d.healthTiming = new HealthChecks.Timing(java.time.Duration.ZERO, java.time.Duration.ofMinutes(5),
+                java.time.Duration.ofSeconds(15));
+        d.healthUptime = uptime::get;
+        d.healthSleeper = uptime::addAndGet;
+        d.clock = java.time.Clock.fixed(java.time.Instant.parse("2026-06-01T12:00:00Z"), java.time.ZoneOffset.UTC);
+        CrashableDurable durable = new CrashableDurable();
+        d.live(durable, 5, 10);
+        UpdateMachine m = d.machine(durable);
+        m.run();
+        assertThat(m.health().state()).isEqualTo(HealthReport.State.OK);
+
+        broken.set(true); // fails for less than the grace period, then heals: nothing reported
+        m.run();
+        uptime.addAndGet(java.time.Duration.ofMinutes(4).toMillis());
+        m.run();
+        assertThat(m.health().state()).as("the last counted verdict stands").isEqualTo(HealthReport.State.OK);
+        broken.set(false);
+        m.run();
+        broken.set(true); // the grace period counts again from this failure
+        m.run();
+        uptime.addAndGet(java.time.Duration.ofMinutes(4).toMillis());
+        m.run();
+        assertThat(d.reporter.received.stream().filter(e -> e.reason() == ReasonCode.HEALTH_FAILED)).isEmpty();
+
+        uptime.addAndGet(java.time.Duration.ofMinutes(1).toMillis()); // failing for the whole grace period
+        m.run();
+        m.run();
+        assertThat(m.health().state()).isEqualTo(HealthReport.State.FAILING);
+        assertThat(d.reporter.received.stream().filter(e -> e.reason() == ReasonCode.HEALTH_FAILED)).hasSize(1);
+        assertThat(d.runningVersion()).isEqualTo("2.0.0");
+    }
+
     @Test
     void withoutAPostCommitPeriodNoChecksRunAfterTheCommit() throws Exception {
         SimDevice d = device(Behaviour.BOOT_OK, 4);
