@@ -56,8 +56,7 @@ class MonitoringDocsTest {
                 named.addAll(metrics(expr));
             }
             assertThat(named).as("the dashboard's metrics").contains("flotilla_rollouts", "flotilla_checkins_total");
-            String alerts = Files.readString(DOCS.resolve("alerts.md"));
-            Set<String> alerting = metrics(alerts.substring(alerts.indexOf("```yaml"), alerts.lastIndexOf("```")));
+            Set<String> alerting = metrics(Files.readString(DOCS.resolve("alerts.yml")));
             assertThat(alerting).as("the alerts' metrics").contains("flotilla_rollouts", "flotilla_devices",
                     "flotilla_checkins_total");
             named.addAll(alerting);

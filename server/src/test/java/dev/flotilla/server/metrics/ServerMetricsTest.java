@@ -41,7 +41,7 @@ class ServerMetricsTest {
             assertThat(names(lines)).contains("jvm_memory_used_bytes", "jvm_memory_max_bytes",
                     "jvm_gc_memory_allocated_bytes_total", "jvm_gc_live_data_size_bytes",
                     "jvm_threads_live_threads", "jvm_threads_states_threads", "jvm_classes_loaded_classes",
-                    "jvm_info", "process_cpu_usage", "system_cpu_count", "process_uptime_seconds",
+                    "jvm_info", "process_cpu_usage", "system_cpus", "process_cpu_seconds_total", "process_uptime_seconds",
                     "process_start_time_seconds", "hikaricp_connections_active", "hikaricp_connections_max",
                     "hikaricp_connections_acquire_seconds_count", "http_server_requests_seconds_count",
                     "http_server_requests_seconds_sum", "http_server_requests_seconds_max",
