@@ -18,16 +18,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLContext;
 
 /**
  * The simulated boards of one run, each on its own virtual thread: a {@link SimulatedDevice} (the real
  * agent, simulated boot control, file slots; all boards' agents share one HTTP client, each through its own
  * {@link Link}, and make their threads virtual) with a {@link DeviceRecord} watching it from outside and a
- * {@link RecordingDurable} under its storage. Each board's agent log goes to {@code agent.log} in its folder.
+ * {@link RecordingDurable} under its storage. Each board's agent log goes to {@code agent.log} in its folder,
+ * with the fleet's own lines: what the run's seed decided for the board ({@value #SWITCHED_ON} and
+ * {@value #CUT_PLANNED}, {@code %d} the number drawn; one seed writes the same lines) and why a board's thread
+ * ended by itself.
  */
 final class Fleet implements AutoCloseable {
     /**
@@ -36,6 +39,9 @@ final class Fleet implements AutoCloseable {
      */
     record Board(SimulatedDevice device, DeviceRecord record, RecordingDurable storage, Power power, Link link,
                  Path dir, AtomicBoolean quit) {
+        /** The board's log file, in its folder. */
+        static final String LOG = "agent.log";
+
         /** The id the server gave it (empty before it enrolled). */
         Optional<String> deviceId() throws IOException {
             return new DeviceIdentity(dir.resolve("state"), new FileDurable()).deviceId();
@@ -53,6 +59,10 @@ final class Fleet implements AutoCloseable {
 
     /** Boards switched on per second at most (a fleet powers on over a while, not all in one instant). */
     static final int BOOTS_PER_SECOND = 20;
+    /** A board's log line: how long after the fleet's start it is switched on (drawn from the seed). */
+    static final String SWITCHED_ON = "seed: switched on after %d ms";
+    /** A board's log line: before which of its next storage operations its power is cut (drawn from the seed). */
+    static final String CUT_PLANNED = "seed: power cut planned before storage operation %d from now";
     private final List<Board> boards = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     /** The boards' shared HTTP client, measured. */
@@ -74,8 +84,8 @@ final class Fleet implements AutoCloseable {
      * {@code random} within one poll interval or {@code count / BOOTS_PER_SECOND} seconds, whichever is
      * longer (so enrollments and check-ins spread out as in a real fleet).
      */
-    static Fleet start(Path home, int count, Provisioning p, boolean powerCuts, SignedTargets signed, Random random,
-                       LongSupplier millis) throws IOException {
+    static Fleet start(Path home, int count, Provisioning p, boolean powerCuts, SignedTargets signed,
+                       RandomGenerator random, LongSupplier millis) throws IOException {
         Fleet fleet = new Fleet(p.caBundle() == null ? null : CaBundle.sslContext(p.caBundle()));
         long window = 1000 * Math.max(p.pollSeconds(), count / BOOTS_PER_SECOND);
         for (int i = 1; i <= count; i++) {
@@ -88,7 +98,7 @@ final class Fleet implements AutoCloseable {
             Path queue = dir.resolve("state/state/events");
             Power power = powerCuts ? new Power(queue) : null;
             RecordingDurable storage = power != null ? power.recorded() : new RecordingDurable(new FileDurable(), queue);
-            Path log = dir.resolve("agent.log");
+            Path log = dir.resolve(Board.LOG);
             Link link = new Link(fleet.http);
             SimulatedDevice device = new SimulatedDevice(dir, new DirectorAssignmentAdapter(Clock.systemUTC()),
                     line -> append(log, line), List.of(record), fleet.ports.withHttp(link),
@@ -102,6 +112,7 @@ final class Fleet implements AutoCloseable {
     }
 
     private void life(Board board, long delayMillis, Path log) {
+        append(log, SWITCHED_ON.formatted(delayMillis));
         try {
             Thread.sleep(delayMillis);
             board.device().run();
@@ -135,12 +146,14 @@ final class Fleet implements AutoCloseable {
 
     /**
      * Plans one power cut on each board (of a fleet with power cuts), just before a storage operation drawn
-     * from 1 to {@code withinOperations} from now.
+     * from 1 to {@code withinOperations} from now, the boards in order, and says so in the board's log.
      */
-    void planPowerCuts(Random random, int withinOperations) {
+    void planPowerCuts(RandomGenerator random, int withinOperations) {
         for (Board b : boards) {
             if (b.power() != null) {
-                b.power().cutAfter(1 + random.nextInt(withinOperations));
+                int k = 1 + random.nextInt(withinOperations);
+                b.power().cutAfter(k);
+                append(b.dir().resolve(Board.LOG), CUT_PLANNED.formatted(k));
             }
         }
     }

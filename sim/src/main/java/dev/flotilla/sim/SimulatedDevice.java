@@ -67,7 +67,17 @@ public final class SimulatedDevice {
      */
     public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
                                  String factoryVersion, int imageBytes) throws IOException {
-        return provision(dir, server, enrollmentToken, trustedRoot, hardwareId, factoryVersion, imageBytes, 2, 1);
+        return provision(dir, server, enrollmentToken, trustedRoot, hardwareId, factoryVersion, imageBytes, null);
+    }
+
+    /**
+     * As {@link #provision(Path, URI, String, Path, String, String, int)}, the board checking an HTTPS server
+     * against the CAs in {@code caBundle} (its configuration's {@code caBundle}, absolute; null: the JDK's CAs).
+     */
+    public static Path provision(Path dir, URI server, String enrollmentToken, Path trustedRoot, String hardwareId,
+                                 String factoryVersion, int imageBytes, Path caBundle) throws IOException {
+        return provision(dir, server, enrollmentToken, trustedRoot, hardwareId, factoryVersion, imageBytes, 2, 1, 0,
+                caBundle);
     }
 
     /**

@@ -93,14 +93,39 @@ public final class ServerOptions {
     static Credentials credentials(String url, boolean urlGiven, String token, Path caBundle,
                                    Supplier<Optional<Profile>> saved) {
         boolean tokenGiven = token != null && !token.isBlank();
-        Optional<Profile> profile = urlGiven && tokenGiven ? Optional.empty() : saved.get().filter(p -> p.isFor(url));
+        Optional<Profile> profile = urlGiven && tokenGiven ? Optional.empty() : savedFor(url, saved);
         String t = tokenGiven ? token : profile.map(Profile::token).orElse(null);
         if (t == null) {
             throw new IllegalArgumentException("no token: pass --token TOKEN, set FLOTILLA_TOKEN, or save one with"
                     + " 'flotilla login --server " + url + "'");
         }
-        Path ca = caBundle != null ? caBundle : profile.map(Profile::caBundle).orElse(null);
-        return new Credentials(parseUrl(url), t, ca);
+        return new Credentials(parseUrl(url), t, orSaved(caBundle, () -> profile));
+    }
+
+    /**
+     * The CA bundle for {@code url}, a server given on the command line, for a command that takes no API token
+     * ({@code flotilla sim device}, whose board enrolls with an enrollment token): {@code caBundle} as given (by
+     * option, or by FLOTILLA_CA_BUNDLE as picocli's default gives it), else that of the profile {@code flotilla
+     * login} saved, only when it is for {@code url}; null for the JDK's CAs. The rule of
+     * {@link #credentials(String, String, Path)} for the CA bundle alone.
+     */
+    public static Path caBundle(String url, Path caBundle) {
+        return caBundle(url, caBundle, () -> ProfileStore.standard().load());
+    }
+
+    /** As {@link #caBundle(String, Path)}, the saved profile from {@code saved} (asked only when none is given). */
+    static Path caBundle(String url, Path caBundle, Supplier<Optional<Profile>> saved) {
+        return orSaved(caBundle, () -> savedFor(url, saved));
+    }
+
+    /** {@code given}, else the CA bundle of the profile {@code profile} gives (already the one for the server). */
+    private static Path orSaved(Path given, Supplier<Optional<Profile>> profile) {
+        return given != null ? given : profile.get().map(Profile::caBundle).orElse(null);
+    }
+
+    /** The saved profile, when it is for {@code url}. */
+    private static Optional<Profile> savedFor(String url, Supplier<Optional<Profile>> saved) {
+        return saved.get().filter(p -> p.isFor(url));
     }
 
     /**

@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The one rule for a server's token and CA bundle ({@link ServerOptions#credentials}), which every command that
- * talks to a server and {@code flotilla sim --server} follow: given values first, else the saved profile's, and
- * the profile's only for the server it was saved for.
+ * talks to a server and {@code flotilla sim --server} follow (and {@code flotilla sim device}, for the CA bundle
+ * alone: {@link ServerOptions#caBundle}): given values first, else the saved profile's, and the profile's only for
+ * the server it was saved for.
  */
 class ServerOptionsTest {
     private static final String SAVED = "https://ota.example.com:8443";
@@ -60,6 +61,16 @@ class ServerOptionsTest {
         ServerOptions.Credentials c = ServerOptions.credentials(SAVED, false, "given", null, profile);
         assertThat(c.token()).isEqualTo("given");
         assertThat(c.caBundle()).isEqualTo(SAVED_CA);
+    }
+
+    /** {@code flotilla sim device}: a CA bundle without a token, by the same rule. */
+    @Test
+    void theCaBundleAloneIsTheGivenOneElseTheSavedOneOnlyForItsServer() {
+        Path given = Path.of("/tmp/given-ca.pem");
+        assertThat(ServerOptions.caBundle(SAVED, given, profile)).isEqualTo(given);
+        assertThat(reads).as("a given CA bundle: the profile is not read").hasValue(0);
+        assertThat(ServerOptions.caBundle(SAVED + "/", null, profile)).isEqualTo(SAVED_CA);
+        assertThat(ServerOptions.caBundle("https://other.example.com", null, profile)).isNull();
     }
 
     @Test
