@@ -6,7 +6,6 @@ import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,16 +17,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * H2 and PostgreSQL.
  */
 class RolloutActionsTest extends FleetTest {
-    private String start(String plan, Map<String, Object> policies) {
-        return fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(plan),
-                "policies", policies)).path("id").asText();
-    }
-
     @StoreTest
     void resumeAcknowledgesTheFailuresSoTheyDoNotTripTheGateAgain(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(3, "board-a");
-        String id = start("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}", Map.of());
+        List<TestDevice> devices = fleetOf(db, 3);
+        String id = rollout("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}");
         fleet.report(devices.get(0), id, "failed", Map.of("reason", "E_FLASH"));
         assertThat(fleet.tick(id, Duration.ofSeconds(2)).path("state").asText()).isEqualTo("halted");
         assertThat(fleet.assigned(devices, id)).isEmpty();
@@ -47,9 +40,8 @@ class RolloutActionsTest extends FleetTest {
 
     @StoreTest
     void pauseStopsStagesAndAbortWithdraws(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(4, "board-a");
-        String id = start("{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 60}", Map.of());
+        List<TestDevice> devices = fleetOf(db, 4);
+        String id = rollout("{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 60}");
         fleet.assigned(devices, id).forEach(d -> fleet.commit(d, id));
         assertThat(fleet.act(id, "pause").path("state").asText()).isEqualTo("paused");
         assertThat(fleet.tick(id, Duration.ofHours(1)).path("stage").asInt()).as("paused: no next stage").isZero();
@@ -68,10 +60,9 @@ class RolloutActionsTest extends FleetTest {
 
     @StoreTest
     void retryGivesFailedDevicesANewAssignmentABoundedNumberOfTimes(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(1, "board-a");
+        List<TestDevice> devices = fleetOf(db, 1);
         TestDevice d = devices.get(0);
-        String id = start("{'stages': [{'percent': 100}]}", Map.of("maxRetries", 1, "retryBackoffSeconds", 0));
+        String id = rollout("{'stages': [{'percent': 100}]}", Map.of("maxRetries", 1, "retryBackoffSeconds", 0));
         long first = fleet.assignment(d).path("signed").path("counter").asLong();
         fleet.report(d, id, "failed", Map.of("reason", "E_DOWNLOAD"));
         assertThat(fleet.assignment(d).isNull()).isTrue();
@@ -92,8 +83,7 @@ class RolloutActionsTest extends FleetTest {
 
     @StoreTest
     void aDynamicStartIsAuditedWithTheDevicesItsPositionFillAdmittedInTheStartersName(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        fleet.devices(3, "board-a");
+        fleetOf(db, 3);
         Http.Response created = fleet.post("/api/v1/rollouts", Map.of("target", "fw-2.0.bin", "selection", Map.of(),
                 "plan", Fleet.plan("{'stages': [{'percent': 100}]}")));
         assertThat(created.status()).as(created.text()).isEqualTo(201);
@@ -124,13 +114,12 @@ class RolloutActionsTest extends FleetTest {
 
     @StoreTest
     void revertSendsCommittedDevicesBackUnlessAntiRollbackForbidsIt(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(3, "board-a");
+        List<TestDevice> devices = fleetOf(db, 3);
         TestDevice back = devices.get(0);
         TestDevice locked = devices.get(1);
         TestDevice failing = devices.get(2);
         fleet.checkIn(locked, "fw-1.0.bin", "1.0.0", 3, "ok"); // its anti-rollback counter is above fw-1.0's 0
-        String id = start("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0.3, 'minDevices': 3}}}",
+        String id = rollout("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0.3, 'minDevices': 3}}}",
                 Map.of("onHalt", "revert"));
         fleet.commit(back, id);
         fleet.commit(locked, id);
@@ -153,10 +142,9 @@ class RolloutActionsTest extends FleetTest {
 
     @StoreTest
     void aDeviceOnTrialAtTheHaltThatCommitsLaterIsRevertedToo(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(3, "board-a");
+        List<TestDevice> devices = fleetOf(db, 3);
         TestDevice late = devices.get(0);
-        String id = start("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0.3, 'minDevices': 2}}}",
+        String id = rollout("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0.3, 'minDevices': 2}}}",
                 Map.of("onHalt", "revert"));
         fleet.report(late, id, "trial_boot", Map.of()); // on trial: a halt lets it finish
         fleet.report(devices.get(1), id, "failed", Map.of("reason", "E_FLASH"));
@@ -181,9 +169,8 @@ class RolloutActionsTest extends FleetTest {
 
     @StoreTest
     void thePoliciesAreSignedIntoEachAssignment(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(1, "board-a");
-        String soft = start("{'stages': [{'percent': 100}]}", Map.of("install", "download-only",
+        List<TestDevice> devices = fleetOf(db, 1);
+        String soft = rollout("{'stages': [{'percent': 100}]}", Map.of("install", "download-only",
                 "maintenanceWindow", Map.of("cron", "30 1 * * 6", "durationMinutes", 90, "zone", "Europe/Berlin")));
         fleet.tick(soft, Duration.ofSeconds(2));
 
