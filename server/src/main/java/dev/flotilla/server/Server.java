@@ -217,7 +217,7 @@ public final class Server implements AutoCloseable {
                 }
             };
             ReleaseDetails releaseDetails = new ReleaseDetails(jdbi, tuf);
-            FleetOverview fleet = new FleetOverview(jdbi, tuf, releaseDetails, checkIns.presence());
+            FleetOverview fleet = new FleetOverview(jdbi, tuf, releaseDetails, checkIns.presence(), consistency);
             Javalin app = Javalin.create(cfg -> {
                 configure(cfg, config);
                 cfg.events.serverStopped(artifacts::close); // after the requests in flight, not before
@@ -249,7 +249,6 @@ public final class Server implements AutoCloseable {
                 });
                 AuditRoutes.register(routes, jdbi, audit);
                 FleetMetrics.bind(metrics, () -> {
-                    checkIns.flushLastSeen();
                     FleetOverview.Summary f = fleet.summary();
                     return Map.of("online", f.online(), "offline", f.offline(), "decommissioned", f.decommissioned());
                 });

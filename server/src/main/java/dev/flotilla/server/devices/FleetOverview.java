@@ -1,6 +1,7 @@
 package dev.flotilla.server.devices;
 
 import dev.flotilla.server.releases.ReleaseDetails;
+import dev.flotilla.server.store.Consistency;
 import dev.flotilla.server.trust.TufStore;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -18,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * how many are online ({@link Presence}), how many run a release below the newest security version of
  * their hardware, and how many trust a root older than the current one. All from one grouped scan of the
  * devices with their manifests (V11 columns) plus the small releases table, so the cost of a summary is one
- * pass over the fleet, not a query per figure or per device.
+ * pass over the fleet, not a query per figure or per device. A summary first writes this server's pending idle
+ * check-in times ({@link Consistency#current}), so that its online count is current.
  */
 public final class FleetOverview {
     /**
@@ -45,25 +47,31 @@ public final class FleetOverview {
     private final TufStore tuf;
     private final ReleaseDetails releases;
     private final Presence presence;
+    private final Consistency consistency;
     private final AtomicLong summaries = new AtomicLong();
 
-    public FleetOverview(Jdbi jdbi, TufStore tuf, ReleaseDetails releases, Presence presence) {
+    /** @param consistency writes the pending idle check-in times before each summary ({@link Consistency#current}) */
+    public FleetOverview(Jdbi jdbi, TufStore tuf, ReleaseDetails releases, Presence presence, Consistency consistency) {
         this.jdbi = jdbi;
         this.tuf = tuf;
         this.releases = releases;
         this.presence = presence;
+        this.consistency = consistency;
     }
 
-    /** The summary as of now: one scan of the fleet (callers that may share one use the dashboard's). */
+    /**
+     * The summary as of now: one scan of the fleet after writing this server's pending idle check-in times (callers
+     * that may share one use the dashboard's).
+     */
     public Summary summary() {
         summaries.incrementAndGet();
-        return jdbi.withHandle(h -> {
+        return consistency.current(() -> jdbi.withHandle(h -> {
             Long root = tuf.latest(h, "root").map(TufStore.Stored::version).orElse(null);
             List<ReleaseDetails.Detail> details = releases.all(h);
             Map<String, String> versions = new HashMap<>();
             details.forEach(d -> versions.put(d.release().targetPath(), d.release().version()));
             return tally(groups(h, root), versions, ReleaseDetails.newestSecurityVersions(details), root);
-        });
+        }));
     }
 
     /** How many summaries this instance has taken (each a scan of every device), since it was made. */

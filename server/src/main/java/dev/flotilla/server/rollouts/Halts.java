@@ -82,9 +82,11 @@ final class Halts {
 
     /**
      * Assigns each device that committed the release its previous release (the one its manifest named when the
-     * rollout admitted it), with a new counter, unless that release is no longer signed, is unknown, or the
-     * device's anti-rollback counter (its manifest's {@code securityVersion}) is above the previous release's
-     * {@code securityVersion}: those are listed in {@code cannotRevert} with the reason.
+     * rollout admitted it), with a new counter, unless none is known (it sent no manifest naming one before the
+     * admission, or the one it named is this rollout's release), that release is not in the signed targets
+     * (deleted, or never published), the device's anti-rollback counter (its manifest's {@code securityVersion})
+     * is above the previous release's {@code securityVersion}, or a more recent rollout holds the device: those
+     * are listed in {@code cannotRevert} with the reason.
      */
     private void revert(Handle h, RolloutRow r, ObjectNode out, long now) {
         record Row(String deviceId, String previous) {
@@ -150,9 +152,13 @@ final class Halts {
         if (previous == null) {
             return "no previous release known (the device reported none before this rollout)";
         }
+        if (previous.equals(r.target())) { // sending it "back" would assign the halted release again
+            return "no previous release known (the device already reported running '" + previous
+                    + "', this rollout's release, when the rollout admitted it)";
+        }
         Optional<TargetFile> entry = director.entry(h, previous);
         if (entry.isEmpty()) {
-            return "previous release '" + previous + "' is no longer in the signed targets";
+            return "previous release '" + previous + "' is not in the signed targets (deleted, or never published)";
         }
         long needed = FirmwareInfo.fromTarget(entry.get()).securityVersion();
         Long counter = Selection.of(deviceId, null, null).members(h, null).stream().findFirst()

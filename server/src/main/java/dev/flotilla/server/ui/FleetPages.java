@@ -99,8 +99,7 @@ final class FleetPages {
         this.checkIns = checkIns;
         this.fleet = fleet;
         this.view = view;
-        this.summaries = summaries(fleet, checkIns::flushLastSeen, clock, System::nanoTime,
-                Revalidated.virtualThreads("fleet-summary"));
+        this.summaries = summaries(fleet, clock, System::nanoTime, Revalidated.virtualThreads("fleet-summary"));
         this.facets = new Revalidated<>("device list's filter choices", FACETS_FRESH, fleet::facets, clock,
                 System::nanoTime, Revalidated.virtualThreads("fleet-facets"));
     }
@@ -108,16 +107,13 @@ final class FleetPages {
     /**
      * The fleet summary shared by every open overview ({@link Revalidated}): at most one scan at a time whatever
      * the number of pages, none while the last is younger than {@link #FRESH}, and no request waits for one once
-     * a summary exists. Each is taken after {@code flush} (writing the pending last-seen times, so that presence
-     * is current).
+     * a summary exists. Each is {@link FleetOverview#summary}, which writes the pending last-seen times first, so
+     * that presence is current.
      */
-    static Revalidated<FleetOverview.Summary> summaries(FleetOverview fleet, Runnable flush, Clock clock,
+    static Revalidated<FleetOverview.Summary> summaries(FleetOverview fleet, Clock clock,
                                                         java.util.function.LongSupplier nanoTime,
                                                         java.util.concurrent.Executor background) {
-        return new Revalidated<>("fleet summary", FRESH, () -> {
-            flush.run();
-            return fleet.summary();
-        }, clock, nanoTime, background);
+        return new Revalidated<>("fleet summary", FRESH, fleet::summary, clock, nanoTime, background);
     }
 
     /** Starts no more background scans (the server is stopping); one under way is not waited for. */

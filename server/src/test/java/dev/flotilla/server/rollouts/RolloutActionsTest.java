@@ -1,12 +1,12 @@
 package dev.flotilla.server.rollouts;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flotilla.core.crypto.KeyType;
 import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestDevice;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,20 +14,31 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Operator actions (start, pause, resume, abort, retry) and the revert policy, audited with the numbers. Real HTTP,
- * H2 and PostgreSQL.
+ * Operator actions (start, pause, resume, abort, retry) and the revert policy with each reason a device cannot be
+ * sent back, audited with the numbers. Real HTTP, H2 and PostgreSQL.
  */
 class RolloutActionsTest extends FleetTest {
-    private String start(String plan, Map<String, Object> policies) {
-        return fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(plan),
-                "policies", policies)).path("id").asText();
+    /**
+     * A one-stage rollout of fw-2.0.bin with {@code onHalt: revert} whose failure-rate gate halts it once more than
+     * 20% of at least {@code minDevices} devices failed; returns its id.
+     */
+    private String reverting(int minDevices) {
+        return rollout("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0.2, 'minDevices': "
+                + minDevices + "}}}", Map.of("onHalt", "revert"));
+    }
+
+    /** The halt's {@code cannotRevert} list: reason by device id. */
+    private static Map<String, String> cannotRevert(JsonNode rollout) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        rollout.path("halt").path("revert").path("cannotRevert")
+                .forEach(c -> out.put(c.path("deviceId").asText(), c.path("reason").asText()));
+        return out;
     }
 
     @StoreTest
     void resumeAcknowledgesTheFailuresSoTheyDoNotTripTheGateAgain(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(3, "board-a");
-        String id = start("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}", Map.of());
+        List<TestDevice> devices = fleetOf(db, 3);
+        String id = rollout("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}");
         fleet.report(devices.get(0), id, "failed", Map.of("reason", "E_FLASH"));
         assertThat(fleet.tick(id, Duration.ofSeconds(2)).path("state").asText()).isEqualTo("halted");
         assertThat(fleet.assigned(devices, id)).isEmpty();
@@ -47,9 +58,8 @@ class RolloutActionsTest extends FleetTest {
 
     @StoreTest
     void pauseStopsStagesAndAbortWithdraws(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(4, "board-a");
-        String id = start("{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 60}", Map.of());
+        List<TestDevice> devices = fleetOf(db, 4);
+        String id = rollout("{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 60}");
         fleet.assigned(devices, id).forEach(d -> fleet.commit(d, id));
         assertThat(fleet.act(id, "pause").path("state").asText()).isEqualTo("paused");
         assertThat(fleet.tick(id, Duration.ofHours(1)).path("stage").asInt()).as("paused: no next stage").isZero();
@@ -68,10 +78,9 @@ class RolloutActionsTest extends FleetTest {
 
     @StoreTest
     void retryGivesFailedDevicesANewAssignmentABoundedNumberOfTimes(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(1, "board-a");
+        List<TestDevice> devices = fleetOf(db, 1);
         TestDevice d = devices.get(0);
-        String id = start("{'stages': [{'percent': 100}]}", Map.of("maxRetries", 1, "retryBackoffSeconds", 0));
+        String id = rollout("{'stages': [{'percent': 100}]}", Map.of("maxRetries", 1, "retryBackoffSeconds", 0));
         long first = fleet.assignment(d).path("signed").path("counter").asLong();
         fleet.report(d, id, "failed", Map.of("reason", "E_DOWNLOAD"));
         assertThat(fleet.assignment(d).isNull()).isTrue();
@@ -92,8 +101,7 @@ class RolloutActionsTest extends FleetTest {
 
     @StoreTest
     void aDynamicStartIsAuditedWithTheDevicesItsPositionFillAdmittedInTheStartersName(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        fleet.devices(3, "board-a");
+        fleetOf(db, 3);
         Http.Response created = fleet.post("/api/v1/rollouts", Map.of("target", "fw-2.0.bin", "selection", Map.of(),
                 "plan", Fleet.plan("{'stages': [{'percent': 100}]}")));
         assertThat(created.status()).as(created.text()).isEqualTo(201);
@@ -124,14 +132,12 @@ class RolloutActionsTest extends FleetTest {
 
     @StoreTest
     void revertSendsCommittedDevicesBackUnlessAntiRollbackForbidsIt(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(3, "board-a");
+        List<TestDevice> devices = fleetOf(db, 3);
         TestDevice back = devices.get(0);
         TestDevice locked = devices.get(1);
         TestDevice failing = devices.get(2);
         fleet.checkIn(locked, "fw-1.0.bin", "1.0.0", 3, "ok"); // its anti-rollback counter is above fw-1.0's 0
-        String id = start("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0.3, 'minDevices': 3}}}",
-                Map.of("onHalt", "revert"));
+        String id = reverting(3);
         fleet.commit(back, id);
         fleet.commit(locked, id);
         fleet.report(failing, id, "failed", Map.of("reason", "E_FLASH"));
@@ -153,11 +159,9 @@ class RolloutActionsTest extends FleetTest {
 
     @StoreTest
     void aDeviceOnTrialAtTheHaltThatCommitsLaterIsRevertedToo(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(3, "board-a");
+        List<TestDevice> devices = fleetOf(db, 3);
         TestDevice late = devices.get(0);
-        String id = start("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0.3, 'minDevices': 2}}}",
-                Map.of("onHalt", "revert"));
+        String id = reverting(2);
         fleet.report(late, id, "trial_boot", Map.of()); // on trial: a halt lets it finish
         fleet.report(devices.get(1), id, "failed", Map.of("reason", "E_FLASH"));
         fleet.report(devices.get(2), id, "failed", Map.of("reason", "E_FLASH"));
@@ -180,10 +184,96 @@ class RolloutActionsTest extends FleetTest {
     }
 
     @StoreTest
+    void aDeviceWithNoEarlierReleaseKnownIsListedAsCannotRevertAndNotSentTheHaltedReleaseAgain(TestDatabase db) {
+        List<TestDevice> devices = fleetOf(db, 2);
+        TestDevice back = devices.get(0);
+        TestDevice failing = devices.get(1);
+        TestDevice silent = fleet.srv.device(KeyType.ED25519, "board-a"); // enrolled, no manifest yet
+        TestDevice onTarget = fleet.srv.device(KeyType.ED25519, "board-a");
+        fleet.checkIn(onTarget, "fw-2.0.bin", "2.0.0", 0, "ok"); // already runs the release about to roll out
+        String id = reverting(4);
+        fleet.checkIn(silent, "fw-1.0.bin", "1.0.0", 0, "ok"); // after its admission: not its previous release
+        for (TestDevice d : List.of(back, silent, onTarget)) {
+            fleet.commit(d, id);
+        }
+        fleet.report(failing, id, "failed", Map.of("reason", "E_FLASH"));
+
+        JsonNode halted = fleet.tick(id, Duration.ofSeconds(2));
+
+        assertThat(halted.path("state").asText()).isEqualTo("halted");
+        assertThat(halted.path("halt").path("revert").path("reverted").asInt()).isEqualTo(1);
+        Map<String, String> cannot = cannotRevert(halted);
+        assertThat(cannot).containsOnlyKeys(silent.id(), onTarget.id());
+        assertThat(cannot.get(silent.id())).isEqualTo(
+                "no previous release known (the device reported none before this rollout)");
+        assertThat(cannot.get(onTarget.id())).startsWith("no previous release known")
+                .contains("'fw-2.0.bin', this rollout's release");
+        assertThat(fleet.checkIn(back, "fw-2.0.bin", "2.0.0", 0, "ok").path("signed").path("targetPath").asText())
+                .isEqualTo("fw-1.0.bin");
+        assertThat(fleet.checkIn(silent, "fw-2.0.bin", "2.0.0", 0, "ok").isNull()).isTrue();
+        assertThat(fleet.checkIn(onTarget, "fw-2.0.bin", "2.0.0", 0, "ok").isNull())
+                .as("not assigned the halted release again").isTrue();
+        JsonNode funnel = halted.path("stages").get(0).path("funnel");
+        assertThat(funnel.path("reverted").asInt()).isEqualTo(1);
+        assertThat(funnel.path("committed").asInt()).isEqualTo(2);
+    }
+
+    @StoreTest
+    void aDeviceWhosePreviousReleaseIsNotInTheSignedTargetsIsListedAsCannotRevert(TestDatabase db) {
+        TestDevice gone = fleetOf(db, 1).get(0); // runs fw-1.0.bin, which is deleted during the rollout
+        fleet.publish("fw-1.5.bin", "1.5.0", "board-a");
+        TestDevice failing = fleet.srv.device(KeyType.ED25519, "board-a");
+        fleet.checkIn(failing, "fw-1.5.bin", "1.5.0", 0, "ok");
+        TestDevice factory = fleet.srv.device(KeyType.ED25519, "board-a");
+        fleet.checkIn(factory, "factory.bin", "0.9.0", 0, "ok"); // an image never published on this server
+        String id = reverting(3);
+        for (TestDevice d : List.of(gone, factory)) {
+            fleet.commit(d, id);
+            fleet.checkIn(d, "fw-2.0.bin", "2.0.0", 0, "ok");
+        }
+        Http.Response deleted = fleet.repo.delete(fleet.srv.http, fleet.admin, "fw-1.0.bin",
+                fleet.repo.withoutTarget("fw-1.0.bin", fleet.clock.instant()).sign(fleet.repo.targetsKey));
+        assertThat(deleted.status()).as(deleted.text()).isEqualTo(200);
+        fleet.report(failing, id, "failed", Map.of("reason", "E_FLASH"));
+
+        JsonNode halted = fleet.tick(id, Duration.ofSeconds(2));
+
+        assertThat(halted.path("state").asText()).isEqualTo("halted");
+        assertThat(halted.path("halt").path("revert").path("reverted").asInt()).isZero();
+        assertThat(cannotRevert(halted)).containsOnly(
+                Map.entry(gone.id(), "previous release 'fw-1.0.bin' is not in the signed targets (deleted, or never published)"),
+                Map.entry(factory.id(), "previous release 'factory.bin' is not in the signed targets (deleted, or never published)"));
+        assertThat(fleet.checkIn(gone, "fw-2.0.bin", "2.0.0", 0, "ok").isNull()).isTrue();
+        assertThat(fleet.checkIn(factory, "fw-2.0.bin", "2.0.0", 0, "ok").isNull()).isTrue();
+        assertThat(halted.path("stages").get(0).path("funnel").path("reverted").asInt()).isZero();
+    }
+
+    @StoreTest
+    void aDeviceAMoreRecentRolloutHoldsIsListedAsCannotRevertAndKeepsThatRollout(TestDatabase db) {
+        List<TestDevice> devices = fleetOf(db, 2);
+        TestDevice moved = devices.get(0);
+        TestDevice failing = devices.get(1);
+        fleet.publish("fw-2.1.bin", "2.1.0", "board-a");
+        String id = reverting(2);
+        fleet.commit(moved, id);
+        String newer = fleet.start(Map.of("target", "fw-2.1.bin", "selection", Map.of("devices", List.of(moved.id())),
+                "supersede", true, "plan", Fleet.plan("{'stages': [{'percent': 100}]}"))).path("id").asText();
+        fleet.report(failing, id, "failed", Map.of("reason", "E_FLASH"));
+
+        JsonNode halted = fleet.tick(id, Duration.ofSeconds(2));
+
+        assertThat(halted.path("state").asText()).isEqualTo("halted");
+        assertThat(halted.path("halt").path("revert").path("reverted").asInt()).isZero();
+        assertThat(cannotRevert(halted)).containsOnly(Map.entry(moved.id(), "a more recent rollout holds the device"));
+        JsonNode signed = fleet.checkIn(moved, "fw-2.0.bin", "2.0.0", 0, "ok").path("signed");
+        assertThat(signed.path("deploymentId").asText()).isEqualTo(newer);
+        assertThat(signed.path("targetPath").asText()).isEqualTo("fw-2.1.bin");
+    }
+
+    @StoreTest
     void thePoliciesAreSignedIntoEachAssignment(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(1, "board-a");
-        String soft = start("{'stages': [{'percent': 100}]}", Map.of("install", "download-only",
+        List<TestDevice> devices = fleetOf(db, 1);
+        String soft = rollout("{'stages': [{'percent': 100}]}", Map.of("install", "download-only",
                 "maintenanceWindow", Map.of("cron", "30 1 * * 6", "durationMinutes", 90, "zone", "Europe/Berlin")));
         fleet.tick(soft, Duration.ofSeconds(2));
 

@@ -22,9 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RolloutDeviceStatusTest extends FleetTest {
     @StoreTest
     void aDeviceThatRolledBackAndLaterCommittedTheSameReleaseCountsAsCommitted(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(2, "board-a");
-        String id = start();
+        List<TestDevice> devices = fleetOf(db, 2);
+        String id = rollout("{'stages': [{'percent': 100}]}");
         fleet.report(devices.get(0), id, "installed", Map.of());
         fleet.report(devices.get(0), id, "rolled_back", Map.of("reason", "BOOT_FAILED"));
         fleet.commit(devices.get(1), id);
@@ -41,9 +40,8 @@ class RolloutDeviceStatusTest extends FleetTest {
 
     @StoreTest
     void aManifestThatShowsTheReleaseCommittedEndsARollbackAsCommitted(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        TestDevice board = fleet.devices(1, "board-a").getFirst();
-        String id = start();
+        TestDevice board = fleetOf(db, 1).getFirst();
+        String id = rollout("{'stages': [{'percent': 100}]}");
         fleet.report(board, id, "rolled_back", Map.of("reason", "BOOT_FAILED"));
         String sha256 = Digests.sha256Hex("firmware fw-2.0.bin".getBytes());
 
@@ -57,12 +55,6 @@ class RolloutDeviceStatusTest extends FleetTest {
         assertThat(funnel(id).path("committed").asInt()).isEqualTo(1);
         assertThat(funnel(id).path("rolled_back").asInt()).isZero();
         assertThat(history(board)).containsExactly("rolled_back");
-    }
-
-    /** Starts a one-stage rollout of fw-2.0.bin to every board; returns its id. */
-    private String start() {
-        return fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(),
-                "plan", Fleet.plan("{'stages': [{'percent': 100}]}"))).path("id").asText();
     }
 
     private void checkIn(TestDevice board, String sha256, String bootState) {

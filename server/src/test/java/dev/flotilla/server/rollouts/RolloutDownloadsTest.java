@@ -20,16 +20,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * PostgreSQL.
  */
 class RolloutDownloadsTest extends FleetTest {
-    private String start(long max, String plan) {
-        return fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(plan),
-                "policies", Map.of("maxConcurrentDownloads", max))).path("id").asText();
-    }
-
     @StoreTest
     void neverMoreThanTwoDevicesDownloadAtOnceAndAllFinish(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(6, "board-a");
-        String id = start(2, "{'stages': [{'percent': 100}], 'soakSeconds': 0, 'timeoutSeconds': 600}");
+        List<TestDevice> devices = fleetOf(db, 6);
+        String id = rollout("{'stages': [{'percent': 100}], 'soakSeconds': 0, 'timeoutSeconds': 600}",
+                Map.of("maxConcurrentDownloads", 2));
         Set<TestDevice> handed = new LinkedHashSet<>();
         List<TestDevice> downloading = new ArrayList<>();
         int most = 0;
@@ -58,9 +53,9 @@ class RolloutDownloadsTest extends FleetTest {
 
     @StoreTest
     void aSilentDeviceTimesOutAndFreesItsSlotWhileAWaitingDeviceDoesNotTimeOut(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(3, "board-a");
-        String id = start(1, "{'stages': [{'percent': 100}], 'soakSeconds': 0, 'timeoutSeconds': 600}");
+        List<TestDevice> devices = fleetOf(db, 3);
+        String id = rollout("{'stages': [{'percent': 100}], 'soakSeconds': 0, 'timeoutSeconds': 600}",
+                Map.of("maxConcurrentDownloads", 1));
         List<TestDevice> first = fleet.assigned(devices, id);
         assertThat(first).hasSize(1);
         JsonNode view = fleet.tick(id, Duration.ofSeconds(2));
@@ -86,9 +81,9 @@ class RolloutDownloadsTest extends FleetTest {
 
     @StoreTest
     void aPausedRolloutHandsOutNoSlotUntilItResumes(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(2, "board-a");
-        String id = start(1, "{'stages': [{'percent': 100}], 'soakSeconds': 0}");
+        List<TestDevice> devices = fleetOf(db, 2);
+        String id = rollout("{'stages': [{'percent': 100}], 'soakSeconds': 0}",
+                Map.of("maxConcurrentDownloads", 1));
         TestDevice first = fleet.assigned(devices, id).get(0);
         fleet.act(id, "pause");
         fleet.report(first, id, "downloaded", Map.of());

@@ -16,16 +16,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a halt withdraws what was not started and assigns nobody afterwards. Real HTTP, H2 and PostgreSQL.
  */
 class RolloutGatesTest extends FleetTest {
-    private String start(String plan) {
-        return fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(plan)))
-                .path("id").asText();
-    }
-
     @StoreTest
     void theFailureRateGateHaltsOnceItHasItsSampleAndRecordsTheNumbers(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(6, "board-a");
-        String id = start("{'stages': [{'count': 2}, {'percent': 100}], 'soakSeconds': 0,"
+        List<TestDevice> devices = fleetOf(db, 6);
+        String id = rollout("{'stages': [{'count': 2}, {'percent': 100}], 'soakSeconds': 0,"
                 + " 'gates': {'failureRate': {'max': 0.4, 'minDevices': 2}}}");
         List<TestDevice> first = fleet.assigned(devices, id);
         assertThat(first).hasSize(2);
@@ -55,9 +49,8 @@ class RolloutGatesTest extends FleetTest {
 
     @StoreTest
     void aHaltWithdrawsAssignmentsNotStartedAndLateCheckInsGetTheSignedWithdrawal(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(3, "board-a");
-        String id = start("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}");
+        List<TestDevice> devices = fleetOf(db, 3);
+        String id = rollout("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}");
         TestDevice failing = devices.get(0);
         TestDevice installing = devices.get(1);
         TestDevice silent = devices.get(2);
@@ -86,9 +79,8 @@ class RolloutGatesTest extends FleetTest {
 
     @StoreTest
     void aHaltWithdrawsDevicesHoldingADownloadButNotThoseInstallingAndARacingInstallStillCounts(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(4, "board-a");
-        String id = start("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}");
+        List<TestDevice> devices = fleetOf(db, 4);
+        String id = rollout("{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}");
         TestDevice failing = devices.get(0);
         TestDevice waiting = devices.get(1);
         TestDevice installing = devices.get(2);
@@ -125,9 +117,8 @@ class RolloutGatesTest extends FleetTest {
 
     @StoreTest
     void theRollbackRateGateHaltsOnRollbacks(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(2, "board-a");
-        String id = start("{'stages': [{'percent': 100}], 'gates': {'rollbackRate': {'max': 0.4, 'minDevices': 2}}}");
+        List<TestDevice> devices = fleetOf(db, 2);
+        String id = rollout("{'stages': [{'percent': 100}], 'gates': {'rollbackRate': {'max': 0.4, 'minDevices': 2}}}");
         fleet.commit(devices.get(0), id);
         fleet.report(devices.get(1), id, "rolled_back", Map.of("reason", "HEALTH_CHECK"));
 
@@ -140,9 +131,8 @@ class RolloutGatesTest extends FleetTest {
 
     @StoreTest
     void aDeviceSilentOrNotCommittingPastTheTimeoutCountsAsTimedOut(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(2, "board-a");
-        String id = start("{'stages': [{'percent': 100}], 'timeoutSeconds': 600,"
+        List<TestDevice> devices = fleetOf(db, 2);
+        String id = rollout("{'stages': [{'percent': 100}], 'timeoutSeconds': 600,"
                 + " 'gates': {'timeoutRate': {'max': 0.5, 'minDevices': 2}}}");
         fleet.report(devices.get(0), id, "installed", Map.of()); // installed, never commits
         assertThat(fleet.tick(id, Duration.ofSeconds(599)).path("state").asText()).isEqualTo("active");
@@ -158,9 +148,8 @@ class RolloutGatesTest extends FleetTest {
 
     @StoreTest
     void theFailureRateGateCountsTimedOutDevicesAsFailures(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(2, "board-a");
-        String id = start("{'stages': [{'percent': 100}], 'timeoutSeconds': 600,"
+        List<TestDevice> devices = fleetOf(db, 2);
+        String id = rollout("{'stages': [{'percent': 100}], 'timeoutSeconds': 600,"
                 + " 'gates': {'failureRate': {'max': 0.4, 'minDevices': 2}}}");
         fleet.commit(devices.get(0), id);
         assertThat(fleet.tick(id, Duration.ofSeconds(599)).path("state").asText()).isEqualTo("active");
@@ -175,16 +164,11 @@ class RolloutGatesTest extends FleetTest {
 
     @StoreTest
     void anUnhealthyManifestWithinTheSoakCountsAgainstTheStage(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(2, "board-a");
-        String id = start("{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 3600,"
-                + " 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}");
-        TestDevice first = fleet.assigned(devices, id).get(0);
-        fleet.commit(first, id);
-        assertThat(fleet.tick(id, Duration.ofMinutes(10)).path("state").asText()).isEqualTo("active");
+        Soaking s = committedInASoakingStage(db, "failureRate");
+        assertThat(fleet.tick(s.id(), Duration.ofMinutes(10)).path("state").asText()).isEqualTo("active");
 
-        fleet.checkIn(first, "fw-2.0.bin", "2.0.0", 0, "degraded");
-        JsonNode halted = fleet.tick(id, Duration.ofSeconds(2));
+        fleet.checkIn(s.first(), "fw-2.0.bin", "2.0.0", 0, "degraded");
+        JsonNode halted = fleet.tick(s.id(), Duration.ofSeconds(2));
 
         assertThat(halted.path("state").asText()).isEqualTo("halted");
         assertThat(halted.path("failures").path("byReason")).hasToString("{\"unhealthy\":1}");
@@ -192,15 +176,10 @@ class RolloutGatesTest extends FleetTest {
 
     @StoreTest
     void anUnknownHealthAfterTheCommitIsNoVerdict(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(2, "board-a");
-        String id = start("{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 3600,"
-                + " 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}");
-        TestDevice first = fleet.assigned(devices, id).get(0);
-        fleet.commit(first, id);
+        Soaking s = committedInASoakingStage(db, "failureRate");
 
-        fleet.checkIn(first, "fw-2.0.bin", "2.0.0", 0, "unknown"); // the agent restarted: no round of checks yet
-        JsonNode after = fleet.tick(id, Duration.ofSeconds(2));
+        fleet.checkIn(s.first(), "fw-2.0.bin", "2.0.0", 0, "unknown"); // the agent restarted: no round of checks yet
+        JsonNode after = fleet.tick(s.id(), Duration.ofSeconds(2));
 
         assertThat(after.path("state").asText()).isEqualTo("active");
         assertThat(after.path("stages").get(0).path("funnel").path("committed").asInt()).isEqualTo(1);
@@ -209,16 +188,11 @@ class RolloutGatesTest extends FleetTest {
 
     @StoreTest
     void aCommittedDeviceThatRollsBackWithinTheSoakTripsTheRollbackGate(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(2, "board-a");
-        String id = start("{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 3600,"
-                + " 'gates': {'rollbackRate': {'max': 0, 'minDevices': 1}}}");
-        TestDevice first = fleet.assigned(devices, id).get(0);
-        fleet.commit(first, id);
-        assertThat(fleet.tick(id, Duration.ofMinutes(10)).path("state").asText()).isEqualTo("active");
+        Soaking s = committedInASoakingStage(db, "rollbackRate");
+        assertThat(fleet.tick(s.id(), Duration.ofMinutes(10)).path("state").asText()).isEqualTo("active");
 
-        fleet.report(first, id, "rolled_back", Map.of("reason", "WATCHDOG_FALLBACK"));
-        JsonNode halted = fleet.tick(id, Duration.ofSeconds(2));
+        fleet.report(s.first(), s.id(), "rolled_back", Map.of("reason", "WATCHDOG_FALLBACK"));
+        JsonNode halted = fleet.tick(s.id(), Duration.ofSeconds(2));
 
         assertThat(halted.path("state").asText()).isEqualTo("halted");
         assertThat(halted.path("halt").path("gate").asText()).isEqualTo("rollbackRate");
@@ -228,15 +202,10 @@ class RolloutGatesTest extends FleetTest {
 
     @StoreTest
     void aHealthFailedEventAfterTheCommitCountsAgainstTheStage(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(2, "board-a");
-        String id = start("{'stages': [{'count': 1}, {'percent': 100}], 'soakSeconds': 3600,"
-                + " 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}");
-        TestDevice first = fleet.assigned(devices, id).get(0);
-        fleet.commit(first, id);
-        fleet.report(first, id, "health_failed", Map.of("reason", "WATCHDOG"));
+        Soaking s = committedInASoakingStage(db, "failureRate");
+        fleet.report(s.first(), s.id(), "health_failed", Map.of("reason", "WATCHDOG"));
 
-        JsonNode halted = fleet.tick(id, Duration.ofSeconds(2));
+        JsonNode halted = fleet.tick(s.id(), Duration.ofSeconds(2));
 
         assertThat(halted.path("state").asText()).isEqualTo("halted");
         assertThat(halted.path("failures").path("byReason")).hasToString("{\"WATCHDOG\":1}");
@@ -244,9 +213,8 @@ class RolloutGatesTest extends FleetTest {
 
     @StoreTest
     void aRegressionAfterTheSoakNoLongerCounts(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        List<TestDevice> devices = fleet.devices(1, "board-a");
-        String id = start("{'stages': [{'percent': 100}], 'soakSeconds': 600,"
+        List<TestDevice> devices = fleetOf(db, 1);
+        String id = rollout("{'stages': [{'percent': 100}], 'soakSeconds': 600,"
                 + " 'gates': {'failureRate': {'max': 0, 'minDevices': 1}}}");
         fleet.commit(devices.get(0), id);
         fleet.tick(id, Duration.ofSeconds(601));

@@ -21,11 +21,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RolloutRetryTest extends FleetTest {
     private static final String ONE_STAGE = "{'stages': [{'percent': 100}]}";
 
-    private String start(Map<String, Object> policies) {
-        return fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(ONE_STAGE),
-                "policies", policies)).path("id").asText();
-    }
-
     /** The device fails now; returns when (as the server's clock counts, in milliseconds). */
     private Instant fail(TestDevice d, String id) {
         Instant at = fleet.clock.instant().truncatedTo(ChronoUnit.MILLIS);
@@ -39,9 +34,8 @@ class RolloutRetryTest extends FleetTest {
 
     @StoreTest
     void aDeviceRetriedBeforeItsBackoffWaitsAndIsAdmittedOnceItPassed(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        TestDevice d = fleet.devices(1, "board-a").get(0);
-        String id = start(Map.of("retryBackoffSeconds", 600));
+        TestDevice d = fleetOf(db, 1).get(0);
+        String id = rollout(ONE_STAGE, Map.of("retryBackoffSeconds", 600));
         long first = fleet.assignment(d).path("signed").path("counter").asLong();
         Instant failed = fail(d, id);
         fleet.tick(id, Duration.ofSeconds(60));
@@ -74,9 +68,8 @@ class RolloutRetryTest extends FleetTest {
 
     @StoreTest
     void aDeviceWhoseBackoffPassedIsRetriedAtOnce(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        TestDevice d = fleet.devices(1, "board-a").get(0);
-        String id = start(Map.of());
+        TestDevice d = fleetOf(db, 1).get(0);
+        String id = rollout(ONE_STAGE, Map.of());
         fail(d, id);
         fleet.tick(id, Duration.ofSeconds(Policies.RETRY_BACKOFF_SECONDS));
 
@@ -89,9 +82,8 @@ class RolloutRetryTest extends FleetTest {
 
     @StoreTest
     void eachRetryWaitsLongerUpToTheCapAndMaxRetriesStillBounds(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        TestDevice d = fleet.devices(1, "board-a").get(0);
-        String id = start(Map.of("maxRetries", 3, "retryBackoffSeconds", 100, "retryBackoffFactor", 2.5,
+        TestDevice d = fleetOf(db, 1).get(0);
+        String id = rollout(ONE_STAGE, Map.of("maxRetries", 3, "retryBackoffSeconds", 100, "retryBackoffFactor", 2.5,
                 "retryBackoffMaxSeconds", 400));
         long[] waits = {100, 250, 400}; // 100, 100 * 2.5, 100 * 2.5^2 = 625 capped at 400
         for (long wait : waits) {
@@ -117,9 +109,8 @@ class RolloutRetryTest extends FleetTest {
 
     @StoreTest
     void anAbortDropsTheRetriesWaitingForTheirBackoff(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        TestDevice d = fleet.devices(1, "board-a").get(0);
-        String id = start(Map.of());
+        TestDevice d = fleetOf(db, 1).get(0);
+        String id = rollout(ONE_STAGE, Map.of());
         fail(d, id);
         assertThat(fleet.act(id, "retry").path("acted").path("after").path("waiting").asInt()).isEqualTo(1);
 
@@ -132,9 +123,8 @@ class RolloutRetryTest extends FleetTest {
 
     @StoreTest
     void theBackoffPoliciesAreShownWithTheirDefaults(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        fleet.devices(1, "board-a");
-        JsonNode defaults = fleet.get(start(Map.of())).path("policies");
+        fleetOf(db, 1);
+        JsonNode defaults = fleet.get(rollout(ONE_STAGE, Map.of())).path("policies");
         assertThat(defaults.path("retryBackoffSeconds").asLong()).isEqualTo(300);
         assertThat(defaults.path("retryBackoffFactor").asDouble()).isEqualTo(2.0);
         assertThat(defaults.path("retryBackoffMaxSeconds").asLong()).isEqualTo(3600);
@@ -151,8 +141,7 @@ class RolloutRetryTest extends FleetTest {
 
     @StoreTest
     void invalidBackoffPoliciesAreRefusedNamingTheFieldAndNothingIsStored(TestDatabase db) {
-        fleet = new Fleet(db, dir);
-        fleet.devices(1, "board-a");
+        fleetOf(db, 1);
         Map<Map<String, Object>, String> refused = Map.of(
                 Map.of("retryBackoffSeconds", -1), "policies.retryBackoffSeconds must be an integer from 0 to 86400",
                 Map.of("retryBackoffSeconds", "300"), "policies.retryBackoffSeconds must be an integer",

@@ -1,11 +1,15 @@
 package dev.flotilla.server.ui;
 
 import dev.flotilla.core.crypto.KeyType;
+import dev.flotilla.server.devices.CheckIns;
 import dev.flotilla.server.devices.FleetOverview;
+import dev.flotilla.server.releases.ReleaseDetails;
+import dev.flotilla.server.store.Consistency;
 import dev.flotilla.server.testing.MutableClock;
 import dev.flotilla.server.testing.StoreTest;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.testing.TestServer;
+import dev.flotilla.server.trust.TufStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The fleet summary is shared and served stale while it is taken again: concurrent first overviews cause one
- * scan of the fleet; once a summary exists no request waits for a scan, and one that finds it older than
+ * scan of the fleet, after one write of the pending last-seen times; once a summary exists no request waits for a scan, and one that finds it older than
  * {@link FleetPages#FRESH} starts one scan in the background (never two at once); an operator's decommission is
  * seen at once. The time the sharing reads is a counter the test moves, and the background is a queue the test
  * runs, so nothing here depends on how fast the machine is.
@@ -43,11 +47,11 @@ class FleetSummariesTest {
     void concurrentFirstOverviewsShareOneScan(TestDatabase db) throws Exception {
         try (TestServer srv = TestServer.start(db, dir, new MutableClock())) {
             srv.device(KeyType.ED25519, "board-a");
-            FleetOverview fleet = srv.server.fleet();
             AtomicInteger flushes = new AtomicInteger();
+            FleetOverview fleet = overview(srv, flushes);
             Queue background = new Queue();
-            Revalidated<FleetOverview.Summary> shared = FleetPages.summaries(fleet, flushes::incrementAndGet,
-                    Clock.systemUTC(), () -> 1_000L, background);
+            Revalidated<FleetOverview.Summary> shared = FleetPages.summaries(fleet, Clock.systemUTC(), () -> 1_000L,
+                    background);
             long before = fleet.summariesTaken();
 
             List<FleetOverview.Summary> seen = concurrently(() -> shared.get().value());
@@ -67,8 +71,7 @@ class FleetSummariesTest {
             FleetOverview fleet = srv.server.fleet();
             AtomicLong now = new AtomicLong(1_000);
             Queue background = new Queue();
-            Revalidated<FleetOverview.Summary> shared = FleetPages.summaries(fleet, () -> { }, clock, now::get,
-                    background);
+            Revalidated<FleetOverview.Summary> shared = FleetPages.summaries(fleet, clock, now::get, background);
             long before = fleet.summariesTaken();
             Instant first = clock.instant();
             assertThat(shared.get().value().active()).isEqualTo(1);
@@ -196,6 +199,30 @@ class FleetSummariesTest {
         assertThat(shared.get("k", Duration.ofSeconds(2))).isEqualTo(1);
         assertThat(shared.get("k", Duration.ZERO)).isEqualTo(2); // no age accepted: taken again, from the previous
         assertThat(takes).hasValue(3);
+    }
+
+    /**
+     * The server's fleet overview, but with a {@link Consistency} that counts its writes of the pending last-seen
+     * times in {@code flushes} (and makes them on the server's check-ins).
+     */
+    private static FleetOverview overview(TestServer srv, AtomicInteger flushes) {
+        CheckIns checkIns = srv.server.checkIns();
+        Consistency consistency = new Consistency();
+        consistency.bind(new Consistency.CheckInState() {
+            @Override
+            public void settle() {
+                checkIns.settle();
+            }
+
+            @Override
+            public int flushLastSeen() {
+                flushes.incrementAndGet();
+                return checkIns.flushLastSeen();
+            }
+        });
+        TufStore tuf = new TufStore();
+        return new FleetOverview(srv.server.jdbi(), tuf, new ReleaseDetails(srv.server.jdbi(), tuf), checkIns.presence(),
+                consistency);
     }
 
     /** A background the test runs when it chooses: the tasks handed to it, in order. */
