@@ -5,13 +5,15 @@ import picocli.CommandLine.Command;
 
 /** {@code flotilla release}: signing firmware releases into a repository. */
 @Command(name = "release", aliases = "releases", mixinStandardHelpOptions = true,
-        description = "Sign, publish, list, download, refresh and delete firmware releases.",
+        description = "Sign, publish, list, show, download, refresh and delete firmware releases.",
         subcommands = {ReleaseSignCommand.class, ReleasePublishCommand.class, ReleaseListCommand.class,
-                ReleaseDownloadCommand.class, ReleaseRefreshCommand.class, ReleaseDeleteCommand.class},
+                ReleaseShowCommand.class, ReleaseDownloadCommand.class, ReleaseRefreshCommand.class,
+                ReleaseDeleteCommand.class},
         modelTransformer = Examples.class, footerHeading = "%nExamples:%n",
         footer = {"  flotilla release publish --image fw.img --version 1.1.0 \\",
                 "      --hardware devboard --targets-key targets.pem",
                 "  flotilla release list",
+                "  flotilla release show fw.img",
                 "  flotilla release download fw.img --expect-key targets.pub.json",
                 "  flotilla release refresh --targets-key targets.pem",
                 "  flotilla release delete fw.img --targets-key targets.pem",
