@@ -135,14 +135,14 @@ class LifecycleCommandsTest {
         ServerClient device = enroll("dev1");
         device.checkIn(manifest(device.deviceId(), "fw-2.bin"));
 
-        assertOneLineError(as(admin, "release", "delete", "--name", "fw-1.bin", "--targets-key", fx.key("other")),
+        assertOneLineError(as(admin, "release", "delete", "fw-1.bin", "--targets-key", fx.key("other")),
                 "refusing to sign on top of it");
-        assertOneLineError(as(admin, "release", "delete", "--name", "nope.bin", "--targets-key", fx.key("targets")),
+        assertOneLineError(as(admin, "release", "delete", "nope.bin", "--targets-key", fx.key("targets")),
                 "do not list 'nope.bin'");
-        assertOneLineError(as(admin, "release", "delete", "--name", "fw-2.bin", "--targets-key", fx.key("targets")),
+        assertOneLineError(as(admin, "release", "delete", "fw-2.bin", "--targets-key", fx.key("targets")),
                 "release_in_use: release 'fw-2.bin' is in use: 1 device runs it");
 
-        CliRun deleted = as(admin, "release", "delete", "--name", "fw-1.bin", "--targets-key", fx.key("targets"));
+        CliRun deleted = as(admin, "release", "delete", "fw-1.bin", "--targets-key", fx.key("targets"));
         assertThat(deleted.exitCode()).as(deleted.err()).isZero();
         assertThat(deleted.out()).contains("deleted fw-1.bin", "targets version 3 no longer lists it");
         assertThat(texts(okJson("release", "list").path("items"), "targetPath")).containsExactly("fw-2.bin");
@@ -153,7 +153,7 @@ class LifecycleCommandsTest {
         assertThat(pub.exitCode()).as(pub.err()).isZero();
         assertThat(texts(okJson("release", "list").path("items"), "targetPath")).containsExactly("fw-2.bin", "fw-3.bin");
         // --json: the server's answer instead of the sentence
-        JsonNode gone = okJson("release", "delete", "--name", "fw-3.bin", "--targets-key", fx.key("targets"));
+        JsonNode gone = okJson("release", "delete", "fw-3.bin", "--targets-key", fx.key("targets"));
         assertThat(gone.path("targetPath").asText()).isEqualTo("fw-3.bin");
         assertThat(gone.path("sha256").asText()).hasSize(64);
         assertThat(texts(okJson("release", "list").path("items"), "targetPath")).containsExactly("fw-2.bin");

@@ -16,7 +16,7 @@ class MainTest {
     @Test
     void aStartNamingASubcommandBuildsOnlyThatOne() {
         assertThat(Main.commandLine("server", "--port", "0").getSubcommands()).containsOnlyKeys("server");
-        assertThat(Main.commandLine("devices", "list").getSubcommands()).containsOnlyKeys("devices");
+        assertThat(Main.commandLine("devices", "list").getSubcommands()).containsOnlyKeys("devices", "device");
         assertThat(Main.commandLine("devices", "list").getSubcommands().get("devices").getSubcommands().keySet())
                 .isEqualTo(new CommandLine(new Main()).getSubcommands().get("devices").getSubcommands().keySet());
     }

@@ -239,7 +239,8 @@ public final class Server implements AutoCloseable {
                 TufRoutes.register(routes, jdbi, tuf, trust, targetsRefresh, new ArtifactDownloads(releases, artifacts,
                         config.artifacts(), config.publicArtifacts() ? null : new ArtifactAccess(jdbi)));
                 ReleaseRoutes.register(routes, uploads, releases,
-                        new ReleaseDeletion(jdbi, tuf, trust, publisher, artifacts, audit, config.clock()));
+                        new ReleaseDeletion(jdbi, tuf, trust, publisher, artifacts, audit, config.clock()),
+                        releaseDetails, path -> rollouts.ofTarget(path, ReleaseRoutes.ROLLOUTS_SHOWN));
                 DeploymentRoutes.register(routes, deployments);
                 RolloutRoutes.register(routes, rollouts);
                 GroupWindowRoutes.register(routes, rollouts.groupWindows());

@@ -19,7 +19,8 @@ import static dev.flotilla.cli.support.ApiCommand.text;
 /**
  * {@code flotilla deployments}: assign a released target to a device, a group or a tag, follow it, cancel it.
  */
-@Command(name = "deployments", description = "Create, follow and cancel deployments.", mixinStandardHelpOptions = true,
+@Command(name = "deployments", aliases = "deployment",
+        description = "Create, follow and cancel deployments.", mixinStandardHelpOptions = true,
         subcommands = {DeploymentsCommand.Create.class, DeploymentsCommand.ListDeployments.class,
                 DeploymentsCommand.Show.class, DeploymentsCommand.Cancel.class},
         modelTransformer = Examples.class, footerHeading = "%nExamples:%n",

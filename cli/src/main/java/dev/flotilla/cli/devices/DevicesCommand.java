@@ -17,7 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code flotilla devices}: the inventory through the management API. */
-@Command(name = "devices", description = "List, inspect, tag, group, decommission, re-commission and delete devices;"
+@Command(name = "devices", aliases = "device",
+        description = "List, inspect, tag, group, decommission, re-commission and delete devices;"
         + " set groups' maintenance windows.",
         mixinStandardHelpOptions = true,
         subcommands = {DevicesCommand.ListDevices.class, DevicesCommand.Show.class, DevicesCommand.Events.class,

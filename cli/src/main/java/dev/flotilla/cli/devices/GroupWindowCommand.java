@@ -13,7 +13,8 @@ import java.io.IOException;
  * {@code flotilla devices group-window}: a device group's maintenance window. A device of the group installs
  * only inside it when its rollout sets no window of its own (the rollout's window wins).
  */
-@Command(name = "group-window", description = "Show, set or clear a device group's maintenance window (used when "
+@Command(name = "group-window", aliases = "group-windows",
+        description = "Show, set or clear a device group's maintenance window (used when "
         + "a rollout sets none).", mixinStandardHelpOptions = true,
         subcommands = {GroupWindowCommand.Show.class, GroupWindowCommand.Set.class, GroupWindowCommand.Clear.class},
         modelTransformer = Examples.class, footerHeading = "%nExamples:%n",

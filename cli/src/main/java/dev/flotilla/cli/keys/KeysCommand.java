@@ -4,7 +4,8 @@ import dev.flotilla.cli.support.Examples;
 import picocli.CommandLine.Command;
 
 /** {@code flotilla keys}: key pair management. */
-@Command(name = "keys", description = "Generate and inspect signing keys.", mixinStandardHelpOptions = true,
+@Command(name = "keys", aliases = "key",
+        description = "Generate and inspect signing keys.", mixinStandardHelpOptions = true,
         subcommands = {KeysGenerateCommand.class},
         modelTransformer = Examples.class, footerHeading = "%nExamples:%n",
         footer = {"  flotilla keys generate --type ed25519 --out keys --name root"})

@@ -15,6 +15,7 @@ import dev.flotilla.core.tuf.Signed;
 import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.core.tuf.Targets;
 import dev.flotilla.core.tuf.repo.ExpiryPolicy;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,9 +30,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code flotilla release delete}: fetches the server's current targets metadata, checks that it carries
- * the operator's own targets signatures, removes one target, signs the next version offline and sends it
- * with {@code DELETE /api/v1/releases/{path}}. The server refuses while a device runs the release, holds a
+ * {@code flotilla release delete NAME}: fetches the server's current targets metadata, checks that it carries
+ * the operator's own targets signatures, removes the target {@code NAME}, signs the next version offline and
+ * sends it with {@code DELETE /api/v1/releases/{path}}. The server refuses while a device runs the release, holds a
  * live assignment to it or a deployment can still assign it; otherwise it publishes the targets and removes
  * the release and its image. With {@code --draft FILE} instead of {@code --targets-key} it writes that version
  * unsigned, for {@code release sign --draft} and {@code release publish --draft} (which then sends it); the
@@ -40,18 +41,18 @@ import java.util.Map;
 @Command(name = "delete", mixinStandardHelpOptions = true,
         description = "Remove a release no device needs: sign the server's targets without it and delete it.",
         footer = {"", "Examples:",
-                "  flotilla release delete --server URL --token T --name fw-1.0.bin \\",
+                "  flotilla release delete fw-1.0.bin --server URL --token T \\",
                 "      --targets-key keys/targets.pem",
                 "  # a draft for 'release sign --draft', then 'release publish --draft':",
-                "  flotilla release delete --server URL --token T --name fw-1.0.bin \\",
+                "  flotilla release delete fw-1.0.bin --server URL --token T \\",
                 "      --draft delete.draft.json"})
 public final class ReleaseDeleteCommand extends ToolCommand {
     /** The server and a release-manager (or admin) API token. */
     @picocli.CommandLine.Mixin
     ServerOptions connection;
 
-    @Option(names = "--name", required = true, paramLabel = "TARGET_PATH", description = "The release's target path")
-    String name;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    ReleaseName release;
 
     @Option(names = "--targets-key", arity = "1..*", paramLabel = "PRIVATE",
             description = "Private targets keys (files or pkcs11: URIs); together they must meet the targets threshold")
@@ -67,6 +68,7 @@ public final class ReleaseDeleteCommand extends ToolCommand {
 
     @Override
     protected int execute() throws Exception {
+        String name = release.value(spec);
         if ((targetsKeys == null) == (draft == null)) {
             throw new IllegalArgumentException("give either --targets-key (sign here) or --draft FILE (targets key"
                     + " holders sign the draft on their own machines)");

@@ -15,6 +15,7 @@ import dev.flotilla.core.tuf.Targets;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,26 +35,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code flotilla release download}: fetches a release's image to a file, checked against the length and sha256
- * the server's current signed targets metadata lists for it (with {@code --expect-key}, that metadata must carry
- * a valid signature by each of those targets keys, so that a server cannot hand over an image the release keys
- * did not sign). The bytes go to {@code FILE.part}; an interrupted download resumes from there with a
+ * {@code flotilla release download NAME}: fetches the image of the release {@code NAME} to a file, checked against
+ * the length and sha256 the server's current signed targets metadata lists for it (with {@code --expect-key}, that
+ * metadata must carry a valid signature by each of those targets keys, so that a server cannot hand over an image
+ * the release keys did not sign). The bytes go to {@code FILE.part}; an interrupted download resumes from there with a
  * {@code Range} request, never past the signed length. Only a complete, matching file is fsynced and renamed to
  * {@code FILE}; a mismatch deletes the part and changes nothing else.
  */
 @Command(name = "download", mixinStandardHelpOptions = true,
         description = "Download a release's image, checked against the signed targets metadata (resumable).",
         footer = {"", "Examples:",
-                "  flotilla release download --name fw-1.1.0.img",
-                "  flotilla release download --name fw-1.1.0.img --out /tmp/fw.img \\",
+                "  flotilla release download fw-1.1.0.img",
+                "  flotilla release download fw-1.1.0.img --out /tmp/fw.img \\",
                 "      --expect-key keys/targets.pub.json"})
 public final class ReleaseDownloadCommand extends ToolCommand {
     /** The server and an API token (any role may download). */
     @picocli.CommandLine.Mixin
     ServerOptions connection;
 
-    @Option(names = "--name", required = true, paramLabel = "TARGET_PATH", description = "The release's target path")
-    String name;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    ReleaseName release;
+
+    /** The release's target path (from {@link #release}, read once at the start). */
+    private String name;
 
     @Option(names = "--out", paramLabel = "FILE",
             description = "Where to write the image (default: the target path's file name in the current folder)")
@@ -71,6 +75,7 @@ public final class ReleaseDownloadCommand extends ToolCommand {
 
     @Override
     protected int execute() throws Exception {
+        name = release.value(spec);
         ServerClient client = connection.client();
         TargetFile entry = signedEntry(client);
         Path file = out != null ? out : Path.of(Path.of(name).getFileName().toString());

@@ -13,7 +13,8 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 
 /** {@code flotilla enrollment-tokens}: the secrets devices enroll with (operator). Shown once, at creation. */
-@Command(name = "enrollment-tokens", description = "Create, list and revoke device enrollment tokens.",
+@Command(name = "enrollment-tokens", aliases = "enrollment-token",
+        description = "Create, list and revoke device enrollment tokens.",
         mixinStandardHelpOptions = true,
         subcommands = {EnrollmentTokensCommand.Create.class, EnrollmentTokensCommand.ListTokens.class,
                 EnrollmentTokensCommand.Revoke.class},

@@ -13,7 +13,8 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 
 /** {@code flotilla tokens}: operator API tokens (admin). The secret is printed once, at creation. */
-@Command(name = "tokens", description = "Create, list and revoke operator API tokens (admin).",
+@Command(name = "tokens", aliases = "token",
+        description = "Create, list and revoke operator API tokens (admin).",
         mixinStandardHelpOptions = true,
         subcommands = {TokensCommand.Create.class, TokensCommand.ListTokens.class, TokensCommand.Revoke.class},
         modelTransformer = Examples.class, footerHeading = "%nExamples:%n",

@@ -14,6 +14,12 @@ class CompletionCommandTest {
         assertThat(run.out()).startsWith("#!/usr/bin/env bash").contains("complete -F _complete_flotilla")
                 .contains("devices", "rollout", "enrollment-tokens", "login", "logout", "completion")
                 .contains("--server", "--token", "--json", "--hardware");
+        // each noun's other form (a picocli alias) and its verbs complete too
+        assertThat(run.out()).containsPattern("local commands=\"help server agent keys key trust release releases .*"
+                        + " devices device deployments deployment rollout rollouts tokens token enrollment-tokens"
+                        + " enrollment-token audit ")
+                .contains("function _picocli_flotilla_release_show()", "function _picocli_flotilla_releases_show()",
+                        "function _picocli_flotilla_device_show()", "function _picocli_flotilla_token_revoke()");
         assertThat(CliRun.of("completion", "zsh").out()).isEqualTo(run.out()).contains("ZSH_VERSION");
     }
 

@@ -21,9 +21,10 @@ import static dev.flotilla.cli.CliFixture.assertOneLineError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code flotilla release download} against a real server whose images need a token: the whole image, a resumed
+ * {@code flotilla release download NAME} against a real server whose images need a token: the whole image, a resumed
  * one, and refusals (a part that is not a prefix of the image, a key that did not sign the targets, an unknown
- * release) that leave no file behind.
+ * release) that leave no file behind; the earlier {@code --name NAME} of download and delete still works, with a
+ * warning.
  */
 class ReleaseDownloadCommandTest {
     @TempDir
@@ -57,7 +58,7 @@ class ReleaseDownloadCommandTest {
     }
 
     private CliRun download(Path out, Object... more) {
-        Object[] base = {"release", "download", "--server", server.uri(), "--token", admin, "--name", "fw-1.0.bin",
+        Object[] base = {"release", "download", "fw-1.0.bin", "--server", server.uri(), "--token", admin,
                 "--out", out};
         Object[] args = Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, args, base.length, more.length);
@@ -125,19 +126,46 @@ class ReleaseDownloadCommandTest {
     }
 
     @Test
+    void theEarlierNameOptionStillWorksWithAWarningAndTheNameIsGivenExactlyOnce() throws Exception {
+        Path out = tmp.resolve("fw.img");
+        CliRun old = CliRun.of("release", "download", "--name", "fw-1.0.bin", "--server", server.uri(), "--token",
+                admin, "--out", out, "--no-progress");
+        assertThat(old.exitCode()).as(old.err()).isZero();
+        assertThat(Files.readAllBytes(out)).isEqualTo(image);
+        assertThat(old.err().strip()).isEqualTo("flotilla: warning: --name is deprecated and will be removed; give"
+                + " the release as the argument: flotilla release download fw-1.0.bin ...");
+        assertThat(CliRun.of("release", "download", "--help").out()).contains("NAME").doesNotContain("--name");
+        CliRun delete = CliRun.of("release", "delete", "--name", "nope.bin", "--server", server.uri(), "--token", admin,
+                "--targets-key", fx.key("targets"));
+        assertThat(delete.exitCode()).isEqualTo(1);
+        assertThat(delete.err().lines().toList()).hasSize(2).first().asString()
+                .startsWith("flotilla: warning: --name is deprecated");
+        assertThat(delete.err()).contains("flotilla: error: the server's current targets", "do not list 'nope.bin'");
+        assertThat(CliRun.of("release", "delete", "--help").out()).contains("NAME").doesNotContain("--name");
+
+        CliRun none = CliRun.of("release", "download", "--server", server.uri(), "--token", admin, "--out", out);
+        assertThat(none.exitCode()).isEqualTo(2);
+        assertThat(none.err()).contains("Missing required argument").contains("NAME");
+        CliRun both = CliRun.of("release", "download", "fw-1.0.bin", "--name", "fw-1.0.bin", "--server", server.uri(),
+                "--token", admin, "--out", out);
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err()).contains("mutually exclusive");
+    }
+
+    @Test
     void refusesTargetsNotSignedByTheExpectedKeyAndUnknownReleases() throws Exception {
         Path out = tmp.resolve("fw.img");
         assertOneLineError(download(out, "--expect-key", fx.pub("other")), "refusing to download");
         assertThat(out).doesNotExist();
         assertThat(part(out)).doesNotExist();
 
-        CliRun unknown = CliRun.of("release", "download", "--server", server.uri(), "--token", admin,
-                "--name", "nope.bin", "--out", out);
+        CliRun unknown = CliRun.of("release", "download", "nope.bin", "--server", server.uri(), "--token", admin,
+                "--out", out);
         assertOneLineError(unknown, "do not list 'nope.bin'");
         assertThat(out).doesNotExist();
 
-        CliRun badToken = CliRun.of("release", "download", "--server", server.uri(), "--token", "flt_wrong",
-                "--name", "fw-1.0.bin", "--out", out);
+        CliRun badToken = CliRun.of("release", "download", "fw-1.0.bin", "--server", server.uri(), "--token",
+                "flt_wrong", "--out", out);
         assertThat(badToken.exitCode()).isNotZero();
         assertThat(out).doesNotExist();
     }

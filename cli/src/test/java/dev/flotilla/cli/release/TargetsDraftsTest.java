@@ -197,7 +197,7 @@ class TargetsDraftsTest {
         assertThat(refreshed.out()).contains("re-signed targets version 3 (2 targets)");
 
         Path delete = tmp.resolve("delete.json");
-        ok(CliRun.of("release", "delete", "--server", server.uri(), "--token", admin, "--name", "fw-1.0.bin",
+        ok(CliRun.of("release", "delete", "fw-1.0.bin", "--server", server.uri(), "--token", admin,
                 "--draft", delete));
         assertThat(Metadata.fromBytes(Files.readAllBytes(delete), Targets.class).signed().targets())
                 .containsOnlyKeys("fw-2.0.bin");

@@ -19,7 +19,7 @@ class ExamplesTest {
                 List.of("tokens", "create", "list", "revoke"),
                 List.of("enrollment-tokens", "create", "list", "revoke"),
                 List.of("audit", "list"),
-                List.of("release", "sign", "publish", "list", "download", "refresh", "delete"),
+                List.of("release", "sign", "publish", "list", "show", "download", "refresh", "delete"),
                 List.of("trust", "init", "rotate", "sign", "publish", "status"),
                 List.of("keys", "generate"),
                 List.of("bench", "verify", "refresh", "agent-install", "agent-footprint", "checkin", "rollout",

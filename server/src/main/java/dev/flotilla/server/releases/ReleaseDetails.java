@@ -5,6 +5,7 @@ import dev.flotilla.core.tuf.Metadata;
 import dev.flotilla.core.tuf.Signature;
 import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.core.tuf.Targets;
+import dev.flotilla.server.errors.DomainError;
 import dev.flotilla.server.trust.TufStore;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -17,7 +18,8 @@ import java.util.Optional;
 
 /**
  * Releases together with what the current targets metadata signs for them: hardware ids, firmware
- * security version, and the key ids of the targets signatures. Reads only.
+ * security version, and the key ids of the targets signatures. Reads only. The dashboard's releases page, the
+ * fleet overview and {@code GET /api/v1/releases/{targetPath}} read through it.
  */
 public final class ReleaseDetails {
     /**
@@ -42,10 +44,8 @@ public final class ReleaseDetails {
 
     /** Every release, newest first, with its signed details, read on {@code h}. */
     public List<Detail> all(Handle h) {
-        Optional<Metadata<Targets>> targets = store.latest(h, "targets")
-                .map(s -> Metadata.fromBytes(s.bytes(), Targets.class));
-        List<String> signedBy = targets.map(t -> t.signatures().stream().map(Signature::keyid).toList())
-                .orElse(List.of());
+        Optional<Metadata<Targets>> targets = currentTargets(h);
+        List<String> signedBy = signedBy(targets);
         Map<String, TargetFile> entries = targets.map(t -> t.signed().targets()).orElse(Map.of());
         return h.createQuery("SELECT * FROM releases ORDER BY created_at DESC, target_path")
                 .map((rs, ctx) -> new Release(rs.getString("target_path"), rs.getLong("length"),
@@ -54,6 +54,28 @@ public final class ReleaseDetails {
                 .list().stream()
                 .map(r -> detail(r, entries.get(r.targetPath()), signedBy))
                 .toList();
+    }
+
+    /**
+     * The release published under {@code targetPath}, with its signed details.
+     *
+     * @throws DomainError.NotFound when no release has that target path
+     */
+    public Detail get(String targetPath) {
+        return jdbi.withHandle(h -> {
+            Release r = ReleaseService.find(h, targetPath)
+                    .orElseThrow(() -> new DomainError.NotFound("release '" + targetPath + "'"));
+            Optional<Metadata<Targets>> targets = currentTargets(h);
+            return detail(r, targets.map(t -> t.signed().targets().get(targetPath)).orElse(null), signedBy(targets));
+        });
+    }
+
+    private Optional<Metadata<Targets>> currentTargets(Handle h) {
+        return store.latest(h, "targets").map(s -> Metadata.fromBytes(s.bytes(), Targets.class));
+    }
+
+    private static List<String> signedBy(Optional<Metadata<Targets>> targets) {
+        return targets.map(t -> t.signatures().stream().map(Signature::keyid).toList()).orElse(List.of());
     }
 
     /** The highest security version the current releases of each hardware id carry. */

@@ -41,6 +41,12 @@ record RolloutRow(String id, String kind, long seq, String target, boolean force
                 .bindList("states", states).map((rs, ctx) -> read(rs)).list();
     }
 
+    /** The newest {@code most} rollouts and deployments of the release {@code target}, newest first. */
+    static List<RolloutRow> ofTarget(Handle h, String target, int most) {
+        return h.createQuery("SELECT * FROM deployments WHERE target_path = :t ORDER BY seq DESC LIMIT :most")
+                .bind("t", target).bind("most", most).map((rs, ctx) -> read(rs)).list();
+    }
+
     /** Every rollout and deployment, newest first. */
     static List<RolloutRow> newestFirst(Handle h) {
         return h.createQuery("SELECT * FROM deployments ORDER BY seq DESC").map((rs, ctx) -> read(rs)).list();

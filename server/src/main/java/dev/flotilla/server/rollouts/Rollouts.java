@@ -280,6 +280,11 @@ public final class Rollouts {
         return out;
     }
 
+    /** The newest {@code most} rollouts (of both kinds) of the release {@code targetPath}, newest first. */
+    public List<Rollout.Summary> ofTarget(String targetPath, int most) {
+        return jdbi.withHandle(h -> RolloutRow.ofTarget(h, targetPath, most).stream().map(Rollouts::summary).toList());
+    }
+
     private static Rollout.Summary summary(RolloutRow r) {
         return new Rollout.Summary(r.id(), r.kind(), r.target(), r.state(), r.stage(), r.plan().stages().size(),
                 java.time.Instant.ofEpochMilli(r.createdAt()).toString(), r.createdBy());
