@@ -109,6 +109,8 @@ class AuthorizationMatrixTest {
         calls.add(new Call("POST", () -> "/api/v1/releases", "/api/v1/releases", AuthorizationMatrixTest::releaseBody,
                 Role.RELEASE_MANAGER));
         calls.add(new Call("GET", () -> "/api/v1/releases", "/api/v1/releases", () -> null, Role.VIEWER));
+        calls.add(new Call("GET", () -> "/api/v1/releases/fw-base.bin", "/api/v1/releases/{targetPath}", () -> null,
+                Role.VIEWER));
         calls.add(new Call("DELETE", AuthorizationMatrixTest::freshRelease, "/api/v1/releases/{targetPath}",
                 AuthorizationMatrixTest::deletionBody, Role.RELEASE_MANAGER));
         calls.add(new Call("POST", () -> "/api/v1/deployments", "/api/v1/deployments",
