@@ -174,7 +174,7 @@ final class FleetPages {
         List<String> allowed = new ArrayList<>(List.of(DeviceFilter.NAMES));
         allowed.add("after");
         QueryParams.requireOnly(ctx, allowed);
-        DeviceFilter filter = DeviceFilter.from(ctx::queryParam, checkIns.presence());
+        DeviceFilter filter = DeviceFilter.from(ctx::queryParam, checkIns.presence(), fleet::baseline);
         String after = ctx.queryParam("after");
         after = after == null || after.isBlank() ? null : after;
         DeviceService.KeysetPage page = devices.listAfter(filter, after, PAGE_SIZE);

@@ -119,6 +119,92 @@ class FleetPagesTest {
     }
 
     @StoreTest
+    void theApiFiltersDevicesBehindTheNewestSecurityVersionOfTheirHardwareOrTheCurrentRoot(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock)) {
+            Fleet f = fleet(srv); // root 1; board-a's newest security version is 5
+            String t = srv.adminToken;
+            TestDevice other = srv.device(KeyType.ED25519, "board-b"); // a hardware no release names
+            checkIn(srv, other, "fw-a-2.0.bin", 9, 1, "ok");
+            TestDevice retired = srv.device(KeyType.ED25519, "board-a");
+            checkIn(srv, retired, "fw-a-1.0.bin", 0, 0, "ok");
+            String op = srv.token(t, "operator");
+            assertThat(srv.http.post("/api/v1/devices/" + retired.id() + "/decommission", op, Map.of()).status())
+                    .isEqualTo(200);
+
+            assertThat(ids(srv.http.get("/api/v1/devices?securityVersion=behind", t)))
+                    .containsExactlyInAnyOrder(f.d1().id(), retired.id());
+            assertThat(ids(srv.http.get("/api/v1/devices?securityVersion=behind&status=active", t)))
+                    .containsExactly(f.d1().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?securityVersion=current", t))).containsExactly(f.d2().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?trustedRoot=behind&status=active", t)))
+                    .containsExactly(f.d2().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?trustedRoot=current", t)))
+                    .containsExactlyInAnyOrder(f.d1().id(), other.id());
+            assertThat(ids(srv.http.get("/api/v1/devices?trustedRoot=current&securityVersion=behind", t)))
+                    .containsExactly(f.d1().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?securityVersion=current&hardwareId=board-b", t))).isEmpty();
+            assertThat(ids(srv.http.get("/api/v1/devices?securityVersion=&trustedRoot=", t))).as("blank is any")
+                    .hasSize(5);
+
+            Http.Response unknown = srv.http.get("/api/v1/devices?securityVersion=below", t);
+            assertThat(unknown.status()).isEqualTo(400);
+            assertThat(unknown.code()).isEqualTo("invalid_request");
+            assertThat(unknown.json().path("message").asText()).isEqualTo(
+                    "query parameter 'securityVersion' must be one of behind, current; got 'below'");
+            assertThat(srv.http.get("/api/v1/devices?trustedRoot=old", t).json().path("message").asText())
+                    .isEqualTo("query parameter 'trustedRoot' must be one of behind, current; got 'old'");
+        }
+    }
+
+    @StoreTest
+    void beforeARootIsUploadedNoDeviceIsBehindOrCurrentOnTheRoot(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock)) {
+            TestDevice d = srv.device(KeyType.ED25519, "board-a");
+            checkIn(srv, d, "fw-a-1.0.bin", 0, 1, "ok");
+            assertThat(ids(srv.http.get("/api/v1/devices", srv.adminToken))).containsExactly(d.id());
+            for (String v : List.of("behind", "current")) {
+                assertThat(ids(srv.http.get("/api/v1/devices?trustedRoot=" + v, srv.adminToken))).as(v).isEmpty();
+                assertThat(ids(srv.http.get("/api/v1/devices?securityVersion=" + v, srv.adminToken))).as(v).isEmpty();
+            }
+        }
+    }
+
+    @StoreTest
+    void theOverviewsSecurityAndRootCardsOpenTheDevicesTheyCount(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
+            Fleet f = fleet(srv);
+            b.signIn(srv.adminToken);
+            String overview = b.get("/ui").body();
+            String below = link(overview, "link-below-security");
+            String behind = link(overview, "link-behind-root");
+            assertThat(below).isEqualTo("/ui/devices?status=active&securityVersion=behind");
+            assertThat(behind).isEqualTo("/ui/devices?status=active&trustedRoot=behind");
+
+            HttpResponse<String> belowPage = b.get(below);
+            assertThat(belowPage.statusCode()).isEqualTo(200);
+            assertThat(belowPage.body()).contains("id=\"match-count\">1<").contains("/ui/devices/" + f.d1().id())
+                    .doesNotContain("/ui/devices/" + f.d2().id()).doesNotContain("/ui/devices/" + f.d3().id())
+                    .containsPattern("(?s)id=\"securityVersion\".*<option selected>behind</option>.*id=\"trustedRoot\"");
+            String behindPage = b.get(behind).body();
+            assertThat(behindPage).contains("id=\"match-count\">1<").contains("/ui/devices/" + f.d2().id())
+                    .doesNotContain("/ui/devices/" + f.d1().id())
+                    .containsPattern("(?s)id=\"trustedRoot\".*<option selected>behind</option>");
+            assertThat(b.get("/ui/devices?securityVersion=current").body()).contains("/ui/devices/" + f.d2().id())
+                    .doesNotContain("/ui/devices/" + f.d1().id());
+            HttpResponse<String> refused = b.get("/ui/devices?trustedRoot=ancient");
+            assertThat(refused.statusCode()).isEqualTo(400);
+            assertThat(refused.body()).contains("query parameter 'trustedRoot' must be one of behind, current; got 'ancient'");
+        }
+    }
+
+    /** The target of the link with this id, its {@code &amp;} read as {@code &}. */
+    private static String link(String page, String id) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("id=\"" + id + "\" href=\"([^\"]+)\"").matcher(page);
+        assertThat(m.find()).as(id).isTrue();
+        return m.group(1).replace("&amp;", "&");
+    }
+
+    @StoreTest
     void theApiAndTheDevicesPageFilterDevicesByTheirStateInARollout(TestDatabase db) {
         try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
             Fleet f = fleet(srv);
