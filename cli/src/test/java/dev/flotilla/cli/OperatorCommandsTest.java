@@ -252,6 +252,41 @@ class OperatorCommandsTest {
     }
 
     @Test
+    void devicesListFiltersDevicesBehindTheNewestSecurityVersionOrTheCurrentRoot() throws Exception {
+        fx.generate("ed25519", "root1", "targets");
+        CliRun init = CliRun.of("trust", "init", "--accept-online-keys", "--server", server.uri(), "--token", admin,
+                "--out", fx.repo, "--root-key", fx.pub("root1"), "--targets-key", fx.pub("targets"),
+                "--sign-with", fx.key("root1"));
+        assertThat(init.exitCode()).as(init.err()).isZero();
+        Path image = tmp.resolve("fw-2.0.bin");
+        Files.write(image, new byte[4096]);
+        CliRun pub = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", image,
+                "--version", "2.0.0", "--hardware", "board-a", "--security-version", 3,
+                "--targets-key", fx.key("targets"), "--no-progress");
+        assertThat(pub.exitCode()).as(pub.err()).isZero();
+        ServerClient current = enroll("dev1", "board-a");
+        ServerClient behind = enroll("dev2", "board-a");
+        String silent = enroll("dev3", "board-a").deviceId(); // no manifest: neither behind nor current
+        current.checkIn(manifest(current.deviceId()).put("securityVersion", 3).put("trustedRootVersion", 1));
+        behind.checkIn(manifest(behind.deviceId()).put("securityVersion", 2).put("trustedRootVersion", 0));
+
+        assertThat(texts(okJson("devices", "list", "--security-version", "behind").path("items"), "id"))
+                .containsExactly(behind.deviceId());
+        assertThat(texts(okJson("devices", "list", "--security-version", "current").path("items"), "id"))
+                .containsExactly(current.deviceId());
+        assertThat(texts(okJson("devices", "list", "--trusted-root", "behind").path("items"), "id"))
+                .containsExactly(behind.deviceId());
+        assertThat(texts(okJson("devices", "list", "--trusted-root", "current", "--security-version", "current")
+                .path("items"), "id")).containsExactly(current.deviceId()).doesNotContain(silent);
+        assertThat(ok("devices", "list", "--security-version", "behind").out()).contains(behind.deviceId())
+                .doesNotContain(current.deviceId());
+        assertOneLineError(as(admin, "devices", "list", "--security-version", "old"), "invalid_request: query"
+                + " parameter 'securityVersion' must be one of behind, current; got 'old'");
+        assertOneLineError(as(admin, "devices", "list", "--trusted-root", "3"), "invalid_request: query"
+                + " parameter 'trustedRoot' must be one of behind, current; got '3'");
+    }
+
+    @Test
     void enrollmentTokensCreateListRevoke() {
         CliRun created = ok("enrollment-tokens", "create", "--description", "line 4");
         assertThat(created.out()).contains("(line 4)", "enrolls at most 1 device(s)").containsPattern("secret: \\S+");

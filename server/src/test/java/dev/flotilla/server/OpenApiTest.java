@@ -41,6 +41,20 @@ class OpenApiTest {
         }
     }
 
+    /** The device listing's query parameters are its filters ({@code DeviceFilter.NAMES}) and paging, no more. */
+    @Test
+    void documentListsEveryDeviceFilter() throws Exception {
+        JsonNode doc;
+        try (var in = OpenApiTest.class.getResourceAsStream("/dev/flotilla/server/openapi.json")) {
+            doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+        }
+        List<String> documented = new ArrayList<>();
+        doc.at("/paths/~1api~1v1~1devices/get/parameters").forEach(p -> documented.add(p.path("name").asText()));
+        List<String> expected = new ArrayList<>(List.of(dev.flotilla.server.devices.DeviceFilter.NAMES));
+        expected.addAll(List.of("offset", "limit"));
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
     /** Each limit the document lists is the one the server enforces ({@link Limits}, one place). */
     @Test
     void documentListsTheLimitsTheServerEnforces() throws Exception {

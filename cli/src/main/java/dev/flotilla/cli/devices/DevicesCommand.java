@@ -28,6 +28,7 @@ import java.util.Map;
         footer = {"  flotilla devices list --hardware devboard --connectivity offline",
                 "  flotilla devices list --installed-version 1.1.0 --json",
                 "  flotilla devices list --rollout rol_UazAWuxfXTPobvcJ --rollout-state failed",
+                "  flotilla devices list --status active --security-version behind",
                 "  flotilla devices show dev_uIQgGDF78wX2Yr7A",
                 "  flotilla devices events dev_uIQgGDF78wX2Yr7A --newest-first",
                 "  flotilla devices tag dev_uIQgGDF78wX2Yr7A --tag lab --tag canary",
@@ -68,6 +69,14 @@ public final class DevicesCommand {
                         + " downloaded, installing, trial, committed, failed, rolled_back, timed_out, withdrawn,"
                         + " superseded, skipped or reverted.")
         String rolloutState;
+        @Option(names = "--security-version", paramLabel = "behind|current",
+                description = "behind: only devices whose security version is below the newest of their hardware's"
+                        + " releases; current: only those at it.")
+        String securityVersion;
+        @Option(names = "--trusted-root", paramLabel = "behind|current",
+                description = "behind: only devices trusting a root older than the current one; current: only those"
+                        + " trusting the current root.")
+        String trustedRoot;
         @Mixin
         Paging paging;
 
@@ -85,6 +94,8 @@ public final class DevicesCommand {
             q.put("connectivity", connectivity);
             q.put("rollout", rollout);
             q.put("rolloutState", rolloutState);
+            q.put("securityVersion", securityVersion);
+            q.put("trustedRoot", trustedRoot);
             JsonNode page = get(query(BASE, q));
             if (page != null) {
                 printPage(page, new Table("ID", "HARDWARE", "INSTALLED", "HEALTH", "GROUP", "TAGS", "STATUS",

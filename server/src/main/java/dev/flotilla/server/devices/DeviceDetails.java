@@ -13,13 +13,20 @@ import java.util.Optional;
  * verified it, and what it is meant to run (its current director assignment). Reads only.
  */
 public final class DeviceDetails {
-    /** The device's current assignment: target, deployment, state and when that state was written. */
-    public record Intended(String targetPath, String deploymentId, String status, String updatedAt) {
+    /**
+     * The device's current assignment: target, the firmware version of its release (null when the release is
+     * gone), deployment, state and when that state was written.
+     */
+    public record Intended(String targetPath, String version, String deploymentId, String status, String updatedAt) {
     }
 
-    /** Empty optionals where the device never checked in or has no assignment. */
+    /**
+     * Empty optionals where the device never checked in or has no assignment. {@code installedVersion} is the
+     * version of the release its manifest names as installed, else the manifest's own {@code installedVersion}
+     * (a target that is no release here), as in the device list ({@link Listed}).
+     */
     public record Detail(Device device, Optional<JsonNode> manifest, Optional<String> manifestVerifiedAt,
-                         Optional<Intended> intended) {
+                         Optional<String> installedVersion, Optional<Intended> intended) {
     }
 
     private final Jdbi jdbi;
@@ -40,17 +47,25 @@ public final class DeviceDetails {
     public Detail get(String id) {
         return consistency.current(() -> jdbi.withHandle(h -> {
             Device d = store.find(h, id).orElseThrow(() -> new DomainError.NotFound("device"));
-            record Stored(String json, long receivedAt) {
+            record Stored(String json, long receivedAt, String releaseVersion) {
             }
-            Optional<Stored> m = h.createQuery("SELECT manifest_json, received_at FROM device_manifests WHERE device_id = :d")
-                    .bind("d", id).map((rs, ctx) -> new Stored(rs.getString(1), rs.getLong(2))).findOne();
+            Optional<Stored> m = h.createQuery("""
+                            SELECT m.manifest_json, m.received_at,
+                                   (SELECT MIN(r.version) FROM releases r WHERE r.target_path = m.installed_target)
+                            FROM device_manifests m WHERE m.device_id = :d""")
+                    .bind("d", id).map((rs, ctx) -> new Stored(rs.getString(1), rs.getLong(2), rs.getString(3)))
+                    .findOne();
             Optional<Intended> intended = h.createQuery("""
-                            SELECT target_path, deployment_id, status, updated_at FROM device_assignments
-                            WHERE device_id = :d""").bind("d", id)
-                    .map((rs, ctx) -> new Intended(rs.getString(1), rs.getString(2), rs.getString(3),
-                            Instant.ofEpochMilli(rs.getLong(4)).toString())).findOne();
-            return new Detail(d, m.map(s -> DeviceStore.parse(s.json())),
-                    m.map(s -> Instant.ofEpochMilli(s.receivedAt()).toString()), intended);
+                            SELECT a.target_path, (SELECT MIN(r.version) FROM releases r WHERE r.target_path = a.target_path),
+                                   a.deployment_id, a.status, a.updated_at
+                            FROM device_assignments a WHERE a.device_id = :d""").bind("d", id)
+                    .map((rs, ctx) -> new Intended(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            Instant.ofEpochMilli(rs.getLong(5)).toString())).findOne();
+            Optional<JsonNode> manifest = m.map(s -> DeviceStore.parse(s.json()));
+            Optional<String> installedVersion = m.flatMap(s -> Optional.ofNullable(s.releaseVersion()))
+                    .or(() -> manifest.map(j -> j.path("installedVersion").asText(null)));
+            return new Detail(d, manifest, m.map(s -> Instant.ofEpochMilli(s.receivedAt()).toString()),
+                    installedVersion, intended);
         }));
     }
 }

@@ -65,6 +65,18 @@ final class DeviceQuery {
         add(manifestWhere, f.health(), "m.health_state = :health", "health");
         add(manifestWhere, f.installedVersion(),
                 "m.installed_target IN (SELECT r.target_path FROM releases r WHERE r.version = :iv)", "iv");
+        if (f.securityVersion() != null) {
+            manifestWhere.append(" AND ").append(securityVersion(f.baseline().newestSecurityVersions(),
+                    DeviceFilter.BEHIND.equals(f.securityVersion()) ? "<" : ">="));
+        }
+        if (f.trustedRoot() != null) {
+            Long root = f.baseline().rootVersion();
+            manifestWhere.append(root == null ? " AND 1 = 0" : DeviceFilter.BEHIND.equals(f.trustedRoot())
+                    ? " AND m.trusted_root_version < :root" : " AND m.trusted_root_version >= :root");
+            if (root != null) {
+                binds.put("root", root);
+            }
+        }
         if (f.attribute() != null) {
             where.append(" AND EXISTS (SELECT 1 FROM device_attributes a WHERE a.device_id = d.id"
                     + " AND a.attr_name = :an AND a.attr_value = :av)");
@@ -90,6 +102,26 @@ final class DeviceQuery {
                     ? " AND d.last_seen_at >= :since" : " AND (d.last_seen_at IS NULL OR d.last_seen_at < :since)");
             binds.put("since", f.onlineSince());
         }
+    }
+
+    /**
+     * The devices whose manifest's security version compares ({@code <} or {@code >=}) with the newest of their
+     * hardware: one term per hardware id that has one (a handful), none matching when no hardware has one.
+     */
+    private String securityVersion(Map<String, Long> newest, String comparison) {
+        if (newest.isEmpty()) {
+            return "1 = 0";
+        }
+        StringBuilder terms = new StringBuilder("(");
+        int i = 0;
+        for (Map.Entry<String, Long> e : newest.entrySet()) {
+            terms.append(i == 0 ? "" : " OR ").append("(d.hardware_id = :svh").append(i)
+                    .append(" AND m.security_version ").append(comparison).append(" :svv").append(i).append(')');
+            binds.put("svh" + i, e.getKey());
+            binds.put("svv" + i, e.getValue());
+            i++;
+        }
+        return terms.append(')').toString();
     }
 
     private void add(String value, String condition, String name) {

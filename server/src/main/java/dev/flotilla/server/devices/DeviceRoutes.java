@@ -12,6 +12,7 @@ import io.javalin.http.HandlerType;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Operator routes for the inventory under {@code /api/v1/devices}. Viewers read; operators change; admins
@@ -21,11 +22,13 @@ public final class DeviceRoutes {
     private DeviceRoutes() {
     }
 
-    public static void register(Routes routes, DeviceService devices, DeviceEvents events, CheckIns checkIns) {
+    /** @param baseline what the list's {@code securityVersion} and {@code trustedRoot} filters compare with */
+    public static void register(Routes routes, DeviceService devices, DeviceEvents events, CheckIns checkIns,
+                                Supplier<FleetBaseline> baseline) {
         routes.operator(HandlerType.GET, "/api/v1/devices", Role.VIEWER,
                 (ctx, op) -> {
                     Page.Request page = Page.Request.from(ctx, DeviceFilter.NAMES);
-                    ctx.json(devices.list(DeviceFilter.from(ctx::queryParam, checkIns.presence()), page));
+                    ctx.json(devices.list(DeviceFilter.from(ctx::queryParam, checkIns.presence(), baseline), page));
                 });
         routes.operator(HandlerType.POST, "/api/v1/devices", Role.OPERATOR, (ctx, op) -> {
             JsonBody body = JsonBody.of(ctx);

@@ -70,8 +70,17 @@ public final class FleetOverview {
             List<ReleaseDetails.Detail> details = releases.all(h);
             Map<String, String> versions = new HashMap<>();
             details.forEach(d -> versions.put(d.release().targetPath(), d.release().version()));
-            return tally(groups(h, root), versions, ReleaseDetails.newestSecurityVersions(details), root);
+            return tally(groups(h, root), versions, FleetBaseline.of(details, root).newestSecurityVersions(), root);
         }));
+    }
+
+    /**
+     * What the devices should have caught up with now (the newest security version of each hardware id's
+     * releases, the current root version): the baseline of the summary's "below the newest security version" and
+     * "trust an older root", and of the device list's filters on them.
+     */
+    public FleetBaseline baseline() {
+        return jdbi.withHandle(h -> FleetBaseline.read(h, tuf, releases));
     }
 
     /** How many summaries this instance has taken (each a scan of every device), since it was made. */

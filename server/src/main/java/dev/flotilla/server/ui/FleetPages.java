@@ -66,17 +66,19 @@ final class FleetPages {
     }
 
     /**
-     * A device page: its details, timeline (newest first), the updates it refused (newest first,
-     * {@link DeviceEvents#refusals}), presence, the poll window used, how many days events are kept, and the
-     * warning when the metadata the device trusts expires soon or has expired ({@link ExpiryWarnings#forDevice};
-     * null when there is none).
+     * A device page: its details, timeline (its latest {@link #TIMELINE_EVENTS} events grouped per update,
+     * {@link Timeline}), the updates it refused (newest first, {@link DeviceEvents#refusals}), presence, the poll
+     * window used, how many days events are kept, and the warning when the metadata the device trusts expires soon
+     * or has expired ({@link ExpiryWarnings#forDevice}; null when there is none).
      */
-    public record DevicePage(DeviceDetails.Detail detail, List<DeviceEvent> timeline, List<DeviceEvent> refusals,
+    public record DevicePage(DeviceDetails.Detail detail, Timeline.Grouped timeline, List<DeviceEvent> refusals,
                              boolean online, String window, long retentionDays, String trustWarning) {
     }
 
     /** How many refused updates a device page lists at most. */
     static final int REFUSALS_SHOWN = 10;
+    /** How many of its latest events a device page's timeline shows. */
+    static final int TIMELINE_EVENTS = 200;
 
     private final DeviceService devices;
     private final DeviceDetails details;
@@ -147,9 +149,10 @@ final class FleetPages {
         gate.page(HandlerType.GET, "/ui/devices/{deviceId}", Role.VIEWER, (ctx, v) -> {
             DeviceDetails.Detail d = details.get(ctx.pathParam("deviceId"));
             Presence presence = checkIns.presence();
-            List<DeviceEvent> timeline = events.list(d.device().id(), new Page.Request(0, 200), ListOrder.DESC).items();
+            List<DeviceEvent> latest = events.list(d.device().id(), new Page.Request(0, TIMELINE_EVENTS),
+                    ListOrder.DESC).items();
             view.render(ctx, 200, "device.jte", v.chrome("Device " + d.device().id(), "devices"),
-                    new DevicePage(d, timeline, events.refusals(d.device().id(), REFUSALS_SHOWN),
+                    new DevicePage(d, Timeline.of(latest), events.refusals(d.device().id(), REFUSALS_SHOWN),
                             presence.online(d.device().lastSeenAt()), readable(presence.window()), retentionDays,
                             trustWarning(d, clock.instant())));
         });
@@ -174,7 +177,7 @@ final class FleetPages {
         List<String> allowed = new ArrayList<>(List.of(DeviceFilter.NAMES));
         allowed.add("after");
         QueryParams.requireOnly(ctx, allowed);
-        DeviceFilter filter = DeviceFilter.from(ctx::queryParam, checkIns.presence());
+        DeviceFilter filter = DeviceFilter.from(ctx::queryParam, checkIns.presence(), fleet::baseline);
         String after = ctx.queryParam("after");
         after = after == null || after.isBlank() ? null : after;
         DeviceService.KeysetPage page = devices.listAfter(filter, after, PAGE_SIZE);

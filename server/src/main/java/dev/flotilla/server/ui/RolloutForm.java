@@ -22,15 +22,22 @@ import java.util.Map;
  * ({@code plan.stages[1].percent ...}), which {@link #fieldOf} maps back to the form field.
  */
 final class RolloutForm {
+    /** The {@code planType} of a plan in stages. */
+    static final String STAGES = "stages";
+    /** The {@code planType} of an exponential ramp. */
+    static final String RAMP = "ramp";
     /** The form's fields, in page order. */
     static final List<String> FIELDS = List.of("target", "hardwareId", "groups", "tags", "devices", "versionAtLeast",
-            "versionBelow", "attributes", "mode", "stages", "approval", "soakSeconds", "timeoutSeconds", "failureRate",
+            "versionBelow", "attributes", "mode", "planType", "stages", "approval", "rampBaseRatePerMinute",
+            "rampIncrementFactor", "rampIncreaseOn", "rampIncreaseEvery", "rampMaximumPerMinute", "soakSeconds",
+            "timeoutSeconds", "failureRate",
             "failureMinDevices", "rollbackRate", "rollbackMinDevices", "timeoutRate", "timeoutMinDevices", "install",
             "maxConcurrentDownloads", "windowCron", "windowMinutes", "windowZone", "startAt", "onHalt", "maxRetries",
             "retryBackoffSeconds", "retryBackoffFactor", "retryBackoffMaxSeconds", "supersede", "start");
     /** What a new form holds: the default plan and policies as the API has them. */
     static final Map<String, String> DEFAULTS = Map.ofEntries(Map.entry("mode", "dynamic"),
-            Map.entry("stages", "1%, 10%, 50%, 100%"), Map.entry("soakSeconds", "3600"),
+            Map.entry("planType", STAGES), Map.entry("stages", "1%, 10%, 50%, 100%"),
+            Map.entry("rampIncreaseOn", "notified"), Map.entry("soakSeconds", "3600"),
             Map.entry("timeoutSeconds", "86400"), Map.entry("failureRate", "5"), Map.entry("failureMinDevices", "1"),
             Map.entry("install", "soft"), Map.entry("onHalt", "pause"), Map.entry("maxRetries", "2"),
             Map.entry("retryBackoffSeconds", "300"), Map.entry("retryBackoffFactor", "2"));
@@ -119,8 +126,46 @@ final class RolloutForm {
         return s;
     }
 
+    /** Whether the form asks for an exponential ramp rather than stages. */
+    public boolean ramp() {
+        return RAMP.equals(value("planType"));
+    }
+
+    /** The plan: stages or a ramp (the other kind's fields are not read), then what applies to either. */
     private ObjectNode plan() {
         ObjectNode p = JSON.createObjectNode();
+        switch (value("planType")) {
+            case STAGES, "" -> stages(p);
+            case RAMP -> p.set("ramp", rampJson());
+            default -> throw new Refused("planType", "Choose stages or a ramp; got '" + value("planType") + "'.");
+        }
+        integer(p, "soakSeconds", "soakSeconds");
+        integer(p, "timeoutSeconds", "timeoutSeconds");
+        ObjectNode gates = p.putObject("gates");
+        gate(gates, "failureRate", "failureRate", "failureMinDevices");
+        gate(gates, "rollbackRate", "rollbackRate", "rollbackMinDevices");
+        gate(gates, "timeoutRate", "timeoutRate", "timeoutMinDevices");
+        return p;
+    }
+
+    /** The ramp's JSON; an empty field is left out, for the service to say it is required. */
+    private ObjectNode rampJson() {
+        ObjectNode r = JSON.createObjectNode();
+        integer(r, "baseRatePerMinute", "rampBaseRatePerMinute");
+        decimal(r, "incrementFactor", "rampIncrementFactor");
+        String on = value("rampIncreaseOn");
+        if (!on.equals("notified") && !on.equals("succeeded")) {
+            throw new Refused("rampIncreaseOn", "Choose whether the rate grows on devices admitted (notified) or"
+                    + " committed (succeeded); got '" + on + "'.");
+        }
+        if (!value("rampIncreaseEvery").isEmpty()) {
+            integer(r.putObject("increaseCriteria"), on, "rampIncreaseEvery");
+        }
+        integer(r, "maximumPerMinute", "rampMaximumPerMinute");
+        return r;
+    }
+
+    private void stages(ObjectNode p) {
         ArrayNode stages = p.putArray("stages");
         List<Integer> approval = numbers("approval");
         String[] parts = value("stages").isEmpty() ? new String[0] : value("stages").split(",");
@@ -146,13 +191,6 @@ final class RolloutForm {
                 throw new Refused("approval", "There is no stage " + k + " (the plan has " + parts.length + ").");
             }
         }
-        integer(p, "soakSeconds", "soakSeconds");
-        integer(p, "timeoutSeconds", "timeoutSeconds");
-        ObjectNode gates = p.putObject("gates");
-        gate(gates, "failureRate", "failureRate", "failureMinDevices");
-        gate(gates, "rollbackRate", "rollbackRate", "rollbackMinDevices");
-        gate(gates, "timeoutRate", "timeoutRate", "timeoutMinDevices");
-        return p;
     }
 
     private ObjectNode policies() {
@@ -175,14 +213,7 @@ final class RolloutForm {
         put(p, "onHalt", value("onHalt"));
         integer(p, "maxRetries", "maxRetries");
         integer(p, "retryBackoffSeconds", "retryBackoffSeconds");
-        if (!value("retryBackoffFactor").isEmpty()) {
-            try {
-                p.put("retryBackoffFactor", Double.parseDouble(value("retryBackoffFactor")));
-            } catch (NumberFormatException e) {
-                throw new Refused("retryBackoffFactor", "Write a number such as 2 or 1.5; got '"
-                        + value("retryBackoffFactor") + "'.");
-            }
-        }
+        decimal(p, "retryBackoffFactor", "retryBackoffFactor");
         integer(p, "retryBackoffMaxSeconds", "retryBackoffMaxSeconds");
         return p;
     }
@@ -213,6 +244,17 @@ final class RolloutForm {
             node.put(name, Long.parseLong(value(field)));
         } catch (NumberFormatException e) {
             throw new Refused(field, "Write a whole number; got '" + value(field) + "'.");
+        }
+    }
+
+    private void decimal(ObjectNode node, String name, String field) {
+        if (value(field).isEmpty()) {
+            return;
+        }
+        try {
+            node.put(name, Double.parseDouble(value(field)));
+        } catch (NumberFormatException e) {
+            throw new Refused(field, "Write a number such as 2 or 1.5; got '" + value(field) + "'.");
         }
     }
 
@@ -281,6 +323,10 @@ final class RolloutForm {
         }
         m.put("selection", "hardwareId");
         m.put("plan.stages", "stages");
+        m.put("plan.ramp.baseRatePerMinute", "rampBaseRatePerMinute");
+        m.put("plan.ramp.incrementFactor", "rampIncrementFactor");
+        m.put("plan.ramp.increaseCriteria", "rampIncreaseEvery");
+        m.put("plan.ramp.maximumPerMinute", "rampMaximumPerMinute");
         m.put("plan.soakSeconds", "soakSeconds");
         m.put("plan.timeoutSeconds", "timeoutSeconds");
         for (String f : List.of("install", "maxConcurrentDownloads", "startAt", "onHalt", "maxRetries",

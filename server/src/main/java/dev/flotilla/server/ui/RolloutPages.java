@@ -70,9 +70,12 @@ final class RolloutPages {
     public record Show(Live live, Confirm confirm, String notice) {
     }
 
-    /** The create form: values, errors by field, an error not about one field, a preview, the releases. */
+    /**
+     * The create form: values, errors by field, an error not about one field, a preview (with, for a ramp, its
+     * rate steps over the devices selected; else null), the releases.
+     */
     public record Form(RolloutForm form, Map<String, String> errors, String error, Rollout.Preview preview,
-                       List<ReleaseDetails.Detail> releases) {
+                       RampPreview ramp, List<ReleaseDetails.Detail> releases) {
         public String errorOf(String field) {
             return errors.get(field);
         }
@@ -170,7 +173,10 @@ final class RolloutPages {
         RolloutForm f = RolloutForm.from(ctx);
         Form page;
         try {
-            page = new Form(f, Map.of(), null, rollouts.preview(f.request()), releases.all());
+            RolloutRequest req = f.request();
+            Rollout.Preview p = rollouts.preview(req);
+            RampPreview ramp = req.plan().ramp() == null ? null : RampPreview.of(req.plan().ramp(), p.selected());
+            page = new Form(f, Map.of(), null, p, ramp, releases.all());
         } catch (RolloutForm.Refused | DomainError e) {
             page = refused(f, e);
         }
@@ -193,12 +199,12 @@ final class RolloutPages {
 
     private Form refused(RolloutForm f, RuntimeException e) {
         String field = e instanceof RolloutForm.Refused r ? r.field : RolloutForm.fieldOf((DomainError) e);
-        return field == null ? new Form(f, Map.of(), e.getMessage(), null, releases.all())
-                : new Form(f, Map.of(field, e.getMessage()), null, null, releases.all());
+        return field == null ? new Form(f, Map.of(), e.getMessage(), null, null, releases.all())
+                : new Form(f, Map.of(field, e.getMessage()), null, null, null, releases.all());
     }
 
     private Form form(RolloutForm f, Map<String, String> errors, Rollout.Preview preview) {
-        return new Form(f, errors == null ? Map.of() : errors, null, preview, releases.all());
+        return new Form(f, errors == null ? Map.of() : errors, null, preview, null, releases.all());
     }
 
     private static String action(Context ctx) {

@@ -17,8 +17,10 @@ class DeviceFilterTest {
     private static final Presence PRESENCE = new Presence(Clock.fixed(Instant.parse("2026-12-03T12:00:00Z"),
             ZoneOffset.UTC), Duration.ofMinutes(1));
 
+    private static final FleetBaseline BASELINE = new FleetBaseline(Map.of("board-a", 5L), 2L);
+
     private static DeviceFilter from(Map<String, String> query) {
-        return DeviceFilter.from(query::get, PRESENCE);
+        return DeviceFilter.from(query::get, PRESENCE, () -> BASELINE);
     }
 
     @Test
@@ -61,5 +63,24 @@ class DeviceFilterTest {
         assertThatThrownBy(() -> from(Map.of("rollout", "rol_1", "rolloutState", "exploded")))
                 .isInstanceOfSatisfying(DomainError.Invalid.class, e -> assertThat(e.getMessage())
                         .startsWith("query parameter 'rolloutState' must be one of pending, downloading,"));
+    }
+
+    @Test
+    void theSecurityVersionAndTrustedRootFiltersAreBehindOrCurrentAndReadTheBaselineOnlyWhenGiven() {
+        DeviceFilter f = from(Map.of("securityVersion", "behind", "trustedRoot", "current"));
+        assertThat(f.securityVersion()).isEqualTo("behind");
+        assertThat(f.trustedRoot()).isEqualTo("current");
+        assertThat(f.baseline()).isEqualTo(BASELINE);
+        DeviceFilter none = DeviceFilter.from(Map.of("securityVersion", " ")::get, PRESENCE, () -> {
+            throw new AssertionError("the baseline was read for no filter that needs it");
+        });
+        assertThat(none.securityVersion()).isNull();
+        assertThat(none.baseline()).isNull();
+        assertThatThrownBy(() -> from(Map.of("securityVersion", "below")))
+                .isInstanceOfSatisfying(DomainError.Invalid.class, e -> assertThat(e.getMessage()).isEqualTo(
+                        "query parameter 'securityVersion' must be one of behind, current; got 'below'"));
+        assertThatThrownBy(() -> from(Map.of("trustedRoot", "1")))
+                .isInstanceOfSatisfying(DomainError.Invalid.class, e -> assertThat(e.getMessage()).isEqualTo(
+                        "query parameter 'trustedRoot' must be one of behind, current; got '1'"));
     }
 }

@@ -41,7 +41,7 @@ class ListingParametersTest {
         assertThat(r.code()).isEqualTo("unknown_parameter");
         assertThat(r.json().path("message").asText()).contains("firmware")
                 .contains("hardwareId, tag, group, status, installedVersion, health, attribute, q, connectivity,"
-                        + " rollout, rolloutState, offset, limit");
+                        + " rollout, rolloutState, securityVersion, trustedRoot, offset, limit");
     }
 
     @Test

@@ -84,8 +84,11 @@ class DashboardBrowserTest {
         Chromium.checkPage(browser, "devices");
         browser.findElement(By.linkText(device)).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), device));
-        assertThat(browser.findElements(By.cssSelector("ol.timeline li .type"))).as("the timeline, newest first")
-                .extracting(e -> e.getText().toLowerCase()).containsExactly("committed", "verified", "downloaded");
+        assertThat(browser.findElement(By.cssSelector("#update-1 h3")).getText()).as("one heading per update")
+                .startsWith("Update to 1.1").endsWith("committed");
+        assertThat(browser.findElements(By.cssSelector("#update-1 ol.timeline li .type")))
+                .as("the update's steps in the order they happened")
+                .extracting(e -> e.getText().toLowerCase()).containsExactly("downloaded", "verified", "committed");
         Chromium.checkPage(browser, "device");
 
         browser.findElement(By.linkText("Audit log")).click();
@@ -111,11 +114,12 @@ class DashboardBrowserTest {
         assertThat(Chromium.cspViolations(browser)).isEmpty();
     }
 
-    /** The device reports events of the given types, one a minute, oldest first. */
+    /** The device reports events of the given types of one update to 1.1, one a minute, oldest first. */
     private void report(TestDevice d, String... types) {
         List<Map<String, Object>> events = new ArrayList<>();
         for (int i = 0; i < types.length; i++) {
-            events.add(Map.of("eventId", "e" + i, "type", types[i], "occurredAt", "2026-12-02T10:0" + i + ":00Z"));
+            events.add(Map.of("eventId", "e" + i, "type", types[i], "occurredAt", "2026-12-02T10:0" + i + ":00Z",
+                    "details", Map.of("deploymentId", "dep_browser", "version", "1.1")));
         }
         assertThat(srv.http.post("/api/v1/device/" + d.id() + "/events", d.token(), Map.of("events", events))
                 .status()).isEqualTo(200);

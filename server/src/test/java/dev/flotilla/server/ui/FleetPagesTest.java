@@ -119,6 +119,92 @@ class FleetPagesTest {
     }
 
     @StoreTest
+    void theApiFiltersDevicesBehindTheNewestSecurityVersionOfTheirHardwareOrTheCurrentRoot(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock)) {
+            Fleet f = fleet(srv); // root 1; board-a's newest security version is 5
+            String t = srv.adminToken;
+            TestDevice other = srv.device(KeyType.ED25519, "board-b"); // a hardware no release names
+            checkIn(srv, other, "fw-a-2.0.bin", 9, 1, "ok");
+            TestDevice retired = srv.device(KeyType.ED25519, "board-a");
+            checkIn(srv, retired, "fw-a-1.0.bin", 0, 0, "ok");
+            String op = srv.token(t, "operator");
+            assertThat(srv.http.post("/api/v1/devices/" + retired.id() + "/decommission", op, Map.of()).status())
+                    .isEqualTo(200);
+
+            assertThat(ids(srv.http.get("/api/v1/devices?securityVersion=behind", t)))
+                    .containsExactlyInAnyOrder(f.d1().id(), retired.id());
+            assertThat(ids(srv.http.get("/api/v1/devices?securityVersion=behind&status=active", t)))
+                    .containsExactly(f.d1().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?securityVersion=current", t))).containsExactly(f.d2().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?trustedRoot=behind&status=active", t)))
+                    .containsExactly(f.d2().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?trustedRoot=current", t)))
+                    .containsExactlyInAnyOrder(f.d1().id(), other.id());
+            assertThat(ids(srv.http.get("/api/v1/devices?trustedRoot=current&securityVersion=behind", t)))
+                    .containsExactly(f.d1().id());
+            assertThat(ids(srv.http.get("/api/v1/devices?securityVersion=current&hardwareId=board-b", t))).isEmpty();
+            assertThat(ids(srv.http.get("/api/v1/devices?securityVersion=&trustedRoot=", t))).as("blank is any")
+                    .hasSize(5);
+
+            Http.Response unknown = srv.http.get("/api/v1/devices?securityVersion=below", t);
+            assertThat(unknown.status()).isEqualTo(400);
+            assertThat(unknown.code()).isEqualTo("invalid_request");
+            assertThat(unknown.json().path("message").asText()).isEqualTo(
+                    "query parameter 'securityVersion' must be one of behind, current; got 'below'");
+            assertThat(srv.http.get("/api/v1/devices?trustedRoot=old", t).json().path("message").asText())
+                    .isEqualTo("query parameter 'trustedRoot' must be one of behind, current; got 'old'");
+        }
+    }
+
+    @StoreTest
+    void beforeARootIsUploadedNoDeviceIsBehindOrCurrentOnTheRoot(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock)) {
+            TestDevice d = srv.device(KeyType.ED25519, "board-a");
+            checkIn(srv, d, "fw-a-1.0.bin", 0, 1, "ok");
+            assertThat(ids(srv.http.get("/api/v1/devices", srv.adminToken))).containsExactly(d.id());
+            for (String v : List.of("behind", "current")) {
+                assertThat(ids(srv.http.get("/api/v1/devices?trustedRoot=" + v, srv.adminToken))).as(v).isEmpty();
+                assertThat(ids(srv.http.get("/api/v1/devices?securityVersion=" + v, srv.adminToken))).as(v).isEmpty();
+            }
+        }
+    }
+
+    @StoreTest
+    void theOverviewsSecurityAndRootCardsOpenTheDevicesTheyCount(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
+            Fleet f = fleet(srv);
+            b.signIn(srv.adminToken);
+            String overview = b.get("/ui").body();
+            String below = link(overview, "link-below-security");
+            String behind = link(overview, "link-behind-root");
+            assertThat(below).isEqualTo("/ui/devices?status=active&securityVersion=behind");
+            assertThat(behind).isEqualTo("/ui/devices?status=active&trustedRoot=behind");
+
+            HttpResponse<String> belowPage = b.get(below);
+            assertThat(belowPage.statusCode()).isEqualTo(200);
+            assertThat(belowPage.body()).contains("id=\"match-count\">1<").contains("/ui/devices/" + f.d1().id())
+                    .doesNotContain("/ui/devices/" + f.d2().id()).doesNotContain("/ui/devices/" + f.d3().id())
+                    .containsPattern("(?s)id=\"securityVersion\".*<option selected>behind</option>.*id=\"trustedRoot\"");
+            String behindPage = b.get(behind).body();
+            assertThat(behindPage).contains("id=\"match-count\">1<").contains("/ui/devices/" + f.d2().id())
+                    .doesNotContain("/ui/devices/" + f.d1().id())
+                    .containsPattern("(?s)id=\"trustedRoot\".*<option selected>behind</option>");
+            assertThat(b.get("/ui/devices?securityVersion=current").body()).contains("/ui/devices/" + f.d2().id())
+                    .doesNotContain("/ui/devices/" + f.d1().id());
+            HttpResponse<String> refused = b.get("/ui/devices?trustedRoot=ancient");
+            assertThat(refused.statusCode()).isEqualTo(400);
+            assertThat(refused.body()).contains("query parameter 'trustedRoot' must be one of behind, current; got 'ancient'");
+        }
+    }
+
+    /** The target of the link with this id, its {@code &amp;} read as {@code &}. */
+    private static String link(String page, String id) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("id=\"" + id + "\" href=\"([^\"]+)\"").matcher(page);
+        assertThat(m.find()).as(id).isTrue();
+        return m.group(1).replace("&amp;", "&");
+    }
+
+    @StoreTest
     void theApiAndTheDevicesPageFilterDevicesByTheirStateInARollout(TestDatabase db) {
         try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
             Fleet f = fleet(srv);
@@ -216,6 +302,95 @@ class FleetPagesTest {
             assertThat(b.get("/ui/audit?actor=release-manager-token").body()).as("filtered by actor name")
                     .contains(">release.publish<").doesNotContain(">token.create<");
         }
+    }
+
+    @StoreTest
+    void theDevicePageShowsInstalledBesideIntendedAndTheTimelineGroupedPerUpdate(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
+            Fleet f = fleet(srv);
+            TestDevice d = f.d1();
+            ObjectNode m = d.manifest(d.id(), "fw-a-1.0.bin").put("slot", "b").put("agentVersion", "0.9.3");
+            assertThat(d.checkIn(srv.http, d.envelope(m), null).status()).isEqualTo(200);
+            String dep = srv.http.post("/api/v1/deployments", srv.adminToken, Map.of("target", "fw-a-2.0.bin",
+                    "deviceId", d.id())).json().path("id").asText();
+            List<Map<String, Object>> events = new ArrayList<>();
+            String[] first = {"download_started", "downloaded", "verified", "installed", "rebooting", "trial_boot",
+                    "rolled_back"};
+            String[] retry = {"download_started", "downloaded", "verified", "installed", "rebooting", "trial_boot",
+                    "committed"};
+            events.add(Map.of("eventId", "x0", "type", "failed", "occurredAt", "2026-12-02T09:59:00Z",
+                    "details", Map.of("reason", "METADATA_REFUSED", "detail", "before the update")));
+            for (int i = 0; i < first.length; i++) {
+                events.add(step("a" + i, first[i], "2026-12-02T10:0" + i + ":00Z", dep, i == 6 ? false : null));
+            }
+            for (int i = 0; i < retry.length; i++) {
+                events.add(step("b" + i, retry[i], "2026-12-02T11:0" + i + ":00Z", dep, i == 6 ? true : null));
+            }
+            assertThat(srv.http.post("/api/v1/device/" + d.id() + "/events", d.token(), Map.of("events", events))
+                    .status()).isEqualTo(200);
+            b.signIn(srv.adminToken);
+            String page = b.get("/ui/devices/" + d.id()).body();
+
+            assertThat(page).as("identity").contains("<dt>Device id</dt><dd><code>" + d.id() + "</code></dd>")
+                    .contains("id=\"key-id\">" + d.keyId() + "<").contains("<dt>Hardware</dt><dd>board-a</dd>");
+            assertThat(page).as("installed beside intended, row by row")
+                    .containsPattern("<td id=\"installed\">fw-a-1.0.bin</td>\\s*<td id=\"intended\">fw-a-2.0.bin</td>")
+                    .containsPattern("<td id=\"installed-version\">1.0</td>\\s*<td id=\"intended-version\">2.0</td>")
+                    .containsPattern("<td id=\"installed-state\">boot committed, health healthy</td>\\s*"
+                            + "<td id=\"intended-state\">\\w+ since <time datetime=\"20")
+                    .contains("<td id=\"slot\">b</td>")
+                    .contains("<td id=\"deployment\"><a href=\"/ui/rollouts/" + dep + "\">" + dep + "</a></td>")
+                    .contains("id=\"agent-version\">0.9.3<");
+
+            String timeline = page.substring(page.indexOf("id=\"timeline\""));
+            String latest = section(timeline, "update-1");
+            String earlier = section(timeline, "update-2");
+            assertThat(timeline).doesNotContain("id=\"update-3\"");
+            assertThat(latest).containsPattern("Update to 2.0\\s*<span class=\"badge ok\">committed</span></h3>")
+                    .contains("attempt 2 of 2")
+                    .contains("<p class=\"sub\">Deployment <a href=\"/ui/rollouts/" + dep + "\">" + dep + "</a>");
+            assertThat(types(latest)).containsExactly("download started", "downloaded", "verified", "installed",
+                    "rebooting", "trial boot", "committed");
+            assertThat(latest).containsPattern("<span class=\"badge ok\">passed</span>\\s*<span class=\"name\">"
+                    + "service</span> <code>SERVICE_UP</code>");
+            assertThat(earlier).containsPattern("Update to 2.0\\s*<span class=\"badge bad\">rolled back</span></h3>")
+                    .contains("attempt 1 of 2").contains("<time datetime=\"2026-12-02T10:00:00Z\">");
+            assertThat(types(earlier)).containsExactly("download started", "downloaded", "verified", "installed",
+                    "rebooting", "trial boot", "rolled back");
+            assertThat(earlier).containsPattern("<span class=\"badge bad\">failed</span>\\s*<span class=\"name\">"
+                    + "service</span> <code>SERVICE_DOWN</code> <span class=\"detail\">exited 3</span>");
+            String other = section(timeline, "other-events");
+            assertThat(other).contains("<h3 id=\"other-events-title\">Other events</h3>").contains("METADATA_REFUSED");
+            assertThat(types(other)).containsExactly("failed");
+        }
+    }
+
+    /** An event of an update: the agent's details, and a health check on the last step when {@code ok} is given. */
+    private static Map<String, Object> step(String id, String type, String at, String deployment, Boolean ok) {
+        Map<String, Object> details = new java.util.LinkedHashMap<>(Map.of("deploymentId", deployment,
+                "assignmentId", deployment, "version", "2.0", "state", type.toUpperCase()));
+        if (ok != null) {
+            details.put("checks", List.of(Map.of("name", "service", "ok", ok, "reasonCode",
+                    ok ? "SERVICE_UP" : "SERVICE_DOWN", "detail", ok ? "" : "exited 3")));
+        }
+        return Map.of("eventId", id, "type", type, "occurredAt", at, "details", details);
+    }
+
+    /** The HTML of the timeline's section with this id. */
+    private static String section(String timeline, String id) {
+        int start = timeline.indexOf("<section class=\"update\" id=\"" + id + "\"");
+        assertThat(start).as(id).isNotNegative();
+        return timeline.substring(start, timeline.indexOf("</section>", start));
+    }
+
+    /** The types of the timeline's events in a piece of the page, in page order. */
+    private static List<String> types(String html) {
+        List<String> out = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<span class=\"type\">([^<]+)</span>").matcher(html);
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
     }
 
     @StoreTest

@@ -135,6 +135,45 @@ class RolloutBrowserTest {
     }
 
     @Test
+    void anOperatorChoosesARampSeesItsFieldsAndRatesAndIsToldWhichFieldIsWrong() {
+        fleet.devices(3, "board-a");
+        signIn(fleet.srv.token(fleet.admin, "operator"));
+        browser.get(fleet.srv.server.uri() + "/ui/rollouts/new");
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "New rollout"));
+        assertThat(browser.findElement(By.id("stages")).isDisplayed()).isTrue();
+        assertThat(browser.findElement(By.id("rampBaseRatePerMinute")).isDisplayed()).as("a stages plan by default")
+                .isFalse();
+
+        browser.findElement(By.id("planType-ramp")).click();
+        assertThat(browser.findElement(By.id("stages")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("rampBaseRatePerMinute")).isDisplayed()).isTrue();
+        new Select(browser.findElement(By.id("target"))).selectByValue("fw-2.0.bin");
+        type("rampBaseRatePerMinute", "1");
+        type("rampIncrementFactor", "9");
+        type("rampIncreaseEvery", "2");
+        browser.findElement(By.id("preview-button")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("rampIncrementFactor-error")));
+        assertThat(browser.findElement(By.id("rampIncrementFactor-error")).getText())
+                .startsWith("plan.ramp.incrementFactor must be a number from 1.1 to 5");
+        assertThat(browser.switchTo().activeElement().getAttribute("id")).as("focus on the wrong field")
+                .isEqualTo("rampIncrementFactor");
+        assertThat(browser.findElement(By.id("planType-ramp")).isSelected()).as("the choice kept").isTrue();
+        Chromium.checkPage(browser, "rollout-new-ramp-error");
+
+        type("rampIncrementFactor", "2");
+        browser.findElement(By.id("preview-button")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("preview-selected"), "3"));
+        assertThat(browser.findElement(By.id("preview-rate-1")).getText()).isEqualTo("1");
+        assertThat(browser.findElement(By.id("preview-rate-2")).getText()).isEqualTo("2");
+        Chromium.checkPage(browser, "rollout-new-ramp-preview");
+        browser.findElement(By.id("create")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("ramp")));
+        assertThat(browser.findElement(By.id("ramp")).getText()).contains("Exponential ramp")
+                .contains("after each 2 admitted");
+        assertThat(Chromium.cspViolations(browser)).isEmpty();
+    }
+
+    @Test
     void aViewerFindsNoWriteButtonsAndIsRefusedWhenPostingAnyway() {
         fleet.devices(2, "board-a");
         String id = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of())).path("id").asText();

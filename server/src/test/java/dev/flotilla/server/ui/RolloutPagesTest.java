@@ -99,6 +99,95 @@ class RolloutPagesTest {
         assertThat(browser.get("/ui/releases").body()).contains("href=\"/ui/rollouts/" + id + "\"");
     }
 
+    /** A ramp plan: 1 device a minute, doubled after each 2 admitted, at most 3 a minute. */
+    private Map<String, String> ramp(String csrf, String... more) {
+        Map<String, String> f = form(csrf, "planType", "ramp", "stages", "not read for a ramp",
+                "rampBaseRatePerMinute", "1", "rampIncrementFactor", "2", "rampIncreaseOn", "notified",
+                "rampIncreaseEvery", "2", "rampMaximumPerMinute", "3");
+        for (int i = 0; i + 1 < more.length; i += 2) {
+            f.put(more[i], more[i + 1]);
+        }
+        return f;
+    }
+
+    @StoreTest
+    void anOperatorPreviewsAndCreatesAnExponentialRampFromTheForm(TestDatabase db) {
+        open(db, null);
+        fleet.devices(5, "board-a");
+        browser.signIn(fleet.srv.token(fleet.admin, "operator"));
+        String csrf = browser.csrf("/ui/rollouts/new");
+        assertThat(browser.get("/ui/rollouts/new").body())
+                .contains("<input type=\"radio\" id=\"planType-stages\" name=\"planType\" value=\"stages\" checked>")
+                .contains("<label for=\"rampBaseRatePerMinute\">").contains("<label for=\"rampIncreaseOn\">");
+
+        HttpResponse<String> preview = browser.post("/ui/rollouts/preview", ramp(csrf), "HX-Request", "true");
+        assertThat(preview.statusCode()).isEqualTo(200);
+        String shown = text(preview.body());
+        assertThat(shown).contains("<span id=\"preview-selected\">5</span>")
+                .contains("<th scope=\"row\">1 to 2</th><td class=\"num\" id=\"preview-rate-1\">1</td>")
+                .contains("<th scope=\"row\">3 to 4</th><td class=\"num\" id=\"preview-rate-2\">2</td>")
+                .contains("<th scope=\"row\">5</th><td class=\"num\" id=\"preview-rate-3\">3</td>")
+                .contains("takes about <span id=\"preview-ramp-fast\">4</span> minutes") // 2/1 + 2/2 + 1/3
+                .contains("(<span id=\"preview-ramp-slow\">5</span> at the first rate throughout)")
+                .doesNotContain("id=\"preview-stage-1\"")
+                .contains("<input type=\"radio\" id=\"planType-ramp\" name=\"planType\" value=\"ramp\" checked>");
+        String onCommits = text(browser.post("/ui/rollouts/preview", ramp(csrf, "rampIncreaseOn", "succeeded"))
+                .body());
+        assertThat(onCommits).contains("<th scope=\"col\">Once committed</th>")
+                .contains("<th scope=\"row\">2</th><td class=\"num\" id=\"preview-rate-2\">2</td>")
+                .contains("about <span id=\"preview-ramp-fast\">4</span> minutes if each commits as soon as it is"
+                        + " admitted, and up to <span id=\"preview-ramp-slow\">5</span> if none does");
+        assertThat(fleet.srv.http.get("/api/v1/rollouts", fleet.admin).json().path("items")).isEmpty();
+
+        HttpResponse<String> created = browser.post("/ui/rollouts", ramp(csrf, "rampIncreaseOn", "succeeded"));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(303);
+        String id = id(created.headers().firstValue("Location").orElseThrow());
+        JsonNode plan = fleet.get(id).path("plan");
+        assertThat(plan.has("stages")).isFalse();
+        assertThat(plan.path("ramp").path("baseRatePerMinute").asLong()).isEqualTo(1);
+        assertThat(plan.path("ramp").path("incrementFactor").asDouble()).isEqualTo(2.0);
+        assertThat(plan.path("ramp").path("increaseCriteria").path("succeeded").asLong()).isEqualTo(2);
+        assertThat(plan.path("ramp").path("increaseCriteria").has("notified")).isFalse();
+        assertThat(plan.path("ramp").path("maximumPerMinute").asLong()).isEqualTo(3);
+        assertThat(plan.path("gates").path("failureRate").path("max").asDouble()).isEqualTo(0.4);
+        assertThat(text(browser.get("/ui/rollouts/" + id).body())).contains("<span id=\"ramp\">Exponential ramp:")
+                .contains("from 1 a minute, ×2.0 after each 2 committed, at most 3");
+    }
+
+    @StoreTest
+    void rampErrorsNameTheirFieldAndCreateNothing(TestDatabase db) {
+        open(db, null);
+        fleet.devices(2, "board-a");
+        browser.signIn(fleet.admin);
+        String csrf = browser.csrf("/ui/rollouts/new");
+
+        assertFieldError(browser.post("/ui/rollouts", ramp(csrf, "rampBaseRatePerMinute", "")), 400,
+                "rampBaseRatePerMinute", "plan.ramp.baseRatePerMinute is required");
+        assertFieldError(browser.post("/ui/rollouts", ramp(csrf, "rampBaseRatePerMinute", "0")), 400,
+                "rampBaseRatePerMinute", "plan.ramp.baseRatePerMinute must be an integer from 1 to 100000");
+        assertFieldError(browser.post("/ui/rollouts", ramp(csrf, "rampBaseRatePerMinute", "ten")), 400,
+                "rampBaseRatePerMinute", "Write a whole number; got 'ten'");
+        assertFieldError(browser.post("/ui/rollouts", ramp(csrf, "rampIncrementFactor", "9")), 400,
+                "rampIncrementFactor", "plan.ramp.incrementFactor must be a number from 1.1 to 5");
+        assertFieldError(browser.post("/ui/rollouts", ramp(csrf, "rampIncrementFactor", "double")), 400,
+                "rampIncrementFactor", "Write a number");
+        assertFieldError(browser.post("/ui/rollouts", ramp(csrf, "rampIncreaseEvery", "")), 400,
+                "rampIncreaseEvery", "plan.ramp.increaseCriteria is required");
+        assertFieldError(browser.post("/ui/rollouts", ramp(csrf, "rampIncreaseEvery", "0")), 400,
+                "rampIncreaseEvery", "plan.ramp.increaseCriteria.notified must be an integer");
+        assertFieldError(browser.post("/ui/rollouts", ramp(csrf, "rampIncreaseOn", "sometimes")), 400,
+                "rampIncreaseOn", "got 'sometimes'");
+        assertFieldError(browser.post("/ui/rollouts", ramp(csrf, "rampMaximumPerMinute", "0.5")), 400,
+                "rampMaximumPerMinute", "Write a whole number");
+        // the preview says the same, inline
+        assertFieldError(browser.post("/ui/rollouts/preview", ramp(csrf, "rampBaseRatePerMinute", "5",
+                "rampMaximumPerMinute", "4")), 200, "rampMaximumPerMinute",
+                "plan.ramp.maximumPerMinute must be at least baseRatePerMinute (5), got 4");
+        assertFieldError(browser.post("/ui/rollouts", ramp(csrf, "planType", "spiral")), 400, "planType",
+                "Choose stages or a ramp; got 'spiral'");
+        assertThat(fleet.srv.http.get("/api/v1/rollouts", fleet.admin).json().path("items")).isEmpty();
+    }
+
     @StoreTest
     void formErrorsNameTheFieldAndCreateNothing(TestDatabase db) {
         open(db, null);
