@@ -36,15 +36,7 @@ class MonitoringDocsTest {
     @Test
     void theGaugesCountTheFleetAndItsRolloutsAndTheDocsNameOnlyMetricsThatExist() throws IOException {
         try (Fleet fleet = new Fleet(BothDatabases.h2(), dir)) {
-            List<TestDevice> devices = fleet.devices(3, "board-a");
-            String id = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(
-                    "{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0.1, 'minDevices': 1}}}")))
-                    .path("id").asText();
-            fleet.report(fleet.assigned(devices, id).getFirst(), id, "failed", Map.of("reason", "E_FLASH"));
-            assertThat(fleet.tick(id, Duration.ofSeconds(2)).path("state").asText()).isEqualTo("halted");
-            fleet.srv.http.get("/api/v1/devices", fleet.admin);
-
-            String scrape = fleet.srv.http.get("/metrics", null).text();
+            String scrape = scrapeWithAHaltedRollout(fleet, 3);
             assertThat(scrape).contains("flotilla_rollouts{kind=\"rollout\",state=\"halted\"} 1.0")
                     .contains("flotilla_rollouts{kind=\"rollout\",state=\"active\"} 0.0")
                     .contains("flotilla_devices{state=\"online\"} 3.0")
@@ -64,6 +56,21 @@ class MonitoringDocsTest {
                 assertThat(scrape).as("a scrape has " + metric).containsPattern("(?m)^" + metric + "[{ ]");
             }
         }
+    }
+
+    /**
+     * A scrape of {@code fleet}'s server after {@code devices} devices of board-a got a rollout that one failure
+     * halted, and an operator listed the devices.
+     */
+    static String scrapeWithAHaltedRollout(Fleet fleet, int devices) {
+        List<TestDevice> board = fleet.devices(devices, "board-a");
+        String id = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(
+                "{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0.1, 'minDevices': 1}}}")))
+                .path("id").asText();
+        fleet.report(fleet.assigned(board, id).getFirst(), id, "failed", Map.of("reason", "E_FLASH"));
+        assertThat(fleet.tick(id, Duration.ofSeconds(2)).path("state").asText()).isEqualTo("halted");
+        fleet.srv.http.get("/api/v1/devices", fleet.admin);
+        return fleet.srv.http.get("/metrics", null).text();
     }
 
     private static List<String> dashboardExpressions() throws IOException {

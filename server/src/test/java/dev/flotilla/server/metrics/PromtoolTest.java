@@ -3,7 +3,6 @@ package dev.flotilla.server.metrics;
 import dev.flotilla.core.testing.RequiredTools;
 import dev.flotilla.server.rollouts.Fleet;
 import dev.flotilla.server.testing.BothDatabases;
-import dev.flotilla.server.testing.TestDevice;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,9 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,16 +36,8 @@ class PromtoolTest {
     @Test
     void aScrapeOfARealServerPassesPromtoolsMetricsLint() throws Exception {
         try (Fleet fleet = new Fleet(BothDatabases.h2(), dir)) {
-            List<TestDevice> devices = fleet.devices(2, "board-a");
-            String id = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of(), "plan", Fleet.plan(
-                    "{'stages': [{'percent': 100}], 'gates': {'failureRate': {'max': 0.1, 'minDevices': 1}}}")))
-                    .path("id").asText();
-            fleet.report(fleet.assigned(devices, id).getFirst(), id, "failed", Map.of("reason", "E_FLASH"));
-            assertThat(fleet.tick(id, Duration.ofSeconds(2)).path("state").asText()).isEqualTo("halted");
-            fleet.srv.http.get("/api/v1/devices", fleet.admin);
             fleet.srv.http.get("/no/such/path", fleet.admin);
-
-            String scrape = fleet.srv.http.get("/metrics", null).text();
+            String scrape = MonitoringDocsTest.scrapeWithAHaltedRollout(fleet, 2);
             assertThat(scrape).contains("process_cpu_seconds_total", "system_cpus ", "hikaricp_connections_pending",
                     "http_server_requests_seconds_count", "flotilla_rollouts{");
             Path file = dir.resolve("scrape.txt");
