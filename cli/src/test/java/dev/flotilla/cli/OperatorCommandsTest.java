@@ -287,6 +287,61 @@ class OperatorCommandsTest {
     }
 
     @Test
+    void devicesListFiltersARolloutsDevicesByStateAndDevicesByInstalledVersion() throws Exception {
+        fx.generate("ed25519", "root1", "targets");
+        CliRun init = CliRun.of("trust", "init", "--accept-online-keys", "--server", server.uri(), "--token", admin,
+                "--out", fx.repo, "--root-key", fx.pub("root1"), "--targets-key", fx.pub("targets"),
+                "--sign-with", fx.key("root1"));
+        assertThat(init.exitCode()).as(init.err()).isZero();
+        publish("fw-1.0.bin", "1.0.0");
+        publish("fw-2.0.bin", "2.0.0");
+        ServerClient failing = enroll("dev1", "board-a");
+        ServerClient waiting = enroll("dev2", "board-a");
+        ServerClient updated = enroll("dev3", "board-a");
+        failing.checkIn(manifest(failing.deviceId()).put("installedTarget", "fw-1.0.bin"));
+        waiting.checkIn(manifest(waiting.deviceId()).put("installedTarget", "fw-1.0.bin"));
+        updated.checkIn(manifest(updated.deviceId()).put("installedTarget", "fw-2.0.bin"));
+
+        assertThat(texts(okJson("devices", "list", "--installed-version", "1.0.0").path("items"), "id"))
+                .containsExactlyInAnyOrder(failing.deviceId(), waiting.deviceId());
+        assertThat(texts(okJson("devices", "list", "--installed-version", "2.0.0").path("items"), "id"))
+                .containsExactly(updated.deviceId());
+        assertThat(ok("devices", "list", "--installed-version", "2.0.0").out()).contains(updated.deviceId(), "2.0.0")
+                .doesNotContain(failing.deviceId()).doesNotContain(waiting.deviceId());
+
+        ok("devices", "group", failing.deviceId(), "--group", "canary");
+        ok("devices", "group", waiting.deviceId(), "--group", "canary");
+        String rollout = okJson("deployments", "create", "--target", "fw-2.0.bin", "--group", "canary").path("id")
+                .asText();
+        ArrayNode failed = CanonicalJson.mapper().createArrayNode();
+        failed.addObject().put("eventId", "f-1").put("type", "failed").set("details",
+                CanonicalJson.mapper().createObjectNode().put("deploymentId", rollout).put("reason", "E_FLASH"));
+        assertThat(failing.postEvents(failed)).isTrue();
+
+        assertThat(texts(okJson("devices", "list", "--rollout", rollout).path("items"), "id"))
+                .containsExactlyInAnyOrder(failing.deviceId(), waiting.deviceId());
+        assertThat(texts(okJson("devices", "list", "--rollout", rollout, "--rollout-state", "failed").path("items"),
+                "id")).containsExactly(failing.deviceId());
+        assertThat(texts(okJson("devices", "list", "--rollout", rollout, "--rollout-state", "pending").path("items"),
+                "id")).containsExactly(waiting.deviceId());
+        assertThat(ok("devices", "list", "--rollout", rollout, "--rollout-state", "failed").out())
+                .contains(failing.deviceId()).doesNotContain(waiting.deviceId()).doesNotContain(updated.deviceId());
+        assertThat(okJson("devices", "list", "--rollout", rollout, "--rollout-state", "failed", "--installed-version",
+                "2.0.0").path("items")).as("with the other filters").isEmpty();
+        assertOneLineError(as(admin, "devices", "list", "--rollout", rollout, "--rollout-state", "exploded"),
+                "invalid_request: ");
+    }
+
+    /** Publishes a small image for board-a as {@code target} with this version, signed with the targets key. */
+    private void publish(String target, String version) throws Exception {
+        Path image = tmp.resolve(target);
+        Files.write(image, version.getBytes(StandardCharsets.UTF_8));
+        CliRun pub = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", image,
+                "--version", version, "--hardware", "board-a", "--targets-key", fx.key("targets"), "--no-progress");
+        assertThat(pub.exitCode()).as(pub.err()).isZero();
+    }
+
+    @Test
     void enrollmentTokensCreateListRevoke() {
         CliRun created = ok("enrollment-tokens", "create", "--description", "line 4");
         assertThat(created.out()).contains("(line 4)", "enrolls at most 1 device(s)").containsPattern("secret: \\S+");

@@ -91,6 +91,22 @@ final class Chromium {
                 return problems;""");
     }
 
+    /**
+     * Asserts that the page is no wider than the browser's window (as on a 390 px phone: nothing to scroll
+     * sideways but within a scroll region), naming the first elements that stick out when it is.
+     */
+    static void assertNoHorizontalOverflow(WebDriver browser, String name) {
+        org.openqa.selenium.JavascriptExecutor js = (org.openqa.selenium.JavascriptExecutor) browser;
+        Number overflow = (Number) js.executeScript("return document.documentElement.scrollWidth - window.innerWidth;");
+        org.assertj.core.api.Assertions.assertThat(overflow.intValue())
+                .as("horizontal overflow of the page %s, by %s", name, js.executeScript("""
+                        return Array.from(document.querySelectorAll('main *')).filter(function (e) {
+                          return e.getBoundingClientRect().right > window.innerWidth + 1; })
+                        .slice(0, 8).map(function (e) { return e.tagName + '#' + e.id + '.' + e.className + ' '
+                          + Math.round(e.getBoundingClientRect().right); }).join(', ');"""))
+                .isLessThanOrEqualTo(0);
+    }
+
     /** Saves a screenshot of the page as NAME ({@link #screenshot}) and asserts it has no {@link #accessibilityProblems}. */
     static void checkPage(WebDriver browser, String name) {
         screenshot(browser, name);

@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The dashboard in a real browser ({@link Chromium}): sign-in, live counts, filters, a device's timeline, the
- * audit log filtered, phone width, keyboard; a screenshot of each page in {@link Chromium#SCREENSHOTS}.
+ * audit log filtered, phone width (each of those pages), keyboard; a screenshot of each page in {@link Chromium#SCREENSHOTS}.
  */
 class DashboardBrowserTest {
     @TempDir
@@ -101,9 +101,13 @@ class DashboardBrowserTest {
         Chromium.checkPage(browser, "audit");
 
         browser.manage().window().setSize(new Dimension(390, 844)); // a phone
-        Object overflow = ((JavascriptExecutor) browser).executeScript(
-                "return document.documentElement.scrollWidth - window.innerWidth;");
-        assertThat(((Number) overflow).intValue()).as("horizontal overflow on a phone").isLessThanOrEqualTo(0);
+        Chromium.assertNoHorizontalOverflow(browser, "audit");
+        String audit = browser.getCurrentUrl();
+        onPhone("/ui", "Fleet", "fleet");
+        onPhone("/ui/devices?q=" + device, "Devices", "devices");
+        onPhone("/ui/devices/" + device, "Device " + device, "device");
+        browser.get(audit);
+        browser.manage().window().setSize(new Dimension(1280, 1000));
 
         browser.findElement(By.id("sign-out")).click();
         wait.until(ExpectedConditions.urlContains("/ui/login"));
@@ -112,6 +116,15 @@ class DashboardBrowserTest {
         wait.until(ExpectedConditions.urlContains("/ui/login"));
 
         assertThat(Chromium.cspViolations(browser)).isEmpty();
+    }
+
+    /** Opens {@code path} at the browser's current (phone) width and checks that nothing sticks out sideways. */
+    private void onPhone(String path, String heading, String name) {
+        browser.get(srv.server.uri() + path);
+        new WebDriverWait(browser, Duration.ofSeconds(15))
+                .until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), heading));
+        Chromium.assertNoHorizontalOverflow(browser, name);
+        Chromium.checkPage(browser, name + "-phone");
     }
 
     /** The device reports events of the given types of one update to 1.1, one a minute, oldest first. */

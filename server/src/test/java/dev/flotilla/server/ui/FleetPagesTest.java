@@ -197,6 +197,29 @@ class FleetPagesTest {
         }
     }
 
+    /** The rows of the overview's counts table under the heading with this id, as {@code NAME=COUNT}, in page order. */
+    private static List<String> rows(String page, String id) {
+        int start = page.indexOf("<h2 id=\"" + id + "\">");
+        assertThat(start).as(id).isNotNegative();
+        String table = page.substring(start, page.indexOf("</table>", start));
+        List<String> out = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "<tr><td>(?:<a [^>]*>)?([^<]*)(?:</a>)?</td>\\s*<td class=\"num\">(\\d+)</td></tr>").matcher(table);
+        while (m.find()) {
+            out.add(m.group(1) + "=" + m.group(2));
+        }
+        return out;
+    }
+
+    /** The digest of {@code bytes} by {@code algorithm}, in lower-case hex. */
+    private static String hex(String algorithm, byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance(algorithm).digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The target of the link with this id, its {@code &amp;} read as {@code &}. */
     private static String link(String page, String id) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("id=\"" + id + "\" href=\"([^\"]+)\"").matcher(page);
@@ -253,6 +276,9 @@ class FleetPagesTest {
                     .contains("id=\"count-behind-root\">1<").contains("1.0 (fw-a-1.0.bin)")
                     .contains("2.0 (fw-a-2.0.bin)").contains("no manifest yet").contains("degraded")
                     .contains("href=\"/ui/devices?status=active&amp;installedVersion=2.0\"");
+            assertThat(rows(overview, "by-hardware")).as("active devices by hardware, the never-seen one too")
+                    .containsExactly("board-a=2", "board-b=1");
+            assertThat(overview).contains("href=\"/ui/devices?status=active&amp;hardwareId=board-b\">board-b</a>");
 
             String list = b.get("/ui/devices?installedVersion=2.0").body();
             assertThat(list).contains("id=\"match-count\">1<").contains(f.d2().id()).doesNotContain(f.d1().id());
@@ -261,6 +287,9 @@ class FleetPagesTest {
 
             HttpResponse<String> page = b.get("/ui/devices/" + f.d2().id());
             assertThat(page.statusCode()).isEqualTo(200);
+            String enrolled = java.time.Instant.ofEpochMilli(clock.millis()).toString(); // the clock stood still
+            assertThat(page.body()).contains("<dt>Enrolled</dt><dd><time datetime=\"" + enrolled + "\">" + enrolled
+                    + "</time></dd>");
             assertThat(page.body()).contains("id=\"key-id\">" + f.d2().keyId() + "<")
                     .contains("id=\"installed\">fw-a-2.0.bin<").contains("id=\"security-version\">5<")
                     .contains("id=\"root-version\">0<").contains("id=\"verified-at\"><time datetime=\"20")
@@ -291,6 +320,14 @@ class FleetPagesTest {
                     .contains(srv.http.get("/api/v1/releases", srv.adminToken).json().path("items").path(0)
                             .path("sha256").asText());
             assertThat(releases).containsPattern("<td class=\"num\">5</td>");
+            byte[] two = "firmware two".getBytes(StandardCharsets.UTF_8);
+            String row = releases.substring(releases.indexOf(">fw-a-2.0.bin</a>"));
+            row = row.substring(0, row.indexOf("</tr>"));
+            assertThat(row).as("the release's version, size and hashes")
+                    .contains("<td>2.0</td>").contains("<td class=\"num\">" + two.length + "</td>")
+                    .contains("sha256 <code>" + hex("SHA-256", two) + "</code>")
+                    .contains("sha512 <code>" + hex("SHA-512", two) + "</code>")
+                    .doesNotContain("<td>1.0</td>");
 
             String audit = b.get("/ui/audit?action=release.").body();
             assertThat(audit).contains("release.publish").doesNotContain("device.enroll");

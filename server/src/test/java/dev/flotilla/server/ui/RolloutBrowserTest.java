@@ -1,5 +1,7 @@
 package dev.flotilla.server.ui;
 
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
 import dev.flotilla.server.rollouts.Fleet;
 import dev.flotilla.server.testing.BothDatabases;
 import dev.flotilla.server.testing.TestDevice;
@@ -15,6 +17,10 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,8 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A rollout in a real browser ({@link Chromium}) against a real server with simulated devices posting events
  * over HTTP: an operator previews and starts a rollout of a bad release from the form, watches it halt live
  * without reloading (numbers, failure breakdown, chart), resumes, pauses and aborts it through the
- * confirmation step; a viewer finds no write button and is refused when posting anyway. A screenshot of each
- * page goes to {@code target/screenshots/}.
+ * confirmation step; a viewer finds no write button and is refused when posting anyway; a forged CSRF token
+ * and forms posted from another site or origin change nothing. A screenshot of each page goes to
+ * {@code target/screenshots/}.
  */
 class RolloutBrowserTest {
     @TempDir
@@ -118,16 +125,15 @@ class RolloutBrowserTest {
         browser.manage().window().setSize(new Dimension(390, 844)); // a phone
         browser.navigate().refresh();
         wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "aborted"));
-        assertThat(((Number) js("return document.documentElement.scrollWidth - window.innerWidth;")).intValue())
-                .as("horizontal overflow on a phone, by %s", js("""
-                        return Array.from(document.querySelectorAll('main *')).filter(function (e) {
-                          return e.getBoundingClientRect().right > window.innerWidth + 1; })
-                        .slice(0, 8).map(function (e) { return e.tagName + '#' + e.id + '.' + e.className + ' '
-                          + Math.round(e.getBoundingClientRect().right); }).join(', ');""")).isLessThanOrEqualTo(0);
+        Chromium.assertNoHorizontalOverflow(browser, "rollout");
         Chromium.checkPage(browser, "rollout-phone");
+        browser.get(fleet.srv.server.uri() + "/ui/releases"); // long hashes: they scroll in their region
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Releases"));
+        Chromium.assertNoHorizontalOverflow(browser, "releases");
+        Chromium.checkPage(browser, "releases-phone");
         browser.manage().window().setSize(new Dimension(1280, 1000));
 
-        browser.get(fleet.srv.server.uri() + "/ui/releases");
+        browser.navigate().refresh();
         wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Releases"));
         assertThat(browser.findElement(By.linkText(id)).isDisplayed()).isTrue();
         Chromium.checkPage(browser, "releases");
@@ -196,6 +202,71 @@ class RolloutBrowserTest {
                   .then(function (r) { done(r.status); });""".formatted(id));
         assertThat(((Number) status).intValue()).isEqualTo(403);
         assertThat(fleet.get(id).path("state").asText()).isEqualTo("active");
+    }
+
+    @Test
+    void aForgedCsrfTokenAndAPostFromAnotherSiteOrOriginChangeNothing() throws Exception {
+        fleet.devices(2, "board-a");
+        String id = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of())).path("id").asText();
+        signIn(fleet.srv.token(fleet.admin, "operator"));
+        URI dashboard = fleet.srv.server.uri();
+        String abort = dashboard + "/ui/rollouts/" + id + "/abort";
+
+        browser.get(dashboard + "/ui/rollouts/" + id + "/confirm/abort");
+        wait.until(ExpectedConditions.textToBe(By.id("confirm-title"), "Abort this rollout?"));
+        String csrf = browser.findElement(By.cssSelector("#confirm input[name=_csrf]")).getAttribute("value");
+        js("document.querySelector('#confirm input[name=_csrf]').value = 'forged';");
+        browser.findElement(By.id("confirm-action")).click();
+        wait.until(d -> !d.getCurrentUrl().contains("/confirm/"));
+        assertUntouched(id, "a forged CSRF token");
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Request refused"));
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains("nothing was changed");
+
+        // another site (localhost against 127.0.0.1, or the reverse): the SameSite=Strict cookie stays home, so
+        // even the session's own CSRF token, had it leaked, opens nothing; the post lands on the sign-in page
+        String otherSite = dashboard.getHost().equals("localhost") ? "127.0.0.1" : "localhost";
+        HttpServer other = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        other.createContext("/leaked", page(abort, csrf));
+        other.createContext("/guessed", page(abort, "guessed"));
+        other.start();
+        try {
+            int port = other.getAddress().getPort();
+            browser.get("http://" + otherSite + ":" + port + "/leaked");
+            wait.until(d -> d.getCurrentUrl().startsWith(dashboard.toString()));
+            assertUntouched(id, "a form posted from another site");
+            wait.until(ExpectedConditions.urlToBe(dashboard + "/ui/login"));
+
+            // another origin of the same site (another port): the cookie goes along, the CSRF token refuses it
+            browser.get("http://" + dashboard.getHost() + ":" + port + "/guessed");
+            wait.until(d -> d.getCurrentUrl().startsWith(dashboard.toString()));
+            assertUntouched(id, "a form posted from another origin of the same site");
+            wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Request refused"));
+            assertThat(browser.getCurrentUrl()).isEqualTo(abort);
+        } finally {
+            other.stop(0);
+        }
+        browser.get(dashboard + "/ui/rollouts/" + id);
+        wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "active")); // still signed in
+        assertThat(Chromium.cspViolations(browser)).isEmpty();
+    }
+
+    /** A page that posts a form with this CSRF token to {@code action} as soon as it loads. */
+    private static HttpHandler page(String action, String csrf) {
+        byte[] html = ("<!doctype html><html lang=\"en\"><title>Win a prize</title><form id=\"f\" method=\"post\""
+                + " action=\"" + action + "\"><input type=\"hidden\" name=\"_csrf\" value=\"" + csrf + "\"></form>"
+                + "<script>document.getElementById('f').submit();</script></html>").getBytes(StandardCharsets.UTF_8);
+        return exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, html.length);
+            try (var body = exchange.getResponseBody()) {
+                body.write(html);
+            }
+        };
+    }
+
+    private void assertUntouched(String id, String what) {
+        assertThat(fleet.get(id).path("state").asText()).as(what).isEqualTo("active");
+        assertThat(fleet.audit("rollout.abort")).as(what).isEmpty();
     }
 
     private void signIn(String token) {

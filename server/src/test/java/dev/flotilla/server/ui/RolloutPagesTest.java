@@ -94,6 +94,8 @@ class RolloutPagesTest {
                 .contains("data-live=\"/ui/rollouts/" + id + "/live\"").contains("id=\"gate-failureRate\"")
                 .contains("id=\"stage-1\"").contains("id=\"action-pause\"").contains("id=\"action-abort\"")
                 .doesNotContain("id=\"action-resume\"");
+        assertThat(gate(page, "failureRate")).as("no device has a verdict yet")
+                .isEqualTo("failureRate | 0.0% | at most 40.0% | 0 of 2 needed | not checked yet");
         assertThat(browser.get("/ui/rollouts").body()).contains("href=\"/ui/rollouts/" + id + "\"")
                 .contains("state-active");
         assertThat(browser.get("/ui/releases").body()).contains("href=\"/ui/rollouts/" + id + "\"");
@@ -351,6 +353,8 @@ class RolloutPagesTest {
                 .contains("The <strong>failureRate</strong> gate failed: observed <strong>50.0%</strong> against a"
                         + " threshold of 40.0%, over 2 devices with a verdict (at least 2 needed)")
                 .contains("id=\"action-resume\"").contains("id=\"action-abort\"");
+        assertThat(gate(page, "failureRate")).as("observed, threshold, sample and verdict")
+                .isEqualTo("failureRate | 50.0% | at most 40.0% | 2 of 2 needed | fails");
         assertThat(page).containsPattern("<table id=\"by-reason\">.*<td>E_FLASH</td><td class=\"num\">1</td>")
                 .containsPattern("<table id=\"by-hardware\">.*<td>board-a</td>")
                 .containsPattern("<table id=\"by-previous\">.*<td>1.0.0</td>");
@@ -365,6 +369,15 @@ class RolloutPagesTest {
         Matcher m = Pattern.compile("id=\"" + field + "-error\" class=\"field-error\">([^<]*)<").matcher(body);
         assertThat(m.find()).as(body).isTrue();
         assertThat(m.group(1)).contains(says);
+    }
+
+    /** The cells of the gate table's row for {@code gate}, their text joined by {@code " | "}. */
+    private static String gate(String page, String gate) {
+        int start = page.indexOf("<tr id=\"gate-" + gate + "\">");
+        assertThat(start).as(gate).isNotNegative();
+        String row = page.substring(start, page.indexOf("</tr>", start));
+        return java.util.Arrays.stream(row.split("</t[hd]>")).map(c -> c.replaceAll("<[^>]+>", "").strip())
+                .filter(c -> !c.isEmpty()).collect(java.util.stream.Collectors.joining(" | "));
     }
 
     /** The page with HTML's escapes undone and runs of white space as one space. */
