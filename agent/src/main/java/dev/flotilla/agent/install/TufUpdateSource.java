@@ -38,6 +38,8 @@ import javax.net.ssl.SSLContext;
  */
 public final class TufUpdateSource implements UpdateSource {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The A/B slots a board has (the names the boot environment and the slot records use). */
+    private static final java.util.List<String> SLOTS = java.util.List.of("a", "b");
 
     /** What the source needs from the device. */
     public record Parts(ServerClient client, EventReporter events, AssignmentVerification verification,
@@ -272,6 +274,7 @@ public final class TufUpdateSource implements UpdateSource {
         img.map(SlotRecords.Image::version).or(() -> java.util.Optional.ofNullable(factoryVersion))
                 .ifPresent(v -> m.put("installedVersion", v));
         m.put("slot", parts.boot().activeSlot());
+        slots(m.putObject("slots"));
         m.put("securityVersion", parts.counter().current());
         Metadata<Root> root = parts.updater().trusted() == null ? null : parts.updater().trusted().root();
         m.put("trustedRootVersion", root == null ? 1 : root.signed().version());
@@ -286,6 +289,19 @@ public final class TufUpdateSource implements UpdateSource {
         h.checks().forEach(c -> checks.addObject().put("name", c.name()).put("ok", c.ok()).put("reasonCode", c.reasonCode()));
         m.put("droppedReports", droppedReports.getAsLong());
         return m;
+    }
+
+    /**
+     * What each slot holds by the agent's records ({@link SlotRecords}): target and version of the image last
+     * written (or being written) into it; a slot the agent never wrote (the factory image) is left out.
+     */
+    private void slots(ObjectNode out) throws IOException {
+        for (String slot : SLOTS) {
+            Optional<SlotRecords.Image> img = parts.records().of(slot);
+            if (img.isPresent()) {
+                out.putObject(slot).put("target", img.get().target()).put("version", img.get().version());
+            }
+        }
     }
 
     /**

@@ -83,6 +83,10 @@ class AgentEndToEndTest extends AgentTestBase {
         assertThat(m.path("installedVersion").asText()).isEqualTo("2.0.0");
         assertThat(m.path("securityVersion").asLong()).isEqualTo(4);
         assertThat(m.path("bootState").asText()).isEqualTo("committed");
+        // slot b holds the new image; slot a still the factory image, which the agent never wrote
+        assertThat(m.path("slots").path("b").path("target").asText()).isEqualTo("fw/board-a.img");
+        assertThat(m.path("slots").path("b").path("version").asText()).isEqualTo("2.0.0");
+        assertThat(m.path("slots").has("a")).isFalse();
         assertThat(api.types()).doesNotContain("failed");
 
         // the listeners of both agent runs (before and after the reboot) saw the whole update, in order

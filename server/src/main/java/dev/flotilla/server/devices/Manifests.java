@@ -47,6 +47,7 @@ final class Manifests {
         REQUIRED_STRINGS.forEach(m::string);
         m.optString("installedTarget");
         m.optString("slot");
+        m.optObject("slots");
         m.optString("trustedMetadataExpires");
         m.optString("metadataFrozenSince").ifPresent(Manifests::requireInstant);
         m.optObject("hashes");

@@ -70,6 +70,14 @@ class ManifestsTest {
         assertInvalid(tooMany, "healthChecks must be an array of at most 64 checks");
     }
 
+    @Test
+    void theSlotsAreAnObjectOrTheManifestIsRefused() {
+        ObjectNode slots = manifest("ok");
+        slots.putObject("slots").putObject("b").put("target", "fw-2.bin").put("version", "2.0");
+        assertThat(Manifests.verify(envelope(slots), "dev-1", device.publicKey())).isEqualTo(slots);
+        assertInvalid(manifest("ok").put("slots", "a and b"), "field 'slots' must be an object");
+    }
+
     private void assertInvalid(ObjectNode m, String message) {
         assertThatThrownBy(() -> Manifests.verify(envelope(m), "dev-1", device.publicKey()))
                 .isInstanceOfSatisfying(DomainError.Invalid.class, e -> {

@@ -347,6 +347,7 @@ class FleetPagesTest {
             Fleet f = fleet(srv);
             TestDevice d = f.d1();
             ObjectNode m = d.manifest(d.id(), "fw-a-1.0.bin").put("slot", "b").put("agentVersion", "0.9.3");
+            m.putObject("slots").putObject("b").put("target", "fw-a-1.0.bin").put("version", "1.0");
             assertThat(d.checkIn(srv.http, d.envelope(m), null).status()).isEqualTo(200);
             String dep = srv.http.post("/api/v1/deployments", srv.adminToken, Map.of("target", "fw-a-2.0.bin",
                     "deviceId", d.id())).json().path("id").asText();
@@ -376,6 +377,8 @@ class FleetPagesTest {
                     .containsPattern("<td id=\"installed-state\">boot committed, health healthy</td>\\s*"
                             + "<td id=\"intended-state\">\\w+ since <time datetime=\"20")
                     .contains("<td id=\"slot\">b</td>")
+                    .contains("<li id=\"slot-a\">a: factory image (never written by the agent)</li>")
+                    .contains("<li id=\"slot-b\">b (booted): fw-a-1.0.bin 1.0</li>")
                     .contains("<td id=\"deployment\"><a href=\"/ui/rollouts/" + dep + "\">" + dep + "</a></td>")
                     .contains("id=\"agent-version\">0.9.3<");
 
