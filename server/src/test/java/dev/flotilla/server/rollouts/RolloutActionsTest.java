@@ -310,4 +310,18 @@ class RolloutActionsTest extends FleetTest {
         assertThat(signed.path("forced").booleanValue()).isFalse();
     }
 
+    @StoreTest
+    void eachAssignmentCarriesTheSoakTimeOfItsRolloutsCurrentStage(TestDatabase db) {
+        List<TestDevice> devices = fleetOf(db, 2);
+        String id = rollout("{'stages': [{'count': 1, 'soakSeconds': 7200}, {'percent': 100}], 'soakSeconds': 600}");
+        List<TestDevice> first = fleet.assigned(devices, id);
+        assertThat(first).hasSize(1);
+        TestDevice second = devices.get(0).equals(first.get(0)) ? devices.get(1) : devices.get(0);
+        assertThat(fleet.assignment(first.get(0)).path("signed").path("soakSeconds").asLong()).isEqualTo(7200);
+
+        fleet.commit(first.get(0), id);
+        assertThat(fleet.tick(id, Duration.ofSeconds(7201)).path("stage").asInt()).isEqualTo(1);
+
+        assertThat(fleet.assignment(second).path("signed").path("soakSeconds").asLong()).isEqualTo(600);
+    }
 }

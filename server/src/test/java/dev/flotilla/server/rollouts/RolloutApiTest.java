@@ -140,6 +140,7 @@ class RolloutApiTest extends FleetTest {
         Http.Response dep = fleet.post("/api/v1/deployments", Map.of("target", "fw-2.0.bin", "group", "lab"));
         assertThat(dep.status()).as(dep.text()).isEqualTo(201);
         String id = dep.json().path("id").asText();
+        assertThat(fleet.assignment(devices.get(0)).path("signed").has("soakSeconds")).as("no soak").isFalse();
         fleet.commit(devices.get(0), id);
 
         JsonNode r = fleet.get(id);
