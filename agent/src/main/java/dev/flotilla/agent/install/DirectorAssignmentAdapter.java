@@ -34,6 +34,7 @@ public final class DirectorAssignmentAdapter implements DirectorVerifier {
         }
         Assignment a = ((AssignmentDecision.Accept) d).assignment();
         return new DirectorClaim(a.deploymentId(), a.deviceId(), a.targetPath(), a.length(), a.hashes(),
-                a.counter(), a.forced(), a.withdrawn(), a.downloadOnly(), a.installWindow().orElse(null));
+                a.counter(), a.forced(), a.withdrawn(), a.downloadOnly(), a.installWindow().orElse(null),
+                a.soakSeconds());
     }
 }

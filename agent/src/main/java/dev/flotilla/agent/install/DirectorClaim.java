@@ -17,10 +17,19 @@ import java.util.Map;
  * @param withdrawn    the deployment {@code assignmentId} is withdrawn from the device
  * @param downloadOnly download and verify, do not install
  * @param installWindow the signed install window, or null
+ * @param soakSeconds  the signed soak time of the rollout stage (0: none)
  */
 public record DirectorClaim(String assignmentId, String deviceId, String targetPath, long length,
         Map<String, String> hashes, long counter, boolean forced, boolean withdrawn, boolean downloadOnly,
-        MaintenanceWindow installWindow) {
+        MaintenanceWindow installWindow, long soakSeconds) {
+
+    /** A claim without a soak time. */
+    public DirectorClaim(String assignmentId, String deviceId, String targetPath, long length,
+            Map<String, String> hashes, long counter, boolean forced, boolean withdrawn, boolean downloadOnly,
+            MaintenanceWindow installWindow) {
+        this(assignmentId, deviceId, targetPath, length, hashes, counter, forced, withdrawn, downloadOnly,
+                installWindow, 0);
+    }
 
     /** A claim to install, without the rollout fields. */
     public DirectorClaim(String assignmentId, String deviceId, String targetPath, long length,

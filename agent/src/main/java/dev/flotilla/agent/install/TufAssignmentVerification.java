@@ -92,7 +92,7 @@ public final class TufAssignmentVerification implements AssignmentVerification {
         }
         return new Assignment(claim.assignmentId(), claim.targetPath(), fw.version(), signed.length(),
                 signed.hashes().get("sha256"), fw.securityVersion(), claim.forced(), claim.counter(), claim.withdrawn(),
-                claim.downloadOnly(), claim.installWindow());
+                claim.downloadOnly(), claim.installWindow(), claim.soakSeconds());
     }
 
     /** Refreshes top-level metadata: transport failures are IOExceptions, refused metadata a refusal. */

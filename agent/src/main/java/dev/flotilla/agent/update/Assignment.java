@@ -22,10 +22,19 @@ import dev.flotilla.core.director.MaintenanceWindow;
  * @param downloadOnly download and verify, but do not install until a later assignment of the same image
  *        without this flag (wins over {@code forced})
  * @param installWindow the signed window in which installing is allowed unless {@code forced}; null: none
+ * @param soakSeconds the signed soak time of the rollout stage that assigned it: after committing it, the
+ *        machine watches the device's health at least this long ({@link UpdateMachine}); 0: none
  */
 public record Assignment(String id, String target, String version, long length, String sha256,
         long securityVersion, boolean forced, long counter, boolean withdrawn, boolean downloadOnly,
-        MaintenanceWindow installWindow) {
+        MaintenanceWindow installWindow, long soakSeconds) {
+
+    /** An assignment without a soak time. */
+    public Assignment(String id, String target, String version, long length, String sha256, long securityVersion,
+            boolean forced, long counter, boolean withdrawn, boolean downloadOnly, MaintenanceWindow installWindow) {
+        this(id, target, version, length, sha256, securityVersion, forced, counter, withdrawn, downloadOnly,
+                installWindow, 0);
+    }
 
     /** An assignment that waits for the maintenance window, without a director counter. */
     public Assignment(String id, String target, String version, long length, String sha256, long securityVersion) {
@@ -53,6 +62,9 @@ public record Assignment(String id, String target, String version, long length, 
     public Assignment {
         if (length <= 0) {
             throw new IllegalArgumentException("an image has a positive length");
+        }
+        if (soakSeconds < 0) {
+            throw new IllegalArgumentException("soakSeconds must not be negative");
         }
         if (!sha256.matches("[0-9a-f]{64}")) {
             throw new IllegalArgumentException("sha256 must be 64 lower-case hex digits");

@@ -45,8 +45,10 @@ import java.util.Optional;
  * assignment of the same image replaces the held one ({@code ASSIGNMENT_UPDATED}), anything else waits.
  * From INSTALLED on nothing stops the trial. A download-only assignment, or one outside its signed install
  * window (unless forced), waits in INSTALLING like one outside the device's maintenance windows. After a
- * commit, each run in IDLE runs one round of health checks until {@link Settings#postCommit()} has passed
- * ({@link StateStore.HealthWatch}); a failure is reported once as {@code HEALTH_FAILED}.
+ * commit, each run in IDLE runs one round of health checks until {@link Settings#postCommit()} or, when
+ * longer, the committed assignment's signed soak time ({@link Assignment#soakSeconds()}: its rollout counts the
+ * device's health that long) has passed ({@link StateStore.HealthWatch}); a failure is reported once as
+ * {@code HEALTH_FAILED}. A zero {@code postCommit} turns the watch off whatever the soak time.
  *
  * <p>The {@link AgentListener} hears of a transition only after it was persisted, and cannot stop the machine.
  */
@@ -55,7 +57,8 @@ public final class UpdateMachine {
     /**
      * Tunables; {@link #defaults()} for a real device.
      *
-     * @param postCommit how long after a commit each run in IDLE runs a round of health checks (zero: none)
+     * @param postCommit how long after a commit each run in IDLE runs a round of health checks, at least (a
+     *        longer signed soak time of the committed assignment extends it); zero: none
      */
     public record Settings(int trialTries, int maxReentries, long checkpointBytes, int maxStepsPerRun,
             Duration postCommit) {
@@ -590,10 +593,15 @@ public final class UpdateMachine {
         listener.transition(from, t.state(), t.reason(), t.detail());
     }
 
-    /** A commit starts the post-commit health watch; leaving IDLE ends it. */
+    /**
+     * A commit starts the post-commit health watch, for the longer of {@code postCommit} and the assignment's
+     * soak time; leaving IDLE ends it.
+     */
     private StateStore.HealthWatch watchAfter(Transition t, Assignment concluded) {
         if (t.reason() == UPDATE_SUCCEEDED && concluded != null && settings.postCommit().isPositive()) {
-            long until = device.clock().instant().plus(settings.postCommit()).toEpochMilli();
+            Duration watch = settings.postCommit().compareTo(Duration.ofSeconds(concluded.soakSeconds())) >= 0
+                    ? settings.postCommit() : Duration.ofSeconds(concluded.soakSeconds());
+            long until = device.clock().instant().plus(watch).toEpochMilli();
             return new StateStore.HealthWatch(concluded.id(), concluded.version(), until, false);
         }
         return t.state() instanceof Idle ? current.watch() : null;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The rollout fields of signed director assignments ({@code withdrawn}, {@code downloadOnly},
- * {@code installWindow}) over the agent's real code paths: config file, check-in, director signature and
+ * {@code installWindow}, {@code soakSeconds}) over the agent's real code paths: config file, check-in, director signature and
  * TUF verification, the update machine, the simulated bootloader, reports over loopback HTTP.
  */
 class RolloutAssignmentTest extends AgentTestBase {
@@ -130,6 +130,19 @@ class RolloutAssignmentTest extends AgentTestBase {
                 .equals("ASSIGNMENT_UPDATED"));
         assertThat(Files.readString(c.stateDir().resolve("state/slots/b.json"))).contains("fw/a.img")
                 .doesNotContain("fw/b.img");
+    }
+
+    @Test
+    void theSignedSoakTimeReachesTheUpdateMachineWithTheAssignmentItHolds() throws Exception {
+        api.assignment = signed("dep-7", f, 1, a -> a.withSoakSeconds(7200).withDownloadOnly(true));
+        AgentConfig c = config("");
+        Agent agent = newAgent(c);
+        Future<Agent.Exit> run = pool.submit(agent::run);
+        awaitOrDone(run, () -> api.has("verified"));
+        checkIns(run, 1);
+        agent.stop();
+        assertThat(run.get()).isEqualTo(Agent.Exit.STOPPED);
+        assertThat(state(c)).contains("INSTALLING").contains("dep-7").contains("\"soakSeconds\":7200");
     }
 
     @Test

@@ -65,7 +65,7 @@ final class FakeSource implements UpdateSource {
         Assignment a = assignment;
         return Optional.of(new Assignment(a.id(), a.target(), a.version(), a.length(), a.sha256(),
                 a.securityVersion(), a.forced(), counter != null ? counter : 1 + concluded(), a.withdrawn(),
-                a.downloadOnly(), a.installWindow()));
+                a.downloadOnly(), a.installWindow(), a.soakSeconds()));
     }
 
     @Override

@@ -170,6 +170,56 @@ class UpdateMachineTest {
     }
 
     /**
+     * A rollout counts the device's health for its stage's soak time after the commit; signed into the
+     * assignment, a soak longer than the device's own post-commit period keeps the rounds running until it
+     * ends, and a shorter one does not cut the period short.
+     */
+    @Test
+    void aSignedSoakLongerThanThePostCommitPeriodKeepsTheChecksRunningUntilTheSoakEnds() throws Exception {
+        java.time.Instant t0 = java.time.Instant.parse("2026-06-01T12:00:00Z");
+        assertThat(roundsAfterACommitWithSoak(7200, t0.plus(java.time.Duration.ofMinutes(31)))).as("past postCommit")
+                .isPositive();
+        assertThat(roundsAfterACommitWithSoak(7200, t0.plus(java.time.Duration.ofMinutes(119)))).as("in the soak")
+                .isPositive();
+        assertThat(roundsAfterACommitWithSoak(7200, t0.plus(java.time.Duration.ofMinutes(121)))).as("past the soak")
+                .isZero();
+        assertThat(roundsAfterACommitWithSoak(600, t0.plus(java.time.Duration.ofMinutes(29))))
+                .as("a short soak leaves postCommit").isPositive();
+        assertThat(roundsAfterACommitWithSoak(600, t0.plus(java.time.Duration.ofMinutes(31)))).isZero();
+    }
+
+    /**
+     * Commits an assignment signed with {@code soakSeconds} at 12:00 on a device whose post-commit period is 30
+     * minutes, then runs the machine twice at {@code at}: the rounds of health checks those runs made (after
+     * the last, a watch that ended is gone from the stored state).
+     */
+    private int roundsAfterACommitWithSoak(long soakSeconds, java.time.Instant at) throws Exception {
+        Path home = Files.createTempDirectory(dir, "soak");
+        byte[] v2 = TestImage.create(Behaviour.BOOT_OK, "2.0.0", 50_000);
+        Assignment a = new Assignment("as-2.0.0", "fw-2.img", "2.0.0", v2.length, Digests.sha256Hex(v2), 4, false, 1,
+                false, false, null, soakSeconds);
+        SimDevice d = new SimDevice(home, V1, new FakeSource(a, v2, 1));
+        d.settings = new UpdateMachine.Settings(3, 5, 16 * 1024, 100, java.time.Duration.ofMinutes(30));
+        java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
+        d.extraChecks = List.of(() -> {
+            rounds.incrementAndGet();
+            return new HealthCheck.Result.Healthy();
+        });
+        d.clock = java.time.Clock.fixed(java.time.Instant.parse("2026-06-01T12:00:00Z"), java.time.ZoneOffset.UTC);
+        CrashableDurable durable = new CrashableDurable();
+        d.live(durable, 5, 10);
+        assertThat(labels(d)).endsWith("IDLE/UPDATE_SUCCEEDED");
+        d.clock = java.time.Clock.fixed(at, java.time.ZoneOffset.UTC);
+        int before = rounds.get();
+        d.machine(durable).run();
+        d.machine(durable).run();
+        int ran = rounds.get() - before;
+        StateStore.HealthWatch watch = new StateStore(home.resolve("state/state.json"), durable).load().watch();
+        assertThat(watch == null).as("the watch is gone exactly when no round ran").isEqualTo(ran == 0);
+        return ran;
+    }
+
+    /**
      * After the commit a failure counts only once it lasted the health grace period, as in a trial: a check
      * whose answer was lost once (the server-reached check on a flaky network) must not count against a good
      * release's stage, neither as an event nor in the manifest's health.

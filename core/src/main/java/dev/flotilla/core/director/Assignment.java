@@ -24,12 +24,14 @@ import java.util.TreeMap;
  * {"_type": "flotilla-assignment", "deviceId": "...", "deploymentId": "...", "targetPath": "fw-1.2.bin",
  *  "length": 1234, "hashes": {"sha256": "..."}, "counter": 7, "issued": "2026-...Z", "expires": "2026-...Z",
  *  "forced": false, "withdrawn": false, "downloadOnly": false,
- *  "installWindow": {"cron": "0 2 * * *", "durationMinutes": 120, "zone": "Europe/Berlin"}}
+ *  "installWindow": {"cron": "0 2 * * *", "durationMinutes": 120, "zone": "Europe/Berlin"},
+ *  "soakSeconds": 3600}
  * }</pre>
- * {@code forced}, {@code withdrawn} and {@code downloadOnly} are always written and {@code installWindow}
- * whenever there is one, so they are covered by the signatures. An assignment signed before a field existed
- * (no such key) reads as {@code false} / no window and its signature still verifies, because signatures are
- * checked over the received {@code signed} object, not over a re-encoding.
+ * {@code forced}, {@code withdrawn} and {@code downloadOnly} are always written, {@code installWindow} whenever
+ * there is one and {@code soakSeconds} whenever it is above 0, so they are covered by the signatures. An
+ * assignment signed before a field existed (no such key) reads as {@code false} / no window / 0 and its
+ * signature still verifies, because signatures are checked over the received {@code signed} object, not over
+ * a re-encoding. A reader that does not know a field ignores it (this one ignores unknown keys too).
  *
  * @param counter       per-device, strictly increasing; a device accepts only a counter above the last it
  *                      accepted
@@ -41,12 +43,23 @@ import java.util.TreeMap;
  *                      same target without this flag (it wins over {@code forced})
  * @param installWindow when the device may install (downloads happen any time), unless {@code forced}; empty:
  *                      no restriction beyond the device's own maintenance policy
+ * @param soakSeconds   the soak time of the rollout stage that assigned it: how long after committing the
+ *                      device's health still counts against the rollout, so the device keeps checking its health
+ *                      at least that long; 0: none (a deployment, or a server that does not sign it)
  */
 public record Assignment(String deviceId, String deploymentId, String targetPath, long length,
                          Map<String, String> hashes, long counter, Instant issued, Instant expires,
                          boolean forced, boolean withdrawn, boolean downloadOnly,
-                         Optional<MaintenanceWindow> installWindow) {
+                         Optional<MaintenanceWindow> installWindow, long soakSeconds) {
     public static final String TYPE = "flotilla-assignment";
+
+    /** An assignment without a soak time. */
+    public Assignment(String deviceId, String deploymentId, String targetPath, long length,
+                      Map<String, String> hashes, long counter, Instant issued, Instant expires, boolean forced,
+                      boolean withdrawn, boolean downloadOnly, Optional<MaintenanceWindow> installWindow) {
+        this(deviceId, deploymentId, targetPath, length, hashes, counter, issued, expires, forced, withdrawn,
+                downloadOnly, installWindow, 0);
+    }
 
     /** An assignment that is not forced. */
     public Assignment(String deviceId, String deploymentId, String targetPath, long length,
@@ -64,19 +77,25 @@ public record Assignment(String deviceId, String deploymentId, String targetPath
     /** This assignment with {@code withdrawn} set as given. */
     public Assignment withWithdrawn(boolean withdrawn) {
         return new Assignment(deviceId, deploymentId, targetPath, length, hashes, counter, issued, expires, forced,
-                withdrawn, downloadOnly, installWindow);
+                withdrawn, downloadOnly, installWindow, soakSeconds);
     }
 
     /** This assignment with {@code downloadOnly} set as given. */
     public Assignment withDownloadOnly(boolean downloadOnly) {
         return new Assignment(deviceId, deploymentId, targetPath, length, hashes, counter, issued, expires, forced,
-                withdrawn, downloadOnly, installWindow);
+                withdrawn, downloadOnly, installWindow, soakSeconds);
     }
 
     /** This assignment with the install window {@code window}, or none when it is null. */
     public Assignment withInstallWindow(MaintenanceWindow window) {
         return new Assignment(deviceId, deploymentId, targetPath, length, hashes, counter, issued, expires, forced,
-                withdrawn, downloadOnly, Optional.ofNullable(window));
+                withdrawn, downloadOnly, Optional.ofNullable(window), soakSeconds);
+    }
+
+    /** This assignment with the soak time {@code seconds} (0: none). */
+    public Assignment withSoakSeconds(long seconds) {
+        return new Assignment(deviceId, deploymentId, targetPath, length, hashes, counter, issued, expires, forced,
+                withdrawn, downloadOnly, installWindow, seconds);
     }
 
     public Assignment {
@@ -85,8 +104,8 @@ public record Assignment(String deviceId, String deploymentId, String targetPath
         if (hashes.isEmpty()) {
             throw new IllegalArgumentException("an assignment needs at least one hash");
         }
-        if (length < 0 || counter < 1) {
-            throw new IllegalArgumentException("length must be >= 0 and counter >= 1");
+        if (length < 0 || counter < 1 || soakSeconds < 0) {
+            throw new IllegalArgumentException("length and soakSeconds must be >= 0 and counter >= 1");
         }
         issued = issued.truncatedTo(ChronoUnit.SECONDS);
         expires = expires.truncatedTo(ChronoUnit.SECONDS);
@@ -108,14 +127,18 @@ public record Assignment(String deviceId, String deploymentId, String targetPath
         o.put("withdrawn", withdrawn);
         o.put("downloadOnly", downloadOnly);
         installWindow.ifPresent(w -> o.set("installWindow", w.toJson()));
+        if (soakSeconds > 0) {
+            o.put("soakSeconds", soakSeconds);
+        }
         return o;
     }
 
     /**
      * Reads the {@code signed} part.
      *
-     * @throws IllegalArgumentException when a field is missing or mistyped, or {@code installWindow} is not a
-     *                                  valid window (the message names the field, e.g. {@code installWindow.cron})
+     * @throws IllegalArgumentException when a field is missing or mistyped, {@code soakSeconds} is negative, or
+     *                                  {@code installWindow} is not a valid window (the message names the field,
+     *                                  e.g. {@code installWindow.cron})
      */
     public static Assignment fromJson(JsonNode o) {
         if (o == null || !o.isObject()) {
@@ -140,7 +163,7 @@ public record Assignment(String deviceId, String deploymentId, String targetPath
             return new Assignment(text(o, "deviceId"), text(o, "deploymentId"), text(o, "targetPath"),
                     integer(o, "length"), h, integer(o, "counter"), Instant.parse(text(o, "issued")),
                     Instant.parse(text(o, "expires")), optionalBoolean(o, "forced"), optionalBoolean(o, "withdrawn"),
-                    optionalBoolean(o, "downloadOnly"), window(o.get("installWindow")));
+                    optionalBoolean(o, "downloadOnly"), window(o.get("installWindow")), soakSeconds(o));
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("issued and expires must be ISO-8601 instants");
         }
@@ -175,6 +198,18 @@ public record Assignment(String deviceId, String deploymentId, String targetPath
             throw new IllegalArgumentException("'" + field + "' must be true or false");
         }
         return v.booleanValue();
+    }
+
+    /** The optional {@code soakSeconds} (absent: 0); present, it must be a non-negative integer. */
+    private static long soakSeconds(JsonNode o) {
+        if (o.get("soakSeconds") == null) {
+            return 0;
+        }
+        long s = integer(o, "soakSeconds");
+        if (s < 0) {
+            throw new IllegalArgumentException("'soakSeconds' must not be negative");
+        }
+        return s;
     }
 
     /** The optional {@code installWindow}; present, it must be a valid window. */

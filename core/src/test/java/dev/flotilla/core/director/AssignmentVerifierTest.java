@@ -181,6 +181,34 @@ class AssignmentVerifierTest {
     }
 
     @Test
+    void theSoakTimeIsPartOfTheSignedBytesAndWrittenOnlyWhenThereIsOne() {
+        Assignment a = good().withSoakSeconds(7200);
+        ObjectNode env = a.sign(director);
+        assertThat(new String(CanonicalJson.encode(env.get("signed")))).contains("\"soakSeconds\":7200");
+        Assignment read = ((AssignmentDecision.Accept) AssignmentVerifier.verify(env, root(1, director), device, NOW,
+                targets)).assignment();
+        assertThat(read).isEqualTo(a);
+        assertThat(read.soakSeconds()).isEqualTo(7200);
+        assertThat(good().toJson().has("soakSeconds")).as("no soak: the bytes of an assignment without one").isFalse();
+
+        ObjectNode shortened = env.deepCopy();
+        ((ObjectNode) shortened.get("signed")).put("soakSeconds", 60);
+        assertThat(reason(AssignmentVerifier.verify(shortened, root(1, director), device, NOW, targets)))
+                .isEqualTo(AssignmentDecision.Reason.UNSIGNED);
+        ObjectNode dropped = env.deepCopy();
+        ((ObjectNode) dropped.get("signed")).remove("soakSeconds");
+        assertThat(reason(AssignmentVerifier.verify(dropped, root(1, director), device, NOW, targets)))
+                .isEqualTo(AssignmentDecision.Reason.UNSIGNED);
+        ObjectNode added = good().sign(director);
+        ((ObjectNode) added.get("signed")).put("soakSeconds", 7200);
+        assertThat(reason(AssignmentVerifier.verify(added, root(1, director), device, NOW, targets)))
+                .isEqualTo(AssignmentDecision.Reason.UNSIGNED);
+
+        assertThatMalformed(good().toJson().put("soakSeconds", -1), "'soakSeconds' must not be negative");
+        assertThatMalformed(good().toJson().put("soakSeconds", "1h"), "'soakSeconds' must be an integer");
+    }
+
+    @Test
     void anAssignmentSignedBeforeTheRolloutFieldsStillVerifiesAsNotWithdrawnWithoutAWindow() {
         ObjectNode signed = good().toJson();
         signed.remove("withdrawn");
@@ -195,6 +223,7 @@ class AssignmentVerifierTest {
         assertThat(read.withdrawn()).isFalse();
         assertThat(read.downloadOnly()).isFalse();
         assertThat(read.installWindow()).isEmpty();
+        assertThat(read.soakSeconds()).isZero();
         assertThat(read).isEqualTo(good());
     }
 

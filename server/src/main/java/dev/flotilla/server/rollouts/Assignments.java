@@ -82,7 +82,7 @@ public final class Assignments implements AssignmentSource {
             return;
         }
         RolloutRow r = row.get();
-        Director.Candidate c = new Director.Candidate(id, r.seq(), r.target(), entry.get(), r.forced(), r.policies());
+        Director.Candidate c = new Director.Candidate(r, r.target(), entry.get());
         if (r.policies().maxConcurrentDownloads() != null && !r.deployment()) {
             jdbi.inTransaction(h -> signIntoFreeSlots(h, c, r.policies().maxConcurrentDownloads()))
                     .forEach(onAssigned);
@@ -170,7 +170,8 @@ public final class Assignments implements AssignmentSource {
         if (r.expires() - clock.millis() < RESIGN_BEFORE.toMillis()) {
             RolloutRow rollout = RolloutRow.find(h, r.deploymentId()).orElseThrow();
             director.resign(h, deviceId, r.deploymentId(), r.target(), director.currentEntry(h, r.target()),
-                    Director.flags(h, deviceId, rollout.forced(), rollout.policies(), Director.WITHDRAWN.equals(r.status())),
+                    Director.flags(h, deviceId, rollout.forced(), rollout.policies(), Director.WITHDRAWN.equals(r.status()),
+                            rollout.soakSeconds()),
                     clock.millis() + RESIGN_BEFORE.toMillis());
             return h.createQuery("SELECT body, body_hash FROM device_assignments WHERE device_id = :d"
                             + " AND status NOT IN " + Director.NOT_SERVED_SQL).bind("d", deviceId)
@@ -215,7 +216,7 @@ public final class Assignments implements AssignmentSource {
                 .bind("d", event.deviceId()).mapTo(String.class).findOne().orElse(null);
         if (rollout != null) {
             RolloutRow.find(h, rollout).ifPresent(r -> RolloutDevices.onEvent(h, r.id(), event,
-                    r.plan().soakSeconds(Math.min(r.stage(), r.plan().stages().size() - 1)) * 1000, clock.millis()));
+                    r.soakSeconds() * 1000, clock.millis()));
         }
         String status = EVENT_STATUS.get(event.type());
         if (status == null) {

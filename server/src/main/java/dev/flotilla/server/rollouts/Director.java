@@ -56,21 +56,30 @@ public final class Director {
     /**
      * The rollout a device is to be assigned.
      *
-     * @param forced   from the rollout's policies ({@code install: forced})
-     * @param policies the rollout's policies, for the signed flags ({@link #flags}); null: the defaults
+     * @param forced      from the rollout's policies ({@code install: forced})
+     * @param policies    the rollout's policies, for the signed flags ({@link #flags}); null: the defaults
+     * @param soakSeconds the soak time of the rollout's current stage ({@link RolloutRow#soakSeconds()}), signed
+     *                    into the assignment
      */
     record Candidate(String deploymentId, long seq, String target, TargetFile entry, boolean forced,
-                     Policies policies) {
+                     Policies policies, long soakSeconds) {
+        /** The candidate of the rollout {@code r}'s current stage, to install {@code target}. */
+        Candidate(RolloutRow r, String target, TargetFile entry) {
+            this(r.id(), r.seq(), target, entry, r.forced(), r.policies(), r.soakSeconds());
+        }
+
+        /** A deployment's candidate: default policies, no soak. */
         Candidate(String deploymentId, long seq, String target, TargetFile entry, boolean forced) {
-            this(deploymentId, seq, target, entry, forced, null);
+            this(deploymentId, seq, target, entry, forced, null, 0);
         }
     }
 
     /**
      * The flags signed into an assignment besides its target: {@code forced}, {@code withdrawn},
-     * {@code installWindow} (null: none) and {@code downloadOnly}.
+     * {@code installWindow} (null: none), {@code downloadOnly} and {@code soakSeconds} (0: none).
      */
-    record Flags(boolean forced, boolean withdrawn, Policies.Window installWindow, boolean downloadOnly) {
+    record Flags(boolean forced, boolean withdrawn, Policies.Window installWindow, boolean downloadOnly,
+                 long soakSeconds) {
     }
 
     /**
@@ -78,19 +87,26 @@ public final class Director {
      * is being withdrawn, and the device's group's maintenance window. The install window is the rollout's
      * {@code maintenanceWindow} when it has one, else the window of the device's group ({@link GroupWindows}),
      * else none. A forced assignment carries the window too, and the agent installs it at once all the same.
+     * The soak time is the one of the rollout's current stage, so that the device watches its health for as long
+     * as its health counts against the rollout (the agent watches for the longer of it and its own setting).
      *
      * @param groupWindow the window of the device's group (null: none)
+     * @param soakSeconds the soak time of the rollout's current stage (0: none)
      */
-    static Flags flags(boolean forced, Policies policies, boolean withdrawn, Policies.Window groupWindow) {
+    static Flags flags(boolean forced, Policies policies, boolean withdrawn, Policies.Window groupWindow,
+                       long soakSeconds) {
         Policies p = policies == null ? Policies.DEFAULT : policies;
         Policies.Window window = p.maintenanceWindow() != null ? p.maintenanceWindow() : groupWindow;
-        return new Flags(forced || p.forced(), withdrawn, window, Policies.DOWNLOAD_ONLY.equals(p.install()));
+        return new Flags(forced || p.forced(), withdrawn, window, Policies.DOWNLOAD_ONLY.equals(p.install()),
+                soakSeconds);
     }
 
-    /** {@link #flags(boolean, Policies, boolean, Policies.Window)} for the device, with its group's window as now stored. */
-    static Flags flags(Handle h, String deviceId, boolean forced, Policies policies, boolean withdrawn) {
+    /** {@link #flags(boolean, Policies, boolean, Policies.Window, long)} for the device, with its group's window as now stored. */
+    static Flags flags(Handle h, String deviceId, boolean forced, Policies policies, boolean withdrawn,
+                       long soakSeconds) {
         boolean own = policies != null && policies.maintenanceWindow() != null;
-        return flags(forced, policies, withdrawn, own ? null : GroupWindows.ofDevice(h, deviceId).orElse(null));
+        return flags(forced, policies, withdrawn, own ? null : GroupWindows.ofDevice(h, deviceId).orElse(null),
+                soakSeconds);
     }
 
     /** The assignment a device held before a write: its deployment and state. */
@@ -170,7 +186,8 @@ public final class Director {
             return Optional.empty();
         }
         long counter = last + 1;
-        Signed s = sign(h, deviceId, c.deploymentId(), c.target(), c.entry(), flags(h, deviceId, c.forced(), c.policies(), false),
+        Signed s = sign(h, deviceId, c.deploymentId(), c.target(), c.entry(), flags(h, deviceId, c.forced(), c.policies(), false,
+                c.soakSeconds()),
                 counter);
         if (held.isPresent()) {
             h.createUpdate("""
@@ -238,7 +255,8 @@ public final class Director {
             return false;
         }
         Served r = row.get();
-        Flags flags = flags(h, deviceId, rollout.get().forced(), rollout.get().policies(), WITHDRAWN.equals(r.status()));
+        Flags flags = flags(h, deviceId, rollout.get().forced(), rollout.get().policies(), WITHDRAWN.equals(r.status()),
+                rollout.get().soakSeconds());
         MaintenanceWindow wanted = flags.installWindow() == null ? null : flags.installWindow().signed();
         Optional<TargetFile> entry = entry(h, r.target());
         if (Objects.equals(wanted, signedWindow(r.body())) || entry.isEmpty()) {
@@ -303,7 +321,7 @@ public final class Director {
         }
         long counter = last + 1;
         Signed s = sign(h, deviceId, deploymentId, row.get().target(), entry.get(),
-                flags(h, deviceId, row.get().forced(), policies, true), counter);
+                flags(h, deviceId, row.get().forced(), policies, true, 0), counter);
         h.createUpdate("""
                         UPDATE device_assignments SET counter = :c, body = :b, body_hash = :bh, expires_at = :e,
                             status = 'withdrawn', updated_at = :now WHERE device_id = :d""")
@@ -321,7 +339,8 @@ public final class Director {
         Assignment a = new Assignment(deviceId, deploymentId, target, entry.length(), entry.hashes(), counter, now,
                 now.plus(Assignments.ASSIGNMENT_EXPIRY), flags.forced())
                 .withWithdrawn(flags.withdrawn()).withDownloadOnly(flags.downloadOnly())
-                .withInstallWindow(flags.installWindow() == null ? null : flags.installWindow().signed());
+                .withInstallWindow(flags.installWindow() == null ? null : flags.installWindow().signed())
+                .withSoakSeconds(flags.soakSeconds());
         byte[] envelope = CanonicalJson.encode(a.sign(key));
         return new Signed(new String(envelope, StandardCharsets.UTF_8), Digests.sha256Hex(envelope),
                 a.expires().toEpochMilli(), now.toEpochMilli());

@@ -167,7 +167,7 @@ final class Halts {
             return "anti-rollback: the device's securityVersion " + counter + " is above " + needed
                     + " of previous release '" + previous + "'";
         }
-        Director.Candidate c = new Director.Candidate(r.id(), r.seq(), previous, entry.get(), r.forced(), r.policies());
+        Director.Candidate c = new Director.Candidate(r, previous, entry.get());
         return director.assign(h, deviceId, c, held -> true, true).isPresent() ? null
                 : "a more recent rollout holds the device";
     }

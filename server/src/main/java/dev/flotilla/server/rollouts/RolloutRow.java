@@ -30,6 +30,11 @@ record RolloutRow(String id, String kind, long seq, String target, boolean force
     /** States in which a rollout still holds its devices (a new rollout for them conflicts). */
     static final List<String> HOLDING = List.of(CREATED, ACTIVE, PAUSED, HALTED);
 
+    /** The soak time of the current stage (of the last, once past it), in seconds. */
+    long soakSeconds() {
+        return plan.soakSeconds(Math.min(stage, plan.stages().size() - 1));
+    }
+
     static Optional<RolloutRow> find(Handle h, String id) {
         return h.createQuery("SELECT * FROM deployments WHERE id = :id").bind("id", id)
                 .map((rs, ctx) -> read(rs)).findOne();

@@ -57,8 +57,13 @@ public final class Fleet implements AutoCloseable {
     }
 
     public void publish(String path, String version, String hardware) {
+        publish(path, version, List.of(hardware));
+    }
+
+    /** Publishes a release whose signed target lists every one of {@code hardware}. */
+    public void publish(String path, String version, List<String> hardware) {
         byte[] image = ("firmware " + path).getBytes();
-        assertThat(repo.publish(srv.http, admin, path, image, repo.addTarget(path, image, version, hardware,
+        assertThat(repo.publish(srv.http, admin, path, image, repo.addTarget(path, image, version, hardware, 0,
                 clock.instant()).sign(repo.targetsKey)).status()).isEqualTo(201);
     }
 

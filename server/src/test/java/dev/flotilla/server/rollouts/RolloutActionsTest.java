@@ -287,4 +287,41 @@ class RolloutActionsTest extends FleetTest {
         assertThat(signed.path("installWindow").path("durationMinutes").asInt()).isEqualTo(90);
         assertThat(signed.path("installWindow").path("zone").asText()).isEqualTo("Europe/Berlin");
     }
+
+    @StoreTest
+    void aForcedRolloutSignsForcedIntoEachAssignmentAndASoftOneSignsItFalse(TestDatabase db) {
+        List<TestDevice> devices = fleetOf(db, 3);
+        String forced = fleet.start(Map.of("target", "fw-2.0.bin",
+                "selection", Map.of("devices", List.of(devices.get(0).id(), devices.get(1).id())),
+                "plan", Fleet.plan("{'stages': [{'percent': 100}]}"), "policies", Map.of("install", "forced")))
+                .path("id").asText();
+        String soft = fleet.start(Map.of("target", "fw-2.0.bin", "selection", Map.of("devices", List.of(devices.get(2).id())),
+                "plan", Fleet.plan("{'stages': [{'percent': 100}]}"))).path("id").asText();
+        fleet.tick(forced, Duration.ofSeconds(2));
+
+        for (TestDevice d : devices.subList(0, 2)) {
+            JsonNode signed = fleet.assignment(d).path("signed");
+            assertThat(signed.path("deploymentId").asText()).isEqualTo(forced);
+            assertThat(signed.path("forced").isBoolean() && signed.path("forced").booleanValue()).as(d.id()).isTrue();
+        }
+        JsonNode signed = fleet.assignment(devices.get(2)).path("signed");
+        assertThat(signed.path("deploymentId").asText()).isEqualTo(soft);
+        assertThat(signed.path("forced").isBoolean()).as("the format always signs the flag").isTrue();
+        assertThat(signed.path("forced").booleanValue()).isFalse();
+    }
+
+    @StoreTest
+    void eachAssignmentCarriesTheSoakTimeOfItsRolloutsCurrentStage(TestDatabase db) {
+        List<TestDevice> devices = fleetOf(db, 2);
+        String id = rollout("{'stages': [{'count': 1, 'soakSeconds': 7200}, {'percent': 100}], 'soakSeconds': 600}");
+        List<TestDevice> first = fleet.assigned(devices, id);
+        assertThat(first).hasSize(1);
+        TestDevice second = devices.get(0).equals(first.get(0)) ? devices.get(1) : devices.get(0);
+        assertThat(fleet.assignment(first.get(0)).path("signed").path("soakSeconds").asLong()).isEqualTo(7200);
+
+        fleet.commit(first.get(0), id);
+        assertThat(fleet.tick(id, Duration.ofSeconds(7201)).path("stage").asInt()).isEqualTo(1);
+
+        assertThat(fleet.assignment(second).path("signed").path("soakSeconds").asLong()).isEqualTo(600);
+    }
 }

@@ -86,6 +86,28 @@ class RolloutApiTest extends FleetTest {
     }
 
     @StoreTest
+    void aHardwareIdSelectsOnlyTheDevicesOfThatHardwareAmongThoseTheReleaseRunsOn(TestDatabase db) {
+        fleet = new Fleet(db, dir);
+        fleet.publish("fw-3.0.bin", "3.0.0", List.of("board-a", "board-b"));
+        List<TestDevice> a = fleet.devices(3, "board-a");
+        List<TestDevice> b = fleet.devices(2, "board-b");
+        fleet.devices(1, "board-c"); // the release does not run on it
+        Map<String, Object> boardB = Map.of("hardwareId", "board-b");
+        Http.Response all = fleet.post("/api/v1/rollouts/preview", Map.of("target", "fw-3.0.bin", "selection", Map.of()));
+        Http.Response onlyB = fleet.post("/api/v1/rollouts/preview", Map.of("target", "fw-3.0.bin", "selection", boardB));
+        assertThat(all.json().path("selected").asInt()).as(all.text()).isEqualTo(5);
+        assertThat(onlyB.json().path("selected").asInt()).as(onlyB.text()).isEqualTo(2);
+
+        String id = fleet.start(Map.of("target", "fw-3.0.bin", "selection", boardB,
+                "plan", Fleet.plan("{'stages': [{'percent': 100}]}"))).path("id").asText();
+
+        List<TestDevice> both = new java.util.ArrayList<>(a);
+        both.addAll(b);
+        assertThat(fleet.assigned(both, id)).containsExactlyInAnyOrderElementsOf(b);
+        assertThat(fleet.get(id).path("selected").asInt()).isEqualTo(2);
+    }
+
+    @StoreTest
     void aRolloutOverlappingAnotherIsRefusedUnlessItSupersedes(TestDatabase db) {
         fleet = new Fleet(db, dir);
         List<TestDevice> devices = fleet.devices(3, "board-a");
@@ -118,6 +140,7 @@ class RolloutApiTest extends FleetTest {
         Http.Response dep = fleet.post("/api/v1/deployments", Map.of("target", "fw-2.0.bin", "group", "lab"));
         assertThat(dep.status()).as(dep.text()).isEqualTo(201);
         String id = dep.json().path("id").asText();
+        assertThat(fleet.assignment(devices.get(0)).path("signed").has("soakSeconds")).as("no soak").isFalse();
         fleet.commit(devices.get(0), id);
 
         JsonNode r = fleet.get(id);

@@ -88,8 +88,14 @@ public final class OfflineRepo {
     /** The next targets version with one more image of security version {@code securityVersion}. */
     public Metadata<Targets> addTarget(String path, byte[] image, String version, String hardware,
                                        long securityVersion, Instant now) {
+        return addTarget(path, image, version, List.of(hardware), securityVersion, now);
+    }
+
+    /** The next targets version with one more image that runs on each of {@code hardware}. */
+    public Metadata<Targets> addTarget(String path, byte[] image, String version, List<String> hardware,
+                                       long securityVersion, Instant now) {
         Map<String, TargetFile> files = new LinkedHashMap<>(targets == null ? Map.of() : targets.signed().targets());
-        TargetFile tf = TargetFile.of(image, new FirmwareInfo(List.of(hardware), version, securityVersion).toCustom());
+        TargetFile tf = TargetFile.of(image, new FirmwareInfo(hardware, version, securityVersion).toCustom());
         files.put(path, tf);
         long v = targets == null ? 1 : targets.signed().version() + 1;
         return Metadata.of(new Targets(Signed.SPEC_VERSION, v, now.plus(90, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS),
