@@ -5,7 +5,6 @@ import dev.flotilla.cli.CliFixture;
 import dev.flotilla.cli.CliRun;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.server.Server;
-import dev.flotilla.server.ServerConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReleaseDownloadCommandTest {
     @TempDir
     Path tmp;
+    private ReleaseServer rs;
     private Server server;
     private String admin;
     private CliFixture fx;
@@ -36,25 +36,18 @@ class ReleaseDownloadCommandTest {
 
     @BeforeEach
     void publish() throws Exception {
-        server = Server.start(ServerConfig.defaults().withDataDir(tmp.resolve("data")).withPort(0).withHost("127.0.0.1")
-                .withDatabaseUrl("jdbc:h2:mem:dl" + System.nanoTime() + ";DB_CLOSE_DELAY=-1"));
-        admin = server.initialAdminToken().orElseThrow();
-        fx = new CliFixture(tmp).generate("ed25519", "root1", "targets", "other");
-        CliRun init = CliRun.of("trust", "init", "--accept-online-keys", "--server", server.uri(), "--token", admin,
-                "--out", fx.repo, "--root-key", fx.pub("root1"), "--targets-key", fx.pub("targets"),
-                "--sign-with", fx.key("root1"));
-        assertThat(init.exitCode()).as(init.err()).isZero();
-        image = new byte[300_000];
-        new Random(7).nextBytes(image);
-        Path file = Files.write(tmp.resolve("fw-1.0.bin"), image);
-        CliRun pub = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", file,
-                "--version", "1.0.0", "--hardware", "board-a", "--targets-key", fx.key("targets"), "--no-progress");
-        assertThat(pub.exitCode()).as(pub.err()).isZero();
+        byte[] bytes = new byte[300_000];
+        new Random(7).nextBytes(bytes);
+        rs = ReleaseServer.publishing(tmp, "fw-1.0.bin", bytes, "1.0.0", "--hardware", "board-a");
+        server = rs.server;
+        admin = rs.admin;
+        fx = rs.fx;
+        image = rs.image;
     }
 
     @AfterEach
     void stop() {
-        server.close();
+        rs.close();
     }
 
     private CliRun download(Path out, Object... more) {

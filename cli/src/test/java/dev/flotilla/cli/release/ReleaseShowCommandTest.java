@@ -6,18 +6,13 @@ import dev.flotilla.cli.CliRun;
 import dev.flotilla.core.crypto.Digests;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.keys.KeyFiles;
-import dev.flotilla.server.Server;
-import dev.flotilla.server.ServerConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 import static dev.flotilla.cli.CliFixture.assertOneLineError;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,41 +24,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReleaseShowCommandTest {
     @TempDir
     Path tmp;
-    private Server server;
-    private String admin;
+    private ReleaseServer rs;
     private CliFixture fx;
     private byte[] image;
 
     @BeforeEach
     void publish() throws Exception {
-        server = Server.start(ServerConfig.defaults().withDataDir(tmp.resolve("data")).withPort(0).withHost("127.0.0.1")
-                .withDatabaseUrl("jdbc:h2:mem:show" + System.nanoTime() + ";DB_CLOSE_DELAY=-1"));
-        admin = server.initialAdminToken().orElseThrow();
-        fx = new CliFixture(tmp).generate("ed25519", "root1", "targets");
-        ok("trust", "init", "--accept-online-keys", "--out", fx.repo, "--root-key", fx.pub("root1"),
-                "--targets-key", fx.pub("targets"), "--sign-with", fx.key("root1"));
-        image = "firmware 1.1.0 for board-a and board-b".getBytes(StandardCharsets.UTF_8);
-        Path file = Files.write(tmp.resolve("fw-1.1.0.img"), image);
-        ok("release", "publish", "--image", file, "--version", "1.1.0", "--hardware", "board-a",
-                "--hardware", "board-b", "--security-version", "4", "--targets-key", fx.key("targets"), "--no-progress");
+        rs = ReleaseServer.publishing(tmp, "fw-1.1.0.img",
+                "firmware 1.1.0 for board-a and board-b".getBytes(StandardCharsets.UTF_8), "1.1.0",
+                "--hardware", "board-a", "--hardware", "board-b", "--security-version", "4");
+        fx = rs.fx;
+        image = rs.image;
     }
 
     @AfterEach
     void stop() {
-        server.close();
+        rs.close();
     }
 
-    /** Runs a command as the admin against the server; it must succeed. */
     private CliRun ok(Object... args) {
-        CliRun run = as(args);
-        assertThat(run.exitCode()).as(run.err()).isZero();
-        return run;
+        return rs.ok(args);
     }
 
     private CliRun as(Object... args) {
-        List<Object> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--server", server.uri(), "--token", admin));
-        return CliRun.of(all.toArray());
+        return rs.as(args);
     }
 
     @Test
