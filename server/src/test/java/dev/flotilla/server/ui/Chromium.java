@@ -1,7 +1,9 @@
 package dev.flotilla.server.ui;
 
 import dev.flotilla.core.testing.RequiredTools;
+import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -10,6 +12,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.FluentWait;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,6 +34,19 @@ final class Chromium {
     static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
     private Chromium() {
+    }
+
+    /**
+     * Clicks the element {@code by} finds, finding it again when a live update (server-sent events) replaced
+     * it between the find and the click, as it may on any page with a live region.
+     */
+    static void click(WebDriver browser, By by) {
+        new FluentWait<>(browser).withTimeout(Duration.ofSeconds(20)).pollingEvery(Duration.ofMillis(50))
+                .ignoring(StaleElementReferenceException.class)
+                .until(d -> {
+                    d.findElement(by).click();
+                    return true;
+                });
     }
 
     /** Starts a headless browser with its profile in {@code profile}, or skips the test without Chromium. */

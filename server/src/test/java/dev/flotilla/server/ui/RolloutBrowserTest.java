@@ -110,7 +110,7 @@ class RolloutBrowserTest {
         wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "active"));
         act("pause", "Pause this rollout?");
         wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "paused"));
-        browser.findElement(By.id("action-abort")).click();
+        Chromium.click(browser, By.id("action-abort"));
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-title")));
         Chromium.checkPage(browser, "rollout-confirm-abort");
         browser.findElement(By.id("confirm-action")).click();
@@ -278,7 +278,7 @@ class RolloutBrowserTest {
 
     /** Opens the confirmation step of {@code action} in place and confirms it. */
     private void act(String action, String question) {
-        browser.findElement(By.id("action-" + action)).click();
+        Chromium.click(browser, By.id("action-" + action));
         wait.until(ExpectedConditions.textToBe(By.id("confirm-title"), question));
         assertThat(browser.switchTo().activeElement().getAttribute("id")).as("focus on the step").isEqualTo("confirm");
         browser.findElement(By.id("confirm-action")).click();
