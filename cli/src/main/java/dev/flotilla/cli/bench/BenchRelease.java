@@ -20,8 +20,14 @@ final class BenchRelease {
     /** Publishes {@code path} (a small image), version {@code version}, for {@code hardware}; keys under {@code dir}. */
     static void publish(URI server, String adminToken, Path dir, String path, String version, String hardware)
             throws Exception {
+        publish(server, adminToken, dir, path, version, hardware, 0);
+    }
+
+    /** Publishes {@code path} as above, signed with firmware security version {@code securityVersion}. */
+    static void publish(URI server, String adminToken, Path dir, String path, String version, String hardware,
+                        long securityVersion) throws Exception {
         Path image = Files.write(dir.resolve(path), ("bench image " + path).getBytes());
-        publishImage(server, adminToken, dir, image, version, hardware);
+        publishImage(server, adminToken, dir, image, version, hardware, securityVersion);
     }
 
     /**
@@ -30,6 +36,11 @@ final class BenchRelease {
      */
     static void publishImage(URI server, String adminToken, Path dir, Path image, String version, String hardware)
             throws Exception {
+        publishImage(server, adminToken, dir, image, version, hardware, 0);
+    }
+
+    private static void publishImage(URI server, String adminToken, Path dir, Path image, String version,
+                                     String hardware, long securityVersion) throws Exception {
         Path keys = dir.resolve("keys");
         for (String name : new String[] {"root", "targets"}) {
             run("keys", "generate", "--type", "ed25519", "--out", keys.toString(), "--name", name);
@@ -40,7 +51,8 @@ final class BenchRelease {
                 "--root-key", keys.resolve("root.pub.json").toString(), "--targets-key",
                 keys.resolve("targets.pub.json").toString(), "--sign-with", keys.resolve("root.pem").toString());
         run("release", "publish", "--server", server.toString(), "--token", adminToken, "--image", image.toString(),
-                "--version", version, "--hardware", hardware, "--targets-key", keys.resolve("targets.pem").toString(),
+                "--version", version, "--hardware", hardware, "--security-version", Long.toString(securityVersion),
+                "--targets-key", keys.resolve("targets.pem").toString(),
                 "--no-progress");
     }
 

@@ -30,21 +30,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Dashboard pages over N devices against the same server's no-op endpoint ({@code /livez}). Starts a server in
  * this JVM (H2 file database in a temporary directory, or {@code --database}, or {@code --postgres-embedded}),
- * publishes {@code fw-2.0.bin} ({@link BenchRelease}), registers N devices running {@code fw-1.0.bin}
- * ({@link BenchFleet}), lets each check in once, stores a few history events per device, creates and starts
+ * publishes {@code fw-2.0.bin} at firmware security version 2 ({@link BenchRelease}), registers N devices
+ * running {@code fw-1.0.bin} at 1 ({@link BenchFleet}), lets each check in once, stores a few history events per device, creates and starts
  * the staged rollout of {@code bench rollout} over every device, lets its first stage report over HTTP (every
  * 50th failed), signs in to the dashboard with the admin token (a session cookie), and then times GETs of the
- * fleet overview ({@code /ui}), a filtered device search, a search by id prefix ({@code q}), the rollout's page
- * and {@code /livez}, in {@code --rounds} rounds (after a warm-up round) that take the five in turn, each from {@code --clients}
+ * fleet overview ({@code /ui}), a filtered device search, a search by id prefix ({@code q}), a search by security
+ * state (security version behind, trusted root current), the rollout's page and {@code /livez}, in
+ * {@code --rounds} rounds (after a warm-up round) that take the six in turn, each from {@code --clients}
  * loopback clients. Each answer must be 200 with the page's own heading (never the sign-in page).
  */
 @Command(name = "dashboard", mixinStandardHelpOptions = true,
-        description = "Dashboard page times (fleet, device search, id search, rollout) over N devices against a no-op endpoint.")
+        description = "Dashboard page times (fleet, device search, id search, security search, rollout) over N devices against a no-op endpoint.")
 public final class DashboardBench implements Callable<Integer> {
     static final String SEARCH = "/ui/devices?hardwareId=" + RolloutBench.HARDWARE + "&health=healthy";
     /** The prefix the id search ({@code q}) looks for: a device id as an operator starts typing it. */
     static final String PREFIX = "dev_bench_123";
     static final String ID_SEARCH = "/ui/devices?q=" + PREFIX;
+    /**
+     * The security search: devices whose firmware security version is below the newest release's (every device:
+     * they run 1 and {@code fw-2.0.bin} is published at 2) and whose trusted root is current (every device too).
+     */
+    static final String SECURITY_SEARCH = "/ui/devices?securityVersion=behind&trustedRoot=current";
 
     @Option(names = "--devices", defaultValue = "100000", description = "Devices to register (default ${DEFAULT-VALUE}).")
     int devices;
@@ -88,7 +94,7 @@ public final class DashboardBench implements Callable<Integer> {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             String admin = server.initialAdminToken().orElseThrow();
             URI base = server.uri();
-            BenchRelease.publish(base, admin, dir, "fw-2.0.bin", "2.0.0", RolloutBench.HARDWARE);
+            BenchRelease.publish(base, admin, dir, "fw-2.0.bin", "2.0.0", RolloutBench.HARDWARE, 2);
             HttpClient http = BenchDatabase.http();
             ObjectNode out = JsonNodeFactory.instance.objectNode();
             out.put("devices", devices);
@@ -124,11 +130,14 @@ public final class DashboardBench implements Callable<Integer> {
                     new Target("deviceSearch", SEARCH, "<span id=\"match-count\">" + matchCount(devices) + "</span>"),
                     new Target("idSearch", ID_SEARCH,
                             "<span id=\"match-count\">" + matchCount(prefixed(devices)) + "</span>"),
+                    new Target("securitySearch", SECURITY_SEARCH,
+                            "<span id=\"match-count\">" + matchCount(devices) + "</span>"),
                     new Target("rollout", "/ui/rollouts/" + id, "<h1>Rollout <code>" + id + "</code></h1>"));
             Map<String, List<Long>> latencies = time(pool, http, base, cookie, targets);
             report(out, latencies);
             out.put("searchPath", SEARCH);
             out.put("idSearchPath", ID_SEARCH);
+            out.put("securitySearchPath", SECURITY_SEARCH);
             out.put("serverRssMiB", Load.rssMiB());
             out.put("note", "client-side times on loopback, server and load generator in one JVM; the no-op's "
                     + "time is the HTTP floor; the server's rollout evaluator runs every 2 s");

@@ -36,10 +36,10 @@ class DashboardBenchTest {
         assertThat(out.path("firstStageReports").asInt()).isEqualTo(2);
         assertThat(out.path("noop").path("requests").asInt()).isEqualTo(8);
         assertThat(out.path("noop").path("p50Millis").asDouble()).isPositive();
-        assertThat(out.path("pages").size()).isEqualTo(4);
+        assertThat(out.path("pages").size()).isEqualTo(5);
         assertThat(DashboardBench.prefixed(200)).isEqualTo(1); // dev_bench_123 only
         assertThat(DashboardBench.prefixed(100_000)).isEqualTo(111); // and 1230-1239, 12300-12399
-        for (String page : new String[] {"fleet", "deviceSearch", "idSearch", "rollout"}) {
+        for (String page : new String[] {"fleet", "deviceSearch", "idSearch", "securitySearch", "rollout"}) {
             JsonNode p = out.path("pages").path(page);
             assertThat(p.path("requests").asInt()).as(page).isEqualTo(8);
             double p50 = p.path("p50Millis").asDouble();
