@@ -38,6 +38,7 @@ import dev.flotilla.server.push.MqttWakeUps;
 import dev.flotilla.server.tls.TlsConnector;
 import dev.flotilla.server.http.Connectors;
 import dev.flotilla.server.http.RequestBodies;
+import dev.flotilla.server.http.ServerTiming;
 import dev.flotilla.server.artifacts.ArtifactStore;
 import dev.flotilla.server.releases.ArtifactAccess;
 import dev.flotilla.server.releases.ArtifactDownloads;
@@ -358,6 +359,7 @@ public final class Server implements AutoCloseable {
         }
         ErrorMapping.install(cfg.routes);
         RequestBodies.install(cfg.routes);
+        ServerTiming.install(cfg.routes, "/ui", "/ui/*", "/livez");
     }
 
     private static byte[] resource(String name) {

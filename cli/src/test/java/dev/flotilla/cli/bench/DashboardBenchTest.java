@@ -49,6 +49,11 @@ class DashboardBenchTest {
             assertThat(p.path("p95OverNoop").asDouble()).as(page)
                     .isCloseTo(p95 / out.path("noop").path("p95Millis").asDouble(), within(0.02));
             assertThat(p.path("p95Under300Millis").asBoolean()).as(page).isEqualTo(p95 < 300);
+            // the server's own time (its Server-Timing header) is part of each request the client timed
+            double serverP50 = p.path("serverP50Millis").asDouble();
+            double serverP95 = p.path("serverP95Millis").asDouble();
+            assertThat(serverP50).as(page).isPositive().isLessThanOrEqualTo(serverP95).isLessThanOrEqualTo(p50);
+            assertThat(serverP95).as(page).isLessThanOrEqualTo(p95);
         }
     }
 
