@@ -59,8 +59,7 @@ class AssignmentWritesTest {
     private void start(TestDatabase db) {
         srv = TestServer.start(db, dir.resolve("data-" + db.kind()), clock);
         servers.add(srv);
-        repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", srv.adminToken).json(), clock.instant());
-        assertThat(repo.uploadRoot(srv.http, srv.adminToken).status()).isEqualTo(200);
+        repo.trust(srv.http, srv.adminToken, clock.instant());
         for (String v : List.of("1.0", "2.0")) {
             byte[] image = ("firmware " + v).getBytes();
             assertThat(repo.publish(srv.http, srv.adminToken, "fw-" + v + ".bin", image, repo.addTarget(

@@ -40,8 +40,7 @@ class DeploymentReachTest {
     /** fw-1.0.bin for board-a; two board-a devices and one board-b device in group lab. */
     private List<TestDevice> start(TestDatabase db) {
         srv = TestServer.start(db, dir.resolve("data"), clock);
-        repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", srv.adminToken).json(), clock.instant());
-        assertThat(repo.uploadRoot(srv.http, srv.adminToken).status()).isEqualTo(200);
+        repo.trust(srv.http, srv.adminToken, clock.instant());
         byte[] image = {1, 2, 3};
         assertThat(repo.publish(srv.http, srv.adminToken, "fw-1.0.bin", image,
                 repo.addTarget("fw-1.0.bin", image, "1.0.0", "board-a", clock.instant()).sign(repo.targetsKey))

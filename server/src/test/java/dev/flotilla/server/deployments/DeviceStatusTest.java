@@ -146,8 +146,7 @@ class DeviceStatusTest {
     /** A server on {@code db} with a root and the release fw-1.1.bin for board-a. */
     private void start(TestDatabase db) {
         srv = TestServer.start(db, dir.resolve("data-" + db.kind()), clock);
-        repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", srv.adminToken).json(), clock.instant());
-        assertThat(repo.uploadRoot(srv.http, srv.adminToken).status()).isEqualTo(200);
+        repo.trust(srv.http, srv.adminToken, clock.instant());
         assertThat(repo.publish(srv.http, srv.adminToken, "fw-1.1.bin", image, repo.addTarget("fw-1.1.bin", image,
                 "1.1.0", "board-a", clock.instant()).sign(repo.targetsKey)).status()).isEqualTo(201);
     }

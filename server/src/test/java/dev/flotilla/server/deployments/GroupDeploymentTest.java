@@ -57,8 +57,7 @@ class GroupDeploymentTest {
     private void start(TestDatabase db) {
         srv = TestServer.start(db, dir.resolve("data-" + db.kind()), clock);
         servers.add(srv);
-        repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", srv.adminToken).json(), clock.instant());
-        assertThat(repo.uploadRoot(srv.http, srv.adminToken).status()).isEqualTo(200);
+        repo.trust(srv.http, srv.adminToken, clock.instant());
         assertThat(repo.publish(srv.http, srv.adminToken, "fw-1.0.bin", image, repo.addTarget("fw-1.0.bin", image,
                 "1.0.0", "board-a", clock.instant()).sign(repo.targetsKey)).status()).isEqualTo(201);
         assertThat(repo.publish(srv.http, srv.adminToken, "fw-2.0.bin", image2, repo.addTarget("fw-2.0.bin", image2,

@@ -81,8 +81,7 @@ class CachedCheckInTest {
     /** Uploads a root and publishes {@code fw-2.bin} for {@code board-a} through {@code s}. */
     private void publishRelease(TestServer s) {
         OfflineRepo repo = new OfflineRepo();
-        repo.buildRoot(s.http.get("/api/v1/trust/online-keys", s.adminToken).json(), clock.instant());
-        assertThat(repo.uploadRoot(s.http, s.adminToken).status()).isEqualTo(200);
+        repo.trust(s.http, s.adminToken, clock.instant());
         byte[] image = "firmware 2".getBytes();
         assertThat(repo.publish(s.http, s.adminToken, "fw-2.bin", image, repo.addTarget("fw-2.bin", image, "2.0.0",
                 "board-a", clock.instant()).sign(repo.targetsKey)).status()).isEqualTo(201);

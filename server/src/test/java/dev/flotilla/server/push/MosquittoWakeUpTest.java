@@ -220,8 +220,7 @@ class MosquittoWakeUpTest {
     private TestServer server(MqttBroker broker) throws Exception {
         TestServer srv = TestServer.start(BothDatabases.h2(), dir.resolve("data"), clock, c -> c.withMqtt(broker));
         OfflineRepo repo = new OfflineRepo();
-        repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", srv.adminToken).json(), clock.instant());
-        repo.uploadRoot(srv.http, srv.adminToken);
+        repo.trust(srv.http, srv.adminToken, clock.instant());
         byte[] image = "fw".getBytes(StandardCharsets.UTF_8);
         assertThat(repo.publish(srv.http, srv.adminToken, "fw.bin", image,
                 repo.addTarget("fw.bin", image, "1.0.0", "board-a", clock.instant()).sign(repo.targetsKey)).status())

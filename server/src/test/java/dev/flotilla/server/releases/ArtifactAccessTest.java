@@ -39,13 +39,9 @@ class ArtifactAccessTest {
 
     private void start(TestDatabase db, boolean publicArtifacts) {
         srv = TestServer.start(db, dir.resolve("data"), clock, c -> c.withPublicArtifacts(publicArtifacts));
-        repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", srv.adminToken).json(), clock.instant());
-        assertThat(repo.uploadRoot(srv.http, srv.adminToken).status()).isEqualTo(200);
-        for (Map.Entry<String, byte[]> e : Map.of("fw-1.bin", one, "fw-2.bin", two).entrySet()) {
-            Http.Response r = repo.publish(srv.http, srv.adminToken, e.getKey(), e.getValue(),
-                    repo.addTarget(e.getKey(), e.getValue(), "1.0.0", "board-a", clock.instant()).sign(repo.targetsKey));
-            assertThat(r.status()).as(r.text()).isEqualTo(201);
-        }
+        repo.trust(srv.http, srv.adminToken, clock.instant());
+        repo.release(srv.http, srv.adminToken, "fw-1.bin", one, "1.0.0", "board-a", 0, clock.instant());
+        repo.release(srv.http, srv.adminToken, "fw-2.bin", two, "1.0.0", "board-a", 0, clock.instant());
     }
 
     private static String url(String path, byte[] image) {

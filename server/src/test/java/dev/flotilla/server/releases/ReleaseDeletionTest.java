@@ -46,16 +46,13 @@ class ReleaseDeletionTest {
     /** A server with a root and two releases, fw-1.bin and fw-2.bin (targets versions 1 and 2). */
     private void start(TestDatabase db) {
         srv = TestServer.start(db, dir.resolve("data"), clock);
-        repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", srv.adminToken).json(), clock.instant());
-        assertThat(repo.uploadRoot(srv.http, srv.adminToken).status()).isEqualTo(200);
+        repo.trust(srv.http, srv.adminToken, clock.instant());
         publish("fw-1.bin", one);
         publish("fw-2.bin", two);
     }
 
     private void publish(String path, byte[] image) {
-        Http.Response r = repo.publish(srv.http, srv.adminToken, path, image,
-                repo.addTarget(path, image, "1.0.0", "board-a", clock.instant()).sign(repo.targetsKey));
-        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        repo.release(srv.http, srv.adminToken, path, image, "1.0.0", "board-a", 0, clock.instant());
         keys.put(path, srv.server.jdbi().withHandle(h -> ReleaseService.artifactKey(h, path)).orElseThrow());
         assertThat(artifact(path)).hasBinaryContent(image);
     }

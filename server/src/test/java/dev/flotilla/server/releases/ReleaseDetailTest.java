@@ -2,8 +2,6 @@ package dev.flotilla.server.releases;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flotilla.core.crypto.Digests;
-import dev.flotilla.core.tuf.Metadata;
-import dev.flotilla.core.tuf.Targets;
 import dev.flotilla.server.testing.Http;
 import dev.flotilla.server.testing.MutableClock;
 import dev.flotilla.server.testing.OfflineRepo;
@@ -44,15 +42,9 @@ class ReleaseDetailTest {
     /** A server with a root and two releases: fw-1.bin (security version 3) and fw-2.bin. */
     private void start(TestDatabase db) {
         srv = TestServer.start(db, dir.resolve("data"), clock);
-        repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", srv.adminToken).json(), clock.instant());
-        assertThat(repo.uploadRoot(srv.http, srv.adminToken).status()).isEqualTo(200);
-        publish(repo.addTarget("fw-1.bin", one, "1.0.0", "board-a", 3, clock.instant()), "fw-1.bin", one);
-        publish(repo.addTarget("fw-2.bin", two, "2.0.0", "board-b", clock.instant()), "fw-2.bin", two);
-    }
-
-    private void publish(Metadata<Targets> next, String path, byte[] image) {
-        Http.Response r = repo.publish(srv.http, srv.adminToken, path, image, next.sign(repo.targetsKey));
-        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        repo.trust(srv.http, srv.adminToken, clock.instant());
+        repo.release(srv.http, srv.adminToken, "fw-1.bin", one, "1.0.0", "board-a", 3, clock.instant());
+        repo.release(srv.http, srv.adminToken, "fw-2.bin", two, "2.0.0", "board-b", 0, clock.instant());
     }
 
     private String deploy(String target, String group) {

@@ -46,8 +46,7 @@ class RepublishTest {
     /** A server with fw-1.0.bin (1.0.0, board-a) published and deployed to a device. */
     private void publishAndDeploy(TestDatabase db) {
         srv = TestServer.start(db, dir.resolve("data"), clock);
-        repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", srv.adminToken).json(), clock.instant());
-        assertThat(repo.uploadRoot(srv.http, srv.adminToken).status()).isEqualTo(200);
+        repo.trust(srv.http, srv.adminToken, clock.instant());
         rm = srv.token(srv.adminToken, "release-manager");
         Http.Response first = repo.publish(srv.http, rm, "fw-1.0.bin", image,
                 repo.addTarget("fw-1.0.bin", image, "1.0.0", "board-a", clock.instant()).sign(repo.targetsKey));

@@ -27,7 +27,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
@@ -76,8 +75,7 @@ class S3ReleaseTest {
         ArtifactSettings settings = how.apply(s3.settings("fleet").withPartSize(PART));
         srv = TestServer.start(db, dir.resolve("data"), clock,
                 c -> c.withArtifacts(settings).withMaxImageBytes(64L * 1024 * 1024));
-        repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", srv.adminToken).json(), clock.instant());
-        assertThat(repo.uploadRoot(srv.http, srv.adminToken).status()).isEqualTo(200);
+        repo.trust(srv.http, srv.adminToken, clock.instant());
     }
 
     private String publish(String path, byte[] img) {

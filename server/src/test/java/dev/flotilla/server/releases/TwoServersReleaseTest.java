@@ -49,8 +49,7 @@ class TwoServersReleaseTest {
         try (TestServer a = TestServer.start(db, data, clock); TestServer b = TestServer.start(db, data, clock)) {
             assertThat(b.http.get("/api/v1/trust/online-keys", a.adminToken).text())
                     .isEqualTo(a.http.get("/api/v1/trust/online-keys", a.adminToken).text());
-            repo.buildRoot(a.http.get("/api/v1/trust/online-keys", a.adminToken).json(), clock.instant());
-            assertThat(repo.uploadRoot(a.http, a.adminToken).status()).isEqualTo(200);
+            repo.trust(a.http, a.adminToken, clock.instant());
 
             // upload on A, publish on B
             byte[] image = "image one".getBytes(StandardCharsets.UTF_8);

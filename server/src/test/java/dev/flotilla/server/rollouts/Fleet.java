@@ -50,8 +50,7 @@ public final class Fleet implements AutoCloseable {
         this.tweak = tweak;
         srv = TestServer.start(db, dataDir, clock, tweak);
         admin = srv.adminToken;
-        repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", admin).json(), clock.instant());
-        assertThat(repo.uploadRoot(srv.http, admin).status()).isEqualTo(200);
+        repo.trust(srv.http, admin, clock.instant());
         publish("fw-1.0.bin", "1.0.0", "board-a");
         publish("fw-2.0.bin", "2.0.0", "board-a");
     }

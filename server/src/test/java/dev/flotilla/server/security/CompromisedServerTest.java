@@ -62,8 +62,7 @@ class CompromisedServerTest {
         byte[] good = "good firmware 1.0".getBytes(StandardCharsets.UTF_8);
         byte[] evil = "evil firmware with a backdoor".getBytes(StandardCharsets.UTF_8);
         try (TestServer srv = TestServer.start(db, dir.resolve("data"), clock)) {
-            repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", srv.adminToken).json(), clock.instant());
-            assertThat(repo.uploadRoot(srv.http, srv.adminToken).status()).isEqualTo(200);
+            repo.trust(srv.http, srv.adminToken, clock.instant());
             assertThat(repo.publish(srv.http, srv.adminToken, "fw-1.0.bin", good,
                     repo.addTarget("fw-1.0.bin", good, "1.0.0", "board-a", clock.instant()).sign(repo.targetsKey))
                     .status()).isEqualTo(201);

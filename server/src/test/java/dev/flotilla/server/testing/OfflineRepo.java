@@ -120,6 +120,28 @@ public final class OfflineRepo {
         return r;
     }
 
+    /**
+     * Builds root version 1 over the online keys the server behind {@code http} names and uploads it; fails the
+     * test unless the server takes it.
+     */
+    public Metadata<Root> trust(Http http, String adminToken, Instant now) {
+        buildRoot(http.get("/api/v1/trust/online-keys", adminToken).json(), now);
+        Http.Response r = uploadRoot(http, adminToken);
+        org.assertj.core.api.Assertions.assertThat(r.status()).as(r.text()).isEqualTo(200);
+        return root;
+    }
+
+    /**
+     * Signs {@code path} ({@code image}, {@code version} for {@code hardware} at {@code securityVersion}) into the
+     * next targets and publishes it; fails the test unless the server takes it.
+     */
+    public void release(Http http, String token, String path, byte[] image, String version, String hardware,
+                        long securityVersion, Instant now) {
+        Http.Response r = publish(http, token, path, image,
+                addTarget(path, image, version, hardware, securityVersion, now).sign(targetsKey));
+        org.assertj.core.api.Assertions.assertThat(r.status()).as(r.text()).isEqualTo(201);
+    }
+
     /** Uploads the root through the API; returns the response. */
     public Http.Response uploadRoot(Http http, String adminToken) {
         return http.send("PUT", "/api/v1/trust/root", adminToken, root.toBytes(), Map.of());

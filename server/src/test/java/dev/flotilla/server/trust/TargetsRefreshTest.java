@@ -42,8 +42,7 @@ class TargetsRefreshTest {
 
     private void start(TestDatabase db) {
         srv = TestServer.start(db, dir.resolve("data"), clock);
-        repo.buildRoot(srv.http.get("/api/v1/trust/online-keys", srv.adminToken).json(), clock.instant());
-        assertThat(repo.uploadRoot(srv.http, srv.adminToken).status()).isEqualTo(200);
+        repo.trust(srv.http, srv.adminToken, clock.instant());
         releaseManager = srv.token(srv.adminToken, "release-manager");
     }
 
