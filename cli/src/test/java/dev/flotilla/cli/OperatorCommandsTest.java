@@ -209,6 +209,15 @@ class OperatorCommandsTest {
                     .isEqualTo(first ? "healthy" : null);
             assertThat(item.has("installedTarget") && item.has("installedVersion")).isTrue();
         }
+        String seen = null;
+        for (JsonNode item : all.path("items")) {
+            seen = item.path("id").asText().equals(id1) ? item.path("lastSeenAt").asText() : seen;
+        }
+        assertThat(java.time.Instant.parse(seen)).as("the check-in was seen").isNotNull();
+        String header = list.out().lines().findFirst().orElseThrow();
+        String row = list.out().lines().filter(l -> l.startsWith(id1)).findFirst().orElseThrow();
+        assertThat(row.substring(header.indexOf("LAST SEEN")).strip()).as("LAST SEEN of the device that checked in")
+                .isEqualTo(seen);
         JsonNode page = okJson("devices", "list", "--hardware", "board-b");
         assertThat(texts(page.path("items"), "id")).containsExactly(id2);
         assertThat(texts(okJson("devices", "list", "--health", "healthy").path("items"), "id")).containsExactly(id1);

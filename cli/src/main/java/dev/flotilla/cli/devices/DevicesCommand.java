@@ -33,7 +33,8 @@ import java.util.Map;
                 "  flotilla devices events dev_uIQgGDF78wX2Yr7A --newest-first",
                 "  flotilla devices tag dev_uIQgGDF78wX2Yr7A --tag lab --tag canary",
                 "  flotilla devices group dev_uIQgGDF78wX2Yr7A --group berlin",
-                "  flotilla devices group-window set berlin --window '0 2 * * *' --window-minutes 120",
+                "  flotilla devices group-window set berlin --window '0 2 * * *' \\",
+                "      --window-minutes 120",
                 "  flotilla devices decommission dev_uIQgGDF78wX2Yr7A",
                 "  flotilla devices recommission dev_uIQgGDF78wX2Yr7A",
                 "  flotilla devices delete dev_uIQgGDF78wX2Yr7A"})

@@ -18,8 +18,8 @@ import java.io.IOException;
         + "a rollout sets none).", mixinStandardHelpOptions = true,
         subcommands = {GroupWindowCommand.Show.class, GroupWindowCommand.Set.class, GroupWindowCommand.Clear.class},
         modelTransformer = Examples.class, footerHeading = "%nExamples:%n",
-        footer = {"  flotilla devices group-window set berlin --window '0 2 * * *' --window-minutes 120 "
-                + "--window-zone Europe/Berlin",
+        footer = {"  flotilla devices group-window set berlin --window '0 2 * * *' \\",
+                "      --window-minutes 120 --window-zone Europe/Berlin",
                 "  flotilla devices group-window show berlin",
                 "  flotilla devices group-window clear berlin"})
 public final class GroupWindowCommand {

@@ -1,15 +1,18 @@
 package dev.flotilla.cli.sim;
 
 import dev.flotilla.cli.demo.Operator;
+import dev.flotilla.cli.support.ResultJson;
 import dev.flotilla.cli.support.ServerClient;
 import dev.flotilla.cli.support.ServerOptions;
 import dev.flotilla.cli.support.ToolCommand;
+import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.sim.Faults;
 import dev.flotilla.sim.Report;
 import dev.flotilla.sim.Scenario;
 import dev.flotilla.sim.Simulation;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -26,13 +29,16 @@ import java.util.Optional;
  * {@code flotilla sim --scenario NAME --devices N --report FILE}: a fleet of simulated boards running the real
  * agent against a real server in this process (a child process for {@code server-crash} and {@code soak}), or
  * against one already running ({@code --server URL}), one scenario's release rolled out in stages, and a JSON
- * report of what happened to the boards (see docs/simulator.md). {@code flotilla sim device} runs one board.
+ * report of what happened to the boards (see docs/simulator.md), into {@code --report} and, with {@code --json},
+ * as one line on stdout instead of the summary (the progress lines then go to stderr). {@code flotilla sim
+ * device} runs one board.
  */
 @Command(name = "sim", mixinStandardHelpOptions = true,
         footer = {"", "Examples:",
                 "  flotilla sim --scenario bad-release --devices 200 --report report.json",
                 "  flotilla sim --scenario good-release --faults drop=0.1,delay=0.2 --report report.json",
                 "  flotilla sim --scenario soak --devices 1000 --minutes 10 --speed 5 --report soak.json",
+                "  flotilla sim --scenario power-cuts --devices 20 --json | jq .bricked",
                 "  flotilla sim --scenario good-release --server https://flotilla.example --ca-bundle ca.pem \\",
                 "      --report report.json"},
         description = "Run a fleet scenario against a server of its own (or one already running, --server),"
@@ -71,8 +77,12 @@ public final class SimCommand extends ToolCommand {
     double speed;
 
     @Option(names = "--report", paramLabel = "FILE",
-            description = "Where the JSON report goes; the timeline (SVG) goes beside it (FILE without .json, plus .svg).")
+            description = "Where the JSON report goes; the timeline (SVG) goes beside it (FILE without .json, plus .svg)."
+                    + " Required unless --json.")
     Path report;
+
+    @Mixin
+    ResultJson json;
 
     @Option(names = "--image-kib", defaultValue = "64", paramLabel = "K", description = "Firmware image size in KiB, 1 to 65536 (default: ${DEFAULT-VALUE}).")
     int imageKib;
@@ -105,8 +115,8 @@ public final class SimCommand extends ToolCommand {
         if (s.isEmpty()) {
             return fail("unknown scenario '" + scenario + "' (one of: " + Scenario.names() + ")");
         }
-        if (report == null) {
-            return fail("--report FILE is required with --scenario");
+        if (report == null && !json.given()) {
+            return fail("--report FILE or --json is required with --scenario");
         }
         if (devices < 1 || devices > 20_000 || speed < 1 || speed > 60 || imageKib < 1 || imageKib > 65_536
                 || timeoutMinutes < 1 || minutes < 1 || minutes > 1440) {
@@ -128,27 +138,43 @@ public final class SimCommand extends ToolCommand {
             }
             remote = remote(ServerOptions.credentials(server, token, caBundle));
         }
-        PrintWriter out = out();
+        PrintWriter text = json.text(spec);
         Path home = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("flotilla-sim-");
         try {
             Simulation.Settings settings = new Simulation.Settings(s.get(), devices, seed, speed, imageKib * 1024, home,
                     Duration.ofMinutes(timeoutMinutes), minutes, remote, network);
             Simulation.Outcome outcome = new Simulation(settings, Operator::new, line -> {
-                out.println("sim: " + line);
-                out.flush();
+                text.println("sim: " + line);
+                text.flush();
             }).run();
-            Report r = outcome.report();
-            Files.createDirectories(report.toAbsolutePath().getParent());
-            Files.write(report, r.json());
-            Files.write(timeline(report), outcome.timelineSvg());
-            out.println(r.summary());
-            out.flush();
-            return r.settled() ? 0 : fail("the run did not settle within " + timeoutMinutes + " minutes (report written)");
+            Report r = deliver(outcome, text);
+            return r.settled() ? 0 : fail("the run did not settle within " + timeoutMinutes + " minutes (report "
+                    + (report != null ? "written" : "printed") + ")");
         } finally {
             if (workDir == null) {
                 deleteTree(home);
             }
         }
+    }
+
+    /**
+     * Writes the report and the timeline to {@code --report}, when given, and prints the report as one line of JSON
+     * with {@code --json}, else its summary; returns it. An unsettled run's report is written and printed too.
+     */
+    private Report deliver(Simulation.Outcome outcome, PrintWriter text) throws IOException {
+        Report r = outcome.report();
+        if (report != null) {
+            Files.createDirectories(report.toAbsolutePath().getParent());
+            Files.write(report, r.json());
+            Files.write(timeline(report), outcome.timelineSvg());
+        }
+        if (json.given()) {
+            json.print(spec, CanonicalJson.parse(r.json()));
+        } else {
+            text.println(r.summary());
+        }
+        text.flush();
+        return r;
     }
 
     /**

@@ -103,6 +103,26 @@ class ReleasePublishCommandTest {
     }
 
     @Test
+    void showsAnUploadProgressBarOnStderrAndKeepsItOutOfStdout() throws Exception {
+        assertThat(trustInit().exitCode()).isZero();
+        Path one = image("fw-1.0.bin", 300_000, 1);
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.err;
+        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8)); // where the bar writes
+        CliRun pub;
+        try {
+            pub = CliRun.of("release", "publish", "--server", server.uri(), "--token", admin, "--image", one,
+                    "--version", "1.0.0", "--hardware", "board-a", "--targets-key", fx.key("targets"));
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(pub.exitCode()).as(pub.err()).isZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("upload fw-1.0.bin").contains("100%")
+                .containsPattern("(\\d+)/\\1 KiB"); // the whole image
+        assertThat(pub.out()).contains("published fw-1.0.bin (300000 bytes").doesNotContain("100%");
+    }
+
+    @Test
     void publishRefusesWrongKeysWithOneLine() throws Exception {
         assertThat(trustInit().exitCode()).isZero();
         Path one = image("fw-1.0.bin", 100, 1);

@@ -217,7 +217,7 @@ class SimScenariosTest {
     void aScenarioWithoutAReportIsRefused() {
         CliRun run = CliRun.of("sim", "--scenario", "good-release", "--devices", "0");
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).contains("--report FILE is required");
+        assertThat(run.err()).contains("--report FILE or --json is required");
     }
 
     private static void assertHaltedAtTheFirstStage(JsonNode r) {
