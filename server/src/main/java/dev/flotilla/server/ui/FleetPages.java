@@ -147,14 +147,8 @@ final class FleetPages {
         gate.page(HandlerType.GET, "/ui/devices", Role.VIEWER, (ctx, v) ->
                 view.render(ctx, 200, "devices.jte", v.chrome("Devices", "devices"), list(ctx)));
         gate.page(HandlerType.GET, "/ui/devices/{deviceId}", Role.VIEWER, (ctx, v) -> {
-            DeviceDetails.Detail d = details.get(ctx.pathParam("deviceId"));
-            Presence presence = checkIns.presence();
-            List<DeviceEvent> latest = events.list(d.device().id(), new Page.Request(0, TIMELINE_EVENTS),
-                    ListOrder.DESC).items();
-            view.render(ctx, 200, "device.jte", v.chrome("Device " + d.device().id(), "devices"),
-                    new DevicePage(d, Timeline.of(latest), events.refusals(d.device().id(), REFUSALS_SHOWN),
-                            presence.online(d.device().lastSeenAt()), readable(presence.window()), retentionDays,
-                            trustWarning(d, clock.instant())));
+            DevicePage page = devicePage(ctx.pathParam("deviceId"));
+            view.render(ctx, 200, "device.jte", v.chrome("Device " + page.detail().device().id(), "devices"), page);
         });
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/decommission", Role.OPERATOR, (ctx, v) -> {
             devices.decommission(v.operator().actor(), ctx.pathParam("deviceId"));
@@ -166,6 +160,21 @@ final class FleetPages {
             summaries.forget();
             backToDevice(ctx);
         });
+    }
+
+    /**
+     * The device's page now; its timeline links an update to a rollout only when the device belongs to it.
+     *
+     * @throws dev.flotilla.server.errors.DomainError.NotFound for an unknown device
+     */
+    private DevicePage devicePage(String deviceId) {
+        DeviceDetails.Detail d = details.get(deviceId);
+        String id = d.device().id();
+        Presence presence = checkIns.presence();
+        List<DeviceEvent> latest = events.list(id, new Page.Request(0, TIMELINE_EVENTS), ListOrder.DESC).items();
+        Timeline.Grouped timeline = Timeline.of(latest, details.memberOf(id, Timeline.assignments(latest)));
+        return new DevicePage(d, timeline, events.refusals(id, REFUSALS_SHOWN), presence.online(d.device().lastSeenAt()),
+                readable(presence.window()), retentionDays, trustWarning(d, clock.instant()));
     }
 
     private Overview overview() {

@@ -405,6 +405,47 @@ class FleetPagesTest {
         }
     }
 
+    @StoreTest
+    void aDeviceReportingAnotherDevicesRolloutGetsNoLinkToItAndChangesNothingThere(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
+            Fleet f = fleet(srv);
+            String t = srv.adminToken;
+            String own = srv.http.post("/api/v1/deployments", t, Map.of("target", "fw-a-2.0.bin", "deviceId",
+                    f.d1().id())).json().path("id").asText();
+            String theirs = srv.http.post("/api/v1/deployments", t, Map.of("target", "fw-a-1.0.bin", "deviceId",
+                    f.d2().id())).json().path("id").asText();
+            JsonNode before = srv.http.get("/api/v1/rollouts/" + theirs, t).json();
+            JsonNode statusBefore = srv.http.get("/api/v1/deployments/" + theirs, t).json().path("status");
+            List<Map<String, Object>> events = new ArrayList<>();
+            String[] types = {"download_started", "installed", "committed", "failed"};
+            for (int i = 0; i < types.length; i++) {
+                events.add(step("x" + i, types[i], "2026-12-02T10:0" + i + ":00Z", theirs, null));
+            }
+            events.add(step("y0", "download_started", "2026-12-02T10:05:00Z", "rol_<b>made</b>up", null));
+            events.add(step("z0", "download_started", "2026-12-02T10:06:00Z", own, null));
+            assertThat(srv.http.post("/api/v1/device/" + f.d1().id() + "/events", f.d1().token(),
+                    Map.of("events", events)).status()).as("stored, as ever").isEqualTo(200);
+
+            JsonNode after = srv.http.get("/api/v1/rollouts/" + theirs, t).json();
+            assertThat(after.path("stages")).as("d2's rollout counts").isEqualTo(before.path("stages"));
+            assertThat(after.path("failures")).isEqualTo(before.path("failures"));
+            assertThat(srv.http.get("/api/v1/deployments/" + theirs, t).json().path("status")).isEqualTo(statusBefore);
+
+            b.signIn(t);
+            String page = b.get("/ui/devices/" + f.d1().id()).body();
+            String timeline = page.substring(page.indexOf("id=\"timeline\""));
+            assertThat(page).as("no link to a rollout d1 is not in").doesNotContain("/ui/rollouts/" + theirs)
+                    .doesNotContain("<b>made</b>");
+            assertThat(section(timeline, "update-3")).contains("<code>" + theirs + "</code>")
+                    .contains("the device is not in it");
+            assertThat(section(timeline, "update-2")).contains("<code>rol_&lt;b&gt;made&lt;/b&gt;up</code>");
+            assertThat(section(timeline, "update-1")).as("its own deployment is linked")
+                    .contains("<a href=\"/ui/rollouts/" + own + "\">" + own + "</a>")
+                    .doesNotContain("the device is not in it");
+            assertThat(b.get("/ui/rollouts/" + theirs).body()).doesNotContain(f.d1().id());
+        }
+    }
+
     /** An event of an update: the agent's details, and a health check on the last step when {@code ok} is given. */
     private static Map<String, Object> step(String id, String type, String at, String deployment, Boolean ok) {
         Map<String, Object> details = new java.util.LinkedHashMap<>(Map.of("deploymentId", deployment,
