@@ -26,7 +26,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The dashboard in a real browser ({@link Chromium}): sign-in, live counts, filters, a device's timeline, the
+ * The dashboard in a real browser ({@link Chromium}): sign-in, live counts, filters, a device's timeline (live), the
  * audit log filtered, phone width (each of those pages), keyboard; a screenshot of each page in {@link Chromium#SCREENSHOTS}.
  */
 class DashboardBrowserTest {
@@ -90,6 +90,12 @@ class DashboardBrowserTest {
                 .as("the update's steps in the order they happened")
                 .extracting(e -> e.getText().toLowerCase()).containsExactly("downloaded", "verified", "committed");
         Chromium.checkPage(browser, "device");
+        assertThat(srv.http.post("/api/v1/device/" + device + "/events", reporting.token(), Map.of("events", List.of(
+                Map.of("eventId", "next", "type", "download_started", "occurredAt", "2026-12-02T11:00:00Z",
+                        "details", Map.of("deploymentId", "dep_next", "version", "1.2"))))).status()).isEqualTo(200);
+        wait.until(ExpectedConditions.textMatches(By.cssSelector("#update-1 h3"), // live, without a reload
+                java.util.regex.Pattern.compile("^Update to 1\\.2")));
+        assertThat(browser.findElement(By.cssSelector("#update-2 h3")).getText()).startsWith("Update to 1.1");
 
         browser.findElement(By.linkText("Audit log")).click();
         wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Audit log"));
