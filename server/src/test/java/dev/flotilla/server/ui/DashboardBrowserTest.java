@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The dashboard in a real browser ({@link Chromium}): sign-in, live counts, filters, a device's timeline (live), the
- * audit log filtered, phone width (each of those pages), keyboard; a screenshot of each page in {@link Chromium#SCREENSHOTS}.
+ * audit log filtered, phone width (each of those pages and the sign-in page), keyboard; a screenshot of each page in {@link Chromium#SCREENSHOTS}.
  */
 class DashboardBrowserTest {
     @TempDir
@@ -146,6 +146,14 @@ class DashboardBrowserTest {
 
     @Test
     void theSignInPageIsUsableByKeyboardAndLabelled() {
+        browser.manage().window().setSize(new Dimension(390, 844)); // a phone
+        browser.get(srv.server.uri() + "/ui/login?ended=1");
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.textToBe(By.tagName("h1"),
+                "Sign in to Flotilla"));
+        assertThat(browser.findElement(By.id("signin-notice")).getText()).contains("Your session has ended");
+        Chromium.assertNoHorizontalOverflow(browser, "sign-in");
+        Chromium.checkPage(browser, "sign-in-phone");
+        browser.manage().window().setSize(new Dimension(1280, 1000));
         browser.get(srv.server.uri() + "/ui/login");
         WebElement token = browser.findElement(By.id("token"));
         assertThat(browser.findElement(By.cssSelector("label[for=token]")).getText()).isEqualTo("Operator API token");
