@@ -378,6 +378,15 @@ class FleetPagesTest {
             assertThat(b.get("/ui/audit?from=2999-01-01T00:00").body()).contains("No entry matches");
             assertThat(b.get("/ui/audit?actor=release-manager-token").body()).as("filtered by actor name")
                     .contains(">release.publish<").doesNotContain(">token.create<");
+
+            clock.advance(Duration.ofHours(1));
+            TestDevice later = srv.device(KeyType.ED25519, "board-c"); // enrolled, and audited, an hour later
+            b.signIn(srv.adminToken); // the session idled out meanwhile
+            String at = clock.instant().toString();
+            assertThat(b.get("/ui/audit?to=" + at).body()).as("to: only entries before it")
+                    .contains(">" + f.d3().id() + "</a>").doesNotContain(later.id());
+            assertThat(b.get("/ui/audit?from=" + at).body()).as("from: only entries at or after it")
+                    .contains(">" + later.id() + "</a>").doesNotContain(f.d3().id());
         }
     }
 
