@@ -6,7 +6,10 @@ import dev.flotilla.server.store.Consistency;
 import org.jdbi.v3.core.Jdbi;
 
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One device as its page shows it: the inventory row, its latest verified manifest and when the server
@@ -67,5 +70,21 @@ public final class DeviceDetails {
             return new Detail(d, manifest, m.map(s -> Instant.ofEpochMilli(s.receivedAt()).toString()),
                     installedVersion, intended);
         }));
+    }
+
+    /**
+     * Of {@code rolloutIds}, those the device belongs to: rollouts (deployments included: they are one-stage rollouts) in
+     * which it has a row, and the one whose assignment it holds. A device's events may name any id (its own
+     * reports), so the device page links an update to a rollout only when it is one of these.
+     */
+    public Set<String> memberOf(String deviceId, Collection<String> rolloutIds) {
+        if (rolloutIds.isEmpty()) {
+            return Set.of();
+        }
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT rollout_id FROM rollout_devices WHERE device_id = :d AND rollout_id IN (<ids>)
+                        UNION
+                        SELECT deployment_id FROM device_assignments WHERE device_id = :d AND deployment_id IN (<ids>)""")
+                .bind("d", deviceId).bindList("ids", List.copyOf(rolloutIds)).mapTo(String.class).set());
     }
 }

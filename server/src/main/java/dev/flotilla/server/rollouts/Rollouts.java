@@ -260,12 +260,25 @@ public final class Rollouts {
         return jdbi.withHandle(h -> Samples.series(h, id));
     }
 
-    /** A page of rollouts (of both kinds), newest first, from their rows alone (cheap at any fleet size). */
-    public Page<Rollout.Summary> summaries(Page.Request page) {
-        return Page.of(jdbi.withHandle(h -> h.createQuery("SELECT id FROM deployments ORDER BY seq DESC"
+    /**
+     * A page of rollouts (of both kinds), newest first, from their rows alone (cheap at any fleet size); only
+     * those of the release {@code targetPath} when it is not null.
+     */
+    public Page<Rollout.Summary> summaries(Page.Request page, String targetPath) {
+        return Page.of(jdbi.withHandle(h -> h.createQuery("SELECT id FROM deployments"
+                        + (targetPath == null ? "" : " WHERE target_path = :t") + " ORDER BY seq DESC"
                         + " LIMIT :limit OFFSET :offset")
-                .bind("limit", page.limit() + 1).bind("offset", page.offset()).mapTo(String.class).list()
+                .bind("t", targetPath).bind("limit", page.limit() + 1).bind("offset", page.offset())
+                .mapTo(String.class).list()
                 .stream().map(id -> summary(RolloutRow.find(h, id).orElseThrow())).toList()), page);
+    }
+
+    /** Per target path, how many rollouts (of both kinds) of that release there are. */
+    public Map<String, Integer> countByTarget() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT target_path, COUNT(*) FROM deployments GROUP BY target_path")
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getInt(2))).forEach(e -> out.put(e.getKey(), e.getValue())));
+        return out;
     }
 
     /** Per target path, the newest {@code most} rollouts (of both kinds) of that release, newest first. */

@@ -47,6 +47,7 @@ public final class Dashboard {
         FleetPages fleet = new FleetPages(s.devices(), s.details(), s.events(), s.checkIns(), s.fleet(), view,
                 s.eventsRetention().toDays(), clock);
         fleet.register(gate, live);
+        s.fleetEvents().listen(fleet.changes(live));
         RolloutPages rollouts = new RolloutPages(s.rollouts(), s.releases(), view);
         rollouts.register(gate, live);
         s.fleetEvents().listen(rollouts.changes(live));

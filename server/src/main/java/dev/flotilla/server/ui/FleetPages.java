@@ -11,6 +11,7 @@ import dev.flotilla.server.devices.DeviceFilter;
 import dev.flotilla.server.devices.DeviceService;
 import dev.flotilla.server.devices.FleetOverview;
 import dev.flotilla.server.devices.Presence;
+import dev.flotilla.server.events.FleetListener;
 import dev.flotilla.server.http.ListOrder;
 import dev.flotilla.server.http.Page;
 import dev.flotilla.server.http.QueryParams;
@@ -26,7 +27,8 @@ import java.util.List;
 
 /**
  * The fleet overview ({@code /ui}) with its live counts ({@code /ui/fleet/live}), the device list ({@code /ui/devices}, the API's filters, keyset paging)
- * and a device's page ({@code /ui/devices/{id}}), with decommission and recommission for operators.
+ * and a device's page ({@code /ui/devices/{id}}, its state and timeline kept current by {@code /ui/devices/{id}/live}),
+ * with decommission and recommission for operators.
  */
 final class FleetPages {
     static final int PAGE_SIZE = 50;
@@ -146,15 +148,14 @@ final class FleetPages {
         });
         gate.page(HandlerType.GET, "/ui/devices", Role.VIEWER, (ctx, v) ->
                 view.render(ctx, 200, "devices.jte", v.chrome("Devices", "devices"), list(ctx)));
+        live.register("/ui/devices/{deviceId}/live", Role.VIEWER, "device", ctx -> key(ctx.pathParam("deviceId")),
+                (ctx, v) -> {
+                    String id = details.get(ctx.pathParam("deviceId")).device().id(); // unknown: 404 before the stream
+                    return () -> view.fragment("deviceLive.jte", devicePage(id));
+                });
         gate.page(HandlerType.GET, "/ui/devices/{deviceId}", Role.VIEWER, (ctx, v) -> {
-            DeviceDetails.Detail d = details.get(ctx.pathParam("deviceId"));
-            Presence presence = checkIns.presence();
-            List<DeviceEvent> latest = events.list(d.device().id(), new Page.Request(0, TIMELINE_EVENTS),
-                    ListOrder.DESC).items();
-            view.render(ctx, 200, "device.jte", v.chrome("Device " + d.device().id(), "devices"),
-                    new DevicePage(d, Timeline.of(latest), events.refusals(d.device().id(), REFUSALS_SHOWN),
-                            presence.online(d.device().lastSeenAt()), readable(presence.window()), retentionDays,
-                            trustWarning(d, clock.instant())));
+            DevicePage page = devicePage(ctx.pathParam("deviceId"));
+            view.render(ctx, 200, "device.jte", v.chrome("Device " + page.detail().device().id(), "devices"), page);
         });
         gate.page(HandlerType.POST, "/ui/devices/{deviceId}/decommission", Role.OPERATOR, (ctx, v) -> {
             devices.decommission(v.operator().actor(), ctx.pathParam("deviceId"));
@@ -166,6 +167,39 @@ final class FleetPages {
             summaries.forget();
             backToDevice(ctx);
         });
+    }
+
+    /**
+     * What tells a device page's live block that its device reported an event (stored by this server): its
+     * stream checks at once rather than at its next {@link LiveStreams#EVERY}.
+     */
+    FleetListener changes(LiveStreams live) {
+        return new FleetListener() {
+            @Override
+            public void deviceEventStored(DeviceEvent event) {
+                live.changed(key(event.deviceId()));
+            }
+        };
+    }
+
+    /** The key of a device page's live stream ({@link LiveStreams#changed(String)}). */
+    private static String key(String deviceId) {
+        return "device " + deviceId;
+    }
+
+    /**
+     * The device's page now; its timeline links an update to a rollout only when the device belongs to it.
+     *
+     * @throws dev.flotilla.server.errors.DomainError.NotFound for an unknown device
+     */
+    private DevicePage devicePage(String deviceId) {
+        DeviceDetails.Detail d = details.get(deviceId);
+        String id = d.device().id();
+        Presence presence = checkIns.presence();
+        List<DeviceEvent> latest = events.list(id, new Page.Request(0, TIMELINE_EVENTS), ListOrder.DESC).items();
+        Timeline.Grouped timeline = Timeline.of(latest, details.memberOf(id, Timeline.assignments(latest)));
+        return new DevicePage(d, timeline, events.refusals(id, REFUSALS_SHOWN), presence.online(d.device().lastSeenAt()),
+                readable(presence.window()), retentionDays, trustWarning(d, clock.instant()));
     }
 
     private Overview overview() {

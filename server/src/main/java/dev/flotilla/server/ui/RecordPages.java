@@ -20,7 +20,10 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 
-/** The releases page ({@code /ui/releases}, viewers: with the rollouts that used each) and the audit log page ({@code /ui/audit}, admins). */
+/**
+ * The releases page ({@code /ui/releases}, viewers: with the newest rollouts of each, their number and a link to
+ * the list of them all) and the audit log page ({@code /ui/audit}, admins).
+ */
 final class RecordPages {
     static final int AUDIT_PAGE = 50;
 
@@ -29,10 +32,25 @@ final class RecordPages {
                             List<AuditEntry> entries, int offset, Integer nextOffset, String query) {
     }
 
-    /** The releases page: each release with the newest rollouts of it (at most {@link #ROLLOUTS_PER_RELEASE}). */
-    public record Releases(List<ReleaseDetails.Detail> releases, Map<String, List<Rollout.Summary>> rollouts) {
+    /**
+     * The releases page: each release with the newest rollouts of it (at most {@link #ROLLOUTS_PER_RELEASE}) and how
+     * many there are in all (the page links to the list of them all).
+     */
+    public record Releases(List<ReleaseDetails.Detail> releases, Map<String, List<Rollout.Summary>> rollouts,
+                           Map<String, Integer> counts) {
+        /** The newest rollouts of the release {@code target}. */
         public List<Rollout.Summary> of(String target) {
             return rollouts.getOrDefault(target, List.of());
+        }
+
+        /** How many rollouts of the release {@code target} there are. */
+        public int count(String target) {
+            return counts.getOrDefault(target, 0);
+        }
+
+        /** How many rollouts a release shows at most. */
+        public int shown() {
+            return ROLLOUTS_PER_RELEASE;
         }
     }
 
@@ -55,7 +73,7 @@ final class RecordPages {
         gate.page(HandlerType.GET, "/ui/releases", Role.VIEWER, (ctx, v) -> {
             dev.flotilla.server.http.QueryParams.requireOnly(ctx, List.of());
             view.render(ctx, 200, "releases.jte", v.chrome("Releases", "releases"),
-                    new Releases(releases.all(), rollouts.byTarget(ROLLOUTS_PER_RELEASE)));
+                    new Releases(releases.all(), rollouts.byTarget(ROLLOUTS_PER_RELEASE), rollouts.countByTarget()));
         });
         gate.page(HandlerType.GET, "/ui/audit", Role.ADMIN, (ctx, v) ->
                 view.render(ctx, 200, "audit.jte", v.chrome("Audit log", "audit"), auditView(ctx)));

@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The rollout pages: the list ({@code /ui/rollouts}), the create form with its preview
+ * The rollout pages: the list ({@code /ui/rollouts}, or a release's: {@code ?target=PATH}), the create form with its preview
  * ({@code /ui/rollouts/new}), a rollout's live page ({@code /ui/rollouts/{id}}, kept current by the stream
  * {@code /ui/rollouts/{id}/live}) and its actions, each behind a confirmation step
  * ({@code /ui/rollouts/{id}/confirm/{action}}, then {@code POST /ui/rollouts/{id}/{action}}). Reading is for
@@ -30,8 +30,12 @@ import java.util.Map;
 final class RolloutPages {
     static final int PAGE_SIZE = 50;
 
-    /** The list: one page of rollouts, newest first. */
-    public record ListPage(List<Rollout.Summary> items, int offset, Integer nextOffset) {
+    /** The list: one page of rollouts, newest first; only those of the release {@code target} when not null. */
+    public record ListPage(List<Rollout.Summary> items, int offset, Integer nextOffset, String target) {
+        /** The query that keeps the filter on the paging links ({@code &target=...}), or an empty string. */
+        public String filter() {
+            return target == null ? "" : "&target=" + URLEncoder.encode(target, StandardCharsets.UTF_8);
+        }
     }
 
     /** The live block: the rollout, its device states over time, and the actions the visitor may take. */
@@ -95,10 +99,12 @@ final class RolloutPages {
 
     void register(Gate gate, LiveStreams live) {
         gate.page(HandlerType.GET, "/ui/rollouts", Role.VIEWER, (ctx, v) -> {
-            Page.Request req = Page.Request.from(ctx);
-            Page<Rollout.Summary> page = rollouts.summaries(new Page.Request(req.offset(), PAGE_SIZE));
+            Page.Request req = Page.Request.from(ctx, "target");
+            String target = ctx.queryParam("target");
+            target = target == null || target.isBlank() ? null : target;
+            Page<Rollout.Summary> page = rollouts.summaries(new Page.Request(req.offset(), PAGE_SIZE), target);
             view.render(ctx, 200, "rollouts.jte", v.chrome("Rollouts", "rollouts"),
-                    new ListPage(page.items(), page.offset(), page.nextOffset()));
+                    new ListPage(page.items(), page.offset(), page.nextOffset(), target));
         });
         gate.page(HandlerType.GET, "/ui/rollouts/new", Role.OPERATOR, (ctx, v) -> view.render(ctx, 200,
                 "rolloutNew.jte", v.chrome("New rollout", "rollouts"), form(RolloutForm.empty(), null, null)));

@@ -2,6 +2,7 @@ package dev.flotilla.server.ui;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.server.devices.DeviceDetails;
 import dev.flotilla.server.devices.DeviceEvent;
 
 import java.net.URLEncoder;
@@ -19,6 +20,10 @@ import java.util.Set;
  * or rollback), newest attempt first and its steps in the order they happened; then the events tied to no
  * assignment, newest first. A {@code download_started} after an attempt's outcome (commit, rollback, failure or
  * withdrawal) starts the next attempt of the same assignment, as when a rollout retries the device.
+ *
+ * <p>The ids come from the device's own reports, which may name any rollout (the events API stores them and
+ * changes only the reporting device's rows): an update links to its rollout's page only when the device belongs
+ * to that rollout ({@link DeviceDetails#memberOf}); any other id is shown as text.
  */
 final class Timeline {
     /** The event types that end an attempt, and how the attempt's heading names them. */
@@ -38,12 +43,12 @@ final class Timeline {
     /**
      * One attempt at one update: the assignment's id (a rollout's or a deployment's), the release version the
      * agent named (null when it named none), which attempt of that assignment it is and of how many, its outcome
-     * ({@code committed}, {@code rolled back}, {@code failed}, {@code withdrawn} or {@code in progress}), and its
-     * steps, oldest first.
+     * ({@code committed}, {@code rolled back}, {@code failed}, {@code withdrawn} or {@code in progress}), its
+     * steps, oldest first, and whether the device belongs to that rollout ({@code member}: only then is it linked).
      */
     public record Update(String deploymentId, String version, int attempt, int attempts, String outcome,
-                         List<Step> steps) {
-        /** The link to the assignment's rollout (or deployment) page. */
+                         List<Step> steps, boolean member) {
+        /** The link to the assignment's rollout (or deployment) page; the page shows it only for a {@code member}. */
         public String href() {
             return "/ui/rollouts/" + URLEncoder.encode(deploymentId, StandardCharsets.UTF_8);
         }
@@ -74,15 +79,18 @@ final class Timeline {
     private Timeline() {
     }
 
-    /** Groups a device's events, given newest first (as the server received them). */
-    static Grouped of(List<DeviceEvent> newestFirst) {
+    /**
+     * Groups a device's events, given newest first (as the server received them); {@code memberOf} holds the
+     * rollouts (and deployments) among their ids that the device belongs to.
+     */
+    static Grouped of(List<DeviceEvent> newestFirst, Set<String> memberOf) {
         List<DeviceEvent> events = newestFirst.reversed();
         Map<String, List<Attempt>> byAssignment = new LinkedHashMap<>();
         List<Attempt> attempts = new ArrayList<>();
         List<Step> other = new ArrayList<>();
         for (int i = 0; i < events.size(); i++) {
             DeviceEvent e = events.get(i);
-            String assignment = text(e.details(), "deploymentId", text(e.details(), "assignmentId", null));
+            String assignment = assignment(e);
             if (assignment == null) {
                 other.addFirst(step(e));
                 continue;
@@ -96,8 +104,25 @@ final class Timeline {
             of.getLast().add(e, i);
         }
         attempts.sort(Comparator.comparingInt((Attempt a) -> a.last).reversed());
-        return new Grouped(attempts.stream().map(a -> a.update(byAssignment.get(a.assignment).size())).toList(),
-                List.copyOf(other));
+        return new Grouped(attempts.stream().map(a -> a.update(byAssignment.get(a.assignment).size(),
+                memberOf.contains(a.assignment))).toList(), List.copyOf(other));
+    }
+
+    /** The distinct assignment ids the events name, to ask which of them the device belongs to. */
+    static Set<String> assignments(List<DeviceEvent> events) {
+        Set<String> ids = new java.util.HashSet<>();
+        events.forEach(e -> {
+            String id = assignment(e);
+            if (id != null) {
+                ids.add(id);
+            }
+        });
+        return ids;
+    }
+
+    /** The assignment an event reports on: its {@code deploymentId}, else its {@code assignmentId}; or null. */
+    private static String assignment(DeviceEvent e) {
+        return text(e.details(), "deploymentId", text(e.details(), "assignmentId", null));
     }
 
     /** An attempt being gathered. */
@@ -121,9 +146,9 @@ final class Timeline {
             last = index;
         }
 
-        Update update(int attempts) {
+        Update update(int attempts, boolean member) {
             return new Update(assignment, version, number, attempts, outcome == null ? "in progress" : outcome,
-                    List.copyOf(steps));
+                    List.copyOf(steps), member);
         }
     }
 

@@ -26,8 +26,8 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The dashboard in a real browser ({@link Chromium}): sign-in, live counts, filters, a device's timeline, the
- * audit log filtered, phone width (each of those pages), keyboard; a screenshot of each page in {@link Chromium#SCREENSHOTS}.
+ * The dashboard in a real browser ({@link Chromium}): sign-in, live counts, filters, a device's timeline (live), the
+ * audit log filtered, phone width (each of those pages and the sign-in page), keyboard; a screenshot of each page in {@link Chromium#SCREENSHOTS}.
  */
 class DashboardBrowserTest {
     @TempDir
@@ -90,6 +90,12 @@ class DashboardBrowserTest {
                 .as("the update's steps in the order they happened")
                 .extracting(e -> e.getText().toLowerCase()).containsExactly("downloaded", "verified", "committed");
         Chromium.checkPage(browser, "device");
+        assertThat(srv.http.post("/api/v1/device/" + device + "/events", reporting.token(), Map.of("events", List.of(
+                Map.of("eventId", "next", "type", "download_started", "occurredAt", "2026-12-02T11:00:00Z",
+                        "details", Map.of("deploymentId", "dep_next", "version", "1.2"))))).status()).isEqualTo(200);
+        wait.until(ExpectedConditions.textMatches(By.cssSelector("#update-1 h3"), // live, without a reload
+                java.util.regex.Pattern.compile("^Update to 1\\.2")));
+        assertThat(browser.findElement(By.cssSelector("#update-2 h3")).getText()).startsWith("Update to 1.1");
 
         browser.findElement(By.linkText("Audit log")).click();
         wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Audit log"));
@@ -140,6 +146,14 @@ class DashboardBrowserTest {
 
     @Test
     void theSignInPageIsUsableByKeyboardAndLabelled() {
+        browser.manage().window().setSize(new Dimension(390, 844)); // a phone
+        browser.get(srv.server.uri() + "/ui/login?ended=1");
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.textToBe(By.tagName("h1"),
+                "Sign in to Flotilla"));
+        assertThat(browser.findElement(By.id("signin-notice")).getText()).contains("Your session has ended");
+        Chromium.assertNoHorizontalOverflow(browser, "sign-in");
+        Chromium.checkPage(browser, "sign-in-phone");
+        browser.manage().window().setSize(new Dimension(1280, 1000));
         browser.get(srv.server.uri() + "/ui/login");
         WebElement token = browser.findElement(By.id("token"));
         assertThat(browser.findElement(By.cssSelector("label[for=token]")).getText()).isEqualTo("Operator API token");

@@ -211,6 +211,45 @@ class FleetPagesTest {
         return out;
     }
 
+    /** The releases page's row of the release {@code target}, from its target's link to the row's end. */
+    private static String row(String releases, String target) {
+        int start = releases.indexOf(">" + target + "</a>");
+        assertThat(start).as(target).isNotNegative();
+        return releases.substring(start, releases.indexOf("</tr>", start));
+    }
+
+    @StoreTest
+    void theReleasesPageCountsEachReleasesRolloutsAndLinksToTheListOfThemAll(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
+            Fleet f = fleet(srv);
+            List<String> ofTwo = new ArrayList<>();
+            for (int i = 0; i < RecordPages.ROLLOUTS_PER_RELEASE + 2; i++) {
+                ofTwo.add(srv.http.post("/api/v1/deployments", srv.adminToken, Map.of("target", "fw-a-2.0.bin",
+                        "deviceId", f.d1().id())).json().path("id").asText());
+            }
+            String ofOne = srv.http.post("/api/v1/deployments", srv.adminToken, Map.of("target", "fw-a-1.0.bin",
+                    "deviceId", f.d2().id())).json().path("id").asText();
+            b.signIn(srv.adminToken);
+            String releases = b.get("/ui/releases").body();
+            String two = row(releases, "fw-a-2.0.bin");
+            assertThat(java.util.regex.Pattern.compile("href=\"/ui/rollouts/dep_").matcher(two).results().count())
+                    .as("the newest five").isEqualTo(RecordPages.ROLLOUTS_PER_RELEASE);
+            assertThat(two).contains("/ui/rollouts/" + ofTwo.getLast()).doesNotContain("/ui/rollouts/" + ofTwo.getFirst())
+                    .contains("<a class=\"all\" href=\"/ui/rollouts?target=fw-a-2.0.bin\">All 7 rollouts</a>");
+            assertThat(row(releases, "fw-a-1.0.bin")).contains("/ui/rollouts/" + ofOne)
+                    .contains("href=\"/ui/rollouts?target=fw-a-1.0.bin\">The one rollout</a>");
+
+            String all = b.get("/ui/rollouts?target=fw-a-2.0.bin").body();
+            assertThat(all).contains("id=\"of-release\">Of release <code>fw-a-2.0.bin</code>")
+                    .doesNotContain("/ui/rollouts/" + ofOne);
+            ofTwo.forEach(id -> assertThat(all).contains("href=\"/ui/rollouts/" + id + "\""));
+            assertThat(b.get("/ui/rollouts").body()).doesNotContain("id=\"of-release\"")
+                    .contains("/ui/rollouts/" + ofOne).contains("/ui/rollouts/" + ofTwo.getFirst());
+            assertThat(b.get("/ui/rollouts?target=fw-none.bin").body()).contains("No rollout of this release.");
+            assertThat(b.get("/ui/rollouts?release=fw-a-2.0.bin").statusCode()).isEqualTo(400);
+        }
+    }
+
     /** The digest of {@code bytes} by {@code algorithm}, in lower-case hex. */
     private static String hex(String algorithm, byte[] bytes) {
         try {
@@ -319,15 +358,16 @@ class FleetPagesTest {
             assertThat(releases).contains("fw-a-2.0.bin").contains("board-a").contains(repo.targetsKey.keyId())
                     .contains(srv.http.get("/api/v1/releases", srv.adminToken).json().path("items").path(0)
                             .path("sha256").asText());
-            assertThat(releases).containsPattern("<td class=\"num\">5</td>");
             byte[] two = "firmware two".getBytes(StandardCharsets.UTF_8);
-            String row = releases.substring(releases.indexOf(">fw-a-2.0.bin</a>"));
-            row = row.substring(0, row.indexOf("</tr>"));
-            assertThat(row).as("the release's version, size and hashes")
+            String row = row(releases, "fw-a-2.0.bin");
+            assertThat(row).as("the release's version, size, hashes and security version")
                     .contains("<td>2.0</td>").contains("<td class=\"num\">" + two.length + "</td>")
                     .contains("sha256 <code>" + hex("SHA-256", two) + "</code>")
-                    .contains("sha512 <code>" + hex("SHA-512", two) + "</code>")
+                    .containsPattern("sha512 <code>" + hex("SHA-512", two) + "</code></span></td>\\s*"
+                            + "<td class=\"num\">5</td>")
                     .doesNotContain("<td>1.0</td>");
+            assertThat(row(releases, "fw-a-1.0.bin")).as("security version 0")
+                    .containsPattern("</code></span></td>\\s*<td class=\"num\">0</td>");
 
             String audit = b.get("/ui/audit?action=release.").body();
             assertThat(audit).contains("release.publish").doesNotContain("device.enroll");
@@ -338,6 +378,15 @@ class FleetPagesTest {
             assertThat(b.get("/ui/audit?from=2999-01-01T00:00").body()).contains("No entry matches");
             assertThat(b.get("/ui/audit?actor=release-manager-token").body()).as("filtered by actor name")
                     .contains(">release.publish<").doesNotContain(">token.create<");
+
+            clock.advance(Duration.ofHours(1));
+            TestDevice later = srv.device(KeyType.ED25519, "board-c"); // enrolled, and audited, an hour later
+            b.signIn(srv.adminToken); // the session idled out meanwhile
+            String at = clock.instant().toString();
+            assertThat(b.get("/ui/audit?to=" + at).body()).as("to: only entries before it")
+                    .contains(">" + f.d3().id() + "</a>").doesNotContain(later.id());
+            assertThat(b.get("/ui/audit?from=" + at).body()).as("from: only entries at or after it")
+                    .contains(">" + later.id() + "</a>").doesNotContain(f.d3().id());
         }
     }
 
@@ -402,6 +451,47 @@ class FleetPagesTest {
             String other = section(timeline, "other-events");
             assertThat(other).contains("<h3 id=\"other-events-title\">Other events</h3>").contains("METADATA_REFUSED");
             assertThat(types(other)).containsExactly("failed");
+        }
+    }
+
+    @StoreTest
+    void aDeviceReportingAnotherDevicesRolloutGetsNoLinkToItAndChangesNothingThere(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
+            Fleet f = fleet(srv);
+            String t = srv.adminToken;
+            String own = srv.http.post("/api/v1/deployments", t, Map.of("target", "fw-a-2.0.bin", "deviceId",
+                    f.d1().id())).json().path("id").asText();
+            String theirs = srv.http.post("/api/v1/deployments", t, Map.of("target", "fw-a-1.0.bin", "deviceId",
+                    f.d2().id())).json().path("id").asText();
+            JsonNode before = srv.http.get("/api/v1/rollouts/" + theirs, t).json();
+            JsonNode statusBefore = srv.http.get("/api/v1/deployments/" + theirs, t).json().path("status");
+            List<Map<String, Object>> events = new ArrayList<>();
+            String[] types = {"download_started", "installed", "committed", "failed"};
+            for (int i = 0; i < types.length; i++) {
+                events.add(step("x" + i, types[i], "2026-12-02T10:0" + i + ":00Z", theirs, null));
+            }
+            events.add(step("y0", "download_started", "2026-12-02T10:05:00Z", "rol_<b>made</b>up", null));
+            events.add(step("z0", "download_started", "2026-12-02T10:06:00Z", own, null));
+            assertThat(srv.http.post("/api/v1/device/" + f.d1().id() + "/events", f.d1().token(),
+                    Map.of("events", events)).status()).as("stored, as ever").isEqualTo(200);
+
+            JsonNode after = srv.http.get("/api/v1/rollouts/" + theirs, t).json();
+            assertThat(after.path("stages")).as("d2's rollout counts").isEqualTo(before.path("stages"));
+            assertThat(after.path("failures")).isEqualTo(before.path("failures"));
+            assertThat(srv.http.get("/api/v1/deployments/" + theirs, t).json().path("status")).isEqualTo(statusBefore);
+
+            b.signIn(t);
+            String page = b.get("/ui/devices/" + f.d1().id()).body();
+            String timeline = page.substring(page.indexOf("id=\"timeline\""));
+            assertThat(page).as("no link to a rollout d1 is not in").doesNotContain("/ui/rollouts/" + theirs)
+                    .doesNotContain("<b>made</b>");
+            assertThat(section(timeline, "update-3")).contains("<code>" + theirs + "</code>")
+                    .contains("the device is not in it");
+            assertThat(section(timeline, "update-2")).contains("<code>rol_&lt;b&gt;made&lt;/b&gt;up</code>");
+            assertThat(section(timeline, "update-1")).as("its own deployment is linked")
+                    .contains("<a href=\"/ui/rollouts/" + own + "\">" + own + "</a>")
+                    .doesNotContain("the device is not in it");
+            assertThat(b.get("/ui/rollouts/" + theirs).body()).doesNotContain(f.d1().id());
         }
     }
 

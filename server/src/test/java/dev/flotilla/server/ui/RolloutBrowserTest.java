@@ -131,6 +131,10 @@ class RolloutBrowserTest {
         wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Releases"));
         Chromium.assertNoHorizontalOverflow(browser, "releases");
         Chromium.checkPage(browser, "releases-phone");
+        onPhone("/ui/rollouts", "Rollouts", "rollouts");
+        onPhone("/ui/rollouts/new", "New rollout", "rollout-new");
+        browser.get(fleet.srv.server.uri() + "/ui/releases");
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Releases"));
         browser.manage().window().setSize(new Dimension(1280, 1000));
 
         browser.navigate().refresh();
@@ -267,6 +271,14 @@ class RolloutBrowserTest {
     private void assertUntouched(String id, String what) {
         assertThat(fleet.get(id).path("state").asText()).as(what).isEqualTo("active");
         assertThat(fleet.audit("rollout.abort")).as(what).isEmpty();
+    }
+
+    /** Opens {@code path} at the browser's current (phone) width and checks that nothing sticks out sideways. */
+    private void onPhone(String path, String heading, String name) {
+        browser.get(fleet.srv.server.uri() + path);
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), heading));
+        Chromium.assertNoHorizontalOverflow(browser, name);
+        Chromium.checkPage(browser, name + "-phone");
     }
 
     private void signIn(String token) {

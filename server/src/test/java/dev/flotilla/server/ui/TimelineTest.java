@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,7 +27,7 @@ class TimelineTest {
     }
 
     private Timeline.Grouped grouped() {
-        return Timeline.of(received.reversed()); // the page reads them newest first
+        return Timeline.of(received.reversed(), Set.of("rol_a", "dep_x")); // the page reads them newest first
     }
 
     private static List<String> labels(List<Timeline.Step> steps) {
@@ -51,6 +52,9 @@ class TimelineTest {
         assertThat(a.outcome()).isEqualTo("committed");
         assertThat(a.attempts()).isEqualTo(1);
         assertThat(g.updates().get(0).outcome()).isEqualTo("in progress");
+        assertThat(g.updates()).extracting(Timeline.Update::member).as("only rol_a is the device's")
+                .containsExactly(false, true);
+        assertThat(Timeline.assignments(received)).containsExactlyInAnyOrder("rol_a", "rol_b");
         assertThat(labels(g.other())).containsExactly("failed");
         assertThat(a.steps().get(0).details()).as("what the heading shows is not repeated").isEqualTo("{\"reason\":\"R\"}");
         assertThat(a.steps().get(0).at()).as("the time received when the device sent none").endsWith("Z");
@@ -82,6 +86,6 @@ class TimelineTest {
             assertThat(u.kind()).isEqualTo("Deployment");
             assertThat(u.steps().get(0).details()).isNull();
         });
-        assertThat(Timeline.of(List.of()).isEmpty()).isTrue();
+        assertThat(Timeline.of(List.of(), Set.of()).isEmpty()).isTrue();
     }
 }
