@@ -20,9 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * docs/first-fleet.md stays in step with the CLI and the agent: every {@code ./flotilla} command in its shell
  * blocks parses (each of its options exists, the required ones are given) and the agent configuration it
- * writes is valid.
- * (The guide as a whole was followed by hand on one machine; running it here would build the launcher's jar
- * and need port 8080.)
+ * writes is valid, without a server: a quick check at {@code test}. {@link FirstFleetGuideIT} runs the whole
+ * guide against the packaged jar after {@code package}.
  */
 class FirstFleetGuideTest {
     private static final Path GUIDE = Path.of("..", "docs", "first-fleet.md");
