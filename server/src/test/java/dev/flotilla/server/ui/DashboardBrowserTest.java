@@ -115,11 +115,20 @@ class DashboardBrowserTest {
         browser.get(audit);
         browser.manage().window().setSize(new Dimension(1280, 1000));
 
+        org.openqa.selenium.Cookie session = browser.manage().getCookieNamed("flotilla_session");
+        assertThat(session).as("the session cookie").isNotNull();
         browser.findElement(By.id("sign-out")).click();
         wait.until(ExpectedConditions.urlContains("/ui/login"));
         assertThat(browser.findElement(By.id("signin-notice")).getText()).contains("You are signed out");
         browser.get(srv.server.uri() + "/ui/devices");
         wait.until(ExpectedConditions.urlContains("/ui/login"));
+        // bad sessions: the ended session's cookie put back, and an invented one, open nothing
+        for (String bad : List.of(session.getValue(), "fls_invented")) {
+            browser.manage().addCookie(new org.openqa.selenium.Cookie("flotilla_session", bad, "/ui"));
+            browser.get(srv.server.uri() + "/ui/devices");
+            wait.until(ExpectedConditions.urlContains("/ui/login"));
+            assertThat(browser.findElements(By.id("sign-out"))).as(bad).isEmpty();
+        }
 
         assertThat(Chromium.cspViolations(browser)).isEmpty();
     }
