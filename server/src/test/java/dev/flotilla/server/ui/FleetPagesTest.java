@@ -266,15 +266,21 @@ class FleetPagesTest {
         return m.group(1).replace("&amp;", "&");
     }
 
+    /** Deploys {@code target} to device {@code d}; the deployment's id. */
+    private static String deploy(TestServer srv, String target, TestDevice d) {
+        Http.Response r = srv.http.post("/api/v1/deployments", srv.adminToken,
+                Map.of("target", target, "deviceId", d.id()));
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        return r.json().path("id").asText();
+    }
+
     @StoreTest
     void theApiAndTheDevicesPageFilterDevicesByTheirStateInARollout(TestDatabase db) {
         try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
             Fleet f = fleet(srv);
             String t = srv.adminToken;
-            String toD1 = srv.http.post("/api/v1/deployments", t, Map.of("target", "fw-a-2.0.bin", "deviceId",
-                    f.d1().id())).json().path("id").asText();
-            String toD2 = srv.http.post("/api/v1/deployments", t, Map.of("target", "fw-a-1.0.bin", "deviceId",
-                    f.d2().id())).json().path("id").asText();
+            String toD1 = deploy(srv, "fw-a-2.0.bin", f.d1());
+            String toD2 = deploy(srv, "fw-a-1.0.bin", f.d2());
             assertThat(srv.http.post("/api/v1/device/" + f.d2().id() + "/events", f.d2().token(), Map.of("events",
                     List.of(Map.of("eventId", "r1", "type", "failed", "details", Map.of("deploymentId", toD2)))))
                     .status()).isEqualTo(200);
@@ -459,10 +465,8 @@ class FleetPagesTest {
         try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
             Fleet f = fleet(srv);
             String t = srv.adminToken;
-            String own = srv.http.post("/api/v1/deployments", t, Map.of("target", "fw-a-2.0.bin", "deviceId",
-                    f.d1().id())).json().path("id").asText();
-            String theirs = srv.http.post("/api/v1/deployments", t, Map.of("target", "fw-a-1.0.bin", "deviceId",
-                    f.d2().id())).json().path("id").asText();
+            String own = deploy(srv, "fw-a-2.0.bin", f.d1());
+            String theirs = deploy(srv, "fw-a-1.0.bin", f.d2());
             JsonNode before = srv.http.get("/api/v1/rollouts/" + theirs, t).json();
             JsonNode statusBefore = srv.http.get("/api/v1/deployments/" + theirs, t).json().path("status");
             List<Map<String, Object>> events = new ArrayList<>();
