@@ -91,7 +91,11 @@ class RolloutBrowserTest {
         js("window.flotillaNoReload = true;");
         List<TestDevice> first = fleet.assigned(devices, id);
         assertThat(first).hasSize(2);
+        // a keyboard user on an action keeps the focus there while the live block is replaced under it
+        js("document.getElementById('action-pause').focus(); document.getElementById('rollout-state').dataset.old = 1;");
         fleet.report(first.get(0), id, "download_started", Map.of());
+        wait.until(d -> js("return !document.getElementById('rollout-state').dataset.old;"));
+        assertThat(js("return document.activeElement.id;")).as("the focus after a live update").isEqualTo("action-pause");
         fleet.report(first.get(0), id, "failed", Map.of("reason", "E_BAD_IMAGE"));
         fleet.commit(first.get(1), id);
         fleet.tick(id, Duration.ofSeconds(2));

@@ -1,8 +1,8 @@
 // Flotilla dashboard: the only script besides htmx and uPlot. Shows <time> values in the reader's own time zone
 // (the ISO-8601 UTC value stays in the datetime attribute and the tooltip), also after htmx swaps; keeps an
 // element with data-live="URL" current from that server-sent event stream (event named by data-live-event,
-// "fleet" by default: the element's new HTML; event "ended": the session ended, so the page reloads into the
-// sign-in page); draws the rollout chart (uPlot) from the live block's #series data; and moves the focus to
+// "fleet" by default: the element's new HTML, the focus staying on the element of that id; event "ended": the
+// session ended, so the page reloads into the sign-in page); draws the rollout chart (uPlot) from the live block's #series data; and moves the focus to
 // what an htmx swap brought (a confirmation step, a form's first invalid field or its preview).
 (function () {
   "use strict";
@@ -24,7 +24,13 @@
       var now = document.getElementById(id); // an htmx swap may have replaced the element
       var next = new DOMParser().parseFromString(e.data, "text/html").getElementById(id);
       if (now && next) {
+        // the reader's place: the element in the block that had the focus gets it back in the new content
+        var focused = document.activeElement && now.contains(document.activeElement) ? document.activeElement.id : "";
         now.replaceChildren.apply(now, Array.prototype.slice.call(next.childNodes));
+        var again = focused ? document.getElementById(focused) : null;
+        if (again) {
+          again.focus({ preventScroll: true });
+        }
         localTimes(now);
         if (window.htmx) {
           window.htmx.process(now);
