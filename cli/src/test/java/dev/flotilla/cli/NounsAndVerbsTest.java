@@ -32,7 +32,7 @@ class NounsAndVerbsTest {
             "retry", "set", "clear");
     /** The other verbs: on many objects, creating one, or on the one thing a mass noun names. */
     static final Set<String> OTHER_VERBS = Set.of("list", "create", "preview", "generate", "init", "rotate", "sign",
-            "publish", "refresh", "status");
+            "publish", "refresh", "status", "summary");
     /** Options that would name the object a verb acts on, which belongs in its argument. */
     static final Set<String> NAMING_OPTIONS = Set.of("--id", "--name");
 

@@ -289,6 +289,15 @@ class OperatorCommandsTest {
                 .path("items"), "id")).containsExactly(current.deviceId()).doesNotContain(silent);
         assertThat(ok("devices", "list", "--security-version", "behind").out()).contains(behind.deviceId())
                 .doesNotContain(current.deviceId());
+        JsonNode summary = okJson("devices", "summary");
+        assertThat(summary.path("active").asLong()).isEqualTo(3);
+        assertThat(summary.path("belowSecurityVersion").asLong()).isEqualTo(1);
+        assertThat(summary.path("rootVersion").asLong()).isEqualTo(1);
+        assertThat(summary.path("behindRoot").asLong()).isEqualTo(1);
+        assertThat(ok("devices", "summary").out()).contains("3 active")
+                .contains("1 below the newest security version (--security-version behind)")
+                .contains("root version 1, 1 trusting an older one (--trusted-root behind)")
+                .containsPattern("board-a +3 +--hardware board-a");
         assertOneLineError(as(admin, "devices", "list", "--security-version", "old"), "invalid_request: query"
                 + " parameter 'securityVersion' must be one of behind, current; got 'old'");
         assertOneLineError(as(admin, "devices", "list", "--trusted-root", "3"), "invalid_request: query"

@@ -235,7 +235,7 @@ public final class Server implements AutoCloseable {
                         ctx -> ctx.contentType("application/json").result(openApi));
                 TokenRoutes.register(routes, tokens);
                 EnrollmentRoutes.register(routes, enrollment);
-                DeviceRoutes.register(routes, devices, events, checkIns, fleet::baseline);
+                DeviceRoutes.register(routes, devices, events, checkIns, fleet);
                 DeviceApiRoutes.register(routes, devices, deviceAuth, checkIns, events, metrics);
                 TufRoutes.register(routes, jdbi, tuf, trust, targetsRefresh, new ArtifactDownloads(releases, artifacts,
                         config.artifacts(), config.publicArtifacts() ? null : new ArtifactAccess(jdbi)));

@@ -18,14 +18,15 @@ import java.util.Map;
 
 /** {@code flotilla devices}: the inventory through the management API. */
 @Command(name = "devices", aliases = "device",
-        description = "List, inspect, tag, group, decommission, re-commission and delete devices;"
+        description = "List, count, inspect, tag, group, decommission, re-commission and delete devices;"
         + " set groups' maintenance windows.",
         mixinStandardHelpOptions = true,
-        subcommands = {DevicesCommand.ListDevices.class, DevicesCommand.Show.class, DevicesCommand.Events.class,
+        subcommands = {DevicesCommand.ListDevices.class, DevicesSummary.class, DevicesCommand.Show.class, DevicesCommand.Events.class,
                 DevicesCommand.Tag.class, DevicesCommand.Group.class, DevicesCommand.Decommission.class,
                 DevicesCommand.Recommission.class, DevicesCommand.Delete.class, GroupWindowCommand.class},
         modelTransformer = Examples.class, footerHeading = "%nExamples:%n",
         footer = {"  flotilla devices list --hardware devboard --connectivity offline",
+                "  flotilla devices summary --json",
                 "  flotilla devices list --installed-version 1.1.0 --json",
                 "  flotilla devices list --rollout rol_UazAWuxfXTPobvcJ --rollout-state failed",
                 "  flotilla devices list --status active --security-version behind",

@@ -7,6 +7,7 @@ import dev.flotilla.server.http.JsonBody;
 import dev.flotilla.server.http.Limits;
 import dev.flotilla.server.http.ListOrder;
 import dev.flotilla.server.http.Page;
+import dev.flotilla.server.http.QueryParams;
 import dev.flotilla.server.http.Routes;
 import io.javalin.http.HandlerType;
 
@@ -22,9 +23,17 @@ public final class DeviceRoutes {
     private DeviceRoutes() {
     }
 
-    /** @param baseline what the list's {@code securityVersion} and {@code trustedRoot} filters compare with */
+    /**
+     * @param fleet the fleet summary ({@code GET /api/v1/fleet/summary}) and the baseline the list's
+     *              {@code securityVersion} and {@code trustedRoot} filters compare with
+     */
     public static void register(Routes routes, DeviceService devices, DeviceEvents events, CheckIns checkIns,
-                                Supplier<FleetBaseline> baseline) {
+                                FleetOverview fleet) {
+        Supplier<FleetBaseline> baseline = fleet::baseline;
+        routes.operator(HandlerType.GET, "/api/v1/fleet/summary", Role.VIEWER, (ctx, op) -> {
+            QueryParams.requireOnly(ctx, java.util.List.of()); // it takes none: any is refused
+            ctx.json(fleet.summary());
+        });
         routes.operator(HandlerType.GET, "/api/v1/devices", Role.VIEWER,
                 (ctx, op) -> {
                     Page.Request page = Page.Request.from(ctx, DeviceFilter.NAMES);

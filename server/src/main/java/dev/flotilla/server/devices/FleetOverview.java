@@ -34,6 +34,7 @@ public final class FleetOverview {
     public record Summary(long active, long decommissioned, long online, long neverSeen, List<Count> byVersion,
                           List<Count> byHardware, List<Count> byHealth, long belowSecurityVersion,
                           Long rootVersion, long behindRoot) {
+        @com.fasterxml.jackson.annotation.JsonProperty("offline")
         public long offline() {
             return active - online;
         }

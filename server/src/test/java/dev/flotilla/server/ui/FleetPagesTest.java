@@ -311,6 +311,34 @@ class FleetPagesTest {
     }
 
     @StoreTest
+    void theApiGivesTheOverviewsCountsToViewersAndRefusesParametersAndStrangers(TestDatabase db) {
+        try (TestServer srv = TestServer.start(db, dir, clock)) {
+            fleet(srv);
+            Http.Response r = srv.http.get("/api/v1/fleet/summary", srv.token(srv.adminToken, "viewer"));
+            assertThat(r.status()).as(r.text()).isEqualTo(200);
+            JsonNode s = r.json();
+            assertThat(s.path("active").asLong()).isEqualTo(3);
+            assertThat(s.path("online").asLong()).isEqualTo(2);
+            assertThat(s.path("offline").asLong()).isEqualTo(1);
+            assertThat(s.path("neverSeen").asLong()).isEqualTo(1);
+            assertThat(s.path("decommissioned").asLong()).isZero();
+            assertThat(s.path("belowSecurityVersion").asLong()).isEqualTo(1);
+            assertThat(s.path("behindRoot").asLong()).isEqualTo(1);
+            assertThat(s.path("byHardware").findValuesAsText("label")).containsExactly("board-a", "board-b");
+            assertThat(s.path("byHardware").findValuesAsText("filter")).containsExactly("board-a", "board-b");
+            assertThat(s.path("byVersion").findValuesAsText("label")).contains("1.0 (fw-a-1.0.bin)",
+                    "2.0 (fw-a-2.0.bin)", "no manifest yet");
+            assertThat(s.path("byHealth").findValuesAsText("label")).contains("degraded");
+
+            Http.Response unknown = srv.http.get("/api/v1/fleet/summary?hardwareId=board-a", srv.adminToken);
+            assertThat(unknown.status()).isEqualTo(400);
+            assertThat(unknown.code()).isEqualTo("unknown_parameter");
+            assertThat(srv.http.get("/api/v1/fleet/summary", null).status()).isEqualTo(401);
+            assertThat(srv.http.get("/api/v1/fleet/summary", "flt_not-a-token").status()).isEqualTo(401);
+        }
+    }
+
+    @StoreTest
     void theOverviewCountsTheFleetAndTheDevicePageShowsItsStateAndTimeline(TestDatabase db) {
         try (TestServer srv = TestServer.start(db, dir, clock); Browser b = new Browser(srv.server.uri())) {
             Fleet f = fleet(srv);
