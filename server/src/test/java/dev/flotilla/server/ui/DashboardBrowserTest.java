@@ -96,6 +96,11 @@ class DashboardBrowserTest {
         wait.until(ExpectedConditions.textMatches(By.cssSelector("#update-1 h3"), // live, without a reload
                 java.util.regex.Pattern.compile("^Update to 1\\.2")));
         assertThat(browser.findElement(By.cssSelector("#update-2 h3")).getText()).startsWith("Update to 1.1");
+        // the device is in no rollout of those ids: what it named is shown, never linked
+        assertThat(browser.findElements(By.cssSelector("#update-1 a[href*=dep_next], #update-2 a[href*=dep_browser]")))
+                .isEmpty();
+        assertThat(browser.findElement(By.cssSelector("#update-2 .foreign")).getText())
+                .contains("dep_browser").contains("the device is not in it");
 
         browser.findElement(By.linkText("Audit log")).click();
         wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Audit log"));
