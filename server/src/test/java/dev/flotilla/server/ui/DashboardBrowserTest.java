@@ -96,6 +96,9 @@ class DashboardBrowserTest {
         wait.until(ExpectedConditions.textMatches(By.cssSelector("#update-1 h3"), // live, without a reload
                 java.util.regex.Pattern.compile("^Update to 1\\.2")));
         assertThat(browser.findElement(By.cssSelector("#update-2 h3")).getText()).startsWith("Update to 1.1");
+        assertThat((String) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                "return document.getElementById('live-announce').textContent;"))
+                .as("told to screen readers (a polite live region)").startsWith("Latest update: Update to 1.2");
         // the device is in no rollout of those ids: what it named is shown, never linked
         assertThat(browser.findElements(By.cssSelector("#update-1 a[href*=dep_next], #update-2 a[href*=dep_browser]")))
                 .isEmpty();

@@ -37,7 +37,7 @@ class DeviceLiveTest {
             browser.signIn(srv.token(srv.adminToken, "viewer"));
             String live = "/ui/devices/" + device.id() + "/live";
             assertThat(browser.get("/ui/devices/" + device.id()).body())
-                    .contains("<div id=\"device-live\" data-live=\"" + live + "\" data-live-event=\"device\">");
+                    .contains("<div id=\"device-live\" data-live=\"" + live + "\" data-live-event=\"device\"");
             assertThat(browser.get("/ui/devices/dev_nope/live").statusCode()).isEqualTo(404);
             assertTimeoutPreemptively(Duration.ofSeconds(40), () -> {
                 HttpResponse<Stream<String>> r = client.send(HttpRequest.newBuilder(srv.server.uri().resolve(live))

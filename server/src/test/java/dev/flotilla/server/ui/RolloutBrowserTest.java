@@ -101,6 +101,8 @@ class RolloutBrowserTest {
         fleet.tick(id, Duration.ofSeconds(2));
         wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "halted"));
         assertThat(js("return window.flotillaNoReload === true;")).as("the page was not reloaded").isEqualTo(true);
+        assertThat(js("return document.getElementById('live-announce').textContent;"))
+                .as("told to screen readers (a polite live region)").isEqualTo("Rollout state: halted");
         assertThat(browser.findElement(By.id("halt-reason")).getText()).contains("failureRate")
                 .contains("50.0%").contains("40.0%").contains("over 2 devices");
         assertThat(browser.findElement(By.id("by-reason")).getText()).contains("E_BAD_IMAGE");

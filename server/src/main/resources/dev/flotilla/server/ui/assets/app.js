@@ -1,8 +1,9 @@
 // Flotilla dashboard: the only script besides htmx and uPlot. Shows <time> values in the reader's own time zone
 // (the ISO-8601 UTC value stays in the datetime attribute and the tooltip), also after htmx swaps; keeps an
 // element with data-live="URL" current from that server-sent event stream (event named by data-live-event,
-// "fleet" by default: the element's new HTML, the focus staying on the element of that id; event "ended": the
-// session ended, so the page reloads into the sign-in page); draws the rollout chart (uPlot) from the live block's #series data; and moves the focus to
+// "fleet" by default: the element's new HTML, the focus staying on the element of that id, and a change of what
+// data-live-announce names told to screen readers; event "ended": the session ended, so the page reloads into
+// the sign-in page); draws the rollout chart (uPlot) from the live block's #series data; and moves the focus to
 // what an htmx swap brought (a confirmation step, a form's first invalid field or its preview).
 (function () {
   "use strict";
@@ -26,7 +27,9 @@
       if (now && next) {
         // the reader's place: the element in the block that had the focus gets it back in the new content
         var focused = document.activeElement && now.contains(document.activeElement) ? document.activeElement.id : "";
+        var said = announced(now);
         now.replaceChildren.apply(now, Array.prototype.slice.call(next.childNodes));
+        announce(now, said);
         var again = focused ? document.getElementById(focused) : null;
         if (again) {
           again.focus({ preventScroll: true });
@@ -42,6 +45,19 @@
       source.close();
       window.location.reload();
     });
+  }
+  // A live block's data-live-announce names (a selector) the one thing in it a screen reader is told of when
+  // it changes (a rollout's state, a device's newest update), through the page's polite #live-announce region.
+  function announced(block) {
+    var el = block.dataset.liveAnnounce ? block.querySelector(block.dataset.liveAnnounce) : null;
+    return el ? el.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+  function announce(block, before) {
+    var now = announced(block);
+    var region = document.getElementById("live-announce");
+    if (now && now !== before && region) {
+      region.textContent = (block.dataset.liveAnnounceLabel || "") + now;
+    }
   }
   function drawChart() {
     var holder = document.getElementById("chart");
