@@ -149,6 +149,9 @@ public final class ServerClient {
                 .followRedirects(HttpClient.Redirect.NORMAL);
         if (tls != null) {
             b.sslContext(tls);
+        } else {
+            // the JDK's default context, made only when an HTTPS server is reached (LazyDefaultTls)
+            b.sslContext(LazyDefaultTls.context()).sslParameters(LazyDefaultTls.parameters());
         }
         return b;
     }
