@@ -86,6 +86,7 @@ class AuthorizationMatrixTest {
         calls.add(new Call("POST", () -> "/api/v1/devices", "/api/v1/devices", () -> Map.of(
                 "publicKey", new TestDevice(KeyType.ED25519).publicKeyJson(), "hardwareId", "board-m"), Role.OPERATOR));
         calls.add(new Call("GET", () -> "/api/v1/devices/" + deviceId, "/api/v1/devices/{deviceId}", () -> null, Role.VIEWER));
+        calls.add(new Call("GET", () -> "/api/v1/fleet/summary", "/api/v1/fleet/summary", () -> null, Role.VIEWER));
         calls.add(new Call("PUT", () -> "/api/v1/devices/" + deviceId + "/tags", "/api/v1/devices/{deviceId}/tags",
                 () -> Map.of("tags", List.of("eu")), Role.OPERATOR));
         calls.add(new Call("PUT", () -> "/api/v1/devices/" + deviceId + "/group", "/api/v1/devices/{deviceId}/group",
