@@ -310,11 +310,11 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * Devices the idle check-in cache holds at most: an entry takes about 500 bytes, the cache
-     * at most an eighth of the heap.
+     * Devices the idle check-in cache holds at most: an entry takes about 250 bytes, the cache at most a
+     * quarter of the heap (a million devices with {@code -Xmx1g}).
      */
     private static int idleCacheDevices() {
-        return (int) Math.min(5_000_000, Runtime.getRuntime().maxMemory() / 8 / 512);
+        return (int) Math.min(5_000_000, Runtime.getRuntime().maxMemory() / 4 / 256);
     }
 
     /**

@@ -121,6 +121,7 @@ public final class FleetBench extends ToolCommand {
             out.put("serverRssMiB", servers.memoryMiB(0, false));
             out.put("serverPeakRssMiB", servers.memoryMiB(0, true));
             out.put("serverHeapUsedMiB", servers.heapUsedMiB(http, 0));
+            out.put("serverCachedDevices", servers.cachedDevices(http, 0));
             if (nodeCount > 1) {
                 servers.startUpTo(nodeCount);
                 nodes = servers.uris();

@@ -63,15 +63,25 @@ final class FleetNodes implements AutoCloseable {
 
     /** The heap node {@code n} uses now (MiB, from its {@code /metrics}: {@code jvm_memory_used_bytes} of the heap). */
     long heapUsedMiB(HttpClient http, int n) throws IOException, InterruptedException {
+        return (long) (metric(http, n, "jvm_memory_used_bytes{", "area=\"heap\"") / (1024 * 1024));
+    }
+
+    /** The devices in node {@code n}'s idle check-in cache now (its {@code flotilla_checkin_cache_devices}). */
+    long cachedDevices(HttpClient http, int n) throws IOException, InterruptedException {
+        return (long) metric(http, n, "flotilla_checkin_cache_devices ", "");
+    }
+
+    /** The sum of node {@code n}'s {@code /metrics} samples whose line starts with {@code prefix} and contains {@code label}. */
+    private double metric(HttpClient http, int n, String prefix, String label) throws IOException, InterruptedException {
         String text = http.send(HttpRequest.newBuilder(nodes.get(n).uri().resolve("/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        double bytes = 0;
+        double sum = 0;
         for (String line : text.split("\n")) {
-            if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
-                bytes += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            if (line.startsWith(prefix) && line.contains(label)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
-        return (long) (bytes / (1024 * 1024));
+        return sum;
     }
 
     /** Stops every node in order (or kills it after 30 s) and waits until its process is gone. */

@@ -32,6 +32,7 @@ class FleetBenchTest {
         assertThat(out.path("serverRssMiB").asLong()).isPositive();
         assertThat(out.path("serverPeakRssMiB").asLong()).isGreaterThanOrEqualTo(out.path("serverRssMiB").asLong());
         assertThat(out.path("serverHeapUsedMiB").asLong()).isPositive().isLessThanOrEqualTo(256);
+        assertThat(out.path("serverCachedDevices").asLong()).as("every device idle-cached on the first node").isEqualTo(200);
         assertThat(out.path("databaseMiB").asLong()).isPositive();
         assertThat(out.path("nodes").path("count").asInt()).isEqualTo(2);
         assertThat(out.path("nodes").path("ratioToOneNode").asDouble()).isPositive();

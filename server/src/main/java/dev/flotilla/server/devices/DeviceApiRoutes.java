@@ -33,6 +33,8 @@ public final class DeviceApiRoutes {
         io.micrometer.core.instrument.Counter cacheMiss = io.micrometer.core.instrument.Counter.builder("flotilla.checkin.lookups")
                 .tag("source", "database").description("check-in token lookups answered by the database")
                 .register(metrics);
+        io.micrometer.core.instrument.Gauge.builder("flotilla.checkin.cache.devices", checkIns, CheckIns::cachedDevices)
+                .description("devices whose idle check-in state this server holds").register(metrics);
         routes.open(HandlerType.POST, "/api/v1/device/enroll", ctx -> {
             JsonBody body = JsonBody.of(ctx);
             Device d = devices.enroll(new DeviceService.Enrollment(body.optString("enrollmentToken"),

@@ -56,6 +56,16 @@ class CachedCheckInTest {
         throw new AssertionError("no lookups metric for " + source);
     }
 
+    /** The gauge of devices in {@code s}'s idle cache. */
+    private static long cachedDevices(TestServer s) {
+        for (String line : s.http.get("/metrics", null).text().split("\n")) {
+            if (line.startsWith("flotilla_checkin_cache_devices ")) {
+                return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no cached devices gauge");
+    }
+
     /** An idle check-in of {@code d} on {@code s}: its status, and whether the cache answered the lookup. */
     private record Idle(int status, boolean fromCache) {
     }
@@ -113,6 +123,8 @@ class CachedCheckInTest {
         assertThat(idle(a, d, envelope, etag)).as("first idle check-in on A reads the database")
                 .isEqualTo(new Idle(304, false));
         assertThat(idle(a, d, envelope, etag)).as("then A answers from its cache").isEqualTo(new Idle(304, true));
+        assertThat(cachedDevices(a)).as("A holds the device").isEqualTo(1);
+        assertThat(cachedDevices(b)).as("B has not seen an idle check-in yet").isZero();
         assertThat(idle(b, d, envelope, etag)).isEqualTo(new Idle(304, false));
         assertThat(idle(b, d, envelope, etag)).isEqualTo(new Idle(304, true));
 

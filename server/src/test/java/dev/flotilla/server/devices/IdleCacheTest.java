@@ -6,8 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The cache's rule: a read that may predate an invalidation is never kept. */
 class IdleCacheTest {
-    private static IdleCache.Entry entry(String token) {
-        return new IdleCache.Entry(token, Long.MAX_VALUE, "m", null);
+    /** {@code n} as a SHA-256 digest would be written: 64 lowercase hex digits. */
+    private static String digest(long n) {
+        return String.format("%064x", n);
+    }
+
+    private static IdleCache.Entry entry(long token) {
+        return new IdleCache.Entry(digest(token), Long.MAX_VALUE, digest(7), null);
     }
 
     @Test
@@ -15,8 +20,8 @@ class IdleCacheTest {
         IdleCache cache = new IdleCache(10);
         cache.invalidate("d1");
         long stamp = cache.stamp();
-        cache.put("d1", entry("t"), stamp);
-        assertThat(cache.get("d1")).isEqualTo(entry("t"));
+        cache.put("d1", entry(1), stamp);
+        assertThat(cache.get("d1")).isEqualTo(entry(1));
         assertThat(cache.size()).isEqualTo(1);
     }
 
@@ -25,19 +30,19 @@ class IdleCacheTest {
         IdleCache cache = new IdleCache(10);
         long stamp = cache.stamp(); // the read begins
         cache.invalidate("d1");     // a change is seen meanwhile
-        cache.put("d1", entry("t"), stamp);
+        cache.put("d1", entry(1), stamp);
         assertThat(cache.get("d1")).isNull();
         // another device's invalidation does not matter
         long other = cache.stamp();
         cache.invalidate("d2");
-        cache.put("d1", entry("t"), other);
+        cache.put("d1", entry(1), other);
         assertThat(cache.get("d1")).isNotNull();
     }
 
     @Test
     void invalidationRemovesAnEntry() {
         IdleCache cache = new IdleCache(10);
-        cache.put("d1", entry("t"), cache.stamp());
+        cache.put("d1", entry(1), cache.stamp());
         cache.invalidate("d1");
         assertThat(cache.get("d1")).isNull();
     }
@@ -45,13 +50,13 @@ class IdleCacheTest {
     @Test
     void clearDropsEverythingAndEveryReadBegunBeforeIt() {
         IdleCache cache = new IdleCache(10);
-        cache.put("d1", entry("t"), cache.stamp());
+        cache.put("d1", entry(1), cache.stamp());
         long before = cache.stamp();
         cache.clear();
         assertThat(cache.get("d1")).isNull();
-        cache.put("d2", entry("t"), before);
+        cache.put("d2", entry(1), before);
         assertThat(cache.get("d2")).isNull();
-        cache.put("d2", entry("t"), cache.stamp());
+        cache.put("d2", entry(1), cache.stamp());
         assertThat(cache.get("d2")).isNotNull();
     }
 
@@ -63,9 +68,9 @@ class IdleCacheTest {
         cache.prune(); // marks now
         long recent = cache.stamp();
         cache.prune(); // floor = the previous mark: reads stamped before it are refused from now on
-        cache.put("d1", entry("t"), ancient);
+        cache.put("d1", entry(1), ancient);
         assertThat(cache.get("d1")).as("stamped before an invalidation whose record is gone").isNull();
-        cache.put("d1", entry("t"), recent);
+        cache.put("d1", entry(1), recent);
         assertThat(cache.get("d1")).isNotNull();
     }
 
@@ -79,7 +84,7 @@ class IdleCacheTest {
             Thread reader = Thread.ofPlatform().start(() -> {
                 long stamp = cache.stamp();
                 await(go);
-                cache.put("d", entry(Long.toString(stamp)), stamp);
+                cache.put("d", entry(stamp), stamp);
             });
             Thread writer = Thread.ofPlatform().start(() -> {
                 await(go);
@@ -90,7 +95,7 @@ class IdleCacheTest {
             writer.join();
             IdleCache.Entry left = cache.get("d");
             if (left != null) {
-                assertThat(Long.parseLong(left.tokenHash())).as("round " + round).isGreaterThanOrEqualTo(invalidatedAt[0]);
+                assertThat(Long.parseLong(left.tokenHash(), 16)).as("round " + round).isGreaterThanOrEqualTo(invalidatedAt[0]);
             }
             cache.invalidate("d");
         }
@@ -107,12 +112,47 @@ class IdleCacheTest {
     @Test
     void holdsAtMostItsBoundButStillReplacesKnownDevices() {
         IdleCache cache = new IdleCache(2);
-        cache.put("d1", entry("a"), cache.stamp());
-        cache.put("d2", entry("a"), cache.stamp());
-        cache.put("d3", entry("a"), cache.stamp());
+        cache.put("d1", entry(1), cache.stamp());
+        cache.put("d2", entry(1), cache.stamp());
+        cache.put("d3", entry(1), cache.stamp());
         assertThat(cache.size()).isEqualTo(2);
         assertThat(cache.get("d3")).isNull();
-        cache.put("d1", entry("b"), cache.stamp());
-        assertThat(cache.get("d1")).isEqualTo(entry("b"));
+        cache.put("d1", entry(2), cache.stamp());
+        assertThat(cache.get("d1")).isEqualTo(entry(2));
+    }
+
+    @Test
+    void givesBackWhatWasPutWithOrWithoutAManifestAndAnAssignment() {
+        IdleCache cache = new IdleCache(10);
+        AssignmentSource.Stored assignment = new AssignmentSource.Stored(new String("assigned"), digest(3), 42);
+        IdleCache.Entry[] entries = {
+                new IdleCache.Entry(digest(1), 5, digest(2), assignment),
+                new IdleCache.Entry(digest(1), 5, null, assignment),
+                new IdleCache.Entry(digest(1), 5, digest(2), null),
+                new IdleCache.Entry(digest(1), 5, null, null)};
+        for (IdleCache.Entry e : entries) {
+            cache.put("d1", e, cache.stamp());
+            assertThat(cache.get("d1")).isEqualTo(e);
+        }
+        cache.put("d2", new IdleCache.Entry(digest(-1), Long.MAX_VALUE, digest(Long.MIN_VALUE), assignment), cache.stamp());
+        assertThat(cache.get("d2").tokenHash()).isEqualTo("0".repeat(48) + "f".repeat(16));
+        assertThat(cache.get("d2").manifestHash()).isEqualTo("0".repeat(48) + "8" + "0".repeat(15));
+    }
+
+    /** Kept packed as bytes: what is not a lowercase hex SHA-256 digest is not kept (a lookup, never a wrong answer). */
+    @Test
+    void doesNotKeepAnEntryWhoseDigestsAreNotLowercaseHexSha256() {
+        IdleCache cache = new IdleCache(10);
+        AssignmentSource.Stored assignment = new AssignmentSource.Stored("assigned", digest(3), 42);
+        String upper = "ABCDEF" + digest(1).substring(6);
+        for (IdleCache.Entry e : new IdleCache.Entry[]{
+                new IdleCache.Entry("t", 5, digest(2), assignment),
+                new IdleCache.Entry(upper, 5, digest(2), assignment),
+                new IdleCache.Entry(digest(1), 5, digest(2) + "0", assignment),
+                new IdleCache.Entry(digest(1), 5, digest(2), new AssignmentSource.Stored("assigned", "zz", 42))}) {
+            cache.put("d1", e, cache.stamp());
+            assertThat(cache.get("d1")).as(e.toString()).isNull();
+        }
+        assertThat(cache.size()).isZero();
     }
 }
