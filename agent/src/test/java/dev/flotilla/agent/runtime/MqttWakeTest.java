@@ -127,6 +127,105 @@ class MqttWakeTest {
         }
     }
 
+    /**
+     * A connection that drops while the device's subscription is in flight (the client sends it again after
+     * reconnecting, beside the one each connect makes): still one wake-up per message.
+     */
+    @Test
+    void aSubscriptionCutOffInFlightStillWakesOncePerMessage() throws Exception {
+        int port = freePort();
+        startBroker(port);
+        java.util.concurrent.atomic.AtomicInteger wakes = new java.util.concurrent.atomic.AtomicInteger();
+        try (SubscribeCutter cutter = new SubscribeCutter(port);
+             MqttWake wake = MqttWake.start(MqttBroker.anonymous(URI.create("tcp://127.0.0.1:" + cutter.port())),
+                     "dev-7", wakes::incrementAndGet, log::add)) {
+            waitFor(() -> cutter.cut.get() && log.contains("mqtt: subscribed to flotilla/devices/dev-7/wake"));
+            Thread.sleep(500); // a second subscription, if any, is acknowledged meanwhile
+            publish(port, MqttWake.topic("dev-7"));
+            waitFor(() -> wakes.get() >= 1);
+            Thread.sleep(500);
+            publish(port, MqttWake.topic("dev-7"));
+            waitFor(() -> wakes.get() >= 2);
+            Thread.sleep(500);
+            assertThat(wakes.get()).as("wake-ups for two messages").isEqualTo(2);
+        }
+    }
+
+    /**
+     * A TCP relay to the broker that closes the first connection on which the client sends a SUBSCRIBE
+     * (before the broker sees it), and relays everything else.
+     */
+    private static final class SubscribeCutter implements AutoCloseable {
+        final java.util.concurrent.atomic.AtomicBoolean cut = new java.util.concurrent.atomic.AtomicBoolean();
+        private final ServerSocket listener = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        private final int brokerPort;
+
+        SubscribeCutter(int brokerPort) throws IOException {
+            this.brokerPort = brokerPort;
+            Thread.ofVirtual().start(this::accept);
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        private void accept() {
+            while (!listener.isClosed()) {
+                try {
+                    java.net.Socket client = listener.accept();
+                    java.net.Socket broker = new java.net.Socket("127.0.0.1", brokerPort);
+                    Thread.ofVirtual().start(() -> pump(broker, client));
+                    Thread.ofVirtual().start(() -> clientToBroker(client, broker));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        /** Relays whole MQTT packets; on the first SUBSCRIBE (type 8) closes both sides instead. */
+        private void clientToBroker(java.net.Socket client, java.net.Socket broker) {
+            try (client; broker) {
+                java.io.DataInputStream in = new java.io.DataInputStream(client.getInputStream());
+                java.io.OutputStream out = broker.getOutputStream();
+                while (true) {
+                    int header = in.readUnsignedByte();
+                    java.io.ByteArrayOutputStream packet = new java.io.ByteArrayOutputStream();
+                    packet.write(header);
+                    int length = 0;
+                    for (int shift = 0; ; shift += 7) {
+                        int b = in.readUnsignedByte();
+                        packet.write(b);
+                        length |= (b & 0x7f) << shift;
+                        if ((b & 0x80) == 0) {
+                            break;
+                        }
+                    }
+                    packet.write(in.readNBytes(length));
+                    if (header >> 4 == 8 && cut.compareAndSet(false, true)) {
+                        return;
+                    }
+                    out.write(packet.toByteArray());
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // either side closed
+            }
+        }
+
+        private static void pump(java.net.Socket from, java.net.Socket to) {
+            try (from; to) {
+                from.getInputStream().transferTo(to.getOutputStream());
+            } catch (IOException e) {
+                // either side closed
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            listener.close();
+        }
+    }
+
     private static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!cond.getAsBoolean()) {
