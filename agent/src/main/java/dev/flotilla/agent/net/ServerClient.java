@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -41,6 +42,7 @@ public final class ServerClient {
     private final Duration timeout;
     private String deviceId;
     private Signer signer;
+    private SignedManifest lastSigned;
     private String token;
     private String etag;
     private CheckIn lastAnswer;
@@ -156,6 +158,27 @@ public final class ServerClient {
         return b;
     }
 
+    /**
+     * The device key's signature over a manifest's canonical bytes. An idle device sends the same manifest at
+     * every check-in, so the last signature is kept and reused while the bytes and the key are the same (an
+     * Ed25519 signature would come out identical; any other is as valid), which spares a board the
+     * private-key operation at each poll.
+     */
+    private String manifestSignature(byte[] canonical) {
+        Signer key = signer;
+        SignedManifest last = lastSigned;
+        if (last != null && last.key() == key && Arrays.equals(last.canonical(), canonical)) {
+            return last.signature();
+        }
+        String signature = Hex.encode(key.sign(canonical));
+        lastSigned = new SignedManifest(key, canonical, signature);
+        return signature;
+    }
+
+    /** The last manifest signed: by which signer, its canonical bytes and the signature (hex). */
+    private record SignedManifest(Signer key, byte[] canonical, String signature) {
+    }
+
     /** Sets who this device is (after enrollment). */
     public void identity(String id, Signer key) {
         this.deviceId = id;
@@ -258,7 +281,7 @@ public final class ServerClient {
         ObjectNode envelope = JSON.createObjectNode();
         envelope.set("signed", manifest);
         ArrayNode sigs = envelope.putArray("signatures");
-        sigs.addObject().put("keyid", signer.keyId()).put("sig", Hex.encode(signer.sign(CanonicalJson.encode(manifest))));
+        sigs.addObject().put("keyid", signer.keyId()).put("sig", manifestSignature(CanonicalJson.encode(manifest)));
         HttpResponse<byte[]> r = authed("POST", "api/v1/device/" + deviceId + "/checkin", envelope,
                 lastAnswer == null ? null : etag);
         if (r.statusCode() == 304 && lastAnswer != null) {

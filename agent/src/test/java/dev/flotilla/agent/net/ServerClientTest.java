@@ -94,6 +94,38 @@ class ServerClientTest {
         assertThat(seen.path("installedTarget").asText()).isEqualTo("fw-1.1.0.img");
     }
 
+    /** An idle device signs its unchanged manifest once; a changed one is signed again and accepted. */
+    @Test
+    void anUnchangedManifestIsSignedOnce() throws Exception {
+        ServerClient c = enrolled();
+        dev.flotilla.core.tuf.Signer key = new DeviceIdentity(state, new FileDurable()).key();
+        java.util.List<String> signed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        c.identity(c.deviceId(), new dev.flotilla.core.tuf.Signer() {
+            @Override
+            public dev.flotilla.core.tuf.Key publicKey() {
+                return key.publicKey();
+            }
+
+            @Override
+            public byte[] sign(byte[] data) {
+                signed.add(new String(data, java.nio.charset.StandardCharsets.UTF_8));
+                return key.sign(data);
+            }
+        });
+        var manifest = manifest(c.deviceId(), "fw-1.0.0.img");
+        String canonical = new String(dev.flotilla.core.json.CanonicalJson.encode(manifest),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(c.checkIn(manifest).notModified()).isFalse();
+        assertThat(c.checkIn(manifest).notModified()).isTrue();
+        assertThat(c.checkIn(manifest).notModified()).isTrue();
+        assertThat(signed).filteredOn(canonical::equals).hasSize(1);
+
+        assertThat(c.checkIn(manifest(c.deviceId(), "fw-1.1.0.img")).notModified()).isFalse();
+        assertThat(server.get("/api/v1/devices/" + c.deviceId()).path("manifest").path("installedTarget").asText())
+                .isEqualTo("fw-1.1.0.img");
+        assertThat(signed).filteredOn(s -> s.contains("installedTarget")).hasSize(2);
+    }
+
     @Test
     void theReporterDrainsTheQueueAndKeepsWhatWasNotAcknowledged() throws Exception {
         ServerClient c = enrolled();

@@ -129,7 +129,13 @@ public final class Metadata<T extends Signed> {
      *                         key id twice
      */
     public static void verifyThreshold(String roleName, Role role, Map<String, Key> keys, Metadata<?> delegate) {
-        int valid = validSignatures(role, keys, delegate.signatures, delegate.signedBytes());
+        verifyThreshold(roleName, role, keys, delegate, SignatureMemo.NONE);
+    }
+
+    /** As {@link #verifyThreshold(String, Role, Map, Metadata)}, skipping the signatures {@code memo} already found valid. */
+    public static void verifyThreshold(String roleName, Role role, Map<String, Key> keys, Metadata<?> delegate,
+                                       SignatureMemo memo) {
+        int valid = validSignatures(role, keys, delegate.signatures, delegate.signedBytes(), memo);
         if (valid < role.threshold()) {
             throw new RepositoryError(RepositoryError.Reason.UNSIGNED, roleName + " has " + valid
                     + " valid signature(s) of the " + role.threshold() + " required");
@@ -146,6 +152,11 @@ public final class Metadata<T extends Signed> {
      *                         counted once)
      */
     public static int validSignatures(Role role, Map<String, Key> keys, List<Signature> signatures, byte[] data) {
+        return validSignatures(role, keys, signatures, data, SignatureMemo.NONE);
+    }
+
+    private static int validSignatures(Role role, Map<String, Key> keys, List<Signature> signatures, byte[] data,
+                                       SignatureMemo memo) {
         Signature.requireUniqueKeyIds(signatures);
         Set<String> counted = new HashSet<>();
         for (String keyid : new java.util.LinkedHashSet<>(role.keyids())) {
@@ -154,7 +165,7 @@ public final class Metadata<T extends Signed> {
                 continue;
             }
             for (Signature s : signatures) {
-                if (s.keyid().equals(keyid) && verifies(key, s.sig(), data)) {
+                if (s.keyid().equals(keyid) && verifies(key, s.sig(), data, memo)) {
                     counted.add(key.material());
                     break;
                 }
@@ -163,13 +174,13 @@ public final class Metadata<T extends Signed> {
         return counted.size();
     }
 
-    private static boolean verifies(Key key, String sigHex, byte[] data) {
+    private static boolean verifies(Key key, String sigHex, byte[] data, SignatureMemo memo) {
         byte[] sig;
         try {
             sig = Hex.decode(sigHex);
         } catch (IllegalArgumentException e) {
             return false;
         }
-        return sig.length > 0 && key.verify(sig, data);
+        return sig.length > 0 && memo.verifies(key, sig, data);
     }
 }

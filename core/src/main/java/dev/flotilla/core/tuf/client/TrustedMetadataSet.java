@@ -7,6 +7,7 @@ import dev.flotilla.core.tuf.RepositoryError;
 import dev.flotilla.core.tuf.RepositoryError.Reason;
 import dev.flotilla.core.tuf.Role;
 import dev.flotilla.core.tuf.Root;
+import dev.flotilla.core.tuf.SignatureMemo;
 import dev.flotilla.core.tuf.Snapshot;
 import dev.flotilla.core.tuf.Targets;
 import dev.flotilla.core.tuf.Timestamp;
@@ -28,6 +29,7 @@ import java.util.Set;
  */
 public final class TrustedMetadataSet {
     private final Instant now;
+    private final SignatureMemo memo;
     private Metadata<Root> root;
     private Metadata<Timestamp> timestamp;
     private Metadata<Snapshot> snapshot;
@@ -42,9 +44,18 @@ public final class TrustedMetadataSet {
      * @param now the single reference time for every expiry check of this refresh
      */
     public TrustedMetadataSet(byte[] rootBytes, Instant now) {
+        this(rootBytes, now, SignatureMemo.NONE);
+    }
+
+    /**
+     * As {@link #TrustedMetadataSet(byte[], Instant)}, skipping the signatures {@code memo} already found valid
+     * (an {@link Updater} keeps one across its refreshes) and remembering the ones found valid now.
+     */
+    public TrustedMetadataSet(byte[] rootBytes, Instant now, SignatureMemo memo) {
         this.now = now;
+        this.memo = memo;
         Metadata<Root> md = Metadata.fromBytes(rootBytes, Root.class);
-        Metadata.verifyThreshold("root", md.signed().role("root"), md.signed().keys(), md);
+        Metadata.verifyThreshold("root", md.signed().role("root"), md.signed().keys(), md, memo);
         this.root = md;
     }
 
@@ -101,13 +112,13 @@ public final class TrustedMetadataSet {
             throw new RepositoryError(Reason.OUT_OF_ORDER, "cannot update root after timestamp");
         }
         Metadata<Root> next = Metadata.fromBytes(bytes, Root.class);
-        Metadata.verifyThreshold("root", root.signed().role("root"), root.signed().keys(), next);
+        Metadata.verifyThreshold("root", root.signed().role("root"), root.signed().keys(), next, memo);
         long expected = root.signed().version() + 1;
         if (next.signed().version() != expected) {
             throw new RepositoryError(Reason.BAD_VERSION, "expected root version " + expected + ", got "
                     + next.signed().version());
         }
-        Metadata.verifyThreshold("root", next.signed().role("root"), next.signed().keys(), next);
+        Metadata.verifyThreshold("root", next.signed().role("root"), next.signed().keys(), next, memo);
         root = next;
         return next;
     }
@@ -127,7 +138,7 @@ public final class TrustedMetadataSet {
                     + ") expired at " + root.signed().expires());
         }
         Metadata<Timestamp> next = Metadata.fromBytes(bytes, Timestamp.class);
-        Metadata.verifyThreshold("timestamp", root.signed().role("timestamp"), root.signed().keys(), next);
+        Metadata.verifyThreshold("timestamp", root.signed().role("timestamp"), root.signed().keys(), next, memo);
         if (timestamp != null) {
             long have = timestamp.signed().version();
             long got = next.signed().version();
@@ -176,7 +187,7 @@ public final class TrustedMetadataSet {
             meta.verify(bytes, "snapshot");
         }
         Metadata<Snapshot> next = Metadata.fromBytes(bytes, Snapshot.class);
-        Metadata.verifyThreshold("snapshot", root.signed().role("snapshot"), root.signed().keys(), next);
+        Metadata.verifyThreshold("snapshot", root.signed().role("snapshot"), root.signed().keys(), next, memo);
         if (snapshot != null) {
             for (Map.Entry<String, MetaFile> e : snapshot.signed().meta().entrySet()) {
                 MetaFile now = next.signed().meta().get(e.getKey());
@@ -243,7 +254,7 @@ public final class TrustedMetadataSet {
 
     private void verifyDelegate(String role, String delegator, Metadata<Targets> md) {
         if ("root".equals(delegator)) {
-            Metadata.verifyThreshold(role, root.signed().role(role), root.signed().keys(), md);
+            Metadata.verifyThreshold(role, root.signed().role(role), root.signed().keys(), md, memo);
             return;
         }
         Metadata<Targets> parent = targets.get(delegator);
@@ -255,6 +266,6 @@ public final class TrustedMetadataSet {
         if (r == null) {
             throw new RepositoryError(Reason.NOT_FOUND, "'" + delegator + "' does not delegate to '" + role + "'");
         }
-        Metadata.verifyThreshold(role, r, d.keys(), md);
+        Metadata.verifyThreshold(role, r, d.keys(), md, memo);
     }
 }

@@ -6,6 +6,7 @@ import dev.flotilla.core.tuf.MetaFile;
 import dev.flotilla.core.tuf.RepositoryError;
 import dev.flotilla.core.tuf.RepositoryError.Reason;
 import dev.flotilla.core.tuf.Root;
+import dev.flotilla.core.tuf.SignatureMemo;
 import dev.flotilla.core.tuf.TargetFile;
 import dev.flotilla.core.tuf.Targets;
 
@@ -31,6 +32,8 @@ public final class Updater {
     private final UpdaterConfig config;
     private final Fetcher fetcher;
     private final Clock clock;
+    /** The signatures found valid by earlier refreshes: an unchanged file is not verified again. */
+    private final SignatureMemo memo = new SignatureMemo(64);
     private TrustedMetadataSet trusted;
 
     /** Starts from {@code root.json} in the metadata directory (see {@link #initialize} to seed it). */
@@ -59,7 +62,7 @@ public final class Updater {
      */
     public void refresh() {
         trusted = new TrustedMetadataSet(readLocal("root").orElseThrow(() -> new IllegalStateException(
-                "no trusted root.json in " + config.metadataDir())), clock.instant());
+                "no trusted root.json in " + config.metadataDir())), clock.instant(), memo);
         loadRoot();
         loadTimestamp();
         loadSnapshot();
