@@ -53,7 +53,7 @@ class ChangeFeedTest {
 
     private void cacheAll() {
         for (String id : ids) {
-            cache.put(id, new IdleCache.Entry("h", Long.MAX_VALUE, "m", null), cache.stamp());
+            cache.put(id, new IdleCache.Entry("a".repeat(64), Long.MAX_VALUE, "b".repeat(64), null), cache.stamp());
         }
     }
 

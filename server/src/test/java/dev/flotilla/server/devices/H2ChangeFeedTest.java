@@ -51,7 +51,7 @@ class H2ChangeFeedTest {
 
     /** A lookup's put, as CheckIns makes it; true when the cache kept it. */
     private boolean lookupCaches(String id) {
-        cache.put(id, new IdleCache.Entry("h", Long.MAX_VALUE, "m", null), cache.stamp());
+        cache.put(id, new IdleCache.Entry("a".repeat(64), Long.MAX_VALUE, "b".repeat(64), null), cache.stamp());
         return cache.get(id) != null;
     }
 
