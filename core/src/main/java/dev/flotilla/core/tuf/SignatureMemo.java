@@ -23,6 +23,7 @@ public final class SignatureMemo {
 
     private final int capacity;
     private final Map<String, Boolean> valid;
+    private long hits;
 
     public SignatureMemo(int capacity) {
         this.capacity = capacity;
@@ -42,6 +43,7 @@ public final class SignatureMemo {
         String id = id(key, signature, data);
         synchronized (valid) {
             if (valid.get(id) != null) {
+                hits++;
                 return true;
             }
         }
@@ -55,9 +57,16 @@ public final class SignatureMemo {
     }
 
     /** How many valid signatures it remembers now. */
-    int size() {
+    public int size() {
         synchronized (valid) {
             return valid.size();
+        }
+    }
+
+    /** How many signatures it answered from memory, without a public-key operation, since it was made. */
+    public long hits() {
+        synchronized (valid) {
+            return hits;
         }
     }
 

@@ -33,14 +33,20 @@ public final class Updater {
     private final Fetcher fetcher;
     private final Clock clock;
     /** The signatures found valid by earlier refreshes: an unchanged file is not verified again. */
-    private final SignatureMemo memo = new SignatureMemo(64);
+    private final SignatureMemo memo;
     private TrustedMetadataSet trusted;
 
     /** Starts from {@code root.json} in the metadata directory (see {@link #initialize} to seed it). */
     public Updater(UpdaterConfig config, Fetcher fetcher, Clock clock) {
+        this(config, fetcher, clock, new SignatureMemo(64));
+    }
+
+    /** As above, remembering the signatures it finds valid in {@code memo}. */
+    Updater(UpdaterConfig config, Fetcher fetcher, Clock clock, SignatureMemo memo) {
         this.config = config;
         this.fetcher = fetcher;
         this.clock = clock;
+        this.memo = memo;
     }
 
     /** Copies a trusted root into a metadata directory (no network), creating it when needed. */
