@@ -48,22 +48,22 @@ class CachedCheckInTest {
     }
 
     private static long lookups(TestServer s, String source) {
-        for (String line : s.http.get("/metrics", null).text().split("\n")) {
-            if (line.startsWith("flotilla_checkin_lookups_total{") && line.contains("source=\"" + source + "\"")) {
-                return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        throw new AssertionError("no lookups metric for " + source);
+        return metric(s, "flotilla_checkin_lookups_total{source=\"" + source + "\"");
     }
 
     /** The gauge of devices in {@code s}'s idle cache. */
     private static long cachedDevices(TestServer s) {
+        return metric(s, "flotilla_checkin_cache_devices ");
+    }
+
+    /** The value of the first series on {@code s}'s {@code /metrics} whose line starts with {@code series}. */
+    private static long metric(TestServer s, String series) {
         for (String line : s.http.get("/metrics", null).text().split("\n")) {
-            if (line.startsWith("flotilla_checkin_cache_devices ")) {
+            if (line.startsWith(series)) {
                 return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
-        throw new AssertionError("no cached devices gauge");
+        throw new AssertionError("no " + series.strip() + " on /metrics");
     }
 
     /** An idle check-in of {@code d} on {@code s}: its status, and whether the cache answered the lookup. */
