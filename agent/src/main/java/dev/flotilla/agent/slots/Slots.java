@@ -84,7 +84,7 @@ public final class Slots {
      */
     public long write(String slot, long offset, InputStream in, long limit, Progress progress) throws IOException {
         Slot s = writable(slot);
-        byte[] buf = new byte[chunk];
+        byte[] buf = new byte[buffer(limit - offset)];
         long pos = offset;
         while (pos < limit) {
             int n = in.read(buf, 0, (int) Math.min(buf.length, limit - pos));
@@ -110,11 +110,11 @@ public final class Slots {
     /** Reads the first {@code length} bytes of {@code slot} back and returns their SHA-256 (hex). */
     public String sha256(String slot, long length, Progress progress) throws IOException {
         MessageDigest md = Digests.create("sha256");
-        ByteBuffer buf = ByteBuffer.allocate(chunk);
+        ByteBuffer buf = ByteBuffer.allocate(buffer(length));
         try (FileChannel ch = FileChannel.open(slot(slot).path(), StandardOpenOption.READ)) {
             long pos = 0;
             while (pos < length) {
-                buf.clear().limit((int) Math.min(chunk, length - pos));
+                buf.clear().limit((int) Math.min(buf.capacity(), length - pos));
                 int n = ch.read(buf, pos);
                 if (n < 0) {
                     throw new IOException("slot " + slot + " holds only " + pos + " of " + length + " bytes");
@@ -129,10 +129,16 @@ public final class Slots {
 
     /**
      * Starts reading {@code slot} back in the background, from byte 0 up to what the caller reports as
-     * fsynced; see {@link ReadBack}. The caller closes it when it does not {@link ReadBack#finish} it.
+     * fsynced, for an image of {@code length} bytes; see {@link ReadBack}. The caller closes it when it does not
+     * {@link ReadBack#finish} it.
      */
-    public ReadBack readBack(String slot) {
-        return new ReadBack(slot, slot(slot).path(), chunk, threads);
+    public ReadBack readBack(String slot, long length) {
+        return new ReadBack(slot, slot(slot).path(), buffer(length), threads);
+    }
+
+    /** The I/O buffer for {@code bytes} to move: the chunk size, or less for a small image (a board's heap is small). */
+    private int buffer(long bytes) {
+        return (int) Math.max(1, Math.min(chunk, bytes));
     }
 
     private Slot writable(String name) throws IOException {

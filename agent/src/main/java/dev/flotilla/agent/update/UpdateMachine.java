@@ -382,7 +382,7 @@ public final class UpdateMachine {
     private Transition download(Downloading d) throws IOException {
         Assignment a = d.assignment();
         long start = d.offset();
-        ReadBack back = device.slots().readBack(d.slot());
+        ReadBack back = device.slots().readBack(d.slot(), a.length());
         back.synced(start); // what an earlier run checkpointed is durable
         boolean complete = false;
         SlotSyncer syncer = new SlotSyncer(new SlotSyncer.Checkpoint() {

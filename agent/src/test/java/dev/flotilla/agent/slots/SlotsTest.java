@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.flotilla.agent.boot.EnvBootControl;
 import dev.flotilla.agent.storage.CrashableDurable;
+import dev.flotilla.agent.storage.Durable;
 import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.storage.StorageFullException;
 import dev.flotilla.agent.testimage.TestImage;
@@ -12,6 +13,9 @@ import dev.flotilla.agent.testimage.TestImage.Behaviour;
 import dev.flotilla.core.crypto.Digests;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,6 +88,36 @@ class SlotsTest {
         after.sync("b");
         assertThat(end).isEqualTo(v2.length);
         assertThat(after.sha256("b", v2.length, Progress.NONE)).isEqualTo(Digests.sha256Hex(v2));
+    }
+
+    @Test
+    void aSmallImageGetsABufferOfItsOwnSizeNotAWholeChunk() throws IOException {
+        List<Integer> buffers = new ArrayList<>();
+        Durable real = new FileDurable();
+        Durable recording = (Durable) Proxy.newProxyInstance(Durable.class.getClassLoader(),
+                new Class<?>[]{Durable.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("write")) {
+                        buffers.add(((ByteBuffer) args[2]).array().length);
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Slots slots = new Slots(new Slot("a", dir.resolve("a.img"), 0), new Slot("b", dir.resolve("b.img"), 0),
+                boot, recording, Slots.DEFAULT_CHUNK);
+
+        slots.write("b", 0, new ByteArrayInputStream(v2), v2.length, Progress.NONE);
+        slots.sync("b");
+
+        assertThat(buffers).as("one buffer of the image's size, not of %d bytes", Slots.DEFAULT_CHUNK)
+                .isNotEmpty().allMatch(n -> n == v2.length);
+        assertThat(slots.sha256("b", v2.length, Progress.NONE)).isEqualTo(Digests.sha256Hex(v2));
+        try (ReadBack back = slots.readBack("b", v2.length)) {
+            back.synced(v2.length);
+            assertThat(back.finish(v2.length)).isEqualTo(Digests.sha256Hex(v2));
+        }
     }
 
     @Test
