@@ -76,7 +76,9 @@ final class RolloutDevices {
      * turns {@code failed} (reason {@code health_failed}) or {@code rolled_back} only within {@code soakMillis}
      * of its commit (post-commit regression); a failed or rolled-back row turns committed when the device commits
      * later; a withdrawn row follows the device's installation, should it have started one before it heard of
-     * the withdrawal; other rows ({@code timed_out}, {@code superseded}, ...) no longer move.
+     * the withdrawal; other rows ({@code timed_out}, {@code superseded}, ...) no longer move. The row is read
+     * locked: an event that arrives while a halt withdraws the device waits for the halt's commit and decides on
+     * the withdrawn row, rather than on the row before it, which it would then overwrite.
      */
     static void onEvent(Handle h, String rolloutId, DeviceEvent e, long soakMillis, long now) {
         String next = EVENT_STATE.get(e.type());
@@ -86,7 +88,8 @@ final class RolloutDevices {
         record Row(String state, Long committedAt) {
         }
         Optional<Row> row = h.createQuery("""
-                        SELECT state, committed_at FROM rollout_devices WHERE rollout_id = :r AND device_id = :d""")
+                        SELECT state, committed_at FROM rollout_devices WHERE rollout_id = :r AND device_id = :d
+                        FOR UPDATE""")
                 .bind("r", rolloutId).bind("d", e.deviceId())
                 .map((rs, ctx) -> new Row(rs.getString(1), (Long) rs.getObject(2, Long.class))).findOne();
         if (row.isEmpty()) {

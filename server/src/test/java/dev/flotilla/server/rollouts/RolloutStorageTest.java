@@ -1,6 +1,7 @@
 package dev.flotilla.server.rollouts;
 
 import dev.flotilla.server.audit.AuditLog;
+import dev.flotilla.server.devices.DeviceEvent;
 import dev.flotilla.server.store.Database;
 import dev.flotilla.server.testing.MutableClock;
 import dev.flotilla.server.testing.OfflineRepo;
@@ -75,6 +76,46 @@ class RolloutStorageTest {
             holder.close(); // the holder's session ends without a commit, as when its server dies
             evaluation.get(10, TimeUnit.SECONDS);
             assertThat(evaluation).isCompleted();
+        }
+    }
+
+    @StoreTest
+    void aDeviceEventThatRacesAHaltCannotUndoTheWithdrawal(TestDatabase db) throws Exception {
+        String[] locations = db.kind().equals("h2") ? new String[] {"classpath:db/migration", "classpath:db/h2"}
+                : new String[] {"classpath:db/migration", "classpath:db/postgresql"};
+        Flyway.configure().dataSource(db.jdbcUrl(), "", "").locations(locations).target("7").load().migrate();
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO devices (id, key_id, public_key, hardware_id, attributes, status, created_at)"
+                    + " VALUES ('dev_a', 'kdev_a', '{}', 'board-a', '{}', 'active', 1)");
+            s.execute("INSERT INTO deployments (id, target_path, group_name, state, created_at, created_by)"
+                    + " VALUES ('rol_r', 'fw.bin', 'lab', 'active', 5, 'tok_admin')");
+            s.execute("INSERT INTO device_assignments (device_id, deployment_id, target_path, counter, status, body,"
+                    + " body_hash, expires_at, updated_at) VALUES ('dev_a', 'rol_r', 'fw.bin', 1, 'assigned', '{}',"
+                    + " 'h', 9, 7)");
+        }
+        try (Database store = Database.open(db.jdbcUrl())) {
+            store.jdbi().useHandle(h -> h.execute("UPDATE rollout_devices SET state = 'downloading'"));
+            Connection halt = DriverManager.getConnection(db.jdbcUrl()); // a halt withdrawing the device, not committed
+            halt.setAutoCommit(false);
+            try (Statement s = halt.createStatement()) {
+                s.executeUpdate("UPDATE rollout_devices SET state = 'withdrawn', reason = 'halted'"
+                        + " WHERE rollout_id = 'rol_r' AND device_id = 'dev_a'");
+            }
+            DeviceEvent downloaded = new DeviceEvent("dev_a", "evt_1", "downloaded", "2026-01-01T00:00:00Z",
+                    "2026-01-01T00:00:00Z", null);
+
+            CompletableFuture<Void> event = CompletableFuture.runAsync(() -> store.jdbi().useTransaction(h ->
+                    RolloutDevices.onEvent(h, "rol_r", downloaded, 60_000, 10)));
+            Thread.sleep(500);
+            halt.commit();
+            halt.close();
+            event.get(10, TimeUnit.SECONDS);
+
+            String state = store.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT state FROM rollout_devices WHERE rollout_id = 'rol_r' AND device_id = 'dev_a'")
+                    .mapTo(String.class).one());
+            assertThat(state).as("the event read the row before the halt committed; it must not overwrite it")
+                    .isEqualTo("withdrawn");
         }
     }
 }
