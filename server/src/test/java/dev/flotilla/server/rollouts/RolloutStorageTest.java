@@ -25,11 +25,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RolloutStorageTest {
 
-    @StoreTest
-    void upgradingToV8KeepsDeploymentsAsOneStageRolloutsWithTheirDevicesOutcomes(TestDatabase db) throws Exception {
+    /** The schema as it was before rollouts (V7), for rows that V8 turns into a rollout's. */
+    private static void migrateToV7(TestDatabase db) {
         String[] locations = db.kind().equals("h2") ? new String[] {"classpath:db/migration", "classpath:db/h2"}
                 : new String[] {"classpath:db/migration", "classpath:db/postgresql"};
         Flyway.configure().dataSource(db.jdbcUrl(), "", "").locations(locations).target("7").load().migrate();
+    }
+
+    @StoreTest
+    void upgradingToV8KeepsDeploymentsAsOneStageRolloutsWithTheirDevicesOutcomes(TestDatabase db) throws Exception {
+        migrateToV7(db);
         try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement()) {
             for (String d : List.of("dev_a", "dev_b")) {
                 s.execute("INSERT INTO devices (id, key_id, public_key, hardware_id, attributes, status, created_at)"
@@ -81,9 +86,7 @@ class RolloutStorageTest {
 
     @StoreTest
     void aDeviceEventThatRacesAHaltCannotUndoTheWithdrawal(TestDatabase db) throws Exception {
-        String[] locations = db.kind().equals("h2") ? new String[] {"classpath:db/migration", "classpath:db/h2"}
-                : new String[] {"classpath:db/migration", "classpath:db/postgresql"};
-        Flyway.configure().dataSource(db.jdbcUrl(), "", "").locations(locations).target("7").load().migrate();
+        migrateToV7(db);
         try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement()) {
             s.execute("INSERT INTO devices (id, key_id, public_key, hardware_id, attributes, status, created_at)"
                     + " VALUES ('dev_a', 'kdev_a', '{}', 'board-a', '{}', 'active', 1)");
