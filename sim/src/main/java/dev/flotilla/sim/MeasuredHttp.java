@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
  * log-in, check-ins, event reports; images and TUF metadata are fetched over other connections) passes
  * through it, and it counts them by kind (the last segment of the path: {@code checkin}, {@code events},
  * {@code challenge}, {@code token}, {@code enroll}...), the failures by reason (the 5xx status, or the
- * exception's class when there was no answer), the refusals (4xx) by kind and status, and the latency of each check-in
+ * exception's class and message when there was no answer), the refusals (4xx) by kind and status, and the latency of each check-in
  * (from sending the request to the answer's body read, in steps of {@value #STEP_MICROS} µs up to
  * {@value #MAX_SECONDS} s). It changes nothing the agents see.
  */
@@ -25,6 +25,9 @@ final class MeasuredHttp extends ForwardingHttpClient {
     static final int STEP_MICROS = 100;
     static final int MAX_SECONDS = 60;
     private static final int BUCKETS = MAX_SECONDS * 1_000_000 / STEP_MICROS + 1;
+    static final int MAX_MESSAGE = 80;
+    /** Distinct failure reasons kept; further ones are counted as {@code KIND other}. */
+    static final int MAX_REASONS = 32;
 
     /** What the boards' requests looked like over the run. */
     record Figures(long requests, long failed, long checkIns, double checkInP50Millis, double checkInP99Millis,
@@ -84,9 +87,10 @@ final class MeasuredHttp extends ForwardingHttpClient {
             failed.increment();
             Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
                     ? c.getCause() : error;
-            String why = status != 0 ? Integer.toString(status) : cause == null ? "no answer"
-                    : cause.getClass().getSimpleName();
-            failures.computeIfAbsent(kind + " " + why, k -> new LongAdder()).increment();
+            String why = status != 0 ? Integer.toString(status) : reason(cause);
+            String key = failures.size() < MAX_REASONS || failures.containsKey(kind + " " + why)
+                    ? kind + " " + why : kind + " other";
+            failures.computeIfAbsent(key, k -> new LongAdder()).increment();
         }
         if (status >= 400 && status < 500) {
             refusals.computeIfAbsent(kind + " " + status, k -> new LongAdder()).increment();
@@ -111,6 +115,18 @@ final class MeasuredHttp extends ForwardingHttpClient {
         return new Figures(requests.sum(), failed.sum(), total, millis(percentile(counts, total, 0.50)),
                 millis(percentile(counts, total, 0.99)), millis(max), sums(kinds), sums(failures),
                 sums(refusals));
+    }
+
+    /** The exception's class and message, the message cut to {@value #MAX_MESSAGE} characters. */
+    static String reason(Throwable cause) {
+        if (cause == null) {
+            return "no answer";
+        }
+        String message = cause.getMessage() == null ? "" : cause.getMessage().strip();
+        if (message.length() > MAX_MESSAGE) {
+            message = message.substring(0, MAX_MESSAGE) + "...";
+        }
+        return message.isEmpty() ? cause.getClass().getSimpleName() : cause.getClass().getSimpleName() + ": " + message;
     }
 
     private static Map<String, Long> sums(Map<String, LongAdder> m) {
