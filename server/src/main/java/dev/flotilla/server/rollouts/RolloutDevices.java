@@ -218,18 +218,26 @@ final class RolloutDevices {
     /**
      * The device reported itself unhealthy: each of its committed rows in an active or paused rollout that is
      * still within its stage's soak time (since the commit) becomes {@code failed}, reason {@code unhealthy}.
+     * The device's rows are read locked, as in {@link #onEvent}: a report that arrives while a halt reverts the
+     * device decides on the reverted row and leaves it.
      */
     static void unhealthy(Handle h, String deviceId, long now) {
-        record Row(String rolloutId, int stage, long committedAt) {
+        record Row(String rolloutId, String state, int stage, Long committedAt) {
         }
         List<Row> rows = h.createQuery("""
-                        SELECT rd.rollout_id, rd.stage, rd.committed_at FROM rollout_devices rd
-                        JOIN deployments d ON d.id = rd.rollout_id
-                        WHERE rd.device_id = :d AND rd.state = 'committed' AND rd.committed_at IS NOT NULL
-                          AND d.state IN ('active', 'paused')""")
-                .bind("d", deviceId).map((rs, ctx) -> new Row(rs.getString(1), rs.getInt(2), rs.getLong(3))).list();
+                        SELECT rollout_id, state, stage, committed_at FROM rollout_devices WHERE device_id = :d
+                        FOR UPDATE""")
+                .bind("d", deviceId).map((rs, ctx) -> new Row(rs.getString(1), rs.getString(2), rs.getInt(3),
+                        (Long) rs.getObject(4, Long.class))).list();
         for (Row r : rows) {
-            Plan plan = RolloutRow.find(h, r.rolloutId()).orElseThrow().plan();
+            if (!r.state().equals("committed") || r.committedAt() == null) {
+                continue;
+            }
+            RolloutRow rollout = RolloutRow.find(h, r.rolloutId()).orElseThrow();
+            if (!rollout.state().equals("active") && !rollout.state().equals("paused")) {
+                continue;
+            }
+            Plan plan = rollout.plan();
             long soak = plan.soakSeconds(Math.min(r.stage(), plan.stages().size() - 1)) * 1000;
             if (now - r.committedAt() < soak) {
                 setState(h, r.rolloutId(), deviceId, "failed", "unhealthy", now);
