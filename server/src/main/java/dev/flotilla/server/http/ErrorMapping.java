@@ -11,16 +11,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 
 /**
  * The one place where failures become HTTP responses. Every error body is {@link ErrorBody}; no stack
  * trace or exception text of an unexpected failure ever reaches a client (it is logged here instead). A
  * client that went away while sending its request (the body ended early: Jetty's {@link EofException}) is
  * no failure of the server: one DEBUG line, and the handler has already undone what it started (nothing is
- * written before a body has been read whole; a partial image upload deletes its staging file).
+ * written before a body has been read whole; a partial image upload deletes its staging file). A request that
+ * found no free database connection within the pool's wait is 503 {@code unavailable} with {@code Retry-After}
+ * and one WARN line: an overloaded server sheds it, the client retries.
  */
 public final class ErrorMapping {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
+    /** What a 503 for want of a database connection asks the client to wait ({@code Retry-After}). */
+    static final int RETRY_AFTER_SECONDS = 5;
 
     private ErrorMapping() {
     }
@@ -62,6 +67,13 @@ public final class ErrorMapping {
                 write(ctx, refused.status(), refused.code(), refused.getMessage());
                 return;
             }
+            if (noConnection(e)) {
+                // every pooled connection stayed busy for the pool's whole wait, or the database is unreachable
+                LOG.warn("no database connection for {} {}: {}", ctx.method(), ctx.path(), rootMessage(e));
+                ctx.header("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+                write(ctx, 503, "unavailable", "the server is busy; retry in " + RETRY_AFTER_SECONDS + " s");
+                return;
+            }
             LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
             write(ctx, 500, "internal_error", "internal server error");
         });
@@ -94,6 +106,28 @@ public final class ErrorMapping {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether {@code e} or one of its causes is the connection pool's {@link SQLTransientConnectionException}: no
+     * connection became free within the pool's wait (the server is overloaded), or none could be opened (the
+     * database is unreachable). Nothing was read or written for the request.
+     */
+    static boolean noConnection(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLTransientConnectionException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t && !(t instanceof SQLTransientConnectionException)) {
+            t = t.getCause();
+        }
+        return t.getMessage();
     }
 
     /** Whether {@code e} or one of its causes says the client closed the connection before its body ended. */

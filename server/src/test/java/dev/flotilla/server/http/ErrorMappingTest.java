@@ -99,6 +99,36 @@ class ErrorMappingTest {
     }
 
     @Test
+    void aRequestThatFindsNoFreeDatabaseConnectionIs503WithRetryAfter() throws Exception {
+        com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+        config.setJdbcUrl("jdbc:h2:mem:busy;DB_CLOSE_DELAY=-1");
+        config.setMaximumPoolSize(1);
+        config.setConnectionTimeout(250);
+        try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(config);
+             java.sql.Connection held = pool.getConnection()) { // another request holds the only connection
+            org.jdbi.v3.core.Jdbi jdbi = org.jdbi.v3.core.Jdbi.create(pool);
+            io.javalin.Javalin app = io.javalin.Javalin.create(cfg -> {
+                cfg.startup.showJavalinBanner = false;
+                ErrorMapping.install(cfg.routes);
+                cfg.routes.get("/busy", ctx -> {
+                    String one = jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(String.class).one());
+                    ctx.result(one);
+                });
+            }).start("127.0.0.1", 0);
+            try {
+                Http.Response r = new Http(java.net.URI.create("http://127.0.0.1:" + app.port())).get("/busy", null);
+                assertThat(r.status()).isEqualTo(503);
+                assertThat(r.code()).isEqualTo("unavailable");
+                assertThat(r.header("Retry-After")).contains("5");
+                assertThat(r.text()).doesNotContain("Exception").doesNotContain("HikariPool");
+            } finally {
+                app.stop();
+            }
+            assertThat(held.isValid(1)).isTrue();
+        }
+    }
+
+    @Test
     void wrongMethodOnKnownPathIsJsonError() {
         Http.Response r = srv.http.send("PATCH", "/api/v1/tokens", srv.adminToken, "{}", Map.of());
         assertThat(r.status()).isIn(404, 405);
