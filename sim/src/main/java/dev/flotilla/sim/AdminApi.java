@@ -18,6 +18,8 @@ import java.util.List;
 /** The management API calls the simulator makes as the operator (admin token, JSON, HTTP or HTTPS). */
 final class AdminApi {
     private static final ObjectMapper JSON = CanonicalJson.mapper();
+    static final int READ_ATTEMPTS = 5;
+    static final long MAX_PAUSE_SECONDS = 10;
     private final URI server;
     private final String token;
     private final HttpClient http;
@@ -118,23 +120,41 @@ final class AdminApi {
         return b.build();
     }
 
-    /** Sends {@code request}; a GET whose connection broke (a kept-alive one the server dropped) is sent once more. */
+    /**
+     * Sends {@code request}. A GET (a read: the simulator watching its run) is sent again, up to
+     * {@value #READ_ATTEMPTS} times in all, when its connection broke (a kept-alive one the server dropped) or the
+     * server answered 503 (busy: it asks to retry, after its {@code Retry-After}, at most
+     * {@value #MAX_PAUSE_SECONDS} s); a write is sent once.
+     */
     private byte[] bytes(HttpRequest request) throws IOException {
-        try {
+        int attempts = "GET".equals(request.method()) ? READ_ATTEMPTS : 1;
+        for (int attempt = 1; ; attempt++) {
             HttpResponse<byte[]> r;
             try {
                 r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             } catch (IOException e) {
-                if (!"GET".equals(request.method())) {
+                if (attempt >= attempts) {
                     throw e;
                 }
-                r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
             }
-            if (r.statusCode() / 100 != 2) {
+            if (r.statusCode() / 100 == 2) {
+                return r.body();
+            }
+            if (r.statusCode() != 503 || attempt >= attempts) {
                 throw new IOException(request.method() + " " + request.uri().getPath() + ": HTTP " + r.statusCode()
                         + " " + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
             }
-            return r.body();
+            pause(r.headers().firstValueAsLong("Retry-After").orElse(1));
+        }
+    }
+
+    private static void pause(long seconds) throws IOException {
+        try {
+            Thread.sleep(Duration.ofSeconds(Math.clamp(seconds, 0, MAX_PAUSE_SECONDS)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);

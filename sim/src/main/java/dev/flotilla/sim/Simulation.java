@@ -3,6 +3,7 @@ package dev.flotilla.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.agent.config.AgentConfigParser;
+import dev.flotilla.agent.testimage.TestImage;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.server.ServerConfig;
 
@@ -143,7 +144,7 @@ public final class Simulation {
         Instant deadline = Instant.now().plus(settings.deadline());
         LongSupplier millis = () -> (System.nanoTime() - started) / 1_000_000;
         Story.Setup setup = new Story.Setup(settings.home(), settings.devices(), settings.seed(), settings.imageBytes(),
-                settings.scaled(POLL_SECONDS), TRIAL_TRIES, healthGraceSeconds(crash), settings.scenario().powerCuts(),
+                settings.scaled(POLL_SECONDS), TRIAL_TRIES, healthGraceSeconds(settings, crash != null), settings.scenario().powerCuts(),
                 Map.of(RELEASE, settings.scenario().release()), Duration.ofSeconds(settings.scaled(WATCHDOG_SECONDS)));
         try (Story story = Story.begin(server.uri(), server.adminToken(), server.caBundle(),
                 proxy == null ? server.uri() : proxy.uri(), releases, setup, deadline, progress, millis)) {
@@ -174,17 +175,20 @@ public final class Simulation {
 
     /**
      * The grace period of the boards' health checks (on trial and after the commit): where the server goes away
-     * mid-trial, the agent's default, as a real board keeps it (wall time: the outage is); where answers are
-     * dropped or delayed, the agent's default scaled by the speed, so that a check whose answer was lost is retried
-     * rather than rolling a good release back or counting against its stage; else none, so that a bad image rolls
-     * back after one failed round.
+     * mid-trial, the agent's default, as a real board keeps it (wall time: the outage is); where the release is good
+     * or answers are dropped or delayed, the agent's default scaled by the speed, so that a round whose log-in a busy
+     * or lossy server did not answer in time is retried, as on a real board, rather than rolling a good release back
+     * or counting against its stage; for a bad release on a clean network none, so that it rolls back after one
+     * failed round.
      */
-    private long healthGraceSeconds(ServerCrash crash) {
-        if (crash != null) {
+    static long healthGraceSeconds(Settings settings, boolean serverCrash) {
+        if (serverCrash) {
             return AgentConfigParser.DEFAULT_HEALTH_GRACE_SECONDS;
         }
         Faults f = settings.faults();
-        return f.drop() > 0 || f.delay() > 0 ? settings.scaled(AgentConfigParser.DEFAULT_HEALTH_GRACE_SECONDS) : 0;
+        boolean goodRelease = settings.scenario().release() == TestImage.Behaviour.BOOT_OK;
+        return goodRelease || f.drop() > 0 || f.delay() > 0
+                ? settings.scaled(AgentConfigParser.DEFAULT_HEALTH_GRACE_SECONDS) : 0;
     }
 
     /** The boards an offline scenario takes offline: {@link Scenario#OFFLINE_SHARE} of the fleet, at least one. */
