@@ -86,85 +86,24 @@ class RolloutStorageTest {
 
     @StoreTest
     void aDeviceEventThatRacesAHaltCannotUndoTheWithdrawal(TestDatabase db) throws Exception {
-        migrateToV7(db);
-        try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement()) {
-            s.execute("INSERT INTO devices (id, key_id, public_key, hardware_id, attributes, status, created_at)"
-                    + " VALUES ('dev_a', 'kdev_a', '{}', 'board-a', '{}', 'active', 1)");
-            s.execute("INSERT INTO deployments (id, target_path, group_name, state, created_at, created_by)"
-                    + " VALUES ('rol_r', 'fw.bin', 'lab', 'active', 5, 'tok_admin')");
-            s.execute("INSERT INTO device_assignments (device_id, deployment_id, target_path, counter, status, body,"
-                    + " body_hash, expires_at, updated_at) VALUES ('dev_a', 'rol_r', 'fw.bin', 1, 'assigned', '{}',"
-                    + " 'h', 9, 7)");
-        }
-        try (Database store = Database.open(db.jdbcUrl())) {
+        try (Database store = deviceInRollout(db, "assigned")) {
             store.jdbi().useHandle(h -> h.execute("UPDATE rollout_devices SET state = 'downloading'"));
-            Connection halt = DriverManager.getConnection(db.jdbcUrl()); // a halt withdrawing the device, not committed
-            halt.setAutoCommit(false);
-            try (Statement s = halt.createStatement()) {
-                s.executeUpdate("UPDATE rollout_devices SET state = 'withdrawn', reason = 'halted'"
-                        + " WHERE rollout_id = 'rol_r' AND device_id = 'dev_a'");
-            }
             DeviceEvent downloaded = new DeviceEvent("dev_a", "evt_1", "downloaded", "2026-01-01T00:00:00Z",
                     "2026-01-01T00:00:00Z", null);
 
-            CompletableFuture<Void> event = CompletableFuture.runAsync(() -> store.jdbi().useTransaction(h ->
-                    RolloutDevices.onEvent(h, "rol_r", downloaded, 60_000, 10)));
-            Thread.sleep(500);
-            halt.commit();
-            halt.close();
-            event.get(10, TimeUnit.SECONDS);
+            String state = whileAHaltWrites(db, store, "withdrawn",
+                    h -> RolloutDevices.onEvent(h, "rol_r", downloaded, 60_000, 10));
 
-            String state = store.jdbi().withHandle(h -> h.createQuery(
-                    "SELECT state FROM rollout_devices WHERE rollout_id = 'rol_r' AND device_id = 'dev_a'")
-                    .mapTo(String.class).one());
             assertThat(state).as("the event read the row before the halt committed; it must not overwrite it")
                     .isEqualTo("withdrawn");
         }
     }
 
-    /** Device dev_a committed at 8 ms in rollout rol_r, active, whose one stage soaks an hour. */
-    private static Database committedWithinAnHourOfSoak(TestDatabase db) throws Exception {
-        migrateToV7(db);
-        try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement()) {
-            s.execute("INSERT INTO devices (id, key_id, public_key, hardware_id, attributes, status, created_at)"
-                    + " VALUES ('dev_a', 'kdev_a', '{}', 'board-a', '{}', 'active', 1)");
-            s.execute("INSERT INTO deployments (id, target_path, group_name, state, created_at, created_by)"
-                    + " VALUES ('rol_r', 'fw.bin', 'lab', 'active', 5, 'tok_admin')");
-            s.execute("INSERT INTO device_assignments (device_id, deployment_id, target_path, counter, status, body,"
-                    + " body_hash, expires_at, updated_at) VALUES ('dev_a', 'rol_r', 'fw.bin', 1, 'committed', '{}',"
-                    + " 'h', 9, 7)");
-        }
-        Database store = Database.open(db.jdbcUrl());
-        store.jdbi().useHandle(h -> {
-            h.execute("UPDATE deployments SET plan_json = '{\"stages\": [{\"percent\": 100}],"
-                    + " \"soakSeconds\": 3600}' WHERE id = 'rol_r'");
-            h.execute("UPDATE rollout_devices SET state = 'committed', committed_at = 8");
-        });
-        return store;
-    }
-
     @StoreTest
     void anUnhealthyReportThatRacesAHaltsRevertCannotUndoTheRevert(TestDatabase db) throws Exception {
         try (Database store = committedWithinAnHourOfSoak(db)) {
-            long soak = store.jdbi().withHandle(h -> RolloutRow.find(h, "rol_r").orElseThrow().plan().soakSeconds(0));
-            assertThat(soak).as("the committed row is within its soak time").isEqualTo(3600);
-            Connection halt = DriverManager.getConnection(db.jdbcUrl()); // a halt reverting the device, not committed
-            halt.setAutoCommit(false);
-            try (Statement s = halt.createStatement()) {
-                s.executeUpdate("UPDATE rollout_devices SET state = 'reverted', reason = 'reverted to 1.0.0'"
-                        + " WHERE rollout_id = 'rol_r' AND device_id = 'dev_a'");
-            }
+            String state = whileAHaltWrites(db, store, "reverted", h -> RolloutDevices.unhealthy(h, "dev_a", 10));
 
-            CompletableFuture<Void> report = CompletableFuture.runAsync(() -> store.jdbi().useTransaction(h ->
-                    RolloutDevices.unhealthy(h, "dev_a", 10)));
-            Thread.sleep(500);
-            halt.commit();
-            halt.close();
-            report.get(10, TimeUnit.SECONDS);
-
-            String state = store.jdbi().withHandle(h -> h.createQuery(
-                    "SELECT state FROM rollout_devices WHERE rollout_id = 'rol_r' AND device_id = 'dev_a'")
-                    .mapTo(String.class).one());
             assertThat(state).as("the report read the row before the halt committed; it must not overwrite it")
                     .isEqualTo("reverted");
         }
@@ -179,5 +118,56 @@ class RolloutStorageTest {
                     .mapTo(String.class).one());
             assertThat(row).isEqualTo("failed,unhealthy");
         }
+    }
+
+    /** Device dev_a in rollout rol_r (active), from an assignment in {@code status} made before rollouts. */
+    private static Database deviceInRollout(TestDatabase db, String status) throws Exception {
+        migrateToV7(db);
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO devices (id, key_id, public_key, hardware_id, attributes, status, created_at)"
+                    + " VALUES ('dev_a', 'kdev_a', '{}', 'board-a', '{}', 'active', 1)");
+            s.execute("INSERT INTO deployments (id, target_path, group_name, state, created_at, created_by)"
+                    + " VALUES ('rol_r', 'fw.bin', 'lab', 'active', 5, 'tok_admin')");
+            s.execute("INSERT INTO device_assignments (device_id, deployment_id, target_path, counter, status, body,"
+                    + " body_hash, expires_at, updated_at) VALUES ('dev_a', 'rol_r', 'fw.bin', 1, '" + status
+                    + "', '{}', 'h', 9, 7)");
+        }
+        return Database.open(db.jdbcUrl());
+    }
+
+    /** Device dev_a committed at 8 ms in rollout rol_r, active, whose one stage soaks an hour. */
+    private static Database committedWithinAnHourOfSoak(TestDatabase db) throws Exception {
+        Database store = deviceInRollout(db, "committed");
+        store.jdbi().useHandle(h -> {
+            h.execute("UPDATE deployments SET plan_json = '{\"stages\": [{\"percent\": 100}],"
+                    + " \"soakSeconds\": 3600}' WHERE id = 'rol_r'");
+            h.execute("UPDATE rollout_devices SET state = 'committed', committed_at = 8");
+        });
+        long soak = store.jdbi().withHandle(h -> RolloutRow.find(h, "rol_r").orElseThrow().plan().soakSeconds(0));
+        assertThat(soak).as("the committed row is within its soak time").isEqualTo(3600);
+        return store;
+    }
+
+    /**
+     * Runs {@code write} in a transaction while a halt (another connection) holds dev_a's row updated to
+     * {@code haltState} and not yet committed; commits the halt half a second later, and returns the row's state
+     * once both are done.
+     */
+    private static String whileAHaltWrites(TestDatabase db, Database store, String haltState,
+                                           org.jdbi.v3.core.HandleConsumer<RuntimeException> write) throws Exception {
+        try (Connection halt = DriverManager.getConnection(db.jdbcUrl())) {
+            halt.setAutoCommit(false);
+            try (Statement s = halt.createStatement()) {
+                s.executeUpdate("UPDATE rollout_devices SET state = '" + haltState + "', reason = 'halted'"
+                        + " WHERE rollout_id = 'rol_r' AND device_id = 'dev_a'");
+            }
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> store.jdbi().useTransaction(write));
+            Thread.sleep(500);
+            halt.commit();
+            writer.get(10, TimeUnit.SECONDS);
+        }
+        return store.jdbi().withHandle(h -> h.createQuery(
+                "SELECT state FROM rollout_devices WHERE rollout_id = 'rol_r' AND device_id = 'dev_a'")
+                .mapTo(String.class).one());
     }
 }
