@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.LongAdder;
  * log-in, check-ins, event reports; images and TUF metadata are fetched over other connections) passes
  * through it, and it counts them by kind (the last segment of the path: {@code checkin}, {@code events},
  * {@code challenge}, {@code token}, {@code enroll}...), the failures by reason (the 5xx status, or the
- * exception's class and message when there was no answer), the refusals (4xx) by kind and status, and the latency of each check-in
- * (from sending the request to the answer's body read, in steps of {@value #STEP_MICROS} µs up to
- * {@value #MAX_SECONDS} s). It changes nothing the agents see.
+ * exception's class and message when there was no answer), the refusals (4xx) by kind and status, and the
+ * latency of each check-in (from sending the request to the answer's body read, in steps of
+ * {@value #STEP_MICROS} µs up to {@value #MAX_SECONDS} s). It changes nothing the agents see.
  */
 final class MeasuredHttp extends ForwardingHttpClient {
     static final int STEP_MICROS = 100;

@@ -144,7 +144,8 @@ public final class Simulation {
         Instant deadline = Instant.now().plus(settings.deadline());
         LongSupplier millis = () -> (System.nanoTime() - started) / 1_000_000;
         Story.Setup setup = new Story.Setup(settings.home(), settings.devices(), settings.seed(), settings.imageBytes(),
-                settings.scaled(POLL_SECONDS), TRIAL_TRIES, healthGraceSeconds(settings, crash != null), settings.scenario().powerCuts(),
+                settings.scaled(POLL_SECONDS), TRIAL_TRIES, healthGraceSeconds(settings, crash != null),
+                settings.scenario().powerCuts(),
                 Map.of(RELEASE, settings.scenario().release()), Duration.ofSeconds(settings.scaled(WATCHDOG_SECONDS)));
         try (Story story = Story.begin(server.uri(), server.adminToken(), server.caBundle(),
                 proxy == null ? server.uri() : proxy.uri(), releases, setup, deadline, progress, millis)) {

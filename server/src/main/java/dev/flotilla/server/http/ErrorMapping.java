@@ -69,7 +69,8 @@ public final class ErrorMapping {
             }
             if (noConnection(e)) {
                 // every pooled connection stayed busy for the pool's whole wait, or the database is unreachable
-                LOG.warn("no database connection for {} {}: {}", ctx.method(), ctx.path(), rootMessage(e));
+                LOG.warn("no database connection for {} {}: {}", ctx.method(), ctx.path(),
+                        cause(e, SQLTransientConnectionException.class).getMessage());
                 ctx.header("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
                 write(ctx, 503, "unavailable", "the server is busy; retry in " + RETRY_AFTER_SECONDS + " s");
                 return;
@@ -114,30 +115,22 @@ public final class ErrorMapping {
      * database is unreachable). Nothing was read or written for the request.
      */
     static boolean noConnection(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLTransientConnectionException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t && !(t instanceof SQLTransientConnectionException)) {
-            t = t.getCause();
-        }
-        return t.getMessage();
+        return cause(e, SQLTransientConnectionException.class) != null;
     }
 
     /** Whether {@code e} or one of its causes says the client closed the connection before its body ended. */
     static boolean clientWentAway(Throwable e) {
+        return cause(e, EofException.class) != null;
+    }
+
+    /** {@code e} or the first of its causes that is a {@code type}, or null. */
+    private static <T extends Throwable> T cause(Throwable e, Class<T> type) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof EofException) {
-                return true;
+            if (type.isInstance(t)) {
+                return type.cast(t);
             }
         }
-        return false;
+        return null;
     }
 
     private static void write(Context ctx, int status, String code, String message) {
