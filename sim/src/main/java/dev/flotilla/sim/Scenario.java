@@ -44,15 +44,18 @@ public enum Scenario {
      */
     SERVER_CRASH("server-crash", TestImage.Behaviour.BOOT_OK, 0, false, true),
     /**
-     * A good release to the whole fleet with at most 500 downloads at once (the rollout's
-     * {@code maxConcurrentDownloads}), the server a separate process, while the boards keep checking in for the
+     * A good release to the whole fleet, the server a separate process, while the boards keep checking in for the
      * soak time ({@code --minutes}): no request may fail; check-in throughput and latency and the server's
      * memory are measured.
      */
     SOAK("soak", TestImage.Behaviour.BOOT_OK, 0, false, false, true);
 
-    /** The most boards of a {@code soak} run downloading at once (fewer when the fleet is smaller). */
-    public static final int SOAK_DOWNLOADS = 500;
+    /**
+     * The most boards any scenario's rollout hands the release at once (its {@code maxConcurrentDownloads}; the
+     * fleet size when that is smaller), as an operator caps a release to a large fleet: without it a stage of
+     * thousands of boards downloads, installs and runs its trial at once on the cores the server shares.
+     */
+    public static final int MAX_DOWNLOADS = 500;
     /** The share of the fleet an {@link #offline()} scenario takes offline (at least one board). */
     public static final double OFFLINE_SHARE = 0.03;
 

@@ -158,7 +158,7 @@ public final class Simulation {
             Story.Chapter chapter = story.rollOut(RELEASE, settings.scaled(SOAK_SECONDS), timeoutSeconds(crash),
                     deadline, crash != null ? crash : soak != null ? soak : outage != null ? outage
                             : RolloutWatch.Disruption.NONE,
-                    soak != null ? soakDownloads() : null);
+                    maxDownloads());
             if (soak != null && chapter.settled()) {
                 soak.hold(soakEnd.isBefore(deadline) ? soakEnd : deadline, progress);
             }
@@ -198,9 +198,9 @@ public final class Simulation {
         return new Outage(story.api(), story.fleet(), count, Story.firstStage(settings.devices()), progress);
     }
 
-    /** A {@code soak} rollout's {@code maxConcurrentDownloads}. */
-    private int soakDownloads() {
-        return Math.min(Scenario.SOAK_DOWNLOADS, settings.devices());
+    /** The rollout's {@code maxConcurrentDownloads}. */
+    private int maxDownloads() {
+        return Math.min(Scenario.MAX_DOWNLOADS, settings.devices());
     }
 
     /** The boards' requests over the run, and for {@code soak} what its meter saw. */
@@ -211,12 +211,12 @@ public final class Simulation {
                 .put("failedRequests", f.failed()).put("checkIns", f.checkIns())
                 .put("checkInsPerSecond", Math.round(f.checkIns() / Math.max(seconds, 0.001) * 10) / 10.0)
                 .put("checkInP50Millis", f.checkInP50Millis()).put("checkInP99Millis", f.checkInP99Millis())
-                .put("checkInMaxMillis", f.checkInMaxMillis());
+                .put("checkInMaxMillis", f.checkInMaxMillis()).put("maxConcurrentDownloads", maxDownloads());
         l.set("requestsByKind", CanonicalJson.mapper().valueToTree(f.byKind()));
         l.set("failures", CanonicalJson.mapper().valueToTree(f.failures()));
         l.set("refusals", CanonicalJson.mapper().valueToTree(f.refusals()));
         if (soak != null) {
-            l.setAll(soak.figures(settings.soakMinutes(), soakDownloads()));
+            l.setAll(soak.figures(settings.soakMinutes()));
         }
         return l;
     }

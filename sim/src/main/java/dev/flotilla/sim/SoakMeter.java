@@ -51,9 +51,9 @@ final class SoakMeter implements RolloutWatch.Disruption {
     }
 
     /** The soak figures for the report's {@code load}. */
-    ObjectNode figures(long soakMinutes, int maxConcurrentDownloads) {
+    ObjectNode figures(long soakMinutes) {
         return CanonicalJson.mapper().createObjectNode().put("soakMinutes", soakMinutes)
-                .put("maxConcurrentDownloads", maxConcurrentDownloads).put("peakUpdating", peakUpdating)
+                .put("peakUpdating", peakUpdating)
                 .put("serverRssMiB", ProcessMemory.of(serverPid).map(ProcessMemory::rssMiB).orElse(-1L))
                 .put("serverPeakRssMiB", ProcessMemory.of(serverPid).map(ProcessMemory::hwmMiB).orElse(-1L));
     }

@@ -73,6 +73,9 @@ class SimScenariosTest {
                     HttpResponse.BodyHandlers.ofByteArray()).body());
             assertThat(rollouts.path("items")).hasSize(1);
             assertThat(rollouts.path("items").path(0).path("state").asText()).isEqualTo("halted");
+            assertThat(rollouts.path("items").path(0).path("policies").path("maxConcurrentDownloads").asInt())
+                    .as("every scenario caps the downloads, at the fleet's size when below 500").isEqualTo(BOARDS);
+            assertThat(r.path("load").path("maxConcurrentDownloads").asInt()).isEqualTo(BOARDS);
             // the boards that tried the release hung on it until the watchdog reset them, trial after trial
             try (var boards = Files.list(dir.resolve("work/boards"))) {
                 long hung = 0;
