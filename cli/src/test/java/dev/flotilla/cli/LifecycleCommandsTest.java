@@ -1,5 +1,6 @@
 package dev.flotilla.cli;
 
+import dev.flotilla.agent.net.DeviceHttp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.flotilla.agent.net.ServerClient;
@@ -74,7 +75,7 @@ class LifecycleCommandsTest {
         JsonNode et = okJson("enrollment-tokens", "create", "--description", "test fleet");
         fx.generate("ed25519", name);
         KeySigner key = KeyFiles.loadSigner(fx.key(name));
-        ServerClient device = new ServerClient(server.uri(), ServerClient.defaultHttpClient());
+        ServerClient device = new ServerClient(server.uri(), DeviceHttp.direct(null));
         String id = device.enroll(et.path("secret").asText(), key.publicKey().toJson(), "board-a",
                 CanonicalJson.mapper().createObjectNode());
         device.identity(id, key);

@@ -2,6 +2,7 @@ package dev.flotilla.sim;
 
 import dev.flotilla.agent.boot.SimulatedBoard;
 import dev.flotilla.agent.install.DirectorAssignmentAdapter;
+import dev.flotilla.agent.net.DeviceHttp;
 import dev.flotilla.agent.net.DeviceIdentity;
 import dev.flotilla.agent.runtime.AgentPorts;
 import dev.flotilla.agent.storage.FileDurable;
@@ -74,9 +75,8 @@ final class Fleet implements AutoCloseable {
     private volatile boolean stopping;
 
     private Fleet(SSLContext tls) {
-        AgentPorts shared = SimulatedBoard.sharedPorts(Clock.systemUTC(), tls);
-        http = new MeasuredHttp(shared.http());
-        ports = shared.withHttp(http);
+        http = new MeasuredHttp(SimulatedBoard.sharedClient(tls));
+        ports = SimulatedBoard.sharedPorts(Clock.systemUTC(), http);
     }
 
     /**
@@ -101,7 +101,7 @@ final class Fleet implements AutoCloseable {
             Path log = dir.resolve(Board.LOG);
             Link link = new Link(fleet.http);
             SimulatedDevice device = new SimulatedDevice(dir, new DirectorAssignmentAdapter(Clock.systemUTC()),
-                    line -> append(log, line), List.of(record), fleet.ports.withHttp(link),
+                    line -> append(log, line), List.of(record), fleet.ports.withHttp(DeviceHttp.over(link)),
                     power != null ? power : () -> storage, record, p.watchdog());
             Board board = new Board(device, record, storage, power, link, dir, new AtomicBoolean());
             fleet.boards.add(board);
@@ -215,7 +215,7 @@ final class Fleet implements AutoCloseable {
         try {
             stop(Duration.ofSeconds(30));
         } finally {
-            ports.http().shutdownNow(); // the boards are stopped: nothing in flight is still wanted
+            http.shutdownNow(); // the boards are stopped: nothing in flight is still wanted
         }
     }
 }

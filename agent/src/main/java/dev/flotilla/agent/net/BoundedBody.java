@@ -1,7 +1,6 @@
 package dev.flotilla.agent.net;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -12,19 +11,12 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An answer's body read into memory up to a byte cap and a deadline: the first bytes beyond the cap, or the
- * deadline passing before the body ended, cancel the response (the connection is dropped, nothing more is
- * read) and the body fails with {@link Refused}. So a server, broken or compromised, can neither make the
- * agent buffer an endless answer until its heap runs out nor hold it forever on an answer that never ends
- * (the JDK's request timeout stops at the headers).
+ * For {@link SharedClientHttp}: an answer's body read into memory up to a byte cap and a deadline: the first
+ * bytes beyond the cap, or the deadline passing before the body ended, cancel the response (the connection is
+ * dropped, nothing more is read) and the body fails with {@link DeviceHttp.Refused} (the JDK's request timeout
+ * stops at the headers).
  */
 final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
-    /** The body was refused; the message says why ("is longer than ...", "did not end within ..."). */
-    static final class Refused extends IOException {
-        Refused(String why) {
-            super(why);
-        }
-    }
 
     private final long max;
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -37,7 +29,7 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
         CompletableFuture<Void> timer = new CompletableFuture<>();
         timer.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, late) -> {
             if (late != null) {
-                refuse("did not end within " + deadline.toSeconds() + " s");
+                refuse(DeviceHttp.Refused.notEndedWithin(deadline));
             }
         });
         body.whenComplete((b, e) -> timer.complete(null));
@@ -45,14 +37,14 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
 
     /**
      * A handler whose bodies are read up to {@code max} bytes and must end within {@code deadline} of the
-     * headers; otherwise the body fails with {@link Refused}.
+     * headers; otherwise the body fails with {@link DeviceHttp.Refused}.
      */
     static HttpResponse.BodyHandler<byte[]> atMost(long max, Duration deadline) {
         return info -> new BoundedBody(max, deadline);
     }
 
-    private void refuse(String why) {
-        if (body.completeExceptionally(new Refused(why))) {
+    private void refuse(DeviceHttp.Refused why) {
+        if (body.completeExceptionally(why)) {
             Flow.Subscription s = subscription;
             if (s != null) {
                 s.cancel();
@@ -77,7 +69,7 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
         }
         for (ByteBuffer b : items) {
             if (bytes.size() + (long) b.remaining() > max) {
-                refuse("is longer than " + max + " bytes");
+                refuse(DeviceHttp.Refused.longerThan(max));
                 return;
             }
             byte[] part = new byte[b.remaining()];

@@ -8,19 +8,14 @@ import dev.flotilla.core.crypto.Hex;
 import dev.flotilla.core.json.CanonicalJson;
 import dev.flotilla.core.tls.CaBundle;
 import dev.flotilla.core.tuf.Signer;
-import java.io.EOFException;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /**
@@ -38,7 +33,7 @@ public final class ServerClient {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final URI base;
-    private final HttpClient http;
+    private final DeviceHttp http;
     private final Duration timeout;
     private String deviceId;
     private Signer signer;
@@ -114,7 +109,7 @@ public final class ServerClient {
         }
     }
 
-    public ServerClient(URI base, HttpClient http) {
+    public ServerClient(URI base, DeviceHttp http) {
         this(base, http, TIMEOUT);
     }
 
@@ -122,40 +117,11 @@ public final class ServerClient {
      * A client whose requests each get {@code timeout} for the answer's headers and as much again for its body
      * (30 s each with the other constructor); an answer that takes longer fails like an unreachable server.
      */
-    public ServerClient(URI base, HttpClient http, Duration timeout) {
+    public ServerClient(URI base, DeviceHttp http, Duration timeout) {
         String s = base.toString();
         this.base = URI.create(s.endsWith("/") ? s : s + "/");
         this.http = http;
         this.timeout = timeout;
-    }
-
-    public static HttpClient defaultHttpClient() {
-        return httpClient(null);
-    }
-
-    /** The agent's HTTP client; HTTPS servers are checked against {@code tls}'s CAs, or the JDK's when null. */
-    public static HttpClient httpClient(SSLContext tls) {
-        return builder(tls).build();
-    }
-
-    /**
-     * As {@link #httpClient(SSLContext)}, running its tasks on threads from {@code threads}: one client (one
-     * selector thread) that many agents in one JVM can share.
-     */
-    public static HttpClient httpClient(SSLContext tls, java.util.concurrent.ThreadFactory threads) {
-        return builder(tls).executor(java.util.concurrent.Executors.newThreadPerTaskExecutor(threads)).build();
-    }
-
-    private static HttpClient.Builder builder(SSLContext tls) {
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NORMAL);
-        if (tls != null) {
-            b.sslContext(tls);
-        } else {
-            // the JDK's default context, made only when an HTTPS server is reached (LazyDefaultTls)
-            b.sslContext(LazyDefaultTls.context()).sslParameters(LazyDefaultTls.parameters());
-        }
-        return b;
     }
 
     /**
@@ -282,9 +248,9 @@ public final class ServerClient {
         envelope.set("signed", manifest);
         ArrayNode sigs = envelope.putArray("signatures");
         sigs.addObject().put("keyid", signer.keyId()).put("sig", manifestSignature(CanonicalJson.encode(manifest)));
-        HttpResponse<byte[]> r = authed("POST", "api/v1/device/" + deviceId + "/checkin", envelope,
+        DeviceHttp.Answer r = authed("POST", "api/v1/device/" + deviceId + "/checkin", envelope,
                 lastAnswer == null ? null : etag);
-        if (r.statusCode() == 304 && lastAnswer != null) {
+        if (r.status() == 304 && lastAnswer != null) {
             return new CheckIn(lastAnswer.assignment(), lastAnswer.pollInterval(), true);
         }
         JsonNode body = expect(r, 200);
@@ -297,7 +263,7 @@ public final class ServerClient {
                 ? Optional.of(Duration.ofSeconds(Math.min(poll.asLong(), MAX_POLL_INTERVAL.toSeconds())))
                 : Optional.empty();
         lastAnswer = new CheckIn(a, interval, false);
-        etag = r.headers().firstValue("ETag").orElse(null);
+        etag = r.etag().orElse(null);
         return lastAnswer;
     }
 
@@ -335,14 +301,14 @@ public final class ServerClient {
         return u.getPort() != -1 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
     }
 
-    private HttpResponse<byte[]> authed(String method, String path, JsonNode body, String ifNoneMatch)
+    private DeviceHttp.Answer authed(String method, String path, JsonNode body, String ifNoneMatch)
             throws IOException {
         requireIdentity();
         if (token == null) {
             loginForRequest();
         }
-        HttpResponse<byte[]> r = send(method, path, token, body, ifNoneMatch);
-        if (r.statusCode() == 401) {
+        DeviceHttp.Answer r = send(method, path, token, body, ifNoneMatch);
+        if (r.status() == 401) {
             loginForRequest();
             r = send(method, path, token, body, ifNoneMatch);
         }
@@ -357,82 +323,48 @@ public final class ServerClient {
         }
     }
 
-    private HttpResponse<byte[]> send(String method, String path, String bearer, JsonNode body, String ifNoneMatch)
+    private DeviceHttp.Answer send(String method, String path, String bearer, JsonNode body, String ifNoneMatch)
             throws IOException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
-                .header("Content-Type", "application/json")
-                .method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/json");
         if (bearer != null) {
-            b.header("Authorization", "Bearer " + bearer);
+            headers.put("Authorization", "Bearer " + bearer);
         }
         if (ifNoneMatch != null) {
-            b.header("If-None-Match", ifNoneMatch);
+            headers.put("If-None-Match", ifNoneMatch);
         }
         try {
-            return sendOnce(b.build());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+            return http.send(new DeviceHttp.Request(method, base.resolve(path), headers, JSON.writeValueAsBytes(body),
+                    timeout, MAX_ANSWER_BYTES));
         } catch (IllegalArgumentException e) {
             throw new IOException("bad request URL " + path + ": " + e.getMessage(), e);
+        } catch (DeviceHttp.Refused refused) {
+            throw new IOException("the server's answer to " + method + " " + path + " " + refused.getMessage()
+                    + ": dropped", refused);
         } catch (SSLException e) {
             throw new IOException("cannot reach " + base + " (" + CaBundle.describe(e) + "; if a private CA signed "
                     + "its certificate, name that CA's PEM file in caBundle)", e);
         } catch (IOException e) {
-            BoundedBody.Refused refused = e instanceof BoundedBody.Refused r ? r
-                    : e.getCause() instanceof BoundedBody.Refused r ? r : null;
-            if (refused != null) {
-                throw new IOException("the server's answer to " + method + " " + path + " " + refused.getMessage()
-                        + ": dropped", e);
-            }
             throw new IOException("cannot reach " + base + " (" + (e.getMessage() == null
                     ? e.getClass().getSimpleName() : e.getMessage()) + ")", e);
         }
     }
 
-    /**
-     * Sends a request, and once more on a fresh connection when a kept-alive connection turns out closed before
-     * any byte of the answer came: the server dropped it while it was idle, just as the request went out (the JDK
-     * reports "header parser received no bytes", or an EOF). The server did not answer that request, so the
-     * repeat is the first answer the device gets; check-ins and challenges change nothing a repeat could
-     * double, events carry ids the server deduplicates, a token exchange repeated after all finds its challenge
-     * used and the login starts over ({@link #login()}), and an enrollment repeated after all is refused and
-     * then found by proving the key ({@link DeviceIdentity}). Other failures are not repeated.
-     */
-    private HttpResponse<byte[]> sendOnce(HttpRequest request) throws IOException, InterruptedException {
-        try {
-            return http.send(request, BoundedBody.atMost(MAX_ANSWER_BYTES, timeout));
-        } catch (IOException e) {
-            if (!closedBeforeAnswer(e)) {
-                throw e;
-            }
-            return http.send(request, BoundedBody.atMost(MAX_ANSWER_BYTES, timeout));
-        }
-    }
-
-    static boolean closedBeforeAnswer(IOException e) {
-        if (e instanceof ConnectException || e instanceof HttpTimeoutException || e instanceof SSLException) {
-            return false;
-        }
-        return e instanceof EOFException || e.getCause() instanceof EOFException
-                || String.valueOf(e.getMessage()).contains("received no bytes");
-    }
-
-    private static JsonNode expect(HttpResponse<byte[]> r, int status) throws IOException {
+    private static JsonNode expect(DeviceHttp.Answer r, int status) throws IOException {
         JsonNode body;
         try {
             body = r.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(r.body());
         } catch (IOException e) {
-            throw new IOException(r.uri() + " answered " + r.statusCode() + " with a body that is not JSON", e);
+            throw new IOException(r.uri() + " answered " + r.status() + " with a body that is not JSON", e);
         }
-        if (r.statusCode() == status && body != null && body.isObject()) {
+        if (r.status() == status && body != null && body.isObject()) {
             return body;
         }
-        if (r.statusCode() >= 400 && r.statusCode() < 500) {
-            throw new ServerRefusal(r.statusCode(), body == null ? "" : body.path("code").asText(""),
+        if (r.status() >= 400 && r.status() < 500) {
+            throw new ServerRefusal(r.status(), body == null ? "" : body.path("code").asText(""),
                     body == null ? "" : body.path("message").asText(""));
         }
-        throw new IOException(r.uri() + " answered " + r.statusCode());
+        throw new IOException(r.uri() + " answered " + r.status());
     }
 
     private void requireIdentity() {

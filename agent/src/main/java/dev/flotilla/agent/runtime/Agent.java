@@ -45,7 +45,7 @@ import javax.net.ssl.SSLContext;
 
 /**
  * The agent's composition root and main loop over its {@link AgentPorts}: its clock, its waits, the threads
- * it starts, the HTTP client of the device API, storage and boot control come from there (TUF metadata and
+ * it starts, the HTTP port of the device API, storage and boot control come from there (TUF metadata and
  * images are fetched over the JDK's {@code HttpURLConnection}, which starts no thread per request). First
  * start (key, trusted root, enrollment), then check in, run the update machine, sleep the server's interval
  * with jitter (or back off after errors), repeat. The

@@ -2,7 +2,7 @@ package dev.flotilla.agent.boot;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.flotilla.agent.net.ServerClient;
+import dev.flotilla.agent.net.DeviceHttp;
 import dev.flotilla.agent.runtime.AgentPorts;
 import dev.flotilla.agent.storage.Durable;
 import dev.flotilla.agent.storage.FileDurable;
@@ -11,6 +11,7 @@ import dev.flotilla.agent.time.Sleeper;
 import dev.flotilla.core.json.CanonicalJson;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,21 +140,18 @@ public final class SimulatedBoard {
     }
 
     /**
-     * Ports that boards can share: {@code clock}, real sleeps, virtual threads, one HTTP client on virtual
-     * threads (trusting the JDK's CAs: for boards whose configurations name no {@code caBundle}), files, and
-     * the boot control each board's configuration names. Whoever builds them closes {@link AgentPorts#http()}.
+     * Ports that boards can share: {@code clock}, real sleeps, virtual threads, {@code client} for their device
+     * API requests ({@link DeviceHttp#over}; whoever made it closes it), files, and the boot control each board's
+     * configuration names.
      */
-    public static AgentPorts sharedPorts(Clock clock) {
-        return sharedPorts(clock, null);
+    public static AgentPorts sharedPorts(Clock clock, HttpClient client) {
+        ThreadFactory threads = Thread.ofVirtual().name("sim-agent-", 0).factory();
+        return new AgentPorts(clock, Sleeper.SYSTEM, threads, DeviceHttp.over(client), new FileDurable(),
+                AgentPorts.BootFactory.CONFIGURED);
     }
 
-    /**
-     * As {@link #sharedPorts(Clock)}, the HTTP client checking HTTPS servers against {@code tls}'s CAs (for
-     * boards whose configurations name a {@code caBundle}; null: the JDK's).
-     */
-    public static AgentPorts sharedPorts(Clock clock, SSLContext tls) {
-        ThreadFactory threads = Thread.ofVirtual().name("sim-agent-", 0).factory();
-        return new AgentPorts(clock, Sleeper.SYSTEM, threads, ServerClient.httpClient(tls, threads),
-                new FileDurable(), AgentPorts.BootFactory.CONFIGURED);
+    /** An HTTP client for {@link #sharedPorts}, on virtual threads, trusting {@code tls}'s CAs (null: the JDK's). */
+    public static HttpClient sharedClient(SSLContext tls) {
+        return DeviceHttp.sharedClient(tls, Thread.ofVirtual().name("sim-http-", 0).factory());
     }
 }

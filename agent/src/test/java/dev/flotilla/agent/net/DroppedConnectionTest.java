@@ -16,7 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,14 +44,15 @@ class DroppedConnectionTest {
         server.close();
     }
 
-    @Test
-    void aConnectionClosedBeforeAnyAnswerIsTriedOnceMoreAndTheLoginSucceeds() throws Exception {
-        ServerClient direct = new ServerClient(server.uri(), ServerClient.defaultHttpClient());
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aConnectionClosedBeforeAnyAnswerIsTriedOnceMoreAndTheLoginSucceeds(Transport transport) throws Exception {
+        ServerClient direct = new ServerClient(server.uri(), DeviceHttp.direct(null));
         DeviceIdentity identity = new DeviceIdentity(dir.resolve("device"), new FileDurable());
         identity.ensureEnrolled(direct, Optional.of(server.enrollmentToken()), "board-a");
 
         proxy = new Proxy(server.uri(), 1);
-        ServerClient viaProxy = new ServerClient(proxy.uri(), ServerClient.defaultHttpClient());
+        ServerClient viaProxy = new ServerClient(proxy.uri(), transport.http());
         viaProxy.identity(direct.deviceId(), identity.key());
         viaProxy.login();
 
@@ -58,10 +60,11 @@ class DroppedConnectionTest {
         assertThat(proxy.connections.get()).isGreaterThanOrEqualTo(2);
     }
 
-    @Test
-    void aServerThatKeepsDroppingIsReportedAfterOneRepeat() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aServerThatKeepsDroppingIsReportedAfterOneRepeat(Transport transport) throws Exception {
         proxy = new Proxy(server.uri(), Integer.MAX_VALUE);
-        ServerClient viaProxy = new ServerClient(proxy.uri(), ServerClient.defaultHttpClient());
+        ServerClient viaProxy = new ServerClient(proxy.uri(), transport.http());
 
         assertThatThrownBy(() -> viaProxy.enroll("fle_x", new com.fasterxml.jackson.databind.ObjectMapper()
                 .createObjectNode(), "board-a", new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()))

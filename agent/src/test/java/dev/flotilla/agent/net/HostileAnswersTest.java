@@ -17,7 +17,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Answers of the device API that a broken or compromised server may give, on real loopback HTTP: a body that
@@ -66,29 +67,31 @@ class HostileAnswersTest {
         }
     }
 
-    private IOException enrollFails(Duration timeout) {
+    private IOException enrollFails(Transport transport, Duration timeout) {
         ServerClient client = new ServerClient(URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
-                ServerClient.defaultHttpClient(), timeout);
+                transport.http(), timeout);
         ObjectNode key = JsonNodeFactory.instance.objectNode().put("keytype", "ed25519");
         return catchThrowableOfType(IOException.class, () -> client.enroll("fle_x", key, "board-a",
                 JsonNodeFactory.instance.objectNode()));
     }
 
-    @Test
-    void anAnswerWhoseBodyNeverEndsFailsOnceTheTimeoutPassedAgainAfterTheHeaders() {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void anAnswerWhoseBodyNeverEndsFailsOnceTheTimeoutPassedAgainAfterTheHeaders(Transport transport) {
         mode = "stalled";
 
-        IOException e = enrollFails(Duration.ofSeconds(1));
+        IOException e = enrollFails(transport, Duration.ofSeconds(1));
 
         assertThat(e).as("the request ends").isNotNull();
         assertThat(e).hasMessage("the server's answer to POST api/v1/device/enroll did not end within 1 s: dropped");
     }
 
-    @Test
-    void anAnswerLongerThanTheCapIsDroppedWithOneLine() {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void anAnswerLongerThanTheCapIsDroppedWithOneLine(Transport transport) {
         mode = "huge";
 
-        IOException e = enrollFails(Duration.ofSeconds(30));
+        IOException e = enrollFails(transport, Duration.ofSeconds(30));
 
         assertThat(e).hasMessage("the server's answer to POST api/v1/device/enroll is longer than "
                 + ServerClient.MAX_ANSWER_BYTES + " bytes: dropped");

@@ -48,7 +48,7 @@ class LostEnrollmentAnswerTest {
     }
 
     private ServerClient direct() {
-        return new ServerClient(server.uri(), ServerClient.defaultHttpClient());
+        return new ServerClient(server.uri(), DeviceHttp.direct(null));
     }
 
     /** A single-use token is used up by the lost enrollment (the retry gets 401); a fleet-wide one is not (409). */
@@ -60,7 +60,7 @@ class LostEnrollmentAnswerTest {
                 : server.enrollmentToken();
         Path state = dir.resolve("device");
         DeviceIdentity identity = new DeviceIdentity(state, new FileDurable());
-        ServerClient lossy = new ServerClient(proxy.uri(), ServerClient.defaultHttpClient());
+        ServerClient lossy = new ServerClient(proxy.uri(), DeviceHttp.direct(null));
         assertThatThrownBy(() -> identity.ensureEnrolled(lossy, Optional.of(token), "board-a"))
                 .isInstanceOf(IOException.class).isNotInstanceOf(ServerClient.ServerRefusal.class);
         assertThat(Files.exists(state.resolve("device.json"))).isFalse();

@@ -15,7 +15,8 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,17 +40,18 @@ class LostTokenAnswerTest {
         server.close();
     }
 
-    @Test
-    void aLoginWhoseTokenAnswerWasLostStartsOverAndSucceeds() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aLoginWhoseTokenAnswerWasLostStartsOverAndSucceeds(Transport transport) throws Exception {
         server = new RealServer(dir.resolve("server"));
-        ServerClient direct = new ServerClient(server.uri(), ServerClient.defaultHttpClient());
+        ServerClient direct = new ServerClient(server.uri(), DeviceHttp.direct(null));
         DeviceIdentity identity = new DeviceIdentity(dir.resolve("device"), new FileDurable());
         identity.ensureEnrolled(direct, Optional.of(server.enrollmentToken()), "board-a");
 
         proxy = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().start(this::accept);
         ServerClient viaProxy = new ServerClient(URI.create("http://127.0.0.1:" + proxy.getLocalPort() + "/"),
-                ServerClient.defaultHttpClient());
+                transport.http());
         viaProxy.identity(direct.deviceId(), identity.key());
         viaProxy.login();
 

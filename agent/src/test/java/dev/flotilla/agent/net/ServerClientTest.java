@@ -41,7 +41,7 @@ class ServerClientTest {
     }
 
     private ServerClient client() {
-        return new ServerClient(server.uri(), ServerClient.defaultHttpClient());
+        return new ServerClient(server.uri(), DeviceHttp.direct(null));
     }
 
     @Test

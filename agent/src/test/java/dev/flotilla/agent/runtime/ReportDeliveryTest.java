@@ -1,5 +1,6 @@
 package dev.flotilla.agent.runtime;
 
+import dev.flotilla.agent.net.DeviceHttp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.agent.net.DeviceIdentity;
@@ -47,7 +48,7 @@ class ReportDeliveryTest {
     @BeforeEach
     void start() throws Exception {
         api = new FakeDeviceApi();
-        ServerClient client = new ServerClient(api.uri(), ServerClient.defaultHttpClient());
+        ServerClient client = new ServerClient(api.uri(), DeviceHttp.direct(null));
         new DeviceIdentity(dir.resolve("device"), new FileDurable()).ensureEnrolled(client, Optional.of("flt_test"),
                 "board-a");
         reporter = new EventReporter(client);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.flotilla.agent.config.AgentConfig;
 import dev.flotilla.agent.install.UnsignedTestDirector;
 import dev.flotilla.agent.net.ForwardingHttpClient;
-import dev.flotilla.agent.net.ServerClient;
+import dev.flotilla.agent.net.DeviceHttp;
 import dev.flotilla.agent.storage.FileDurable;
 import dev.flotilla.agent.testimage.TestImage;
 import dev.flotilla.agent.time.Sleeper;
@@ -46,8 +46,8 @@ class SharedPortsTest extends AgentTestBase {
         repo.publish();
         RecordingThreads threads = new RecordingThreads();
         ScaledSleeper sleeper = new ScaledSleeper();
-        CountingHttpClient http = new CountingHttpClient(ServerClient.httpClient(null, threads));
-        AgentPorts ports = new AgentPorts(Clock.systemUTC(), sleeper, threads, http, new FileDurable(),
+        CountingHttpClient http = new CountingHttpClient(DeviceHttp.sharedClient(null, threads));
+        AgentPorts ports = new AgentPorts(Clock.systemUTC(), sleeper, threads, DeviceHttp.over(http), new FileDurable(),
                 AgentPorts.BootFactory.CONFIGURED);
 
         List<Path> boards = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.flotilla.cli.agent;
 
+import dev.flotilla.agent.net.DeviceHttp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.agent.boot.SimulatedBoard;
@@ -66,7 +67,7 @@ class AgentCommandTest {
             SimulatedBoard.layOut(dir, new byte[0]); // a board with no firmware: enough to start the agent
             // the device enrolled earlier (its identity is in the state directory), then was decommissioned
             String id = new DeviceIdentity(dir.resolve("state"), new FileDurable()).ensureEnrolled(
-                    new ServerClient(server.uri(), ServerClient.defaultHttpClient()), Optional.of(secret), "board-a");
+                    new ServerClient(server.uri(), DeviceHttp.direct(null)), Optional.of(secret), "board-a");
             assertThat(CliRun.of("devices", "decommission", id, "--server", server.uri(), "--token", admin)
                     .exitCode()).isZero();
 
