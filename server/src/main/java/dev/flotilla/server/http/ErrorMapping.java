@@ -72,7 +72,8 @@ public final class ErrorMapping {
                 LOG.warn("no database connection for {} {}: {}", ctx.method(), ctx.path(),
                         cause(e, SQLTransientConnectionException.class).getMessage());
                 ctx.header("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
-                write(ctx, 503, "unavailable", "the server is busy; retry in " + RETRY_AFTER_SECONDS + " s");
+                write(ctx, 503, "unavailable", "the server found no free database connection in time (it is busy,"
+                        + " or the database is unreachable); retry in " + RETRY_AFTER_SECONDS + " s");
                 return;
             }
             LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);

@@ -119,6 +119,7 @@ class ErrorMappingTest {
                 Http.Response r = new Http(java.net.URI.create("http://127.0.0.1:" + app.port())).get("/busy", null);
                 assertThat(r.status()).isEqualTo(503);
                 assertThat(r.code()).isEqualTo("unavailable");
+                assertThat(r.text()).contains("no free database connection");
                 assertThat(r.header("Retry-After")).contains("5");
                 assertThat(r.text()).doesNotContain("Exception").doesNotContain("HikariPool");
             } finally {
