@@ -7,7 +7,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -16,8 +18,8 @@ import javax.net.ssl.SSLContext;
  * request once more on a fresh connection when the connection failed before the answer's headers, other than by
  * the timeout (its {@code sun.net.http.retryPost}, true unless set otherwise): the repeat {@link DeviceHttp#send}
  * promises. The body is buffered and sent with its length, not streamed: in streaming mode the JDK drops a 401's
- * body, which holds the server's error code. The headers must come within the timeout; each read of the body
- * waits at most the timeout too, and the body is refused once its headers are older than the timeout, or at the
+ * body, which holds the server's error code. The headers must come within the timeout (a virtual thread closes
+ * the connection when it has passed); each read of the body waits at most the timeout too, and the body is refused once its headers are older than the timeout, or at the
  * first read past the cap. A refused or broken answer's connection is closed, not reused.
  */
 final class DirectHttp implements DeviceHttp {
@@ -61,7 +63,39 @@ final class DirectHttp implements DeviceHttp {
                 out.write(request.body());
             }
         }
-        return c.getResponseCode();
+        return status(c, request.timeout());
+    }
+
+    /**
+     * Waits for the answer's headers, at most {@code timeout} in all: the read timeout bounds each wait for a
+     * byte, not a server that sends its headers a byte at a time, so a virtual thread closes the connection when
+     * the time is up.
+     */
+    private static int status(HttpURLConnection c, Duration timeout) throws IOException {
+        AtomicBoolean settled = new AtomicBoolean(); // by the headers, or by the watchdog: whichever comes first
+        Thread watchdog = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(timeout);
+            } catch (InterruptedException answered) {
+                return;
+            }
+            if (settled.compareAndSet(false, true)) {
+                c.disconnect();
+            }
+        });
+        try {
+            int status = c.getResponseCode();
+            if (settled.compareAndSet(false, true)) {
+                return status;
+            }
+        } catch (IOException e) {
+            if (settled.compareAndSet(false, true)) {
+                throw e;
+            }
+        } finally {
+            watchdog.interrupt();
+        }
+        throw new SocketTimeoutException("no answer within " + timeout.toSeconds() + " s");
     }
 
     private static byte[] read(InputStream in, Request request, long deadline) throws IOException {

@@ -2,6 +2,7 @@ package dev.flotilla.agent.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,6 +11,8 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -21,9 +24,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Answers of the device API that a broken or compromised server may give, on real loopback HTTP: a body that
- * never ends and one far too long each fail the request with one clear message instead of holding the agent
- * forever or filling its heap.
+ * Answers of the device API that a broken or compromised server may give, on real loopback HTTP, through both
+ * {@link Transport}s: headers that never end, a body that never ends and one far too long each fail the request
+ * with one clear message instead of holding the agent forever or filling its heap.
  */
 class HostileAnswersTest {
     private HttpServer server;
@@ -95,5 +98,38 @@ class HostileAnswersTest {
 
         assertThat(e).hasMessage("the server's answer to POST api/v1/device/enroll is longer than "
                 + ServerClient.MAX_ANSWER_BYTES + " bytes: dropped");
+    }
+
+    /**
+     * A server that sends its headers a byte at a time, each well within the read timeout, never finishing them:
+     * the request still ends once the timeout has passed.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void headersThatTrickleInWithoutEndFailOnceTheTimeoutPassed(Transport transport) throws Exception {
+        try (ServerSocket trickle = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket s = trickle.accept()) {
+                    s.getOutputStream().write("HTTP/1.1 201 Created\r\nX-Slow: ".getBytes(StandardCharsets.UTF_8));
+                    while (!Thread.currentThread().isInterrupted()) {
+                        s.getOutputStream().write('a');
+                        s.getOutputStream().flush();
+                        Thread.sleep(100);
+                    }
+                } catch (IOException | InterruptedException clientGone) {
+                    // the client closed the connection, as it should
+                }
+            });
+            ServerClient client = new ServerClient(URI.create("http://127.0.0.1:" + trickle.getLocalPort()),
+                    transport.http(), Duration.ofSeconds(1));
+            ObjectNode key = JsonNodeFactory.instance.objectNode().put("keytype", "ed25519");
+
+            IOException e = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> catchThrowableOfType(
+                    IOException.class, () -> client.enroll("fle_x", key, "board-a",
+                            JsonNodeFactory.instance.objectNode())));
+
+            assertThat(e).as("the request ends").isNotNull();
+            assertThat(e.getMessage()).startsWith("cannot reach http://127.0.0.1:" + trickle.getLocalPort());
+        }
     }
 }
