@@ -200,7 +200,7 @@ class HostileServerTest {
         repoServer.endlessMetadata = repo.writeTimestampDeclaringSnapshot(1L << 30);
         config();
         Path out = dir.resolve("agent.out");
-        Process agent = startAsUnit(out);
+        Process agent = startAsUnit(out, "");
         try {
             boolean refused = await(() -> !agent.isAlive() || (api.checkIns.get() >= 3 && read(out).lines()
                     .filter(l -> l.startsWith("agent: TUF metadata refresh failed:")).count() >= 2));
@@ -222,7 +222,8 @@ class HostileServerTest {
         api.endlessCheckIn = true;
         config();
         Path out = dir.resolve("agent.out");
-        Process agent = startAsUnit(out);
+        Path classes = dir.resolve("classes.txt");
+        Process agent = startAsUnit(out, "-Xlog:class+load=info:file=" + classes);
         try {
             boolean refused = await(() -> !agent.isAlive() || (api.checkIns.get() >= 3 && read(out).lines()
                     .filter(l -> l.contains("answer to POST api/v1/device/dev-1/checkin is longer than")).count() >= 2));
@@ -235,17 +236,23 @@ class HostileServerTest {
             int before = api.manifests.size();
             assertThat(await(() -> api.manifests.size() > before)).as("checks in once the server answers again")
                     .isTrue();
+            // a device's own connections: never the JDK's HttpClient, and no TLS on a plain http:// server
+            assertThat(read(classes)).contains("dev.flotilla.agent.net.DirectHttp ")
+                    .doesNotContain("java.net.http.", "jdk.internal.net.http.", "sun.security.ssl.");
         } finally {
             agent.destroy();
             agent.waitFor();
         }
     }
 
-    /** The agent as a process of its own, with the documented unit's Java options; its output goes to {@code out}. */
-    private Process startAsUnit(Path out) throws java.io.IOException {
+    /**
+     * The agent as a process of its own, with the documented unit's Java options and {@code moreOptions}; its
+     * output goes to {@code out}.
+     */
+    private Process startAsUnit(Path out, String moreOptions) throws java.io.IOException {
         List<String> command = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(List.of(UNIT_JAVA_OPTIONS.split(" ")));
+        command.addAll(List.of((UNIT_JAVA_OPTIONS + " " + moreOptions).trim().split(" ")));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
                 "--config", dev.resolve("agent.conf").toString()));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
