@@ -15,12 +15,14 @@ class HealthGraceTest {
     }
 
     @Test
-    void boardsOfAGoodReleaseRetryAFailedRoundForTheAgentsDefaultGraceScaledBySpeed() {
-        long scaled = AgentConfigParser.DEFAULT_HEALTH_GRACE_SECONDS / 5;
+    void boardsOfAGoodReleaseRetryAFailedRoundForTheAgentsDefaultGraceInWallTime() {
+        Faults drops = new Faults(0, 0, 0.05, 0, Faults.NONE.delayMillis());
         for (Scenario good : new Scenario[] {Scenario.GOOD_RELEASE, Scenario.SOAK, Scenario.POWER_CUTS,
                 Scenario.FLAKY_NETWORK}) {
             assertThat(Simulation.healthGraceSeconds(settings(good, Faults.NONE), false)).as(good.id())
-                    .isEqualTo(scaled);
+                    .isEqualTo(AgentConfigParser.DEFAULT_HEALTH_GRACE_SECONDS);
+            assertThat(Simulation.healthGraceSeconds(settings(good, drops), false)).as(good.id())
+                    .isEqualTo(AgentConfigParser.DEFAULT_HEALTH_GRACE_SECONDS);
         }
     }
 
