@@ -13,10 +13,10 @@ import javax.net.ssl.SSLContext;
  * The agent's port to the server's device API: one request out, its answer read into memory. A device uses
  * {@link #direct}, the JDK's {@code HttpURLConnection} (blocking, no thread of its own, a fraction of the
  * classes and memory of the JDK's {@code HttpClient}); the simulator's thousands of boards share one
- * {@code HttpClient} through {@link #over}. Both bound every answer the same way: its body must end within
- * the request's timeout of its headers and may not be longer than its cap, or it fails with {@link Refused}
- * and its connection is dropped, so that no server, broken or compromised, can hold the agent forever or
- * make it buffer until its heap runs out.
+ * {@code HttpClient} through {@link #over}. Both bound every answer the same way: its headers must come within
+ * the request's timeout, and its body must end within as much again and may not be longer than its cap, or the
+ * request fails (the body with {@link Refused}) and its connection is dropped, so that no server, broken or
+ * compromised, can hold the agent forever or make it buffer until its heap runs out.
  */
 public interface DeviceHttp {
 

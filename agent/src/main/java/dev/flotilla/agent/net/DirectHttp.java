@@ -19,8 +19,9 @@ import javax.net.ssl.SSLContext;
  * the timeout (its {@code sun.net.http.retryPost}, true unless set otherwise): the repeat {@link DeviceHttp#send}
  * promises. The body is buffered and sent with its length, not streamed: in streaming mode the JDK drops a 401's
  * body, which holds the server's error code. The headers must come within the timeout (a virtual thread closes
- * the connection when it has passed); each read of the body waits at most the timeout too, and the body is refused once its headers are older than the timeout, or at the
- * first read past the cap. A refused or broken answer's connection is closed, not reused.
+ * the connection when it has passed); each read of the body waits at most the timeout too, and the body is
+ * refused once its headers are older than the timeout, or at the first read past the cap. A refused or broken
+ * answer's connection is closed, not reused.
  */
 final class DirectHttp implements DeviceHttp {
     private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
