@@ -15,7 +15,7 @@ import java.time.temporal.ChronoUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class MaintenanceWindowProperties {
+class MaintenanceWindowPropertiesTest {
     /** 2026 and 2027, both DST changes of each year included. */
     private static final long START = Instant.parse("2026-01-01T00:00:00Z").getEpochSecond();
     private static final long SPAN = Duration.ofDays(730).toSeconds();

@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link RepositoryError} and the tampered bytes are not stored, or what it trusts has exactly the canonical
  * signed bytes of the original (a change that only touched, say, the letter case of a hex signature).
  */
-class SingleByteTamperingProperties {
+class SingleByteTamperingPropertiesTest {
     private static RepositorySimulator withHashes;
     private static RepositorySimulator withoutHashes;
 

@@ -17,7 +17,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class CanonicalJsonProperties {
+class CanonicalJsonPropertiesTest {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
     @Property(tries = 500)
@@ -42,6 +42,13 @@ class CanonicalJsonProperties {
     void prettyPrintedInputCanonicalizesIdentically(@ForAll("values") JsonNode value) {
         byte[] pretty = CanonicalJson.pretty(value);
         assertThat(CanonicalJson.encode(CanonicalJson.parse(pretty))).isEqualTo(CanonicalJson.encode(value));
+    }
+
+    @Property(tries = 300)
+    void prettyIsWhatJacksonsObjectMapperPrettyPrints(@ForAll("values") JsonNode value) throws Exception {
+        byte[] byMapper = CanonicalJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(value);
+        assertThat(new String(CanonicalJson.pretty(value), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo(new String(byMapper, java.nio.charset.StandardCharsets.UTF_8));
     }
 
     @Provide
