@@ -1,10 +1,12 @@
 package dev.flotilla.agent.config;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.flotilla.agent.config.AgentConfig.BootConfig;
 import dev.flotilla.agent.config.AgentConfig.Command;
 import dev.flotilla.agent.config.AgentConfig.HealthConfig;
@@ -13,6 +15,8 @@ import dev.flotilla.agent.config.AgentConfig.PollConfig;
 import dev.flotilla.agent.config.AgentConfig.SlotsConfig;
 import dev.flotilla.agent.maintenance.DailyWindow;
 import dev.flotilla.agent.net.ServerClient;
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.json.JsonFormatException;
 import dev.flotilla.core.mqtt.MqttBroker;
 import dev.flotilla.core.tls.CaBundle;
 import java.io.IOException;
@@ -51,7 +55,7 @@ public final class AgentConfigParser {
      * default poll interval) for half an hour after a commit, to catch an image that degrades after its trial.
      */
     public static final long DEFAULT_HEALTH_POST_COMMIT_SECONDS = 1800;
-    private static final JsonMapper JSON = JsonMapper.builder()
+    private static final JsonFactory JSON = JsonFactory.builder()
             .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_YAML_COMMENTS,
                     JsonReadFeature.ALLOW_TRAILING_COMMA)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
@@ -71,7 +75,11 @@ public final class AgentConfigParser {
         AgentConfigParser p = new AgentConfigParser(file, env);
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(file));
+            try (JsonParser parser = JSON.createParser(Files.readAllBytes(file))) {
+                root = CanonicalJson.tree(parser);
+            }
+        } catch (JsonFormatException e) {
+            throw new ConfigException(file + ": not valid JSON: " + e.getMessage(), e);
         } catch (JsonProcessingException e) {
             // a limit of the reader (nesting depth, number length) is reported without a location
             String line = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")";
@@ -227,7 +235,7 @@ public final class AgentConfigParser {
     }
 
     private PollConfig poll(JsonNode n) {
-        JsonNode p = n.has("poll") ? object(n, "poll") : JSON.createObjectNode();
+        JsonNode p = n.has("poll") ? object(n, "poll") : JsonNodeFactory.instance.objectNode();
         known(p, "poll.", Set.of("intervalSeconds", "jitter", "minBackoffSeconds", "maxBackoffSeconds",
                 "metadataRefreshSeconds"));
         long interval = p.has("intervalSeconds") ? atMostADay(p, "intervalSeconds") : 300;

@@ -1,8 +1,12 @@
 package dev.flotilla.agent.install;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.flotilla.agent.storage.Durable;
+import dev.flotilla.agent.storage.FileJson;
 import dev.flotilla.agent.update.Assignment;
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.json.JsonFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,11 +16,10 @@ import java.util.Optional;
  * What each slot holds: written ({@code STATE/slots/<slot>.json}, through the storage seam) before the
  * first byte of an image goes into the slot. The running slot's record is therefore the running image
  * (a slot is only booted after its image was verified); a slot never written by the agent has none and
- * runs the factory image.
+ * runs the factory image. The record is canonical JSON with the image's fields by name ({@code target},
+ * {@code version}, {@code sha256}, {@code length}), as agents that bound it with Jackson wrote it.
  */
 public final class SlotRecords {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** The image in a slot. */
     public record Image(String target, String version, String sha256, long length) {
     }
@@ -31,12 +34,22 @@ public final class SlotRecords {
 
     public void record(String slot, Assignment a) throws IOException {
         Files.createDirectories(dir);
-        durable.replace(dir.resolve(slot + ".json"),
-                JSON.writeValueAsBytes(new Image(a.target(), a.version(), a.sha256(), a.length())));
+        durable.replace(dir.resolve(slot + ".json"), CanonicalJson.encodeValid(JsonNodeFactory.instance.objectNode()
+                .put("target", a.target()).put("version", a.version()).put("sha256", a.sha256())
+                .put("length", a.length())));
     }
 
     public Optional<Image> of(String slot) throws IOException {
         Path f = dir.resolve(slot + ".json");
-        return Files.exists(f) ? Optional.of(JSON.readValue(Files.readAllBytes(f), Image.class)) : Optional.empty();
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode o = CanonicalJson.parseObject(Files.readAllBytes(f));
+            return Optional.of(new Image(FileJson.text(o, "target"), FileJson.text(o, "version"),
+                    FileJson.text(o, "sha256"), FileJson.number(o, "length")));
+        } catch (JsonFormatException e) {
+            throw new IOException(f + ": not a slot record this agent can read: " + e.getMessage(), e);
+        }
     }
 }

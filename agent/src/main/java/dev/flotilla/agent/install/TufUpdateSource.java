@@ -1,7 +1,7 @@
 package dev.flotilla.agent.install;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.agent.boot.BootControl;
 import dev.flotilla.agent.counter.AntiRollbackCounter;
@@ -37,7 +37,6 @@ import javax.net.ssl.SSLContext;
  * device stays on what it runs. Download progress is reported every 10%.
  */
 public final class TufUpdateSource implements UpdateSource {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** The A/B slots a board has (the names the boot environment and the slot records use). */
     private static final java.util.List<String> SLOTS = java.util.List.of("a", "b");
 
@@ -264,7 +263,7 @@ public final class TufUpdateSource implements UpdateSource {
      * root version, {@code trustedMetadataExpires}, and {@code metadataFrozenSince} while its metadata is stale).
      */
     public ObjectNode manifest() throws IOException {
-        ObjectNode m = JSON.createObjectNode();
+        ObjectNode m = JsonNodeFactory.instance.objectNode();
         m.put("deviceId", parts.client().deviceId());
         Optional<SlotRecords.Image> img = installed();
         if (img.isPresent()) { // the factory image has no target name (the server refuses an empty one)
@@ -321,7 +320,7 @@ public final class TufUpdateSource implements UpdateSource {
 
     private void reportRefusal(JsonNode assignment, AssignmentRefused e) {
         String digest = Hex.encode(Digests.create("sha256").digest(CanonicalJson.encode(assignment))).substring(0, 16);
-        ObjectNode d = JSON.createObjectNode().put("state", "IDLE").put("reason", e.reason().name())
+        ObjectNode d = JsonNodeFactory.instance.objectNode().put("state", "IDLE").put("reason", e.reason().name())
                 .put("detail", e.getMessage());
         if (assignment.isObject()) {
             d.set("assignment", assignment);
@@ -367,7 +366,7 @@ public final class TufUpdateSource implements UpdateSource {
         /** Reports that {@code at} bytes have arrived (at most {@link #done}: one read may pass several tenths). */
         private void report(long at) {
             long percent = dev.flotilla.agent.slots.Progress.percent(at, a.length());
-            ObjectNode d = JSON.createObjectNode().put("state", "DOWNLOADING").put("assignmentId", a.id())
+            ObjectNode d = JsonNodeFactory.instance.objectNode().put("state", "DOWNLOADING").put("assignmentId", a.id())
                     .put("version", a.version()).put("done", at).put("total", a.length()).put("percent", percent);
             try {
                 parts.events().sendNow("progress-" + a.id() + "-" + percent, "download_progress", d);

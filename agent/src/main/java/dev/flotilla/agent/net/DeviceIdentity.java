@@ -1,15 +1,16 @@
 package dev.flotilla.agent.net;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.agent.storage.Durable;
 import dev.flotilla.core.crypto.KeyType;
+import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.json.JsonFormatException;
 import dev.flotilla.core.keys.KeyFiles;
 import dev.flotilla.core.keys.KeySigner;
 import dev.flotilla.core.tuf.client.Updater;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -22,7 +23,6 @@ import java.util.Optional;
  * replaced once made.
  */
 public final class DeviceIdentity {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path stateDir;
     private final Durable durable;
@@ -64,7 +64,12 @@ public final class DeviceIdentity {
         if (!Files.exists(idFile())) {
             return Optional.empty();
         }
-        JsonNode n = JSON.readTree(Files.readAllBytes(idFile()));
+        JsonNode n;
+        try {
+            n = CanonicalJson.parse(Files.readAllBytes(idFile()));
+        } catch (JsonFormatException e) {
+            throw new IOException(idFile() + ": " + e.getMessage(), e);
+        }
         return Optional.of(n.path("id").asText());
     }
 
@@ -85,8 +90,8 @@ public final class DeviceIdentity {
         if (id.isEmpty()) {
             String newId = enroll(client, key, enrollmentToken, hardwareId);
             Files.createDirectories(stateDir);
-            durable.replace(idFile(), JSON.writeValueAsString(JSON.createObjectNode().put("id", newId)
-                    .put("keyId", key.keyId())).getBytes(StandardCharsets.UTF_8));
+            durable.replace(idFile(), CanonicalJson.encodeValid(JsonNodeFactory.instance.objectNode().put("id", newId)
+                    .put("keyId", key.keyId())));
             id = Optional.of(newId);
         }
         client.identity(id.get(), key);
@@ -103,7 +108,7 @@ public final class DeviceIdentity {
 
     private String enroll(ServerClient client, KeySigner key, Optional<String> enrollmentToken, String hardwareId)
             throws IOException {
-        ObjectNode attrs = JSON.createObjectNode().put("agentVersion", AgentVersion.VALUE);
+        ObjectNode attrs = JsonNodeFactory.instance.objectNode().put("agentVersion", AgentVersion.VALUE);
         try {
             return client.enroll(enrollmentToken.orElse(null), key.publicKey().toJson(), hardwareId, attrs);
         } catch (ServerClient.ServerRefusal refused) {

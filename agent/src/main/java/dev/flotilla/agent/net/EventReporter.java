@@ -1,6 +1,6 @@
 package dev.flotilla.agent.net;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.agent.update.Event;
@@ -23,7 +23,6 @@ import java.time.Clock;
  * and sending resumes once a login succeeds: the device was re-commissioned.
  */
 public final class EventReporter implements Reporter {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DECOMMISSIONED = "device_decommissioned";
     private final ServerClient client;
     private final Clock clock;
@@ -74,7 +73,7 @@ public final class EventReporter implements Reporter {
     }
 
     private Delivery post(Event e) throws IOException {
-        ArrayNode batch = JSON.createArrayNode();
+        ArrayNode batch = JsonNodeFactory.instance.arrayNode();
         batch.add(toJson(e));
         return client.postEvents(batch) ? new Delivery.Acknowledged()
                 : new Delivery.Deferred("the server did not acknowledge " + e.eventId());
@@ -97,7 +96,7 @@ public final class EventReporter implements Reporter {
 
     /** Sends a progress or refusal event that is not part of the persisted queue (best effort). */
     public void sendNow(String eventId, String type, ObjectNode details) throws IOException {
-        ArrayNode batch = JSON.createArrayNode();
+        ArrayNode batch = JsonNodeFactory.instance.arrayNode();
         ObjectNode ev = batch.addObject().put("eventId", eventId).put("type", type)
                 .put("occurredAt", clock.instant().toString());
         ev.set("details", details);
@@ -105,7 +104,7 @@ public final class EventReporter implements Reporter {
     }
 
     static ObjectNode toJson(Event e) {
-        ObjectNode ev = JSON.createObjectNode().put("eventId", e.eventId()).put("type", type(e));
+        ObjectNode ev = JsonNodeFactory.instance.objectNode().put("eventId", e.eventId()).put("type", type(e));
         if (e.occurredAt() != null) {
             ev.put("occurredAt", e.occurredAt());
         }

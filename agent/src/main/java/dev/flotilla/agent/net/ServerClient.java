@@ -1,11 +1,12 @@
 package dev.flotilla.agent.net;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.core.crypto.Hex;
 import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.json.JsonFormatException;
 import dev.flotilla.core.tls.CaBundle;
 import dev.flotilla.core.tuf.Signer;
 import java.io.IOException;
@@ -29,7 +30,7 @@ import javax.net.ssl.SSLException;
  * {@link ServerRefusal} (also an IOException) for a 4xx with the server's error code.
  */
 public final class ServerClient {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final URI base;
@@ -163,7 +164,7 @@ public final class ServerClient {
      */
     public String enroll(String enrollmentToken, ObjectNode publicKey, String hardwareId, ObjectNode attributes)
             throws IOException {
-        ObjectNode body = JSON.createObjectNode();
+        ObjectNode body = NODES.objectNode();
         if (enrollmentToken != null) {
             body.put("enrollmentToken", enrollmentToken);
         }
@@ -189,13 +190,13 @@ public final class ServerClient {
     public String enrolledId(Signer key) throws IOException {
         ObjectNode publicKey = key.publicKey().toJson();
         JsonNode c = expect(send("POST", "api/v1/device/enroll-challenge", null,
-                JSON.createObjectNode().set("publicKey", publicKey), null), 200);
+                NODES.objectNode().set("publicKey", publicKey), null), 200);
         String nonce = c.path("nonce").asText("");
         if (nonce.isEmpty()) {
             throw new IOException("enrollment challenge answer has no nonce");
         }
         byte[] payload = ("flotilla-device-enroll:" + key.keyId() + ":" + nonce).getBytes(StandardCharsets.UTF_8);
-        ObjectNode proof = JSON.createObjectNode();
+        ObjectNode proof = NODES.objectNode();
         proof.set("publicKey", publicKey);
         proof.put("nonce", nonce).put("signature", Hex.encode(key.sign(payload)));
         String id = expect(send("POST", "api/v1/device/enroll-proof", null, proof, null), 200).path("id").asText("");
@@ -223,14 +224,14 @@ public final class ServerClient {
     }
 
     private void exchange() throws IOException {
-        JsonNode c = expect(send("POST", "api/v1/device/" + deviceId + "/challenge", null, JSON.createObjectNode(),
+        JsonNode c = expect(send("POST", "api/v1/device/" + deviceId + "/challenge", null, NODES.objectNode(),
                 null), 200);
         String nonce = c.path("nonce").asText("");
         if (nonce.isEmpty()) {
             throw new IOException("challenge answer has no nonce");
         }
         byte[] payload = ("flotilla-device-auth:" + deviceId + ":" + nonce).getBytes(StandardCharsets.UTF_8);
-        ObjectNode answer = JSON.createObjectNode().put("nonce", nonce).put("signature", Hex.encode(signer.sign(payload)));
+        ObjectNode answer = NODES.objectNode().put("nonce", nonce).put("signature", Hex.encode(signer.sign(payload)));
         JsonNode t = expect(send("POST", "api/v1/device/" + deviceId + "/token", null, answer, null), 200);
         String tok = t.path("token").asText("");
         if (tok.isEmpty()) {
@@ -244,7 +245,7 @@ public final class ServerClient {
      * changed since the last answer), the last answer is returned with {@code notModified}.
      */
     public CheckIn checkIn(ObjectNode manifest) throws IOException {
-        ObjectNode envelope = JSON.createObjectNode();
+        ObjectNode envelope = NODES.objectNode();
         envelope.set("signed", manifest);
         ArrayNode sigs = envelope.putArray("signatures");
         sigs.addObject().put("keyid", signer.keyId()).put("sig", manifestSignature(CanonicalJson.encode(manifest)));
@@ -273,7 +274,7 @@ public final class ServerClient {
      * @return true when the server stored them (as new or as duplicates)
      */
     public boolean postEvents(ArrayNode events) throws IOException {
-        ObjectNode body = JSON.createObjectNode();
+        ObjectNode body = NODES.objectNode();
         body.set("events", events);
         JsonNode r = expect(authed("POST", "api/v1/device/" + deviceId + "/events", body, null), 200);
         return r.path("accepted").asInt(-1) + r.path("duplicates").asInt(-1) == events.size();
@@ -334,8 +335,9 @@ public final class ServerClient {
             headers.put("If-None-Match", ifNoneMatch);
         }
         try {
-            return http.send(new DeviceHttp.Request(method, base.resolve(path), headers, JSON.writeValueAsBytes(body),
-                    timeout, MAX_ANSWER_BYTES));
+            byte[] bytes = CanonicalJson.encodeValid(body);
+            return http.send(new DeviceHttp.Request(method, base.resolve(path), headers, bytes, timeout,
+                    MAX_ANSWER_BYTES));
         } catch (IllegalArgumentException e) {
             throw new IOException("bad request URL " + path + ": " + e.getMessage(), e);
         } catch (DeviceHttp.Refused refused) {
@@ -353,8 +355,8 @@ public final class ServerClient {
     private static JsonNode expect(DeviceHttp.Answer r, int status) throws IOException {
         JsonNode body;
         try {
-            body = r.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(r.body());
-        } catch (IOException e) {
+            body = r.body().length == 0 ? NODES.objectNode() : CanonicalJson.parse(r.body());
+        } catch (JsonFormatException e) {
             throw new IOException(r.uri() + " answered " + r.status() + " with a body that is not JSON", e);
         }
         if (r.status() == status && body != null && body.isObject()) {

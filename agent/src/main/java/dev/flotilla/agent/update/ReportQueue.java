@@ -79,7 +79,7 @@ public final class ReportQueue {
     /** Stores {@code event} durably, stamped with the time now unless it carries one. */
     public void enqueue(Event event) throws IOException {
         Event stamped = event.occurredAt() == null ? event.at(clock.instant()) : event;
-        durable.replace(file(event.seq()), StateStore.JSON.writeValueAsBytes(stamped));
+        durable.replace(file(event.seq()), StateJson.write(stamped));
     }
 
     /** The queued events, oldest first. */
@@ -87,7 +87,7 @@ public final class ReportQueue {
         List<Event> events = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(p -> p.getFileName().toString().matches("\\d{20}\\.json")).sorted().toList()) {
-                events.add(StateStore.JSON.readValue(Files.readAllBytes(f), Event.class));
+                events.add(StateJson.readEvent(f, Files.readAllBytes(f)));
             }
         }
         return events;

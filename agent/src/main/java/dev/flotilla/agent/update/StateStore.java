@@ -1,23 +1,17 @@
 package dev.flotilla.agent.update;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.flotilla.agent.storage.Durable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The persisted update state: one JSON file replaced atomically through the storage seam, holding the
- * state, its loop-guard count and how the last finished assignment ended.
+ * The persisted update state: one JSON file ({@link StateJson}) replaced atomically through the storage seam,
+ * holding the state, its loop-guard count and how the last finished assignment ended.
  *
  * @see Persisted
  */
 public final class StateStore {
-    static final ObjectMapper JSON = JsonMapper.builder()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
-
     /**
      * What is on disk.
      *
@@ -79,12 +73,12 @@ public final class StateStore {
         if (!Files.exists(file)) {
             return new Persisted(0, 0, new UpdateState.Idle(), null);
         }
-        return JSON.readValue(Files.readAllBytes(file), Persisted.class);
+        return StateJson.readPersisted(file, Files.readAllBytes(file));
     }
 
     /** Replaces the stored state atomically. */
     public void save(Persisted p) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        durable.replace(file, JSON.writeValueAsBytes(p));
+        durable.replace(file, StateJson.write(p));
     }
 }

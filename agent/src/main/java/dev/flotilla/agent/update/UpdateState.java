@@ -1,32 +1,13 @@
 package dev.flotilla.agent.update;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonSubTypes;
-import com.fasterxml.jackson.annotation.JsonTypeInfo;
-
 /**
- * The persisted states of one update; the transitions are in {@link UpdateMachine}.
+ * The persisted states of one update (in the state file: {@link StateJson}); the transitions are in
+ * {@link UpdateMachine}.
  * {@code slot} is always the slot being installed (the inactive slot when the update began).
  */
-@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "state")
-@JsonSubTypes({
-    @JsonSubTypes.Type(value = UpdateState.Idle.class, name = "IDLE"),
-    @JsonSubTypes.Type(value = UpdateState.Downloading.class, name = "DOWNLOADING"),
-    @JsonSubTypes.Type(value = UpdateState.Verifying.class, name = "VERIFYING"),
-    @JsonSubTypes.Type(value = UpdateState.Installing.class, name = "INSTALLING"),
-    @JsonSubTypes.Type(value = UpdateState.Installed.class, name = "INSTALLED"),
-    @JsonSubTypes.Type(value = UpdateState.Rebooting.class, name = "REBOOTING"),
-    @JsonSubTypes.Type(value = UpdateState.Trial.class, name = "TRIAL"),
-    @JsonSubTypes.Type(value = UpdateState.HealthChecking.class, name = "HEALTH_CHECK"),
-    @JsonSubTypes.Type(value = UpdateState.Committed.class, name = "COMMITTED"),
-    @JsonSubTypes.Type(value = UpdateState.Failed.class, name = "FAILED"),
-    @JsonSubTypes.Type(value = UpdateState.RollingBack.class, name = "ROLLING_BACK"),
-    @JsonSubTypes.Type(value = UpdateState.RolledBack.class, name = "ROLLED_BACK"),
-    @JsonSubTypes.Type(value = UpdateState.Withdrawn.class, name = "WITHDRAWN")})
 public sealed interface UpdateState {
 
     /** The state's name as reported to the server, e.g. {@code "HEALTH_CHECK"}. */
-    @JsonIgnore
     default String label() {
         return switch (this) {
             case Idle s -> "IDLE";

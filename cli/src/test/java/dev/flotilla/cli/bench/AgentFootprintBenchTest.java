@@ -45,6 +45,34 @@ class AgentFootprintBenchTest {
         }
     }
 
+    /**
+     * The agent process through its whole life (a new key, enrollment, check-ins, a verified install and its
+     * state files) never builds one of Jackson's object mappers: their data binding was most of what the agent's
+     * memory held above the JVM's own.
+     */
+    @Test
+    void theAgentProcessNeverLoadsJacksonsDataBinding(@TempDir Path logs) throws Exception {
+        Path classes = logs.resolve("classes.txt");
+        String options = AgentFootprintBench.UNIT_JAVA_OPTIONS + " -Xlog:class+load=info:file=" + classes;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(buf, true));
+        int code;
+        try {
+            code = new CommandLine(new AgentFootprintBench()).execute("--size", "1m", "--dir", dir.toString(),
+                    "--idle-checkins", "1", "--poll-seconds", "1", "--java-options", options);
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(code).as(buf.toString()).isZero();
+        assertThat(new ObjectMapper().readTree(buf.toString()).path("installVerified").asBoolean()).isTrue();
+        assertThat(Files.readString(classes))
+                .contains("dev.flotilla.agent.update.StateJson ", "dev.flotilla.agent.install.SlotRecords ",
+                        "dev.flotilla.core.keys.KeyFiles ", "com.fasterxml.jackson.databind.node.ObjectNode ")
+                .doesNotContain("com.fasterxml.jackson.databind.ObjectMapper ",
+                        "com.fasterxml.jackson.databind.deser.", "com.fasterxml.jackson.databind.ser.");
+    }
+
     @Test
     void badOptionsAreOneLineAndNothingRuns() throws Exception {
         java.io.StringWriter err = new java.io.StringWriter();

@@ -1,10 +1,12 @@
 package dev.flotilla.core.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,9 +36,10 @@ import java.util.List;
  */
 public final class CanonicalJson {
     /**
-     * Parsing streams tokens from a bare factory into a tree: building an {@link ObjectMapper} costs a
-     * noticeable part of a short-lived client's start-up, so the mapper is made only when something asks for
-     * it ({@link #mapper()}, {@link #pretty}). Both read the same strict JSON into the same node types.
+     * Parsing streams tokens from a bare factory into a tree, and {@link #pretty} writes a tree to a bare
+     * generator: building an {@link ObjectMapper} costs a noticeable part of a short-lived client's start-up and
+     * of a small process's memory (the device agent's), so the mapper is made only when something asks for it
+     * ({@link #mapper()}). Both read the same strict JSON into the same node types.
      */
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -75,19 +78,34 @@ public final class CanonicalJson {
      */
     public static JsonNode parse(byte[] bytes) {
         try (JsonParser p = utf8Parser(bytes)) {
-            JsonToken first = p.nextToken();
-            if (first == null) {
-                throw new JsonFormatException("empty document");
-            }
-            JsonNode node = read(p, first);
-            JsonToken trailing = p.nextToken();
-            if (trailing != null) {
-                throw new JsonFormatException("malformed JSON: trailing token " + trailing + " after the document");
-            }
-            return node;
+            return tree(p);
         } catch (IOException e) {
             throw new JsonFormatException(firstLine(e.getMessage()), e);
         }
+    }
+
+    /**
+     * Reads the one JSON value {@code parser} holds into a tree, as {@link #parse} does (strings must be Unicode
+     * text, decimals are kept exact), for a reader whose syntax differs from the strict one (comments in a
+     * configuration file, say). No {@link ObjectMapper} is made, so a small process (the device agent) that
+     * reads and writes JSON only as trees never loads Jackson's data binding.
+     *
+     * @throws IOException when the parser finds malformed JSON (a {@link com.fasterxml.jackson.core.JsonProcessingException}
+     *                     with its location)
+     * @throws JsonFormatException when the document is empty, has content after its value, or holds an unpaired
+     *                             surrogate or an out-of-range number
+     */
+    public static JsonNode tree(JsonParser parser) throws IOException {
+        JsonToken first = parser.nextToken();
+        if (first == null) {
+            throw new JsonFormatException("empty document");
+        }
+        JsonNode node = read(parser, first);
+        JsonToken trailing = parser.nextToken();
+        if (trailing != null) {
+            throw new JsonFormatException("malformed JSON: trailing token " + trailing + " after the document");
+        }
+        return node;
     }
 
     /**
@@ -226,12 +244,51 @@ public final class CanonicalJson {
         return new String(encode(node), StandardCharsets.UTF_8);
     }
 
-    /** Pretty-printed (non-canonical) JSON for files people read; signatures never cover this form. */
+    /**
+     * Pretty-printed (non-canonical) JSON for files people read; signatures never cover this form. Keys keep their
+     * order; the layout is Jackson's default pretty printer's, written without an {@link ObjectMapper}.
+     */
     public static byte[] pretty(JsonNode node) {
-        try {
-            return Lazy.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(node);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.setPrettyPrinter(new DefaultPrettyPrinter());
+            generate(node, g);
         } catch (IOException e) {
             throw new JsonFormatException(e.getMessage(), e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void generate(JsonNode node, JsonGenerator g) throws IOException {
+        switch (node.getNodeType()) {
+            case OBJECT -> {
+                g.writeStartObject();
+                for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                    String key = it.next();
+                    g.writeFieldName(key);
+                    generate(node.get(key), g);
+                }
+                g.writeEndObject();
+            }
+            case ARRAY -> {
+                g.writeStartArray();
+                for (JsonNode element : node) {
+                    generate(element, g);
+                }
+                g.writeEndArray();
+            }
+            case STRING -> g.writeString(node.textValue());
+            case NUMBER -> {
+                switch (node.numberType()) {
+                    case INT -> g.writeNumber(node.intValue());
+                    case LONG -> g.writeNumber(node.longValue());
+                    case BIG_INTEGER -> g.writeNumber(node.bigIntegerValue());
+                    default -> g.writeNumber(node.decimalValue());
+                }
+            }
+            case BOOLEAN -> g.writeBoolean(node.booleanValue());
+            case NULL -> g.writeNull();
+            default -> throw new JsonFormatException("cannot write " + node.getNodeType() + " as JSON");
         }
     }
 
