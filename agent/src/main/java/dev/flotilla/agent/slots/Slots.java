@@ -83,8 +83,17 @@ public final class Slots {
      * @throws dev.flotilla.agent.storage.StorageFullException when the device is full
      */
     public long write(String slot, long offset, InputStream in, long limit, Progress progress) throws IOException {
+        return write(slot, offset, in, limit, buffer(limit - offset), progress);
+    }
+
+    /**
+     * {@link #write(String, long, InputStream, long, Progress)} through {@code buf}, a buffer from
+     * {@link #buffer(long)} that the caller keeps for every segment of one download: a new chunk-sized array per
+     * segment would each go straight to the old generation of a small heap and grow it until a full collection.
+     */
+    public long write(String slot, long offset, InputStream in, long limit, byte[] buf, Progress progress)
+            throws IOException {
         Slot s = writable(slot);
-        byte[] buf = new byte[buffer(limit - offset)];
         long pos = offset;
         while (pos < limit) {
             int n = in.read(buf, 0, (int) Math.min(buf.length, limit - pos));
@@ -110,7 +119,7 @@ public final class Slots {
     /** Reads the first {@code length} bytes of {@code slot} back and returns their SHA-256 (hex). */
     public String sha256(String slot, long length, Progress progress) throws IOException {
         MessageDigest md = Digests.create("sha256");
-        ByteBuffer buf = ByteBuffer.allocate(buffer(length));
+        ByteBuffer buf = ByteBuffer.allocate(chunk(length));
         try (FileChannel ch = FileChannel.open(slot(slot).path(), StandardOpenOption.READ)) {
             long pos = 0;
             while (pos < length) {
@@ -133,11 +142,19 @@ public final class Slots {
      * {@link ReadBack#finish} it.
      */
     public ReadBack readBack(String slot, long length) {
-        return new ReadBack(slot, slot(slot).path(), buffer(length), threads);
+        return new ReadBack(slot, slot(slot).path(), chunk(length), threads);
     }
 
-    /** The I/O buffer for {@code bytes} to move: the chunk size, or less for a small image (a board's heap is small). */
-    private int buffer(long bytes) {
+    /** A new write buffer for {@code bytes} to move: see {@link #chunk(long)}. */
+    public byte[] buffer(long bytes) {
+        return new byte[chunk(bytes)];
+    }
+
+    /**
+     * The I/O buffer's size for {@code bytes} to move: the chunk size, or less for a small image (a board's heap
+     * is small).
+     */
+    private int chunk(long bytes) {
         return (int) Math.max(1, Math.min(chunk, bytes));
     }
 

@@ -400,9 +400,10 @@ public final class UpdateMachine {
         try {
             try (syncer; InputStream in = source.open(a, start)) {
                 long pos = start;
+                byte[] buf = device.slots().buffer(a.length() - start);
                 while (pos < a.length()) {
                     long next = Math.min(a.length(), pos + settings.checkpointBytes());
-                    long reached = device.slots().write(d.slot(), pos, in, next,
+                    long reached = device.slots().write(d.slot(), pos, in, next, buf,
                             (done, limit) -> listener.downloadProgress(a, done, a.length()));
                     if (reached > pos) {
                         syncer.written(reached);
