@@ -51,7 +51,7 @@ final class SharedClientHttp implements DeviceHttp {
      * Whether the connection closed before any byte of the answer: the JDK reports "header parser received no
      * bytes", or an EOF.
      */
-    static boolean closedBeforeAnswer(IOException e) {
+    private static boolean closedBeforeAnswer(IOException e) {
         if (e instanceof ConnectException || e instanceof HttpTimeoutException || e instanceof SSLException
                 || e instanceof Refused) {
             return false;
