@@ -18,18 +18,7 @@ class AgentFootprintBenchTest {
 
     @Test
     void aSmallRunMeasuresTheRealAgentProcessIdleAndThroughAVerifiedInstall() throws Exception {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        System.setOut(new PrintStream(buf, true));
-        int code;
-        try {
-            code = new CommandLine(new AgentFootprintBench()).execute("--size", "4m", "--dir", dir.toString(),
-                    "--idle-checkins", "2", "--poll-seconds", "1");
-        } finally {
-            System.setOut(old);
-        }
-        assertThat(code).as(buf.toString()).isZero();
-        JsonNode r = new ObjectMapper().readTree(buf.toString());
+        JsonNode r = run("--size", "4m", "--dir", dir.toString(), "--idle-checkins", "2", "--poll-seconds", "1");
         assertThat(r.path("bytes").asLong()).isEqualTo(4L << 20);
         assertThat(r.path("javaOptions").asText()).isEqualTo(AgentFootprintBench.UNIT_JAVA_OPTIONS);
         assertThat(r.path("idleCheckins").asLong()).isGreaterThanOrEqualTo(2); // the server heard the process
@@ -54,23 +43,29 @@ class AgentFootprintBenchTest {
     void theAgentProcessNeverLoadsJacksonsDataBinding(@TempDir Path logs) throws Exception {
         Path classes = logs.resolve("classes.txt");
         String options = AgentFootprintBench.UNIT_JAVA_OPTIONS + " -Xlog:class+load=info:file=" + classes;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        System.setOut(new PrintStream(buf, true));
-        int code;
-        try {
-            code = new CommandLine(new AgentFootprintBench()).execute("--size", "1m", "--dir", dir.toString(),
-                    "--idle-checkins", "1", "--poll-seconds", "1", "--java-options", options);
-        } finally {
-            System.setOut(old);
-        }
-        assertThat(code).as(buf.toString()).isZero();
-        assertThat(new ObjectMapper().readTree(buf.toString()).path("installVerified").asBoolean()).isTrue();
+        JsonNode r = run("--size", "1m", "--dir", dir.toString(), "--idle-checkins", "1", "--poll-seconds", "1",
+                "--java-options", options);
+        assertThat(r.path("installVerified").asBoolean()).isTrue();
         assertThat(Files.readString(classes))
                 .contains("dev.flotilla.agent.update.StateJson ", "dev.flotilla.agent.install.SlotRecords ",
                         "dev.flotilla.core.keys.KeyFiles ", "com.fasterxml.jackson.databind.node.ObjectNode ")
                 .doesNotContain("com.fasterxml.jackson.databind.ObjectMapper ",
                         "com.fasterxml.jackson.databind.deser.", "com.fasterxml.jackson.databind.ser.");
+    }
+
+    /** Runs the bench with {@code args}, which must succeed, and returns the JSON it printed. */
+    private static JsonNode run(String... args) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(buf, true));
+        int code;
+        try {
+            code = new CommandLine(new AgentFootprintBench()).execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(code).as(buf.toString()).isZero();
+        return new ObjectMapper().readTree(buf.toString());
     }
 
     @Test
