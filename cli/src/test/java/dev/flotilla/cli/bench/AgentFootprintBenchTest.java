@@ -26,6 +26,8 @@ class AgentFootprintBenchTest {
                 "ddFsyncMiBps", "ceilingMiBps", "installRatio"}) {
             assertThat(r.path(f).asDouble()).as(f).isPositive();
         }
+        assertThat(r.path("idleSettledRssMiB").asDouble()).isPositive()
+                .isLessThanOrEqualTo(r.path("idleRssMiB").asDouble());
         assertThat(r.path("installVerified").asBoolean()).isTrue(); // slot b holds the released image's bytes
         assertThat(r.path("installRatio").asDouble()).isCloseTo(
                 r.path("agentMiBps").asDouble() / r.path("ceilingMiBps").asDouble(), org.assertj.core.data.Offset.offset(0.05));
