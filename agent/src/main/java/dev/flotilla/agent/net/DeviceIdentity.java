@@ -23,7 +23,6 @@ import java.util.Optional;
  * replaced once made.
  */
 public final class DeviceIdentity {
-
     private final Path stateDir;
     private final Durable durable;
     private volatile boolean foundByProof;

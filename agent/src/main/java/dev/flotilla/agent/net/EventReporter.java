@@ -1,7 +1,7 @@
 package dev.flotilla.agent.net;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.agent.update.Event;
 import dev.flotilla.agent.update.ReasonCode;
