@@ -33,6 +33,8 @@ final class FaultyProxy implements AutoCloseable {
     /** A fault the proxy injects. */
     enum Kind { DROP, DELAY, RESET, TRUNCATE }
 
+    /** How long the proxy waits after a failed accept before the next. */
+    private static final long ACCEPT_RETRY_MILLIS = 50;
     private static final Pattern CONTENT_LENGTH = Pattern.compile("\r\ncontent-length:\\s*(\\d+)");
     private final ServerSocket listener;
     private final InetSocketAddress upstream;
@@ -44,6 +46,8 @@ final class FaultyProxy implements AutoCloseable {
     private final AtomicInteger responses = new AtomicInteger();
     private final AtomicInteger downloads = new AtomicInteger();
     private final Map<Kind, AtomicInteger> injected = new EnumMap<>(Kind.class);
+    private final AtomicInteger acceptFailures = new AtomicInteger();
+    private volatile String acceptFailure;
 
     /**
      * @param faults the rates of each fault
@@ -51,6 +55,11 @@ final class FaultyProxy implements AutoCloseable {
      * @param minBody the smallest body that counts as a download
      */
     FaultyProxy(URI server, Faults faults, long delayMillis, long minBody, long seed) throws IOException {
+        this(server, faults, delayMillis, minBody, seed, new ServerSocket(0, 200, InetAddress.getLoopbackAddress()));
+    }
+
+    /** A proxy that accepts on {@code listener} (bound to a loopback port). */
+    FaultyProxy(URI server, Faults faults, long delayMillis, long minBody, long seed, ServerSocket listener) {
         this.upstream = new InetSocketAddress(server.getHost(), server.getPort());
         this.faults = faults;
         this.delayMillis = delayMillis;
@@ -59,7 +68,7 @@ final class FaultyProxy implements AutoCloseable {
         for (Kind k : Kind.values()) {
             injected.put(k, new AtomicInteger());
         }
-        this.listener = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+        this.listener = listener;
         Thread.ofVirtual().name("faulty-proxy").start(this::accept);
     }
 
@@ -93,6 +102,21 @@ final class FaultyProxy implements AutoCloseable {
         return injected(Kind.RESET) + injected(Kind.TRUNCATE);
     }
 
+    /**
+     * Times an accept failed while the proxy was open ("Too many open files": the simulator's process holds each
+     * board's socket and both of the proxy's for every connection it carries), and the last failure's message.
+     * The proxy goes on accepting: a proxy that stopped would leave every board that opens a new connection
+     * waiting for its connect to time out, and roll back boards whose trial cannot reach the server.
+     */
+    int acceptFailures() {
+        return acceptFailures.get();
+    }
+
+    /** The message of the last accept that failed while the proxy was open, or null. */
+    String acceptFailure() {
+        return acceptFailure;
+    }
+
     private void accept() {
         while (!listener.isClosed()) {
             try {
@@ -100,8 +124,21 @@ final class FaultyProxy implements AutoCloseable {
                 connections.incrementAndGet();
                 Thread.ofVirtual().start(() -> carry(client));
             } catch (IOException e) {
-                return; // closed
+                if (listener.isClosed()) {
+                    return;
+                }
+                acceptFailures.incrementAndGet();
+                acceptFailure = String.valueOf(e.getMessage());
+                pause(); // connections that end meanwhile free what the accept lacked
             }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(ACCEPT_RETRY_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -244,7 +244,8 @@ public final class Simulation {
                     .put("truncations", proxy.injected(FaultyProxy.Kind.TRUNCATE))
                     .put("drops", proxy.injected(FaultyProxy.Kind.DROP))
                     .put("delays", proxy.injected(FaultyProxy.Kind.DELAY))
-                    .put("delayWallMillis", settings.faults().delayWallMillis(settings.speed()));
+                    .put("delayWallMillis", settings.faults().delayWallMillis(settings.speed()))
+                    .put("acceptFailures", proxy.acceptFailures()).put("acceptFailure", proxy.acceptFailure());
         }
         return f;
     }

@@ -136,6 +136,34 @@ class FaultyProxyTest {
         }
     }
 
+    /**
+     * An accept that fails while the proxy is open (as with too many open files in the simulator's process) costs
+     * that connection attempt, not the proxy: it goes on accepting, and counts the failures.
+     */
+    @Test
+    void aFailedAcceptDoesNotStopTheProxy() throws Exception {
+        java.net.ServerSocket failingTwice = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress()) {
+            private int failures = 2;
+
+            @Override
+            public Socket accept() throws IOException {
+                if (failures-- > 0) {
+                    throw new IOException("Too many open files");
+                }
+                return super.accept();
+            }
+        };
+        URI upstream = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        try (FaultyProxy proxy = new FaultyProxy(upstream, Faults.NONE, 0, MIN_BODY, 1, failingTwice)) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(get(proxy, "/big").outcome()).isEqualTo(Outcome.WHOLE);
+            }
+            assertThat(proxy.acceptFailures()).isEqualTo(2);
+            assertThat(proxy.acceptFailure()).isEqualTo("Too many open files");
+            assertThat(proxy.connections()).isEqualTo(3);
+        }
+    }
+
     private FaultyProxy proxy(Faults faults, long delayMillis, long seed) throws IOException {
         URI upstream = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
         return new FaultyProxy(upstream, faults, delayMillis, MIN_BODY, seed);
@@ -145,6 +173,7 @@ class FaultyProxyTest {
     private static Answer get(FaultyProxy proxy, String path) throws IOException {
         long start = System.nanoTime();
         try (Socket s = new Socket(proxy.uri().getHost(), proxy.uri().getPort())) {
+            s.setSoTimeout(10_000); // a proxy that stopped accepting leaves the request unanswered
             s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
