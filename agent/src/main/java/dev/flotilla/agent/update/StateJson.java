@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.agent.storage.FileJson;
 import dev.flotilla.core.director.MaintenanceWindow;
 import dev.flotilla.core.json.CanonicalJson;
+import dev.flotilla.core.json.JsonFormatException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,7 +59,7 @@ final class StateJson {
                     text(w, "version"), number(w, "untilEpochMilli"), flag(w, "failing"));
             return new StateStore.Persisted(number(o, "seq"), (int) number(o, "entries"), state(object(o, "state")),
                     finished, watch);
-        } catch (IllegalArgumentException | NullPointerException e) { // FileJson's and the records' own checks
+        } catch (JsonFormatException | IllegalArgumentException | NullPointerException e) { // the records' checks too
             throw new IOException(file + ": not a state file this agent can read: " + e.getMessage(), e);
         }
     }
@@ -94,7 +95,7 @@ final class StateJson {
             return new Event(text(o, "eventId"), number(o, "seq"), text(o, "state"), reason(o, "reason"),
                     text(o, "detail"), text(o, "assignmentId"), text(o, "version"), number(o, "done"),
                     number(o, "total"), text(o, "occurredAt"), checks);
-        } catch (IllegalArgumentException | NullPointerException e) { // FileJson's and the records' own checks
+        } catch (JsonFormatException | IllegalArgumentException | NullPointerException e) { // the records' checks too
             throw new IOException(file + ": not an event this agent can read: " + e.getMessage(), e);
         }
     }

@@ -65,4 +65,30 @@ class StateStoreTest {
         assertThat(p.state()).isEqualTo(new UpdateState.Installing(
                 new Assignment("dep-1", "fw/a.img", "2.0.0", 10, "0".repeat(64), 1, false, 2), "b"));
     }
+
+    @Test
+    void aStateFileThisAgentCannotReadIsAnIOExceptionNamingTheFileAndTheField() throws Exception {
+        Path file = Files.createDirectories(dir.resolve("state")).resolve("state.json");
+        StateStore store = new StateStore(file, new FileDurable());
+        Files.writeString(file, "{\"seq\": \"three\", \"entries\": 0, \"state\": {\"state\": \"IDLE\"}}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(store::load).isInstanceOf(java.io.IOException.class)
+                .hasMessage(file + ": not a state file this agent can read: seq: not an integer");
+        Files.writeString(file, "{\"seq\": 3, \"entries\": 0, \"state\": {\"state\": \"NAPPING\"}}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(store::load).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("unknown state 'NAPPING'");
+        Files.writeString(file, "{\"seq\": 3,");
+        org.assertj.core.api.Assertions.assertThatThrownBy(store::load).isInstanceOf(java.io.IOException.class)
+                .hasMessageStartingWith(file + ": not a state file this agent can read: ");
+        assertThat(Files.readString(file)).as("reading changes nothing").isEqualTo("{\"seq\": 3,");
+    }
+
+    @Test
+    void aQueuedEventThisAgentCannotReadIsAnIOExceptionNamingTheFileAndTheField() {
+        Path file = dir.resolve("00000000000000000007.json");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StateJson.readEvent(file,
+                        "{\"eventId\": \"ev-7\", \"seq\": 7, \"checks\": [{\"name\": \"boot\", \"ok\": \"yes\"}]}"
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessage(file + ": not an event this agent can read: ok: not true or false");
+    }
 }
