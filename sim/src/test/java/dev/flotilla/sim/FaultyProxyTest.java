@@ -142,7 +142,8 @@ class FaultyProxyTest {
      */
     @Test
     void aFailedAcceptDoesNotStopTheProxy() throws Exception {
-        java.net.ServerSocket failingTwice = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress()) {
+        java.net.InetAddress loopback = java.net.InetAddress.getLoopbackAddress();
+        java.net.ServerSocket failingTwice = new java.net.ServerSocket(0, 50, loopback) {
             private int failures = 2;
 
             @Override

@@ -192,7 +192,8 @@ class HostileServerTest {
      * The Java options of the documented systemd unit (docs/device-integration.md): a 16 MiB heap. Without its
      * {@code -XX:TrimNativeHeapInterval}, which older Java 21 updates refuse and which does not touch the heap.
      */
-    private static final String UNIT_JAVA_OPTIONS = "-Xms4m -Xmx16m -XX:+UseSerialGC -Xss256k -XX:-UsePerfData";
+    private static final String UNIT_JAVA_OPTIONS = "-Xms4m -Xmx16m -XX:+UseSerialGC -Xss256k -XX:-UsePerfData"
+            + " -XX:CompileThresholdScaling=50 -Xshare:off";
 
     @Test
     void anAgentWithTheDocumentedUnitsHeapOf16MiBSurvivesATimestampDeclaringAGibibyteSnapshot() throws Exception {

@@ -115,7 +115,8 @@ class StateJsonPropertiesTest {
                 new MaintenanceWindow("0 0 * * *", 1, "UTC")).injectNull(0.5);
         Arbitrary<String> sha = Arbitraries.strings().withChars("0123456789abcdef").ofLength(64);
         return Combinators.combine(text(), text(), text(), Arbitraries.longs().greaterOrEqual(1), sha,
-                Arbitraries.longs().greaterOrEqual(0), Arbitraries.of(true, false), Arbitraries.longs().greaterOrEqual(0))
+                Arbitraries.longs().greaterOrEqual(0), Arbitraries.of(true, false),
+                Arbitraries.longs().greaterOrEqual(0))
                 .flatAs((id, target, version, length, sha256, security, forced, counter) -> Combinators.combine(
                         Arbitraries.of(true, false), Arbitraries.of(true, false), window,
                         Arbitraries.longs().between(0, 1_000_000)).as((withdrawn, downloadOnly, w, soak) ->

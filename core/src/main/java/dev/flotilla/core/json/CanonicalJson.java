@@ -90,8 +90,8 @@ public final class CanonicalJson {
      * configuration file, say). No {@link ObjectMapper} is made, so a small process (the device agent) that
      * reads and writes JSON only as trees never loads Jackson's data binding.
      *
-     * @throws IOException when the parser finds malformed JSON (a {@link com.fasterxml.jackson.core.JsonProcessingException}
-     *                     with its location)
+     * @throws IOException when the parser finds malformed JSON (a
+     *                     {@link com.fasterxml.jackson.core.JsonProcessingException} with its location)
      * @throws JsonFormatException when the document is empty, has content after its value, or holds an unpaired
      *                             surrogate or an out-of-range number
      */
