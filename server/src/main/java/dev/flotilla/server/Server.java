@@ -28,6 +28,7 @@ import dev.flotilla.server.metrics.RolloutMetrics;
 import dev.flotilla.server.metrics.FleetMetrics;
 import dev.flotilla.server.metrics.StandardMetrics;
 import dev.flotilla.server.store.Database;
+import dev.flotilla.server.store.H2Compaction;
 import dev.flotilla.server.deployments.DeploymentRoutes;
 import dev.flotilla.server.deployments.Deployments;
 import dev.flotilla.server.rollouts.Evaluator;
@@ -287,6 +288,7 @@ public final class Server implements AutoCloseable {
                 }
             }, 5, 3600, TimeUnit.SECONDS);
             scheduler.scheduleWithFixedDelay(eventRetention::runQuietly, 60, 300, TimeUnit.SECONDS);
+            H2Compaction.of(db).ifPresent(c -> scheduler.scheduleWithFixedDelay(c::compactQuietly, 1, 1, TimeUnit.SECONDS));
             LOG.info("listening on port {} after {} ms", app.port(), (System.nanoTime() - started) / 1_000_000);
             return new Server(config, db, app, admin, scheduler, publisher, keys, closeables, checkIns, rollouts,
                     eventRetention, fleet, fleetEvents);
