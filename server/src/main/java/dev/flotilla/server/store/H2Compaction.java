@@ -21,7 +21,8 @@ import java.util.Optional;
  * with {@code WRITE_DELAY=0} ({@link Database#h2Defaults}) nothing ever does. In a 10,000-device simulation the
  * file grew to 2.8 GB in 18 minutes, 4% of it current, until each commit, which writes under one store-wide lock,
  * was slow enough to keep every pooled connection waiting. This does that rewriting instead, a bounded amount at a
- * time. It uses H2's own internal API ({@code MVStore.compact}), the same H2 calls from that thread.
+ * time, through H2's store ({@code MVStore.compact}, reached from a pooled connection's session: H2 classes outside
+ * its JDBC API, so an H2 upgrade must keep them).
  */
 public final class H2Compaction {
     /** Chunks with less than this percentage of current pages are rewritten. */
