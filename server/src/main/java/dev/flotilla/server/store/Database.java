@@ -32,14 +32,6 @@ public final class Database implements AutoCloseable {
     static final String POSTGRES_INIT = "SELECT set_config('synchronous_commit', 'on', false)"
             + " WHERE current_setting('synchronous_commit') = 'off'";
     /**
-     * How long a request waits for a pooled connection before it is answered 503 with {@code Retry-After}: a
-     * third of the agent's 30 s request timeout. With HikariCP's default of 30 s, a request that got its connection
-     * at the end of that wait was served to an agent that had just given up and would ask again: in a
-     * 10,000-device run whose database fell behind, about 1,400 such requests queued for the 10 connections, and
-     * the work the database did for them was wasted. Answered early, the agent waits and retries instead.
-     */
-    static final long POOL_WAIT_MILLIS = 10_000;
-    /**
      * The largest page H2 writes before it splits it, in bytes (H2's default: 16 KiB). Every commit writes each
      * page it changed, and the pages above them up to each tree's root, to the file under one lock: with 4 KiB
      * pages a commit that changes one row writes about 40% fewer bytes (single-row commits on a table of 10,000
@@ -63,7 +55,6 @@ public final class Database implements AutoCloseable {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(h2Defaults(jdbcUrl, Runtime.getRuntime().maxMemory()));
         config.setMaximumPoolSize(10);
-        config.setConnectionTimeout(POOL_WAIT_MILLIS);
         config.setPoolName("flotilla");
         if (isPostgres(jdbcUrl)) {
             config.setConnectionInitSql(POSTGRES_INIT);
