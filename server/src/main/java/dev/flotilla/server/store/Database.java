@@ -31,13 +31,6 @@ public final class Database implements AutoCloseable {
      */
     static final String POSTGRES_INIT = "SELECT set_config('synchronous_commit', 'on', false)"
             + " WHERE current_setting('synchronous_commit') = 'off'";
-    /**
-     * The largest page H2 writes before it splits it, in bytes (H2's default: 16 KiB). Every commit writes each
-     * page it changed, and the pages above them up to each tree's root, to the file under one lock: with 4 KiB
-     * pages a commit that changes one row writes about 40% fewer bytes (single-row commits on a table of 10,000
-     * rows: 17 instead of 28 KiB with 100-byte rows, 23 instead of 39 KiB with 2,000-byte rows).
-     */
-    static final int H2_PAGE_SIZE = 4096;
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
 
@@ -153,9 +146,6 @@ public final class Database implements AutoCloseable {
         }
         if (!upper.contains("WRITE_DELAY")) {
             url += ";WRITE_DELAY=0";
-        }
-        if (!upper.contains("PAGE_SIZE")) {
-            url += ";PAGE_SIZE=" + H2_PAGE_SIZE;
         }
         return url;
     }

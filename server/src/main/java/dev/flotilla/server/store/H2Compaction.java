@@ -18,9 +18,8 @@ import java.util.Optional;
  * none of its pages is current any more, and a page that is seldom rewritten (the full pages of the events table
  * and its indexes, a row written once) keeps its whole chunk. H2 rewrites the few current pages of such sparse
  * chunks into new ones in its background writer thread, which it starts only when commits may be written late:
- * with {@code WRITE_DELAY=0} ({@link Database#h2Defaults}) nothing ever does. In a 10,000-device simulation the
- * file grew to 2.8 GB in 18 minutes, 4% of it current, until each commit, which writes under one store-wide lock,
- * was slow enough to keep every pooled connection waiting. This does that rewriting instead, a bounded amount at a
+ * with {@code WRITE_DELAY=0} ({@link Database#h2Defaults}) nothing ever does: in a 10,000-device simulation the
+ * file grew to 2.8 GB in 18 minutes, 4% of it current. This does that rewriting instead, a bounded amount at a
  * time, through H2's store ({@code MVStore.compact}, reached from a pooled connection's session: H2 classes outside
  * its JDBC API, so an H2 upgrade must keep them).
  */
