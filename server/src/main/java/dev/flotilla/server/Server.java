@@ -288,7 +288,8 @@ public final class Server implements AutoCloseable {
                 }
             }, 5, 3600, TimeUnit.SECONDS);
             scheduler.scheduleWithFixedDelay(eventRetention::runQuietly, 60, 300, TimeUnit.SECONDS);
-            H2Compaction.of(db).ifPresent(c -> scheduler.scheduleWithFixedDelay(c::compactQuietly, 1, 1, TimeUnit.SECONDS));
+            H2Compaction.of(db).ifPresent(
+                    c -> scheduler.scheduleWithFixedDelay(c::compactQuietly, 1, 1, TimeUnit.SECONDS));
             LOG.info("listening on port {} after {} ms", app.port(), (System.nanoTime() - started) / 1_000_000);
             return new Server(config, db, app, admin, scheduler, publisher, keys, closeables, checkIns, rollouts,
                     eventRetention, fleet, fleetEvents);

@@ -59,7 +59,8 @@ class H2CompactionTest {
 
     private static void createTables(Handle h) {
         h.execute("CREATE TABLE scratch_rows (id INT PRIMARY KEY, v BIGINT, s VARCHAR(1000))");
-        h.execute("CREATE TABLE scratch_events (id BIGINT AUTO_INCREMENT PRIMARY KEY, d INT, at BIGINT, s VARCHAR(400))");
+        h.execute("CREATE TABLE scratch_events"
+                + " (id BIGINT AUTO_INCREMENT PRIMARY KEY, d INT, at BIGINT, s VARCHAR(400))");
         h.execute("CREATE INDEX scratch_events_d ON scratch_events (d, at)");
         h.execute("INSERT INTO scratch_rows SELECT X, X, REPEAT('x', 500) FROM SYSTEM_RANGE(1, 5000)");
     }
@@ -68,7 +69,8 @@ class H2CompactionTest {
         if (n % 2 == 0) {
             h.execute("UPDATE scratch_rows SET v = ? WHERE id = ?", random.nextLong(), 1 + random.nextInt(5000));
         } else {
-            h.execute("INSERT INTO scratch_events (d, at, s) VALUES (?, ?, ?)", random.nextInt(5000), n, "y".repeat(300));
+            h.execute("INSERT INTO scratch_events (d, at, s) VALUES (?, ?, ?)",
+                    random.nextInt(5000), n, "y".repeat(300));
         }
     }
 }
