@@ -31,7 +31,7 @@ class H2CompactionTest {
     }
 
     @Test
-    void thereIsNothingToCompactInAMemoryDatabaseOrOnPostgresql() {
+    void thereIsNothingToCompactInAMemoryDatabase() {
         try (Database db = Database.open("jdbc:h2:mem:compaction;DB_CLOSE_DELAY=-1")) {
             assertThat(H2Compaction.of(db)).isEmpty();
         }
