@@ -6,6 +6,7 @@ import dev.flotilla.server.store.Database;
 import dev.flotilla.server.testing.MutableClock;
 import dev.flotilla.server.testing.OfflineRepo;
 import dev.flotilla.server.testing.StoreTest;
+import dev.flotilla.server.testing.BothDatabases;
 import dev.flotilla.server.testing.TestDatabase;
 import dev.flotilla.server.trust.TufStore;
 import org.flywaydb.core.Flyway;
@@ -25,16 +26,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RolloutStorageTest {
 
-    /** The schema as it was before rollouts (V7), for rows that V8 turns into a rollout's. */
-    private static void migrateToV7(TestDatabase db) {
+    /**
+     * A new database of this one's kind with the schema as it was before rollouts (V7), for rows that V8 turns
+     * into a rollout's.
+     */
+    private static TestDatabase atV7(TestDatabase like) {
+        TestDatabase db = BothDatabases.empty(like.kind());
         String[] locations = db.kind().equals("h2") ? new String[] {"classpath:db/migration", "classpath:db/h2"}
                 : new String[] {"classpath:db/migration", "classpath:db/postgresql"};
         Flyway.configure().dataSource(db.jdbcUrl(), "", "").locations(locations).target("7").load().migrate();
+        return db;
     }
 
     @StoreTest
-    void upgradingToV8KeepsDeploymentsAsOneStageRolloutsWithTheirDevicesOutcomes(TestDatabase db) throws Exception {
-        migrateToV7(db);
+    void upgradingToV8KeepsDeploymentsAsOneStageRolloutsWithTheirDevicesOutcomes(TestDatabase current)
+            throws Exception {
+        TestDatabase db = atV7(current);
         try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement()) {
             for (String d : List.of("dev_a", "dev_b")) {
                 s.execute("INSERT INTO devices (id, key_id, public_key, hardware_id, attributes, status, created_at)"
@@ -85,7 +92,8 @@ class RolloutStorageTest {
     }
 
     @StoreTest
-    void aDeviceEventThatRacesAHaltCannotUndoTheWithdrawal(TestDatabase db) throws Exception {
+    void aDeviceEventThatRacesAHaltCannotUndoTheWithdrawal(TestDatabase current) throws Exception {
+        TestDatabase db = atV7(current);
         try (Database store = deviceInRollout(db, "assigned")) {
             store.jdbi().useHandle(h -> h.execute("UPDATE rollout_devices SET state = 'downloading'"));
             DeviceEvent downloaded = new DeviceEvent("dev_a", "evt_1", "downloaded", "2026-01-01T00:00:00Z",
@@ -100,7 +108,8 @@ class RolloutStorageTest {
     }
 
     @StoreTest
-    void anUnhealthyReportThatRacesAHaltsRevertCannotUndoTheRevert(TestDatabase db) throws Exception {
+    void anUnhealthyReportThatRacesAHaltsRevertCannotUndoTheRevert(TestDatabase current) throws Exception {
+        TestDatabase db = atV7(current);
         try (Database store = committedWithinAnHourOfSoak(db)) {
             String state = whileAHaltWrites(db, store, "reverted", h -> RolloutDevices.unhealthy(h, "dev_a", 10));
 
@@ -110,7 +119,8 @@ class RolloutStorageTest {
     }
 
     @StoreTest
-    void anUnhealthyReportWithinTheSoakTimeFailsTheCommittedRow(TestDatabase db) throws Exception {
+    void anUnhealthyReportWithinTheSoakTimeFailsTheCommittedRow(TestDatabase current) throws Exception {
+        TestDatabase db = atV7(current);
         try (Database store = committedWithinAnHourOfSoak(db)) {
             store.jdbi().useTransaction(h -> RolloutDevices.unhealthy(h, "dev_a", 10));
             String row = store.jdbi().withHandle(h -> h.createQuery(
@@ -120,9 +130,11 @@ class RolloutStorageTest {
         }
     }
 
-    /** Device dev_a in rollout rol_r (active), from an assignment in {@code status} made before rollouts. */
+    /**
+     * Device dev_a in rollout rol_r (active), from an assignment in {@code status} made before rollouts: written
+     * into {@code db} (at V7), which the server then opens and migrates.
+     */
     private static Database deviceInRollout(TestDatabase db, String status) throws Exception {
-        migrateToV7(db);
         try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement()) {
             s.execute("INSERT INTO devices (id, key_id, public_key, hardware_id, attributes, status, created_at)"
                     + " VALUES ('dev_a', 'kdev_a', '{}', 'board-a', '{}', 'active', 1)");
