@@ -194,7 +194,7 @@ public final class Server implements AutoCloseable {
             CheckIns checkIns = new CheckIns(jdbi, db.dataSource(), config.clock(), config.pollInterval(), rollouts.assignments(),
                     db.postgres() ? CheckIns.Caching.POSTGRESQL
                             : db.embeddedH2() ? CheckIns.Caching.EMBEDDED_H2 : CheckIns.Caching.NONE,
-                    idleCacheDevices());
+                    idleCacheDevices(), config.cacheLease());
             closeables.add(checkIns::close);
             consistency.bind(checkIns);
             fleetEvents.listen(idleCacheUpdates(checkIns));

@@ -2,6 +2,7 @@ package dev.flotilla.server;
 
 import dev.flotilla.core.mqtt.MqttBroker;
 import dev.flotilla.server.artifacts.ArtifactSettings;
+import dev.flotilla.server.devices.CheckIns;
 import dev.flotilla.server.devices.EventRetention;
 import dev.flotilla.server.trust.OnlineKeySettings;
 
@@ -37,12 +38,18 @@ import java.util.function.Consumer;
  *                         {@link EventRetention#MAX_DAYS} (default {@link EventRetention#DEFAULT_RETENTION})
  * @param onlineKeys       where the online keys are read from, and whether they may differ from those the trusted
  *                         root names (default: {@code dataDir/keys}, created on first start, and they may not)
+ * @param cacheLease       on PostgreSQL, how long after each read of the change feed the idle check-in cache may
+ *                         answer, which is also how long an operator write waits before it returns so that every
+ *                         server shows it; every server on one database must have the same. From
+ *                         {@link #MIN_CACHE_LEASE} to a minute (default {@link CheckIns#DEFAULT_CACHE_LEASE});
+ *                         shorter makes those writes return sooner, and the cache lapse (check-ins then read the
+ *                         database) whenever a read of the feed takes longer
  */
 public record ServerConfig(Path dataDir, int port, String host, String databaseUrl, long maxRequestBytes,
                            long maxImageBytes, Duration deviceTokenTtl, Duration challengeTtl, Duration pollInterval,
                            Clock clock, MqttBroker mqtt, Path tlsCert, Path tlsKey,
                            boolean publicArtifacts, ArtifactSettings artifacts, Duration eventsRetention,
-                           OnlineKeySettings onlineKeys) {
+                           OnlineKeySettings onlineKeys, Duration cacheLease) {
     public static final Path DEFAULT_DATA_DIR = Path.of("flotilla-data");
     public static final int DEFAULT_PORT = 8080;
     /**
@@ -50,6 +57,8 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
      * same value).
      */
     public static final Duration MAX_POLL_INTERVAL = Duration.ofHours(24);
+    /** The shortest {@link #cacheLease}: twice the change feed's 50 ms between reads. */
+    public static final Duration MIN_CACHE_LEASE = Duration.ofMillis(100);
 
     public ServerConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -73,6 +82,11 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
         eventsRetention = EventRetention.requireValid(
                 eventsRetention == null ? EventRetention.DEFAULT_RETENTION : eventsRetention);
         onlineKeys = onlineKeys == null ? OnlineKeySettings.DATA_DIRECTORY : onlineKeys;
+        cacheLease = cacheLease == null ? CheckIns.DEFAULT_CACHE_LEASE : cacheLease;
+        if (cacheLease.compareTo(MIN_CACHE_LEASE) < 0 || cacheLease.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw new IllegalArgumentException("the cache lease must be from " + MIN_CACHE_LEASE.toMillis()
+                    + " ms to a minute, got " + cacheLease.toMillis() + " ms");
+        }
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new IllegalArgumentException("give both a TLS certificate and a TLS key, or neither");
         }
@@ -82,7 +96,7 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
     public static ServerConfig defaults() {
         return new ServerConfig(DEFAULT_DATA_DIR, DEFAULT_PORT, "0.0.0.0", null, 1024 * 1024, 1024L * 1024 * 1024,
                 Duration.ofMinutes(15), Duration.ofMinutes(2), Duration.ofMinutes(5), Clock.systemUTC(), null, null, null,
-                false, null, null, null);
+                false, null, null, null, null);
     }
 
     /** The embedded database: an H2 file {@code flotilla} in {@code dataDir}. */
@@ -164,6 +178,11 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
         return edit(c -> c.onlineKeys = keys);
     }
 
+    /** The idle check-in cache's lease on PostgreSQL ({@link #cacheLease()}; 100 ms to a minute, else refused). */
+    public ServerConfig withCacheLease(Duration lease) {
+        return edit(c -> c.cacheLease = lease);
+    }
+
     /** The directory the online keys are read from: the configured one, else {@code dataDir/keys}. */
     public Path onlineKeysDir() {
         return onlineKeys.dir() == null ? dataDir.resolve("keys") : onlineKeys.dir();
@@ -195,6 +214,7 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
         ArtifactSettings artifacts;
         Duration eventsRetention;
         OnlineKeySettings onlineKeys;
+        Duration cacheLease;
 
         Copy(ServerConfig s) {
             dataDir = s.dataDir;
@@ -214,12 +234,13 @@ public record ServerConfig(Path dataDir, int port, String host, String databaseU
             artifacts = s.artifacts;
             eventsRetention = s.eventsRetention;
             onlineKeys = s.onlineKeys;
+            cacheLease = s.cacheLease;
         }
 
         ServerConfig build() {
             return new ServerConfig(dataDir, port, host, databaseUrl, maxRequestBytes, maxImageBytes, deviceTokenTtl,
                     challengeTtl, pollInterval, clock, mqtt, tlsCert, tlsKey, publicArtifacts, artifacts,
-                    eventsRetention, onlineKeys);
+                    eventsRetention, onlineKeys, cacheLease);
         }
     }
 }

@@ -41,6 +41,18 @@ class ServerConfigTest {
     }
 
     @Test
+    void theCacheLeaseIsHalfASecondByDefaultAndFromATenthOfASecondToAMinute() {
+        assertThat(ServerConfig.defaults().cacheLease()).isEqualTo(java.time.Duration.ofMillis(500));
+        assertThat(ServerConfig.defaults().withCacheLease(java.time.Duration.ofMillis(100)).cacheLease())
+                .isEqualTo(ServerConfig.MIN_CACHE_LEASE);
+        for (long millis : new long[] {0, -1, 99, 60_001}) {
+            assertThatThrownBy(() -> ServerConfig.defaults().withCacheLease(java.time.Duration.ofMillis(millis)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("the cache lease must be from 100 ms to a minute, got " + millis + " ms");
+        }
+    }
+
+    @Test
     void theEventsRetentionIsNinetyDaysByDefaultAndWholeDaysFromOneToTenYears() {
         assertThat(ServerConfig.defaults().eventsRetention()).isEqualTo(java.time.Duration.ofDays(90));
         assertThat(ServerConfig.defaults().withEventsRetention(java.time.Duration.ofDays(3650)).eventsRetention())
@@ -65,15 +77,15 @@ class ServerConfigTest {
                 .withClock(clock).withMqttUrl(java.net.URI.create("tcp://broker:1883"))
                 .withTls(Path.of("/c.pem"), Path.of("/k.pem")).withPollInterval(java.time.Duration.ofSeconds(9))
                 .withPublicArtifacts(true).withEventsRetention(java.time.Duration.ofDays(3))
-                .withDatabaseUrl("jdbc:postgresql://db/f");
+                .withDatabaseUrl("jdbc:postgresql://db/f").withCacheLease(java.time.Duration.ofMillis(150));
         assertThat(all).isEqualTo(new ServerConfig(base.dataDir(), 9000, "127.0.0.1", "jdbc:postgresql://db/f", 7, 8,
                 base.deviceTokenTtl(), base.challengeTtl(), java.time.Duration.ofSeconds(9), clock,
                 core(java.net.URI.create("tcp://broker:1883")), Path.of("/c.pem"), Path.of("/k.pem"), true,
-                base.artifacts(), java.time.Duration.ofDays(3), base.onlineKeys()));
+                base.artifacts(), java.time.Duration.ofDays(3), base.onlineKeys(), java.time.Duration.ofMillis(150)));
         assertThat(base.withPort(9000)).isEqualTo(new ServerConfig(base.dataDir(), 9000, base.host(),
                 base.databaseUrl(), base.maxRequestBytes(), base.maxImageBytes(), base.deviceTokenTtl(),
                 base.challengeTtl(), base.pollInterval(), base.clock(), null, null, null, false, base.artifacts(),
-                base.eventsRetention(), base.onlineKeys()));
+                base.eventsRetention(), base.onlineKeys(), base.cacheLease()));
     }
 
     private static dev.flotilla.core.mqtt.MqttBroker core(java.net.URI url) {

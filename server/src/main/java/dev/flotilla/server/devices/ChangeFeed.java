@@ -28,7 +28,8 @@ import java.util.concurrent.locks.LockSupport;
  * not see: {@code xid >= xmin(previous) AND NOT pg_visible_in_snapshot(xid, previous)}. Every committed row
  * is read exactly once, however late its transaction commits.
  *
- * <p><b>Lease.</b> The cache may answer only while {@link #current()}: until {@link #LEASE} after the
+ * <p><b>Lease.</b> The cache may answer only while {@link #current()}: until its lease ({@link #LEASE} unless
+ * the server is configured otherwise) after the
  * start of the latest read that completed. A write that must reach every server before its caller goes on
  * (decommissioning, deployments, tags and groups) then calls {@link #settle()}, which waits one lease after
  * its commit: by then every server has read the change (a read that started after the commit) or has
@@ -48,7 +49,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class ChangeFeed implements CacheFeed {
     static final Duration POLL = Duration.ofMillis(50);
-    static final Duration LEASE = Duration.ofMillis(500);
+    static final Duration LEASE = CheckIns.DEFAULT_CACHE_LEASE;
     static final Duration TRIM_EVERY = Duration.ofSeconds(30);
     static final Duration TRIM_AFTER = Duration.ofSeconds(60);
     static final int TRIM_BATCH = 5_000;
@@ -70,6 +71,7 @@ final class ChangeFeed implements CacheFeed {
 
     private final DataSource dataSource;
     private final IdleCache cache;
+    private final long leaseNanos;
     private final Thread thread;
     private final Deque<Mark> marks = new ArrayDeque<>();
     private volatile boolean running = true;
@@ -84,15 +86,16 @@ final class ChangeFeed implements CacheFeed {
     private String trimming;
     private long failures;
 
-    private ChangeFeed(DataSource dataSource, IdleCache cache) {
+    private ChangeFeed(DataSource dataSource, IdleCache cache, Duration lease) {
         this.dataSource = dataSource;
         this.cache = cache;
+        this.leaseNanos = lease.toNanos();
         this.thread = Thread.ofPlatform().name("flotilla-change-feed").daemon().unstarted(this::run);
     }
 
-    /** Starts reading; the cache answers from the first completed read on. */
-    static ChangeFeed start(DataSource dataSource, IdleCache cache) {
-        ChangeFeed feed = new ChangeFeed(dataSource, cache);
+    /** Starts reading; the cache answers from the first completed read on, for {@code lease} after each. */
+    static ChangeFeed start(DataSource dataSource, IdleCache cache, Duration lease) {
+        ChangeFeed feed = new ChangeFeed(dataSource, cache, lease);
         feed.lastTrimNanos = System.nanoTime();
         feed.lastPruneNanos = feed.lastTrimNanos;
         feed.thread.start();
@@ -101,7 +104,7 @@ final class ChangeFeed implements CacheFeed {
 
     /** A feed whose reads the caller makes ({@link #read}; for tests). */
     static ChangeFeed unstarted(DataSource dataSource, IdleCache cache) {
-        return new ChangeFeed(dataSource, cache);
+        return new ChangeFeed(dataSource, cache, LEASE);
     }
 
     /** Whether the cache may answer now. */
@@ -111,12 +114,12 @@ final class ChangeFeed implements CacheFeed {
     }
 
     /**
-     * Waits one {@link #LEASE}: call it after committing a write that every server must see before the
+     * Waits one lease: call it after committing a write that every server must see before the
      * caller goes on.
      */
     @Override
     public void settle() {
-        long end = System.nanoTime() + LEASE.toNanos();
+        long end = System.nanoTime() + leaseNanos;
         long left;
         while ((left = end - System.nanoTime()) > 0) {
             LockSupport.parkNanos(left);
@@ -194,7 +197,7 @@ final class ChangeFeed implements CacheFeed {
 
     private void advance(String snap, long started) {
         snapshot = snap;
-        leaseEnd = started + LEASE.toNanos();
+        leaseEnd = started + leaseNanos;
         live = running;
     }
 

@@ -29,6 +29,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * idle device that sends {@code If-None-Match} gets a 304 without signature checks or manifest writes.
  */
 public final class CheckIns implements Consistency.CheckInState {
+    /** The cache's lease on PostgreSQL unless the server is configured otherwise. */
+    public static final Duration DEFAULT_CACHE_LEASE = Duration.ofMillis(500);
+
     private static final String NO_ASSIGNMENT = "none";
 
     /** How long {@link #settle()} waits at most (on PostgreSQL; at once on H2 or without a cache). */
@@ -99,18 +102,20 @@ public final class CheckIns implements Consistency.CheckInState {
      * @param dataSource the pool behind {@code jdbi}; {@link #authenticate} uses it with plain JDBC (no Jdbi
      *                   statement set-up on the hottest path)
      * @param caching    which {@link IdleCache} answers idle check-ins (up to {@code cacheDevices} devices)
+     * @param cacheLease on PostgreSQL, how long after each read of the change feed the cache may answer, and so how
+     *                   long an operator write waits before it returns ({@link #settle})
      */
     public CheckIns(Jdbi jdbi, DataSource dataSource, Clock clock, Duration pollInterval,
-                    AssignmentSource assignments, Caching caching, int cacheDevices) {
+                    AssignmentSource assignments, Caching caching, int cacheDevices, Duration cacheLease) {
         this(jdbi, dataSource, clock, pollInterval, assignments,
-                caching == Caching.NONE ? null : new IdleCache(cacheDevices), caching);
+                caching == Caching.NONE ? null : new IdleCache(cacheDevices), caching, cacheLease);
     }
 
     private CheckIns(Jdbi jdbi, DataSource dataSource, Clock clock, Duration pollInterval,
-                     AssignmentSource assignments, IdleCache cache, Caching caching) {
+                     AssignmentSource assignments, IdleCache cache, Caching caching, Duration cacheLease) {
         this(jdbi, dataSource, clock, pollInterval, assignments, cache, switch (caching) {
             case NONE -> null;
-            case POSTGRESQL -> ChangeFeed.start(dataSource, cache);
+            case POSTGRESQL -> ChangeFeed.start(dataSource, cache, cacheLease);
             case EMBEDDED_H2 -> H2ChangeFeed.start(dataSource, cache);
         });
     }
