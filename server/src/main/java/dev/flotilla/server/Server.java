@@ -180,7 +180,8 @@ public final class Server implements AutoCloseable {
             FleetEvents fleetEvents = new FleetEvents();
             Consistency consistency = new Consistency();
             Rollouts rollouts = new Rollouts(jdbi, tuf, keys.director(), audit, config.clock(),
-                    wakeUps == null ? id -> { } : wakeUpAfterSettle(wakeUps, scheduler, db.postgres()),
+                    wakeUps == null ? id -> { } : wakeUpAfterSettle(wakeUps, scheduler, db.postgres(),
+                            config.cacheLease()),
                     fleetEvents, consistency);
             Deployments deployments = new Deployments(jdbi, rollouts, audit, config.clock(), consistency);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -321,16 +322,16 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * On PostgreSQL, a wake-up goes out one {@link CheckIns#SETTLE} after the commit that asked for it, so that
+     * On PostgreSQL, a wake-up goes out one cache lease ({@code lease}) after the commit that asked for it, so that
      * the check-in it prompts finds the new assignment on whichever server it reaches (see CheckIns#settle).
      */
     private static java.util.function.Consumer<String> wakeUpAfterSettle(MqttWakeUps wakeUps,
                                                                          ScheduledExecutorService scheduler,
-                                                                         boolean postgres) {
+                                                                         boolean postgres, java.time.Duration lease) {
         if (!postgres) {
             return wakeUps;
         }
-        return id -> scheduler.schedule(() -> wakeUps.accept(id), CheckIns.SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+        return id -> scheduler.schedule(() -> wakeUps.accept(id), lease.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The value of a finished step, or what it threw. */

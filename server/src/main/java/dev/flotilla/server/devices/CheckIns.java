@@ -29,13 +29,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * idle device that sends {@code If-None-Match} gets a 304 without signature checks or manifest writes.
  */
 public final class CheckIns implements Consistency.CheckInState {
-    /** The cache's lease on PostgreSQL unless the server is configured otherwise. */
+    /**
+     * The cache's lease on PostgreSQL unless the server is configured otherwise: how long {@link #settle()} waits
+     * there (it returns at once on H2 or without a cache).
+     */
     public static final Duration DEFAULT_CACHE_LEASE = Duration.ofMillis(500);
 
     private static final String NO_ASSIGNMENT = "none";
-
-    /** How long {@link #settle()} waits at most (on PostgreSQL; at once on H2 or without a cache). */
-    public static final Duration SETTLE = ChangeFeed.LEASE;
 
     /** The outcome of a check-in. */
     public sealed interface Result {

@@ -82,7 +82,7 @@ class CachedCheckInTest {
      */
     private static void feedsCaughtUp() {
         try {
-            Thread.sleep(CheckIns.SETTLE.toMillis());
+            Thread.sleep(TestServer.CACHE_LEASE.toMillis());
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }

@@ -107,7 +107,7 @@ class DeviceLifecycleTest {
         TestDevice d = srv.device(KeyType.ED25519, "board-a");
         ObjectNode envelope = d.envelope(d.manifest(d.id(), "fw-1.bin"));
         String etag = d.checkIn(http(), envelope, null).header("ETag").orElseThrow();
-        Thread.sleep(CheckIns.SETTLE.toMillis()); // the feed has read the device's own write
+        Thread.sleep(TestServer.CACHE_LEASE.toMillis()); // the feed has read the device's own write
         assertThat(d.checkIn(http(), envelope, etag).status()).isEqualTo(304);
         long before = cacheLookups();
         assertThat(d.checkIn(http(), envelope, etag).status()).isEqualTo(304);
