@@ -104,7 +104,12 @@ final class ChangeFeed implements CacheFeed {
 
     /** A feed whose reads the caller makes ({@link #read}; for tests). */
     static ChangeFeed unstarted(DataSource dataSource, IdleCache cache) {
-        return new ChangeFeed(dataSource, cache, LEASE);
+        return unstarted(dataSource, cache, LEASE);
+    }
+
+    /** A feed with this lease whose reads the caller makes ({@link #read}; for tests). */
+    static ChangeFeed unstarted(DataSource dataSource, IdleCache cache, Duration lease) {
+        return new ChangeFeed(dataSource, cache, lease);
     }
 
     /** Whether the cache may answer now. */

@@ -113,6 +113,24 @@ class ChangeFeedTest {
         assertThat(feed.current()).as("the latest read began more than a lease ago").isFalse();
     }
 
+    /** A lease of ten seconds, read five seconds ago: current, where the default half second would not be. */
+    @Test
+    void aConfiguredLeaseIsTheOneTheCacheAnswersWithinAndTheOneASettleWaits() throws SQLException {
+        Duration lease = Duration.ofSeconds(10);
+        try (ChangeFeed longer = ChangeFeed.unstarted(db.dataSource(), new IdleCache(10), lease)) {
+            longer.read(System.nanoTime() - Duration.ofSeconds(5).toNanos());
+            assertThat(longer.current()).as("within the configured lease").isTrue();
+            longer.read(System.nanoTime() - lease.toNanos() - 1);
+            assertThat(longer.current()).as("the latest read began more than the configured lease ago").isFalse();
+        }
+        try (ChangeFeed shorter = ChangeFeed.unstarted(db.dataSource(), new IdleCache(10), Duration.ofMillis(100))) {
+            long start = System.nanoTime();
+            shorter.settle();
+            assertThat(System.nanoTime() - start).as("a settle waits the whole lease")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(100).toNanos());
+        }
+    }
+
     private String newXid() throws SQLException {
         try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT pg_current_xact_id()::text")) {
