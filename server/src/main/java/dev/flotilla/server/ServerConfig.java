@@ -42,7 +42,7 @@ import java.util.function.Consumer;
  *                         answer, which is also how long an operator write waits before it returns so that every
  *                         server shows it; every server on one database must have the same. From
  *                         {@link #MIN_CACHE_LEASE} to a minute (default {@link CheckIns#DEFAULT_CACHE_LEASE});
- *                         shorter makes those writes return sooner, and the cache lapse (check-ins then read the
+ *                         shorter makes those writes return sooner, and the cache lapses (check-ins then read the
  *                         database) whenever a read of the feed takes longer
  */
 public record ServerConfig(Path dataDir, int port, String host, String databaseUrl, long maxRequestBytes,
