@@ -28,9 +28,9 @@ import java.util.concurrent.locks.LockSupport;
  * not see: {@code xid >= xmin(previous) AND NOT pg_visible_in_snapshot(xid, previous)}. Every committed row
  * is read exactly once, however late its transaction commits.
  *
- * <p><b>Lease.</b> The cache may answer only while {@link #current()}: until its lease ({@link #LEASE} unless
- * the server is configured otherwise) after the
- * start of the latest read that completed. A write that must reach every server before its caller goes on
+ * <p><b>Lease.</b> The cache may answer only while {@link #current()}: until its lease
+ * ({@link CheckIns#DEFAULT_CACHE_LEASE} unless the server is configured otherwise) after the start of the
+ * latest read that completed. A write that must reach every server before its caller goes on
  * (decommissioning, deployments, tags and groups) then calls {@link #settle()}, which waits one lease after
  * its commit: by then every server has read the change (a read that started after the commit) or has
  * stopped answering from its cache. Without {@link #settle()} a write reaches the other servers within
@@ -49,7 +49,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class ChangeFeed implements CacheFeed {
     static final Duration POLL = Duration.ofMillis(50);
-    static final Duration LEASE = CheckIns.DEFAULT_CACHE_LEASE;
     static final Duration TRIM_EVERY = Duration.ofSeconds(30);
     static final Duration TRIM_AFTER = Duration.ofSeconds(60);
     static final int TRIM_BATCH = 5_000;
@@ -104,7 +103,7 @@ final class ChangeFeed implements CacheFeed {
 
     /** A feed whose reads the caller makes ({@link #read}; for tests). */
     static ChangeFeed unstarted(DataSource dataSource, IdleCache cache) {
-        return unstarted(dataSource, cache, LEASE);
+        return unstarted(dataSource, cache, CheckIns.DEFAULT_CACHE_LEASE);
     }
 
     /** A feed with this lease whose reads the caller makes ({@link #read}; for tests). */

@@ -109,7 +109,7 @@ class ChangeFeedTest {
         assertThat(feed.current()).as("before the first read").isFalse();
         feed.read(System.nanoTime());
         assertThat(feed.current()).isTrue();
-        feed.read(System.nanoTime() - ChangeFeed.LEASE.toNanos() - 1);
+        feed.read(System.nanoTime() - CheckIns.DEFAULT_CACHE_LEASE.toNanos() - 1);
         assertThat(feed.current()).as("the latest read began more than a lease ago").isFalse();
     }
 
