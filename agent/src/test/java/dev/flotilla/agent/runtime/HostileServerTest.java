@@ -193,7 +193,7 @@ class HostileServerTest {
      * {@code -XX:TrimNativeHeapInterval}, which older Java 21 updates refuse and which does not touch the heap.
      */
     private static final String UNIT_JAVA_OPTIONS = "-Xms4m -Xmx16m -XX:+UseSerialGC -Xss256k -XX:-UsePerfData"
-            + " -XX:CompileThresholdScaling=50 -Xshare:off";
+            + " -XX:-TieredCompilation -XX:CompileThresholdScaling=50 -Xshare:off";
 
     @Test
     void anAgentWithTheDocumentedUnitsHeapOf16MiBSurvivesATimestampDeclaringAGibibyteSnapshot() throws Exception {

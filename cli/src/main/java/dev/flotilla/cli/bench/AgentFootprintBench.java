@@ -50,7 +50,7 @@ public final class AgentFootprintBench implements Callable<Integer> {
      * {@code MALLOC_ARENA_MAX=2}: pass {@code --env MALLOC_ARENA_MAX=2} to measure it as the unit runs it).
      */
     static final String UNIT_JAVA_OPTIONS = "-Xms4m -Xmx16m -XX:+UseSerialGC -Xss256k -XX:-UsePerfData"
-            + " -XX:TrimNativeHeapInterval=1000 -XX:CompileThresholdScaling=50 -Xshare:off";
+            + " -XX:TrimNativeHeapInterval=1000 -XX:-TieredCompilation -XX:CompileThresholdScaling=50 -Xshare:off";
     private static final String HARDWARE = "bench-board";
     private static final long MIB = 1 << 20;
     /**
